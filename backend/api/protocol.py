@@ -1,0 +1,305 @@
+"""The wire protocol between the backend and its clients: message shapes, error codes, data records.
+
+Requests `{"id": 7, "op": "quote", "args": {...}}`, replies `{"id": 7, "ok": true, "result": ...}`
+or `{"id": 7, "ok": false, "error": {"code": ..., "message": ...}}`, pushes
+`{"stream": "prices", "data": {...}}`. The first request on a connection must be `hello`.
+Widgets and the TUI import the data records from here; nothing here does IO.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+class ErrorCode(StrEnum):
+    BAD_JSON = "BAD_JSON"
+    BAD_REQUEST = "BAD_REQUEST"
+    UNKNOWN_OP = "UNKNOWN_OP"
+    HELLO_REQUIRED = "HELLO_REQUIRED"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    VERSION_MISMATCH = "VERSION_MISMATCH"
+    MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
+    RATE_LIMITED = "RATE_LIMITED"
+    SLOW_CONSUMER = "SLOW_CONSUMER"
+    UNKNOWN_MARKET = "UNKNOWN_MARKET"
+    UNKNOWN_STREAM = "UNKNOWN_STREAM"
+    NO_PRICE = "NO_PRICE"
+    NOT_SUPPORTED = "NOT_SUPPORTED"
+    INTERNAL = "INTERNAL"
+    # client-side
+    NOT_CONNECTED = "NOT_CONNECTED"
+    NO_BACKEND = "NO_BACKEND"
+    BAD_BACKEND_FILE = "BAD_BACKEND_FILE"
+    TIMEOUT = "TIMEOUT"
+
+
+class ApiError(Exception):
+    """An error with a stable code and a message a trader understands."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = str(code)
+        self.message = message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+# ---- envelopes -------------------------------------------------------------------------------
+
+
+class Request(msgspec.Struct, forbid_unknown_fields=True):
+    id: int
+    op: str
+    args: dict[str, Any] = {}
+
+
+class ErrorInfo(msgspec.Struct):
+    code: str
+    message: str
+
+
+class Reply(msgspec.Struct, omit_defaults=True):
+    id: int | None
+    ok: bool
+    result: Any = None
+    error: ErrorInfo | None = None
+
+
+class Push(msgspec.Struct):
+    stream: str
+    data: Any
+
+
+class HelloArgs(msgspec.Struct, forbid_unknown_fields=True):
+    token: str
+    version: int
+    client: str = "unknown"
+
+
+class MarketArgs(msgspec.Struct, forbid_unknown_fields=True):
+    market: str
+
+
+class SubscribeArgs(msgspec.Struct, forbid_unknown_fields=True):
+    stream: str
+    markets: list[str] | None = None
+
+
+# ---- data records ----------------------------------------------------------------------------
+
+
+class PriceObservation(msgspec.Struct, frozen=True):
+    """One oracle observation, Pyth-shaped: value = price * 10**expo."""
+
+    market: str
+    price: int
+    conf: int
+    expo: int
+    publish_time: int  # unix seconds
+    slot: int
+    ema_price: int
+    source: str  # "sim", "pyth", "coingecko", "replay"
+    recv_ns: int = 0  # monotonic-clock nanoseconds when the backend received it (latency tracking)
+
+    @property
+    def price_float(self) -> float:
+        return self.price * 10.0**self.expo
+
+    @property
+    def conf_float(self) -> float:
+        return self.conf * 10.0**self.expo
+
+
+class Quote(msgspec.Struct, frozen=True):
+    """What the watchlist shows for a market: the latest observation plus the 24h reference."""
+
+    market: str
+    price: int
+    conf: int
+    expo: int
+    publish_time: int
+    slot: int
+    ema_price: int
+    source: str
+    open_24h: int  # the price 24h ago (same expo), or the first one seen
+    high_24h: int
+    low_24h: int
+    recv_ns: int = 0
+
+    @property
+    def price_float(self) -> float:
+        return self.price * 10.0**self.expo
+
+    @property
+    def change_24h_pct(self) -> float:
+        return 0.0 if self.open_24h == 0 else (self.price - self.open_24h) * 100.0 / self.open_24h
+
+
+class MarketInfo(msgspec.Struct, frozen=True):
+    market_index: int
+    symbol: str
+    base: str
+    quote: str
+    tick_size: float
+    step_size: float
+    min_size: float
+    max_leverage: int
+    pyth_feed_id: str
+
+
+class FeedHealth(msgspec.Struct, frozen=True):
+    source: str
+    state: str  # "healthy" | "degraded" | "down"
+    reason: str = ""
+    active: bool = False
+
+
+class Status(msgspec.Struct, frozen=True):
+    version: str
+    protocol: int
+    pid: int
+    url: str
+    uptime_s: float
+    clients: int
+    feed: str
+    feeds: list[FeedHealth]
+    venue: str
+    ticks_in: int
+    spawned_by_tui: bool = False
+
+
+_decoder = msgspec.json.Decoder(Request)
+_encoder = msgspec.json.Encoder()
+
+
+def decode_request(raw: str | bytes) -> Request:
+    """Parse and validate one request; raises ApiError with BAD_JSON / BAD_REQUEST / MESSAGE_TOO_LARGE."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise ApiError(ErrorCode.MESSAGE_TOO_LARGE, f"message is {len(raw)} bytes; the limit is {MAX_MESSAGE_BYTES}")
+    try:
+        return _decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        text = str(exc)
+        if text.startswith("JSON is malformed") or "Input data was truncated" in text:
+            raise ApiError(ErrorCode.BAD_JSON, f"not valid JSON: {text}") from None
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad request: {text}") from None
+
+
+def parse_args(args: dict[str, Any], kind: type[msgspec.Struct]) -> Any:
+    """Validate an op's args against its struct; a mismatch is a BAD_REQUEST naming the field."""
+    try:
+        return msgspec.convert(args, kind)
+    except msgspec.ValidationError as exc:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad arguments: {exc}") from None
+
+
+def encode(message: msgspec.Struct | dict[str, Any]) -> bytes:
+    return _encoder.encode(message)
+
+
+def to_builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value)
+
+
+# ---- trading records (the paper venue's views; integers in engine precision) -----------------
+# prices/quote amounts: PRICE_PRECISION (1e6); base sizes: BASE_PRECISION (1e9);
+# ratios (leverage, margin ratio): MARGIN_PRECISION (1e4 = 1.0x / 100%)
+
+PRICE_SCALE = 10**6
+BASE_SCALE = 10**9
+RATIO_SCALE = 10**4
+
+
+class OrderView(msgspec.Struct, frozen=True, omit_defaults=True):
+    order_id: int
+    market: str
+    side: str  # "buy" | "sell"
+    order_type: str  # "market" | "limit" | "stop_market" | "stop_limit" | "take_profit" | ... | "twap" | "iceberg"
+    status: str  # "pending_trigger" | "open" | "partially_filled" | "filled" | "cancelled" | "expired" | "rejected"
+    size: int
+    filled: int = 0
+    price: int = 0  # limit price, 0 = none
+    trigger_price: int = 0
+    avg_fill_price: int = 0
+    reduce_only: bool = False
+    post_only: bool = False
+    tif: str = "gtc"
+    expire_ts: int = 0
+    sub_account: int = 0
+    parent_id: int = 0
+    client_id: str = ""
+    created_ts: int = 0
+    updated_ts: int = 0
+    reason: str = ""
+
+
+class FillView(msgspec.Struct, frozen=True, omit_defaults=True):
+    fill_id: int
+    order_id: int
+    market: str
+    side: str
+    price: int
+    size: int
+    fee: int  # quote units, positive = paid
+    role: str  # "maker" | "taker"
+    ts: int
+    slot: int = 0
+    sub_account: int = 0
+    realized_pnl: int = 0
+
+
+class PositionView(msgspec.Struct, frozen=True, omit_defaults=True):
+    market: str
+    sub_account: int
+    base: int  # signed: > 0 long
+    entry_price: int
+    mark_price: int
+    unrealized_pnl: int
+    realized_pnl: int
+    funding_pnl: int = 0
+    fees: int = 0
+    liq_price: int = 0  # 0 = none (no liquidation price reachable)
+    notional: int = 0
+    initial_margin: int = 0
+
+
+class CollateralView(msgspec.Struct, frozen=True):
+    asset: str
+    amount: int  # the asset's own precision (USDC 1e6, SOL 1e9)
+    decimals: int
+    value: int  # quote units after price, before weight
+    weight_initial: int  # MARGIN precision
+
+
+class AccountView(msgspec.Struct, frozen=True, omit_defaults=True):
+    sub_account: int
+    collateral: list[CollateralView]
+    total_collateral: int
+    initial_margin: int
+    maintenance_margin: int
+    free_collateral: int
+    equity: int
+    unrealized_pnl: int
+    leverage: int  # RATIO precision
+    margin_ratio: int  # RATIO precision; maintenance / equity style health measure
+    trading_state: str = "ACTIVE"
+
+
+class BookLevel(msgspec.Struct, frozen=True, array_like=True):
+    price: int
+    size: int
+
+
+class BookView(msgspec.Struct, frozen=True):
+    market: str
+    bids: list[BookLevel]  # best first
+    asks: list[BookLevel]
+    oracle_price: int
+    slot: int = 0

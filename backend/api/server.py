@@ -1,0 +1,250 @@
+"""The WebSocket API: hello/auth, request/reply dispatch to registered ops, subscription pushes,
+and plain HTTP `GET /health` and `GET /metrics` on the same port.
+
+Services register ops (`server.op("quote", handler)`) and streams (`server.stream("prices", topic,
+key=...)`); the server owns validation, errors, rate limits and the per-connection push tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request as HttpRequest
+from websockets.http11 import Response as HttpResponse
+
+from backend.api.protocol import (
+    MAX_MESSAGE_BYTES,
+    PROTOCOL_VERSION,
+    ApiError,
+    ErrorCode,
+    ErrorInfo,
+    HelloArgs,
+    Push,
+    Reply,
+    SubscribeArgs,
+    decode_request,
+    encode,
+    parse_args,
+)
+from backend.api.ratelimit import TokenBucket
+from backend.bus import Bus, Subscription
+from backend.metrics import Metrics
+
+log = logging.getLogger(__name__)
+Handler = Callable[["Session", dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(slots=True, frozen=True)
+class StreamSpec:
+    topic: str
+    key: Callable[[Any], Hashable] | None  # None: every event is delivered (never conflated)
+    market_of: Callable[[Any], str] | None = None  # lets a subscriber filter by markets
+
+
+class Session:
+    """One connected client."""
+
+    def __init__(self, server: ApiServer, ws: ServerConnection) -> None:
+        self.server = server
+        self.ws = ws
+        self.authed = False
+        self.client = "unknown"
+        self.subs: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
+        self.bucket = TokenBucket(server.rate_per_s, server.rate_per_s * 2)
+        self.state: dict[str, Any] = {}  # per-session data for services (e.g. link group)
+
+    async def send(self, payload: bytes) -> None:
+        await self.ws.send(payload.decode())
+
+    def close_subs(self) -> None:
+        for sub, task in self.subs.values():
+            sub.close()
+            task.cancel()
+        self.subs.clear()
+
+
+class ApiServer:
+    def __init__(self, bus: Bus, metrics: Metrics, token: str, *, rate_per_s: float = 500.0,
+                 health: Callable[[], dict[str, Any]] | None = None) -> None:
+        self.bus = bus
+        self.metrics = metrics
+        self.token = token
+        self.rate_per_s = rate_per_s
+        self.health = health or (lambda: {})
+        self.ops: dict[str, Handler] = {}
+        self.streams: dict[str, StreamSpec] = {}
+        self.sessions: set[Session] = set()
+        self._server: Server | None = None
+        self.last_client_seen = time.monotonic()
+        self.op("subscribe", self._op_subscribe)
+        self.op("unsubscribe", self._op_unsubscribe)
+
+    # -- registration -------------------------------------------------------------------------
+    def op(self, name: str, handler: Handler) -> None:
+        self.ops[name] = handler
+
+    def stream(self, name: str, topic: str, key: Callable[[Any], Hashable] | None = None,
+               market_of: Callable[[Any], str] | None = None) -> None:
+        self.streams[name] = StreamSpec(topic, key, market_of)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self, host: str, port: int) -> int:
+        self._server = await serve(self._handle, host, port, process_request=self._http,
+                                   max_size=MAX_MESSAGE_BYTES * 4, ping_interval=20, ping_timeout=20)
+        sock = next(iter(self._server.sockets))
+        return int(sock.getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    @property
+    def client_count(self) -> int:
+        return sum(1 for s in self.sessions if s.authed)
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    def _http(self, connection: ServerConnection, request: HttpRequest) -> HttpResponse | None:
+        path = request.path.split("?", 1)[0]
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return None
+        if path == "/health":
+            body = json.dumps(self.health()).encode()
+            return _response(HTTPStatus.OK, body, "application/json")
+        if path == "/metrics":
+            return _response(HTTPStatus.OK, self.metrics.render(), "text/plain; version=0.0.4")
+        return _response(HTTPStatus.NOT_FOUND, b'{"error":"not found; try /health or /metrics"}',
+                         "application/json")
+
+    # -- WebSocket ----------------------------------------------------------------------------
+    async def _handle(self, ws: ServerConnection) -> None:
+        session = Session(self, ws)
+        self.sessions.add(session)
+        try:
+            async for raw in ws:
+                await self._on_message(session, raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            session.close_subs()
+            self.sessions.discard(session)
+            self.metrics.clients.set(self.client_count)
+            self.last_client_seen = time.monotonic()
+
+    async def _on_message(self, session: Session, raw: str | bytes) -> None:
+        started = time.perf_counter()
+        req_id: int | None = None
+        op = "invalid"
+        try:
+            if not session.bucket.take():
+                raise ApiError(ErrorCode.RATE_LIMITED,
+                               f"too many requests: the limit is {self.rate_per_s:g} per second")
+            request = decode_request(raw)
+            req_id, op = request.id, request.op
+            if op == "hello":
+                result: Any = self._hello(session, request.args)
+            elif not session.authed:
+                raise ApiError(ErrorCode.HELLO_REQUIRED, "send hello with your token first")
+            else:
+                handler = self.ops.get(op)
+                if handler is None:
+                    raise ApiError(ErrorCode.UNKNOWN_OP, f"unknown op {op!r}")
+                result = await handler(session, request.args)
+            await session.send(encode(Reply(id=req_id, ok=True, result=result)))
+        except ApiError as exc:
+            self.metrics.errors.labels(exc.code).inc()
+            await self._send_error(session, req_id, exc)
+            if exc.code in (ErrorCode.UNAUTHORIZED, ErrorCode.VERSION_MISMATCH):
+                await session.ws.close(4001, exc.code)
+        except ConnectionClosed:
+            raise
+        except Exception:
+            log.exception("op %s failed", op)
+            self.metrics.errors.labels(ErrorCode.INTERNAL).inc()
+            await self._send_error(session, req_id, ApiError(ErrorCode.INTERNAL, f"internal error in {op}; see backend.log"))
+        finally:
+            if op in self.ops or op == "hello":
+                self.metrics.request_latency.labels(op).observe(time.perf_counter() - started)
+
+    async def _send_error(self, session: Session, req_id: int | None, exc: ApiError) -> None:
+        try:
+            await session.send(encode(Reply(id=req_id, ok=False, error=ErrorInfo(exc.code, exc.message))))
+        except ConnectionClosed:
+            pass
+
+    def _hello(self, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+        hello = parse_args(args, HelloArgs)
+        if not hmac.compare_digest(hello.token.encode(), self.token.encode()):
+            raise ApiError(ErrorCode.UNAUTHORIZED, "wrong token: use the token in backend.json (--token-file)")
+        if hello.version != PROTOCOL_VERSION:
+            raise ApiError(ErrorCode.VERSION_MISMATCH,
+                           f"client speaks protocol {hello.version}, backend speaks {PROTOCOL_VERSION}; "
+                           "upgrade the older side")
+        session.authed = True
+        session.client = hello.client
+        self.metrics.clients.set(self.client_count)
+        self.last_client_seen = time.monotonic()
+        return {"protocol": PROTOCOL_VERSION, **self.health()}
+
+    # -- subscriptions ------------------------------------------------------------------------
+    async def _op_subscribe(self, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+        sub_args = parse_args(args, SubscribeArgs)
+        spec = self.streams.get(sub_args.stream)
+        if spec is None:
+            raise ApiError(ErrorCode.UNKNOWN_STREAM,
+                           f"unknown stream {sub_args.stream!r}; streams: {', '.join(sorted(self.streams))}")
+        if sub_args.stream in session.subs:
+            old, task = session.subs.pop(sub_args.stream)
+            old.close()
+            task.cancel()
+        sub = self.bus.subscribe(spec.topic, key=spec.key)
+        if sub_args.markets and spec.market_of is not None:
+            wanted = set(sub_args.markets)
+            market_of = spec.market_of
+            sub.filter = lambda _t, m: market_of(m) in wanted
+        task = asyncio.create_task(self._pump(session, sub_args.stream, sub))
+        session.subs[sub_args.stream] = (sub, task)
+        return {"stream": sub_args.stream}
+
+    async def _op_unsubscribe(self, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+        sub_args = parse_args(args, SubscribeArgs)
+        entry = session.subs.pop(sub_args.stream, None)
+        if entry is None:
+            raise ApiError(ErrorCode.UNKNOWN_STREAM, f"not subscribed to {sub_args.stream!r}")
+        entry[0].close()
+        entry[1].cancel()
+        return {"stream": sub_args.stream}
+
+    async def _pump(self, session: Session, stream: str, sub: Subscription) -> None:
+        is_prices = stream == "prices"
+        try:
+            while True:
+                batch = await sub.get_batch()
+                if sub.overflowed:
+                    await self._send_error(session, None, ApiError(
+                        ErrorCode.SLOW_CONSUMER, f"fell too far behind on {stream}; reconnect to resync"))
+                    await session.ws.close(4002, ErrorCode.SLOW_CONSUMER)
+                    return
+                for _topic, message in batch:
+                    await session.send(encode(Push(stream=stream, data=message)))
+                if is_prices:
+                    self.metrics.ticks_out.inc(len(batch))
+        except (ConnectionClosed, asyncio.CancelledError):
+            return
+
+
+def _response(status: HTTPStatus, body: bytes, content_type: str) -> HttpResponse:
+    headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))),
+                       ("Connection", "close")])
+    return HttpResponse(status.value, status.phrase, headers, body)

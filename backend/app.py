@@ -1,0 +1,173 @@
+"""The backend process: composes the services, serves the API, records itself in QUANTDESK_HOME."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from backend.api.protocol import PROTOCOL_VERSION, ApiError, ErrorCode, Status, to_builtins
+from backend.api.server import ApiServer, Session
+from backend.bus import Bus
+from backend.home import BackendRecord, HomeLock, live_record, remove_record, write_record
+from backend.metrics import Metrics
+from backend.oracle.base import OracleSource
+from backend.oracle.service import OracleService
+from backend.oracle.sim import SimOracle
+from backend.ops import register_market_ops
+from backend.store.db import Store
+
+log = logging.getLogger(__name__)
+VERSION = "0.1.0"
+
+
+@dataclass(slots=True)
+class BackendConfig:
+    home: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+    feed: str = "sim"
+    seed: int = 7
+    tick_rate: float | None = None
+    idle_exit_s: float | None = None  # set when spawned by a TUI
+    token: str | None = None
+    observation_retention: int = 200_000  # rows kept in the observations table
+
+
+class BackendAlreadyRunning(Exception):
+    pass
+
+
+def make_sources(config: BackendConfig) -> list[OracleSource]:
+    if config.feed == "sim":
+        return [SimOracle(seed=config.seed, tick_rate=config.tick_rate)]
+    raise ApiError(ErrorCode.BAD_REQUEST, f"unknown feed {config.feed!r}; use sim")
+
+
+class Backend:
+    def __init__(self, config: BackendConfig) -> None:
+        self.config = config
+        self.started = time.time()
+        self.bus = Bus()
+        self.metrics = Metrics()
+        self.token = config.token or secrets.token_urlsafe(32)
+        self.lock = HomeLock(config.home)
+        self.store: Store | None = None
+        self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
+        self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health)
+        self.url = ""
+        self._stopping = asyncio.Event()
+        self._recorder_buffer: list[tuple[Any, ...]] = []
+
+    # -- composition --------------------------------------------------------------------------
+    def _register(self) -> None:
+        api = self.api
+        api.op("status", self._op_status)
+        api.op("stop", self._op_stop)
+        register_market_ops(api, self.oracle)
+        api.stream("prices", "prices", key=lambda q: q.market, market_of=lambda q: q.market)
+        self.bus.on("observations", self._record_observation)
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "version": VERSION,
+            "pid": os.getpid(),
+            "uptime_s": round(time.time() - self.started, 3),
+            "clients": self.api.client_count,
+            "feeds": to_builtins(self.oracle.health()),
+        }
+
+    async def _op_status(self, session: Session, args: dict[str, Any]) -> Any:
+        return to_builtins(Status(
+            version=VERSION, protocol=PROTOCOL_VERSION, pid=os.getpid(), url=self.url,
+            uptime_s=round(time.time() - self.started, 3), clients=self.api.client_count,
+            feed=self.config.feed, feeds=self.oracle.health(), venue="paper",
+            ticks_in=self.oracle.accepted, spawned_by_tui=self.config.idle_exit_s is not None))
+
+    async def _op_stop(self, session: Session, args: dict[str, Any]) -> Any:
+        asyncio.get_running_loop().call_later(0.05, self._stopping.set)
+        return {"stopping": True}
+
+    # -- observation recording (bounded retention) --------------------------------------------
+    def _record_observation(self, obs: Any) -> None:
+        self._recorder_buffer.append((obs.market, obs.price, obs.conf, obs.expo, obs.publish_time, obs.slot,
+                                      obs.ema_price, obs.source))
+
+    async def _flush_observations(self) -> None:
+        flushes = 0
+        while True:
+            await asyncio.sleep(1.0)
+            rows, self._recorder_buffer = self._recorder_buffer, []
+            flushes += 1
+            prune = flushes % 60 == 0
+            keep = self.config.observation_retention
+            if rows or prune:
+                self.store.submit(lambda conn, rows=rows, prune=prune: _write_observations(conn, rows, prune, keep))
+            self.metrics.store_commits.set(self.store.commits)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def run(self) -> None:
+        home = self.config.home
+        if not self.lock.acquire():
+            other = live_record(home)
+            where = f" at {other.url} (pid {other.pid})" if other else ""
+            raise BackendAlreadyRunning(f"a backend is already running for {home}{where}")
+        try:
+            self.store = Store(home / "quantdesk.db")
+            self.store.start()
+            self._register()
+            port = await self.api.start(self.config.host, self.config.port)
+            self.url = f"ws://{self.config.host}:{port}"
+            await self.oracle.start()
+            write_record(home, BackendRecord(url=self.url, token=self.token, pid=os.getpid(),
+                                             protocol=PROTOCOL_VERSION, version=VERSION, started=self.started))
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._stopping.set)
+            log.info("backend listening on %s (feed %s)", self.url, self.config.feed)
+            print(self.url, flush=True)
+            tasks = [asyncio.create_task(self._flush_observations())]
+            if self.config.idle_exit_s is not None:
+                tasks.append(asyncio.create_task(self._idle_watch(self.config.idle_exit_s)))
+            await self._stopping.wait()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await self.shutdown()
+
+    async def _idle_watch(self, grace: float) -> None:
+        while True:
+            await asyncio.sleep(min(1.0, grace / 4))
+            idle = self.api.client_count == 0 and time.monotonic() - self.api.last_client_seen > grace
+            if idle:
+                log.info("no clients for %.0fs: exiting", grace)
+                self._stopping.set()
+                return
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    async def shutdown(self) -> None:
+        await self.oracle.stop()
+        await self.api.stop()
+        if self.store is not None:
+            self.store.stop()
+        remove_record(self.config.home, os.getpid())
+        self.lock.release()
+        log.info("backend stopped")
+
+
+def _write_observations(conn: Any, rows: list[tuple[Any, ...]], prune: bool, keep: int) -> None:
+    if rows:
+        conn.executemany("INSERT INTO observations (market, price, conf, expo, publish_time, slot, ema_price, source)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if prune:
+        conn.execute("DELETE FROM observations WHERE id <= (SELECT MAX(id) FROM observations) - ?", (keep,))

@@ -1,0 +1,72 @@
+"""Argument parsing and process set-up for `python -m backend` (what `quantdesk backend` runs)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from backend.api.protocol import ApiError
+from backend.app import Backend, BackendAlreadyRunning, BackendConfig
+from backend.home import home_dir
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is out of range 0-65535")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="quantdesk backend", description="Run the QuantDesk backend in the foreground.")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=0, help="port (default 0: a free one)")
+    p.add_argument("--feed", default="sim", help="price feed: sim (default)")
+    p.add_argument("--seed", type=int, default=7, help="seed of the simulated oracle")
+    p.add_argument("--tick-rate", type=_positive_float, default=None, help="observations per second in total (sim)")
+    p.add_argument("--idle-exit", type=_positive_float, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--log-file", default=None, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    home = home_dir()
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"quantdesk backend: binding {args.host} exposes the API beyond this machine; "
+              "the token in backend.json is required by every client", file=sys.stderr)
+    handlers: list[logging.Handler] = [logging.FileHandler(args.log_file or home / "backend.log")]
+    if args.log_file is None:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    logging.basicConfig(level=logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = BackendConfig(home=Path(home), host=args.host, port=args.port, feed=args.feed, seed=args.seed,
+                           tick_rate=args.tick_rate, idle_exit_s=args.idle_exit)
+    try:
+        backend = Backend(config)
+        asyncio.run(backend.run())
+    except BackendAlreadyRunning as exc:
+        print(f"quantdesk backend: {exc}", file=sys.stderr)
+        return 1
+    except ApiError as exc:
+        print(f"quantdesk backend: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0

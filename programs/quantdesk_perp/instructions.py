@@ -1,0 +1,313 @@
+"""Instructions: one frozen record per IDL instruction (names follow the QuantDesk perp program)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .enums import CollateralAsset, OrderType, Side, TimeInForce
+
+# --- markets and admin -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InitializeMarket:
+    market_index: int
+    symbol: str
+    base_asset: str
+    quote_asset: str
+    initial_price: int
+    tick_size: int
+    step_size: int
+    min_size: int
+    max_leverage: int
+    initial_margin_ratio: int
+    maintenance_margin_ratio: int
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateMarketParameters:
+    """Every field left None keeps its value."""
+
+    market_index: int
+    initial_margin_ratio: int | None = None
+    maintenance_margin_ratio: int | None = None
+    max_leverage: int | None = None
+    imf_factor: int | None = None
+    taker_fee: int | None = None
+    maker_fee: int | None = None
+    liquidator_fee: int | None = None
+    if_liquidation_fee: int | None = None
+    funding_interval: int | None = None
+    max_funding_rate: int | None = None
+    max_open_interest: int | None = None
+    amm_depth: int | None = None
+    amm_half_spread: int | None = None
+    auction_duration_slots: int | None = None
+    auction_band: int | None = None
+    oracle_max_staleness_slots: int | None = None
+    oracle_max_conf: int | None = None
+    circuit_breaker_pct: int | None = None
+    circuit_breaker_window: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PauseProgram:
+    """Halt one market (or all with market_index None); reduce_only lets positions shrink only."""
+
+    market_index: int | None = None
+    reduce_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeProgram:
+    market_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerCircuitBreaker:
+    market_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResetCircuitBreaker:
+    market_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class DepositInsuranceFund:
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawInsuranceFund:
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateOraclePrice:
+    """Feeds an observation of ctx.oracles[market_index] into TWAPs and the circuit breaker."""
+
+    market_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class CalculateFundingRate:
+    """Accrue the market's funding rate if its interval has elapsed."""
+
+    market_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Crank:
+    """Triggers, auctions, TWAP/iceberg children, GTD expiry, funding: see processor.crank."""
+
+
+# --- accounts and collateral ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateUserAccount:
+    authority: str
+    sub_account: int = 0
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DepositTokens:
+    authority: str
+    sub_account: int
+    asset: CollateralAsset
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawTokens:
+    authority: str
+    sub_account: int
+    asset: CollateralAsset
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProvideJitLiquidity:
+    """Quote oracle ± fee_rate (PERCENTAGE_PRECISION) to market-order auctions, up to `amount` base."""
+
+    authority: str
+    sub_account: int
+    market_index: int
+    amount: int
+    fee_rate: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettleFunding:
+    authority: str
+    sub_account: int
+
+
+# --- trading --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    authority: str
+    sub_account: int
+    market_index: int
+    side: Side
+    order_type: OrderType
+    size: int
+    price: int | None = None  # limit price (LIMIT, STOP_LIMIT, TAKE_PROFIT_LIMIT) or market-order cap
+    trigger_price: int | None = None  # STOP_*, TAKE_PROFIT_*
+    time_in_force: TimeInForce = TimeInForce.GTC
+    reduce_only: bool = False
+    post_only: bool = False
+    expire_time: int | None = None  # unix seconds, GTD only
+    trailing_offset: int | None = None  # price units, TRAILING_STOP only
+    client_order_id: int = 0
+    auction_duration_slots: int | None = None  # market orders; None = market default, 0 = no auction
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    authority: str
+    sub_account: int
+    order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrders:
+    """Cancel every open order of the account, or only those in market_index."""
+
+    authority: str
+    sub_account: int
+    market_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModifyOrder:
+    authority: str
+    sub_account: int
+    order_id: int
+    size: int | None = None  # new total size (must stay above what already filled)
+    price: int | None = None
+    trigger_price: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOcoOrder:
+    """Take-profit limit + stop-market pair: when one fills or triggers the other is cancelled."""
+
+    authority: str
+    sub_account: int
+    market_index: int
+    side: Side
+    size: int
+    take_profit_price: int
+    stop_loss_price: int
+    reduce_only: bool = True
+    client_order_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceBracketOrder:
+    """Entry (limit, or market when entry_price is None) + TP and SL that become an OCO once it fills."""
+
+    authority: str
+    sub_account: int
+    market_index: int
+    side: Side
+    size: int
+    take_profit_price: int
+    stop_loss_price: int
+    entry_price: int | None = None
+    client_order_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTwapOrder:
+    authority: str
+    sub_account: int
+    market_index: int
+    side: Side
+    total_size: int
+    duration_seconds: int
+    interval_seconds: int
+    price_limit: int | None = None
+    reduce_only: bool = False
+    client_order_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteTwapChunk:
+    order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceIcebergOrder:
+    authority: str
+    sub_account: int
+    market_index: int
+    side: Side
+    total_size: int
+    display_size: int
+    price: int
+    reduce_only: bool = False
+    client_order_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteIcebergChunk:
+    order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteConditionalOrder:
+    """Trigger a conditional order whose trigger condition holds at the ctx oracle price."""
+
+    order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidatePosition:
+    """liquidator_authority "" = keeper mode: the position is closed against the AMM, fees go to the IF."""
+
+    liquidator_authority: str
+    liquidator_sub_account: int
+    authority: str
+    sub_account: int
+    market_index: int
+    max_base_amount: int | None = None
+
+
+Instruction = (
+    InitializeMarket
+    | UpdateMarketParameters
+    | PauseProgram
+    | ResumeProgram
+    | TriggerCircuitBreaker
+    | ResetCircuitBreaker
+    | DepositInsuranceFund
+    | WithdrawInsuranceFund
+    | UpdateOraclePrice
+    | CalculateFundingRate
+    | Crank
+    | CreateUserAccount
+    | DepositTokens
+    | WithdrawTokens
+    | ProvideJitLiquidity
+    | SettleFunding
+    | PlaceOrder
+    | CancelOrder
+    | CancelOrders
+    | ModifyOrder
+    | PlaceOcoOrder
+    | PlaceBracketOrder
+    | PlaceTwapOrder
+    | ExecuteTwapChunk
+    | PlaceIcebergOrder
+    | ExecuteIcebergChunk
+    | ExecuteConditionalOrder
+    | LiquidatePosition
+)
+
+ALL_INSTRUCTIONS: tuple[type, ...] = Instruction.__args__  # type: ignore[attr-defined]
