@@ -91,7 +91,15 @@ class LiteSvmRpc(Rpc):
         return list(self.prioritization_fees)
 
     async def simulate(self, tx: VersionedTransaction) -> SimulationResult:
-        result: Any = self._guard("simulate_transaction", lambda: self.svm.simulate_transaction(tx))
+        def simulate() -> Any:
+            # Like simulateTransaction with sigVerify=false: the caller simulates before signing.
+            self.svm.with_sigverify(False)
+            try:
+                return self.svm.simulate_transaction(tx)
+            finally:
+                self.svm.with_sigverify(True)
+
+        result: Any = self._guard("simulate_transaction", simulate)
         if isinstance(result, FailedTransactionMetadata):
             meta = result.meta()
             return SimulationResult(result.err(), tuple(meta.logs()), meta.compute_units_consumed())
