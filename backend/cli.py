@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         handlers.append(logging.StreamHandler(sys.stderr))
     logging.basicConfig(level=logging.INFO, handlers=handlers,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("websockets").setLevel(logging.WARNING)
     config = BackendConfig(home=Path(home), host=args.host, port=args.port, feed=args.feed, seed=args.seed,
                            tick_rate=args.tick_rate, idle_exit_s=args.idle_exit)
     try:

@@ -1,0 +1,112 @@
+"""`quantdesk`: the TUI by default, and every data command of the workstation.
+
+Exit codes: 0 ok, 1 refused or failed, 2 usage. Every data command takes --json and then prints
+one JSON document on stdout (errors as {"error": {"code": ..., "message": ...}}).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
+
+from backend.api.protocol import ApiError, ErrorCode
+from backend.client import BackendClient
+from quantdesk_tui import __version__
+from quantdesk_tui.commands import COMMAND_MODULES
+from quantdesk_tui.connection import make_client
+from quantdesk_tui.output import UsageError, emit_error, emit_json
+
+Runner = Callable[[BackendClient, argparse.Namespace], Awaitable[tuple[Any, str]]]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def add_connection_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--connect", metavar="URL", default=argparse.SUPPRESS,
+                   help="use the backend at URL (e.g. through ssh -L) instead of this home's")
+    p.add_argument("--token-file", metavar="F", default=argparse.SUPPRESS, help="file holding the backend's token")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="quantdesk", description="Keyboard-driven terminal trading workstation for Solana perps.")
+    parser.add_argument("--version", action="version", version=f"quantdesk {__version__}")
+    parser.add_argument("--layout", default=None, help="open the TUI with this named layout")
+    add_connection_args(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
+    sub.add_parser("backend", help="run the backend in the foreground (prints its URL); see backend --help")
+    for module in COMMAND_MODULES:
+        module.register(sub, add_connection_args)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv
+    if argv[:1] == ["backend"]:  # its own parser lives with the backend (python -m backend --help)
+        os.execv(sys.executable, [sys.executable, "-m", "backend", *argv[1:]])
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        if as_json:
+            emit_json({"error": {"code": "USAGE", "message": str(exc)}})
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.command is None:
+        return run_tui(args)
+    runner: Runner = args.run
+    try:
+        return asyncio.run(_run_command(runner, args))
+    except UsageError as exc:
+        if as_json:
+            emit_json({"error": {"code": "USAGE", "message": str(exc)}})
+        print(f"quantdesk: {exc}", file=sys.stderr)
+        return 2
+    except ApiError as exc:
+        return emit_error(exc, getattr(args, "json", False))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run_command(runner: Runner, args: argparse.Namespace) -> int:
+    if getattr(args, "local", False):  # commands that work without a backend
+        result, text = await runner(None, args)  # type: ignore[arg-type]
+    else:
+        client = make_client(getattr(args, "connect", None), getattr(args, "token_file", None),
+                             name=f"cli:{args.command}", spawn=False)
+        await client.connect()
+        try:
+            result, text = await runner(client, args)
+        finally:
+            await client.close()
+    if getattr(args, "json", False):
+        emit_json(result)
+    elif text:
+        print(text)
+    return 0
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from quantdesk_tui.app import QuantDeskApp
+
+    try:
+        client = make_client(getattr(args, "connect", None), getattr(args, "token_file", None), name="tui",
+                             spawn=not getattr(args, "connect", None), reconnect=True)
+    except ApiError as exc:
+        return emit_error(exc, False)
+    app = QuantDeskApp(client=client, layout=args.layout)
+    app.run()
+    return 0 if app.return_code is None else app.return_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""A backend spawned as a subprocess, driven through the CLI with --json, as a script would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from backend.home import read_record
+
+
+def cli(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "quantdesk_tui.cli", *args], capture_output=True, text=True,
+                          timeout=30, env=os.environ.copy())
+    if check is not None:
+        assert proc.returncode == check, (proc.stdout, proc.stderr)
+    return proc
+
+
+@pytest.fixture
+def running_backend(quantdesk_home):
+    proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "11"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    url = proc.stdout.readline().strip()
+    assert url.startswith("ws://127.0.0.1:")
+    yield proc, url
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+
+
+def test_status_markets_quote_as_json(running_backend, quantdesk_home):
+    proc, url = running_backend
+    status = json.loads(cli("status", "--json").stdout)
+    assert status["url"] == url and status["pid"] == proc.pid and status["protocol"] == 1
+    markets = json.loads(cli("markets", "--json").stdout)
+    assert [m["symbol"] for m in markets][:3] == ["SOL-PERP", "BTC-PERP", "ETH-PERP"]
+    time.sleep(0.3)
+    quote = json.loads(cli("quote", "sol-perp", "--json").stdout)
+    assert quote["market"] == "SOL-PERP" and quote["price"] > 0 and quote["expo"] == -8
+
+
+def test_backend_json_is_private_and_removed_on_clean_stop(running_backend, quantdesk_home):
+    proc, _ = running_backend
+    path = quantdesk_home / "backend.json"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert json.loads(cli("stop", "--json").stdout) == {"stopping": True}
+    assert proc.wait(10) == 0
+    assert not path.exists()
+
+
+def test_errors_are_one_json_document_and_exit_1(running_backend):
+    out = cli("quote", "DOGE", "--json", check=1)
+    assert json.loads(out.stdout)["error"]["code"] == "UNKNOWN_MARKET"
+
+
+def test_usage_errors_exit_2_with_one_line(quantdesk_home):
+    out = cli("quote", check=2)
+    assert out.stderr.strip().count("\n") == 0
+    assert "required: market" in out.stderr
+
+
+def test_no_backend_is_a_clear_error(quantdesk_home):
+    out = cli("status", "--json", check=1)
+    assert json.loads(out.stdout)["error"]["code"] == "NO_BACKEND"
+
+
+def test_foreign_backend_json_is_reported_not_a_traceback(quantdesk_home):
+    (quantdesk_home / "backend.json").write_text("<html>not ours</html>")
+    out = cli("status", "--json", check=1)
+    error = json.loads(out.stdout)["error"]
+    assert error["code"] == "BAD_BACKEND_FILE" and "not a QuantDesk backend record" in error["message"]
+    assert "Traceback" not in out.stderr
+
+
+def test_second_backend_on_one_home_refuses(running_backend, quantdesk_home):
+    second = subprocess.run([sys.executable, "-m", "backend"], capture_output=True, text=True, timeout=20,
+                            env=os.environ.copy())
+    assert second.returncode == 1 and "already running" in second.stderr
+
+
+def test_stale_record_with_dead_pid_is_replaced(quantdesk_home):
+    (quantdesk_home / "backend.json").write_text(json.dumps(
+        {"url": "ws://127.0.0.1:1", "token": "t", "pid": 999_999, "protocol": 1, "version": "0", "started": 0}))
+    proc = subprocess.Popen([sys.executable, "-m", "backend"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=os.environ.copy())
+    try:
+        url = proc.stdout.readline().strip()
+        record = read_record(quantdesk_home)
+        assert record.pid == proc.pid and record.url == url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+
+
+def test_connect_with_token_file_reaches_a_backend_elsewhere(running_backend, quantdesk_home, tmp_path, monkeypatch):
+    _, url = running_backend
+    token_file = tmp_path / "token"
+    token_file.write_text(read_record(quantdesk_home).token)
+    token_file.chmod(0o600)
+    other_home = tmp_path / "elsewhere"
+    other_home.mkdir()
+    monkeypatch.setenv("QUANTDESK_HOME", str(other_home))
+    status = json.loads(cli("status", "--json", "--connect", url, "--token-file", str(token_file)).stdout)
+    assert status["url"] == url
+    token_file.chmod(0o644)
+    out = cli("status", "--json", "--connect", url, "--token-file", str(token_file), check=1)
+    assert "chmod 600" in json.loads(out.stdout)["error"]["message"]
