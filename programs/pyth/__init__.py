@@ -1,0 +1,20 @@
+"""Pyth on Solana: PriceUpdateV2 receiver accounts and Hermes binary (PNAU) updates, decoded without IO."""
+
+from .accumulator import AccumulatorUpdate, MerklePriceUpdate, Vaa, decode_accumulator_update, decode_vaa
+from .errors import PythDecodeError, PythDecodeErrorCode
+from .messages import PriceFeedMessage, decode_wire_message, scale, to_fixed
+from .price_update import (
+    PRICE_UPDATE_V2_DISCRIMINATOR,
+    PRICE_UPDATE_V2_LEN,
+    RECEIVER_PROGRAM_ID,
+    PriceUpdateV2,
+    VerificationLevel,
+    decode_price_update_v2,
+)
+
+__all__ = [
+    "AccumulatorUpdate", "MerklePriceUpdate", "Vaa", "decode_accumulator_update", "decode_vaa",
+    "PythDecodeError", "PythDecodeErrorCode", "PriceFeedMessage", "decode_wire_message", "scale", "to_fixed",
+    "PRICE_UPDATE_V2_DISCRIMINATOR", "PRICE_UPDATE_V2_LEN", "RECEIVER_PROGRAM_ID", "PriceUpdateV2",
+    "VerificationLevel", "decode_price_update_v2",
+]
