@@ -21,3 +21,49 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX observations_market_time ON observations(market, publish_time);
     """),
 ]
+
+# 2..9: oracle and candles; 10..: trading, audit, alerts, solana
+MIGRATIONS += [
+    (10, "journal", """
+        CREATE TABLE journal (
+            seq INTEGER PRIMARY KEY,
+            ts INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            payload BLOB NOT NULL
+        );
+        CREATE TABLE snapshots (
+            seq INTEGER PRIMARY KEY,
+            created INTEGER NOT NULL,
+            state BLOB NOT NULL
+        );
+        CREATE TABLE orders (
+            order_id INTEGER PRIMARY KEY,
+            authority TEXT NOT NULL,
+            sub_account INTEGER NOT NULL,
+            market TEXT NOT NULL,
+            status TEXT NOT NULL,
+            updated_ts INTEGER NOT NULL,
+            view BLOB NOT NULL
+        );
+        CREATE INDEX orders_status ON orders(status);
+        CREATE TABLE fills (
+            fill_id INTEGER PRIMARY KEY,
+            order_id INTEGER NOT NULL,
+            authority TEXT NOT NULL,
+            sub_account INTEGER NOT NULL,
+            market TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            view BLOB NOT NULL
+        );
+        CREATE INDEX fills_order ON fills(order_id);
+    """),
+    (11, "audit", """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            ts REAL NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+    """),
+]

@@ -1,0 +1,91 @@
+"""The journal: every state-changing engine instruction with the context it saw, in order.
+
+Entries are msgpack `[type name, fields]` records, decoded back into the engine's own frozen
+records, so replaying the journal through the engine reproduces the live state bit for bit.
+Snapshots hold the whole engine state at a journal sequence; start-up loads the newest one and
+replays the entries after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import msgspec
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder()
+
+
+class RecordCodec:
+    """Encodes engine records (dataclasses / msgspec Structs) by type name; decodes them back."""
+
+    def __init__(self, types: Iterable[type]) -> None:
+        self.types: dict[str, type] = {t.__name__: t for t in types}
+
+    def encode(self, record: Any) -> list[Any]:
+        name = type(record).__name__
+        if name not in self.types:
+            raise TypeError(f"{name} is not a journaled record type")
+        return [name, msgspec.to_builtins(record)]
+
+    def decode(self, item: list[Any]) -> Any:
+        name, fields = item
+        return msgspec.convert(fields, self.types[name], strict=False)
+
+    def dumps(self, *records: Any) -> bytes:
+        return _encoder.encode([self.encode(r) for r in records])
+
+    def loads(self, payload: bytes) -> list[Any]:
+        return [self.decode(item) for item in _decoder.decode(payload)]
+
+
+def record_types(*modules: Any) -> list[type]:
+    """Every dataclass or msgspec Struct defined in the given modules."""
+    found: list[type] = []
+    for module in modules:
+        for value in vars(module).values():
+            if not isinstance(value, type) or value.__module__ != module.__name__:
+                continue
+            if dataclasses.is_dataclass(value) or issubclass(value, msgspec.Struct):
+                if not issubclass(value, enum.Enum):
+                    found.append(value)
+    return found
+
+
+def append(conn: sqlite3.Connection, seq: int, kind: str, payload: bytes, ts: int | None = None) -> None:
+    conn.execute("INSERT INTO journal (seq, ts, kind, payload) VALUES (?, ?, ?, ?)",
+                 (seq, int(time.time() * 1000) if ts is None else ts, kind, payload))
+
+
+def last_seq(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT MAX(seq) FROM journal").fetchone()
+    return int(row[0] or 0)
+
+
+def entries_after(conn: sqlite3.Connection, seq: int, batch: int = 20_000) -> Iterator[tuple[int, str, bytes]]:
+    """(seq, kind, payload) in order, read in batches so a million entries stay cheap in memory."""
+    cursor = seq
+    while True:
+        rows = conn.execute("SELECT seq, kind, payload FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+                            (cursor, batch)).fetchall()
+        if not rows:
+            return
+        yield from rows
+        cursor = rows[-1][0]
+
+
+def save_snapshot(conn: sqlite3.Connection, seq: int, state: bytes, keep: int = 3) -> None:
+    conn.execute("INSERT OR REPLACE INTO snapshots (seq, created, state) VALUES (?, ?, ?)",
+                 (seq, int(time.time()), state))
+    conn.execute("DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)",
+                 (keep,))
+
+
+def latest_snapshot(conn: sqlite3.Connection) -> tuple[int, bytes] | None:
+    row = conn.execute("SELECT seq, state FROM snapshots ORDER BY seq DESC LIMIT 1").fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]))
