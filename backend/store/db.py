@@ -34,12 +34,11 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply pending migrations; returns the schema version now in force."""
+    """Apply every migration not yet applied, in version order; returns the highest version."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, name TEXT NOT NULL)")
-    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    current = row[0] or 0
-    for version, name, sql in MIGRATIONS:
-        if version <= current:
+    applied = {row[0] for row in conn.execute("SELECT version FROM schema_version")}
+    for version, name, sql in sorted(MIGRATIONS):
+        if version in applied:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -51,8 +50,8 @@ def migrate(conn: sqlite3.Connection) -> int:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        current = version
-    return current
+        applied.add(version)
+    return max(applied, default=0)
 
 
 class Store:
