@@ -1,0 +1,105 @@
+"""Pre-trade risk: the checks an order passes before the engine sees it. Each refusal has its code.
+
+Inputs are plain integers in engine precision (prices 1e6, sizes 1e9, ratios 1e4), so the checks
+are exact and the same for the CLI, the TUI and the SDK.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from backend.api.protocol import ApiError
+
+
+class TradingState(StrEnum):
+    ACTIVE = "ACTIVE"
+    REDUCING = "REDUCING"  # only orders that shrink a position
+    HALTED = "HALTED"  # kill switch: nothing new
+
+
+class RiskCode(StrEnum):
+    MAX_ORDER_SIZE = "RISK_MAX_ORDER_SIZE"
+    MAX_NOTIONAL = "RISK_MAX_NOTIONAL"
+    PRICE_BAND = "RISK_PRICE_BAND"
+    MAX_LEVERAGE = "RISK_MAX_LEVERAGE"
+    MAX_OPEN_ORDERS = "RISK_MAX_OPEN_ORDERS"
+    SUBMIT_RATE = "RISK_SUBMIT_RATE"
+    HALTED = "HALTED"
+    REDUCING = "REDUCING"
+    ORACLE_UNHEALTHY = "RISK_ORACLE_UNHEALTHY"
+
+
+@dataclass(slots=True)
+class RiskLimits:
+    max_order_notional: int = 5_000_000 * 10**6  # quote units (1e6): $5M
+    max_order_base: dict[str, int] | None = None  # per market, base units; None = no cap beyond notional
+    price_band_bps: int = 1_000  # limit/trigger prices within ±10% of the oracle
+    max_leverage: int = 20 * 10**4  # RATIO precision
+    max_open_orders: int = 200
+    submit_rate_per_s: float = 100.0
+
+
+@dataclass(slots=True, frozen=True)
+class OrderCheck:
+    """What pre-trade risk needs to know about one order."""
+
+    market: str
+    size: int  # base units
+    price: int  # the limit or trigger price, or the oracle price for market orders (1e6)
+    oracle_price: int  # 1e6
+    has_limit_price: bool
+    reduces_position: bool  # the order can only shrink an existing position
+    leverage_after: int  # RATIO precision, as the engine previews it
+    open_orders: int  # the account's open orders before this one
+    oracle_healthy: bool
+
+
+class SubmitRate:
+    """A sliding one-second window of accepted submissions per account."""
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self.clock = clock
+        self._stamps: dict[str, list[float]] = {}
+
+    def allow(self, account: str, limit: float) -> bool:
+        now = self.clock()
+        stamps = [t for t in self._stamps.get(account, ()) if now - t < 1.0]
+        if len(stamps) >= limit:
+            self._stamps[account] = stamps
+            return False
+        stamps.append(now)
+        self._stamps[account] = stamps
+        return True
+
+
+def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> None:
+    """Raise ApiError with a RiskCode when the order must not reach the engine."""
+    if state is TradingState.HALTED:
+        raise ApiError(RiskCode.HALTED, "trading is HALTED (kill switch); `quantdesk resume` re-enables it")
+    if state is TradingState.REDUCING and not order.reduces_position:
+        raise ApiError(RiskCode.REDUCING, "the account is REDUCING (daily loss limit): only orders that reduce "
+                                          "a position are accepted")
+    if not order.oracle_healthy:
+        raise ApiError(RiskCode.ORACLE_UNHEALTHY, f"no healthy oracle price for {order.market}; orders are refused "
+                                                  "until the feed recovers")
+    cap = (limits.max_order_base or {}).get(order.market)
+    if cap is not None and order.size > cap:
+        raise ApiError(RiskCode.MAX_ORDER_SIZE, f"size exceeds the {order.market} cap of {cap / 1e9:g}")
+    notional = order.size * order.price // 10**9  # quote units, rounded down (the cap is a ceiling)
+    if notional > limits.max_order_notional:
+        raise ApiError(RiskCode.MAX_NOTIONAL, f"notional ${notional / 1e6:,.2f} exceeds the cap of "
+                                              f"${limits.max_order_notional / 1e6:,.0f}")
+    if order.has_limit_price and order.oracle_price > 0:
+        band = order.oracle_price * limits.price_band_bps // 10_000
+        if abs(order.price - order.oracle_price) > band:
+            raise ApiError(RiskCode.PRICE_BAND, f"price {order.price / 1e6:g} is more than "
+                                                f"{limits.price_band_bps / 100:g}% from the oracle "
+                                                f"{order.oracle_price / 1e6:g}")
+    if not order.reduces_position and order.leverage_after > limits.max_leverage:
+        raise ApiError(RiskCode.MAX_LEVERAGE, f"leverage after this order would be {order.leverage_after / 1e4:.2f}x; "
+                                              f"the limit is {limits.max_leverage / 1e4:g}x")
+    if order.open_orders >= limits.max_open_orders:
+        raise ApiError(RiskCode.MAX_OPEN_ORDERS, f"{order.open_orders} orders are open; the limit is "
+                                                 f"{limits.max_open_orders}")
