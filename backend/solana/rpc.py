@@ -15,6 +15,7 @@ import httpx
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
+from solana.rpc.core import RPCException
 from solana.rpc.types import TokenAccountOpts, TxOpts
 from solders.hash import Hash
 from solders.pubkey import Pubkey
@@ -155,7 +156,9 @@ class HttpRpc(Rpc):
 
     # -- plumbing ----------------------------------------------------------------------------------
 
-    async def _call(self, what: str, call: Callable[[], Awaitable[T]], *, retry: bool = True) -> T:
+    async def _call(
+        self, what: str, call: Callable[[], Awaitable[T]], *, retry: bool = True, unwrap: bool = True
+    ) -> T:
         attempts = 1 + (self.retries if retry else 0)
         for attempt in range(attempts):
             try:
@@ -170,13 +173,17 @@ class HttpRpc(Rpc):
                 err = self._wrap_transport(what, exc)
             except SolanaError:
                 raise
+            except RPCException as exc:
+                detail = exc.args[0] if exc.args else exc
+                message = getattr(detail, "message", None) or str(detail)
+                raise SolanaError(ErrorCode.RPC_ERROR, f"{what}: the node refused: {message}") from None
             except Exception as exc:  # solders' JSON parser: the body is not a JSON-RPC answer
                 raise SolanaError(
                     ErrorCode.RPC_BAD_RESPONSE,
                     f"{what}: {self.url} sent a response that is not valid JSON-RPC ({type(exc).__name__})",
                 ) from exc
             else:
-                return _unwrap_rpc_error(what, response)
+                return _unwrap_rpc_error(what, response) if unwrap else response
             if attempt + 1 < attempts:
                 delay = self.backoff * (2**attempt) * (0.5 + random.random())
                 log.warning("rpc %s failed (%s), retry %d/%d in %.2fs", what, err.code, attempt + 1,
@@ -226,7 +233,7 @@ class HttpRpc(Rpc):
                 raise SolanaError(ErrorCode.RPC_BAD_RESPONSE, f"{method}: {self.url} sent no result")
             return payload["result"]
 
-        return await self._call(method, post)
+        return await self._call(method, post, unwrap=False)
 
     # -- the interface ----------------------------------------------------------------------------
 
