@@ -1,0 +1,208 @@
+"""The command grammar shared by the command bar (`:`) and the CLI (`quantdesk buy ...`).
+
+    buy 2 SOL-PERP @ 142.5 tp 150 sl 138      sell 0.5 BTC-PERP mkt reduce
+    buy $500 ETH-PERP stop 3300 ioc            sell 1 SOL-PERP trail 1.5%
+    cancel all | cancel SOL-PERP | cancel 42   SOL-PERP (focus)   tf 5m   theme light
+    alert SOL-PERP > 200 | alert rm 3          layout save mine | layout load trade
+
+An order phrase becomes the `order.place` arguments the backend validates again; numbers stay
+decimal strings here so no float ever rounds a price or a size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+TIMEFRAMES = ("1s", "1m", "5m", "15m", "1h", "4h", "1d")
+TIFS = ("gtc", "ioc", "fok", "gtd")
+VERBS = ("buy", "sell", "cancel", "tf", "alert", "layout", "theme", "screen", "help", "kill", "resume")
+
+
+class GrammarError(ValueError):
+    """The input cannot be a command; the message says what to fix."""
+
+
+@dataclass(slots=True)
+class Command:
+    kind: str  # "order", "cancel", "focus", "tf", "alert", "alert_rm", "layout", "theme", "screen", ...
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def positive_decimal(text: str, what: str) -> str:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise GrammarError(f"{what} must be a number, not {text!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise GrammarError(f"{what} must be a positive number, not {text!r}")
+    if value > Decimal(10) ** 15:
+        raise GrammarError(f"{what} {text} is too large")
+    return format(value.normalize(), "f")
+
+
+def resolve_market(text: str, markets: Iterable[str]) -> str | None:
+    symbol = text.upper()
+    if not symbol.endswith("-PERP"):
+        symbol += "-PERP"
+    return symbol if symbol in set(markets) else None
+
+
+def parse(line: str, markets: Iterable[str]) -> Command:
+    markets = list(markets)
+    words = line.strip().split()
+    if not words:
+        raise GrammarError("type a command, e.g. `buy 1 SOL-PERP @ 140` or `help`")
+    verb = words[0].lower()
+    if verb in ("buy", "sell", "long", "short"):
+        return Command("order", parse_order(words, markets))
+    if verb == "cancel":
+        return _cancel(words[1:], markets)
+    if verb == "tf":
+        if len(words) != 2 or words[1].lower() not in TIMEFRAMES:
+            raise GrammarError(f"timeframe must be one of {', '.join(TIMEFRAMES)}")
+        return Command("tf", {"tf": words[1].lower()})
+    if verb == "alert":
+        return _alert(words[1:], markets)
+    if verb == "layout":
+        if len(words) == 3 and words[1] in ("save", "load", "rm"):
+            return Command("layout", {"action": words[1], "name": words[2]})
+        if len(words) == 2:
+            return Command("layout", {"action": "load", "name": words[1]})
+        raise GrammarError("use `layout save NAME`, `layout load NAME` or `layout rm NAME`")
+    if verb == "theme" and len(words) == 2:
+        return Command("theme", {"name": words[1].lower()})
+    if verb == "screen" and len(words) == 2:
+        return Command("screen", {"name": words[1].lower()})
+    if verb in ("help", "?"):
+        return Command("help")
+    if verb in ("kill", "resume") and len(words) == 1:
+        return Command(verb)
+    if len(words) == 1:
+        market = resolve_market(words[0], markets)
+        if market is not None:
+            return Command("focus", {"market": market})
+    raise GrammarError(f"unknown command {words[0]!r}; try buy, sell, cancel, tf, alert, layout, theme or a market")
+
+
+def parse_order(words: list[str], markets: list[str]) -> dict[str, Any]:
+    """`buy|sell SIZE MARKET [@ PRICE|mkt] [stop P] [tp P] [sl P] [trail N%] [reduce] [post] [TIF] [sub N]`."""
+    side = "buy" if words[0].lower() in ("buy", "long") else "sell"
+    if len(words) < 3:
+        raise GrammarError(f"an order needs a size and a market, e.g. `{side} 1 SOL-PERP @ 140`")
+    size_text = words[1]
+    order: dict[str, Any] = {"side": side}
+    if size_text.startswith("$"):
+        order["size"] = positive_decimal(size_text[1:], "size in USD")
+        order["size_in"] = "usd"
+    else:
+        order["size"] = positive_decimal(size_text, "size")
+    market = resolve_market(words[2], markets)
+    if market is None:
+        raise GrammarError(f"unknown market {words[2]!r}; markets: {', '.join(markets)}")
+    order["market"] = market
+    rest = [w.lower() for w in words[3:]]
+    i = 0
+
+    def value(what: str) -> str:
+        nonlocal i
+        if i + 1 >= len(rest):
+            raise GrammarError(f"`{rest[i]}` needs a {what} after it")
+        i += 1
+        return rest[i]
+
+    while i < len(rest):
+        word = rest[i]
+        if word == "@":
+            order["price"] = positive_decimal(value("price"), "price")
+        elif word.startswith("@") and len(word) > 1:
+            order["price"] = positive_decimal(word[1:], "price")
+        elif word in ("mkt", "market"):
+            order["type"] = "market"
+        elif word == "stop":
+            order["trigger"] = positive_decimal(value("trigger price"), "stop price")
+        elif word in ("tp", "sl"):
+            order[word] = positive_decimal(value("price"), "take-profit" if word == "tp" else "stop-loss")
+        elif word == "trail":
+            pct = value("percentage")
+            order["trail_pct"] = positive_decimal(pct.rstrip("%"), "trail percentage")
+        elif word in ("reduce", "reduce-only", "ro"):
+            order["reduce_only"] = True
+        elif word in ("post", "post-only", "po"):
+            order["post_only"] = True
+        elif word in TIFS:
+            order["tif"] = word
+        elif word == "sub":
+            sub = value("sub-account number")
+            if not sub.isdigit() or int(sub) > 65535:
+                raise GrammarError(f"sub-account must be a number 0-65535, not {sub!r}")
+            order["sub_account"] = int(sub)
+        else:
+            raise GrammarError(f"don't know {word!r} in an order; use @ PRICE, mkt, stop P, tp P, sl P, "
+                               "trail N%, reduce, post, ioc/fok/gtc, sub N")
+        i += 1
+    order["type"] = _order_type(order)
+    if order["type"] == "market" and order.get("post_only"):
+        raise GrammarError("a market order cannot be post-only; give a price with @")
+    return order
+
+
+def _order_type(order: dict[str, Any]) -> str:
+    explicit_market = order.get("type") == "market"
+    if "trail_pct" in order:
+        return "trailing"
+    if "trigger" in order:
+        return "stop_limit" if "price" in order else "stop"
+    if explicit_market and "price" in order:
+        raise GrammarError("choose either `mkt` or `@ PRICE`, not both")
+    return "limit" if "price" in order else "market"
+
+
+def _cancel(words: list[str], markets: list[str]) -> Command:
+    if not words:
+        raise GrammarError("use `cancel ID`, `cancel MARKET` or `cancel all`")
+    target = words[0]
+    if target.lower() == "all":
+        return Command("cancel", {"all": True})
+    if target.isdigit():
+        return Command("cancel", {"order_id": int(target)})
+    market = resolve_market(target, markets)
+    if market is None:
+        raise GrammarError(f"{target!r} is neither an order id, a market nor `all`")
+    return Command("cancel", {"market": market})
+
+
+def _alert(words: list[str], markets: list[str]) -> Command:
+    if len(words) == 2 and words[0].lower() in ("rm", "remove", "del"):
+        if not words[1].isdigit():
+            raise GrammarError(f"alert id must be a number, not {words[1]!r}")
+        return Command("alert_rm", {"alert_id": int(words[1])})
+    if len(words) != 3:
+        raise GrammarError("use `alert MARKET > PRICE`, `alert MARKET < PRICE`, `alert MARKET x PRICE` or `alert rm ID`")
+    market = resolve_market(words[0], markets)
+    if market is None:
+        raise GrammarError(f"unknown market {words[0]!r}")
+    kinds = {">": "above", "above": "above", "<": "below", "below": "below", "x": "cross", "cross": "cross"}
+    kind = kinds.get(words[1].lower())
+    if kind is None:
+        raise GrammarError(f"use >, < or x (cross), not {words[1]!r}")
+    return Command("alert", {"market": market, "kind": kind, "level": positive_decimal(words[2], "alert level")})
+
+
+def completions(prefix: str, markets: Iterable[str]) -> list[str]:
+    """Candidates for the word being typed: verbs first, then markets and keywords."""
+    words = prefix.split(" ")
+    last = words[-1].lower()
+    if len(words) == 1:
+        pool = [*VERBS, *markets]
+    elif words[0].lower() in ("buy", "sell") and len(words) == 3:
+        pool = list(markets)
+    elif words[0].lower() in ("cancel", "alert") and len(words) == 2:
+        pool = ["all", *markets] if words[0].lower() == "cancel" else ["rm", *markets]
+    elif words[0].lower() == "tf":
+        pool = list(TIMEFRAMES)
+    else:
+        pool = ["@", "mkt", "stop", "tp", "sl", "trail", "reduce", "post", *TIFS, "sub"]
+    return [p for p in pool if p.lower().startswith(last)]
