@@ -1,0 +1,125 @@
+"""Chooses which source's observations reach the bus: validation, cross-source deviation, failover.
+
+Sources are in priority order (the first is the primary). A source is *live* when it is not down
+and has had an observation accepted within its `fresh_after_s`. The active source is the
+highest-priority live one: when the active source stops being live the next live one takes over
+at once (the fallbacks are woken as soon as the primary falters); a higher-priority source takes
+back over only after it has been live for `failback_after_s` without interruption.
+
+A lower-priority source's observation must agree with a live higher-priority source's latest price
+for the market within `max_deviation`; that guards the engine against a wrong fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from backend.api.protocol import FeedHealth, PriceObservation
+from backend.oracle.base import OracleSource
+from backend.oracle.validate import Reject, Rejected, Validator, deviation
+
+log = logging.getLogger(__name__)
+STATE_VALUE = {"healthy": 1.0, "degraded": 0.5, "down": 0.0}
+
+
+@dataclass(slots=True)
+class FeedSlot:
+    source: OracleSource
+    priority: int
+    validator: Validator
+    last_accept: float = -math.inf  # monotonic seconds
+    live_since: float | None = None
+    latest: dict[str, PriceObservation] = field(default_factory=dict)
+    accepted: int = 0
+
+
+class Aggregator:
+    def __init__(self, sources: list[OracleSource], *, failback_after_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 on_switch: Callable[[OracleSource | None, OracleSource], None] | None = None) -> None:
+        if not sources:
+            raise ValueError("at least one oracle source is needed")
+        self.slots = [FeedSlot(s, i, Validator(s.validation)) for i, s in enumerate(sources)]
+        self._by_source = {id(s.source): s for s in self.slots}
+        self.failback_after_s = failback_after_s
+        self.clock = clock
+        self.on_switch = on_switch
+        self.active: FeedSlot = self.slots[0]
+        self.switches = 0
+        for slot in self.slots[1:]:
+            slot.source.set_wanted(False)
+
+    # -- per observation ----------------------------------------------------------------------
+    def offer(self, source: OracleSource, obs: PriceObservation) -> bool:
+        """Validate obs; True when it comes from the active source and may be published.
+
+        Raises Rejected for anything that failed a check.
+        """
+        slot = self._by_source[id(source)]
+        slot.validator.check(obs)
+        now = self.clock()
+        for higher in self.slots[:slot.priority]:
+            ref = higher.latest.get(obs.market)
+            if ref is not None and self._live(higher, now) and deviation(obs, ref) > slot.validator.config.max_deviation:
+                raise Rejected(Reject.DEVIATION, f"{obs.market}: {obs.price_float:.6g} vs {higher.source.name} "
+                                                 f"{ref.price_float:.6g} ({deviation(obs, ref):.1%})")
+        slot.latest[obs.market] = obs
+        slot.last_accept = now
+        slot.accepted += 1
+        if slot is not self.active and not self._live(self.active, now):
+            self.evaluate()
+        return slot is self.active
+
+    # -- periodic and on health changes -------------------------------------------------------
+    def _live(self, slot: FeedSlot, now: float) -> bool:
+        return slot.source.state != "down" and now - slot.last_accept <= slot.source.fresh_after_s
+
+    def evaluate(self) -> bool:
+        """Re-pick the active source; True if it changed."""
+        now = self.clock()
+        best: FeedSlot | None = None
+        for slot in self.slots:
+            if self._live(slot, now):
+                if slot.live_since is None:
+                    slot.live_since = now
+                best = best or slot
+            else:
+                slot.live_since = None
+        active = self.active
+        active_live = active.live_since is not None
+        chosen = active
+        if best is not None and best is not active:
+            if best.priority > active.priority:  # failover: only when the active one is not live
+                chosen = best if not active_live else active
+            elif not active_live or now - (best.live_since or now) >= self.failback_after_s:
+                chosen = best
+        # the fallbacks run hot while the primary is not live or while one of them is active
+        primary_live = self.slots[0].live_since is not None
+        for slot in self.slots[1:]:
+            slot.source.set_wanted(not primary_live or slot.priority <= chosen.priority)
+        if chosen is active:
+            return False
+        previous = active.source
+        self.active = chosen
+        self.switches += 1
+        log.warning("oracle: switching from %s to %s", previous.name, chosen.source.name)
+        if self.on_switch is not None:
+            self.on_switch(previous, chosen.source)
+        return True
+
+    def health(self) -> list[FeedHealth]:
+        now = self.clock()
+        out = []
+        for slot in self.slots:
+            source = slot.source
+            state, reason = source.state, source.reason
+            age = now - slot.last_accept
+            if state == "healthy" and source.wanted and age > source.fresh_after_s:
+                state = "degraded"
+                reason = "no valid prices yet" if math.isinf(age) else f"no valid prices for {age:.1f}s"
+            out.append(FeedHealth(source=source.name, state=state, reason=reason, active=slot is self.active))
+        return out
