@@ -1,0 +1,55 @@
+"""StatusBar: connection, feed, latency, trading state and an injectable clock; compact at 80 cols."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from backend.api.protocol import Status
+from tests.widgets.fixtures import FEEDS, FROZEN_DATETIME
+from themes import register_themes
+from widgets.status_bar import StatusBar
+
+
+class StatusApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        register_themes(self)
+        self.bar = StatusBar(clock=lambda: FROZEN_DATETIME)
+
+    def compose(self) -> ComposeResult:
+        yield self.bar
+
+
+def _text(bar: StatusBar) -> str:
+    return bar.render().plain.rstrip()
+
+
+async def test_full_width_shows_every_field_and_the_frozen_clock() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(120, 3)) as pilot:
+        app.bar.set_state(connection="connected", latency_ms=3.21, trading_state="ACTIVE", feeds=FEEDS)
+        await pilot.pause()
+        text = _text(app.bar)
+        assert text.startswith("● connected │ feed pyth ✓ healthy │ rtt 3.2 ms │ ACTIVE")
+        assert text.endswith("2026-01-01 12:34:56 UTC")
+        assert len(text) == 118  # padding 1 each side
+
+
+async def test_compact_at_80_columns() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(80, 3)) as pilot:
+        app.bar.set_state(connection="connected", latency_ms=3.21, trading_state="REDUCE_ONLY", feeds=FEEDS)
+        await pilot.pause()
+        text = _text(app.bar)
+        assert text.startswith("● conn │ pyth ✓ │ 3ms │ REDUCE_ONLY")
+        assert text.endswith("12:34:56")
+
+
+async def test_disconnected_and_degraded_feed_are_spelled_out() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(120, 3)) as pilot:
+        status = Status("0.1.0", 1, 42, "ws://x", 5.0, 1, "coingecko", FEEDS, "paper", 10)
+        app.bar.set_status(status)
+        app.bar.set_state(connection="disconnected")
+        await pilot.pause()
+        assert _text(app.bar).startswith("✗ disconnected │ feed coingecko ! degraded (slow)")

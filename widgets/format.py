@@ -1,0 +1,174 @@
+"""Display formatting for fixed-point integers (prices, sizes, PnL, ratios) and input parsing.
+
+Colour is never the only signal: signed values carry +/- and percent changes carry ▲/▼.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from backend.api.protocol import BASE_SCALE, PRICE_SCALE, RATIO_SCALE
+
+# The exponents below mirror the protocol's scales; checked here so they cannot drift apart.
+assert (PRICE_SCALE, BASE_SCALE, RATIO_SCALE) == (10**6, 10**9, 10**4)
+
+UP_ARROW = "▲"
+DOWN_ARROW = "▼"
+
+
+def decimals_for_tick(tick: float) -> int:
+    """Decimals needed to show a multiple of `tick` (0.001 -> 3, 0.5 -> 1, 1 -> 0)."""
+    if tick <= 0:
+        return 2
+    exponent = Decimal(repr(tick)).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def decimals_for_price(price: float, expo: int | None = None) -> int:
+    """Market-appropriate decimals when no tick size is known: fewer for large prices,
+    never more than the feed's own precision (-expo)."""
+    magnitude = abs(price)
+    if magnitude >= 10_000:
+        decimals = 1
+    elif magnitude >= 100:
+        decimals = 2
+    elif magnitude >= 1:
+        decimals = 3
+    elif magnitude >= 0.01:
+        decimals = 5
+    else:
+        decimals = 8
+    if expo is not None and expo <= 0:
+        decimals = min(decimals, -expo)
+    return decimals
+
+
+def exact(value: int, exponent: int) -> Decimal:
+    """value * 10**exponent without binary rounding: exact(14250000000, -8) == Decimal('142.5')."""
+    return Decimal(value).scaleb(exponent)
+
+
+def fmt_number(value: float | Decimal, decimals: int, *, signed: bool = False) -> str:
+    """Thousands-separated fixed decimals: 1234.5 -> '1,234.50'; signed adds '+' to positives.
+    Decimals (exact fixed-point values) round half away from zero."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return "—"
+        value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    elif not math.isfinite(value):
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    if text.startswith("-") and float(text.lstrip("-").replace(",", "")) == 0:
+        text = text[1:]  # never show "-0.00"
+    if signed and not text.startswith("-") and value != 0 and float(text.replace(",", "")) != 0:
+        text = "+" + text
+    return text
+
+
+def fmt_price(price: int, decimals: int = 2, *, signed: bool = False) -> str:
+    """A PRICE_SCALE integer as a price: fmt_price(142_500_000, 3) -> '142.500'."""
+    return fmt_number(exact(price, -6), decimals, signed=signed)
+
+
+def fmt_pyth_price(price: int, expo: int, decimals: int | None = None, *, signed: bool = False) -> str:
+    """A Pyth-style price*10**expo integer: fmt_pyth_price(14250000000, -8) -> '142.50'."""
+    if decimals is None:
+        decimals = decimals_for_price(price * 10.0**expo, expo)
+    return fmt_number(exact(price, expo), decimals, signed=signed)
+
+
+def fmt_size(base: int, decimals: int = 4, *, signed: bool = False) -> str:
+    """A BASE_SCALE integer as a base amount: fmt_size(1_500_000_000, 2) -> '1.50'."""
+    return fmt_number(exact(base, -9), decimals, signed=signed)
+
+
+def fmt_usd(quote: int, decimals: int = 2) -> str:
+    """A PRICE_SCALE quote amount as dollars: fmt_usd(-1_234_560_000) -> '-$1,234.56'."""
+    text = fmt_number(exact(abs(quote), -6), decimals)
+    return f"-${text}" if quote < 0 and text.strip("0.,") else f"${text}"
+
+
+def fmt_pnl(quote: int, decimals: int = 2) -> str:
+    """Signed PnL: '+12.34', '-12.34', '0.00' (sign, not only colour, says which way)."""
+    return fmt_number(exact(quote, -6), decimals, signed=True)
+
+
+def fmt_pct(pct: float, decimals: int = 2, *, arrow: bool = True) -> str:
+    """A percent change: fmt_pct(2.345) -> '▲ +2.35%', fmt_pct(-1.2) -> '▼ -1.20%', 0 -> '  0.00%'."""
+    text = fmt_number(pct, decimals, signed=True) + "%"
+    if not arrow:
+        return text
+    if text.startswith("+"):
+        return f"{UP_ARROW} {text}"
+    if text.startswith("-"):
+        return f"{DOWN_ARROW} {text}"
+    return f"  {text}"
+
+
+def fmt_ratio_pct(ratio: int, decimals: int = 2) -> str:
+    """A RATIO_SCALE ratio as a percent: fmt_ratio_pct(1250) -> '12.50%'."""
+    return fmt_number(exact(ratio, -2), decimals) + "%"
+
+
+def fmt_leverage(ratio: int, decimals: int = 2) -> str:
+    """A RATIO_SCALE leverage: fmt_leverage(25_000) -> '2.50x'."""
+    return fmt_number(exact(ratio, -4), decimals) + "x"
+
+
+def fmt_age(seconds: float) -> str:
+    """How old a price is: '0.4s', '12s', '3m', '2h', '5d'."""
+    seconds = max(0.0, seconds)
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86_400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86_400)}d"
+
+
+def fmt_compact(value: float, decimals: int = 1) -> str:
+    """Large amounts in a narrow column: 1_234_567 -> '1.2M', 950 -> '950'."""
+    magnitude = abs(value)
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if magnitude >= limit:
+            return fmt_number(value / limit, decimals) + suffix
+    return fmt_number(value, 0)
+
+
+def tone(value: float) -> str | None:
+    """The colour role of a signed value: 'up', 'down' or None for zero."""
+    if value > 0:
+        return "up"
+    if value < 0:
+        return "down"
+    return None
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """A user-typed number ('1,234.5', ' 2 ') as an exact Decimal, or None if it is not a finite number."""
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def to_scaled(value: Decimal, scale: int) -> int:
+    """An exact Decimal in fixed point; rounds half away from zero below the scale's precision."""
+    scaled = value * scale
+    return int(scaled.to_integral_value(rounding="ROUND_HALF_UP"))
+
+
+def is_multiple(value: Decimal, step: float) -> bool:
+    """Whether `value` is an exact multiple of `step` (using the step's decimal text, not binary floats)."""
+    step_dec = Decimal(repr(step))
+    if step_dec <= 0:
+        return True
+    return value % step_dec == 0
