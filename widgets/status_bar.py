@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.widget import Widget
@@ -73,10 +73,19 @@ class StatusBar(Widget):
         latency_ms: float | None = None,
         trading_state: str | None = None,
         feed: str | None = None,
-        feeds: list[FeedHealth] | None = None,
+        feeds: Iterable[FeedHealth | Mapping[str, Any]] | None = None,
         message: str | None = None,
+        connected: bool | None = None,
+        note: str | None = None,
+        rtt_ms: float | None = None,
     ) -> None:
-        """Update only the fields given. connection: connected | connecting | reconnecting | disconnected."""
+        """Update only the fields given. connection: connected | connecting | reconnecting | disconnected.
+        `connected`, `note`, `rtt_ms` are short aliases of connection / message / latency_ms;
+        feeds may be FeedHealth records or their dict form (from a status reply)."""
+        if connected is not None:
+            connection = "connected" if connected else "disconnected"
+        message = note if message is None else message
+        latency_ms = rtt_ms if latency_ms is None else latency_ms
         if connection is not None:
             self.connection = connection
         if latency_ms is not None:
@@ -86,7 +95,7 @@ class StatusBar(Widget):
         if feed is not None:
             self.feed = feed
         if feeds is not None:
-            self.feeds = list(feeds)
+            self.feeds = [f if isinstance(f, FeedHealth) else FeedHealth(**f) for f in feeds]
         if message is not None:
             self.message = message
         self.refresh()

@@ -53,3 +53,12 @@ async def test_disconnected_and_degraded_feed_are_spelled_out() -> None:
         app.bar.set_state(connection="disconnected")
         await pilot.pause()
         assert _text(app.bar).startswith("✗ disconnected │ feed coingecko ! degraded (slow)")
+
+
+async def test_short_aliases_and_feed_dicts_are_accepted() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(120, 3)) as pilot:
+        feeds = [{"source": "pyth", "state": "down", "reason": "stale", "active": True}]
+        app.bar.set_state(connected=False, note="retry in 2s", rtt_ms=300.0, feeds=feeds)
+        await pilot.pause()
+        assert _text(app.bar).startswith("✗ disconnected │ feed pyth ✗ down (stale) │ rtt 300.0 ms │ retry in 2s")
