@@ -71,7 +71,7 @@ class _Update(msgspec.Struct):
 
 class _WsMessage(msgspec.Struct):
     type: str
-    price_feed: msgspec.Raw | None = None
+    price_feed: msgspec.Raw = msgspec.Raw(b"null")
     status: str | None = None
     error: str | None = None
 
@@ -272,8 +272,13 @@ class PythHermesSource(OracleSource):
             emit(obs)
 
     async def _snapshot(self, client: httpx.AsyncClient, emit: Emit) -> None:
-        response = await client.get(f"{self.hermes_url}/v2/updates/price/latest", params=self._params())
-        _check_status(response)
+        """Fill the gap since the last stream; best effort, the stream that follows is what counts."""
+        try:
+            response = await client.get(f"{self.hermes_url}/v2/updates/price/latest", params=self._params())
+            _check_status(response)
+        except (httpx.HTTPError, StreamRejected) as exc:
+            log.debug("pyth snapshot failed: %s", _describe(exc))
+            return
         self._handle_update(response.content, emit, time.monotonic_ns())
 
     def _params(self) -> list[tuple[str, str]]:
@@ -324,7 +329,7 @@ class PythHermesSource(OracleSource):
                         if msg.status == "error":
                             raise StreamRejected(f"Hermes refused the subscription: {msg.error}")
                         continue
-                    if msg.type != "price_update" or msg.price_feed is None:
+                    if msg.type != "price_update":
                         continue
                     self.messages += 1
                     feed = _decode(_feed_decoder, msg.price_feed)
