@@ -172,3 +172,15 @@ def is_multiple(value: Decimal, step: float) -> bool:
     if step_dec <= 0:
         return True
     return value % step_dec == 0
+
+
+def market_decimals(tick_size: float, step_size: float) -> tuple[int, int]:
+    """(price decimals, size decimals) for a market from its tick and step."""
+    return decimals_for_tick(tick_size), decimals_for_tick(step_size)
+
+
+def fmt_time(ts: int) -> str:
+    """A unix timestamp (seconds, or milliseconds if that large) as UTC 'HH:MM:SS'."""
+    seconds = ts // 1000 if ts > 10**11 else ts
+    seconds %= 86_400
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
