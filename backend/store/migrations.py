@@ -67,3 +67,57 @@ MIGRATIONS += [
         );
     """),
 ]
+
+# 20..29: alerts, risk state and equity history
+MIGRATIONS += [
+    (20, "alerts", """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            market TEXT,
+            level REAL,
+            window_s INTEGER NOT NULL DEFAULT 0,
+            direction TEXT NOT NULL DEFAULT 'any',
+            repeat INTEGER NOT NULL DEFAULT 0,
+            cooldown_s REAL NOT NULL DEFAULT 0,
+            webhook TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            last_fired REAL,
+            fire_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX alerts_status ON alerts(status);
+        CREATE TABLE alert_history (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL,
+            ts REAL NOT NULL,
+            kind TEXT NOT NULL,
+            market TEXT,
+            level REAL,
+            value REAL,
+            message TEXT NOT NULL,
+            delivery TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX alert_history_alert ON alert_history(alert_id, ts);
+        CREATE INDEX alert_history_ts ON alert_history(ts);
+    """),
+    (21, "risk_state", """
+        CREATE TABLE risk_kv (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated REAL NOT NULL
+        );
+        CREATE TABLE equity_history (
+            id INTEGER PRIMARY KEY,
+            ts INTEGER NOT NULL,
+            authority TEXT NOT NULL,
+            sub_account INTEGER NOT NULL,
+            equity INTEGER NOT NULL,
+            total_collateral INTEGER NOT NULL,
+            unrealized_pnl INTEGER NOT NULL
+        );
+        CREATE INDEX equity_history_account_ts ON equity_history(authority, sub_account, ts);
+    """),
+]
