@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+
+from backend.app import Backend, BackendConfig
+from backend.client import BackendClient
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +16,26 @@ def quantdesk_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("QUANTDESK_HOME", str(home))
     return home
+
+
+# a real backend in-process on 127.0.0.1 with a random port
+@pytest.fixture
+async def backend(quantdesk_home):
+    instance = Backend(BackendConfig(home=quantdesk_home, tick_rate=200.0, seed=3))
+    task = asyncio.create_task(instance.run())
+    for _ in range(500):
+        if instance.url:
+            break
+        await asyncio.sleep(0.01)
+    assert instance.url, "backend did not start"
+    yield instance
+    instance.request_stop()
+    await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def client(backend):
+    c = BackendClient.for_url(backend.url, backend.token, client_name="test")
+    await c.connect()
+    yield c
+    await c.close()
