@@ -1,0 +1,232 @@
+"""Composite orders: OCO pairs, brackets, TWAP and iceberg parents and their children."""
+
+from __future__ import annotations
+
+from .context import Context
+from .enums import OrderStatus, OrderType, Side
+from .enums import TimeInForce as TIF
+from .errors import EngineError, ErrorCode
+from .events import OrderPlaced, OrderRejected
+from .instructions import PlaceBracketOrder, PlaceIcebergOrder, PlaceOcoOrder, PlaceTwapOrder
+from .math.fixed import div_ceil, round_up_to
+from .orders import close_order, count_open, new_order_id, record_fill
+from .positions import get_position, reducible
+from .risk import checked_oracle
+from .state import Order, State
+from .trading import (
+    admit_order,
+    band_price,
+    check_margin_for,
+    check_open_interest,
+    check_price,
+    check_size,
+    get_market,
+    get_user,
+    market_guard,
+)
+
+
+def _opposite(side: Side) -> Side:
+    return Side.SELL if side == Side.BUY else Side.BUY
+
+
+def _leg(state: State, authority: str, sub: int, market_index: int, side: Side, order_type: OrderType,
+         size: int, trigger: int, status: OrderStatus, client_order_id: int, slot: int) -> Order:
+    return Order(new_order_id(state), authority, sub, market_index, side, order_type, status, size,
+                 trigger_price=trigger, reduce_only=True, client_order_id=client_order_id, slot=slot)
+
+
+def _check_exit_prices(is_long_exit: bool, take_profit: int, stop_loss: int, oracle: int) -> None:
+    """Exits of a long sell: TP above the oracle, SL below it (mirrored for shorts)."""
+    ok = stop_loss < oracle < take_profit if is_long_exit else take_profit < oracle < stop_loss
+    if not ok:
+        raise EngineError(ErrorCode.INVALID_TRIGGER, "take-profit and stop-loss must sit either side of the price")
+
+
+def place_oco_order(state: State, ix: PlaceOcoOrder, ctx: Context, events: list) -> None:
+    market = get_market(state, ix.market_index)
+    user = get_user(state, ix.authority, ix.sub_account)
+    check_size(market, ix.size)
+    tp = check_price(market, ix.take_profit_price, "take-profit price")
+    sl = check_price(market, ix.stop_loss_price, "stop-loss price")
+    oracle = checked_oracle(market, ctx).price
+    _check_exit_prices(ix.side == Side.SELL, tp, sl, oracle)
+    pos = user.positions.get(ix.market_index)
+    if ix.reduce_only and reducible(pos.base if pos else 0, ix.side == Side.BUY) == 0:
+        raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "OCO exits need a position to reduce")
+    market_guard(market, ix.reduce_only)
+    if not ix.reduce_only:
+        check_margin_for(state, market, user, ctx, ix.side == Side.BUY, ix.size,
+                         band_price(market, max(tp, sl) if ix.side == Side.BUY else min(tp, sl), ix.side == Side.BUY))
+    take = _leg(state, ix.authority, ix.sub_account, ix.market_index, ix.side, OrderType.TAKE_PROFIT_MARKET,
+                ix.size, tp, OrderStatus.PENDING_TRIGGER, ix.client_order_id, ctx.slot)
+    stop = _leg(state, ix.authority, ix.sub_account, ix.market_index, ix.side, OrderType.STOP_MARKET,
+                ix.size, sl, OrderStatus.PENDING_TRIGGER, ix.client_order_id, ctx.slot)
+    take.reduce_only = stop.reduce_only = ix.reduce_only
+    take.link_id, stop.link_id = stop.order_id, take.order_id
+    for leg in (take, stop):
+        admit_order(state, market, user, leg, ctx, oracle, events)
+
+
+def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, events: list) -> None:
+    market = get_market(state, ix.market_index)
+    user = get_user(state, ix.authority, ix.sub_account)
+    check_size(market, ix.size)
+    tp = check_price(market, ix.take_profit_price, "take-profit price")
+    sl = check_price(market, ix.stop_loss_price, "stop-loss price")
+    entry_price = check_price(market, ix.entry_price, "entry price") if ix.entry_price is not None else 0
+    oracle = checked_oracle(market, ctx).price
+    is_buy = ix.side == Side.BUY
+    _check_exit_prices(is_buy, tp, sl, entry_price or oracle)
+    market_guard(market, False)
+    pos = user.positions.get(ix.market_index)
+    check_open_interest(market, pos.base if pos else 0, is_buy, ix.size)
+    check_margin_for(state, market, user, ctx, is_buy, ix.size, entry_price or band_price(market, oracle, is_buy))
+    if len(user.order_ids) + 3 > market.config.max_orders_per_account:
+        raise EngineError(ErrorCode.TOO_MANY_ORDERS, "too many open orders for a bracket")
+    entry_type = OrderType.LIMIT if entry_price else OrderType.MARKET
+    entry = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, entry_type,
+                  OrderStatus.OPEN, ix.size, entry_price, client_order_id=ix.client_order_id, slot=ctx.slot)
+    exit_side = _opposite(ix.side)
+    take = _leg(state, ix.authority, ix.sub_account, ix.market_index, exit_side, OrderType.TAKE_PROFIT_MARKET,
+                ix.size, tp, OrderStatus.PENDING_ENTRY, ix.client_order_id, ctx.slot)
+    stop = _leg(state, ix.authority, ix.sub_account, ix.market_index, exit_side, OrderType.STOP_MARKET,
+                ix.size, sl, OrderStatus.PENDING_ENTRY, ix.client_order_id, ctx.slot)
+    take.link_id, stop.link_id = stop.order_id, take.order_id
+    take.parent_id = stop.parent_id = entry.order_id
+    entry.child_ids = [take.order_id, stop.order_id]
+    entry.auction_duration = 0 if entry_type == OrderType.LIMIT else market.config.auction_duration_slots
+    for leg in (take, stop):
+        state.orders[leg.order_id] = leg
+        user.order_ids.append(leg.order_id)
+        events.append(OrderPlaced(leg.order_id, leg.authority, leg.sub_account, leg.market_index, leg.side,
+                                  leg.order_type, leg.size, 0, leg.trigger_price, leg.status,
+                                  leg.client_order_id, entry.order_id))
+    admit_order(state, market, user, entry, ctx, oracle, events)
+
+
+def arm_bracket_legs(state: State, entry: Order, events: list) -> None:
+    """The entry filled (partly): its TP/SL legs watch their triggers, sized to what filled."""
+    market = state.markets[entry.market_index]
+    for leg_id in entry.child_ids:
+        leg = state.orders.get(leg_id)
+        if leg is None:
+            continue
+        leg.size = entry.filled
+        if leg.status == OrderStatus.PENDING_ENTRY:
+            leg.status = OrderStatus.PENDING_TRIGGER
+            market.crank_ids.append(leg.order_id)
+
+
+def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: list) -> None:
+    market = get_market(state, ix.market_index)
+    user = get_user(state, ix.authority, ix.sub_account)
+    check_size(market, ix.total_size)
+    if ix.interval_seconds <= 0 or ix.duration_seconds < ix.interval_seconds:
+        raise EngineError(ErrorCode.INVALID_PARAMETER, "TWAP needs 0 < interval <= duration")
+    limit = check_price(market, ix.price_limit, "price limit") if ix.price_limit is not None else 0
+    oracle = checked_oracle(market, ctx).price
+    is_buy = ix.side == Side.BUY
+    pos = user.positions.get(ix.market_index)
+    if ix.reduce_only and reducible(pos.base if pos else 0, is_buy) == 0:
+        raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "reduce-only TWAP needs a position to reduce")
+    market_guard(market, ix.reduce_only)
+    if not ix.reduce_only:
+        check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
+        check_margin_for(state, market, user, ctx, is_buy, ix.total_size, limit or band_price(market, oracle, is_buy))
+    chunks = ix.duration_seconds // ix.interval_seconds
+    parent = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, OrderType.TWAP,
+                   OrderStatus.OPEN, ix.total_size, limit, reduce_only=ix.reduce_only,
+                   client_order_id=ix.client_order_id, slot=ctx.slot, interval=ix.interval_seconds,
+                   next_time=ctx.unix_time, end_time=ctx.unix_time + ix.duration_seconds,
+                   display_size=round_up_to(div_ceil(ix.total_size, chunks), market.config.step_size))
+    state.orders[parent.order_id] = parent
+    user.order_ids.append(parent.order_id)
+    get_position(user, market)
+    count_open(state, parent, parent.size)
+    market.crank_ids.append(parent.order_id)
+    events.append(OrderPlaced(parent.order_id, parent.authority, parent.sub_account, parent.market_index,
+                              parent.side, parent.order_type, parent.size, limit, 0, parent.status,
+                              parent.client_order_id, 0))
+
+
+def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list) -> None:
+    """Send the chunk that is due as an immediate market child bounded by the price limit."""
+    from .matching import execute_taker
+
+    market = state.markets[parent.market_index]
+    user = state.users[(parent.authority, parent.sub_account)]
+    is_buy = parent.side == Side.BUY
+    last = ctx.unix_time >= parent.end_time - parent.interval
+    chunk = parent.size - parent.filled if last else min(parent.display_size, parent.size - parent.filled)
+    parent.next_time += parent.interval
+    try:
+        oracle = checked_oracle(market, ctx).price
+        market_guard(market, parent.reduce_only)
+    except EngineError as err:
+        events.append(OrderRejected(parent.order_id, int(err.code), err.message))
+        return
+    limit = band_price(market, oracle, is_buy)
+    if parent.price:
+        limit = min(limit, parent.price) if is_buy else max(limit, parent.price)
+    filled = execute_taker(state, market, user, is_buy=is_buy, size=chunk, limit=limit,
+                           taker_order_id=parent.order_id, oracle=oracle, ctx=ctx,
+                           use_amm=True, jit_limit=limit, reduce_only=parent.reduce_only, events=events)
+    if filled:
+        record_fill(state, parent, filled)
+    if parent.status == OrderStatus.FILLED:
+        close_order(state, parent, OrderStatus.FILLED, events)
+    elif ctx.unix_time >= parent.end_time or last:
+        close_order(state, parent, OrderStatus.CANCELLED, events, "TWAP window ended")
+
+
+def place_iceberg_order(state: State, ix: PlaceIcebergOrder, ctx: Context, events: list) -> None:
+    market = get_market(state, ix.market_index)
+    user = get_user(state, ix.authority, ix.sub_account)
+    check_size(market, ix.total_size)
+    check_size(market, ix.display_size)
+    if ix.display_size > ix.total_size:
+        raise EngineError(ErrorCode.INVALID_PARAMETER, "iceberg display size exceeds the total")
+    price = check_price(market, ix.price)
+    oracle = checked_oracle(market, ctx).price
+    is_buy = ix.side == Side.BUY
+    pos = user.positions.get(ix.market_index)
+    if ix.reduce_only and reducible(pos.base if pos else 0, is_buy) == 0:
+        raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "reduce-only iceberg needs a position to reduce")
+    market_guard(market, ix.reduce_only)
+    if not ix.reduce_only:
+        check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
+        check_margin_for(state, market, user, ctx, is_buy, ix.total_size, price)
+    parent = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, OrderType.ICEBERG,
+                   OrderStatus.OPEN, ix.total_size, price, reduce_only=ix.reduce_only,
+                   client_order_id=ix.client_order_id, slot=ctx.slot, display_size=ix.display_size)
+    state.orders[parent.order_id] = parent
+    user.order_ids.append(parent.order_id)
+    get_position(user, market)
+    count_open(state, parent, parent.size)
+    market.crank_ids.append(parent.order_id)
+    events.append(OrderPlaced(parent.order_id, parent.authority, parent.sub_account, parent.market_index,
+                              parent.side, parent.order_type, parent.size, price, 0, parent.status,
+                              parent.client_order_id, 0))
+    refill_iceberg(state, parent, ctx, oracle, events)
+
+
+def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, events: list) -> None:
+    """Show the next slice of an iceberg as a limit child (margin is held by the parent)."""
+    from .trading import run_order
+
+    market = state.markets[parent.market_index]
+    user = state.users[(parent.authority, parent.sub_account)]
+    while parent.order_id in state.orders and not parent.child_ids and parent.size > parent.filled:
+        child = Order(new_order_id(state), parent.authority, parent.sub_account, parent.market_index,
+                      parent.side, OrderType.LIMIT, OrderStatus.OPEN,
+                      min(parent.display_size, parent.size - parent.filled), parent.price, 0, TIF.GTC,
+                      parent.reduce_only, client_order_id=parent.client_order_id, slot=ctx.slot,
+                      parent_id=parent.order_id)
+        parent.child_ids.append(child.order_id)
+        state.orders[child.order_id] = child
+        user.order_ids.append(child.order_id)
+        events.append(OrderPlaced(child.order_id, child.authority, child.sub_account, child.market_index,
+                                  child.side, child.order_type, child.size, child.price, 0, child.status,
+                                  child.client_order_id, parent.order_id))
+        run_order(state, market, user, child, ctx, oracle, events)

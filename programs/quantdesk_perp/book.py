@@ -1,0 +1,37 @@
+"""Per-market price-time priority book of resting limit orders (ids per price level, sorted prices)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+
+from .state import Market, Order
+
+
+def add_resting(market: Market, order: Order) -> None:
+    levels, prices = (market.bids, market.bid_prices) if order.is_buy else (market.asks, market.ask_prices)
+    level = levels.get(order.price)
+    if level is None:
+        levels[order.price] = [order.order_id]
+        insort(prices, order.price)
+    else:
+        level.append(order.order_id)
+
+
+def remove_resting(market: Market, order: Order) -> None:
+    levels, prices = (market.bids, market.bid_prices) if order.is_buy else (market.asks, market.ask_prices)
+    level = levels.get(order.price)
+    if level is None or order.order_id not in level:
+        return
+    level.remove(order.order_id)
+    if not level:
+        del levels[order.price]
+        del prices[bisect_left(prices, order.price)]
+
+
+def best_bid(market: Market) -> int:
+    return market.bid_prices[-1] if market.bid_prices else 0
+
+
+def best_ask(market: Market) -> int:
+    return market.ask_prices[0] if market.ask_prices else 0
+

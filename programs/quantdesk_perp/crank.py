@@ -1,0 +1,181 @@
+"""The crank: what happens because time passed or the oracle moved (run on every observation).
+
+Per market: oracle TWAP and circuit breaker, funding accrual, GTD expiry, stop/TP/trailing
+triggers (and OCO/bracket links), market-order auctions, TWAP chunks, iceberg slices, and
+resting orders the AMM curve now crosses. A failing order is rejected; the crank never raises.
+"""
+
+from __future__ import annotations
+
+from .constants import MARGIN_PRECISION
+from .context import Context, OraclePrice
+from .enums import MarketStatus, OrderStatus, OrderType, Side
+from .enums import TimeInForce as TIF
+from .errors import EngineError, ErrorCode
+from .events import CircuitBreakerTriggered, FundingRateUpdated, MarketStatusChanged, OrderTriggered
+from .math import amm
+from .math.fixed import div_ceil
+from .math.funding import cumulative_increment, funding_rate, update_twap
+from .matching import execute_taker, match_resting_against_amm, on_fill
+from .orders import close_order, count_open, record_fill, transition
+from .positions import reducible
+from .risk import checked_oracle
+from .state import Market, Order, State
+from .trading import band_price, check_margin_for, market_guard, run_order
+
+
+def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list) -> None:
+    """Feed an observation into the oracle and mark TWAPs and the circuit breaker."""
+    price = oracle.price
+    if price <= 0:
+        return
+    cfg = market.config
+    market.oracle_twap = update_twap(market.oracle_twap, market.oracle_twap_time, price, now, cfg.funding_interval)
+    market.oracle_twap_time = now
+    market.last_oracle_price = price
+    mark = amm.mid_price(price, cfg.amm_depth, market.amm.base) if cfg.amm_depth else price
+    market.mark_twap = update_twap(market.mark_twap, market.mark_twap_time, mark, now, cfg.funding_interval)
+    market.mark_twap_time = now
+    if not cfg.circuit_breaker_pct or market.status == MarketStatus.HALTED:
+        return
+    if market.cb_reference_price <= 0 or now - market.cb_window_start > cfg.circuit_breaker_window:
+        market.cb_reference_price, market.cb_window_start = price, now
+        return
+    reference = market.cb_reference_price
+    if abs(price - reference) * MARGIN_PRECISION > reference * cfg.circuit_breaker_pct:
+        market.status = MarketStatus.HALTED
+        market.circuit_breaker_tripped = True
+        events.append(CircuitBreakerTriggered(cfg.market_index, reference, price))
+        events.append(MarketStatusChanged(cfg.market_index, MarketStatus.HALTED, "circuit breaker"))
+
+
+def accrue_funding(market: Market, now: int, events: list) -> bool:
+    """Accrue one funding payment if the interval has elapsed; False when not due yet."""
+    cfg = market.config
+    if now - market.last_funding_time < cfg.funding_interval or market.oracle_twap <= 0:
+        return False
+    rate = funding_rate(market.mark_twap, market.oracle_twap, cfg.funding_period_divisor, cfg.max_funding_rate)
+    market.cumulative_funding += cumulative_increment(rate, market.oracle_twap)
+    market.last_funding_rate = rate
+    market.last_funding_time = now - (now - market.last_funding_time) % cfg.funding_interval
+    events.append(FundingRateUpdated(cfg.market_index, rate, market.cumulative_funding, market.mark_twap,
+                                     market.oracle_twap, now))
+    return True
+
+
+def is_triggered(order: Order, oracle: int) -> bool:
+    is_buy = order.side == Side.BUY
+    kind = order.order_type
+    if kind == OrderType.TRAILING_STOP:
+        if is_buy:
+            order.auction_start_price = min(order.auction_start_price, oracle)
+            order.trigger_price = order.auction_start_price + order.trailing_offset
+        else:
+            order.auction_start_price = max(order.auction_start_price, oracle)
+            order.trigger_price = order.auction_start_price - order.trailing_offset
+    if kind in (OrderType.TAKE_PROFIT_MARKET, OrderType.TAKE_PROFIT_LIMIT):
+        return oracle <= order.trigger_price if is_buy else oracle >= order.trigger_price
+    return oracle >= order.trigger_price if is_buy else oracle <= order.trigger_price
+
+
+def fire_trigger(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:
+    """PENDING_TRIGGER -> OPEN and execute; a failed check rejects the order instead of raising."""
+    if order.link_id:
+        sibling = state.orders.get(order.link_id)
+        if sibling is not None:
+            close_order(state, sibling, OrderStatus.CANCELLED, events, "other side of OCO triggered")
+    user = state.users[(order.authority, order.sub_account)]
+    pos = user.positions[order.market_index]
+    is_buy = order.side == Side.BUY
+    count_open(state, order, -order.counted)
+    if order.order_id in market.crank_ids:
+        market.crank_ids.remove(order.order_id)
+    events.append(OrderTriggered(order.order_id, market.config.market_index, order.trigger_price, oracle))
+    if order.reduce_only and reducible(pos.base, is_buy) == 0:
+        close_order(state, order, OrderStatus.CANCELLED, events, "nothing left to reduce")
+        return
+    try:
+        market_guard(market, order.reduce_only or reducible(pos.base, is_buy) >= order.size - order.filled)
+        if not order.reduce_only:
+            worst = order.price or band_price(market, oracle, is_buy)
+            check_margin_for(state, market, user, ctx, is_buy, order.size - order.filled, worst)
+    except EngineError as err:
+        close_order(state, order, OrderStatus.REJECTED, events, err.message)
+        return
+    transition(order, OrderStatus.OPEN)
+    order.triggered = True
+    order.auction_duration = 0
+    run_order(state, market, user, order, ctx, oracle, events)
+
+
+def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:
+    is_buy = order.side == Side.BUY
+    start, end = order.auction_start_price, order.auction_end_price
+    elapsed = ctx.slot - order.auction_start_slot
+    finished = elapsed >= order.auction_duration
+    if finished:
+        limit = end
+    elif is_buy:
+        limit = start + div_ceil((end - start) * elapsed, order.auction_duration)
+    else:
+        limit = start + (end - start) * elapsed // order.auction_duration
+    user = state.users[(order.authority, order.sub_account)]
+    filled = execute_taker(state, market, user, is_buy=is_buy, size=order.size - order.filled, limit=limit,
+                           taker_order_id=order.order_id, oracle=oracle, ctx=ctx,
+                           use_amm=finished, jit_limit=limit, reduce_only=order.reduce_only, events=events)
+    if filled:
+        record_fill(state, order, filled)
+        on_fill(state, order, filled, events, [])
+    if order.status == OrderStatus.FILLED:
+        close_order(state, order, OrderStatus.FILLED, events)
+    elif finished:
+        close_order(state, order, OrderStatus.CANCELLED, events, "auction ended with the rest unfilled")
+
+
+def crank_order(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:
+    from .advanced import refill_iceberg, run_twap_chunk
+
+    if order.time_in_force == TIF.GTD and order.expire_time <= ctx.unix_time:
+        close_order(state, order, OrderStatus.EXPIRED, events)
+    elif order.status == OrderStatus.PENDING_TRIGGER:
+        if is_triggered(order, oracle):
+            fire_trigger(state, market, order, ctx, oracle, events)
+    elif order.order_type == OrderType.MARKET and order.auction_duration:
+        _run_auction(state, market, order, ctx, oracle, events)
+    elif order.order_type == OrderType.TWAP:
+        if ctx.unix_time >= order.next_time:
+            run_twap_chunk(state, order, ctx, events)
+    elif order.order_type == OrderType.ICEBERG and not order.child_ids:
+        refill_iceberg(state, order, ctx, oracle, events)
+
+
+def crank(state: State, ctx: Context) -> list:
+    events: list = []
+    for market_index in sorted(state.markets):
+        market = state.markets[market_index]
+        observation = ctx.oracles.get(market_index)
+        if observation is not None:
+            observe_oracle(market, observation, ctx.unix_time, events)
+        accrue_funding(market, ctx.unix_time, events)
+        if market.status == MarketStatus.HALTED:
+            continue
+        try:
+            oracle = checked_oracle(market, ctx).price
+        except EngineError:
+            continue
+        for order_id in list(market.crank_ids):
+            order = state.orders.get(order_id)
+            if order is not None and order_id in market.crank_ids:
+                crank_order(state, market, order, ctx, oracle, events)
+        match_resting_against_amm(state, market, oracle, ctx, events)
+    return events
+
+
+def execute_conditional_order(state: State, order: Order, ctx: Context, events: list) -> None:
+    market = state.markets[order.market_index]
+    if order.status != OrderStatus.PENDING_TRIGGER:
+        raise EngineError(ErrorCode.ORDER_NOT_OPEN, f"order {order.order_id} is not waiting for a trigger")
+    oracle = checked_oracle(market, ctx).price
+    if not is_triggered(order, oracle):
+        raise EngineError(ErrorCode.NOT_TRIGGERED, f"order {order.order_id} trigger condition does not hold")
+    fire_trigger(state, market, order, ctx, oracle, events)

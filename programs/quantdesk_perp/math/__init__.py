@@ -1,0 +1,1 @@
+"""Pure fixed-point math by topic; every division names its rounding."""

@@ -1,0 +1,73 @@
+"""The synthetic liquidity curve: a constant-product vAMM pegged to the oracle.
+
+Virtual base reserve x = depth + amm_base (the AMM's own inventory), k = oracle * depth**2, so the
+mid is oracle * depth**2 / x**2: it leans against the AMM's inventory (which drives funding) and
+price impact grows with size. A half spread sits on either side. Costs round up, proceeds down.
+"""
+
+from __future__ import annotations
+
+from math import isqrt
+
+from ..constants import BASE_PRECISION, PERCENTAGE_PRECISION
+from .fixed import div_ceil, sqrt_ceil
+
+
+def reserve(depth: int, amm_base: int) -> int:
+    return depth + amm_base
+
+
+def mid_price(oracle: int, depth: int, amm_base: int) -> int:
+    x = depth + amm_base
+    if x <= 0:
+        return 0
+    return oracle * depth * depth // (x * x)  # floor
+
+
+def ask_price(oracle: int, depth: int, amm_base: int, half_spread: int) -> int:
+    """Marginal price for the next unit bought from the AMM (rounded up)."""
+    x = depth + amm_base
+    if x <= 0:
+        return 0
+    return div_ceil(oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread), x * x * PERCENTAGE_PRECISION)
+
+
+def bid_price(oracle: int, depth: int, amm_base: int, half_spread: int) -> int:
+    """Marginal price for the next unit sold to the AMM (rounded down)."""
+    x = depth + amm_base
+    return oracle * depth * depth * (PERCENTAGE_PRECISION - half_spread) // (x * x * PERCENTAGE_PRECISION)
+
+
+def buy_cost(oracle: int, depth: int, amm_base: int, half_spread: int, base: int) -> int:
+    """Quote a taker pays for `base` bought from the AMM: rounded up."""
+    x = depth + amm_base
+    return div_ceil(
+        oracle * base * depth * depth * (PERCENTAGE_PRECISION + half_spread),
+        BASE_PRECISION * x * (x - base) * PERCENTAGE_PRECISION,
+    )
+
+
+def sell_proceeds(oracle: int, depth: int, amm_base: int, half_spread: int, base: int) -> int:
+    """Quote a taker receives for `base` sold to the AMM: rounded down."""
+    x = depth + amm_base
+    return (oracle * base * depth * depth * (PERCENTAGE_PRECISION - half_spread)) // (
+        BASE_PRECISION * x * (x + base) * PERCENTAGE_PRECISION
+    )
+
+
+def max_buy(oracle: int, depth: int, amm_base: int, half_spread: int, limit: int) -> int:
+    """Most base a taker can buy before the marginal ask passes `limit` (rounded down)."""
+    x = depth + amm_base
+    if x <= 0 or limit <= 0:
+        return 0
+    need = div_ceil(oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread), PERCENTAGE_PRECISION * limit)
+    return max(0, x - sqrt_ceil(need))
+
+
+def max_sell(oracle: int, depth: int, amm_base: int, half_spread: int, limit: int) -> int:
+    """Most base a taker can sell before the marginal bid drops below `limit` (rounded down)."""
+    x = depth + amm_base
+    if limit <= 0:
+        return 0
+    allowed = oracle * depth * depth * (PERCENTAGE_PRECISION - half_spread) // (PERCENTAGE_PRECISION * limit)
+    return max(0, isqrt(allowed) - x)

@@ -1,0 +1,115 @@
+"""An order's life: legal status transitions, open-order accounting, closing and linked orders."""
+
+from __future__ import annotations
+
+from .book import remove_resting
+from .enums import OrderStatus, OrderType
+from .errors import EngineError, ErrorCode
+from .events import OrderCancelled, OrderExpired, OrderFinished, OrderRejected
+from .state import Order, State
+
+S = OrderStatus
+LEGAL_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.PENDING_ENTRY: frozenset({S.PENDING_TRIGGER, S.OPEN, S.CANCELLED, S.EXPIRED, S.REJECTED}),
+    S.PENDING_TRIGGER: frozenset({S.OPEN, S.CANCELLED, S.EXPIRED, S.REJECTED}),
+    S.OPEN: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.EXPIRED, S.REJECTED}),
+    S.PARTIALLY_FILLED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.EXPIRED}),
+    S.FILLED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+
+
+def transition(order: Order, new: OrderStatus) -> None:
+    if new not in LEGAL_TRANSITIONS[order.status]:
+        raise EngineError(
+            ErrorCode.ILLEGAL_ORDER_TRANSITION,
+            f"order {order.order_id} cannot go from {order.status.name} to {new.name}",
+        )
+    order.status = new
+
+
+def count_open(state: State, order: Order, amount: int) -> None:
+    """Add `amount` (may be negative) of this order to its position's open bids/asks for margin."""
+    if order.reduce_only or amount == 0 or (order.parent_id and order.order_type == OrderType.LIMIT):
+        return  # reduce-only orders cannot add exposure; an iceberg slice's margin is held by its parent
+    pos = state.users[(order.authority, order.sub_account)].positions[order.market_index]
+    if order.is_buy:
+        pos.open_bids += amount
+    else:
+        pos.open_asks += amount
+    order.counted += amount
+
+
+def record_fill(state: State, order: Order, amount: int) -> None:
+    """Count a fill against the order and release its margin reservation."""
+    order.filled += amount
+    if order.counted:
+        count_open(state, order, -min(amount, order.counted))
+    transition(order, S.FILLED if order.filled >= order.size else S.PARTIALLY_FILLED)
+
+
+def close_order(state: State, order: Order, status: OrderStatus, events: list, reason: str = "") -> None:
+    """Move an order to a terminal status and drop it (and what hangs off it) from the live state."""
+    if order.status in (S.FILLED, S.CANCELLED, S.EXPIRED, S.REJECTED) and status != order.status:
+        return
+    if order.status != status:
+        transition(order, status)
+    market = state.markets[order.market_index]
+    if order.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT):
+        remove_resting(market, order)
+    if order.counted:
+        count_open(state, order, -order.counted)
+    state.orders.pop(order.order_id, None)
+    user = state.users.get((order.authority, order.sub_account))
+    if user is not None and order.order_id in user.order_ids:
+        user.order_ids.remove(order.order_id)
+    if order.order_id in market.crank_ids:
+        market.crank_ids.remove(order.order_id)
+    if status == S.FILLED:
+        events.append(OrderFinished(order.order_id))
+    elif status == S.EXPIRED:
+        events.append(OrderExpired(order.order_id))
+    elif status == S.REJECTED:
+        events.append(OrderRejected(order.order_id, 0, reason))
+    else:
+        events.append(OrderCancelled(order.order_id, reason))
+    _close_linked(state, order, status, events)
+
+
+def _close_linked(state: State, order: Order, status: OrderStatus, events: list) -> None:
+    sibling = state.orders.get(order.link_id) if order.link_id else None
+    if sibling is not None and sibling.status == S.PENDING_TRIGGER and status == S.FILLED:
+        close_order(state, sibling, S.CANCELLED, events, "other side of OCO filled")
+    for child_id in list(order.child_ids):
+        child = state.orders.get(child_id)
+        if child is None:
+            continue
+        if child.status == S.PENDING_ENTRY:  # bracket legs never armed: the entry is gone
+            close_order(state, child, S.CANCELLED, events, "bracket entry closed unfilled")
+        elif order.order_type in (OrderType.TWAP, OrderType.ICEBERG) and status != S.FILLED:
+            close_order(state, child, S.CANCELLED, events, "parent order closed")
+    parent = state.orders.get(order.parent_id) if order.parent_id else None
+    if parent is not None and order.order_id in parent.child_ids:
+        parent.child_ids.remove(order.order_id)
+        if parent.order_type == OrderType.ICEBERG and status in (S.CANCELLED, S.EXPIRED, S.REJECTED):
+            close_order(state, parent, S.CANCELLED, events, "iceberg slice cancelled")
+
+
+def new_order_id(state: State) -> int:
+    order_id = state.next_order_id
+    state.next_order_id = order_id + 1
+    return order_id
+
+
+def live_order(state: State, order_id: int, authority: str | None, sub_account: int | None) -> Order:
+    """The live order, or a refusal that says whether it never existed or is already closed."""
+    order = state.orders.get(order_id)
+    if order is None:
+        if 0 < order_id < state.next_order_id:
+            raise EngineError(ErrorCode.ORDER_NOT_OPEN, f"order {order_id} is no longer open")
+        raise EngineError(ErrorCode.UNKNOWN_ORDER, f"no order {order_id}")
+    if authority is not None and (order.authority != authority or order.sub_account != sub_account):
+        raise EngineError(ErrorCode.UNKNOWN_ORDER, f"no order {order_id} on this account")
+    return order

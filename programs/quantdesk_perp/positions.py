@@ -1,0 +1,87 @@
+"""Applying fills and funding to positions; every quote movement is a transfer between two ledgers."""
+
+from __future__ import annotations
+
+from .enums import CollateralAsset
+from .events import FundingSettled
+from .math.funding import funding_owed
+from .state import Market, Position, UserAccount
+
+USDC = CollateralAsset.USDC
+
+
+def get_position(user: UserAccount, market: Market) -> Position:
+    pos = user.positions.get(market.config.market_index)
+    if pos is None:
+        pos = Position(market.config.market_index, last_cumulative_funding=market.cumulative_funding)
+        user.positions[market.config.market_index] = pos
+    return pos
+
+
+def credit(user: UserAccount, amount: int) -> None:
+    balances = user.balances
+    balances[USDC] = balances.get(USDC, 0) + amount
+
+
+def apply_to_position(pos: Position, delta: int, flow: int) -> int:
+    """Add `delta` base paid by `flow` quote (signed, into the holder); returns realized pnl.
+
+    The cost basis of a partial close is split with floor division, which is against the holder
+    for both longs (more negative cost) and shorts (less proceeds); totals stay exact.
+    """
+    base = pos.base
+    if base == 0 or (base > 0) == (delta > 0):
+        pos.base = base + delta
+        pos.quote_entry += flow
+        return 0
+    size = abs(base)
+    closed = min(abs(delta), size)
+    if closed == abs(delta):
+        portion = pos.quote_entry * closed // size
+        pos.quote_entry -= portion
+        pos.base = base + delta
+        realized = flow + portion
+    else:  # flip: close everything, open the rest
+        close_flow = flow * closed // abs(delta)
+        realized = close_flow + pos.quote_entry
+        pos.quote_entry = flow - close_flow
+        pos.base = base + delta
+    pos.realized_pnl += realized
+    return realized
+
+
+def apply_user_fill(market: Market, user: UserAccount, pos: Position, delta: int, flow: int) -> int:
+    before = pos.base
+    realized = apply_to_position(pos, delta, flow)
+    if realized:
+        credit(user, realized)
+    after = pos.base
+    market.open_interest_long += max(after, 0) - max(before, 0)
+    market.open_interest_short += max(-after, 0) - max(-before, 0)
+    return realized
+
+
+def apply_amm_fill(market: Market, delta: int, flow: int) -> None:
+    market.amm_balance += apply_to_position(market.amm, delta, flow)
+
+
+def settle_funding(market: Market, user: UserAccount, pos: Position, events: list) -> int:
+    """Move funding owed since the position's snapshot between the user and the AMM pool."""
+    cumulative = market.cumulative_funding
+    if pos.last_cumulative_funding == cumulative:
+        return 0
+    owed = funding_owed(pos.base, cumulative, pos.last_cumulative_funding)
+    pos.last_cumulative_funding = cumulative
+    if owed:
+        credit(user, -owed)
+        market.amm_balance += owed
+        pos.funding_paid += owed
+        events.append(FundingSettled(user.authority, user.sub_account, market.config.market_index, owed))
+    return owed
+
+
+def reducible(base: int, is_buy: bool) -> int:
+    """How much an order on this side can trade without growing or flipping the position."""
+    if is_buy:
+        return -base if base < 0 else 0
+    return base if base > 0 else 0

@@ -1,0 +1,111 @@
+"""process(state, instruction, ctx) -> events: the engine's one entry point.
+
+State is mutated in place. A refused instruction raises EngineError and leaves the state exactly as
+it was: the frequent instructions validate everything before they mutate; the rest run with a
+snapshot that is restored on refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import accounts, admin, advanced, crank, liquidation, trading
+from . import instructions as ix
+from .context import Context
+from .errors import EngineError, ErrorCode
+from .orders import live_order
+from .state import State, copy_state, restore_state
+
+
+def _execute_conditional(state: State, i: ix.ExecuteConditionalOrder, ctx: Context, events: list) -> None:
+    crank.execute_conditional_order(state, live_order(state, i.order_id, None, None), ctx, events)
+
+
+def _execute_twap(state: State, i: ix.ExecuteTwapChunk, ctx: Context, events: list) -> None:
+    from .enums import OrderType
+
+    order = live_order(state, i.order_id, None, None)
+    if order.order_type != OrderType.TWAP:
+        raise EngineError(ErrorCode.INVALID_ORDER, f"order {i.order_id} is not a TWAP order")
+    if ctx.unix_time < order.next_time:
+        raise EngineError(ErrorCode.NOT_DUE, f"next TWAP chunk is due at {order.next_time}")
+    advanced.run_twap_chunk(state, order, ctx, events)
+
+
+def _execute_iceberg(state: State, i: ix.ExecuteIcebergChunk, ctx: Context, events: list) -> None:
+    from .enums import OrderType
+    from .risk import checked_oracle
+
+    order = live_order(state, i.order_id, None, None)
+    if order.order_type != OrderType.ICEBERG:
+        raise EngineError(ErrorCode.INVALID_ORDER, f"order {i.order_id} is not an iceberg order")
+    if order.child_ids:
+        raise EngineError(ErrorCode.NOT_DUE, "the iceberg's current slice is still resting")
+    oracle = checked_oracle(state.markets[order.market_index], ctx).price
+    advanced.refill_iceberg(state, order, ctx, oracle, events)
+
+
+def _crank(state: State, i: ix.Crank, ctx: Context, events: list) -> None:
+    events.extend(crank.crank(state, ctx))
+
+
+Handler = Callable[[State, Any, Context, list], None]
+# Validate-then-mutate: safe without a snapshot, and the hot path.
+_DIRECT: dict[type, Handler] = {
+    ix.PlaceOrder: trading.place_order,
+    ix.CancelOrder: trading.cancel_order,
+    ix.CancelOrders: trading.cancel_orders,
+    ix.CreateUserAccount: accounts.create_user_account,
+    ix.DepositTokens: accounts.deposit_tokens,
+    ix.WithdrawTokens: accounts.withdraw_tokens,
+    ix.DepositInsuranceFund: admin.deposit_insurance_fund,
+    ix.WithdrawInsuranceFund: admin.withdraw_insurance_fund,
+    ix.InitializeMarket: admin.initialize_market,
+    ix.UpdateMarketParameters: admin.update_market_parameters,
+    ix.PauseProgram: admin.pause_program,
+    ix.ResumeProgram: admin.resume_program,
+    ix.TriggerCircuitBreaker: admin.trigger_circuit_breaker,
+    ix.ResetCircuitBreaker: admin.reset_circuit_breaker,
+    ix.UpdateOraclePrice: admin.update_oracle_price,
+    ix.CalculateFundingRate: admin.calculate_funding_rate,
+    ix.ProvideJitLiquidity: accounts.provide_jit_liquidity,
+    ix.SettleFunding: accounts.settle_user_funding,
+    ix.Crank: _crank,
+}
+# Refusals can come after a first mutation: run against a snapshot.
+_TRANSACTIONAL: dict[type, Handler] = {
+    ix.ModifyOrder: trading.modify_order,
+    ix.PlaceOcoOrder: advanced.place_oco_order,
+    ix.PlaceBracketOrder: advanced.place_bracket_order,
+    ix.PlaceTwapOrder: advanced.place_twap_order,
+    ix.PlaceIcebergOrder: advanced.place_iceberg_order,
+    ix.ExecuteTwapChunk: _execute_twap,
+    ix.ExecuteIcebergChunk: _execute_iceberg,
+    ix.ExecuteConditionalOrder: _execute_conditional,
+    ix.LiquidatePosition: liquidation.liquidate_position,
+}
+
+
+def process(state: State, instruction: Any, ctx: Context) -> list:
+    """Apply one instruction; returns its events or raises EngineError with state unchanged."""
+    events: list = []
+    handler = _DIRECT.get(type(instruction))
+    if handler is not None:
+        handler(state, instruction, ctx, events)
+        return events
+    handler = _TRANSACTIONAL.get(type(instruction))
+    if handler is None:
+        raise EngineError(ErrorCode.INVALID_ORDER, f"unknown instruction {type(instruction).__name__}")
+    snapshot = copy_state(state)
+    try:
+        handler(state, instruction, ctx, events)
+    except BaseException:
+        restore_state(state, snapshot)
+        raise
+    return events
+
+
+def crank_state(state: State, ctx: Context) -> list:
+    """The crank as a function (also available as the Crank instruction)."""
+    return crank.crank(state, ctx)

@@ -1,0 +1,138 @@
+"""Pure read-only helpers for the backend and the TUI: margin, liquidation price, order preview, book."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import msgspec
+
+from .constants import BASE_PRECISION, MARGIN_PRECISION
+from .context import Context
+from .enums import OrderType
+from .errors import EngineError
+from .events import OrderFilled
+from .instructions import PlaceOrder
+from .math import amm
+from .math.fixed import div_ceil
+from .risk import MarginSummary, margin_price
+from .risk import account_margin as _account_margin
+from .state import State, copy_state
+from .trading import get_market, get_user
+
+
+def account_margin(state: State, authority: str, sub_account: int, ctx: Context) -> MarginSummary:
+    return _account_margin(state, get_user(state, authority, sub_account), ctx)
+
+
+def liquidation_price(state: State, authority: str, sub_account: int, market_index: int, ctx: Context) -> int | None:
+    """Oracle price of `market_index` at which the account hits maintenance, other prices held.
+
+    Rounded toward the current price (a long's is rounded up, a short's down): it warns early.
+    None when flat or when no positive price liquidates the account.
+    """
+    user = get_user(state, authority, sub_account)
+    pos = user.positions.get(market_index)
+    if pos is None or pos.base == 0:
+        return None
+    market = get_market(state, market_index)
+    price, _conf = margin_price(market, ctx)
+    summary = _account_margin(state, user, ctx)
+    base = pos.base
+    ratio = market.config.maintenance_margin_ratio
+    slope = base * MARGIN_PRECISION - abs(base) * ratio  # per unit price, scaled by 1e9 * 1e4
+    if slope == 0:
+        return None
+    gap = (summary.maintenance_requirement - summary.maintenance_collateral) * BASE_PRECISION * MARGIN_PRECISION
+    move = div_ceil(gap, slope) if base > 0 else gap // slope
+    result = price + move
+    return result if result > 0 else None
+
+
+class OrderPreview(msgspec.Struct, frozen=True):
+    base_filled: int  # what would fill immediately
+    quote: int
+    average_price: int  # 0 when nothing fills now
+    fee: int
+    resting: int  # base left resting on the book (or waiting for a trigger)
+    margin_before: MarginSummary
+    margin_after: MarginSummary | None
+    liquidation_price: int | None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+def preview_order(state: State, order: PlaceOrder, ctx: Context) -> OrderPreview:
+    """Run the order on a copy of the state: estimated fill, fee, margin impact, leverage, liq price."""
+    from .processor import process
+
+    user = get_user(state, order.authority, order.sub_account)
+    before = _account_margin(state, user, ctx)
+    trial = copy_state(state)
+    if order.order_type == OrderType.MARKET:
+        order = dataclasses.replace(order, auction_duration_slots=0)
+    try:
+        events = process(trial, order, ctx)
+    except EngineError as err:
+        return OrderPreview(0, 0, 0, 0, 0, before, None, None, err.code.name, err.message)
+    base = quote = fee = 0
+    for event in events:
+        if isinstance(event, OrderFilled) and event.taker_authority == order.authority and \
+                event.taker_sub_account == order.sub_account:
+            base += event.base
+            quote += event.quote
+            fee += event.taker_fee
+    resting = sum(o.size - o.filled for o in trial.orders.values()
+                  if o.authority == order.authority and o.sub_account == order.sub_account
+                  and o.order_id >= state.next_order_id)
+    after = _account_margin(trial, trial.users[(order.authority, order.sub_account)], ctx)
+    liq = liquidation_price(trial, order.authority, order.sub_account, order.market_index, ctx)
+    average = quote * BASE_PRECISION // base if base else 0
+    return OrderPreview(base, quote, average, fee, resting, before, after, liq)
+
+
+def book_levels(state: State, market_index: int, depth: int = 10) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Resting orders aggregated by price: (bids best first, asks best first) of (price, base)."""
+    market = get_market(state, market_index)
+    orders = state.orders
+
+    def level(levels: dict[int, list[int]], price: int) -> tuple[int, int]:
+        return price, sum(orders[i].size - orders[i].filled for i in levels[price])
+
+    bids = [level(market.bids, p) for p in reversed(market.bid_prices[-depth:])]
+    asks = [level(market.asks, p) for p in market.ask_prices[:depth]]
+    return bids, asks
+
+
+def amm_quotes(state: State, market_index: int, ctx: Context) -> tuple[int, int]:
+    """The curve's (bid, ask) for the next unit, 0s when the market has no curve."""
+    market = get_market(state, market_index)
+    cfg = market.config
+    if not cfg.amm_depth:
+        return 0, 0
+    price, _conf = margin_price(market, ctx)
+    return (amm.bid_price(price, cfg.amm_depth, market.amm.base, cfg.amm_half_spread),
+            amm.ask_price(price, cfg.amm_depth, market.amm.base, cfg.amm_half_spread))
+
+
+def accounts_at_risk(state: State, ctx: Context) -> list[tuple[str, int]]:
+    """Accounts below maintenance margin (liquidatable), in key order."""
+    risky = []
+    for key in sorted(state.users):
+        user = state.users[key]
+        if any(p.base for p in user.positions.values()) and _account_margin(state, user, ctx).liquidatable:
+            risky.append(key)
+    return risky
+
+
+def collateral_ledger(state: State) -> tuple[int, int]:
+    """(USDC deposits - withdrawals, USDC held across every ledger): equal at all times."""
+    from .enums import CollateralAsset
+
+    usdc = CollateralAsset.USDC
+    external = state.total_deposits.get(usdc, 0) - state.total_withdrawals.get(usdc, 0)
+    held = state.insurance_fund
+    for user in state.users.values():
+        held += user.balances.get(usdc, 0) + sum(p.quote_entry for p in user.positions.values())
+    for market in state.markets.values():
+        held += market.amm.quote_entry + market.amm_balance + market.fee_pool
+    return external, held

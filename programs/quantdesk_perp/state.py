@@ -1,0 +1,148 @@
+"""Engine state: markets (with book and AMM inventory), user accounts, live orders, insurance fund.
+
+msgspec Structs: mutable, compared with ==, and serialised with msgpack for snapshots.
+Only live (non-terminal) orders stay in `State.orders`; history lives in the events.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from .config import MarketConfig
+from .enums import CollateralAsset, MarketStatus, OrderStatus, OrderType, Side, TimeInForce
+
+
+class Position(msgspec.Struct):
+    market_index: int
+    base: int = 0  # signed BASE_PRECISION
+    quote_entry: int = 0  # signed quote (Drift sign: a long has paid, so negative)
+    last_cumulative_funding: int = 0
+    realized_pnl: int = 0
+    fees_paid: int = 0
+    funding_paid: int = 0
+    open_bids: int = 0  # base of live buy orders that could add exposure
+    open_asks: int = 0
+
+
+class Order(msgspec.Struct):
+    order_id: int
+    authority: str
+    sub_account: int
+    market_index: int
+    side: Side
+    order_type: OrderType
+    status: OrderStatus
+    size: int
+    price: int = 0
+    trigger_price: int = 0
+    time_in_force: TimeInForce = TimeInForce.GTC
+    reduce_only: bool = False
+    post_only: bool = False
+    expire_time: int = 0
+    trailing_offset: int = 0
+    client_order_id: int = 0
+    filled: int = 0
+    slot: int = 0
+    parent_id: int = 0  # TWAP/iceberg parent of a child, or bracket entry of a leg
+    link_id: int = 0  # OCO sibling
+    child_ids: list[int] = msgspec.field(default_factory=list)
+    triggered: bool = False
+    auction_start_price: int = 0
+    auction_end_price: int = 0
+    auction_start_slot: int = 0
+    auction_duration: int = 0
+    interval: int = 0  # TWAP seconds between chunks
+    next_time: int = 0  # TWAP: unix time of the next chunk
+    end_time: int = 0
+    display_size: int = 0  # iceberg
+    counted: int = 0  # base counted in the position's open_bids/open_asks
+
+    @property
+    def remaining(self) -> int:
+        return self.size - self.filled
+
+    @property
+    def is_buy(self) -> bool:
+        return self.side == Side.BUY
+
+
+class JitQuote(msgspec.Struct):
+    authority: str
+    sub_account: int
+    amount: int
+    fee_rate: int
+
+
+class Market(msgspec.Struct):
+    config: MarketConfig
+    status: MarketStatus = MarketStatus.ACTIVE
+    circuit_breaker_tripped: bool = False
+    amm: Position = msgspec.field(default_factory=lambda: Position(0))
+    amm_balance: int = 0  # AMM pnl pool: realized AMM pnl, funding imbalance
+    fee_pool: int = 0  # fees and rounding dust
+    open_interest_long: int = 0  # users' long base
+    open_interest_short: int = 0
+    cumulative_funding: int = 0  # quote per whole base, PRICE_PRECISION * FUNDING_RATE_PRECISION
+    last_funding_rate: int = 0
+    last_funding_time: int = 0
+    mark_twap: int = 0
+    mark_twap_time: int = 0
+    oracle_twap: int = 0
+    oracle_twap_time: int = 0
+    last_oracle_price: int = 0
+    cb_reference_price: int = 0
+    cb_window_start: int = 0
+    socialized_loss: int = 0
+    bids: dict[int, list[int]] = msgspec.field(default_factory=dict)  # price -> order ids, time order
+    asks: dict[int, list[int]] = msgspec.field(default_factory=dict)
+    bid_prices: list[int] = msgspec.field(default_factory=list)  # ascending; best bid last
+    ask_prices: list[int] = msgspec.field(default_factory=list)  # ascending; best ask first
+    crank_ids: list[int] = msgspec.field(default_factory=list)  # orders the crank must look at
+    jit_makers: list[JitQuote] = msgspec.field(default_factory=list)
+
+
+class UserAccount(msgspec.Struct):
+    authority: str
+    sub_account: int
+    name: str = ""
+    balances: dict[int, int] = msgspec.field(default_factory=dict)  # CollateralAsset -> token amount
+    positions: dict[int, Position] = msgspec.field(default_factory=dict)
+    order_ids: list[int] = msgspec.field(default_factory=list)
+    bankrupt: bool = False
+
+
+class State(msgspec.Struct):
+    markets: dict[int, Market] = msgspec.field(default_factory=dict)
+    users: dict[tuple[str, int], UserAccount] = msgspec.field(default_factory=dict)
+    orders: dict[int, Order] = msgspec.field(default_factory=dict)
+    next_order_id: int = 1
+    insurance_fund: int = 0  # USDC
+    insurance_paid: int = 0  # total bankruptcy cover paid
+    socialized_loss: int = 0
+    total_deposits: dict[int, int] = msgspec.field(default_factory=dict)  # asset -> amount, incl. IF
+    total_withdrawals: dict[int, int] = msgspec.field(default_factory=dict)
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(State)
+
+
+def state_to_bytes(state: State) -> bytes:
+    return _ENCODER.encode(state)
+
+
+def state_from_bytes(data: bytes) -> State:
+    return _DECODER.decode(data)
+
+
+def copy_state(state: State) -> State:
+    return _DECODER.decode(_ENCODER.encode(state))
+
+
+def restore_state(state: State, snapshot: State) -> None:
+    """Put every field of `snapshot` back into `state` (same object, so callers' references hold)."""
+    for name in State.__struct_fields__:
+        setattr(state, name, getattr(snapshot, name))
+
+
+ASSETS = tuple(CollateralAsset)

@@ -1,0 +1,304 @@
+"""place_order / cancel / modify: validate everything first, then mutate (the hot path never copies)."""
+
+from __future__ import annotations
+
+from .book import add_resting, remove_resting
+from .constants import BASE_PRECISION, PERCENTAGE_PRECISION
+from .context import Context
+from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, MarketStatus, OrderStatus, OrderType, Side
+from .enums import TimeInForce as TIF
+from .errors import EngineError, ErrorCode
+from .events import OrderModified, OrderPlaced
+from .instructions import CancelOrder, CancelOrders, ModifyOrder, PlaceOrder
+from .math import amm
+from .math.fixed import div_ceil
+from .matching import execute_taker, on_fill
+from .orders import close_order, count_open, live_order, new_order_id, record_fill
+from .positions import get_position, reducible
+from .risk import checked_oracle, require_free_collateral
+from .state import Market, Order, State, UserAccount
+
+MAX_AMOUNT = 2**63 - 1
+MARKET_TYPES = (OrderType.MARKET, OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET, OrderType.TRAILING_STOP)
+
+
+def get_market(state: State, market_index: int) -> Market:
+    market = state.markets.get(market_index)
+    if market is None:
+        raise EngineError(ErrorCode.UNKNOWN_MARKET, f"no market with index {market_index}")
+    return market
+
+
+def get_user(state: State, authority: str, sub_account: int) -> UserAccount:
+    user = state.users.get((authority, sub_account))
+    if user is None:
+        raise EngineError(ErrorCode.UNKNOWN_ACCOUNT, f"no account {authority}/{sub_account}; create it first")
+    return user
+
+
+def check_size(market: Market, size: int) -> None:
+    cfg = market.config
+    if type(size) is not int or size <= 0 or size > MAX_AMOUNT:
+        raise EngineError(ErrorCode.INVALID_SIZE, f"size must be a positive integer of base units, got {size!r}")
+    if size % cfg.step_size:
+        raise EngineError(ErrorCode.OFF_STEP, f"{cfg.symbol} sizes move in steps of {cfg.step_size / BASE_PRECISION:g}")
+    if size < cfg.min_size:
+        raise EngineError(ErrorCode.BELOW_MIN_SIZE, f"{cfg.symbol} minimum size is {cfg.min_size / BASE_PRECISION:g}")
+
+
+def check_price(market: Market, price: int | None, what: str = "price") -> int:
+    cfg = market.config
+    if price is None or type(price) is not int or price <= 0 or price > MAX_AMOUNT:
+        raise EngineError(ErrorCode.INVALID_PRICE, f"{what} must be a positive integer price, got {price!r}")
+    if price % cfg.tick_size:
+        raise EngineError(ErrorCode.OFF_TICK, f"{cfg.symbol} {what} must be a multiple of {cfg.tick_size / 1e6:g}")
+    return price
+
+
+def market_guard(market: Market, reduces: bool) -> None:
+    if market.status == MarketStatus.HALTED:
+        if market.circuit_breaker_tripped:
+            raise EngineError(ErrorCode.CIRCUIT_BREAKER, f"{market.config.symbol} is halted by its circuit breaker")
+        raise EngineError(ErrorCode.MARKET_HALTED, f"{market.config.symbol} is halted")
+    if market.status == MarketStatus.REDUCE_ONLY and not reduces:
+        raise EngineError(ErrorCode.MARKET_REDUCE_ONLY, f"{market.config.symbol} only accepts orders that reduce")
+
+
+def band_price(market: Market, oracle: int, is_buy: bool) -> int:
+    """The worst price a market order may fill at: oracle ± auction band, rounded against the user."""
+    band = market.config.auction_band
+    if is_buy:
+        return div_ceil(oracle * (PERCENTAGE_PRECISION + band), PERCENTAGE_PRECISION)
+    return oracle * (PERCENTAGE_PRECISION - band) // PERCENTAGE_PRECISION
+
+
+def check_margin_for(
+    state: State, market: Market, user: UserAccount, ctx: Context, is_buy: bool, size: int, worst_price: int
+) -> None:
+    """Refuse unless free collateral stays >= 0 if the whole order fills at its worst price."""
+    cfg = market.config
+    if is_buy:
+        quote = div_ceil(size * worst_price, BASE_PRECISION)
+        flow, delta = -quote, size
+    else:
+        quote = size * worst_price // BASE_PRECISION
+        flow, delta = quote, -size
+    fee = div_ceil(quote * cfg.taker_fee, PERCENTAGE_PRECISION)
+    require_free_collateral(state, user, ctx, (cfg.market_index, delta, flow - fee), "this order")
+
+
+def check_open_interest(market: Market, base: int, is_buy: bool, size: int) -> None:
+    cap = market.config.max_open_interest
+    if not cap:
+        return
+    after = base + size if is_buy else base - size
+    if is_buy:
+        grow, current = max(after, 0) - max(base, 0), market.open_interest_long
+    else:
+        grow, current = max(-after, 0) - max(-base, 0), market.open_interest_short
+    if grow > 0 and current + grow > cap:
+        raise EngineError(ErrorCode.OI_CAP, f"{market.config.symbol} open interest cap reached")
+
+
+def available_liquidity(state: State, market: Market, user: UserAccount, is_buy: bool, limit: int, oracle: int) -> int:
+    """Base fillable at `limit` or better right now (for FOK): resting orders of others + the AMM."""
+    key = (user.authority, user.sub_account)
+    total = 0
+    levels = market.asks if is_buy else market.bids
+    for price in market.ask_prices if is_buy else reversed(market.bid_prices):
+        if price > limit if is_buy else price < limit:
+            break
+        for order_id in levels[price]:
+            order = state.orders[order_id]
+            if (order.authority, order.sub_account) != key:
+                total += order.size - order.filled
+    cfg = market.config
+    if cfg.amm_depth:
+        fn = amm.max_buy if is_buy else amm.max_sell
+        qty = fn(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
+        total += qty - qty % cfg.step_size
+    return total
+
+
+def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> None:
+    market = get_market(state, ix.market_index)
+    user = get_user(state, ix.authority, ix.sub_account)
+    cfg = market.config
+    check_size(market, ix.size)
+    order_type = ix.order_type
+    if order_type not in MARKET_TYPES and order_type not in LIMIT_EXECUTION_TYPES:
+        raise EngineError(ErrorCode.INVALID_ORDER, f"{order_type.name} orders have their own instruction")
+    is_buy = ix.side == Side.BUY
+    pos = user.positions.get(ix.market_index)
+    base = pos.base if pos is not None else 0
+    can_reduce = reducible(base, is_buy)
+    if ix.reduce_only and can_reduce == 0:
+        raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "reduce-only order would open or grow a position")
+    market_guard(market, ix.reduce_only or can_reduce >= ix.size)
+    oracle = checked_oracle(market, ctx).price
+    tif = ix.time_in_force
+    if tif == TIF.GTD:
+        if ix.expire_time is None or ix.expire_time <= ctx.unix_time:
+            raise EngineError(ErrorCode.INVALID_EXPIRY, "a GTD order needs an expire time in the future")
+    elif ix.expire_time is not None:
+        raise EngineError(ErrorCode.INVALID_EXPIRY, "only GTD orders take an expire time")
+    if len(user.order_ids) >= cfg.max_orders_per_account:
+        raise EngineError(ErrorCode.TOO_MANY_ORDERS, f"at most {cfg.max_orders_per_account} open orders per account")
+    price = check_price(market, ix.price) if order_type in LIMIT_EXECUTION_TYPES or ix.price is not None else 0
+    trigger = 0
+    if order_type in CONDITIONAL_TYPES and order_type != OrderType.TRAILING_STOP:
+        trigger = check_price(market, ix.trigger_price, "trigger price")
+    elif ix.trigger_price is not None:
+        raise EngineError(ErrorCode.INVALID_TRIGGER, f"{order_type.name} orders take no trigger price")
+    offset = 0
+    if order_type == OrderType.TRAILING_STOP:
+        offset = check_price(market, ix.trailing_offset, "trailing offset")
+        trigger = oracle - offset if not is_buy else oracle + offset
+        if trigger <= 0:
+            raise EngineError(ErrorCode.INVALID_TRIGGER, "trailing offset is larger than the price")
+    if ix.post_only and (order_type != OrderType.LIMIT or tif in (TIF.IOC, TIF.FOK)):
+        raise EngineError(ErrorCode.INVALID_ORDER, "post-only applies to resting limit orders only")
+    if order_type == OrderType.MARKET:
+        worst = band_price(market, oracle, is_buy)
+        if price:
+            worst = min(worst, price) if is_buy else max(worst, price)
+    elif order_type in LIMIT_EXECUTION_TYPES:
+        worst = price
+    else:
+        worst = band_price(market, trigger, is_buy)
+    if not ix.reduce_only:
+        check_open_interest(market, base, is_buy, ix.size)
+        check_margin_for(state, market, user, ctx, is_buy, ix.size, worst)
+    if ix.post_only:
+        book_cross = market.ask_prices and market.ask_prices[0] <= price if is_buy else (
+            market.bid_prices and market.bid_prices[-1] >= price)
+        amm_price = 0
+        if cfg.amm_depth:
+            fn = amm.ask_price if is_buy else amm.bid_price
+            amm_price = fn(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread)
+        if book_cross or (amm_price and (amm_price <= price if is_buy else amm_price >= price)):
+            raise EngineError(ErrorCode.POST_ONLY_WOULD_CROSS, "post-only order would take liquidity")
+    if tif == TIF.FOK:
+        fillable = available_liquidity(state, market, user, is_buy, worst, oracle)
+        if ix.reduce_only:
+            fillable = min(fillable, can_reduce)
+        if fillable < ix.size:
+            raise EngineError(ErrorCode.FOK_NOT_FILLED, "fill-or-kill order cannot fill completely now")
+    # -- validated: mutate from here on --
+    order = Order(
+        new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, order_type,
+        OrderStatus.OPEN, ix.size, price, trigger, tif, ix.reduce_only, ix.post_only,
+        ix.expire_time or 0, offset, ix.client_order_id, slot=ctx.slot,
+    )
+    if order_type == OrderType.TRAILING_STOP:
+        order.auction_start_price = oracle  # the trail's reference (best price seen)
+    if order_type == OrderType.MARKET:
+        order.auction_duration = (
+            cfg.auction_duration_slots if ix.auction_duration_slots is None else ix.auction_duration_slots
+        )
+    admit_order(state, market, user, order, ctx, oracle, events)
+
+
+def admit_order(state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int,
+                events: list) -> None:
+    """Register a validated order and start its life (trigger wait, auction, match, rest)."""
+    state.orders[order.order_id] = order
+    user.order_ids.append(order.order_id)
+    get_position(user, market)
+    if order.order_type in CONDITIONAL_TYPES:
+        order.status = OrderStatus.PENDING_TRIGGER
+    events.append(OrderPlaced(order.order_id, order.authority, order.sub_account, order.market_index,
+                              order.side, order.order_type, order.size, order.price, order.trigger_price,
+                              order.status, order.client_order_id, order.parent_id))
+    if order.status == OrderStatus.PENDING_TRIGGER:
+        count_open(state, order, order.size)
+        market.crank_ids.append(order.order_id)
+        return
+    run_order(state, market, user, order, ctx, oracle, events)
+
+
+def run_order(state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int,
+              events: list) -> None:
+    """Execute an OPEN order now: market orders start their auction, limit orders match then rest."""
+    is_buy = order.side == Side.BUY
+    if order.order_type in LIMIT_EXECUTION_TYPES:
+        limit, use_amm, jit = order.price, True, 0
+    else:
+        limit = band_price(market, oracle, is_buy)
+        if order.price:
+            limit = min(limit, order.price) if is_buy else max(limit, order.price)
+        use_amm, jit = order.auction_duration == 0, limit
+        if order.auction_duration:
+            order.auction_start_price, order.auction_end_price = oracle, limit
+            order.auction_start_slot = ctx.slot
+            limit = jit = oracle
+    filled = 0
+    if not order.post_only:
+        filled = execute_taker(
+            state, market, user, is_buy=is_buy, size=order.size - order.filled, limit=limit,
+            taker_order_id=order.order_id, oracle=oracle, ctx=ctx,
+            use_amm=use_amm, jit_limit=jit, reduce_only=order.reduce_only, events=events,
+        )
+    if filled:
+        record_fill(state, order, filled)
+        on_fill(state, order, filled, events, [])
+    if order.status == OrderStatus.FILLED:
+        close_order(state, order, OrderStatus.FILLED, events)
+    elif order.order_type in LIMIT_EXECUTION_TYPES:
+        if order.time_in_force in (TIF.IOC, TIF.FOK):
+            close_order(state, order, OrderStatus.CANCELLED, events, "immediate-or-cancel remainder")
+        else:
+            add_resting(market, order)
+            count_open(state, order, order.size - order.filled)
+            if order.time_in_force == TIF.GTD:
+                market.crank_ids.append(order.order_id)
+    elif order.auction_duration and order.slot == ctx.slot and order.order_id not in market.crank_ids:
+        count_open(state, order, order.size - order.filled)
+        market.crank_ids.append(order.order_id)
+    else:
+        close_order(state, order, OrderStatus.CANCELLED, events, "no liquidity within the price band")
+
+
+def cancel_order(state: State, ix: CancelOrder, ctx: Context, events: list) -> None:
+    order = live_order(state, ix.order_id, ix.authority, ix.sub_account)
+    close_order(state, order, OrderStatus.CANCELLED, events, "cancelled by user")
+
+
+def cancel_orders(state: State, ix: CancelOrders, ctx: Context, events: list) -> None:
+    user = get_user(state, ix.authority, ix.sub_account)
+    if ix.market_index is not None:
+        get_market(state, ix.market_index)
+    for order_id in list(user.order_ids):
+        order = state.orders.get(order_id)
+        if order is not None and (ix.market_index is None or order.market_index == ix.market_index):
+            close_order(state, order, OrderStatus.CANCELLED, events, "cancelled by user")
+
+
+def modify_order(state: State, ix: ModifyOrder, ctx: Context, events: list) -> None:
+    """Cancel-replace in place (runs on a copy: a refusal leaves the old order untouched)."""
+    order = live_order(state, ix.order_id, ix.authority, ix.sub_account)
+    market = get_market(state, order.market_index)
+    user = get_user(state, ix.authority, ix.sub_account)
+    if order.order_type not in LIMIT_EXECUTION_TYPES and order.order_type not in CONDITIONAL_TYPES:
+        raise EngineError(ErrorCode.INVALID_ORDER, f"{order.order_type.name} orders cannot be modified")
+    size = order.size if ix.size is None else ix.size
+    check_size(market, size)
+    if size <= order.filled:
+        raise EngineError(ErrorCode.INVALID_SIZE, "new size must exceed what has already filled")
+    price = order.price if ix.price is None else check_price(market, ix.price)
+    trigger = order.trigger_price if ix.trigger_price is None else check_price(market, ix.trigger_price, "trigger")
+    oracle = checked_oracle(market, ctx).price
+    resting = order.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+    if resting:
+        remove_resting(market, order)
+    count_open(state, order, -order.counted)
+    order.size, order.price, order.trigger_price = size, price, trigger
+    is_buy = order.side == Side.BUY
+    if not order.reduce_only:
+        worst = price if order.order_type in LIMIT_EXECUTION_TYPES else band_price(market, trigger, is_buy)
+        check_margin_for(state, market, user, ctx, is_buy, size - order.filled, worst)
+    events.append(OrderModified(order.order_id, size, price, trigger))
+    if resting:
+        run_order(state, market, user, order, ctx, oracle, events)
+    else:
+        count_open(state, order, size)
