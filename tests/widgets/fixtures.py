@@ -68,3 +68,14 @@ FILLS = [
     FillView(3, 105, "SOL-PERP", "sell", 142_500_000, 500_000_000, 35_625, "taker", 1_767_270_905,
              realized_pnl=1_250_000),
 ]
+
+from backend.api.protocol import BookLevel, BookView  # noqa: E402
+
+BOOK = BookView(
+    "SOL-PERP",
+    bids=[BookLevel(142_490_000, 3_000_000_000), BookLevel(142_480_000, 12_500_000_000),
+          BookLevel(142_450_000, 800_000_000)],
+    asks=[BookLevel(142_510_000, 1_500_000_000), BookLevel(142_520_000, 6_000_000_000),
+          BookLevel(142_600_000, 25_000_000_000)],
+    oracle_price=142_500_000,
+)

@@ -1,0 +1,230 @@
+"""OrderBook: a price ladder around the oracle price — asks above, bids below, size bars —
+with a cursor on a level; `enter` picks that price for the order ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from backend.api.protocol import BookLevel, BookView, MarketInfo, OrderView
+from widgets.format import decimals_for_price, fmt_price, fmt_size, market_decimals
+
+BAR_EIGHTHS = " ▏▎▍▌▋▊▉█"
+PRICE_W, SIZE_W, TOTAL_W = 12, 11, 11
+
+
+def size_bar(size: int, largest: int, width: int) -> str:
+    """A left-aligned bar of `width` cells proportional to size/largest, in eighths of a cell."""
+    if largest <= 0 or width <= 0 or size <= 0:
+        return " " * max(0, width)
+    eighths = max(1, size * width * 8 // largest)
+    full, part = divmod(min(eighths, width * 8), 8)
+    return ("█" * full + (BAR_EIGHTHS[part] if part else "")).ljust(width)
+
+
+class OrderBook(Widget, can_focus=True):
+    """Ladder view of a `BookView`; the cursor stays on its price when the book updates."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Level up", show=False, id="book.up"),
+        Binding("down,j", "cursor_down", "Level down", show=False, id="book.down"),
+        Binding("enter", "pick_price", "Use price", id="book.pick"),
+        Binding("c", "center", "Centre on spread", id="book.center"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "order-book--header",
+        "order-book--bid",
+        "order-book--ask",
+        "order-book--mid",
+        "order-book--cursor",
+        "order-book--dim",
+    }
+
+    DEFAULT_CSS = """
+    OrderBook { background: $surface; color: $foreground; height: 1fr; min-width: 40; }
+    OrderBook > .order-book--header { background: $panel; color: $text-muted; text-style: bold; }
+    OrderBook > .order-book--bid { color: $up; }
+    OrderBook > .order-book--ask { color: $down; }
+    OrderBook > .order-book--mid { background: $panel; color: $accent; text-style: bold; }
+    OrderBook > .order-book--cursor { background: $boost; text-style: bold reverse; }
+    OrderBook:focus > .order-book--cursor { background: $primary 45%; text-style: bold; }
+    OrderBook > .order-book--dim { color: $text-muted; }
+    """
+
+    class PricePicked(Message):
+        """Enter on a level: use this price (PRICE_SCALE integer) in the order ticket."""
+
+        def __init__(self, price: int, side: str) -> None:
+            super().__init__()
+            self.price = price
+            self.side = side  # the book side of the level: "bid" | "ask"
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._book: BookView | None = None
+        self._price_decimals: int | None = None
+        self._size_decimals = 4
+        self._own: set[int] = set()
+        self._cursor_price: int | None = None
+
+    # ---- data in ------------------------------------------------------------------------------
+
+    def set_market(self, market: MarketInfo) -> None:
+        self._price_decimals, self._size_decimals = market_decimals(market.tick_size, market.step_size)
+        self.refresh()
+
+    def set_book(self, book: BookView) -> None:
+        self._book = book
+        ladder = self._ladder()
+        if self._cursor_price is None or all(level.price != self._cursor_price for _, level in ladder):
+            self._cursor_price = self._nearest_price(ladder)
+        self.refresh()
+
+    def set_own_orders(self, orders: Iterable[OrderView]) -> None:
+        """Mark levels where the user has a working order."""
+        self._own = {o.price for o in orders if o.price}
+        self.refresh()
+
+    @property
+    def cursor_price(self) -> int | None:
+        return self._cursor_price
+
+    # ---- actions ------------------------------------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_center(self) -> None:
+        self._cursor_price = None
+        if self._book is not None:
+            self._cursor_price = self._nearest_price(self._ladder())
+        self.refresh()
+
+    def action_pick_price(self) -> None:
+        ladder = self._ladder()
+        for side, level in ladder:
+            if level.price == self._cursor_price:
+                self.post_message(self.PricePicked(level.price, side))
+                return
+
+    # ---- layout -------------------------------------------------------------------------------
+
+    def _depth(self) -> int:
+        return max(1, (self.size.height - 2) // 2)
+
+    def _ladder(self) -> list[tuple[str, BookLevel]]:
+        """Visible levels top to bottom: asks (worst..best), then bids (best..worst)."""
+        if self._book is None:
+            return []
+        depth = self._depth()
+        asks = [("ask", level) for level in reversed(self._book.asks[:depth])]
+        return asks + [("bid", level) for level in self._book.bids[:depth]]
+
+    def _nearest_price(self, ladder: list[tuple[str, BookLevel]]) -> int | None:
+        """Best bid (else best ask) when there is no cursor yet or its level vanished."""
+        if self._book is None:
+            return None
+        target = self._cursor_price
+        if target is None or not ladder:
+            best = self._book.bids[:1] or self._book.asks[:1]
+            return best[0].price if best else None
+        return min(ladder, key=lambda item: abs(item[1].price - target))[1].price
+
+    def _move(self, step: int) -> None:
+        ladder = self._ladder()
+        prices = [level.price for _, level in ladder]
+        if not prices:
+            return
+        index = prices.index(self._cursor_price) if self._cursor_price in prices else 0
+        self._cursor_price = prices[max(0, min(len(prices) - 1, index + step))]
+        self.refresh()
+
+    def _decimals(self) -> int:
+        if self._price_decimals is not None:
+            return self._price_decimals
+        oracle = self._book.oracle_price if self._book else 0
+        return decimals_for_price(oracle / 10**6)
+
+    # ---- rendering ----------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        return self.rich_style + self.get_component_rich_style(f"order-book--{name}", partial=True)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            text = f"{'Price':>{PRICE_W}} {'Size':>{SIZE_W}} {'Total':>{TOTAL_W}}"
+            return Strip([Segment(text, self._style("header"))]).crop_extend(0, width, self._style("header"))
+        if self._book is None:
+            if y == 1:
+                return Strip([Segment(" no book", self._style("dim"))]).crop_extend(0, width, base)
+            return Strip.blank(width, base)
+        depth = self._depth()
+        book = self._book
+        asks_shown = min(depth, len(book.asks))
+        mid_y = 1 + depth
+        if y == mid_y:
+            return self._mid_line(width)
+        if y < mid_y:
+            index = y - 1 - (depth - asks_shown)
+            levels = book.asks
+            if index < 0:
+                return Strip.blank(width, base)
+            level, side = levels[asks_shown - 1 - index], "ask"
+            cumulative = sum(lvl.size for lvl in levels[: asks_shown - index])
+        else:
+            index = y - mid_y - 1
+            if index >= min(depth, len(book.bids)):
+                return Strip.blank(width, base)
+            level, side = book.bids[index], "bid"
+            cumulative = sum(lvl.size for lvl in book.bids[: index + 1])
+        return self._level_line(level, side, cumulative, width)
+
+    def _level_line(self, level: BookLevel, side: str, cumulative: int, width: int) -> Strip:
+        book = self._book
+        assert book is not None
+        depth = self._depth()
+        largest = max((lvl.size for lvl in book.asks[:depth] + book.bids[:depth]), default=0)
+        marker = "●" if level.price in self._own else " "
+        price = fmt_price(level.price, self._decimals())
+        text = (
+            f"{price:>{PRICE_W}} {fmt_size(level.size, self._size_decimals):>{SIZE_W}} "
+            f"{fmt_size(cumulative, self._size_decimals):>{TOTAL_W}}{marker}"
+        )
+        bar_width = max(0, width - len(text) - 1)
+        plain, coloured = self.rich_style, self._style(side)
+        if level.price == self._cursor_price:
+            cursor = self.get_component_rich_style("order-book--cursor", partial=True)
+            plain, coloured = plain + cursor, coloured + cursor
+        segments = [
+            Segment(text[:PRICE_W], coloured),
+            Segment(text[PRICE_W:], plain),
+            Segment(" " + size_bar(level.size, largest, bar_width), coloured),
+        ]
+        return Strip(segments).crop_extend(0, width, self.rich_style)
+
+    def _mid_line(self, width: int) -> Strip:
+        book = self._book
+        assert book is not None
+        decimals = self._decimals()
+        text = f"oracle {fmt_price(book.oracle_price, decimals)}"
+        if book.bids and book.asks:
+            spread = book.asks[0].price - book.bids[0].price
+            mid = (book.asks[0].price + book.bids[0].price) / 2
+            bps = spread / mid * 10_000 if mid else 0.0
+            text += f"  spread {fmt_price(spread, decimals)} ({bps:.1f} bp)"
+        style = self._style("mid")
+        return Strip([Segment(f" {text} ".center(width, "─"), style)]).crop_extend(0, width, style)
+
