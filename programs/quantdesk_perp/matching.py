@@ -138,6 +138,7 @@ def execute_taker(
             on_fill(state, maker, qty, events, refills)
             if maker.status == OrderStatus.FILLED:
                 close_order(state, maker, OrderStatus.FILLED, events)
+            _refill(state, refills, ctx, oracle, events)  # the next slice joins the back of the level now
             maker_auth, maker_sub = maker.authority, maker.sub_account
             quote = div_ceil(qty * price, BASE_PRECISION) if is_buy else qty * price // BASE_PRECISION
         elif source == JIT:
@@ -188,11 +189,16 @@ def execute_taker(
     if filled:
         events.append(PositionChanged(user.authority, user.sub_account, cfg.market_index, pos.base,
                                       pos.quote_entry, realized_total))
-    for parent in refills:
-        from .advanced import refill_iceberg
-
-        refill_iceberg(state, parent, ctx, oracle, events)
     return filled
+
+
+def _refill(state: State, refills: list[Order], ctx: Context, oracle: int, events: list) -> None:
+    if refills:
+        from .advanced import refill_iceberg  # advanced builds on this module
+
+        for parent in refills:
+            refill_iceberg(state, parent, ctx, oracle, events)
+        refills.clear()
 
 
 def _trade_users(market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: int, price: int, events) -> None:
@@ -279,8 +285,5 @@ def match_resting_against_amm(state: State, market: Market, oracle: int, ctx: Co
             on_fill(state, order, qty, events, refills)
             if order.status == OrderStatus.FILLED:
                 close_order(state, order, OrderStatus.FILLED, events)
-    for parent in refills:
-        from .advanced import refill_iceberg
-
-        refill_iceberg(state, parent, ctx, oracle, events)
+            _refill(state, refills, ctx, oracle, events)
 
