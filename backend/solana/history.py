@@ -90,8 +90,13 @@ class SqliteTxRecorder:
             self._db.execute(
                 "INSERT INTO solana_tx VALUES (?,?,?,?,?) ON CONFLICT(request_id) DO UPDATE SET "
                 "status=excluded.status, signature=excluded.signature, body=excluded.body",
-                (record.request_id, record.created_at, record.status, record.signature,
-                 json.dumps(record.to_dict())),
+                (
+                    record.request_id,
+                    record.created_at,
+                    record.status,
+                    record.signature,
+                    json.dumps(record.to_dict()),
+                ),
             )
 
     def lookup(self, request_id: str) -> TxRecord | None:

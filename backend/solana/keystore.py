@@ -92,7 +92,7 @@ class KeyInfo:
 class Signer:
     """An unlocked key as the transaction layer sees it: a public key and an audited `sign`."""
 
-    __slots__ = ("name", "pubkey", "_keypair", "_audit")
+    __slots__ = ("_audit", "_keypair", "name", "pubkey")
 
     def __init__(self, name: str, keypair: Keypair, audit: AuditHook | None) -> None:
         self.name = name
@@ -143,7 +143,7 @@ def parse_secret(secret: str | bytes) -> Keypair:
         return _keypair_from_list(values, ErrorCode.INVALID_SECRET, "the keypair JSON")
     try:
         raw = based58.b58decode(text.encode("ascii"))
-    except Exception:
+    except Exception:  # noqa: BLE001 - any decoder failure means "not base58"
         raise SolanaError(ErrorCode.INVALID_SECRET, "the secret is neither a JSON array nor base58") from None
     return _keypair_from_bytes(raw, ErrorCode.INVALID_SECRET, "the base58 secret")
 
@@ -161,7 +161,7 @@ def _keypair_from_bytes(raw: bytes, code: ErrorCode, what: str) -> Keypair:
         raise SolanaError(code, f"{what} has {len(raw)} bytes; expected 64 (or a 32-byte seed)")
     try:
         keypair = Keypair.from_bytes(raw)
-    except BaseException:  # solders panics are BaseExceptions
+    except BaseException:  # noqa: BLE001 - solders panics are BaseExceptions
         raise SolanaError(code, f"{what} is not a valid ed25519 keypair") from None
     if bytes(keypair.pubkey()) != raw[32:]:
         raise SolanaError(code, f"{what}: its public half does not match its secret half")
@@ -172,7 +172,11 @@ class Keystore:
     """Create, import, list, lock and unlock keys under one home directory."""
 
     def __init__(
-        self, home: Path | str | None = None, *, audit: AuditHook | None = None, scrypt_n: int = DEFAULT_SCRYPT_N
+        self,
+        home: Path | str | None = None,
+        *,
+        audit: AuditHook | None = None,
+        scrypt_n: int = DEFAULT_SCRYPT_N,
     ) -> None:
         self.home = Path(home) if home is not None else default_home()
         self.keys_dir = self.home / "keys"
@@ -254,8 +258,14 @@ class Keystore:
             "format": ENVELOPE_FORMAT,
             "version": ENVELOPE_VERSION,
             "pubkey": pubkey,
-            "kdf": {"name": "scrypt", "n": self._scrypt_n, "r": 8, "p": 1, "dklen": 32,
-                    "salt": base64.b64encode(salt).decode()},
+            "kdf": {
+                "name": "scrypt",
+                "n": self._scrypt_n,
+                "r": 8,
+                "p": 1,
+                "dklen": 32,
+                "salt": base64.b64encode(salt).decode(),
+            },
             "cipher": {"name": "aes-256-gcm", "nonce": base64.b64encode(nonce).decode()},
             "ciphertext": base64.b64encode(ciphertext).decode(),
         }
@@ -270,7 +280,9 @@ class Keystore:
             nonce = base64.b64decode(cipher["nonce"], validate=True)
             ciphertext = base64.b64decode(envelope["ciphertext"], validate=True)
             pubkey = str(envelope["pubkey"])
-            key = self._derive(passphrase, salt, int(kdf["n"]), int(kdf["r"]), int(kdf["p"]), int(kdf["dklen"]))
+            key = self._derive(
+                passphrase, salt, int(kdf["n"]), int(kdf["r"]), int(kdf["p"]), int(kdf["dklen"])
+            )
         except (KeyError, TypeError, ValueError):
             raise SolanaError(ErrorCode.KEY_FILE_CORRUPT, f"key file {path} has a damaged envelope") from None
         try:
@@ -290,7 +302,9 @@ class Keystore:
 
     def _load_plain(self, path: Path, data: Any) -> Keypair:
         if isinstance(data, dict):
-            raise SolanaError(ErrorCode.KEY_FILE_CORRUPT, f"key file {path} is neither a keypair nor an envelope")
+            raise SolanaError(
+                ErrorCode.KEY_FILE_CORRUPT, f"key file {path} is neither a keypair nor an envelope"
+            )
         return _keypair_from_list(data, ErrorCode.KEY_FILE_CORRUPT, f"key file {path}")
 
     # -- public API ------------------------------------------------------------------------------
@@ -330,8 +344,10 @@ class Keystore:
         if self._is_envelope(data):
             try:
                 pubkey = str(Pubkey.from_string(str(data["pubkey"])))
-            except BaseException:
-                raise SolanaError(ErrorCode.KEY_FILE_CORRUPT, f"key file {path} has a damaged envelope") from None
+            except BaseException:  # noqa: BLE001 - solders panics on malformed keys
+                raise SolanaError(
+                    ErrorCode.KEY_FILE_CORRUPT, f"key file {path} has a damaged envelope"
+                ) from None
             return KeyInfo(name, pubkey, True, name in self._unlocked, str(path))
         pubkey = str(self._load_plain(path, data).pubkey())
         return KeyInfo(name, pubkey, False, True, str(path))
@@ -369,7 +385,9 @@ class Keystore:
             path, data = self._read(name)
             if self._is_envelope(data):
                 raise SolanaError(
-                    ErrorCode.KEY_LOCKED, f"key {name!r} is locked; unlock it with its passphrase first", name=name
+                    ErrorCode.KEY_LOCKED,
+                    f"key {name!r} is locked; unlock it with its passphrase first",
+                    name=name,
                 )
             keypair = self._load_plain(path, data)
         return Signer(name, keypair, self.audit)

@@ -51,7 +51,9 @@ class LiteSvmRpc(Rpc):
         except BaseException as exc:  # LiteSVM panics surface as pyo3 PanicException (a BaseException)
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            raise SolanaError(ErrorCode.LOCALNET_FAULT, f"{what}: the embedded LiteSVM failed: {exc}") from None
+            raise SolanaError(
+                ErrorCode.LOCALNET_FAULT, f"{what}: the embedded LiteSVM failed: {exc}"
+            ) from None
 
     def _slot(self) -> int:
         return int(self.svm.get_clock().slot)
@@ -147,7 +149,10 @@ class LiteSvmRpc(Rpc):
     async def request_airdrop(self, address: Pubkey, lamports: int) -> Signature:
         result: Any = self._guard("airdrop", lambda: self.svm.airdrop(address, lamports))
         if isinstance(result, FailedTransactionMetadata):
-            raise SolanaError(ErrorCode.RPC_ERROR, f"localnet airdrop failed: {result.err()}")
+            raise SolanaError(
+                ErrorCode.AIRDROP_UNAVAILABLE,
+                f"the localnet faucet refused {lamports} lamports: {result.err()}",
+            )
         signature = result.signature()
         self._statuses[signature] = SignatureStatus(self._slot(), None, "finalized")
         return signature

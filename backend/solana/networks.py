@@ -39,7 +39,8 @@ def resolve_network(spec: str) -> Network:
     if spec.startswith(("http://", "https://")):
         return Network("custom", spec)
     raise SolanaError(
-        ErrorCode.INVALID_NETWORK, f"unknown network {spec!r}: use localnet, devnet, mainnet-beta or an http(s) URL"
+        ErrorCode.INVALID_NETWORK,
+        f"unknown network {spec!r}: use localnet, devnet, mainnet-beta or an http(s) URL",
     )
 
 
@@ -50,5 +51,10 @@ def open_rpc(spec: str | Network, *, timeout: float = 10.0, retries: int = 2) ->
 
         return LiteSvmRpc()
     assert network.url is not None
-    return HttpRpc(network.url, network=network.name, timeout=timeout, retries=retries,
-                   supports_airdrop=network.has_faucet or network.name == "custom")
+    return HttpRpc(
+        network.url,
+        network=network.name,
+        timeout=timeout,
+        retries=retries,
+        supports_airdrop=network.has_faucet or network.name == "custom",
+    )

@@ -106,7 +106,9 @@ class Rpc(ABC):
         """Submit without preflight (we simulate ourselves); raise on outright rejection."""
 
     @abstractmethod
-    async def get_signature_statuses(self, signatures: Sequence[Signature]) -> list[SignatureStatus | None]: ...
+    async def get_signature_statuses(
+        self, signatures: Sequence[Signature]
+    ) -> list[SignatureStatus | None]: ...
 
     @abstractmethod
     async def get_token_accounts(self, owner: Pubkey) -> list[TokenAccountInfo]: ...
@@ -123,7 +125,7 @@ def decode_token_account(address: Pubkey, data: bytes) -> TokenAccountInfo | Non
         return None
     try:
         account = TokenAccount.from_bytes(data[:165])
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - solders panics on malformed data
         return None
     return TokenAccountInfo(address, account.mint, account.owner, account.amount)
 
@@ -163,7 +165,7 @@ class HttpRpc(Rpc):
         for attempt in range(attempts):
             try:
                 response = await asyncio.wait_for(call(), self.timeout)
-            except (asyncio.TimeoutError, httpx.TimeoutException):
+            except (TimeoutError, httpx.TimeoutException):
                 err: SolanaError = SolanaError(
                     ErrorCode.RPC_TIMEOUT, f"{what}: {self.url} did not answer within {self.timeout:g}s"
                 )
@@ -186,8 +188,14 @@ class HttpRpc(Rpc):
                 return _unwrap_rpc_error(what, response) if unwrap else response
             if attempt + 1 < attempts:
                 delay = self.backoff * (2**attempt) * (0.5 + random.random())
-                log.warning("rpc %s failed (%s), retry %d/%d in %.2fs", what, err.code, attempt + 1,
-                            self.retries, delay)
+                log.warning(
+                    "rpc %s failed (%s), retry %d/%d in %.2fs",
+                    what,
+                    err.code,
+                    attempt + 1,
+                    self.retries,
+                    delay,
+                )
                 await asyncio.sleep(delay)
         raise err
 
@@ -195,7 +203,9 @@ class HttpRpc(Rpc):
         cause: BaseException | None = exc
         while cause is not None:
             if isinstance(cause, (httpx.TimeoutException, asyncio.TimeoutError)):
-                return SolanaError(ErrorCode.RPC_TIMEOUT, f"{what}: {self.url} did not answer within {self.timeout:g}s")
+                return SolanaError(
+                    ErrorCode.RPC_TIMEOUT, f"{what}: {self.url} did not answer within {self.timeout:g}s"
+                )
             if isinstance(cause, httpx.HTTPStatusError):
                 return SolanaError(
                     ErrorCode.RPC_ERROR, f"{what}: {self.url} answered HTTP {cause.response.status_code}"
@@ -265,7 +275,8 @@ class HttpRpc(Rpc):
 
     async def get_minimum_balance_for_rent_exemption(self, size: int) -> int:
         resp = await self._call(
-            "getMinimumBalanceForRentExemption", lambda: self._client.get_minimum_balance_for_rent_exemption(size)
+            "getMinimumBalanceForRentExemption",
+            lambda: self._client.get_minimum_balance_for_rent_exemption(size),
         )
         return int(resp.value)
 
@@ -274,7 +285,9 @@ class HttpRpc(Rpc):
         try:
             return [int(item["prioritizationFee"]) for item in result]
         except (TypeError, KeyError, ValueError):
-            raise SolanaError(ErrorCode.RPC_BAD_RESPONSE, "getRecentPrioritizationFees: malformed result") from None
+            raise SolanaError(
+                ErrorCode.RPC_BAD_RESPONSE, "getRecentPrioritizationFees: malformed result"
+            ) from None
 
     async def simulate(self, tx: VersionedTransaction) -> SimulationResult:
         resp = await self._call("simulateTransaction", lambda: self._client.simulate_transaction(tx))
@@ -305,7 +318,9 @@ class HttpRpc(Rpc):
     async def get_token_accounts(self, owner: Pubkey) -> list[TokenAccountInfo]:
         resp = await self._call(
             "getTokenAccountsByOwner",
-            lambda: self._client.get_token_accounts_by_owner(owner, TokenAccountOpts(program_id=TOKEN_PROGRAM_ID)),
+            lambda: self._client.get_token_accounts_by_owner(
+                owner, TokenAccountOpts(program_id=TOKEN_PROGRAM_ID)
+            ),
         )
         out = []
         for keyed in resp.value:
@@ -316,8 +331,13 @@ class HttpRpc(Rpc):
 
     async def request_airdrop(self, address: Pubkey, lamports: int) -> Signature:
         if not self.supports_airdrop:
-            raise SolanaError(ErrorCode.AIRDROP_UNAVAILABLE, f"{self.network} has no faucet; airdrops are for localnet/devnet")
-        resp = await self._call("requestAirdrop", lambda: self._client.request_airdrop(address, lamports), retry=False)
+            raise SolanaError(
+                ErrorCode.AIRDROP_UNAVAILABLE,
+                f"{self.network} has no faucet; airdrops are for localnet/devnet",
+            )
+        resp = await self._call(
+            "requestAirdrop", lambda: self._client.request_airdrop(address, lamports), retry=False
+        )
         return resp.value
 
 

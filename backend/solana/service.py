@@ -34,7 +34,9 @@ class FileAuditLog:
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(event.to_dict()) + "\n")
-        log.info("signing request: key=%s purpose=%s request=%s", event.key_name, event.purpose, event.request_id)
+        log.info(
+            "signing request: key=%s purpose=%s request=%s", event.key_name, event.purpose, event.request_id
+        )
 
 
 class SolanaService:
@@ -126,7 +128,9 @@ class SolanaService:
         balances = await self.wallet_ops.balances(Pubkey.from_string(info.pubkey))
         return {"key": name, **balances}
 
-    async def airdrop(self, name: str, sol: float | str = 1, *, usdc: float | str | None = None) -> dict[str, Any]:
+    async def airdrop(
+        self, name: str, sol: float | str = 1, *, usdc: float | str | None = None
+    ) -> dict[str, Any]:
         """SOL from the faucet (localnet/devnet). On localnet `usdc` also mints test USDC (this key is its authority)."""
         lamports = to_base_units(sol, 9)
         if lamports > MAX_AIRDROP_SOL * LAMPORTS_PER_SOL:
@@ -134,8 +138,13 @@ class SolanaService:
         if not self.network.has_faucet:
             raise SolanaError(ErrorCode.AIRDROP_UNAVAILABLE, f"{self.network.name} has no faucet")
         pubkey = self.keystore.public_key(name)
-        result: dict[str, Any] = {"key": name, "address": str(pubkey), "network": self.network.name,
-                                  "lamports": lamports, "signature": await self.wallet_ops.airdrop(pubkey, lamports)}
+        result: dict[str, Any] = {
+            "key": name,
+            "address": str(pubkey),
+            "network": self.network.name,
+            "lamports": lamports,
+            "signature": await self.wallet_ops.airdrop(pubkey, lamports),
+        }
         if usdc is not None:
             result["usdc"] = await self.mint_test_usdc(name, usdc)
         result["balance_lamports"] = await self.rpc.get_balance(pubkey)
@@ -145,7 +154,9 @@ class SolanaService:
         """Localnet: create the 6-decimal test USDC mint on first use, then mint `amount` to this key."""
         signer = self.keystore.signer(name)
         mint = await self.wallet_ops.create_test_usdc(signer)
-        outcome = await self.wallet_ops.mint_to(signer, mint, signer.pubkey, to_base_units(amount, USDC_DECIMALS))
+        outcome = await self.wallet_ops.mint_to(
+            signer, mint, signer.pubkey, to_base_units(amount, USDC_DECIMALS)
+        )
         return {"mint": str(mint), "amount": str(amount), **outcome.to_dict()}
 
     async def transfer(
@@ -156,11 +167,14 @@ class SolanaService:
         mint = self.wallet_ops.resolve_token(token)
         signer = self.keystore.signer(name)
         if mint is None:
-            outcome = await self.wallet_ops.transfer_sol(signer, recipient, to_base_units(amount, 9),
-                                                         request_id=request_id)
+            outcome = await self.wallet_ops.transfer_sol(
+                signer, recipient, to_base_units(amount, 9), request_id=request_id
+            )
         else:
             units = to_base_units(amount, await self.wallet_ops.decimals(mint))
-            outcome = await self.wallet_ops.transfer_token(signer, mint, recipient, units, request_id=request_id)
+            outcome = await self.wallet_ops.transfer_token(
+                signer, mint, recipient, units, request_id=request_id
+            )
         return {"key": name, "token": token, "amount": str(amount), "to": str(recipient), **outcome.to_dict()}
 
     async def oracle_account(self, address: str) -> dict[str, Any]:
@@ -170,12 +184,16 @@ class SolanaService:
         if account is None:
             raise SolanaError(ErrorCode.ACCOUNT_NOT_FOUND, f"no account {pubkey} on {self.network.name}")
         if str(account.owner) != RECEIVER_PROGRAM_ID:
-            raise SolanaError(ErrorCode.ACCOUNT_DECODE_FAILED,
-                              f"{pubkey} is owned by {account.owner}, not the Pyth receiver {RECEIVER_PROGRAM_ID}")
+            raise SolanaError(
+                ErrorCode.ACCOUNT_DECODE_FAILED,
+                f"{pubkey} is owned by {account.owner}, not the Pyth receiver {RECEIVER_PROGRAM_ID}",
+            )
         try:
             update = decode_price_update_v2(account.data)
         except PythDecodeError as err:
-            raise SolanaError(ErrorCode.ACCOUNT_DECODE_FAILED, f"{pubkey}: {err.message}", reason=str(err.code)) from None
+            raise SolanaError(
+                ErrorCode.ACCOUNT_DECODE_FAILED, f"{pubkey}: {err.message}", reason=str(err.code)
+            ) from None
         return {"address": str(pubkey), "network": self.network.name, **update.to_dict()}
 
     async def history(self, limit: int = 50) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from solders.message import MessageV0
 from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
-from backend.solana.diagnostics import DEFAULT_DECODER, ErrorDecoder, ProgramErrorInfo, is_fieldless
+from backend.solana.diagnostics import DEFAULT_DECODER, ErrorDecoder, is_fieldless
 from backend.solana.errors import ErrorCode, SolanaError
 from backend.solana.history import (
     CONFIRMED,
@@ -55,12 +55,17 @@ class FeePolicy:
     min_compute_units: int = 10_000
 
     def price(self, recent_fees: Sequence[int]) -> int:
-        return max(self.floor_micro_lamports, min(self.cap_micro_lamports, percentile(recent_fees, self.percentile)))
+        return max(
+            self.floor_micro_lamports, min(self.cap_micro_lamports, percentile(recent_fees, self.percentile))
+        )
 
     def limit(self, units_consumed: int | None) -> int:
         if not units_consumed:
             return 200_000
-        return max(self.min_compute_units, min(MAX_COMPUTE_UNITS, int(units_consumed * self.compute_unit_margin) + 300))
+        return max(
+            self.min_compute_units,
+            min(MAX_COMPUTE_UNITS, int(units_consumed * self.compute_unit_margin) + 300),
+        )
 
 
 @dataclass(slots=True, frozen=True)
@@ -95,8 +100,15 @@ class TxOutcome:
 
     @classmethod
     def from_record(cls, record: TxRecord) -> TxOutcome:
-        return cls(record.request_id, record.signature or "", record.status, record.slot, record.attempts,
-                   record.priority_fee_micro_lamports, record.compute_unit_limit)
+        return cls(
+            record.request_id,
+            record.signature or "",
+            record.status,
+            record.slot,
+            record.attempts,
+            record.priority_fee_micro_lamports,
+            record.compute_unit_limit,
+        )
 
 
 class TxSender:
@@ -139,7 +151,9 @@ class TxSender:
         future: asyncio.Future[TxOutcome] = asyncio.get_running_loop().create_future()
         self._inflight[request_id] = future
         try:
-            outcome = await self._run(payer, list(instructions), request_id, purpose, list(co_signers), previous)
+            outcome = await self._run(
+                payer, list(instructions), request_id, purpose, list(co_signers), previous
+            )
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark retrieved: joiners re-raise it, nobody else has to
@@ -153,8 +167,13 @@ class TxSender:
     # -- steps -------------------------------------------------------------------------------------
 
     async def _run(
-        self, payer: Signer, instructions: list[Instruction], request_id: str, purpose: str,
-        co_signers: list[Signer], previous: TxRecord | None,
+        self,
+        payer: Signer,
+        instructions: list[Instruction],
+        request_id: str,
+        purpose: str,
+        co_signers: list[Signer],
+        previous: TxRecord | None,
     ) -> TxOutcome:
         now = self.clock()
         record = TxRecord(request_id, self.rpc.network, purpose, str(payer.pubkey), PENDING, now, now)
@@ -169,7 +188,9 @@ class TxSender:
         blockhash = (await self.rpc.get_latest_blockhash()).blockhash
         simulation = await self._simulate(payer, instructions, price, blockhash, record)
         limit = self.fees.limit(simulation.units_consumed)
-        record = record.evolve(priority_fee_micro_lamports=price, compute_unit_limit=limit, updated_at=self.clock())
+        record = record.evolve(
+            priority_fee_micro_lamports=price, compute_unit_limit=limit, updated_at=self.clock()
+        )
         self.recorder.record(record)
         budget = [set_compute_unit_limit(limit), set_compute_unit_price(price)]
         return await self._send_until_landed(payer, budget + instructions, co_signers, blockhash, record)
@@ -179,7 +200,9 @@ class TxSender:
     ) -> Any:
         budget = [set_compute_unit_limit(MAX_COMPUTE_UNITS), set_compute_unit_price(price)]
         message = MessageV0.try_compile(payer.pubkey, budget + instructions, [], blockhash)
-        unsigned = VersionedTransaction.populate(message, [Signature.default()] * message.header.num_required_signatures)
+        unsigned = VersionedTransaction.populate(
+            message, [Signature.default()] * message.header.num_required_signatures
+        )
         result = await self.rpc.simulate(unsigned)
         if result.err is None:
             return result
@@ -190,13 +213,20 @@ class TxSender:
             )
         else:
             info = self.decoder.decode(result.err, result.logs, _program_ids(message))
-            error = SolanaError(ErrorCode.SIMULATION_FAILED, f"simulation failed: {info.summary}",
-                                program_error=info.to_dict())
+            error = SolanaError(
+                ErrorCode.SIMULATION_FAILED,
+                f"simulation failed: {info.summary}",
+                program_error=info.to_dict(),
+            )
         self._finish(record, REJECTED, error=error)
         raise error
 
     async def _send_until_landed(
-        self, payer: Signer, instructions: list[Instruction], co_signers: list[Signer], blockhash: Hash,
+        self,
+        payer: Signer,
+        instructions: list[Instruction],
+        co_signers: list[Signer],
+        blockhash: Hash,
         record: TxRecord,
     ) -> TxOutcome:
         deadline = time.monotonic() + self.confirm.timeout
@@ -206,14 +236,22 @@ class TxSender:
             message = MessageV0.try_compile(payer.pubkey, instructions, [], blockhash)
             tx = self._sign(message, payer, co_signers, record, attempt)
             signature = tx.signatures[0]
-            record = record.evolve(signatures=record.signatures + (str(signature),), blockhash=str(blockhash),
-                                   attempts=attempt + 1, updated_at=self.clock())
+            record = record.evolve(
+                signatures=record.signatures + (str(signature),),
+                blockhash=str(blockhash),
+                attempts=attempt + 1,
+                updated_at=self.clock(),
+            )
             self.recorder.record(record)  # before sending: a crash after this still knows the signature
             try:
                 await self.rpc.send(tx)
             except SolanaError as err:
                 if err.code in _SEND_OUTCOME_UNKNOWN:
-                    log.warning("request %s: send failed (%s); polling in case it arrived", record.request_id, err.code)
+                    log.warning(
+                        "request %s: send failed (%s); polling in case it arrived",
+                        record.request_id,
+                        err.code,
+                    )
                 elif err.code == ErrorCode.BLOCKHASH_EXPIRED:
                     log.info("request %s: blockhash expired before send; re-signing", record.request_id)
                 else:
@@ -222,7 +260,9 @@ class TxSender:
             status = await self._await_status(tx, blockhash, record, deadline)
             if status is not None:
                 return self._landed(record, status)
-            log.info("request %s: blockhash %s expired, %s never landed", record.request_id, blockhash, signature)
+            log.info(
+                "request %s: blockhash %s expired, %s never landed", record.request_id, blockhash, signature
+            )
         error = SolanaError(
             ErrorCode.BLOCKHASH_EXPIRED,
             f"the transaction did not land before its blockhash expired ({1 + self.confirm.max_resends} attempts)",
@@ -258,8 +298,11 @@ class TxSender:
                 # Expired first, then looked again: nothing signed with it can land any more.
                 return await self._any_landed(record)
             if time.monotonic() > deadline:
-                error = SolanaError(ErrorCode.CONFIRM_TIMEOUT, "no confirmation in time; the request stays pending",
-                                    signature=record.signature)
+                error = SolanaError(
+                    ErrorCode.CONFIRM_TIMEOUT,
+                    "no confirmation in time; the request stays pending",
+                    signature=record.signature,
+                )
                 raise error
             polls += 1
             if polls % self.confirm.rebroadcast_every == 0:
@@ -278,9 +321,16 @@ class TxSender:
 
     async def _settle_earlier_attempt(self, record: TxRecord) -> TxOutcome | None:
         status = await self._any_landed(record)
-        if status is None and record.blockhash and await self.rpc.is_blockhash_valid(Hash.from_string(record.blockhash)):
-            raise SolanaError(ErrorCode.CONFIRM_TIMEOUT, "an earlier attempt of this request is still pending",
-                              signature=record.signature)
+        if (
+            status is None
+            and record.blockhash
+            and await self.rpc.is_blockhash_valid(Hash.from_string(record.blockhash))
+        ):
+            raise SolanaError(
+                ErrorCode.CONFIRM_TIMEOUT,
+                "an earlier attempt of this request is still pending",
+                signature=record.signature,
+            )
         status = status or await self._any_landed(record)
         return None if status is None else self._landed(record, status)
 
@@ -289,8 +339,12 @@ class TxSender:
             record = self._finish(record.evolve(slot=status.slot), CONFIRMED)
             return TxOutcome.from_record(record)
         info = self.decoder.decode(status.err, ())
-        error = SolanaError(ErrorCode.TRANSACTION_FAILED, f"the transaction landed but failed: {info.summary}",
-                            signature=record.signature, program_error=info.to_dict())
+        error = SolanaError(
+            ErrorCode.TRANSACTION_FAILED,
+            f"the transaction landed but failed: {info.summary}",
+            signature=record.signature,
+            program_error=info.to_dict(),
+        )
         self._finish(record.evolve(slot=status.slot), FAILED, error=error)
         raise error
 
@@ -314,5 +368,8 @@ def _program_ids(message: MessageV0) -> list[str]:
 def _replay(record: TxRecord) -> TxOutcome:
     if record.status == CONFIRMED:
         return TxOutcome.from_record(record)
-    raise SolanaError(record.error_code or ErrorCode.TRANSACTION_FAILED,
-                      record.error_message or "this request already failed", **record.details)
+    raise SolanaError(
+        record.error_code or ErrorCode.TRANSACTION_FAILED,
+        record.error_message or "this request already failed",
+        **record.details,
+    )

@@ -33,11 +33,13 @@ def parse_address(text: str | Pubkey, what: str = "address") -> Pubkey:
         return text
     try:
         return Pubkey.from_string(str(text).strip())
-    except BaseException:  # solders raises ValueError or panics on odd input
-        raise SolanaError(ErrorCode.INVALID_ADDRESS, f"{what} {str(text)[:60]!r} is not a base58 Solana address") from None
+    except BaseException:  # noqa: BLE001 - solders raises ValueError or panics
+        raise SolanaError(
+            ErrorCode.INVALID_ADDRESS, f"{what} {str(text)[:60]!r} is not a base58 Solana address"
+        ) from None
 
 
-def to_base_units(amount: str | int | float | Decimal, decimals: int) -> int:
+def to_base_units(amount: str | float | Decimal, decimals: int) -> int:
     """'1.5' SOL → 1_500_000_000 lamports; refuses more precision than the token has, and non-positive amounts."""
     try:
         value = Decimal(str(amount))
@@ -45,8 +47,10 @@ def to_base_units(amount: str | int | float | Decimal, decimals: int) -> int:
         raise SolanaError(ErrorCode.INVALID_AMOUNT, f"amount {amount!r} is not a number") from None
     scaled = value.scaleb(decimals)
     if not value.is_finite() or value <= 0 or scaled != scaled.to_integral_value():
-        raise SolanaError(ErrorCode.INVALID_AMOUNT,
-                          f"amount {amount!r} must be positive with at most {decimals} decimal places")
+        raise SolanaError(
+            ErrorCode.INVALID_AMOUNT,
+            f"amount {amount!r} must be positive with at most {decimals} decimal places",
+        )
     return int(scaled)
 
 
@@ -63,8 +67,14 @@ class TokenBalance:
     symbol: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mint": self.mint, "account": self.account, "amount": self.amount, "decimals": self.decimals,
-                "ui_amount": format_units(self.amount, self.decimals), "symbol": self.symbol}
+        return {
+            "mint": self.mint,
+            "account": self.account,
+            "amount": self.amount,
+            "decimals": self.decimals,
+            "ui_amount": format_units(self.amount, self.decimals),
+            "symbol": self.symbol,
+        }
 
 
 class Wallet:
@@ -89,7 +99,11 @@ class Wallet:
         if token.upper() == "USDC":
             mint = self.usdc_mint()
             if mint is None:
-                hint = " (run an airdrop first: it creates the test USDC mint)" if self.rpc.network == "localnet" else ""
+                hint = (
+                    " (run an airdrop first: it creates the test USDC mint)"
+                    if self.rpc.network == "localnet"
+                    else ""
+                )
                 raise SolanaError(ErrorCode.UNKNOWN_TOKEN, f"no USDC mint known on {self.rpc.network}{hint}")
             return mint
         return parse_address(token, "token mint")
@@ -98,7 +112,9 @@ class Wallet:
         if mint not in self._decimals:
             account = await self.rpc.get_account(mint)
             if account is None or account.owner != TOKEN_PROGRAM_ID or len(account.data) < MINT_SIZE:
-                raise SolanaError(ErrorCode.UNKNOWN_TOKEN, f"{mint} is not an SPL token mint on {self.rpc.network}")
+                raise SolanaError(
+                    ErrorCode.UNKNOWN_TOKEN, f"{mint} is not an SPL token mint on {self.rpc.network}"
+                )
             self._decimals[mint] = Mint.from_bytes(account.data[:MINT_SIZE]).decimals
         return self._decimals[mint]
 
@@ -109,7 +125,9 @@ class Wallet:
         for account in await self.rpc.get_token_accounts(owner):
             decimals = await self.decimals(account.mint)
             symbol = "USDC" if account.mint == usdc else None
-            tokens.append(TokenBalance(str(account.mint), str(account.address), account.amount, decimals, symbol))
+            tokens.append(
+                TokenBalance(str(account.mint), str(account.address), account.amount, decimals, symbol)
+            )
         return {
             "address": str(owner),
             "network": self.rpc.network,
@@ -129,12 +147,18 @@ class Wallet:
             if status is not None and status.landed:
                 return str(signature)
             if loop.time() > deadline:
-                raise SolanaError(ErrorCode.CONFIRM_TIMEOUT, f"airdrop {signature} not confirmed in {timeout:g}s")
+                raise SolanaError(
+                    ErrorCode.CONFIRM_TIMEOUT, f"airdrop {signature} not confirmed in {timeout:g}s"
+                )
             await asyncio.sleep(0.5)
 
-    async def transfer_sol(self, payer: Signer, to: Pubkey, lamports: int, *, request_id: str | None = None) -> TxOutcome:
+    async def transfer_sol(
+        self, payer: Signer, to: Pubkey, lamports: int, *, request_id: str | None = None
+    ) -> TxOutcome:
         ix = system_transfer(TransferParams(from_pubkey=payer.pubkey, to_pubkey=to, lamports=lamports))
-        return await self.sender.send(payer, [ix], request_id=request_id, purpose=f"transfer {lamports} lamports to {to}")
+        return await self.sender.send(
+            payer, [ix], request_id=request_id, purpose=f"transfer {lamports} lamports to {to}"
+        )
 
     async def transfer_token(
         self, payer: Signer, mint: Pubkey, to_owner: Pubkey, amount: int, *, request_id: str | None = None
@@ -146,20 +170,49 @@ class Wallet:
         ixs = []
         if await self.rpc.get_account(dest) is None:
             ixs.append(spl.create_idempotent_associated_token_account(payer.pubkey, to_owner, mint))
-        ixs.append(spl.transfer_checked(spl.TransferCheckedParams(
-            program_id=TOKEN_PROGRAM_ID, source=source, mint=mint, dest=dest, owner=payer.pubkey,
-            amount=amount, decimals=decimals, signers=[])))
-        return await self.sender.send(payer, ixs, request_id=request_id, purpose=f"transfer {amount} of {mint} to {to_owner}")
+        ixs.append(
+            spl.transfer_checked(
+                spl.TransferCheckedParams(
+                    program_id=TOKEN_PROGRAM_ID,
+                    source=source,
+                    mint=mint,
+                    dest=dest,
+                    owner=payer.pubkey,
+                    amount=amount,
+                    decimals=decimals,
+                    signers=[],
+                )
+            )
+        )
+        return await self.sender.send(
+            payer, ixs, request_id=request_id, purpose=f"transfer {amount} of {mint} to {to_owner}"
+        )
 
-    async def create_mint(self, authority: Signer, decimals: int, *, mint_keypair: Keypair | None = None) -> Pubkey:
+    async def create_mint(
+        self, authority: Signer, decimals: int, *, mint_keypair: Keypair | None = None
+    ) -> Pubkey:
         mint_keypair = mint_keypair or Keypair()
         mint = mint_keypair.pubkey()
         rent = await self.rpc.get_minimum_balance_for_rent_exemption(MINT_SIZE)
         ixs = [
-            create_account(CreateAccountParams(from_pubkey=authority.pubkey, to_pubkey=mint, lamports=rent,
-                                               space=MINT_SIZE, owner=TOKEN_PROGRAM_ID)),
-            spl.initialize_mint(spl.InitializeMintParams(decimals=decimals, program_id=TOKEN_PROGRAM_ID, mint=mint,
-                                                         mint_authority=authority.pubkey, freeze_authority=None)),
+            create_account(
+                CreateAccountParams(
+                    from_pubkey=authority.pubkey,
+                    to_pubkey=mint,
+                    lamports=rent,
+                    space=MINT_SIZE,
+                    owner=TOKEN_PROGRAM_ID,
+                )
+            ),
+            spl.initialize_mint(
+                spl.InitializeMintParams(
+                    decimals=decimals,
+                    program_id=TOKEN_PROGRAM_ID,
+                    mint=mint,
+                    mint_authority=authority.pubkey,
+                    freeze_authority=None,
+                )
+            ),
         ]
         mint_signer = Signer(f"mint:{mint}", mint_keypair, authority._audit)
         await self.sender.send(authority, ixs, purpose=f"create mint {mint}", co_signers=[mint_signer])
@@ -178,7 +231,15 @@ class Wallet:
         dest = spl.get_associated_token_address(to_owner, mint)
         ixs = [
             spl.create_idempotent_associated_token_account(authority.pubkey, to_owner, mint),
-            spl.mint_to(spl.MintToParams(program_id=TOKEN_PROGRAM_ID, mint=mint, dest=dest,
-                                         mint_authority=authority.pubkey, amount=amount, signers=[])),
+            spl.mint_to(
+                spl.MintToParams(
+                    program_id=TOKEN_PROGRAM_ID,
+                    mint=mint,
+                    dest=dest,
+                    mint_authority=authority.pubkey,
+                    amount=amount,
+                    signers=[],
+                )
+            ),
         ]
         return await self.sender.send(authority, ixs, purpose=f"mint {amount} of {mint} to {to_owner}")

@@ -20,7 +20,13 @@ from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.client import DEFAULT_PROGRAM_ID, QuantDeskClient
 
 log = logging.getLogger(__name__)
-PLACE_INSTRUCTIONS = (ix.PlaceOrder, ix.PlaceOcoOrder, ix.PlaceBracketOrder, ix.PlaceTwapOrder, ix.PlaceIcebergOrder)
+PLACE_INSTRUCTIONS = (
+    ix.PlaceOrder,
+    ix.PlaceOcoOrder,
+    ix.PlaceBracketOrder,
+    ix.PlaceTwapOrder,
+    ix.PlaceIcebergOrder,
+)
 
 
 class SolanaVenue:
@@ -40,7 +46,9 @@ class SolanaVenue:
         self.client = QuantDeskClient(program_id)
         self.deployed = False
         self.status = "not started"
-        self._refusal: SolanaError | None = SolanaError(ErrorCode.PROGRAM_NOT_DEPLOYED, "the solana venue is not started")
+        self._refusal: SolanaError | None = SolanaError(
+            ErrorCode.PROGRAM_NOT_DEPLOYED, "the solana venue is not started"
+        )
 
     async def start(self) -> None:
         program = self.client.program_id
@@ -55,10 +63,13 @@ class SolanaVenue:
         if account is None or not account.executable:
             self.deployed = False
             what = "no account" if account is None else "an account that is not executable"
-            self.status = (f"the QuantDesk perp program {program} is not deployed on {self.rpc.network} "
-                           f"(found {what}); orders are refused — use the paper venue")
-            self._refusal = SolanaError(ErrorCode.PROGRAM_NOT_DEPLOYED, self.status, program_id=str(program),
-                                        network=self.rpc.network)
+            self.status = (
+                f"the QuantDesk perp program {program} is not deployed on {self.rpc.network} "
+                f"(found {what}); orders are refused — use the paper venue"
+            )
+            self._refusal = SolanaError(
+                ErrorCode.PROGRAM_NOT_DEPLOYED, self.status, program_id=str(program), network=self.rpc.network
+            )
             log.warning("solana venue: %s", self.status)
             return
         self.deployed = True
@@ -72,8 +83,13 @@ class SolanaVenue:
         self._refusal = SolanaError(ErrorCode.PROGRAM_NOT_DEPLOYED, "the solana venue is stopped")
 
     def health(self) -> dict[str, Any]:
-        return {"venue": self.name, "network": self.rpc.network, "program_id": str(self.client.program_id),
-                "deployed": self.deployed, "status": self.status}
+        return {
+            "venue": self.name,
+            "network": self.rpc.network,
+            "program_id": str(self.client.program_id),
+            "deployed": self.deployed,
+            "status": self.status,
+        }
 
     async def place_order(self, order: Any, *, request_id: str | None = None) -> dict[str, Any]:
         """`order`: a PlaceOrder / PlaceOcoOrder / PlaceBracketOrder / PlaceTwapOrder / PlaceIcebergOrder."""
@@ -88,7 +104,10 @@ class SolanaVenue:
         self._ensure_ready()
         assert self.signer is not None
         cancel = ix.CancelOrder(str(self.signer.pubkey), sub_account, order_id)
-        extra = {"market": self.client.market_pda_by_index(market_index), "oracle": self.client.oracle_for(market_index)}
+        extra = {
+            "market": self.client.market_pda_by_index(market_index),
+            "oracle": self.client.oracle_for(market_index),
+        }
         return await self._send(cancel, request_id, f"cancel order {order_id}", extra)
 
     def _ensure_ready(self) -> None:
@@ -97,8 +116,13 @@ class SolanaVenue:
         if self.signer is None:
             raise SolanaError(ErrorCode.KEY_LOCKED, "the solana venue has no unlocked key to sign with")
 
-    async def _send(self, instruction: Any, request_id: str | None, purpose: str,
-                    accounts: dict[str, Pubkey] | None = None) -> dict[str, Any]:
+    async def _send(
+        self,
+        instruction: Any,
+        request_id: str | None,
+        purpose: str,
+        accounts: dict[str, Pubkey] | None = None,
+    ) -> dict[str, Any]:
         assert self.signer is not None
         built = self.client.build(instruction, signer=self.signer.pubkey, accounts=accounts)
         outcome = await self.sender.send(self.signer, [built], request_id=request_id, purpose=purpose)

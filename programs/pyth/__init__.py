@@ -13,8 +13,21 @@ from .price_update import (
 )
 
 __all__ = [
-    "AccumulatorUpdate", "MerklePriceUpdate", "Vaa", "decode_accumulator_update", "decode_vaa",
-    "PythDecodeError", "PythDecodeErrorCode", "PriceFeedMessage", "decode_wire_message", "scale", "to_fixed",
-    "PRICE_UPDATE_V2_DISCRIMINATOR", "PRICE_UPDATE_V2_LEN", "RECEIVER_PROGRAM_ID", "PriceUpdateV2",
-    "VerificationLevel", "decode_price_update_v2",
+    "PRICE_UPDATE_V2_DISCRIMINATOR",
+    "PRICE_UPDATE_V2_LEN",
+    "RECEIVER_PROGRAM_ID",
+    "AccumulatorUpdate",
+    "MerklePriceUpdate",
+    "PriceFeedMessage",
+    "PriceUpdateV2",
+    "PythDecodeError",
+    "PythDecodeErrorCode",
+    "Vaa",
+    "VerificationLevel",
+    "decode_accumulator_update",
+    "decode_price_update_v2",
+    "decode_vaa",
+    "decode_wire_message",
+    "scale",
+    "to_fixed",
 ]

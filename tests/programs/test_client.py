@@ -38,10 +38,29 @@ SAMPLES = [
     ix.PlaceOrder(ALICE, 0, 1, Side.BUY, OrderType.LIMIT, 10**5, 65_000_000_000, post_only=True),
     ix.PlaceOrder(ALICE, 0, 0, Side.SELL, OrderType.STOP_MARKET, 10**9, None, 140_000_000, reduce_only=True),
     ix.PlaceOrder(ALICE, 0, 0, Side.SELL, OrderType.STOP_LIMIT, 10**9, 139_000_000, 140_000_000),
-    ix.PlaceOrder(ALICE, 0, 0, Side.SELL, OrderType.TRAILING_STOP, 10**9, None, None, TimeInForce.GTD,
-                  True, False, 1_800_000_000, 2_000_000, 42, 0),
-    ix.PlaceOrder(ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.IOC),
-    ix.PlaceOrder(ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.FOK),
+    ix.PlaceOrder(
+        ALICE,
+        0,
+        0,
+        Side.SELL,
+        OrderType.TRAILING_STOP,
+        10**9,
+        None,
+        None,
+        TimeInForce.GTD,
+        True,
+        False,
+        1_800_000_000,
+        2_000_000,
+        42,
+        0,
+    ),
+    ix.PlaceOrder(
+        ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.IOC
+    ),
+    ix.PlaceOrder(
+        ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.FOK
+    ),
     ix.CancelOrder(ALICE, 0, 17),
     ix.CancelOrders(ALICE, 0, None),
     ix.ModifyOrder(ALICE, 0, 17, size=None, price=150_000_000),
@@ -64,10 +83,20 @@ def client() -> QuantDeskClient:
 def extra_accounts(client: QuantDeskClient, sample) -> dict[str, Pubkey]:
     """Accounts a builder cannot derive from the instruction alone."""
     extra: dict[str, Pubkey] = {}
-    if isinstance(sample, (ix.DepositTokens, ix.WithdrawTokens, ix.DepositInsuranceFund, ix.WithdrawInsuranceFund)):
+    if isinstance(
+        sample, (ix.DepositTokens, ix.WithdrawTokens, ix.DepositInsuranceFund, ix.WithdrawInsuranceFund)
+    ):
         extra["userTokenAccount"] = Keypair().pubkey()
-    if isinstance(sample, (ix.CancelOrder, ix.ModifyOrder, ix.ExecuteTwapChunk, ix.ExecuteIcebergChunk,
-                           ix.ExecuteConditionalOrder)):
+    if isinstance(
+        sample,
+        (
+            ix.CancelOrder,
+            ix.ModifyOrder,
+            ix.ExecuteTwapChunk,
+            ix.ExecuteIcebergChunk,
+            ix.ExecuteConditionalOrder,
+        ),
+    ):
         extra["market"] = client.market_pda_by_index(0)
         extra["oracle"] = client.oracle_for(0)
     return extra
@@ -82,14 +111,19 @@ def test_instruction_encodes_and_decodes_back_to_the_same_args(client, sample):
     built = client.build(sample, signer=ADMIN, accounts=extra_accounts(client, sample))
     assert built.program_id == DEFAULT_PROGRAM_ID
     decoded = client.decode(built)
-    expected = {f.name: getattr(sample, f.name) for f in dataclasses.fields(sample)
-                if f.name not in ("authority", "liquidator_authority")}
+    expected = {
+        f.name: getattr(sample, f.name)
+        for f in dataclasses.fields(sample)
+        if f.name not in ("authority", "liquidator_authority")
+    }
     assert decoded.args == expected
     assert decoded.accounts["state"] == client.state_pda()
     if not isinstance(sample, ix.LiquidatePosition):
         assert decoded.to_engine() == dataclasses.replace(sample)
     signers = [str(m.pubkey) for m in built.accounts if m.is_signer]
-    authority = getattr(sample, "liquidator_authority", None) or getattr(sample, "authority", None) or str(ADMIN)
+    authority = (
+        getattr(sample, "liquidator_authority", None) or getattr(sample, "authority", None) or str(ADMIN)
+    )
     assert signers == [authority]
 
 
@@ -97,8 +131,13 @@ def test_user_instructions_point_at_the_users_pdas(client):
     order = client.build(SAMPLES[17])  # limit order on BTC-PERP, sub-account 0
     accounts = client.decode(order).accounts
     alice = Pubkey.from_string(ALICE)
-    assert accounts["user"] == Pubkey.find_program_address([b"user", bytes(alice), b"\x00\x00"], DEFAULT_PROGRAM_ID)[0]
-    assert accounts["market"] == Pubkey.find_program_address([b"market", b"BTC", b"USD"], DEFAULT_PROGRAM_ID)[0]
+    assert (
+        accounts["user"]
+        == Pubkey.find_program_address([b"user", bytes(alice), b"\x00\x00"], DEFAULT_PROGRAM_ID)[0]
+    )
+    assert (
+        accounts["market"] == Pubkey.find_program_address([b"market", b"BTC", b"USD"], DEFAULT_PROGRAM_ID)[0]
+    )
     feed = bytes.fromhex("e62df6c8b4a85fe1a67db44dc12de5db330f7ac66b72dc658afedf0f4a415b43")
     assert accounts["oracle"] == Pubkey.find_program_address([b"\x00\x00", feed], PYTH_PUSH_ORACLE_ID)[0]
     deposit = client.decode(client.build(SAMPLES[12], accounts={"userTokenAccount": ADMIN})).accounts
@@ -138,7 +177,9 @@ def test_program_id_is_configurable_per_network():
     client = QuantDeskClient(str(other))
     built = client.build(SAMPLES[16])
     assert built.program_id == other
-    assert client.market_pda("SOL", "USD") == Pubkey.find_program_address([b"market", b"SOL", b"USD"], other)[0]
+    assert (
+        client.market_pda("SOL", "USD") == Pubkey.find_program_address([b"market", b"SOL", b"USD"], other)[0]
+    )
     with pytest.raises(ValueError):
         QuantDeskClient().decode(built)
 
@@ -149,13 +190,36 @@ def test_underivable_accounts_are_asked_for_by_name(client):
 
 
 def test_accounts_round_trip_through_the_idl_coder(client):
-    order = dict(order_id=1, market_index=0, side=Side.SELL, order_type=OrderType.STOP_LIMIT,
-                 status=list(OrderStatus)[0], size=5, filled=0, price=7, trigger_price=8,
-                 time_in_force=TimeInForce.GTC, reduce_only=True, post_only=False, expire_time=0,
-                 client_order_id=3, parent_id=0, link_id=0)
-    data = client.encode_account("UserAccount", {
-        "authority": Pubkey.from_string(ALICE), "sub_account": 1, "name": "main", "usdc_balance": -10,
-        "sol_balance": 2, "positions": [], "orders": [order]})
+    order = {
+        "order_id": 1,
+        "market_index": 0,
+        "side": Side.SELL,
+        "order_type": OrderType.STOP_LIMIT,
+        "status": next(iter(OrderStatus)),
+        "size": 5,
+        "filled": 0,
+        "price": 7,
+        "trigger_price": 8,
+        "time_in_force": TimeInForce.GTC,
+        "reduce_only": True,
+        "post_only": False,
+        "expire_time": 0,
+        "client_order_id": 3,
+        "parent_id": 0,
+        "link_id": 0,
+    }
+    data = client.encode_account(
+        "UserAccount",
+        {
+            "authority": Pubkey.from_string(ALICE),
+            "sub_account": 1,
+            "name": "main",
+            "usdc_balance": -10,
+            "sol_balance": 2,
+            "positions": [],
+            "orders": [order],
+        },
+    )
     name, values = client.decode_account(data)
     assert name == "UserAccount"
     assert values["authority"] == ALICE and values["usdc_balance"] == -10

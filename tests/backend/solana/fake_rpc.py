@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 Handler = Callable[[dict[str, Any]], Any]
 
@@ -21,7 +21,7 @@ class FakeRpcServer:
         self._server: asyncio.base_events.Server | None = None
         self.url = ""
 
-    async def __aenter__(self) -> FakeRpcServer:
+    async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         port = self._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
@@ -69,7 +69,8 @@ class FakeRpcServer:
         reason = "OK" if status == 200 else "Error"
         writer.write(
             f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            f"Connection: keep-alive\r\n\r\n".encode() + body
+            f"Connection: keep-alive\r\n\r\n".encode()
+            + body
         )
 
 

@@ -33,7 +33,10 @@ async def test_reads_are_decoded(server):
         "getBalance": ctx(4_200),
         "getLatestBlockhash": ctx({"blockhash": BLOCKHASH, "lastValidBlockHeight": 250}),
         "isBlockhashValid": ctx(True),
-        "getRecentPrioritizationFees": [{"slot": 1, "prioritizationFee": 10}, {"slot": 2, "prioritizationFee": 30}],
+        "getRecentPrioritizationFees": [
+            {"slot": 1, "prioritizationFee": 10},
+            {"slot": 2, "prioritizationFee": 30},
+        ],
         "getAccountInfo": ctx(None),
     }
     rpc = make_rpc(server)
@@ -55,8 +58,9 @@ async def test_a_transfer_goes_through_the_whole_lifecycle_over_http(keystore, s
 
     def send(request):
         sent.append(request)
-        from solders.transaction import VersionedTransaction
         import base64
+
+        from solders.transaction import VersionedTransaction
 
         tx = VersionedTransaction.from_bytes(base64.b64decode(request["params"][0]))
         return str(tx.signatures[0])
@@ -64,17 +68,35 @@ async def test_a_transfer_goes_through_the_whole_lifecycle_over_http(keystore, s
     server.handlers = {
         "getRecentPrioritizationFees": [],
         "getLatestBlockhash": ctx({"blockhash": BLOCKHASH, "lastValidBlockHeight": 250}),
-        "simulateTransaction": ctx({"err": None, "logs": ["Program 111 success"], "accounts": None,
-                                    "unitsConsumed": 450, "returnData": None}),
+        "simulateTransaction": ctx(
+            {
+                "err": None,
+                "logs": ["Program 111 success"],
+                "accounts": None,
+                "unitsConsumed": 450,
+                "returnData": None,
+            }
+        ),
         "sendTransaction": send,
-        "getSignatureStatuses": ctx([{"slot": 7, "confirmations": None, "err": None, "status": {"Ok": None},
-                                      "confirmationStatus": "confirmed"}]),
+        "getSignatureStatuses": ctx(
+            [
+                {
+                    "slot": 7,
+                    "confirmations": None,
+                    "err": None,
+                    "status": {"Ok": None},
+                    "confirmationStatus": "confirmed",
+                }
+            ]
+        ),
         "isBlockhashValid": ctx(True),
     }
     rpc = make_rpc(server)
     try:
         ix = transfer(TransferParams(from_pubkey=alice.pubkey, to_pubkey=Keypair().pubkey(), lamports=5))
-        outcome = await TxSender(rpc, confirm=ConfirmPolicy(poll_interval=0)).send(alice, [ix], request_id="h1")
+        outcome = await TxSender(rpc, confirm=ConfirmPolicy(poll_interval=0)).send(
+            alice, [ix], request_id="h1"
+        )
         assert outcome.status == "confirmed" and outcome.slot == 7 and len(sent) == 1
     finally:
         await rpc.close()
@@ -106,7 +128,10 @@ async def test_bad_answers_are_wrapped_with_a_clear_message(server, answer, code
     server.handlers = {"getBalance": answer, "isBlockhashValid": answer}
     rpc = make_rpc(server, retries=0)
     try:
-        for call in (lambda: rpc.get_balance(Keypair().pubkey()), lambda: rpc.is_blockhash_valid(Hash.default())):
+        for call in (
+            lambda: rpc.get_balance(Keypair().pubkey()),
+            lambda: rpc.is_blockhash_valid(Hash.default()),
+        ):
             with pytest.raises(SolanaError) as err:
                 await call()
             assert err.value.code == code

@@ -53,7 +53,12 @@ def test_import_rejects_bad_secrets_and_duplicate_names(keystore):
     with pytest.raises(SolanaError) as err:
         keystore.create("alice")
     assert code_of(err) == ErrorCode.KEY_EXISTS
-    for bad in ["[1,2,3]", "not base58 0OIl", "[" + ",".join(["300"] * 64) + "]", based58.b58encode(b"x" * 10).decode()]:
+    for bad in [
+        "[1,2,3]",
+        "not base58 0OIl",
+        "[" + ",".join(["300"] * 64) + "]",
+        based58.b58encode(b"x" * 10).decode(),
+    ]:
         with pytest.raises(SolanaError) as err:
             keystore.import_key("bad", bad)
         assert code_of(err) == ErrorCode.INVALID_SECRET

@@ -90,20 +90,34 @@ async def test_locked_key_cannot_transfer(service):
 
 async def test_oracle_account_decodes_a_price_update_on_localnet(service):
     feed = bytes.fromhex("ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d")
-    data = (hashlib.sha256(b"account:PriceUpdateV2").digest()[:8] + bytes(32) + b"\x01" + feed
-            + struct.pack("<qQiqqqQ", 14_250_000_000, 5_000_000, -8, 1_700_000_000, 1_699_999_999,
-                          14_200_000_000, 6_000_000) + struct.pack("<Q", 123) + b"\x00")
+    data = (
+        hashlib.sha256(b"account:PriceUpdateV2").digest()[:8]
+        + bytes(32)
+        + b"\x01"
+        + feed
+        + struct.pack(
+            "<qQiqqqQ", 14_250_000_000, 5_000_000, -8, 1_700_000_000, 1_699_999_999, 14_200_000_000, 6_000_000
+        )
+        + struct.pack("<Q", 123)
+        + b"\x00"
+    )
     address = Keypair().pubkey()
-    service.rpc.svm.set_account(address, Account(lamports=10**7, data=data,
-                                                 owner=Pubkey.from_string(RECEIVER_PROGRAM_ID), executable=False))
+    service.rpc.svm.set_account(
+        address,
+        Account(lamports=10**7, data=data, owner=Pubkey.from_string(RECEIVER_PROGRAM_ID), executable=False),
+    )
     decoded = await service.oracle_account(str(address))
     assert decoded["price"] == 14_250_000_000 and decoded["exponent"] == -8 and decoded["posted_slot"] == 123
     assert decoded["feed_id"] == feed.hex() and decoded["verification_level"] == "Full"
     with pytest.raises(SolanaError) as err:
         await service.oracle_account(str(Keypair().pubkey()))
     assert err.value.code == ErrorCode.ACCOUNT_NOT_FOUND
-    service.rpc.svm.set_account(address, Account(lamports=10**7, data=data[:50],
-                                                 owner=Pubkey.from_string(RECEIVER_PROGRAM_ID), executable=False))
+    service.rpc.svm.set_account(
+        address,
+        Account(
+            lamports=10**7, data=data[:50], owner=Pubkey.from_string(RECEIVER_PROGRAM_ID), executable=False
+        ),
+    )
     with pytest.raises(SolanaError) as err:
         await service.oracle_account(str(address))
     assert err.value.code == ErrorCode.ACCOUNT_DECODE_FAILED

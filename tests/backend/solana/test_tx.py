@@ -49,7 +49,13 @@ async def test_spl_transfer_creates_the_recipients_token_account(rpc, wallet, al
     await wallet.transfer_token(alice, mint, bob, 250_500_000)
     bob_balances = await wallet.balances(bob)
     assert bob_balances["tokens"] == [
-        {**bob_balances["tokens"][0], "mint": str(mint), "amount": 250_500_000, "ui_amount": "250.5", "symbol": "USDC"}
+        {
+            **bob_balances["tokens"][0],
+            "mint": str(mint),
+            "amount": 250_500_000,
+            "ui_amount": "250.5",
+            "symbol": "USDC",
+        }
     ]
     alice_tokens = (await wallet.balances(alice.pubkey))["tokens"]
     assert [t["amount"] for t in alice_tokens] == [749_500_000]
@@ -121,7 +127,7 @@ class DropFirstSend(RecordingRpc):
         return await LiteSvmRpcSend(self, tx)
 
 
-async def LiteSvmRpcSend(rpc, tx):  # noqa: N802 - the base class send, skipping RecordingRpc's bookkeeping
+async def LiteSvmRpcSend(rpc, tx):
     from backend.solana.localnet import LiteSvmRpc
 
     return await LiteSvmRpc.send(rpc, tx)
@@ -151,7 +157,9 @@ async def test_same_request_id_never_sends_twice(rpc, sender, alice):
     sent_after_first = len(rpc.sent)
     again = await sender.send(alice, pay(alice, bob, 1_000), request_id="order-1")
     assert again == first and len(rpc.sent) == sent_after_first
-    both = await asyncio.gather(*(sender.send(alice, pay(alice, bob, 5), request_id="order-2") for _ in range(5)))
+    both = await asyncio.gather(
+        *(sender.send(alice, pay(alice, bob, 5), request_id="order-2") for _ in range(5))
+    )
     assert len({o.signature for o in both}) == 1
     assert len(rpc.sent) == sent_after_first + 1
     assert await rpc.get_balance(bob) == 1_005
@@ -161,12 +169,14 @@ async def test_recorded_outcome_survives_a_restart(rpc, alice, tmp_path):
     bob = Keypair().pubkey()
     recorder = SqliteTxRecorder(tmp_path / "tx.sqlite")
     outcome = await TxSender(rpc, recorder=recorder, confirm=ConfirmPolicy(poll_interval=0)).send(
-        alice, pay(alice, bob, 42), request_id="persisted")
+        alice, pay(alice, bob, 42), request_id="persisted"
+    )
     recorder.close()
     reopened = SqliteTxRecorder(tmp_path / "tx.sqlite")
     sent = len(rpc.sent)
     again = await TxSender(rpc, recorder=reopened, confirm=ConfirmPolicy(poll_interval=0)).send(
-        alice, pay(alice, bob, 42), request_id="persisted")
+        alice, pay(alice, bob, 42), request_id="persisted"
+    )
     assert again == outcome and len(rpc.sent) == sent
     assert reopened.history()[0].signature == outcome.signature
     assert await rpc.get_balance(bob) == 42

@@ -23,16 +23,35 @@ SOL_FEED = bytes.fromhex("ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfa
 AUTHORITY = bytes(range(1, 33))
 
 
-def borsh_message(price=14_251_234_567, conf=7_654_321, expo=-8, publish=1_732_530_000, prev=1_732_529_999,
-                  ema=14_200_000_000, ema_conf=8_000_000) -> bytes:
-    return (SOL_FEED + struct.pack("<q", price) + struct.pack("<Q", conf) + struct.pack("<i", expo)
-            + struct.pack("<q", publish) + struct.pack("<q", prev) + struct.pack("<q", ema)
-            + struct.pack("<Q", ema_conf))
+def borsh_message(
+    price=14_251_234_567,
+    conf=7_654_321,
+    expo=-8,
+    publish=1_732_530_000,
+    prev=1_732_529_999,
+    ema=14_200_000_000,
+    ema_conf=8_000_000,
+) -> bytes:
+    return (
+        SOL_FEED
+        + struct.pack("<q", price)
+        + struct.pack("<Q", conf)
+        + struct.pack("<i", expo)
+        + struct.pack("<q", publish)
+        + struct.pack("<q", prev)
+        + struct.pack("<q", ema)
+        + struct.pack("<Q", ema_conf)
+    )
 
 
 def account(level: bytes, message: bytes | None = None, slot: int = 301_234_567, pad: bool = True) -> bytes:
-    data = (hashlib.sha256(b"account:PriceUpdateV2").digest()[:8] + AUTHORITY + level
-            + (message or borsh_message()) + struct.pack("<Q", slot))
+    data = (
+        hashlib.sha256(b"account:PriceUpdateV2").digest()[:8]
+        + AUTHORITY
+        + level
+        + (message or borsh_message())
+        + struct.pack("<Q", slot)
+    )
     return data + b"\x00" * (PRICE_UPDATE_V2_LEN - len(data)) if pad else data
 
 
@@ -107,16 +126,31 @@ def test_price_helpers_are_exact():
 
 
 def wire_message(price: int, feed: bytes = SOL_FEED) -> bytes:
-    return (b"\x00" + feed + struct.pack(">q", price) + struct.pack(">Q", 1_000) + struct.pack(">i", -8)
-            + struct.pack(">q", 1_732_530_001) + struct.pack(">q", 1_732_530_000) + struct.pack(">q", price - 1)
-            + struct.pack(">Q", 1_100))
+    return (
+        b"\x00"
+        + feed
+        + struct.pack(">q", price)
+        + struct.pack(">Q", 1_000)
+        + struct.pack(">i", -8)
+        + struct.pack(">q", 1_732_530_001)
+        + struct.pack(">q", 1_732_530_000)
+        + struct.pack(">q", price - 1)
+        + struct.pack(">Q", 1_100)
+    )
 
 
 def vaa(slot: int, root: bytes) -> bytes:
     payload = b"AUWV" + b"\x00" + struct.pack(">Q", slot) + struct.pack(">I", 10_000) + root
     signatures = bytes([0]) + b"\x11" * 65 + bytes([3]) + b"\x22" * 65
-    body = (struct.pack(">I", 1_732_530_001) + struct.pack(">I", 0) + struct.pack(">H", 26) + b"\xe1" * 32
-            + struct.pack(">Q", 42) + b"\x01" + payload)
+    body = (
+        struct.pack(">I", 1_732_530_001)
+        + struct.pack(">I", 0)
+        + struct.pack(">H", 26)
+        + b"\xe1" * 32
+        + struct.pack(">Q", 42)
+        + b"\x01"
+        + payload
+    )
     return b"\x01" + struct.pack(">I", 4) + b"\x02" + signatures + body
 
 
@@ -131,7 +165,9 @@ def pnau(messages: list[bytes], proof_nodes: int = 2) -> bytes:
 
 def test_accumulator_update_yields_price_messages_vaa_and_root():
     btc = bytes.fromhex("e62df6c8b4a85fe1a67db44dc12de5db330f7ac66b72dc658afedf0f4a415b43")
-    update = decode_accumulator_update(pnau([wire_message(14_250_000_000), wire_message(9_700_000_000_000, btc)]))
+    update = decode_accumulator_update(
+        pnau([wire_message(14_250_000_000), wire_message(9_700_000_000_000, btc)])
+    )
     assert (update.major_version, update.minor_version) == (1, 0)
     feeds = update.price_feeds()
     assert [f.feed_id for f in feeds] == [SOL_FEED, btc]
@@ -140,7 +176,13 @@ def test_accumulator_update_yields_price_messages_vaa_and_root():
     assert feeds[1].price == 9_700_000_000_000
     assert update.updates[1].proof == (b"\x01" * 20, b"\x01" * 20)
     v = update.vaa()
-    assert (v.version, v.guardian_set_index, v.num_signatures, v.emitter_chain, v.sequence) == (1, 4, 2, 26, 42)
+    assert (v.version, v.guardian_set_index, v.num_signatures, v.emitter_chain, v.sequence) == (
+        1,
+        4,
+        2,
+        26,
+        42,
+    )
     root = v.merkle_root()
     assert (root.slot, root.ring_size, root.root) == (301_000_000, 10_000, bytes(range(20)))
     assert update.to_dict()["price_feeds"][0]["price_display"] == "142.50000000"
