@@ -122,6 +122,10 @@ class Signer:
         signature = self.sign_message(bytes([0x80]) + bytes(message), purpose=purpose, request_id=request_id)
         return VersionedTransaction.populate(message, [signature])
 
+    def companion(self, name: str, keypair: Keypair) -> Signer:
+        """A signer for a throwaway key (e.g. a new mint account), audited like this one."""
+        return Signer(name, keypair, self._audit)
+
     def __repr__(self) -> str:
         return f"Signer(name={self.name!r}, pubkey={str(self.pubkey)!r})"
 

@@ -206,7 +206,11 @@ class TxSender:
         result = await self.rpc.simulate(unsigned)
         if result.err is None:
             return result
-        if is_fieldless(result.err, "InsufficientFundsForFee") or is_fieldless(result.err, "AccountNotFound"):
+        if is_fieldless(result.err, "BlockhashNotFound"):
+            error = SolanaError(ErrorCode.BLOCKHASH_EXPIRED, "the blockhash expired before simulation; retry")
+        elif is_fieldless(result.err, "InsufficientFundsForFee") or is_fieldless(
+            result.err, "AccountNotFound"
+        ):
             error = SolanaError(
                 ErrorCode.INSUFFICIENT_FUNDS_FOR_FEE,
                 f"{payer.pubkey} has too little SOL to pay the transaction fee; fund it (airdrop on localnet/devnet)",
@@ -259,7 +263,7 @@ class TxSender:
                     raise
             status = await self._await_status(tx, blockhash, record, deadline)
             if status is not None:
-                return self._landed(record, status)
+                return self._landed(record, status, _program_ids(message))
             log.info(
                 "request %s: blockhash %s expired, %s never landed", record.request_id, blockhash, signature
             )
@@ -267,7 +271,7 @@ class TxSender:
             ErrorCode.BLOCKHASH_EXPIRED,
             f"the transaction did not land before its blockhash expired ({1 + self.confirm.max_resends} attempts)",
         )
-        self._finish(record, FAILED, error=error)
+        self._finish(record, REJECTED, error=error)  # nothing landed: the request may be retried
         raise error
 
     def _sign(
@@ -334,11 +338,13 @@ class TxSender:
         status = status or await self._any_landed(record)
         return None if status is None else self._landed(record, status)
 
-    def _landed(self, record: TxRecord, status: SignatureStatus) -> TxOutcome:
+    def _landed(
+        self, record: TxRecord, status: SignatureStatus, program_ids: list[str] | None = None
+    ) -> TxOutcome:
         if status.err is None:
             record = self._finish(record.evolve(slot=status.slot), CONFIRMED)
             return TxOutcome.from_record(record)
-        info = self.decoder.decode(status.err, ())
+        info = self.decoder.decode(status.err, (), program_ids)
         error = SolanaError(
             ErrorCode.TRANSACTION_FAILED,
             f"the transaction landed but failed: {info.summary}",

@@ -214,7 +214,7 @@ class Wallet:
                 )
             ),
         ]
-        mint_signer = Signer(f"mint:{mint}", mint_keypair, authority._audit)
+        mint_signer = authority.companion(f"mint:{mint}", mint_keypair)
         await self.sender.send(authority, ixs, purpose=f"create mint {mint}", co_signers=[mint_signer])
         self._decimals[mint] = decimals
         return mint

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import struct
 
 import pytest
@@ -198,3 +199,49 @@ async def test_every_signature_is_audited_with_its_request(sender, audit_events,
     await sender.send(alice, pay(alice, Keypair().pubkey(), 1), request_id="audited", purpose="pay bob")
     (event,) = audit_events
     assert (event.key_name, event.request_id, event.purpose) == ("alice", "audited", "pay bob")
+
+
+class OptimisticSimulation(RecordingRpc):
+    """A node whose simulation says yes to everything: the failure shows only once executed."""
+
+    async def simulate(self, tx):
+        result = await super().simulate(tx)
+        return dataclasses.replace(result, err=None, units_consumed=result.units_consumed or 1_000)
+
+
+async def test_a_transaction_that_lands_failed_is_recorded_failed_and_not_resent(keystore):
+    rpc = OptimisticSimulation()
+    sender = TxSender(rpc, confirm=ConfirmPolicy(poll_interval=0.0, timeout=5))
+    keystore.create("alice")
+    alice = keystore.signer("alice")
+    await rpc.request_airdrop(alice.pubkey, SOL)
+    with pytest.raises(SolanaError) as err:
+        await sender.send(alice, pay(alice, Keypair().pubkey(), 2 * SOL), request_id="doomed")
+    assert err.value.code == ErrorCode.TRANSACTION_FAILED
+    assert err.value.details["program_error"]["program_id"] == "11111111111111111111111111111111"
+    assert "ResultWithNegativeLamports" in err.value.message
+    record = sender.recorder.lookup("doomed")
+    assert record.status == "failed" and record.signature == err.value.details["signature"]
+    with pytest.raises(SolanaError) as again:  # the same request id replays the outcome, no new send
+        await sender.send(alice, pay(alice, Keypair().pubkey(), 2 * SOL), request_id="doomed")
+    assert again.value.code == ErrorCode.TRANSACTION_FAILED and len(rpc.sent) == 1
+
+
+class AlwaysExpired(RecordingRpc):
+    async def send(self, tx):
+        self.expire_blockhash()
+        return await super().send(tx)
+
+
+async def test_resends_are_bounded_and_end_with_blockhash_expired(keystore):
+    rpc = AlwaysExpired()
+    sender = TxSender(rpc, confirm=ConfirmPolicy(poll_interval=0.0, max_resends=2, timeout=5))
+    keystore.create("alice")
+    alice = keystore.signer("alice")
+    await rpc.request_airdrop(alice.pubkey, SOL)
+    bob = Keypair().pubkey()
+    with pytest.raises(SolanaError) as err:
+        await sender.send(alice, pay(alice, bob, 1), request_id="unlucky")
+    assert err.value.code == ErrorCode.BLOCKHASH_EXPIRED
+    assert len(rpc.sent) == 3 and await rpc.get_balance(bob) == 0
+    assert sender.recorder.lookup("unlucky").status == "rejected"  # never executed: safe to retry
