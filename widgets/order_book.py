@@ -49,7 +49,7 @@ class OrderBook(Widget, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    OrderBook { background: $surface; color: $foreground; height: 1fr; min-width: 40; }
+    OrderBook { background: $surface; color: $foreground; height: 1fr; width: 1fr; min-width: 40; }
     OrderBook > .order-book--header { background: $panel; color: $text-muted; text-style: bold; }
     OrderBook > .order-book--bid { color: $up; }
     OrderBook > .order-book--ask { color: $down; }

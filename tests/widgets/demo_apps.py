@@ -32,3 +32,50 @@ class MarketsDemo(DemoApp):
         self.query_one(StatusBar).set_state(
             connection="connected", latency_ms=2.4, trading_state="ACTIVE", feeds=FEEDS
         )
+
+
+class TradeDemo(DemoApp):
+    """Ticket beside the book, positions and orders below."""
+
+    CSS = """
+    #top { height: 24; }
+    #top OrderTicket { width: 44; }
+    #bottom { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal, Vertical
+
+        from widgets.order_book import OrderBook
+        from widgets.order_ticket import OrderTicket
+        from widgets.orders_table import OrdersTable
+        from widgets.positions_table import PositionsTable
+
+        with Horizontal(id="top"):
+            yield OrderTicket(id="ticket")
+            yield OrderBook(id="book")
+        with Vertical(id="bottom"):
+            yield PositionsTable(id="positions")
+            yield OrdersTable(id="orders")
+
+    def on_mount(self) -> None:
+        from tests.widgets.fixtures import BOOK, ORDERS, POSITIONS
+        from widgets.order_book import OrderBook
+        from widgets.order_ticket import OrderTicket
+        from widgets.orders_table import OrdersTable
+        from widgets.positions_table import PositionsTable
+
+        ticket = self.query_one(OrderTicket)
+        ticket.set_market(MARKETS[0])
+        ticket.set_reference_price(142_500_000)
+        ticket.set_preview({"cost": 213_750_000, "fee": 106_875, "margin": 21_375_000,
+                            "leverage": 25_000, "liq_price": 98_765_000})
+        book = self.query_one(OrderBook)
+        book.set_market(MARKETS[0])
+        book.set_book(BOOK)
+        book.set_own_orders(ORDERS)
+        for table in (self.query_one(PositionsTable), self.query_one(OrdersTable)):
+            table.set_markets(MARKETS)
+        self.query_one(PositionsTable).set_positions(POSITIONS)
+        self.query_one(OrdersTable).set_orders(ORDERS)
+        book.focus()

@@ -1,0 +1,165 @@
+"""The order ticket's rules, apart from the widget: parse what the user typed, say what to fix,
+and produce the integer order (sizes in BASE_SCALE, prices in PRICE_SCALE)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from backend.api.protocol import BASE_SCALE, PRICE_SCALE, MarketInfo
+from widgets.format import fmt_usd, is_multiple, parse_decimal, to_scaled
+
+ORDER_TYPES: dict[str, str] = {  # wire name -> label
+    "market": "Market",
+    "limit": "Limit",
+    "stop_market": "Stop",
+    "stop_limit": "Stop-limit",
+    "take_profit": "Take-profit",
+    "trailing_stop": "Trailing",
+}
+TIFS = ("gtc", "ioc", "fok")
+NEEDS_PRICE = frozenset({"limit", "stop_limit"})
+NEEDS_TRIGGER = frozenset({"stop_market", "stop_limit", "take_profit"})
+NEEDS_OFFSET = frozenset({"trailing_stop"})
+
+
+@dataclass(slots=True)
+class TicketForm:
+    """What the user typed, as text, plus the toggles."""
+
+    side: str = "buy"
+    order_type: str = "market"
+    size: str = ""
+    size_in_usd: bool = False
+    price: str = ""
+    trigger: str = ""
+    offset: str = ""
+    tp: str = ""
+    sl: str = ""
+    reduce_only: bool = False
+    post_only: bool = False
+    tif: str = "gtc"
+    sub_account: str = "0"
+
+
+@dataclass(slots=True)
+class Validation:
+    order: dict[str, Any] | None
+    errors: dict[str, str] = field(default_factory=dict)  # field name -> what to fix
+    notional: int = 0  # PRICE_SCALE quote units, 0 when unknown
+
+
+def _step_text(step: float) -> str:
+    return format(Decimal(repr(step)).normalize(), "f")
+
+
+def _positive(text: str, label: str, errors: dict[str, str], key: str) -> Decimal | None:
+    value = parse_decimal(text)
+    if value is None or value <= 0:
+        errors[key] = f"{label} must be a positive number"
+        return None
+    return value
+
+
+def _price(
+    text: str, label: str, key: str, market: MarketInfo, errors: dict[str, str], required_for: str | None
+) -> int:
+    """A price field as PRICE_SCALE int (0 = empty); records what to fix."""
+    if not text.strip():
+        if required_for:
+            errors[key] = f"{label} is required for a {required_for} order"
+        return 0
+    value = _positive(text, label, errors, key)
+    if value is None:
+        return 0
+    if not is_multiple(value, market.tick_size):
+        errors[key] = f"{label} must be a multiple of {_step_text(market.tick_size)}"
+        return 0
+    return to_scaled(value, PRICE_SCALE)
+
+
+def validate(form: TicketForm, market: MarketInfo | None, reference_price: int = 0) -> Validation:
+    """Check the form against the market's tick/step/min size. `reference_price` (PRICE_SCALE,
+    0 = unknown) prices market orders for USD sizing, bracket checks and notional."""
+    errors: dict[str, str] = {}
+    if market is None:
+        return Validation(None, {"market": "no market selected"})
+    kind = form.order_type
+    label = ORDER_TYPES.get(kind, kind).lower()
+    price = _price(form.price, "price", "price", market, errors, label if kind in NEEDS_PRICE else None)
+    trigger = _price(form.trigger, "trigger price", "trigger", market, errors,
+                     label if kind in NEEDS_TRIGGER else None)
+    offset = 0
+    if kind in NEEDS_OFFSET:
+        value = _positive(form.offset, "trailing offset", errors, "offset")
+        offset = to_scaled(value, PRICE_SCALE) if value is not None else 0
+    entry = (price if kind in NEEDS_PRICE else 0) or (trigger if kind in NEEDS_TRIGGER else 0) or reference_price
+
+    size = _size(form, market, entry, errors)
+    tp = _price(form.tp, "TP", "tp", market, errors, None)
+    sl = _price(form.sl, "SL", "sl", market, errors, None)
+    if entry:
+        _check_bracket(form.side, entry, tp, sl, errors)
+
+    if form.post_only and kind != "limit":
+        errors["post_only"] = "post-only needs a limit order"
+    elif form.post_only and form.tif != "gtc":
+        errors["post_only"] = "post-only cannot be IOC or FOK"
+    sub_text = form.sub_account.strip() or "0"
+    if not sub_text.isdigit():
+        errors["sub_account"] = "sub-account must be a whole number (0, 1, 2, ...)"
+    notional = size * entry // BASE_SCALE if size and entry else 0
+    if errors:
+        return Validation(None, errors, notional)
+    order = {
+        "market": market.symbol,
+        "side": form.side,
+        "order_type": kind,
+        "size": size,
+        "price": price if kind in NEEDS_PRICE else 0,
+        "trigger_price": trigger if kind in NEEDS_TRIGGER else 0,
+        "trail_offset": offset,
+        "tp_price": tp,
+        "sl_price": sl,
+        "reduce_only": form.reduce_only,
+        "post_only": form.post_only,
+        "tif": form.tif,
+        "sub_account": int(sub_text),
+    }
+    return Validation(order, {}, notional)
+
+
+def _size(form: TicketForm, market: MarketInfo, entry: int, errors: dict[str, str]) -> int:
+    if not form.size.strip():
+        errors["size"] = "size is required"
+        return 0
+    value = _positive(form.size, "size", errors, "size")
+    if value is None:
+        return 0
+    step = Decimal(repr(market.step_size))
+    if form.size_in_usd:
+        if not entry:
+            errors["size"] = "no price to convert USD to size; enter a limit price"
+            return 0
+        # round down to the step: a USD budget is never exceeded
+        value = (value * PRICE_SCALE / entry / step).to_integral_value(rounding=ROUND_DOWN) * step
+    elif not is_multiple(value, market.step_size):
+        errors["size"] = f"size must be a multiple of {_step_text(market.step_size)}"
+        return 0
+    if value < Decimal(repr(market.min_size)):
+        errors["size"] = f"size must be at least {_step_text(market.min_size)} {market.base}"
+        return 0
+    return to_scaled(value, BASE_SCALE)
+
+
+def _check_bracket(side: str, entry: int, tp: int, sl: int, errors: dict[str, str]) -> None:
+    buy = side == "buy"
+    if tp and (tp <= entry if buy else tp >= entry):
+        errors["tp"] = f"TP must be {'above' if buy else 'below'} the entry for a {side}"
+    if sl and (sl >= entry if buy else sl <= entry):
+        errors["sl"] = f"SL must be {'below' if buy else 'above'} the entry for a {side}"
+
+
+def confirm_text(notional: int, threshold: int) -> str:
+    return f"notional {fmt_usd(notional)} is above {fmt_usd(threshold)}: press enter again to confirm"
