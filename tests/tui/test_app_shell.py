@@ -17,7 +17,7 @@ def make_app(backend) -> QuantDeskApp:
     return QuantDeskApp(client, config=Config(), status_clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
 
 
-async def wait_for(pilot, predicate, timeout=5.0):
+async def wait_for(pilot, predicate, timeout=10.0):
     for _ in range(int(timeout / 0.05)):
         if predicate():
             return
