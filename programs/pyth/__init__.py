@@ -1,7 +1,16 @@
 """Pyth on Solana: PriceUpdateV2 receiver accounts and Hermes binary (PNAU) updates, decoded without IO."""
 
-from .accumulator import AccumulatorUpdate, MerklePriceUpdate, Vaa, decode_accumulator_update, decode_vaa
+from .accumulator import (
+    AccumulatorUpdate,
+    MerklePriceUpdate,
+    Vaa,
+    decode_accumulator_update,
+    decode_vaa,
+    hash_leaf,
+    hash_node,
+)
 from .errors import PythDecodeError, PythDecodeErrorCode
+from .keccak import keccak160, keccak256
 from .messages import PriceFeedMessage, decode_wire_message, scale, to_fixed
 from .price_update import (
     PRICE_UPDATE_V2_DISCRIMINATOR,
@@ -28,6 +37,10 @@ __all__ = [
     "decode_price_update_v2",
     "decode_vaa",
     "decode_wire_message",
+    "hash_leaf",
+    "hash_node",
+    "keccak160",
+    "keccak256",
     "scale",
     "to_fixed",
 ]

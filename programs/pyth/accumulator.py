@@ -4,7 +4,8 @@ Wire format (big-endian): magic "PNAU" | major u8 (=1) | minor u8 | trailing hea
 update type u8 (0 = WormholeMerkle) | VAA (u16 len + bytes) | updates u8 count, each:
 message (u16 len + bytes) | proof (u8 count x 20-byte keccak160 nodes).
 The VAA body's payload is "AUWV" | update type u8 | slot u64 | ring size u32 | Merkle root [20].
-Merkle proofs are parsed, not verified here (keccak is not in the standard library).
+Each message is a leaf of a keccak160 Merkle tree whose root the VAA carries: leaf = H(0x00 | message),
+node = H(0x01 | smaller child | larger child). Guardian signatures on the VAA are not checked here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import PythDecodeError, PythDecodeErrorCode
+from .keccak import keccak160
 from .messages import MESSAGE_TYPE_PRICE_FEED, PriceFeedMessage, decode_wire_message
 from .reader import Reader
 
@@ -67,6 +69,13 @@ class MerklePriceUpdate:
     def message_type(self) -> int:
         return self.message[0] if self.message else -1
 
+    def verify(self, root: bytes) -> bool:
+        """Does this message's proof lead to `root`?"""
+        node = hash_leaf(self.message)
+        for sibling in self.proof:
+            node = hash_node(node, sibling)
+        return node == root
+
     def price_feed(self) -> PriceFeedMessage | None:
         """The decoded price message, or None for other message types (e.g. TWAP)."""
         if self.message_type != MESSAGE_TYPE_PRICE_FEED:
@@ -88,6 +97,16 @@ class AccumulatorUpdate:
     def price_feeds(self) -> list[PriceFeedMessage]:
         return [msg for msg in (u.price_feed() for u in self.updates) if msg is not None]
 
+    def verified_price_feeds(self) -> list[PriceFeedMessage]:
+        """Price feeds whose Merkle proofs lead to the VAA's root; any failing proof is a BAD_PROOF error."""
+        root = self.vaa().merkle_root().root
+        for index, update in enumerate(self.updates):
+            if not update.verify(root):
+                raise PythDecodeError(
+                    PythDecodeErrorCode.BAD_PROOF, f"update {index}: proof does not reach the root"
+                )
+        return self.price_feeds()
+
     def to_dict(self) -> dict[str, Any]:
         root = self.vaa().merkle_root()
         return {
@@ -96,6 +115,14 @@ class AccumulatorUpdate:
             "merkle_root": root.root.hex(),
             "price_feeds": [p.to_dict() for p in self.price_feeds()],
         }
+
+
+def hash_leaf(message: bytes) -> bytes:
+    return keccak160(b"\x00" + message)
+
+
+def hash_node(a: bytes, b: bytes) -> bytes:
+    return keccak160(b"\x01" + min(a, b) + max(a, b))
 
 
 def decode_accumulator_update(data: bytes) -> AccumulatorUpdate:

@@ -12,6 +12,7 @@ class PythDecodeErrorCode(StrEnum):
     UNSUPPORTED_VERSION = "UNSUPPORTED_VERSION"
     UNKNOWN_VARIANT = "UNKNOWN_VARIANT"
     TRAILING_BYTES = "TRAILING_BYTES"
+    BAD_PROOF = "BAD_PROOF"
 
 
 class PythDecodeError(ValueError):
