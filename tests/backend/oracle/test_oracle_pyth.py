@@ -71,11 +71,11 @@ async def test_api_key_goes_out_as_bearer_and_is_never_logged(hermes, harness_fa
 
 async def test_dropped_connection_reconnects_with_a_fresh_snapshot(hermes, harness_factory):
     h = await harness_factory([pyth(hermes)])
-    await h.wait_for(lambda: h.prices("SOL-PERP"))
+    await h.wait_for(lambda: hermes.updates_sent >= 2)  # streaming, not just the snapshot
     hermes.drop()
     hermes.set_price("SOL-PERP", 151.0)
     await h.wait_for(lambda: 151 * 10**8 in h.prices("SOL-PERP"), what="price after reconnect")
-    assert hermes.sse_connections >= 2 and hermes.latest_requests >= 2
+    await h.wait_for(lambda: hermes.sse_connections >= 2 and hermes.latest_requests >= 2, what="new stream")
     await h.wait_for(lambda: h.health("pyth").state == "healthy")
 
 
