@@ -1,0 +1,376 @@
+"""The trading API of the paper venue: accounts, orders, queries and streams, behind pre-trade risk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from backend.api.protocol import ApiError, ErrorCode, parse_args, to_builtins
+from backend.api.server import ApiServer, Session
+from backend.risk.pretrade import OrderCheck, RiskLimits, SubmitRate, TradingState, check_order
+from backend.venues import views
+from backend.venues.paper import AUTHORITY, OPEN_STATUSES, Applied, PaperVenue
+from backend.venues.requests import (
+    amount_of,
+    asset_of,
+    build_order,
+    market_spec,
+    parse_order_args,
+    price_of,
+    side_of,
+    to_fixed,
+)
+from programs.quantdesk_perp import instructions as ix
+from programs.quantdesk_perp.constants import BASE_PRECISION
+from programs.quantdesk_perp.enums import OrderType
+from programs.quantdesk_perp.errors import EngineError
+from programs.quantdesk_perp.queries import account_margin, preview_order
+
+_fill_decoder = msgspec.msgpack.Decoder(views.FillView)
+
+
+class SubArgs(msgspec.Struct, forbid_unknown_fields=True):
+    sub_account: int = 0
+
+
+class AmountArgs(msgspec.Struct, forbid_unknown_fields=True):
+    amount: str
+    asset: str = "USDC"
+    sub_account: int = 0
+
+
+class CancelArgs(msgspec.Struct, forbid_unknown_fields=True):
+    order_id: int | None = None
+    market: str | None = None
+    all: bool = False
+    sub_account: int = 0
+
+
+class ModifyArgs(msgspec.Struct, forbid_unknown_fields=True):
+    order_id: int
+    size: str | None = None
+    price: str | None = None
+    trigger: str | None = None
+    sub_account: int = 0
+
+
+class TwapArgs(msgspec.Struct, forbid_unknown_fields=True):
+    market: str
+    side: str
+    size: str
+    duration: int
+    interval: int
+    price_limit: str | None = None
+    reduce_only: bool = False
+    sub_account: int = 0
+
+
+class IcebergArgs(msgspec.Struct, forbid_unknown_fields=True):
+    market: str
+    side: str
+    size: str
+    display: str
+    price: str
+    reduce_only: bool = False
+    sub_account: int = 0
+
+
+class OcoArgs(msgspec.Struct, forbid_unknown_fields=True):
+    market: str
+    side: str
+    size: str
+    tp: str
+    sl: str
+    sub_account: int = 0
+
+
+class QueryArgs(msgspec.Struct, forbid_unknown_fields=True):
+    market: str | None = None
+    status: str = "open"  # open | all
+    limit: int = 200
+    sub_account: int | None = None
+
+
+class BookArgs(msgspec.Struct, forbid_unknown_fields=True):
+    market: str
+    depth: int = 12
+
+
+def engine_error(exc: EngineError) -> ApiError:
+    return ApiError(exc.code.name, exc.message)
+
+
+class TradingOps:
+    def __init__(self, venue: PaperVenue, limits: RiskLimits | None = None,
+                 trading_state: Any = None, oracle_healthy: Any = None) -> None:
+        self.venue = venue
+        self.limits = limits or RiskLimits()
+        self.rate = SubmitRate()
+        self.trading_state = trading_state or (lambda: TradingState.ACTIVE)
+        self.oracle_healthy = oracle_healthy or (lambda market: True)
+
+    # -- applying with acks after commit ------------------------------------------------------
+    async def _commit(self, instruction: Any) -> Applied:
+        try:
+            applied = self.venue.apply(instruction)
+        except EngineError as exc:
+            raise engine_error(exc) from None
+        await applied.committed
+        return applied
+
+    def _pretrade(self, instruction: Any, sub: int) -> None:
+        venue = self.venue
+        if not self.rate.allow(f"{AUTHORITY}/{sub}", self.limits.submit_rate_per_s):
+            raise ApiError("RISK_SUBMIT_RATE", f"more than {self.limits.submit_rate_per_s:g} orders per second")
+        market_index = instruction.market_index
+        spec = market_spec(views.symbol_of(venue.state, market_index)) if market_index in venue.state.markets \
+            else None
+        if spec is None:
+            raise ApiError("NO_PRICE", "the market has no oracle price yet; try again in a moment")
+        oracle = venue.oracle_price(market_index)
+        size = getattr(instruction, "size", None) or getattr(instruction, "total_size", 0)
+        price = (getattr(instruction, "price", None) or getattr(instruction, "trigger_price", None)
+                 or getattr(instruction, "entry_price", None) or oracle)
+        user = venue.state.users.get((AUTHORITY, sub))
+        position = user.positions.get(market_index) if user else None
+        base = position.base if position else 0
+        buying = getattr(instruction, "side", 0) == 0
+        reduces = bool(getattr(instruction, "reduce_only", False)) or (
+            base != 0 and (base < 0) == buying and size <= abs(base))
+        leverage_after = 0
+        if user is not None:
+            try:
+                summary = account_margin(venue.state, AUTHORITY, sub, venue.ctx())
+                added = size * oracle // BASE_PRECISION
+                total = summary.total_collateral
+                leverage_after = (summary.notional + added) * 10_000 // total if total > 0 else 10**9
+            except EngineError:
+                leverage_after = 0
+        check_order(OrderCheck(
+            market=spec.symbol, size=size, price=price, oracle_price=oracle,
+            has_limit_price=price != oracle, reduces_position=reduces, leverage_after=leverage_after,
+            open_orders=len(user.order_ids) if user else 0,
+            oracle_healthy=self.oracle_healthy(spec.symbol) and oracle > 0), self.limits,
+            TradingState(self.trading_state()))
+
+    def _reject(self, market: str, side: str, exc: ApiError) -> None:
+        self.venue.bus.publish("orders", views.OrderView(
+            order_id=0, market=market, side=side, order_type="rejected", status="rejected", size=0, reason=exc.message))
+
+    async def place(self, instruction: Any, sub: int, market: str, side: str) -> dict[str, Any]:
+        try:
+            self._pretrade(instruction, sub)
+            applied = await self._commit(instruction)
+        except ApiError as exc:
+            self._reject(market, side, exc)
+            raise
+        return {"orders": to_builtins(applied.orders), "fills": to_builtins([f for _, f in applied.fills])}
+
+    # -- ops ----------------------------------------------------------------------------------
+    async def op_place(self, session: Session, args: dict[str, Any]) -> Any:
+        order = parse_order_args(args)
+        spec = market_spec(order.market)
+        instruction = build_order(order, AUTHORITY, self.venue.oracle_price(spec.market_index))
+        return await self.place(instruction, order.sub_account, spec.symbol, order.side)
+
+    async def op_twap(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, TwapArgs)
+        spec = market_spec(a.market)
+        if a.duration <= 0 or a.interval <= 0 or a.interval > a.duration:
+            raise ApiError("INVALID_ORDER", "TWAP needs duration ≥ interval > 0 (seconds)")
+        instruction = ix.PlaceTwapOrder(
+            AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
+            to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE"), a.duration, a.interval,
+            price_of(a.price_limit, spec, "price limit") if a.price_limit else None, a.reduce_only)
+        return await self.place(instruction, a.sub_account, spec.symbol, a.side)
+
+    async def op_iceberg(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, IcebergArgs)
+        spec = market_spec(a.market)
+        instruction = ix.PlaceIcebergOrder(
+            AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
+            to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE"),
+            to_fixed(a.display, BASE_PRECISION, "display size", "INVALID_SIZE"), price_of(a.price, spec), a.reduce_only)
+        return await self.place(instruction, a.sub_account, spec.symbol, a.side)
+
+    async def op_oco(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, OcoArgs)
+        spec = market_spec(a.market)
+        instruction = ix.PlaceOcoOrder(AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
+                                       to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE"),
+                                       price_of(a.tp, spec, "take-profit"), price_of(a.sl, spec, "stop-loss"))
+        return await self.place(instruction, a.sub_account, spec.symbol, a.side)
+
+    async def op_modify(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, ModifyArgs)
+        order = self.venue.state.orders.get(a.order_id)
+        if order is None or order.authority != AUTHORITY:
+            raise ApiError("UNKNOWN_ORDER", f"no open order {a.order_id}")
+        spec = market_spec(views.symbol_of(self.venue.state, order.market_index))
+        applied = await self._commit(ix.ModifyOrder(
+            AUTHORITY, order.sub_account, a.order_id,
+            size=to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE") if a.size else None,
+            price=price_of(a.price, spec) if a.price else None,
+            trigger_price=price_of(a.trigger, spec, "trigger price") if a.trigger else None))
+        return {"orders": to_builtins(applied.orders)}
+
+    async def op_cancel(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, CancelArgs)
+        if a.order_id is not None:
+            order = self.venue.state.orders.get(a.order_id)
+            if order is None:
+                previous = self.venue.recent.get(a.order_id)
+                if previous is not None:
+                    raise ApiError("ORDER_NOT_OPEN", f"order {a.order_id} is already {previous.status}")
+                raise ApiError("UNKNOWN_ORDER", f"no order {a.order_id}")
+            instruction: Any = ix.CancelOrder(AUTHORITY, order.sub_account, a.order_id)
+            applied = await self._commit(instruction)
+            return {"cancelled": [v.order_id for v in applied.orders if v.status == "cancelled"]}
+        if a.market is None and not a.all:
+            raise ApiError(ErrorCode.BAD_REQUEST, "give order_id, market or all")
+        market_index = market_spec(a.market).market_index if a.market else None
+        cancelled = await self.cancel_all(a.sub_account if not a.all else None, market_index)
+        return {"cancelled": cancelled}
+
+    async def cancel_all(self, sub: int | None, market_index: int | None = None, reason: str = "") -> list[int]:
+        subs = [s for (auth, s) in self.venue.state.users if auth == AUTHORITY and (sub is None or s == sub)]
+        cancelled: list[int] = []
+        for s in subs:
+            user = self.venue.state.users[(AUTHORITY, s)]
+            if not user.order_ids:
+                continue
+            applied = await self._commit(ix.CancelOrders(AUTHORITY, s, market_index))
+            cancelled += [v.order_id for v in applied.orders if v.status == "cancelled"]
+        return cancelled
+
+    async def op_deposit(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, AmountArgs)
+        asset = asset_of(a.asset)
+        await self._ensure_account(a.sub_account)
+        await self._commit(ix.DepositTokens(AUTHORITY, a.sub_account, asset, amount_of(a.amount, asset)))
+        return self.account(a.sub_account)
+
+    async def op_withdraw(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, AmountArgs)
+        asset = asset_of(a.asset)
+        await self._commit(ix.WithdrawTokens(AUTHORITY, a.sub_account, asset, amount_of(a.amount, asset)))
+        return self.account(a.sub_account)
+
+    async def _ensure_account(self, sub: int) -> None:
+        if not 0 <= sub < 2**16:
+            raise ApiError(ErrorCode.BAD_REQUEST, "sub_account must be 0-65535")
+        if (AUTHORITY, sub) not in self.venue.state.users:
+            await self._commit(ix.CreateUserAccount(AUTHORITY, sub, f"sub {sub}"))
+
+    async def op_account_create(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, SubArgs)
+        if (AUTHORITY, a.sub_account) in self.venue.state.users:
+            raise ApiError("ACCOUNT_EXISTS", f"sub-account {a.sub_account} exists")
+        await self._ensure_account(a.sub_account)
+        return self.account(a.sub_account)
+
+    def account(self, sub: int) -> dict[str, Any]:
+        venue = self.venue
+        ctx = venue.ctx()
+        view = views.account_view(venue.state, AUTHORITY, sub, ctx, str(self.trading_state()))
+        if view is None:
+            raise ApiError("UNKNOWN_ACCOUNT", f"no sub-account {sub}; deposit into it to create it")
+        return {"account": to_builtins(view),
+                "positions": to_builtins(views.position_views(venue.state, AUTHORITY, sub, ctx))}
+
+    async def op_account(self, session: Session, args: dict[str, Any]) -> Any:
+        return self.account(parse_args(args, SubArgs).sub_account)
+
+    async def op_accounts(self, session: Session, args: dict[str, Any]) -> Any:
+        subs = sorted(s for (auth, s) in self.venue.state.users if auth == AUTHORITY)
+        return {"sub_accounts": subs}
+
+    async def op_positions(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, QueryArgs)
+        venue = self.venue
+        ctx = venue.ctx()
+        subs = [a.sub_account] if a.sub_account is not None else sorted(
+            s for (auth, s) in venue.state.users if auth == AUTHORITY)
+        out = [p for s in subs for p in views.position_views(venue.state, AUTHORITY, s, ctx) if p.base]
+        if a.market:
+            out = [p for p in out if p.market == market_spec(a.market).symbol]
+        return {"positions": to_builtins(out)}
+
+    async def op_orders(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, QueryArgs)
+        rows = list(self.venue.recent.values())
+        if a.status == "open":
+            rows = [v for v in rows if v.status in OPEN_STATUSES]
+        if a.market:
+            symbol = market_spec(a.market).symbol
+            rows = [v for v in rows if v.market == symbol]
+        if a.sub_account is not None:
+            rows = [v for v in rows if v.sub_account == a.sub_account]
+        return {"orders": to_builtins(rows[-max(1, min(a.limit, 5000)):])}
+
+    async def op_fills(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, QueryArgs)
+        sql = "SELECT view FROM fills WHERE authority = ?"
+        params: list[Any] = [AUTHORITY]
+        if a.market:
+            sql += " AND market = ?"
+            params.append(market_spec(a.market).symbol)
+        sql += " ORDER BY fill_id DESC LIMIT ?"
+        params.append(max(1, min(a.limit, 5000)))
+        rows = self.venue.store._read_conn.execute(sql, params).fetchall()
+        return {"fills": [to_builtins(_fill_decoder.decode(r[0])) for r in reversed(rows)]}
+
+    async def op_book(self, session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, BookArgs)
+        spec = market_spec(a.market)
+        if spec.market_index not in self.venue.state.markets:
+            raise ApiError("NO_PRICE", f"{spec.symbol} has no price yet")
+        return to_builtins(views.book_view(self.venue.state, spec.market_index, self.venue.ctx(),
+                                           max(1, min(a.depth, 100))))
+
+    async def op_market_state(self, session: Session, args: dict[str, Any]) -> Any:
+        return self.market_state(market_spec(parse_args(args, BookArgs).market).symbol)
+
+    def market_state(self, symbol: str) -> dict[str, Any]:
+        spec = market_spec(symbol)
+        market = self.venue.state.markets.get(spec.market_index)
+        if market is None:
+            raise ApiError("NO_PRICE", f"{spec.symbol} has no price yet")
+        return {"market": spec.symbol, "status": market.status.name if hasattr(market.status, "name") else
+                market.status, "funding_rate": market.last_funding_rate,
+                "funding_interval": market.config.funding_interval,
+                "open_interest": market.open_interest_long + market.open_interest_short,
+                "open_interest_long": market.open_interest_long, "open_interest_short": market.open_interest_short,
+                "mark_price": market.mark_twap, "oracle_price": self.venue.oracle_price(spec.market_index),
+                "oracle_twap": market.oracle_twap, "insurance_fund": self.venue.state.insurance_fund}
+
+    async def op_preview(self, session: Session, args: dict[str, Any]) -> Any:
+        order = parse_order_args(args)
+        spec = market_spec(order.market)
+        instruction = build_order(order, AUTHORITY, self.venue.oracle_price(spec.market_index))
+        if not isinstance(instruction, ix.PlaceOrder):
+            instruction = ix.PlaceOrder(AUTHORITY, instruction.sub_account, instruction.market_index,
+                                        instruction.side, OrderType.LIMIT if instruction.entry_price
+                                        else OrderType.MARKET, instruction.size, price=instruction.entry_price)
+        if (AUTHORITY, order.sub_account) not in self.venue.state.users:
+            raise ApiError("UNKNOWN_ACCOUNT", f"no sub-account {order.sub_account}")
+        preview = preview_order(self.venue.state, instruction, self.venue.ctx())
+        return to_builtins(preview)
+
+
+def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
+    for name, handler in {
+        "order.place": trading.op_place, "order.twap": trading.op_twap, "order.iceberg": trading.op_iceberg,
+        "order.oco": trading.op_oco, "order.modify": trading.op_modify, "order.cancel": trading.op_cancel,
+        "order.preview": trading.op_preview, "account": trading.op_account, "account.list": trading.op_accounts,
+        "account.create": trading.op_account_create, "account.deposit": trading.op_deposit,
+        "account.withdraw": trading.op_withdraw, "orders": trading.op_orders, "fills": trading.op_fills,
+        "positions": trading.op_positions, "book": trading.op_book, "market.state": trading.op_market_state,
+    }.items():
+        api.op(name, handler)
+    api.stream("orders", "orders", market_of=lambda v: v.market)
+    api.stream("fills", "fills", market_of=lambda v: v.market)
+    api.stream("positions", "positions", key=lambda p: (p.sub_account, p.market), market_of=lambda p: p.market)
+    api.stream("account", "account", key=lambda a: a.sub_account)
+    api.stream("funding", "funding", key=lambda f: f["market"], market_of=lambda f: f["market"])

@@ -1,0 +1,162 @@
+"""Turning API arguments (decimal strings, names) into engine instructions, exactly.
+
+Sizes and prices arrive as decimal strings ("142.5") so no float ever rounds them; they become
+integers in engine precision or a named error that says what to fix.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import msgspec
+
+from backend.api.protocol import ApiError, ErrorCode
+from programs.quantdesk_perp import instructions as ix
+from programs.quantdesk_perp.constants import BASE_PRECISION, PERCENTAGE_PRECISION, PRICE_PRECISION
+from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side, TimeInForce
+from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, MarketSpec, normalize_symbol
+
+ASSET_DECIMALS = {CollateralAsset.USDC: 6, CollateralAsset.SOL: 9}
+ORDER_TYPES = {
+    "market": OrderType.MARKET, "limit": OrderType.LIMIT, "stop": OrderType.STOP_MARKET,
+    "stop_market": OrderType.STOP_MARKET, "stop_limit": OrderType.STOP_LIMIT,
+    "take_profit": OrderType.TAKE_PROFIT_MARKET, "take_profit_market": OrderType.TAKE_PROFIT_MARKET,
+    "take_profit_limit": OrderType.TAKE_PROFIT_LIMIT, "trailing": OrderType.TRAILING_STOP,
+    "trailing_stop": OrderType.TRAILING_STOP,
+}
+TIFS = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK, "gtd": TimeInForce.GTD}
+
+
+class OrderArgs(msgspec.Struct, forbid_unknown_fields=True):
+    market: str
+    side: str
+    size: str
+    type: str = "limit"
+    size_in: str = "base"  # "base" or "usd"
+    price: str | None = None
+    trigger: str | None = None
+    trail_pct: str | None = None
+    tp: str | None = None
+    sl: str | None = None
+    reduce_only: bool = False
+    post_only: bool = False
+    tif: str = "gtc"
+    expire: int | None = None  # unix seconds, for gtd
+    sub_account: int = 0
+    client_id: int = 0
+
+
+def market_spec(text: str) -> MarketSpec:
+    spec = MARKETS_BY_SYMBOL.get(normalize_symbol(str(text)))
+    if spec is None:
+        raise ApiError(ErrorCode.UNKNOWN_MARKET,
+                       f"unknown market {text!r}; markets: {', '.join(m.symbol for m in MARKETS)}")
+    return spec
+
+
+def decimal_of(text: Any, what: str) -> Decimal:
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        raise ApiError("INVALID_AMOUNT", f"{what} must be a decimal string such as \"1.5\"")
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise ApiError("INVALID_AMOUNT", f"{what} must be a number, not {text!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise ApiError("INVALID_AMOUNT", f"{what} must be a positive number, not {text!r}")
+    if value > Decimal(10) ** 15:
+        raise ApiError("INVALID_AMOUNT", f"{what} {text} is too large")
+    return value
+
+
+def to_fixed(text: Any, scale: int, what: str, code: str = "INVALID_AMOUNT") -> int:
+    """An exact decimal string in `scale` units; more decimals than the scale holds is an error."""
+    value = decimal_of(text, what) * scale
+    if value != value.to_integral_value():
+        raise ApiError(code, f"{what} {text} has more decimals than allowed ({len(str(scale)) - 1})")
+    return int(value)
+
+
+def price_of(text: Any, spec: MarketSpec, what: str = "price") -> int:
+    price = to_fixed(text, PRICE_PRECISION, what, "INVALID_PRICE")
+    if price % spec.tick_size:
+        raise ApiError("OFF_TICK", f"{what} {text} is not a multiple of the {spec.symbol} tick "
+                                   f"{Decimal(spec.tick_size) / PRICE_PRECISION}")
+    return price
+
+
+def size_of(args: OrderArgs, spec: MarketSpec, reference_price: int) -> int:
+    if args.size_in == "usd":
+        if reference_price <= 0:
+            raise ApiError("NO_PRICE", f"no price for {spec.symbol} to convert a USD size")
+        usd = to_fixed(args.size, PRICE_PRECISION, "size in USD")
+        base = usd * BASE_PRECISION // reference_price
+        return base - base % spec.step_size  # rounded down to the step: never more than asked
+    if args.size_in != "base":
+        raise ApiError(ErrorCode.BAD_REQUEST, "size_in must be \"base\" or \"usd\"")
+    size = to_fixed(args.size, BASE_PRECISION, "size", "INVALID_SIZE")
+    if size % spec.step_size:
+        raise ApiError("OFF_STEP", f"size {args.size} is not a multiple of the {spec.symbol} step "
+                                   f"{Decimal(spec.step_size) / BASE_PRECISION}")
+    return size
+
+
+def side_of(text: str) -> Side:
+    side = {"buy": Side.BUY, "long": Side.BUY, "sell": Side.SELL, "short": Side.SELL}.get(text.lower())
+    if side is None:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"side must be buy or sell, not {text!r}")
+    return side
+
+
+def parse_order_args(raw: dict[str, Any]) -> OrderArgs:
+    try:
+        return msgspec.convert(raw, OrderArgs)
+    except msgspec.ValidationError as exc:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad order: {exc}") from None
+
+
+def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
+    """PlaceOrder, or PlaceBracketOrder when TP/SL ride along with an entry."""
+    spec = market_spec(args.market)
+    side = side_of(args.side)
+    order_type = ORDER_TYPES.get(args.type.lower())
+    if order_type is None:
+        raise ApiError("INVALID_ORDER", f"order type must be one of {', '.join(sorted(ORDER_TYPES))}")
+    tif = TIFS.get(args.tif.lower())
+    if tif is None:
+        raise ApiError("INVALID_ORDER", "tif must be gtc, ioc, fok or gtd")
+    price = price_of(args.price, spec) if args.price is not None else None
+    trigger = price_of(args.trigger, spec, "trigger price") if args.trigger is not None else None
+    size = size_of(args, spec, price or trigger or oracle_price)
+    if args.tp is not None or args.sl is not None:
+        if args.tp is None or args.sl is None:
+            raise ApiError("INVALID_ORDER", "a bracket needs both tp and sl")
+        if order_type not in (OrderType.MARKET, OrderType.LIMIT):
+            raise ApiError("INVALID_ORDER", "tp/sl ride on a market or limit entry")
+        return ix.PlaceBracketOrder(authority=authority, sub_account=args.sub_account, market_index=spec.market_index,
+                                    side=side, size=size, take_profit_price=price_of(args.tp, spec, "take-profit"),
+                                    stop_loss_price=price_of(args.sl, spec, "stop-loss"),
+                                    entry_price=price if order_type == OrderType.LIMIT else None,
+                                    client_order_id=args.client_id)
+    trailing = None
+    if order_type == OrderType.TRAILING_STOP:
+        if args.trail_pct is None:
+            raise ApiError("INVALID_ORDER", "a trailing stop needs trail_pct (e.g. \"1.5\" for 1.5%)")
+        pct = to_fixed(args.trail_pct, PERCENTAGE_PRECISION // 100, "trail percentage")
+        trailing = oracle_price * pct // PERCENTAGE_PRECISION
+        trailing = max(spec.tick_size, trailing - trailing % spec.tick_size)
+    return ix.PlaceOrder(authority=authority, sub_account=args.sub_account, market_index=spec.market_index,
+                         side=side, order_type=order_type, size=size, price=price, trigger_price=trigger,
+                         time_in_force=tif, reduce_only=args.reduce_only, post_only=args.post_only,
+                         expire_time=args.expire, trailing_offset=trailing, client_order_id=args.client_id)
+
+
+def asset_of(text: str) -> CollateralAsset:
+    try:
+        return CollateralAsset[text.upper()]
+    except KeyError:
+        raise ApiError("UNKNOWN_ASSET", f"unknown collateral {text!r}; use USDC or SOL") from None
+
+
+def amount_of(text: Any, asset: CollateralAsset) -> int:
+    return to_fixed(text, 10 ** ASSET_DECIMALS[asset], f"{asset.name} amount")

@@ -1,0 +1,150 @@
+"""Engine state and events as the protocol's views (OrderView, FillView, PositionView, AccountView, BookView)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.api.protocol import AccountView, BookLevel, BookView, CollateralView, FillView, OrderView, PositionView
+from programs.quantdesk_perp import events as ev
+from programs.quantdesk_perp.constants import BASE_PRECISION, MARGIN_PRECISION
+from programs.quantdesk_perp.context import Context
+from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus, OrderType, Side, TimeInForce
+from programs.quantdesk_perp.math import amm
+from programs.quantdesk_perp.math.margin import ASSET_WEIGHTS, SOL_ORACLE_MARKET
+from programs.quantdesk_perp.queries import account_margin, liquidation_price
+from programs.quantdesk_perp.state import Order, State
+
+ASSET_DECIMALS = {CollateralAsset.USDC: 6, CollateralAsset.SOL: 9}
+STATUS_OF_EVENT = {ev.OrderFinished: OrderStatus.FILLED, ev.OrderCancelled: OrderStatus.CANCELLED,
+                   ev.OrderExpired: OrderStatus.EXPIRED, ev.OrderRejected: OrderStatus.REJECTED}
+
+
+def side_name(side: int) -> str:
+    return "buy" if side == Side.BUY else "sell"
+
+
+def symbol_of(state: State, market_index: int) -> str:
+    return state.markets[market_index].config.symbol
+
+
+def order_view(state: State, order: Order, now: int, created: int, avg_price: int) -> OrderView:
+    return OrderView(
+        order_id=order.order_id, market=symbol_of(state, order.market_index), side=side_name(order.side),
+        order_type=OrderType(order.order_type).name.lower(), status=OrderStatus(order.status).name.lower(),
+        size=order.size, filled=order.filled, price=order.price, trigger_price=order.trigger_price,
+        avg_fill_price=avg_price, reduce_only=order.reduce_only, post_only=order.post_only,
+        tif=TimeInForce(order.time_in_force).name.lower(), expire_ts=order.expire_time,
+        sub_account=order.sub_account, parent_id=order.parent_id,
+        client_id=str(order.client_order_id) if order.client_order_id else "", created_ts=created, updated_ts=now)
+
+
+def touched_order_ids(events: list[Any]) -> list[int]:
+    ids: list[int] = []
+    for event in events:
+        if isinstance(event, ev.OrderFilled):
+            ids.extend(i for i in (event.taker_order_id, event.maker_order_id) if i)
+        else:
+            order_id = getattr(event, "order_id", 0)
+            if order_id:
+                ids.append(order_id)
+    return list(dict.fromkeys(ids))
+
+
+def fill_views(state: State, fill: ev.OrderFilled, first_id: int, ts: int, realized: dict[tuple[str, int, int], int]
+               ) -> list[tuple[str, FillView]]:
+    """(authority, view) for each account side of a fill; the AMM's side is not an account."""
+    symbol = symbol_of(state, fill.market_index)
+    out = []
+    sides = ((fill.taker_authority, fill.taker_sub_account, fill.taker_order_id, fill.taker_side, fill.taker_fee,
+              "taker"),
+             (fill.maker_authority, fill.maker_sub_account, fill.maker_order_id, 1 - fill.taker_side, fill.maker_fee,
+              "maker"))
+    for authority, sub, order_id, side, fee, role in sides:
+        if authority == ev.AMM_MAKER:
+            continue
+        out.append((authority, FillView(
+            fill_id=first_id + len(out), order_id=order_id, market=symbol, side=side_name(side), price=fill.price,
+            size=fill.base, fee=fee, role=role, ts=ts, slot=fill.slot, sub_account=sub,
+            realized_pnl=realized.get((authority, sub, fill.market_index), 0))))
+    return out
+
+
+def oracle_price(ctx: Context, market_index: int) -> int:
+    oracle = ctx.oracles.get(market_index)
+    return oracle.price if oracle is not None else 0
+
+
+def position_views(state: State, authority: str, sub: int, ctx: Context) -> list[PositionView]:
+    user = state.users.get((authority, sub))
+    if user is None:
+        return []
+    views = []
+    for market_index, pos in sorted(user.positions.items()):
+        if pos.base == 0 and pos.realized_pnl == 0:
+            continue
+        market = state.markets[market_index]
+        mark = oracle_price(ctx, market_index)
+        base = pos.base
+        entry = (-pos.quote_entry * BASE_PRECISION // base) if base else 0
+        upnl = base * mark // BASE_PRECISION + pos.quote_entry if base else 0
+        notional = abs(base) * mark // BASE_PRECISION
+        liq = 0
+        if base and mark:
+            liq = liquidation_price(state, authority, sub, market_index, ctx) or 0
+        views.append(PositionView(
+            market=market.config.symbol, sub_account=sub, base=base, entry_price=abs(entry), mark_price=mark,
+            unrealized_pnl=upnl, realized_pnl=pos.realized_pnl, funding_pnl=-pos.funding_paid, fees=pos.fees_paid,
+            liq_price=liq, notional=notional,
+            initial_margin=notional * market.config.initial_margin_ratio // MARGIN_PRECISION))
+    return views
+
+
+def account_view(state: State, authority: str, sub: int, ctx: Context, trading_state: str) -> AccountView | None:
+    user = state.users.get((authority, sub))
+    if user is None:
+        return None
+    summary = account_margin(state, authority, sub, ctx)
+    sol_price = oracle_price(ctx, SOL_ORACLE_MARKET)
+    collateral = []
+    raw_value = 0
+    for asset, amount in sorted(user.balances.items()):
+        decimals = ASSET_DECIMALS[CollateralAsset(asset)]
+        value = amount if asset == CollateralAsset.USDC else amount * sol_price // 10**decimals
+        raw_value += value
+        collateral.append(CollateralView(asset=CollateralAsset(asset).name, amount=amount, decimals=decimals,
+                                         value=value, weight_initial=ASSET_WEIGHTS[asset][0]))
+    return AccountView(
+        sub_account=sub, collateral=collateral, total_collateral=summary.total_collateral,
+        initial_margin=summary.initial_requirement, maintenance_margin=summary.maintenance_requirement,
+        free_collateral=summary.free_collateral, equity=raw_value + summary.unrealized_pnl,
+        unrealized_pnl=summary.unrealized_pnl, leverage=summary.leverage, margin_ratio=summary.margin_ratio,
+        trading_state=trading_state)
+
+
+def book_view(state: State, market_index: int, ctx: Context, depth: int = 12) -> BookView:
+    """Resting orders merged with the synthetic curve, best first, `depth` levels a side."""
+    market = state.markets[market_index]
+    cfg = market.config
+    oracle = oracle_price(ctx, market_index)
+    bids: dict[int, int] = {}
+    asks: dict[int, int] = {}
+    for prices, book, out in ((market.bid_prices[::-1], market.bids, bids), (market.ask_prices, market.asks, asks)):
+        for price in prices[:depth]:
+            out[price] = out.get(price, 0) + sum(state.orders[i].remaining for i in book.get(price, ())
+                                                 if i in state.orders)
+    if oracle and cfg.amm_depth:
+        chunk = max(cfg.step_size, cfg.amm_depth // 400)
+        chunk -= chunk % cfg.step_size
+        inventory = market.amm.base
+        for level in range(depth):
+            ask = amm.ask_price(oracle, cfg.amm_depth, inventory - level * chunk, cfg.amm_half_spread)
+            bid = amm.bid_price(oracle, cfg.amm_depth, inventory + level * chunk, cfg.amm_half_spread)
+            ask += (-ask) % cfg.tick_size
+            bid -= bid % cfg.tick_size
+            asks[ask] = asks.get(ask, 0) + chunk
+            if bid > 0:
+                bids[bid] = bids.get(bid, 0) + chunk
+    return BookView(market=cfg.symbol,
+                    bids=[BookLevel(p, s) for p, s in sorted(bids.items(), reverse=True)[:depth]],
+                    asks=[BookLevel(p, s) for p, s in sorted(asks.items())[:depth]],
+                    oracle_price=oracle, slot=ctx.slot)
