@@ -79,3 +79,34 @@ class TradeDemo(DemoApp):
         self.query_one(PositionsTable).set_positions(POSITIONS)
         self.query_one(OrdersTable).set_orders(ORDERS)
         book.focus()
+
+
+class ChartDemo(DemoApp):
+    """Candle chart with SMA and RSI, an entry, an order and a liquidation level; equity below."""
+
+    CSS = "#equity { height: 10; }"
+
+    def compose(self) -> ComposeResult:
+        from widgets.candle_chart import CandleChart
+        from widgets.equity_chart import EquityChart
+
+        yield CandleChart(id="chart", market="SOL-PERP", timeframe="1m")
+        yield EquityChart(id="equity")
+
+    def on_mount(self) -> None:
+        from tests.widgets.fixtures import candles
+        from widgets.candle_chart import CandleChart
+        from widgets.equity_chart import EquityChart
+
+        rows = candles(90)
+        closes = [c["c"] for c in rows]
+        sma = [None if i < 9 else sum(closes[i - 9 : i + 1]) / 10 for i in range(len(closes))]
+        chart = self.query_one(CandleChart)
+        chart.set_candles(rows)
+        chart.set_overlays({"sma": sma, "rsi": [50 + (i * 13) % 30 - 15 for i in range(len(rows))]})
+        chart.indicators = {"sma", "rsi"}
+        chart.set_levels([("entry", 139.0, "entry"), ("buy", 137.5, "order"), ("liq", 98.0, "liq")])
+        chart.focus()
+        equity = self.query_one(EquityChart)
+        equity.set_points([(FROZEN_NOW + 3600 * i, 10_000_000_000 + 25_000_000 * ((i * 7) % 11 - 3) * i)
+                           for i in range(48)])

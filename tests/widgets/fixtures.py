@@ -79,3 +79,16 @@ BOOK = BookView(
           BookLevel(142_600_000, 25_000_000_000)],
     oracle_price=142_500_000,
 )
+
+
+def candles(count: int = 120, start: float = FROZEN_NOW, step: int = 60) -> list[dict[str, float]]:
+    """A deterministic zig-zag price series."""
+    out = []
+    price = 140.0
+    for i in range(count):
+        move = ((i * 7919) % 13 - 6) / 10
+        close = round(price + move, 3)
+        out.append({"t": start + i * step, "o": price, "h": max(price, close) + 0.4,
+                    "l": min(price, close) - 0.4, "c": close, "v": 100 + (i * 37) % 90})
+        price = close
+    return out

@@ -19,3 +19,15 @@ def test_trade_ticket_book_positions_orders_snapshot(snap_compare) -> None:
     from tests.widgets.demo_apps import TradeDemo
 
     assert snap_compare(TradeDemo(), terminal_size=SIZE)
+
+
+async def _wait_for_charts(pilot) -> None:
+    await pilot.pause(0.7)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_candle_chart_and_equity_snapshot(snap_compare) -> None:
+    from tests.widgets.demo_apps import ChartDemo
+
+    assert snap_compare(ChartDemo(), terminal_size=SIZE, run_before=_wait_for_charts)

@@ -1,0 +1,115 @@
+"""CandleChart: throttled off-thread drawing, indicator keys, pan/zoom, levels, timeframes."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from tests.widgets.fixtures import candles
+from themes import register_themes
+from widgets.candle_chart import CandleChart
+from widgets.candle_plot import ChartSpec, build_chart
+
+
+class ChartApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        register_themes(self)
+        self.chart = CandleChart(market="SOL-PERP", timeframe="1m")
+        self.timeframes: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.chart
+
+    def on_mount(self) -> None:
+        self.chart.set_candles(candles())
+        self.chart.focus()
+
+    def on_candle_chart_timeframe_changed(self, message: CandleChart.TimeframeChanged) -> None:
+        self.timeframes.append(message.timeframe)
+
+
+async def _drawn(pilot, app: ChartApp) -> str:
+    await pilot.pause(0.35)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return app.chart.render().plain
+
+
+async def test_draws_candles_with_title_off_the_ui_thread() -> None:
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        text = await _drawn(pilot, app)
+        assert "SOL-PERP 1m candles" in text
+        assert "┤" in text  # the y axis
+        assert app.chart.draws == 1
+
+
+async def test_burst_of_updates_costs_few_redraws() -> None:
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _drawn(pilot, app)
+        before = app.chart.draws
+        last = candles()[-1]
+        for i in range(1000):
+            app.chart.update_candle({**last, "c": last["c"] + i / 1000})
+        await _drawn(pilot, app)
+        assert app.chart.draws - before == 1
+
+
+async def test_number_keys_toggle_indicators_and_m_cycles_mode() -> None:
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1", "4", "6", "m")
+        assert app.chart.indicators == {"sma", "bollinger", "macd"}
+        assert app.chart.mode == "ohlc"
+        await pilot.press("1", "m")
+        assert app.chart.indicators == {"bollinger", "macd"}
+        assert app.chart.mode == "line"
+        assert "[BOLLINGER MACD]" in await _drawn(pilot, app)
+
+
+async def test_pan_and_zoom_move_the_window_and_end_follows_latest() -> None:
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("plus")
+        assert app.chart.window_size == 64
+        await pilot.press("left", "left")
+        assert app.chart.scrolled_back == 12
+        spec = app.chart.spec()
+        assert len(spec.candles) == 64
+        assert spec.candles[-1][0] == candles()[-13]["t"]
+        await pilot.press("right")
+        assert app.chart.scrolled_back == 6
+        await pilot.press("end", "minus")
+        assert (app.chart.scrolled_back, app.chart.window_size) == (0, 80)
+
+
+async def test_t_cycles_timeframe_and_tells_the_owner() -> None:
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t", "t")
+        await pilot.pause()
+        assert app.timeframes == ["5m", "15m"]
+        assert "SOL-PERP 15m" in await _drawn(pilot, app)
+
+
+def test_levels_in_range_are_drawn_and_far_ones_are_named_in_the_title() -> None:
+    rows = tuple((c["t"], c["o"], c["h"], c["l"], c["c"], c["v"]) for c in candles(40))
+    spec = ChartSpec(rows, levels=(("entry", 140.5, "entry"), ("liq", 20.0, "liq")), title="X")
+    from rich.text import Text
+
+    text = Text.from_ansi(build_chart(spec, 90, 30)).plain
+    assert "entry 140.5" in text
+    assert "X  (liq 20 ↓)" in text
+
+
+def test_volume_rsi_macd_panels_render() -> None:
+    rows = tuple((c["t"], c["o"], c["h"], c["l"], c["c"], c["v"]) for c in candles(40))
+    overlays = {"rsi": tuple(50.0 + i % 20 for i in range(40)), "macd": tuple(0.1 * (i % 5) for i in range(40)),
+                "macd_signal": tuple(0.2 for _ in range(40)), "macd_hist": tuple(0.05 for _ in range(40))}
+    spec = ChartSpec(rows, overlays=overlays, indicators=frozenset({"rsi", "macd"}))
+    from rich.text import Text
+
+    text = Text.from_ansi(build_chart(spec, 90, 40)).plain
+    assert "RSI" in text and "MACD" in text
+    assert len(text.splitlines()) == 40

@@ -1,0 +1,222 @@
+"""CandleChart: price chart (candles / OHLC / line) with volume, indicators toggled by 1..6,
+price levels (orders, entry, liquidation, alerts), keyboard pan/zoom and a timeframe label.
+The plot is built in a thread worker at most `REDRAW_HZ` times a second and swapped in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widget import Widget
+
+from widgets.candle_plot import INDICATORS, MODES, ChartColors, ChartSpec, build_chart, hex_to_rgb
+
+TIMEFRAMES = ("1m", "5m", "15m", "1h", "4h", "1d")
+MIN_VISIBLE = 10
+
+
+def theme_colors(variables: Mapping[str, str]) -> ChartColors:
+    """Chart colours from the app's theme variables ($up, $down, $warn, $primary, $foreground)."""
+    default = ChartColors()
+
+    def pick(name: str, fallback: tuple[int, int, int]) -> tuple[int, int, int]:
+        value = variables.get(name, "")
+        try:
+            return hex_to_rgb(value) if value.startswith("#") else fallback
+        except ValueError:
+            return fallback
+
+    return ChartColors(
+        up=pick("up", default.up), down=pick("down", default.down), warn=pick("warn", default.warn),
+        accent=pick("primary", default.accent), text=pick("foreground", default.text),
+        muted=pick("foreground-muted", default.muted),
+    )
+
+
+class CandleChart(Widget, can_focus=True):
+    """Owner calls set_candles / update_candle / set_overlays / set_levels / set_timeframe."""
+
+    REDRAW_HZ: ClassVar[float] = 4.0
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "pan(-1)", "Pan left", id="chart.pan_left"),
+        Binding("right,l", "pan(1)", "Pan right", id="chart.pan_right"),
+        Binding("plus,equals_sign", "zoom(1)", "Zoom in", id="chart.zoom_in"),
+        Binding("minus", "zoom(-1)", "Zoom out", id="chart.zoom_out"),
+        Binding("end", "follow", "Latest", id="chart.follow"),
+        Binding("m", "cycle_mode", "Candles/OHLC/line", id="chart.mode"),
+        Binding("v", "toggle_volume", "Volume", id="chart.volume"),
+        Binding("t", "next_timeframe", "Timeframe", id="chart.timeframe"),
+        *[Binding(str(n), f"toggle_indicator('{name}')", f"{name.upper()}", id=f"chart.{name}")
+          for n, name in enumerate(INDICATORS, start=1)],
+    ]
+
+    DEFAULT_CSS = """
+    CandleChart { width: 1fr; height: 1fr; background: $surface; color: $foreground; }
+    CandleChart:focus { background-tint: $primary 3%; }
+    """
+
+    class TimeframeChanged(Message):
+        """The user picked another timeframe; the owner should send candles for it."""
+
+        def __init__(self, timeframe: str) -> None:
+            super().__init__()
+            self.timeframe = timeframe
+
+    def __init__(
+        self,
+        *,
+        market: str = "",
+        timeframe: str = "1m",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.market = market
+        self.timeframe = timeframe
+        self.mode = "candles"
+        self.show_volume = True
+        self.indicators: set[str] = set()
+        self.window_size = 80  # candles shown
+        self.scrolled_back = 0  # candles scrolled back from the latest (0 = following)
+        self._candles: list[tuple[float, float, float, float, float, float]] = []
+        self._overlays: dict[str, list[float | None]] = {}
+        self._levels: list[tuple[str, float, str]] = []
+        self._rendered: Text = Text("no candles yet")
+        self._pending: Timer | None = None
+        self._last_spec: ChartSpec | None = None
+        self.draws = 0  # plots built; read by tests
+
+    # ---- data in ------------------------------------------------------------------------------
+
+    def set_candles(self, candles: Iterable[Mapping[str, Any]]) -> None:
+        """Candles oldest first, as dicts with t (unix s), o, h, l, c, v."""
+        self._candles = [self._tuple(c) for c in candles]
+        self._request_draw()
+
+    def update_candle(self, candle: Mapping[str, Any]) -> None:
+        """Replace the last candle if it has the same t, else append (a live candle ticking)."""
+        row = self._tuple(candle)
+        if self._candles and self._candles[-1][0] == row[0]:
+            self._candles[-1] = row
+        else:
+            self._candles.append(row)
+        self._request_draw()
+
+    def set_overlays(self, overlays: Mapping[str, Sequence[float | None]]) -> None:
+        """Indicator series aligned with the candles (None where undefined). Keys: sma, ema, vwap,
+        bb_upper, bb_mid, bb_lower, rsi, macd, macd_signal, macd_hist."""
+        self._overlays = {key: list(values) for key, values in overlays.items()}
+        self._request_draw()
+
+    def set_levels(self, levels: Iterable[tuple[str, float, str]]) -> None:
+        """Horizontal lines: (label, price, style) with style order | entry | liq | alert."""
+        self._levels = [(label, float(price), style) for label, price, style in levels]
+        self._request_draw()
+
+    def set_timeframe(self, timeframe: str) -> None:
+        self.timeframe = timeframe
+        self._request_draw()
+
+    def set_market(self, market: str) -> None:
+        self.market = market
+        self._request_draw()
+
+    @staticmethod
+    def _tuple(c: Mapping[str, Any]) -> tuple[float, float, float, float, float, float]:
+        return (float(c["t"]), float(c["o"]), float(c["h"]), float(c["l"]), float(c["c"]), float(c.get("v", 0)))
+
+    # ---- actions ------------------------------------------------------------------------------
+
+    def action_pan(self, direction: int) -> None:
+        step = max(1, self.window_size // 10)
+        most = max(0, len(self._candles) - MIN_VISIBLE)
+        self.scrolled_back = max(0, min(most, self.scrolled_back - direction * step))
+        self._request_draw()
+
+    def action_zoom(self, direction: int) -> None:
+        factor = 0.8 if direction > 0 else 1.25
+        self.window_size = max(MIN_VISIBLE, min(max(MIN_VISIBLE, len(self._candles)), round(self.window_size * factor)))
+        self._request_draw()
+
+    def action_follow(self) -> None:
+        self.scrolled_back = 0
+        self._request_draw()
+
+    def action_cycle_mode(self) -> None:
+        self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+        self._request_draw()
+
+    def action_toggle_volume(self) -> None:
+        self.show_volume = not self.show_volume
+        self._request_draw()
+
+    def action_toggle_indicator(self, name: str) -> None:
+        self.indicators ^= {name}
+        self._request_draw()
+
+    def action_next_timeframe(self) -> None:
+        index = TIMEFRAMES.index(self.timeframe) if self.timeframe in TIMEFRAMES else -1
+        self.timeframe = TIMEFRAMES[(index + 1) % len(TIMEFRAMES)]
+        self.post_message(self.TimeframeChanged(self.timeframe))
+        self._request_draw()
+
+    # ---- drawing ------------------------------------------------------------------------------
+
+    def spec(self) -> ChartSpec:
+        """What would be drawn now: the visible window of candles, overlays and levels."""
+        end = len(self._candles) - self.scrolled_back
+        start = max(0, end - self.window_size)
+        overlays = {key: tuple(values[start:end]) for key, values in self._overlays.items()}
+        flags = " ".join(name.upper() for name in INDICATORS if name in self.indicators)
+        title = f"{self.market} {self.timeframe} {self.mode}" + (f"  [{flags}]" if flags else "")
+        if self.scrolled_back:
+            title += f"  ◀ {self.scrolled_back} back (end: latest)"
+        variables = self.app.theme_variables if self.is_mounted else {}
+        return ChartSpec(
+            candles=tuple(self._candles[start:end]),
+            overlays=overlays,
+            indicators=frozenset(self.indicators),
+            levels=tuple(self._levels),
+            mode=self.mode,
+            show_volume=self.show_volume,
+            title=title.strip(),
+            colors=theme_colors(variables),
+        )
+
+    def _request_draw(self) -> None:
+        if not self.is_mounted or self._pending is not None:
+            return
+        self._pending = self.set_timer(1.0 / self.REDRAW_HZ, self._start_draw, name="chart-redraw")
+
+    def _start_draw(self) -> None:
+        self._pending = None
+        spec, width, height = self.spec(), self.size.width, self.size.height
+        if width and height and (spec, width, height) != self._last_spec:
+            self._last_spec = (spec, width, height)  # type: ignore[assignment]
+            self._draw(spec, width, height)
+
+    @work(thread=True, exclusive=True, group="candle-chart")
+    def _draw(self, spec: ChartSpec, width: int, height: int) -> None:
+        text = Text.from_ansi(build_chart(spec, width, height), no_wrap=True)
+        self.app.call_from_thread(self._swap, text)
+
+    def _swap(self, text: Text) -> None:
+        self._rendered = text
+        self.draws += 1
+        self.refresh()
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._request_draw())
+
+    def on_resize(self) -> None:
+        self._request_draw()
+
+    def render(self) -> Text:
+        return self._rendered

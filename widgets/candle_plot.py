@@ -1,0 +1,189 @@
+"""Pure plotext rendering of a price chart: candles / OHLC / line, volume, indicator overlays and
+horizontal price levels. Runs off the UI thread: everything it needs arrives in a frozen ChartSpec
+and it uses a private plotext figure, never the global one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from plotext._figure import _figure_class as Figure
+
+RGB = tuple[int, int, int]
+MODES = ("candles", "ohlc", "line")
+INDICATORS = ("sma", "ema", "vwap", "bollinger", "rsi", "macd")  # keys 1..6
+PRICE_OVERLAYS = {"sma": ("sma",), "ema": ("ema",), "vwap": ("vwap",),
+                  "bollinger": ("bb_upper", "bb_mid", "bb_lower")}
+
+
+@dataclass(frozen=True, slots=True)
+class ChartColors:
+    up: RGB = (34, 197, 94)
+    down: RGB = (239, 68, 68)
+    warn: RGB = (245, 158, 11)
+    accent: RGB = (59, 130, 246)
+    text: RGB = (255, 255, 255)
+    muted: RGB = (140, 140, 140)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSpec:
+    candles: tuple[tuple[float, float, float, float, float, float], ...]  # (t, o, h, l, c, v)
+    overlays: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
+    indicators: frozenset[str] = frozenset()
+    levels: tuple[tuple[str, float, str], ...] = ()  # (label, price, style: order|entry|liq|alert)
+    mode: str = "candles"
+    show_volume: bool = True
+    title: str = ""
+    colors: ChartColors = ChartColors()
+
+
+def hex_to_rgb(color: str) -> RGB:
+    color = color.lstrip("#")[:6]
+    return (int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16))
+
+
+def _time_label(t: float, span: float) -> str:
+    moment = datetime.fromtimestamp(t, UTC)
+    return moment.strftime("%m-%d") if span >= 3 * 86_400 else moment.strftime("%H:%M")
+
+
+def _series(xs: list[int], values: tuple[float | None, ...]) -> tuple[list[int], list[float]]:
+    pairs = [(x, v) for x, v in zip(xs, values, strict=False) if v is not None]
+    return [x for x, _ in pairs], [v for _, v in pairs]
+
+
+def _style_axes(plot: Any, colors: ChartColors) -> None:
+    plot.theme("clear")
+    plot.ticks_color(colors.muted)
+
+
+def build_chart(spec: ChartSpec, width: int, height: int) -> str:
+    """The chart as an ANSI string of `height` lines of `width` cells."""
+    if width < 20 or height < 6:
+        return ""
+    if not spec.candles:
+        return "no candles yet"
+    colors = spec.colors
+    xs = list(range(len(spec.candles)))
+    panels = ["price"]
+    if spec.show_volume and height >= 16:
+        panels.append("volume")
+    panels += [name for name in ("rsi", "macd") if name in spec.indicators and height >= 16 + 6 * len(panels)]
+    small = 6 if height >= 24 else 5
+    main_height = height - small * (len(panels) - 1)
+
+    fig = Figure()
+    fig._limit_size(False, False)
+    fig.plotsize(width, height)
+    fig.subplots(len(panels), 1)
+    for row, panel in enumerate(panels, start=1):
+        plot = fig.subplot(row, 1)
+        plot.plotsize(width, main_height if panel == "price" else small)
+        _style_axes(plot, colors)
+        if panel == "price":
+            _draw_price(plot, spec, xs)
+        elif panel == "volume":
+            _draw_volume(plot, spec, xs)
+        else:
+            _draw_oscillator(plot, spec, xs, panel)
+        _draw_time_axis(plot, spec, xs, show_labels=row == len(panels))
+    return fig.build()
+
+
+def _draw_price(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
+    colors = spec.colors
+    t, o, h, lo, c, _v = zip(*spec.candles, strict=True)
+    if spec.mode == "line":
+        plot.plot(xs, list(c), color=colors.accent, marker="braille")
+    elif spec.mode == "ohlc":
+        for x, op, hi, low, cl in zip(xs, o, h, lo, c, strict=True):
+            plot.plot([x, x], [low, hi], color=colors.up if cl >= op else colors.down, marker="│")
+        plot.scatter(xs, list(c), color=colors.text, marker="•")
+    else:
+        data = {"Open": list(o), "High": list(h), "Low": list(lo), "Close": list(c)}
+        plot.candlestick(xs, data, colors=[colors.up, colors.down])
+    overlay_colors = [colors.accent, colors.warn, colors.muted]
+    for name, keys in PRICE_OVERLAYS.items():
+        if name not in spec.indicators:
+            continue
+        for index, key in enumerate(keys):
+            sx, sy = _series(xs, spec.overlays.get(key, ()))
+            if sy:
+                plot.plot(sx, sy, color=overlay_colors[index % 3], marker="braille",
+                          label=name.upper() if index == 0 else None)
+    low, high = min(lo), max(h)
+    pad = (high - low) * 0.5 or high * 0.01
+    hidden: list[str] = []
+    level_colors = {"order": colors.accent, "entry": colors.text, "liq": colors.down, "alert": colors.warn}
+    for label, price, style in spec.levels:
+        if low - pad <= price <= high + pad:
+            plot.hline(price, level_colors.get(style, colors.muted))
+            plot.text(f"{label} {price:g}", x=xs[0], y=price, color=level_colors.get(style, colors.muted),
+                      alignment="left")
+            low, high = min(low, price), max(high, price)
+        else:
+            hidden.append(f"{label} {price:g} {'↑' if price > high else '↓'}")
+    plot.ylim(low - (high - low) * 0.03, high + (high - low) * 0.03)
+    title = spec.title + (f"  ({', '.join(hidden)})" if hidden else "")
+    if title:
+        plot.title(title)
+
+
+def _draw_volume(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
+    colors = spec.colors
+    ups = [(x, c[5]) for x, c in zip(xs, spec.candles, strict=True) if c[4] >= c[1]]
+    downs = [(x, c[5]) for x, c in zip(xs, spec.candles, strict=True) if c[4] < c[1]]
+    for bars, color in ((ups, colors.up), (downs, colors.down)):
+        if bars:
+            plot.bar([x for x, _ in bars], [v for _, v in bars], color=color, width=0.6)
+
+
+def _draw_oscillator(plot: Any, spec: ChartSpec, xs: list[int], panel: str) -> None:
+    colors = spec.colors
+    if panel == "rsi":
+        sx, sy = _series(xs, spec.overlays.get("rsi", ()))
+        if sy:
+            plot.plot(sx, sy, color=colors.accent, marker="braille", label="RSI")
+        plot.hline(70, colors.down)
+        plot.hline(30, colors.up)
+        plot.ylim(0, 100)
+        return
+    hx, hy = _series(xs, spec.overlays.get("macd_hist", ()))
+    if hy:
+        plot.bar(hx, hy, color=colors.muted, width=0.6)
+    for key, color in (("macd", colors.accent), ("macd_signal", colors.warn)):
+        sx, sy = _series(xs, spec.overlays.get(key, ()))
+        if sy:
+            plot.plot(sx, sy, color=color, marker="braille", label=key.upper().replace("_", " "))
+
+
+def _draw_time_axis(plot: Any, spec: ChartSpec, xs: list[int], show_labels: bool) -> None:
+    plot.xlim(-0.5, len(xs) - 0.5)
+    if not show_labels:
+        plot.xticks([], [])
+        return
+    span = spec.candles[-1][0] - spec.candles[0][0]
+    step = max(1, len(xs) // 6)
+    ticks = xs[::step]
+    plot.xticks(ticks, [_time_label(spec.candles[x][0], span) for x in ticks])
+
+
+def build_line_chart(values: list[float], width: int, height: int, color: RGB, title: str = "",
+                     labels: list[str] | None = None) -> str:
+    """A small single-series line chart (equity curves, sparklines with axes)."""
+    if width < 20 or height < 5 or not values:
+        return ""
+    fig = Figure()
+    fig._limit_size(False, False)
+    fig.plotsize(width, height)
+    fig.theme("clear")
+    xs = list(range(len(values)))
+    fig.plot(xs, values, color=color, marker="braille")
+    if title:
+        fig.title(title)
+    if labels:
+        step = max(1, len(xs) // 4)
+        fig.xticks(xs[::step], labels[::step])
+    return fig.build()
