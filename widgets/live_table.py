@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -21,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from widgets.columns import Cell, Column, RowKey, raw_value, sort_value
+from widgets.columns import Cell, Column, RowKey, cell_text, fit_cell, raw_value, sort_value
 
 __all__ = ["Cell", "Column", "LiveTable", "RowKey"]
 
@@ -274,11 +273,8 @@ class LiveTable(ScrollView, can_focus=True):
         if key is not None:
             self.post_message(self.RowSelected(self, key))
 
-    def action_cycle_sort(self) -> None:
-        self.cycle_sort()
-
-    def action_reverse_sort(self) -> None:
-        self.reverse_sort()
+    action_cycle_sort = cycle_sort
+    action_reverse_sort = reverse_sort
 
     # ---- change tracking and throttled repaint -------------------------------------------------
 
@@ -435,24 +431,6 @@ class LiveTable(ScrollView, can_focus=True):
     def _content_width(self) -> int:
         return sum(col.width for col in self._columns) + self.GAP * max(0, len(self._columns) - 1)
 
-    def _cell_text(self, column: Column, value: Any) -> tuple[str, str | None]:
-        if isinstance(value, Cell):
-            return value.text, value.tone
-        text = "" if value is None else (column.formatter(value) if column.formatter else str(value))
-        return text, (column.tone(value) if column.tone and value is not None else None)
-
-    def _fit(self, text: str, column: Column) -> str:
-        width = column.width
-        length = cell_len(text)
-        if length > width:
-            return set_cell_size(text, width - 1) + "…" if width > 1 else text[:width]
-        pad = width - length
-        if column.align == "right":
-            return " " * pad + text
-        if column.align == "center":
-            return " " * (pad // 2) + text + " " * (pad - pad // 2)
-        return text + " " * pad
-
     def _render_row(self, key: RowKey, cursor: bool = False) -> Strip:
         """A row's strip; the cursor row is drawn on the cursor background (flashes still show)."""
         strip = None if cursor else self._strip_cache.get(key)
@@ -467,12 +445,12 @@ class LiveTable(ScrollView, can_focus=True):
             if index:
                 segments.append(gap)
             value = row[index] if index < len(row) else None
-            text, tone = self._cell_text(column, value)
+            text, tone = cell_text(column, value)
             style = base + self._style(tone) if tone else base
             flash = flashes.get(index)
             if flash is not None:
                 style += self._style("flash-up" if flash[0] > 0 else "flash-down")
-            segments.append(Segment(self._fit(text, column), style))
+            segments.append(Segment(fit_cell(text, column), style))
         strip = Strip(segments, self._content_width())
         if not cursor:
             self._strip_cache[key] = strip
@@ -486,7 +464,7 @@ class LiveTable(ScrollView, can_focus=True):
                 label = column.label
                 if index == self._sort_column:
                     label = f"{label}{'▼' if self._sort_reverse else '▲'}"
-                cells.append(self._fit(label, column))
+                cells.append(fit_cell(label, column))
             self._header_cache = Strip([Segment((" " * self.GAP).join(cells), style)])
         return self._header_cache
 
