@@ -69,10 +69,11 @@ _UPPER_BOUNDS = {
     "liquidator_fee": PERCENTAGE_PRECISION // 10, "if_liquidation_fee": PERCENTAGE_PRECISION // 10,
     "amm_half_spread": PERCENTAGE_PRECISION // 10, "auction_band": PERCENTAGE_PRECISION // 2,
     "auction_duration_slots": 255, "oracle_max_conf": MARGIN_PRECISION, "circuit_breaker_pct": MARGIN_PRECISION,
+    "liquidation_buffer": MARGIN_PRECISION, "max_orders_per_account": 2**32 - 1,
 }
 _MAY_BE_ZERO = {"imf_factor", "taker_fee", "maker_fee", "liquidator_fee", "if_liquidation_fee",
                 "max_open_interest", "amm_depth", "amm_half_spread", "auction_duration_slots",
-                "circuit_breaker_pct", "max_funding_rate", "oracle_max_staleness_slots"}
+                "circuit_breaker_pct", "max_funding_rate", "oracle_max_staleness_slots", "liquidation_buffer"}
 
 
 def update_market_parameters(state: State, ix: UpdateMarketParameters, ctx: Context, events: list) -> None:

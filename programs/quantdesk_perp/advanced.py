@@ -25,9 +25,24 @@ from .trading import (
     market_guard,
 )
 
+OT_ICEBERG = OrderType.ICEBERG
+OT_LIMIT = OrderType.LIMIT
+OT_MARKET = OrderType.MARKET
+OT_STOP_MARKET = OrderType.STOP_MARKET
+OT_TAKE_PROFIT_MARKET = OrderType.TAKE_PROFIT_MARKET
+OT_TWAP = OrderType.TWAP
+SIDE_BUY = Side.BUY
+SIDE_SELL = Side.SELL
+ST_CANCELLED = OrderStatus.CANCELLED
+ST_FILLED = OrderStatus.FILLED
+ST_OPEN = OrderStatus.OPEN
+ST_PENDING_ENTRY = OrderStatus.PENDING_ENTRY
+ST_PENDING_TRIGGER = OrderStatus.PENDING_TRIGGER
+TIF_GTC = TIF.GTC
+
 
 def _opposite(side: Side) -> Side:
-    return Side.SELL if side == Side.BUY else Side.BUY
+    return SIDE_SELL if side == SIDE_BUY else SIDE_BUY
 
 
 def _leg(state: State, authority: str, sub: int, market_index: int, side: Side, order_type: OrderType,
@@ -50,18 +65,18 @@ def place_oco_order(state: State, ix: PlaceOcoOrder, ctx: Context, events: list)
     tp = check_price(market, ix.take_profit_price, "take-profit price")
     sl = check_price(market, ix.stop_loss_price, "stop-loss price")
     oracle = checked_oracle(market, ctx).price
-    _check_exit_prices(ix.side == Side.SELL, tp, sl, oracle)
+    _check_exit_prices(ix.side == SIDE_SELL, tp, sl, oracle)
     pos = user.positions.get(ix.market_index)
-    if ix.reduce_only and reducible(pos.base if pos else 0, ix.side == Side.BUY) == 0:
+    if ix.reduce_only and reducible(pos.base if pos else 0, ix.side == SIDE_BUY) == 0:
         raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "OCO exits need a position to reduce")
     market_guard(market, ix.reduce_only)
     if not ix.reduce_only:
-        check_margin_for(state, market, user, ctx, ix.side == Side.BUY, ix.size,
-                         band_price(market, max(tp, sl) if ix.side == Side.BUY else min(tp, sl), ix.side == Side.BUY))
-    take = _leg(state, ix.authority, ix.sub_account, ix.market_index, ix.side, OrderType.TAKE_PROFIT_MARKET,
-                ix.size, tp, OrderStatus.PENDING_TRIGGER, ix.client_order_id, ctx.slot)
-    stop = _leg(state, ix.authority, ix.sub_account, ix.market_index, ix.side, OrderType.STOP_MARKET,
-                ix.size, sl, OrderStatus.PENDING_TRIGGER, ix.client_order_id, ctx.slot)
+        check_margin_for(state, market, user, ctx, ix.side == SIDE_BUY, ix.size,
+                         band_price(market, max(tp, sl) if ix.side == SIDE_BUY else min(tp, sl), ix.side == SIDE_BUY))
+    take = _leg(state, ix.authority, ix.sub_account, ix.market_index, ix.side, OT_TAKE_PROFIT_MARKET,
+                ix.size, tp, ST_PENDING_TRIGGER, ix.client_order_id, ctx.slot)
+    stop = _leg(state, ix.authority, ix.sub_account, ix.market_index, ix.side, OT_STOP_MARKET,
+                ix.size, sl, ST_PENDING_TRIGGER, ix.client_order_id, ctx.slot)
     take.reduce_only = stop.reduce_only = ix.reduce_only
     take.link_id, stop.link_id = stop.order_id, take.order_id
     for leg in (take, stop):
@@ -76,7 +91,7 @@ def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, event
     sl = check_price(market, ix.stop_loss_price, "stop-loss price")
     entry_price = check_price(market, ix.entry_price, "entry price") if ix.entry_price is not None else 0
     oracle = checked_oracle(market, ctx).price
-    is_buy = ix.side == Side.BUY
+    is_buy = ix.side == SIDE_BUY
     _check_exit_prices(is_buy, tp, sl, entry_price or oracle)
     market_guard(market, False)
     pos = user.positions.get(ix.market_index)
@@ -84,18 +99,18 @@ def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, event
     check_margin_for(state, market, user, ctx, is_buy, ix.size, entry_price or band_price(market, oracle, is_buy))
     if len(user.order_ids) + 3 > market.config.max_orders_per_account:
         raise EngineError(ErrorCode.TOO_MANY_ORDERS, "too many open orders for a bracket")
-    entry_type = OrderType.LIMIT if entry_price else OrderType.MARKET
+    entry_type = OT_LIMIT if entry_price else OT_MARKET
     entry = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, entry_type,
-                  OrderStatus.OPEN, ix.size, entry_price, client_order_id=ix.client_order_id, slot=ctx.slot)
+                  ST_OPEN, ix.size, entry_price, client_order_id=ix.client_order_id, slot=ctx.slot)
     exit_side = _opposite(ix.side)
-    take = _leg(state, ix.authority, ix.sub_account, ix.market_index, exit_side, OrderType.TAKE_PROFIT_MARKET,
-                ix.size, tp, OrderStatus.PENDING_ENTRY, ix.client_order_id, ctx.slot)
-    stop = _leg(state, ix.authority, ix.sub_account, ix.market_index, exit_side, OrderType.STOP_MARKET,
-                ix.size, sl, OrderStatus.PENDING_ENTRY, ix.client_order_id, ctx.slot)
+    take = _leg(state, ix.authority, ix.sub_account, ix.market_index, exit_side, OT_TAKE_PROFIT_MARKET,
+                ix.size, tp, ST_PENDING_ENTRY, ix.client_order_id, ctx.slot)
+    stop = _leg(state, ix.authority, ix.sub_account, ix.market_index, exit_side, OT_STOP_MARKET,
+                ix.size, sl, ST_PENDING_ENTRY, ix.client_order_id, ctx.slot)
     take.link_id, stop.link_id = stop.order_id, take.order_id
     take.parent_id = stop.parent_id = entry.order_id
     entry.child_ids = [take.order_id, stop.order_id]
-    entry.auction_duration = 0 if entry_type == OrderType.LIMIT else market.config.auction_duration_slots
+    entry.auction_duration = 0 if entry_type == OT_LIMIT else market.config.auction_duration_slots
     for leg in (take, stop):
         state.orders[leg.order_id] = leg
         user.order_ids.append(leg.order_id)
@@ -113,8 +128,8 @@ def arm_bracket_legs(state: State, entry: Order, events: list) -> None:
         if leg is None:
             continue
         leg.size = entry.filled
-        if leg.status == OrderStatus.PENDING_ENTRY:
-            leg.status = OrderStatus.PENDING_TRIGGER
+        if leg.status == ST_PENDING_ENTRY:
+            leg.status = ST_PENDING_TRIGGER
             market.crank_ids.append(leg.order_id)
 
 
@@ -126,7 +141,7 @@ def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: lis
         raise EngineError(ErrorCode.INVALID_PARAMETER, "TWAP needs 0 < interval <= duration")
     limit = check_price(market, ix.price_limit, "price limit") if ix.price_limit is not None else 0
     oracle = checked_oracle(market, ctx).price
-    is_buy = ix.side == Side.BUY
+    is_buy = ix.side == SIDE_BUY
     pos = user.positions.get(ix.market_index)
     if ix.reduce_only and reducible(pos.base if pos else 0, is_buy) == 0:
         raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "reduce-only TWAP needs a position to reduce")
@@ -135,8 +150,8 @@ def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: lis
         check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
         check_margin_for(state, market, user, ctx, is_buy, ix.total_size, limit or band_price(market, oracle, is_buy))
     chunks = ix.duration_seconds // ix.interval_seconds
-    parent = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, OrderType.TWAP,
-                   OrderStatus.OPEN, ix.total_size, limit, reduce_only=ix.reduce_only,
+    parent = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, OT_TWAP,
+                   ST_OPEN, ix.total_size, limit, reduce_only=ix.reduce_only,
                    client_order_id=ix.client_order_id, slot=ctx.slot, interval=ix.interval_seconds,
                    next_time=ctx.unix_time, end_time=ctx.unix_time + ix.duration_seconds,
                    display_size=round_up_to(div_ceil(ix.total_size, chunks), market.config.step_size))
@@ -156,7 +171,7 @@ def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list) -> N
 
     market = state.markets[parent.market_index]
     user = state.users[(parent.authority, parent.sub_account)]
-    is_buy = parent.side == Side.BUY
+    is_buy = parent.side == SIDE_BUY
     last = ctx.unix_time >= parent.end_time - parent.interval
     chunk = parent.size - parent.filled if last else min(parent.display_size, parent.size - parent.filled)
     parent.next_time += parent.interval
@@ -174,10 +189,10 @@ def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list) -> N
                            use_amm=True, jit_limit=limit, reduce_only=parent.reduce_only, events=events)
     if filled:
         record_fill(state, parent, filled)
-    if parent.status == OrderStatus.FILLED:
-        close_order(state, parent, OrderStatus.FILLED, events)
+    if parent.status == ST_FILLED:
+        close_order(state, parent, ST_FILLED, events)
     elif ctx.unix_time >= parent.end_time or last:
-        close_order(state, parent, OrderStatus.CANCELLED, events, "TWAP window ended")
+        close_order(state, parent, ST_CANCELLED, events, "TWAP window ended")
 
 
 def place_iceberg_order(state: State, ix: PlaceIcebergOrder, ctx: Context, events: list) -> None:
@@ -189,7 +204,7 @@ def place_iceberg_order(state: State, ix: PlaceIcebergOrder, ctx: Context, event
         raise EngineError(ErrorCode.INVALID_PARAMETER, "iceberg display size exceeds the total")
     price = check_price(market, ix.price)
     oracle = checked_oracle(market, ctx).price
-    is_buy = ix.side == Side.BUY
+    is_buy = ix.side == SIDE_BUY
     pos = user.positions.get(ix.market_index)
     if ix.reduce_only and reducible(pos.base if pos else 0, is_buy) == 0:
         raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "reduce-only iceberg needs a position to reduce")
@@ -197,8 +212,8 @@ def place_iceberg_order(state: State, ix: PlaceIcebergOrder, ctx: Context, event
     if not ix.reduce_only:
         check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
         check_margin_for(state, market, user, ctx, is_buy, ix.total_size, price)
-    parent = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, OrderType.ICEBERG,
-                   OrderStatus.OPEN, ix.total_size, price, reduce_only=ix.reduce_only,
+    parent = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, OT_ICEBERG,
+                   ST_OPEN, ix.total_size, price, reduce_only=ix.reduce_only,
                    client_order_id=ix.client_order_id, slot=ctx.slot, display_size=ix.display_size)
     state.orders[parent.order_id] = parent
     user.order_ids.append(parent.order_id)
@@ -219,8 +234,8 @@ def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, event
     user = state.users[(parent.authority, parent.sub_account)]
     while parent.order_id in state.orders and not parent.child_ids and parent.size > parent.filled:
         child = Order(new_order_id(state), parent.authority, parent.sub_account, parent.market_index,
-                      parent.side, OrderType.LIMIT, OrderStatus.OPEN,
-                      min(parent.display_size, parent.size - parent.filled), parent.price, 0, TIF.GTC,
+                      parent.side, OT_LIMIT, ST_OPEN,
+                      min(parent.display_size, parent.size - parent.filled), parent.price, 0, TIF_GTC,
                       parent.reduce_only, client_order_id=parent.client_order_id, slot=ctx.slot,
                       parent_id=parent.order_id)
         parent.child_ids.append(child.order_id)

@@ -23,6 +23,22 @@ from .risk import checked_oracle
 from .state import Market, Order, State
 from .trading import band_price, check_margin_for, market_guard, run_order
 
+MS_HALTED = MarketStatus.HALTED
+OT_ICEBERG = OrderType.ICEBERG
+OT_MARKET = OrderType.MARKET
+OT_TAKE_PROFIT_LIMIT = OrderType.TAKE_PROFIT_LIMIT
+OT_TAKE_PROFIT_MARKET = OrderType.TAKE_PROFIT_MARKET
+OT_TRAILING_STOP = OrderType.TRAILING_STOP
+OT_TWAP = OrderType.TWAP
+SIDE_BUY = Side.BUY
+ST_CANCELLED = OrderStatus.CANCELLED
+ST_EXPIRED = OrderStatus.EXPIRED
+ST_FILLED = OrderStatus.FILLED
+ST_OPEN = OrderStatus.OPEN
+ST_PENDING_TRIGGER = OrderStatus.PENDING_TRIGGER
+ST_REJECTED = OrderStatus.REJECTED
+TIF_GTD = TIF.GTD
+
 
 def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list) -> None:
     """Feed an observation into the oracle and mark TWAPs and the circuit breaker."""
@@ -36,17 +52,17 @@ def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list) 
     mark = amm.mid_price(price, cfg.amm_depth, market.amm.base) if cfg.amm_depth else price
     market.mark_twap = update_twap(market.mark_twap, market.mark_twap_time, mark, now, cfg.funding_interval)
     market.mark_twap_time = now
-    if not cfg.circuit_breaker_pct or market.status == MarketStatus.HALTED:
+    if not cfg.circuit_breaker_pct or market.status == MS_HALTED:
         return
     if market.cb_reference_price <= 0 or now - market.cb_window_start > cfg.circuit_breaker_window:
         market.cb_reference_price, market.cb_window_start = price, now
         return
     reference = market.cb_reference_price
     if abs(price - reference) * MARGIN_PRECISION > reference * cfg.circuit_breaker_pct:
-        market.status = MarketStatus.HALTED
+        market.status = MS_HALTED
         market.circuit_breaker_tripped = True
         events.append(CircuitBreakerTriggered(cfg.market_index, reference, price))
-        events.append(MarketStatusChanged(cfg.market_index, MarketStatus.HALTED, "circuit breaker"))
+        events.append(MarketStatusChanged(cfg.market_index, MS_HALTED, "circuit breaker"))
 
 
 def accrue_funding(market: Market, now: int, events: list) -> bool:
@@ -64,16 +80,16 @@ def accrue_funding(market: Market, now: int, events: list) -> bool:
 
 
 def is_triggered(order: Order, oracle: int) -> bool:
-    is_buy = order.side == Side.BUY
+    is_buy = order.side == SIDE_BUY
     kind = order.order_type
-    if kind == OrderType.TRAILING_STOP:
+    if kind == OT_TRAILING_STOP:
         if is_buy:
             order.auction_start_price = min(order.auction_start_price, oracle)
             order.trigger_price = order.auction_start_price + order.trailing_offset
         else:
             order.auction_start_price = max(order.auction_start_price, oracle)
             order.trigger_price = order.auction_start_price - order.trailing_offset
-    if kind in (OrderType.TAKE_PROFIT_MARKET, OrderType.TAKE_PROFIT_LIMIT):
+    if kind in (OT_TAKE_PROFIT_MARKET, OT_TAKE_PROFIT_LIMIT):
         return oracle <= order.trigger_price if is_buy else oracle >= order.trigger_price
     return oracle >= order.trigger_price if is_buy else oracle <= order.trigger_price
 
@@ -83,16 +99,16 @@ def fire_trigger(state: State, market: Market, order: Order, ctx: Context, oracl
     if order.link_id:
         sibling = state.orders.get(order.link_id)
         if sibling is not None:
-            close_order(state, sibling, OrderStatus.CANCELLED, events, "other side of OCO triggered")
+            close_order(state, sibling, ST_CANCELLED, events, "other side of OCO triggered")
     user = state.users[(order.authority, order.sub_account)]
     pos = user.positions[order.market_index]
-    is_buy = order.side == Side.BUY
+    is_buy = order.side == SIDE_BUY
     count_open(state, order, -order.counted)
     if order.order_id in market.crank_ids:
         market.crank_ids.remove(order.order_id)
     events.append(OrderTriggered(order.order_id, market.config.market_index, order.trigger_price, oracle))
     if order.reduce_only and reducible(pos.base, is_buy) == 0:
-        close_order(state, order, OrderStatus.CANCELLED, events, "nothing left to reduce")
+        close_order(state, order, ST_CANCELLED, events, "nothing left to reduce")
         return
     try:
         market_guard(market, order.reduce_only or reducible(pos.base, is_buy) >= order.size - order.filled)
@@ -100,16 +116,16 @@ def fire_trigger(state: State, market: Market, order: Order, ctx: Context, oracl
             worst = order.price or band_price(market, oracle, is_buy)
             check_margin_for(state, market, user, ctx, is_buy, order.size - order.filled, worst)
     except EngineError as err:
-        close_order(state, order, OrderStatus.REJECTED, events, err.message)
+        close_order(state, order, ST_REJECTED, events, err.message)
         return
-    transition(order, OrderStatus.OPEN)
+    transition(order, ST_OPEN)
     order.triggered = True
     order.auction_duration = 0
     run_order(state, market, user, order, ctx, oracle, events)
 
 
 def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:
-    is_buy = order.side == Side.BUY
+    is_buy = order.side == SIDE_BUY
     start, end = order.auction_start_price, order.auction_end_price
     elapsed = ctx.slot - order.auction_start_slot
     finished = elapsed >= order.auction_duration
@@ -126,26 +142,26 @@ def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracl
     if filled:
         record_fill(state, order, filled)
         on_fill(state, order, filled, events, [])
-    if order.status == OrderStatus.FILLED:
-        close_order(state, order, OrderStatus.FILLED, events)
+    if order.status == ST_FILLED:
+        close_order(state, order, ST_FILLED, events)
     elif finished:
-        close_order(state, order, OrderStatus.CANCELLED, events, "auction ended with the rest unfilled")
+        close_order(state, order, ST_CANCELLED, events, "auction ended with the rest unfilled")
 
 
 def crank_order(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:
     from .advanced import refill_iceberg, run_twap_chunk
 
-    if order.time_in_force == TIF.GTD and order.expire_time <= ctx.unix_time:
-        close_order(state, order, OrderStatus.EXPIRED, events)
-    elif order.status == OrderStatus.PENDING_TRIGGER:
+    if order.time_in_force == TIF_GTD and order.expire_time <= ctx.unix_time:
+        close_order(state, order, ST_EXPIRED, events)
+    elif order.status == ST_PENDING_TRIGGER:
         if is_triggered(order, oracle):
             fire_trigger(state, market, order, ctx, oracle, events)
-    elif order.order_type == OrderType.MARKET and order.auction_duration:
+    elif order.order_type == OT_MARKET and order.auction_duration:
         _run_auction(state, market, order, ctx, oracle, events)
-    elif order.order_type == OrderType.TWAP:
+    elif order.order_type == OT_TWAP:
         if ctx.unix_time >= order.next_time:
             run_twap_chunk(state, order, ctx, events)
-    elif order.order_type == OrderType.ICEBERG and not order.child_ids:
+    elif order.order_type == OT_ICEBERG and not order.child_ids:
         refill_iceberg(state, order, ctx, oracle, events)
 
 
@@ -157,7 +173,7 @@ def crank(state: State, ctx: Context) -> list:
         if observation is not None:
             observe_oracle(market, observation, ctx.unix_time, events)
         accrue_funding(market, ctx.unix_time, events)
-        if market.status == MarketStatus.HALTED:
+        if market.status == MS_HALTED:
             continue
         try:
             oracle = checked_oracle(market, ctx).price
@@ -173,7 +189,7 @@ def crank(state: State, ctx: Context) -> list:
 
 def execute_conditional_order(state: State, order: Order, ctx: Context, events: list) -> None:
     market = state.markets[order.market_index]
-    if order.status != OrderStatus.PENDING_TRIGGER:
+    if order.status != ST_PENDING_TRIGGER:
         raise EngineError(ErrorCode.ORDER_NOT_OPEN, f"order {order.order_id} is not waiting for a trigger")
     oracle = checked_oracle(market, ctx).price
     if not is_triggered(order, oracle):

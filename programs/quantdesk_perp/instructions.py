@@ -48,6 +48,9 @@ class UpdateMarketParameters:
     oracle_max_conf: int | None = None
     circuit_breaker_pct: int | None = None
     circuit_breaker_window: int | None = None
+    liquidation_buffer: int | None = None
+    funding_period_divisor: int | None = None
+    max_orders_per_account: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,14 @@ from .math import amm
 from .math.fixed import div_ceil
 from .math.funding import update_twap
 from .orders import close_order, record_fill
-from .risk import account_margin
+from .risk import free_collateral
 from .positions import apply_amm_fill, apply_user_fill, credit, get_position, reducible, settle_funding
 from .state import JitQuote, Market, Order, State, UserAccount
+
+OT_ICEBERG = OrderType.ICEBERG
+OT_TWAP = OrderType.TWAP
+ST_CANCELLED = OrderStatus.CANCELLED
+ST_FILLED = OrderStatus.FILLED
 
 BOOK, JIT, AMM = 0, 1, 2
 
@@ -121,7 +126,7 @@ def execute_taker(
             level = (market.asks if is_buy else market.bids)[price]
             maker = state.orders[level[0]]
             if (maker.authority, maker.sub_account) == key:
-                close_order(state, maker, OrderStatus.CANCELLED, events, "self-trade prevention")
+                close_order(state, maker, ST_CANCELLED, events, "self-trade prevention")
                 continue
             maker_user = state.users[(maker.authority, maker.sub_account)]
             maker_pos = get_position(maker_user, market)
@@ -129,15 +134,15 @@ def execute_taker(
             if maker.reduce_only:
                 qty = min(qty, reducible(maker_pos.base, not is_buy))
                 if qty <= 0:
-                    close_order(state, maker, OrderStatus.CANCELLED, events, "reduce-only order would increase")
+                    close_order(state, maker, ST_CANCELLED, events, "reduce-only order would increase")
                     continue
             _trade_users(market, user, pos, maker_user, maker_pos, is_buy, qty, price, events)
             maker_fee = charge_fee(market, maker_user, maker_pos, qty * price // BASE_PRECISION, cfg.maker_fee)
             record_fill(state, maker, qty)
             maker_id = maker.order_id
             on_fill(state, maker, qty, events, refills)
-            if maker.status == OrderStatus.FILLED:
-                close_order(state, maker, OrderStatus.FILLED, events)
+            if maker.status == ST_FILLED:
+                close_order(state, maker, ST_FILLED, events)
             _refill(state, refills, ctx, oracle, events)  # the next slice joins the back of the level now
             maker_auth, maker_sub = maker.authority, maker.sub_account
             quote = div_ceil(qty * price, BASE_PRECISION) if is_buy else qty * price // BASE_PRECISION
@@ -151,10 +156,10 @@ def execute_taker(
                 paid = div_ceil(qty * price, BASE_PRECISION)
                 fee = div_ceil(paid * cfg.maker_fee, PERCENTAGE_PRECISION)
                 if is_buy:  # the JIT maker sells
-                    what_if = (cfg.market_index, -qty, qty * price // BASE_PRECISION - fee)
+                    d_base, d_quote = -qty, qty * price // BASE_PRECISION - fee
                 else:
-                    what_if = (cfg.market_index, qty, -paid - fee)
-                if account_margin(state, maker_user, ctx, what_if).free_collateral < 0:
+                    d_base, d_quote = qty, -paid - fee
+                if free_collateral(state, maker_user, ctx, cfg.market_index, d_base, d_quote) < 0:
                     qty = 0  # the JIT maker cannot carry this fill: its quote is withdrawn
             if qty <= 0:
                 jit_quote.amount = 0
@@ -218,21 +223,21 @@ def _trade_users(market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: 
 
 def on_fill(state: State, order: Order, qty: int, events: list, refills: list[Order]) -> None:
     """Linked-order consequences of a fill: bracket legs arm, OCO siblings cancel, icebergs refill."""
-    if order.child_ids and order.order_type != OrderType.ICEBERG and order.order_type != OrderType.TWAP:
+    if order.child_ids and order.order_type != OT_ICEBERG and order.order_type != OT_TWAP:
         from .advanced import arm_bracket_legs
 
         arm_bracket_legs(state, order, events)
     if order.link_id:
         sibling = state.orders.get(order.link_id)
         if sibling is not None:
-            close_order(state, sibling, OrderStatus.CANCELLED, events, "other side of OCO filled")
+            close_order(state, sibling, ST_CANCELLED, events, "other side of OCO filled")
     if order.parent_id:
         parent = state.orders.get(order.parent_id)
-        if parent is not None and parent.order_type == OrderType.ICEBERG:
+        if parent is not None and parent.order_type == OT_ICEBERG:
             record_fill(state, parent, qty)
-            if parent.status == OrderStatus.FILLED:
-                close_order(state, parent, OrderStatus.FILLED, events)
-            elif order.status == OrderStatus.FILLED:
+            if parent.status == ST_FILLED:
+                close_order(state, parent, ST_FILLED, events)
+            elif order.status == ST_FILLED:
                 refills.append(parent)
 
 
@@ -264,7 +269,7 @@ def match_resting_against_amm(state: State, market: Market, oracle: int, ctx: Co
             if order.reduce_only:
                 qty = min(qty, reducible(pos.base, is_buy))
                 if qty <= 0:
-                    close_order(state, order, OrderStatus.CANCELLED, events, "reduce-only order would increase")
+                    close_order(state, order, ST_CANCELLED, events, "reduce-only order would increase")
                     continue
             if is_buy:
                 quote = amm.buy_cost(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
@@ -283,7 +288,7 @@ def match_resting_against_amm(state: State, market: Market, oracle: int, ctx: Co
             _note_mark(market, price, now)
             record_fill(state, order, qty)
             on_fill(state, order, qty, events, refills)
-            if order.status == OrderStatus.FILLED:
-                close_order(state, order, OrderStatus.FILLED, events)
+            if order.status == ST_FILLED:
+                close_order(state, order, ST_FILLED, events)
             _refill(state, refills, ctx, oracle, events)
 

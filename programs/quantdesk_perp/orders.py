@@ -8,16 +8,30 @@ from .errors import EngineError, ErrorCode
 from .events import OrderCancelled, OrderExpired, OrderFinished, OrderRejected
 from .state import Order, State
 
+OT_ICEBERG = OrderType.ICEBERG
+OT_LIMIT = OrderType.LIMIT
+OT_STOP_LIMIT = OrderType.STOP_LIMIT
+OT_TAKE_PROFIT_LIMIT = OrderType.TAKE_PROFIT_LIMIT
+OT_TWAP = OrderType.TWAP
+ST_CANCELLED = OrderStatus.CANCELLED
+ST_EXPIRED = OrderStatus.EXPIRED
+ST_FILLED = OrderStatus.FILLED
+ST_OPEN = OrderStatus.OPEN
+ST_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
+ST_PENDING_ENTRY = OrderStatus.PENDING_ENTRY
+ST_PENDING_TRIGGER = OrderStatus.PENDING_TRIGGER
+ST_REJECTED = OrderStatus.REJECTED
+
 S = OrderStatus
 LEGAL_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.PENDING_ENTRY: frozenset({S.PENDING_TRIGGER, S.OPEN, S.CANCELLED, S.EXPIRED, S.REJECTED}),
-    S.PENDING_TRIGGER: frozenset({S.OPEN, S.CANCELLED, S.EXPIRED, S.REJECTED}),
-    S.OPEN: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.EXPIRED, S.REJECTED}),
-    S.PARTIALLY_FILLED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.EXPIRED}),
-    S.FILLED: frozenset(),
-    S.CANCELLED: frozenset(),
-    S.EXPIRED: frozenset(),
-    S.REJECTED: frozenset(),
+    ST_PENDING_ENTRY: frozenset({ST_PENDING_TRIGGER, ST_OPEN, ST_CANCELLED, ST_EXPIRED, ST_REJECTED}),
+    ST_PENDING_TRIGGER: frozenset({ST_OPEN, ST_CANCELLED, ST_EXPIRED, ST_REJECTED}),
+    ST_OPEN: frozenset({ST_PARTIALLY_FILLED, ST_FILLED, ST_CANCELLED, ST_EXPIRED, ST_REJECTED}),
+    ST_PARTIALLY_FILLED: frozenset({ST_PARTIALLY_FILLED, ST_FILLED, ST_CANCELLED, ST_EXPIRED}),
+    ST_FILLED: frozenset(),
+    ST_CANCELLED: frozenset(),
+    ST_EXPIRED: frozenset(),
+    ST_REJECTED: frozenset(),
 }
 
 
@@ -32,7 +46,7 @@ def transition(order: Order, new: OrderStatus) -> None:
 
 def count_open(state: State, order: Order, amount: int) -> None:
     """Add `amount` (may be negative) of this order to its position's open bids/asks for margin."""
-    if order.reduce_only or amount == 0 or (order.parent_id and order.order_type == OrderType.LIMIT):
+    if order.reduce_only or amount == 0 or (order.parent_id and order.order_type == OT_LIMIT):
         return  # reduce-only orders cannot add exposure; an iceberg slice's margin is held by its parent
     pos = state.users[(order.authority, order.sub_account)].positions[order.market_index]
     if order.is_buy:
@@ -47,17 +61,17 @@ def record_fill(state: State, order: Order, amount: int) -> None:
     order.filled += amount
     if order.counted:
         count_open(state, order, -min(amount, order.counted))
-    transition(order, S.FILLED if order.filled >= order.size else S.PARTIALLY_FILLED)
+    transition(order, ST_FILLED if order.filled >= order.size else ST_PARTIALLY_FILLED)
 
 
 def close_order(state: State, order: Order, status: OrderStatus, events: list, reason: str = "") -> None:
     """Move an order to a terminal status and drop it (and what hangs off it) from the live state."""
-    if order.status in (S.FILLED, S.CANCELLED, S.EXPIRED, S.REJECTED) and status != order.status:
+    if order.status in (ST_FILLED, ST_CANCELLED, ST_EXPIRED, ST_REJECTED) and status != order.status:
         return
     if order.status != status:
         transition(order, status)
     market = state.markets[order.market_index]
-    if order.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT):
+    if order.order_type in (OT_LIMIT, OT_STOP_LIMIT, OT_TAKE_PROFIT_LIMIT):
         remove_resting(market, order)
     if order.counted:
         count_open(state, order, -order.counted)
@@ -67,11 +81,11 @@ def close_order(state: State, order: Order, status: OrderStatus, events: list, r
         user.order_ids.remove(order.order_id)
     if order.order_id in market.crank_ids:
         market.crank_ids.remove(order.order_id)
-    if status == S.FILLED:
+    if status == ST_FILLED:
         events.append(OrderFinished(order.order_id))
-    elif status == S.EXPIRED:
+    elif status == ST_EXPIRED:
         events.append(OrderExpired(order.order_id))
-    elif status == S.REJECTED:
+    elif status == ST_REJECTED:
         events.append(OrderRejected(order.order_id, 0, reason))
     else:
         events.append(OrderCancelled(order.order_id, reason))
@@ -80,21 +94,21 @@ def close_order(state: State, order: Order, status: OrderStatus, events: list, r
 
 def _close_linked(state: State, order: Order, status: OrderStatus, events: list) -> None:
     sibling = state.orders.get(order.link_id) if order.link_id else None
-    if sibling is not None and sibling.status == S.PENDING_TRIGGER and status == S.FILLED:
-        close_order(state, sibling, S.CANCELLED, events, "other side of OCO filled")
+    if sibling is not None and sibling.status == ST_PENDING_TRIGGER and status == ST_FILLED:
+        close_order(state, sibling, ST_CANCELLED, events, "other side of OCO filled")
     for child_id in list(order.child_ids):
         child = state.orders.get(child_id)
         if child is None:
             continue
-        if child.status == S.PENDING_ENTRY:  # bracket legs never armed: the entry is gone
-            close_order(state, child, S.CANCELLED, events, "bracket entry closed unfilled")
-        elif order.order_type in (OrderType.TWAP, OrderType.ICEBERG) and status != S.FILLED:
-            close_order(state, child, S.CANCELLED, events, "parent order closed")
+        if child.status == ST_PENDING_ENTRY:  # bracket legs never armed: the entry is gone
+            close_order(state, child, ST_CANCELLED, events, "bracket entry closed unfilled")
+        elif order.order_type in (OT_TWAP, OT_ICEBERG) and status != ST_FILLED:
+            close_order(state, child, ST_CANCELLED, events, "parent order closed")
     parent = state.orders.get(order.parent_id) if order.parent_id else None
     if parent is not None and order.order_id in parent.child_ids:
         parent.child_ids.remove(order.order_id)
-        if parent.order_type == OrderType.ICEBERG and status in (S.CANCELLED, S.EXPIRED, S.REJECTED):
-            close_order(state, parent, S.CANCELLED, events, "iceberg slice cancelled")
+        if parent.order_type == OT_ICEBERG and status in (ST_CANCELLED, ST_EXPIRED, ST_REJECTED):
+            close_order(state, parent, ST_CANCELLED, events, "iceberg slice cancelled")
 
 
 def new_order_id(state: State) -> int:

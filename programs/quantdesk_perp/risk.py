@@ -110,8 +110,6 @@ def account_margin(
         upnl += pnl
         high = price + conf
         worst = max(abs(base + bids), abs(base - asks))
-        if hypothetical == market_index:
-            worst = max(worst, abs(pos.base - asks), abs(pos.base + bids))
         if worst:
             worst_notional = div_ceil(worst * high, BASE_PRECISION)
             ratio = size_adjusted_ratio(cfg.initial_margin_ratio, cfg.imf_factor, worst) + extra_ratio
@@ -140,3 +138,60 @@ def require_free_collateral(
             f"collateral is {summary.total_collateral / 1e6:,.2f} USD",
         )
     return summary
+
+
+def free_collateral(state: State, user: UserAccount, ctx: Context, market_index: int = -1, d_base: int = 0,
+                    d_quote: int = 0, d_bids: int = 0, d_asks: int = 0) -> int:
+    """account_margin(...).free_collateral, inlined for the order hot path (same math, same rounding).
+
+    The d_* arguments change the position in `market_index` hypothetically: a fill (base, quote)
+    or a new open order (bids, asks).
+    """
+    markets = state.markets
+    oracles = ctx.oracles
+    total = 0
+    for asset, amount in user.balances.items():
+        if asset == 0:
+            total += amount  # USDC: weight 1 either way
+        elif amount:
+            price, conf = margin_price(markets[SOL_ORACLE_MARKET], ctx)
+            total += weighted(collateral_value(asset, amount, price - conf), ASSET_WEIGHTS[asset][0])
+    requirement = 0
+    seen = market_index < 0
+    for index, pos in user.positions.items():
+        base, quote, bids, asks = pos.base, pos.quote_entry, pos.open_bids, pos.open_asks
+        hypothetical = index == market_index
+        if hypothetical:
+            seen = True
+            base += d_base
+            quote += d_quote
+            bids += d_bids
+            asks += d_asks
+        elif not (base or bids or asks or quote):
+            continue
+        market = markets[index]
+        oracle = oracles.get(index)
+        if oracle is not None and oracle.price > 0:
+            price, conf = oracle.price, oracle.conf
+        else:
+            price, conf = margin_price(market, ctx)
+        if base > 0:
+            total += base * (price - conf) // BASE_PRECISION + quote
+        else:
+            total += quote + ((-base * (price + conf)) // -BASE_PRECISION)  # minus the ceil
+        if base and market.cumulative_funding != pos.last_cumulative_funding:
+            total -= funding_owed(base, market.cumulative_funding, pos.last_cumulative_funding)
+        a, b = base + bids, base - asks
+        worst = max(a if a >= 0 else -a, b if b >= 0 else -b)
+        if worst:
+            cfg = market.config
+            ratio = cfg.initial_margin_ratio
+            if cfg.imf_factor:
+                ratio = size_adjusted_ratio(ratio, cfg.imf_factor, worst)
+            notional = -((-worst * (price + conf)) // BASE_PRECISION)
+            requirement += -((-notional * ratio) // MARGIN_PRECISION)
+    if not seen:
+        fresh = Position(market_index, last_cumulative_funding=markets[market_index].cumulative_funding)
+        probe = UserAccount(user.authority, user.sub_account, positions={market_index: fresh})
+        return total + free_collateral(state, probe, ctx, market_index, d_base, d_quote, d_bids, d_asks)
+    return total - requirement

@@ -15,11 +15,28 @@ from .math.fixed import div_ceil
 from .matching import execute_taker, on_fill
 from .orders import close_order, count_open, live_order, new_order_id, record_fill
 from .positions import get_position, reducible
-from .risk import checked_oracle, require_free_collateral
+from .risk import checked_oracle, free_collateral
 from .state import Market, Order, State, UserAccount
 
+MS_HALTED = MarketStatus.HALTED
+MS_REDUCE_ONLY = MarketStatus.REDUCE_ONLY
+OT_LIMIT = OrderType.LIMIT
+OT_MARKET = OrderType.MARKET
+OT_STOP_MARKET = OrderType.STOP_MARKET
+OT_TAKE_PROFIT_MARKET = OrderType.TAKE_PROFIT_MARKET
+OT_TRAILING_STOP = OrderType.TRAILING_STOP
+SIDE_BUY = Side.BUY
+ST_CANCELLED = OrderStatus.CANCELLED
+ST_FILLED = OrderStatus.FILLED
+ST_OPEN = OrderStatus.OPEN
+ST_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
+ST_PENDING_TRIGGER = OrderStatus.PENDING_TRIGGER
+TIF_FOK = TIF.FOK
+TIF_GTD = TIF.GTD
+TIF_IOC = TIF.IOC
+
 MAX_AMOUNT = 2**63 - 1
-MARKET_TYPES = (OrderType.MARKET, OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET, OrderType.TRAILING_STOP)
+MARKET_TYPES = (OT_MARKET, OT_STOP_MARKET, OT_TAKE_PROFIT_MARKET, OT_TRAILING_STOP)
 
 
 def get_market(state: State, market_index: int) -> Market:
@@ -56,11 +73,11 @@ def check_price(market: Market, price: int | None, what: str = "price") -> int:
 
 
 def market_guard(market: Market, reduces: bool) -> None:
-    if market.status == MarketStatus.HALTED:
+    if market.status == MS_HALTED:
         if market.circuit_breaker_tripped:
             raise EngineError(ErrorCode.CIRCUIT_BREAKER, f"{market.config.symbol} is halted by its circuit breaker")
         raise EngineError(ErrorCode.MARKET_HALTED, f"{market.config.symbol} is halted")
-    if market.status == MarketStatus.REDUCE_ONLY and not reduces:
+    if market.status == MS_REDUCE_ONLY and not reduces:
         raise EngineError(ErrorCode.MARKET_REDUCE_ONLY, f"{market.config.symbol} only accepts orders that reduce")
 
 
@@ -75,7 +92,10 @@ def band_price(market: Market, oracle: int, is_buy: bool) -> int:
 def check_margin_for(
     state: State, market: Market, user: UserAccount, ctx: Context, is_buy: bool, size: int, worst_price: int
 ) -> None:
-    """Refuse unless free collateral stays >= 0 if the whole order fills at its worst price."""
+    """Refuse unless free collateral stays >= 0 whether the order fills entirely at its worst price or
+    not at all (resting, counted as open). Free collateral is concave in the filled fraction, so
+    these two ends bound every partial fill.
+    """
     cfg = market.config
     if is_buy:
         quote = div_ceil(size * worst_price, BASE_PRECISION)
@@ -84,7 +104,15 @@ def check_margin_for(
         quote = size * worst_price // BASE_PRECISION
         flow, delta = quote, -size
     fee = div_ceil(quote * cfg.taker_fee, PERCENTAGE_PRECISION)
-    require_free_collateral(state, user, ctx, (cfg.market_index, delta, flow - fee), "this order")
+    index = cfg.market_index
+    filled = free_collateral(state, user, ctx, index, delta, flow - fee)
+    resting = free_collateral(state, user, ctx, index, 0, 0, size if is_buy else 0, 0 if is_buy else size)
+    shortfall = min(filled, resting)
+    if shortfall < 0:
+        raise EngineError(
+            ErrorCode.INSUFFICIENT_COLLATERAL,
+            f"this order needs {-shortfall / 1e6:,.2f} USD more collateral than the account has free",
+        )
 
 
 def check_open_interest(market: Market, base: int, is_buy: bool, size: int) -> None:
@@ -128,7 +156,7 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     order_type = ix.order_type
     if order_type not in MARKET_TYPES and order_type not in LIMIT_EXECUTION_TYPES:
         raise EngineError(ErrorCode.INVALID_ORDER, f"{order_type.name} orders have their own instruction")
-    is_buy = ix.side == Side.BUY
+    is_buy = ix.side == SIDE_BUY
     pos = user.positions.get(ix.market_index)
     base = pos.base if pos is not None else 0
     can_reduce = reducible(base, is_buy)
@@ -137,7 +165,7 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     market_guard(market, ix.reduce_only or can_reduce >= ix.size)
     oracle = checked_oracle(market, ctx).price
     tif = ix.time_in_force
-    if tif == TIF.GTD:
+    if tif == TIF_GTD:
         if ix.expire_time is None or ix.expire_time <= ctx.unix_time:
             raise EngineError(ErrorCode.INVALID_EXPIRY, "a GTD order needs an expire time in the future")
     elif ix.expire_time is not None:
@@ -146,19 +174,19 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
         raise EngineError(ErrorCode.TOO_MANY_ORDERS, f"at most {cfg.max_orders_per_account} open orders per account")
     price = check_price(market, ix.price) if order_type in LIMIT_EXECUTION_TYPES or ix.price is not None else 0
     trigger = 0
-    if order_type in CONDITIONAL_TYPES and order_type != OrderType.TRAILING_STOP:
+    if order_type in CONDITIONAL_TYPES and order_type != OT_TRAILING_STOP:
         trigger = check_price(market, ix.trigger_price, "trigger price")
     elif ix.trigger_price is not None:
         raise EngineError(ErrorCode.INVALID_TRIGGER, f"{order_type.name} orders take no trigger price")
     offset = 0
-    if order_type == OrderType.TRAILING_STOP:
+    if order_type == OT_TRAILING_STOP:
         offset = check_price(market, ix.trailing_offset, "trailing offset")
         trigger = oracle - offset if not is_buy else oracle + offset
         if trigger <= 0:
             raise EngineError(ErrorCode.INVALID_TRIGGER, "trailing offset is larger than the price")
-    if ix.post_only and (order_type != OrderType.LIMIT or tif in (TIF.IOC, TIF.FOK)):
+    if ix.post_only and (order_type != OT_LIMIT or tif in (TIF_IOC, TIF_FOK)):
         raise EngineError(ErrorCode.INVALID_ORDER, "post-only applies to resting limit orders only")
-    if order_type == OrderType.MARKET:
+    if order_type == OT_MARKET:
         worst = band_price(market, oracle, is_buy)
         if price:
             worst = min(worst, price) if is_buy else max(worst, price)
@@ -178,7 +206,7 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
             amm_price = fn(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread)
         if book_cross or (amm_price and (amm_price <= price if is_buy else amm_price >= price)):
             raise EngineError(ErrorCode.POST_ONLY_WOULD_CROSS, "post-only order would take liquidity")
-    if tif == TIF.FOK:
+    if tif == TIF_FOK:
         fillable = available_liquidity(state, market, user, is_buy, worst, oracle)
         if ix.reduce_only:
             fillable = min(fillable, can_reduce)
@@ -187,12 +215,12 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     # -- validated: mutate from here on --
     order = Order(
         new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, order_type,
-        OrderStatus.OPEN, ix.size, price, trigger, tif, ix.reduce_only, ix.post_only,
+        ST_OPEN, ix.size, price, trigger, tif, ix.reduce_only, ix.post_only,
         ix.expire_time or 0, offset, ix.client_order_id, slot=ctx.slot,
     )
-    if order_type == OrderType.TRAILING_STOP:
+    if order_type == OT_TRAILING_STOP:
         order.auction_start_price = oracle  # the trail's reference (best price seen)
-    if order_type == OrderType.MARKET:
+    if order_type == OT_MARKET:
         order.auction_duration = (
             cfg.auction_duration_slots if ix.auction_duration_slots is None else ix.auction_duration_slots
         )
@@ -206,11 +234,11 @@ def admit_order(state: State, market: Market, user: UserAccount, order: Order, c
     user.order_ids.append(order.order_id)
     get_position(user, market)
     if order.order_type in CONDITIONAL_TYPES:
-        order.status = OrderStatus.PENDING_TRIGGER
+        order.status = ST_PENDING_TRIGGER
     events.append(OrderPlaced(order.order_id, order.authority, order.sub_account, order.market_index,
                               order.side, order.order_type, order.size, order.price, order.trigger_price,
                               order.status, order.client_order_id, order.parent_id))
-    if order.status == OrderStatus.PENDING_TRIGGER:
+    if order.status == ST_PENDING_TRIGGER:
         count_open(state, order, order.size)
         market.crank_ids.append(order.order_id)
         return
@@ -220,7 +248,7 @@ def admit_order(state: State, market: Market, user: UserAccount, order: Order, c
 def run_order(state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int,
               events: list) -> None:
     """Execute an OPEN order now: market orders start their auction, limit orders match then rest."""
-    is_buy = order.side == Side.BUY
+    is_buy = order.side == SIDE_BUY
     if order.order_type in LIMIT_EXECUTION_TYPES:
         limit, use_amm, jit = order.price, True, 0
     else:
@@ -242,26 +270,26 @@ def run_order(state: State, market: Market, user: UserAccount, order: Order, ctx
     if filled:
         record_fill(state, order, filled)
         on_fill(state, order, filled, events, [])
-    if order.status == OrderStatus.FILLED:
-        close_order(state, order, OrderStatus.FILLED, events)
+    if order.status == ST_FILLED:
+        close_order(state, order, ST_FILLED, events)
     elif order.order_type in LIMIT_EXECUTION_TYPES:
-        if order.time_in_force in (TIF.IOC, TIF.FOK):
-            close_order(state, order, OrderStatus.CANCELLED, events, "immediate-or-cancel remainder")
+        if order.time_in_force in (TIF_IOC, TIF_FOK):
+            close_order(state, order, ST_CANCELLED, events, "immediate-or-cancel remainder")
         else:
             add_resting(market, order)
             count_open(state, order, order.size - order.filled)
-            if order.time_in_force == TIF.GTD:
+            if order.time_in_force == TIF_GTD:
                 market.crank_ids.append(order.order_id)
     elif order.auction_duration and order.slot == ctx.slot and order.order_id not in market.crank_ids:
         count_open(state, order, order.size - order.filled)
         market.crank_ids.append(order.order_id)
     else:
-        close_order(state, order, OrderStatus.CANCELLED, events, "no liquidity within the price band")
+        close_order(state, order, ST_CANCELLED, events, "no liquidity within the price band")
 
 
 def cancel_order(state: State, ix: CancelOrder, ctx: Context, events: list) -> None:
     order = live_order(state, ix.order_id, ix.authority, ix.sub_account)
-    close_order(state, order, OrderStatus.CANCELLED, events, "cancelled by user")
+    close_order(state, order, ST_CANCELLED, events, "cancelled by user")
 
 
 def cancel_orders(state: State, ix: CancelOrders, ctx: Context, events: list) -> None:
@@ -271,7 +299,7 @@ def cancel_orders(state: State, ix: CancelOrders, ctx: Context, events: list) ->
     for order_id in list(user.order_ids):
         order = state.orders.get(order_id)
         if order is not None and (ix.market_index is None or order.market_index == ix.market_index):
-            close_order(state, order, OrderStatus.CANCELLED, events, "cancelled by user")
+            close_order(state, order, ST_CANCELLED, events, "cancelled by user")
 
 
 def modify_order(state: State, ix: ModifyOrder, ctx: Context, events: list) -> None:
@@ -288,12 +316,12 @@ def modify_order(state: State, ix: ModifyOrder, ctx: Context, events: list) -> N
     price = order.price if ix.price is None else check_price(market, ix.price)
     trigger = order.trigger_price if ix.trigger_price is None else check_price(market, ix.trigger_price, "trigger")
     oracle = checked_oracle(market, ctx).price
-    resting = order.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+    resting = order.status in (ST_OPEN, ST_PARTIALLY_FILLED)
     if resting:
         remove_resting(market, order)
     count_open(state, order, -order.counted)
     order.size, order.price, order.trigger_price = size, price, trigger
-    is_buy = order.side == Side.BUY
+    is_buy = order.side == SIDE_BUY
     if not order.reduce_only:
         worst = price if order.order_type in LIMIT_EXECUTION_TYPES else band_price(market, trigger, is_buy)
         check_margin_for(state, market, user, ctx, is_buy, size - order.filled, worst)

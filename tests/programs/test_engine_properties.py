@@ -8,6 +8,8 @@ from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.processor import process
 from programs.quantdesk_perp.queries import account_margin, collateral_ledger
+from programs.quantdesk_perp.risk import account_margin as risk_margin
+from programs.quantdesk_perp.risk import free_collateral
 from programs.quantdesk_perp.state import State, state_from_bytes, state_to_bytes
 
 from .engine.strategies import SOL, T0, USERS, build, context, scripts
@@ -72,6 +74,8 @@ def test_collateral_is_conserved(script):
     def check(state, instruction, c, before):
         external, held = collateral_ledger(state)
         assert external == held, instruction
+        for user in state.users.values():  # the hot-path margin formula agrees with the full one
+            assert free_collateral(state, user, c) == risk_margin(state, user, c).free_collateral
 
     run(script, check)
 

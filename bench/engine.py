@@ -1,0 +1,129 @@
+"""`python -m bench engine`: in-process perp engine throughput (place+match limit/market instructions).
+
+Budget (DESIGN.md): >= 100,000 instructions/s. Instructions are built before the clock starts;
+the timed loop is only `process(state, instruction, ctx)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench._table import print_table
+from programs.quantdesk_perp import instructions as ix
+from programs.quantdesk_perp.constants import BASE_PRECISION as B
+from programs.quantdesk_perp.constants import PRICE_PRECISION as P
+from programs.quantdesk_perp.context import Context, OraclePrice
+from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side
+from programs.quantdesk_perp.processor import process
+from programs.quantdesk_perp.state import State
+
+SOL = 0
+BUDGET = 100_000
+CTX = Context(1000, 1_700_000_000, {SOL: OraclePrice(100 * P, 10_000, 1000, 1_700_000_000)})
+ACCOUNTS = [f"trader{n}" for n in range(50)]
+
+
+def fresh(amm: bool) -> State:
+    state = State()
+    process(state, ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", 100 * P, 1000, 10**7, 10**7, 20, 500, 250),
+            CTX)
+    process(state, ix.UpdateMarketParameters(SOL, auction_duration_slots=0, amm_depth=10**6 * B if amm else 0,
+                                             max_orders_per_account=10**6), CTX)
+    for who in ACCOUNTS:
+        process(state, ix.CreateUserAccount(who, 0), CTX)
+        process(state, ix.DepositTokens(who, 0, CollateralAsset.USDC, 10**12 * P), CTX)
+    return state
+
+
+def resting_limits(n: int) -> list:
+    return [ix.PlaceOrder(ACCOUNTS[i % 50], 0, SOL, Side.BUY if i % 2 else Side.SELL, OrderType.LIMIT, B,
+                          (90 * P - (i % 500) * 1000) if i % 2 else (110 * P + (i % 500) * 1000)) for i in range(n)]
+
+
+def crossing_limits(n: int) -> list:
+    """Maker rests, next taker crosses it: every pair is one fill."""
+    out = []
+    for i in range(n // 2):
+        maker, taker = ACCOUNTS[i % 50], ACCOUNTS[(i + 25) % 50]
+        side = Side.SELL if i % 2 else Side.BUY
+        other = Side.BUY if i % 2 else Side.SELL
+        price = 100 * P + (i % 7) * 1000
+        out.append(ix.PlaceOrder(maker, 0, SOL, side, OrderType.LIMIT, B, price))
+        out.append(ix.PlaceOrder(taker, 0, SOL, other, OrderType.LIMIT, B, price))
+    return out
+
+
+def market_vs_book(n: int) -> list:
+    out = []
+    for i in range(n // 2):
+        maker, taker = ACCOUNTS[i % 50], ACCOUNTS[(i + 25) % 50]
+        side = Side.SELL if i % 2 else Side.BUY
+        other = Side.BUY if i % 2 else Side.SELL
+        out.append(ix.PlaceOrder(maker, 0, SOL, side, OrderType.LIMIT, B, 100 * P + (1 if i % 2 else -1) * 5000))
+        out.append(ix.PlaceOrder(taker, 0, SOL, other, OrderType.MARKET, B))
+    return out
+
+
+def market_vs_amm(n: int) -> list:
+    return [ix.PlaceOrder(ACCOUNTS[i % 50], 0, SOL, Side.BUY if i % 2 else Side.SELL, OrderType.MARKET, B)
+            for i in range(n)]
+
+
+def place_and_cancel(n: int) -> list:
+    out = []
+    for i in range(n // 2):
+        who = ACCOUNTS[i % 50]
+        out.append(ix.PlaceOrder(who, 0, SOL, Side.BUY, OrderType.LIMIT, B, 90 * P - (i % 100) * 1000))
+        out.append(ix.CancelOrder(who, 0, 0))  # patched with the real id below
+    return out
+
+
+def timed(state: State, instructions: list) -> tuple[float, int]:
+    fills = 0
+    run = process
+    ctx = CTX
+    start = time.perf_counter()
+    for instruction in instructions:
+        fills += len(run(state, instruction, ctx))
+    return time.perf_counter() - start, fills
+
+
+def timed_cancel(state: State, n: int) -> float:
+    placed = place_and_cancel(n)
+    start = time.perf_counter()
+    for k in range(0, len(placed), 2):
+        order_id = state.next_order_id
+        process(state, placed[k], CTX)
+        process(state, ix.CancelOrder(placed[k].authority, 0, order_id), CTX)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench engine")
+    parser.add_argument("-n", type=int, default=100_000, help="instructions per scenario")
+    args = parser.parse_args()
+    n = args.n
+    rows = []
+    for name, build, amm in (
+        ("limit, resting (no cross)", resting_limits, False),
+        ("limit, maker then crossing taker", crossing_limits, False),
+        ("limit maker + market taker (book)", market_vs_book, False),
+        ("market vs AMM curve", market_vs_amm, True),
+    ):
+        state = fresh(amm)
+        instructions = build(n)
+        seconds, events = timed(state, instructions)
+        rate = len(instructions) / seconds
+        rows.append([name, len(instructions), events, rate, BUDGET, "ok" if rate >= BUDGET else "UNDER"])
+    state = fresh(False)
+    seconds = timed_cancel(state, n)
+    rate = n / seconds
+    rows.append(["limit place + cancel", n, 0, rate, BUDGET, "ok" if rate >= BUDGET else "UNDER"])
+    print_table("perp engine, in process (python -m bench engine)",
+                ["scenario", "instructions", "events", "instr/s", "budget", ""], rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
