@@ -104,5 +104,6 @@ def register_themes(app: Any, *, activate: str | None = DEFAULT_THEME) -> None:
     base_defaults = app.get_theme_variable_defaults
     # An App subclass may also override get_theme_variable_defaults and merge VARIABLE_DEFAULTS itself.
     app.get_theme_variable_defaults = lambda: {**VARIABLE_DEFAULTS, **base_defaults()}
+    app.stylesheet.set_variables(app.get_css_variables())  # App.__init__ already took a copy
     if activate is not None:
         app.theme = activate

@@ -108,6 +108,11 @@ class Watchlist(Vertical):
     def on_mount(self) -> None:
         self.set_interval(1.0, self._refresh_ages, name="watchlist-ages")
 
+    def focus(self, scroll_visible: bool = True) -> Watchlist:
+        """Focusing the watchlist focuses its table (the container itself takes no keys)."""
+        self.table.focus(scroll_visible)
+        return self
+
     # ---- data in ------------------------------------------------------------------------------
 
     def set_markets(self, markets: Iterable[MarketInfo]) -> None:
