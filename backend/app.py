@@ -22,6 +22,8 @@ from backend.oracle.service import OracleService
 from backend.oracle.sim import SimOracle
 from backend.ops import register_market_ops
 from backend.store.db import Store
+from backend.venues.ops import TradingOps, register_trading_ops
+from backend.venues.paper import PaperVenue
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -59,6 +61,8 @@ class Backend:
         self.token = config.token or secrets.token_urlsafe(32)
         self.lock = HomeLock(config.home)
         self.store: Store | None = None
+        self.venue: PaperVenue | None = None
+        self.trading: TradingOps | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
         self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health)
         self.url = ""
@@ -73,6 +77,14 @@ class Backend:
         register_market_ops(api, self.oracle)
         api.stream("prices", "prices", key=lambda q: q.market, market_of=lambda q: q.market)
         self.bus.on("observations", self._record_observation)
+        self.venue = PaperVenue(self.bus, self.store)
+        self.venue.recover()
+        self.trading = TradingOps(self.venue, oracle_healthy=self._oracle_fresh)
+        register_trading_ops(api, self.trading)
+
+    def _oracle_fresh(self, market: str, max_age_s: float = 30.0) -> bool:
+        quote = self.oracle.quotes.quotes.get(market)
+        return quote is not None and time.time() - quote.publish_time <= max_age_s
 
     def health(self) -> dict[str, Any]:
         return {
@@ -82,6 +94,8 @@ class Backend:
             "uptime_s": round(time.time() - self.started, 3),
             "clients": self.api.client_count,
             "feeds": to_builtins(self.oracle.health()),
+            "venue": {"name": "paper", "journal_seq": self.venue.seq if self.venue else 0,
+                      "recovery": self.venue.recovery if self.venue else {}},
         }
 
     async def _op_status(self, session: Session, args: dict[str, Any]) -> Any:
@@ -125,6 +139,7 @@ class Backend:
             self._register()
             port = await self.api.start(self.config.host, self.config.port)
             self.url = f"ws://{self.config.host}:{port}"
+            await self.venue.start()
             await self.oracle.start()
             write_record(home, BackendRecord(url=self.url, token=self.token, pid=os.getpid(),
                                              protocol=PROTOCOL_VERSION, version=VERSION, started=self.started))
@@ -158,6 +173,8 @@ class Backend:
     async def shutdown(self) -> None:
         await self.oracle.stop()
         await self.api.stop()
+        if self.venue is not None:
+            await self.venue.stop()
         if self.store is not None:
             self.store.stop()
         remove_record(self.config.home, os.getpid())

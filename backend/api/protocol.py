@@ -217,7 +217,7 @@ BASE_SCALE = 10**9
 RATIO_SCALE = 10**4
 
 
-class OrderView(msgspec.Struct, frozen=True, omit_defaults=True):
+class OrderView(msgspec.Struct, frozen=True):
     order_id: int
     market: str
     side: str  # "buy" | "sell"
@@ -240,7 +240,7 @@ class OrderView(msgspec.Struct, frozen=True, omit_defaults=True):
     reason: str = ""
 
 
-class FillView(msgspec.Struct, frozen=True, omit_defaults=True):
+class FillView(msgspec.Struct, frozen=True):
     fill_id: int
     order_id: int
     market: str
@@ -255,7 +255,7 @@ class FillView(msgspec.Struct, frozen=True, omit_defaults=True):
     realized_pnl: int = 0
 
 
-class PositionView(msgspec.Struct, frozen=True, omit_defaults=True):
+class PositionView(msgspec.Struct, frozen=True):
     market: str
     sub_account: int
     base: int  # signed: > 0 long
@@ -278,7 +278,7 @@ class CollateralView(msgspec.Struct, frozen=True):
     weight_initial: int  # MARGIN precision
 
 
-class AccountView(msgspec.Struct, frozen=True, omit_defaults=True):
+class AccountView(msgspec.Struct, frozen=True):
     sub_account: int
     collateral: list[CollateralView]
     total_collateral: int

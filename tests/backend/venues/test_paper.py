@@ -84,7 +84,7 @@ async def test_the_engine_refuses_what_risk_limits_let_through(venue):
     with pytest.raises(ApiError) as err:
         await loose.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "15000", "price": "150"})
     assert err.value.code == "INSUFFICIENT_COLLATERAL"
-    assert "margin" in err.value.message
+    assert "collateral" in err.value.message
 
 
 async def test_withdraw_more_than_free_is_refused(venue, trading):
@@ -138,3 +138,15 @@ async def test_book_merges_resting_orders_with_the_curve(venue, trading):
     assert [149_500_000, 3 * 10**9] in book["bids"] or any(
         level[0] == 149_500_000 and level[1] >= 3 * 10**9 for level in book["bids"])
     assert all(a[0] < b[0] for a, b in zip(book["asks"], book["asks"][1:]))
+
+
+async def test_a_market_order_filled_by_the_crank_is_shown_filled(venue, trading):
+    placed = await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "type": "market"})
+    order_id = placed["orders"][0]["order_id"]
+    for _ in range(10):
+        venue.slot += 1
+        venue.crank()
+    await venue.store.write(lambda conn: None)
+    view = venue.recent[order_id]
+    assert (view.status, view.filled) == ("filled", 10**9)
+    assert view.avg_fill_price > 0

@@ -1,0 +1,227 @@
+"""Trading commands: deposit, withdraw, order, buy/sell (command-bar grammar), twap, iceberg, cancel,
+orders, positions, fills, account."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from backend.client import BackendClient
+from quantdesk_tui.grammar import GrammarError, parse_order
+from quantdesk_tui.output import UsageError, fixed_str, table
+
+P, B = 10**6, 10**9
+ORDER_TYPES = ("market", "limit", "stop", "stop-limit", "take-profit", "take-profit-limit", "trailing")
+
+
+def register(sub: Any, add_connection_args: Any) -> None:
+    def command(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--json", action="store_true", help="print one JSON document")
+        add_connection_args(p)
+        p.set_defaults(run=run)
+        return p
+
+    for name, run in (("deposit", deposit), ("withdraw", withdraw)):
+        p = command(name, f"{name} collateral (paper venue)", run)
+        p.add_argument("amount")
+        p.add_argument("asset", nargs="?", default="USDC", help="USDC (default) or SOL")
+        p.add_argument("--sub", type=int, default=0, help="sub-account")
+
+    p = command("order", "place an order", order)
+    p.add_argument("side", choices=("buy", "sell"))
+    p.add_argument("size", help="base size, or $USD with --usd")
+    p.add_argument("market")
+    p.add_argument("--type", choices=ORDER_TYPES, default=None)
+    p.add_argument("--limit", metavar="P", help="limit price (implies --type limit)")
+    p.add_argument("--stop", metavar="P", help="trigger price (stop / take-profit)")
+    p.add_argument("--trail", metavar="PCT", help="trailing distance in percent")
+    p.add_argument("--tp", metavar="P", help="take-profit (makes a bracket)")
+    p.add_argument("--sl", metavar="P", help="stop-loss (makes a bracket)")
+    p.add_argument("--usd", action="store_true", help="size is in USD")
+    p.add_argument("--reduce-only", action="store_true")
+    p.add_argument("--post-only", action="store_true")
+    p.add_argument("--tif", choices=("gtc", "ioc", "fok", "gtd"), default="gtc")
+    p.add_argument("--expire", type=int, metavar="T", help="unix time a GTD order expires")
+    p.add_argument("--sub", type=int, default=0)
+
+    for side in ("buy", "sell"):
+        p = command(side, f"{side} with the command-bar grammar, e.g. {side} 2 SOL-PERP @ 142.5 tp 150 sl 138",
+                    phrase_order)
+        p.add_argument("words", nargs=argparse.REMAINDER)
+        p.set_defaults(side=side)
+
+    p = command("twap", "a TWAP parent: SIZE spread over DURATION seconds every INTERVAL", twap)
+    p.add_argument("side", choices=("buy", "sell"))
+    p.add_argument("size")
+    p.add_argument("market")
+    p.add_argument("--duration", type=int, required=True)
+    p.add_argument("--interval", type=int, required=True)
+    p.add_argument("--limit", metavar="P", help="price limit")
+    p.add_argument("--reduce-only", action="store_true")
+    p.add_argument("--sub", type=int, default=0)
+
+    p = command("iceberg", "an iceberg parent: SIZE shown DISPLAY at a time at PRICE", iceberg)
+    p.add_argument("side", choices=("buy", "sell"))
+    p.add_argument("size")
+    p.add_argument("market")
+    p.add_argument("--display", required=True)
+    p.add_argument("--limit", metavar="P", required=True)
+    p.add_argument("--reduce-only", action="store_true")
+    p.add_argument("--sub", type=int, default=0)
+
+    p = command("cancel", "cancel an order by id, every order of a market, or all", cancel)
+    p.add_argument("order_id", nargs="?", type=int)
+    p.add_argument("--market")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--sub", type=int, default=0)
+
+    p = command("orders", "open orders (--all for recent history too)", orders)
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--market")
+    p = command("positions", "open positions", positions)
+    p.add_argument("--market")
+    p = command("fills", "recent fills", fills)
+    p.add_argument("--market")
+    p.add_argument("--limit", type=int, default=50)
+    p = command("account", "balances, margin and positions of a sub-account", account)
+    p.add_argument("--sub", type=int, default=0)
+
+
+def _order_args(a: argparse.Namespace) -> dict[str, Any]:
+    args: dict[str, Any] = {"side": a.side, "size": a.size.lstrip("$"), "market": a.market, "tif": a.tif,
+                            "sub_account": a.sub}
+    if a.usd or a.size.startswith("$"):
+        args["size_in"] = "usd"
+    kind = a.type or ("trailing" if a.trail else "stop-limit" if a.stop and a.limit else "stop" if a.stop
+                      else "limit" if a.limit else "market")
+    args["type"] = kind.replace("-", "_")
+    for flag, key in (("limit", "price"), ("stop", "trigger"), ("trail", "trail_pct"), ("tp", "tp"), ("sl", "sl")):
+        if getattr(a, flag):
+            args[key] = getattr(a, flag)
+    if a.reduce_only:
+        args["reduce_only"] = True
+    if a.post_only:
+        args["post_only"] = True
+    if a.expire is not None:
+        args["expire"] = a.expire
+    return args
+
+
+def describe_orders(result: dict[str, Any]) -> str:
+    lines = [f"order {o['order_id']}: {o['side']} {fixed_str(o['size'], B)} {o['market']} {o['order_type']} "
+             f"{o['status']}" + (f" @ {fixed_str(o['price'], P)}" if o.get("price") else "")
+             for o in result.get("orders", [])]
+    lines += [f"fill {f['fill_id']}: {f['side']} {fixed_str(f['size'], B)} @ {fixed_str(f['price'], P)} "
+              f"fee {fixed_str(f['fee'], P)}" for f in result.get("fills", [])]
+    return "\n".join(lines) or "accepted"
+
+
+async def order(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    result = await client.request("order.place", **_order_args(a))
+    return result, describe_orders(result)
+
+
+async def phrase_order(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    markets = [m["symbol"] for m in (await client.request("markets.list"))["markets"]]
+    if "--json" in a.words:  # the phrase swallows the rest of the line, flags included
+        a.words = [w for w in a.words if w != "--json"]
+        a.json = True
+    try:
+        args = parse_order([a.side, *a.words], markets)
+    except GrammarError as exc:
+        raise UsageError(str(exc)) from None
+    result = await client.request("order.place", **args)
+    return result, describe_orders(result)
+
+
+async def twap(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    args = {"market": a.market, "side": a.side, "size": a.size, "duration": a.duration, "interval": a.interval,
+            "reduce_only": a.reduce_only, "sub_account": a.sub}
+    if a.limit:
+        args["price_limit"] = a.limit
+    result = await client.request("order.twap", **args)
+    return result, describe_orders(result)
+
+
+async def iceberg(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    result = await client.request("order.iceberg", market=a.market, side=a.side, size=a.size, display=a.display,
+                                  price=a.limit, reduce_only=a.reduce_only, sub_account=a.sub)
+    return result, describe_orders(result)
+
+
+async def cancel(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    if a.order_id is None and not a.market and not a.all:
+        raise UsageError("cancel needs an order id, --market M or --all")
+    args: dict[str, Any] = {"sub_account": a.sub}
+    if a.order_id is not None:
+        args["order_id"] = a.order_id
+    elif a.market:
+        args["market"] = a.market
+    else:
+        args["all"] = True
+    result = await client.request("order.cancel", **args)
+    ids = result["cancelled"]
+    return result, f"cancelled {len(ids)} order(s)" + (f": {', '.join(map(str, ids))}" if ids else "")
+
+
+async def deposit(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    result = await client.request("account.deposit", amount=a.amount, asset=a.asset, sub_account=a.sub)
+    return result, account_text(result)
+
+
+async def withdraw(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    result = await client.request("account.withdraw", amount=a.amount, asset=a.asset, sub_account=a.sub)
+    return result, account_text(result)
+
+
+async def orders(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    args: dict[str, Any] = {"status": "all" if a.all else "open"}
+    if a.market:
+        args["market"] = a.market
+    result = await client.request("orders", **args)
+    rows = [(o["order_id"], o["market"], o["side"], o["order_type"], o["status"], fixed_str(o["size"], B),
+             fixed_str(o.get("filled", 0), B), fixed_str(o.get("price", 0), P) if o.get("price") else "-",
+             fixed_str(o.get("trigger_price", 0), P) if o.get("trigger_price") else "-") for o in result["orders"]]
+    text = table(("ID", "MARKET", "SIDE", "TYPE", "STATUS", "SIZE", "FILLED", "PRICE", "TRIGGER"), rows,
+                 right=(0, 5, 6, 7, 8)) if rows else "no orders"
+    return result["orders"], text
+
+
+async def positions(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    args = {"market": a.market} if a.market else {}
+    result = await client.request("positions", **args)
+    rows = [(p["market"], p["sub_account"], fixed_str(p["base"], B), fixed_str(p["entry_price"], P, 4),
+             fixed_str(p["mark_price"], P, 4), fixed_str(p.get("liq_price", 0), P, 4) if p.get("liq_price") else "-",
+             fixed_str(p["unrealized_pnl"], P, 2), fixed_str(p["realized_pnl"], P, 2)) for p in result["positions"]]
+    text = table(("MARKET", "SUB", "SIZE", "ENTRY", "MARK", "LIQ", "UPNL", "RPNL"), rows,
+                 right=(1, 2, 3, 4, 5, 6, 7)) if rows else "no open positions"
+    return result["positions"], text
+
+
+async def fills(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    args: dict[str, Any] = {"limit": a.limit}
+    if a.market:
+        args["market"] = a.market
+    result = await client.request("fills", **args)
+    rows = [(f["fill_id"], f["order_id"], f["market"], f["side"], fixed_str(f["size"], B), fixed_str(f["price"], P),
+             fixed_str(f["fee"], P, 4), f["role"]) for f in result["fills"]]
+    text = table(("FILL", "ORDER", "MARKET", "SIDE", "SIZE", "PRICE", "FEE", "ROLE"), rows,
+                 right=(0, 1, 4, 5, 6)) if rows else "no fills"
+    return result["fills"], text
+
+
+async def account(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    result = await client.request("account", sub_account=a.sub)
+    return result, account_text(result)
+
+
+def account_text(result: dict[str, Any]) -> str:
+    acc = result["account"]
+    balances = ", ".join(f"{fixed_str(c['amount'], 10 ** c['decimals'])} {c['asset']}" for c in acc["collateral"])
+    return (f"sub-account {acc['sub_account']}  [{acc.get('trading_state', 'ACTIVE')}]\n"
+            f"balances     {balances or 'none'}\n"
+            f"equity       {fixed_str(acc['equity'], P, 2)} USD   uPnL {fixed_str(acc['unrealized_pnl'], P, 2)}\n"
+            f"collateral   {fixed_str(acc['total_collateral'], P, 2)}   free {fixed_str(acc['free_collateral'], P, 2)}\n"
+            f"margin       initial {fixed_str(acc['initial_margin'], P, 2)}   maintenance "
+            f"{fixed_str(acc['maintenance_margin'], P, 2)}   leverage {acc['leverage'] / 1e4:.2f}x")
