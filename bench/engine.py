@@ -32,7 +32,7 @@ def fresh(amm: bool) -> State:
                                              max_orders_per_account=10**6), CTX)
     for who in ACCOUNTS:
         process(state, ix.CreateUserAccount(who, 0), CTX)
-        process(state, ix.DepositTokens(who, 0, CollateralAsset.USDC, 10**12 * P), CTX)
+        process(state, ix.DepositTokens(who, 0, CollateralAsset.USDC, 10**10 * P), CTX)
     return state
 
 

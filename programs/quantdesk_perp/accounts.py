@@ -36,6 +36,8 @@ def deposit_tokens(state: State, ix: DepositTokens, ctx: Context, events: list) 
     user = get_user(state, ix.authority, ix.sub_account)
     _check_amount(ix.asset, ix.amount)
     asset = int(ix.asset)
+    if state.total_deposits.get(asset, 0) + ix.amount > MAX_AMOUNT:
+        raise EngineError(ErrorCode.INVALID_AMOUNT, "deposit would exceed the program's 64-bit vault limit")
     balance = user.balances.get(asset, 0) + ix.amount
     user.balances[asset] = balance
     state.total_deposits[asset] = state.total_deposits.get(asset, 0) + ix.amount

@@ -140,6 +140,8 @@ def reset_circuit_breaker(state: State, ix: ResetCircuitBreaker, ctx: Context, e
 def deposit_insurance_fund(state: State, ix: DepositInsuranceFund, ctx: Context, events: list) -> None:
     if type(ix.amount) is not int or ix.amount <= 0 or ix.amount > MAX_AMOUNT:
         raise EngineError(ErrorCode.INVALID_AMOUNT, "insurance deposit must be a positive amount")
+    if state.total_deposits.get(USDC, 0) + ix.amount > MAX_AMOUNT:
+        raise EngineError(ErrorCode.INVALID_AMOUNT, "deposit would exceed the program's 64-bit vault limit")
     state.insurance_fund += ix.amount
     state.total_deposits[USDC] = state.total_deposits.get(USDC, 0) + ix.amount
     events.append(InsuranceFundDeposit(ix.amount, state.insurance_fund))

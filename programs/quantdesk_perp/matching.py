@@ -83,9 +83,11 @@ def execute_taker(
     skip them). The AMM fills between better-priced resting orders, never past `limit`.
     """
     cfg = market.config
+    market_index = cfg.market_index
     ctx_slot, now = ctx.slot, ctx.unix_time
-    pos = get_position(user, market)
-    settle_funding(market, user, pos, events)
+    pos = user.positions.get(market_index) or get_position(user, market)
+    if pos.last_cumulative_funding != market.cumulative_funding:
+        settle_funding(market, user, pos, events)
     key = (user.authority, user.sub_account)
     step = cfg.step_size
     remaining = size
@@ -123,29 +125,33 @@ def execute_taker(
         if source < 0:
             break
         if source == BOOK:
-            level = (market.asks if is_buy else market.bids)[price]
-            maker = state.orders[level[0]]
-            if (maker.authority, maker.sub_account) == key:
+            maker = state.orders[(market.asks if is_buy else market.bids)[price][0]]
+            maker_key = (maker.authority, maker.sub_account)
+            if maker_key == key:
                 close_order(state, maker, ST_CANCELLED, events, "self-trade prevention")
                 continue
-            maker_user = state.users[(maker.authority, maker.sub_account)]
-            maker_pos = get_position(maker_user, market)
-            qty = min(remaining, maker.size - maker.filled)
+            maker_user = state.users[maker_key]
+            maker_pos = maker_user.positions.get(market_index) or get_position(maker_user, market)
+            qty = maker.size - maker.filled
+            if remaining < qty:
+                qty = remaining
             if maker.reduce_only:
                 qty = min(qty, reducible(maker_pos.base, not is_buy))
                 if qty <= 0:
                     close_order(state, maker, ST_CANCELLED, events, "reduce-only order would increase")
                     continue
-            _trade_users(market, user, pos, maker_user, maker_pos, is_buy, qty, price, events)
+            realized_total += _trade_users(market, user, pos, maker_user, maker_pos, is_buy, qty, price, events)
             maker_fee = charge_fee(market, maker_user, maker_pos, qty * price // BASE_PRECISION, cfg.maker_fee)
             record_fill(state, maker, qty)
             maker_id = maker.order_id
-            on_fill(state, maker, qty, events, refills)
+            if maker.link_id or maker.parent_id or maker.child_ids:
+                on_fill(state, maker, qty, events, refills)
             if maker.status == ST_FILLED:
                 close_order(state, maker, ST_FILLED, events)
-            _refill(state, refills, ctx, oracle, events)  # the next slice joins the back of the level now
-            maker_auth, maker_sub = maker.authority, maker.sub_account
-            quote = div_ceil(qty * price, BASE_PRECISION) if is_buy else qty * price // BASE_PRECISION
+            if refills:
+                _refill(state, refills, ctx, oracle, events)  # the next slice joins the back of the level now
+            maker_auth, maker_sub = maker_key
+            quote = -((-qty * price) // BASE_PRECISION) if is_buy else qty * price // BASE_PRECISION
         elif source == JIT:
             assert jit_quote is not None
             maker_user = state.users[(jit_quote.authority, jit_quote.sub_account)]
@@ -165,7 +171,7 @@ def execute_taker(
                 jit_quote.amount = 0
                 continue
             jit_quote.amount -= qty
-            _trade_users(market, user, pos, maker_user, maker_pos, is_buy, qty, price, events)
+            realized_total += _trade_users(market, user, pos, maker_user, maker_pos, is_buy, qty, price, events)
             maker_fee = charge_fee(market, maker_user, maker_pos, qty * price // BASE_PRECISION, cfg.maker_fee)
             maker_id, maker_auth, maker_sub = 0, jit_quote.authority, jit_quote.sub_account
             quote = div_ceil(qty * price, BASE_PRECISION) if is_buy else qty * price // BASE_PRECISION
@@ -206,19 +212,23 @@ def _refill(state: State, refills: list[Order], ctx: Context, oracle: int, event
         refills.clear()
 
 
-def _trade_users(market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: int, price: int, events) -> None:
-    settle_funding(market, maker, maker_pos, events)
-    paid = div_ceil(qty * price, BASE_PRECISION)
-    received = qty * price // BASE_PRECISION
+def _trade_users(market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: int, price: int, events) -> int:
+    """Book fill between two users; returns the taker's realized pnl."""
+    if maker_pos.last_cumulative_funding != market.cumulative_funding:
+        settle_funding(market, maker, maker_pos, events)
+    notional = qty * price
+    paid = -((-notional) // BASE_PRECISION)  # the buyer pays rounded up
+    received = notional // BASE_PRECISION  # the seller receives rounded down
     market.fee_pool += paid - received  # rounding dust, against both users
     if is_buy:
-        apply_user_fill(market, taker, taker_pos, qty, -paid)
+        taker_realized = apply_user_fill(market, taker, taker_pos, qty, -paid)
         realized = apply_user_fill(market, maker, maker_pos, -qty, received)
     else:
-        apply_user_fill(market, taker, taker_pos, -qty, received)
+        taker_realized = apply_user_fill(market, taker, taker_pos, -qty, received)
         realized = apply_user_fill(market, maker, maker_pos, qty, -paid)
     events.append(PositionChanged(maker.authority, maker.sub_account, market.config.market_index,
                                   maker_pos.base, maker_pos.quote_entry, realized))
+    return taker_realized
 
 
 def on_fill(state: State, order: Order, qty: int, events: list, refills: list[Order]) -> None:

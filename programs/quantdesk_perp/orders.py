@@ -64,32 +64,43 @@ def record_fill(state: State, order: Order, amount: int) -> None:
     transition(order, ST_FILLED if order.filled >= order.size else ST_PARTIALLY_FILLED)
 
 
+_TERMINAL = frozenset({ST_FILLED, ST_CANCELLED, ST_EXPIRED, ST_REJECTED})
+_RESTING_TYPES = frozenset({OT_LIMIT, OT_STOP_LIMIT, OT_TAKE_PROFIT_LIMIT})
+
+
 def close_order(state: State, order: Order, status: OrderStatus, events: list, reason: str = "") -> None:
     """Move an order to a terminal status and drop it (and what hangs off it) from the live state."""
-    if order.status in (ST_FILLED, ST_CANCELLED, ST_EXPIRED, ST_REJECTED) and status != order.status:
-        return
-    if order.status != status:
+    current = order.status
+    if current != status:
+        if current in _TERMINAL:
+            return
         transition(order, status)
+    order_id = order.order_id
     market = state.markets[order.market_index]
-    if order.order_type in (OT_LIMIT, OT_STOP_LIMIT, OT_TAKE_PROFIT_LIMIT):
+    if order.order_type in _RESTING_TYPES:
         remove_resting(market, order)
     if order.counted:
         count_open(state, order, -order.counted)
-    state.orders.pop(order.order_id, None)
+    state.orders.pop(order_id, None)
     user = state.users.get((order.authority, order.sub_account))
-    if user is not None and order.order_id in user.order_ids:
-        user.order_ids.remove(order.order_id)
-    if order.order_id in market.crank_ids:
-        market.crank_ids.remove(order.order_id)
+    if user is not None:
+        try:
+            user.order_ids.remove(order_id)
+        except ValueError:
+            pass
+    crank_ids = market.crank_ids
+    if crank_ids and order_id in crank_ids:
+        crank_ids.remove(order_id)
     if status == ST_FILLED:
-        events.append(OrderFinished(order.order_id))
+        events.append(OrderFinished(order_id))
+    elif status == ST_CANCELLED:
+        events.append(OrderCancelled(order_id, reason))
     elif status == ST_EXPIRED:
-        events.append(OrderExpired(order.order_id))
-    elif status == ST_REJECTED:
-        events.append(OrderRejected(order.order_id, 0, reason))
+        events.append(OrderExpired(order_id))
     else:
-        events.append(OrderCancelled(order.order_id, reason))
-    _close_linked(state, order, status, events)
+        events.append(OrderRejected(order_id, 0, reason))
+    if order.link_id or order.child_ids or order.parent_id:
+        _close_linked(state, order, status, events)
 
 
 def _close_linked(state: State, order: Order, status: OrderStatus, events: list) -> None:

@@ -195,3 +195,68 @@ def free_collateral(state: State, user: UserAccount, ctx: Context, market_index:
         probe = UserAccount(user.authority, user.sub_account, positions={market_index: fresh})
         return total + free_collateral(state, probe, ctx, market_index, d_base, d_quote, d_bids, d_asks)
     return total - requirement
+
+
+def _net(market: Market, base: int, quote: int, bids: int, asks: int, last_funding: int, price: int,
+         conf: int) -> int:
+    """Unrealized pnl (banded) - pending funding - initial requirement of one position."""
+    if base > 0:
+        net = base * (price - conf) // BASE_PRECISION + quote
+    else:
+        net = quote + ((-base * (price + conf)) // -BASE_PRECISION)
+    if base and market.cumulative_funding != last_funding:
+        net -= funding_owed(base, market.cumulative_funding, last_funding)
+    a, b = base + bids, base - asks
+    worst = max(a if a >= 0 else -a, b if b >= 0 else -b)
+    if worst:
+        cfg = market.config
+        ratio = cfg.initial_margin_ratio
+        if cfg.imf_factor:
+            ratio = size_adjusted_ratio(ratio, cfg.imf_factor, worst)
+        notional = -((-worst * (price + conf)) // BASE_PRECISION)
+        net -= -((-notional * ratio) // MARGIN_PRECISION)
+    return net
+
+
+def order_free_collateral(state: State, user: UserAccount, ctx: Context, market_index: int, d_base: int,
+                          d_quote: int, is_buy: bool, size: int) -> tuple[int, int]:
+    """Free collateral if the order fills entirely (d_base, d_quote), and if it rests unfilled.
+
+    One pass over the account; equal to free_collateral(...) for each scenario.
+    """
+    markets = state.markets
+    oracles = ctx.oracles
+    total = 0
+    for asset, amount in user.balances.items():
+        if asset == 0:
+            total += amount
+        elif amount:
+            price, conf = margin_price(markets[SOL_ORACLE_MARKET], ctx)
+            total += weighted(collateral_value(asset, amount, price - conf), ASSET_WEIGHTS[asset][0])
+    target = None
+    for index, pos in user.positions.items():
+        if index == market_index:
+            target = pos
+            continue
+        if not (pos.base or pos.open_bids or pos.open_asks or pos.quote_entry):
+            continue
+        market = markets[index]
+        oracle = oracles.get(index)
+        price, conf = (oracle.price, oracle.conf) if oracle is not None and oracle.price > 0 else margin_price(market, ctx)
+        total += _net(market, pos.base, pos.quote_entry, pos.open_bids, pos.open_asks, pos.last_cumulative_funding,
+                      price, conf)
+    market = markets[market_index]
+    oracle = oracles.get(market_index)
+    price, conf = (oracle.price, oracle.conf) if oracle is not None and oracle.price > 0 else margin_price(market, ctx)
+    if target is None:
+        base = quote = bids = asks = 0
+        last = market.cumulative_funding
+    else:
+        base, quote, bids, asks = target.base, target.quote_entry, target.open_bids, target.open_asks
+        last = target.last_cumulative_funding
+    filled = total + _net(market, base + d_base, quote + d_quote, bids, asks, last, price, conf)
+    if is_buy:
+        resting = total + _net(market, base, quote, bids + size, asks, last, price, conf)
+    else:
+        resting = total + _net(market, base, quote, bids, asks + size, last, price, conf)
+    return filled, resting

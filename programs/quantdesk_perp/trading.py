@@ -15,7 +15,7 @@ from .math.fixed import div_ceil
 from .matching import execute_taker, on_fill
 from .orders import close_order, count_open, live_order, new_order_id, record_fill
 from .positions import get_position, reducible
-from .risk import checked_oracle, free_collateral
+from .risk import checked_oracle, order_free_collateral
 from .state import Market, Order, State, UserAccount
 
 MS_HALTED = MarketStatus.HALTED
@@ -104,9 +104,7 @@ def check_margin_for(
         quote = size * worst_price // BASE_PRECISION
         flow, delta = quote, -size
     fee = div_ceil(quote * cfg.taker_fee, PERCENTAGE_PRECISION)
-    index = cfg.market_index
-    filled = free_collateral(state, user, ctx, index, delta, flow - fee)
-    resting = free_collateral(state, user, ctx, index, 0, 0, size if is_buy else 0, 0 if is_buy else size)
+    filled, resting = order_free_collateral(state, user, ctx, cfg.market_index, delta, flow - fee, is_buy, size)
     shortfall = min(filled, resting)
     if shortfall < 0:
         raise EngineError(
