@@ -8,15 +8,18 @@ from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.screen import Screen
 from textual.widgets import Static
 
 
-def pane_bindings(node: DOMNode | None) -> list[tuple[str, list[Binding]]]:
-    """(pane name, its bindings) from `node` outwards to the screen, nearest first; the same key
-    bound closer in hides the outer one, as Textual itself resolves it."""
+def pane_bindings(node: DOMNode | None, include_global: bool = False) -> list[tuple[str, list[Binding]]]:
+    """(pane name, its bindings) from `node` outwards, nearest first; the same key bound closer in
+    hides the outer one, as Textual itself resolves it. Screen and App keys only if include_global."""
     groups: list[tuple[str, list[Binding]]] = []
     seen_keys: set[str] = set()
     while node is not None:
+        if not include_global and (isinstance(node, Screen) or node is node.app):
+            break
         found: list[Binding] = []
         for key, bindings in node._bindings.key_to_bindings.items():
             if key in seen_keys:
@@ -25,8 +28,6 @@ def pane_bindings(node: DOMNode | None) -> list[tuple[str, list[Binding]]]:
             found.extend(binding for binding in bindings if binding.description)
         if found:
             groups.append((type(node).__name__, _merge_keys(found)))
-        if node.parent is None or type(node).__name__ == "App":
-            break
         node = node.parent
     return groups
 
@@ -49,7 +50,7 @@ def key_label(binding: Binding) -> str:
     keys = binding.key_display or binding.key
     names = {"slash": "/", "question_mark": "?", "pageup": "PgUp", "pagedown": "PgDn", "escape": "Esc",
              "enter": "Enter", "delete": "Del", "up": "↑", "down": "↓", "left": "←", "right": "→",
-             "plus": "+", "minus": "-", "equals_sign": "="}
+             "plus": "+", "minus": "-", "equals_sign": "=", "home": "Home", "end": "End"}
     return " ".join(names.get(key, key.replace("ctrl+", "^")) for key in keys.split(","))
 
 
@@ -65,8 +66,8 @@ class HelpPanel(Static):
         super().__init__("", id=id, classes=classes, **kwargs)
         self.groups: list[tuple[str, list[Binding]]] = []
 
-    def show_for(self, node: DOMNode | None) -> None:
-        self.groups = pane_bindings(node)
+    def show_for(self, node: DOMNode | None, include_global: bool = False) -> None:
+        self.groups = pane_bindings(node, include_global)
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()

@@ -87,6 +87,7 @@ class Watchlist(Vertical):
         self._groups: dict[str, list[str]] = {}
         self._group: str | None = None
         self._filter_text = ""
+        self._show_funding, self._show_oi = show_funding, show_oi
         columns = [
             Column("symbol", "Market", 12),
             Column("last", "Last", 12, "right", flash=True),
@@ -226,11 +227,7 @@ class Watchlist(Vertical):
 
     def _upsert(self, symbol: str) -> None:
         funding, oi = self._stats.get(symbol, (None, None))
-        extras: tuple[Any, ...] = tuple(
-            value
-            for column, value in (("funding", funding), ("oi", oi))
-            if any(col.key == column for col in self.table.columns)
-        )
+        extras = (funding,) * self._show_funding + (oi,) * self._show_oi
         quote = self._quotes.get(symbol)
         if quote is None:
             self.table.upsert(symbol, (symbol, None, None, None, None, None, *extras))

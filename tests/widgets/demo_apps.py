@@ -110,3 +110,34 @@ class ChartDemo(DemoApp):
         equity = self.query_one(EquityChart)
         equity.set_points([(FROZEN_NOW + 3600 * i, 10_000_000_000 + 25_000_000 * ((i * 7) % 11 - 3) * i)
                            for i in range(48)])
+
+
+class SystemDemo(DemoApp):
+    """Log pane with a search active, the help panel for it, compact status bar."""
+
+    CSS = "HelpPanel { dock: right; width: 60; }"
+
+    def compose(self) -> ComposeResult:
+        from widgets.help_panel import HelpPanel
+        from widgets.log_pane import LogPane
+
+        yield LogPane(id="log")
+        yield HelpPanel(id="help")
+        yield StatusBar(id="status", clock=lambda: FROZEN_DATETIME)
+
+    def on_mount(self) -> None:
+        from widgets.help_panel import HelpPanel
+        from widgets.log_pane import LogPane
+
+        log = self.query_one(LogPane)
+        for i in range(30):
+            log.write(f"12:00:{i:02d} order {100 + i} filled SOL-PERP", "info")
+            if i % 7 == 0:
+                log.write(f"12:00:{i:02d} feed coingecko degraded: slow", "warning")
+            if i % 11 == 0:
+                log.write(f"12:00:{i:02d} rpc error: timeout", "error")
+        log.set_search("feed")
+        log.view.focus()
+        self.query_one(HelpPanel).show_for(log.view)
+        self.query_one(StatusBar).set_state(connection="reconnecting", latency_ms=120.0, trading_state="REDUCE_ONLY",
+                                            feeds=FEEDS)

@@ -31,3 +31,9 @@ def test_candle_chart_and_equity_snapshot(snap_compare) -> None:
     from tests.widgets.demo_apps import ChartDemo
 
     assert snap_compare(ChartDemo(), terminal_size=SIZE, run_before=_wait_for_charts)
+
+
+def test_log_help_and_status_snapshot(snap_compare) -> None:
+    from tests.widgets.demo_apps import SystemDemo
+
+    assert snap_compare(SystemDemo(), terminal_size=SIZE)
