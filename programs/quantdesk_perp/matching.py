@@ -15,7 +15,7 @@ from .math.fixed import div_ceil
 from .math.funding import update_twap
 from .orders import close_order, record_fill
 from .risk import free_collateral
-from .positions import apply_amm_fill, apply_user_fill, credit, get_position, reducible, settle_funding
+from .positions import USDC, apply_amm_fill, apply_user_fill, credit, get_position, reducible, settle_funding
 from .state import JitQuote, Market, Order, State, UserAccount
 
 OT_ICEBERG = OrderType.ICEBERG
@@ -92,7 +92,7 @@ def execute_taker(
     step = cfg.step_size
     remaining = size
     filled = 0
-    taker_fee_rate = cfg.taker_fee
+    taker_fee_rate, maker_fee_rate = cfg.taker_fee, cfg.maker_fee
     realized_total = 0
     refills: list[Order] = []
     while remaining > 0:
@@ -141,7 +141,12 @@ def execute_taker(
                     close_order(state, maker, ST_CANCELLED, events, "reduce-only order would increase")
                     continue
             realized_total += _trade_users(market, user, pos, maker_user, maker_pos, is_buy, qty, price, events)
-            maker_fee = charge_fee(market, maker_user, maker_pos, qty * price // BASE_PRECISION, cfg.maker_fee)
+            maker_fee = 0
+            if maker_fee_rate:
+                maker_fee = -((-(qty * price // BASE_PRECISION) * maker_fee_rate) // PERCENTAGE_PRECISION)  # up
+                maker_user.balances[USDC] = maker_user.balances.get(USDC, 0) - maker_fee
+                maker_pos.fees_paid += maker_fee
+                market.fee_pool += maker_fee
             record_fill(state, maker, qty)
             maker_id = maker.order_id
             if maker.link_id or maker.parent_id or maker.child_ids:
@@ -187,14 +192,20 @@ def execute_taker(
                 apply_amm_fill(market, qty, -quote)
             price = quote * BASE_PRECISION // qty
             maker_fee, maker_id, maker_auth, maker_sub = 0, 0, AMM_MAKER, 0
-        taker_fee = charge_fee(market, user, pos, quote, taker_fee_rate)
+        taker_fee = 0
+        if taker_fee_rate:
+            taker_fee = -((-quote * taker_fee_rate) // PERCENTAGE_PRECISION)  # rounded up
+            user.balances[USDC] = user.balances.get(USDC, 0) - taker_fee
+            pos.fees_paid += taker_fee
+            market.fee_pool += taker_fee
         events.append(
             OrderFilled(
                 cfg.market_index, taker_order_id, maker_id, user.authority, user.sub_account, maker_auth,
                 maker_sub, 0 if is_buy else 1, qty, quote, price, taker_fee, maker_fee, ctx_slot,
             )
         )
-        _note_mark(market, price, now)
+        if market.mark_twap_time != now or market.mark_twap == 0:
+            _note_mark(market, price, now)  # the mark TWAP takes one print per second
         remaining -= qty
         filled += qty
     if filled:

@@ -56,8 +56,9 @@ def apply_user_fill(market: Market, user: UserAccount, pos: Position, delta: int
     if realized:
         credit(user, realized)
     after = pos.base
-    market.open_interest_long += max(after, 0) - max(before, 0)
-    market.open_interest_short += max(-after, 0) - max(-before, 0)
+    # open interest counts users' longs and shorts separately
+    market.open_interest_long += (after if after > 0 else 0) - (before if before > 0 else 0)
+    market.open_interest_short += (-after if after < 0 else 0) - (-before if before < 0 else 0)
     return realized
 
 

@@ -230,7 +230,8 @@ def admit_order(state: State, market: Market, user: UserAccount, order: Order, c
     """Register a validated order and start its life (trigger wait, auction, match, rest)."""
     state.orders[order.order_id] = order
     user.order_ids.append(order.order_id)
-    get_position(user, market)
+    if order.market_index not in user.positions:
+        get_position(user, market)
     if order.order_type in CONDITIONAL_TYPES:
         order.status = ST_PENDING_TRIGGER
     events.append(OrderPlaced(order.order_id, order.authority, order.sub_account, order.market_index,
@@ -259,7 +260,7 @@ def run_order(state: State, market: Market, user: UserAccount, order: Order, ctx
             order.auction_start_slot = ctx.slot
             limit = jit = oracle
     filled = 0
-    if not order.post_only:
+    if not order.post_only and _may_cross(market, is_buy, limit, oracle, jit):
         filled = execute_taker(
             state, market, user, is_buy=is_buy, size=order.size - order.filled, limit=limit,
             taker_order_id=order.order_id, oracle=oracle, ctx=ctx,
@@ -267,7 +268,8 @@ def run_order(state: State, market: Market, user: UserAccount, order: Order, ctx
         )
     if filled:
         record_fill(state, order, filled)
-        on_fill(state, order, filled, events, [])
+        if order.link_id or order.parent_id or order.child_ids:
+            on_fill(state, order, filled, events, [])
     if order.status == ST_FILLED:
         close_order(state, order, ST_FILLED, events)
     elif order.order_type in LIMIT_EXECUTION_TYPES:
@@ -283,6 +285,23 @@ def run_order(state: State, market: Market, user: UserAccount, order: Order, ctx
         market.crank_ids.append(order.order_id)
     else:
         close_order(state, order, ST_CANCELLED, events, "no liquidity within the price band")
+
+
+def _may_cross(market: Market, is_buy: bool, limit: int, oracle: int, other_liquidity: int) -> bool:
+    """Cheap test that matching could fill anything (most resting limit orders cannot)."""
+    if other_liquidity or market.jit_makers:
+        return True
+    if is_buy:
+        if market.ask_prices and market.ask_prices[0] <= limit:
+            return True
+    elif market.bid_prices and market.bid_prices[-1] >= limit:
+        return True
+    cfg = market.config
+    if not cfg.amm_depth:
+        return False
+    if is_buy:
+        return amm.ask_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread) <= limit
+    return amm.bid_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread) >= limit
 
 
 def cancel_order(state: State, ix: CancelOrder, ctx: Context, events: list) -> None:
