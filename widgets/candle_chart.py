@@ -32,8 +32,11 @@ def theme_colors(variables: Mapping[str, str]) -> ChartColors:
             return fallback
 
     return ChartColors(
-        up=pick("up", default.up), down=pick("down", default.down), warn=pick("warn", default.warn),
-        accent=pick("primary", default.accent), text=pick("foreground", default.text),
+        up=pick("up", default.up),
+        down=pick("down", default.down),
+        warn=pick("warn", default.warn),
+        accent=pick("primary", default.accent),
+        text=pick("foreground", default.text),
         muted=pick("foreground-muted", default.muted),
     )
 
@@ -52,8 +55,10 @@ class CandleChart(Widget, can_focus=True):
         Binding("m", "cycle_mode", "Candles/OHLC/line", id="chart.mode"),
         Binding("v", "toggle_volume", "Volume", id="chart.volume"),
         Binding("t", "next_timeframe", "Timeframe", id="chart.timeframe"),
-        *[Binding(str(n), f"toggle_indicator('{name}')", f"{name.upper()}", id=f"chart.{name}")
-          for n, name in enumerate(INDICATORS, start=1)],
+        *[
+            Binding(str(n), f"toggle_indicator('{name}')", f"{name.upper()}", id=f"chart.{name}")
+            for n, name in enumerate(INDICATORS, start=1)
+        ],
     ]
 
     DEFAULT_CSS = """
@@ -130,7 +135,14 @@ class CandleChart(Widget, can_focus=True):
 
     @staticmethod
     def _tuple(c: Mapping[str, Any]) -> tuple[float, float, float, float, float, float]:
-        return (float(c["t"]), float(c["o"]), float(c["h"]), float(c["l"]), float(c["c"]), float(c.get("v", 0)))
+        return (
+            float(c["t"]),
+            float(c["o"]),
+            float(c["h"]),
+            float(c["l"]),
+            float(c["c"]),
+            float(c.get("v", 0)),
+        )
 
     # ---- actions ------------------------------------------------------------------------------
 
@@ -142,7 +154,9 @@ class CandleChart(Widget, can_focus=True):
 
     def action_zoom(self, direction: int) -> None:
         factor = 0.8 if direction > 0 else 1.25
-        self.window_size = max(MIN_VISIBLE, min(max(MIN_VISIBLE, len(self._candles)), round(self.window_size * factor)))
+        self.window_size = max(
+            MIN_VISIBLE, min(max(MIN_VISIBLE, len(self._candles)), round(self.window_size * factor))
+        )
         self._request_draw()
 
     def action_follow(self) -> None:

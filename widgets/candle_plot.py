@@ -13,8 +13,12 @@ from plotext._figure import _figure_class as Figure
 RGB = tuple[int, int, int]
 MODES = ("candles", "ohlc", "line")
 INDICATORS = ("sma", "ema", "vwap", "bollinger", "rsi", "macd")  # keys 1..6
-PRICE_OVERLAYS = {"sma": ("sma",), "ema": ("ema",), "vwap": ("vwap",),
-                  "bollinger": ("bb_upper", "bb_mid", "bb_lower")}
+PRICE_OVERLAYS = {
+    "sma": ("sma",),
+    "ema": ("ema",),
+    "vwap": ("vwap",),
+    "bollinger": ("bb_upper", "bb_mid", "bb_lower"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +98,7 @@ def build_chart(spec: ChartSpec, width: int, height: int) -> str:
 
 def _draw_price(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
     colors = spec.colors
-    t, o, h, lo, c, _v = zip(*spec.candles, strict=True)
+    _t, o, h, lo, c, _v = zip(*spec.candles, strict=True)
     if spec.mode == "line":
         plot.plot(xs, list(c), color=colors.accent, marker="braille")
     elif spec.mode == "ohlc":
@@ -111,8 +115,13 @@ def _draw_price(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
         for index, key in enumerate(keys):
             sx, sy = _series(xs, spec.overlays.get(key, ()))
             if sy:
-                plot.plot(sx, sy, color=overlay_colors[index % 3], marker="braille",
-                          label=name.upper() if index == 0 else None)
+                plot.plot(
+                    sx,
+                    sy,
+                    color=overlay_colors[index % 3],
+                    marker="braille",
+                    label=name.upper() if index == 0 else None,
+                )
     low, high = min(lo), max(h)
     pad = (high - low) * 0.5 or high * 0.01
     hidden: list[str] = []
@@ -120,8 +129,13 @@ def _draw_price(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
     for label, price, style in spec.levels:
         if low - pad <= price <= high + pad:
             plot.hline(price, level_colors.get(style, colors.muted))
-            plot.text(f"{label} {price:g}", x=xs[0], y=price, color=level_colors.get(style, colors.muted),
-                      alignment="left")
+            plot.text(
+                f"{label} {price:g}",
+                x=xs[0],
+                y=price,
+                color=level_colors.get(style, colors.muted),
+                alignment="left",
+            )
             low, high = min(low, price), max(high, price)
         else:
             hidden.append(f"{label} {price:g} {'↑' if price > high else '↓'}")
@@ -170,8 +184,9 @@ def _draw_time_axis(plot: Any, spec: ChartSpec, xs: list[int], show_labels: bool
     plot.xticks(ticks, [_time_label(spec.candles[x][0], span) for x in ticks])
 
 
-def build_line_chart(values: list[float], width: int, height: int, color: RGB, title: str = "",
-                     labels: list[str] | None = None) -> str:
+def build_line_chart(
+    values: list[float], width: int, height: int, color: RGB, title: str = "", labels: list[str] | None = None
+) -> str:
     """A small single-series line chart (equity curves, sparklines with axes)."""
     if width < 20 or height < 5 or not values:
         return ""

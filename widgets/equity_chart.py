@@ -24,8 +24,14 @@ class EquityChart(Widget):
     EquityChart { width: 1fr; height: 12; background: $surface; color: $foreground; }
     """
 
-    def __init__(self, *, max_points: int = 2000, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_points: int = 2000,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.max_points = max_points
         self._points: list[tuple[float, int]] = []
@@ -49,8 +55,10 @@ class EquityChart(Widget):
         change = last - first
         pct = change * 100 / first if first else 0.0
         sign = "▲ +" if change > 0 else "▼ -" if change < 0 else ""
-        return f"Equity {fmt_usd(last)}  {sign}{fmt_usd(abs(change))[1:] if change else '0.00'} " \
-               f"({fmt_number(pct, 2, signed=True)}%)"
+        return (
+            f"Equity {fmt_usd(last)}  {sign}{fmt_usd(abs(change))[1:] if change else '0.00'} "
+            f"({fmt_number(pct, 2, signed=True)}%)"
+        )
 
     def _request_draw(self) -> None:
         if self.is_mounted and self._pending is None:
@@ -72,9 +80,12 @@ class EquityChart(Widget):
             self._draw(values, labels, self.size.width, self.size.height, colour.up if up else colour.down)
 
     @work(thread=True, exclusive=True, group="equity-chart")
-    def _draw(self, values: list[float], labels: list[str], width: int, height: int,
-              colour: tuple[int, int, int]) -> None:
-        text = Text.from_ansi(build_line_chart(values, width, height, colour, self.title(), labels), no_wrap=True)
+    def _draw(
+        self, values: list[float], labels: list[str], width: int, height: int, colour: tuple[int, int, int]
+    ) -> None:
+        text = Text.from_ansi(
+            build_line_chart(values, width, height, colour, self.title(), labels), no_wrap=True
+        )
         self.app.call_from_thread(self._swap, text)
 
     def _swap(self, text: Text) -> None:

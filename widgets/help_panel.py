@@ -39,8 +39,14 @@ def _merge_keys(bindings: list[Binding]) -> list[Binding]:
         slot = (binding.action, binding.description)
         if slot in merged:
             first = merged[slot]
-            merged[slot] = Binding(f"{first.key},{binding.key}", first.action, first.description,
-                                   show=first.show, key_display=first.key_display, id=first.id)
+            merged[slot] = Binding(
+                f"{first.key},{binding.key}",
+                first.action,
+                first.description,
+                show=first.show,
+                key_display=first.key_display,
+                id=first.id,
+            )
         else:
             merged[slot] = binding
     return list(merged.values())
@@ -48,9 +54,24 @@ def _merge_keys(bindings: list[Binding]) -> list[Binding]:
 
 def key_label(binding: Binding) -> str:
     keys = binding.key_display or binding.key
-    names = {"slash": "/", "question_mark": "?", "pageup": "PgUp", "pagedown": "PgDn", "escape": "Esc",
-             "enter": "Enter", "delete": "Del", "up": "↑", "down": "↓", "left": "←", "right": "→",
-             "plus": "+", "minus": "-", "equals_sign": "=", "home": "Home", "end": "End"}
+    names = {
+        "slash": "/",
+        "question_mark": "?",
+        "pageup": "PgUp",
+        "pagedown": "PgDn",
+        "escape": "Esc",
+        "enter": "Enter",
+        "delete": "Del",
+        "up": "↑",
+        "down": "↓",
+        "left": "←",
+        "right": "→",
+        "plus": "+",
+        "minus": "-",
+        "equals_sign": "=",
+        "home": "Home",
+        "end": "End",
+    }
     return " ".join(names.get(key, key.replace("ctrl+", "^")) for key in keys.split(","))
 
 

@@ -24,6 +24,7 @@ from widgets.columns import Cell, Column, RowKey, cell_text, fit_cell, raw_value
 
 __all__ = ["Cell", "Column", "LiveTable", "RowKey"]
 
+
 class LiveTable(ScrollView, can_focus=True):
     """A keyboard-driven, line-rendered table for data that changes many times a second."""
 

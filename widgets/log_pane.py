@@ -26,7 +26,12 @@ class LogLine(NamedTuple):
 class LogView(ScrollView, can_focus=True):
     """The lines themselves; follows the tail unless the user scrolled up."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"log-view--error", "log-view--warn", "log-view--dim", "log-view--match"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "log-view--error",
+        "log-view--warn",
+        "log-view--dim",
+        "log-view--match",
+    }
     DEFAULT_CSS = """
     LogView { background: $surface; color: $foreground; height: 1fr; }
     LogView > .log-view--error { color: $down; }
@@ -68,7 +73,10 @@ class LogView(ScrollView, can_focus=True):
         segments: list[Segment] = []
         lowered, needle, start = text.lower(), self.query.lower(), 0
         while (found := lowered.find(needle, start)) >= 0:
-            segments += [Segment(text[start:found], style), Segment(text[found : found + len(needle)], match_style)]
+            segments += [
+                Segment(text[start:found], style),
+                Segment(text[found : found + len(needle)], match_style),
+            ]
             start = found + len(needle)
         segments.append(Segment(text[start:], style))
         return segments

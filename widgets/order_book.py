@@ -227,4 +227,3 @@ class OrderBook(Widget, can_focus=True):
             text += f"  spread {fmt_price(spread, decimals)} ({bps:.1f} bp)"
         style = self._style("mid")
         return Strip([Segment(f" {text} ".center(width, "─"), style)]).crop_extend(0, width, style)
-

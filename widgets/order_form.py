@@ -88,13 +88,16 @@ def validate(form: TicketForm, market: MarketInfo | None, reference_price: int =
     kind = form.order_type
     label = ORDER_TYPES.get(kind, kind).lower()
     price = _price(form.price, "price", "price", market, errors, label if kind in NEEDS_PRICE else None)
-    trigger = _price(form.trigger, "trigger price", "trigger", market, errors,
-                     label if kind in NEEDS_TRIGGER else None)
+    trigger = _price(
+        form.trigger, "trigger price", "trigger", market, errors, label if kind in NEEDS_TRIGGER else None
+    )
     offset = 0
     if kind in NEEDS_OFFSET:
         value = _positive(form.offset, "trailing offset", errors, "offset")
         offset = to_scaled(value, PRICE_SCALE) if value is not None else 0
-    entry = (price if kind in NEEDS_PRICE else 0) or (trigger if kind in NEEDS_TRIGGER else 0) or reference_price
+    entry = (
+        (price if kind in NEEDS_PRICE else 0) or (trigger if kind in NEEDS_TRIGGER else 0) or reference_price
+    )
 
     size = _size(form, market, entry, errors)
     tp = _price(form.tp, "TP", "tp", market, errors, None)

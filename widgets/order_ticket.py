@@ -27,8 +27,13 @@ from widgets.order_form import (
 )
 
 _FIELD_ORDER = ("market", "size", "price", "trigger", "offset", "tp", "sl", "post_only", "sub_account")
-_PREVIEW_LABELS = {"cost": "Cost", "fee": "Fee", "margin": "Margin impact", "leverage": "Leverage after",
-                   "liq_price": "Liq. price"}
+_PREVIEW_LABELS = {
+    "cost": "Cost",
+    "fee": "Fee",
+    "margin": "Margin impact",
+    "leverage": "Leverage after",
+    "liq_price": "Liq. price",
+}
 
 
 def _preview_value(key: str, value: Any) -> str:
@@ -107,8 +112,13 @@ class OrderTicket(Vertical, can_focus=False):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="ticket-row"):
             yield Button("BUY", id="ticket-side", compact=True)
-            yield Select([(label, key) for key, label in ORDER_TYPES.items()], value="market",
-                         allow_blank=False, compact=True, id="ticket-type")
+            yield Select(
+                [(label, key) for key, label in ORDER_TYPES.items()],
+                value="market",
+                allow_blank=False,
+                compact=True,
+                id="ticket-type",
+            )
         yield from self._row("Size", "size", "0.00", Button("BASE", id="ticket-unit", compact=True))
         yield from self._row("Price", "price", "limit price")
         yield from self._row("Trigger", "trigger", "trigger price")
@@ -118,8 +128,13 @@ class OrderTicket(Vertical, can_focus=False):
         with Horizontal(classes="ticket-row"):
             yield Checkbox("Reduce", id="ticket-reduce_only", compact=True)
             yield Checkbox("Post", id="ticket-post_only", compact=True)
-            yield Select([(tif.upper(), tif) for tif in TIFS], value="gtc", allow_blank=False,
-                         compact=True, id="ticket-tif")
+            yield Select(
+                [(tif.upper(), tif) for tif in TIFS],
+                value="gtc",
+                allow_blank=False,
+                compact=True,
+                id="ticket-tif",
+            )
         yield from self._row("Sub-acct", "sub_account", "0")
         yield Static("", id="ticket-errors")
         yield Static("", id="ticket-confirm")
@@ -208,9 +223,15 @@ class OrderTicket(Vertical, can_focus=False):
         if result.order is None:
             self._awaiting_confirm = False
             return
-        if self.confirm_above is not None and result.notional > self.confirm_above and not self._awaiting_confirm:
+        if (
+            self.confirm_above is not None
+            and result.notional > self.confirm_above
+            and not self._awaiting_confirm
+        ):
             self._awaiting_confirm = True
-            self.query_one("#ticket-confirm", Static).update(confirm_text(result.notional, self.confirm_above))
+            self.query_one("#ticket-confirm", Static).update(
+                confirm_text(result.notional, self.confirm_above)
+            )
             return
         self._awaiting_confirm = False
         self.query_one("#ticket-confirm", Static).update("")
@@ -220,8 +241,11 @@ class OrderTicket(Vertical, can_focus=False):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        actions = {"ticket-side": self.action_toggle_side, "ticket-unit": self.action_toggle_unit,
-                   "ticket-submit": self.action_submit}
+        actions = {
+            "ticket-side": self.action_toggle_side,
+            "ticket-unit": self.action_toggle_unit,
+            "ticket-submit": self.action_submit,
+        }
         actions[event.button.id or ""]()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -266,8 +290,11 @@ class OrderTicket(Vertical, can_focus=False):
 
     def _show_errors(self, result: Validation) -> None:
         touched = {key for key in _FIELD_ORDER if str(getattr(self.form, key, "")).strip()}
-        shown = {k: v for k, v in result.errors.items()
-                 if self._show_all_errors or k in touched or k in ("market", "post_only")}
+        shown = {
+            k: v
+            for k, v in result.errors.items()
+            if self._show_all_errors or k in touched or k in ("market", "post_only")
+        }
         for key in ("size", "price", "trigger", "offset", "tp", "sl", "sub_account"):
             self.query_one(f"#ticket-{key}", Input).set_class(key in shown, "-invalid")
         lines = [shown[key] for key in _FIELD_ORDER if key in shown]

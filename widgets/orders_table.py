@@ -97,13 +97,19 @@ class OrdersTable(LiveTable):
         px, sz = self._decimals.get(o.market, (2, 4))
         buy = o.side == "buy"
         flags = ("R" if o.reduce_only else "") + ("P" if o.post_only else "")
-        status_tone = {"rejected": "down", "pending_trigger": "warn", "partially_filled": "warn"}.get(o.status)
+        status_tone = {"rejected": "down", "pending_trigger": "warn", "partially_filled": "warn"}.get(
+            o.status
+        )
         return (
             o.order_id,
             o.market,
             Cell(o.side, "▲ BUY" if buy else "▼ SELL", "up" if buy else "down"),
             o.order_type.replace("_", " "),
-            Cell(o.status, o.status.replace("_", " "), status_tone or ("dim" if o.status in TERMINAL_STATUSES else None)),
+            Cell(
+                o.status,
+                o.status.replace("_", " "),
+                status_tone or ("dim" if o.status in TERMINAL_STATUSES else None),
+            ),
             Cell(o.size, fmt_size(o.size, sz)),
             Cell(o.filled, fmt_size(o.filled, sz), "dim" if o.filled == 0 else None),
             Cell(o.price, fmt_price(o.price, px) if o.price else "market"),

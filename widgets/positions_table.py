@@ -88,7 +88,11 @@ class PositionsTable(LiveTable):
             Cell(p.mark_price, fmt_price(p.mark_price, px)),
             Cell(p.unrealized_pnl, fmt_pnl(p.unrealized_pnl), tone(p.unrealized_pnl)),
             Cell(p.realized_pnl, fmt_pnl(p.realized_pnl), tone(p.realized_pnl)),
-            Cell(p.liq_price, fmt_price(p.liq_price, px) if p.liq_price else "—", "warn" if p.liq_price else "dim"),
+            Cell(
+                p.liq_price,
+                fmt_price(p.liq_price, px) if p.liq_price else "—",
+                "warn" if p.liq_price else "dim",
+            ),
             Cell(p.notional, fmt_price(abs(p.notional), 2)),
             Cell(p.initial_margin, fmt_price(p.initial_margin, 2)),
         )

@@ -68,8 +68,15 @@ class TradeDemo(DemoApp):
         ticket = self.query_one(OrderTicket)
         ticket.set_market(MARKETS[0])
         ticket.set_reference_price(142_500_000)
-        ticket.set_preview({"cost": 213_750_000, "fee": 106_875, "margin": 21_375_000,
-                            "leverage": 25_000, "liq_price": 98_765_000})
+        ticket.set_preview(
+            {
+                "cost": 213_750_000,
+                "fee": 106_875,
+                "margin": 21_375_000,
+                "leverage": 25_000,
+                "liq_price": 98_765_000,
+            }
+        )
         book = self.query_one(OrderBook)
         book.set_market(MARKETS[0])
         book.set_book(BOOK)
@@ -108,8 +115,9 @@ class ChartDemo(DemoApp):
         chart.set_levels([("entry", 139.0, "entry"), ("buy", 137.5, "order"), ("liq", 98.0, "liq")])
         chart.focus()
         equity = self.query_one(EquityChart)
-        equity.set_points([(FROZEN_NOW + 3600 * i, 10_000_000_000 + 25_000_000 * ((i * 7) % 11 - 3) * i)
-                           for i in range(48)])
+        equity.set_points(
+            [(FROZEN_NOW + 3600 * i, 10_000_000_000 + 25_000_000 * ((i * 7) % 11 - 3) * i) for i in range(48)]
+        )
 
 
 class SystemDemo(DemoApp):
@@ -139,5 +147,6 @@ class SystemDemo(DemoApp):
         log.set_search("feed")
         log.view.focus()
         self.query_one(HelpPanel).show_for(log.view)
-        self.query_one(StatusBar).set_state(connection="reconnecting", latency_ms=120.0, trading_state="REDUCE_ONLY",
-                                            feeds=FEEDS)
+        self.query_one(StatusBar).set_state(
+            connection="reconnecting", latency_ms=120.0, trading_state="REDUCE_ONLY", feeds=FEEDS
+        )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backend.api.protocol import FeedHealth, MarketInfo, Quote
+from backend.api.protocol import (
+    BookLevel,
+    BookView,
+    FeedHealth,
+    FillView,
+    MarketInfo,
+    OrderView,
+    PositionView,
+    Quote,
+)
 
 FROZEN_NOW = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 FROZEN_DATETIME = datetime(2026, 1, 1, 12, 34, 56, tzinfo=UTC)
@@ -42,41 +51,93 @@ QUOTES = [
 
 FEEDS = [FeedHealth("pyth", "healthy", active=True), FeedHealth("coingecko", "degraded", "slow")]
 
-from backend.api.protocol import FillView, OrderView, PositionView  # noqa: E402
 
 POSITIONS = [
-    PositionView("SOL-PERP", 0, 2_500_000_000, 140_000_000, 142_500_000, 6_250_000, 1_000_000,
-                 liq_price=98_765_000, notional=356_250_000, initial_margin=35_625_000),
-    PositionView("BTC-PERP", 0, -10_000_000, 68_000_000_000, 67_123_500_000, 8_765_000, 0,
-                 liq_price=0, notional=-671_235_000, initial_margin=67_123_500),
+    PositionView(
+        "SOL-PERP",
+        0,
+        2_500_000_000,
+        140_000_000,
+        142_500_000,
+        6_250_000,
+        1_000_000,
+        liq_price=98_765_000,
+        notional=356_250_000,
+        initial_margin=35_625_000,
+    ),
+    PositionView(
+        "BTC-PERP",
+        0,
+        -10_000_000,
+        68_000_000_000,
+        67_123_500_000,
+        8_765_000,
+        0,
+        liq_price=0,
+        notional=-671_235_000,
+        initial_margin=67_123_500,
+    ),
     PositionView("ETH-PERP", 1, 0, 0, 0, 0, 5_000_000),
 ]
 
 ORDERS = [
     OrderView(101, "SOL-PERP", "buy", "limit", "open", 1_000_000_000, price=140_000_000, post_only=True),
-    OrderView(102, "SOL-PERP", "sell", "stop_market", "pending_trigger", 2_500_000_000,
-              trigger_price=135_000_000, reduce_only=True),
-    OrderView(103, "BTC-PERP", "buy", "limit", "partially_filled", 20_000_000, filled=5_000_000,
-              price=66_000_000_000, tif="ioc"),
+    OrderView(
+        102,
+        "SOL-PERP",
+        "sell",
+        "stop_market",
+        "pending_trigger",
+        2_500_000_000,
+        trigger_price=135_000_000,
+        reduce_only=True,
+    ),
+    OrderView(
+        103,
+        "BTC-PERP",
+        "buy",
+        "limit",
+        "partially_filled",
+        20_000_000,
+        filled=5_000_000,
+        price=66_000_000_000,
+        tif="ioc",
+    ),
     OrderView(104, "ETH-PERP", "sell", "market", "filled", 1_000_000_000, filled=1_000_000_000),
 ]
 
 FILLS = [
     FillView(1, 104, "ETH-PERP", "sell", 3_500_120_000, 1_000_000_000, 1_750_060, "taker", 1_767_270_896),
-    FillView(2, 103, "BTC-PERP", "buy", 66_000_000_000, 5_000_000, -66_000, "maker", 1_767_270_900,
-             realized_pnl=0),
-    FillView(3, 105, "SOL-PERP", "sell", 142_500_000, 500_000_000, 35_625, "taker", 1_767_270_905,
-             realized_pnl=1_250_000),
+    FillView(
+        2, 103, "BTC-PERP", "buy", 66_000_000_000, 5_000_000, -66_000, "maker", 1_767_270_900, realized_pnl=0
+    ),
+    FillView(
+        3,
+        105,
+        "SOL-PERP",
+        "sell",
+        142_500_000,
+        500_000_000,
+        35_625,
+        "taker",
+        1_767_270_905,
+        realized_pnl=1_250_000,
+    ),
 ]
 
-from backend.api.protocol import BookLevel, BookView  # noqa: E402
 
 BOOK = BookView(
     "SOL-PERP",
-    bids=[BookLevel(142_490_000, 3_000_000_000), BookLevel(142_480_000, 12_500_000_000),
-          BookLevel(142_450_000, 800_000_000)],
-    asks=[BookLevel(142_510_000, 1_500_000_000), BookLevel(142_520_000, 6_000_000_000),
-          BookLevel(142_600_000, 25_000_000_000)],
+    bids=[
+        BookLevel(142_490_000, 3_000_000_000),
+        BookLevel(142_480_000, 12_500_000_000),
+        BookLevel(142_450_000, 800_000_000),
+    ],
+    asks=[
+        BookLevel(142_510_000, 1_500_000_000),
+        BookLevel(142_520_000, 6_000_000_000),
+        BookLevel(142_600_000, 25_000_000_000),
+    ],
     oracle_price=142_500_000,
 )
 
@@ -88,7 +149,15 @@ def candles(count: int = 120, start: float = FROZEN_NOW, step: int = 60) -> list
     for i in range(count):
         move = ((i * 7919) % 13 - 6) / 10
         close = round(price + move, 3)
-        out.append({"t": start + i * step, "o": price, "h": max(price, close) + 0.4,
-                    "l": min(price, close) - 0.4, "c": close, "v": 100 + (i * 37) % 90})
+        out.append(
+            {
+                "t": start + i * step,
+                "o": price,
+                "h": max(price, close) + 0.4,
+                "l": min(price, close) - 0.4,
+                "c": close,
+                "v": 100 + (i * 37) % 90,
+            }
+        )
         price = close
     return out

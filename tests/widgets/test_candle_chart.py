@@ -105,8 +105,12 @@ def test_levels_in_range_are_drawn_and_far_ones_are_named_in_the_title() -> None
 
 def test_volume_rsi_macd_panels_render() -> None:
     rows = tuple((c["t"], c["o"], c["h"], c["l"], c["c"], c["v"]) for c in candles(40))
-    overlays = {"rsi": tuple(50.0 + i % 20 for i in range(40)), "macd": tuple(0.1 * (i % 5) for i in range(40)),
-                "macd_signal": tuple(0.2 for _ in range(40)), "macd_hist": tuple(0.05 for _ in range(40))}
+    overlays = {
+        "rsi": tuple(50.0 + i % 20 for i in range(40)),
+        "macd": tuple(0.1 * (i % 5) for i in range(40)),
+        "macd_signal": tuple(0.2 for _ in range(40)),
+        "macd_hist": tuple(0.05 for _ in range(40)),
+    }
     spec = ChartSpec(rows, overlays=overlays, indicators=frozenset({"rsi", "macd"}))
     from rich.text import Text
 

@@ -73,7 +73,14 @@ def test_percent_changes_have_arrows_and_signs() -> None:
 def test_ratios_leverage_age_and_compact() -> None:
     assert fmt_ratio_pct(1250) == "12.50%"
     assert fmt_leverage(25_000) == "2.50x"
-    assert [fmt_age(s) for s in (0.44, 12.7, 185, 7300, 200_000, -1)] == ["0.4s", "12s", "3m", "2h", "2d", "0.0s"]
+    assert [fmt_age(s) for s in (0.44, 12.7, 185, 7300, 200_000, -1)] == [
+        "0.4s",
+        "12s",
+        "3m",
+        "2h",
+        "2d",
+        "0.0s",
+    ]
     assert [fmt_compact(v) for v in (950, 1_234, 12_345_678, 4.56e9, -2_500_000)] == [
         "950",
         "1.2K",

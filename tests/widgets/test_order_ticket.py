@@ -50,9 +50,19 @@ async def test_market_buy_submits_exact_integer_size() -> None:
         await pilot.pause()
         assert app.submitted == [
             {
-                "market": "SOL-PERP", "side": "buy", "order_type": "market", "size": 1_500_000_000,
-                "price": 0, "trigger_price": 0, "trail_offset": 0, "tp_price": 0, "sl_price": 0,
-                "reduce_only": False, "post_only": False, "tif": "gtc", "sub_account": 0,
+                "market": "SOL-PERP",
+                "side": "buy",
+                "order_type": "market",
+                "size": 1_500_000_000,
+                "price": 0,
+                "trigger_price": 0,
+                "trail_offset": 0,
+                "tp_price": 0,
+                "sl_price": 0,
+                "reduce_only": False,
+                "post_only": False,
+                "tif": "gtc",
+                "sub_account": 0,
             }
         ]
 
@@ -96,7 +106,9 @@ async def test_limit_sell_with_brackets_and_tick_check() -> None:
         await _type(pilot, "tp", "155")
         await _type(pilot, "sl", "140")
         await pilot.pause()
-        assert _errors(app) == "✗ TP must be below the entry for a sell\n✗ SL must be above the entry for a sell"
+        assert (
+            _errors(app) == "✗ TP must be below the entry for a sell\n✗ SL must be above the entry for a sell"
+        )
         app.ticket.query_one("#ticket-tp", Input).value = "145.5"
         app.ticket.query_one("#ticket-sl", Input).value = "152.25"
         await pilot.pause()
@@ -105,7 +117,11 @@ async def test_limit_sell_with_brackets_and_tick_check() -> None:
         await pilot.pause()
         (order,) = app.submitted
         assert (order["side"], order["order_type"], order["size"], order["price"]) == (
-            "sell", "limit", 2_000_000_000, 150_000_000)
+            "sell",
+            "limit",
+            2_000_000_000,
+            150_000_000,
+        )
         assert (order["tp_price"], order["sl_price"]) == (145_500_000, 152_250_000)
 
 
@@ -159,8 +175,15 @@ async def test_price_picked_from_book_turns_market_into_limit() -> None:
 async def test_preview_shows_owner_data() -> None:
     app = TicketApp()
     async with app.run_test(size=(60, 40)) as pilot:
-        app.ticket.set_preview({"cost": 213_750_000, "fee": 106_875, "margin": 21_375_000,
-                                "leverage": 25_000, "liq_price": 98_765_000})
+        app.ticket.set_preview(
+            {
+                "cost": 213_750_000,
+                "fee": 106_875,
+                "margin": 21_375_000,
+                "leverage": 25_000,
+                "liq_price": 98_765_000,
+            }
+        )
         await pilot.pause()
         text = str(app.ticket.query_one("#ticket-preview", Static).render())
         assert text.splitlines() == [

@@ -61,4 +61,6 @@ async def test_short_aliases_and_feed_dicts_are_accepted() -> None:
         feeds = [{"source": "pyth", "state": "down", "reason": "stale", "active": True}]
         app.bar.set_state(connected=False, note="retry in 2s", rtt_ms=300.0, feeds=feeds)
         await pilot.pause()
-        assert _text(app.bar).startswith("✗ disconnected │ feed pyth ✗ down (stale) │ rtt 300.0 ms │ retry in 2s")
+        assert _text(app.bar).startswith(
+            "✗ disconnected │ feed pyth ✗ down (stale) │ rtt 300.0 ms │ retry in 2s"
+        )
