@@ -26,10 +26,18 @@ ACCOUNTS = [f"trader{n}" for n in range(50)]
 
 def fresh(amm: bool) -> State:
     state = State()
-    process(state, ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", 100 * P, 1000, 10**7, 10**7, 20, 500, 250),
-            CTX)
-    process(state, ix.UpdateMarketParameters(SOL, auction_duration_slots=0, amm_depth=10**6 * B if amm else 0,
-                                             max_orders_per_account=10**6), CTX)
+    process(
+        state,
+        ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", 100 * P, 1000, 10**7, 10**7, 20, 500, 250),
+        CTX,
+    )
+    process(
+        state,
+        ix.UpdateMarketParameters(
+            SOL, auction_duration_slots=0, amm_depth=10**6 * B if amm else 0, max_orders_per_account=10**6
+        ),
+        CTX,
+    )
     for who in ACCOUNTS:
         process(state, ix.CreateUserAccount(who, 0), CTX)
         process(state, ix.DepositTokens(who, 0, CollateralAsset.USDC, 10**10 * P), CTX)
@@ -37,8 +45,18 @@ def fresh(amm: bool) -> State:
 
 
 def resting_limits(n: int) -> list:
-    return [ix.PlaceOrder(ACCOUNTS[i % 50], 0, SOL, Side.BUY if i % 2 else Side.SELL, OrderType.LIMIT, B,
-                          (90 * P - (i % 500) * 1000) if i % 2 else (110 * P + (i % 500) * 1000)) for i in range(n)]
+    return [
+        ix.PlaceOrder(
+            ACCOUNTS[i % 50],
+            0,
+            SOL,
+            Side.BUY if i % 2 else Side.SELL,
+            OrderType.LIMIT,
+            B,
+            (90 * P - (i % 500) * 1000) if i % 2 else (110 * P + (i % 500) * 1000),
+        )
+        for i in range(n)
+    ]
 
 
 def crossing_limits(n: int) -> list:
@@ -60,14 +78,18 @@ def market_vs_book(n: int) -> list:
         maker, taker = ACCOUNTS[i % 50], ACCOUNTS[(i + 25) % 50]
         side = Side.SELL if i % 2 else Side.BUY
         other = Side.BUY if i % 2 else Side.SELL
-        out.append(ix.PlaceOrder(maker, 0, SOL, side, OrderType.LIMIT, B, 100 * P + (1 if i % 2 else -1) * 5000))
+        out.append(
+            ix.PlaceOrder(maker, 0, SOL, side, OrderType.LIMIT, B, 100 * P + (1 if i % 2 else -1) * 5000)
+        )
         out.append(ix.PlaceOrder(taker, 0, SOL, other, OrderType.MARKET, B))
     return out
 
 
 def market_vs_amm(n: int) -> list:
-    return [ix.PlaceOrder(ACCOUNTS[i % 50], 0, SOL, Side.BUY if i % 2 else Side.SELL, OrderType.MARKET, B)
-            for i in range(n)]
+    return [
+        ix.PlaceOrder(ACCOUNTS[i % 50], 0, SOL, Side.BUY if i % 2 else Side.SELL, OrderType.MARKET, B)
+        for i in range(n)
+    ]
 
 
 def place_and_cancel(n: int) -> list:
@@ -120,8 +142,11 @@ def main() -> int:
     seconds = timed_cancel(state, n)
     rate = n / seconds
     rows.append(["limit place + cancel", n, 0, rate, BUDGET, "ok" if rate >= BUDGET else "UNDER"])
-    print_table("perp engine, in process (python -m bench engine)",
-                ["scenario", "instructions", "events", "instr/s", "budget", ""], rows)
+    print_table(
+        "perp engine, in process (python -m bench engine)",
+        ["scenario", "instructions", "events", "instr/s", "budget", ""],
+        rows,
+    )
     return 0
 
 

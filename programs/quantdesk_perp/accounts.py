@@ -50,8 +50,9 @@ def withdraw_tokens(state: State, ix: WithdrawTokens, ctx: Context, events: list
     asset = int(ix.asset)
     balance = user.balances.get(asset, 0)
     if ix.amount > balance:
-        raise EngineError(ErrorCode.INSUFFICIENT_BALANCE,
-                          f"balance is {balance} and {ix.amount} was asked for")
+        raise EngineError(
+            ErrorCode.INSUFFICIENT_BALANCE, f"balance is {balance} and {ix.amount} was asked for"
+        )
     user.balances[asset] = balance - ix.amount  # tentatively, to measure; undone on refusal
     try:
         summary = account_margin(state, user, ctx)
@@ -60,8 +61,9 @@ def withdraw_tokens(state: State, ix: WithdrawTokens, ctx: Context, events: list
         raise
     if summary.free_collateral < 0:
         user.balances[asset] = balance
-        raise EngineError(ErrorCode.WITHDRAW_EXCEEDS_FREE,
-                          "withdrawal would leave the account below its initial margin")
+        raise EngineError(
+            ErrorCode.WITHDRAW_EXCEEDS_FREE, "withdrawal would leave the account below its initial margin"
+        )
     state.total_withdrawals[asset] = state.total_withdrawals.get(asset, 0) + ix.amount
     events.append(Withdraw(ix.authority, ix.sub_account, asset, ix.amount, balance - ix.amount))
 
@@ -74,7 +76,9 @@ def provide_jit_liquidity(state: State, ix: ProvideJitLiquidity, ctx: Context, e
     if type(ix.fee_rate) is not int or not 0 <= ix.fee_rate <= 100_000:
         raise EngineError(ErrorCode.INVALID_PARAMETER, "JIT fee rate must be 0..10% (PERCENTAGE_PRECISION)")
     get_position(user, market)
-    market.jit_makers = [q for q in market.jit_makers if (q.authority, q.sub_account) != (ix.authority, ix.sub_account)]
+    market.jit_makers = [
+        q for q in market.jit_makers if (q.authority, q.sub_account) != (ix.authority, ix.sub_account)
+    ]
     if ix.amount:
         market.jit_makers.append(JitQuote(ix.authority, ix.sub_account, ix.amount, ix.fee_rate))
     events.append(JitLiquidityUpdated(ix.authority, ix.sub_account, ix.market_index, ix.amount, ix.fee_rate))

@@ -50,30 +50,63 @@ def initialize_market(state: State, ix: InitializeMarket, ctx: Context, events: 
     _positive("initial_margin_ratio", ix.initial_margin_ratio, MARGIN_PRECISION)
     _positive("maintenance_margin_ratio", ix.maintenance_margin_ratio, ix.initial_margin_ratio)
     config = MarketConfig(
-        market_index=ix.market_index, symbol=ix.symbol, base_asset=ix.base_asset, quote_asset=ix.quote_asset,
-        tick_size=ix.tick_size, step_size=ix.step_size, min_size=ix.min_size, max_leverage=ix.max_leverage,
-        initial_margin_ratio=ix.initial_margin_ratio, maintenance_margin_ratio=ix.maintenance_margin_ratio,
+        market_index=ix.market_index,
+        symbol=ix.symbol,
+        base_asset=ix.base_asset,
+        quote_asset=ix.quote_asset,
+        tick_size=ix.tick_size,
+        step_size=ix.step_size,
+        min_size=ix.min_size,
+        max_leverage=ix.max_leverage,
+        initial_margin_ratio=ix.initial_margin_ratio,
+        maintenance_margin_ratio=ix.maintenance_margin_ratio,
         amm_depth=ix.min_size * 1_000_000,
     )
     state.markets[ix.market_index] = Market(
-        config, amm=Position(ix.market_index), last_oracle_price=ix.initial_price, mark_twap=ix.initial_price,
-        mark_twap_time=ctx.unix_time, oracle_twap=ix.initial_price, oracle_twap_time=ctx.unix_time,
-        last_funding_time=ctx.unix_time, cb_reference_price=ix.initial_price, cb_window_start=ctx.unix_time,
+        config,
+        amm=Position(ix.market_index),
+        last_oracle_price=ix.initial_price,
+        mark_twap=ix.initial_price,
+        mark_twap_time=ctx.unix_time,
+        oracle_twap=ix.initial_price,
+        oracle_twap_time=ctx.unix_time,
+        last_funding_time=ctx.unix_time,
+        cb_reference_price=ix.initial_price,
+        cb_window_start=ctx.unix_time,
     )
     events.append(MarketInitialized(ix.market_index, ix.symbol))
 
 
 _UPPER_BOUNDS = {
-    "initial_margin_ratio": MARGIN_PRECISION, "maintenance_margin_ratio": MARGIN_PRECISION,
-    "taker_fee": PERCENTAGE_PRECISION // 10, "maker_fee": PERCENTAGE_PRECISION // 10,
-    "liquidator_fee": PERCENTAGE_PRECISION // 10, "if_liquidation_fee": PERCENTAGE_PRECISION // 10,
-    "amm_half_spread": PERCENTAGE_PRECISION // 10, "auction_band": PERCENTAGE_PRECISION // 2,
-    "auction_duration_slots": 255, "oracle_max_conf": MARGIN_PRECISION, "circuit_breaker_pct": MARGIN_PRECISION,
-    "liquidation_buffer": MARGIN_PRECISION, "max_orders_per_account": 2**32 - 1,
+    "initial_margin_ratio": MARGIN_PRECISION,
+    "maintenance_margin_ratio": MARGIN_PRECISION,
+    "taker_fee": PERCENTAGE_PRECISION // 10,
+    "maker_fee": PERCENTAGE_PRECISION // 10,
+    "liquidator_fee": PERCENTAGE_PRECISION // 10,
+    "if_liquidation_fee": PERCENTAGE_PRECISION // 10,
+    "amm_half_spread": PERCENTAGE_PRECISION // 10,
+    "auction_band": PERCENTAGE_PRECISION // 2,
+    "auction_duration_slots": 255,
+    "oracle_max_conf": MARGIN_PRECISION,
+    "circuit_breaker_pct": MARGIN_PRECISION,
+    "liquidation_buffer": MARGIN_PRECISION,
+    "max_orders_per_account": 2**32 - 1,
 }
-_MAY_BE_ZERO = {"imf_factor", "taker_fee", "maker_fee", "liquidator_fee", "if_liquidation_fee",
-                "max_open_interest", "amm_depth", "amm_half_spread", "auction_duration_slots",
-                "circuit_breaker_pct", "max_funding_rate", "oracle_max_staleness_slots", "liquidation_buffer"}
+_MAY_BE_ZERO = {
+    "imf_factor",
+    "taker_fee",
+    "maker_fee",
+    "liquidator_fee",
+    "if_liquidation_fee",
+    "max_open_interest",
+    "amm_depth",
+    "amm_half_spread",
+    "auction_duration_slots",
+    "circuit_breaker_pct",
+    "max_funding_rate",
+    "oracle_max_staleness_slots",
+    "liquidation_buffer",
+}
 
 
 def update_market_parameters(state: State, ix: UpdateMarketParameters, ctx: Context, events: list) -> None:
@@ -90,7 +123,9 @@ def update_market_parameters(state: State, ix: UpdateMarketParameters, ctx: Cont
     imr = changes.get("initial_margin_ratio", market.config.initial_margin_ratio)
     mmr = changes.get("maintenance_margin_ratio", market.config.maintenance_margin_ratio)
     if mmr > imr:
-        raise EngineError(ErrorCode.INVALID_PARAMETER, "maintenance margin ratio cannot exceed the initial one")
+        raise EngineError(
+            ErrorCode.INVALID_PARAMETER, "maintenance margin ratio cannot exceed the initial one"
+        )
     for name, value in changes.items():
         setattr(market.config, name, value)
     events.append(MarketParametersUpdated(ix.market_index, tuple(changes)))
@@ -113,21 +148,27 @@ def resume_program(state: State, ix: ResumeProgram, ctx: Context, events: list) 
     for market in _targets(state, ix.market_index):
         market.status = MarketStatus.ACTIVE
         market.circuit_breaker_tripped = False
-        events.append(MarketStatusChanged(market.config.market_index, MarketStatus.ACTIVE, "resumed by admin"))
+        events.append(
+            MarketStatusChanged(market.config.market_index, MarketStatus.ACTIVE, "resumed by admin")
+        )
 
 
 def trigger_circuit_breaker(state: State, ix: TriggerCircuitBreaker, ctx: Context, events: list) -> None:
     market = get_market(state, ix.market_index)
     market.status = MarketStatus.HALTED
     market.circuit_breaker_tripped = True
-    events.append(CircuitBreakerTriggered(ix.market_index, market.cb_reference_price, market.last_oracle_price))
+    events.append(
+        CircuitBreakerTriggered(ix.market_index, market.cb_reference_price, market.last_oracle_price)
+    )
     events.append(MarketStatusChanged(ix.market_index, MarketStatus.HALTED, "circuit breaker"))
 
 
 def reset_circuit_breaker(state: State, ix: ResetCircuitBreaker, ctx: Context, events: list) -> None:
     market = get_market(state, ix.market_index)
     if not market.circuit_breaker_tripped:
-        raise EngineError(ErrorCode.INVALID_PARAMETER, f"{market.config.symbol} circuit breaker is not tripped")
+        raise EngineError(
+            ErrorCode.INVALID_PARAMETER, f"{market.config.symbol} circuit breaker is not tripped"
+        )
     market.circuit_breaker_tripped = False
     market.status = MarketStatus.ACTIVE
     oracle = ctx.oracles.get(ix.market_index)
@@ -151,8 +192,10 @@ def withdraw_insurance_fund(state: State, ix: WithdrawInsuranceFund, ctx: Contex
     if type(ix.amount) is not int or ix.amount <= 0:
         raise EngineError(ErrorCode.INVALID_AMOUNT, "insurance withdrawal must be a positive amount")
     if ix.amount > state.insurance_fund:
-        raise EngineError(ErrorCode.INSURANCE_FUND_INSUFFICIENT,
-                          f"insurance fund holds {state.insurance_fund / 1e6:,.2f} USDC")
+        raise EngineError(
+            ErrorCode.INSURANCE_FUND_INSUFFICIENT,
+            f"insurance fund holds {state.insurance_fund / 1e6:,.2f} USDC",
+        )
     state.insurance_fund -= ix.amount
     state.total_withdrawals[USDC] = state.total_withdrawals.get(USDC, 0) + ix.amount
     events.append(InsuranceFundWithdraw(ix.amount, state.insurance_fund))

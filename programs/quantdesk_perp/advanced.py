@@ -45,17 +45,42 @@ def _opposite(side: Side) -> Side:
     return SIDE_SELL if side == SIDE_BUY else SIDE_BUY
 
 
-def _leg(state: State, authority: str, sub: int, market_index: int, side: Side, order_type: OrderType,
-         size: int, trigger: int, status: OrderStatus, client_order_id: int, slot: int) -> Order:
-    return Order(new_order_id(state), authority, sub, market_index, side, order_type, status, size,
-                 trigger_price=trigger, reduce_only=True, client_order_id=client_order_id, slot=slot)
+def _leg(
+    state: State,
+    authority: str,
+    sub: int,
+    market_index: int,
+    side: Side,
+    order_type: OrderType,
+    size: int,
+    trigger: int,
+    status: OrderStatus,
+    client_order_id: int,
+    slot: int,
+) -> Order:
+    return Order(
+        new_order_id(state),
+        authority,
+        sub,
+        market_index,
+        side,
+        order_type,
+        status,
+        size,
+        trigger_price=trigger,
+        reduce_only=True,
+        client_order_id=client_order_id,
+        slot=slot,
+    )
 
 
 def _check_exit_prices(is_long_exit: bool, take_profit: int, stop_loss: int, oracle: int) -> None:
     """Exits of a long sell: TP above the oracle, SL below it (mirrored for shorts)."""
     ok = stop_loss < oracle < take_profit if is_long_exit else take_profit < oracle < stop_loss
     if not ok:
-        raise EngineError(ErrorCode.INVALID_TRIGGER, "take-profit and stop-loss must sit either side of the price")
+        raise EngineError(
+            ErrorCode.INVALID_TRIGGER, "take-profit and stop-loss must sit either side of the price"
+        )
 
 
 def place_oco_order(state: State, ix: PlaceOcoOrder, ctx: Context, events: list) -> None:
@@ -71,12 +96,41 @@ def place_oco_order(state: State, ix: PlaceOcoOrder, ctx: Context, events: list)
         raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "OCO exits need a position to reduce")
     market_guard(market, ix.reduce_only)
     if not ix.reduce_only:
-        check_margin_for(state, market, user, ctx, ix.side == SIDE_BUY, ix.size,
-                         band_price(market, max(tp, sl) if ix.side == SIDE_BUY else min(tp, sl), ix.side == SIDE_BUY))
-    take = _leg(state, ix.authority, ix.sub_account, ix.market_index, ix.side, OT_TAKE_PROFIT_MARKET,
-                ix.size, tp, ST_PENDING_TRIGGER, ix.client_order_id, ctx.slot)
-    stop = _leg(state, ix.authority, ix.sub_account, ix.market_index, ix.side, OT_STOP_MARKET,
-                ix.size, sl, ST_PENDING_TRIGGER, ix.client_order_id, ctx.slot)
+        check_margin_for(
+            state,
+            market,
+            user,
+            ctx,
+            ix.side == SIDE_BUY,
+            ix.size,
+            band_price(market, max(tp, sl) if ix.side == SIDE_BUY else min(tp, sl), ix.side == SIDE_BUY),
+        )
+    take = _leg(
+        state,
+        ix.authority,
+        ix.sub_account,
+        ix.market_index,
+        ix.side,
+        OT_TAKE_PROFIT_MARKET,
+        ix.size,
+        tp,
+        ST_PENDING_TRIGGER,
+        ix.client_order_id,
+        ctx.slot,
+    )
+    stop = _leg(
+        state,
+        ix.authority,
+        ix.sub_account,
+        ix.market_index,
+        ix.side,
+        OT_STOP_MARKET,
+        ix.size,
+        sl,
+        ST_PENDING_TRIGGER,
+        ix.client_order_id,
+        ctx.slot,
+    )
     take.reduce_only = stop.reduce_only = ix.reduce_only
     take.link_id, stop.link_id = stop.order_id, take.order_id
     for leg in (take, stop):
@@ -96,17 +150,52 @@ def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, event
     market_guard(market, False)
     pos = user.positions.get(ix.market_index)
     check_open_interest(market, pos.base if pos else 0, is_buy, ix.size)
-    check_margin_for(state, market, user, ctx, is_buy, ix.size, entry_price or band_price(market, oracle, is_buy))
+    check_margin_for(
+        state, market, user, ctx, is_buy, ix.size, entry_price or band_price(market, oracle, is_buy)
+    )
     if len(user.order_ids) + 3 > market.config.max_orders_per_account:
         raise EngineError(ErrorCode.TOO_MANY_ORDERS, "too many open orders for a bracket")
     entry_type = OT_LIMIT if entry_price else OT_MARKET
-    entry = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, entry_type,
-                  ST_OPEN, ix.size, entry_price, client_order_id=ix.client_order_id, slot=ctx.slot)
+    entry = Order(
+        new_order_id(state),
+        ix.authority,
+        ix.sub_account,
+        ix.market_index,
+        ix.side,
+        entry_type,
+        ST_OPEN,
+        ix.size,
+        entry_price,
+        client_order_id=ix.client_order_id,
+        slot=ctx.slot,
+    )
     exit_side = _opposite(ix.side)
-    take = _leg(state, ix.authority, ix.sub_account, ix.market_index, exit_side, OT_TAKE_PROFIT_MARKET,
-                ix.size, tp, ST_PENDING_ENTRY, ix.client_order_id, ctx.slot)
-    stop = _leg(state, ix.authority, ix.sub_account, ix.market_index, exit_side, OT_STOP_MARKET,
-                ix.size, sl, ST_PENDING_ENTRY, ix.client_order_id, ctx.slot)
+    take = _leg(
+        state,
+        ix.authority,
+        ix.sub_account,
+        ix.market_index,
+        exit_side,
+        OT_TAKE_PROFIT_MARKET,
+        ix.size,
+        tp,
+        ST_PENDING_ENTRY,
+        ix.client_order_id,
+        ctx.slot,
+    )
+    stop = _leg(
+        state,
+        ix.authority,
+        ix.sub_account,
+        ix.market_index,
+        exit_side,
+        OT_STOP_MARKET,
+        ix.size,
+        sl,
+        ST_PENDING_ENTRY,
+        ix.client_order_id,
+        ctx.slot,
+    )
     take.link_id, stop.link_id = stop.order_id, take.order_id
     take.parent_id = stop.parent_id = entry.order_id
     entry.child_ids = [take.order_id, stop.order_id]
@@ -114,9 +203,22 @@ def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, event
     for leg in (take, stop):
         state.orders[leg.order_id] = leg
         user.order_ids.append(leg.order_id)
-        events.append(OrderPlaced(leg.order_id, leg.authority, leg.sub_account, leg.market_index, leg.side,
-                                  leg.order_type, leg.size, 0, leg.trigger_price, leg.status,
-                                  leg.client_order_id, entry.order_id))
+        events.append(
+            OrderPlaced(
+                leg.order_id,
+                leg.authority,
+                leg.sub_account,
+                leg.market_index,
+                leg.side,
+                leg.order_type,
+                leg.size,
+                0,
+                leg.trigger_price,
+                leg.status,
+                leg.client_order_id,
+                entry.order_id,
+            )
+        )
     admit_order(state, market, user, entry, ctx, oracle, events)
 
 
@@ -148,21 +250,49 @@ def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: lis
     market_guard(market, ix.reduce_only)
     if not ix.reduce_only:
         check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
-        check_margin_for(state, market, user, ctx, is_buy, ix.total_size, limit or band_price(market, oracle, is_buy))
+        check_margin_for(
+            state, market, user, ctx, is_buy, ix.total_size, limit or band_price(market, oracle, is_buy)
+        )
     chunks = ix.duration_seconds // ix.interval_seconds
-    parent = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, OT_TWAP,
-                   ST_OPEN, ix.total_size, limit, reduce_only=ix.reduce_only,
-                   client_order_id=ix.client_order_id, slot=ctx.slot, interval=ix.interval_seconds,
-                   next_time=ctx.unix_time, end_time=ctx.unix_time + ix.duration_seconds,
-                   display_size=round_up_to(div_ceil(ix.total_size, chunks), market.config.step_size))
+    parent = Order(
+        new_order_id(state),
+        ix.authority,
+        ix.sub_account,
+        ix.market_index,
+        ix.side,
+        OT_TWAP,
+        ST_OPEN,
+        ix.total_size,
+        limit,
+        reduce_only=ix.reduce_only,
+        client_order_id=ix.client_order_id,
+        slot=ctx.slot,
+        interval=ix.interval_seconds,
+        next_time=ctx.unix_time,
+        end_time=ctx.unix_time + ix.duration_seconds,
+        display_size=round_up_to(div_ceil(ix.total_size, chunks), market.config.step_size),
+    )
     state.orders[parent.order_id] = parent
     user.order_ids.append(parent.order_id)
     get_position(user, market)
     count_open(state, parent, parent.size)
     market.crank_ids.append(parent.order_id)
-    events.append(OrderPlaced(parent.order_id, parent.authority, parent.sub_account, parent.market_index,
-                              parent.side, parent.order_type, parent.size, limit, 0, parent.status,
-                              parent.client_order_id, 0))
+    events.append(
+        OrderPlaced(
+            parent.order_id,
+            parent.authority,
+            parent.sub_account,
+            parent.market_index,
+            parent.side,
+            parent.order_type,
+            parent.size,
+            limit,
+            0,
+            parent.status,
+            parent.client_order_id,
+            0,
+        )
+    )
 
 
 def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list) -> None:
@@ -184,9 +314,21 @@ def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list) -> N
     limit = band_price(market, oracle, is_buy)
     if parent.price:
         limit = min(limit, parent.price) if is_buy else max(limit, parent.price)
-    filled = execute_taker(state, market, user, is_buy=is_buy, size=chunk, limit=limit,
-                           taker_order_id=parent.order_id, oracle=oracle, ctx=ctx,
-                           use_amm=True, jit_limit=limit, reduce_only=parent.reduce_only, events=events)
+    filled = execute_taker(
+        state,
+        market,
+        user,
+        is_buy=is_buy,
+        size=chunk,
+        limit=limit,
+        taker_order_id=parent.order_id,
+        oracle=oracle,
+        ctx=ctx,
+        use_amm=True,
+        jit_limit=limit,
+        reduce_only=parent.reduce_only,
+        events=events,
+    )
     if filled:
         record_fill(state, parent, filled)
     if parent.status == ST_FILLED:
@@ -212,17 +354,42 @@ def place_iceberg_order(state: State, ix: PlaceIcebergOrder, ctx: Context, event
     if not ix.reduce_only:
         check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
         check_margin_for(state, market, user, ctx, is_buy, ix.total_size, price)
-    parent = Order(new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, OT_ICEBERG,
-                   ST_OPEN, ix.total_size, price, reduce_only=ix.reduce_only,
-                   client_order_id=ix.client_order_id, slot=ctx.slot, display_size=ix.display_size)
+    parent = Order(
+        new_order_id(state),
+        ix.authority,
+        ix.sub_account,
+        ix.market_index,
+        ix.side,
+        OT_ICEBERG,
+        ST_OPEN,
+        ix.total_size,
+        price,
+        reduce_only=ix.reduce_only,
+        client_order_id=ix.client_order_id,
+        slot=ctx.slot,
+        display_size=ix.display_size,
+    )
     state.orders[parent.order_id] = parent
     user.order_ids.append(parent.order_id)
     get_position(user, market)
     count_open(state, parent, parent.size)
     market.crank_ids.append(parent.order_id)
-    events.append(OrderPlaced(parent.order_id, parent.authority, parent.sub_account, parent.market_index,
-                              parent.side, parent.order_type, parent.size, price, 0, parent.status,
-                              parent.client_order_id, 0))
+    events.append(
+        OrderPlaced(
+            parent.order_id,
+            parent.authority,
+            parent.sub_account,
+            parent.market_index,
+            parent.side,
+            parent.order_type,
+            parent.size,
+            price,
+            0,
+            parent.status,
+            parent.client_order_id,
+            0,
+        )
+    )
     refill_iceberg(state, parent, ctx, oracle, events)
 
 
@@ -233,15 +400,40 @@ def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, event
     market = state.markets[parent.market_index]
     user = state.users[(parent.authority, parent.sub_account)]
     while parent.order_id in state.orders and not parent.child_ids and parent.size > parent.filled:
-        child = Order(new_order_id(state), parent.authority, parent.sub_account, parent.market_index,
-                      parent.side, OT_LIMIT, ST_OPEN,
-                      min(parent.display_size, parent.size - parent.filled), parent.price, 0, TIF_GTC,
-                      parent.reduce_only, client_order_id=parent.client_order_id, slot=ctx.slot,
-                      parent_id=parent.order_id)
+        child = Order(
+            new_order_id(state),
+            parent.authority,
+            parent.sub_account,
+            parent.market_index,
+            parent.side,
+            OT_LIMIT,
+            ST_OPEN,
+            min(parent.display_size, parent.size - parent.filled),
+            parent.price,
+            0,
+            TIF_GTC,
+            parent.reduce_only,
+            client_order_id=parent.client_order_id,
+            slot=ctx.slot,
+            parent_id=parent.order_id,
+        )
         parent.child_ids.append(child.order_id)
         state.orders[child.order_id] = child
         user.order_ids.append(child.order_id)
-        events.append(OrderPlaced(child.order_id, child.authority, child.sub_account, child.market_index,
-                                  child.side, child.order_type, child.size, child.price, 0, child.status,
-                                  child.client_order_id, parent.order_id))
+        events.append(
+            OrderPlaced(
+                child.order_id,
+                child.authority,
+                child.sub_account,
+                child.market_index,
+                child.side,
+                child.order_type,
+                child.size,
+                child.price,
+                0,
+                child.status,
+                child.client_order_id,
+                parent.order_id,
+            )
+        )
         run_order(state, market, user, child, ctx, oracle, events)

@@ -34,4 +34,3 @@ def best_bid(market: Market) -> int:
 
 def best_ask(market: Market) -> int:
     return market.ask_prices[0] if market.ask_prices else 0
-

@@ -13,10 +13,10 @@ from .enums import MarketStatus, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
 from .errors import EngineError, ErrorCode
 from .events import CircuitBreakerTriggered, FundingRateUpdated, MarketStatusChanged, OrderTriggered
+from .matching import execute_taker, match_resting_against_amm, on_fill
 from .math import amm
 from .math.fixed import div_ceil
 from .math.funding import cumulative_increment, funding_rate, update_twap
-from .matching import execute_taker, match_resting_against_amm, on_fill
 from .orders import close_order, count_open, record_fill, transition
 from .positions import reducible
 from .risk import checked_oracle
@@ -46,7 +46,9 @@ def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list) 
     if price <= 0:
         return
     cfg = market.config
-    market.oracle_twap = update_twap(market.oracle_twap, market.oracle_twap_time, price, now, cfg.funding_interval)
+    market.oracle_twap = update_twap(
+        market.oracle_twap, market.oracle_twap_time, price, now, cfg.funding_interval
+    )
     market.oracle_twap_time = now
     market.last_oracle_price = price
     mark = amm.mid_price(price, cfg.amm_depth, market.amm.base) if cfg.amm_depth else price
@@ -70,12 +72,17 @@ def accrue_funding(market: Market, now: int, events: list) -> bool:
     cfg = market.config
     if now - market.last_funding_time < cfg.funding_interval or market.oracle_twap <= 0:
         return False
-    rate = funding_rate(market.mark_twap, market.oracle_twap, cfg.funding_period_divisor, cfg.max_funding_rate)
+    rate = funding_rate(
+        market.mark_twap, market.oracle_twap, cfg.funding_period_divisor, cfg.max_funding_rate
+    )
     market.cumulative_funding += cumulative_increment(rate, market.oracle_twap)
     market.last_funding_rate = rate
     market.last_funding_time = now - (now - market.last_funding_time) % cfg.funding_interval
-    events.append(FundingRateUpdated(cfg.market_index, rate, market.cumulative_funding, market.mark_twap,
-                                     market.oracle_twap, now))
+    events.append(
+        FundingRateUpdated(
+            cfg.market_index, rate, market.cumulative_funding, market.mark_twap, market.oracle_twap, now
+        )
+    )
     return True
 
 
@@ -136,9 +143,21 @@ def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracl
     else:
         limit = start + (end - start) * elapsed // order.auction_duration
     user = state.users[(order.authority, order.sub_account)]
-    filled = execute_taker(state, market, user, is_buy=is_buy, size=order.size - order.filled, limit=limit,
-                           taker_order_id=order.order_id, oracle=oracle, ctx=ctx,
-                           use_amm=finished, jit_limit=limit, reduce_only=order.reduce_only, events=events)
+    filled = execute_taker(
+        state,
+        market,
+        user,
+        is_buy=is_buy,
+        size=order.size - order.filled,
+        limit=limit,
+        taker_order_id=order.order_id,
+        oracle=oracle,
+        ctx=ctx,
+        use_amm=finished,
+        jit_limit=limit,
+        reduce_only=order.reduce_only,
+        events=events,
+    )
     if filled:
         record_fill(state, order, filled)
         on_fill(state, order, filled, events, [])

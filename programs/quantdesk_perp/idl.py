@@ -108,9 +108,17 @@ def _accounts_for(cls: type) -> list[dict[str, Any]]:
         accounts += [("signer", False, True)]
     if "market_index" in names or "order_id" in names:
         accounts += [("market", True, False), ("oracle", False, False)]
-    if cls in (instructions.DepositTokens, instructions.WithdrawTokens, instructions.DepositInsuranceFund,
-               instructions.WithdrawInsuranceFund):
-        accounts += [("vault", True, False), ("userTokenAccount", True, False), ("tokenProgram", False, False)]
+    if cls in (
+        instructions.DepositTokens,
+        instructions.WithdrawTokens,
+        instructions.DepositInsuranceFund,
+        instructions.WithdrawInsuranceFund,
+    ):
+        accounts += [
+            ("vault", True, False),
+            ("userTokenAccount", True, False),
+            ("tokenProgram", False, False),
+        ]
     return [{"name": n, "isMut": mut, "isSigner": signer} for n, mut, signer in accounts]
 
 
@@ -128,8 +136,11 @@ def _event_entry(cls: type[msgspec.Struct]) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     fields = []
     for name in cls.__struct_fields__:
-        ty = "string" if name in ("authority", "liquidator_authority", "taker_authority",
-                                  "maker_authority") else _idl_type(name, hints[name])
+        ty = (
+            "string"
+            if name in ("authority", "liquidator_authority", "taker_authority", "maker_authority")
+            else _idl_type(name, hints[name])
+        )
         fields.append({"name": camel(name), "type": ty, "index": False})
     return {"name": cls.__name__, "fields": fields}
 
@@ -139,31 +150,70 @@ def _struct(name: str, fields: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _PERP_POSITION = [
-    ("marketIndex", "u16"), ("baseAssetAmount", "i64"), ("quoteEntryAmount", "i64"),
-    ("lastCumulativeFunding", "i128"), ("realizedPnl", "i64"), ("feesPaid", "i64"), ("fundingPaid", "i64"),
-    ("openBids", "u64"), ("openAsks", "u64"),
+    ("marketIndex", "u16"),
+    ("baseAssetAmount", "i64"),
+    ("quoteEntryAmount", "i64"),
+    ("lastCumulativeFunding", "i128"),
+    ("realizedPnl", "i64"),
+    ("feesPaid", "i64"),
+    ("fundingPaid", "i64"),
+    ("openBids", "u64"),
+    ("openAsks", "u64"),
 ]
 _ORDER = [
-    ("orderId", "u64"), ("marketIndex", "u16"), ("side", {"defined": "Side"}),
-    ("orderType", {"defined": "OrderType"}), ("status", {"defined": "OrderStatus"}), ("size", "u64"),
-    ("filled", "u64"), ("price", "u64"), ("triggerPrice", "u64"), ("timeInForce", {"defined": "TimeInForce"}),
-    ("reduceOnly", "bool"), ("postOnly", "bool"), ("expireTime", "i64"), ("clientOrderId", "u64"),
-    ("parentId", "u64"), ("linkId", "u64"),
+    ("orderId", "u64"),
+    ("marketIndex", "u16"),
+    ("side", {"defined": "Side"}),
+    ("orderType", {"defined": "OrderType"}),
+    ("status", {"defined": "OrderStatus"}),
+    ("size", "u64"),
+    ("filled", "u64"),
+    ("price", "u64"),
+    ("triggerPrice", "u64"),
+    ("timeInForce", {"defined": "TimeInForce"}),
+    ("reduceOnly", "bool"),
+    ("postOnly", "bool"),
+    ("expireTime", "i64"),
+    ("clientOrderId", "u64"),
+    ("parentId", "u64"),
+    ("linkId", "u64"),
 ]
 _ACCOUNTS = [
-    _struct("UserAccount", [
-        ("authority", "publicKey"), ("subAccount", "u16"), ("name", "string"),
-        ("usdcBalance", "i64"), ("solBalance", "i64"),
-        ("positions", {"vec": {"defined": "PerpPosition"}}), ("orders", {"vec": {"defined": "Order"}}),
-    ]),
-    _struct("PerpMarket", [
-        ("marketIndex", "u16"), ("symbol", "string"), ("status", {"defined": "MarketStatus"}),
-        ("tickSize", "u64"), ("stepSize", "u64"), ("minSize", "u64"), ("maxLeverage", "u16"),
-        ("initialMarginRatio", "u32"), ("maintenanceMarginRatio", "u32"), ("takerFee", "u32"),
-        ("makerFee", "u32"), ("cumulativeFunding", "i128"), ("lastFundingTime", "i64"),
-        ("openInterestLong", "u64"), ("openInterestShort", "u64"), ("ammBaseAssetAmount", "i64"),
-        ("feePool", "i64"), ("circuitBreakerTripped", "bool"),
-    ]),
+    _struct(
+        "UserAccount",
+        [
+            ("authority", "publicKey"),
+            ("subAccount", "u16"),
+            ("name", "string"),
+            ("usdcBalance", "i64"),
+            ("solBalance", "i64"),
+            ("positions", {"vec": {"defined": "PerpPosition"}}),
+            ("orders", {"vec": {"defined": "Order"}}),
+        ],
+    ),
+    _struct(
+        "PerpMarket",
+        [
+            ("marketIndex", "u16"),
+            ("symbol", "string"),
+            ("status", {"defined": "MarketStatus"}),
+            ("tickSize", "u64"),
+            ("stepSize", "u64"),
+            ("minSize", "u64"),
+            ("maxLeverage", "u16"),
+            ("initialMarginRatio", "u32"),
+            ("maintenanceMarginRatio", "u32"),
+            ("takerFee", "u32"),
+            ("makerFee", "u32"),
+            ("cumulativeFunding", "i128"),
+            ("lastFundingTime", "i64"),
+            ("openInterestLong", "u64"),
+            ("openInterestShort", "u64"),
+            ("ammBaseAssetAmount", "i64"),
+            ("feePool", "i64"),
+            ("circuitBreakerTripped", "bool"),
+        ],
+    ),
     _struct("InsuranceFund", [("balance", "i64"), ("totalPaid", "i64"), ("socializedLoss", "i64")]),
 ]
 
@@ -180,8 +230,14 @@ def build_idl() -> dict[str, Any]:
         "accounts": _ACCOUNTS,
         "types": [_struct("PerpPosition", _PERP_POSITION), _struct("Order", _ORDER)] + enum_types,
         "events": [_event_entry(cls) for cls in _event_classes()],
-        "errors": [{"code": int(c), "name": "".join(p.title() for p in c.name.split("_")),
-                    "msg": c.name.replace("_", " ").lower()} for c in ErrorCode],
+        "errors": [
+            {
+                "code": int(c),
+                "name": "".join(p.title() for p in c.name.split("_")),
+                "msg": c.name.replace("_", " ").lower(),
+            }
+            for c in ErrorCode
+        ],
         "metadata": {"address": PROGRAM_ID},
     }
 
@@ -189,9 +245,9 @@ def build_idl() -> dict[str, Any]:
 def _event_classes() -> list[type[msgspec.Struct]]:
     seen: list[type[msgspec.Struct]] = []
     for value in vars(events).values():
-        if isinstance(value, type) and issubclass(value, events.Event) and value is not events.Event:
-            if value not in seen:
-                seen.append(value)
+        is_event = isinstance(value, type) and issubclass(value, events.Event) and value is not events.Event
+        if is_event and value not in seen:  # `Fill` is an alias of OrderFilled
+            seen.append(value)
     return seen
 
 
@@ -214,4 +270,6 @@ def to_idl(ix: Any) -> tuple[str, dict[str, Any], list[str]]:
     return snake(type(ix).__name__), args, signers
 
 
-INSTRUCTIONS_BY_IDL_NAME: dict[str, type] = {snake(cls.__name__): cls for cls in instructions.ALL_INSTRUCTIONS}
+INSTRUCTIONS_BY_IDL_NAME: dict[str, type] = {
+    snake(cls.__name__): cls for cls in instructions.ALL_INSTRUCTIONS
+}

@@ -46,8 +46,9 @@ def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events
     buffered = account_margin(state, user, ctx, extra_ratio=cfg.liquidation_buffer)
     deficit = buffered.initial_requirement - buffered.total_collateral
     fee_rate = cfg.liquidator_fee + cfg.if_liquidation_fee
-    take = liquidation_base(deficit, cfg.initial_margin_ratio + cfg.liquidation_buffer, fee_rate, oracle,
-                            cfg.step_size, pos.base)
+    take = liquidation_base(
+        deficit, cfg.initial_margin_ratio + cfg.liquidation_buffer, fee_rate, oracle, cfg.step_size, pos.base
+    )
     if ix.max_base_amount is not None:
         take = min(take, round_down_to(ix.max_base_amount, cfg.step_size))
     if take <= 0:
@@ -77,13 +78,28 @@ def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events
         credit(liquidator, liq_fee)
     else:
         state.insurance_fund += liq_fee
-    events.append(PositionChanged(user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, 0))
-    events.append(Liquidated(user.authority, user.sub_account, cfg.market_index, ix.liquidator_authority,
-                             ix.liquidator_sub_account, delta, oracle, liq_fee, if_fee))
+    events.append(
+        PositionChanged(user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, 0)
+    )
+    events.append(
+        Liquidated(
+            user.authority,
+            user.sub_account,
+            cfg.market_index,
+            ix.liquidator_authority,
+            ix.liquidator_sub_account,
+            delta,
+            oracle,
+            liq_fee,
+            if_fee,
+        )
+    )
     if liquidator is not None:
         require_free_collateral(state, liquidator, ctx, None, "taking over this position")
-    if all(p.base == 0 for p in user.positions.values()) and user.balances.get(USDC, 0) < 0 and not any(
-        amount > 0 for asset, amount in user.balances.items() if asset != USDC
+    if (
+        all(p.base == 0 for p in user.positions.values())
+        and user.balances.get(USDC, 0) < 0
+        and not any(amount > 0 for asset, amount in user.balances.items() if asset != USDC)
     ):
         resolve_bankruptcy(state, market, user, was_long, events)
 

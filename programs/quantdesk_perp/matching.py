@@ -14,8 +14,8 @@ from .math import amm
 from .math.fixed import div_ceil
 from .math.funding import update_twap
 from .orders import close_order, record_fill
-from .risk import free_collateral
 from .positions import USDC, apply_amm_fill, apply_user_fill, credit, get_position, reducible, settle_funding
+from .risk import free_collateral
 from .state import JitQuote, Market, Order, State, UserAccount
 
 OT_ICEBERG = OrderType.ICEBERG
@@ -48,7 +48,9 @@ def _jit_price(oracle: int, quote: JitQuote, is_buy: bool) -> int:
     return oracle * (PERCENTAGE_PRECISION - quote.fee_rate) // PERCENTAGE_PRECISION
 
 
-def _best_jit(market: Market, oracle: int, is_buy: bool, limit: int, taker_key) -> tuple[int, JitQuote | None]:
+def _best_jit(
+    market: Market, oracle: int, is_buy: bool, limit: int, taker_key
+) -> tuple[int, JitQuote | None]:
     best_price, best = 0, None
     for quote in market.jit_makers:
         if quote.amount <= 0 or (quote.authority, quote.sub_account) == taker_key:
@@ -120,7 +122,11 @@ def execute_taker(
                 amm_price = amm.bid_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread)
                 amm_qty = amm.max_sell(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, cap)
             amm_qty -= amm_qty % step
-            if amm_qty > 0 and amm_price > 0 and (source < 0 or (amm_price < price if is_buy else amm_price > price)):
+            if (
+                amm_qty > 0
+                and amm_price > 0
+                and (source < 0 or (amm_price < price if is_buy else amm_price > price))
+            ):
                 source = AMM
         if source < 0:
             break
@@ -133,17 +139,20 @@ def execute_taker(
             maker_user = state.users[maker_key]
             maker_pos = maker_user.positions.get(market_index) or get_position(maker_user, market)
             qty = maker.size - maker.filled
-            if remaining < qty:
-                qty = remaining
+            qty = min(qty, remaining)
             if maker.reduce_only:
                 qty = min(qty, reducible(maker_pos.base, not is_buy))
                 if qty <= 0:
                     close_order(state, maker, ST_CANCELLED, events, "reduce-only order would increase")
                     continue
-            realized_total += _trade_users(market, user, pos, maker_user, maker_pos, is_buy, qty, price, events)
+            realized_total += _trade_users(
+                market, user, pos, maker_user, maker_pos, is_buy, qty, price, events
+            )
             maker_fee = 0
             if maker_fee_rate:
-                maker_fee = -((-(qty * price // BASE_PRECISION) * maker_fee_rate) // PERCENTAGE_PRECISION)  # up
+                maker_fee = -(
+                    (-(qty * price // BASE_PRECISION) * maker_fee_rate) // PERCENTAGE_PRECISION
+                )  # up
                 maker_user.balances[USDC] = maker_user.balances.get(USDC, 0) - maker_fee
                 maker_pos.fees_paid += maker_fee
                 market.fee_pool += maker_fee
@@ -176,8 +185,12 @@ def execute_taker(
                 jit_quote.amount = 0
                 continue
             jit_quote.amount -= qty
-            realized_total += _trade_users(market, user, pos, maker_user, maker_pos, is_buy, qty, price, events)
-            maker_fee = charge_fee(market, maker_user, maker_pos, qty * price // BASE_PRECISION, cfg.maker_fee)
+            realized_total += _trade_users(
+                market, user, pos, maker_user, maker_pos, is_buy, qty, price, events
+            )
+            maker_fee = charge_fee(
+                market, maker_user, maker_pos, qty * price // BASE_PRECISION, cfg.maker_fee
+            )
             maker_id, maker_auth, maker_sub = 0, jit_quote.authority, jit_quote.sub_account
             quote = div_ceil(qty * price, BASE_PRECISION) if is_buy else qty * price // BASE_PRECISION
         else:
@@ -200,8 +213,20 @@ def execute_taker(
             market.fee_pool += taker_fee
         events.append(
             OrderFilled(
-                cfg.market_index, taker_order_id, maker_id, user.authority, user.sub_account, maker_auth,
-                maker_sub, 0 if is_buy else 1, qty, quote, price, taker_fee, maker_fee, ctx_slot,
+                cfg.market_index,
+                taker_order_id,
+                maker_id,
+                user.authority,
+                user.sub_account,
+                maker_auth,
+                maker_sub,
+                0 if is_buy else 1,
+                qty,
+                quote,
+                price,
+                taker_fee,
+                maker_fee,
+                ctx_slot,
             )
         )
         if market.mark_twap_time != now or market.mark_twap == 0:
@@ -209,8 +234,11 @@ def execute_taker(
         remaining -= qty
         filled += qty
     if filled:
-        events.append(PositionChanged(user.authority, user.sub_account, cfg.market_index, pos.base,
-                                      pos.quote_entry, realized_total))
+        events.append(
+            PositionChanged(
+                user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, realized_total
+            )
+        )
     return filled
 
 
@@ -223,7 +251,9 @@ def _refill(state: State, refills: list[Order], ctx: Context, oracle: int, event
         refills.clear()
 
 
-def _trade_users(market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: int, price: int, events) -> int:
+def _trade_users(
+    market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: int, price: int, events
+) -> int:
     """Book fill between two users; returns the taker's realized pnl."""
     if maker_pos.last_cumulative_funding != market.cumulative_funding:
         settle_funding(market, maker, maker_pos, events)
@@ -237,8 +267,16 @@ def _trade_users(market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: 
     else:
         taker_realized = apply_user_fill(market, taker, taker_pos, -qty, received)
         realized = apply_user_fill(market, maker, maker_pos, qty, -paid)
-    events.append(PositionChanged(maker.authority, maker.sub_account, market.config.market_index,
-                                  maker_pos.base, maker_pos.quote_entry, realized))
+    events.append(
+        PositionChanged(
+            maker.authority,
+            maker.sub_account,
+            market.config.market_index,
+            maker_pos.base,
+            maker_pos.quote_entry,
+            realized,
+        )
+    )
     return taker_realized
 
 
@@ -302,14 +340,32 @@ def match_resting_against_amm(state: State, market: Market, oracle: int, ctx: Co
                 apply_amm_fill(market, qty, -quote)
             fee = charge_fee(market, user, pos, quote, cfg.maker_fee)
             price = quote * BASE_PRECISION // qty
-            events.append(OrderFilled(cfg.market_index, 0, order.order_id, AMM_MAKER, 0, order.authority,
-                                      order.sub_account, 1 if is_buy else 0, qty, quote, price, 0, fee, slot))
-            events.append(PositionChanged(user.authority, user.sub_account, cfg.market_index, pos.base,
-                                          pos.quote_entry, realized))
+            events.append(
+                OrderFilled(
+                    cfg.market_index,
+                    0,
+                    order.order_id,
+                    AMM_MAKER,
+                    0,
+                    order.authority,
+                    order.sub_account,
+                    1 if is_buy else 0,
+                    qty,
+                    quote,
+                    price,
+                    0,
+                    fee,
+                    slot,
+                )
+            )
+            events.append(
+                PositionChanged(
+                    user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, realized
+                )
+            )
             _note_mark(market, price, now)
             record_fill(state, order, qty)
             on_fill(state, order, qty, events, refills)
             if order.status == ST_FILLED:
                 close_order(state, order, ST_FILLED, events)
             _refill(state, refills, ctx, oracle, events)
-

@@ -57,7 +57,7 @@ def apply_user_fill(market: Market, user: UserAccount, pos: Position, delta: int
         credit(user, realized)
     after = pos.base
     # open interest counts users' longs and shorts separately
-    market.open_interest_long += (after if after > 0 else 0) - (before if before > 0 else 0)
+    market.open_interest_long += (max(0, after)) - (max(0, before))
     market.open_interest_short += (-after if after < 0 else 0) - (-before if before < 0 else 0)
     return realized
 
@@ -85,4 +85,4 @@ def reducible(base: int, is_buy: bool) -> int:
     """How much an order on this side can trade without growing or flipping the position."""
     if is_buy:
         return -base if base < 0 else 0
-    return base if base > 0 else 0
+    return max(0, base)

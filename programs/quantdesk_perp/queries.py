@@ -24,7 +24,9 @@ def account_margin(state: State, authority: str, sub_account: int, ctx: Context)
     return _account_margin(state, get_user(state, authority, sub_account), ctx)
 
 
-def liquidation_price(state: State, authority: str, sub_account: int, market_index: int, ctx: Context) -> int | None:
+def liquidation_price(
+    state: State, authority: str, sub_account: int, market_index: int, ctx: Context
+) -> int | None:
     """Oracle price of `market_index` at which the account hits maintenance, other prices held.
 
     Rounded toward the current price (a long's is rounded up, a short's down): it warns early.
@@ -42,7 +44,9 @@ def liquidation_price(state: State, authority: str, sub_account: int, market_ind
     slope = base * MARGIN_PRECISION - abs(base) * ratio  # per unit price, scaled by 1e9 * 1e4
     if slope == 0:
         return None
-    gap = (summary.maintenance_requirement - summary.maintenance_collateral) * BASE_PRECISION * MARGIN_PRECISION
+    gap = (
+        (summary.maintenance_requirement - summary.maintenance_collateral) * BASE_PRECISION * MARGIN_PRECISION
+    )
     move = div_ceil(gap, slope) if base > 0 else gap // slope
     result = price + move
     return result if result > 0 else None
@@ -76,21 +80,30 @@ def preview_order(state: State, order: PlaceOrder, ctx: Context) -> OrderPreview
         return OrderPreview(0, 0, 0, 0, 0, before, None, None, err.code.name, err.message)
     base = quote = fee = 0
     for event in events:
-        if isinstance(event, OrderFilled) and event.taker_authority == order.authority and \
-                event.taker_sub_account == order.sub_account:
+        if (
+            isinstance(event, OrderFilled)
+            and event.taker_authority == order.authority
+            and event.taker_sub_account == order.sub_account
+        ):
             base += event.base
             quote += event.quote
             fee += event.taker_fee
-    resting = sum(o.size - o.filled for o in trial.orders.values()
-                  if o.authority == order.authority and o.sub_account == order.sub_account
-                  and o.order_id >= state.next_order_id)
+    resting = sum(
+        o.size - o.filled
+        for o in trial.orders.values()
+        if o.authority == order.authority
+        and o.sub_account == order.sub_account
+        and o.order_id >= state.next_order_id
+    )
     after = _account_margin(trial, trial.users[(order.authority, order.sub_account)], ctx)
     liq = liquidation_price(trial, order.authority, order.sub_account, order.market_index, ctx)
     average = quote * BASE_PRECISION // base if base else 0
     return OrderPreview(base, quote, average, fee, resting, before, after, liq)
 
 
-def book_levels(state: State, market_index: int, depth: int = 10) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+def book_levels(
+    state: State, market_index: int, depth: int = 10
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Resting orders aggregated by price: (bids best first, asks best first) of (price, base)."""
     market = get_market(state, market_index)
     orders = state.orders
@@ -110,8 +123,10 @@ def amm_quotes(state: State, market_index: int, ctx: Context) -> tuple[int, int]
     if not cfg.amm_depth:
         return 0, 0
     price, _conf = margin_price(market, ctx)
-    return (amm.bid_price(price, cfg.amm_depth, market.amm.base, cfg.amm_half_spread),
-            amm.ask_price(price, cfg.amm_depth, market.amm.base, cfg.amm_half_spread))
+    return (
+        amm.bid_price(price, cfg.amm_depth, market.amm.base, cfg.amm_half_spread),
+        amm.ask_price(price, cfg.amm_depth, market.amm.base, cfg.amm_half_spread),
+    )
 
 
 def accounts_at_risk(state: State, ctx: Context) -> list[tuple[str, int]]:

@@ -89,7 +89,9 @@ def account_margin(
     hypothetical = what_if[0] if what_if is not None else -1
     if hypothetical >= 0 and hypothetical not in positions:
         positions = dict(positions)
-        positions[hypothetical] = Position(hypothetical, last_cumulative_funding=markets[hypothetical].cumulative_funding)
+        positions[hypothetical] = Position(
+            hypothetical, last_cumulative_funding=markets[hypothetical].cumulative_funding
+        )
     for market_index, pos in positions.items():
         base, quote = pos.base, pos.quote_entry
         bids, asks = pos.open_bids, pos.open_asks
@@ -124,7 +126,9 @@ def account_margin(
     maint_total = maint_coll + upnl
     leverage = notional * MARGIN_PRECISION // total if total > 0 else (0 if notional == 0 else 10**12)
     ratio = maint_total * MARGIN_PRECISION // notional if notional else 0
-    return MarginSummary(total, maint_total, init_req, maint_req, total - init_req, notional, leverage, ratio, upnl)
+    return MarginSummary(
+        total, maint_total, init_req, maint_req, total - init_req, notional, leverage, ratio, upnl
+    )
 
 
 def require_free_collateral(
@@ -140,8 +144,16 @@ def require_free_collateral(
     return summary
 
 
-def free_collateral(state: State, user: UserAccount, ctx: Context, market_index: int = -1, d_base: int = 0,
-                    d_quote: int = 0, d_bids: int = 0, d_asks: int = 0) -> int:
+def free_collateral(
+    state: State,
+    user: UserAccount,
+    ctx: Context,
+    market_index: int = -1,
+    d_base: int = 0,
+    d_quote: int = 0,
+    d_bids: int = 0,
+    d_asks: int = 0,
+) -> int:
     """account_margin(...).free_collateral, inlined for the order hot path (same math, same rounding).
 
     The d_* arguments change the position in `market_index` hypothetically: a fill (base, quote)
@@ -197,8 +209,9 @@ def free_collateral(state: State, user: UserAccount, ctx: Context, market_index:
     return total - requirement
 
 
-def _net(market: Market, base: int, quote: int, bids: int, asks: int, last_funding: int, price: int,
-         conf: int) -> int:
+def _net(
+    market: Market, base: int, quote: int, bids: int, asks: int, last_funding: int, price: int, conf: int
+) -> int:
     """Unrealized pnl (banded) - pending funding - initial requirement of one position."""
     if base > 0:
         net = base * (price - conf) // BASE_PRECISION + quote
@@ -218,8 +231,16 @@ def _net(market: Market, base: int, quote: int, bids: int, asks: int, last_fundi
     return net
 
 
-def order_free_collateral(state: State, user: UserAccount, ctx: Context, market_index: int, d_base: int,
-                          d_quote: int, is_buy: bool, size: int) -> tuple[int, int]:
+def order_free_collateral(
+    state: State,
+    user: UserAccount,
+    ctx: Context,
+    market_index: int,
+    d_base: int,
+    d_quote: int,
+    is_buy: bool,
+    size: int,
+) -> tuple[int, int]:
     """Free collateral if the order fills entirely (d_base, d_quote), and if it rests unfilled.
 
     One pass over the account; equal to free_collateral(...) for each scenario.
@@ -242,12 +263,26 @@ def order_free_collateral(state: State, user: UserAccount, ctx: Context, market_
             continue
         market = markets[index]
         oracle = oracles.get(index)
-        price, conf = (oracle.price, oracle.conf) if oracle is not None and oracle.price > 0 else margin_price(market, ctx)
-        total += _net(market, pos.base, pos.quote_entry, pos.open_bids, pos.open_asks, pos.last_cumulative_funding,
-                      price, conf)
+        price, conf = (
+            (oracle.price, oracle.conf)
+            if oracle is not None and oracle.price > 0
+            else margin_price(market, ctx)
+        )
+        total += _net(
+            market,
+            pos.base,
+            pos.quote_entry,
+            pos.open_bids,
+            pos.open_asks,
+            pos.last_cumulative_funding,
+            price,
+            conf,
+        )
     market = markets[market_index]
     oracle = oracles.get(market_index)
-    price, conf = (oracle.price, oracle.conf) if oracle is not None and oracle.price > 0 else margin_price(market, ctx)
+    price, conf = (
+        (oracle.price, oracle.conf) if oracle is not None and oracle.price > 0 else margin_price(market, ctx)
+    )
     if target is None:
         base = quote = bids = asks = 0
         last = market.cumulative_funding

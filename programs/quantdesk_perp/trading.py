@@ -10,9 +10,9 @@ from .enums import TimeInForce as TIF
 from .errors import EngineError, ErrorCode
 from .events import OrderModified, OrderPlaced
 from .instructions import CancelOrder, CancelOrders, ModifyOrder, PlaceOrder
+from .matching import execute_taker, on_fill
 from .math import amm
 from .math.fixed import div_ceil
-from .matching import execute_taker, on_fill
 from .orders import close_order, count_open, live_order, new_order_id, record_fill
 from .positions import get_position, reducible
 from .risk import checked_oracle, order_free_collateral
@@ -56,11 +56,17 @@ def get_user(state: State, authority: str, sub_account: int) -> UserAccount:
 def check_size(market: Market, size: int) -> None:
     cfg = market.config
     if type(size) is not int or size <= 0 or size > MAX_AMOUNT:
-        raise EngineError(ErrorCode.INVALID_SIZE, f"size must be a positive integer of base units, got {size!r}")
+        raise EngineError(
+            ErrorCode.INVALID_SIZE, f"size must be a positive integer of base units, got {size!r}"
+        )
     if size % cfg.step_size:
-        raise EngineError(ErrorCode.OFF_STEP, f"{cfg.symbol} sizes move in steps of {cfg.step_size / BASE_PRECISION:g}")
+        raise EngineError(
+            ErrorCode.OFF_STEP, f"{cfg.symbol} sizes move in steps of {cfg.step_size / BASE_PRECISION:g}"
+        )
     if size < cfg.min_size:
-        raise EngineError(ErrorCode.BELOW_MIN_SIZE, f"{cfg.symbol} minimum size is {cfg.min_size / BASE_PRECISION:g}")
+        raise EngineError(
+            ErrorCode.BELOW_MIN_SIZE, f"{cfg.symbol} minimum size is {cfg.min_size / BASE_PRECISION:g}"
+        )
 
 
 def check_price(market: Market, price: int | None, what: str = "price") -> int:
@@ -68,17 +74,23 @@ def check_price(market: Market, price: int | None, what: str = "price") -> int:
     if price is None or type(price) is not int or price <= 0 or price > MAX_AMOUNT:
         raise EngineError(ErrorCode.INVALID_PRICE, f"{what} must be a positive integer price, got {price!r}")
     if price % cfg.tick_size:
-        raise EngineError(ErrorCode.OFF_TICK, f"{cfg.symbol} {what} must be a multiple of {cfg.tick_size / 1e6:g}")
+        raise EngineError(
+            ErrorCode.OFF_TICK, f"{cfg.symbol} {what} must be a multiple of {cfg.tick_size / 1e6:g}"
+        )
     return price
 
 
 def market_guard(market: Market, reduces: bool) -> None:
     if market.status == MS_HALTED:
         if market.circuit_breaker_tripped:
-            raise EngineError(ErrorCode.CIRCUIT_BREAKER, f"{market.config.symbol} is halted by its circuit breaker")
+            raise EngineError(
+                ErrorCode.CIRCUIT_BREAKER, f"{market.config.symbol} is halted by its circuit breaker"
+            )
         raise EngineError(ErrorCode.MARKET_HALTED, f"{market.config.symbol} is halted")
     if market.status == MS_REDUCE_ONLY and not reduces:
-        raise EngineError(ErrorCode.MARKET_REDUCE_ONLY, f"{market.config.symbol} only accepts orders that reduce")
+        raise EngineError(
+            ErrorCode.MARKET_REDUCE_ONLY, f"{market.config.symbol} only accepts orders that reduce"
+        )
 
 
 def band_price(market: Market, oracle: int, is_buy: bool) -> int:
@@ -104,7 +116,9 @@ def check_margin_for(
         quote = size * worst_price // BASE_PRECISION
         flow, delta = quote, -size
     fee = div_ceil(quote * cfg.taker_fee, PERCENTAGE_PRECISION)
-    filled, resting = order_free_collateral(state, user, ctx, cfg.market_index, delta, flow - fee, is_buy, size)
+    filled, resting = order_free_collateral(
+        state, user, ctx, cfg.market_index, delta, flow - fee, is_buy, size
+    )
     shortfall = min(filled, resting)
     if shortfall < 0:
         raise EngineError(
@@ -126,7 +140,9 @@ def check_open_interest(market: Market, base: int, is_buy: bool, size: int) -> N
         raise EngineError(ErrorCode.OI_CAP, f"{market.config.symbol} open interest cap reached")
 
 
-def available_liquidity(state: State, market: Market, user: UserAccount, is_buy: bool, limit: int, oracle: int) -> int:
+def available_liquidity(
+    state: State, market: Market, user: UserAccount, is_buy: bool, limit: int, oracle: int
+) -> int:
     """Base fillable at `limit` or better right now (for FOK): resting orders of others + the AMM."""
     key = (user.authority, user.sub_account)
     total = 0
@@ -169,8 +185,12 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     elif ix.expire_time is not None:
         raise EngineError(ErrorCode.INVALID_EXPIRY, "only GTD orders take an expire time")
     if len(user.order_ids) >= cfg.max_orders_per_account:
-        raise EngineError(ErrorCode.TOO_MANY_ORDERS, f"at most {cfg.max_orders_per_account} open orders per account")
-    price = check_price(market, ix.price) if order_type in LIMIT_EXECUTION_TYPES or ix.price is not None else 0
+        raise EngineError(
+            ErrorCode.TOO_MANY_ORDERS, f"at most {cfg.max_orders_per_account} open orders per account"
+        )
+    price = (
+        check_price(market, ix.price) if order_type in LIMIT_EXECUTION_TYPES or ix.price is not None else 0
+    )
     trigger = 0
     if order_type in CONDITIONAL_TYPES and order_type != OT_TRAILING_STOP:
         trigger = check_price(market, ix.trigger_price, "trigger price")
@@ -196,8 +216,11 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
         check_open_interest(market, base, is_buy, ix.size)
         check_margin_for(state, market, user, ctx, is_buy, ix.size, worst)
     if ix.post_only:
-        book_cross = market.ask_prices and market.ask_prices[0] <= price if is_buy else (
-            market.bid_prices and market.bid_prices[-1] >= price)
+        book_cross = (
+            market.ask_prices and market.ask_prices[0] <= price
+            if is_buy
+            else (market.bid_prices and market.bid_prices[-1] >= price)
+        )
         amm_price = 0
         if cfg.amm_depth:
             fn = amm.ask_price if is_buy else amm.bid_price
@@ -212,9 +235,23 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
             raise EngineError(ErrorCode.FOK_NOT_FILLED, "fill-or-kill order cannot fill completely now")
     # -- validated: mutate from here on --
     order = Order(
-        new_order_id(state), ix.authority, ix.sub_account, ix.market_index, ix.side, order_type,
-        ST_OPEN, ix.size, price, trigger, tif, ix.reduce_only, ix.post_only,
-        ix.expire_time or 0, offset, ix.client_order_id, slot=ctx.slot,
+        new_order_id(state),
+        ix.authority,
+        ix.sub_account,
+        ix.market_index,
+        ix.side,
+        order_type,
+        ST_OPEN,
+        ix.size,
+        price,
+        trigger,
+        tif,
+        ix.reduce_only,
+        ix.post_only,
+        ix.expire_time or 0,
+        offset,
+        ix.client_order_id,
+        slot=ctx.slot,
     )
     if order_type == OT_TRAILING_STOP:
         order.auction_start_price = oracle  # the trail's reference (best price seen)
@@ -225,8 +262,9 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     admit_order(state, market, user, order, ctx, oracle, events)
 
 
-def admit_order(state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int,
-                events: list) -> None:
+def admit_order(
+    state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int, events: list
+) -> None:
     """Register a validated order and start its life (trigger wait, auction, match, rest)."""
     state.orders[order.order_id] = order
     user.order_ids.append(order.order_id)
@@ -234,9 +272,22 @@ def admit_order(state: State, market: Market, user: UserAccount, order: Order, c
         get_position(user, market)
     if order.order_type in CONDITIONAL_TYPES:
         order.status = ST_PENDING_TRIGGER
-    events.append(OrderPlaced(order.order_id, order.authority, order.sub_account, order.market_index,
-                              order.side, order.order_type, order.size, order.price, order.trigger_price,
-                              order.status, order.client_order_id, order.parent_id))
+    events.append(
+        OrderPlaced(
+            order.order_id,
+            order.authority,
+            order.sub_account,
+            order.market_index,
+            order.side,
+            order.order_type,
+            order.size,
+            order.price,
+            order.trigger_price,
+            order.status,
+            order.client_order_id,
+            order.parent_id,
+        )
+    )
     if order.status == ST_PENDING_TRIGGER:
         count_open(state, order, order.size)
         market.crank_ids.append(order.order_id)
@@ -244,8 +295,9 @@ def admit_order(state: State, market: Market, user: UserAccount, order: Order, c
     run_order(state, market, user, order, ctx, oracle, events)
 
 
-def run_order(state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int,
-              events: list) -> None:
+def run_order(
+    state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int, events: list
+) -> None:
     """Execute an OPEN order now: market orders start their auction, limit orders match then rest."""
     is_buy = order.side == SIDE_BUY
     if order.order_type in LIMIT_EXECUTION_TYPES:
@@ -262,9 +314,19 @@ def run_order(state: State, market: Market, user: UserAccount, order: Order, ctx
     filled = 0
     if not order.post_only and _may_cross(market, is_buy, limit, oracle, jit):
         filled = execute_taker(
-            state, market, user, is_buy=is_buy, size=order.size - order.filled, limit=limit,
-            taker_order_id=order.order_id, oracle=oracle, ctx=ctx,
-            use_amm=use_amm, jit_limit=jit, reduce_only=order.reduce_only, events=events,
+            state,
+            market,
+            user,
+            is_buy=is_buy,
+            size=order.size - order.filled,
+            limit=limit,
+            taker_order_id=order.order_id,
+            oracle=oracle,
+            ctx=ctx,
+            use_amm=use_amm,
+            jit_limit=jit,
+            reduce_only=order.reduce_only,
+            events=events,
         )
     if filled:
         record_fill(state, order, filled)
@@ -331,7 +393,9 @@ def modify_order(state: State, ix: ModifyOrder, ctx: Context, events: list) -> N
     if size <= order.filled:
         raise EngineError(ErrorCode.INVALID_SIZE, "new size must exceed what has already filled")
     price = order.price if ix.price is None else check_price(market, ix.price)
-    trigger = order.trigger_price if ix.trigger_price is None else check_price(market, ix.trigger_price, "trigger")
+    trigger = (
+        order.trigger_price if ix.trigger_price is None else check_price(market, ix.trigger_price, "trigger")
+    )
     oracle = checked_oracle(market, ctx).price
     resting = order.status in (ST_OPEN, ST_PARTIALLY_FILLED)
     if resting:

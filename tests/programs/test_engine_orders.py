@@ -17,12 +17,12 @@ from programs.quantdesk_perp.processor import crank_state
 from programs.quantdesk_perp.queries import book_levels, collateral_ledger
 
 from .engine.helpers import (
-    B,
-    P,
     SLOT0,
     SOL,
     T0,
+    B,
     OrderType,
+    P,
     Side,
     TimeInForce,
     ctx,
@@ -77,10 +77,16 @@ def test_odd_notional_rounds_against_both_sides():
     from programs.quantdesk_perp.state import State
 
     s = State()
-    process(s, ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", 100 * P, 1, 1_000_000, 1_000_000, 10, 1000, 500),
-            ctx())
-    process(s, ix.UpdateMarketParameters(SOL, taker_fee=0, maker_fee=0, amm_depth=0, auction_duration_slots=0),
-            ctx())
+    process(
+        s,
+        ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", 100 * P, 1, 1_000_000, 1_000_000, 10, 1000, 500),
+        ctx(),
+    )
+    process(
+        s,
+        ix.UpdateMarketParameters(SOL, taker_fee=0, maker_fee=0, amm_depth=0, auction_duration_slots=0),
+        ctx(),
+    )
     fund(s, "alice", 1000 * P)
     fund(s, "bob", 1000 * P)
     process(s, limit("alice", Side.SELL, 3_000_000, 100_000_333), ctx())
@@ -151,8 +157,13 @@ def _long_alice(state, size=B, price=100 * P):
 
 def test_stop_market_triggers_at_the_oracle_and_fills(state):
     _long_alice(state)
-    placed = process(state, ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.STOP_MARKET, B,
-                                          trigger_price=95 * P, reduce_only=True), ctx())
+    placed = process(
+        state,
+        ix.PlaceOrder(
+            "alice", 0, SOL, Side.SELL, OrderType.STOP_MARKET, B, trigger_price=95 * P, reduce_only=True
+        ),
+        ctx(),
+    )
     stop_id = placed[0].order_id
     assert state.orders[stop_id].status == OrderStatus.PENDING_TRIGGER
     process(state, limit("carol", Side.BUY, B, 95 * P), ctx())
@@ -166,16 +177,41 @@ def test_stop_market_triggers_at_the_oracle_and_fills(state):
 
 def test_stop_limit_rests_at_its_limit_after_trigger(state):
     _long_alice(state)
-    process(state, ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.STOP_LIMIT, B, price=94 * P,
-                                 trigger_price=95 * P, reduce_only=True), ctx())
+    process(
+        state,
+        ix.PlaceOrder(
+            "alice",
+            0,
+            SOL,
+            Side.SELL,
+            OrderType.STOP_LIMIT,
+            B,
+            price=94 * P,
+            trigger_price=95 * P,
+            reduce_only=True,
+        ),
+        ctx(),
+    )
     crank_state(state, ctx(95 * P, SLOT0 + 1))
     assert book_levels(state, SOL)[1] == [(94 * P, B)]
 
 
 def test_take_profit_market_triggers_above_for_a_long(state):
     _long_alice(state)
-    process(state, ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.TAKE_PROFIT_MARKET, B,
-                                 trigger_price=110 * P, reduce_only=True), ctx())
+    process(
+        state,
+        ix.PlaceOrder(
+            "alice",
+            0,
+            SOL,
+            Side.SELL,
+            OrderType.TAKE_PROFIT_MARKET,
+            B,
+            trigger_price=110 * P,
+            reduce_only=True,
+        ),
+        ctx(),
+    )
     process(state, limit("carol", Side.BUY, B, 110 * P), ctx())
     assert fills(crank_state(state, ctx(109 * P, SLOT0 + 1))) == []
     [fill] = fills(crank_state(state, ctx(110 * P, SLOT0 + 2)))
@@ -184,16 +220,34 @@ def test_take_profit_market_triggers_above_for_a_long(state):
 
 def test_take_profit_limit(state):
     _long_alice(state)
-    process(state, ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.TAKE_PROFIT_LIMIT, B, price=111 * P,
-                                 trigger_price=110 * P, reduce_only=True), ctx())
+    process(
+        state,
+        ix.PlaceOrder(
+            "alice",
+            0,
+            SOL,
+            Side.SELL,
+            OrderType.TAKE_PROFIT_LIMIT,
+            B,
+            price=111 * P,
+            trigger_price=110 * P,
+            reduce_only=True,
+        ),
+        ctx(),
+    )
     crank_state(state, ctx(110 * P, SLOT0 + 1))
     assert book_levels(state, SOL)[1] == [(111 * P, B)]
 
 
 def test_trailing_stop_follows_the_high_and_fires_on_the_pullback(state):
     _long_alice(state)
-    placed = process(state, ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.TRAILING_STOP, B,
-                                          trailing_offset=5 * P, reduce_only=True), ctx())
+    placed = process(
+        state,
+        ix.PlaceOrder(
+            "alice", 0, SOL, Side.SELL, OrderType.TRAILING_STOP, B, trailing_offset=5 * P, reduce_only=True
+        ),
+        ctx(),
+    )
     order_id = placed[0].order_id
     assert state.orders[order_id].trigger_price == 95 * P
     crank_state(state, ctx(110 * P, SLOT0 + 1))
@@ -205,7 +259,9 @@ def test_trailing_stop_follows_the_high_and_fires_on_the_pullback(state):
 
 
 def test_gtd_order_expires_in_the_crank(state):
-    process(state, limit("alice", Side.BUY, B, 99 * P, time_in_force=TimeInForce.GTD, expire_time=T0 + 60), ctx())
+    process(
+        state, limit("alice", Side.BUY, B, 99 * P, time_in_force=TimeInForce.GTD, expire_time=T0 + 60), ctx()
+    )
     assert crank_state(state, ctx(t=T0 + 59)) == []
     events = crank_state(state, ctx(t=T0 + 60))
     assert events == [OrderExpired(1)] and book_levels(state, SOL) == ([], [])
@@ -224,8 +280,11 @@ def test_oco_one_side_triggers_and_cancels_the_other(state):
 
 
 def test_bracket_legs_arm_when_the_entry_fills_and_become_an_oco(state):
-    events = process(state, ix.PlaceBracketOrder("alice", 0, SOL, Side.BUY, 2 * B, 110 * P, 95 * P,
-                                                 entry_price=100 * P), ctx())
+    events = process(
+        state,
+        ix.PlaceBracketOrder("alice", 0, SOL, Side.BUY, 2 * B, 110 * P, 95 * P, entry_price=100 * P),
+        ctx(),
+    )
     entry_id = events[-1].order_id
     tp_id, sl_id = [e.order_id for e in events if isinstance(e, OrderPlaced) and e.order_id != entry_id]
     assert state.orders[tp_id].status == OrderStatus.PENDING_ENTRY
@@ -240,8 +299,9 @@ def test_bracket_legs_arm_when_the_entry_fills_and_become_an_oco(state):
 
 
 def test_bracket_cancelled_unfilled_cancels_its_legs(state):
-    events = process(state, ix.PlaceBracketOrder("alice", 0, SOL, Side.BUY, B, 110 * P, 95 * P,
-                                                 entry_price=99 * P), ctx())
+    events = process(
+        state, ix.PlaceBracketOrder("alice", 0, SOL, Side.BUY, B, 110 * P, 95 * P, entry_price=99 * P), ctx()
+    )
     entry_id = events[-1].order_id
     process(state, ix.CancelOrder("alice", 0, entry_id), ctx())
     assert state.orders == {}

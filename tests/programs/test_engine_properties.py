@@ -23,9 +23,18 @@ def fresh() -> tuple[State, list]:
     journal: list = []
     setup = [
         ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", 100 * P, 1000, 10**7, 10**7, 10, 1000, 500),
-        ix.UpdateMarketParameters(SOL, taker_fee=500, maker_fee=200, amm_depth=500 * 10**9,
-                                  auction_duration_slots=2, liquidator_fee=10_000, if_liquidation_fee=5_000,
-                                  imf_factor=50, funding_interval=600, circuit_breaker_pct=0),
+        ix.UpdateMarketParameters(
+            SOL,
+            taker_fee=500,
+            maker_fee=200,
+            amm_depth=500 * 10**9,
+            auction_duration_slots=2,
+            liquidator_fee=10_000,
+            if_liquidation_fee=5_000,
+            imf_factor=50,
+            funding_interval=600,
+            circuit_breaker_pct=0,
+        ),
         ix.DepositInsuranceFund(100 * P),
     ]
     for who in USERS:
@@ -51,8 +60,10 @@ def run(script, check=None):
             slot, t = slot + 1, t + dt * 30
             instruction = ix.Crank()
             # after a price move, whoever is under water gets liquidated (by a peer or a keeper)
-            follow_ups = [ix.LiquidatePosition(USERS[(n + 1) % 3] if n % 2 else "", 0, who, 0, SOL)
-                          for n, who in enumerate(USERS)]
+            follow_ups = [
+                ix.LiquidatePosition(USERS[(n + 1) % 3] if n % 2 else "", 0, who, 0, SOL)
+                for n, who in enumerate(USERS)
+            ]
         c = context(slot, t, oracle)
         for step in [instruction, *follow_ups]:
             before = state_to_bytes(state)

@@ -8,14 +8,34 @@ from programs.quantdesk_perp.enums import CollateralAsset
 from programs.quantdesk_perp.errors import EngineError, ErrorCode
 from programs.quantdesk_perp.state import state_to_bytes
 
-from .engine.helpers import B, P, SOL, T0, OrderType, Side, TimeInForce, ctx, fund, ix, limit, market, new_state, process
+from .engine.helpers import (
+    SOL,
+    T0,
+    B,
+    OrderType,
+    P,
+    Side,
+    TimeInForce,
+    ctx,
+    fund,
+    ix,
+    limit,
+    market,
+    new_state,
+    process,
+)
 
 
 @pytest.fixture
 def state():
     s = new_state(taker_fee=500, maker_fee=200)
-    process(s, ix.InitializeMarket(1, "BTC-PERP", "BTC", "USD", 60_000 * P, 100_000, 100_000, 1_000_000, 20, 500,
-                                   250), ctx())
+    process(
+        s,
+        ix.InitializeMarket(
+            1, "BTC-PERP", "BTC", "USD", 60_000 * P, 100_000, 100_000, 1_000_000, 20, 500, 250
+        ),
+        ctx(),
+    )
     fund(s, "alice", 1000 * P)
     fund(s, "bob", 1000 * P)
     process(s, limit("bob", Side.SELL, B, 101 * P), ctx())  # order 1 rests
@@ -42,8 +62,14 @@ CASES = [
     (limit("zed", Side.BUY, B, 99 * P), ErrorCode.UNKNOWN_ACCOUNT),
     (limit("alice", Side.BUY, B, 99 * P, reduce_only=True), ErrorCode.REDUCE_ONLY_INCREASES),
     (limit("bob", Side.SELL, B, 99 * P, reduce_only=True), ErrorCode.REDUCE_ONLY_INCREASES),
-    (limit("alice", Side.BUY, B, 99 * P, time_in_force=TimeInForce.GTD, expire_time=T0), ErrorCode.INVALID_EXPIRY),
-    (limit("alice", Side.BUY, B, 99 * P, post_only=True, time_in_force=TimeInForce.IOC), ErrorCode.INVALID_ORDER),
+    (
+        limit("alice", Side.BUY, B, 99 * P, time_in_force=TimeInForce.GTD, expire_time=T0),
+        ErrorCode.INVALID_EXPIRY,
+    ),
+    (
+        limit("alice", Side.BUY, B, 99 * P, post_only=True, time_in_force=TimeInForce.IOC),
+        ErrorCode.INVALID_ORDER,
+    ),
     (limit("alice", Side.BUY, B, 102 * P, post_only=True), ErrorCode.POST_ONLY_WOULD_CROSS),
     (limit("alice", Side.BUY, 50 * B, 90 * P, time_in_force=TimeInForce.FOK), ErrorCode.FOK_NOT_FILLED),
     (ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.STOP_MARKET, B), ErrorCode.INVALID_PRICE),
@@ -66,7 +92,10 @@ CASES = [
     (ix.LiquidatePosition("bob", 0, "alice", 0, SOL), ErrorCode.NOT_LIQUIDATABLE),
     (ix.LiquidatePosition("alice", 0, "alice", 0, SOL), ErrorCode.SELF_LIQUIDATION),
     (ix.PlaceBracketOrder("alice", 0, SOL, Side.BUY, B, 95 * P, 110 * P), ErrorCode.INVALID_TRIGGER),
-    (ix.PlaceBracketOrder("alice", 0, SOL, Side.BUY, 10**5 * B, 110 * P, 95 * P), ErrorCode.INSUFFICIENT_COLLATERAL),
+    (
+        ix.PlaceBracketOrder("alice", 0, SOL, Side.BUY, 10**5 * B, 110 * P, 95 * P),
+        ErrorCode.INSUFFICIENT_COLLATERAL,
+    ),
     (ix.PlaceOcoOrder("bob", 0, SOL, Side.SELL, B, 110 * P, 95 * P), ErrorCode.REDUCE_ONLY_INCREASES),
     (ix.PlaceTwapOrder("alice", 0, SOL, Side.BUY, B, 10, 60), ErrorCode.INVALID_PARAMETER),
     (ix.PlaceIcebergOrder("alice", 0, SOL, Side.BUY, B, 2 * B, 99 * P), ErrorCode.INVALID_PARAMETER),

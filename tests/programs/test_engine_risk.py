@@ -16,10 +16,31 @@ from programs.quantdesk_perp.events import (
     SocializedLoss,
 )
 from programs.quantdesk_perp.processor import crank_state
+from programs.quantdesk_perp.queries import (
+    account_margin,
+    collateral_ledger,
+    liquidation_price,
+    preview_order,
+)
 from programs.quantdesk_perp.state import state_to_bytes
-from programs.quantdesk_perp.queries import account_margin, collateral_ledger, liquidation_price, preview_order
 
-from .engine.helpers import B, P, SLOT0, SOL, T0, Side, ctx, fund, ix, limit, market, new_state, position, process, usdc
+from .engine.helpers import (
+    SLOT0,
+    SOL,
+    T0,
+    B,
+    P,
+    Side,
+    ctx,
+    fund,
+    ix,
+    limit,
+    market,
+    new_state,
+    position,
+    process,
+    usdc,
+)
 
 
 def open_pair(state, long="alice", short="bob", size=B, price=100 * P):
@@ -118,7 +139,13 @@ def test_partial_liquidation_restores_initial_margin_plus_buffer():
     # 6.37 * 93.5 = 595.595 notional; 1% each to liquidator and insurance fund = 5.95595
     assert (liq.liquidator_fee, liq.if_fee) == (5_955_950, 5_955_950)
     assert position(s, "alice").base == 2_630_000_000 and position(s, "alice").quote_entry == -263 * P
-    assert position(s, "liq", ).base == 6_370_000_000
+    assert (
+        position(
+            s,
+            "liq",
+        ).base
+        == 6_370_000_000
+    )
     # realized 595.595 - 637 = -41.405; balance 100 - 41.405 - 11.9119 = 46.6831
     assert usdc(s, "alice") == 46_683_100
     assert s.insurance_fund == 5_955_950
@@ -240,8 +267,12 @@ def test_preview_estimates_fill_fee_and_margin_without_changing_state():
     process(s, limit("bob", Side.SELL, 2 * B, 101 * P), ctx())
     before = state_to_bytes(s)
     preview = preview_order(s, market("alice", Side.BUY, 2 * B), ctx())
-    assert (preview.base_filled, preview.quote, preview.average_price, preview.fee) == (2 * B, 202 * P, 101 * P,
-                                                                                         101_000)
+    assert (preview.base_filled, preview.quote, preview.average_price, preview.fee) == (
+        2 * B,
+        202 * P,
+        101 * P,
+        101_000,
+    )
     assert preview.margin_after.initial_requirement == 20 * P
     # 30 - 0.101 + 2 (p - 101) = 2 p * 5%  ->  p = 172.101 / 1.9 = 90.5794.. (rounded up)
     assert preview.liquidation_price == 90_579_474

@@ -9,7 +9,10 @@ from ..enums import CollateralAsset
 from .fixed import div_ceil
 
 # (initial, maintenance) asset weights, MARGIN_PRECISION; token precision of each collateral
-ASSET_WEIGHTS: dict[int, tuple[int, int]] = {CollateralAsset.USDC: (10_000, 10_000), CollateralAsset.SOL: (8_000, 9_000)}
+ASSET_WEIGHTS: dict[int, tuple[int, int]] = {
+    CollateralAsset.USDC: (10_000, 10_000),
+    CollateralAsset.SOL: (8_000, 9_000),
+}
 ASSET_PRECISION: dict[int, int] = {CollateralAsset.USDC: 10**6, CollateralAsset.SOL: 10**9}
 SOL_ORACLE_MARKET = 0  # SOL collateral is valued with the SOL-PERP oracle
 

@@ -18,8 +18,12 @@ USDC_ASSET = CollateralAsset.USDC
 SOL_ASSET = CollateralAsset.SOL
 
 
-def ctx(price: int = 100 * P, slot: int = SLOT0, t: int = T0, conf: int = 0, publish_slot: int | None = None) -> Context:
-    return Context(slot, t, {SOL: OraclePrice(price, conf, slot if publish_slot is None else publish_slot, t)})
+def ctx(
+    price: int = 100 * P, slot: int = SLOT0, t: int = T0, conf: int = 0, publish_slot: int | None = None
+) -> Context:
+    return Context(
+        slot, t, {SOL: OraclePrice(price, conf, slot if publish_slot is None else publish_slot, t)}
+    )
 
 
 def new_state(**params) -> State:
@@ -27,10 +31,32 @@ def new_state(**params) -> State:
     spec = MARKETS_BY_SYMBOL["SOL-PERP"]
     state = State()
     c = ctx()
-    process(state, ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", 100 * P, spec.tick_size, spec.step_size,
-                                       spec.min_size, 10, 1000, 500), c)
-    defaults = dict(taker_fee=0, maker_fee=0, amm_depth=0, auction_duration_slots=0, liquidator_fee=0,
-                    if_liquidation_fee=0, circuit_breaker_pct=0)
+    process(
+        state,
+        ix.InitializeMarket(
+            SOL,
+            "SOL-PERP",
+            "SOL",
+            "USD",
+            100 * P,
+            spec.tick_size,
+            spec.step_size,
+            spec.min_size,
+            10,
+            1000,
+            500,
+        ),
+        c,
+    )
+    defaults = {
+        "taker_fee": 0,
+        "maker_fee": 0,
+        "amm_depth": 0,
+        "auction_duration_slots": 0,
+        "liquidator_fee": 0,
+        "if_liquidation_fee": 0,
+        "circuit_breaker_pct": 0,
+    }
     defaults.update(params)
     process(state, ix.UpdateMarketParameters(SOL, **defaults), c)
     return state
@@ -62,5 +88,22 @@ def usdc(state: State, who: str, sub: int = 0) -> int:
     return state.users[(who, sub)].balances.get(USDC_ASSET, 0)
 
 
-__all__ = ["B", "P", "SOL", "T0", "SLOT0", "ctx", "new_state", "fund", "limit", "market", "position", "usdc",
-           "Side", "OrderType", "TimeInForce", "ix", "process"]
+__all__ = [
+    "SLOT0",
+    "SOL",
+    "T0",
+    "B",
+    "OrderType",
+    "P",
+    "Side",
+    "TimeInForce",
+    "ctx",
+    "fund",
+    "ix",
+    "limit",
+    "market",
+    "new_state",
+    "position",
+    "process",
+    "usdc",
+]

@@ -24,11 +24,36 @@ offsets = st.integers(-30, 30)
 
 @st.composite
 def operation(draw):
-    kind = draw(st.sampled_from(
-        ["limit", "limit", "limit", "market", "market", "cancel", "cancel_all", "deposit", "withdraw", "crank",
-         "crank", "crank", "crank", "stop", "reduce", "modify", "oco", "twap", "iceberg", "liquidate", "liquidate",
-         "jit", "funding", "fok"]
-    ))
+    kind = draw(
+        st.sampled_from(
+            [
+                "limit",
+                "limit",
+                "limit",
+                "market",
+                "market",
+                "cancel",
+                "cancel_all",
+                "deposit",
+                "withdraw",
+                "crank",
+                "crank",
+                "crank",
+                "crank",
+                "stop",
+                "reduce",
+                "modify",
+                "oco",
+                "twap",
+                "iceberg",
+                "liquidate",
+                "liquidate",
+                "jit",
+                "funding",
+                "fok",
+            ]
+        )
+    )
     who = draw(users)
     side = draw(sides)
     size = draw(sizes)
@@ -45,17 +70,22 @@ def build(op, oracle: int, next_order_id: int):
     price = max(TICK, oracle - oracle % TICK + offset * TICK)
     if kind == "limit":
         tif = TimeInForce.IOC if flag and k % 3 == 0 else TimeInForce.GTC
-        return ix.PlaceOrder(who, 0, SOL, side, OrderType.LIMIT, size, price, time_in_force=tif,
-                             post_only=flag and k % 3 == 1)
+        return ix.PlaceOrder(
+            who, 0, SOL, side, OrderType.LIMIT, size, price, time_in_force=tif, post_only=flag and k % 3 == 1
+        )
     if kind == "fok":
         return ix.PlaceOrder(who, 0, SOL, side, OrderType.LIMIT, size, price, time_in_force=TimeInForce.FOK)
     if kind == "market":
-        return ix.PlaceOrder(who, 0, SOL, side, OrderType.MARKET, size, auction_duration_slots=0 if flag else None)
+        return ix.PlaceOrder(
+            who, 0, SOL, side, OrderType.MARKET, size, auction_duration_slots=0 if flag else None
+        )
     if kind == "reduce":
         order_type = OrderType.MARKET if flag else OrderType.LIMIT
         return ix.PlaceOrder(who, 0, SOL, side, order_type, size, None if flag else price, reduce_only=True)
     if kind == "stop":
-        return ix.PlaceOrder(who, 0, SOL, side, OrderType.STOP_MARKET, size, trigger_price=price, reduce_only=flag)
+        return ix.PlaceOrder(
+            who, 0, SOL, side, OrderType.STOP_MARKET, size, trigger_price=price, reduce_only=flag
+        )
     if kind == "cancel":
         return ix.CancelOrder(who, 0, max(1, next_order_id - k))
     if kind == "cancel_all":
@@ -70,8 +100,15 @@ def build(op, oracle: int, next_order_id: int):
     if kind == "crank":
         return ("crank", offset * TICK * (10 if flag else 1), k)
     if kind == "oco":
-        return ix.PlaceOcoOrder(who, 0, SOL, side, size, oracle + (k + 1) * TICK * (1 if side == Side.SELL else -1),
-                                oracle - (k + 1) * TICK * (1 if side == Side.SELL else -1))
+        return ix.PlaceOcoOrder(
+            who,
+            0,
+            SOL,
+            side,
+            size,
+            oracle + (k + 1) * TICK * (1 if side == Side.SELL else -1),
+            oracle - (k + 1) * TICK * (1 if side == Side.SELL else -1),
+        )
     if kind == "twap":
         return ix.PlaceTwapOrder(who, 0, SOL, side, size, 40, 10, None, flag)
     if kind == "iceberg":
