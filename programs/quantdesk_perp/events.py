@@ -198,3 +198,11 @@ class BankruptcyCovered(Event, frozen=True):
 class SocializedLoss(Event, frozen=True):
     market_index: int
     amount: int  # charged pro rata to the opposite side's positions
+
+
+ALL_EVENTS: tuple[type[Event], ...] = tuple(
+    value
+    for name, value in list(globals().items())
+    if isinstance(value, type) and issubclass(value, Event) and value is not Event and name == value.__name__
+)
+"""Every event class; decode a tagged event with msgspec using `typing.Union[ALL_EVENTS]`."""
