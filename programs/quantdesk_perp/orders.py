@@ -81,16 +81,13 @@ def close_order(state: State, order: Order, status: OrderStatus, events: list, r
         remove_resting(market, order)
     if order.counted:
         count_open(state, order, -order.counted)
-    state.orders.pop(order_id, None)
-    user = state.users.get((order.authority, order.sub_account))
-    if user is not None:
-        try:
+    if state.orders.pop(order_id, None) is not None:  # orders that never rested were never registered
+        user = state.users.get((order.authority, order.sub_account))
+        if user is not None and order_id in user.order_ids:
             user.order_ids.remove(order_id)
-        except ValueError:
-            pass
-    crank_ids = market.crank_ids
-    if crank_ids and order_id in crank_ids:
-        crank_ids.remove(order_id)
+        crank_ids = market.crank_ids
+        if crank_ids and order_id in crank_ids:
+            crank_ids.remove(order_id)
     if status == ST_FILLED:
         events.append(OrderFinished(order_id))
     elif status == ST_CANCELLED:

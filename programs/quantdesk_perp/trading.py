@@ -265,9 +265,11 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
 def admit_order(
     state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int, events: list
 ) -> None:
-    """Register a validated order and start its life (trigger wait, auction, match, rest)."""
-    state.orders[order.order_id] = order
-    user.order_ids.append(order.order_id)
+    """Start a validated order's life: wait for its trigger, or run it now (auction, match, rest).
+
+    Orders join the live state (state.orders, the account's order list) only when they outlive the
+    instruction, so an order that fills at once costs no bookkeeping.
+    """
     if order.market_index not in user.positions:
         get_position(user, market)
     if order.order_type in CONDITIONAL_TYPES:
@@ -289,10 +291,17 @@ def admit_order(
         )
     )
     if order.status == ST_PENDING_TRIGGER:
+        register(state, user, order)
         count_open(state, order, order.size)
         market.crank_ids.append(order.order_id)
         return
     run_order(state, market, user, order, ctx, oracle, events)
+
+
+def register(state: State, user: UserAccount, order: Order) -> None:
+    if order.order_id not in state.orders:
+        state.orders[order.order_id] = order
+        user.order_ids.append(order.order_id)
 
 
 def run_order(
@@ -338,11 +347,13 @@ def run_order(
         if order.time_in_force in (TIF_IOC, TIF_FOK):
             close_order(state, order, ST_CANCELLED, events, "immediate-or-cancel remainder")
         else:
+            register(state, user, order)
             add_resting(market, order)
             count_open(state, order, order.size - order.filled)
             if order.time_in_force == TIF_GTD:
                 market.crank_ids.append(order.order_id)
     elif order.auction_duration and order.slot == ctx.slot and order.order_id not in market.crank_ids:
+        register(state, user, order)
         count_open(state, order, order.size - order.filled)
         market.crank_ids.append(order.order_id)
     else:
