@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -23,6 +24,19 @@ from textual.timer import Timer
 from widgets.columns import Cell, Column, RowKey, cell_text, fit_cell, raw_value, sort_value
 
 __all__ = ["Cell", "Column", "LiveTable", "RowKey"]
+
+
+class _RowMessage(Message):
+    """A row event; `row_key` is the key given to upsert."""
+
+    def __init__(self, live_table: LiveTable, row_key: RowKey | None) -> None:
+        super().__init__()
+        self.live_table = live_table
+        self.row_key = row_key
+
+    @property
+    def control(self) -> LiveTable:
+        return self.live_table
 
 
 class LiveTable(ScrollView, can_focus=True):
@@ -45,15 +59,8 @@ class LiveTable(ScrollView, can_focus=True):
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "live-table--header",
-        "live-table--cursor",
-        "live-table--up",
-        "live-table--down",
-        "live-table--warn",
-        "live-table--dim",
-        "live-table--flash-up",
-        "live-table--flash-down",
-        "live-table--empty",
+        f"live-table--{part}"
+        for part in ("header", "cursor", "up", "down", "warn", "dim", "flash-up", "flash-down", "empty")
     }
 
     DEFAULT_CSS = """
@@ -76,29 +83,11 @@ class LiveTable(ScrollView, can_focus=True):
     LiveTable > .live-table--empty { color: $text-muted; text-style: italic; }
     """
 
-    class RowHighlighted(Message):
-        """The cursor moved to a row."""
+    class RowHighlighted(_RowMessage):
+        """The cursor moved to a row (row_key None: the table is empty)."""
 
-        def __init__(self, live_table: LiveTable, row_key: RowKey | None) -> None:
-            super().__init__()
-            self.live_table = live_table
-            self.row_key = row_key
-
-        @property
-        def control(self) -> LiveTable:
-            return self.live_table
-
-    class RowSelected(Message):
-        """Enter was pressed on a row."""
-
-        def __init__(self, live_table: LiveTable, row_key: RowKey) -> None:
-            super().__init__()
-            self.live_table = live_table
-            self.row_key = row_key
-
-        @property
-        def control(self) -> LiveTable:
-            return self.live_table
+    class RowSelected(_RowMessage):
+        """Enter (or a double click) on a row."""
 
     def __init__(
         self,
@@ -147,7 +136,7 @@ class LiveTable(ScrollView, can_focus=True):
 
     @property
     def row_keys(self) -> list[RowKey]:
-        """Keys in display order (after filter and sort); current as of the last repaint."""
+        """Keys in display order (after filter and sort)."""
         self._flush_order_now()
         return list(self._order)
 
@@ -175,7 +164,10 @@ class LiveTable(ScrollView, can_focus=True):
     def set_columns(self, columns: Iterable[Column]) -> None:
         self._columns = list(columns)
         self._sort_column = None
-        self._invalidate_all()
+        self._strip_cache.clear()
+        self._header_cache = None
+        self._order_dirty = True
+        self.refresh()
 
     def upsert(self, key: RowKey, row: tuple[Any, ...]) -> None:
         """Insert or replace one row; cheap enough to call thousands of times a second."""
@@ -258,10 +250,10 @@ class LiveTable(ScrollView, can_focus=True):
         self._set_cursor(self.cursor_row + 1)
 
     def action_cursor_page_up(self) -> None:
-        self._set_cursor(self.cursor_row - self._page_rows())
+        self._set_cursor(self.cursor_row - max(1, self.size.height - 2))
 
     def action_cursor_page_down(self) -> None:
-        self._set_cursor(self.cursor_row + self._page_rows())
+        self._set_cursor(self.cursor_row + max(1, self.size.height - 2))
 
     def action_cursor_home(self) -> None:
         self._set_cursor(0)
@@ -394,9 +386,6 @@ class LiveTable(ScrollView, can_focus=True):
             self._cursor_key = key
             self.post_message(self.RowHighlighted(self, key))
 
-    def _page_rows(self) -> int:
-        return max(1, self.size.height - (1 if self.show_header else 0) - 1)
-
     def _scroll_cursor_into_view(self) -> None:
         visible = max(1, self.size.height - (1 if self.show_header else 0))
         top = round(self.scroll_offset.y)
@@ -406,12 +395,6 @@ class LiveTable(ScrollView, can_focus=True):
             self.scroll_to(y=self._cursor - visible + 1, animate=False, immediate=True)
 
     # ---- rendering ----------------------------------------------------------------------------
-
-    def _invalidate_all(self) -> None:
-        self._strip_cache.clear()
-        self._header_cache = None
-        self._order_dirty = True
-        self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -494,6 +477,21 @@ class LiveTable(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self._flush()
+
+    def on_click(self, event: events.Click) -> None:
+        """Header click sorts by that column (again: reverses); row click moves the cursor; double click selects."""
+        header = 1 if self.show_header else 0
+        if event.y < header:
+            x = event.x + self.scroll_offset.x
+            for index, column in enumerate(self._columns):
+                x -= column.width + self.GAP
+                if x < 0:
+                    self.sort_by(index, self._sort_reverse != (index == self._sort_column))
+                    return
+        elif self._order:
+            self._set_cursor(self.scroll_offset.y + event.y - header)
+            if event.chain > 1:
+                self.action_select_row()
 
     def on_resize(self) -> None:
         self._scroll_cursor_into_view()

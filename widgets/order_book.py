@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
@@ -171,26 +172,38 @@ class OrderBook(Widget, can_focus=True):
             if y == 1:
                 return Strip([Segment(" no book", self._style("dim"))]).crop_extend(0, width, base)
             return Strip.blank(width, base)
-        depth = self._depth()
-        book = self._book
-        asks_shown = min(depth, len(book.asks))
-        mid_y = 1 + depth
-        if y == mid_y:
+        if y == 1 + self._depth():
             return self._mid_line(width)
-        if y < mid_y:
+        found = self._level_at(y)
+        if found is None:
+            return Strip.blank(width, base)
+        return self._level_line(*found, width)
+
+    def _level_at(self, y: int) -> tuple[BookLevel, str, int] | None:
+        """(level, side, cumulative size from the best price) drawn on line y, if any."""
+        book, depth = self._book, self._depth()
+        if book is None or y < 1 or y == 1 + depth:
+            return None
+        if y <= depth:
+            asks_shown = min(depth, len(book.asks))
             index = y - 1 - (depth - asks_shown)
-            levels = book.asks
             if index < 0:
-                return Strip.blank(width, base)
-            level, side = levels[asks_shown - 1 - index], "ask"
-            cumulative = sum(lvl.size for lvl in levels[: asks_shown - index])
-        else:
-            index = y - mid_y - 1
-            if index >= min(depth, len(book.bids)):
-                return Strip.blank(width, base)
-            level, side = book.bids[index], "bid"
-            cumulative = sum(lvl.size for lvl in book.bids[: index + 1])
-        return self._level_line(level, side, cumulative, width)
+                return None
+            rank = asks_shown - 1 - index
+            return book.asks[rank], "ask", sum(lvl.size for lvl in book.asks[: rank + 1])
+        index = y - depth - 2
+        if index >= min(depth, len(book.bids)):
+            return None
+        return book.bids[index], "bid", sum(lvl.size for lvl in book.bids[: index + 1])
+
+    def on_click(self, event: events.Click) -> None:
+        """Click a level to put the cursor there; double click picks its price."""
+        found = self._level_at(event.y)
+        if found is not None:
+            self._cursor_price = found[0].price
+            self.refresh()
+            if event.chain > 1:
+                self.action_pick_price()
 
     def _level_line(self, level: BookLevel, side: str, cumulative: int, width: int) -> Strip:
         book = self._book

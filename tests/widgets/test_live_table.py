@@ -194,3 +194,19 @@ async def test_thousands_of_upserts_coalesce_into_few_repaints() -> None:
         await pilot.pause(0.2)
         assert table.repaints - before <= 3
         assert table.get_row(49) == ("M49", 49 + 4999 / 100, 49)
+
+
+async def test_mouse_header_click_sorts_and_row_clicks_move_and_select() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 8)) as pilot:
+        _fill(app.table)
+        await pilot.pause()
+        await pilot.click(app.table, offset=(15, 0))
+        assert (app.table.sort_column, app.table.sort_reverse) == ("px", False)
+        await pilot.click(app.table, offset=(15, 0))
+        assert (app.table.sort_column, app.table.sort_reverse) == ("px", True)
+        await pilot.click(app.table, offset=(2, 2))
+        assert app.table.cursor_key == "ETH"
+        await pilot.click(app.table, offset=(2, 3), times=2)
+        await pilot.pause()
+        assert app.selected == ["SOL"]

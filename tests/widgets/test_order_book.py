@@ -78,3 +78,13 @@ async def test_cursor_stays_on_its_price_when_the_book_moves() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.picked == [(142_480_000, "bid")]
+
+
+async def test_double_click_on_a_level_picks_its_price() -> None:
+    app = BookApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        await pilot.click(app.book, offset=(5, 2))
+        assert app.book.cursor_price == 142_520_000
+        await pilot.click(app.book, offset=(5, 6), times=2)
+        await pilot.pause()
+        assert app.picked == [(142_480_000, "bid")]
