@@ -101,6 +101,20 @@ def place_and_cancel(n: int) -> list:
     return out
 
 
+def mixed_flow(n: int, first_id: int) -> list:
+    """Per 4 instructions: two resting limits, a cancel of one, a market order taking the other."""
+    out = []
+    order_id = first_id
+    for i in range(n // 4):
+        a, b, c = ACCOUNTS[i % 50], ACCOUNTS[(i + 17) % 50], ACCOUNTS[(i + 33) % 50]
+        out.append(ix.PlaceOrder(a, 0, SOL, Side.BUY, OrderType.LIMIT, B, 99 * P - (i % 50) * 1000))
+        out.append(ix.PlaceOrder(b, 0, SOL, Side.SELL, OrderType.LIMIT, B, 100 * P + (i % 5) * 1000))
+        out.append(ix.CancelOrder(a, 0, order_id))
+        out.append(ix.PlaceOrder(c, 0, SOL, Side.BUY, OrderType.MARKET, B))
+        order_id += 3
+    return out
+
+
 def timed(state: State, instructions: list) -> tuple[float, int]:
     fills = 0
     run = process
@@ -138,6 +152,20 @@ def main() -> int:
         seconds, events = timed(state, instructions)
         rate = len(instructions) / seconds
         rows.append([name, len(instructions), events, rate, BUDGET, "ok" if rate >= BUDGET else "UNDER"])
+    state = fresh(False)
+    instructions = mixed_flow(n, state.next_order_id)
+    seconds, events = timed(state, instructions)
+    rate = len(instructions) / seconds
+    rows.append(
+        [
+            "mixed: 2 rest, 1 cancel, 1 take",
+            len(instructions),
+            events,
+            rate,
+            BUDGET,
+            "ok" if rate >= BUDGET else "UNDER",
+        ]
+    )
     state = fresh(False)
     seconds = timed_cancel(state, n)
     rate = n / seconds

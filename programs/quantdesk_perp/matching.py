@@ -109,24 +109,23 @@ def execute_taker(
             if book_price <= limit if is_buy else book_price >= limit:
                 source, price = BOOK, book_price
         jit_quote = None
-        if jit_limit:
+        if jit_limit and market.jit_makers:
             jit_price, jit_quote = _best_jit(market, oracle, is_buy, jit_limit, key)
             if jit_quote is not None and (source < 0 or (jit_price < price if is_buy else jit_price > price)):
                 source, price = JIT, jit_price
         if use_amm and cfg.amm_depth:
             cap = price if source >= 0 else limit
+            depth, amm_base, spread = cfg.amm_depth, market.amm.base, cfg.amm_half_spread
             if is_buy:
-                amm_price = amm.ask_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread)
-                amm_qty = amm.max_buy(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, cap)
+                amm_price = amm.ask_price(oracle, depth, amm_base, spread)
+                better = amm_price > 0 and (source < 0 or amm_price < price)
+                amm_qty = amm.max_buy(oracle, depth, amm_base, spread, cap) if better else 0
             else:
-                amm_price = amm.bid_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread)
-                amm_qty = amm.max_sell(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, cap)
+                amm_price = amm.bid_price(oracle, depth, amm_base, spread)
+                better = amm_price > 0 and (source < 0 or amm_price > price)
+                amm_qty = amm.max_sell(oracle, depth, amm_base, spread, cap) if better else 0
             amm_qty -= amm_qty % step
-            if (
-                amm_qty > 0
-                and amm_price > 0
-                and (source < 0 or (amm_price < price if is_buy else amm_price > price))
-            ):
+            if amm_qty > 0:
                 source = AMM
         if source < 0:
             break
