@@ -50,6 +50,7 @@ class Aggregator:
         self.on_switch = on_switch
         self.active: FeedSlot = self.slots[0]
         self.switches = 0
+        self.slots[0].source.set_wanted(True)
         for slot in self.slots[1:]:
             slot.source.set_wanted(False)
 

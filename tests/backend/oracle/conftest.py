@@ -33,7 +33,7 @@ class Harness:
     def health(self, source: str):
         return next(h for h in self.service.health() if h.source == source)
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 3.0, what: str = "") -> float:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> float:
         start = time.monotonic()
         while not predicate():
             if time.monotonic() - start > timeout:
