@@ -175,10 +175,10 @@ class LiveTable(ScrollView, can_focus=True):
         if old == row:
             return
         self._rows[key] = row
+        if old is not None:
+            self._note_changes(key, old, row)
         if old is None or self._filter is not None:
             self._order_dirty = True
-        else:
-            self._note_changes(key, old, row)
         self._strip_cache.pop(key, None)
         self._dirty_rows.add(key)
         self._schedule_flush()

@@ -210,3 +210,14 @@ async def test_mouse_header_click_sorts_and_row_clicks_move_and_select() -> None
         await pilot.click(app.table, offset=(2, 3), times=2)
         await pilot.pause()
         assert app.selected == ["SOL"]
+
+
+async def test_rows_still_flash_while_a_filter_is_active() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 8)) as pilot:
+        _fill(app.table)
+        app.table.set_filter(lambda key, row: key != "ETH")
+        await pilot.pause()
+        app.table.upsert("BTC", ("BTC-PERP", 68000.0, 1))
+        await pilot.pause()
+        assert _flash_background(app.table, 2, "68000.00") == "#14532d"
