@@ -75,6 +75,7 @@ class BackendClient:
         self._sub_args: dict[str, dict[str, Any]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._closing = False
+        self.unavailable_streams: list[str] = []
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -111,8 +112,14 @@ class BackendClient:
             await ws.close()
             raise
         self.connected = True
+        self.unavailable_streams = []
         for stream, args in list(self._sub_args.items()):
-            await self.request("subscribe", stream=stream, **args)
+            try:
+                await self.request("subscribe", stream=stream, **args)
+            except ApiError as exc:
+                if exc.code != ErrorCode.UNKNOWN_STREAM:
+                    raise
+                self.unavailable_streams.append(stream)  # an older backend: carry on without it
         if self.on_state:
             self.on_state(True, f"connected to {url}")
         return self.hello

@@ -12,66 +12,86 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from backend.api.protocol import ApiError, MarketInfo, Quote, Status
+from backend.api.protocol import ApiError, Status
 from backend.client import BackendClient
 from backend.home import home_dir
 from quantdesk_tui.command_bar import CommandBar
-from quantdesk_tui.config import THEME_ALIASES, Config, load_config
+from quantdesk_tui.config import THEME_ALIASES, Config, load_config, save_config, save_layout
+from quantdesk_tui.feed import BackendFeed
 from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
+from quantdesk_tui.layout import BUILTIN_LAYOUTS, LayoutError, layout_from_data
+from quantdesk_tui.palette import QuantDeskCommands
 from quantdesk_tui.screens.markets import MarketsScreen
+from quantdesk_tui.screens.trade import TradeScreen
+from quantdesk_tui.trading import TradingActions
 from themes import register_themes
 
 FRAME_HZ = 30
+SCREENS = {"trade": "F2", "markets": "F3"}
 
 
 class QuantDeskApp(App[int]):
     TITLE = "QuantDesk"
+    COMMANDS = App.COMMANDS | {QuantDeskCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("colon", "command_bar", "Command", id="app.command"),
-        Binding("m", "switch_mode('markets')", "Markets", id="app.markets"),
+        Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("f2", "switch_mode('trade')", "Trade", id="app.trade"),
+        Binding("f3", "switch_mode('markets')", "Markets", id="app.markets"),
+        Binding("ctrl+k", "kill_switch", "Kill switch", id="app.kill"),
     ]
-    MODES = {"markets": MarketsScreen}
+    MODES = {"markets": MarketsScreen, "trade": TradeScreen}
 
     def __init__(self, client: BackendClient, layout: str | None = None, *, config: Config | None = None,
                  clock: Callable[[], float] = time.time,
-                 status_clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 status_clock: Callable[[], datetime] = lambda: datetime.now(UTC), link_group: str = "A") -> None:
         super().__init__()
         self.client = client
-        self.layout_name = layout
         self.config = config or load_config(home_dir())
+        self.layout_name = layout or self.config.default_layout
         self.clock = clock
         self.status_clock = status_clock
+        self.link_group = link_group
         self.hub = Hub(groups=dict(self.config.groups))
+        self.feed = BackendFeed(client, self.hub)
+        self.trading = TradingActions(self)
+        self.preview: dict[str, Any] = {}
         self.frames = 0
+        self._kill_armed_until = 0.0
         client.on_state = self._on_connection_state
+        if self.layout_name not in BUILTIN_LAYOUTS and self.layout_name not in self.config.layouts:
+            self.config.warnings.append(f"no layout named {self.layout_name!r}; using trade")
+            self.layout_name = "trade"
+        self.MODES = {**self.MODES, "trade": lambda: TradeScreen(self.layout_name)}
 
     def on_mount(self) -> None:
         register_themes(self, activate=self.config.theme)
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
-        self.switch_mode("markets")
+        self.switch_mode("trade")
         for warning in self.config.warnings:
-            self.notify(warning, title="config.toml", severity="warning", timeout=10)
+            self.notify(warning, title="config", severity="warning", timeout=10)
         self._connection()
         self.set_interval(1 / FRAME_HZ, self._frame)
         self.set_interval(2.0, self._ping)
+        self.set_interval(0.5, self._poll_market)
+        self.set_interval(5.0, self.load_candles)
 
     # -- backend ------------------------------------------------------------------------------
     @work(exclusive=True, group="connection")
     async def _connection(self) -> None:
-        await self.client.subscribe("prices", self._on_price)
+        await self.feed.subscribe_all()
+        await self.client.subscribe("link", lambda _s, d: self.feed._on_link(d), markets=[self.link_group])
         await self.client.run_reconnecting()
-
-    def _on_price(self, stream: str, quote: Quote) -> None:
-        self.hub.on_quote(quote)
 
     def _on_connection_state(self, connected: bool, note: str) -> None:
         hub = self.hub
         was = hub.connected
         hub.connected, hub.connection_note = connected, note
         hub.mark("connection")
+        hub.note(note, "info" if connected else "warning")
         if connected:
             self._load_reference_data()
         elif was:
@@ -80,15 +100,12 @@ class QuantDeskApp(App[int]):
     @work(exclusive=True, group="reference")
     async def _load_reference_data(self) -> None:
         try:
-            markets = (await self.client.request("markets.list"))["markets"]
-            status = await self.client.request("status")
+            await self.feed.load_reference()
         except ApiError as exc:
             self.notify(exc.message, title=exc.code, severity="error")
             return
-        self.hub.markets = msgspec.convert(markets, list[MarketInfo])
-        self.hub.status = msgspec.convert(status, Status)
-        self.hub.mark("markets")
-        self.hub.mark("status")
+        self.hub.mark("market")
+        self.load_candles()
 
     @work(exclusive=True, group="ping")
     async def _ping(self) -> None:
@@ -103,47 +120,139 @@ class QuantDeskApp(App[int]):
         self.hub.status = msgspec.convert(status, Status)
         self.hub.mark("status")
 
-    async def request(self, op: str, **args: Any) -> Any:
-        """A request from a screen; errors are shown as a toast and re-raised."""
-        try:
-            return await self.client.request(op, **args)
-        except ApiError as exc:
-            self.notify(exc.message, title=exc.code, severity="error")
-            raise
+    @work(exclusive=True, group="poll")
+    async def _poll_market(self) -> None:
+        if self.hub.connected:
+            await self.feed.poll_market()
+
+    @work(exclusive=True, group="candles")
+    async def load_candles(self) -> None:
+        if self.hub.connected:
+            await self.feed.load_candles()
 
     # -- frames -------------------------------------------------------------------------------
     def _frame(self) -> None:
         quotes, other = self.hub.take_dirty()
+        if not quotes and not other:
+            return
         refresh = getattr(self.screen, "refresh_data", None)
         if refresh is not None:
             refresh(self.hub, quotes, other)
+        if "toast_fill" in other:
+            fill = self.hub.last_fill  # type: ignore[attr-defined]
+            self.notify(f"{fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}", title="fill")
+            if self.config.bell:
+                self.bell()
+        if "alert_fired" in other and self.hub.fired:
+            self.notify(str(self.hub.fired[-1].get("message", "alert")), title="alert", severity="warning")
+            if self.config.bell:
+                self.bell()
         self.frames += 1
 
-    # -- actions ------------------------------------------------------------------------------
+    # -- focus and commands -------------------------------------------------------------------
     def focus_market(self, market: str) -> None:
+        if market == self.hub.market:
+            return
         self.hub.market = market
+        self.hub.candles = []
+        self.hub.book = None
         self.hub.mark("market")
+        self.hub.mark("candles")
+        self.load_candles()
+        self._poll_market()
+        self._tell_link_group(market)
+
+    @work(group="link")
+    async def _tell_link_group(self, market: str) -> None:
+        if self.hub.connected:
+            try:
+                await self.client.request("link.set", group=self.link_group, market=market)
+            except ApiError:
+                pass
 
     def action_command_bar(self) -> None:
         self.screen.query_one(CommandBar).open()
+
+    def action_help(self) -> None:
+        from quantdesk_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.focused))
+
+    def action_kill_switch(self) -> None:
+        now = time.monotonic()
+        if now < self._kill_armed_until:
+            self._kill_armed_until = 0.0
+            self.trading.kill()
+        else:
+            self._kill_armed_until = now + 3.0
+            self.notify("press Ctrl+K again within 3 s to cancel every order and HALT trading",
+                        title="kill switch", severity="warning")
 
     def on_command_bar_submitted(self, event: CommandBar.Submitted) -> None:
         self.run_command(event.command)
 
     def run_command(self, command: Command) -> None:
-        if command.kind == "focus":
-            self.focus_market(command.args["market"])
-        elif command.kind == "theme":
-            name = THEME_ALIASES.get(command.args["name"], command.args["name"])
-            if name in self.available_themes:
-                self.theme = name
+        args = command.args
+        match command.kind:
+            case "order":
+                self.trading.place(args)
+            case "cancel":
+                self.trading.cancel(args)
+            case "focus":
+                self.focus_market(args["market"])
+            case "tf":
+                self.trading.set_timeframe(args["tf"])
+            case "alert":
+                self.trading.add_alert(args)
+            case "alert_rm":
+                self.trading.remove_alert(args["alert_id"])
+            case "kill":
+                self.trading.kill()
+            case "resume":
+                self.trading.resume()
+            case "theme":
+                self._set_theme(args["name"])
+            case "layout":
+                self._layout_command(args["action"], args["name"])
+            case "screen":
+                if args["name"] in self.MODES:
+                    self.switch_mode(args["name"])
+                else:
+                    self.notify(f"no screen {args['name']!r}; screens: {', '.join(self.MODES)}", severity="error")
+            case "help":
+                self.action_help()
+
+    def _set_theme(self, name: str) -> None:
+        theme = THEME_ALIASES.get(name, name)
+        if theme not in self.available_themes:
+            self.notify(f"unknown theme {name!r}; themes: {', '.join(THEME_ALIASES)}", severity="error")
+            return
+        self.theme = theme
+
+    def _layout_command(self, action: str, name: str) -> None:
+        screen = self.screen
+        if not isinstance(screen, TradeScreen):
+            self.switch_mode("trade")
+            screen = self.screen
+        assert isinstance(screen, TradeScreen)
+        if action == "save":
+            save_layout(self.config, name, screen.layout_data())
+            self.notify(f"layout {name!r} saved to config.toml")
+        elif action == "rm":
+            if self.config.layouts.pop(name, None) is None:
+                self.notify(f"no saved layout {name!r}", severity="error")
             else:
-                self.notify(f"unknown theme {command.args['name']!r}", severity="error")
-        elif command.kind == "screen":
-            if command.args["name"] in self.MODES:
-                self.switch_mode(command.args["name"])
+                save_config(self.config)
+                self.notify(f"layout {name!r} removed")
         else:
-            self.notify(f"`{command.kind}` is not available yet", severity="warning")
+            data = self.config.layouts.get(name, BUILTIN_LAYOUTS.get(name))
+            if data is None:
+                self.notify(f"no layout {name!r}; built-ins: {', '.join(BUILTIN_LAYOUTS)}", severity="error")
+                return
+            try:
+                screen.set_layout(layout_from_data(data), name)
+            except LayoutError as exc:
+                self.notify(str(exc), severity="error")
 
     async def action_quit(self) -> None:
         await self.client.close()

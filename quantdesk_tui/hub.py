@@ -7,10 +7,13 @@ touches only the widgets whose data moved (the coalescing that keeps the TUI at 
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.api.protocol import MarketInfo, Quote, Status
+from backend.api.protocol import AccountView, BookView, FillView, MarketInfo, OrderView, PositionView, Quote, Status
+
+OPEN_STATUSES = frozenset({"open", "partially_filled", "pending_trigger", "pending_entry"})
 
 
 @dataclass
@@ -20,8 +23,21 @@ class Hub:
     status: Status | None = None
     trading_state: str | None = None
     market: str = "SOL-PERP"  # the focused market (shared with the link group)
+    timeframe: str = "1m"
+    sub_account: int = 0
     groups: dict[str, list[str]] = field(default_factory=dict)
     market_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[int, OrderView] = field(default_factory=dict)
+    fills: deque[FillView] = field(default_factory=lambda: deque(maxlen=500))
+    positions: dict[tuple[int, str], PositionView] = field(default_factory=dict)
+    accounts: dict[int, AccountView] = field(default_factory=dict)
+    book: BookView | None = None
+    candles: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    fired: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
+    equity: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=2000))
+    log: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=2000))
+    log_total: int = 0  # lines ever noted, so a log view knows how many are new
     connected: bool = False
     connection_note: str = "connecting…"
     rtt_ms: float | None = None
@@ -29,14 +45,50 @@ class Hub:
     dirty: set[str] = field(default_factory=set)
     ticks: int = 0
     last_tick_ns: int = 0
-    # per-tick receive timestamps (monotonic ns of the backend's recv) awaiting their paint, for latency metrics
-    latency_samples: list[int] = field(default_factory=list)
+
+    @property
+    def market_info(self) -> MarketInfo | None:
+        return next((m for m in self.markets if m.symbol == self.market), None)
+
+    def open_orders(self, market: str | None = None) -> list[OrderView]:
+        return [o for o in self.orders.values() if o.status in OPEN_STATUSES and (market is None or o.market == market)]
 
     def on_quote(self, quote: Quote) -> None:
         self.quotes[quote.market] = quote
         self.dirty_quotes.add(quote.market)
         self.ticks += 1
         self.last_tick_ns = time.monotonic_ns()
+
+    def on_order(self, order: OrderView) -> None:
+        if order.order_id:
+            self.orders[order.order_id] = order
+            if len(self.orders) > 2000:
+                for order_id in [i for i, o in self.orders.items() if o.status not in OPEN_STATUSES][:200]:
+                    del self.orders[order_id]
+        self.mark("orders")
+
+    def on_fill(self, fill: FillView) -> None:
+        self.fills.append(fill)
+        self.mark("fills")
+
+    def on_position(self, position: PositionView) -> None:
+        key = (position.sub_account, position.market)
+        if position.base == 0:
+            self.positions.pop(key, None)
+        else:
+            self.positions[key] = position
+        self.mark("positions")
+
+    def on_account(self, account: AccountView) -> None:
+        self.accounts[account.sub_account] = account
+        if account.sub_account == self.sub_account:
+            self.equity.append((time.time(), account.equity))
+        self.mark("account")
+
+    def note(self, text: str, level: str = "info") -> None:
+        self.log.append((level, text))
+        self.log_total += 1
+        self.mark("log")
 
     def take_dirty(self) -> tuple[set[str], set[str]]:
         quotes, other = self.dirty_quotes, self.dirty

@@ -31,7 +31,7 @@ class Split:
 Node = Split | str
 
 BUILTIN_LAYOUTS: dict[str, Any] = {
-    "trade": {"split": "h", "sizes": [3, 1], "children": [
+    "trade": {"split": "h", "sizes": [5, 2], "children": [
         {"split": "v", "sizes": [3, 2], "children": [
             "chart", {"split": "h", "sizes": [1, 1], "children": ["blotter", "trades"]}]},
         {"split": "v", "sizes": [3, 3, 1], "children": ["ticket", "book", "alerts"]}]},

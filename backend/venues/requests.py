@@ -36,7 +36,8 @@ class OrderArgs(msgspec.Struct, forbid_unknown_fields=True):
     size_in: str = "base"  # "base" or "usd"
     price: str | None = None
     trigger: str | None = None
-    trail_pct: str | None = None
+    trail_pct: str | None = None  # trailing distance as a percent of the oracle price...
+    trail: str | None = None  # ...or as a price distance
     tp: str | None = None
     sl: str | None = None
     reduce_only: bool = False
@@ -140,11 +141,14 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
                                     client_order_id=args.client_id)
     trailing = None
     if order_type == OrderType.TRAILING_STOP:
-        if args.trail_pct is None:
-            raise ApiError("INVALID_ORDER", "a trailing stop needs trail_pct (e.g. \"1.5\" for 1.5%)")
-        pct = to_fixed(args.trail_pct, PERCENTAGE_PRECISION // 100, "trail percentage")
-        trailing = oracle_price * pct // PERCENTAGE_PRECISION
-        trailing = max(spec.tick_size, trailing - trailing % spec.tick_size)
+        if args.trail is not None:
+            trailing = price_of(args.trail, spec, "trailing distance")
+        elif args.trail_pct is not None:
+            pct = to_fixed(args.trail_pct, PERCENTAGE_PRECISION // 100, "trail percentage")
+            trailing = oracle_price * pct // PERCENTAGE_PRECISION  # rounded down, then to the tick
+            trailing = max(spec.tick_size, trailing - trailing % spec.tick_size)
+        else:
+            raise ApiError("INVALID_ORDER", "a trailing stop needs trail (a price distance) or trail_pct (percent)")
     return ix.PlaceOrder(authority=authority, sub_account=args.sub_account, market_index=spec.market_index,
                          side=side, order_type=order_type, size=size, price=price, trigger_price=trigger,
                          time_in_force=tif, reduce_only=args.reduce_only, post_only=args.post_only,

@@ -133,7 +133,7 @@ def book_view(state: State, market_index: int, ctx: Context, depth: int = 12) ->
             out[price] = out.get(price, 0) + sum(state.orders[i].remaining for i in book.get(price, ())
                                                  if i in state.orders)
     if oracle and cfg.amm_depth:
-        chunk = max(cfg.step_size, cfg.amm_depth // 400)
+        chunk = max(cfg.step_size, cfg.amm_depth // 2000)
         chunk -= chunk % cfg.step_size
         inventory = market.amm.base
         for level in range(depth):

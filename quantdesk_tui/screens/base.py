@@ -19,8 +19,17 @@ class WorkspaceScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
 
+    _ready = False
+
+    def on_mount(self) -> None:
+        self._ready = True  # Textual runs every class's on_mount along the MRO; subclasses add theirs
+
     def refresh_data(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         """Called once per frame with what changed since the last one."""
+        if not self._ready:
+            hub.dirty_quotes |= quotes  # not painted yet: keep the changes for the first frame
+            hub.dirty |= other
+            return
         if other & {"connection", "status", "trading_state"} or not self._status_primed:
             self._status_primed = True
             bar = self.query_one(StatusBar)

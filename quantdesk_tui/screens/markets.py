@@ -13,14 +13,17 @@ class MarketsScreen(WorkspaceScreen):
     def compose_body(self) -> ComposeResult:
         yield Watchlist(id="watchlist", show_funding=True, show_oi=True, clock=self.app.clock)  # type: ignore[attr-defined]
 
+    _primed = False
+
     def on_mount(self) -> None:
         self.query_one(Watchlist).table.focus()
         self.refresh_body(self.app.hub, set(self.app.hub.quotes), {"markets", "groups"})  # type: ignore[attr-defined]
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         watchlist = self.query_one(Watchlist)
-        if "markets" in other:
+        if "markets" in other or not self._primed:  # rows in market-table order before any quote
             watchlist.set_markets(hub.markets)
+            self._primed = bool(hub.markets)
         if "groups" in other:
             watchlist.set_groups(hub.groups)
         for market in quotes:

@@ -29,6 +29,7 @@ async def test_watchlist_shows_moving_prices(backend):
     app = make_app(backend)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: len(app.hub.quotes) == 6)
+        await pilot.press("f3")
         first = app.hub.quotes["SOL-PERP"].price
         await wait_for(pilot, lambda: app.hub.quotes["SOL-PERP"].price != first)
         assert app.screen.query_one(Watchlist).symbols[0] == "SOL-PERP"

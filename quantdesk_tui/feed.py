@@ -1,0 +1,140 @@
+"""Keeps the Hub in step with the backend: subscriptions, snapshots after each (re)connect, polling.
+
+Push handlers only store data and mark it dirty; the app's frame timer paints. Requests run in
+the app's workers, so nothing here blocks a key press.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+
+from backend.api.protocol import (
+    AccountView,
+    ApiError,
+    BookView,
+    FillView,
+    MarketInfo,
+    OrderView,
+    PositionView,
+    Quote,
+    Status,
+)
+from backend.client import BackendClient
+from quantdesk_tui.hub import Hub
+
+log = logging.getLogger(__name__)
+
+
+class BackendFeed:
+    def __init__(self, client: BackendClient, hub: Hub) -> None:
+        self.client = client
+        self.hub = hub
+
+    async def subscribe_all(self) -> None:
+        hub = self.hub
+        handlers: dict[str, Any] = {
+            "prices": lambda _s, q: hub.on_quote(q),
+            "orders": lambda _s, d: hub.on_order(msgspec.convert(d, OrderView)),
+            "fills": lambda _s, d: self._on_fill(msgspec.convert(d, FillView)),
+            "positions": lambda _s, d: hub.on_position(msgspec.convert(d, PositionView)),
+            "account": lambda _s, d: hub.on_account(msgspec.convert(d, AccountView)),
+            "alerts": lambda _s, d: self._on_alert(d),
+            "trading_state": lambda _s, d: self._on_trading_state(d),
+            "link": lambda _s, d: self._on_link(d),
+        }
+        for stream, handler in handlers.items():
+            await self.client.subscribe(stream, handler)
+
+    def _on_fill(self, fill: FillView) -> None:
+        self.hub.on_fill(fill)
+        self.hub.note(f"fill {fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}")
+        self.hub.mark("toast_fill")
+        self.hub.last_fill = fill  # type: ignore[attr-defined]
+
+    def _on_alert(self, data: Any) -> None:
+        self.hub.fired.append(data)
+        self.hub.mark("alert_fired")
+        self.hub.note(f"alert: {data.get('message', data)}", "warning")
+
+    def _on_trading_state(self, data: Any) -> None:
+        self.hub.trading_state = data.get("state") if isinstance(data, dict) else str(data)
+        self.hub.mark("trading_state")
+
+    def _on_link(self, data: Any) -> None:
+        market = data.get("market") if isinstance(data, dict) else None
+        if market and market != self.hub.market:
+            self.hub.market = market
+            self.hub.mark("market")
+
+    async def load_reference(self) -> None:
+        """Everything a fresh connection needs before pushes take over."""
+        hub, client = self.hub, self.client
+        hub.markets = msgspec.convert((await client.request("markets.list"))["markets"], list[MarketInfo])
+        hub.status = msgspec.convert(await client.request("status"), Status)
+        for quote_market in [m.symbol for m in hub.markets if m.symbol not in hub.quotes]:
+            try:
+                hub.on_quote(msgspec.convert(await client.request("quote", market=quote_market), Quote))
+            except ApiError:
+                pass
+        orders = await self._optional("orders", status="all", limit=500)
+        if orders is not None:
+            hub.orders = {o.order_id: o for o in msgspec.convert(orders["orders"], list[OrderView])}
+        fills = await self._optional("fills", limit=200)
+        if fills is not None:
+            hub.fills.clear()
+            hub.fills.extend(msgspec.convert(fills["fills"], list[FillView]))
+        positions = await self._optional("positions")
+        if positions is not None:
+            hub.positions = {(p.sub_account, p.market): p
+                             for p in msgspec.convert(positions["positions"], list[PositionView])}
+        await self.refresh_account()
+        state = await self._optional("risk.state")
+        if state is not None:
+            hub.trading_state = state.get("state")
+        alerts = await self._optional("alert.list")
+        if alerts is not None:
+            hub.alerts = alerts.get("alerts", [])
+        for what in ("markets", "status", "orders", "fills", "positions", "account", "trading_state", "alerts"):
+            hub.mark(what)
+
+    async def refresh_account(self) -> None:
+        account = await self._optional("account", sub_account=self.hub.sub_account)
+        if account is not None:
+            self.hub.on_account(msgspec.convert(account["account"], AccountView))
+
+    async def refresh_alerts(self) -> None:
+        alerts = await self._optional("alert.list")
+        if alerts is not None:
+            self.hub.alerts = alerts.get("alerts", [])
+            self.hub.mark("alerts")
+
+    async def poll_market(self) -> None:
+        """The focused market's book and candles (cheap requests, a few times a second)."""
+        hub = self.hub
+        book = await self._optional("book", market=hub.market, depth=16)
+        if book is not None:
+            hub.book = msgspec.convert(book, BookView)
+            hub.mark("book")
+        stats = await self._optional("market.state", market=hub.market)
+        if stats is not None:
+            hub.market_stats[hub.market] = stats
+            hub.mark("market_stats")
+
+    async def load_candles(self, limit: int = 300) -> None:
+        hub = self.hub
+        result = await self._optional("candles", market=hub.market, tf=hub.timeframe, limit=limit)
+        if result is not None:
+            hub.candles = result.get("candles", []) if isinstance(result, dict) else result
+            hub.mark("candles")
+
+    async def _optional(self, op: str, **args: Any) -> Any:
+        """A request whose failure leaves the last data in place (logged, not raised)."""
+        try:
+            return await self.client.request(op, **args)
+        except ApiError as exc:
+            if exc.code not in ("UNKNOWN_OP", "NO_PRICE"):
+                self.hub.note(f"{op}: {exc.message}", "error")
+            return None

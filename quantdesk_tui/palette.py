@@ -1,0 +1,39 @@
+"""Command palette (Ctrl+P): every bound action of the app and screen, and every market to focus."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class QuantDeskCommands(Provider):
+    def _entries(self) -> list[tuple[str, str, object]]:
+        app = self.app
+        entries: list[tuple[str, str, object]] = []
+        for market in getattr(app, "hub").markets:
+            entries.append((f"Focus {market.symbol}", f"{market.base}/{market.quote} perpetual",
+                            partial(app.focus_market, market.symbol)))
+        seen: set[str] = set()
+        for node in (self.screen, app):
+            for binding in node.BINDINGS:
+                action = getattr(binding, "action", None)
+                if not action or action in seen or not getattr(binding, "description", ""):
+                    continue
+                seen.add(action)
+                entries.append((binding.description, f"key {binding.key}  ({binding.id or action})",
+                                partial(node.run_action, action)))
+        for mode in app.MODES:
+            entries.append((f"Screen: {mode.title()}", "switch screen", partial(app.switch_mode, mode)))
+        return entries
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._entries():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._entries():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,265 @@
+"""Panes: the building blocks of a layout. Each wraps one widget and feeds it from the Hub.
+
+A pane knows which Hub changes concern it (`refresh_pane`) and turns its widget's messages
+into app actions; the widget itself stays ignorant of the backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, TabbedContent, TabPane
+
+from quantdesk_tui.hub import Hub
+from widgets.candle_chart import CandleChart
+from widgets.fills_table import FillsTable
+from widgets.log_pane import LogPane
+from widgets.order_book import OrderBook
+from widgets.order_ticket import OrderTicket
+from widgets.orders_table import OrdersTable
+from widgets.positions_table import PositionsTable
+from widgets.watchlist import Watchlist
+
+
+class Pane(Vertical):
+    """A titled box around one widget; `refresh_pane` is called each frame with what changed."""
+
+    title: ClassVar[str] = ""
+    DEFAULT_CSS = """
+    Pane { border: round $surface-lighten-2; border-title-color: $text-muted; height: 1fr; width: 1fr; }
+    Pane:focus-within { border: round $primary; border-title-color: $primary; }
+    """
+
+    def on_mount(self) -> None:
+        self.border_title = self.title
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        pass
+
+    def prime(self, hub: Hub) -> None:
+        """Fill the widget from the Hub right after mounting."""
+        everything = {"markets", "market", "orders", "fills", "positions", "account", "book", "candles", "alerts",
+                      "log", "alert_fired", "market_stats"}
+        self.refresh_pane(hub, set(hub.quotes), everything)
+
+    @property
+    def actions(self) -> Any:
+        return self.app.trading  # type: ignore[attr-defined]
+
+
+class ChartPane(Pane):
+    title = "Chart"
+
+    def compose(self) -> ComposeResult:
+        yield CandleChart(id="chart")
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        chart = self.query_one(CandleChart)
+        if "market" in other:
+            chart.set_market(hub.market)
+            self.border_title = f"Chart {hub.market} {hub.timeframe}"
+        if "candles" in other:
+            chart.set_candles(hub.candles)
+        if other & {"orders", "positions", "alerts", "market"}:
+            chart.set_levels(chart_levels(hub))
+
+    def on_candle_chart_timeframe_changed(self, event: CandleChart.TimeframeChanged) -> None:
+        self.actions.set_timeframe(event.timeframe)
+
+
+def chart_levels(hub: Hub) -> list[tuple[str, float, str]]:
+    levels: list[tuple[str, float, str]] = []
+    for order in hub.open_orders(hub.market):
+        price = order.price or order.trigger_price
+        if price:
+            levels.append((f"{order.side} #{order.order_id}", price / 1e6, "order"))
+    position = hub.positions.get((hub.sub_account, hub.market))
+    if position is not None:
+        levels.append(("entry", position.entry_price / 1e6, "entry"))
+        if position.liq_price:
+            levels.append(("liq", position.liq_price / 1e6, "liquidation"))
+    for alert in hub.alerts:
+        if alert.get("market") == hub.market and alert.get("level") is not None:
+            try:
+                levels.append((f"alert #{alert.get('id')}", float(alert["level"]), "alert"))
+            except (TypeError, ValueError):
+                continue
+    return levels
+
+
+class TicketPane(Pane):
+    title = "Order ticket"
+
+    def compose(self) -> ComposeResult:
+        yield OrderTicket(id="ticket", confirm_above=int(self.app.config.confirm_notional * 1e6))  # type: ignore[attr-defined]
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        ticket = self.query_one(OrderTicket)
+        if other & {"markets", "market"} and hub.market_info is not None:
+            ticket.set_market(hub.market_info)
+            self.border_title = f"Order ticket {hub.market}"
+        if hub.market in quotes:
+            quote = hub.quotes[hub.market]
+            ticket.set_reference_price(round(quote.price * 10 ** (quote.expo + 6)))
+        if "preview" in other:
+            ticket.set_preview(self.app.preview)  # type: ignore[attr-defined]
+
+    def on_order_ticket_submitted(self, event: OrderTicket.Submitted) -> None:
+        self.actions.submit_ticket(event.order)
+
+    def on_order_ticket_changed(self, event: OrderTicket.Changed) -> None:
+        self.actions.request_preview(event.order)
+
+
+class BookPane(Pane):
+    title = "Book"
+
+    def compose(self) -> ComposeResult:
+        yield OrderBook(id="book")
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        book = self.query_one(OrderBook)
+        if other & {"markets", "market"} and hub.market_info is not None:
+            book.set_market(hub.market_info)
+            self.border_title = f"Book {hub.market}"
+        if "book" in other and hub.book is not None and hub.book.market == hub.market:
+            book.set_book(hub.book)
+        if other & {"orders", "market"}:
+            book.set_own_orders(hub.open_orders(hub.market))
+
+    def on_order_book_price_picked(self, event: OrderBook.PricePicked) -> None:
+        ticket = self.screen.query(OrderTicket)
+        if ticket:
+            ticket.first().set_price(event.price)
+            ticket.first().focus()
+
+
+class BlotterPane(Pane):
+    """Positions | orders | fills in tabs."""
+
+    title = "Positions · Orders · Fills"
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="blotter-tabs"):
+            with TabPane("Positions", id="tab-positions"):
+                yield PositionsTable(id="positions")
+            with TabPane("Orders", id="tab-orders"):
+                yield OrdersTable(id="orders")
+            with TabPane("Fills", id="tab-fills"):
+                yield FillsTable(id="fills")
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        if "markets" in other:
+            for table in (PositionsTable, OrdersTable, FillsTable):
+                self.query_one(table).set_markets(hub.markets)
+        if "positions" in other:
+            self.query_one(PositionsTable).set_positions(list(hub.positions.values()))
+        if "orders" in other:
+            self.query_one(OrdersTable).set_orders(hub.open_orders())
+        if "fills" in other:
+            self.query_one(FillsTable).set_fills(list(hub.fills))
+
+    def on_orders_table_cancel_requested(self, event: OrdersTable.CancelRequested) -> None:
+        self.actions.cancel({"order_id": event.order_id})
+
+    def on_orders_table_cancel_all_requested(self, event: OrdersTable.CancelAllRequested) -> None:
+        self.actions.cancel({"all": True})
+
+    def on_positions_table_close_requested(self, event: PositionsTable.CloseRequested) -> None:
+        self.actions.close_position(event.market, event.sub_account)
+
+
+class TradesPane(Pane):
+    """The tape of the focused market: recent fills, newest first."""
+
+    title = "Trades"
+
+    def compose(self) -> ComposeResult:
+        yield FillsTable(id="trades")
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        table = self.query_one(FillsTable)
+        if "markets" in other:
+            table.set_markets(hub.markets)
+        if other & {"fills", "market"}:
+            table.set_fills([f for f in hub.fills if f.market == hub.market])
+            self.border_title = f"Trades {hub.market}"
+
+
+class AlertsPane(Pane):
+    title = "Alerts"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="alerts-body")
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        if not other & {"alerts", "alert_fired"}:
+            return
+        lines = [f"#{a.get('id')} {a.get('market', '')} {a.get('kind')} {a.get('level', '')}"
+                 + ("" if a.get("active", True) else " (done)") for a in hub.alerts[-20:]]
+        fired = [f"! {f.get('message', f)}" for f in list(hub.fired)[-5:]]
+        text = "\n".join(fired + lines) or "no alerts — `:alert SOL-PERP > 200` adds one"
+        self.query_one("#alerts-body", Static).update(text)
+
+
+class WatchlistPane(Pane):
+    title = "Watchlist"
+
+    def compose(self) -> ComposeResult:
+        yield Watchlist(id="pane-watchlist", clock=self.app.clock)  # type: ignore[attr-defined]
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        watchlist = self.query_one(Watchlist)
+        if "markets" in other:
+            watchlist.set_markets(hub.markets)
+        for market in quotes:
+            watchlist.update_quote(hub.quotes[market])
+
+    def on_watchlist_market_selected(self, event: Watchlist.MarketSelected) -> None:
+        self.app.focus_market(event.market)  # type: ignore[attr-defined]
+
+
+class AccountPane(Pane):
+    title = "Account"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="account-body")
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        if "account" not in other:
+            return
+        account = hub.accounts.get(hub.sub_account)
+        if account is None:
+            self.query_one("#account-body", Static).update("no account yet")
+            return
+        balances = "  ".join(f"{c.amount / 10**c.decimals:,.4f} {c.asset}" for c in account.collateral)
+        self.query_one("#account-body", Static).update(
+            f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
+            f"equity {account.equity / 1e6:,.2f}  uPnL {account.unrealized_pnl / 1e6:+,.2f}  "
+            f"free {account.free_collateral / 1e6:,.2f}  lev {account.leverage / 1e4:.2f}x")
+
+
+class LogPaneBox(Pane):
+    title = "Log"
+
+    def compose(self) -> ComposeResult:
+        yield LogPane(id="log")
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        if "log" not in other:
+            return
+        log = self.query_one(LogPane)
+        new = min(hub.log_total - self._seen, len(hub.log))
+        for level, text in list(hub.log)[len(hub.log) - new:]:
+            log.write(text, level)
+        self._seen = hub.log_total
+
+    _seen = 0
+
+
+PANES: dict[str, type[Pane]] = {
+    "chart": ChartPane, "ticket": TicketPane, "book": BookPane, "blotter": BlotterPane, "trades": TradesPane,
+    "alerts": AlertsPane, "watchlist": WatchlistPane, "account": AccountPane, "log": LogPaneBox,
+}
