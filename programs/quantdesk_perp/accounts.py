@@ -7,6 +7,7 @@ from .enums import CollateralAsset
 from .errors import EngineError, ErrorCode
 from .events import AccountCreated, Deposit, JitLiquidityUpdated, Withdraw
 from .instructions import CreateUserAccount, DepositTokens, ProvideJitLiquidity, SettleFunding, WithdrawTokens
+from .math.margin import SOL_ORACLE_MARKET
 from .positions import get_position, settle_funding
 from .risk import account_margin
 from .state import JitQuote, State, UserAccount
@@ -36,6 +37,8 @@ def deposit_tokens(state: State, ix: DepositTokens, ctx: Context, events: list) 
     user = get_user(state, ix.authority, ix.sub_account)
     _check_amount(ix.asset, ix.amount)
     asset = int(ix.asset)
+    if asset != CollateralAsset.USDC and SOL_ORACLE_MARKET not in state.markets:
+        raise EngineError(ErrorCode.UNKNOWN_ASSET, "SOL collateral is priced by SOL-PERP, which is not listed")
     if state.total_deposits.get(asset, 0) + ix.amount > MAX_AMOUNT:
         raise EngineError(ErrorCode.INVALID_AMOUNT, "deposit would exceed the program's 64-bit vault limit")
     balance = user.balances.get(asset, 0) + ix.amount

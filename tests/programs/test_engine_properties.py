@@ -15,7 +15,7 @@ from programs.quantdesk_perp.state import State, state_from_bytes, state_to_byte
 from .engine.strategies import SOL, T0, USERS, build, context, scripts
 
 P = 10**6
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def fresh() -> tuple[State, list]:

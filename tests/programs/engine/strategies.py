@@ -51,6 +51,11 @@ def operation(draw):
                 "jit",
                 "funding",
                 "fok",
+                "bracket",
+                "trailing",
+                "take_profit",
+                "gtd",
+                "settle",
             ]
         )
     )
@@ -116,6 +121,43 @@ def build(op, oracle: int, next_order_id: int):
     if kind == "liquidate":
         other = USERS[(USERS.index(who) + 1) % 3]
         return ix.LiquidatePosition("" if flag else who, 0, other, 0, SOL)
+    if kind == "bracket":
+        sign = 1 if side == Side.BUY else -1
+        entry = None if flag else price
+        reference = price if entry else oracle - oracle % TICK
+        return ix.PlaceBracketOrder(
+            who,
+            0,
+            SOL,
+            side,
+            size,
+            reference + sign * (k + 1) * TICK,
+            reference - sign * (k + 1) * TICK,
+            entry,
+        )
+    if kind == "trailing":
+        return ix.PlaceOrder(
+            who, 0, SOL, side, OrderType.TRAILING_STOP, size, trailing_offset=k * TICK, reduce_only=flag
+        )
+    if kind == "take_profit":
+        order_type = OrderType.TAKE_PROFIT_LIMIT if flag else OrderType.TAKE_PROFIT_MARKET
+        return ix.PlaceOrder(
+            who, 0, SOL, side, order_type, size, price if flag else None, trigger_price=price
+        )
+    if kind == "gtd":
+        return ix.PlaceOrder(
+            who,
+            0,
+            SOL,
+            side,
+            OrderType.LIMIT,
+            size,
+            price,
+            time_in_force=TimeInForce.GTD,
+            expire_time=T0 + k * 60,
+        )
+    if kind == "settle":
+        return ix.SettleFunding(who, 0)
     if kind == "jit":
         return ix.ProvideJitLiquidity(who, 0, SOL, size, k * 100)
     return ix.CalculateFundingRate(SOL)
