@@ -38,7 +38,9 @@ def deposit_tokens(state: State, ix: DepositTokens, ctx: Context, events: list) 
     _check_amount(ix.asset, ix.amount)
     asset = int(ix.asset)
     if asset != CollateralAsset.USDC and SOL_ORACLE_MARKET not in state.markets:
-        raise EngineError(ErrorCode.UNKNOWN_ASSET, "SOL collateral is priced by SOL-PERP, which is not listed")
+        raise EngineError(
+            ErrorCode.UNKNOWN_ASSET, "SOL collateral is priced by SOL-PERP, which is not listed"
+        )
     if state.total_deposits.get(asset, 0) + ix.amount > MAX_AMOUNT:
         raise EngineError(ErrorCode.INVALID_AMOUNT, "deposit would exceed the program's 64-bit vault limit")
     balance = user.balances.get(asset, 0) + ix.amount
