@@ -20,6 +20,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         CREATE INDEX observations_market_time ON observations(market, publish_time);
     """),
+    (2, "candles", """
+        CREATE TABLE candles (
+            market TEXT NOT NULL,
+            tf TEXT NOT NULL,
+            t INTEGER NOT NULL,
+            o REAL NOT NULL,
+            h REAL NOT NULL,
+            l REAL NOT NULL,
+            c REAL NOT NULL,
+            v REAL NOT NULL DEFAULT 0,
+            n INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (market, tf, t)
+        ) WITHOUT ROWID
+    """),
 ]
 
 # 2..9: oracle and candles; 10..: trading, audit, alerts, solana
