@@ -16,12 +16,15 @@ from backend.api.protocol import PROTOCOL_VERSION, ApiError, ErrorCode, Status, 
 from backend.api.server import ApiServer, Session
 from backend.bus import Bus
 from backend.home import BackendRecord, HomeLock, live_record, remove_record, write_record
+from backend.link import register_link_ops
+from backend.logstream import BusLogHandler
 from backend.metrics import Metrics
 from backend.oracle.base import OracleSource
 from backend.oracle.service import OracleService
 from backend.oracle.sim import SimOracle
 from backend.ops import register_market_ops
 from backend.store.db import Store
+from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
 from backend.venues.paper import PaperVenue
 
@@ -68,6 +71,7 @@ class Backend:
         self.url = ""
         self._stopping = asyncio.Event()
         self._recorder_buffer: list[tuple[Any, ...]] = []
+        self._log_handler = BusLogHandler(self.bus)
 
     # -- composition --------------------------------------------------------------------------
     def _register(self) -> None:
@@ -81,6 +85,9 @@ class Backend:
         self.venue.recover()
         self.trading = TradingOps(self.venue, oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
+        register_admin_ops(api, self.trading)
+        register_link_ops(api, self.bus)
+        api.stream("log", "log")
 
     def _oracle_fresh(self, market: str, max_age_s: float = 30.0) -> bool:
         quote = self.oracle.quotes.quotes.get(market)
@@ -134,6 +141,7 @@ class Backend:
             where = f" at {other.url} (pid {other.pid})" if other else ""
             raise BackendAlreadyRunning(f"a backend is already running for {home}{where}")
         try:
+            logging.getLogger().addHandler(self._log_handler)
             self.store = Store(home / "quantdesk.db")
             self.store.start()
             self._register()
@@ -178,6 +186,7 @@ class Backend:
         if self.store is not None:
             self.store.stop()
         remove_record(self.config.home, os.getpid())
+        logging.getLogger().removeHandler(self._log_handler)
         self.lock.release()
         log.info("backend stopped")
 

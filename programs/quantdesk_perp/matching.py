@@ -191,7 +191,11 @@ def execute_taker(
                 market, maker_user, maker_pos, qty * price // BASE_PRECISION, cfg.maker_fee
             )
             maker_id, maker_auth, maker_sub = 0, jit_quote.authority, jit_quote.sub_account
-            quote = div_ceil(qty * price, BASE_PRECISION) if is_buy else qty * price // BASE_PRECISION
+            quote = (
+                (qty * price + BASE_PRECISION - 1) // BASE_PRECISION
+                if is_buy
+                else qty * price // BASE_PRECISION
+            )
         else:
             qty = min(remaining, amm_qty)
             if is_buy:

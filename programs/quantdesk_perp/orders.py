@@ -60,7 +60,9 @@ def record_fill(state: State, order: Order, amount: int) -> None:
     """Count a fill against the order and release its margin reservation."""
     order.filled += amount
     if order.counted:
-        count_open(state, order, -min(amount, order.counted))
+        released = order.counted
+        released = min(released, amount)
+        count_open(state, order, -released)
     transition(order, ST_FILLED if order.filled >= order.size else ST_PARTIALLY_FILLED)
 
 

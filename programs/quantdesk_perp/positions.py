@@ -34,15 +34,15 @@ def apply_to_position(pos: Position, delta: int, flow: int) -> int:
         pos.base = base + delta
         pos.quote_entry += flow
         return 0
-    size = abs(base)
-    closed = min(abs(delta), size)
-    if closed == abs(delta):
-        portion = pos.quote_entry * closed // size
+    size = base if base > 0 else -base
+    amount = delta if delta > 0 else -delta
+    if amount <= size:
+        portion = pos.quote_entry * amount // size
         pos.quote_entry -= portion
         pos.base = base + delta
         realized = flow + portion
     else:  # flip: close everything, open the rest
-        close_flow = flow * closed // abs(delta)
+        close_flow = flow * size // amount
         realized = close_flow + pos.quote_entry
         pos.quote_entry = flow - close_flow
         pos.base = base + delta
@@ -57,8 +57,14 @@ def apply_user_fill(market: Market, user: UserAccount, pos: Position, delta: int
         credit(user, realized)
     after = pos.base
     # open interest counts users' longs and shorts separately
-    market.open_interest_long += (max(0, after)) - (max(0, before))
-    market.open_interest_short += (-after if after < 0 else 0) - (-before if before < 0 else 0)
+    if after > 0:
+        market.open_interest_long += after
+    elif after < 0:
+        market.open_interest_short -= after
+    if before > 0:
+        market.open_interest_long -= before
+    elif before < 0:
+        market.open_interest_short += before
     return realized
 
 
@@ -85,4 +91,6 @@ def reducible(base: int, is_buy: bool) -> int:
     """How much an order on this side can trade without growing or flipping the position."""
     if is_buy:
         return -base if base < 0 else 0
-    return max(0, base)
+    if base > 0:
+        return base
+    return 0

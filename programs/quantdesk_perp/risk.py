@@ -212,22 +212,36 @@ def free_collateral(
 def _net(
     market: Market, base: int, quote: int, bids: int, asks: int, last_funding: int, price: int, conf: int
 ) -> int:
-    """Unrealized pnl (banded) - pending funding - initial requirement of one position."""
+    """Unrealized pnl (banded) - pending funding - initial requirement of one position.
+
+    The hot path of every order's margin check: the same rounding as account_margin, spelled out
+    without helper calls.
+    """
+    high = price + conf
     if base > 0:
-        net = base * (price - conf) // BASE_PRECISION + quote
+        net = base * (price - conf) // BASE_PRECISION + quote  # long valued low, rounded down
+    elif base:
+        net = quote - (-base * high + BASE_PRECISION - 1) // BASE_PRECISION  # short valued high, cost up
     else:
-        net = quote + ((-base * (price + conf)) // -BASE_PRECISION)
+        net = quote
     if base and market.cumulative_funding != last_funding:
         net -= funding_owed(base, market.cumulative_funding, last_funding)
-    a, b = base + bids, base - asks
-    worst = max(a if a >= 0 else -a, b if b >= 0 else -b)
+    a = base + bids
+    if a < 0:
+        a = -a
+    b = base - asks
+    if b < 0:
+        b = -b
+    worst = a
+    if b > a:
+        worst = b
     if worst:
         cfg = market.config
         ratio = cfg.initial_margin_ratio
         if cfg.imf_factor:
             ratio = size_adjusted_ratio(ratio, cfg.imf_factor, worst)
-        notional = -((-worst * (price + conf)) // BASE_PRECISION)
-        net -= -((-notional * ratio) // MARGIN_PRECISION)
+        notional = (worst * high + BASE_PRECISION - 1) // BASE_PRECISION  # rounded up
+        net -= (notional * ratio + MARGIN_PRECISION - 1) // MARGIN_PRECISION  # rounded up
     return net
 
 

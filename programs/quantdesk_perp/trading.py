@@ -12,7 +12,6 @@ from .events import OrderModified, OrderPlaced
 from .instructions import CancelOrder, CancelOrders, ModifyOrder, PlaceOrder
 from .matching import execute_taker, on_fill
 from .math import amm
-from .math.fixed import div_ceil
 from .orders import close_order, count_open, live_order, new_order_id, record_fill
 from .positions import get_position, reducible
 from .risk import checked_oracle, order_free_collateral
@@ -97,7 +96,7 @@ def band_price(market: Market, oracle: int, is_buy: bool) -> int:
     """The worst price a market order may fill at: oracle ± auction band, rounded against the user."""
     band = market.config.auction_band
     if is_buy:
-        return div_ceil(oracle * (PERCENTAGE_PRECISION + band), PERCENTAGE_PRECISION)
+        return (oracle * (PERCENTAGE_PRECISION + band) + PERCENTAGE_PRECISION - 1) // PERCENTAGE_PRECISION
     return oracle * (PERCENTAGE_PRECISION - band) // PERCENTAGE_PRECISION
 
 
@@ -110,16 +109,17 @@ def check_margin_for(
     """
     cfg = market.config
     if is_buy:
-        quote = div_ceil(size * worst_price, BASE_PRECISION)
+        quote = (size * worst_price + BASE_PRECISION - 1) // BASE_PRECISION  # rounded up
         flow, delta = -quote, size
     else:
         quote = size * worst_price // BASE_PRECISION
         flow, delta = quote, -size
-    fee = div_ceil(quote * cfg.taker_fee, PERCENTAGE_PRECISION)
+    fee = (quote * cfg.taker_fee + PERCENTAGE_PRECISION - 1) // PERCENTAGE_PRECISION  # rounded up
     filled, resting = order_free_collateral(
         state, user, ctx, cfg.market_index, delta, flow - fee, is_buy, size
     )
-    shortfall = min(filled, resting)
+    shortfall = filled
+    shortfall = min(shortfall, resting)
     if shortfall < 0:
         raise EngineError(
             ErrorCode.INSUFFICIENT_COLLATERAL,
