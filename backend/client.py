@@ -30,6 +30,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from backend.api.protocol import PROTOCOL_VERSION, ApiError, ErrorCode, ErrorInfo, Quote
 from backend.home import BackendRecord, home_dir, live_record, read_record
 
+__all__ = ["BackendClient", "home_dir", "spawn_backend"]
+
 PushHandler = Callable[[str, Any], None]
 StateHandler = Callable[[bool, str], None]
 Resolver = Callable[[], tuple[str, str]]

@@ -13,8 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from backend.api.protocol import ApiError, Status
-from backend.client import BackendClient
-from backend.home import home_dir
+from backend.client import BackendClient, home_dir
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.config import THEME_ALIASES, Config, load_config, save_config, save_layout
 from quantdesk_tui.feed import BackendFeed

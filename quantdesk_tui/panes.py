@@ -79,7 +79,7 @@ def chart_levels(hub: Hub) -> list[tuple[str, float, str]]:
     if position is not None:
         levels.append(("entry", position.entry_price / 1e6, "entry"))
         if position.liq_price:
-            levels.append(("liq", position.liq_price / 1e6, "liquidation"))
+            levels.append(("liq", position.liq_price / 1e6, "liq"))
     for alert in hub.alerts:
         if alert.get("market") == hub.market and alert.get("level") is not None:
             try:

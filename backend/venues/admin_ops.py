@@ -1,0 +1,130 @@
+"""Admin of the paper venue: market parameters, pause/resume, circuit breakers, the insurance fund.
+
+Parameters travel as engine integers with their precision named in `admin.markets`; every change
+goes through the engine (validated there), the journal and the audit table.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import msgspec
+
+from backend.api.protocol import ApiError, ErrorCode, parse_args
+from backend.api.server import ApiServer, Session
+from backend.venues.ops import TradingOps, engine_error
+from backend.venues.requests import amount_of, market_spec
+from programs.quantdesk_perp import instructions as ix
+from programs.quantdesk_perp.enums import CollateralAsset, MarketStatus
+from programs.quantdesk_perp.errors import EngineError
+
+EDITABLE = tuple(name for name in ix.UpdateMarketParameters.__dataclass_fields__ if name != "market_index")
+PRECISION = {  # what the integer of each parameter means
+    "initial_margin_ratio": "1e4 = 100%", "maintenance_margin_ratio": "1e4 = 100%", "imf_factor": "1e4",
+    "taker_fee": "1e6 = 100%", "maker_fee": "1e6 = 100%", "liquidator_fee": "1e6 = 100%",
+    "if_liquidation_fee": "1e6 = 100%", "funding_interval": "seconds", "max_funding_rate": "1e9 per interval",
+    "max_open_interest": "base 1e9 (0 = uncapped)", "amm_depth": "base 1e9", "amm_half_spread": "1e6 = 100%",
+    "auction_duration_slots": "slots", "auction_band": "1e6 = 100%", "oracle_max_staleness_slots": "slots",
+    "oracle_max_conf": "1e4 = 100%", "circuit_breaker_pct": "1e4 = 100%", "circuit_breaker_window": "seconds",
+    "max_leverage": "x",
+}
+
+
+class UpdateArgs(msgspec.Struct, forbid_unknown_fields=True):
+    market: str
+    params: dict[str, int]
+
+
+class MarketOnly(msgspec.Struct, forbid_unknown_fields=True):
+    market: str | None = None
+    reduce_only: bool = False
+
+
+class InsuranceArgs(msgspec.Struct, forbid_unknown_fields=True):
+    amount: str
+
+
+def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
+    venue = trading.venue
+
+    async def audit(session: Session, action: str, detail: dict[str, Any]) -> None:
+        entry = (time.time(), f"api:{session.client}", action, json.dumps(detail, sort_keys=True))
+        await venue.store.write(lambda c: c.execute(
+            "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", entry))
+
+    async def commit(session: Session, instruction: Any, action: str, detail: dict[str, Any]) -> None:
+        try:
+            applied = venue.apply(instruction)
+        except EngineError as exc:
+            raise engine_error(exc) from None
+        await applied.committed
+        await audit(session, action, detail)
+
+    async def markets(session: Session, args: dict[str, Any]) -> Any:
+        rows = []
+        for index in sorted(venue.state.markets):
+            market = venue.state.markets[index]
+            config = msgspec.to_builtins(market.config)
+            rows.append({"market": market.config.symbol, "status": MarketStatus(market.status).name,
+                         "circuit_breaker_tripped": market.circuit_breaker_tripped,
+                         "params": {k: config[k] for k in EDITABLE if k in config},
+                         "open_interest_long": market.open_interest_long,
+                         "open_interest_short": market.open_interest_short,
+                         "last_funding_rate": market.last_funding_rate})
+        return {"markets": rows, "precision": PRECISION, "insurance_fund": venue.state.insurance_fund,
+                "socialized_loss": venue.state.socialized_loss}
+
+    async def update(session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, UpdateArgs)
+        spec = market_spec(a.market)
+        unknown = sorted(set(a.params) - set(EDITABLE))
+        if unknown:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"not editable: {', '.join(unknown)}; editable: {', '.join(EDITABLE)}")
+        if not a.params:
+            raise ApiError(ErrorCode.BAD_REQUEST, "nothing to change")
+        await commit(session, ix.UpdateMarketParameters(spec.market_index, **a.params), "market.update",
+                     {"market": spec.symbol, **a.params})
+        return await markets(session, {})
+
+    async def pause(session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, MarketOnly)
+        index = market_spec(a.market).market_index if a.market else None
+        await commit(session, ix.PauseProgram(index, a.reduce_only), "market.pause",
+                     {"market": a.market or "all", "reduce_only": a.reduce_only})
+        return await markets(session, {})
+
+    async def resume(session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, MarketOnly)
+        index = market_spec(a.market).market_index if a.market else None
+        await commit(session, ix.ResumeProgram(index), "market.resume", {"market": a.market or "all"})
+        return await markets(session, {})
+
+    async def reset_breaker(session: Session, args: dict[str, Any]) -> Any:
+        a = parse_args(args, MarketOnly)
+        if not a.market:
+            raise ApiError(ErrorCode.BAD_REQUEST, "name the market whose circuit breaker to reset")
+        spec = market_spec(a.market)
+        await commit(session, ix.ResetCircuitBreaker(spec.market_index), "circuit_breaker.reset", {"market": spec.symbol})
+        return await markets(session, {})
+
+    async def insurance_deposit(session: Session, args: dict[str, Any]) -> Any:
+        amount = amount_of(parse_args(args, InsuranceArgs).amount, CollateralAsset.USDC)
+        await commit(session, ix.DepositInsuranceFund(amount), "insurance.deposit", {"amount": amount})
+        return {"insurance_fund": venue.state.insurance_fund}
+
+    async def insurance_withdraw(session: Session, args: dict[str, Any]) -> Any:
+        amount = amount_of(parse_args(args, InsuranceArgs).amount, CollateralAsset.USDC)
+        await commit(session, ix.WithdrawInsuranceFund(amount), "insurance.withdraw", {"amount": amount})
+        return {"insurance_fund": venue.state.insurance_fund}
+
+    async def audit_log(session: Session, args: dict[str, Any]) -> Any:
+        rows = venue.store.query("SELECT ts, actor, action, detail FROM audit ORDER BY id DESC LIMIT 200")
+        return {"audit": rows}
+
+    for name, handler in {"admin.markets": markets, "admin.update_market": update, "admin.pause": pause,
+                          "admin.resume": resume, "admin.reset_breaker": reset_breaker,
+                          "admin.insurance_deposit": insurance_deposit,
+                          "admin.insurance_withdraw": insurance_withdraw, "admin.audit": audit_log}.items():
+        api.op(name, handler)

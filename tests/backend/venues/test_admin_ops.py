@@ -1,0 +1,56 @@
+"""Admin over the real API: parameters, pause/resume, insurance fund, every change audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.api.protocol import ApiError
+
+
+async def wait_for_markets(client):
+    import asyncio
+
+    for _ in range(200):
+        if len((await client.request("admin.markets"))["markets"]) == 6:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("markets not initialised")
+
+
+async def test_update_fees_then_audit_names_who_and_what(backend, client):
+    await wait_for_markets(client)
+    result = await client.request("admin.update_market", market="SOL-PERP", params={"taker_fee": 700})
+    sol = next(m for m in result["markets"] if m["market"] == "SOL-PERP")
+    assert sol["params"]["taker_fee"] == 700
+    audit = (await client.request("admin.audit"))["audit"]
+    assert audit[0]["actor"] == "api:test" and audit[0]["action"] == "market.update"
+    assert '"taker_fee": 700' in audit[0]["detail"]
+
+
+async def test_bad_parameters_are_refused_with_a_code(backend, client):
+    await wait_for_markets(client)
+    with pytest.raises(ApiError) as err:
+        await client.request("admin.update_market", market="SOL-PERP", params={"maintenance_margin_ratio": 9000})
+    assert err.value.code == "INVALID_PARAMETER"
+    with pytest.raises(ApiError) as err:
+        await client.request("admin.update_market", market="SOL-PERP", params={"colour": 1})
+    assert err.value.code == "BAD_REQUEST" and "not editable: colour" in err.value.message
+
+
+async def test_pause_refuses_orders_and_resume_reopens(backend, client):
+    await wait_for_markets(client)
+    await client.request("admin.pause", market="ETH-PERP")
+    with pytest.raises(ApiError) as err:
+        await client.request("order.place", market="ETH-PERP", side="buy", size="0.1", price="3400")
+    assert err.value.code == "MARKET_HALTED"
+    result = await client.request("admin.resume", market="ETH-PERP")
+    assert next(m for m in result["markets"] if m["market"] == "ETH-PERP")["status"] == "ACTIVE"
+
+
+async def test_insurance_fund_deposit_and_withdraw(backend, client):
+    await wait_for_markets(client)
+    assert (await client.request("admin.insurance_deposit", amount="2500"))["insurance_fund"] == 2500 * 10**6
+    assert (await client.request("admin.insurance_withdraw", amount="500"))["insurance_fund"] == 2000 * 10**6
+    with pytest.raises(ApiError) as err:
+        await client.request("admin.insurance_withdraw", amount="5000")
+    assert err.value.code == "INSURANCE_FUND_INSUFFICIENT"
