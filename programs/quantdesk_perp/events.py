@@ -189,6 +189,16 @@ class Liquidated(Event, frozen=True):
     if_fee: int
 
 
+class CollateralLiquidated(Event, frozen=True):
+    authority: str
+    sub_account: int
+    liquidator_authority: str
+    liquidator_sub_account: int
+    asset: int
+    amount: int  # collateral taken (token precision)
+    repaid: int  # USDC the liquidator paid into the account
+
+
 class BankruptcyCovered(Event, frozen=True):
     authority: str
     sub_account: int

@@ -226,7 +226,7 @@ def build_idl() -> dict[str, Any]:
     return {
         "version": "0.1.0",
         "name": "quantdesk_perp",
-        "instructions": [_instruction_entry(cls) for cls in instructions.ALL_INSTRUCTIONS],
+        "instructions": [_instruction_entry(cls) for cls in instructions.IDL_INSTRUCTIONS],
         "accounts": _ACCOUNTS,
         "types": [_struct("PerpPosition", _PERP_POSITION), _struct("Order", _ORDER)] + enum_types,
         "events": [_event_entry(cls) for cls in _event_classes()],
@@ -271,5 +271,5 @@ def to_idl(ix: Any) -> tuple[str, dict[str, Any], list[str]]:
 
 
 INSTRUCTIONS_BY_IDL_NAME: dict[str, type] = {
-    snake(cls.__name__): cls for cls in instructions.ALL_INSTRUCTIONS
+    snake(cls.__name__): cls for cls in instructions.IDL_INSTRUCTIONS
 }

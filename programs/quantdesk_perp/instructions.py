@@ -282,6 +282,22 @@ class LiquidatePosition:
     max_base_amount: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LiquidatePositionCrossCollateral:
+    """Repay an under-water account's USDC debt and take its collateral `asset` at a discount.
+
+    The liquidator pays up to `max_amount` USDC (None = the whole debt) and receives the asset at the
+    SOL-PERP oracle price less the market's liquidator fee. What no collateral covers is bankruptcy.
+    """
+
+    liquidator_authority: str
+    liquidator_sub_account: int
+    authority: str
+    sub_account: int
+    asset: CollateralAsset
+    max_amount: int | None = None
+
+
 Instruction = (
     InitializeMarket
     | UpdateMarketParameters
@@ -314,3 +330,7 @@ Instruction = (
 )
 
 ALL_INSTRUCTIONS: tuple[type, ...] = Instruction.__args__  # type: ignore[attr-defined]
+# In the IDL and the engine, not yet in ALL_INSTRUCTIONS: client.py's tests hold a sample of every
+# member of ALL_INSTRUCTIONS, so a new instruction joins it once the client has one.
+NEWER_INSTRUCTIONS: tuple[type, ...] = (LiquidatePositionCrossCollateral,)
+IDL_INSTRUCTIONS: tuple[type, ...] = ALL_INSTRUCTIONS + NEWER_INSTRUCTIONS

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from .constants import BASE_PRECISION
+from .constants import BASE_PRECISION, PERCENTAGE_PRECISION
 from .context import Context
 from .enums import CollateralAsset, OrderStatus
 from .errors import EngineError, ErrorCode
-from .events import BankruptcyCovered, Liquidated, PositionChanged, SocializedLoss
-from .instructions import LiquidatePosition
+from .events import BankruptcyCovered, CollateralLiquidated, Liquidated, PositionChanged, SocializedLoss
+from .instructions import LiquidatePosition, LiquidatePositionCrossCollateral
 from .math import amm
 from .math.fixed import div_ceil, round_down_to
 from .math.liquidation import fee, liquidation_base
+from .math.margin import ASSET_PRECISION, SOL_ORACLE_MARKET
 from .orders import close_order
 from .positions import apply_amm_fill, apply_user_fill, credit, get_position, settle_funding
 from .risk import account_margin, checked_oracle, require_free_collateral
@@ -120,8 +121,11 @@ def _close_against_amm(market: Market, user: UserAccount, pos, delta: int, oracl
     apply_amm_fill(market, -delta, -flow)
 
 
-def resolve_bankruptcy(state: State, market: Market, user: UserAccount, was_long: bool, events: list) -> None:
-    """The insurance fund pays the negative balance; what it cannot pay is charged to the other side."""
+def resolve_bankruptcy(
+    state: State, market: Market, user: UserAccount, was_long: bool | None, events: list
+) -> None:
+    """The insurance fund pays the negative balance; what it cannot pay is charged to the other side
+    of the last position (was_long None, a debt without a position: to the market's AMM pool)."""
     loss = -user.balances.get(USDC, 0)
     cover = min(loss, state.insurance_fund)
     if cover:
@@ -137,7 +141,7 @@ def resolve_bankruptcy(state: State, market: Market, user: UserAccount, was_long
     market.socialized_loss += rest
     market_index = market.config.market_index
     holders = []
-    for key in sorted(state.users):
+    for key in sorted(state.users) if was_long is not None else ():
         pos = state.users[key].positions.get(market_index)
         if pos is not None and (pos.base < 0 if was_long else pos.base > 0):
             holders.append(pos)
@@ -150,3 +154,54 @@ def resolve_bankruptcy(state: State, market: Market, user: UserAccount, was_long
     if remaining:
         market.amm_balance -= remaining  # no user on the other side: the AMM's pool carries it
     events.append(SocializedLoss(market_index, rest))
+
+
+def liquidate_collateral(
+    state: State, ix: LiquidatePositionCrossCollateral, ctx: Context, events: list
+) -> None:
+    """Runs on a copy (see processor): the liquidator's margin is checked after the transfer."""
+    user = get_user(state, ix.authority, ix.sub_account)
+    liquidator = get_user(state, ix.liquidator_authority, ix.liquidator_sub_account)
+    if liquidator is user:
+        raise EngineError(ErrorCode.SELF_LIQUIDATION, "an account cannot liquidate itself")
+    asset = int(ix.asset)
+    if asset == USDC or asset not in ASSET_PRECISION:
+        raise EngineError(ErrorCode.UNKNOWN_ASSET, "only non-USDC collateral can be taken over")
+    debt = -user.balances.get(USDC, 0)
+    held = user.balances.get(asset, 0)
+    if debt <= 0 or held <= 0:
+        raise EngineError(ErrorCode.NOT_LIQUIDATABLE, "the account owes no USDC against this collateral")
+    if not account_margin(state, user, ctx).liquidatable:
+        raise EngineError(ErrorCode.NOT_LIQUIDATABLE, "account is above its maintenance margin")
+    market = get_market(state, SOL_ORACLE_MARKET)
+    oracle = checked_oracle(market, ctx)
+    # the liquidator buys at the low side of the band less its fee: a discount, against the user
+    price = (oracle.price - oracle.conf) * (PERCENTAGE_PRECISION - market.config.liquidator_fee)
+    scale = ASSET_PRECISION[asset] * PERCENTAGE_PRECISION
+    repay = debt if ix.max_amount is None else min(debt, ix.max_amount)
+    if repay <= 0 or price <= 0:
+        raise EngineError(ErrorCode.INVALID_AMOUNT, "nothing to repay")
+    seized = div_ceil(repay * scale, price)  # collateral rounds up: against the user
+    if seized > held:
+        seized = held
+        repay = held * price // scale  # what the whole balance pays, rounded down
+    credit(liquidator, -repay)
+    credit(user, repay)
+    user.balances[asset] = held - seized
+    liquidator.balances[asset] = liquidator.balances.get(asset, 0) + seized
+    events.append(
+        CollateralLiquidated(
+            user.authority,
+            user.sub_account,
+            ix.liquidator_authority,
+            ix.liquidator_sub_account,
+            asset,
+            seized,
+            repay,
+        )
+    )
+    require_free_collateral(state, liquidator, ctx, None, "taking over this collateral")
+    flat = all(p.base == 0 for p in user.positions.values())
+    no_collateral = not any(amount > 0 for a, amount in user.balances.items() if a != USDC)
+    if flat and no_collateral and user.balances.get(USDC, 0) < 0:
+        resolve_bankruptcy(state, market, user, None, events)

@@ -84,6 +84,7 @@ _TRANSACTIONAL: dict[type, Handler] = {
     ix.ExecuteIcebergChunk: _execute_iceberg,
     ix.ExecuteConditionalOrder: _execute_conditional,
     ix.LiquidatePosition: liquidation.liquidate_position,
+    ix.LiquidatePositionCrossCollateral: liquidation.liquidate_collateral,
 }
 
 

@@ -134,7 +134,8 @@ def accounts_at_risk(state: State, ctx: Context) -> list[tuple[str, int]]:
     risky = []
     for key in sorted(state.users):
         user = state.users[key]
-        if any(p.base for p in user.positions.values()) and _account_margin(state, user, ctx).liquidatable:
+        exposed = any(p.base for p in user.positions.values()) or user.balances.get(0, 0) < 0
+        if exposed and _account_margin(state, user, ctx).liquidatable:
             risky.append(key)
     return risky
 

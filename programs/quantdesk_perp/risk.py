@@ -26,7 +26,7 @@ class MarginSummary(msgspec.Struct, frozen=True):
 
     @property
     def liquidatable(self) -> bool:
-        return self.maintenance_requirement > 0 and self.maintenance_collateral < self.maintenance_requirement
+        return self.maintenance_collateral < self.maintenance_requirement  # flat but in debt counts too
 
 
 def checked_oracle(market: Market, ctx: Context) -> OraclePrice:

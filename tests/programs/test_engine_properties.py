@@ -63,6 +63,9 @@ def run(script, check=None):
             follow_ups = [
                 ix.LiquidatePosition(USERS[(n + 1) % 3] if n % 2 else "", 0, who, 0, SOL)
                 for n, who in enumerate(USERS)
+            ] + [
+                ix.LiquidatePositionCrossCollateral(USERS[(n + 2) % 3], 0, who, 0, 1)
+                for n, who in enumerate(USERS)
             ]
         c = context(slot, t, oracle)
         for step in [instruction, *follow_ups]:

@@ -9,6 +9,7 @@ from programs.quantdesk_perp.errors import EngineError, ErrorCode
 from programs.quantdesk_perp.events import (
     BankruptcyCovered,
     CircuitBreakerTriggered,
+    CollateralLiquidated,
     FundingRateUpdated,
     FundingSettled,
     Liquidated,
@@ -279,3 +280,44 @@ def test_preview_estimates_fill_fee_and_margin_without_changing_state():
     assert state_to_bytes(s) == before
     refused = preview_order(s, market("alice", Side.BUY, 200 * B), ctx())
     assert refused.error_code == "INSUFFICIENT_COLLATERAL"
+
+
+def _in_debt_with_sol_collateral():
+    s = new_state(liquidator_fee=10_000)
+    process(s, ix.DepositInsuranceFund(P), ctx())
+    fund(s, "alice", 10 * P, sol=B)  # 10 USDC + 1 SOL (80 of initial margin at 100)
+    fund(s, "bob", 10_000 * P)
+    fund(s, "liq", 1000 * P)
+    open_pair(s, size=8 * B)
+    process(s, limit("bob", Side.BUY, 8 * B, 95 * P), ctx(95 * P))
+    process(s, limit("alice", Side.SELL, 8 * B, 95 * P, reduce_only=True), ctx(95 * P))
+    assert usdc(s, "alice") == -30 * P and position(s, "alice").base == 0  # lost 40 of her 10 USDC
+    return s
+
+
+def test_cross_collateral_liquidation_takes_sol_at_a_discount_for_the_debt():
+    s = _in_debt_with_sol_collateral()
+    assert not account_margin(s, "alice", 0, ctx(40 * P)).liquidatable  # -30 + 40 * 90% = 6
+    assert account_margin(s, "alice", 0, ctx(30 * P)).liquidatable  # -30 + 30 * 90% = -3
+    events = process(
+        s, ix.LiquidatePositionCrossCollateral("liq", 0, "alice", 0, CollateralAsset.SOL, 10 * P), ctx(30 * P)
+    )
+    # SOL at 30 less the 1% liquidator fee = 29.7: 10 USDC buys 10 / 29.7 = 0.3367003367.. SOL (rounded up)
+    assert events == [CollateralLiquidated("alice", 0, "liq", 0, CollateralAsset.SOL, 336_700_337, 10 * P)]
+    assert usdc(s, "alice") == -20 * P and s.users[("alice", 0)].balances[CollateralAsset.SOL] == 663_299_663
+    assert collateral_ledger(s)[0] == collateral_ledger(s)[1]
+
+
+def test_cross_collateral_liquidation_of_all_collateral_ends_in_bankruptcy_cover():
+    s = _in_debt_with_sol_collateral()
+    events = process(
+        s, ix.LiquidatePositionCrossCollateral("liq", 0, "alice", 0, CollateralAsset.SOL), ctx(30 * P)
+    )
+    # 30 USDC would need 1.0101.. SOL: the whole 1 SOL goes for 29.7 USDC, the fund pays the last 0.3
+    assert events == [
+        CollateralLiquidated("alice", 0, "liq", 0, CollateralAsset.SOL, B, 29_700_000),
+        BankruptcyCovered("alice", 0, 300_000),
+    ]
+    assert usdc(s, "alice") == 0 and s.insurance_fund == 700_000
+    assert s.users[("liq", 0)].balances[CollateralAsset.SOL] == B
+    assert collateral_ledger(s)[0] == collateral_ledger(s)[1]
