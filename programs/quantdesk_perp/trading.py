@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .book import add_resting, remove_resting
-from .constants import BASE_PRECISION, PERCENTAGE_PRECISION
+from .constants import BASE_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION
 from .context import Context
 from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, MarketStatus, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
@@ -17,6 +17,7 @@ from .positions import get_position, reducible
 from .risk import checked_oracle, order_free_collateral
 from .state import Market, Order, State, UserAccount
 
+MS_ACTIVE = MarketStatus.ACTIVE
 MS_HALTED = MarketStatus.HALTED
 MS_REDUCE_ONLY = MarketStatus.REDUCE_ONLY
 OT_LIMIT = OrderType.LIMIT
@@ -163,10 +164,13 @@ def available_liquidity(
 
 
 def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> None:
-    market = get_market(state, ix.market_index)
-    user = get_user(state, ix.authority, ix.sub_account)
+    # Hot path: each check accepts inline and calls its helper only to explain a refusal.
+    market = state.markets.get(ix.market_index) or get_market(state, ix.market_index)
+    user = state.users.get((ix.authority, ix.sub_account)) or get_user(state, ix.authority, ix.sub_account)
     cfg = market.config
-    check_size(market, ix.size)
+    size = ix.size
+    if type(size) is not int or size <= 0 or size > MAX_AMOUNT or size % cfg.step_size or size < cfg.min_size:
+        check_size(market, size)
     order_type = ix.order_type
     if order_type not in MARKET_TYPES and order_type not in LIMIT_EXECUTION_TYPES:
         raise EngineError(ErrorCode.INVALID_ORDER, f"{order_type.name} orders have their own instruction")
@@ -176,8 +180,17 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     can_reduce = reducible(base, is_buy)
     if ix.reduce_only and can_reduce == 0:
         raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "reduce-only order would open or grow a position")
-    market_guard(market, ix.reduce_only or can_reduce >= ix.size)
-    oracle = checked_oracle(market, ctx).price
+    if market.status != MS_ACTIVE:
+        market_guard(market, ix.reduce_only or can_reduce >= ix.size)
+    observed = ctx.oracles.get(ix.market_index)
+    if (
+        observed is None
+        or observed.price <= 0
+        or ctx.slot - observed.publish_slot > cfg.oracle_max_staleness_slots
+        or observed.conf * MARGIN_PRECISION > observed.price * cfg.oracle_max_conf
+    ):
+        observed = checked_oracle(market, ctx)
+    oracle = observed.price
     tif = ix.time_in_force
     if tif == TIF_GTD:
         if ix.expire_time is None or ix.expire_time <= ctx.unix_time:
@@ -213,7 +226,8 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     else:
         worst = band_price(market, trigger, is_buy)
     if not ix.reduce_only:
-        check_open_interest(market, base, is_buy, ix.size)
+        if cfg.max_open_interest:
+            check_open_interest(market, base, is_buy, ix.size)
         check_margin_for(state, market, user, ctx, is_buy, ix.size, worst)
     if ix.post_only:
         book_cross = (
