@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 
+from .enums import Side
 from .state import Market, Order
+
+BUY = Side.BUY
 
 
 def add_resting(market: Market, order: Order) -> None:
-    levels, prices = (market.bids, market.bid_prices) if order.is_buy else (market.asks, market.ask_prices)
+    levels, prices = (
+        (market.bids, market.bid_prices) if order.side == BUY else (market.asks, market.ask_prices)
+    )
     level = levels.get(order.price)
     if level is None:
         levels[order.price] = [order.order_id]
@@ -18,7 +23,9 @@ def add_resting(market: Market, order: Order) -> None:
 
 
 def remove_resting(market: Market, order: Order) -> None:
-    levels, prices = (market.bids, market.bid_prices) if order.is_buy else (market.asks, market.ask_prices)
+    levels, prices = (
+        (market.bids, market.bid_prices) if order.side == BUY else (market.asks, market.ask_prices)
+    )
     level = levels.get(order.price)
     if level is None or order.order_id not in level:
         return

@@ -148,14 +148,14 @@ def execute_taker(
                 market, user, pos, maker_user, maker_pos, is_buy, qty, price, events
             )
             maker_fee = 0
-            if maker_fee_rate:
+            if maker_fee_rate:  # rounded up, like every fee
                 maker_fee = -(
                     (-(qty * price // BASE_PRECISION) * maker_fee_rate) // PERCENTAGE_PRECISION
                 )  # up
                 maker_user.balances[USDC] = maker_user.balances.get(USDC, 0) - maker_fee
                 maker_pos.fees_paid += maker_fee
                 market.fee_pool += maker_fee
-            record_fill(state, maker, qty)
+            record_fill(state, maker, qty, maker_pos)
             maker_id = maker.order_id
             if maker.link_id or maker.parent_id or maker.child_ids:
                 on_fill(state, maker, qty, events, refills)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from .book import remove_resting
-from .enums import OrderStatus, OrderType
+from .enums import OrderStatus, OrderType, Side
 from .errors import EngineError, ErrorCode
 from .events import OrderCancelled, OrderExpired, OrderFinished, OrderRejected
-from .state import Order, State
+from .state import Order, Position, State
 
 OT_ICEBERG = OrderType.ICEBERG
 OT_LIMIT = OrderType.LIMIT
 OT_STOP_LIMIT = OrderType.STOP_LIMIT
 OT_TAKE_PROFIT_LIMIT = OrderType.TAKE_PROFIT_LIMIT
 OT_TWAP = OrderType.TWAP
+SIDE_BUY = Side.BUY
 ST_CANCELLED = OrderStatus.CANCELLED
 ST_EXPIRED = OrderStatus.EXPIRED
 ST_FILLED = OrderStatus.FILLED
@@ -44,25 +45,24 @@ def transition(order: Order, new: OrderStatus) -> None:
     order.status = new
 
 
-def count_open(state: State, order: Order, amount: int) -> None:
+def count_open(state: State, order: Order, amount: int, pos: Position | None = None) -> None:
     """Add `amount` (may be negative) of this order to its position's open bids/asks for margin."""
     if order.reduce_only or amount == 0 or (order.parent_id and order.order_type == OT_LIMIT):
         return  # reduce-only orders cannot add exposure; an iceberg slice's margin is held by its parent
-    pos = state.users[(order.authority, order.sub_account)].positions[order.market_index]
-    if order.is_buy:
+    if pos is None:
+        pos = state.users[(order.authority, order.sub_account)].positions[order.market_index]
+    if order.side == SIDE_BUY:
         pos.open_bids += amount
     else:
         pos.open_asks += amount
     order.counted += amount
 
 
-def record_fill(state: State, order: Order, amount: int) -> None:
-    """Count a fill against the order and release its margin reservation."""
+def record_fill(state: State, order: Order, amount: int, pos: Position | None = None) -> None:
+    """Count a fill against the order and release its margin reservation (`pos`: its position)."""
     order.filled += amount
     if order.counted:
-        released = order.counted
-        released = min(released, amount)
-        count_open(state, order, -released)
+        count_open(state, order, -min(order.counted, amount), pos)
     transition(order, ST_FILLED if order.filled >= order.size else ST_PARTIALLY_FILLED)
 
 
