@@ -44,8 +44,17 @@ class QuoteBook:
 
     def seed(self, market: str, bars: list[tuple[int, int, int, int]], expo: int) -> None:
         """Prime the 24h window from history: (minute, open, high, low) in `expo` units."""
-        window = self._windows.setdefault(market, _Window())
-        window.minutes.extend(bars[-DAY_MINUTES:])
+        window = self._windows.get(market)
+        if window is None or self._expo.get(market, expo) != expo:
+            window = self._windows[market] = _Window()
+        # history may arrive after live ticks: only minutes older than the window's first one go in
+        first = window.minutes[0][0] if window.minutes else None
+        older = [b for b in bars[-DAY_MINUTES:] if first is None or b[0] < first]
+        window.minutes.extendleft(reversed(older))
+        closed = list(window.minutes)[:-1] if first is not None else list(window.minutes)
+        if closed:
+            window.high = max(x[2] for x in closed)
+            window.low = min(x[3] for x in closed)
         self._expo[market] = expo
 
     def update(self, obs: PriceObservation) -> Quote:

@@ -1,0 +1,328 @@
+"""Live OHLCV candles per market for 1s..1d from oracle observations, persisted, with history backfill.
+
+Prices are the oracle price as a float. `n` counts the observations in a bar; `v` is traded base
+volume reported by the venue through `add_trade` (0 when nothing traded), so charts can show
+activity either way. Bars of 1m and up are stored in the `candles` table (1s bars live in memory
+only). History at start: a deterministic simulated past for `sim`, Pyth Benchmarks' TradingView
+shim for `pyth`, plus whatever this home recorded before. The 1m history also seeds the QuoteBook's
+24h window so the watchlist's 24h change means something from the first tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import msgspec
+
+from backend.api.protocol import ApiError, ErrorCode, PriceObservation, parse_args
+from backend.bus import Bus
+from backend.indicators import TIMEFRAMES, IndicatorError, compute, frame, resample, warmup
+from backend.oracle.sim import SECONDS_PER_YEAR, SIM_PARAMS
+from backend.quotes import QuoteBook
+from backend.store.db import Store
+from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, normalize_symbol
+
+log = logging.getLogger(__name__)
+
+BENCHMARKS_URL = "https://benchmarks.pyth.network"
+MAX_BARS = 5000
+PERSISTED = [tf for tf in TIMEFRAMES if tf != "1s"]
+Bar = list[Any]  # [t, o, h, l, c, v, n]
+
+
+def market_expo(symbol: str) -> int:
+    params = SIM_PARAMS.get(symbol)
+    return params.expo if params is not None else -8
+
+
+class CandlesArgs(msgspec.Struct, forbid_unknown_fields=True):
+    market: str
+    tf: str = "1m"
+    limit: int = 500
+    indicators: list[str] = []
+
+
+class CandleService:
+    def __init__(self, bus: Bus | None, store: Store | None, quotes: QuoteBook | None = None, *,
+                 feed: str = "sim", seed: int = 7, benchmarks_url: str = BENCHMARKS_URL,
+                 history_days: float = 3.0, publish_every_s: float = 0.5,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.bus = bus
+        self.store = store
+        self.quotes = quotes
+        self.feed = feed
+        self.seed = seed
+        self.benchmarks_url = benchmarks_url.rstrip("/")
+        self.history_days = history_days
+        self.publish_every_s = publish_every_s
+        self.clock = clock
+        self._current: dict[tuple[str, str], Bar] = {}
+        self._closed: dict[tuple[str, str], deque[Bar]] = {}
+        self._dirty: set[tuple[str, str]] = set()
+        self._unsaved: list[tuple[Any, ...]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.backfilled = asyncio.Event()
+        if bus is not None:
+            bus.on("observations", self.on_observation)
+
+    # -- live aggregation ---------------------------------------------------------------------
+    def on_observation(self, obs: PriceObservation) -> None:
+        price = obs.price * 10.0**obs.expo
+        ts = obs.publish_time
+        for tf, seconds in TIMEFRAMES.items():
+            key = (obs.market, tf)
+            start = ts - ts % seconds
+            bar = self._current.get(key)
+            if bar is None or start > bar[0]:
+                if bar is not None:
+                    self._close(key, tf, bar)
+                self._current[key] = [start, price, price, price, price, 0.0, 1]
+            elif start == bar[0]:
+                if price > bar[2]:
+                    bar[2] = price
+                elif price < bar[3]:
+                    bar[3] = price
+                bar[4] = price
+                bar[6] += 1
+            else:
+                continue  # a late observation for a bar already closed: the closed bar stands
+            self._dirty.add(key)
+
+    def add_trade(self, market: str, price: float, size: float, ts: float) -> None:
+        """The venue reports a fill: its size counts as volume in the bars containing `ts`.
+
+        The fill price does not move the bars (they chart the oracle price); a fill for a bar that
+        has no oracle observation yet opens it at the fill price.
+        """
+        t = int(ts)
+        for tf, seconds in TIMEFRAMES.items():
+            key = (market, tf)
+            start = t - t % seconds
+            bar = self._current.get(key)
+            if bar is not None and bar[0] == start:
+                bar[5] += abs(size)
+            elif bar is None or start > bar[0]:
+                if bar is not None:
+                    self._close(key, tf, bar)
+                self._current[key] = [start, price, price, price, price, abs(size), 0]
+            else:
+                closed = self._closed.get(key)
+                match = next((b for b in reversed(closed or ()) if b[0] == start), None)
+                if match is None:
+                    continue
+                match[5] += abs(size)
+                if tf != "1s":
+                    self._unsaved.append((market, tf, *match))
+            self._dirty.add(key)
+
+    def _close(self, key: tuple[str, str], tf: str, bar: Bar) -> None:
+        closed = self._closed.get(key)
+        if closed is None:
+            closed = self._closed[key] = deque(maxlen=MAX_BARS)
+        closed.append(bar)
+        if tf != "1s":
+            self._unsaved.append((key[0], tf, *bar))
+
+    # -- queries ------------------------------------------------------------------------------
+    def bars(self, market: str, tf: str, limit: int = 500) -> list[Bar]:
+        """The last `limit` bars, oldest first, the forming bar last; memory first, then the store."""
+        if tf not in TIMEFRAMES:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"unknown timeframe {tf!r}; use {', '.join(TIMEFRAMES)}")
+        key = (market, tf)
+        live = list(self._closed.get(key, ()))
+        current = self._current.get(key)
+        if current is not None:
+            live.append(current)
+        live = [list(b) for b in live[-limit:]]
+        missing = limit - len(live)
+        if missing > 0 and self.store is not None and tf != "1s":
+            before = live[0][0] if live else 2**62
+            rows = self.store.query("SELECT t, o, h, l, c, v, n FROM candles WHERE market = ? AND tf = ? AND t < ?"
+                                    " ORDER BY t DESC LIMIT ?", (market, tf, before, missing))
+            live = [[r["t"], r["o"], r["h"], r["l"], r["c"], r["v"], r["n"]] for r in reversed(rows)] + live
+        return live
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._backfill_task(), name="candles-backfill"))
+        self._tasks.append(asyncio.create_task(self._loop(), name="candles-flush"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        # keep the forming bars too, so a restart continues them
+        self._unsaved.extend((m, tf, *bar) for (m, tf), bar in self._current.items() if tf != "1s")
+        self._flush()
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.publish_every_s)
+            self._flush()
+            self._publish()
+
+    def _flush(self) -> None:
+        rows, self._unsaved = self._unsaved, []
+        if rows and self.store is not None:
+            self.store.submit(lambda conn: conn.executemany(
+                "INSERT OR REPLACE INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows))
+
+    def _publish(self) -> None:
+        if self.bus is None:
+            return
+        dirty, self._dirty = self._dirty, set()
+        for market, tf in dirty:
+            bar = self._current.get((market, tf))
+            if bar is not None:
+                self.bus.publish("candles", {"market": market, "tf": tf, "bar": list(bar)})
+
+    # -- history ------------------------------------------------------------------------------
+    async def _backfill_task(self) -> None:
+        try:
+            await self.backfill()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("candle history backfill failed")
+        finally:
+            self.backfilled.set()
+
+    async def backfill(self) -> None:
+        if self.store is None:
+            return
+        now = int(self.clock())
+        if self.feed == "sim":
+            for spec in MARKETS:
+                if not self._has_history(spec.symbol, now):
+                    await self._save(spec.symbol, "1m", simulated_history(spec.symbol, self.seed, now,
+                                                                          int(self.history_days * 1440)))
+        elif self.feed == "pyth":
+            await asyncio.gather(*(self._fetch_benchmarks(spec.symbol, spec.base, now) for spec in MARKETS))
+        if self.quotes is not None:
+            for spec in MARKETS:
+                self.seed_quotes(spec.symbol, now)
+
+    def _has_history(self, market: str, now: int) -> bool:
+        rows = self.store.query("SELECT 1 FROM candles WHERE market = ? AND tf = '1m' AND t >= ? LIMIT 1",
+                                (market, now - int(self.history_days * 86400)))
+        return bool(rows)
+
+    async def _save(self, market: str, tf: str, bars: list[Bar], derive_up_to: int = 86400) -> None:
+        """Store history bars without overwriting recorded ones; derive the coarser timeframes."""
+        if not bars:
+            return
+        rows = [(market, tf, *b) for b in bars]
+        df = frame(bars)
+        for coarser, seconds in TIMEFRAMES.items():
+            if TIMEFRAMES[tf] < seconds <= derive_up_to:
+                rows += [(market, coarser, *r) for r in resample(df, seconds).itertuples(index=False)]
+        rows = [(m, tf_, int(t), float(o), float(h), float(lo), float(c), float(v), int(n))
+                for m, tf_, t, o, h, lo, c, v, n in rows]
+        await self.store.write(lambda conn: conn.executemany(
+            "INSERT OR IGNORE INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows))
+
+    async def _fetch_benchmarks(self, market: str, base: str, now: int) -> None:
+        """Pyth Benchmarks TradingView shim: 1m for the last days, 1h for 60 days, 1d for a year."""
+        plan = [("1", "1m", self.history_days * 86400, 900), ("60", "1h", 60 * 86400, 14400),
+                ("1D", "1d", 365 * 86400, 0)]
+        async with httpx.AsyncClient(timeout=10.0) as client:
+            for resolution, tf, span, derive_up_to in plan:
+                params = {"symbol": f"Crypto.{base}/USD", "resolution": resolution,
+                          "from": str(int(now - span)), "to": str(now)}
+                try:
+                    response = await client.get(f"{self.benchmarks_url}/v1/shims/tradingview/history", params=params)
+                    response.raise_for_status()
+                    bars = tradingview_bars(response.json())
+                except (httpx.HTTPError, ValueError) as exc:
+                    log.warning("no %s history for %s from Pyth Benchmarks: %s", tf, market, exc)
+                    return
+                await self._save(market, tf, bars, derive_up_to)
+
+    def seed_quotes(self, market: str, now: int) -> None:
+        """Prime the QuoteBook's 24h window from the stored 1m bars of the last day."""
+        expo = market_expo(market)
+        rows = self.store.query("SELECT t, o, h, l FROM candles WHERE market = ? AND tf = '1m' AND t >= ? AND t < ?"
+                                " ORDER BY t", (market, now - 86400, now - now % 60))
+        scale = 10.0**-expo
+        bars = [(r["t"] // 60, round(r["o"] * scale), round(r["h"] * scale), round(r["l"] * scale)) for r in rows]
+        if bars:
+            self.quotes.seed(market, bars, expo)
+
+
+def tradingview_bars(body: Any) -> list[Bar]:
+    """The TradingView UDF history shape {"s": "ok", "t": [...], "o": [...], ...} -> bars."""
+    if not isinstance(body, dict):
+        raise ValueError("history reply is not an object")
+    if body.get("s") == "no_data":
+        return []
+    if body.get("s") != "ok":
+        raise ValueError(f"history status {body.get('s')!r}: {body.get('errmsg', '')}")
+    cols = [body[k] for k in ("t", "o", "h", "l", "c")]
+    volume = body.get("v") or [0.0] * len(cols[0])
+    bars = []
+    for t, o, h, lo, c, v in zip(*cols, volume, strict=False):
+        values = (o, h, lo, c)
+        if all(isinstance(x, int | float) and math.isfinite(x) and x > 0 for x in values):
+            bars.append([int(t), float(o), float(h), float(lo), float(c), float(v or 0.0), 0])
+    return bars
+
+
+def simulated_history(market: str, seed: int, now: int, minutes: int) -> list[Bar]:
+    """1m bars for the `minutes` before `now`, walking backwards from the sim's start price.
+
+    A pure function of (market, seed, the minute of now): the simulated past joins the live sim.
+    """
+    params = SIM_PARAMS[market]
+    rng = random.Random(f"{seed}:{market}:history")
+    sigma = params.annual_vol * math.sqrt(15 / SECONDS_PER_YEAR)  # four 15 s steps per minute
+    end = now - now % 60
+    close = params.start_price
+    bars: list[Bar] = []
+    for i in range(1, minutes + 1):
+        path = [close]
+        for _ in range(4):
+            path.append(path[-1] * math.exp(-rng.gauss(0.0, sigma)))
+        bars.append([end - 60 * i, path[-1], max(path), min(path), close, 0.0, 150])
+        close = path[-1]
+    bars.reverse()
+    return bars
+
+
+def register_candle_ops(api: Any, candles: CandleService) -> None:
+    """`candles` op: {market, tf, limit<=5000, indicators:[...]} -> columnar bars (+ indicator series);
+    `candles` stream: the forming bar per (market, tf), conflated."""
+
+    async def op_candles(session: Any, args: dict[str, Any]) -> Any:
+        a = parse_args(args, CandlesArgs)
+        symbol = normalize_symbol(a.market)
+        if symbol not in MARKETS_BY_SYMBOL:
+            raise ApiError(ErrorCode.UNKNOWN_MARKET, f"unknown market {a.market!r}")
+        if not 1 <= a.limit <= MAX_BARS:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"limit must be 1..{MAX_BARS}")
+        try:
+            extra = min(warmup(a.indicators), MAX_BARS)
+        except IndicatorError as exc:
+            raise ApiError(ErrorCode.BAD_REQUEST, str(exc)) from None
+        bars = candles.bars(symbol, a.tf, a.limit + extra)
+        skip = max(0, len(bars) - a.limit)
+        shown = bars[skip:]
+        result: dict[str, Any] = {"market": symbol, "tf": a.tf}
+        for i, col in enumerate(("t", "o", "h", "l", "c", "v", "n")):
+            result[col] = [b[i] for b in shown]
+        if a.indicators:
+            result["indicators"] = compute(frame(bars), a.indicators, skip) if bars else {s: [] for s in a.indicators}
+        return result
+
+    api.op("candles", op_candles)
+    api.stream("candles", "candles", key=lambda m: (m["market"], m["tf"]), market_of=lambda m: m["market"])
