@@ -154,6 +154,9 @@ class TxSender:
             outcome = await self._run(
                 payer, list(instructions), request_id, purpose, list(co_signers), previous
             )
+        except asyncio.CancelledError:
+            future.cancel()  # joiners see the cancellation; the record stays pending and settles on retry
+            raise
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark retrieved: joiners re-raise it, nobody else has to

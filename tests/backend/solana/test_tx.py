@@ -245,3 +245,24 @@ async def test_resends_are_bounded_and_end_with_blockhash_expired(keystore):
     assert err.value.code == ErrorCode.BLOCKHASH_EXPIRED
     assert len(rpc.sent) == 3 and await rpc.get_balance(bob) == 0
     assert sender.recorder.lookup("unlucky").status == "rejected"  # never executed: safe to retry
+
+
+async def test_a_cancelled_request_settles_on_retry_without_a_second_execution(rpc, sender, alice):
+    bob = Keypair().pubkey()
+    original = rpc.get_signature_statuses
+
+    async def slow_statuses(signatures):
+        await asyncio.sleep(10)
+        return await original(signatures)
+
+    rpc.get_signature_statuses = slow_statuses
+    task = asyncio.create_task(sender.send(alice, pay(alice, bob, 3), request_id="cancelled"))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    rpc.get_signature_statuses = original
+    assert sender.recorder.lookup("cancelled").status == "pending"
+    outcome = await sender.send(alice, pay(alice, bob, 3), request_id="cancelled")
+    assert outcome.status == "confirmed" and len(rpc.sent) == 1
+    assert await rpc.get_balance(bob) == 3
