@@ -12,16 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.api.protocol import PROTOCOL_VERSION, ApiError, ErrorCode, Status, to_builtins
+from backend.alerts import AlertService, register_alert_ops
+from backend.api.protocol import PROTOCOL_VERSION, Status, to_builtins
 from backend.api.server import ApiServer, Session
 from backend.bus import Bus
+from backend.candles import BENCHMARKS_URL, CandleService, register_candle_ops
 from backend.home import BackendRecord, HomeLock, live_record, remove_record, write_record
 from backend.link import register_link_ops
 from backend.logstream import BusLogHandler
 from backend.metrics import Metrics
 from backend.oracle.base import OracleSource
+from backend.oracle.coingecko import COINGECKO_URL
+from backend.oracle.factory import FeedOptions, build_sources
+from backend.oracle.pyth_hermes import HERMES_URL
 from backend.oracle.service import OracleService
-from backend.oracle.sim import SimOracle
 from backend.ops import register_market_ops
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
@@ -43,6 +47,11 @@ class BackendConfig:
     idle_exit_s: float | None = None  # set when spawned by a TUI
     token: str | None = None
     observation_retention: int = 200_000  # rows kept in the observations table
+    hermes_url: str = HERMES_URL
+    coingecko_url: str = COINGECKO_URL
+    benchmarks_url: str = BENCHMARKS_URL  # candle history for --feed pyth
+    fallback: bool = True  # CoinGecko behind Pyth
+    speed: float = 1.0  # --feed replay:FILE
 
 
 class BackendAlreadyRunning(Exception):
@@ -50,9 +59,9 @@ class BackendAlreadyRunning(Exception):
 
 
 def make_sources(config: BackendConfig) -> list[OracleSource]:
-    if config.feed == "sim":
-        return [SimOracle(seed=config.seed, tick_rate=config.tick_rate)]
-    raise ApiError(ErrorCode.BAD_REQUEST, f"unknown feed {config.feed!r}; use sim")
+    return build_sources(FeedOptions(feed=config.feed, seed=config.seed, tick_rate=config.tick_rate,
+                                     hermes_url=config.hermes_url, coingecko_url=config.coingecko_url,
+                                     fallback=config.fallback, speed=config.speed))
 
 
 class Backend:
@@ -66,7 +75,9 @@ class Backend:
         self.store: Store | None = None
         self.venue: PaperVenue | None = None
         self.trading: TradingOps | None = None
+        self.alerts: AlertService | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
+        self.candles: CandleService | None = None
         self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health)
         self.url = ""
         self._stopping = asyncio.Event()
@@ -79,6 +90,9 @@ class Backend:
         api.op("status", self._op_status)
         api.op("stop", self._op_stop)
         register_market_ops(api, self.oracle)
+        self.candles = CandleService(self.bus, self.store, self.oracle.quotes, feed=self.config.feed,
+                                     seed=self.config.seed, benchmarks_url=self.config.benchmarks_url)
+        register_candle_ops(api, self.candles)
         api.stream("prices", "prices", key=lambda q: q.market, market_of=lambda q: q.market)
         self.bus.on("observations", self._record_observation)
         self.venue = PaperVenue(self.bus, self.store)
@@ -88,6 +102,8 @@ class Backend:
         register_admin_ops(api, self.trading)
         register_link_ops(api, self.bus)
         api.stream("log", "log")
+        self.alerts = AlertService(self.bus, self.store, oracle=self.oracle)
+        register_alert_ops(api, self.alerts)
 
     def _oracle_fresh(self, market: str, max_age_s: float = 30.0) -> bool:
         quote = self.oracle.quotes.quotes.get(market)
@@ -145,9 +161,11 @@ class Backend:
             self.store = Store(home / "quantdesk.db")
             self.store.start()
             self._register()
+            await self.alerts.start()
             port = await self.api.start(self.config.host, self.config.port)
             self.url = f"ws://{self.config.host}:{port}"
             await self.venue.start()
+            await self.candles.start()
             await self.oracle.start()
             write_record(home, BackendRecord(url=self.url, token=self.token, pid=os.getpid(),
                                              protocol=PROTOCOL_VERSION, version=VERSION, started=self.started))
@@ -180,6 +198,10 @@ class Backend:
 
     async def shutdown(self) -> None:
         await self.oracle.stop()
+        if self.candles is not None:
+            await self.candles.stop()
+        if self.alerts is not None:
+            await self.alerts.stop()
         await self.api.stop()
         if self.venue is not None:
             await self.venue.stop()

@@ -1,0 +1,310 @@
+"""The alert service: persists alerts, feeds the engine from the bus, records and delivers firings.
+
+It runs inside the backend, so alerts fire whether or not a terminal is attached. Inputs are bus
+listeners (synchronous, cheap): "observations" (prices), "orders", "funding", "risk" (from the
+risk monitor) and a poll of the oracle's feed health. A firing is published on the "alerts" topic
+(TUI toast + Alerts pane), logged, written to `alert_history` (fire-and-forget) and handed to the
+Notifier (desktop + webhook), which never blocks the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from backend.alerts.engine import ANY, Alert, AlertEngine, Firing, Kind
+from backend.alerts.spec import AlertArgs, AlertCode, AlertEditArgs, apply_edit, build_alert
+from backend.api.protocol import ApiError
+from backend.bus import Bus
+from backend.notify import Notifier
+from backend.store.db import Store
+
+log = logging.getLogger(__name__)
+FUNDING_RATE_PRECISION = 10**9
+_COLUMNS = ("id", "kind", "market", "level", "window_s", "direction", "repeat", "cooldown_s", "webhook", "note",
+            "status", "created", "updated", "last_fired", "fire_count")
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+
+
+class AlertService:
+    def __init__(self, bus: Bus, store: Store, *, oracle: Any = None, notifier: Notifier | None = None,
+                 resolve_market: Callable[[str], str] | None = None, max_active: int = 50_000,
+                 oracle_poll_s: float = 0.5, clock: Callable[[], float] = time.time) -> None:
+        self.bus = bus
+        self.store = store
+        self.oracle = oracle
+        self.notifier = notifier or Notifier()
+        if self.notifier.on_result is None:
+            self.notifier.on_result = self._on_delivery
+        self.resolve_market = resolve_market or _default_resolver
+        self.max_active = max_active
+        self.oracle_poll_s = oracle_poll_s
+        self.clock = clock
+        self.engine = AlertEngine()
+        self.alerts: dict[int, Alert] = {}  # every alert, whatever its status
+        self.recent: deque[dict[str, Any]] = deque(maxlen=500)
+        self.fired = 0
+        self._next_id = 1
+        self._next_history_id = 1
+        self._running = False
+        self._listening = False
+        self._task: asyncio.Task[None] | None = None
+        self._liq: dict[tuple[Any, ...], float] = {}  # (authority, sub, market) -> distance %
+        self._margin: dict[tuple[Any, ...], float] = {}  # (authority, sub) -> margin ratio %
+        self._orders_seen: deque[tuple[int, str]] = deque(maxlen=4096)
+        self._orders_seen_set: set[tuple[int, str]] = set()
+        self._feed_state: dict[str, str] = {}
+        self._active_feed: str | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._load()
+        if not self._listening:
+            self.bus.on("observations", self._on_observation)
+            self.bus.on("orders", self._on_order)
+            self.bus.on("funding", self._on_funding)
+            self.bus.on("risk", self._on_risk)
+            self._listening = True
+        self._running = True
+        await self.notifier.start()
+        if self.oracle is not None:
+            self._task = asyncio.create_task(self._watch_oracle(), name="alerts-oracle-watch")
+
+    async def stop(self) -> None:
+        self._running = False
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self.notifier.stop()
+
+    def _load(self) -> None:
+        self.engine = AlertEngine()
+        self.alerts.clear()
+        for row in self.store.query(f"SELECT {', '.join(_COLUMNS)} FROM alerts WHERE status != 'deleted'"):
+            alert = Alert(id=row["id"], kind=Kind(row["kind"]), market=row["market"], level=row["level"],
+                          window_s=row["window_s"], direction=row["direction"], repeat=bool(row["repeat"]),
+                          cooldown_s=row["cooldown_s"], webhook=row["webhook"], note=row["note"],
+                          status=row["status"], created=row["created"], updated=row["updated"],
+                          last_fired=row["last_fired"], fire_count=row["fire_count"])
+            self.alerts[alert.id] = alert
+            self.engine.add(alert)
+        top = self.store.query("SELECT (SELECT MAX(id) FROM alerts) AS a, (SELECT MAX(id) FROM alert_history) AS h")
+        self._next_id = (top[0]["a"] or 0) + 1
+        self._next_history_id = (top[0]["h"] or 0) + 1
+
+    # -- management (the ops call these) --------------------------------------------------------
+    @property
+    def active_count(self) -> int:
+        return len(self.engine)
+
+    async def add(self, args: AlertArgs) -> Alert:
+        if self.active_count >= self.max_active:
+            raise ApiError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")
+        alert = build_alert(args, self.resolve_market, alert_id=self._next_id, now=self.clock())
+        self._next_id += 1
+        await self.store.write(lambda conn: _upsert(conn, alert))
+        self.alerts[alert.id] = alert
+        self.engine.add(alert)
+        log.info("alert %d added: %s %s %s", alert.id, alert.kind, alert.market or "", alert.level)
+        return alert
+
+    def get(self, alert_id: int) -> Alert:
+        alert = self.alerts.get(alert_id)
+        if alert is None:
+            raise ApiError(AlertCode.NOT_FOUND, f"no alert with id {alert_id}; `alert.list` shows them")
+        return alert
+
+    async def edit(self, edit: AlertEditArgs) -> Alert:
+        current = self.get(edit.id)
+        changed = apply_edit(current, edit, self.clock())
+        if changed.status == "active" and current.status != "active" and self.active_count >= self.max_active:
+            raise ApiError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")
+        await self.store.write(lambda conn: _upsert(conn, changed))
+        self.engine.remove(current.id)
+        self.alerts[changed.id] = changed
+        self.engine.add(changed)
+        return changed
+
+    async def remove(self, alert_id: int) -> Alert:
+        alert = self.get(alert_id)
+        await self.store.write(lambda conn: conn.execute("DELETE FROM alerts WHERE id = ?", (alert_id,)))
+        self.engine.remove(alert_id)
+        self.alerts.pop(alert_id, None)
+        return alert
+
+    def list(self, status: str = "all", market: str | None = None) -> list[Alert]:
+        out = [a for a in self.alerts.values() if (status == "all" or a.status == status)
+               and (market is None or a.market == market)]
+        return sorted(out, key=lambda a: a.id)
+
+    def history(self, alert_id: int | None = None, market: str | None = None, limit: int = 100,
+                since: float | None = None) -> list[dict[str, Any]]:
+        where, params = [], []
+        if alert_id is not None:
+            where.append("alert_id = ?")
+            params.append(alert_id)
+        if market is not None:
+            where.append("market = ?")
+            params.append(market)
+        if since is not None:
+            where.append("ts >= ?")
+            params.append(since)
+        sql = "SELECT * FROM alert_history" + (" WHERE " + " AND ".join(where) if where else "")
+        return self.store.query(sql + " ORDER BY id DESC LIMIT ?", (*params, max(1, min(limit, 10_000))))
+
+    # -- inputs (bus listeners: synchronous and cheap) ------------------------------------------
+    def _on_observation(self, obs: Any) -> None:
+        if self._running:
+            firings = self.engine.on_price(obs.market, obs.price * 10.0**obs.expo, float(obs.publish_time))
+            if firings:
+                self._emit(firings)
+
+    def _on_order(self, order: Any) -> None:
+        if not self._running:
+            return
+        status = _get(order, "status")
+        if status not in ("filled", "rejected"):
+            return
+        order_id = _get(order, "order_id", 0)
+        seen = (order_id, status)
+        if seen in self._orders_seen_set:  # the venue may publish a final state more than once
+            return
+        if len(self._orders_seen) == self._orders_seen.maxlen:
+            self._orders_seen_set.discard(self._orders_seen[0])
+        self._orders_seen.append(seen)
+        self._orders_seen_set.add(seen)
+        market, side = _get(order, "market"), _get(order, "side", "")
+        size = _get(order, "size", 0) / 1e9
+        if status == "filled":
+            avg = _get(order, "avg_fill_price", 0) / 1e6
+            kind, text = Kind.ORDER_FILLED, f"order {order_id} {side} {size:g} {market} filled at {avg:,.6g}"
+        else:
+            reason = _get(order, "reason", "") or "no reason given"
+            kind, text = Kind.ORDER_REJECTED, f"order {order_id} {side} {size:g} {market} rejected: {reason}"
+        firings = self.engine.on_event(kind, market, self.clock(), text)
+        if firings:
+            self._emit(firings)
+
+    def _on_funding(self, message: Any) -> None:
+        if not self._running:
+            return
+        rate = _get(message, "rate")
+        market = _get(message, "market")
+        if rate is None or market is None:
+            return
+        pct = rate * 100.0 / FUNDING_RATE_PRECISION
+        firings = self.engine.on_value("funding", market, pct, float(_get(message, "ts") or self.clock()))
+        if firings:
+            self._emit(firings)
+
+    def _on_risk(self, snapshot: Any) -> None:
+        """One account's risk from the monitor: liquidation distances per market and the margin ratio."""
+        if not self._running:
+            return
+        account = (_get(snapshot, "authority"), _get(snapshot, "sub_account"))
+        now = self.clock()
+        touched = {ANY}
+        for key in [k for k in self._liq if k[:2] == account]:
+            touched.add(key[2])
+            del self._liq[key]
+        for position in _get(snapshot, "positions", ()) or ():
+            distance = _get(position, "liq_distance_pct")
+            if distance is not None:
+                market = _get(position, "market")
+                self._liq[(*account, market)] = float(distance)
+                touched.add(market)
+        firings: list[Firing] = []
+        for market in sorted(touched):
+            values = [d for k, d in self._liq.items() if market == ANY or k[2] == market]
+            firings += self.engine.on_value("liq", market, min(values, default=math.inf), now)
+        ratio = _get(snapshot, "margin_ratio_pct")
+        if ratio is not None:
+            self._margin[account] = float(ratio)
+            firings += self.engine.on_value("margin", ANY, max(self._margin.values()), now)
+        if firings:
+            self._emit(firings)
+
+    async def _watch_oracle(self) -> None:
+        while True:
+            await asyncio.sleep(self.oracle_poll_s)
+            try:
+                self.check_oracle()
+            except Exception:
+                log.exception("alerts: oracle health check failed")
+
+    def check_oracle(self) -> None:
+        """Compare the feeds' health with the last look: unhealthy feeds and failovers fire alerts."""
+        if self.oracle is None or not self._running:
+            return
+        now = self.clock()
+        firings: list[Firing] = []
+        for feed in self.oracle.health():
+            before = self._feed_state.get(feed.source, "healthy")
+            self._feed_state[feed.source] = feed.state
+            if before == "healthy" and feed.state != "healthy":
+                text = f"oracle feed {feed.source} is {feed.state}" + (f": {feed.reason}" if feed.reason else "")
+                firings += self.engine.on_event(Kind.ORACLE_STALE, None, now, text)
+            if feed.active:
+                if self._active_feed is not None and feed.source != self._active_feed:
+                    text = f"oracle failed over from {self._active_feed} to {feed.source}"
+                    firings += self.engine.on_event(Kind.ORACLE_FAILOVER, None, now, text)
+                self._active_feed = feed.source
+        if firings:
+            self._emit(firings)
+
+    # -- outputs --------------------------------------------------------------------------------
+    def _emit(self, firings: list[Firing]) -> None:
+        rows = []
+        for firing in firings:
+            self.fired += 1
+            message = firing.to_dict()
+            message["id"] = self._next_history_id
+            self._next_history_id += 1
+            alert = firing.alert
+            rows.append((message, alert.id, alert.last_fired, alert.fire_count, alert.status))
+            self.recent.appendleft(message)
+            log.log(logging.WARNING if firing.severity != "info" else logging.INFO, "alert %d: %s",
+                    alert.id, firing.message)
+            self.bus.publish("alerts", message)
+            self.notifier.deliver(message, alert.webhook)
+        self.store.submit(lambda conn: _record_firings(conn, rows))
+
+    def _on_delivery(self, message: dict[str, Any], outcome: str) -> None:
+        history_id = message.get("id")
+        if history_id is not None:
+            self.store.submit(lambda conn: conn.execute(
+                "UPDATE alert_history SET delivery = CASE WHEN delivery = '' THEN ? ELSE delivery || '; ' || ? END"
+                " WHERE id = ?", (outcome, outcome, history_id)))
+
+
+def _default_resolver(text: str) -> str:
+    from backend.ops import resolve_market  # the one market table; imported late to keep this module light
+
+    return resolve_market(text)
+
+
+def _upsert(conn: Any, alert: Alert) -> None:
+    row = alert.to_dict()
+    row["kind"] = str(alert.kind)
+    row["repeat"] = int(alert.repeat)
+    conn.execute(f"INSERT OR REPLACE INTO alerts ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                 tuple(row[c] for c in _COLUMNS))
+
+
+def _record_firings(conn: Any, rows: list[tuple[dict[str, Any], int, float | None, int, str]]) -> None:
+    conn.executemany(
+        "INSERT INTO alert_history (id, alert_id, ts, kind, market, level, value, message) VALUES (?,?,?,?,?,?,?,?)",
+        [(m["id"], m["alert_id"], m["ts"], m["kind"], m["market"], m["level"],
+          None if m["value"] is None or not math.isfinite(m["value"]) else m["value"], m["message"])
+         for m, *_ in rows])
+    conn.executemany("UPDATE alerts SET last_fired = ?, fire_count = ?, status = ?, updated = ? WHERE id = ?",
+                     [(last, count, status, last, alert_id) for _m, alert_id, last, count, status in rows])

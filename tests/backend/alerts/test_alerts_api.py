@@ -1,0 +1,53 @@
+"""Alerts through the real in-process backend: ops, error codes, and firing with no client attached."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from backend.api.protocol import ApiError
+from backend.client import BackendClient
+
+
+async def test_alert_fires_with_no_terminal_attached_and_reaches_history_and_webhook(backend, receiver):
+    async with BackendClient.for_url(backend.url, backend.token, client_name="test") as client:
+        for _ in range(300):
+            try:
+                quote = await client.request("quote", market="SOL-PERP")
+                break
+            except ApiError:
+                await asyncio.sleep(0.02)
+        price = quote["price"] * 10.0 ** quote["expo"]
+        added = await client.request("alert.add", kind="price_above", market="sol", level=price / 2,
+                                     webhook=receiver.url)
+        alert_id = added["alert"]["id"]
+    # the client is gone before the alert can fire: the observation after the add triggers it
+        assert added["alert"]["market"] == "SOL-PERP" and added["alert"]["status"] == "active"
+    await asyncio.wait_for(receiver.got.wait(), 10)
+    assert receiver.bodies[0]["alert_id"] == alert_id
+    deadline = time.monotonic() + 5
+    while not backend.alerts.history(alert_id):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    async with BackendClient.for_url(backend.url, backend.token, client_name="test") as client:
+        history = (await client.request("alert.history", id=alert_id))["history"]
+        assert history[0]["alert_id"] == alert_id and history[0]["value"] > price / 2
+        listed = (await client.request("alert.list"))["alerts"]
+        assert [(a["id"], a["status"], a["fire_count"]) for a in listed] == [(alert_id, "fired", 1)]
+
+
+@pytest.mark.parametrize("args, code", [
+    ({"kind": "price_above", "market": "DOGE-PERP", "level": 1}, "UNKNOWN_MARKET"),
+    ({"kind": "price_above", "market": "SOL-PERP", "level": "high"}, "ALERT_BAD_LEVEL"),
+    ({"kind": "price_above", "market": "SOL-PERP", "level": 1, "webhook": "file:///etc/passwd"}, "ALERT_BAD_WEBHOOK"),
+    ({"kind": "price_above", "market": "SOL-PERP", "level": 1, "colour": "red"}, "BAD_REQUEST"),
+])
+async def test_bad_alert_requests_get_clear_error_codes(client, args, code):
+    with pytest.raises(ApiError) as err:
+        await client.request("alert.add", **args)
+    assert err.value.code == code
+    with pytest.raises(ApiError) as err:
+        await client.request("alert.rm", id=12345)
+    assert err.value.code == "ALERT_NOT_FOUND"
