@@ -33,7 +33,7 @@ class Kind(StrEnum):
     MOVE_PCT = "move_pct"  # |move| within `window_s`, in %, direction up/down/any
     FUNDING = "funding"  # funding rate per interval in %; level > 0: rate >= level, level < 0: rate <= level
     LIQ_DISTANCE = "liq_distance"  # a position's distance to its liquidation price in % <= level
-    MARGIN_RATIO = "margin_ratio"  # an account's margin ratio in % >= level
+    MARGIN_RATIO = "margin_ratio"  # an account's margin ratio (collateral / notional, %) <= level
     ORACLE_STALE = "oracle_stale"  # a feed stops being healthy
     ORACLE_FAILOVER = "oracle_failover"  # the active feed changes
     ORDER_FILLED = "order_filled"
@@ -271,7 +271,7 @@ class AlertEngine:
         if k is Kind.LIQ_DISTANCE:
             return ("liq", m), BELOW
         if k is Kind.MARGIN_RATIO:
-            return ("margin", ANY), ABOVE
+            return ("margin", ANY), BELOW
         raise ValueError(f"{k} is not a threshold kind")
 
     # -- evaluation ----------------------------------------------------------------------------
@@ -366,5 +366,5 @@ def _describe(alert: Alert, side: str, value: float, book: ThresholdBook) -> str
         where = "a position" if alert.market in (None, ANY) else f"the {alert.market} position"
         return f"{where} is {value:.2f}% from its liquidation price (alert at {level:g}%)"
     if k is Kind.MARGIN_RATIO:
-        return f"margin ratio is {value:.1f}%, beyond {level:g}%"
+        return f"margin ratio is {value:.1f}%, at or below {level:g}%"
     return f"{k} {m} {side} {_num(value)}"

@@ -58,7 +58,7 @@ class AlertService:
         self._listening = False
         self._task: asyncio.Task[None] | None = None
         self._liq: dict[tuple[Any, ...], float] = {}  # (authority, sub, market) -> distance %
-        self._margin: dict[tuple[Any, ...], float] = {}  # (authority, sub) -> margin ratio %
+        self._margin: dict[tuple[Any, ...], float] = {}  # (authority, sub) -> margin ratio % (inf when flat)
         self._orders_seen: deque[tuple[int, str]] = deque(maxlen=4096)
         self._orders_seen_set: set[tuple[int, str]] = set()
         self._feed_state: dict[str, str] = {}
@@ -226,10 +226,9 @@ class AlertService:
         for market in sorted(touched):
             values = [d for k, d in self._liq.items() if market == ANY or k[2] == market]
             firings += self.engine.on_value("liq", market, min(values, default=math.inf), now)
-        ratio = _get(snapshot, "margin_ratio_pct")
-        if ratio is not None:
-            self._margin[account] = float(ratio)
-            firings += self.engine.on_value("margin", ANY, max(self._margin.values()), now)
+        ratio = _get(snapshot, "margin_ratio_pct")  # None while the account is flat
+        self._margin[account] = math.inf if ratio is None else float(ratio)
+        firings += self.engine.on_value("margin", ANY, min(self._margin.values()), now)
         if firings:
             self._emit(firings)
 

@@ -48,7 +48,7 @@ LEVEL_RANGE: dict[Kind, tuple[float, float, str]] = {
     Kind.MOVE_PCT: (0.0, 1000.0, "a move in % (e.g. 5 for 5%)"),
     Kind.FUNDING: (0.0, 100.0, "a funding rate in % per interval, signed (e.g. 0.05 or -0.05)"),
     Kind.LIQ_DISTANCE: (0.0, 100.0, "a distance to liquidation in % (e.g. 10)"),
-    Kind.MARGIN_RATIO: (0.0, 100.0, "a margin ratio in % (maintenance / equity; 100 = liquidation)"),
+    Kind.MARGIN_RATIO: (0.0, 1000.0, "a margin ratio in % (collateral / notional; lower is riskier)"),
 }
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
 _UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86_400, "w": 604_800}

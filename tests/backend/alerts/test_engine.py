@@ -109,9 +109,9 @@ def test_funding_alert_fires_beyond_a_positive_or_negative_level():
 
 
 def test_liquidation_distance_and_margin_ratio_fire_once_below_and_above_their_levels():
-    engine = _engine(Alert(1, Kind.LIQ_DISTANCE, None, 10.0), Alert(2, Kind.MARGIN_RATIO, None, 80.0))
+    engine = _engine(Alert(1, Kind.LIQ_DISTANCE, None, 10.0), Alert(2, Kind.MARGIN_RATIO, None, 20.0))
     distances = [25.0, 12.0, 9.9, 5.0, math.inf]
-    ratios = [10.0, 50.0, 79.9, 80.0, 95.0]
+    ratios = [50.0, 30.0, 20.1, 20.0, 15.0]
     fired = []
     for i, (d, r) in enumerate(zip(distances, ratios, strict=True)):
         fired += [(i, f.alert.id) for f in engine.on_value("liq", "*", d, i)]

@@ -170,7 +170,7 @@ async def test_order_and_oracle_events_fire_their_alerts(store):
 
 async def test_risk_snapshots_drive_liquidation_and_margin_alerts(service):
     liq = await service.add(AlertArgs(kind="liq_distance", market="SOL-PERP", level=10))
-    margin = await service.add(AlertArgs(kind="margin_ratio", level=80))
+    margin = await service.add(AlertArgs(kind="margin_ratio", level=20))
     seen = []
     service.bus.on("alerts", seen.append)
 
@@ -178,9 +178,9 @@ async def test_risk_snapshots_drive_liquidation_and_margin_alerts(service):
         return {"authority": "paper", "sub_account": 0, "margin_ratio_pct": ratio,
                 "positions": [{"market": "SOL-PERP", "liq_distance_pct": distance}]}
 
-    for d, r in [(30.0, 20.0), (12.0, 60.0), (9.0, 79.0), (7.0, 85.0), (6.0, 90.0)]:
+    for d, r in [(30.0, 60.0), (12.0, 40.0), (9.0, 21.0), (7.0, 19.5), (6.0, 15.0)]:
         service.bus.publish("risk", snapshot(d, r))
-    assert [(m["alert_id"], m["value"]) for m in seen] == [(liq.id, 9.0), (margin.id, 85.0)]
+    assert [(m["alert_id"], m["value"]) for m in seen] == [(liq.id, 9.0), (margin.id, 19.5)]
 
 
 async def test_funding_events_fire_the_funding_alert(service):
