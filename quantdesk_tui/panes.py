@@ -32,8 +32,11 @@ class Pane(Vertical):
     Pane:focus-within { border: round $primary; border-title-color: $primary; }
     """
 
+    ready = False  # set once the pane's own widgets are mounted; frames skip it until then
+
     def on_mount(self) -> None:
         self.border_title = self.title
+        self.ready = True
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         pass

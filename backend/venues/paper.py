@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -57,6 +57,7 @@ class OrderMeta:
     created: int
     base_filled: int = 0
     quote_filled: int = 0
+    children: list[int] = field(default_factory=list)  # bracket legs, TWAP/iceberg slices
 
     @property
     def avg_price(self) -> int:
@@ -159,6 +160,8 @@ class PaperVenue:
         for event in events:
             if isinstance(event, ev.OrderPlaced):
                 self.meta.setdefault(event.order_id, OrderMeta(created=now))
+                if event.parent_id:  # a bracket's legs are announced before their entry
+                    self.meta.setdefault(event.parent_id, OrderMeta(created=now)).children.append(event.order_id)
             elif isinstance(event, ev.OrderFilled):
                 for order_id in (event.taker_order_id, event.maker_order_id):
                     meta = self.meta.get(order_id)
@@ -171,7 +174,12 @@ class PaperVenue:
             elif type(event) in views.STATUS_OF_EVENT:
                 ended[event.order_id] = (views.STATUS_OF_EVENT[type(event)], getattr(event, "reason", ""))
         orders = []
-        for order_id in views.touched_order_ids(events):
+        touched = views.touched_order_ids(events)
+        for order_id in list(touched):  # children change with their parent (bracket legs arm and resize)
+            meta = self.meta.get(order_id)
+            if meta is not None:
+                touched.extend(i for i in meta.children if i not in touched and i in self.state.orders)
+        for order_id in touched:
             meta = self.meta.get(order_id) or self.meta.setdefault(order_id, OrderMeta(created=now))
             order = self.state.orders.get(order_id)
             if order is not None:

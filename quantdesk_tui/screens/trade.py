@@ -61,7 +61,8 @@ class TradeScreen(WorkspaceScreen):
 
     def _prime(self) -> None:
         for pane in self.query_one(LayoutView).panes():
-            pane.prime(self.app.hub)  # type: ignore[attr-defined]
+            if pane.ready:
+                pane.prime(self.app.hub)  # type: ignore[attr-defined]
 
     def on_resize(self, event: Resize) -> None:
         if folds_to_tabs(event.size.width, event.size.height) != self._folded:
@@ -77,7 +78,8 @@ class TradeScreen(WorkspaceScreen):
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         for pane in self.query(Pane):
-            pane.refresh_pane(hub, quotes, other)
+            if pane.ready:
+                pane.refresh_pane(hub, quotes, other)
 
     # -- layout actions -----------------------------------------------------------------------
     def focused_pane(self) -> str | None:

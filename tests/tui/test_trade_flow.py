@@ -1,0 +1,95 @@
+"""End to end through the keyboard against a real backend: a bracket order from the ticket, then the
+same kind of trading from the command bar — orders, fills, position and PnL on screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from backend.client import BackendClient
+from quantdesk_tui.app import QuantDeskApp
+from quantdesk_tui.config import Config
+from widgets.order_ticket import OrderTicket
+from widgets.orders_table import OrdersTable
+from widgets.positions_table import PositionsTable
+
+
+def make_app(backend) -> QuantDeskApp:
+    client = BackendClient.for_url(backend.url, backend.token, client_name="pilot")
+    return QuantDeskApp(client, config=Config(), status_clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+
+
+async def wait_for(pilot, predicate, timeout=15.0):
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached")
+
+
+def sol_price(app) -> float:
+    quote = app.hub.quotes["SOL-PERP"]
+    return quote.price * 10.0**quote.expo
+
+
+async def type_into(pilot, app, selector: str, text: str) -> None:
+    app.screen.query_one(selector).focus()
+    await pilot.pause()
+    await pilot.press(*text)
+
+
+async def test_bracket_from_the_ticket_fills_and_shows_position_and_pnl(backend):
+    app = make_app(backend)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.hub.connected and app.hub.markets and "SOL-PERP" in app.hub.quotes
+                       and 0 in app.hub.accounts)
+        price = sol_price(app)
+        await type_into(pilot, app, "#ticket-size", "1")
+        await type_into(pilot, app, "#ticket-tp", f"{price * 1.2:.2f}")
+        await type_into(pilot, app, "#ticket-sl", f"{price * 0.8:.2f}")
+        await pilot.press("ctrl+s")
+        # the bracket: a market entry, then TP and SL waiting for it
+        await wait_for(pilot, lambda: len(app.hub.orders) >= 3)
+        kinds = sorted(o.order_type for o in app.hub.orders.values())
+        assert kinds == ["market", "stop_market", "take_profit_market"]
+        # the entry fills over the auction; TP and SL become live legs
+        await wait_for(pilot, lambda: ("SOL-PERP" in {m for _, m in app.hub.positions}))
+        position = app.hub.positions[(0, "SOL-PERP")]
+        assert position.base == 10**9 and position.entry_price > 0
+        await wait_for(pilot, lambda: {o.status for o in app.hub.open_orders("SOL-PERP")} == {"pending_trigger"})
+        assert len(app.hub.fills) >= 1 and all(f.side == "buy" for f in app.hub.fills)
+        positions_table = app.screen.query_one(PositionsTable)
+        await wait_for(pilot, lambda: positions_table.row_count == 1)
+        orders_table = app.screen.query_one(OrdersTable)
+        await wait_for(pilot, lambda: orders_table.row_count == 2)
+        await wait_for(pilot, lambda: app.hub.accounts[0].unrealized_pnl != 0)
+
+
+async def test_command_bar_trades_and_cancels(backend):
+    app = make_app(backend)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.hub.connected and "SOL-PERP" in app.hub.quotes and 0 in app.hub.accounts)
+        await pilot.press("colon", *"buy 2 SOL-PERP mkt", "enter")
+        await wait_for(pilot, lambda: app.hub.positions.get((0, "SOL-PERP")) is not None
+                       and app.hub.positions[(0, "SOL-PERP")].base == 2 * 10**9)
+        await pilot.press("colon", *"sell 0.5 sol mkt reduce", "enter")
+        await wait_for(pilot, lambda: app.hub.positions[(0, "SOL-PERP")].base == 15 * 10**8)
+        low = round(sol_price(app) * 0.95, 1)
+        await pilot.press("colon", *f"buy 1 SOL-PERP @ {low}", "enter")
+        await wait_for(pilot, lambda: len(app.hub.open_orders("SOL-PERP")) == 1)
+        assert app.hub.open_orders("SOL-PERP")[0].price == round(low * 10**6)
+        await pilot.press("colon", *"cancel all", "enter")
+        await wait_for(pilot, lambda: not app.hub.open_orders())
+        realized = app.hub.positions[(0, "SOL-PERP")].realized_pnl
+        assert isinstance(realized, int)
+
+
+async def test_ticket_refuses_what_cannot_be_an_order_and_sends_nothing(backend):
+    app = make_app(backend)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.hub.connected and app.hub.markets and "SOL-PERP" in app.hub.quotes)
+        await type_into(pilot, app, "#ticket-size", "-3")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        ticket = app.screen.query_one(OrderTicket)
+        assert "size" in ticket.errors
+        assert not app.hub.orders
