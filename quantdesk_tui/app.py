@@ -21,13 +21,19 @@ from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import BUILTIN_LAYOUTS, LayoutError, layout_from_data
 from quantdesk_tui.palette import QuantDeskCommands
+from quantdesk_tui.screens.admin import AdminScreen
+from quantdesk_tui.screens.alerts import AlertsScreen
 from quantdesk_tui.screens.markets import MarketsScreen
+from quantdesk_tui.screens.portfolio import PortfolioScreen
+from quantdesk_tui.screens.risk import RiskScreen
+from quantdesk_tui.screens.system import SystemScreen
 from quantdesk_tui.screens.trade import TradeScreen
 from quantdesk_tui.trading import TradingActions
 from themes import register_themes
 
 FRAME_HZ = 30
-SCREENS = {"trade": "F2", "markets": "F3"}
+SCREENS = {"trade": "F2", "markets": "F3", "portfolio": "F4", "risk": "F5", "alerts": "F6", "system": "F7",
+           "admin": "F8"}
 
 
 class QuantDeskApp(App[int]):
@@ -39,9 +45,15 @@ class QuantDeskApp(App[int]):
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("f2", "switch_mode('trade')", "Trade", id="app.trade"),
         Binding("f3", "switch_mode('markets')", "Markets", id="app.markets"),
+        Binding("f4", "switch_mode('portfolio')", "Portfolio", id="app.portfolio"),
+        Binding("f5", "switch_mode('risk')", "Risk", id="app.risk"),
+        Binding("f6", "switch_mode('alerts')", "Alerts", id="app.alerts"),
+        Binding("f7", "switch_mode('system')", "System", id="app.system"),
+        Binding("f8", "switch_mode('admin')", "Admin", id="app.admin"),
         Binding("ctrl+k", "kill_switch", "Kill switch", id="app.kill"),
     ]
-    MODES = {"markets": MarketsScreen, "trade": TradeScreen}
+    MODES = {"markets": MarketsScreen, "trade": TradeScreen, "portfolio": PortfolioScreen, "risk": RiskScreen,
+             "alerts": AlertsScreen, "system": SystemScreen, "admin": AdminScreen}
 
     def __init__(self, client: BackendClient, layout: str | None = None, *, config: Config | None = None,
                  clock: Callable[[], float] = time.time,

@@ -44,6 +44,7 @@ class BackendFeed:
             "alerts": lambda _s, d: self._on_alert(d),
             "trading_state": lambda _s, d: self._on_trading_state(d),
             "link": lambda _s, d: self._on_link(d),
+            "log": lambda _s, d: self._on_backend_log(d),
         }
         for stream, handler in handlers.items():
             await self.client.subscribe(stream, handler)
@@ -53,6 +54,10 @@ class BackendFeed:
         self.hub.note(f"fill {fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}")
         self.hub.mark("toast_fill")
         self.hub.last_fill = fill  # type: ignore[attr-defined]
+
+    def _on_backend_log(self, data: Any) -> None:
+        if isinstance(data, dict):
+            self.hub.note(f"[{data.get('logger', 'backend')}] {data.get('message', '')}", str(data.get("level", "info")))
 
     def _on_alert(self, data: Any) -> None:
         self.hub.fired.append(data)
@@ -129,6 +134,58 @@ class BackendFeed:
         if result is not None:
             hub.candles = result.get("candles", []) if isinstance(result, dict) else result
             hub.mark("candles")
+
+    # -- loaded on demand by the Portfolio, System, Risk, Alerts and Admin screens --------------
+    async def load_sub_accounts(self) -> None:
+        result = await self.fetch("account.list")
+        if result is not None:
+            self.hub.sub_accounts = sorted(result.get("sub_accounts", [])) or [0]
+            self.hub.mark("sub_accounts")
+
+    async def load_status(self) -> None:
+        result = await self.fetch("status")
+        if result is not None:
+            self.hub.status = msgspec.convert(result, Status)
+            self.hub.mark("status")
+
+    async def load_admin(self) -> None:
+        result = await self.fetch("admin.markets")
+        if result is not None:
+            self.hub.admin = result
+        audit = await self.fetch("admin.audit")
+        if audit is not None:
+            self.hub.audit = audit.get("audit", [])
+        self.hub.mark("admin")
+
+    async def load_risk(self) -> None:
+        hub = self.hub
+        for op, attr in (("risk.report", "risk_report"), ("risk.monitor", "risk_monitor")):
+            result = await self.fetch(op)
+            if result is not None:
+                setattr(hub, attr, result)
+        state = await self.fetch("risk.state")
+        if state is not None:
+            hub.trading_state = state.get("state")
+            hub.mark("trading_state")
+        hub.mark("risk")
+
+    async def load_alert_history(self, limit: int = 200) -> None:
+        result = await self.fetch("alert.history", limit=limit)
+        if result is not None:
+            self.hub.alert_history = result.get("history", [])
+        self.hub.mark("alert_history")
+
+    async def fetch(self, op: str, **args: Any) -> Any:
+        """A request whose failure is kept in `hub.unavailable[op]` for the screen to explain."""
+        try:
+            result = await self.client.request(op, **args)
+        except ApiError as exc:
+            self.hub.unavailable[op] = (f"{op} is not available from this backend" if exc.code == "UNKNOWN_OP"
+                                        else f"{op}: {exc.message}")
+            self.hub.mark("unavailable")
+            return None
+        self.hub.unavailable.pop(op, None)
+        return result
 
     async def _optional(self, op: str, **args: Any) -> Any:
         """A request whose failure leaves the last data in place (logged, not raised)."""

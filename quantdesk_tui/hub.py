@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,15 @@ class Hub:
     dirty: set[str] = field(default_factory=set)
     ticks: int = 0
     last_tick_ns: int = 0
+    # what the Portfolio, Risk, Alerts and Admin screens load on demand (plain dicts as the ops return them)
+    sub_accounts: list[int] = field(default_factory=lambda: [0])
+    admin: dict[str, Any] | None = None
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    risk_report: dict[str, Any] | None = None
+    risk_monitor: dict[str, Any] | None = None
+    alert_history: list[dict[str, Any]] = field(default_factory=list)
+    unavailable: dict[str, str] = field(default_factory=dict)  # op -> why it failed last time
+    clock: Callable[[], float] = field(default=time.time, repr=False)  # stamps equity points
 
     @property
     def market_info(self) -> MarketInfo | None:
@@ -82,7 +92,7 @@ class Hub:
     def on_account(self, account: AccountView) -> None:
         self.accounts[account.sub_account] = account
         if account.sub_account == self.sub_account:
-            self.equity.append((time.time(), account.equity))
+            self.equity.append((self.clock(), account.equity))
         self.mark("account")
 
     def note(self, text: str, level: str = "info") -> None:

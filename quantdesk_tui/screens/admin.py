@@ -1,0 +1,312 @@
+"""Admin: the paper venue's markets (fees, margin, funding, status), their parameters, the insurance fund.
+
+Every change asks first: a prompt for the new integer, then a confirm showing old → new with what
+the integer means; the backend validates through the engine and its refusal is shown as it says it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from quantdesk_tui.hub import Hub
+from quantdesk_tui.screens.base import WorkspaceScreen
+from quantdesk_tui.screens.box import Box
+from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
+from quantdesk_tui.screens.requests import send
+from widgets.format import fmt_size, fmt_time, fmt_usd, parse_decimal
+from widgets.live_table import Cell, Column, LiveTable
+
+MARKET_COLUMNS = [
+    Column("market", "Market", 10),
+    Column("status", "Status", 11),
+    Column("breaker", "Breaker", 8),
+    Column("taker", "Taker", 8, "right"),
+    Column("maker", "Maker", 8, "right"),
+    Column("imr", "IMR", 7, "right"),
+    Column("mmr", "MMR", 7, "right"),
+    Column("lev", "MaxLev", 6, "right"),
+    Column("fund_int", "FundInt", 7, "right"),
+    Column("fund", "Last fund", 10, "right"),
+    Column("oi_long", "OI long", 10, "right"),
+    Column("oi_short", "OI short", 10, "right"),
+]
+PARAM_COLUMNS = [
+    Column("param", "Parameter", 26),
+    Column("value", "Value", 14, "right"),
+    Column("shown", "Means", 12, "right"),
+    Column("precision", "Precision", 24),
+]
+REFRESH_S = 5.0
+PERCENT_SCALES = {"1e6 = 100%": 10**4, "1e4 = 100%": 100}
+
+
+def shown(value: int, precision: str) -> str:
+    """An engine integer in human terms, from the precision text `admin.markets` gives for it."""
+    for prefix, per_percent in PERCENT_SCALES.items():
+        if precision.startswith(prefix):
+            return f"{Decimal(value) / per_percent:f}%"
+    if precision.startswith("1e9 per"):
+        return f"{Decimal(value) / 10**7:f}%"
+    if precision.startswith("base 1e9"):
+        return fmt_size(value, 2) if value else "uncapped" if "uncapped" in precision else "0"
+    if precision == "x":
+        return f"{value}x"
+    if precision in ("seconds", "slots"):
+        return f"{value} {'s' if precision == 'seconds' else 'slots'}"
+    return str(value)
+
+
+def market_row(row: dict[str, Any], precision: dict[str, str]) -> tuple[Any, ...]:
+    params = row.get("params", {})
+
+    def param(name: str) -> Cell:
+        value = params.get(name)
+        return Cell(value, "—" if value is None else shown(value, precision.get(name, "")))
+
+    status = str(row.get("status", "?"))
+    tripped = bool(row.get("circuit_breaker_tripped"))
+    return (
+        row["market"],
+        Cell(status, status.lower(), None if status.upper() == "ACTIVE" else "warn"),
+        Cell(tripped, "TRIPPED" if tripped else "ok", "down" if tripped else "dim"),
+        param("taker_fee"), param("maker_fee"), param("initial_margin_ratio"), param("maintenance_margin_ratio"),
+        param("max_leverage"), param("funding_interval"),
+        Cell(row.get("last_funding_rate", 0), shown(row.get("last_funding_rate", 0), "1e9 per interval")),
+        Cell(row.get("open_interest_long", 0), fmt_size(row.get("open_interest_long", 0), 2)),
+        Cell(row.get("open_interest_short", 0), fmt_size(row.get("open_interest_short", 0), 2)),
+    )
+
+
+def fund_text(admin: dict[str, Any] | None, audit: list[dict[str, Any]], unavailable: str | None) -> Text:
+    text = Text()
+    if unavailable:
+        text.append(unavailable + "\n", "bold")
+    if admin is None:
+        return text.append("no venue data yet", "dim italic")
+    text.append(f"{'insurance':<11}", "dim")
+    text.append(f"{fmt_usd(int(admin.get('insurance_fund', 0)))}\n", "bold")
+    text.append(f"{'socialized':<11}", "dim")
+    text.append(f"{fmt_usd(int(admin.get('socialized_loss', 0)))}\n")
+    text.append("i deposit · w withdraw\n", "dim")
+    if audit:
+        text.append("recent changes\n", "dim")
+    for entry in audit[:8]:
+        text.append(f"{fmt_time(int(entry.get('ts', 0)))} {entry.get('action', '')} {entry.get('detail', '')}\n")
+    return text
+
+
+def check_integer(text: str) -> str | None:
+    value = parse_decimal(text)
+    if value is None or value != value.to_integral_value():
+        return f"type a whole number (the engine integer), not {text!r}"
+    return None
+
+
+def check_amount(text: str) -> str | None:
+    value = parse_decimal(text)
+    return None if value is not None and value > 0 else f"type a positive USDC amount, not {text!r}"
+
+
+class AdminScreen(WorkspaceScreen):
+    BINDINGS = [
+        Binding("e", "edit", "Edit parameter", id="admin.edit"),
+        Binding("p", "pause", "Pause market", id="admin.pause"),
+        Binding("u", "resume", "Resume market", id="admin.resume"),
+        Binding("b", "reset_breaker", "Reset breaker", id="admin.reset_breaker"),
+        Binding("i", "insurance('deposit')", "Insurance deposit", id="admin.insurance_deposit"),
+        Binding("w", "insurance('withdraw')", "Insurance withdraw", id="admin.insurance_withdraw"),
+        Binding("r", "reload", "Reload", id="admin.reload"),
+    ]
+    DEFAULT_CSS = """
+    AdminScreen #adm-markets-box { height: 10; }
+    AdminScreen #adm-bottom { height: 1fr; }
+    AdminScreen #adm-params-box { width: 3fr; }
+    AdminScreen #adm-fund-box { width: 2fr; }
+    AdminScreen #adm-status { height: 1; padding: 0 1; color: $text-muted; }
+    AdminScreen #adm-status.-error { color: $error; text-style: bold; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        yield Box(LiveTable(MARKET_COLUMNS, empty_text="loading markets…", id="adm-markets"),
+                  title="Markets  (Enter: parameters · p pause · u resume · b reset breaker)", id="adm-markets-box")
+        with Horizontal(id="adm-bottom"):
+            yield Box(LiveTable(PARAM_COLUMNS, empty_text="select a market", id="adm-params"),
+                      title="Parameters  (e / Enter: edit)", id="adm-params-box")
+            yield Box(Static("", id="adm-fund"), title="Insurance fund", id="adm-fund-box")
+        yield Static("", id="adm-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#adm-markets", LiveTable).focus()
+        self.refresh_body(self.app.hub, set(), {"admin"})  # type: ignore[attr-defined]
+        self._reload()
+        self.set_interval(REFRESH_S, self._tick)
+
+    def _tick(self) -> None:
+        if self.app.screen is self:  # open interest and funding move; markets appear with their first price
+            self._reload()
+
+    @property
+    def markets_table(self) -> LiveTable:
+        return self.query_one("#adm-markets", LiveTable)
+
+    @property
+    def params_table(self) -> LiveTable:
+        return self.query_one("#adm-params", LiveTable)
+
+    @work(exclusive=True, group="admin")
+    async def _reload(self) -> None:
+        if self.app.hub.connected:  # type: ignore[attr-defined]
+            await self.app.feed.load_admin()  # type: ignore[attr-defined]
+
+    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        if not other & {"admin", "unavailable"}:
+            return
+        admin = hub.admin
+        if admin is not None:
+            precision = admin.get("precision", {})
+            self.markets_table.update_rows({row["market"]: market_row(row, precision) for row in admin["markets"]})
+            self._show_params()
+        self.query_one("#adm-fund", Static).update(fund_text(admin, hub.audit, hub.unavailable.get("admin.markets")))
+
+    # -- selection ----------------------------------------------------------------------------
+    def selected_market(self) -> dict[str, Any] | None:
+        admin = self.app.hub.admin  # type: ignore[attr-defined]
+        key = self.markets_table.cursor_key
+        if admin is None:
+            return None
+        return next((row for row in admin["markets"] if row["market"] == key), None)
+
+    def _show_params(self) -> None:
+        row = self.selected_market()
+        table = self.params_table
+        if row is None:
+            table.update_rows({})
+            return
+        precision = (self.app.hub.admin or {}).get("precision", {})  # type: ignore[attr-defined]
+        table.update_rows({name: (name, Cell(value, str(value)), shown(value, precision.get(name, "")),
+                                  Cell(precision.get(name, ""), precision.get(name, ""), "dim"))
+                           for name, value in row.get("params", {}).items()})
+        self.query_one("#adm-params-box", Box).border_title = f"Parameters {row['market']}  (e / Enter: edit)"
+
+    def on_live_table_row_highlighted(self, event: LiveTable.RowHighlighted) -> None:
+        if event.live_table.id == "adm-markets":
+            self._show_params()
+
+    def on_live_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        if event.live_table.id == "adm-markets":
+            self.params_table.focus()
+        elif event.live_table.id == "adm-params":
+            self.action_edit()
+
+    def _say(self, message: str, error: bool = False) -> None:
+        status = self.query_one("#adm-status", Static)
+        status.update(message)
+        status.set_class(error, "-error")
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_edit(self) -> None:
+        row = self.selected_market()
+        name = self.params_table.cursor_key
+        if row is None or name is None:
+            self._say("select a market (↑↓) and a parameter (Tab, ↑↓) first", error=True)
+            return
+        market, old = row["market"], row["params"][name]
+        precision = (self.app.hub.admin or {}).get("precision", {}).get(name, "")  # type: ignore[attr-defined]
+
+        def confirmed(new: int, yes: bool | None) -> None:
+            if yes:
+                self._request("admin.update_market", f"{market} {name}: {old} → {new}", market=market,
+                              params={name: new})
+            else:
+                self._say("edit cancelled")
+
+        def typed(text: str | None) -> None:
+            if text is None:
+                self._say("edit cancelled")
+                return
+            new = int(parse_decimal(text) or 0)
+            body = (f"{market} {name}\n{old} → {new}   ({precision})\n"
+                    f"{shown(old, precision)} → {shown(new, precision)}")
+            self.app.push_screen(ConfirmScreen("Change a market parameter?", body), partial(confirmed, new))
+
+        self.app.push_screen(PromptScreen(f"Edit {name} on {market}",
+                                          f"now {old} ({shown(old, precision)}); integer, {precision}",
+                                          str(old), check_integer), typed)
+
+    def _market_action(self, op: str, verb: str) -> None:
+        row = self.selected_market()
+        if row is None:
+            self._say("select a market first", error=True)
+            return
+        market = row["market"]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._request(op, f"{verb} {market}", market=market)
+            else:
+                self._say(f"{verb} cancelled")
+
+        self.app.push_screen(ConfirmScreen(f"{verb.capitalize()} {market}?",
+                                           f"{market} is {str(row.get('status', '?')).lower()}"
+                                           f"{', breaker TRIPPED' if row.get('circuit_breaker_tripped') else ''}"),
+                             confirmed)
+
+    def action_pause(self) -> None:
+        self._market_action("admin.pause", "pause")
+
+    def action_resume(self) -> None:
+        self._market_action("admin.resume", "resume")
+
+    def action_reset_breaker(self) -> None:
+        self._market_action("admin.reset_breaker", "reset the circuit breaker of")
+
+    def action_insurance(self, direction: str) -> None:
+        fund = int((self.app.hub.admin or {}).get("insurance_fund", 0))  # type: ignore[attr-defined]
+
+        def confirmed(amount: str, yes: bool | None) -> None:
+            if yes:
+                self._request(f"admin.insurance_{direction}", f"insurance {direction} {amount} USDC", amount=amount)
+            else:
+                self._say(f"insurance {direction} cancelled")
+
+        def typed(text: str | None) -> None:
+            if text is None:
+                self._say(f"insurance {direction} cancelled")
+                return
+            amount = format(parse_decimal(text), "f")
+            self.app.push_screen(ConfirmScreen(f"Insurance {direction}?",
+                                               f"{direction} {amount} USDC; the fund holds {fmt_usd(fund)} now"),
+                                 partial(confirmed, amount))
+
+        self.app.push_screen(PromptScreen(f"Insurance fund {direction}", f"USDC amount; the fund holds "
+                                          f"{fmt_usd(fund)}", "", check_amount), typed)
+
+    def action_reload(self) -> None:
+        self._reload()
+
+    def _request(self, op: str, what: str, **args: Any) -> None:
+        self.run_worker(self._send(op, what, args), group="admin-change", exclusive=False)
+
+    async def _send(self, op: str, what: str, args: dict[str, Any]) -> None:
+        self._say(f"{what}…")
+        result, error = await send(self.app, op, **args)
+        if error is not None:
+            self._say(f"{what}: refused — {error}", error=True)
+            return
+        self._say(f"done: {what}")
+        self.notify(what, title="admin")
+        hub: Hub = self.app.hub  # type: ignore[attr-defined]
+        if isinstance(result, dict) and "markets" in result:
+            hub.admin = result
+            hub.mark("admin")
+        await self.app.feed.load_admin()  # type: ignore[attr-defined]
+

@@ -1,0 +1,205 @@
+"""Alerts: the alerts the backend watches, what fired, and keys to add, edit, pause and remove them."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from quantdesk_tui.grammar import GrammarError, parse
+from quantdesk_tui.hub import Hub
+from quantdesk_tui.screens.base import WorkspaceScreen
+from quantdesk_tui.screens.box import Box
+from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
+from quantdesk_tui.screens.requests import send
+from widgets.format import fmt_time, parse_decimal
+from widgets.live_table import Cell, Column, LiveTable
+
+ALERT_COLUMNS = [
+    Column("id", "ID", 4, "right"),
+    Column("market", "Market", 10),
+    Column("kind", "Kind", 12),
+    Column("level", "Level", 10, "right"),
+    Column("status", "Status", 8),
+    Column("repeat", "Repeat", 6),
+    Column("fired", "Fired", 5, "right"),
+    Column("last", "Last", 8),
+    Column("note", "Note", 20),
+]
+HISTORY_COLUMNS = [
+    Column("time", "Time", 8),
+    Column("id", "ID", 4, "right"),
+    Column("market", "Market", 10),
+    Column("kind", "Kind", 12),
+    Column("value", "Value", 10, "right"),
+    Column("message", "Message", 50),
+]
+STATUS_TONES = {"active": "up", "fired": "warn", "disabled": "dim"}
+
+
+def fmt_level(value: Any) -> str:
+    return "—" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def alert_row(alert: dict[str, Any]) -> tuple[Any, ...]:
+    status = str(alert.get("status", "active"))
+    last = alert.get("last_fired")
+    return (
+        alert.get("id"),
+        alert.get("market") or "any",
+        alert.get("kind", ""),
+        Cell(alert.get("level"), fmt_level(alert.get("level"))),
+        Cell(status, status, STATUS_TONES.get(status)),
+        "yes" if alert.get("repeat") else "once",
+        alert.get("fire_count", 0),
+        Cell(last, fmt_time(int(last)) if last else "—", "dim"),
+        alert.get("note", ""),
+    )
+
+
+def history_row(entry: dict[str, Any]) -> tuple[Any, ...]:
+    ts = entry.get("ts") or 0
+    return (
+        Cell(ts, fmt_time(int(ts)), "dim"),
+        entry.get("alert_id"),
+        entry.get("market") or "",
+        entry.get("kind", ""),
+        Cell(entry.get("value"), fmt_level(entry.get("value"))),
+        entry.get("message", ""),
+    )
+
+
+class AlertsScreen(WorkspaceScreen):
+    BINDINGS = [
+        Binding("a", "add", "Add alert", id="alerts.add"),
+        Binding("e", "edit", "Edit level", id="alerts.edit"),
+        Binding("d,delete", "remove", "Remove alert", id="alerts.remove"),
+        Binding("t", "toggle", "Enable/disable", id="alerts.toggle"),
+        Binding("r", "reload", "Reload", id="alerts.reload"),
+    ]
+    DEFAULT_CSS = """
+    AlertsScreen #al-active-box { height: 3fr; }
+    AlertsScreen #al-history-box { height: 2fr; }
+    AlertsScreen #al-status { height: 1; padding: 0 1; color: $text-muted; }
+    AlertsScreen #al-status.-error { color: $error; text-style: bold; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        yield Box(LiveTable(ALERT_COLUMNS, empty_text="no alerts — a adds one (e.g. SOL-PERP > 200)", id="al-active"),
+                  title="Alerts  (a add · e edit · t enable/disable · d remove)", id="al-active-box")
+        yield Box(LiveTable(HISTORY_COLUMNS, empty_text="nothing fired yet", id="al-history"),
+                  title="Fired", id="al-history-box")
+        yield Static("", id="al-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#al-active", LiveTable).focus()
+        self.query_one("#al-history", LiveTable).sort_by("time", reverse=True)
+        self.refresh_body(self.app.hub, set(), {"alerts", "alert_history"})  # type: ignore[attr-defined]
+        self._reload()
+
+    @work(exclusive=True, group="alerts-load")
+    async def _reload(self) -> None:
+        if self.app.hub.connected:  # type: ignore[attr-defined]
+            feed = self.app.feed  # type: ignore[attr-defined]
+            await feed.refresh_alerts()
+            await feed.load_alert_history()
+
+    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        if "alerts" in other:
+            self.query_one("#al-active", LiveTable).update_rows({a.get("id"): alert_row(a) for a in hub.alerts})
+        if "alert_history" in other:
+            self.query_one("#al-history", LiveTable).update_rows(
+                {entry.get("id", i): history_row(entry) for i, entry in enumerate(hub.alert_history)})
+        if "alert_fired" in other:
+            self._reload()
+        if "unavailable" in other:
+            problems = [hub.unavailable[op] for op in ("alert.list", "alert.history") if op in hub.unavailable]
+            if problems:
+                self._say("; ".join(problems), error=True)
+
+    def _say(self, message: str, error: bool = False) -> None:
+        status = self.query_one("#al-status", Static)
+        status.update(message)
+        status.set_class(error, "-error")
+
+    def selected(self) -> dict[str, Any] | None:
+        key = self.query_one("#al-active", LiveTable).cursor_key
+        return next((a for a in self.app.hub.alerts if a.get("id") == key), None)  # type: ignore[attr-defined]
+
+    # -- actions ------------------------------------------------------------------------------
+    def _markets(self) -> list[str]:
+        return [m.symbol for m in self.app.hub.markets]  # type: ignore[attr-defined]
+
+    def _parse_add(self, text: str) -> str | None:
+        try:
+            command = parse(f"alert {text}", self._markets())
+        except GrammarError as exc:
+            return str(exc)
+        return None if command.kind == "alert" else "use MARKET > PRICE, MARKET < PRICE or MARKET x PRICE"
+
+    def action_add(self) -> None:
+        def typed(text: str | None) -> None:
+            if text:
+                self.app.run_command(parse(f"alert {text}", self._markets()))  # type: ignore[attr-defined]
+                self._say(f"adding alert {text}…")
+
+        self.app.push_screen(PromptScreen("Add a price alert", "MARKET > PRICE, MARKET < PRICE or MARKET x PRICE "
+                                          "(crossing), e.g. SOL-PERP > 200", "", self._parse_add), typed)
+
+    def action_edit(self) -> None:
+        alert = self.selected()
+        if alert is None:
+            self._say("select an alert first", error=True)
+            return
+
+        def check(text: str) -> str | None:
+            value = parse_decimal(text)
+            return None if value is not None else f"type a number, not {text!r}"
+
+        def typed(text: str | None) -> None:
+            if text:
+                self._request("alert.edit", f"alert #{alert['id']} level {text}", id=alert["id"], level=text)
+
+        self.app.push_screen(PromptScreen(f"Edit alert #{alert['id']} ({alert.get('market') or 'any'} "
+                                          f"{alert.get('kind')})", f"new level; now {fmt_level(alert.get('level'))}",
+                                          fmt_level(alert.get("level")), check), typed)
+
+    def action_toggle(self) -> None:
+        alert = self.selected()
+        if alert is None:
+            self._say("select an alert first", error=True)
+            return
+        enable = alert.get("status") == "disabled"
+        self._request("alert.edit", f"alert #{alert['id']} {'enabled' if enable else 'disabled'}",
+                      id=alert["id"], enabled=enable)
+
+    def action_remove(self) -> None:
+        alert = self.selected()
+        if alert is None:
+            self._say("select an alert first", error=True)
+            return
+
+        def confirmed(alert_id: int, yes: bool | None) -> None:
+            if yes:
+                self._request("alert.rm", f"alert #{alert_id} removed", id=alert_id)
+
+        body = f"#{alert['id']} {alert.get('market') or 'any'} {alert.get('kind')} {fmt_level(alert.get('level'))}"
+        self.app.push_screen(ConfirmScreen("Remove this alert?", body), partial(confirmed, alert["id"]))
+
+    def action_reload(self) -> None:
+        self._reload()
+
+    def _request(self, op: str, what: str, **args: Any) -> None:
+        self.run_worker(self._send(op, what, args), group="alerts-change", exclusive=False)
+
+    async def _send(self, op: str, what: str, args: dict[str, Any]) -> None:
+        _result, error = await send(self.app, op, **args)
+        if error is not None:
+            self._say(f"{what}: refused — {error}", error=True)
+            return
+        self._say(what)
+        await self.app.feed.refresh_alerts()  # type: ignore[attr-defined]
