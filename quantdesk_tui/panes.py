@@ -37,6 +37,7 @@ class Pane(Vertical):
     def on_mount(self) -> None:
         self.border_title = self.title
         self.ready = True
+        self.prime(self.app.hub)  # type: ignore[attr-defined]
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         pass

@@ -56,14 +56,6 @@ class TradeScreen(WorkspaceScreen):
         self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
         yield LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized, id="layout")
 
-    def on_mount(self) -> None:
-        self._prime()
-
-    def _prime(self) -> None:
-        for pane in self.query_one(LayoutView).panes():
-            if pane.ready:
-                pane.prime(self.app.hub)  # type: ignore[attr-defined]
-
     def on_resize(self, event: Resize) -> None:
         if folds_to_tabs(event.size.width, event.size.height) != self._folded:
             self.rebuild()
@@ -74,7 +66,6 @@ class TradeScreen(WorkspaceScreen):
         view = LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized, id="layout")
         old.remove()
         self.mount(view, after=self.query_one("#status"))
-        self.call_after_refresh(self._prime)
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         for pane in self.query(Pane):
