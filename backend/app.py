@@ -20,6 +20,8 @@ from backend.candles import BENCHMARKS_URL, CandleService, register_candle_ops
 from backend.home import BackendRecord, HomeLock, live_record, remove_record, write_record
 from backend.link import register_link_ops
 from backend.logstream import BusLogHandler
+from backend.solana.ops import register_solana_ops
+from backend.solana.service import SolanaService
 from backend.metrics import Metrics
 from backend.oracle.base import OracleSource
 from backend.oracle.coingecko import COINGECKO_URL
@@ -47,6 +49,7 @@ class BackendConfig:
     idle_exit_s: float | None = None  # set when spawned by a TUI
     token: str | None = None
     observation_retention: int = 200_000  # rows kept in the observations table
+    network: str = "localnet"  # Solana cluster: localnet (embedded LiteSVM), devnet, mainnet-beta or an RPC URL
     hermes_url: str = HERMES_URL
     coingecko_url: str = COINGECKO_URL
     benchmarks_url: str = BENCHMARKS_URL  # candle history for --feed pyth
@@ -75,6 +78,7 @@ class Backend:
         self.store: Store | None = None
         self.venue: PaperVenue | None = None
         self.trading: TradingOps | None = None
+        self.solana: SolanaService | None = None
         self.alerts: AlertService | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
         self.candles: CandleService | None = None
@@ -102,6 +106,8 @@ class Backend:
         register_admin_ops(api, self.trading)
         register_link_ops(api, self.bus)
         api.stream("log", "log")
+        self.solana = SolanaService(self.config.home, self.config.network)
+        register_solana_ops(api, self.solana)
         self.alerts = AlertService(self.bus, self.store, oracle=self.oracle)
         register_alert_ops(api, self.alerts)
 
@@ -207,6 +213,8 @@ class Backend:
             await self.venue.stop()
         if self.store is not None:
             self.store.stop()
+        if self.solana is not None:
+            await self.solana.close()
         remove_record(self.config.home, os.getpid())
         logging.getLogger().removeHandler(self._log_handler)
         self.lock.release()

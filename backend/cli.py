@@ -11,6 +11,7 @@ from pathlib import Path
 from backend.api.protocol import ApiError
 from backend.app import Backend, BackendAlreadyRunning, BackendConfig
 from backend.home import home_dir
+from backend.solana.errors import SolanaError
 
 
 def _positive_float(text: str) -> float:
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         backend = Backend(config)
         asyncio.run(backend.run())
+    except SolanaError as exc:
+        print(f"quantdesk backend: {exc.message} [{exc.code}]", file=sys.stderr)
+        return 2
     except BackendAlreadyRunning as exc:
         print(f"quantdesk backend: {exc}", file=sys.stderr)
         return 1

@@ -82,7 +82,7 @@ async def _run_command(runner: Runner, args: argparse.Namespace) -> int:
         result, text = await runner(None, args)  # type: ignore[arg-type]
     else:
         client = make_client(getattr(args, "connect", None), getattr(args, "token_file", None),
-                             name=f"cli:{args.command}", spawn=False)
+                             name=f"cli:{args.command}", spawn=getattr(args, "spawn", False))
         await client.connect()
         try:
             result, text = await runner(client, args)
