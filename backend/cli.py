@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, default=0, help="port (default 0: a free one)")
     p.add_argument("--feed", default="sim", help="price feed: sim (default)")
     p.add_argument("--seed", type=int, default=7, help="seed of the simulated oracle")
+    p.add_argument("--network", default="localnet",
+                   help="Solana cluster: localnet (embedded LiteSVM, default), devnet, mainnet-beta or an RPC URL")
     p.add_argument("--tick-rate", type=_positive_float, default=None, help="observations per second in total (sim)")
     p.add_argument("--idle-exit", type=_positive_float, default=None, help=argparse.SUPPRESS)
     p.add_argument("--log-file", default=None, help=argparse.SUPPRESS)
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("websockets").setLevel(logging.WARNING)
     config = BackendConfig(home=Path(home), host=args.host, port=args.port, feed=args.feed, seed=args.seed,
-                           tick_rate=args.tick_rate, idle_exit_s=args.idle_exit)
+                           tick_rate=args.tick_rate, idle_exit_s=args.idle_exit, network=args.network)
     try:
         backend = Backend(config)
         asyncio.run(backend.run())
