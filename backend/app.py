@@ -29,6 +29,7 @@ from backend.oracle.factory import FeedOptions, build_sources
 from backend.oracle.pyth_hermes import HERMES_URL
 from backend.oracle.service import OracleService
 from backend.ops import register_market_ops
+from backend.risk.pretrade import RiskLimits
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
@@ -50,6 +51,8 @@ class BackendConfig:
     token: str | None = None
     observation_retention: int = 200_000  # rows kept in the observations table
     network: str = "localnet"  # Solana cluster: localnet (embedded LiteSVM), devnet, mainnet-beta or an RPC URL
+    submit_rate: float = 100.0  # orders per second per account (pre-trade risk)
+    api_rate: float = 500.0  # requests per second per connection
     hermes_url: str = HERMES_URL
     coingecko_url: str = COINGECKO_URL
     benchmarks_url: str = BENCHMARKS_URL  # candle history for --feed pyth
@@ -82,7 +85,7 @@ class Backend:
         self.alerts: AlertService | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
         self.candles: CandleService | None = None
-        self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health)
+        self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health, rate_per_s=config.api_rate)
         self.url = ""
         self._stopping = asyncio.Event()
         self._recorder_buffer: list[tuple[Any, ...]] = []
@@ -101,7 +104,8 @@ class Backend:
         self.bus.on("observations", self._record_observation)
         self.venue = PaperVenue(self.bus, self.store)
         self.venue.recover()
-        self.trading = TradingOps(self.venue, oracle_healthy=self._oracle_fresh)
+        self.trading = TradingOps(self.venue, limits=RiskLimits(submit_rate_per_s=self.config.submit_rate),
+                                  oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
         register_admin_ops(api, self.trading)
         register_link_ops(api, self.bus)

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Solana cluster: localnet (embedded LiteSVM, default), devnet, mainnet-beta or an RPC URL")
     p.add_argument("--tick-rate", type=_positive_float, default=None, help="observations per second in total (sim)")
     p.add_argument("--idle-exit", type=_positive_float, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--submit-rate", type=_positive_float, default=100.0, help="orders/s per account (risk limit)")
+    p.add_argument("--api-rate", type=_positive_float, default=500.0, help="requests/s per API connection")
     p.add_argument("--log-file", default=None, help=argparse.SUPPRESS)
     return p
 
@@ -61,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("websockets").setLevel(logging.WARNING)
     config = BackendConfig(home=Path(home), host=args.host, port=args.port, feed=args.feed, seed=args.seed,
-                           tick_rate=args.tick_rate, idle_exit_s=args.idle_exit, network=args.network)
+                           tick_rate=args.tick_rate, idle_exit_s=args.idle_exit, network=args.network,
+                           submit_rate=args.submit_rate, api_rate=args.api_rate)
     try:
         backend = Backend(config)
         asyncio.run(backend.run())

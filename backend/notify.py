@@ -79,10 +79,14 @@ class Notifier:
         if self.notify_send:
             self._tasks.append(asyncio.create_task(self._desktop_worker(), name="notify-desktop"))
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 1.0) -> None:
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            # a worker inside a DNS lookup (run in a thread) cannot be interrupted: do not wait on it forever
+            _done, stuck = await asyncio.wait(self._tasks, timeout=grace_s)
+            if stuck:
+                log.warning("notify: %d delivery task(s) still finishing at shutdown", len(stuck))
         self._tasks.clear()
         if self._http is not None:
             await self._http.aclose()

@@ -75,8 +75,8 @@ async def test_alerts_and_their_history_survive_a_restart(store):
 
 async def test_edit_remove_and_reenable(service):
     a = await service.add(AlertArgs(kind="price_above", market="SOL-PERP", level=150))
-    edited = await service.edit(AlertEditArgs(id=a.id, level="160", webhook="https://example.com/h"))
-    assert edited.level == 160.0 and edited.webhook == "https://example.com/h"
+    edited = await service.edit(AlertEditArgs(id=a.id, level="160", webhook="https://127.0.0.1:9/h"))
+    assert edited.level == 160.0 and edited.webhook == "https://127.0.0.1:9/h"
     service.bus.publish("observations", obs("SOL-PERP", 155.0, 1))
     assert service.get(a.id).fire_count == 0
     service.bus.publish("observations", obs("SOL-PERP", 161.0, 2))
