@@ -49,6 +49,7 @@ def register_alert_ops(api: ApiServer, alerts: AlertService) -> None:
     async def history(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, AlertHistoryArgs)
         market = alerts.resolve_market(a.market) if a.market else None
+        await alerts.sync()
         return {"history": alerts.history(a.id, market, a.limit, a.since)}
 
     api.op("alert.add", add)

@@ -57,6 +57,9 @@ class AlertService:
         self._running = False
         self._listening = False
         self._task: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._unsaved: list[tuple[dict[str, Any], int, float | None, int, str]] = []
+        self.flush_every_s = 0.1
         self._liq: dict[tuple[Any, ...], float] = {}  # (authority, sub, market) -> distance %
         self._margin: dict[tuple[Any, ...], float] = {}  # (authority, sub) -> margin ratio % (inf when flat)
         self._orders_seen: deque[tuple[int, str]] = deque(maxlen=4096)
@@ -77,14 +80,28 @@ class AlertService:
         await self.notifier.start()
         if self.oracle is not None:
             self._task = asyncio.create_task(self._watch_oracle(), name="alerts-oracle-watch")
+        self._flusher = asyncio.create_task(self._flush_loop(), name="alerts-history")
 
     async def stop(self) -> None:
         self._running = False
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        for task in (self._task, self._flusher):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._task = self._flusher = None
+        self.flush()
         await self.notifier.stop()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_every_s)
+            self.flush()
+
+    def flush(self) -> None:
+        """Queue the firings not yet saved as one store job (history is written in batches, off the hot path)."""
+        if self._unsaved:
+            rows, self._unsaved = self._unsaved, []
+            self.store.submit(lambda conn: _record_firings(conn, rows))
 
     def _load(self) -> None:
         self.engine = AlertEngine()
@@ -128,6 +145,7 @@ class AlertService:
         changed = apply_edit(current, edit, self.clock())
         if changed.status == "active" and current.status != "active" and self.active_count >= self.max_active:
             raise ApiError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")
+        self.flush()  # a pending firing's row update must land before this edit, not after it
         await self.store.write(lambda conn: _upsert(conn, changed))
         self.engine.remove(current.id)
         self.alerts[changed.id] = changed
@@ -136,6 +154,7 @@ class AlertService:
 
     async def remove(self, alert_id: int) -> Alert:
         alert = self.get(alert_id)
+        self.flush()
         await self.store.write(lambda conn: conn.execute("DELETE FROM alerts WHERE id = ?", (alert_id,)))
         self.engine.remove(alert_id)
         self.alerts.pop(alert_id, None)
@@ -145,6 +164,11 @@ class AlertService:
         out = [a for a in self.alerts.values() if (status == "all" or a.status == status)
                and (market is None or a.market == market)]
         return sorted(out, key=lambda a: a.id)
+
+    async def sync(self) -> None:
+        """Resolves once every firing so far is committed (so `history()` shows it)."""
+        self.flush()
+        await self.store.write(lambda conn: None)
 
     def history(self, alert_id: int | None = None, market: str | None = None, limit: int = 100,
                 since: float | None = None) -> list[dict[str, Any]]:
@@ -262,7 +286,7 @@ class AlertService:
 
     # -- outputs --------------------------------------------------------------------------------
     def _emit(self, firings: list[Firing]) -> None:
-        rows = []
+        rows = self._unsaved
         for firing in firings:
             self.fired += 1
             message = firing.to_dict()
@@ -275,11 +299,11 @@ class AlertService:
                     alert.id, firing.message)
             self.bus.publish("alerts", message)
             self.notifier.deliver(message, alert.webhook)
-        self.store.submit(lambda conn: _record_firings(conn, rows))
 
     def _on_delivery(self, message: dict[str, Any], outcome: str) -> None:
         history_id = message.get("id")
         if history_id is not None:
+            self.flush()  # the history row is inserted before its delivery outcome is written
             self.store.submit(lambda conn: conn.execute(
                 "UPDATE alert_history SET delivery = CASE WHEN delivery = '' THEN ? ELSE delivery || '; ' || ? END"
                 " WHERE id = ?", (outcome, outcome, history_id)))
