@@ -49,9 +49,21 @@ class _Envelope(msgspec.Struct):
     data: msgspec.Raw = msgspec.Raw(b"null")
 
 
+class _Request(msgspec.Struct):
+    id: int
+    op: str
+    args: dict[str, Any]
+
+
+_request_encoder = msgspec.json.Encoder()
 _envelope = msgspec.json.Decoder(_Envelope)
 _decoders = {name: msgspec.json.Decoder(kind) for name, kind in STREAM_TYPES.items()}
 _any = msgspec.json.Decoder()
+
+
+def _expire(fut: asyncio.Future[Any], op: str, timeout: float) -> None:
+    if not fut.done():
+        fut.set_exception(ApiError(ErrorCode.TIMEOUT, f"{op} got no reply within {timeout:g}s"))
 
 
 def _decode_push(stream: str, raw: msgspec.Raw) -> Any:
@@ -101,7 +113,7 @@ class BackendClient:
     async def connect(self) -> dict[str, Any]:
         url, token = self._resolver()
         try:
-            ws = await asyncio.wait_for(connect(url, max_size=2**24, open_timeout=self.timeout,
+            ws = await asyncio.wait_for(connect(url, max_size=2**24, open_timeout=self.timeout, compression=None,
                                                 ping_interval=20, ping_timeout=20), self.timeout)
         except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
             raise ApiError(ErrorCode.NOT_CONNECTED, f"cannot reach the backend at {url}: {exc}") from None
@@ -167,16 +179,18 @@ class BackendClient:
         if ws is None or (not self.connected and op != "hello"):
             raise ApiError(ErrorCode.NOT_CONNECTED, "not connected to the backend")
         req_id = next(self._ids)
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
         self._pending[req_id] = fut
+        # one timer per request (cheaper than wait_for, which wraps every request in a task)
+        timer = loop.call_later(self.timeout, _expire, fut, op, self.timeout)
         try:
-            await ws.send(msgspec.json.encode({"id": req_id, "op": op, "args": args}).decode())
-            return await asyncio.wait_for(fut, self.timeout)
+            await ws.send(_request_encoder.encode(_Request(req_id, op, args)).decode())  # a text frame
+            return await fut
         except ConnectionClosed:
             raise ApiError(ErrorCode.NOT_CONNECTED, "the backend connection closed") from None
-        except asyncio.TimeoutError:
-            raise ApiError(ErrorCode.TIMEOUT, f"{op} got no reply within {self.timeout:g}s") from None
         finally:
+            timer.cancel()
             self._pending.pop(req_id, None)
 
     async def ping(self) -> float:

@@ -7,6 +7,7 @@ are exact and the same for the CLI, the TUI and the SDK.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -61,16 +62,16 @@ class SubmitRate:
 
     def __init__(self, clock=time.monotonic) -> None:
         self.clock = clock
-        self._stamps: dict[str, list[float]] = {}
+        self._stamps: dict[str, deque[float]] = {}
 
     def allow(self, account: str, limit: float) -> bool:
         now = self.clock()
-        stamps = [t for t in self._stamps.get(account, ()) if now - t < 1.0]
+        stamps = self._stamps.setdefault(account, deque())
+        while stamps and now - stamps[0] >= 1.0:
+            stamps.popleft()
         if len(stamps) >= limit:
-            self._stamps[account] = stamps
             return False
         stamps.append(now)
-        self._stamps[account] = stamps
         return True
 
 

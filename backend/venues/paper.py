@@ -64,6 +64,16 @@ class OrderMeta:
         return self.quote_filled * 10**9 // self.base_filled if self.base_filled else 0
 
 
+@dataclass(slots=True, frozen=True)
+class JournalEntry:
+    seq: int
+    kind: str
+    payload: bytes
+    orders: list[OrderView]
+    fills: list[tuple[str, FillView]]
+    snapshot: bytes | None
+
+
 @dataclass(slots=True)
 class Applied:
     """One committed instruction: its events, views and the commit to await."""
@@ -110,19 +120,22 @@ class PaperVenue:
         return self._record(instruction, ctx, events)
 
     def _record(self, instruction: Any, ctx: Context, events: list[Any]) -> Applied:
-        self.seq += 1
-        seq = self.seq
-        payload = self.codec.dumps(instruction, ctx)
-        orders, fills = self._derive(events, ctx)
-        snapshot = None
-        if seq - self.snapshot_seq >= self.snapshot_every:
-            snapshot = state_to_bytes(self.state)
-            self.snapshot_seq = seq
-        kind = type(instruction).__name__
-        committed = self.store.write(lambda conn: _persist(conn, seq, kind, payload, orders, fills, snapshot))
-        applied = Applied(events, orders, fills, committed)
+        entry = self.journal_entry(instruction, ctx, events)
+        committed = self.store.write(lambda conn: persist(conn, entry))
+        applied = Applied(events, entry.orders, entry.fills, committed)
         committed.add_done_callback(lambda fut: self._publish(applied) if not fut.exception() else None)
         return applied
+
+    def journal_entry(self, instruction: Any, ctx: Context, events: list[Any]) -> JournalEntry:
+        """Everything one processed instruction writes: the journal row, derived rows, maybe a snapshot."""
+        self.seq += 1
+        orders, fills = self._derive(events, ctx)
+        snapshot = None
+        if self.seq - self.snapshot_seq >= self.snapshot_every:
+            snapshot = state_to_bytes(self.state)
+            self.snapshot_seq = self.seq
+        return JournalEntry(self.seq, type(instruction).__name__, self.codec.dumps(instruction, ctx), orders, fills,
+                            snapshot)
 
     def _publish(self, applied: Applied) -> None:
         for view in applied.orders:
@@ -356,20 +369,19 @@ class PaperVenue:
         return oracle.price if oracle is not None else 0
 
 
-def _persist(conn: Any, seq: int, kind: str, payload: bytes, orders: list[OrderView],
-             fills: list[tuple[str, FillView]], snapshot: bytes | None) -> None:
-    journal.append(conn, seq, kind, payload)
-    if orders:
+def persist(conn: Any, entry: JournalEntry) -> None:
+    """Write one journal entry and its derived rows (inside the caller's transaction)."""
+    journal.append(conn, entry.seq, entry.kind, entry.payload)
+    if entry.orders:
         conn.executemany(
             "INSERT OR REPLACE INTO orders (order_id, authority, sub_account, market, status, updated_ts, view) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(o.order_id, AUTHORITY, o.sub_account, o.market, o.status, o.updated_ts, _view_encoder.encode(o))
-             for o in orders])
-    if fills:
+             for o in entry.orders])
+    if entry.fills:
         conn.executemany(
             "INSERT INTO fills (fill_id, order_id, authority, sub_account, market, ts, view) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(f.fill_id, f.order_id, authority, f.sub_account, f.market, f.ts, _view_encoder.encode(f))
-             for authority, f in fills])
-    if snapshot is not None:
-        journal.save_snapshot(conn, seq, snapshot)
-
+             for authority, f in entry.fills])
+    if entry.snapshot is not None:
+        journal.save_snapshot(conn, entry.seq, entry.snapshot)
