@@ -70,6 +70,7 @@ class QuantDeskApp(App[int]):
         self.trading = TradingActions(self)
         self.preview: dict[str, Any] = {}
         self.frames = 0
+        self.paint_latencies_ns: list[int] | None = None  # set to a list to measure tick -> painted (bench)
         self._kill_armed_until = 0.0
         client.on_state = self._on_connection_state
         if self.layout_name not in BUILTIN_LAYOUTS and self.layout_name not in self.config.layouts:
@@ -149,6 +150,9 @@ class QuantDeskApp(App[int]):
         refresh = getattr(self.screen, "refresh_data", None)
         if refresh is not None:
             refresh(self.hub, quotes, other)
+        if self.paint_latencies_ns is not None and quotes:
+            received = [self.hub.quotes[m].recv_ns for m in quotes]
+            self.call_after_refresh(self._painted, received)
         if "toast_fill" in other:
             fill = self.hub.last_fill  # type: ignore[attr-defined]
             self.notify(f"{fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}", title="fill")
@@ -159,6 +163,11 @@ class QuantDeskApp(App[int]):
             if self.config.bell:
                 self.bell()
         self.frames += 1
+
+    def _painted(self, received: list[int]) -> None:
+        now = time.monotonic_ns()
+        if self.paint_latencies_ns is not None:
+            self.paint_latencies_ns.extend(now - r for r in received if r)
 
     # -- focus and commands -------------------------------------------------------------------
     def focus_market(self, market: str) -> None:
