@@ -29,7 +29,10 @@ from backend.oracle.factory import FeedOptions, build_sources
 from backend.oracle.pyth_hermes import HERMES_URL
 from backend.oracle.service import OracleService
 from backend.ops import register_market_ops
+from backend.risk.analytics import RiskAnalytics, register_risk_ops
+from backend.risk.monitor import PaperVenueView, RiskMonitor
 from backend.risk.pretrade import RiskLimits
+from backend.risk.trading_state import TradingStateService
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
@@ -50,6 +53,7 @@ class BackendConfig:
     idle_exit_s: float | None = None  # set when spawned by a TUI
     token: str | None = None
     observation_retention: int = 200_000  # rows kept in the observations table
+    daily_loss_limit: int | None = None  # quote units (1e6 = $1); beyond it trading goes REDUCING
     network: str = "localnet"  # Solana cluster: localnet (embedded LiteSVM), devnet, mainnet-beta or an RPC URL
     submit_rate: float = 100.0  # orders per second per account (pre-trade risk)
     api_rate: float = 500.0  # requests per second per connection
@@ -83,6 +87,8 @@ class Backend:
         self.trading: TradingOps | None = None
         self.solana: SolanaService | None = None
         self.alerts: AlertService | None = None
+        self.risk_state: TradingStateService | None = None
+        self.risk_monitor: RiskMonitor | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
         self.candles: CandleService | None = None
         self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health, rate_per_s=config.api_rate)
@@ -107,6 +113,7 @@ class Backend:
         self.trading = TradingOps(self.venue, limits=RiskLimits(submit_rate_per_s=self.config.submit_rate),
                                   oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
+        self._register_risk(api)
         register_admin_ops(api, self.trading)
         register_link_ops(api, self.bus)
         api.stream("log", "log")
@@ -114,6 +121,18 @@ class Backend:
         register_solana_ops(api, self.solana)
         self.alerts = AlertService(self.bus, self.store, oracle=self.oracle)
         register_alert_ops(api, self.alerts)
+
+    def _register_risk(self, api: ApiServer) -> None:
+        view = PaperVenueView(self.venue, self.trading)
+        state = self.risk_state = TradingStateService(self.bus, self.store, view,
+                                                      daily_loss_limit=self.config.daily_loss_limit)
+        state.load()
+        self.trading.trading_state = lambda: state.state
+        self.venue.trading_state = lambda: str(state.state)
+        self.risk_monitor = RiskMonitor(self.bus, view, self.store)
+        analytics = RiskAnalytics(view, self.candles.bars if self.candles else None, self.store, self.risk_monitor,
+                                  state)
+        register_risk_ops(api, monitor=self.risk_monitor, analytics=analytics, trading_state=state)
 
     def _oracle_fresh(self, market: str, max_age_s: float = 30.0) -> bool:
         quote = self.oracle.quotes.quotes.get(market)
@@ -172,6 +191,8 @@ class Backend:
             self.store.start()
             self._register()
             await self.alerts.start()
+            await self.risk_state.start()
+            await self.risk_monitor.start()
             port = await self.api.start(self.config.host, self.config.port)
             self.url = f"ws://{self.config.host}:{port}"
             await self.venue.start()
@@ -210,8 +231,9 @@ class Backend:
         await self.oracle.stop()
         if self.candles is not None:
             await self.candles.stop()
-        if self.alerts is not None:
-            await self.alerts.stop()
+        for service in (self.risk_monitor, self.risk_state, self.alerts):
+            if service is not None:
+                await service.stop()
         await self.api.stop()
         if self.venue is not None:
             await self.venue.stop()
