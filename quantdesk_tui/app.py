@@ -76,7 +76,6 @@ class QuantDeskApp(App[int]):
         if self.layout_name not in BUILTIN_LAYOUTS and self.layout_name not in self.config.layouts:
             self.config.warnings.append(f"no layout named {self.layout_name!r}; using trade")
             self.layout_name = "trade"
-        self.MODES = {**self.MODES, "trade": lambda: TradeScreen(self.layout_name)}
 
     def on_mount(self) -> None:
         register_themes(self, activate=self.config.theme)

@@ -187,6 +187,20 @@ class BackendFeed:
         self.hub.unavailable.pop(op, None)
         return result
 
+    async def load_wallet(self) -> None:
+        """Keys (public info), the first unlocked key's balances, and recent transactions."""
+        hub = self.hub
+        keys = await self._optional("keys.list")
+        if keys is None:
+            return
+        hub.keys = keys.get("keys", [])
+        if hub.keys:
+            wallet = await self._optional("wallet", name=hub.keys[0]["name"])
+            hub.wallet = wallet or {}
+        history = await self._optional("solana.history", limit=30)
+        hub.transactions = (history or {}).get("transactions", [])
+        hub.mark("wallet")
+
     async def _optional(self, op: str, **args: Any) -> Any:
         """A request whose failure leaves the last data in place (logged, not raised)."""
         try:

@@ -39,6 +39,9 @@ class Hub:
     equity: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=2000))
     log: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=2000))
     log_total: int = 0  # lines ever noted, so a log view knows how many are new
+    keys: list[dict[str, Any]] = field(default_factory=list)  # public key info only; secrets never leave the backend
+    wallet: dict[str, Any] = field(default_factory=dict)
+    transactions: list[dict[str, Any]] = field(default_factory=list)
     connected: bool = False
     connection_note: str = "connecting…"
     rtt_ms: float | None = None

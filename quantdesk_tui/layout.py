@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PANES = ("chart", "ticket", "book", "blotter", "trades", "alerts", "watchlist", "account", "log")
+PANES = ("chart", "ticket", "book", "blotter", "trades", "alerts", "watchlist", "account", "log", "wallet")
 
 
 class LayoutError(ValueError):
@@ -37,7 +37,7 @@ BUILTIN_LAYOUTS: dict[str, Any] = {
         {"split": "v", "sizes": [3, 3, 1], "children": ["ticket", "book", "alerts"]}]},
     "chart": {"split": "v", "sizes": [4, 1], "children": ["chart", "blotter"]},
     "monitor": {"split": "h", "sizes": [1, 1], "children": [
-        "watchlist", {"split": "v", "sizes": [1, 1, 1], "children": ["blotter", "alerts", "log"]}]},
+        "watchlist", {"split": "v", "sizes": [1, 1, 1, 1], "children": ["blotter", "alerts", "wallet", "log"]}]},
 }
 
 

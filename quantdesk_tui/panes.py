@@ -263,7 +263,45 @@ class LogPaneBox(Pane):
     _seen = 0
 
 
+class WalletPane(Pane):
+    """Solana keys (public), balances and the transaction history of the backend's signer."""
+
+    title = "Wallet"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="wallet-body")
+
+    def on_mount(self) -> None:
+        self.set_interval(5.0, self._reload)
+        self._reload()
+
+    def _reload(self) -> None:
+        self.app.run_worker(self.app.feed.load_wallet, group="wallet", exclusive=True)  # type: ignore[attr-defined]
+
+    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        if "connection" in other and hub.connected:
+            self._reload()
+        if "wallet" not in other:
+            return
+        if not hub.keys:
+            text = "no keys — `quantdesk keys new default`, then `quantdesk airdrop 1` on localnet"
+        else:
+            lines = [f"{k['name']:<10} {k['pubkey'][:12]}…  {'unlocked' if k.get('unlocked') else 'locked'}"
+                     for k in hub.keys]
+            wallet = hub.wallet
+            if wallet:
+                lines.append(f"{wallet.get('key')}: {wallet.get('sol')} SOL on {wallet.get('network')}")
+                lines += [f"  {t.get('ui_amount')} {t.get('symbol') or t.get('mint', '')[:8]}"
+                          for t in wallet.get("tokens", [])]
+            lines.append("recent transactions:" if hub.transactions else "no transactions yet")
+            lines += [f"  {t.get('status', '?'):<9} {t.get('purpose', t.get('kind', ''))} "
+                      f"{str(t.get('signature', ''))[:16]}…" for t in hub.transactions[:10]]
+            text = "\n".join(lines)
+        self.query_one("#wallet-body", Static).update(text)
+
+
 PANES: dict[str, type[Pane]] = {
     "chart": ChartPane, "ticket": TicketPane, "book": BookPane, "blotter": BlotterPane, "trades": TradesPane,
     "alerts": AlertsPane, "watchlist": WatchlistPane, "account": AccountPane, "log": LogPaneBox,
+    "wallet": WalletPane,
 }

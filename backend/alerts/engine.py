@@ -13,6 +13,9 @@ number of alerts. Semantics:
 - A repeating alert fires at most once per `cooldown_s`; an excursion that starts inside the
   cooldown is suppressed (the alert waits for the next one). One-shot alerts leave the index
   after they fire.
+- Event kinds (orders, oracle) have no level; they repeat by default, subject to the cooldown.
+- The armed/disarmed state is not persisted: after a restart every active alert starts armed
+  (its last firing time, hence its cooldown, is kept).
 """
 
 from __future__ import annotations

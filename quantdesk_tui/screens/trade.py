@@ -40,10 +40,11 @@ class TradeScreen(WorkspaceScreen):
         Binding("ctrl+down", "resize_pane(-1)", "Shrink", id="layout.shrink"),
     ]
 
-    def __init__(self, layout: str = "trade", **kwargs) -> None:
+    def __init__(self, layout: str | None = None, **kwargs) -> None:
+        """layout: a built-in or saved layout name; None = the one the app was started with."""
         super().__init__(**kwargs)
         self.layout_name = layout
-        self.layout_tree: Node = self._load(layout)
+        self.layout_tree: Node | None = None
         self.maximized: str | None = None
         self._folded: bool | None = None
 
@@ -53,6 +54,9 @@ class TradeScreen(WorkspaceScreen):
         return layout_from_data(data)
 
     def compose_body(self) -> ComposeResult:
+        if self.layout_tree is None:
+            self.layout_name = self.layout_name or self.app.layout_name  # type: ignore[attr-defined]
+            self.layout_tree = self._load(self.layout_name)
         self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
         yield LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized, id="layout")
 
@@ -62,6 +66,8 @@ class TradeScreen(WorkspaceScreen):
 
     def rebuild(self) -> None:
         old = self.query_one(LayoutView)
+        for pane in old.query(Pane):
+            pane.ready = False  # going away: frames must not touch it while it is removed
         self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
         view = LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized, id="layout")
         old.remove()
