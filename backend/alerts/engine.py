@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -157,9 +156,13 @@ class ThresholdBook:
         return hits
 
     @staticmethod
-    def _merge(target: list[Entry], items: Iterable[Entry]) -> None:
-        target.extend(items)
-        target.sort()  # timsort merges two sorted runs in linear time
+    def _merge(target: list[Entry], items: list[Entry]) -> None:
+        if len(items) <= 16:  # a few entries: bisect + memmove beats re-sorting the whole list
+            for entry in items:
+                insort(target, entry)
+        else:
+            target.extend(items)
+            target.sort()  # timsort merges two sorted runs in linear time
 
 
 class MoveWindow:
