@@ -219,6 +219,8 @@ class Backend:
         while True:
             await asyncio.sleep(min(1.0, grace / 4))
             idle = self.api.client_count == 0 and time.monotonic() - self.api.last_client_seen > grace
+            if idle and self.alerts is not None and self.alerts.pending_work:
+                continue  # alerts fire with no terminal attached: stay up while any is active
             if idle:
                 log.info("no clients for %.0fs: exiting", grace)
                 self._stopping.set()

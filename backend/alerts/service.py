@@ -123,6 +123,11 @@ class AlertService:
     def active_count(self) -> int:
         return len(self.engine)
 
+    @property
+    def pending_work(self) -> bool:
+        """Active alerts or undelivered notifications: a TUI-spawned backend should stay up for them."""
+        return self.active_count > 0 or self.notifier.pending > 0 or bool(self._unsaved)
+
     async def add(self, args: AlertArgs) -> Alert:
         if self.active_count >= self.max_active:
             raise ApiError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")

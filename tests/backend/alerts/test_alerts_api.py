@@ -51,3 +51,18 @@ async def test_bad_alert_requests_get_clear_error_codes(client, args, code):
     with pytest.raises(ApiError) as err:
         await client.request("alert.rm", id=12345)
     assert err.value.code == "ALERT_NOT_FOUND"
+
+
+async def test_a_tui_spawned_backend_stays_up_while_an_alert_is_active(quantdesk_home):
+    from backend.app import Backend, BackendConfig
+
+    instance = Backend(BackendConfig(home=quantdesk_home, tick_rate=50.0, idle_exit_s=0.2))
+    task = asyncio.create_task(instance.run())
+    while not instance.url:
+        await asyncio.sleep(0.01)
+    async with BackendClient.for_url(instance.url, instance.token, client_name="test") as client:
+        added = await client.request("alert.add", kind="price_above", market="BTC-PERP", level=10_000_000)
+    await asyncio.sleep(0.8)
+    assert not task.done(), "exited although an alert is active"
+    await instance.alerts.remove(added["alert"]["id"])
+    await asyncio.wait_for(task, 5)  # nothing left to watch: the idle exit proceeds
