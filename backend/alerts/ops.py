@@ -30,10 +30,10 @@ class AlertHistoryArgs(msgspec.Struct, forbid_unknown_fields=True):
 
 def register_alert_ops(api: ApiServer, alerts: AlertService) -> None:
     async def add(session: Session, args: dict[str, Any]) -> Any:
-        return {"alert": (await alerts.add(parse_args(args, AlertArgs))).to_dict()}
+        return (await alerts.add(parse_args(args, AlertArgs))).to_dict()
 
     async def edit(session: Session, args: dict[str, Any]) -> Any:
-        return {"alert": (await alerts.edit(parse_args(args, AlertEditArgs))).to_dict()}
+        return (await alerts.edit(parse_args(args, AlertEditArgs))).to_dict()
 
     async def rm(session: Session, args: dict[str, Any]) -> Any:
         return {"removed": (await alerts.remove(parse_args(args, AlertIdArgs).id)).to_dict()}

@@ -22,9 +22,9 @@ async def test_alert_fires_with_no_terminal_attached_and_reaches_history_and_web
         price = quote["price"] * 10.0 ** quote["expo"]
         added = await client.request("alert.add", kind="price_above", market="sol", level=price / 2,
                                      webhook=receiver.url)
-        alert_id = added["alert"]["id"]
+        alert_id = added["id"]
     # the client is gone before the alert can fire: the observation after the add triggers it
-        assert added["alert"]["market"] == "SOL-PERP" and added["alert"]["status"] == "active"
+        assert added["market"] == "SOL-PERP" and added["status"] == "active"
     await asyncio.wait_for(receiver.got.wait(), 10)
     assert receiver.bodies[0]["alert_id"] == alert_id
     deadline = time.monotonic() + 5
@@ -64,5 +64,5 @@ async def test_a_tui_spawned_backend_stays_up_while_an_alert_is_active(quantdesk
         added = await client.request("alert.add", kind="price_above", market="BTC-PERP", level=10_000_000)
     await asyncio.sleep(0.8)
     assert not task.done(), "exited although an alert is active"
-    await instance.alerts.remove(added["alert"]["id"])
+    await instance.alerts.remove(added["id"])
     await asyncio.wait_for(task, 5)  # nothing left to watch: the idle exit proceeds
