@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from backend.api.protocol import ApiError, ErrorCode, PriceObservation, parse_args
+from backend.api.protocol import BASE_SCALE, PRICE_SCALE, ApiError, ErrorCode, PriceObservation, parse_args
 from backend.bus import Bus
 from backend.indicators import TIMEFRAMES, IndicatorError, compute, frame, resample, warmup
 from backend.oracle.sim import SECONDS_PER_YEAR, SIM_PARAMS
@@ -72,6 +72,7 @@ class CandleService:
         self.backfilled = asyncio.Event()
         if bus is not None:
             bus.on("observations", self.on_observation)
+            bus.on("fills", self._on_fill)
 
     # -- live aggregation ---------------------------------------------------------------------
     def on_observation(self, obs: PriceObservation) -> None:
@@ -123,6 +124,11 @@ class CandleService:
                     self._unsaved.append((market, tf, *match))
             self._dirty.add(key)
 
+    def _on_fill(self, fill: Any) -> None:
+        """Paper venue fills (FillView: price 1e6, size 1e9) become bar volume."""
+        ts = fill.ts / 1000.0 if fill.ts > 10**11 else float(fill.ts)  # ms or s
+        self.add_trade(fill.market, fill.price / PRICE_SCALE, fill.size / BASE_SCALE, ts)
+
     def _close(self, key: tuple[str, str], tf: str, bar: Bar) -> None:
         closed = self._closed.get(key)
         if closed is None:
@@ -173,9 +179,7 @@ class CandleService:
     def _flush(self) -> None:
         rows, self._unsaved = self._unsaved, []
         if rows and self.store is not None:
-            self.store.submit(lambda conn: conn.executemany(
-                "INSERT OR REPLACE INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows))
+            self.store.submit(lambda conn: _insert(conn, "INSERT OR REPLACE", rows))
 
     def _publish(self) -> None:
         if self.bus is None:
@@ -228,9 +232,7 @@ class CandleService:
                 rows += [(market, coarser, *r) for r in resample(df, seconds).itertuples(index=False)]
         rows = [(m, tf_, int(t), float(o), float(h), float(lo), float(c), float(v), int(n))
                 for m, tf_, t, o, h, lo, c, v, n in rows]
-        await self.store.write(lambda conn: conn.executemany(
-            "INSERT OR IGNORE INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows))
+        await self.store.write(lambda conn: _insert(conn, "INSERT OR IGNORE", rows))
 
     async def _fetch_benchmarks(self, market: str, base: str, now: int) -> None:
         """Pyth Benchmarks TradingView shim: 1m for the last days, 1h for 60 days, 1d for a year."""
@@ -258,6 +260,11 @@ class CandleService:
         bars = [(r["t"] // 60, round(r["o"] * scale), round(r["h"] * scale), round(r["l"] * scale)) for r in rows]
         if bars:
             self.quotes.seed(market, bars, expo)
+
+
+def _insert(conn: Any, verb: str, rows: list[tuple[Any, ...]]) -> None:
+    # returns None on purpose: a cursor handed to the event loop thread must not outlive the batch
+    conn.executemany(f"{verb} INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def tradingview_bars(body: Any) -> list[Bar]:

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from backend.api.protocol import ApiError
 from backend.app import Backend, BackendAlreadyRunning, BackendConfig
+from backend.candles import BENCHMARKS_URL
 from backend.home import home_dir
 from backend.solana.errors import SolanaError
+from backend.oracle.factory import add_feed_arguments
 
 
 def _positive_float(text: str) -> float:
@@ -38,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="quantdesk backend", description="Run the QuantDesk backend in the foreground.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=0, help="port (default 0: a free one)")
-    p.add_argument("--feed", default="sim", help="price feed: sim (default)")
+    add_feed_arguments(p)
+    p.add_argument("--benchmarks-url", default=BENCHMARKS_URL, help="Pyth Benchmarks URL for candle history (pyth)")
     p.add_argument("--seed", type=int, default=7, help="seed of the simulated oracle")
     p.add_argument("--network", default="localnet",
                    help="Solana cluster: localnet (embedded LiteSVM, default), devnet, mainnet-beta or an RPC URL")
@@ -64,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("websockets").setLevel(logging.WARNING)
     config = BackendConfig(home=Path(home), host=args.host, port=args.port, feed=args.feed, seed=args.seed,
                            tick_rate=args.tick_rate, idle_exit_s=args.idle_exit, network=args.network,
-                           submit_rate=args.submit_rate, api_rate=args.api_rate)
+                           submit_rate=args.submit_rate, api_rate=args.api_rate,
+                           hermes_url=args.hermes_url, coingecko_url=args.coingecko_url,
+                           benchmarks_url=args.benchmarks_url, fallback=not args.no_fallback, speed=args.speed)
     try:
         backend = Backend(config)
         asyncio.run(backend.run())

@@ -78,7 +78,8 @@ class CoinGeckoSource(OracleSource):
         url = f"{self.base_url}/api/v3/simple/price"
         async with httpx.AsyncClient(timeout=self.timeout, headers=self._headers()) as client:
             while True:
-                delay = self.interval if self.wanted else self.standby_interval
+                self._wake.clear()  # a wake-up from here on means: poll again right after this one
+                delay: float | None = None
                 try:
                     response = await client.get(url, params=params)
                     self.polls += 1
@@ -89,22 +90,25 @@ class CoinGeckoSource(OracleSource):
                     elif response.status_code != 200:
                         delay = backoff.next()
                         self.set_health("down", f"HTTP {response.status_code}; retrying in {delay:.0f}s")
+                    elif self._handle(response.content, emit, time.monotonic_ns()):
+                        backoff.reset()
                     else:
-                        count = self._handle(response.content, emit, time.monotonic_ns())
-                        if count:
-                            backoff.reset()
-                            self.set_health("healthy", "polling" if self.wanted else "standing by")
-                        else:
-                            delay = min(delay, backoff.next())
-                            self.set_health("degraded", "no usable prices in the last reply")
+                        delay = backoff.next()
+                        self.set_health("degraded", "no usable prices in the last reply")
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    delay = min(delay, backoff.next())
+                    delay = backoff.next()
                     self.set_health("down", f"{exc.__class__.__name__}; retrying in {delay:.0f}s")
-                self._wake.clear()
+                if delay is None or self.state == "degraded":
+                    normal = self.interval if self.wanted else self.standby_interval
+                    delay = normal if delay is None else min(delay, normal)
+                if "rate limited" in self.reason:
+                    await asyncio.sleep(delay)  # a wake-up must not cut a Retry-After short
+                    continue
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+                    async with asyncio.timeout(delay):  # not wait_for: 3.11's can swallow a cancel
+                        await self._wake.wait()
 
     def _handle(self, raw: bytes, emit: Emit, recv_ns: int) -> int:
         try:
@@ -112,6 +116,8 @@ class CoinGeckoSource(OracleSource):
         except Rejected as exc:
             self.reject(exc.reason, exc.detail)
             return 0
+        if observations:
+            self.set_health("healthy", "polling" if self.wanted else "standing by")
         for obs in observations:
             emit(obs)
         return len(observations)

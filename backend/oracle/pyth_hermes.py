@@ -321,7 +321,8 @@ class PythHermesSource(OracleSource):
             await ws.send(msgspec.json.encode({"type": "subscribe", "ids": self.feed_ids, "binary": True}))
             self.connects += 1
             while time.monotonic() < deadline:
-                raw = await asyncio.wait_for(ws.recv(decode=False), self.idle_timeout)
+                async with asyncio.timeout(self.idle_timeout):
+                    raw = await ws.recv(decode=False)
                 recv_ns = time.monotonic_ns()
                 try:
                     msg = _decode(_ws_decoder, raw)

@@ -1,0 +1,50 @@
+"""`python -m backend --feed pyth` against the fake Hermes, read back through the SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import httpx
+
+from backend.client import BackendClient
+
+
+async def test_backend_subprocess_on_fake_hermes_serves_its_price(hermes, coingecko, quantdesk_home):
+    hermes.set_price("SOL-PERP", 151.25)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "backend", "--feed", "pyth", "--hermes-url", hermes.url,
+        "--coingecko-url", coingecko.url, "--benchmarks-url", hermes.url,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=os.environ.copy())
+    try:
+        url = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode().strip()
+        assert url.startswith("ws://127.0.0.1:")
+        async with BackendClient.for_home(quantdesk_home) as client:
+            for _ in range(200):
+                try:
+                    quote = await client.request("quote", market="SOL-PERP")
+                    break
+                except Exception:
+                    await asyncio.sleep(0.05)
+            assert quote["price"] == 151_25000000 and quote["source"] == "pyth" and quote["expo"] == -8
+            status = await client.request("status")
+            pyth = next(f for f in status["feeds"] if f["source"] == "pyth")
+            assert status["feed"] == "pyth" and pyth["active"] and pyth["state"] == "healthy"
+            for _ in range(100):
+                candles = await client.request("candles", market="SOL-PERP", tf="1m", limit=100)
+                if len(candles["t"]) > 1:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(candles["t"]) == 100 and candles["c"][-1] == 151.25  # history + the live bar
+        http = url.replace("ws://", "http://")
+        async with httpx.AsyncClient() as h:
+            health = (await h.get(f"{http}/health")).json()
+            metrics = (await h.get(f"{http}/metrics")).text
+        assert any(f["source"] == "pyth" and f["active"] for f in health["feeds"])
+        assert 'quantdesk_feed_healthy{source="pyth"} 1.0' in metrics
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.wait(), 10)
