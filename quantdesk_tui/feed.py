@@ -28,6 +28,29 @@ from quantdesk_tui.hub import Hub
 log = logging.getLogger(__name__)
 
 
+INDICATORS = ("sma:20", "ema:50", "vwap", "bb:20:2", "rsi:14", "macd:12:26:9")
+
+
+def candle_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `candles` op's columns as the chart's rows."""
+    columns = [result.get(k, []) for k in ("t", "o", "h", "l", "c", "v")]
+    return [dict(zip(("t", "o", "h", "l", "c", "v"), row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def chart_overlays(indicators: dict[str, Any]) -> dict[str, list[float | None]]:
+    """Indicator series keyed the way the chart draws them."""
+    out: dict[str, list[float | None]] = {}
+    for spec, series in indicators.items():
+        name = spec.split(":", 1)[0]
+        if name == "bb":
+            out.update(bb_upper=series["upper"], bb_mid=series["mid"], bb_lower=series["lower"])
+        elif name == "macd":
+            out.update(macd=series["macd"], macd_signal=series["signal"], macd_hist=series["hist"])
+        else:
+            out[name] = series
+    return out
+
+
 class BackendFeed:
     def __init__(self, client: BackendClient, hub: Hub) -> None:
         self.client = client
@@ -129,11 +152,15 @@ class BackendFeed:
             hub.mark("market_stats")
 
     async def load_candles(self, limit: int = 300) -> None:
+        """The focused market's bars with the chart's indicator series (computed by the backend)."""
         hub = self.hub
-        result = await self._optional("candles", market=hub.market, tf=hub.timeframe, limit=limit)
-        if result is not None:
-            hub.candles = result.get("candles", []) if isinstance(result, dict) else result
-            hub.mark("candles")
+        market, tf = hub.market, hub.timeframe
+        result = await self._optional("candles", market=market, tf=tf, limit=limit, indicators=list(INDICATORS))
+        if result is None or (market, tf) != (hub.market, hub.timeframe):
+            return
+        hub.candles = candle_rows(result)
+        hub.overlays = chart_overlays(result.get("indicators", {}))
+        hub.mark("candles")
 
     # -- loaded on demand by the Portfolio, System, Risk, Alerts and Admin screens --------------
     async def load_sub_accounts(self) -> None:

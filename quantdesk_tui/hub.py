@@ -34,6 +34,7 @@ class Hub:
     accounts: dict[int, AccountView] = field(default_factory=dict)
     book: BookView | None = None
     candles: list[dict[str, Any]] = field(default_factory=list)
+    overlays: dict[str, list[float | None]] = field(default_factory=dict)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     fired: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
     equity: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=2000))

@@ -66,6 +66,7 @@ class ChartPane(Pane):
             self.border_title = f"Chart {hub.market} {hub.timeframe}"
         if "candles" in other:
             chart.set_candles(hub.candles)
+            chart.set_overlays(hub.overlays)
         if other & {"orders", "positions", "alerts", "market"}:
             chart.set_levels(chart_levels(hub))
 
