@@ -17,6 +17,7 @@ from backend.api.protocol import ApiError, ErrorCode
 from backend.client import BackendClient
 from quantdesk_tui import __version__
 from quantdesk_tui.commands import COMMAND_MODULES
+from quantdesk_tui.commands.market_data import exec_backend_tool
 from quantdesk_tui.connection import make_client
 from quantdesk_tui.output import UsageError, emit_error, emit_json
 
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     as_json = "--json" in argv
     if argv[:1] == ["backend"]:  # its own parser lives with the backend (python -m backend --help)
         os.execv(sys.executable, [sys.executable, "-m", "backend", *argv[1:]])
+    if argv[:1] in (["feeds"], ["record"]):
+        exec_backend_tool(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -75,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         return emit_error(exc, getattr(args, "json", False))
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug of ours: say so in one line, never a traceback at a trader
+        return emit_error(ApiError(ErrorCode.INTERNAL, f"internal error ({exc.__class__.__name__}: {exc}); "
+                                   "please report it"), getattr(args, "json", False))
 
 
 async def _run_command(runner: Runner, args: argparse.Namespace) -> int:

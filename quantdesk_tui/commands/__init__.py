@@ -1,5 +1,5 @@
 """CLI command groups; each module has `register(subparsers, add_connection_args)`."""
 
-from quantdesk_tui.commands import solana, system, trading
+from quantdesk_tui.commands import market_data, risk, solana, system, trading
 
-COMMAND_MODULES = [system, trading, solana]
+COMMAND_MODULES = [system, trading, market_data, risk, solana]

@@ -1,0 +1,52 @@
+"""Market-data commands: candles, feeds search, record (the last two run backend tools as a process)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.client import BackendClient
+from quantdesk_tui.output import table
+
+TIMEFRAMES = ("1s", "1m", "5m", "15m", "1h", "4h", "1d")
+
+
+def register(sub: Any, add_connection_args: Any) -> None:
+    p = sub.add_parser("candles", help="OHLCV bars of a market")
+    p.add_argument("market")
+    p.add_argument("--tf", choices=TIMEFRAMES, default="1m")
+    p.add_argument("--limit", type=int, default=500)
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print one JSON document")
+    fmt.add_argument("--csv", action="store_true", help="print CSV (t,o,h,l,c,v)")
+    add_connection_args(p)
+    p.set_defaults(run=candles)
+    sub.add_parser("feeds", help="search Pyth feeds on Hermes (feeds search SOL)", add_help=False)
+    sub.add_parser("record", help="record oracle observations to a file (record --feed pyth --minutes 5 F)",
+                   add_help=False)
+
+
+def exec_backend_tool(argv: list[str]) -> None:
+    """`feeds ...` and `record ...` run in a backend process of their own (see `backend.tools`)."""
+    module = {"feeds": "backend.tools", "record": "backend.oracle.record"}[argv[0]]
+    os.execv(sys.executable, [sys.executable, "-m", module, *argv[1:]])
+
+
+async def candles(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    result = await client.request("candles", market=a.market, tf=a.tf, limit=a.limit)
+    columns = ("t", "o", "h", "l", "c", "v")
+    rows = list(zip(*(result[c] for c in columns), strict=True))
+    if a.csv:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return result, out.getvalue().rstrip("\n")
+    shown = [(datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S"), f"{o:g}", f"{h:g}", f"{lo:g}", f"{c:g}",
+              f"{v:g}") for t, o, h, lo, c, v in rows]
+    return result, table(("TIME (UTC)", "OPEN", "HIGH", "LOW", "CLOSE", "VOLUME"), shown, right=(1, 2, 3, 4, 5))

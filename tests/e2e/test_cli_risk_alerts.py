@@ -1,0 +1,64 @@
+"""Risk, kill/resume, alerts and candles through the CLI against a subprocess backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.e2e.test_cli_backend import cli
+
+
+@pytest.fixture
+def backend_proc(quantdesk_home):
+    proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "30"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    assert proc.stdout.readline().startswith("ws://")
+    time.sleep(0.8)  # markets initialised from the first observations
+    yield proc
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(10)
+
+
+def test_kill_switch_halts_and_resume_reopens(backend_proc):
+    cli("order", "buy", "1", "SOL-PERP", "--limit", "140")
+    assert len(json.loads(cli("orders", "--json").stdout)) == 1
+    cli("kill")
+    assert json.loads(cli("orders", "--json").stdout) == []
+    refused = json.loads(cli("buy", "1", "sol", "mkt", "--json", check=1).stdout)
+    assert refused["error"]["code"] == "HALTED"
+    cli("resume")
+    placed = json.loads(cli("buy", "0.1", "sol", "mkt", "--json").stdout)
+    assert placed["orders"][0]["side"] == "buy"
+    for _ in range(50):  # the market order's auction runs over a few slots
+        if json.loads(cli("positions", "--json").stdout):
+            break
+        time.sleep(0.2)
+    report = json.loads(cli("risk", "--json").stdout)
+    assert set(report["var"]["levels"]) == {"95", "99"} and report["stress"]["shocks"]
+    assert "VaR 95% 1d" in cli("risk").stdout
+
+
+def test_alert_add_list_rm_and_bad_input(backend_proc):
+    added = json.loads(cli("alert", "add", "SOL-PERP", "above", "500", "--json").stdout)
+    listed = json.loads(cli("alert", "list", "--json").stdout)
+    assert [a["id"] for a in listed] == [added["id"]] and listed[0]["kind"] == "price_above"
+    bad = json.loads(cli("alert", "add", "SOL-PERP", "above", "lots", "--json", check=1).stdout)
+    assert bad["error"]["code"] == "ALERT_BAD_LEVEL"
+    bad = json.loads(cli("alert", "add", "SOL-PERP", "above", "1", "--webhook", "ftp://x", "--json", check=1).stdout)
+    assert bad["error"]["code"] == "ALERT_BAD_WEBHOOK"
+    cli("alert", "rm", str(added["id"]))
+    assert json.loads(cli("alert", "list", "--json").stdout) == []
+
+
+def test_candles_as_json_and_csv(backend_proc):
+    bars = json.loads(cli("candles", "SOL-PERP", "--tf", "1h", "--limit", "5", "--json").stdout)
+    assert bars["market"] == "SOL-PERP" and len(bars["t"]) == 5
+    assert all(h >= max(o, c) and low <= min(o, c) for o, h, low, c in zip(bars["o"], bars["h"], bars["l"], bars["c"]))
+    csv_lines = cli("candles", "SOL-PERP", "--tf", "1h", "--limit", "5", "--csv").stdout.strip().splitlines()
+    assert csv_lines[0] == "t,o,h,l,c,v" and len(csv_lines) == 6
