@@ -208,8 +208,9 @@ class CandleService:
         if self.feed == "sim":
             for spec in MARKETS:
                 if not self._has_history(spec.symbol, now):
-                    await self._save(spec.symbol, "1m", simulated_history(spec.symbol, self.seed, now,
-                                                                          int(self.history_days * 1440)))
+                    bars = await asyncio.to_thread(simulated_history, spec.symbol, self.seed, now,
+                                                   int(self.history_days * 1440))
+                    await self._save(spec.symbol, "1m", bars)
         elif self.feed == "pyth":
             await asyncio.gather(*(self._fetch_benchmarks(spec.symbol, spec.base, now) for spec in MARKETS))
         if self.quotes is not None:
@@ -225,13 +226,7 @@ class CandleService:
         """Store history bars without overwriting recorded ones; derive the coarser timeframes."""
         if not bars:
             return
-        rows = [(market, tf, *b) for b in bars]
-        df = frame(bars)
-        for coarser, seconds in TIMEFRAMES.items():
-            if TIMEFRAMES[tf] < seconds <= derive_up_to:
-                rows += [(market, coarser, *r) for r in resample(df, seconds).itertuples(index=False)]
-        rows = [(m, tf_, int(t), float(o), float(h), float(lo), float(c), float(v), int(n))
-                for m, tf_, t, o, h, lo, c, v, n in rows]
+        rows = await asyncio.to_thread(history_rows, market, tf, bars, derive_up_to)  # pandas off the loop
         await self.store.write(lambda conn: _insert(conn, "INSERT OR IGNORE", rows))
 
     async def _fetch_benchmarks(self, market: str, base: str, now: int) -> None:
@@ -260,6 +255,17 @@ class CandleService:
         bars = [(r["t"] // 60, round(r["o"] * scale), round(r["h"] * scale), round(r["l"] * scale)) for r in rows]
         if bars:
             self.quotes.seed(market, bars, expo)
+
+
+def history_rows(market: str, tf: str, bars: list[Bar], derive_up_to: int) -> list[tuple[Any, ...]]:
+    """Rows for the candles table: the bars, plus coarser timeframes up to `derive_up_to` seconds."""
+    rows = [(market, tf, *b) for b in bars]
+    df = frame(bars)
+    for coarser, seconds in TIMEFRAMES.items():
+        if TIMEFRAMES[tf] < seconds <= derive_up_to:
+            rows += [(market, coarser, *r) for r in resample(df, seconds).itertuples(index=False)]
+    return [(m, tf_, int(t), float(o), float(h), float(lo), float(c), float(v), int(n))
+            for m, tf_, t, o, h, lo, c, v, n in rows]
 
 
 def _insert(conn: Any, verb: str, rows: list[tuple[Any, ...]]) -> None:
