@@ -32,6 +32,8 @@ from quantdesk_tui.trading import TradingActions
 from themes import register_themes
 
 FRAME_HZ = 30
+# vim-style navigation (config.toml: vim_keys = true); tables and the book already take j/k
+VIM_KEYMAP = {"app.focus_next": "tab,ctrl+l", "app.focus_previous": "shift+tab,ctrl+h"}
 SCREENS = {"trade": "F2", "markets": "F3", "portfolio": "F4", "risk": "F5", "alerts": "F6", "system": "F7",
            "admin": "F8"}
 
@@ -51,6 +53,8 @@ class QuantDeskApp(App[int]):
         Binding("f7", "switch_mode('system')", "System", id="app.system"),
         Binding("f8", "switch_mode('admin')", "Admin", id="app.admin"),
         Binding("ctrl+k", "kill_switch", "Kill switch", id="app.kill"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
+        Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous"),
     ]
     MODES = {"markets": MarketsScreen, "trade": TradeScreen, "portfolio": PortfolioScreen, "risk": RiskScreen,
              "alerts": AlertsScreen, "system": SystemScreen, "admin": AdminScreen}
@@ -79,8 +83,10 @@ class QuantDeskApp(App[int]):
 
     def on_mount(self) -> None:
         register_themes(self, activate=self.config.theme)
-        if self.config.keymap:
-            self.set_keymap(self.config.keymap)
+        keymap = dict(VIM_KEYMAP) if self.config.vim_keys else {}
+        keymap.update(self.config.keymap)
+        if keymap:
+            self.set_keymap(keymap)
         self.switch_mode("trade")
         for warning in self.config.warnings:
             self.notify(warning, title="config", severity="warning", timeout=10)
