@@ -102,3 +102,11 @@ class OracleService:
 
     def health(self) -> list[FeedHealth]:
         return self.aggregator.health()
+
+    def latest_update(self, market: str) -> str | None:
+        """The newest Pyth binary update (hex) that carried `market`, for posting on-chain; None if none."""
+        for source in self.sources:
+            update = getattr(source, "latest_binary", {}).get(market)
+            if update is not None:
+                return update
+        return None

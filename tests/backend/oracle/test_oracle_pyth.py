@@ -36,6 +36,7 @@ async def test_sse_stream_publishes_the_fake_price_with_snapshot_and_binary(herm
     await h.wait_for(lambda: len(h.prices("BTC-PERP")) >= 3)
     assert h.health("pyth").state == "healthy" and h.health("pyth").active
     assert source.latest_binary["SOL-PERP"].startswith("504e4155")
+    assert h.service.latest_update("SOL-PERP") == source.latest_binary["SOL-PERP"]
     assert {o.source for o in h.observations} == {"pyth"}
     assert next(o for o in h.observations if o.market == "BONK-PERP").expo == -10
 
