@@ -6,6 +6,7 @@ the integer means; the backend validates through the engine and its refusal is s
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -40,8 +41,8 @@ MARKET_COLUMNS = [
     Column("oi_short", "OI short", 10, "right"),
 ]
 PARAM_COLUMNS = [
-    Column("param", "Parameter", 26),
-    Column("value", "Value", 14, "right"),
+    Column("param", "Parameter", 24),
+    Column("value", "Value", 10, "right"),
     Column("shown", "Means", 12, "right"),
     Column("precision", "Precision", 24),
 ]
@@ -100,8 +101,21 @@ def fund_text(admin: dict[str, Any] | None, audit: list[dict[str, Any]], unavail
     if audit:
         text.append("recent changes\n", "dim")
     for entry in audit[:8]:
-        text.append(f"{fmt_time(int(entry.get('ts', 0)))} {entry.get('action', '')} {entry.get('detail', '')}\n")
+        text.append(f"{fmt_time(int(entry.get('ts', 0)))} ", "dim")
+        text.append(f"{entry.get('action', '')} {audit_detail(entry.get('detail', ''))}\n")
     return text
+
+
+def audit_detail(detail: Any) -> str:
+    """The audit's JSON detail as `SOL-PERP taker_fee=700`."""
+    try:
+        data = json.loads(detail) if isinstance(detail, str) else detail
+    except ValueError:
+        return str(detail)
+    if not isinstance(data, dict):
+        return str(detail)
+    market = data.pop("market", "")
+    return " ".join([str(market)] * bool(market) + [f"{k}={v}" for k, v in data.items()])
 
 
 def check_integer(text: str) -> str | None:

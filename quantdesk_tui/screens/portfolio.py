@@ -23,7 +23,7 @@ from widgets.positions_table import PositionsTable
 COMPACT = (100, 30)  # below this width or height the equity curve folds away
 
 
-def balances_text(account: AccountView | None, subs: list[int], sub: int) -> Text:
+def balances_text(account: AccountView | None, subs: list[int], sub: int, wide: bool) -> Text:
     text = Text()
     text.append("sub-account ", "dim")
     for s in subs:
@@ -34,12 +34,13 @@ def balances_text(account: AccountView | None, subs: list[int], sub: int) -> Tex
         return text
     for c in account.collateral:
         amount = fmt_number(exact(c.amount, -c.decimals), min(c.decimals, 4))
-        text.append(f"{c.asset:<6}{amount:>16}  {fmt_usd(c.value):>14}  weight {fmt_ratio_pct(c.weight_initial, 0)}\n")
-    text.append(f"{'total':<6}{'':>16}  {fmt_usd(account.total_collateral):>14}", "bold")
+        weight = f"  weight {fmt_ratio_pct(c.weight_initial, 0)}" if wide else ""
+        text.append(f"{c.asset:<5}{amount:>16} {fmt_usd(c.value):>14}{weight}\n")
+    text.append(f"{'total':<5}{'':>16} {fmt_usd(account.total_collateral):>14}", "bold")
     return text
 
 
-def margin_text(account: AccountView | None, realized: int, tones: dict[str, str]) -> Text:
+def margin_text(account: AccountView | None, realized: int, tones: dict[str, str], wide: bool) -> Text:
     text = Text()
     if account is None:
         return text.append("no account data yet", "dim italic")
@@ -52,7 +53,8 @@ def margin_text(account: AccountView | None, realized: int, tones: dict[str, str
     def usage(label: str, used: int) -> None:
         pct = used * 100 / collateral if collateral else 0.0
         style = f"bold {tones['down']}" if pct >= 80 else tones["warn"] if pct >= 50 else ""
-        line(label, f"{fmt_usd(used):>14} {usage_bar(used, collateral)} {fmt_number(pct, 1):>5}%", style)
+        line(label, f"{fmt_usd(used):>14} {usage_bar(used, collateral, 10 if wide else 5)} {fmt_number(pct, 1):>4}%",
+             style)
 
     line("equity", f"{fmt_usd(account.equity):>14}", "bold")
     line("uPnL / rPnL", f"{fmt_pnl(account.unrealized_pnl):>14} / {fmt_pnl(realized)}",
@@ -61,8 +63,8 @@ def margin_text(account: AccountView | None, realized: int, tones: dict[str, str
     usage("maintenance", account.maintenance_margin)
     line("free", f"{fmt_usd(account.free_collateral):>14}")
     text.append(f"{'leverage':<12}", "dim")
-    text.append(f"{fmt_leverage(account.leverage):>14}   margin ratio {fmt_ratio_pct(account.margin_ratio)}"
-                f"   [{account.trading_state}]")
+    text.append(f"{fmt_leverage(account.leverage):>14}" + (f"   margin ratio {fmt_ratio_pct(account.margin_ratio)}"
+                                                            f"   [{account.trading_state}]" if wide else ""))
     return text
 
 
@@ -73,7 +75,7 @@ class PortfolioScreen(WorkspaceScreen):
         Binding("r", "reload", "Reload", id="portfolio.reload"),
     ]
     DEFAULT_CSS = """
-    PortfolioScreen #pf-top { height: 9; }
+    PortfolioScreen #pf-top { height: 8; }
     PortfolioScreen #pf-equity-box { height: 1fr; min-height: 8; }
     PortfolioScreen #pf-equity { height: 1fr; }
     PortfolioScreen #pf-positions-box { height: 1fr; min-height: 5; }
@@ -105,7 +107,11 @@ class PortfolioScreen(WorkspaceScreen):
         self._fold(event.size.width, event.size.height)
 
     def _fold(self, width: int, height: int) -> None:
-        self.set_class(width < COMPACT[0] or height < COMPACT[1], "-compact")
+        compact = width < COMPACT[0] or height < COMPACT[1]
+        if compact != self.has_class("-compact"):
+            self.set_class(compact, "-compact")
+            if self.is_mounted:
+                self.app.hub.mark("account")  # type: ignore[attr-defined]
 
     @work(exclusive=True, group="portfolio")
     async def _load(self) -> None:
@@ -122,8 +128,10 @@ class PortfolioScreen(WorkspaceScreen):
         if other & {"account", "sub_accounts", "positions"}:
             account = hub.accounts.get(sub)
             realized = sum(p.realized_pnl for (s, _m), p in hub.positions.items() if s == sub)
-            self.query_one("#pf-balances", Static).update(balances_text(account, hub.sub_accounts, sub))
-            self.query_one("#pf-margin", Static).update(margin_text(account, realized, tone_styles(self.app.theme_variables)))
+            wide = not self.has_class("-compact")
+            tones = tone_styles(self.app.theme_variables)
+            self.query_one("#pf-balances", Static).update(balances_text(account, hub.sub_accounts, sub, wide))
+            self.query_one("#pf-margin", Static).update(margin_text(account, realized, tones, wide))
             self.query_one("#pf-balances-box", Box).border_title = f"Balances · sub-account {sub}"
         if "account" in other:
             self.query_one(EquityChart).set_points(hub.equity)

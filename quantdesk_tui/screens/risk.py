@@ -36,7 +36,7 @@ def fmt_value(value: Any) -> str:
     if isinstance(value, int):
         return fmt_number(value, 0)
     if isinstance(value, float):
-        return fmt_number(value, 2 if abs(value) >= 1 else 4)
+        return fmt_number(value, 2) if abs(value) >= 1 or value == 0 else f"{value:.4g}"
     return str(value)
 
 

@@ -18,8 +18,8 @@ from widgets.live_table import Cell, Column, LiveTable
 from widgets.log_pane import LogPane
 
 FEED_COLUMNS = [
-    Column("source", "Feed", 12),
-    Column("state", "State", 11),
+    Column("source", "Feed", 8),
+    Column("state", "State", 9),
     Column("active", "Active", 6),
     Column("reason", "Reason", 30),
 ]
