@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Static
 
@@ -79,8 +79,12 @@ def market_row(row: dict[str, Any], precision: dict[str, str]) -> tuple[Any, ...
         row["market"],
         Cell(status, status.lower(), None if status.upper() == "ACTIVE" else "warn"),
         Cell(tripped, "TRIPPED" if tripped else "ok", "down" if tripped else "dim"),
-        param("taker_fee"), param("maker_fee"), param("initial_margin_ratio"), param("maintenance_margin_ratio"),
-        param("max_leverage"), param("funding_interval"),
+        param("taker_fee"),
+        param("maker_fee"),
+        param("initial_margin_ratio"),
+        param("maintenance_margin_ratio"),
+        param("max_leverage"),
+        param("funding_interval"),
         Cell(row.get("last_funding_rate", 0), shown(row.get("last_funding_rate", 0), "1e9 per interval")),
         Cell(row.get("open_interest_long", 0), fmt_size(row.get("open_interest_long", 0), 2)),
         Cell(row.get("open_interest_short", 0), fmt_size(row.get("open_interest_short", 0), 2)),
@@ -131,7 +135,7 @@ def check_amount(text: str) -> str | None:
 
 
 class AdminScreen(WorkspaceScreen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit parameter", id="admin.edit"),
         Binding("p", "pause", "Pause market", id="admin.pause"),
         Binding("u", "resume", "Resume market", id="admin.resume"),
@@ -150,11 +154,17 @@ class AdminScreen(WorkspaceScreen):
     """
 
     def compose_body(self) -> ComposeResult:
-        yield Box(LiveTable(MARKET_COLUMNS, empty_text="loading markets…", id="adm-markets"),
-                  title="Markets  (Enter: parameters · p pause · u resume · b reset breaker)", id="adm-markets-box")
+        yield Box(
+            LiveTable(MARKET_COLUMNS, empty_text="loading markets…", id="adm-markets"),
+            title="Markets  (Enter: parameters · p pause · u resume · b reset breaker)",
+            id="adm-markets-box",
+        )
         with Horizontal(id="adm-bottom"):
-            yield Box(LiveTable(PARAM_COLUMNS, empty_text="select a market", id="adm-params"),
-                      title="Parameters  (e / Enter: edit)", id="adm-params-box")
+            yield Box(
+                LiveTable(PARAM_COLUMNS, empty_text="select a market", id="adm-params"),
+                title="Parameters  (e / Enter: edit)",
+                id="adm-params-box",
+            )
             yield Box(Static("", id="adm-fund"), title="Insurance fund", id="adm-fund-box")
         yield Static("", id="adm-status")
 
@@ -187,9 +197,13 @@ class AdminScreen(WorkspaceScreen):
         admin = hub.admin
         if admin is not None:
             precision = admin.get("precision", {})
-            self.markets_table.update_rows({row["market"]: market_row(row, precision) for row in admin["markets"]})
+            self.markets_table.update_rows(
+                {row["market"]: market_row(row, precision) for row in admin["markets"]}
+            )
             self._show_params()
-        self.query_one("#adm-fund", Static).update(fund_text(admin, hub.audit, hub.unavailable.get("admin.markets")))
+        self.query_one("#adm-fund", Static).update(
+            fund_text(admin, hub.audit, hub.unavailable.get("admin.markets"))
+        )
 
     # -- selection ----------------------------------------------------------------------------
     def selected_market(self) -> dict[str, Any] | None:
@@ -206,9 +220,17 @@ class AdminScreen(WorkspaceScreen):
             table.update_rows({})
             return
         precision = (self.app.hub.admin or {}).get("precision", {})  # type: ignore[attr-defined]
-        table.update_rows({name: (name, Cell(value, str(value)), shown(value, precision.get(name, "")),
-                                  Cell(precision.get(name, ""), precision.get(name, ""), "dim"))
-                           for name, value in row.get("params", {}).items()})
+        table.update_rows(
+            {
+                name: (
+                    name,
+                    Cell(value, str(value)),
+                    shown(value, precision.get(name, "")),
+                    Cell(precision.get(name, ""), precision.get(name, ""), "dim"),
+                )
+                for name, value in row.get("params", {}).items()
+            }
+        )
         self.query_one("#adm-params-box", Box).border_title = f"Parameters {row['market']}  (e / Enter: edit)"
 
     def on_live_table_row_highlighted(self, event: LiveTable.RowHighlighted) -> None:
@@ -238,8 +260,12 @@ class AdminScreen(WorkspaceScreen):
 
         def confirmed(new: int, yes: bool | None) -> None:
             if yes:
-                self._request("admin.update_market", f"{market} {name}: {old} → {new}", market=market,
-                              params={name: new})
+                self._request(
+                    "admin.update_market",
+                    f"{market} {name}: {old} → {new}",
+                    market=market,
+                    params={name: new},
+                )
             else:
                 self._say("edit cancelled")
 
@@ -248,13 +274,21 @@ class AdminScreen(WorkspaceScreen):
                 self._say("edit cancelled")
                 return
             new = int(parse_decimal(text) or 0)
-            body = (f"{market} {name}\n{old} → {new}   ({precision})\n"
-                    f"{shown(old, precision)} → {shown(new, precision)}")
+            body = (
+                f"{market} {name}\n{old} → {new}   ({precision})\n"
+                f"{shown(old, precision)} → {shown(new, precision)}"
+            )
             self.app.push_screen(ConfirmScreen("Change a market parameter?", body), partial(confirmed, new))
 
-        self.app.push_screen(PromptScreen(f"Edit {name} on {market}",
-                                          f"now {old} ({shown(old, precision)}); integer, {precision}",
-                                          str(old), check_integer), typed)
+        self.app.push_screen(
+            PromptScreen(
+                f"Edit {name} on {market}",
+                f"now {old} ({shown(old, precision)}); integer, {precision}",
+                str(old),
+                check_integer,
+            ),
+            typed,
+        )
 
     def _market_action(self, op: str, verb: str) -> None:
         row = self.selected_market()
@@ -269,10 +303,14 @@ class AdminScreen(WorkspaceScreen):
             else:
                 self._say(f"{verb} cancelled")
 
-        self.app.push_screen(ConfirmScreen(f"{verb.capitalize()} {market}?",
-                                           f"{market} is {str(row.get('status', '?')).lower()}"
-                                           f"{', breaker TRIPPED' if row.get('circuit_breaker_tripped') else ''}"),
-                             confirmed)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{verb.capitalize()} {market}?",
+                f"{market} is {str(row.get('status', '?')).lower()}"
+                f"{', breaker TRIPPED' if row.get('circuit_breaker_tripped') else ''}",
+            ),
+            confirmed,
+        )
 
     def action_pause(self) -> None:
         self._market_action("admin.pause", "pause")
@@ -288,7 +326,9 @@ class AdminScreen(WorkspaceScreen):
 
         def confirmed(amount: str, yes: bool | None) -> None:
             if yes:
-                self._request(f"admin.insurance_{direction}", f"insurance {direction} {amount} USDC", amount=amount)
+                self._request(
+                    f"admin.insurance_{direction}", f"insurance {direction} {amount} USDC", amount=amount
+                )
             else:
                 self._say(f"insurance {direction} cancelled")
 
@@ -297,12 +337,23 @@ class AdminScreen(WorkspaceScreen):
                 self._say(f"insurance {direction} cancelled")
                 return
             amount = format(parse_decimal(text), "f")
-            self.app.push_screen(ConfirmScreen(f"Insurance {direction}?",
-                                               f"{direction} {amount} USDC; the fund holds {fmt_usd(fund)} now"),
-                                 partial(confirmed, amount))
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Insurance {direction}?",
+                    f"{direction} {amount} USDC; the fund holds {fmt_usd(fund)} now",
+                ),
+                partial(confirmed, amount),
+            )
 
-        self.app.push_screen(PromptScreen(f"Insurance fund {direction}", f"USDC amount; the fund holds "
-                                          f"{fmt_usd(fund)}", "", check_amount), typed)
+        self.app.push_screen(
+            PromptScreen(
+                f"Insurance fund {direction}",
+                f"USDC amount; the fund holds {fmt_usd(fund)}",
+                "",
+                check_amount,
+            ),
+            typed,
+        )
 
     def action_reload(self) -> None:
         self._reload()
@@ -323,4 +374,3 @@ class AdminScreen(WorkspaceScreen):
             hub.admin = result
             hub.mark("admin")
         await self.app.feed.load_admin()  # type: ignore[attr-defined]
-

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from quantdesk_tui.grammar import GrammarError, parse
@@ -74,7 +74,7 @@ def history_row(entry: dict[str, Any]) -> tuple[Any, ...]:
 
 
 class AlertsScreen(WorkspaceScreen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add alert", id="alerts.add"),
         Binding("e", "edit", "Edit level", id="alerts.edit"),
         Binding("d,delete", "remove", "Remove alert", id="alerts.remove"),
@@ -89,10 +89,18 @@ class AlertsScreen(WorkspaceScreen):
     """
 
     def compose_body(self) -> ComposeResult:
-        yield Box(LiveTable(ALERT_COLUMNS, empty_text="no alerts — a adds one (e.g. SOL-PERP > 200)", id="al-active"),
-                  title="Alerts  (a add · e edit · t enable/disable · d remove)", id="al-active-box")
-        yield Box(LiveTable(HISTORY_COLUMNS, empty_text="nothing fired yet", id="al-history"),
-                  title="Fired", id="al-history-box")
+        yield Box(
+            LiveTable(
+                ALERT_COLUMNS, empty_text="no alerts — a adds one (e.g. SOL-PERP > 200)", id="al-active"
+            ),
+            title="Alerts  (a add · e edit · t enable/disable · d remove)",
+            id="al-active-box",
+        )
+        yield Box(
+            LiveTable(HISTORY_COLUMNS, empty_text="nothing fired yet", id="al-history"),
+            title="Fired",
+            id="al-history-box",
+        )
         yield Static("", id="al-status")
 
     def on_mount(self) -> None:
@@ -110,14 +118,19 @@ class AlertsScreen(WorkspaceScreen):
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         if "alerts" in other:
-            self.query_one("#al-active", LiveTable).update_rows({a.get("id"): alert_row(a) for a in hub.alerts})
+            self.query_one("#al-active", LiveTable).update_rows(
+                {a.get("id"): alert_row(a) for a in hub.alerts}
+            )
         if "alert_history" in other:
             self.query_one("#al-history", LiveTable).update_rows(
-                {entry.get("id", i): history_row(entry) for i, entry in enumerate(hub.alert_history)})
+                {entry.get("id", i): history_row(entry) for i, entry in enumerate(hub.alert_history)}
+            )
         if "alert_fired" in other:
             self._reload()
         if "unavailable" in other:
-            problems = [hub.unavailable[op] for op in ("alert.list", "alert.history") if op in hub.unavailable]
+            problems = [
+                hub.unavailable[op] for op in ("alert.list", "alert.history") if op in hub.unavailable
+            ]
             if problems:
                 self._say("; ".join(problems), error=True)
 
@@ -147,8 +160,15 @@ class AlertsScreen(WorkspaceScreen):
                 self.app.run_command(parse(f"alert {text}", self._markets()))  # type: ignore[attr-defined]
                 self._say(f"adding alert {text}…")
 
-        self.app.push_screen(PromptScreen("Add a price alert", "MARKET > PRICE, MARKET < PRICE or MARKET x PRICE "
-                                          "(crossing), e.g. SOL-PERP > 200", "", self._parse_add), typed)
+        self.app.push_screen(
+            PromptScreen(
+                "Add a price alert",
+                "MARKET > PRICE, MARKET < PRICE or MARKET x PRICE (crossing), e.g. SOL-PERP > 200",
+                "",
+                self._parse_add,
+            ),
+            typed,
+        )
 
     def action_edit(self) -> None:
         alert = self.selected()
@@ -164,9 +184,15 @@ class AlertsScreen(WorkspaceScreen):
             if text:
                 self._request("alert.edit", f"alert #{alert['id']} level {text}", id=alert["id"], level=text)
 
-        self.app.push_screen(PromptScreen(f"Edit alert #{alert['id']} ({alert.get('market') or 'any'} "
-                                          f"{alert.get('kind')})", f"new level; now {fmt_level(alert.get('level'))}",
-                                          fmt_level(alert.get("level")), check), typed)
+        self.app.push_screen(
+            PromptScreen(
+                f"Edit alert #{alert['id']} ({alert.get('market') or 'any'} {alert.get('kind')})",
+                f"new level; now {fmt_level(alert.get('level'))}",
+                fmt_level(alert.get("level")),
+                check,
+            ),
+            typed,
+        )
 
     def action_toggle(self) -> None:
         alert = self.selected()
@@ -174,8 +200,12 @@ class AlertsScreen(WorkspaceScreen):
             self._say("select an alert first", error=True)
             return
         enable = alert.get("status") == "disabled"
-        self._request("alert.edit", f"alert #{alert['id']} {'enabled' if enable else 'disabled'}",
-                      id=alert["id"], enabled=enable)
+        self._request(
+            "alert.edit",
+            f"alert #{alert['id']} {'enabled' if enable else 'disabled'}",
+            id=alert["id"],
+            enabled=enable,
+        )
 
     def action_remove(self) -> None:
         alert = self.selected()

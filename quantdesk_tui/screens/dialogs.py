@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -22,7 +24,7 @@ DIALOG_CSS = """
 class ConfirmScreen(ModalScreen[bool]):
     """`y`/Enter confirms, `n`/Esc cancels; dismisses with True or False."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Confirm", id="dialog.confirm"),
         Binding("n,escape", "answer(False)", "Cancel", id="dialog.cancel"),
     ]
@@ -46,7 +48,7 @@ class ConfirmScreen(ModalScreen[bool]):
 class PromptScreen(ModalScreen[str | None]):
     """One line of input; Enter submits (if `check` finds nothing wrong), Esc cancels with None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="PromptScreen")
 
     def __init__(self, title: str, hint: str, value: str = "", check=None) -> None:

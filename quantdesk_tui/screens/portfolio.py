@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.widgets import Static, TabbedContent, TabPane
@@ -53,23 +55,35 @@ def margin_text(account: AccountView | None, realized: int, tones: dict[str, str
     def usage(label: str, used: int) -> None:
         pct = used * 100 / collateral if collateral else 0.0
         style = f"bold {tones['down']}" if pct >= 80 else tones["warn"] if pct >= 50 else ""
-        line(label, f"{fmt_usd(used):>14} {usage_bar(used, collateral, 10 if wide else 5)} {fmt_number(pct, 1):>4}%",
-             style)
+        line(
+            label,
+            f"{fmt_usd(used):>14} {usage_bar(used, collateral, 10 if wide else 5)} {fmt_number(pct, 1):>4}%",
+            style,
+        )
 
     line("equity", f"{fmt_usd(account.equity):>14}", "bold")
-    line("uPnL / rPnL", f"{fmt_pnl(account.unrealized_pnl):>14} / {fmt_pnl(realized)}",
-         tones["up"] if account.unrealized_pnl > 0 else tones["down"] if account.unrealized_pnl < 0 else "")
+    line(
+        "uPnL / rPnL",
+        f"{fmt_pnl(account.unrealized_pnl):>14} / {fmt_pnl(realized)}",
+        tones["up"] if account.unrealized_pnl > 0 else tones["down"] if account.unrealized_pnl < 0 else "",
+    )
     usage("initial", account.initial_margin)
     usage("maintenance", account.maintenance_margin)
     line("free", f"{fmt_usd(account.free_collateral):>14}")
     text.append(f"{'leverage':<12}", "dim")
-    text.append(f"{fmt_leverage(account.leverage):>14}" + (f"   margin ratio {fmt_ratio_pct(account.margin_ratio)}"
-                                                            f"   [{account.trading_state}]" if wide else ""))
+    text.append(
+        f"{fmt_leverage(account.leverage):>14}"
+        + (
+            f"   margin ratio {fmt_ratio_pct(account.margin_ratio)}   [{account.trading_state}]"
+            if wide
+            else ""
+        )
+    )
     return text
 
 
 class PortfolioScreen(WorkspaceScreen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right_square_bracket", "switch_sub(1)", "Next sub-account", id="portfolio.next_sub"),
         Binding("left_square_bracket", "switch_sub(-1)", "Previous sub-account", id="portfolio.prev_sub"),
         Binding("r", "reload", "Reload", id="portfolio.reload"),
@@ -136,7 +150,9 @@ class PortfolioScreen(WorkspaceScreen):
         if "account" in other:
             self.query_one(EquityChart).set_points(hub.equity)
         if "positions" in other:
-            self.query_one(PositionsTable).set_positions(p for (s, _m), p in hub.positions.items() if s == sub)
+            self.query_one(PositionsTable).set_positions(
+                p for (s, _m), p in hub.positions.items() if s == sub
+            )
         if "fills" in other:
             self.query_one(FillsTable).set_fills(f for f in hub.fills if f.sub_account == sub)
         if "orders" in other:

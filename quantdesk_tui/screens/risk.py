@@ -7,12 +7,12 @@ new section on the backend appears here without a TUI change.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
@@ -49,10 +49,15 @@ def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str) -> N
     for _name, row in rows:
         columns += [c for c in row if c not in columns]
     first = max([len(name) for name, _ in rows] + [4]) + 1
-    text.append(indent + " " * first + "".join(f"{label(c)[:CELL - 1]:>{CELL}}" for c in columns) + "\n", "bold dim")
+    text.append(
+        indent + " " * first + "".join(f"{label(c)[: CELL - 1]:>{CELL}}" for c in columns) + "\n", "bold dim"
+    )
     for name, row in rows:
-        text.append(f"{indent}{name:<{first}}" + "".join(f"{fmt_value(row.get(c))[:CELL - 1]:>{CELL}}"
-                                                        for c in columns) + "\n")
+        text.append(
+            f"{indent}{name:<{first}}"
+            + "".join(f"{fmt_value(row.get(c))[: CELL - 1]:>{CELL}}" for c in columns)
+            + "\n"
+        )
 
 
 def render_report(value: Any, text: Text, indent: str = "") -> None:
@@ -117,7 +122,7 @@ def state_text(hub: Hub, tones: dict[str, str]) -> Text:
 
 
 class RiskScreen(WorkspaceScreen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Reload report", id="risk.reload"),
         Binding("u", "resume", "Resume trading", id="risk.resume"),
         Binding("K", "kill", "Kill switch", id="risk.kill"),
@@ -132,11 +137,16 @@ class RiskScreen(WorkspaceScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
-            yield Box(VerticalScroll(Static("", id="risk-report"), can_focus=True, id="risk-report-scroll"),
-                      title="Risk report", id="risk-report-box")
+            yield Box(
+                VerticalScroll(Static("", id="risk-report"), can_focus=True, id="risk-report-scroll"),
+                title="Risk report",
+                id="risk-report-box",
+            )
             with Vertical(id="risk-side"):
                 yield Box(Static("", id="risk-state"), title="Trading state", id="risk-state-box")
-                yield Box(VerticalScroll(Static("", id="risk-monitor")), title="Monitor", id="risk-monitor-box")
+                yield Box(
+                    VerticalScroll(Static("", id="risk-monitor")), title="Monitor", id="risk-monitor-box"
+                )
 
     def on_mount(self) -> None:
         self.query_one("#risk-report-scroll").focus()
@@ -156,7 +166,8 @@ class RiskScreen(WorkspaceScreen):
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         if other & {"risk", "unavailable"}:
             self.query_one("#risk-report", Static).update(
-                report_text(hub.risk_report, hub.unavailable.get("risk.report")))
+                report_text(hub.risk_report, hub.unavailable.get("risk.report"))
+            )
             monitor = Text()
             if hub.risk_monitor is not None:
                 render_report(hub.risk_monitor, monitor)
@@ -164,7 +175,9 @@ class RiskScreen(WorkspaceScreen):
                 monitor.append(hub.unavailable.get("risk.monitor", "loading…"), "italic")
             self.query_one("#risk-monitor", Static).update(monitor)
         if other & {"trading_state", "account"}:
-            self.query_one("#risk-state", Static).update(state_text(hub, tone_styles(self.app.theme_variables)))
+            self.query_one("#risk-state", Static).update(
+                state_text(hub, tone_styles(self.app.theme_variables))
+            )
 
     def action_reload(self) -> None:
         self._reload()

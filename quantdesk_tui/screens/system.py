@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Static
 
@@ -41,8 +43,11 @@ def backend_text(status: Status | None, hub: Hub, tones: dict[str, str]) -> Text
         text.append(f"{label:<10}", "dim")
         text.append(value + "\n", style)
 
-    line("link", "connected" if hub.connected else f"reconnecting — {hub.connection_note}",
-         tones["up"] if hub.connected else tones["warn"])
+    line(
+        "link",
+        "connected" if hub.connected else f"reconnecting — {hub.connection_note}",
+        tones["up"] if hub.connected else tones["warn"],
+    )
     if status is None:
         text.append("no status from the backend yet", "dim italic")
         return text
@@ -61,7 +66,7 @@ def backend_text(status: Status | None, hub: Hub, tones: dict[str, str]) -> Text
 
 
 class SystemScreen(WorkspaceScreen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Reload status", id="system.reload"),
         Binding("l", "focus_log", "Log", id="system.focus_log"),
     ]
@@ -76,8 +81,11 @@ class SystemScreen(WorkspaceScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="sys-top"):
             yield Box(Static("", id="sys-backend"), title="Backend", id="sys-backend-box")
-            yield Box(LiveTable(FEED_COLUMNS, empty_text="no feeds reported", id="sys-feeds"), title="Feeds",
-                      id="sys-feeds-box")
+            yield Box(
+                LiveTable(FEED_COLUMNS, empty_text="no feeds reported", id="sys-feeds"),
+                title="Feeds",
+                id="sys-feeds-box",
+            )
         yield Box(LogPane(id="sys-log"), title="Log  (/ search · p pause)", id="sys-log-box")
 
     _seen = 0
@@ -107,7 +115,7 @@ class SystemScreen(WorkspaceScreen):
         if "log" in other:
             log = self.query_one(LogPane)
             new = min(hub.log_total - self._seen, len(hub.log))
-            for level, text in list(hub.log)[len(hub.log) - new:] if new > 0 else []:
+            for level, text in list(hub.log)[len(hub.log) - new :] if new > 0 else []:
                 log.write(text, level)
             self._seen = hub.log_total
 

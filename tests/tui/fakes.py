@@ -13,22 +13,62 @@ from quantdesk_tui.config import Config
 NOW = 1_767_225_600  # 2026-01-01 00:00:00 UTC
 URL = "ws://127.0.0.1:8765"
 MARKETS = [
-    {"market_index": 0, "symbol": "SOL-PERP", "base": "SOL", "quote": "USD", "tick_size": 0.001, "step_size": 0.01,
-     "min_size": 0.01, "max_leverage": 20, "pyth_feed_id": "0xef0d"},
-    {"market_index": 1, "symbol": "BTC-PERP", "base": "BTC", "quote": "USD", "tick_size": 0.1, "step_size": 0.0001,
-     "min_size": 0.0001, "max_leverage": 20, "pyth_feed_id": "0xe62d"},
-    {"market_index": 2, "symbol": "ETH-PERP", "base": "ETH", "quote": "USD", "tick_size": 0.01, "step_size": 0.001,
-     "min_size": 0.001, "max_leverage": 20, "pyth_feed_id": "0xff61"},
+    {
+        "market_index": 0,
+        "symbol": "SOL-PERP",
+        "base": "SOL",
+        "quote": "USD",
+        "tick_size": 0.001,
+        "step_size": 0.01,
+        "min_size": 0.01,
+        "max_leverage": 20,
+        "pyth_feed_id": "0xef0d",
+    },
+    {
+        "market_index": 1,
+        "symbol": "BTC-PERP",
+        "base": "BTC",
+        "quote": "USD",
+        "tick_size": 0.1,
+        "step_size": 0.0001,
+        "min_size": 0.0001,
+        "max_leverage": 20,
+        "pyth_feed_id": "0xe62d",
+    },
+    {
+        "market_index": 2,
+        "symbol": "ETH-PERP",
+        "base": "ETH",
+        "quote": "USD",
+        "tick_size": 0.01,
+        "step_size": 0.001,
+        "min_size": 0.001,
+        "max_leverage": 20,
+        "pyth_feed_id": "0xff61",
+    },
 ]
-PRICES = {"SOL-PERP": (14_250_000_000, 14_010_000_000), "BTC-PERP": (9_712_345_000_000, 9_650_000_000_000),
-          "ETH-PERP": (345_678_000_000, 351_000_000_000)}  # (price, open 24h) at expo -8
+PRICES = {
+    "SOL-PERP": (14_250_000_000, 14_010_000_000),
+    "BTC-PERP": (9_712_345_000_000, 9_650_000_000_000),
+    "ETH-PERP": (345_678_000_000, 351_000_000_000),
+}  # (price, open 24h) at expo -8
 
 
 def quote(market: str) -> dict[str, Any]:
     price, open_24h = PRICES[market]
-    return {"market": market, "price": price, "conf": price // 10_000, "expo": -8, "publish_time": NOW - 1,
-            "slot": 1000, "ema_price": price, "source": "sim", "open_24h": open_24h,
-            "high_24h": max(price, open_24h) * 101 // 100, "low_24h": min(price, open_24h) * 99 // 100}
+    return {
+        "market": market,
+        "price": price,
+        "conf": price // 10_000,
+        "expo": -8,
+        "publish_time": NOW - 1,
+        "slot": 1000,
+        "ema_price": price,
+        "source": "sim",
+        "open_24h": open_24h,
+        "high_24h": max(price, open_24h) * 101 // 100,
+        "low_24h": min(price, open_24h) * 99 // 100,
+    }
 
 
 def candles(count: int = 60) -> list[dict[str, float]]:
@@ -36,8 +76,17 @@ def candles(count: int = 60) -> list[dict[str, float]]:
     for i in range(count):
         step = ((i * 37) % 11 - 5) * 0.08
         open_, close = close, round(close + step, 3)
-        bars.append({"t": NOW - (count - i) * 60, "o": open_, "h": max(open_, close) + 0.05,
-                     "l": min(open_, close) - 0.05, "c": close, "v": 100.0 + (i * 13) % 50, "n": 10})
+        bars.append(
+            {
+                "t": NOW - (count - i) * 60,
+                "o": open_,
+                "h": max(open_, close) + 0.05,
+                "l": min(open_, close) - 0.05,
+                "c": close,
+                "v": 100.0 + (i * 13) % 50,
+                "n": 10,
+            }
+        )
     return bars
 
 
@@ -47,72 +96,248 @@ def _candle_reply(market: str, tf: str, limit: int = 300, **_: Any) -> dict[str,
     return {"market": market, "tf": tf, "candles": bars, **columns}
 
 
-ACCOUNT = {"sub_account": 0, "collateral": [
-    {"asset": "USDC", "amount": 100_000_000_000, "decimals": 6, "value": 100_000_000_000, "weight_initial": 10_000},
-    {"asset": "SOL", "amount": 10_000_000_000, "decimals": 9, "value": 1_425_000_000, "weight_initial": 8_000}],
-    "total_collateral": 101_425_000_000, "initial_margin": 1_425_000_000, "maintenance_margin": 712_500_000,
-    "free_collateral": 100_242_000_000, "equity": 101_667_000_000, "unrealized_pnl": 242_000_000,
-    "leverage": 2_800, "margin_ratio": 70, "trading_state": "ACTIVE"}
+ACCOUNT = {
+    "sub_account": 0,
+    "collateral": [
+        {
+            "asset": "USDC",
+            "amount": 100_000_000_000,
+            "decimals": 6,
+            "value": 100_000_000_000,
+            "weight_initial": 10_000,
+        },
+        {
+            "asset": "SOL",
+            "amount": 10_000_000_000,
+            "decimals": 9,
+            "value": 1_425_000_000,
+            "weight_initial": 8_000,
+        },
+    ],
+    "total_collateral": 101_425_000_000,
+    "initial_margin": 1_425_000_000,
+    "maintenance_margin": 712_500_000,
+    "free_collateral": 100_242_000_000,
+    "equity": 101_667_000_000,
+    "unrealized_pnl": 242_000_000,
+    "leverage": 2_800,
+    "margin_ratio": 70,
+    "trading_state": "ACTIVE",
+}
 POSITIONS = [
-    {"market": "SOL-PERP", "sub_account": 0, "base": 100_000_000_000, "entry_price": 140_080_000,
-     "mark_price": 142_500_000, "unrealized_pnl": 242_000_000, "realized_pnl": 12_500_000, "liq_price": 45_120_000,
-     "notional": 14_250_000_000, "initial_margin": 1_425_000_000},
-    {"market": "ETH-PERP", "sub_account": 0, "base": -2_000_000_000, "entry_price": 3_460_000_000,
-     "mark_price": 3_456_780_000, "unrealized_pnl": 6_440_000, "realized_pnl": -3_100_000,
-     "liq_price": 5_210_000_000, "notional": -6_913_560_000, "initial_margin": 691_356_000},
+    {
+        "market": "SOL-PERP",
+        "sub_account": 0,
+        "base": 100_000_000_000,
+        "entry_price": 140_080_000,
+        "mark_price": 142_500_000,
+        "unrealized_pnl": 242_000_000,
+        "realized_pnl": 12_500_000,
+        "liq_price": 45_120_000,
+        "notional": 14_250_000_000,
+        "initial_margin": 1_425_000_000,
+    },
+    {
+        "market": "ETH-PERP",
+        "sub_account": 0,
+        "base": -2_000_000_000,
+        "entry_price": 3_460_000_000,
+        "mark_price": 3_456_780_000,
+        "unrealized_pnl": 6_440_000,
+        "realized_pnl": -3_100_000,
+        "liq_price": 5_210_000_000,
+        "notional": -6_913_560_000,
+        "initial_margin": 691_356_000,
+    },
 ]
 ORDERS = [
-    {"order_id": 7, "market": "SOL-PERP", "side": "buy", "order_type": "limit", "status": "open",
-     "size": 5_000_000_000, "price": 138_500_000, "created_ts": NOW - 300},
-    {"order_id": 6, "market": "SOL-PERP", "side": "buy", "order_type": "market", "status": "filled",
-     "size": 100_000_000_000, "filled": 100_000_000_000, "avg_fill_price": 140_080_000, "created_ts": NOW - 900},
-    {"order_id": 5, "market": "ETH-PERP", "side": "sell", "order_type": "limit", "status": "cancelled",
-     "size": 1_000_000_000, "price": 3_600_000_000, "created_ts": NOW - 1200},
+    {
+        "order_id": 7,
+        "market": "SOL-PERP",
+        "side": "buy",
+        "order_type": "limit",
+        "status": "open",
+        "size": 5_000_000_000,
+        "price": 138_500_000,
+        "created_ts": NOW - 300,
+    },
+    {
+        "order_id": 6,
+        "market": "SOL-PERP",
+        "side": "buy",
+        "order_type": "market",
+        "status": "filled",
+        "size": 100_000_000_000,
+        "filled": 100_000_000_000,
+        "avg_fill_price": 140_080_000,
+        "created_ts": NOW - 900,
+    },
+    {
+        "order_id": 5,
+        "market": "ETH-PERP",
+        "side": "sell",
+        "order_type": "limit",
+        "status": "cancelled",
+        "size": 1_000_000_000,
+        "price": 3_600_000_000,
+        "created_ts": NOW - 1200,
+    },
 ]
 FILLS = [
-    {"fill_id": 11, "order_id": 6, "market": "SOL-PERP", "side": "buy", "price": 140_080_000,
-     "size": 100_000_000_000, "fee": 7_004_000, "role": "taker", "ts": NOW - 900},
-    {"fill_id": 10, "order_id": 4, "market": "ETH-PERP", "side": "sell", "price": 3_460_000_000,
-     "size": 2_000_000_000, "fee": 3_460_000, "role": "taker", "ts": NOW - 1800, "realized_pnl": -3_100_000},
+    {
+        "fill_id": 11,
+        "order_id": 6,
+        "market": "SOL-PERP",
+        "side": "buy",
+        "price": 140_080_000,
+        "size": 100_000_000_000,
+        "fee": 7_004_000,
+        "role": "taker",
+        "ts": NOW - 900,
+    },
+    {
+        "fill_id": 10,
+        "order_id": 4,
+        "market": "ETH-PERP",
+        "side": "sell",
+        "price": 3_460_000_000,
+        "size": 2_000_000_000,
+        "fee": 3_460_000,
+        "role": "taker",
+        "ts": NOW - 1800,
+        "realized_pnl": -3_100_000,
+    },
 ]
-STATUS = {"version": "0.1.0", "protocol": 1, "pid": 4242, "url": URL, "uptime_s": 3725.0, "clients": 2,
-          "feed": "sim", "venue": "paper", "ticks_in": 1_234_567, "feeds": [
-              {"source": "sim", "state": "healthy", "active": True},
-              {"source": "pyth", "state": "down", "reason": "offline mode"}]}
-PARAMS = {"initial_margin_ratio": 500, "maintenance_margin_ratio": 250, "taker_fee": 500, "maker_fee": -100,
-          "funding_interval": 3600, "max_funding_rate": 1_250_000, "max_open_interest": 0, "max_leverage": 20,
-          "circuit_breaker_pct": 1_000}
-PRECISION = {"initial_margin_ratio": "1e4 = 100%", "maintenance_margin_ratio": "1e4 = 100%",
-             "taker_fee": "1e6 = 100%", "maker_fee": "1e6 = 100%", "funding_interval": "seconds",
-             "max_funding_rate": "1e9 per interval", "max_open_interest": "base 1e9 (0 = uncapped)",
-             "max_leverage": "x", "circuit_breaker_pct": "1e4 = 100%"}
-ADMIN = {"markets": [
-    {"market": m["symbol"], "status": "PAUSED" if i == 2 else "ACTIVE", "circuit_breaker_tripped": i == 1,
-     "params": PARAMS, "open_interest_long": 120_000_000_000 >> i, "open_interest_short": 95_000_000_000 >> i,
-     "last_funding_rate": 12_500 * (1 - i)} for i, m in enumerate(MARKETS)],
-    "precision": PRECISION, "insurance_fund": 250_000_000_000, "socialized_loss": 0}
-AUDIT = [{"ts": NOW - 600, "actor": "api:tui", "action": "market.update",
-          "detail": '{"market": "SOL-PERP", "taker_fee": 500}'}]
+STATUS = {
+    "version": "0.1.0",
+    "protocol": 1,
+    "pid": 4242,
+    "url": URL,
+    "uptime_s": 3725.0,
+    "clients": 2,
+    "feed": "sim",
+    "venue": "paper",
+    "ticks_in": 1_234_567,
+    "feeds": [
+        {"source": "sim", "state": "healthy", "active": True},
+        {"source": "pyth", "state": "down", "reason": "offline mode"},
+    ],
+}
+PARAMS = {
+    "initial_margin_ratio": 500,
+    "maintenance_margin_ratio": 250,
+    "taker_fee": 500,
+    "maker_fee": -100,
+    "funding_interval": 3600,
+    "max_funding_rate": 1_250_000,
+    "max_open_interest": 0,
+    "max_leverage": 20,
+    "circuit_breaker_pct": 1_000,
+}
+PRECISION = {
+    "initial_margin_ratio": "1e4 = 100%",
+    "maintenance_margin_ratio": "1e4 = 100%",
+    "taker_fee": "1e6 = 100%",
+    "maker_fee": "1e6 = 100%",
+    "funding_interval": "seconds",
+    "max_funding_rate": "1e9 per interval",
+    "max_open_interest": "base 1e9 (0 = uncapped)",
+    "max_leverage": "x",
+    "circuit_breaker_pct": "1e4 = 100%",
+}
+ADMIN = {
+    "markets": [
+        {
+            "market": m["symbol"],
+            "status": "PAUSED" if i == 2 else "ACTIVE",
+            "circuit_breaker_tripped": i == 1,
+            "params": PARAMS,
+            "open_interest_long": 120_000_000_000 >> i,
+            "open_interest_short": 95_000_000_000 >> i,
+            "last_funding_rate": 12_500 * (1 - i),
+        }
+        for i, m in enumerate(MARKETS)
+    ],
+    "precision": PRECISION,
+    "insurance_fund": 250_000_000_000,
+    "socialized_loss": 0,
+}
+AUDIT = [
+    {
+        "ts": NOW - 600,
+        "actor": "api:tui",
+        "action": "market.update",
+        "detail": '{"market": "SOL-PERP", "taker_fee": 500}',
+    }
+]
 ALERTS = [
-    {"id": 1, "kind": "above", "market": "SOL-PERP", "level": 150.0, "status": "active", "repeat": False,
-     "fire_count": 0, "note": "breakout", "last_fired": None},
-    {"id": 2, "kind": "below", "market": "BTC-PERP", "level": 90000.0, "status": "fired", "repeat": False,
-     "fire_count": 1, "note": "", "last_fired": NOW - 3600},
-    {"id": 3, "kind": "oracle_stale", "market": None, "level": None, "status": "disabled", "repeat": True,
-     "fire_count": 0, "note": "", "last_fired": None},
+    {
+        "id": 1,
+        "kind": "above",
+        "market": "SOL-PERP",
+        "level": 150.0,
+        "status": "active",
+        "repeat": False,
+        "fire_count": 0,
+        "note": "breakout",
+        "last_fired": None,
+    },
+    {
+        "id": 2,
+        "kind": "below",
+        "market": "BTC-PERP",
+        "level": 90000.0,
+        "status": "fired",
+        "repeat": False,
+        "fire_count": 1,
+        "note": "",
+        "last_fired": NOW - 3600,
+    },
+    {
+        "id": 3,
+        "kind": "oracle_stale",
+        "market": None,
+        "level": None,
+        "status": "disabled",
+        "repeat": True,
+        "fire_count": 0,
+        "note": "",
+        "last_fired": None,
+    },
 ]
-HISTORY = [{"id": 1, "alert_id": 2, "ts": NOW - 3600, "kind": "below", "market": "BTC-PERP", "level": 90000.0,
-            "value": 89_950.5, "message": "BTC-PERP 89,950.50 is below 90,000"}]
+HISTORY = [
+    {
+        "id": 1,
+        "alert_id": 2,
+        "ts": NOW - 3600,
+        "kind": "below",
+        "market": "BTC-PERP",
+        "level": 90000.0,
+        "value": 89_950.5,
+        "message": "BTC-PERP 89,950.50 is below 90,000",
+    }
+]
 RISK_REPORT = {
     "var": {"var_95": 1_840.5, "var_99": 2_960.25, "cvar_95": 2_410.0, "cvar_99": 3_720.75},
-    "stress": {"SOL -10%": {"pnl": -1_425.0, "equity": 100_242.0}, "SOL -30%": {"pnl": -4_275.0, "equity": 97_392.0},
-               "all -20%": {"pnl": -1_467.0, "equity": 100_200.0}},
-    "exposure": {"SOL-PERP": {"long": 14_250.0, "short": 0.0, "net": 14_250.0},
-                 "ETH-PERP": {"long": 0.0, "short": 6_913.56, "net": -6_913.56}},
-    "correlation": {"SOL-PERP": {"SOL-PERP": 1.0, "ETH-PERP": 0.62}, "ETH-PERP": {"SOL-PERP": 0.62, "ETH-PERP": 1.0}},
-    "attribution": {"SOL-PERP": {"pnl": 254.5, "funding": -1.2, "fees": -7.0}, "ETH-PERP": {"pnl": 3.34, "funding": 0.4,
-                                                                                         "fees": -3.46}},
-    "max_drawdown_pct": 1.85, "equity": 101_667.0,
+    "stress": {
+        "SOL -10%": {"pnl": -1_425.0, "equity": 100_242.0},
+        "SOL -30%": {"pnl": -4_275.0, "equity": 97_392.0},
+        "all -20%": {"pnl": -1_467.0, "equity": 100_200.0},
+    },
+    "exposure": {
+        "SOL-PERP": {"long": 14_250.0, "short": 0.0, "net": 14_250.0},
+        "ETH-PERP": {"long": 0.0, "short": 6_913.56, "net": -6_913.56},
+    },
+    "correlation": {
+        "SOL-PERP": {"SOL-PERP": 1.0, "ETH-PERP": 0.62},
+        "ETH-PERP": {"SOL-PERP": 0.62, "ETH-PERP": 1.0},
+    },
+    "attribution": {
+        "SOL-PERP": {"pnl": 254.5, "funding": -1.2, "fees": -7.0},
+        "ETH-PERP": {"pnl": 3.34, "funding": 0.4, "fees": -3.46},
+    },
+    "max_drawdown_pct": 1.85,
+    "equity": 101_667.0,
 }
 RISK_MONITOR = {"margin_ratio_pct": 0.7, "leverage": 0.28, "largest_position": "SOL-PERP", "breaches": 0}
 
@@ -125,16 +350,29 @@ class FakeClient:
         self.connected = False
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.replies: dict[str, Any] = {
-            "markets.list": {"markets": MARKETS}, "status": STATUS, "orders": {"orders": ORDERS},
-            "fills": {"fills": FILLS}, "positions": {"positions": POSITIONS}, "account": {"account": ACCOUNT},
-            "account.list": {"sub_accounts": [0, 1]}, "risk.state": {"state": "ACTIVE"},
-            "alert.list": {"alerts": ALERTS, "active": 1}, "alert.history": {"history": HISTORY},
-            "admin.markets": ADMIN, "admin.audit": {"audit": AUDIT}, "risk.report": RISK_REPORT,
-            "risk.monitor": RISK_MONITOR, "link.set": {},
+            "markets.list": {"markets": MARKETS},
+            "status": STATUS,
+            "orders": {"orders": ORDERS},
+            "fills": {"fills": FILLS},
+            "positions": {"positions": POSITIONS},
+            "account": {"account": ACCOUNT},
+            "account.list": {"sub_accounts": [0, 1]},
+            "risk.state": {"state": "ACTIVE"},
+            "alert.list": {"alerts": ALERTS, "active": 1},
+            "alert.history": {"history": HISTORY},
+            "admin.markets": ADMIN,
+            "admin.audit": {"audit": AUDIT},
+            "risk.report": RISK_REPORT,
+            "risk.monitor": RISK_MONITOR,
+            "link.set": {},
             "market.state": {"funding_rate_hourly": 0.0012, "open_interest_usd": 1_250_000.0},
-            "book": {"market": "SOL-PERP", "oracle_price": 142_500_000, "slot": 1000,
-                     "bids": [[142_490_000 - i * 10_000, (i + 1) * 2_000_000_000] for i in range(8)],
-                     "asks": [[142_510_000 + i * 10_000, (i + 1) * 1_500_000_000] for i in range(8)]},
+            "book": {
+                "market": "SOL-PERP",
+                "oracle_price": 142_500_000,
+                "slot": 1000,
+                "bids": [[142_490_000 - i * 10_000, (i + 1) * 2_000_000_000] for i in range(8)],
+                "asks": [[142_510_000 + i * 10_000, (i + 1) * 1_500_000_000] for i in range(8)],
+            },
         }
 
     async def request(self, op: str, **args: Any) -> Any:
@@ -168,11 +406,17 @@ class FixedApp(QuantDeskApp):
 
 
 def fixed_app(theme: str = "quantdesk-dark") -> QuantDeskApp:
-    app = FixedApp(FakeClient(), config=Config(theme=theme), clock=lambda: float(NOW),  # type: ignore[arg-type]
-                   status_clock=lambda: datetime.fromtimestamp(NOW, UTC))
+    app = FixedApp(
+        FakeClient(),
+        config=Config(theme=theme),
+        clock=lambda: float(NOW),  # type: ignore[arg-type]
+        status_clock=lambda: datetime.fromtimestamp(NOW, UTC),
+    )
     hub = app.hub
     hub.clock = lambda: float(NOW)
     hub.rtt_ms = 1.8
-    hub.equity.extend((NOW - (60 - i) * 600, 100_000_000_000 + ((i * 7) % 13 - 4) * 150_000_000 + i * 25_000_000)
-                      for i in range(60))
+    hub.equity.extend(
+        (NOW - (60 - i) * 600, 100_000_000_000 + ((i * 7) % 13 - 4) * 150_000_000 + i * 25_000_000)
+        for i in range(60)
+    )
     return app

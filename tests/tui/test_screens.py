@@ -28,8 +28,13 @@ async def test_f_keys_switch_to_every_screen(backend):
     app = make_app(backend)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, app)
-        for key, screen in (("f4", PortfolioScreen), ("f5", RiskScreen), ("f6", AlertsScreen),
-                            ("f7", SystemScreen), ("f8", AdminScreen)):
+        for key, screen in (
+            ("f4", PortfolioScreen),
+            ("f5", RiskScreen),
+            ("f6", AlertsScreen),
+            ("f7", SystemScreen),
+            ("f8", AdminScreen),
+        ):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen)
@@ -47,7 +52,9 @@ async def test_portfolio_shows_the_starting_balance_and_switches_sub_accounts(ba
         await wait_for(pilot, lambda: app.hub.sub_accounts == [0, 1])
         await pilot.press("right_square_bracket")
         await wait_for(pilot, lambda: app.hub.sub_account == 1 and 1 in app.hub.accounts)
-        await wait_for(pilot, lambda: "sub-account 1" in str(app.screen.query_one("#pf-balances-box").border_title))
+        await wait_for(
+            pilot, lambda: "sub-account 1" in str(app.screen.query_one("#pf-balances-box").border_title)
+        )
         await pilot.press("left_square_bracket")
         await wait_for(pilot, lambda: app.hub.sub_account == 0)
 
@@ -105,7 +112,9 @@ async def test_admin_shows_the_backend_refusal_inline(backend, client):
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
         await pilot.press("f8")
-        await wait_for(pilot, lambda: app.screen.query_one("#adm-markets", LiveTable).cursor_key == "SOL-PERP")
+        await wait_for(
+            pilot, lambda: app.screen.query_one("#adm-markets", LiveTable).cursor_key == "SOL-PERP"
+        )
         await pilot.press("w")  # withdraw more than the (empty) insurance fund holds
         await pilot.press(*"5000", "enter", "y")
         await wait_for(pilot, lambda: "refused" in text_of(app, "#adm-status"))
@@ -120,7 +129,10 @@ async def test_system_shows_the_backend_and_the_sim_feed_healthy(backend):
         await wait_for(pilot, lambda: feeds.get_row("sim") is not None)
         assert feeds.get_row("sim")[1].text == "healthy"
         assert backend.url in text_of(app, "#sys-backend")
-        await wait_for(pilot, lambda: any("connected to" in line for line in app.screen.query_one("#sys-log").visible_lines))
+        await wait_for(
+            pilot,
+            lambda: any("connected to" in line for line in app.screen.query_one("#sys-log").visible_lines),
+        )
 
 
 async def test_alerts_add_and_remove_through_the_ui(backend, client):

@@ -8,8 +8,15 @@ from tests.tui.fakes import fixed_app
 from widgets.candle_chart import CandleChart
 from widgets.equity_chart import EquityChart
 
-SCREENS = {"trade": None, "markets": "f3", "portfolio": "f4", "risk": "f5", "alerts": "f6", "system": "f7",
-           "admin": "f8"}
+SCREENS = {
+    "trade": None,
+    "markets": "f3",
+    "portfolio": "f4",
+    "risk": "f5",
+    "alerts": "f6",
+    "system": "f7",
+    "admin": "f8",
+}
 SIZES = {"wide": (120, 40), "compact": (80, 24)}
 THEMES = {"dark": "quantdesk-dark", "light": "quantdesk-light"}
 
@@ -50,4 +57,6 @@ def fast_charts(monkeypatch):
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen_snapshot(snap_compare, screen, size, theme):
     app = fixed_app(THEMES[theme])
-    assert snap_compare(app, terminal_size=SIZES[size], run_before=lambda pilot: settle(pilot, SCREENS[screen]))
+    assert snap_compare(
+        app, terminal_size=SIZES[size], run_before=lambda pilot: settle(pilot, SCREENS[screen])
+    )
