@@ -117,7 +117,7 @@ def state_text(hub: Hub, tones: dict[str, str]) -> Text:
     text = Text()
     text.append("trading  ", "dim")
     text.append(state.upper() + "\n", style)
-    text.append("Ctrl+K twice: kill (cancel all, halt)\nu: resume trading", "dim")
+    text.append("Ctrl+K ×2 kill · u resume", "dim")
     return text
 
 

@@ -12,6 +12,7 @@ from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
 from quantdesk_tui.screens.portfolio import PortfolioScreen
 from quantdesk_tui.screens.risk import RiskScreen
 from quantdesk_tui.screens.system import SystemScreen
+from tests.tui.fakes import fixed_app
 from tests.tui.test_app_shell import make_app, wait_for
 from widgets.live_table import LiveTable
 
@@ -135,7 +136,7 @@ async def test_system_shows_the_backend_and_the_sim_feed_healthy(backend):
         )
 
 
-async def test_alerts_add_and_remove_through_the_ui(backend, client):
+async def test_alerts_add_edit_and_remove_through_the_ui(backend, client):
     app = make_app(backend)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
@@ -145,6 +146,15 @@ async def test_alerts_add_and_remove_through_the_ui(backend, client):
         await wait_for(pilot, lambda: table.row_count == 1)
         alerts = (await client.request("alert.list", status="active"))["alerts"]
         assert [(a["market"], a["level"]) for a in alerts] == [("SOL-PERP", 99999.0)]
+        await pilot.press("e")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("ctrl+a", "ctrl+k", *"88888", "enter")
+        for _ in range(100):
+            alerts = (await client.request("alert.list", status="active"))["alerts"]
+            if alerts[0]["level"] == 88888.0:
+                break
+            await pilot.pause(0.05)
+        assert alerts[0]["level"] == 88888.0
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
@@ -164,3 +174,18 @@ async def test_risk_screen_shows_the_report_or_says_it_is_not_available(backend)
         if app.hub.risk_report is None:
             assert "not available from this backend" in report
         assert "ACTIVE" in text_of(app, "#risk-state") or "HALT" in text_of(app, "#risk-state").upper()
+
+
+async def test_system_log_shows_backend_log_records_and_tui_notes():
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.hub.connected and app.hub.status is not None)
+        await pilot.press("f7")
+        app.feed._on_backend_log(
+            {"ts": 0, "level": "warning", "logger": "backend.oracle", "message": "pyth stale"}
+        )
+        log = app.screen.query_one("#sys-log")
+        await wait_for(pilot, lambda: "[backend.oracle] pyth stale" in log.visible_lines)
+        assert any(line.startswith("connected to") for line in log.visible_lines)
+        await pilot.press("slash", *"pyth")
+        await wait_for(pilot, lambda: log.visible_lines == ["[backend.oracle] pyth stale"])
