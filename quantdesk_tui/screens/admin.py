@@ -138,6 +138,7 @@ class AdminScreen(WorkspaceScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit parameter", id="admin.edit"),
         Binding("p", "pause", "Pause market", id="admin.pause"),
+        Binding("o", "pause(True)", "Reduce-only market", id="admin.reduce_only"),
         Binding("u", "resume", "Resume market", id="admin.resume"),
         Binding("b", "reset_breaker", "Reset breaker", id="admin.reset_breaker"),
         Binding("i", "insurance('deposit')", "Insurance deposit", id="admin.insurance_deposit"),
@@ -156,7 +157,7 @@ class AdminScreen(WorkspaceScreen):
     def compose_body(self) -> ComposeResult:
         yield Box(
             LiveTable(MARKET_COLUMNS, empty_text="loading markets…", id="adm-markets"),
-            title="Markets  (Enter: parameters · p pause · u resume · b reset breaker)",
+            title="Markets  (Enter: parameters · p pause · o reduce-only · u resume · b breaker)",
             id="adm-markets-box",
         )
         with Horizontal(id="adm-bottom"):
@@ -290,7 +291,7 @@ class AdminScreen(WorkspaceScreen):
             typed,
         )
 
-    def _market_action(self, op: str, verb: str) -> None:
+    def _market_action(self, op: str, verb: str, **extra: Any) -> None:
         row = self.selected_market()
         if row is None:
             self._say("select a market first", error=True)
@@ -299,7 +300,7 @@ class AdminScreen(WorkspaceScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._request(op, f"{verb} {market}", market=market)
+                self._request(op, f"{verb} {market}", market=market, **extra)
             else:
                 self._say(f"{verb} cancelled")
 
@@ -312,8 +313,11 @@ class AdminScreen(WorkspaceScreen):
             confirmed,
         )
 
-    def action_pause(self) -> None:
-        self._market_action("admin.pause", "pause")
+    def action_pause(self, reduce_only: bool = False) -> None:
+        if reduce_only:
+            self._market_action("admin.pause", "set reduce-only on", reduce_only=True)
+        else:
+            self._market_action("admin.pause", "pause")
 
     def action_resume(self) -> None:
         self._market_action("admin.resume", "resume")

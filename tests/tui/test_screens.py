@@ -107,7 +107,7 @@ async def test_admin_edit_of_taker_fee_through_the_confirm_modal_changes_the_ven
         await wait_for(pilot, lambda: "done: SOL-PERP taker_fee" in text_of(app, "#adm-status"))
 
 
-async def test_admin_shows_the_backend_refusal_inline(backend, client):
+async def test_admin_pauses_and_resumes_a_market_and_shows_refusals_inline(backend, client):
     await venue_markets(client)
     app = make_app(backend)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -116,6 +116,14 @@ async def test_admin_shows_the_backend_refusal_inline(backend, client):
         await wait_for(
             pilot, lambda: app.screen.query_one("#adm-markets", LiveTable).cursor_key == "SOL-PERP"
         )
+        await pilot.press("p")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "done: pause SOL-PERP" in text_of(app, "#adm-status"))
+        assert (await venue_markets(client))["SOL-PERP"]["status"] != "ACTIVE"
+        await pilot.press("u", "y")
+        await wait_for(pilot, lambda: "done: resume SOL-PERP" in text_of(app, "#adm-status"))
+        assert (await venue_markets(client))["SOL-PERP"]["status"] == "ACTIVE"
         await pilot.press("w")  # withdraw more than the (empty) insurance fund holds
         await pilot.press(*"5000", "enter", "y")
         await wait_for(pilot, lambda: "refused" in text_of(app, "#adm-status"))
