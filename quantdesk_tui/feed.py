@@ -66,8 +66,8 @@ class BackendFeed:
             "account": lambda _s, d: hub.on_account(msgspec.convert(d, AccountView)),
             "alerts": lambda _s, d: self._on_alert(d),
             "trading_state": lambda _s, d: self._on_trading_state(d),
-            "link": lambda _s, d: self._on_link(d),
             "log": lambda _s, d: self._on_backend_log(d),
+            "candles": lambda _s, d: self._on_candle(d),
         }
         for stream, handler in handlers.items():
             await self.client.subscribe(stream, handler)
@@ -81,6 +81,14 @@ class BackendFeed:
     def _on_backend_log(self, data: Any) -> None:
         if isinstance(data, dict):
             self.hub.note(f"[{data.get('logger', 'backend')}] {data.get('message', '')}", str(data.get("level", "info")))
+
+    def _on_candle(self, data: Any) -> None:
+        """The forming bar of a (market, timeframe); only the focused chart's one is kept."""
+        hub = self.hub
+        if data.get("market") == hub.market and data.get("tf") == hub.timeframe:
+            t, o, h, low, c, v = data["bar"][:6]
+            hub.forming_bar = {"t": t, "o": o, "h": h, "l": low, "c": c, "v": v}
+            hub.mark("candle_tick")
 
     def _on_alert(self, data: Any) -> None:
         self.hub.fired.append(data)

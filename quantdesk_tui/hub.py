@@ -35,6 +35,7 @@ class Hub:
     book: BookView | None = None
     candles: list[dict[str, Any]] = field(default_factory=list)
     overlays: dict[str, list[float | None]] = field(default_factory=dict)
+    forming_bar: dict[str, Any] | None = None  # the focused chart's live bar, from the candles stream
     alerts: list[dict[str, Any]] = field(default_factory=list)
     fired: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
     equity: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=2000))

@@ -67,6 +67,8 @@ class ChartPane(Pane):
         if "candles" in other:
             chart.set_candles(hub.candles)
             chart.set_overlays(hub.overlays)
+        elif "candle_tick" in other and hub.forming_bar is not None and hub.candles:
+            chart.update_candle(hub.forming_bar)
         if other & {"orders", "positions", "alerts", "market"}:
             chart.set_levels(chart_levels(hub))
 

@@ -26,13 +26,14 @@ class WorkspaceScreen(Screen[None]):
 
     def refresh_data(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         """Called once per frame with what changed since the last one."""
-        if not self._ready:
-            hub.dirty_quotes |= quotes  # not painted yet: keep the changes for the first frame
+        bars = self.query(StatusBar)
+        if not self._ready or not bars:  # not composed yet (or being torn down): keep the changes
+            hub.dirty_quotes |= quotes
             hub.dirty |= other
             return
         if other & {"connection", "status", "trading_state"} or not self._status_primed:
             self._status_primed = True
-            bar = self.query_one(StatusBar)
+            bar = bars.first()
             bar.set_state(connection="connected" if hub.connected else "reconnecting",
                           message="" if hub.connected else hub.connection_note, latency_ms=hub.rtt_ms,
                           trading_state=hub.trading_state)
