@@ -24,8 +24,8 @@ def main() -> int:
     if name not in available():
         print(f"unknown benchmark {name!r}; benchmarks: {', '.join(available())}", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"bench.{name}")
     sys.argv = [f"bench {name}", *sys.argv[2:]]
+    module = importlib.import_module(f"bench.{name}")
     return int(module.main() or 0)
 
 

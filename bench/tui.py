@@ -1,0 +1,81 @@
+"""`python -m bench tui`: the full Trade screen (chart, ticket, book, blotter, trades, alerts) under
+5,000 ticks/s: tick → paint p50/p99, frames/s, TUI CPU, chart redraw time, and resident memory
+before and after an accelerated hour of live data.
+
+The "accelerated hour": at 5,000 observations/s the backend produces in one minute what the
+default feed (6 markets every 400 ms) produces in about 5.5 hours. Budgets (DESIGN.md): p50 ≤ 25 ms,
+p99 ≤ 50 ms, ≥ 30 fps, TUI ≤ 50% of a core, ≤ 80 MB resident and flat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+
+from bench._backend import BenchBackend
+from bench._table import percentile, print_table
+from backend.client import BackendClient
+from quantdesk_tui.app import QuantDeskApp
+from quantdesk_tui.config import Config
+from widgets.candle_chart import CandleChart
+from widgets.candle_plot import build_chart
+
+RATE = 5_000
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+async def run(seconds: float) -> list[tuple]:
+    with BenchBackend("--tick-rate", str(RATE)) as backend:
+        client = BackendClient.for_url(backend.url, backend.token, client_name="bench-tui")
+        app = QuantDeskApp(client, config=Config())
+        async with app.run_test(size=(160, 50)) as pilot:
+            for _ in range(400):
+                if app.hub.connected and app.hub.candles:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause(2.0)
+            rss_start = rss_mb()
+            chart = app.screen.query_one(CandleChart)
+            draws0 = chart.draws
+            app.paint_latencies_ns = []
+            frames0, ticks0 = app.frames, app.hub.ticks
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            samples = []
+            while time.perf_counter() - wall0 < seconds:
+                await pilot.pause(5.0)
+                samples.append(rss_mb())
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            latencies = [n / 1e6 for n in app.paint_latencies_ns]
+            frames, pushes, draws = app.frames - frames0, app.hub.ticks - ticks0, chart.draws - draws0
+            app.paint_latencies_ns = None
+            spec, width, height = chart.spec(), chart.size.width, chart.size.height
+            redraws = []
+            for _ in range(10):
+                started = time.perf_counter()
+                build_chart(spec, width, height)
+                redraws.append((time.perf_counter() - started) * 1000)
+            await client.close()
+    return [
+        ("tick → paint p50 / p99", f"{percentile(latencies, 50):.1f} / {percentile(latencies, 99):.1f} ms",
+         "≤ 25 / ≤ 50 ms"),
+        ("frames/s", f"{frames / wall:.1f}", "≥ 30"),
+        ("TUI CPU", f"{100 * cpu / wall:.0f}% of a core", "≤ 50%"),
+        ("price pushes painted", f"{pushes / wall:,.0f}/s (conflated from {RATE:,}/s)", ""),
+        ("chart redraws", f"{draws / wall:.1f}/s, build p50 {percentile(redraws, 50):.1f} ms "
+         f"({width}x{height}, off the UI thread)", "a few/s"),
+        ("resident memory", f"{rss_start:.0f} MB → {samples[-1] if samples else rss_start:.0f} MB over {wall:.0f} s "
+         f"(max {max(samples, default=rss_start):.0f})", "≤ 80 MB, flat"),
+    ]
+
+
+def main() -> int:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    print_table(f"Trade screen at {RATE:,} ticks/s for {seconds:g} s (160x50)", ("measure", "value", "budget"),
+                asyncio.run(run(seconds)))
+    return 0
