@@ -212,7 +212,8 @@ class CandleService:
                                                    int(self.history_days * 1440))
                     await self._save(spec.symbol, "1m", bars)
         elif self.feed == "pyth":
-            await asyncio.gather(*(self._fetch_benchmarks(spec.symbol, spec.base, now) for spec in MARKETS))
+            await asyncio.gather(*(self._fetch_benchmarks(spec.symbol, spec.oracle_asset, now, spec.feed_expo_shift)
+                                   for spec in MARKETS))
         if self.quotes is not None:
             for spec in MARKETS:
                 self.seed_quotes(spec.symbol, now)
@@ -229,7 +230,7 @@ class CandleService:
         rows = await asyncio.to_thread(history_rows, market, tf, bars, derive_up_to)  # pandas off the loop
         await self.store.write(lambda conn: _insert(conn, "INSERT OR IGNORE", rows))
 
-    async def _fetch_benchmarks(self, market: str, base: str, now: int) -> None:
+    async def _fetch_benchmarks(self, market: str, base: str, now: int, expo_shift: int = 0) -> None:
         """Pyth Benchmarks TradingView shim: 1m for the last days, 1h for 60 days, 1d for a year."""
         plan = [("1", "1m", self.history_days * 86400, 900), ("60", "1h", 60 * 86400, 14400),
                 ("1D", "1d", 365 * 86400, 0)]
@@ -240,7 +241,7 @@ class CandleService:
                 try:
                     response = await client.get(f"{self.benchmarks_url}/v1/shims/tradingview/history", params=params)
                     response.raise_for_status()
-                    bars = tradingview_bars(response.json())
+                    bars = tradingview_bars(response.json(), 10.0**expo_shift)
                 except (httpx.HTTPError, ValueError) as exc:
                     log.warning("no %s history for %s from Pyth Benchmarks: %s", tf, market, exc)
                     return
@@ -273,8 +274,9 @@ def _insert(conn: Any, verb: str, rows: list[tuple[Any, ...]]) -> None:
     conn.executemany(f"{verb} INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def tradingview_bars(body: Any) -> list[Bar]:
-    """The TradingView UDF history shape {"s": "ok", "t": [...], "o": [...], ...} -> bars."""
+def tradingview_bars(body: Any, scale: float = 1.0) -> list[Bar]:
+    """The TradingView UDF history shape {"s": "ok", "t": [...], "o": [...], ...} -> bars; prices × scale
+    (the market's unit per feed unit, e.g. 1e6 for 1MBONK)."""
     if not isinstance(body, dict):
         raise ValueError("history reply is not an object")
     if body.get("s") == "no_data":
@@ -287,7 +289,7 @@ def tradingview_bars(body: Any) -> list[Bar]:
     for t, o, h, lo, c, v in zip(*cols, volume, strict=False):
         values = (o, h, lo, c)
         if all(isinstance(x, int | float) and math.isfinite(x) and x > 0 for x in values):
-            bars.append([int(t), float(o), float(h), float(lo), float(c), float(v or 0.0), 0])
+            bars.append([int(t), o * scale, h * scale, lo * scale, c * scale, float(v or 0.0), 0])
     return bars
 
 

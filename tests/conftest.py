@@ -23,7 +23,7 @@ def quantdesk_home(tmp_path, monkeypatch):
 async def backend(quantdesk_home):
     instance = Backend(BackendConfig(home=quantdesk_home, tick_rate=200.0, seed=3))
     task = asyncio.create_task(instance.run())
-    for _ in range(500):
+    for _ in range(2000):  # generous: the suite shares two cores
         if instance.url:
             break
         await asyncio.sleep(0.01)

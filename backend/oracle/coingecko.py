@@ -46,7 +46,7 @@ class CoinGeckoSource(OracleSource):
         super().__init__()
         self.base_url = base_url.rstrip("/")
         specs = [m for m in MARKETS if markets is None or m.symbol in markets]
-        self.ids = {COINGECKO_IDS[m.base]: m for m in specs if m.base in COINGECKO_IDS}
+        self.ids = {COINGECKO_IDS[m.oracle_asset]: m for m in specs if m.oracle_asset in COINGECKO_IDS}
         self.interval = interval
         self.standby_interval = standby_interval
         self.fresh_after_s = max(3 * interval, 2.0)
@@ -148,8 +148,9 @@ class CoinGeckoSource(OracleSource):
             raise Rejected(Reject.BAD_NUMBER, f"{spec.symbol}: usd={usd!r} last_updated_at={updated!r}")
         if not math.isfinite(usd):
             raise Rejected(Reject.NAN, f"{spec.symbol}: usd={usd!r}")
-        expo = EXPO.get(spec.base, -8)
+        expo = EXPO.get(spec.oracle_asset, -8)
         price = round(usd * 10.0**-expo)
+        expo += spec.feed_expo_shift  # the market's unit: 1MBONK = a million BONK
         return PriceObservation(market=spec.symbol, price=price, conf=max(1, price * SYNTHETIC_CONF_BPS // 10_000),
                                 expo=expo, publish_time=updated, slot=int((updated - SLOT_EPOCH) / SLOT_SECONDS),
                                 ema_price=price, source=self.name, recv_ns=recv_ns)

@@ -121,7 +121,8 @@ def feed_to_observation(feed: _ParsedFeed, recv_ns: int, source: str = "pyth") -
     ema = _to_int(feed.ema_price.price, "ema_price") if feed.ema_price is not None else price
     slot = feed.metadata.slot if feed.metadata is not None and feed.metadata.slot is not None else \
         int((p.publish_time - SLOT_EPOCH) / SLOT_SECONDS)
-    return PriceObservation(market=spec.symbol, price=price, conf=_to_int(p.conf, "conf"), expo=p.expo,
+    return PriceObservation(market=spec.symbol, price=price, conf=_to_int(p.conf, "conf"),
+                            expo=p.expo + spec.feed_expo_shift,  # e.g. BONK/USD priced per million for 1MBONK
                             publish_time=p.publish_time, slot=slot, ema_price=ema, source=source, recv_ns=recv_ns)
 
 

@@ -38,7 +38,7 @@ SIM_PARAMS: dict[str, SimParams] = {
     "BTC-PERP": SimParams(97_000.0, 0.50),
     "ETH-PERP": SimParams(3_400.0, 0.65),
     "JUP-PERP": SimParams(0.92, 1.10),
-    "BONK-PERP": SimParams(0.000025, 1.40, expo=-10),
+    "1MBONK-PERP": SimParams(25.0, 1.40),
     "WIF-PERP": SimParams(2.10, 1.30),
 }
 

@@ -41,7 +41,7 @@ MIN_DAILY_RETURNS = 20
 STRESS_SHOCKS_PCT = (-30, -20, -10, -5, 5, 10, 20, 30)
 CRASH_PCTS = (10, 20, 30)
 CRASH_BETAS = {"BTC-PERP": 1.0, "ETH-PERP": 1.2, "SOL-PERP": 1.5, "JUP-PERP": 2.0, "WIF-PERP": 2.5,
-               "BONK-PERP": 2.5}
+               "1MBONK-PERP": 2.5}
 DEFAULT_BETA = 2.0
 Bar = Sequence[Any]  # [t (unix s), o, h, l, c, v, n] as the candle service returns them
 

@@ -22,6 +22,15 @@ class MarketSpec:
     min_size: int  # base units
     pyth_feed_id: str  # Hermes feed id, hex without 0x
     max_leverage: int  # whole multiples, e.g. 20
+    # The market trades 10**feed_expo_shift units of the feed's asset, so tiny prices keep their
+    # precision at PRICE_PRECISION (1MBONK-PERP = one million BONK, like Drift): a feed price
+    # mantissa m with exponent e is the market price m * 10**(e + feed_expo_shift).
+    feed_asset: str = ""  # the asset the oracle feeds price ("" = base)
+    feed_expo_shift: int = 0
+
+    @property
+    def oracle_asset(self) -> str:
+        return self.feed_asset or self.base
 
 
 MARKETS: tuple[MarketSpec, ...] = (
@@ -71,14 +80,16 @@ MARKETS: tuple[MarketSpec, ...] = (
     ),
     MarketSpec(
         4,
-        "BONK-PERP",
-        "BONK",
+        "1MBONK-PERP",
+        "1MBONK",
         "USD",
-        1,
-        BASE_PRECISION * 1000,
-        BASE_PRECISION * 1000,
+        PRICE_PRECISION // 10_000,
+        BASE_PRECISION,
+        BASE_PRECISION,
         "72b021217ca3fe68922a19aaf990109cb9d84e9ad004b4d2025ad6f529314419",
         5,
+        feed_asset="BONK",
+        feed_expo_shift=6,
     ),
     MarketSpec(
         5,
@@ -97,7 +108,11 @@ MARKETS_BY_SYMBOL: dict[str, MarketSpec] = {m.symbol: m for m in MARKETS}
 MARKETS_BY_FEED: dict[str, MarketSpec] = {m.pyth_feed_id: m for m in MARKETS}
 
 
+ALIASES = {"BONK-PERP": "1MBONK-PERP"}
+
+
 def normalize_symbol(text: str) -> str:
-    """`sol`, `SOL`, `sol-perp` -> `SOL-PERP` (does not check that the market exists)."""
+    """`sol`, `SOL`, `sol-perp` -> `SOL-PERP`; `bonk` -> `1MBONK-PERP` (does not check that it exists)."""
     symbol = text.strip().upper()
-    return symbol if symbol.endswith("-PERP") else f"{symbol}-PERP"
+    symbol = symbol if symbol.endswith("-PERP") else f"{symbol}-PERP"
+    return ALIASES.get(symbol, symbol)

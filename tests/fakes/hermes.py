@@ -27,7 +27,7 @@ from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL
 from .http import HttpRequest, MiniHttpServer, respond, start_stream
 
 DEFAULT_PRICES = {"SOL-PERP": 150.0, "BTC-PERP": 97_000.0, "ETH-PERP": 3_400.0, "JUP-PERP": 0.9,
-                  "BONK-PERP": 0.000025, "WIF-PERP": 2.1}
+                  "1MBONK-PERP": 0.000025, "WIF-PERP": 2.1}  # feed units: BONK/USD
 
 
 @dataclass(slots=True)
@@ -45,7 +45,7 @@ class FakeHermes:
         symbols = markets or [m.symbol for m in MARKETS]
         self.feeds: dict[str, FakeFeed] = {
             MARKETS_BY_SYMBOL[s].pyth_feed_id: FakeFeed(MARKETS_BY_SYMBOL[s].pyth_feed_id, DEFAULT_PRICES[s],
-                                                        -10 if s == "BONK-PERP" else -8) for s in symbols}
+                                                        -10 if s == "1MBONK-PERP" else -8) for s in symbols}
         self.mode = "ok"  # ok | stall | garbage | 429
         self.retry_after = 1
         self.time_offset = 0  # seconds added to publish_time (stale: negative, future: positive)

@@ -21,11 +21,11 @@ def gecko(coingecko, **kw) -> CoinGeckoSource:
 async def test_coingecko_alone_publishes_usd_prices_in_pyth_units(coingecko, harness_factory):
     source = gecko(coingecko)
     h = await harness_factory([source])
-    await h.wait_for(lambda: h.prices("SOL-PERP") and h.prices("BONK-PERP"))
+    await h.wait_for(lambda: h.prices("SOL-PERP") and h.prices("1MBONK-PERP"))
     sol = next(o for o in h.observations if o.market == "SOL-PERP")
     assert (sol.price, sol.expo, sol.source) == (149_50000000, -8, "coingecko")
     assert sol.conf == sol.price // 1000
-    assert next(o for o in h.observations if o.market == "BONK-PERP").price == 250_000
+    assert next(o for o in h.observations if o.market == "1MBONK-PERP").price == 250_000
     assert h.health("coingecko").state == "healthy"
     query = coingecko.requests[0].query
     assert query["vs_currencies"] == ["usd"] and query["include_last_updated_at"] == ["true"]

@@ -38,7 +38,8 @@ async def test_sse_stream_publishes_the_fake_price_with_snapshot_and_binary(herm
     assert source.latest_binary["SOL-PERP"].startswith("504e4155")
     assert h.service.latest_update("SOL-PERP") == source.latest_binary["SOL-PERP"]
     assert {o.source for o in h.observations} == {"pyth"}
-    assert next(o for o in h.observations if o.market == "BONK-PERP").expo == -10
+    # BONK/USD (expo -10) is priced per million BONK for 1MBONK-PERP: same mantissa, expo -4
+    assert next(o for o in h.observations if o.market == "1MBONK-PERP").expo == -4
 
 
 async def test_websocket_transport_streams_price_updates(hermes, harness_factory):

@@ -68,7 +68,7 @@ def test_stress_shocks_and_correlated_crash_are_exact():
     assert crash[20]["pnl"] == pytest.approx(550.0)
     assert crash[20]["by_market"]["SOL-PERP"] == {"move_pct": -30.0, "pnl": -450.0}
     # BONK beta 2.5 caps at -100% in a 50% crash
-    assert correlated_crash({"BONK-PERP": 100.0}, 0.0, crash_pcts=(50,))[0]["pnl"] == -100.0
+    assert correlated_crash({"1MBONK-PERP": 100.0}, 0.0, crash_pcts=(50,))[0]["pnl"] == -100.0
 
 
 def test_pnl_attribution_and_drawdown():
