@@ -20,7 +20,7 @@ from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box, tone_styles
 from quantdesk_tui.screens.dialogs import ConfirmScreen
-from widgets.format import fmt_number
+from widgets.format import fmt_number, fmt_time
 
 REFRESH_S = 3.0
 CELL = 11
@@ -31,6 +31,8 @@ def label(key: Any) -> str:
 
 
 def fmt_value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(fmt_value(v) for v in value) or "none"
     if isinstance(value, bool) or value is None:
         return "—" if value is None else ("yes" if value else "no")
     if isinstance(value, int):
@@ -41,72 +43,106 @@ def fmt_value(value: Any) -> str:
 
 
 def _is_scalar(value: Any) -> bool:
-    return not isinstance(value, (dict, list))
+    """Shown on one line: plain values and short lists of them (sub-accounts, markets)."""
+    if isinstance(value, list):
+        return len(value) <= 6 and all(not isinstance(v, (dict, list)) for v in value)
+    return not isinstance(value, dict)
 
 
-def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str) -> None:
+LABEL_KEYS = ("market", "asset", "name", "source")
+LONG_LIST = 12  # longer lists of plain values (e.g. equity points) are summarised, not printed
+
+
+def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str, width: int) -> None:
+    """Rows of scalars as aligned columns (nested values are left to their own sections);
+    a row per block of `key value` lines when the columns would not fit in `width`."""
     columns: list[str] = []
     for _name, row in rows:
-        columns += [c for c in row if c not in columns]
+        columns += [c for c, v in row.items() if _is_scalar(v) and c not in columns]
     first = max([len(name) for name, _ in rows] + [4]) + 1
-    text.append(
-        indent + " " * first + "".join(f"{label(c)[: CELL - 1]:>{CELL}}" for c in columns) + "\n", "bold dim"
-    )
+    if len(indent) + first + CELL * len(columns) > width:
+        for name, row in rows:
+            text.append(f"{indent}{name}\n", "bold")
+            render_report({c: row.get(c) for c in columns}, text, indent + "  ", width)
+        return
+    header = "".join(f"{label(c)[: CELL - 1]:>{CELL}}" for c in columns)
+    text.append(indent + " " * first + header + "\n", "bold dim")
     for name, row in rows:
-        text.append(
-            f"{indent}{name:<{first}}"
-            + "".join(f"{fmt_value(row.get(c))[: CELL - 1]:>{CELL}}" for c in columns)
-            + "\n"
-        )
+        cells = "".join(f"{fmt_value(row.get(c))[: CELL - 1]:>{CELL}}" for c in columns)
+        text.append(f"{indent}{name:<{first}}" + cells + "\n")
 
 
-def render_report(value: Any, text: Text, indent: str = "") -> None:
-    """Any JSON-shaped report as aligned text: scalars as lines, rows of scalars as tables."""
-    if isinstance(value, dict):
-        scalars = {k: v for k, v in value.items() if _is_scalar(v)}
-        width = max([len(label(k)) for k in scalars] + [4]) + 2
-        for key, item in scalars.items():
-            text.append(f"{indent}{label(key):<{width}}", "dim")
-            text.append(fmt_value(item) + "\n")
-        for key, item in value.items():
-            if _is_scalar(item):
-                continue
-            text.append(f"{indent}{label(key)}\n", "bold")
-            render_report(item, text, indent + "  ")
-    elif isinstance(value, list):
-        if value and all(isinstance(v, dict) and all(_is_scalar(x) for x in v.values()) for v in value):
-            _table([(str(i + 1), row) for i, row in enumerate(value)], text, indent)
-        elif all(_is_scalar(v) for v in value):
-            text.append(indent + "  ".join(fmt_value(v) for v in value) + "\n")
+def render_rows(value: Any, text: Text, indent: str, width: int) -> bool:
+    """Tables where the data is tabular: a correlation matrix, a dict of dicts, a list of dicts."""
+    if isinstance(value, dict) and {"markets", "matrix"} <= set(value) and isinstance(value["matrix"], list):
+        if not value["matrix"]:
+            text.append(indent + "not enough price history yet\n", "dim italic")
         else:
-            for item in value:
-                render_report(item, text, indent + "  ")
-
-
-def render_rows(value: dict[str, Any], text: Text, indent: str) -> bool:
-    """A dict of dicts of scalars (exposure by market, a correlation matrix) as one table."""
-    if value and all(isinstance(v, dict) and all(_is_scalar(x) for x in v.values()) for v in value.values()):
-        _table([(str(k), v) for k, v in value.items()], text, indent)
+            markets = [str(m) for m in value["markets"]]
+            _table(
+                [
+                    (m, dict(zip(markets, row, strict=False)))
+                    for m, row in zip(markets, value["matrix"], strict=False)
+                ],
+                text,
+                indent,
+                width,
+            )
+        return True
+    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+        _table([(str(k), v) for k, v in value.items()], text, indent, width)
+        return True
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        key = next((k for k in LABEL_KEYS if isinstance(value[0].get(k), str)), None)
+        _table(
+            [
+                (str(row.get(key)) if key else str(i + 1), {k: v for k, v in row.items() if k != key})
+                for i, row in enumerate(value)
+            ],
+            text,
+            indent,
+            width,
+        )
         return True
     return False
 
 
-def report_text(report: dict[str, Any] | None, unavailable: str | None) -> Text:
-    text = Text()
+def render_report(value: Any, text: Text, indent: str = "", width: int = 200) -> None:
+    """Any JSON-shaped report as aligned text: scalars as lines, tabular data as tables."""
+    if render_rows(value, text, indent, width):
+        return
+    if isinstance(value, dict):
+        scalars = {k: v for k, v in value.items() if _is_scalar(v)}
+        column = max([len(label(k)) for k in scalars] + [4]) + 2
+        for key, item in scalars.items():
+            text.append(f"{indent}{label(key):<{column}}", "dim")
+            text.append(fmt_value(item) + "\n")
+        for key, item in value.items():
+            if not _is_scalar(item):
+                text.append(f"{indent}{label(key)}\n", "bold")
+                render_report(item, text, indent + "  ", width)
+    elif isinstance(value, list):
+        if not value:
+            text.append(indent + "none\n", "dim")
+        elif all(_is_scalar(v) for v in value) and len(value) <= LONG_LIST:
+            text.append(indent + "  ".join(fmt_value(v) for v in value) + "\n")
+        else:
+            text.append(f"{indent}{len(value)} points\n", "dim")
+
+
+def report_text(report: dict[str, Any] | None, unavailable: str | None, width: int = 200) -> Text:
+    text = Text(no_wrap=True, overflow="crop")
     if report is None:
         text.append(unavailable or "loading the risk report…", "italic")
         return text
+    report = dict(report)
+    if isinstance(report.get("ts"), (int, float)):
+        report["as_of"] = fmt_time(int(report.pop("ts"))) + " UTC"
+    render_report({k: v for k, v in report.items() if _is_scalar(v)}, text, "", width)
     for key, item in report.items():
-        if _is_scalar(item):
-            continue
-        text.append(f"{label(key).upper()}\n", "bold")
-        if not (isinstance(item, dict) and render_rows(item, text, "  ")):
-            render_report(item, text, "  ")
-        text.append("\n")
-    scalars = {k: v for k, v in report.items() if _is_scalar(v)}
-    if scalars:
-        text.append("SUMMARY\n", "bold")
-        render_report(scalars, text, "  ")
+        if not _is_scalar(item):
+            text.append(f"\n{label(key).upper()}\n", "bold")
+            render_report(item, text, "  ", width)
     return text
 
 
@@ -133,6 +169,7 @@ class RiskScreen(WorkspaceScreen):
     RiskScreen #risk-state-box { height: 5; }
     RiskScreen #risk-monitor-box { height: 1fr; }
     RiskScreen VerticalScroll { height: 1fr; }
+    RiskScreen #risk-report, RiskScreen #risk-monitor { text-wrap: nowrap; text-overflow: clip; }
     """
 
     def compose_body(self) -> ComposeResult:
@@ -154,6 +191,9 @@ class RiskScreen(WorkspaceScreen):
         self._reload()
         self.set_interval(REFRESH_S, self._tick)
 
+    def on_resize(self) -> None:
+        self.app.hub.mark("risk")  # type: ignore[attr-defined]  # tables fold to fit the new width
+
     def _tick(self) -> None:
         if self.app.screen is self:
             self._reload()
@@ -165,12 +205,17 @@ class RiskScreen(WorkspaceScreen):
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         if other & {"risk", "unavailable"}:
-            self.query_one("#risk-report", Static).update(
-                report_text(hub.risk_report, hub.unavailable.get("risk.report"))
-            )
-            monitor = Text()
+            report = self.query_one("#risk-report", Static)
+            width = max(0, self.query_one("#risk-report-box").content_region.width - 1) or 60
+            report.update(report_text(hub.risk_report, hub.unavailable.get("risk.report"), width))
+            monitor = Text(no_wrap=True, overflow="crop")
             if hub.risk_monitor is not None:
-                render_report(hub.risk_monitor, monitor)
+                render_report(
+                    hub.risk_monitor,
+                    monitor,
+                    "",
+                    max(0, self.query_one("#risk-monitor-box").content_region.width - 1) or 40,
+                )
             else:
                 monitor.append(hub.unavailable.get("risk.monitor", "loading…"), "italic")
             self.query_one("#risk-monitor", Static).update(monitor)

@@ -317,29 +317,56 @@ HISTORY = [
         "message": "BTC-PERP 89,950.50 is below 90,000",
     }
 ]
-RISK_REPORT = {
-    "var": {"var_95": 1_840.5, "var_99": 2_960.25, "cvar_95": 2_410.0, "cvar_99": 3_720.75},
-    "stress": {
-        "SOL -10%": {"pnl": -1_425.0, "equity": 100_242.0},
-        "SOL -30%": {"pnl": -4_275.0, "equity": 97_392.0},
-        "all -20%": {"pnl": -1_467.0, "equity": 100_200.0},
-    },
-    "exposure": {
-        "SOL-PERP": {"long": 14_250.0, "short": 0.0, "net": 14_250.0},
-        "ETH-PERP": {"long": 0.0, "short": 6_913.56, "net": -6_913.56},
-    },
-    "correlation": {
-        "SOL-PERP": {"SOL-PERP": 1.0, "ETH-PERP": 0.62},
-        "ETH-PERP": {"SOL-PERP": 0.62, "ETH-PERP": 1.0},
-    },
-    "attribution": {
-        "SOL-PERP": {"pnl": 254.5, "funding": -1.2, "fees": -7.0},
-        "ETH-PERP": {"pnl": 3.34, "funding": 0.4, "fees": -3.46},
-    },
-    "max_drawdown_pct": 1.85,
+RISK_REPORT = {  # the shape of backend/risk/analytics.py's report
+    "ts": NOW,
+    "authority": "paper",
+    "sub_accounts": [0],
     "equity": 101_667.0,
+    "exposure": {
+        "by_market": [
+            {"market": "SOL-PERP", "notional": 14_250.0, "side": "long", "pct_of_equity": 14.02},
+            {"market": "ETH-PERP", "notional": -6_913.56, "side": "short", "pct_of_equity": 6.8},
+        ],
+        "by_collateral": [
+            {"asset": "USDC", "amount": 100_000.0, "value": 100_000.0, "pct": 98.6},
+            {"asset": "SOL", "amount": 10.0, "value": 1_425.0, "pct": 1.4},
+        ],
+        "gross": 21_163.56,
+        "net": 7_336.44,
+    },
+    "var": {
+        "method": "1-day simple returns of daily closes (sim)",
+        "observations": 90,
+        "levels": {"95": {"var": 1_840.5, "cvar": 2_410.0}, "99": {"var": 2_960.25, "cvar": 3_720.75}},
+    },
+    "stress": {
+        "shocks": [
+            {"market": "SOL-PERP", "shock_pct": -10.0, "pnl": -1_425.0, "equity_after": 100_242.0},
+            {"market": "ETH-PERP", "shock_pct": -10.0, "pnl": 691.36, "equity_after": 102_358.36},
+        ],
+        "crash": [{"crash_pct": 30.0, "pnl": -3_200.0, "equity_after": 98_467.0, "by_market": {}}],
+    },
+    "correlation": {"markets": ["ETH-PERP", "SOL-PERP"], "matrix": [[1.0, 0.62], [0.62, 1.0]]},
+    "pnl": {
+        "by_market": [
+            {"market": "ETH-PERP", "trading": 3.34, "funding": 0.4, "fees": -3.46, "total": 0.28},
+            {"market": "SOL-PERP", "trading": 254.5, "funding": -1.2, "fees": -7.0, "total": 246.3},
+        ],
+        "total": {"trading": 257.84, "funding": -0.8, "fees": -10.46, "total": 246.58},
+    },
+    "equity_curve": {
+        "points": [[NOW - 60 * i, 101_000.0 + i] for i in range(30)],
+        "current_pct": -0.4,
+        "max_pct": -1.85,
+        "peak": 102_050.0,
+    },
 }
-RISK_MONITOR = {"margin_ratio_pct": 0.7, "leverage": 0.28, "largest_position": "SOL-PERP", "breaches": 0}
+RISK_MONITOR = {
+    "accounts": [
+        {"sub_account": 0, "equity": 101_667.0, "margin_ratio_pct": 0.7, "leverage": 0.28, "level": "ok"}
+    ],
+    "thresholds": {"warn_margin_ratio_pct": 50.0, "critical_margin_ratio_pct": 80.0},
+}
 
 
 class FakeClient:
