@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ import msgspec
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from backend.api.protocol import ApiError, Status
 from backend.client import BackendClient, home_dir
@@ -21,17 +23,19 @@ from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import BUILTIN_LAYOUTS, LayoutError, layout_from_data
 from quantdesk_tui.palette import QuantDeskCommands
-from quantdesk_tui.screens.admin import AdminScreen
-from quantdesk_tui.screens.alerts import AlertsScreen
-from quantdesk_tui.screens.markets import MarketsScreen
-from quantdesk_tui.screens.portfolio import PortfolioScreen
-from quantdesk_tui.screens.risk import RiskScreen
-from quantdesk_tui.screens.system import SystemScreen
 from quantdesk_tui.screens.trade import TradeScreen
 from quantdesk_tui.trading import TradingActions
 from themes import register_themes
 
 FRAME_HZ = 30
+
+
+def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
+    def make() -> Screen[Any]:
+        return getattr(importlib.import_module(f"quantdesk_tui.screens.{module}"), name)()
+
+    return make
+
 # vim-style navigation (config.toml: vim_keys = true); tables and the book already take j/k
 VIM_KEYMAP = {"app.focus_next": "tab,ctrl+l", "app.focus_previous": "shift+tab,ctrl+h"}
 SCREENS = {"trade": "F2", "markets": "F3", "portfolio": "F4", "risk": "F5", "alerts": "F6", "system": "F7",
@@ -56,8 +60,11 @@ class QuantDeskApp(App[int]):
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous"),
     ]
-    MODES = {"markets": MarketsScreen, "trade": TradeScreen, "portfolio": PortfolioScreen, "risk": RiskScreen,
-             "alerts": AlertsScreen, "system": SystemScreen, "admin": AdminScreen}
+    # the Trade screen is the first frame; the others are imported when first opened
+    MODES = {"trade": TradeScreen, "markets": lazy_screen("markets", "MarketsScreen"),
+             "portfolio": lazy_screen("portfolio", "PortfolioScreen"), "risk": lazy_screen("risk", "RiskScreen"),
+             "alerts": lazy_screen("alerts", "AlertsScreen"), "system": lazy_screen("system", "SystemScreen"),
+             "admin": lazy_screen("admin", "AdminScreen")}
 
     def __init__(self, client: BackendClient, layout: str | None = None, *, config: Config | None = None,
                  clock: Callable[[], float] = time.time,

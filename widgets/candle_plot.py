@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from plotext._figure import _figure_class as Figure
 
 RGB = tuple[int, int, int]
 MODES = ("candles", "ohlc", "line")
@@ -42,6 +41,13 @@ class ChartSpec:
     title: str = ""
     colors: ChartColors = ChartColors()
 
+
+
+def _figure():
+    """A private plotext figure; plotext is imported on the first draw (a thread), not at start-up."""
+    from plotext._figure import _figure_class
+
+    return _figure_class()
 
 def hex_to_rgb(color: str) -> RGB:
     color = color.lstrip("#")[:6]
@@ -78,7 +84,7 @@ def build_chart(spec: ChartSpec, width: int, height: int) -> str:
     small = 6 if height >= 24 else 5
     main_height = height - small * (len(panels) - 1)
 
-    fig = Figure()
+    fig = _figure()
     fig._limit_size(False, False)
     fig.plotsize(width, height)
     fig.subplots(len(panels), 1)
@@ -190,7 +196,7 @@ def build_line_chart(
     """A small single-series line chart (equity curves, sparklines with axes)."""
     if width < 20 or height < 5 or not values:
         return ""
-    fig = Figure()
+    fig = _figure()
     fig._limit_size(False, False)
     fig.plotsize(width, height)
     fig.theme("clear")

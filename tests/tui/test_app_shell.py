@@ -57,6 +57,8 @@ async def test_backend_restart_while_attached_reconnects_without_a_traceback(bac
         await wait_for(pilot, lambda: app.hub.connected)
         backend.request_stop()
         await wait_for(pilot, lambda: not app.hub.connected)
+        # the old backend releases the home (record, then lock) after its connections close
+        await wait_for(pilot, lambda: not (quantdesk_home / "backend.json").exists())
         assert any("closed" in text for _level, text in app.hub.log)
         again = Backend(BackendConfig(home=quantdesk_home, port=port, token=backend.token, tick_rate=100.0))
         task = asyncio.create_task(again.run())
