@@ -21,7 +21,10 @@ from backend.home import BackendRecord, HomeLock, live_record, remove_record, wr
 from backend.link import register_link_ops
 from backend.logstream import BusLogHandler
 from backend.solana.ops import register_solana_ops
+from backend.solana.errors import SolanaError
 from backend.solana.service import SolanaService
+from backend.venues.solana import SolanaVenue
+from backend.venues.solana_ops import register_solana_venue_ops
 from backend.metrics import Metrics
 from backend.oracle.base import OracleSource
 from backend.oracle.coingecko import COINGECKO_URL
@@ -57,6 +60,7 @@ class BackendConfig:
     network: str = "localnet"  # Solana cluster: localnet (embedded LiteSVM), devnet, mainnet-beta or an RPC URL
     submit_rate: float = 100.0  # orders per second per account (pre-trade risk)
     api_rate: float = 500.0  # requests per second per connection
+    venue: str = "paper"  # paper | solana (the QuantDesk program on `network`)
     hermes_url: str = HERMES_URL
     coingecko_url: str = COINGECKO_URL
     benchmarks_url: str = BENCHMARKS_URL  # candle history for --feed pyth
@@ -86,6 +90,7 @@ class Backend:
         self.venue: PaperVenue | None = None
         self.trading: TradingOps | None = None
         self.solana: SolanaService | None = None
+        self.solana_venue: SolanaVenue | None = None
         self.alerts: AlertService | None = None
         self.risk_state: TradingStateService | None = None
         self.risk_monitor: RiskMonitor | None = None
@@ -119,6 +124,9 @@ class Backend:
         api.stream("log", "log")
         self.solana = SolanaService(self.config.home, self.config.network)
         register_solana_ops(api, self.solana)
+        if self.config.venue == "solana":
+            self.solana_venue = SolanaVenue(self.solana.rpc, self.solana.sender, signer=self._default_signer())
+            register_solana_venue_ops(api, self.solana_venue, self.venue.oracle_price)
         self.alerts = AlertService(self.bus, self.store, oracle=self.oracle)
         register_alert_ops(api, self.alerts)
 
@@ -138,6 +146,18 @@ class Backend:
         quote = self.oracle.quotes.quotes.get(market)
         return quote is not None and time.time() - quote.publish_time <= max_age_s
 
+    def _default_signer(self) -> Any:
+        """The key named `default` if it is there and unlocked; the venue refuses to sign without one."""
+        try:
+            return self.solana.keystore.signer("default")
+        except SolanaError:
+            return None
+
+    def venue_description(self) -> str:
+        if self.solana_venue is not None:
+            return f"solana ({self.solana_venue.status})"
+        return "paper"
+
     def health(self) -> dict[str, Any]:
         return {
             "status": "ok",
@@ -154,7 +174,7 @@ class Backend:
         return to_builtins(Status(
             version=VERSION, protocol=PROTOCOL_VERSION, pid=os.getpid(), url=self.url,
             uptime_s=round(time.time() - self.started, 3), clients=self.api.client_count,
-            feed=self.config.feed, feeds=self.oracle.health(), venue="paper",
+            feed=self.config.feed, feeds=self.oracle.health(), venue=self.venue_description(),
             ticks_in=self.oracle.accepted, spawned_by_tui=self.config.idle_exit_s is not None))
 
     async def _op_stop(self, session: Session, args: dict[str, Any]) -> Any:
@@ -196,6 +216,8 @@ class Backend:
             port = await self.api.start(self.config.host, self.config.port)
             self.url = f"ws://{self.config.host}:{port}"
             await self.venue.start()
+            if self.solana_venue is not None:
+                await self.solana_venue.start()
             await self.candles.start()
             await self.oracle.start()
             write_record(home, BackendRecord(url=self.url, token=self.token, pid=os.getpid(),

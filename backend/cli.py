@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_feed_arguments(p)
     p.add_argument("--benchmarks-url", default=BENCHMARKS_URL, help="Pyth Benchmarks URL for candle history (pyth)")
     p.add_argument("--seed", type=int, default=7, help="seed of the simulated oracle")
+    p.add_argument("--venue", choices=("paper", "solana"), default="paper",
+                   help="paper (default: the local engine) or solana (the QuantDesk program on --network)")
     p.add_argument("--network", default="localnet",
                    help="Solana cluster: localnet (embedded LiteSVM, default), devnet, mainnet-beta or an RPC URL")
     p.add_argument("--tick-rate", type=_positive_float, default=None, help="observations per second in total (sim)")
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("websockets").setLevel(logging.WARNING)
     config = BackendConfig(home=Path(home), host=args.host, port=args.port, feed=args.feed, seed=args.seed,
-                           tick_rate=args.tick_rate, idle_exit_s=args.idle_exit, network=args.network,
+                           tick_rate=args.tick_rate, idle_exit_s=args.idle_exit, network=args.network, venue=args.venue,
                            submit_rate=args.submit_rate, api_rate=args.api_rate,
                            hermes_url=args.hermes_url, coingecko_url=args.coingecko_url,
                            benchmarks_url=args.benchmarks_url, fallback=not args.no_fallback, speed=args.speed)

@@ -94,10 +94,13 @@ def build_journal(path: Path, entries: int) -> tuple[int, float]:
     return venue.seq, time.perf_counter() - started
 
 
-def recover(path: Path, drop_snapshots: bool = False) -> dict:
+def recover(path: Path, drop_snapshots: int = 0) -> dict:
+    """Recover from the database; `drop_snapshots` newest snapshots are deleted first (-1: all)."""
     store = Store(path)
     if drop_snapshots:
-        store.write_sync(lambda conn: conn.execute("DELETE FROM snapshots"))
+        limit = -1 if drop_snapshots < 0 else drop_snapshots
+        store.write_sync(lambda conn: conn.execute(
+            "DELETE FROM snapshots WHERE seq IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)", (limit,)))
     venue = PaperVenue(Bus(), store)
     started = time.perf_counter()
     report = venue.recover()
@@ -112,11 +115,14 @@ def main() -> int:
     count, build_s = build_journal(path, entries)
     size_mb = path.stat().st_size / 1e6
     with_snapshot = recover(path)
-    full = recover(path, drop_snapshots=True)
+    worst = recover(path, drop_snapshots=1)  # the newest snapshot gone: a full interval of tail to replay
+    full = recover(path, drop_snapshots=-1)
     print_table(f"recovery after kill -9: {count:,} journal entries ({size_mb:,.0f} MB), snapshot every "
                 f"{SNAPSHOT_EVERY:,}", ("start-up", "seconds", "replayed", "consistent", "budget"), [
-                    ("snapshot + tail replay", with_snapshot["wall"], with_snapshot["replayed"],
+                    ("newest snapshot + tail", with_snapshot["wall"], with_snapshot["replayed"],
                      with_snapshot["consistent"], "≤ 10 s"),
+                    ("snapshot + a full interval of tail", worst["wall"], worst["replayed"], worst["consistent"],
+                     "≤ 10 s"),
                     ("full replay, no snapshot", full["wall"], full["replayed"], full["consistent"], ""),
                 ])
     print(f"(building the journal took {build_s:,.1f} s: {count / build_s:,.0f} entries/s)")

@@ -68,7 +68,7 @@ class QuantDeskApp(App[int]):
 
     def __init__(self, client: BackendClient, layout: str | None = None, *, config: Config | None = None,
                  clock: Callable[[], float] = time.time,
-                 status_clock: Callable[[], datetime] = lambda: datetime.now(UTC), link_group: str = "A") -> None:
+                 status_clock: Callable[[], datetime] = lambda: datetime.now(UTC), link_group: str | None = "A") -> None:
         super().__init__()
         self.client = client
         self.config = config or load_config(home_dir())
@@ -107,7 +107,8 @@ class QuantDeskApp(App[int]):
     @work(exclusive=True, group="connection")
     async def _connection(self) -> None:
         await self.feed.subscribe_all()
-        await self.client.subscribe("link", lambda _s, d: self.feed._on_link(d), markets=[self.link_group])
+        if self.link_group is not None:
+            await self.client.subscribe("link", lambda _s, d: self._on_link(d), markets=[self.link_group])
         await self.client.run_reconnecting()
 
     def _on_connection_state(self, connected: bool, note: str) -> None:
@@ -182,7 +183,13 @@ class QuantDeskApp(App[int]):
             self.paint_latencies_ns.extend(now - r for r in received if r)
 
     # -- focus and commands -------------------------------------------------------------------
-    def focus_market(self, market: str) -> None:
+    def _on_link(self, message: dict[str, Any]) -> None:
+        """A terminal of our link group picked a market: follow it (without telling the group again)."""
+        market = message.get("market")
+        if isinstance(market, str):
+            self.focus_market(market, tell_group=False)
+
+    def focus_market(self, market: str, tell_group: bool = True) -> None:
         if market == self.hub.market:
             return
         self.hub.market = market
@@ -192,11 +199,12 @@ class QuantDeskApp(App[int]):
         self.hub.mark("candles")
         self.load_candles()
         self._poll_market()
-        self._tell_link_group(market)
+        if tell_group:
+            self._tell_link_group(market)
 
     @work(group="link")
     async def _tell_link_group(self, market: str) -> None:
-        if self.hub.connected:
+        if self.hub.connected and self.link_group is not None:
             try:
                 await self.client.request("link.set", group=self.link_group, market=market)
             except ApiError:

@@ -41,6 +41,8 @@ def build_parser() -> Parser:
     parser = Parser(prog="quantdesk", description="Keyboard-driven terminal trading workstation for Solana perps.")
     parser.add_argument("--version", action="version", version=f"quantdesk {__version__}")
     parser.add_argument("--layout", default=None, help="open the TUI with this named layout")
+    parser.add_argument("--link", default="A", metavar="GROUP",
+                        help="link group: terminals in one group follow each other's market (default A; none = off)")
     add_connection_args(parser)
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     sub.add_parser("backend", help="run the backend in the foreground (prints its URL); see backend --help")
@@ -109,7 +111,7 @@ def run_tui(args: argparse.Namespace) -> int:
                              spawn=not getattr(args, "connect", None), reconnect=True)
     except ApiError as exc:
         return emit_error(exc, False)
-    app = QuantDeskApp(client=client, layout=args.layout)
+    app = QuantDeskApp(client=client, layout=args.layout, link_group=None if args.link == "none" else args.link)
     app.run()
     return 0 if app.return_code is None else app.return_code
 

@@ -51,6 +51,14 @@ def chart_overlays(indicators: dict[str, Any]) -> dict[str, list[float | None]]:
     return out
 
 
+def watchlist_stats(state: dict[str, Any]) -> dict[str, Any]:
+    """A market's funding (rate per interval, 1e9) and open interest (base 1e9) in the watchlist's
+    terms: funding as a fraction per hour, open interest in USD (floats: display only)."""
+    interval = state.get("funding_interval") or 3600
+    return {**state, "funding_rate_hourly": state["funding_rate"] / 1e9 * 3600 / interval,
+            "open_interest_usd": state["open_interest"] / 1e9 * state["oracle_price"] / 1e6}
+
+
 class BackendFeed:
     def __init__(self, client: BackendClient, hub: Hub) -> None:
         self.client = client
@@ -98,12 +106,6 @@ class BackendFeed:
     def _on_trading_state(self, data: Any) -> None:
         self.hub.trading_state = data.get("state") if isinstance(data, dict) else str(data)
         self.hub.mark("trading_state")
-
-    def _on_link(self, data: Any) -> None:
-        market = data.get("market") if isinstance(data, dict) else None
-        if market and market != self.hub.market:
-            self.hub.market = market
-            self.hub.mark("market")
 
     async def load_reference(self) -> None:
         """Everything a fresh connection needs before pushes take over."""
@@ -154,9 +156,9 @@ class BackendFeed:
         if book is not None:
             hub.book = msgspec.convert(book, BookView)
             hub.mark("book")
-        stats = await self._optional("market.state", market=hub.market)
+        stats = await self._optional("markets.stats")
         if stats is not None:
-            hub.market_stats[hub.market] = stats
+            hub.market_stats = {m["market"]: watchlist_stats(m) for m in stats["markets"]}
             hub.mark("market_stats")
 
     async def load_candles(self, limit: int = 300) -> None:

@@ -332,6 +332,11 @@ class TradingOps:
     async def op_market_state(self, session: Session, args: dict[str, Any]) -> Any:
         return self.market_state(market_spec(parse_args(args, BookArgs).market).symbol)
 
+    async def op_markets_stats(self, session: Session, args: dict[str, Any]) -> Any:
+        """Funding and open interest of every market with a price, for the watchlist."""
+        state = self.venue.state
+        return {"markets": [self.market_state(state.markets[i].config.symbol) for i in sorted(state.markets)]}
+
     def market_state(self, symbol: str) -> dict[str, Any]:
         spec = market_spec(symbol)
         market = self.venue.state.markets.get(spec.market_index)
@@ -367,6 +372,7 @@ def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
         "account.create": trading.op_account_create, "account.deposit": trading.op_deposit,
         "account.withdraw": trading.op_withdraw, "orders": trading.op_orders, "fills": trading.op_fills,
         "positions": trading.op_positions, "book": trading.op_book, "market.state": trading.op_market_state,
+        "markets.stats": trading.op_markets_stats,
     }.items():
         api.op(name, handler)
     api.stream("orders", "orders", market_of=lambda v: v.market)

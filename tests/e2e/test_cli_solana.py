@@ -54,3 +54,18 @@ def test_keys_airdrop_transfer_and_no_secret_in_replies(backend_proc, quantdesk_
     secret_b58 = str(Keypair.from_bytes(bytes(secret_bytes)))
     assert secret_b58 not in everything and json.dumps(secret_bytes) not in everything
     assert bytes(secret_bytes).hex() not in everything
+
+
+def test_solana_venue_says_the_program_is_not_deployed_and_refuses_orders(quantdesk_home):
+    proc = subprocess.Popen([sys.executable, "-m", "backend", "--venue", "solana", "--tick-rate", "20"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    try:
+        assert proc.stdout.readline().startswith("ws://")
+        status = json.loads(cli("status", "--json").stdout)
+        assert status["venue"].startswith("solana (the QuantDesk perp program") and "not deployed" in status["venue"]
+        refused = json.loads(cli("buy", "1", "SOL-PERP", "mkt", "--json", check=1).stdout)
+        assert refused["error"]["code"] == "PROGRAM_NOT_DEPLOYED"
+        assert json.loads(cli("positions", "--json").stdout) == []  # nothing was filled locally instead
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)

@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
-from backend.client import BackendClient
-from quantdesk_tui.app import QuantDeskApp
 from quantdesk_tui.command_bar import CommandBar
-from quantdesk_tui.config import Config
+from tests.tui.pilot import make_app, wait_for
 from widgets.watchlist import Watchlist
-
-
-def make_app(backend) -> QuantDeskApp:
-    client = BackendClient.for_url(backend.url, backend.token, client_name="pilot")
-    return QuantDeskApp(client, config=Config(), status_clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
-
-
-async def wait_for(pilot, predicate, timeout=10.0):
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
 
 
 async def test_watchlist_shows_moving_prices(backend):

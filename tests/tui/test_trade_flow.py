@@ -3,27 +3,10 @@ same kind of trading from the command bar — orders, fills, position and PnL on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from backend.client import BackendClient
-from quantdesk_tui.app import QuantDeskApp
-from quantdesk_tui.config import Config
+from tests.tui.pilot import make_app, wait_for
 from widgets.order_ticket import OrderTicket
 from widgets.orders_table import OrdersTable
 from widgets.positions_table import PositionsTable
-
-
-def make_app(backend) -> QuantDeskApp:
-    client = BackendClient.for_url(backend.url, backend.token, client_name="pilot")
-    return QuantDeskApp(client, config=Config(), status_clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
-
-
-async def wait_for(pilot, predicate, timeout=15.0):
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
 
 
 def sol_price(app) -> float:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from textual.widgets import Static
 
-from backend.client import BackendClient
-from quantdesk_tui.app import QuantDeskApp
-from quantdesk_tui.config import Config
+from tests.tui.pilot import make_app
 
 
 async def test_wallet_pane_shows_the_airdrop(backend, client):
     made = await client.request("keys.new", name="default")
     await client.request("wallet.airdrop", name="default", sol="1.5")
-    app = QuantDeskApp(BackendClient.for_url(backend.url, backend.token, client_name="pilot"), layout="monitor",
-                       config=Config(), status_clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    app = make_app(backend, layout="monitor")
     async with app.run_test(size=(160, 50)) as pilot:
         for _ in range(200):
             if app.hub.wallet.get("sol") == "1.5":

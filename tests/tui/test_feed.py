@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from quantdesk_tui.feed import candle_rows, chart_overlays, watchlist_stats
+
+
+def test_watchlist_stats_convert_engine_integers_for_display():
+    stats = watchlist_stats({"market": "SOL-PERP", "funding_rate": 125_000, "funding_interval": 3600,
+                             "open_interest": 2 * 10**9, "oracle_price": 150 * 10**6})
+    assert stats["funding_rate_hourly"] == 0.000125
+    assert stats["open_interest_usd"] == 300.0
+    half_hour = watchlist_stats({"funding_rate": 125_000, "funding_interval": 1800, "open_interest": 0,
+                                 "oracle_price": 1})
+    assert half_hour["funding_rate_hourly"] == 0.00025
+
+
+def test_candle_columns_become_rows_and_indicators_chart_series():
+    rows = candle_rows({"t": [60, 120], "o": [1.0, 2.0], "h": [3.0, 4.0], "l": [0.5, 1.5], "c": [2.0, 3.0],
+                        "v": [10.0, 0.0], "n": [4, 5]})
+    assert rows == [{"t": 60, "o": 1.0, "h": 3.0, "l": 0.5, "c": 2.0, "v": 10.0},
+                    {"t": 120, "o": 2.0, "h": 4.0, "l": 1.5, "c": 3.0, "v": 0.0}]
+    overlays = chart_overlays({"sma:20": [None, 1.0], "bb:20:2": {"mid": [1], "upper": [2], "lower": [0]},
+                               "macd:12:26:9": {"macd": [0.1], "signal": [0.2], "hist": [-0.1]}})
+    assert overlays == {"sma": [None, 1.0], "bb_upper": [2], "bb_mid": [1], "bb_lower": [0], "macd": [0.1],
+                        "macd_signal": [0.2], "macd_hist": [-0.1]}
