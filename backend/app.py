@@ -20,26 +20,26 @@ from backend.candles import BENCHMARKS_URL, CandleService, register_candle_ops
 from backend.home import BackendRecord, HomeLock, live_record, remove_record, write_record
 from backend.link import register_link_ops
 from backend.logstream import BusLogHandler
-from backend.solana.ops import register_solana_ops
-from backend.solana.errors import SolanaError
-from backend.solana.service import SolanaService
-from backend.venues.solana import SolanaVenue
-from backend.venues.solana_ops import register_solana_venue_ops
 from backend.metrics import Metrics
+from backend.ops import register_market_ops
 from backend.oracle.base import OracleSource
 from backend.oracle.coingecko import COINGECKO_URL
 from backend.oracle.factory import FeedOptions, build_sources
 from backend.oracle.pyth_hermes import HERMES_URL
 from backend.oracle.service import OracleService
-from backend.ops import register_market_ops
 from backend.risk.analytics import RiskAnalytics, register_risk_ops
 from backend.risk.monitor import PaperVenueView, RiskMonitor
 from backend.risk.pretrade import RiskLimits
 from backend.risk.trading_state import TradingStateService
+from backend.solana.errors import SolanaError
+from backend.solana.ops import register_solana_ops
+from backend.solana.service import SolanaService
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
 from backend.venues.paper import PaperVenue
+from backend.venues.solana import SolanaVenue
+from backend.venues.solana_ops import register_solana_venue_ops
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -195,7 +195,7 @@ class Backend:
             prune = flushes % 60 == 0
             keep = self.config.observation_retention
             if rows or prune:
-                self.store.submit(lambda conn, rows=rows, prune=prune: _write_observations(conn, rows, prune, keep))
+                self.store.submit(lambda conn, rows=rows, prune=prune, keep=keep: _write_observations(conn, rows, prune, keep))
             self.metrics.store_commits.set(self.store.commits)
 
     # -- lifecycle ----------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from backend.api.protocol import ApiError
 from backend.app import Backend, BackendAlreadyRunning, BackendConfig
 from backend.candles import BENCHMARKS_URL
 from backend.home import home_dir
-from backend.solana.errors import SolanaError
 from backend.oracle.factory import add_feed_arguments
+from backend.solana.errors import SolanaError
 
 
 def _positive_float(text: str) -> float:

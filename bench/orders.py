@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import time
 
+from backend.client import BackendClient
 from bench._backend import BenchBackend
 from bench._table import percentile, print_table
-from backend.client import BackendClient
 
 CLIENTS = 10
 

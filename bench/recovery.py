@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._table import print_table
 from backend.bus import Bus
 from backend.store.db import Store
 from backend.venues.paper import AUTHORITY, PaperVenue, persist
+from bench._table import print_table
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.context import OraclePrice
 from programs.quantdesk_perp.enums import OrderType, Side, TimeInForce

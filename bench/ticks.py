@@ -13,9 +13,9 @@ import asyncio
 import sys
 import time
 
+from backend.client import BackendClient
 from bench._backend import BenchBackend
 from bench._table import percentile, print_table
-from backend.client import BackendClient
 from quantdesk_tui.app import QuantDeskApp
 from quantdesk_tui.config import Config
 

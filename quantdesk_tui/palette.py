@@ -11,7 +11,7 @@ class QuantDeskCommands(Provider):
     def _entries(self) -> list[tuple[str, str, object]]:
         app = self.app
         entries: list[tuple[str, str, object]] = []
-        for market in getattr(app, "hub").markets:
+        for market in app.hub.markets:
             entries.append((f"Focus {market.symbol}", f"{market.base}/{market.quote} perpetual",
                             partial(app.focus_market, market.symbol)))
         seen: set[str] = set()

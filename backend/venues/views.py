@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.api.protocol import AccountView, BookLevel, BookView, CollateralView, FillView, OrderView, PositionView
+from backend.venues.requests import ASSET_DECIMALS
 from programs.quantdesk_perp import events as ev
 from programs.quantdesk_perp.constants import BASE_PRECISION, MARGIN_PRECISION
 from programs.quantdesk_perp.context import Context
@@ -14,7 +15,6 @@ from programs.quantdesk_perp.math.margin import ASSET_WEIGHTS, SOL_ORACLE_MARKET
 from programs.quantdesk_perp.queries import account_margin, liquidation_price
 from programs.quantdesk_perp.state import Order, State
 
-ASSET_DECIMALS = {CollateralAsset.USDC: 6, CollateralAsset.SOL: 9}
 STATUS_OF_EVENT = {ev.OrderFinished: OrderStatus.FILLED, ev.OrderCancelled: OrderStatus.CANCELLED,
                    ev.OrderExpired: OrderStatus.EXPIRED, ev.OrderRejected: OrderStatus.REJECTED}
 

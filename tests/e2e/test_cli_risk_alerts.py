@@ -59,6 +59,6 @@ def test_alert_add_list_rm_and_bad_input(backend_proc):
 def test_candles_as_json_and_csv(backend_proc):
     bars = json.loads(cli("candles", "SOL-PERP", "--tf", "1h", "--limit", "5", "--json").stdout)
     assert bars["market"] == "SOL-PERP" and len(bars["t"]) == 5
-    assert all(h >= max(o, c) and low <= min(o, c) for o, h, low, c in zip(bars["o"], bars["h"], bars["l"], bars["c"]))
+    assert all(h >= max(o, c) and low <= min(o, c) for o, h, low, c in zip(bars["o"], bars["h"], bars["l"], bars["c"], strict=True))
     csv_lines = cli("candles", "SOL-PERP", "--tf", "1h", "--limit", "5", "--csv").stdout.strip().splitlines()
     assert csv_lines[0] == "t,o,h,l,c,v" and len(csv_lines) == 6
