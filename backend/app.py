@@ -43,6 +43,7 @@ from backend.venues.solana_ops import register_solana_venue_ops
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
+STOP_TIMEOUT_S = 5.0
 
 
 @dataclass(slots=True)
@@ -252,15 +253,12 @@ class Backend:
         self._stopping.set()
 
     async def shutdown(self) -> None:
-        await self.oracle.stop()
-        if self.candles is not None:
-            await self.candles.stop()
-        for service in (self.risk_monitor, self.risk_state, self.alerts):
+        # each service gets a bounded time to stop, so a stuck one (a history download, a webhook)
+        # never keeps the process, the home lock and the record alive
+        for service in (self.oracle, self.candles, self.risk_monitor, self.risk_state, self.alerts, self.api,
+                        self.venue):
             if service is not None:
-                await service.stop()
-        await self.api.stop()
-        if self.venue is not None:
-            await self.venue.stop()
+                await _stop_within(service, STOP_TIMEOUT_S)
         if self.store is not None:
             self.store.stop()
         if self.solana is not None:
@@ -269,6 +267,15 @@ class Backend:
         logging.getLogger().removeHandler(self._log_handler)
         self.lock.release()
         log.info("backend stopped")
+
+
+async def _stop_within(service: Any, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(service.stop(), seconds)
+    except asyncio.TimeoutError:
+        log.warning("%s did not stop within %gs; going on with the shutdown", type(service).__name__, seconds)
+    except Exception:
+        log.exception("%s failed to stop cleanly", type(service).__name__)
 
 
 def _write_observations(conn: Any, rows: list[tuple[Any, ...]], prune: bool, keep: int) -> None:

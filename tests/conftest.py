@@ -30,7 +30,7 @@ async def backend(quantdesk_home):
     assert instance.url, "backend did not start"
     yield instance
     instance.request_stop()
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 60)
 
 
 @pytest.fixture

@@ -392,7 +392,9 @@ class FakeClient:
             "risk.report": RISK_REPORT,
             "risk.monitor": RISK_MONITOR,
             "link.set": {},
-            "market.state": {"funding_rate_hourly": 0.0012, "open_interest_usd": 1_250_000.0},
+            # the wire shape: funding 1e9 per interval, open interest in base 1e9 -> 0.12%/h and $1.25M
+            "markets.stats": {"markets": [{"market": "SOL-PERP", "funding_rate": 1_200_000, "funding_interval": 3600,
+                                           "open_interest": 10_000 * 10**9, "oracle_price": 125_000_000}]},
             "book": {
                 "market": "SOL-PERP",
                 "oracle_price": 142_500_000,
