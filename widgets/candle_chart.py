@@ -5,16 +5,14 @@ The plot is built in a thread worker at most `REDRAW_HZ` times a second and swap
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
-from rich.text import Text
-from textual import work
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.timer import Timer
-from textual.widget import Widget
 
 from widgets.candle_plot import INDICATORS, MODES, ChartColors, ChartSpec, build_chart, hex_to_rgb
+from widgets.thread_plot import ThreadPlot
 
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "4h", "1d")
 MIN_VISIBLE = 10
@@ -41,7 +39,7 @@ def theme_colors(variables: Mapping[str, str]) -> ChartColors:
     )
 
 
-class CandleChart(Widget, can_focus=True):
+class CandleChart(ThreadPlot, can_focus=True):
     """Owner calls set_candles / update_candle / set_overlays / set_levels / set_timeframe."""
 
     REDRAW_HZ: ClassVar[float] = 4.0
@@ -82,7 +80,7 @@ class CandleChart(Widget, can_focus=True):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
+        super().__init__("no candles yet", name=name, id=id, classes=classes)
         self.market = market
         self.timeframe = timeframe
         self.mode = "candles"
@@ -93,10 +91,7 @@ class CandleChart(Widget, can_focus=True):
         self._candles: list[tuple[float, float, float, float, float, float]] = []
         self._overlays: dict[str, list[float | None]] = {}
         self._levels: list[tuple[str, float, str]] = []
-        self._rendered: Text = Text("no candles yet")
-        self._pending: Timer | None = None
         self._last_spec: ChartSpec | None = None
-        self.draws = 0  # plots built; read by tests
 
     # ---- data in ------------------------------------------------------------------------------
 
@@ -204,33 +199,8 @@ class CandleChart(Widget, can_focus=True):
             colors=theme_colors(variables),
         )
 
-    def _request_draw(self) -> None:
-        if not self.is_mounted or self._pending is not None:
-            return
-        self._pending = self.set_timer(1.0 / self.REDRAW_HZ, self._start_draw, name="chart-redraw")
-
     def _start_draw(self) -> None:
-        self._pending = None
         spec, width, height = self.spec(), self.size.width, self.size.height
         if width and height and (spec, width, height) != self._last_spec:
             self._last_spec = (spec, width, height)  # type: ignore[assignment]
-            self._draw(spec, width, height)
-
-    @work(thread=True, exclusive=True, group="candle-chart")
-    def _draw(self, spec: ChartSpec, width: int, height: int) -> None:
-        text = Text.from_ansi(build_chart(spec, width, height), no_wrap=True)
-        self.app.call_from_thread(self._swap, text)
-
-    def _swap(self, text: Text) -> None:
-        self._rendered = text
-        self.draws += 1
-        self.refresh()
-
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._request_draw())
-
-    def on_resize(self) -> None:
-        self._request_draw()
-
-    def render(self) -> Text:
-        return self._rendered
+            self._draw_in_thread(partial(build_chart, spec, width, height))

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import ClassVar
-
-from rich.text import Text
-from textual import work
-from textual.timer import Timer
-from textual.widget import Widget
 
 from widgets.candle_chart import theme_colors
 from widgets.candle_plot import build_line_chart
 from widgets.format import exact, fmt_number, fmt_usd
+from widgets.thread_plot import ThreadPlot
 
 
-class EquityChart(Widget):
+class EquityChart(ThreadPlot):
     """Owner calls `set_points([(unix_s, equity PRICE_SCALE int), ...])` or `add_point(t, equity)`."""
 
     REDRAW_HZ: ClassVar[float] = 2.0
@@ -32,11 +29,9 @@ class EquityChart(Widget):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
+        super().__init__("no equity history yet", name=name, id=id, classes=classes)
         self.max_points = max_points
         self._points: list[tuple[float, int]] = []
-        self._rendered = Text("no equity history yet")
-        self._pending: Timer | None = None
         self._last: tuple[object, ...] | None = None
 
     def set_points(self, points: Iterable[tuple[float, int]]) -> None:
@@ -60,12 +55,7 @@ class EquityChart(Widget):
             f"({fmt_number(pct, 2, signed=True)}%)"
         )
 
-    def _request_draw(self) -> None:
-        if self.is_mounted and self._pending is None:
-            self._pending = self.set_timer(1.0 / self.REDRAW_HZ, self._start_draw, name="equity-redraw")
-
     def _start_draw(self) -> None:
-        self._pending = None
         if not self._points or not self.size.width:
             return
         values = [float(exact(equity, -6)) for _, equity in self._points]
@@ -77,26 +67,5 @@ class EquityChart(Widget):
         key = (tuple(values), self.size, up, colour)
         if key != self._last:
             self._last = key
-            self._draw(values, labels, self.size.width, self.size.height, colour.up if up else colour.down)
-
-    @work(thread=True, exclusive=True, group="equity-chart")
-    def _draw(
-        self, values: list[float], labels: list[str], width: int, height: int, colour: tuple[int, int, int]
-    ) -> None:
-        text = Text.from_ansi(
-            build_line_chart(values, width, height, colour, self.title(), labels), no_wrap=True
-        )
-        self.app.call_from_thread(self._swap, text)
-
-    def _swap(self, text: Text) -> None:
-        self._rendered = text
-        self.refresh()
-
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._request_draw())
-
-    def on_resize(self) -> None:
-        self._request_draw()
-
-    def render(self) -> Text:
-        return self._rendered
+            self._draw_in_thread(partial(build_line_chart, values, self.size.width, self.size.height,
+                                         colour.up if up else colour.down, self.title(), labels))

@@ -1,5 +1,23 @@
 """CLI command groups; each module has `register(subparsers, add_connection_args)`."""
 
-from quantdesk_tui.commands import market_data, risk, solana, system, trading
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+
+def data_command(parent: Any, name: str, help_text: str, run: Any,
+                 add_connection_args: Callable[[argparse.ArgumentParser], None], **defaults: Any
+                 ) -> argparse.ArgumentParser:
+    """A subcommand that talks to a backend and can print one JSON document (`--json`)."""
+    p = parent.add_parser(name, help=help_text)
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_connection_args(p)
+    p.set_defaults(run=run, **defaults)
+    return p
+
+
+from quantdesk_tui.commands import market_data, risk, solana, system, trading  # noqa: E402
 
 COMMAND_MODULES = [system, trading, market_data, risk, solana]

@@ -14,16 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from backend.client import BackendClient
+from quantdesk_tui.commands import data_command
 from quantdesk_tui.output import UsageError, table
 
 
 def register(sub: Any, add_connection_args: Any) -> None:
     def command(parent: Any, name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help_text)
-        p.add_argument("--json", action="store_true", help="print one JSON document")
-        add_connection_args(p)
-        p.set_defaults(run=run, spawn=True)
-        return p
+        return data_command(parent, name, help_text, run, add_connection_args, spawn=True)
 
     keys = sub.add_parser("keys", help="the backend's keystore").add_subparsers(dest="keys_command", metavar="ACTION",
                                                                                required=True)

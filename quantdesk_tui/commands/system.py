@@ -7,16 +7,13 @@ import time
 from typing import Any
 
 from backend.client import BackendClient
+from quantdesk_tui.commands import data_command
 from quantdesk_tui.output import price_str, table
 
 
 def register(sub: Any, add_connection_args: Any) -> None:
     def command(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("--json", action="store_true", help="print one JSON document")
-        add_connection_args(p)
-        p.set_defaults(run=run)
-        return p
+        return data_command(sub, name, help_text, run, add_connection_args)
 
     command("status", "show the backend: url, uptime, clients, feeds", status)
     command("stop", "stop the backend of this home (or --connect URL)", stop)

@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from backend.client import BackendClient
+from quantdesk_tui.commands import data_command
 from quantdesk_tui.grammar import GrammarError, parse_order
 from quantdesk_tui.output import UsageError, fixed_str, table
 
@@ -16,11 +17,7 @@ ORDER_TYPES = ("market", "limit", "stop", "stop-limit", "take-profit", "take-pro
 
 def register(sub: Any, add_connection_args: Any) -> None:
     def command(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("--json", action="store_true", help="print one JSON document")
-        add_connection_args(p)
-        p.set_defaults(run=run)
-        return p
+        return data_command(sub, name, help_text, run, add_connection_args)
 
     for name, run in (("deposit", deposit), ("withdraw", withdraw)):
         p = command(name, f"{name} collateral (paper venue)", run)
