@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
 from backend.api.protocol import AccountView, BookView, FillView, MarketInfo, OrderView, PositionView, Quote, Status
-
-OPEN_STATUSES = frozenset({"open", "partially_filled", "pending_trigger", "pending_entry"})
 
 
 @dataclass
@@ -50,7 +49,6 @@ class Hub:
     dirty_quotes: set[str] = field(default_factory=set)
     dirty: set[str] = field(default_factory=set)
     ticks: int = 0
-    last_tick_ns: int = 0
     # what the Portfolio, Risk, Alerts and Admin screens load on demand (plain dicts as the ops return them)
     sub_accounts: list[int] = field(default_factory=lambda: [0])
     admin: dict[str, Any] | None = None
@@ -72,7 +70,6 @@ class Hub:
         self.quotes[quote.market] = quote
         self.dirty_quotes.add(quote.market)
         self.ticks += 1
-        self.last_tick_ns = time.monotonic_ns()
 
     def on_order(self, order: OrderView) -> None:
         if order.order_id:

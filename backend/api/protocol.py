@@ -217,6 +217,10 @@ BASE_SCALE = 10**9
 RATIO_SCALE = 10**4
 
 
+OPEN_ORDER_STATUSES = ("open", "partially_filled", "pending_trigger", "pending_entry")
+TERMINAL_ORDER_STATUSES = ("filled", "cancelled", "expired", "rejected")
+
+
 class OrderView(msgspec.Struct, frozen=True):
     order_id: int
     market: str

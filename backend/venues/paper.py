@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
 from backend.api.protocol import FillView, OrderView, PriceObservation
 from backend.bus import Bus
 from backend.store import journal
@@ -40,7 +41,6 @@ AUTHORITY = "paper"  # the local trader
 STARTING_USDC = 100_000 * 10**6  # a new paper account is funded once, like any exchange's paper mode
 _view_encoder = msgspec.msgpack.Encoder()
 _order_decoder = msgspec.msgpack.Decoder(OrderView)
-OPEN_STATUSES = ("open", "partially_filled", "pending_trigger", "pending_entry")
 
 
 def to_engine_price(value: int, expo: int, round_up: bool = False) -> int:
