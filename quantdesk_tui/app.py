@@ -167,7 +167,7 @@ class QuantDeskApp(App[int]):
             received = [self.hub.quotes[m].recv_ns for m in quotes]
             self.call_after_refresh(self._painted, received)
         if "toast_fill" in other:
-            fill = self.hub.last_fill  # type: ignore[attr-defined]
+            fill = self.hub.fills[-1]
             self.notify(f"{fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}", title="fill")
             if self.config.bell:
                 self.bell()

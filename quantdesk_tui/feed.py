@@ -84,7 +84,6 @@ class BackendFeed:
         self.hub.on_fill(fill)
         self.hub.note(f"fill {fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}")
         self.hub.mark("toast_fill")
-        self.hub.last_fill = fill  # type: ignore[attr-defined]
 
     def _on_backend_log(self, data: Any) -> None:
         if isinstance(data, dict):
