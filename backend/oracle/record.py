@@ -1,15 +1,8 @@
 """Records what the oracle publishes to a file that `--feed replay:FILE` plays back.
 
-File format (UTF-8 JSON lines):
-
-    line 1  header  {"format": "quantdesk.observations", "version": 1, "created": <unix s>,
-                     "feed": "pyth", "fields": [...the row fields below...]}
-    line 2+ rows    [t_ms, market, price, conf, expo, publish_time, slot, ema_price, source]
-
-`t_ms` is the arrival time in milliseconds since recording began; price, conf and ema_price are
-integers scaled by 10**expo, exactly as the engine saw them (only observations that passed
-validation from the active source are written). Rows are appended and flushed every 256 rows and
-at the end, so an interrupted recording is still a valid file (a torn last line is skipped on replay).
+The file format is in recording.py. Only observations that passed validation from the active
+source are written. Rows are appended and flushed every 256 rows and at the end, so an
+interrupted recording is still a valid file (a torn last line is skipped on replay).
 
     python -m backend.oracle.record [--feed pyth] [--minutes N] [--hermes-url URL] FILE
 """
@@ -27,22 +20,13 @@ from pathlib import Path
 
 import msgspec
 
-FORMAT = "quantdesk.observations"
-VERSION = 1
-FIELDS = ["t_ms", "market", "price", "conf", "expo", "publish_time", "slot", "ema_price", "source"]
-
-
-class Header(msgspec.Struct):
-    format: str
-    version: int
-    created: float = 0.0
-    feed: str = ""
-    fields: list[str] = []
-
+from backend.bus import Bus
+from backend.metrics import Metrics
+from backend.oracle.factory import FeedOptions, add_feed_arguments, build_sources, options_from_args
+from backend.oracle.recording import FIELDS, FORMAT, VERSION, Header
+from backend.oracle.service import OracleService
 
 def build_parser() -> argparse.ArgumentParser:
-    from backend.oracle.factory import add_feed_arguments
-
     p = argparse.ArgumentParser(prog="quantdesk record", description="Record oracle observations to FILE.")
     add_feed_arguments(p)
     p.add_argument("--minutes", type=float, default=None, help="stop after N minutes (default: until Ctrl-C)")
@@ -58,11 +42,6 @@ async def record(feed_args: Sequence[str] | object, minutes: float | None, path:
 
     Stops after `minutes`, when `stop` is set, or on cancellation; returns the number of rows.
     """
-    from backend.bus import Bus
-    from backend.metrics import Metrics
-    from backend.oracle.factory import FeedOptions, build_sources, options_from_args
-    from backend.oracle.service import OracleService
-
     if isinstance(feed_args, FeedOptions):
         opts = feed_args
     else:
@@ -98,7 +77,6 @@ async def record(feed_args: Sequence[str] | object, minutes: float | None, path:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from backend.oracle.factory import options_from_args
 
     async def run() -> int:
         stop = asyncio.Event()

@@ -1,4 +1,4 @@
-"""Replays a recorded observation file (see record.py for the format) as an oracle source.
+"""Replays a recorded observation file (see recording.py for the format) as an oracle source.
 
 Timing follows the recorded arrival offsets divided by `speed` (0 = as fast as possible). With
 `rebase` (the default) publish times and slots are shifted by one constant so the first recorded
@@ -16,7 +16,7 @@ import msgspec
 
 from backend.api.protocol import PriceObservation
 from backend.oracle.base import Emit, OracleSource
-from backend.oracle.record import FORMAT, VERSION, Header
+from backend.oracle.recording import FORMAT, VERSION, Header
 from backend.oracle.validate import Reject, ValidationConfig
 
 SLOT_SECONDS = 0.4
