@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import abc
-import random
 from collections.abc import Callable
 
 from backend.api.protocol import FeedHealth, PriceObservation
@@ -46,20 +45,3 @@ class OracleSource(abc.ABC):
     def set_wanted(self, wanted: bool) -> None:
         """The aggregator needs (or no longer needs) this source's prices now."""
         self.wanted = wanted
-
-
-class Backoff:
-    """Capped exponential backoff with full jitter; `reset()` after a connection that worked."""
-
-    def __init__(self, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None) -> None:
-        self.base, self.cap = base, cap
-        self.attempt = 0
-        self._rng = rng or random.Random()
-
-    def next(self) -> float:
-        ceiling = min(self.cap, self.base * 2**self.attempt)
-        self.attempt += 1
-        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
-
-    def reset(self) -> None:
-        self.attempt = 0
