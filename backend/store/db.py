@@ -284,7 +284,7 @@ class Store:
         """None when the disk has headroom and a PROBE_BYTES write commits; else what is still wrong."""
         free = shutil.disk_usage(self.path.parent).free
         if free < self.resume_min_free:
-            return f"only {free // 1024} KiB free on the disk of {self.path.name}"
+            return f"disk full: only {free // 1024} KiB free for {self.path.name}"
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("CREATE TABLE IF NOT EXISTS store_probe (pad BLOB)")
