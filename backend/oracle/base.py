@@ -21,6 +21,7 @@ class OracleSource(abc.ABC):
         self.state = "healthy"
         self.reason = ""
         self.wanted = True  # False while a fallback stands by; sources may then slow down
+        self.covered = False  # True while a lower-priority source carries the prices: reconnect quickly
         self.on_reject: RejectHook | None = None
         self.on_health: Callable[[OracleSource], None] | None = None
 
@@ -45,3 +46,7 @@ class OracleSource(abc.ABC):
     def set_wanted(self, wanted: bool) -> None:
         """The aggregator needs (or no longer needs) this source's prices now."""
         self.wanted = wanted
+
+    def set_covered(self, covered: bool) -> None:
+        """A lower-priority source carries this one's markets (or no longer does)."""
+        self.covered = covered

@@ -32,8 +32,8 @@ async def test_sse_stream_publishes_the_fake_price_with_snapshot_and_binary(herm
     h = await harness_factory([source])
     await h.wait_for(lambda: h.prices("SOL-PERP"), what="SOL price")
     assert h.prices("SOL-PERP")[0] == 150 * 10**8
-    assert hermes.latest_requests >= 1 and hermes.sse_connections == 1
     await h.wait_for(lambda: len(h.prices("BTC-PERP")) >= 3)
+    assert hermes.latest_requests == 1 and hermes.sse_connections == 1  # the snapshot at start, then the stream
     assert h.health("pyth").state == "healthy" and h.health("pyth").active
     assert source.latest_binary["SOL-PERP"].startswith("504e4155")
     assert h.service.latest_update("SOL-PERP") == source.latest_binary["SOL-PERP"]
@@ -46,7 +46,8 @@ async def test_websocket_transport_streams_price_updates(hermes, harness_factory
     source = pyth(hermes, transport="ws")
     h = await harness_factory([source])
     hermes.set_price("ETH-PERP", 3500.0)
-    await h.wait_for(lambda: 3500 * 10**8 in h.prices("ETH-PERP"), what="ETH via ws")
+    await h.wait_for(lambda: 3500 * 10**8 in h.prices("ETH-PERP") and h.health("pyth").reason == "streaming over ws",
+                     what="ETH via ws")
     assert hermes.ws_connections == 1 and hermes.sse_connections == 0
     await h.wait_for(lambda: source.latest_binary["ETH-PERP"] == "504e4155", what="binary from the ws vaa")
 
