@@ -6,8 +6,11 @@ highest-priority live one: when the active source stops being live the next live
 at once (the fallbacks are woken as soon as the primary falters); a higher-priority source takes
 back over only after it has been live for `failback_after_s` without interruption.
 
-A lower-priority source's observation must agree with a live higher-priority source's latest price
-for the market within `max_deviation`; that guards the engine against a wrong fallback.
+A lower-priority source's observation must agree with a live higher-priority source's fresh price
+for the market within `max_deviation`; that guards the engine against a wrong fallback. Failover is
+also per market: when no higher-priority source has a fresh accepted price for a market (its
+prices are refused, or it stopped quoting that market), the next source's prices for it are
+published, so one bad market does not take the others off the primary.
 
 A jump in any source (primary or fallback) is put to an independent witness: the other sources'
 newest quotes for the market that passed validation (jumping or not), from sources that are not
@@ -15,7 +18,7 @@ down and were heard within their `fresh_after_s`. The tightest confidence ratio 
 then the freshest publish time. Agreement within `max_deviation` confirms the jump; a witness
 still quoting the old level refutes it, for as long as it does, so a persistent wrong price can
 never walk the oracle away while a healthy source disagrees; the primary's prices are then refused,
-it stops being live and the fallback carries the market. While a jump waits, every other source is
+the fallback carries that market. While a jump waits, every other source is
 woken to give a fresh quote. Each decision (confirmed, refuted, pending, unverified) goes to
 `on_jump` to be logged and counted.
 
@@ -48,6 +51,7 @@ class FeedSlot:
     live_since: float | None = None
     latest: dict[str, PriceObservation] = field(default_factory=dict)
     seen_at: dict[str, float] = field(default_factory=dict)  # market -> when validator.seen[market] arrived
+    accepted_at: dict[str, float] = field(default_factory=dict)  # market -> when latest[market] was accepted
     accepted: int = 0
 
 
@@ -94,15 +98,24 @@ class Aggregator:
         now = self.clock()
         for higher in self.slots[:slot.priority]:
             ref = higher.latest.get(obs.market)
-            if ref is not None and self._live(higher, now) and deviation(obs, ref) > slot.validator.config.max_deviation:
+            fresh = self._live(higher, now) and self._fresh(higher, obs.market, now)
+            if ref is not None and fresh and deviation(obs, ref) > slot.validator.config.max_deviation:
                 raise Rejected(Reject.DEVIATION, f"{obs.market}: {obs.price_float:.6g} vs {higher.source.name} "
                                                  f"{ref.price_float:.6g} ({deviation(obs, ref):.1%})")
         slot.latest[obs.market] = obs
+        slot.accepted_at[obs.market] = now
         slot.last_accept = now
         slot.accepted += 1
         if slot is not self.active and (slot.priority < self.active.priority or not self._live(self.active, now)):
             self.evaluate()  # a failback is due as soon as the primary has been live long enough
-        return slot is self.active
+        return slot is self.active or (slot.priority > self.active.priority and self._carries(slot, obs.market, now))
+
+    def _fresh(self, slot: FeedSlot, market: str, now: float) -> bool:
+        return now - slot.accepted_at.get(market, -math.inf) <= slot.source.fresh_after_s
+
+    def _carries(self, slot: FeedSlot, market: str, now: float) -> bool:
+        """True when no source above slot has a fresh accepted price for the market: slot carries it."""
+        return not any(self._fresh(higher, market, now) for higher in self.slots[:slot.priority])
 
     # -- jumps ----------------------------------------------------------------------------------
     def _witness(self, slot: FeedSlot, obs: PriceObservation) -> JumpVerdict:

@@ -65,7 +65,7 @@ async def test_api_key_goes_out_as_bearer_and_is_never_logged(hermes, harness_fa
     caplog.set_level(logging.DEBUG)
     source = pyth(hermes)
     h = await harness_factory([source])
-    await h.wait_for(lambda: h.prices("SOL-PERP"))
+    await h.wait_for(lambda: h.prices("SOL-PERP") and h.health("pyth").state == "healthy")  # the stream is up
     assert all(r.headers.get("authorization") == "Bearer sekrit-key-123" for r in hermes.http.requests)
     hermes.drop()
     await h.wait_for(lambda: hermes.sse_connections >= 2, what="reconnect")
