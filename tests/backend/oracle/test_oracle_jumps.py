@@ -105,9 +105,13 @@ def test_the_tightest_fresh_witness_is_trusted_and_stale_ones_cannot_vote():
     offer(agg, pyth, 150.0)
     agg.offer(wide, obs("wide", 150.0, conf_bps=100))
     agg.offer(tight, obs("tight", 150.0, conf_bps=1))
-    assert offer(agg, wide, 200.0).startswith("deviation") or True  # wide now quotes 200 (seen, not accepted)
-    agg.slots[1].validator.seen["SOL-PERP"] = obs("wide", 200.0, conf_bps=100)
-    assert "refuted by tight" in offer(agg, pyth, 200.0)  # tight still says 150 and is the more certain
+    try:  # wide moves to 200: refused (tight says 150), yet it is what wide now quotes
+        agg.offer(wide, obs("wide", 200.0, conf_bps=100))
+        raise AssertionError("wide's jump was accepted")
+    except Rejected as exc:
+        assert "refuted by tight" in exc.detail
+    assert agg.slots[1].validator.seen["SOL-PERP"].price == 200 * 10**8
+    assert "refuted by tight" in offer(agg, pyth, 200.0)  # wide agrees with pyth, but tight is the more certain
     clock.now += 3.0  # both witnesses are now older than their fresh_after_s
     assert "awaiting confirmation" in offer(agg, pyth, 200.0)
 
