@@ -24,7 +24,7 @@ class Metrics:
         self.store_faults = Counter("quantdesk_store_faults", "Store write faults (disk full, I/O, read-only)",
                                     registry=r)
         self.oracle_jump_decisions = Counter(
-            "quantdesk_oracle_jump_decisions", "Price jumps confirmed, refuted or accepted unverified by a second source",
+            "quantdesk_oracle_jump_decisions", "Price jumps confirmed, refuted, pending or accepted unverified",
             ["source", "decision"], registry=r)
 
     def render(self) -> bytes:

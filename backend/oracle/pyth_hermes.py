@@ -350,7 +350,8 @@ class PythHermesSource(OracleSource):
             await ws.send(msgspec.json.encode({"type": "subscribe", "ids": self.feed_ids, "binary": True}))
             self.connects += 1
             if self.connects > 1:
-                async with httpx.AsyncClient(timeout=self.connect_timeout, headers=_auth_headers(self._api_key)) as rest:
+                headers = _auth_headers(self._api_key)
+                async with httpx.AsyncClient(timeout=self.connect_timeout, headers=headers) as rest:
                     await self._snapshot(rest, emit)
             while time.monotonic() < deadline:
                 async with asyncio.timeout(self.idle_timeout):
