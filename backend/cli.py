@@ -11,8 +11,8 @@ from pathlib import Path
 from backend.api.protocol import ApiError
 from backend.app import Backend, BackendAlreadyRunning, BackendConfig
 from backend.candles import BENCHMARKS_URL
-from backend.preflight import StartupError, prepare_home
 from backend.oracle.factory import add_feed_arguments
+from backend.preflight import StartupError, prepare_home
 from backend.solana.errors import SolanaError
 
 

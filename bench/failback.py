@@ -13,12 +13,12 @@ import logging
 import sys
 import time
 
-from bench._table import percentile, print_table
 from backend.bus import Bus
 from backend.metrics import Metrics
 from backend.oracle.coingecko import CoinGeckoSource
 from backend.oracle.pyth_hermes import PythHermesSource
 from backend.oracle.service import OracleService
+from bench._table import percentile, print_table
 from tests.fakes.coingecko import FakeCoinGecko
 from tests.fakes.hermes import FakeHermes
 

@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -220,6 +221,7 @@ class PythHermesSource(OracleSource):
         self.last_event_id = ""  # SSE `id:`, sent back on reconnect
         self.server_retry_s = 0.0  # SSE `retry:`, the least reconnect delay the server asked for
         self._last_failure = ""
+        self._stream_body: _TailWatch | None = None
         self.max_stream_s = max_stream_s
         self.latest_binary: dict[str, str] = {}  # market -> hex of the latest update that carried it
         self.connects = 0
@@ -262,6 +264,11 @@ class PythHermesSource(OracleSource):
                     self.set_health("down", f"{_describe(exc)}; retrying in {delay:.1f}s")
                     self._log_failure(_describe(exc), delay)
                 await asyncio.sleep(delay)
+
+    @property
+    def pending_event_bytes(self) -> int:
+        """Bytes of an SSE event received but not yet complete (0 between events)."""
+        return self._stream_body.cut_off if self._stream_body is not None else 0
 
     def _reconnect_delay(self) -> float:
         """The backoff's draw, capped at the probe interval while a fallback carries the prices."""
@@ -324,7 +331,7 @@ class PythHermesSource(OracleSource):
             self.connects += 1
             if self.connects > 1:
                 await self._snapshot(client, emit)  # fill the gap, once the stream is really back
-            body = _TailWatch(source.response)
+            body = self._stream_body = _TailWatch(source.response)
             try:
                 async for event in EventSource(body).aiter_sse():  # type: ignore[arg-type]
                     if event.id:
@@ -388,7 +395,7 @@ class _TailWatch:
         self.headers = response.headers
         self._tail = ""  # text after the last blank line (event boundary)
 
-    async def aiter_text(self):  # noqa: ANN201 - an async generator of str, as httpx's
+    async def aiter_text(self) -> AsyncIterator[str]:
         async for text in self.response.aiter_text():
             tail = (self._tail + text).replace("\r\n", "\n").replace("\r", "\n")
             self._tail = tail.rsplit("\n\n", 1)[-1] if "\n\n" in tail else tail

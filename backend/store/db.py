@@ -206,7 +206,7 @@ class Store:
             return None
         try:
             results = self._transaction(conn, batch)
-        except Exception as exc:  # anything that sinks the transaction itself is a store fault
+        except Exception as exc:  # noqa: BLE001 - anything that sinks the transaction itself is a store fault
             self._enter_fault(conn, exc, batch)
             return exc
         self.commits += 1

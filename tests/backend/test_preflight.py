@@ -47,9 +47,9 @@ def test_backend_on_a_read_only_home_exits_with_one_line(tmp_path):
             check_writable(home)
         done = start_backend(home)
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
+    assert done.stderr.strip().splitlines() == [(
         f"quantdesk backend: QUANTDESK_HOME {home} is not writable (Read-only file system); the backend keeps "
-        "its database and log there: fix the permissions or the mount, or set QUANTDESK_HOME elsewhere"]
+        "its database and log there: fix the permissions or the mount, or set QUANTDESK_HOME elsewhere")]
 
 
 def test_backend_on_a_full_disk_exits_with_one_line(tmp_path):

@@ -27,10 +27,10 @@ async def test_backend_subprocess_on_fake_hermes_serves_its_price(hermes, coinge
                     status = await client.request("status")
                     pyth = next(f for f in status["feeds"] if f["source"] == "pyth")
                     quote = await client.request("quote", market="SOL-PERP")
-                    if quote["source"] == "pyth" and pyth["active"] and pyth["state"] == "healthy":
-                        break
-                except Exception:
-                    pass
+                except Exception:  # no price yet
+                    quote, pyth = {"source": ""}, {}
+                if quote["source"] == "pyth" and pyth["active"] and pyth["state"] == "healthy":
+                    break
                 await asyncio.sleep(0.05)
             assert quote["price"] == 151_25000000 and quote["source"] == "pyth" and quote["expo"] == -8
             assert status["feed"] == "pyth" and pyth["active"] and pyth["state"] == "healthy"

@@ -80,7 +80,7 @@ def test_a_persistent_10x_primary_price_is_refuted_by_a_healthy_fallback_and_nev
 
 
 def test_a_real_move_is_confirmed_by_the_other_source_at_once_in_both_directions():
-    agg, (pyth, gecko), clock, _, decisions = make("pyth", "coingecko")
+    agg, (pyth, gecko), _clock, _, decisions = make("pyth", "coingecko")
     offer(agg, pyth, 150.0), offer(agg, gecko, 150.0)
     # the fallback moves first: the primary still quotes 150, so its jump is refuted ...
     assert "refuted by pyth" in offer(agg, gecko, 200.0)
@@ -92,7 +92,7 @@ def test_a_real_move_is_confirmed_by_the_other_source_at_once_in_both_directions
 
 
 def test_a_jumping_fallback_is_refuted_by_another_healthy_fallback_while_the_primary_is_dead():
-    agg, (pyth, first, second), clock, _, decisions = make("pyth", "first", "second")
+    agg, (pyth, first, second), _clock, _, decisions = make("pyth", "first", "second")
     pyth.set_health("down", "dead")
     offer(agg, first, 150.0), offer(agg, second, 150.1)
     assert agg.active.source is first
@@ -117,7 +117,7 @@ def test_the_tightest_fresh_witness_is_trusted_and_stale_ones_cannot_vote():
 
 
 def test_a_single_source_accepts_a_sustained_jump_unverified_after_three_observations():
-    agg, (sim,), clock, _, decisions = make("sim")
+    agg, (sim,), _clock, _, decisions = make("sim")
     offer(agg, sim, 150.0)
     assert "awaiting confirmation" in offer(agg, sim, 300.0)
     assert "awaiting confirmation" in offer(agg, sim, 300.0)
@@ -126,7 +126,7 @@ def test_a_single_source_accepts_a_sustained_jump_unverified_after_three_observa
 
 
 def test_with_a_fallback_configured_but_silent_a_jump_waits_for_it_and_wakes_it():
-    agg, (pyth, gecko), clock, wall, decisions = make("pyth", "coingecko", witness_wait_s=5.0)
+    agg, (pyth, gecko), _clock, wall, decisions = make("pyth", "coingecko", witness_wait_s=5.0)
     offer(agg, pyth, 150.0)
     wakes = gecko.wakes
     for _ in range(5):  # enough observations, but no witness and not held for witness_wait_s yet

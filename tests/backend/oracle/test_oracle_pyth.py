@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -164,11 +163,12 @@ async def test_bad_input_is_rejected_counted_and_never_published(hermes, harness
 
 
 async def test_truncated_sse_frame_at_disconnect_is_counted_and_discarded(hermes, harness_factory):
-    h = await harness_factory([pyth(hermes)])
-    await h.wait_for(lambda: h.prices("SOL-PERP"))
+    source = pyth(hermes)
+    h = await harness_factory([source])
+    await h.wait_for(lambda: h.health("pyth").state == "healthy")  # streaming
     hermes.mode = "stall"  # nothing after the partial frame
     hermes.inject(b'data: {"parsed": [{"id": "' + SOL.encode(), raw=True)
-    await asyncio.sleep(0.1)
+    await h.wait_for(lambda: source.pending_event_bytes > 0, what="the partial frame received")
     hermes.mode = "ok"
     hermes.drop()
     await h.wait_for(lambda: h.rejects("pyth", "truncated") >= 1, what="truncated frame")
