@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from backend.cli import main
 from backend.preflight import StartupError, check_free_space, check_writable, prepare_home
 from tests.fakes.tmpfs import small_tmpfs
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def start_backend(home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "QUANTDESK_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "backend", "--port", "0"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+def start_backend(home: Path, monkeypatch, capsys) -> tuple[int, str]:
+    """`quantdesk backend` (the CLI's main, in this process) on `home`: its exit code and stderr."""
+    monkeypatch.setenv("QUANTDESK_HOME", str(home))
+    code = main(["--port", "0"])
+    return code, capsys.readouterr().err
 
 
 def test_a_writable_home_with_room_passes(quantdesk_home):
@@ -41,21 +38,21 @@ def test_a_home_that_cannot_be_created_is_one_clear_line(tmp_path, monkeypatch):
     assert str(refused.value).startswith("cannot create QUANTDESK_HOME (Not a directory")
 
 
-def test_backend_on_a_read_only_home_exits_with_one_line(tmp_path):
+def test_backend_on_a_read_only_home_exits_with_one_line(tmp_path, monkeypatch, capsys):
     with small_tmpfs(tmp_path / "ro", "1m", read_only=True) as home:
         with pytest.raises(StartupError):
             check_writable(home)
-        done = start_backend(home)
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [(
+        code, err = start_backend(home, monkeypatch, capsys)
+    assert code == 2
+    assert err.strip().splitlines() == [(
         f"quantdesk backend: QUANTDESK_HOME {home} is not writable (Read-only file system); the backend keeps "
         "its database and log there: fix the permissions or the mount, or set QUANTDESK_HOME elsewhere")]
 
 
-def test_backend_on_a_full_disk_exits_with_one_line(tmp_path):
+def test_backend_on_a_full_disk_exits_with_one_line(tmp_path, monkeypatch, capsys):
     with small_tmpfs(tmp_path / "tiny", "2m") as home:
-        done = start_backend(home)
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
+        code, err = start_backend(home, monkeypatch, capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("quantdesk backend: only 2.0 MiB free on the disk of "
                                                    f"QUANTDESK_HOME {home}; the backend needs at least 8.0 MiB")

@@ -1,6 +1,6 @@
 """The disk fills under a stream of orders: refused (STORE_UNAVAILABLE) -> degraded -> resumed, no restart.
 
-A real backend process on a small tmpfs home. A filler file takes the last free byte; orders go on
+A real backend (in this process, serving on 127.0.0.1) on a small tmpfs home. A filler file takes the last free byte; orders go on
 until the store refuses one; /health says degraded and trading is REDUCING; the filler is removed
 and orders are acked again. What a restart recovers holds every acked order and no refused one.
 The timeline (seconds) is printed for the record (`pytest -s`); nothing here asserts a duration.
@@ -9,17 +9,13 @@ The timeline (seconds) is printed for the record (`pytest -s`); nothing here ass
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
 from backend.api.protocol import ApiError
+from backend.app import Backend, BackendConfig
 from backend.bus import Bus
 from backend.client import BackendClient
 from backend.store.db import Store
@@ -29,15 +25,15 @@ from tests.fakes.tmpfs import small_tmpfs
 ORDER = {"market": "SOL-PERP", "side": "buy", "size": "0.1", "price": "140"}
 
 
-def start_backend(home: Path, log: Path) -> tuple[subprocess.Popen[str], BackendClient, str]:
-    env = {**os.environ, "QUANTDESK_HOME": str(home)}
-    with log.open("a") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "20", "--seed", "5"],
-                                stdout=subprocess.PIPE, stderr=err, text=True, env=env)
-    url = proc.stdout.readline().strip()
-    assert url.startswith("ws://"), url
-    token = json.loads((home / "backend.json").read_text())["token"]
-    return proc, BackendClient.for_url(url, token, client_name="e2e-disk", timeout=10), url.replace("ws://", "http://")
+async def start_backend(home: Path) -> tuple[Backend, asyncio.Task, BackendClient, str]:
+    """The backend in this process (the subprocess start-up costs seconds), serving on 127.0.0.1."""
+    instance = Backend(BackendConfig(home=home, tick_rate=20.0, seed=5))
+    task = asyncio.create_task(instance.run())
+    while not instance.url:
+        assert not task.done(), task
+        await asyncio.sleep(0.01)
+    client = BackendClient.for_url(instance.url, instance.token, client_name="e2e-disk", timeout=10)
+    return instance, task, client, instance.url.replace("ws://", "http://")
 
 
 def fill(disk: Path) -> Path:
@@ -78,9 +74,8 @@ async def until(predicate, timeout: float = 30.0, step: float = 0.02):
 
 
 async def test_full_disk_refuses_orders_degrades_and_resumes_without_restart(tmp_path):
-    log = tmp_path / "stderr.log"
     with small_tmpfs(tmp_path / "disk", "16m") as home:
-        proc, client, http = start_backend(home, log)
+        backend, task, client, http = await start_backend(home)
         web = httpx.AsyncClient()
         try:
             await client.connect()
@@ -140,8 +135,8 @@ async def test_full_disk_refuses_orders_degrades_and_resumes_without_restart(tmp
             await client.close()
         finally:
             await web.aclose()
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(30) == 0
+            backend.request_stop()
+            await asyncio.wait_for(task, 30)
 
         # what a restart recovers: every acked order, no refused one, and a consistent replay
         store = Store(home / "quantdesk.db")
