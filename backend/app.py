@@ -17,6 +17,7 @@ from backend.api.protocol import PROTOCOL_VERSION, Status, to_builtins
 from backend.api.server import ApiServer, Session
 from backend.bus import Bus
 from backend.candles import BENCHMARKS_URL, CandleService, register_candle_ops
+from backend.degraded import StoreFaultPolicy
 from backend.home import BackendRecord, HomeLock, live_record, remove_record, write_record
 from backend.link import register_link_ops
 from backend.logstream import BusLogHandler
@@ -95,6 +96,7 @@ class Backend:
         self.alerts: AlertService | None = None
         self.risk_state: TradingStateService | None = None
         self.risk_monitor: RiskMonitor | None = None
+        self.store_policy: StoreFaultPolicy | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
         self.candles: CandleService | None = None
         self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health, rate_per_s=config.api_rate)
@@ -120,6 +122,7 @@ class Backend:
                                   oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
         self._register_risk(api)
+        self.store_policy = StoreFaultPolicy(self.store, self.risk_state, self.metrics)
         register_admin_ops(api, self.trading)
         register_link_ops(api, self.bus)
         api.stream("log", "log")
@@ -136,8 +139,8 @@ class Backend:
         state = self.risk_state = TradingStateService(self.bus, self.store, view,
                                                       daily_loss_limit=self.config.daily_loss_limit)
         state.load()
-        self.trading.trading_state = lambda: state.state
-        self.venue.trading_state = lambda: str(state.state)
+        self.trading.trading_state = lambda: state.effective
+        self.venue.trading_state = lambda: str(state.effective)
         self.risk_monitor = RiskMonitor(self.bus, view, self.store)
         analytics = RiskAnalytics(view, self.candles.bars if self.candles else None, self.store, self.risk_monitor,
                                   state)
@@ -160,8 +163,11 @@ class Backend:
         return "paper"
 
     def health(self) -> dict[str, Any]:
+        degraded = ["store"] if self.store_policy is not None and self.store_policy.degraded else []
         return {
-            "status": "ok",
+            "status": "degraded" if degraded else "ok",
+            "degraded": degraded,
+            "store": self.store_policy.health() if self.store_policy is not None else {},
             "version": VERSION,
             "pid": os.getpid(),
             "uptime_s": round(time.time() - self.started, 3),
@@ -211,6 +217,7 @@ class Backend:
             self.store = Store(home / "quantdesk.db")
             self.store.start()
             self._register()
+            self.store_policy.start()
             await self.alerts.start()
             await self.risk_state.start()
             await self.risk_monitor.start()

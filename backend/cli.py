@@ -11,8 +11,8 @@ from pathlib import Path
 from backend.api.protocol import ApiError
 from backend.app import Backend, BackendAlreadyRunning, BackendConfig
 from backend.candles import BENCHMARKS_URL
-from backend.home import home_dir
 from backend.oracle.factory import add_feed_arguments
+from backend.preflight import StartupError, prepare_home
 from backend.solana.errors import SolanaError
 
 
@@ -57,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    home = home_dir()
+    try:
+        home = prepare_home()
+    except StartupError as exc:
+        print(f"quantdesk backend: {exc}", file=sys.stderr)
+        return 2
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"quantdesk backend: binding {args.host} exposes the API beyond this machine; "
               "the token in backend.json is required by every client", file=sys.stderr)

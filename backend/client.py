@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import itertools
 import os
-import random
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from backend.api.protocol import PROTOCOL_VERSION, ApiError, ErrorCode, ErrorInfo, Quote
+from backend.backoff import Backoff
 from backend.home import BackendRecord, home_dir, live_record, read_record
 
 __all__ = ["BackendClient", "home_dir", "spawn_backend"]
@@ -156,11 +156,11 @@ class BackendClient:
 
     async def run_reconnecting(self, max_backoff: float = 5.0) -> None:
         """Keep a connection up until close(): connect, wait for it to drop, back off, repeat."""
-        delay = 0.2
+        backoff = Backoff(0.2, max_backoff)
         while not self._closing:
             try:
                 await self.connect()
-                delay = 0.2
+                backoff.reset()
                 assert self._reader is not None
                 await asyncio.shield(self._reader)
             except ApiError as exc:
@@ -170,8 +170,7 @@ class BackendClient:
                 raise
             if self._closing:
                 return
-            await asyncio.sleep(delay * random.uniform(0.5, 1.0) + 0.05)
-            delay = min(max_backoff, delay * 2)
+            await asyncio.sleep(backoff.next())
 
     # -- requests -----------------------------------------------------------------------------
     async def request(self, op: str, **args: Any) -> Any:

@@ -19,6 +19,13 @@ class Metrics:
                                       registry=r)
         self.feed_state = Gauge("quantdesk_feed_healthy", "1 healthy, 0.5 degraded, 0 down", ["source"], registry=r)
         self.store_commits = Gauge("quantdesk_store_commits", "Group commits so far", registry=r)
+        self.store_writable = Gauge("quantdesk_store_writable", "1 while the store accepts writes, 0 after a fault",
+                                    registry=r)
+        self.store_faults = Counter("quantdesk_store_faults", "Store write faults (disk full, I/O, read-only)",
+                                    registry=r)
+        self.oracle_jump_decisions = Counter(
+            "quantdesk_oracle_jump_decisions", "Price jumps confirmed, refuted, pending or accepted unverified",
+            ["source", "decision"], registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from backend.backoff import Backoff
+
 log = logging.getLogger(__name__)
 ResultHook = Callable[[dict[str, Any], str], None]  # (message, outcome such as "webhook ok" / "webhook failed: ...")
 
@@ -128,7 +130,7 @@ class Notifier:
     async def post(self, url: str, message: dict[str, Any]) -> str:
         """POST message as JSON, retrying timeouts, connection errors and 5xx/429 a bounded number of times."""
         assert self._http is not None, "Notifier.start() first"
-        delay = self.backoff_base_s
+        backoff = Backoff(self.backoff_base_s, max(self.backoff_base_s, self.backoff_cap_s))
         last = ""
         for attempt in range(1, self.webhook_attempts + 1):
             self.stats.webhook_attempts += 1
@@ -145,8 +147,7 @@ class Notifier:
             except httpx.HTTPError as exc:
                 last = f"{exc.__class__.__name__}"
             if attempt < self.webhook_attempts:
-                await asyncio.sleep(delay)
-                delay = min(self.backoff_cap_s, delay * 2)
+                await asyncio.sleep(backoff.next())
         self.stats.webhook_failed += 1
         log.warning("notify: webhook %s failed after %d attempt(s): %s", _redact(url), attempt, last)
         return f"webhook failed: {last}"

@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_STREAM = "UNKNOWN_STREAM"
     NO_PRICE = "NO_PRICE"
     NOT_SUPPORTED = "NOT_SUPPORTED"
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # the store cannot write now; nothing of the request was kept
     INTERNAL = "INTERNAL"
     # client-side
     NOT_CONNECTED = "NOT_CONNECTED"

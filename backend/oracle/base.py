@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import abc
-import random
 from collections.abc import Callable
 
 from backend.api.protocol import FeedHealth, PriceObservation
@@ -22,6 +21,7 @@ class OracleSource(abc.ABC):
         self.state = "healthy"
         self.reason = ""
         self.wanted = True  # False while a fallback stands by; sources may then slow down
+        self.covered = False  # True while a lower-priority source carries the prices: reconnect quickly
         self.on_reject: RejectHook | None = None
         self.on_health: Callable[[OracleSource], None] | None = None
 
@@ -47,19 +47,6 @@ class OracleSource(abc.ABC):
         """The aggregator needs (or no longer needs) this source's prices now."""
         self.wanted = wanted
 
-
-class Backoff:
-    """Capped exponential backoff with full jitter; `reset()` after a connection that worked."""
-
-    def __init__(self, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None) -> None:
-        self.base, self.cap = base, cap
-        self.attempt = 0
-        self._rng = rng or random.Random()
-
-    def next(self) -> float:
-        ceiling = min(self.cap, self.base * 2**self.attempt)
-        self.attempt += 1
-        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
-
-    def reset(self) -> None:
-        self.attempt = 0
+    def set_covered(self, covered: bool) -> None:
+        """A lower-priority source carries this one's markets (or no longer does)."""
+        self.covered = covered

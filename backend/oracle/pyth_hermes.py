@@ -1,12 +1,18 @@
 """Pyth prices from Hermes: REST snapshot, SSE stream (default) or WebSocket, reconnecting forever.
 
-    GET  {hermes}/v2/updates/price/latest?ids[]=..&parsed=true   snapshot at start and after each reconnect
-    GET  {hermes}/v2/updates/price/stream?ids[]=..&parsed=true   SSE, one `data:` JSON update per event
+    GET  {hermes}/v2/updates/price/latest?ids[]=..&parsed=true   snapshot at start and once a new stream is open
+    GET  {hermes}/v2/updates/price/stream?ids[]=..&parsed=true   SSE (httpx-sse), one `data:` JSON update per event
     WS   {hermes}/ws  {"type":"subscribe","ids":[..]} -> {"type":"price_update","price_feed":{..}}
     GET  {hermes}/v2/price_feeds?query=SOL&asset_type=crypto     search (`search_feeds`)
 
 PYTH_API_KEY (if set) goes out as a bearer token and is never logged. Each update's binary payload
 (the PNAU accumulator update, hex) is kept per market in `latest_binary` for posting on-chain.
+
+Reconnects back off (backend.backoff, full jitter) and only prices from the stream itself reset
+that backoff and make the source healthy: a REST snapshot that works while the stream does not
+must not turn the reconnect loop into a tight one. The SSE `id:` is sent back as Last-Event-ID and
+the server's `retry:` is the least delay before the next reconnect. While a fallback carries the
+prices (`covered`), the reconnect delay is capped at `probe_s`, so failback is quick.
 """
 
 from __future__ import annotations
@@ -18,15 +24,18 @@ import logging
 import math
 import os
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import msgspec
+from httpx_sse import EventSource, aconnect_sse
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from backend.api.protocol import PriceObservation
-from backend.oracle.base import Backoff, Emit, OracleSource
+from backend.backoff import Backoff
+from backend.oracle.base import Emit, OracleSource
 from backend.oracle.validate import Reject, Rejected
 from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_FEED, MARKETS_BY_SYMBOL
 
@@ -196,7 +205,7 @@ class PythHermesSource(OracleSource):
     def __init__(self, hermes_url: str = HERMES_URL, *, markets: list[str] | None = None, transport: str = "auto",
                  ws_url: str | None = None, api_key: str | None = None, idle_timeout: float = 10.0,
                  connect_timeout: float = 5.0, backoff_base: float = 0.5, backoff_cap: float = 30.0,
-                 max_stream_s: float = 24 * 3600 - 300) -> None:
+                 probe_s: float = 1.0, max_stream_s: float = 24 * 3600 - 300) -> None:
         super().__init__()
         self.hermes_url = hermes_url.rstrip("/")
         self.ws_url = ws_url or self.hermes_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/ws"
@@ -208,6 +217,11 @@ class PythHermesSource(OracleSource):
         self.idle_timeout = idle_timeout
         self.connect_timeout = connect_timeout
         self.backoff = Backoff(backoff_base, backoff_cap)
+        self.probe_s = probe_s
+        self.last_event_id = ""  # SSE `id:`, sent back on reconnect
+        self.server_retry_s = 0.0  # SSE `retry:`, the least reconnect delay the server asked for
+        self._last_failure = ""
+        self._stream_body: _TailWatch | None = None
         self.max_stream_s = max_stream_s
         self.latest_binary: dict[str, str] = {}  # market -> hex of the latest update that carried it
         self.connects = 0
@@ -223,10 +237,10 @@ class PythHermesSource(OracleSource):
         timeout = httpx.Timeout(connect=self.connect_timeout, read=self.idle_timeout, write=5.0, pool=5.0)
         failures = 0
         async with httpx.AsyncClient(timeout=timeout, headers=_auth_headers(self._api_key)) as client:
+            await self._snapshot(client, emit)  # prices at once at start; later ones follow an open stream
             while True:
                 opened = time.monotonic()
                 try:
-                    await self._snapshot(client, emit)
                     if self.current_transport == "ws":
                         await self._stream_ws(emit)
                     else:
@@ -240,23 +254,41 @@ class PythHermesSource(OracleSource):
                 except asyncio.CancelledError:
                     raise
                 except RateLimited as exc:
-                    delay = max(exc.retry_after, self.backoff.next())
+                    delay = max(exc.retry_after, self._reconnect_delay())
                     self.set_health("down", f"rate limited by Hermes (HTTP 429); retrying in {delay:.1f}s")
                 except Exception as exc:  # network, protocol, idle timeout: all mean reconnect
                     failures += 1
-                    delay = self.backoff.next()
+                    delay = self._reconnect_delay()
                     if self.transport == "auto" and failures % 2 == 0:
                         self.current_transport = "ws" if self.current_transport == "sse" else "sse"
                     self.set_health("down", f"{_describe(exc)}; retrying in {delay:.1f}s")
-                    log.warning("pyth: %s; retrying in %.1fs over %s", _describe(exc), delay, self.current_transport)
+                    self._log_failure(_describe(exc), delay)
                 await asyncio.sleep(delay)
 
+    @property
+    def pending_event_bytes(self) -> int:
+        """Bytes of an SSE event received but not yet complete (0 between events)."""
+        return self._stream_body.cut_off if self._stream_body is not None else 0
+
+    def _reconnect_delay(self) -> float:
+        """The backoff's draw, capped at the probe interval while a fallback carries the prices."""
+        delay = self.backoff.next(cap=self.probe_s if self.covered else None)
+        return min(MAX_RETRY_AFTER_S, max(delay, self.server_retry_s))
+
+    def _log_failure(self, what: str, delay: float) -> None:
+        """One warning per kind of failure; the retries of the same failure are debug lines."""
+        level = logging.DEBUG if what == self._last_failure else logging.WARNING
+        self._last_failure = what
+        log.log(level, "pyth: %s; retrying in %.1fs over %s", what, delay, self.current_transport)
+
     def _connected(self) -> None:
+        """Prices arrived over the stream: only that makes the source healthy and resets the backoff."""
         if self.state != "healthy":
             self.set_health("healthy", f"streaming over {self.current_transport}")
             self.backoff.reset()
+            self._last_failure = ""
 
-    def _handle_update(self, raw: bytes, emit: Emit, recv_ns: int) -> None:
+    def _handle_update(self, raw: bytes, emit: Emit, recv_ns: int, *, streamed: bool = True) -> None:
         self.messages += 1
         try:
             observations, rejects, binary = parse_update(raw, recv_ns)
@@ -265,8 +297,10 @@ class PythHermesSource(OracleSource):
             return
         for exc in rejects:
             self.reject(exc.reason, exc.detail)
-        if observations:
+        if observations and streamed:
             self._connected()
+        elif observations and self.state == "down":  # real prices, but no stream yet: not healthy
+            self.set_health("degraded", "snapshot only; the stream is connecting")
         for obs in observations:
             if binary is not None:
                 self.latest_binary[obs.market] = binary
@@ -277,10 +311,10 @@ class PythHermesSource(OracleSource):
         try:
             response = await client.get(f"{self.hermes_url}/v2/updates/price/latest", params=self._params())
             _check_status(response)
-        except (httpx.HTTPError, StreamRejected) as exc:
+        except (httpx.HTTPError, StreamRejected, RateLimited) as exc:  # the stream's own attempt says what to do
             log.debug("pyth snapshot failed: %s", _describe(exc))
             return
-        self._handle_update(response.content, emit, time.monotonic_ns())
+        self._handle_update(response.content, emit, time.monotonic_ns(), streamed=False)
 
     def _params(self) -> list[tuple[str, str]]:
         return [("ids[]", i) for i in self.feed_ids] + [("parsed", "true")]
@@ -289,30 +323,31 @@ class PythHermesSource(OracleSource):
     async def _stream_sse(self, client: httpx.AsyncClient, emit: Emit) -> None:
         url = f"{self.hermes_url}/v2/updates/price/stream"
         deadline = time.monotonic() + self.max_stream_s
-        async with client.stream("GET", url, params=self._params(), headers={"Accept": "text/event-stream"}) as resp:
-            _check_status(resp)
+        resume_from = self.last_event_id.strip()  # a header value cannot carry edge spaces or non-ASCII
+        usable = resume_from and resume_from.isascii() and resume_from.isprintable()
+        headers = {"Last-Event-ID": resume_from} if usable else {}
+        async with aconnect_sse(client, "GET", url, params=self._params(), headers=headers) as source:
+            _check_status(source.response)
             self.connects += 1
-            buffer = b""
-            data: list[bytes] = []
+            if self.connects > 1:
+                await self._snapshot(client, emit)  # fill the gap, once the stream is really back
+            body = self._stream_body = _TailWatch(source.response)
             try:
-                async for chunk in resp.aiter_bytes():
-                    recv_ns = time.monotonic_ns()
-                    buffer += chunk
-                    *lines, buffer = buffer.split(b"\n")
-                    for line in lines:
-                        line = line.rstrip(b"\r")
-                        if not line:
-                            if data:
-                                self._handle_update(b"\n".join(data), emit, recv_ns)
-                                data = []
-                        elif line.startswith(b"data:"):
-                            data.append(line[5:].lstrip(b" "))
-                        # comments (":"), event:, id:, retry: lines carry nothing we need
+                async for event in EventSource(body).aiter_sse():  # type: ignore[arg-type]
+                    if event.id:
+                        self.last_event_id = event.id
+                    if event.retry is not None:
+                        self.server_retry_s = min(MAX_RETRY_AFTER_S, event.retry / 1000)
+                    if event.data:  # an event with no data is not dispatched (SSE spec)
+                        self._handle_update(event.data.encode(), emit, time.monotonic_ns())
                     if time.monotonic() > deadline:
-                        return
-            finally:
-                if data or buffer.strip():
-                    self.reject(Reject.TRUNCATED, f"SSE frame cut off after {sum(map(len, data)) + len(buffer)} bytes")
+                        return  # our own rollover: whatever follows in the buffer is not cut off
+            except (httpx.HTTPError, OSError):
+                if body.cut_off:  # the server went away in the middle of an event
+                    self.reject(Reject.TRUNCATED, f"SSE frame cut off after {body.cut_off} bytes")
+                raise
+            if body.cut_off:
+                self.reject(Reject.TRUNCATED, f"SSE frame cut off after {body.cut_off} bytes")
 
     # -- WebSocket ----------------------------------------------------------------------------
     async def _stream_ws(self, emit: Emit) -> None:
@@ -321,6 +356,10 @@ class PythHermesSource(OracleSource):
                               open_timeout=self.connect_timeout, max_size=2**22, ping_interval=20) as ws:
             await ws.send(msgspec.json.encode({"type": "subscribe", "ids": self.feed_ids, "binary": True}))
             self.connects += 1
+            if self.connects > 1:
+                headers = _auth_headers(self._api_key)
+                async with httpx.AsyncClient(timeout=self.connect_timeout, headers=headers) as rest:
+                    await self._snapshot(rest, emit)
             while time.monotonic() < deadline:
                 async with asyncio.timeout(self.idle_timeout):
                     raw = await ws.recv(decode=False)
@@ -346,6 +385,27 @@ class PythHermesSource(OracleSource):
                     except ValueError:
                         pass
                 emit(obs)
+
+
+class _TailWatch:
+    """The stream's text as httpx-sse reads it, noting an event the server cut off mid-way."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.headers = response.headers
+        self._tail = ""  # text after the last blank line (event boundary)
+
+    async def aiter_text(self) -> AsyncIterator[str]:
+        async for text in self.response.aiter_text():
+            tail = (self._tail + text).replace("\r\n", "\n").replace("\r", "\n")
+            self._tail = tail.rsplit("\n\n", 1)[-1] if "\n\n" in tail else tail
+            yield text
+
+    @property
+    def cut_off(self) -> int:
+        """Bytes of an event that never ended (0 when the stream ended on an event boundary)."""
+        tail = self._tail.strip("\n")
+        return len(tail.encode()) if tail and not tail.startswith(":") else 0
 
 
 def _check_status(response: httpx.Response) -> None:

@@ -2,7 +2,9 @@
 
 Topics: "observations" (every accepted PriceObservation of the active source, for engine, candles,
 alerts, store) and "prices" (the Quote per market, conflated for clients). Rejected input is
-counted in `oracle_rejects{source,reason}`, logged once per burst, and never published.
+counted in `oracle_rejects{source,reason}`, logged once per burst, and never published. How each
+price jump was judged against an independent source is counted in
+`oracle_jump_decisions{source,decision}` and logged once per burst.
 """
 
 from __future__ import annotations
@@ -23,16 +25,17 @@ log = logging.getLogger(__name__)
 
 class OracleService:
     def __init__(self, bus: Bus, metrics: Metrics, sources: list[OracleSource], *,
-                 failback_after_s: float = 1.0, evaluate_every_s: float = 0.2) -> None:
+                 failback_after_s: float = 0.5, evaluate_every_s: float = 0.2) -> None:
         self.bus = bus
         self.metrics = metrics
         self.sources = sources
         self.quotes = QuoteBook()
-        self.aggregator = Aggregator(sources, failback_after_s=failback_after_s)
+        self.aggregator = Aggregator(sources, failback_after_s=failback_after_s, on_jump=self._on_jump)
         self.accepted = 0
         self.rejected = 0
         self.evaluate_every_s = evaluate_every_s
         self._reject_log = RejectLog()
+        self._jump_log = RejectLog(what="price jump")
         self._tasks: list[asyncio.Task[None]] = []
         for source in sources:
             source.on_reject = self._on_reject
@@ -83,6 +86,10 @@ class OracleService:
         self.rejected += 1
         self.metrics.oracle_rejects.labels(source, reason).inc()
         self._reject_log.note(source, reason, detail)
+
+    def _on_jump(self, source: str, decision: str, detail: str) -> None:
+        self.metrics.oracle_jump_decisions.labels(source, decision).inc()
+        self._jump_log.note(source, decision, detail)
 
     def offer(self, source: OracleSource, obs: PriceObservation) -> None:
         """Everything a source emits comes through here: validate, then publish if it is the active source."""

@@ -4,6 +4,12 @@ Structural checks (garbage JSON, missing fields, NaN, ...) happen where a source
 format and are reported with `OracleSource.reject`; semantic checks (non-positive price, negative
 conf, exponent range, future/backwards/stale publish time, confidence ratio, jump filter) run here
 for every observation of every source before the aggregator may publish it.
+
+A jump (a move beyond `max_jump` from the last accepted price) is judged by an independent source:
+the aggregator's witness says whether another healthy, fresh source confirms the new level or
+still quotes the old one (then the jump is refused for as long as it says so). Only when no
+independent source can be asked does persistence decide: `jump_confirm` observations at the new
+level, held for at least the witness's `min_unverified_s`; such a jump is accepted *unverified*.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -57,6 +64,24 @@ class ValidationConfig:
     max_deviation: float = 0.05  # lower-priority source vs a fresh higher-priority one
 
 
+class Witness(StrEnum):
+    """What an independent source says about a jump."""
+
+    CONFIRMS = "confirmed"
+    REFUTES = "refuted"
+    NONE = "none"  # no healthy, fresh independent source to ask
+
+
+@dataclass(slots=True, frozen=True)
+class JumpVerdict:
+    witness: Witness
+    source: str = ""  # the independent source that answered
+    min_unverified_s: float = 0.0  # without a witness, how long a jump must persist before it is accepted
+
+
+WitnessFn = Callable[[PriceObservation, int], JumpVerdict]  # (the jumping observation, the last accepted price)
+
+
 @dataclass(slots=True)
 class _MarketState:
     publish_time: int = 0
@@ -64,6 +89,7 @@ class _MarketState:
     expo: int = 0
     pending_price: int = 0
     pending_count: int = 0
+    pending_since: float = 0.0
 
 
 @dataclass(slots=True)
@@ -73,8 +99,10 @@ class Validator:
     config: ValidationConfig = field(default_factory=ValidationConfig)
     clock: object = time.time  # a () -> float; injectable for tests
     _markets: dict[str, _MarketState] = field(default_factory=dict)
+    seen: dict[str, PriceObservation] = field(default_factory=dict)  # newest per market past all checks but the jump
+    last_jump: str = ""  # how the jump of the last accepted observation was judged ("" when it was no jump)
 
-    def check(self, obs: PriceObservation) -> PriceObservation:
+    def check(self, obs: PriceObservation, witness: WitnessFn | None = None) -> PriceObservation:
         """Return obs if it may be published; raise Rejected otherwise. Updates state only on accept."""
         cfg = self.config
         if not isinstance(obs.price, int) or not isinstance(obs.conf, int):
@@ -99,20 +127,37 @@ class Validator:
             raise Rejected(Reject.BACKWARDS, f"{obs.market}: publish_time {obs.publish_time} < {state.publish_time}")
         if obs.conf > obs.price * cfg.max_conf_ratio:
             raise Rejected(Reject.CONF_RATIO, f"{obs.market}: conf/price {obs.conf / obs.price:.4f}")
+        self.seen[obs.market] = obs
+        self.last_jump = ""
         if state.price and state.expo == obs.expo and _moved(state.price, obs.price, cfg.max_jump):
-            # a jump is accepted only once `jump_confirm` consecutive observations agree on the new level
-            if state.pending_count and not _moved(state.pending_price, obs.price, cfg.max_jump):
-                state.pending_count += 1
-            else:
-                state.pending_price, state.pending_count = obs.price, 1
-            if state.pending_count < cfg.jump_confirm:
-                raise Rejected(Reject.JUMP, f"{obs.market}: {state.price} -> {obs.price}")
+            self._judge_jump(state, obs, witness)
         state.pending_count = 0
         state.publish_time, state.price, state.expo = obs.publish_time, obs.price, obs.expo
         return obs
 
+    def _judge_jump(self, state: _MarketState, obs: PriceObservation, witness: WitnessFn | None) -> None:
+        """Return when the jump may be accepted (setting `last_jump`); raise Rejected(JUMP) when not."""
+        cfg = self.config
+        verdict = witness(obs, state.price) if witness is not None else JumpVerdict(Witness.NONE)
+        move = f"{obs.market}: {state.price} -> {obs.price}"
+        if verdict.witness is Witness.CONFIRMS:
+            self.last_jump = f"confirmed by {verdict.source}"
+            return
+        if verdict.witness is Witness.REFUTES:
+            state.pending_count = 0
+            raise Rejected(Reject.JUMP, f"{move}, refuted by {verdict.source}")
+        now = float(self.clock())  # type: ignore[operator]
+        if state.pending_count and not _moved(state.pending_price, obs.price, cfg.max_jump):
+            state.pending_count += 1
+        else:
+            state.pending_price, state.pending_count, state.pending_since = obs.price, 1, now
+        if state.pending_count < cfg.jump_confirm or now - state.pending_since < verdict.min_unverified_s:
+            raise Rejected(Reject.JUMP, f"{move}, awaiting confirmation")
+        self.last_jump = "unverified"
+
     def reset(self) -> None:
         self._markets.clear()
+        self.seen.clear()
 
 
 def _moved(reference: int, price: int, limit: float) -> bool:
@@ -128,7 +173,8 @@ def deviation(a: PriceObservation, b: PriceObservation) -> float:
 class RejectLog:
     """Logs the first reject of a burst per (source, reason); the rest of the burst is counted, not logged."""
 
-    def __init__(self, quiet_s: float = 10.0, summary_s: float = 60.0) -> None:
+    def __init__(self, quiet_s: float = 10.0, summary_s: float = 60.0, what: str = "rejected input") -> None:
+        self.what = what
         self.quiet_s = quiet_s  # a gap this long ends a burst
         self.summary_s = summary_s  # a burst that never ends still gets one line per summary_s
         self._seen: dict[tuple[str, str], float] = {}
@@ -147,4 +193,4 @@ class RejectLog:
         more = self._suppressed.pop(key, 0)
         self._logged[key] = now
         suffix = f" ({more} more since the last report)" if more else ""
-        log.warning("oracle %s rejected input (%s): %s%s", source, reason, detail[:200], suffix)
+        log.warning("oracle %s %s (%s): %s%s", source, self.what, reason, detail[:200], suffix)

@@ -80,8 +80,8 @@ def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> N
     if state is TradingState.HALTED:
         raise ApiError(RiskCode.HALTED, "trading is HALTED (kill switch); `quantdesk resume` re-enables it")
     if state is TradingState.REDUCING and not order.reduces_position:
-        raise ApiError(RiskCode.REDUCING, "the account is REDUCING (daily loss limit): only orders that reduce "
-                                          "a position are accepted")
+        raise ApiError(RiskCode.REDUCING, "the account is REDUCING (the daily loss limit or a store fault; "
+                                          "risk.state says which): only orders that reduce a position are accepted")
     if not order.oracle_healthy:
         raise ApiError(RiskCode.ORACLE_UNHEALTHY, f"no healthy oracle price for {order.market}; orders are refused "
                                                   "until the feed recovers")

@@ -7,6 +7,10 @@ sub-accounts, from the venue's account views) with the equity at the start of th
 baseline is the last recorded equity at or before midnight, else the first equity seen that day,
 and it is persisted. Beyond the limit the state moves to REDUCING, at most once per UTC day, so a
 deliberate `resume` holds for the rest of that day.
+
+A *hold* is a state a fault imposes while it lasts (the store cannot write: REDUCING). Holds live
+in memory only (a fault that stops writes cannot be persisted) and never lower the state: the
+`effective` state is the most severe of the set state and the holds, and is what pre-trade reads.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class TradingStateService:
         self.changed: dict[str, Any] = {"actor": "system", "reason": "default", "ts": 0.0}
         self.baseline: dict[str, Any] = {}  # {"day": "YYYY-MM-DD", "equity": int}
         self.tripped_day = ""
+        self.holds: dict[str, tuple[TradingState, str]] = {}  # source -> (state, why)
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -77,9 +82,29 @@ class TradingStateService:
         self.baseline = rows.get("daily_baseline", {})
         self.tripped_day = rows.get("daily_loss_tripped", {}).get("day", "")
 
+    @property
+    def effective(self) -> TradingState:
+        """The state pre-trade enforces: the set state, raised by any hold."""
+        return max([self.state, *(state for state, _ in self.holds.values())], key=_SEVERITY.__getitem__)
+
+    def hold(self, source: str, state: TradingState, why: str) -> None:
+        """Impose `state` while `source` (a fault) lasts; in memory, logged and published."""
+        if self.holds.get(source) == (state, why):
+            return
+        self.holds[source] = (state, why)
+        log.warning("trading state held at %s by %s: %s", state, source, why)
+        self.bus.publish("trading_state", self.view())
+
+    def release(self, source: str) -> None:
+        if self.holds.pop(source, None) is not None:
+            log.warning("trading state hold by %s released; state is %s", source, self.effective)
+            self.bus.publish("trading_state", self.view())
+
     def view(self) -> dict[str, Any]:
-        return {"state": str(self.state), **self.changed, "daily_loss_limit": self.daily_loss_limit,
-                "day_start_equity": self.baseline.get("equity"), "day": self.baseline.get("day")}
+        held = {source: {"state": str(state), "reason": why} for source, (state, why) in self.holds.items()}
+        return {"state": str(self.effective), "set_state": str(self.state), "holds": held, **self.changed,
+                "daily_loss_limit": self.daily_loss_limit, "day_start_equity": self.baseline.get("equity"),
+                "day": self.baseline.get("day")}
 
     # -- changing the state ---------------------------------------------------------------------
     async def set(self, state: TradingState | str, actor: str, reason: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from solders.signature import Signature
 from solders.token.state import TokenAccount
 from solders.transaction import VersionedTransaction
 
+from backend.backoff import Backoff
 from backend.solana.errors import ErrorCode, SolanaError
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,7 @@ class HttpRpc(Rpc):
         self, what: str, call: Callable[[], Awaitable[T]], *, retry: bool = True, unwrap: bool = True
     ) -> T:
         attempts = 1 + (self.retries if retry else 0)
+        backoff = Backoff(self.backoff, self.backoff * 2**self.retries)
         for attempt in range(attempts):
             try:
                 response = await asyncio.wait_for(call(), self.timeout)
@@ -187,7 +188,7 @@ class HttpRpc(Rpc):
             else:
                 return _unwrap_rpc_error(what, response) if unwrap else response
             if attempt + 1 < attempts:
-                delay = self.backoff * (2**attempt) * (0.5 + random.random())
+                delay = backoff.next()
                 log.warning(
                     "rpc %s failed (%s), retry %d/%d in %.2fs",
                     what,

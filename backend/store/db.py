@@ -3,6 +3,15 @@
 Callers hand the writer a function of the connection. `write()` returns once the batch holding
 it has committed (use it for anything that is acked); `submit()` is fire-and-forget (telemetry
 such as observations). Reads use their own connection and never wait for the writer.
+
+Store faults (disk full, read-only file system, I/O errors, a lock held too long) are survivable:
+the writer rolls the batch back, refuses every write in it with StoreUnavailable (nothing of them
+is kept, so nothing may be acked), and stops accepting writes. Every fault bumps `epoch`; a write
+is stamped with the epoch it was submitted in and refused if a fault came in between, because it
+may rest on state the store refused (the paper venue rebuilds its engine from the journal when
+the epoch moves). The writer then probes with backoff (free space, and a real 64 KiB commit into
+the scratch table `store_probe`) and accepts writes again once one succeeds; `watch()` callbacks
+hear both changes on their event loop.
 """
 
 from __future__ import annotations
@@ -10,19 +19,54 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from backend.api.protocol import ApiError, ErrorCode
+from backend.backoff import Backoff
 from backend.store.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
 WriteFn = Callable[[sqlite3.Connection], Any]
+Watcher = Callable[[bool, str], None]  # (writable, what is wrong or "")
 _STOP = object()
+# SQLite primary result codes that mean "the store cannot write now", not "this job is wrong"
+FAULT_CODES = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN,
+                         sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_PROTOCOL})
+PROBE_BYTES = 64 * 1024
+RESUME_MIN_FREE = 1024 * 1024  # bytes free on the store's file system before writes are accepted again
+
+
+class StoreUnavailable(ApiError):
+    """The store cannot write now; nothing of the refused write was kept (so nothing was acked)."""
+
+    def __init__(self, fault: str) -> None:
+        super().__init__(ErrorCode.STORE_UNAVAILABLE,
+                         f"the store cannot write ({fault}); nothing was saved or changed. Trading is reducing-only "
+                         "until writes succeed again; see /health")
+        self.fault = fault
+
+
+def is_fault(exc: BaseException) -> bool:
+    """True when exc says the store cannot write (as opposed to one write being wrong)."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return isinstance(exc, sqlite3.OperationalError)
+    return code & 0xFF in FAULT_CODES
+
+
+def describe(exc: BaseException) -> str:
+    name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+    return f"{exc} [{name}]"
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -48,14 +92,15 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", (version, name))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         applied.add(version)
     return max(applied, default=0)
 
 
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, retry_base_s: float = 0.05, retry_cap_s: float = 2.0,
+                 resume_min_free: int = RESUME_MIN_FREE) -> None:
         self.path = Path(path)
         self._writer_conn = connect(self.path)
         self.schema_version = migrate(self._writer_conn)
@@ -63,8 +108,18 @@ class Store:
         self.db = sqlite_utils.Database(self._read_conn)
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._watchers: list[tuple[asyncio.AbstractEventLoop, Watcher]] = []
+        self.retry_base_s, self.retry_cap_s = retry_base_s, retry_cap_s
+        self.resume_min_free = resume_min_free
         self.commits = 0
         self.writes = 0
+        # fault state: written by the writer thread, read anywhere (plain attribute reads are atomic)
+        self.writable = True
+        self.epoch = 0  # bumped by every fault
+        self.fault = ""  # what went wrong, while not writable
+        self.faults = 0
+        self.refused = 0  # writes refused with StoreUnavailable (or dropped, for submit())
+        self.unwritable_since: float | None = None  # time.time() of the fault
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -79,27 +134,43 @@ class Store:
         self._writer_conn.close()
         self._read_conn.close()
 
+    def watch(self, fn: Watcher) -> None:
+        """Call fn(writable, fault) on the calling event loop whenever the store stops or resumes writing."""
+        self._watchers.append((asyncio.get_running_loop(), fn))
+
     # -- writing ------------------------------------------------------------------------------
     def write(self, fn: WriteFn) -> asyncio.Future[Any]:
-        """Run fn(conn) in the next group commit; the future resolves after COMMIT with fn's result."""
+        """Run fn(conn) in the next group commit; the future resolves after COMMIT with fn's result.
+
+        It fails with StoreUnavailable when the store cannot write (then nothing of fn was kept).
+        """
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
-        self._jobs.put((fn, loop, fut))
+        if not self.writable:
+            self.refused += 1
+            fut.set_exception(StoreUnavailable(self.fault))
+        else:
+            self._jobs.put((fn, loop, fut, self.epoch))
         return fut
 
     def submit(self, fn: WriteFn) -> None:
-        self._jobs.put((fn, None, None))
+        if self.writable:
+            self._jobs.put((fn, None, None, self.epoch))
+        else:
+            self.refused += 1
 
     def write_sync(self, fn: WriteFn) -> Any:
         """For start-up and tools: run fn in its own transaction on the calling thread (writer idle)."""
         conn = self._writer_conn
-        conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute("BEGIN IMMEDIATE")
             result = fn(conn)
             conn.execute("COMMIT")
             return result
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(conn)
+            if is_fault(exc):
+                raise StoreUnavailable(describe(exc)) from exc
             raise
 
     def _writer_loop(self) -> None:
@@ -119,39 +190,129 @@ class Store:
                     stop_after = True
                     break
                 batch.append(nxt)
-            self._run_batch(conn, batch)
+            failed = self._run_batch(conn, batch)
             if stop_after:
                 return
+            if failed is not None and self._wait_until_writable(conn, failed):
+                return
 
-    def _run_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
-        results: list[tuple[Any, Any, Any, BaseException | None]] = []
-        conn.execute("BEGIN IMMEDIATE")
-        for fn, loop, fut in batch:
-            conn.execute("SAVEPOINT job")
-            try:
-                value = fn(conn)
-                conn.execute("RELEASE job")
-                results.append((loop, fut, value, None))
-            except Exception as exc:  # one bad job must not sink the batch
-                conn.execute("ROLLBACK TO job")
-                conn.execute("RELEASE job")
-                log.exception("store job failed")
-                results.append((loop, fut, None, exc))
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> BaseException | None:
+        """Commit the batch and resolve its futures; on a store fault refuse them all and return the fault."""
+        epoch = self.epoch
+        stale = [job for job in batch if job[3] != epoch]
+        batch = [job for job in batch if job[3] == epoch]
+        self._refuse(stale, "it was queued behind writes the store refused after a fault")
+        if not batch:
+            return None
         try:
-            conn.execute("COMMIT")
-        except Exception as exc:
-            log.exception("store commit failed")
-            conn.execute("ROLLBACK")
-            results = [(loop, fut, None, exc) for loop, fut, _, _ in results]
+            results = self._transaction(conn, batch)
+        except Exception as exc:  # noqa: BLE001 - anything that sinks the transaction itself is a store fault
+            self._enter_fault(conn, exc, batch)
+            return exc
         self.commits += 1
         self.writes += len(batch)
         for loop, fut, value, exc in results:
             if fut is not None:
                 loop.call_soon_threadsafe(_resolve, fut, value, exc)
+        return None
+
+    def _transaction(self, conn: sqlite3.Connection, batch: list[Any]) -> list[tuple[Any, Any, Any, Exception | None]]:
+        results: list[tuple[Any, Any, Any, Exception | None]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        for fn, loop, fut, _epoch in batch:
+            conn.execute("SAVEPOINT job")
+            try:
+                value = fn(conn)
+                conn.execute("RELEASE job")
+                results.append((loop, fut, value, None))
+            except Exception as exc:  # one bad job must not sink the batch; a store fault does
+                if is_fault(exc):
+                    raise
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                log.exception("store job failed")
+                results.append((loop, fut, None, exc))
+        conn.execute("COMMIT")
+        return results
+
+    # -- faults -------------------------------------------------------------------------------
+    def _enter_fault(self, conn: sqlite3.Connection, exc: BaseException, batch: list[Any]) -> None:
+        _rollback(conn)
+        fault = describe(exc)
+        # the order matters: writable goes false and the epoch moves before anyone hears of the refusal
+        self.writable = False
+        self.fault = fault
+        self.epoch += 1
+        self.faults += 1
+        self.unwritable_since = time.time()
+        log.error("store write failed: %s; refused the batch's %d writes; retrying with backoff", fault, len(batch))
+        self._notify(False, fault)  # queued first: the venue rolls back before any refused caller resumes
+        self._refuse(batch, fault)
+
+    def _refuse(self, jobs: list[Any], fault: str) -> None:
+        for _fn, loop, fut, _epoch in jobs:
+            self.refused += 1
+            if fut is not None:
+                loop.call_soon_threadsafe(_resolve, fut, None, StoreUnavailable(fault))
+
+    def _wait_until_writable(self, conn: sqlite3.Connection, first: BaseException) -> bool:
+        """Refuse writes and probe with backoff until a probe commits; True when told to stop meanwhile."""
+        backoff = Backoff(self.retry_base_s, self.retry_cap_s)
+        while True:
+            deadline = time.monotonic() + backoff.next()
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    job = self._jobs.get(timeout=left)
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    return True
+                self._refuse([job], self.fault)  # submitted before write() saw the fault
+            problem = self._probe(conn)
+            if problem is None:
+                break
+            self.fault = problem
+        took = time.time() - (self.unwritable_since or time.time())
+        log.warning("store writable again after %.1fs (fault was: %s)", took, describe(first))
+        self.writable = True
+        self.fault = ""
+        self.unwritable_since = None
+        self._notify(True, "")
+        return False
+
+    def _probe(self, conn: sqlite3.Connection) -> str | None:
+        """None when the disk has headroom and a PROBE_BYTES write commits; else what is still wrong."""
+        free = shutil.disk_usage(self.path.parent).free
+        if free < self.resume_min_free:
+            return f"disk full: only {free // 1024} KiB free for {self.path.name}"
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("CREATE TABLE IF NOT EXISTS store_probe (pad BLOB)")
+            conn.execute("INSERT INTO store_probe (pad) VALUES (zeroblob(?))", (PROBE_BYTES,))
+            conn.execute("COMMIT")
+            conn.execute("DELETE FROM store_probe")  # its pages stay in the file for the writes that follow
+        except sqlite3.Error as exc:
+            _rollback(conn)
+            return describe(exc)
+        return None
+
+    def _notify(self, writable: bool, fault: str) -> None:
+        for loop, fn in self._watchers:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(fn, writable, fault)
 
     # -- reading ------------------------------------------------------------------------------
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back whatever is open; SQLite may already have rolled back itself (disk full does)."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            log.error("store rollback failed: %s", describe(exc))
 
 
 def _resolve(fut: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:

@@ -4,7 +4,9 @@ Every state-changing instruction goes through `apply()`: the engine processes it
 context it sees (slot, time, oracle prices), then the instruction, that context and the derived
 rows (orders, fills) are written in one group-committed transaction. Callers await that commit
 before they ack, and pushes go out only after it, so an acked order survives `kill -9`.
-Start-up loads the newest snapshot and replays the journal after it (see `recover`).
+Start-up loads the newest snapshot and replays the journal after it (see `recover`). When the
+store refuses writes (disk full), nothing is applied, and after every store fault the engine is
+rebuilt the same way (`resync`), so no instruction the store refused stays live.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
 from backend.api.protocol import FillView, OrderView, PriceObservation
 from backend.bus import Bus
 from backend.store import journal
-from backend.store.db import Store
+from backend.store.db import Store, StoreUnavailable
 from backend.venues import views
 from programs.quantdesk_perp import context as engine_context
 from programs.quantdesk_perp import events as ev
@@ -107,6 +109,8 @@ class PaperVenue:
         self.trading_state: Callable[[], str] = lambda: "ACTIVE"
         self.last_crank = 0.0
         self.recovery: dict[str, Any] = {}
+        self.synced_epoch = store.epoch  # the store fault epoch the engine state is consistent with
+        self.resyncs = 0
         self._keeper: asyncio.Task[None] | None = None
 
     # -- context and applying instructions ----------------------------------------------------
@@ -114,7 +118,9 @@ class PaperVenue:
         return Context(self.slot, int(self.clock()), dict(self.oracles))
 
     def apply(self, instruction: Any) -> Applied:
-        """Process one instruction and queue its durable record; raises EngineError (nothing changed)."""
+        """Process one instruction and queue its durable record; raises EngineError or StoreUnavailable
+        (nothing changed)."""
+        self.ensure_writable()
         ctx = self.ctx()
         events = process(self.state, instruction, ctx)
         return self._record(instruction, ctx, events)
@@ -229,13 +235,20 @@ class PaperVenue:
             publish_time=obs.publish_time)
         self.slot = max(self.slot, obs.slot)
         if spec.market_index not in self.state.markets:
-            self._bootstrap_market(spec.market_index, price)
+            try:
+                self._bootstrap_market(spec.market_index, price)
+            except StoreUnavailable:
+                return
         now = time.monotonic()
         if now - self.last_crank >= self.crank_interval:
             self.last_crank = now
             self.crank()
 
     def crank(self) -> Applied | None:
+        try:
+            self.ensure_writable()
+        except StoreUnavailable:
+            return None  # the keeper work waits for the store; nothing is applied that cannot be kept
         ctx = self.ctx()
         try:
             events = process(self.state, ix.Crank(), ctx)
@@ -268,6 +281,10 @@ class PaperVenue:
 
     def keep(self) -> int:
         """One keeper pass: liquidate accounts below maintenance, settle funding owed. Returns actions."""
+        try:
+            self.ensure_writable()
+        except StoreUnavailable:
+            return 0
         ctx = self.ctx()
         actions = 0
         for (authority, sub), user in list(self.state.users.items()):
@@ -295,6 +312,34 @@ class PaperVenue:
                 except EngineError as exc:
                     log.info("funding settlement of %s/%d refused: %s", authority, sub, exc.message)
         return actions
+
+    # -- store faults -------------------------------------------------------------------------
+    def ensure_writable(self) -> None:
+        """Raise StoreUnavailable while the store refuses writes; first drop anything it refused."""
+        if self.store.epoch != self.synced_epoch:
+            self.resync()
+        if not self.store.writable:
+            raise StoreUnavailable(self.store.fault)
+
+    def resync(self) -> None:
+        """Rebuild the engine from the committed snapshot and journal: work the store refused is gone.
+
+        The store's epoch moved, so every write queued before the fault is refused; what is in the
+        database is exactly what was acked. The live oracle prices are inputs, not state: they stay.
+        """
+        oracles, slot = self.oracles, self.slot
+        self.synced_epoch = self.store.epoch
+        self.state, self.seq, self.snapshot_seq = State(), 0, 0
+        self.meta, self.recent = {}, {}
+        self.recover()
+        self.oracles, self.slot = oracles, max(slot, self.slot)
+        self.resyncs += 1
+        log.warning("engine rebuilt from the journal after a store fault (seq %d, %d open orders)",
+                    self.seq, len(self.state.orders))
+
+    def _on_store(self, writable: bool, fault: str) -> None:
+        if self.store.epoch != self.synced_epoch:
+            self.resync()  # at once, so nothing refused can fill or show while the store is down
 
     # -- lifecycle ----------------------------------------------------------------------------
     def recover(self) -> dict[str, Any]:
@@ -353,13 +398,14 @@ class PaperVenue:
 
     async def start(self) -> None:
         self.bus.on("observations", self.on_observation)
+        self.store.watch(self._on_store)
         self._keeper = asyncio.create_task(self._keeper_loop(), name="paper-keeper")
 
     async def stop(self) -> None:
         if self._keeper is not None:
             self._keeper.cancel()
             await asyncio.gather(self._keeper, return_exceptions=True)
-        if self.seq > self.snapshot_seq and self.state.markets:
+        if self.seq > self.snapshot_seq and self.state.markets and self.store.writable:
             seq, blob = self.seq, state_to_bytes(self.state)
             await self.store.write(lambda conn: journal.save_snapshot(conn, seq, blob))
             self.snapshot_seq = seq

@@ -3,6 +3,7 @@
     fake = FakeHermes(); await fake.start()
     fake.set_price("SOL-PERP", 150.0)        # what the next updates carry
     fake.mode = "stall" | "garbage" | "429" | "ok"
+    fake.stream_status = 503                  # the SSE endpoint refuses (REST keeps answering)
     fake.inject('{"parsed": [...]}')          # one raw SSE data payload into every open stream
     fake.drop(); await fake.stop(); await fake.start()   # same port again
 
@@ -50,6 +51,8 @@ class FakeHermes:
         self.retry_after = 1
         self.time_offset = 0  # seconds added to publish_time (stale: negative, future: positive)
         self.stream_lifetime: float | None = None  # close SSE streams after this long (24h rollover)
+        self.stream_status = 200  # anything else: the stream endpoint answers with this status
+        self.stream_refusals = 0
         self.http = MiniHttpServer(self._handle)
         self.ws_port = 0
         self._ws_server: Server | None = None
@@ -140,6 +143,10 @@ class FakeHermes:
                 return
             await respond(req, 200, self.update(ids))
         elif req.path == "/v2/updates/price/stream":
+            if self.stream_status != 200:
+                self.stream_refusals += 1
+                await respond(req, self.stream_status, {"error": "unavailable"})
+                return
             await self._sse(req, ids)
         elif req.path == "/v2/price_feeds":
             await respond(req, 200, self._search(req.query.get("query", [""])[0]))

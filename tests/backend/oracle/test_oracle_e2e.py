@@ -22,19 +22,21 @@ async def test_backend_subprocess_on_fake_hermes_serves_its_price(hermes, coinge
         url = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode().strip()
         assert url.startswith("ws://127.0.0.1:")
         async with BackendClient.for_home(quantdesk_home) as client:
-            for _ in range(200):
+            for _ in range(400):  # CoinGecko may carry the first quotes until Pyth's stream is up
                 try:
+                    status = await client.request("status")
+                    pyth = next(f for f in status["feeds"] if f["source"] == "pyth")
                     quote = await client.request("quote", market="SOL-PERP")
+                except Exception:  # no price yet
+                    quote, pyth = {"source": ""}, {}
+                if quote["source"] == "pyth" and pyth["active"] and pyth["state"] == "healthy":
                     break
-                except Exception:
-                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.05)
             assert quote["price"] == 151_25000000 and quote["source"] == "pyth" and quote["expo"] == -8
-            status = await client.request("status")
-            pyth = next(f for f in status["feeds"] if f["source"] == "pyth")
             assert status["feed"] == "pyth" and pyth["active"] and pyth["state"] == "healthy"
-            for _ in range(100):
+            for _ in range(400):  # the history download lands after the first live bars
                 candles = await client.request("candles", market="SOL-PERP", tf="1m", limit=100)
-                if len(candles["t"]) > 1:
+                if len(candles["t"]) == 100:
                     break
                 await asyncio.sleep(0.05)
             assert len(candles["t"]) == 100 and candles["c"][-1] == 151.25  # history + the live bar

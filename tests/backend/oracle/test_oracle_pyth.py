@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -32,8 +31,8 @@ async def test_sse_stream_publishes_the_fake_price_with_snapshot_and_binary(herm
     h = await harness_factory([source])
     await h.wait_for(lambda: h.prices("SOL-PERP"), what="SOL price")
     assert h.prices("SOL-PERP")[0] == 150 * 10**8
-    assert hermes.latest_requests >= 1 and hermes.sse_connections == 1
     await h.wait_for(lambda: len(h.prices("BTC-PERP")) >= 3)
+    assert hermes.latest_requests == 1 and hermes.sse_connections == 1  # the snapshot at start, then the stream
     assert h.health("pyth").state == "healthy" and h.health("pyth").active
     assert source.latest_binary["SOL-PERP"].startswith("504e4155")
     assert h.service.latest_update("SOL-PERP") == source.latest_binary["SOL-PERP"]
@@ -46,7 +45,8 @@ async def test_websocket_transport_streams_price_updates(hermes, harness_factory
     source = pyth(hermes, transport="ws")
     h = await harness_factory([source])
     hermes.set_price("ETH-PERP", 3500.0)
-    await h.wait_for(lambda: 3500 * 10**8 in h.prices("ETH-PERP"), what="ETH via ws")
+    await h.wait_for(lambda: 3500 * 10**8 in h.prices("ETH-PERP") and h.health("pyth").reason == "streaming over ws",
+                     what="ETH via ws")
     assert hermes.ws_connections == 1 and hermes.sse_connections == 0
     await h.wait_for(lambda: source.latest_binary["ETH-PERP"] == "504e4155", what="binary from the ws vaa")
 
@@ -64,7 +64,7 @@ async def test_api_key_goes_out_as_bearer_and_is_never_logged(hermes, harness_fa
     caplog.set_level(logging.DEBUG)
     source = pyth(hermes)
     h = await harness_factory([source])
-    await h.wait_for(lambda: h.prices("SOL-PERP"))
+    await h.wait_for(lambda: h.prices("SOL-PERP") and h.health("pyth").state == "healthy")  # the stream is up
     assert all(r.headers.get("authorization") == "Bearer sekrit-key-123" for r in hermes.http.requests)
     hermes.drop()
     await h.wait_for(lambda: hermes.sse_connections >= 2, what="reconnect")
@@ -163,11 +163,12 @@ async def test_bad_input_is_rejected_counted_and_never_published(hermes, harness
 
 
 async def test_truncated_sse_frame_at_disconnect_is_counted_and_discarded(hermes, harness_factory):
-    h = await harness_factory([pyth(hermes)])
-    await h.wait_for(lambda: h.prices("SOL-PERP"))
+    source = pyth(hermes)
+    h = await harness_factory([source])
+    await h.wait_for(lambda: h.health("pyth").state == "healthy")  # streaming
     hermes.mode = "stall"  # nothing after the partial frame
     hermes.inject(b'data: {"parsed": [{"id": "' + SOL.encode(), raw=True)
-    await asyncio.sleep(0.1)
+    await h.wait_for(lambda: source.pending_event_bytes > 0, what="the partial frame received")
     hermes.mode = "ok"
     hermes.drop()
     await h.wait_for(lambda: h.rejects("pyth", "truncated") >= 1, what="truncated frame")
