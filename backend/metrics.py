@@ -20,5 +20,9 @@ class Metrics:
         self.feed_state = Gauge("quantdesk_feed_healthy", "1 healthy, 0.5 degraded, 0 down", ["source"], registry=r)
         self.store_commits = Gauge("quantdesk_store_commits", "Group commits so far", registry=r)
 
+        self.connections_refused = Counter("quantdesk_connections_refused", "Connections refused or closed by "
+                                           "the admission limits", ["reason"], registry=r)
+        self.connections_open = Gauge("quantdesk_connections_open", "Open API connections", ["state"], registry=r)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
