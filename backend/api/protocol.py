@@ -220,10 +220,26 @@ def _nesting_exceeds(value: Any, levels: int) -> bool:
 
 def parse_args(args: dict[str, Any], kind: type[msgspec.Struct]) -> Any:
     """Validate an op's args against its struct; a mismatch is a BAD_REQUEST naming the field."""
+    out_of_range = _int_out_of_range(args)
+    if out_of_range is not None:  # nothing behind the API (SQLite, msgpack, the chain) holds more than 64 bits
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad arguments: {out_of_range} is out of range "
+                                              f"({-(2**63)}..{2**63 - 1})")
     try:
         return msgspec.convert(args, kind)
     except msgspec.ValidationError as exc:
         raise ApiError(ErrorCode.BAD_REQUEST, f"bad arguments: {exc}") from None
+
+
+def _int_out_of_range(value: Any) -> int | None:
+    """The first integer outside i64 anywhere in decoded JSON, or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if not -(2**63) <= value < 2**63 else None
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        found = _int_out_of_range(child)
+        if found is not None:
+            return found
+    return None
 
 
 def encode(message: msgspec.Struct | dict[str, Any]) -> bytes:
