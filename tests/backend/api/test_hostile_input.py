@@ -62,18 +62,17 @@ async def test_client_id_over_64_bits_is_refused_and_preview_and_oco_still_work(
     assert oco["error"]["code"] == "REDUCE_ONLY_INCREASES"  # the engine's own answer (INTERNAL before), no position
 
 
-@pytest.mark.parametrize(("duration", "code"), [(10**30, "BAD_REQUEST"), (31 * 86_400, "BAD_REQUEST"),
-                                                 (0, "BAD_REQUEST")])
-async def test_twap_durations_beyond_the_limits_are_refused(ws, backend, duration, code):
-    await refused(ws, backend, {"id": 1, "op": "order.twap", "args": {
-        "market": "SOL-PERP", "side": "buy", "size": "1", "duration": duration, "interval": 10}}, code)
+async def test_twap_durations_beyond_the_limits_are_refused(ws, backend):
+    for duration in (10**30, 31 * 86_400, 0, -5):
+        await refused(ws, backend, {"id": 1, "op": "order.twap", "args": {
+            "market": "SOL-PERP", "side": "buy", "size": "1", "duration": duration, "interval": 10}}, "BAD_REQUEST")
 
 
-@pytest.mark.parametrize("size", ["1_0", "١", "１", "+1", "1e0", " 1", "0x1", "1.2.3", "NaN"])
-async def test_loose_numbers_are_not_sizes(ws, backend, size):
-    reply = await refused(ws, backend, {"id": 1, "op": "order.place", "args": {
-        "market": "SOL-PERP", "side": "buy", "size": size, "type": "market"}}, "INVALID_AMOUNT")
-    assert repr(size) in reply["error"]["message"]
+async def test_loose_numbers_are_not_sizes(ws, backend):
+    for size in ("1_0", "١", "１", "+1", "1e0", " 1", "0x1", "1.2.3", "NaN", "-1"):
+        reply = await refused(ws, backend, {"id": 1, "op": "order.place", "args": {
+            "market": "SOL-PERP", "side": "buy", "size": size, "type": "market"}}, "INVALID_AMOUNT")
+        assert repr(size) in reply["error"]["message"]
 
 
 @pytest.mark.parametrize(("extra", "message"), [
