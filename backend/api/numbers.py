@@ -29,8 +29,10 @@ def parse_decimal(text: object, what: str = "number", *, signed: bool = False) -
         raise NumberError(f"{what} must be a decimal string such as \"1.5\", not {type(text).__name__}")
     if len(text) > MAX_NUMBER_CHARS or pattern.fullmatch(text) is None:
         shown = text if len(text) <= MAX_NUMBER_CHARS else text[:MAX_NUMBER_CHARS] + "…"
-        sign = "an optional leading -, " if signed else ""
-        raise NumberError(f"{what} must be plain digits with {sign}at most one '.' (such as 1.5), not {shown!r}")
+        if not signed and text[:1] in ("-", "+") and _UNSIGNED.fullmatch(text[1:]):
+            raise NumberError(f"{what} must be a positive number, not {shown!r}")
+        raise NumberError(f"{what} must be a number, not {shown!r}: use the digits 0-9 and at most one '.', "
+                          "such as 1.5")
     return Decimal(text)
 
 
@@ -38,7 +40,7 @@ def parse_positive(text: object, what: str = "number", *, maximum: Decimal | Non
     """A strictly positive decimal, at most `maximum` when one is given."""
     value = parse_decimal(text, what)
     if value <= 0:
-        raise NumberError(f"{what} must be more than zero, not {text!r}")
+        raise NumberError(f"{what} must be a positive number, not {text!r}")
     if maximum is not None and value > maximum:
         raise NumberError(f"{what} {text} is too large; the most is {maximum:f}")
     return value

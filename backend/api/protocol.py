@@ -14,10 +14,7 @@ from typing import Annotated, Any
 import msgspec
 
 # the strict number parser is part of the wire format; re-exported so the TUI and widgets reach it
-from backend.api.numbers import NumberError as NumberError
-from backend.api.numbers import parse_count as parse_count
-from backend.api.numbers import parse_decimal as parse_decimal
-from backend.api.numbers import parse_positive as parse_positive
+from backend.api.numbers import NumberError, parse_count, parse_decimal, parse_positive  # noqa: F401
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024

@@ -9,8 +9,8 @@ import msgspec
 from backend.api.protocol import ApiError, ErrorCode, parse_args, to_builtins
 from backend.api.server import ApiServer, Session
 from backend.risk.pretrade import OrderCheck, RiskLimits, SubmitRate, TradingState, check_order, check_price_band
-from backend.venues.bounds import check_instruction
 from backend.venues import views
+from backend.venues.bounds import check_instruction
 from backend.venues.paper import AUTHORITY, OPEN_STATUSES, Applied, PaperVenue
 from backend.venues.requests import (
     amount_of,

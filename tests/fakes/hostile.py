@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.api.protocol import PROTOCOL_VERSION
-from backend.app import Backend, BackendConfig
 from backend.api.ratelimit import TokenBucket
 from backend.api.server import Session
+from backend.app import Backend, BackendConfig
 from programs.quantdesk_perp.state import state_to_bytes
 
 STABLE_CODE = re.compile(r"[A-Z][A-Z0-9_]{2,40}")
@@ -124,9 +124,9 @@ class HostileMessages:
             return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 64)))
         if roll < 0.07:
             levels = rng.choice([40, 1000, 5000])
-            return '{"id": %d, "op": "order.place", "args": {"size": %s}}' % (self.next_id, _deep(levels, "[", "]"))
+            return f'{{"id": {self.next_id}, "op": "order.place", "args": {{"size": {_deep(levels, "[", "]")}}}}}'
         if roll < 0.075:
-            return '{"id": %d, "op": "status", "args": {"pad": "%s"}}' % (self.next_id, "x" * 70_000)
+            return f'{{"id": {self.next_id}, "op": "status", "args": {{"pad": "{"x" * 70_000}"}}}}'
         op = rng.choice(self.ops) if rng.random() < 0.95 else rng.choice(HOSTILE_TEXT)
         envelope: dict[str, Any] = {"id": self.next_id, "op": op, "args": self.args(op)}
         if rng.random() < 0.05:
