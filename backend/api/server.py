@@ -54,6 +54,7 @@ from backend.metrics import Metrics
 log = logging.getLogger(__name__)
 Handler = Callable[["Session", dict[str, Any]], Awaitable[Any]]
 CLOSE_TIMEOUT_S = 0.5  # a client gets this long to answer a close frame, so a shutdown takes under a second
+LISTEN_BACKLOG = 256  # room for a burst of connects (no SYN retransmits); asyncio accepts this many per wake-up
 
 
 @dataclass(slots=True, frozen=True)
@@ -118,6 +119,7 @@ class ApiServer:
                                    max_size=MAX_MESSAGE_BYTES * 4, ping_interval=20, ping_timeout=20,
                                    open_timeout=self.gate.limits.hello_deadline_s, close_timeout=CLOSE_TIMEOUT_S,
                                    create_connection=gated_connection(self.gate), logger=HandshakeLog(self.gate),
+                                   backlog=LISTEN_BACKLOG,
                                    compression=None)  # loopback: deflate costs CPU and saves nothing
         sock = next(iter(self._server.sockets))
         return int(sock.getsockname()[1])
