@@ -139,7 +139,14 @@ class PaperVenue:
             payload = self.codec.dumps(instruction, ctx)
         except (OverflowError, TypeError, ValueError) as exc:
             raise ApiError(ErrorCode.BAD_REQUEST, f"{type(instruction).__name__} cannot be journaled: {exc}") from None
-        events = process(self.state, instruction, ctx)
+        try:
+            events = process(self.state, instruction, ctx)  # an EngineError leaves the state as it was
+        except EngineError:
+            raise
+        except BaseException:  # an engine bug may have half-applied it: back to what the journal holds
+            log.exception("the engine failed on %s", type(instruction).__name__)
+            self._diverge()
+            raise
         try:
             return self._record(instruction, ctx, events, payload)
         except BaseException:
@@ -323,7 +330,7 @@ class PaperVenue:
             return None
         try:
             return self.apply(ix.Crank())
-        except EngineError as exc:
+        except (EngineError, ApiError) as exc:
             log.warning("crank refused: %s", exc.message)
             return None
 

@@ -113,3 +113,19 @@ async def test_the_check_finds_live_state_the_journal_does_not_hold(venue):
     assert report["consistent"] is False and report["digest"] != report["journal_digest"]
     venue.state.insurance_fund -= 1
     assert venue.verify()["consistent"] is True
+
+
+async def test_an_engine_failure_midway_is_taken_back_out_of_the_live_state(venue, monkeypatch):
+    from backend.venues import paper
+
+    journaled = state_digest(venue.state)
+
+    def half_apply(state, instruction, ctx):
+        state.insurance_fund += 7  # mutates, then fails the way a bug would
+        raise ZeroDivisionError("engine bug")
+
+    monkeypatch.setattr(paper, "process", half_apply)
+    with pytest.raises(ZeroDivisionError):
+        venue.apply(limit_buy(140))
+    assert state_digest(venue.state) == journaled and venue.reloads == 1
+    assert venue.verify()["consistent"] is True
