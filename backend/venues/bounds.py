@@ -39,20 +39,26 @@ def _field_types() -> dict[type, dict[str, str]]:
 
 
 FIELD_TYPES = _field_types()
+# per class: (field, low, high) for integers and the string fields, so the hot path is one loop
+_INT_CHECKS = {cls: tuple((name, *INT_RANGES[kind]) for name, kind in fields.items() if kind in INT_RANGES)
+               for cls, fields in FIELD_TYPES.items()}
+_STR_CHECKS = {cls: tuple(name for name, kind in fields.items() if kind == "string")
+               for cls, fields in FIELD_TYPES.items()}
 
 
 def check_instruction(instruction: Any) -> None:
     """Raise BAD_REQUEST naming the first field outside its IDL type; unknown record types pass."""
-    for name, kind in FIELD_TYPES.get(type(instruction), {}).items():
+    cls = type(instruction)
+    for name, low, high in _INT_CHECKS.get(cls, ()):
         value = getattr(instruction, name)
-        if value is None:
+        if value is None or (type(value) is int and low <= value <= high):
             continue
-        if kind in INT_RANGES:
-            low, high = INT_RANGES[kind]
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ApiError(ErrorCode.BAD_REQUEST, f"{name} must be a whole number")
-            if not low <= value <= high:
-                raise ApiError(ErrorCode.BAD_REQUEST,
-                               f"{name} {value} is out of range: a {kind} holds {low}..{high}")
-        elif kind == "string" and (not isinstance(value, str) or len(value) > MAX_STRING_CHARS):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ApiError(ErrorCode.BAD_REQUEST, f"{name} must be a whole number")
+        if not low <= value <= high:
+            kind = FIELD_TYPES[cls][name]
+            raise ApiError(ErrorCode.BAD_REQUEST, f"{name} {value} is out of range: a {kind} holds {low}..{high}")
+    for name in _STR_CHECKS.get(cls, ()):
+        value = getattr(instruction, name)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_STRING_CHARS):
             raise ApiError(ErrorCode.BAD_REQUEST, f"{name} must be text of at most {MAX_STRING_CHARS} characters")
