@@ -18,7 +18,7 @@ from backend.api.server import ApiServer, Session
 from backend.bus import Bus
 from backend.candles import BENCHMARKS_URL, CandleService, register_candle_ops
 from backend.degraded import StoreFaultPolicy
-from backend.home import BackendRecord, HomeLock, live_record, remove_record, write_record
+from backend.home import BackendRecord, HomeLock, live_record, private_database, remove_record, write_record
 from backend.link import register_link_ops
 from backend.logstream import BusLogHandler
 from backend.metrics import Metrics
@@ -214,7 +214,7 @@ class Backend:
             raise BackendAlreadyRunning(f"a backend is already running for {home}{where}")
         try:
             logging.getLogger().addHandler(self._log_handler)
-            self.store = Store(home / "quantdesk.db")
+            self.store = Store(private_database(home / "quantdesk.db"))
             self.store.start()
             self._register()
             self.store_policy.start()

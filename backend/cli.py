@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
 from backend.api.protocol import ApiError
 from backend.app import Backend, BackendAlreadyRunning, BackendConfig
 from backend.candles import BENCHMARKS_URL
+from backend.home import private_file
 from backend.oracle.factory import add_feed_arguments
 from backend.preflight import StartupError, prepare_home
 from backend.solana.errors import SolanaError
@@ -65,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"quantdesk backend: binding {args.host} exposes the API beyond this machine; "
               "the token in backend.json is required by every client", file=sys.stderr)
-    handlers: list[logging.Handler] = [logging.FileHandler(args.log_file or home / "backend.log")]
+    os.umask(0o077)  # everything the backend writes (db, log, keys) is its owner's alone
+    handlers: list[logging.Handler] = [logging.FileHandler(private_file(Path(args.log_file or home / "backend.log")))]
     if args.log_file is None:
         handlers.append(logging.StreamHandler(sys.stderr))
     logging.basicConfig(level=logging.INFO, handlers=handlers,

@@ -263,7 +263,7 @@ def spawn_backend(home: Path | None = None, *, idle_exit: float = 30.0, extra: l
         return existing
     args = [sys.executable, "-m", "backend", "--idle-exit", str(idle_exit), "--log-file", str(home / "backend.log")]
     args += extra or []
-    with open(home / "backend.out", "ab") as out:
+    with os.fdopen(os.open(home / "backend.out", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                 start_new_session=True, env=os.environ.copy())
     deadline = time.monotonic() + wait

@@ -24,7 +24,27 @@ LOCK_FILE = "backend.lock"
 def home_dir() -> Path:
     env = os.environ.get("QUANTDESK_HOME")
     path = Path(env).expanduser() if env else Path(platformdirs.user_state_dir("quantdesk"))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask; the home holds tokens and keys
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` readable by its owner only (0600), or tighten it to that if it exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return path
+
+
+def private_database(path: Path) -> Path:
+    """The SQLite file and its WAL/SHM companions 0600 (SQLite gives new companions the file's mode)."""
+    private_file(path)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.chmod(companion, 0o600)
     return path
 
 

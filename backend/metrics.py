@@ -27,5 +27,9 @@ class Metrics:
             "quantdesk_oracle_jump_decisions", "Price jumps confirmed, refuted, pending or accepted unverified",
             ["source", "decision"], registry=r)
 
+        self.connections_refused = Counter("quantdesk_connections_refused", "Connections refused or closed by "
+                                           "the admission limits", ["reason"], registry=r)
+        self.connections_open = Gauge("quantdesk_connections_open", "Open API connections", ["state"], registry=r)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

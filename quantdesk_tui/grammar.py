@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from backend.api.protocol import NumberError, parse_positive
 
 TIMEFRAMES = ("1s", "1m", "5m", "15m", "1h", "4h", "1d")
 TIFS = ("gtc", "ioc", "fok", "gtd")
@@ -33,13 +35,9 @@ class Command:
 
 def positive_decimal(text: str, what: str) -> str:
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise GrammarError(f"{what} must be a number, not {text!r}") from None
-    if not value.is_finite() or value <= 0:
-        raise GrammarError(f"{what} must be a positive number, not {text!r}")
-    if value > Decimal(10) ** 15:
-        raise GrammarError(f"{what} {text} is too large")
+        value = parse_positive(text, what, maximum=Decimal(10) ** 15)
+    except NumberError as exc:
+        raise GrammarError(str(exc)) from None
     return format(value.normalize(), "f")
 
 

@@ -6,9 +6,10 @@ Colour is never the only signal: signed values carry +/- and percent changes car
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
-from backend.api.protocol import BASE_SCALE, PRICE_SCALE, RATIO_SCALE
+from backend.api.protocol import BASE_SCALE, PRICE_SCALE, RATIO_SCALE, NumberError
+from backend.api.protocol import parse_decimal as protocol_decimal
 
 # The exponents below mirror the protocol's scales; checked here so they cannot drift apart.
 assert (PRICE_SCALE, BASE_SCALE, RATIO_SCALE) == (10**6, 10**9, 10**4)
@@ -149,15 +150,15 @@ def tone(value: float) -> str | None:
 
 
 def parse_decimal(text: str) -> Decimal | None:
-    """A user-typed number ('1,234.5', ' 2 ') as an exact Decimal, or None if it is not a finite number."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
-    if not cleaned:
-        return None
+    """A user-typed number (' 2 ', '142.5') as an exact Decimal, or None if it is not one.
+
+    Surrounding spaces are forgiven; the number itself follows the one strict parser of the wire
+    protocol (ASCII digits, one '.', a leading '-'), so the ticket accepts what the backend does.
+    """
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+        return protocol_decimal(text.strip(), signed=True)
+    except NumberError:
         return None
-    return value if value.is_finite() else None
 
 
 def to_scaled(value: Decimal, scale: int) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from backend.alerts.engine import ANY, EVENT_KINDS, Alert, Kind
-from backend.api.protocol import ApiError
+from backend.api.protocol import ApiError, NumberError, parse_decimal
 from backend.notify import check_webhook_url
 
 
@@ -95,10 +95,10 @@ def parse_number(value: Any, what: str, code: str) -> float:
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
-        try:
-            number = float(value.strip().rstrip("%").replace(",", "").replace("_", ""))
-        except ValueError:
-            raise ApiError(code, f"{what} must be a number, got {value!r}") from None
+        try:  # the one strict parser: "1_0" or "1e0" is a mistake here too, not 10 or 1
+            number = float(parse_decimal(value.strip().removesuffix("%"), what, signed=True))
+        except NumberError as exc:
+            raise ApiError(code, str(exc)) from None
     else:
         raise ApiError(code, f"{what} must be a number, got {type(value).__name__}")
     if not math.isfinite(number):

@@ -9,12 +9,17 @@ Widgets and the TUI import the data records from here; nothing here does IO.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
+# the strict number parser is part of the wire format; re-exported so the TUI and widgets reach it
+from backend.api.numbers import NumberError, parse_count, parse_decimal, parse_positive  # noqa: F401
+
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
+MAX_NESTING = 32  # no op's arguments nest deeper than a few levels
+I64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 
 
 class ErrorCode(StrEnum):
@@ -56,7 +61,7 @@ class ApiError(Exception):
 
 
 class Request(msgspec.Struct, forbid_unknown_fields=True):
-    id: int
+    id: I64
     op: str
     args: dict[str, Any] = {}
 
@@ -185,20 +190,54 @@ def decode_request(raw: str | bytes) -> Request:
     if len(raw) > MAX_MESSAGE_BYTES:
         raise ApiError(ErrorCode.MESSAGE_TOO_LARGE, f"message is {len(raw)} bytes; the limit is {MAX_MESSAGE_BYTES}")
     try:
-        return _decoder.decode(raw)
+        request = _decoder.decode(raw)
     except msgspec.DecodeError as exc:
         text = str(exc)
         if text.startswith("JSON is malformed") or "Input data was truncated" in text:
             raise ApiError(ErrorCode.BAD_JSON, f"not valid JSON: {text}") from None
         raise ApiError(ErrorCode.BAD_REQUEST, f"bad request: {text}") from None
+    except RecursionError:
+        raise ApiError(ErrorCode.BAD_JSON, f"not valid JSON: nested deeper than {MAX_NESTING} levels") from None
+    except UnicodeError:
+        raise ApiError(ErrorCode.BAD_JSON, "not valid JSON: the message is not UTF-8 text") from None
+    if _nesting_exceeds(request.args, MAX_NESTING):
+        raise ApiError(ErrorCode.BAD_JSON, f"not valid JSON: nested deeper than {MAX_NESTING} levels")
+    return request
+
+
+def _nesting_exceeds(value: Any, levels: int) -> bool:
+    """True when containers nest more than `levels` deep (flat argument dicts return at once)."""
+    if levels <= 0:
+        return isinstance(value, dict | list)
+    if isinstance(value, dict):
+        return any(isinstance(v, dict | list) and _nesting_exceeds(v, levels - 1) for v in value.values())
+    if isinstance(value, list):
+        return any(isinstance(v, dict | list) and _nesting_exceeds(v, levels - 1) for v in value)
+    return False
 
 
 def parse_args(args: dict[str, Any], kind: type[msgspec.Struct]) -> Any:
     """Validate an op's args against its struct; a mismatch is a BAD_REQUEST naming the field."""
+    out_of_range = _int_out_of_range(args)
+    if out_of_range is not None:  # nothing behind the API (SQLite, msgpack, the chain) holds more than 64 bits
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad arguments: {out_of_range} is out of range "
+                                              f"({-(2**63)}..{2**63 - 1})")
     try:
         return msgspec.convert(args, kind)
     except msgspec.ValidationError as exc:
         raise ApiError(ErrorCode.BAD_REQUEST, f"bad arguments: {exc}") from None
+
+
+def _int_out_of_range(value: Any) -> int | None:
+    """The first integer outside i64 anywhere in decoded JSON, or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if not -(2**63) <= value < 2**63 else None
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        found = _int_out_of_range(child)
+        if found is not None:
+            return found
+    return None
 
 
 def encode(message: msgspec.Struct | dict[str, Any]) -> bytes:

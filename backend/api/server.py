@@ -8,6 +8,7 @@ key=...)`); the server owns validation, errors, rate limits and the per-connecti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -22,7 +23,16 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
+from websockets.protocol import State as WsState
 
+from backend.api.admission import (
+    AdmissionLimits,
+    ConnectionGate,
+    HandshakeLog,
+    gated_connection,
+    install_accept_error_handler,
+    raise_open_file_limit,
+)
 from backend.api.protocol import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
@@ -43,6 +53,8 @@ from backend.metrics import Metrics
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Session", dict[str, Any]], Awaitable[Any]]
+CLOSE_TIMEOUT_S = 0.5  # a client gets this long to answer a close frame, so a shutdown takes under a second
+LISTEN_BACKLOG = 256  # room for a burst of connects (no SYN retransmits); asyncio accepts this many per wake-up
 
 
 @dataclass(slots=True, frozen=True)
@@ -76,7 +88,7 @@ class Session:
 
 class ApiServer:
     def __init__(self, bus: Bus, metrics: Metrics, token: str, *, rate_per_s: float = 500.0,
-                 health: Callable[[], dict[str, Any]] | None = None) -> None:
+                 health: Callable[[], dict[str, Any]] | None = None, limits: AdmissionLimits | None = None) -> None:
         self.bus = bus
         self.metrics = metrics
         self.token = token
@@ -85,6 +97,7 @@ class ApiServer:
         self.ops: dict[str, Handler] = {}
         self.streams: dict[str, StreamSpec] = {}
         self.sessions: set[Session] = set()
+        self.gate = ConnectionGate(limits or AdmissionLimits(), metrics)
         self._server: Server | None = None
         self.last_client_seen = time.monotonic()
         self.op("subscribe", self._op_subscribe)
@@ -100,16 +113,32 @@ class ApiServer:
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self, host: str, port: int) -> int:
+        raise_open_file_limit()
+        install_accept_error_handler(asyncio.get_running_loop(), self.metrics, self.gate.quiet)
         self._server = await serve(self._handle, host, port, process_request=self._http,
                                    max_size=MAX_MESSAGE_BYTES * 4, ping_interval=20, ping_timeout=20,
+                                   open_timeout=self.gate.limits.hello_deadline_s, close_timeout=CLOSE_TIMEOUT_S,
+                                   create_connection=gated_connection(self.gate), logger=HandshakeLog(self.gate),
+                                   backlog=LISTEN_BACKLOG,
                                    compression=None)  # loopback: deflate costs CPU and saves nothing
         sock = next(iter(self._server.sockets))
         return int(sock.getsockname()[1])
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        """Close every connection: a close frame to open ones, an abort for handshakes and the unresponsive."""
+        if self._server is None:
+            return
+        for connection in list(self._server.handlers):
+            if connection.protocol.state is WsState.CONNECTING and connection.transport is not None:
+                connection.transport.abort()  # an idle socket would hold the shutdown until its open timeout
+        self._server.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._server.wait_closed()), CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            for connection in list(self._server.handlers):
+                if connection.transport is not None:
+                    connection.transport.abort()
+            await asyncio.wait_for(self._server.wait_closed(), CLOSE_TIMEOUT_S)
 
     @property
     def client_count(self) -> int:
@@ -179,10 +208,8 @@ class ApiServer:
                 self.metrics.request_latency.labels(op).observe(time.perf_counter() - started)
 
     async def _send_error(self, session: Session, req_id: int | None, exc: ApiError) -> None:
-        try:
+        with contextlib.suppress(ConnectionClosed):
             await session.send(encode(Reply(id=req_id, ok=False, error=ErrorInfo(exc.code, exc.message))))
-        except ConnectionClosed:
-            pass
 
     def _hello(self, session: Session, args: dict[str, Any]) -> dict[str, Any]:
         hello = parse_args(args, HelloArgs)
@@ -194,6 +221,7 @@ class ApiServer:
                            "upgrade the older side")
         session.authed = True
         session.client = hello.client
+        self.gate.authenticate(session.ws)
         self.metrics.clients.set(self.client_count)
         self.last_client_seen = time.monotonic()
         return {"protocol": PROTOCOL_VERSION, **self.health()}

@@ -75,6 +75,17 @@ class SubmitRate:
         return True
 
 
+def check_price_band(prices: list[tuple[str, int]], oracle_price: int, limits: RiskLimits) -> None:
+    """Every limit and trigger price of an order within the band around the oracle (place and preview)."""
+    if oracle_price <= 0:
+        return
+    band = oracle_price * limits.price_band_bps // 10_000
+    for name, price in prices:
+        if abs(price - oracle_price) > band:
+            raise ApiError(RiskCode.PRICE_BAND, f"{name} {price / 1e6:g} is more than {limits.price_band_bps / 100:g}% "
+                                                f"from the oracle {oracle_price / 1e6:g}")
+
+
 def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> None:
     """Raise ApiError with a RiskCode when the order must not reach the engine."""
     if state is TradingState.HALTED:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from backend.api.protocol import ApiError, ErrorCode, parse_args, to_builtins
 from backend.api.server import ApiServer, Session
-from backend.risk.pretrade import OrderCheck, RiskLimits, SubmitRate, TradingState, check_order
+from backend.risk.pretrade import OrderCheck, RiskLimits, SubmitRate, TradingState, check_order, check_price_band
 from backend.venues import views
+from backend.venues.bounds import check_instruction
 from backend.venues.paper import AUTHORITY, OPEN_STATUSES, Applied, PaperVenue
 from backend.venues.requests import (
     amount_of,
@@ -28,42 +29,46 @@ from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.queries import account_margin, preview_order
 
 _fill_decoder = msgspec.msgpack.Decoder(views.FillView)
+MAX_TWAP_SECONDS = 30 * 86_400  # a TWAP parent lives at most a month
+SECONDS = Annotated[int, msgspec.Meta(gt=0, le=MAX_TWAP_SECONDS)]
+SUB_ACCOUNT = Annotated[int, msgspec.Meta(ge=0, le=2**16 - 1)]
+ORDER_ID = Annotated[int, msgspec.Meta(ge=0)]  # the u64 top is checked against the IDL in the venue
 
 
 class SubArgs(msgspec.Struct, forbid_unknown_fields=True):
-    sub_account: int = 0
+    sub_account: SUB_ACCOUNT = 0
 
 
 class AmountArgs(msgspec.Struct, forbid_unknown_fields=True):
     amount: str
     asset: str = "USDC"
-    sub_account: int = 0
+    sub_account: SUB_ACCOUNT = 0
 
 
 class CancelArgs(msgspec.Struct, forbid_unknown_fields=True):
-    order_id: int | None = None
+    order_id: ORDER_ID | None = None
     market: str | None = None
     all: bool = False
-    sub_account: int = 0
+    sub_account: SUB_ACCOUNT = 0
 
 
 class ModifyArgs(msgspec.Struct, forbid_unknown_fields=True):
-    order_id: int
+    order_id: ORDER_ID
     size: str | None = None
     price: str | None = None
     trigger: str | None = None
-    sub_account: int = 0
+    sub_account: SUB_ACCOUNT = 0
 
 
 class TwapArgs(msgspec.Struct, forbid_unknown_fields=True):
     market: str
     side: str
     size: str
-    duration: int
-    interval: int
+    duration: SECONDS
+    interval: SECONDS
     price_limit: str | None = None
     reduce_only: bool = False
-    sub_account: int = 0
+    sub_account: SUB_ACCOUNT = 0
 
 
 class IcebergArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -73,7 +78,7 @@ class IcebergArgs(msgspec.Struct, forbid_unknown_fields=True):
     display: str
     price: str
     reduce_only: bool = False
-    sub_account: int = 0
+    sub_account: SUB_ACCOUNT = 0
 
 
 class OcoArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -82,19 +87,19 @@ class OcoArgs(msgspec.Struct, forbid_unknown_fields=True):
     size: str
     tp: str
     sl: str
-    sub_account: int = 0
+    sub_account: SUB_ACCOUNT = 0
 
 
 class QueryArgs(msgspec.Struct, forbid_unknown_fields=True):
     market: str | None = None
     status: str = "open"  # open | all
-    limit: int = 200
-    sub_account: int | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=5000)] = 200
+    sub_account: SUB_ACCOUNT | None = None
 
 
 class BookArgs(msgspec.Struct, forbid_unknown_fields=True):
     market: str
-    depth: int = 12
+    depth: Annotated[int, msgspec.Meta(ge=1, le=100)] = 12
 
 
 def engine_error(exc: EngineError) -> ApiError:
@@ -147,6 +152,7 @@ class TradingOps:
                 leverage_after = (summary.notional + added) * 10_000 // total if total > 0 else 10**9
             except EngineError:
                 leverage_after = 0
+        check_price_band(order_prices(instruction), oracle, self.limits)
         check_order(OrderCheck(
             market=spec.symbol, size=size, price=price, oracle_price=oracle,
             has_limit_price=price != oracle, reduces_position=reduces, leverage_after=leverage_after,
@@ -350,10 +356,17 @@ class TradingOps:
                 "mark_price": market.mark_twap, "oracle_price": self.venue.oracle_price(spec.market_index),
                 "oracle_twap": market.oracle_twap, "insurance_fund": self.venue.state.insurance_fund}
 
+    async def op_verify(self, session: Session, args: dict[str, Any]) -> Any:
+        """Live engine state against a replay of the journal (digests of both)."""
+        parse_args(args, SubArgs)
+        return self.venue.verify()
+
     async def op_preview(self, session: Session, args: dict[str, Any]) -> Any:
         order = parse_order_args(args)
         spec = market_spec(order.market)
         instruction = build_order(order, AUTHORITY, self.venue.oracle_price(spec.market_index))
+        check_instruction(instruction)
+        check_price_band(order_prices(instruction), self.venue.oracle_price(spec.market_index), self.limits)
         if not isinstance(instruction, ix.PlaceOrder):
             instruction = ix.PlaceOrder(AUTHORITY, instruction.sub_account, instruction.market_index,
                                         instruction.side, OrderType.LIMIT if instruction.entry_price
@@ -364,6 +377,13 @@ class TradingOps:
         return to_builtins(preview)
 
 
+def order_prices(instruction: Any) -> list[tuple[str, int]]:
+    """Every limit and trigger price an order instruction carries, by the name a trader knows it."""
+    names = (("price", "limit price"), ("trigger_price", "trigger price"), ("entry_price", "entry price"),
+             ("price_limit", "price limit"), ("take_profit_price", "take-profit"), ("stop_loss_price", "stop-loss"))
+    return [(label, value) for field, label in names if (value := getattr(instruction, field, None))]
+
+
 def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
     for name, handler in {
         "order.place": trading.op_place, "order.twap": trading.op_twap, "order.iceberg": trading.op_iceberg,
@@ -372,7 +392,7 @@ def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
         "account.create": trading.op_account_create, "account.deposit": trading.op_deposit,
         "account.withdraw": trading.op_withdraw, "orders": trading.op_orders, "fills": trading.op_fills,
         "positions": trading.op_positions, "book": trading.op_book, "market.state": trading.op_market_state,
-        "markets.stats": trading.op_markets_stats,
+        "markets.stats": trading.op_markets_stats, "venue.verify": trading.op_verify,
     }.items():
         api.op(name, handler)
     api.stream("orders", "orders", market_of=lambda v: v.market)

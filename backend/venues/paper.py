@@ -1,12 +1,13 @@
 """The paper venue: the QuantDesk perp engine run locally on live oracle prices, durably.
 
-Every state-changing instruction goes through `apply()`: the engine processes it with the
-context it sees (slot, time, oracle prices), then the instruction, that context and the derived
-rows (orders, fills) are written in one group-committed transaction. Callers await that commit
-before they ack, and pushes go out only after it, so an acked order survives `kill -9`.
-Start-up loads the newest snapshot and replays the journal after it (see `recover`). When the
-store refuses writes (disk full), nothing is applied, and after every store fault the engine is
-rebuilt the same way (`resync`), so no instruction the store refused stays live.
+Every state-changing instruction goes through `apply()`: its integers are checked against the
+program's IDL widths and its journal record is encoded *before* the engine processes it with the
+context it sees (slot, time, oracle prices); then the record and the derived rows (orders, fills)
+are written in one group-committed transaction. Callers await that commit before they ack, and
+pushes go out only after it, so an acked order survives `kill -9`. If the store refuses a write
+(disk full), the live state is reloaded from the journal, so it never holds what the journal does
+not, and nothing is applied until the store writes again.
+Start-up loads the newest snapshot and replays the journal after it (see `recover`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from typing import Any
 import msgspec
 
 from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
-from backend.api.protocol import FillView, OrderView, PriceObservation
+from backend.api.protocol import ApiError, ErrorCode, FillView, OrderView, PriceObservation
 from backend.bus import Bus
 from backend.store import journal
 from backend.store.db import Store, StoreUnavailable
 from backend.venues import views
+from backend.venues.bounds import check_instruction
+from backend.venues.replay import replay_journal, state_digest
 from programs.quantdesk_perp import context as engine_context
 from programs.quantdesk_perp import events as ev
 from programs.quantdesk_perp import instructions as ix
@@ -36,13 +39,17 @@ from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL
 from programs.quantdesk_perp.processor import process
 from programs.quantdesk_perp.queries import account_margin
-from programs.quantdesk_perp.state import State, state_from_bytes, state_to_bytes
+from programs.quantdesk_perp.state import State, restore_state, state_to_bytes
 
 log = logging.getLogger(__name__)
 AUTHORITY = "paper"  # the local trader
 STARTING_USDC = 100_000 * 10**6  # a new paper account is funded once, like any exchange's paper mode
 _view_encoder = msgspec.msgpack.Encoder()
 _order_decoder = msgspec.msgpack.Decoder(OrderView)
+
+
+class JournalGap(Exception):
+    """A journal entry reached the store after its predecessor failed to; it must not commit."""
 
 
 def to_engine_price(value: int, expo: int, round_up: bool = False) -> int:
@@ -109,8 +116,9 @@ class PaperVenue:
         self.trading_state: Callable[[], str] = lambda: "ACTIVE"
         self.last_crank = 0.0
         self.recovery: dict[str, Any] = {}
-        self.synced_epoch = store.epoch  # the store fault epoch the engine state is consistent with
-        self.resyncs = 0
+        self.uncommitted = 0  # records handed to the store and not yet committed or refused
+        self.diverged = False  # the store refused a record the live state holds: reload when drained
+        self.reloads = 0
         self._keeper: asyncio.Task[None] | None = None
 
     # -- context and applying instructions ----------------------------------------------------
@@ -118,30 +126,112 @@ class PaperVenue:
         return Context(self.slot, int(self.clock()), dict(self.oracles))
 
     def apply(self, instruction: Any) -> Applied:
-        """Process one instruction and queue its durable record; raises EngineError or StoreUnavailable
-        (nothing changed)."""
-        self.ensure_writable()
-        ctx = self.ctx()
-        events = process(self.state, instruction, ctx)
-        return self._record(instruction, ctx, events)
+        """Check, encode, then process and queue the durable record.
 
-    def _record(self, instruction: Any, ctx: Context, events: list[Any]) -> Applied:
-        entry = self.journal_entry(instruction, ctx, events)
-        committed = self.store.write(lambda conn: persist(conn, entry))
+        Raises ApiError (bounds, unencodable, store unavailable) or EngineError, with nothing changed.
+        """
+        if self.diverged:
+            raise ApiError(ErrorCode.STORE_UNAVAILABLE, "the store refused a write; the venue is reloading its state "
+                                                        "from the journal: try again in a moment")
+        if not self.store.writable:
+            raise StoreUnavailable(self.store.fault)
+        check_instruction(instruction)
+        ctx = self.ctx()
+        try:
+            payload = self.codec.dumps(instruction, ctx)
+        except (OverflowError, TypeError, ValueError) as exc:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"{type(instruction).__name__} cannot be journaled: {exc}") from None
+        try:
+            events = process(self.state, instruction, ctx)  # an EngineError leaves the state as it was
+        except EngineError:
+            raise
+        except BaseException:  # an engine bug may have half-applied it: back to what the journal holds
+            log.exception("the engine failed on %s", type(instruction).__name__)
+            self._diverge()
+            raise
+        try:
+            return self._record(instruction, ctx, events, payload)
+        except BaseException:
+            log.exception("recording %s failed after the engine applied it", type(instruction).__name__)
+            self._diverge()
+            raise
+
+    def _record(self, instruction: Any, ctx: Context, events: list[Any], payload: bytes) -> Applied:
+        entry = self.journal_entry(instruction, ctx, events, payload)
+        stored = self.store.write(lambda conn: persist(conn, entry))
+        self.uncommitted += 1
+        committed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        committed.add_done_callback(_mark_retrieved)  # cranks and keepers do not await theirs
         applied = Applied(events, entry.orders, entry.fills, committed)
-        committed.add_done_callback(lambda fut: self._publish(applied) if not fut.exception() else None)
+        stored.add_done_callback(lambda fut: self._on_stored(fut, applied))
         return applied
 
-    def journal_entry(self, instruction: Any, ctx: Context, events: list[Any]) -> JournalEntry:
+    def _on_stored(self, stored: asyncio.Future[Any], applied: Applied) -> None:
+        self.uncommitted -= 1
+        error = stored.exception() if not stored.cancelled() else asyncio.CancelledError()
+        if error is None:
+            if not applied.committed.done():
+                applied.committed.set_result(stored.result())
+            if not self.diverged:
+                self._publish(applied)
+            self._reload_when_drained()
+            return
+        if not self.diverged:
+            log.error("the store refused journal entry (%s); the state will be reloaded from the journal", error)
+        if not applied.committed.done():
+            applied.committed.set_exception(error if isinstance(error, ApiError) else ApiError(
+                ErrorCode.STORE_UNAVAILABLE, f"the store refused the write ({error}); nothing was applied"))
+        self._diverge()
+
+    def _diverge(self) -> None:
+        """Live state may hold what the journal will not: refuse new work, reload once nothing is in flight."""
+        self.diverged = True
+        self._reload_when_drained()
+
+    def _on_store(self, writable: bool, fault: str) -> None:
+        if not writable:  # at once, so nothing the store refused can fill or show while it is down
+            self._diverge()
+
+    def _reload_when_drained(self) -> None:
+        if self.diverged and self.uncommitted == 0:
+            self.reload()
+
+    def reload(self) -> None:
+        """Put the live state back to what the journal holds (snapshot + replay), views included."""
+        oracles, slot = self.oracles, self.slot
+        replay = replay_journal(self.store._read_conn, self.codec)
+        restore_state(self.state, replay.state)  # the same object: holders of venue.state stay valid
+        self.seq, self.snapshot_seq = replay.seq, replay.snapshot_seq
+        self.meta, self.recent = {}, {}
+        self._reload_views(self.store._read_conn)
+        self.oracles, self.slot = oracles, slot
+        self.diverged = False
+        self.reloads += 1
+        log.warning("engine state reloaded from the journal at seq %d (reload %d)", self.seq, self.reloads)
+
+    def verify(self) -> dict[str, Any]:
+        """Compare the live state with a replay of the journal; equal unless a write is still in flight."""
+        replay = replay_journal(self.store._read_conn, self.codec)
+        live_digest, replay_digest = state_digest(self.state), state_digest(replay.state)
+        consistent = replay.failed == 0 and replay.seq == self.seq and live_digest == replay_digest
+        if not consistent and self.uncommitted == 0:
+            log.error("live state differs from the journal: live seq %d digest %s, replay seq %d digest %s",
+                      self.seq, live_digest, replay.seq, replay_digest)
+        return {"seq": self.seq, "journal_seq": replay.seq, "digest": live_digest, "journal_digest": replay_digest,
+                "uncommitted": self.uncommitted, "consistent": consistent}
+
+    def journal_entry(self, instruction: Any, ctx: Context, events: list[Any], payload: bytes | None = None
+                      ) -> JournalEntry:
         """Everything one processed instruction writes: the journal row, derived rows, maybe a snapshot."""
+        if payload is None:
+            payload = self.codec.dumps(instruction, ctx)
         self.seq += 1
         orders, fills = self._derive(events, ctx)
         snapshot = None
         if self.seq - self.snapshot_seq >= self.snapshot_every:
             snapshot = state_to_bytes(self.state)
             self.snapshot_seq = self.seq
-        return JournalEntry(self.seq, type(instruction).__name__, self.codec.dumps(instruction, ctx), orders, fills,
-                            snapshot)
+        return JournalEntry(self.seq, type(instruction).__name__, payload, orders, fills, snapshot)
 
     def _publish(self, applied: Applied) -> None:
         for view in applied.orders:
@@ -234,28 +324,21 @@ class PaperVenue:
             price=price, conf=to_engine_price(obs.conf, obs.expo, round_up=True), publish_slot=obs.slot,
             publish_time=obs.publish_time)
         self.slot = max(self.slot, obs.slot)
-        if spec.market_index not in self.state.markets:
-            try:
-                self._bootstrap_market(spec.market_index, price)
-            except StoreUnavailable:
-                return
+        if spec.market_index not in self.state.markets and not self.diverged and self.store.writable:
+            self._bootstrap_market(spec.market_index, price)
         now = time.monotonic()
         if now - self.last_crank >= self.crank_interval:
             self.last_crank = now
             self.crank()
 
     def crank(self) -> Applied | None:
+        if self.diverged or not self.store.writable:
+            return None  # keeper work waits for the store: nothing is applied that cannot be kept
         try:
-            self.ensure_writable()
-        except StoreUnavailable:
-            return None  # the keeper work waits for the store; nothing is applied that cannot be kept
-        ctx = self.ctx()
-        try:
-            events = process(self.state, ix.Crank(), ctx)
-        except EngineError as exc:
+            return self.apply(ix.Crank())
+        except (EngineError, ApiError) as exc:
             log.warning("crank refused: %s", exc.message)
             return None
-        return self._record(ix.Crank(), ctx, events)
 
     def _bootstrap_market(self, market_index: int, price: int) -> None:
         spec = next(s for s in MARKETS_BY_SYMBOL.values() if s.market_index == market_index)
@@ -281,9 +364,7 @@ class PaperVenue:
 
     def keep(self) -> int:
         """One keeper pass: liquidate accounts below maintenance, settle funding owed. Returns actions."""
-        try:
-            self.ensure_writable()
-        except StoreUnavailable:
+        if self.diverged or not self.store.writable:
             return 0
         ctx = self.ctx()
         actions = 0
@@ -313,56 +394,15 @@ class PaperVenue:
                     log.info("funding settlement of %s/%d refused: %s", authority, sub, exc.message)
         return actions
 
-    # -- store faults -------------------------------------------------------------------------
-    def ensure_writable(self) -> None:
-        """Raise StoreUnavailable while the store refuses writes; first drop anything it refused."""
-        if self.store.epoch != self.synced_epoch:
-            self.resync()
-        if not self.store.writable:
-            raise StoreUnavailable(self.store.fault)
-
-    def resync(self) -> None:
-        """Rebuild the engine from the committed snapshot and journal: work the store refused is gone.
-
-        The store's epoch moved, so every write queued before the fault is refused; what is in the
-        database is exactly what was acked. The live oracle prices are inputs, not state: they stay.
-        """
-        oracles, slot = self.oracles, self.slot
-        self.synced_epoch = self.store.epoch
-        self.state, self.seq, self.snapshot_seq = State(), 0, 0
-        self.meta, self.recent = {}, {}
-        self.recover()
-        self.oracles, self.slot = oracles, max(slot, self.slot)
-        self.resyncs += 1
-        log.warning("engine rebuilt from the journal after a store fault (seq %d, %d open orders)",
-                    self.seq, len(self.state.orders))
-
-    def _on_store(self, writable: bool, fault: str) -> None:
-        if self.store.epoch != self.synced_epoch:
-            self.resync()  # at once, so nothing refused can fill or show while the store is down
-
     # -- lifecycle ----------------------------------------------------------------------------
     def recover(self) -> dict[str, Any]:
         """Newest snapshot + journal replay + consistency check, before the venue serves anything."""
         started = time.perf_counter()
         conn = self.store._read_conn
-        snap = journal.latest_snapshot(conn)
-        if snap is not None:
-            self.snapshot_seq, blob = snap
-            self.state = state_from_bytes(blob)
-            self.seq = self.snapshot_seq
-        replayed = failed = 0
-        last_ctx: Context | None = None
-        for seq, _kind, payload in journal.entries_after(conn, self.seq):
-            instruction, ctx = self.codec.loads(payload)
-            try:
-                process(self.state, instruction, ctx)
-            except EngineError as exc:
-                failed += 1
-                log.error("journal entry %d (%s) no longer applies: %s", seq, _kind, exc.message)
-            self.seq = seq
-            last_ctx = ctx
-            replayed += 1
+        replay = replay_journal(conn, self.codec)
+        restore_state(self.state, replay.state)
+        self.snapshot_seq, self.seq = replay.snapshot_seq, replay.seq
+        replayed, failed, last_ctx = replay.replayed, replay.failed, replay.last_ctx
         if last_ctx is not None:
             self.oracles = dict(last_ctx.oracles)
             self.slot = last_ctx.slot
@@ -372,6 +412,7 @@ class PaperVenue:
         self.recovery = {
             "snapshot_seq": self.snapshot_seq, "replayed": replayed, "failed": failed, "seq": self.seq,
             "open_orders": len(live), "consistent": failed == 0 and live == recorded,
+            "digest": state_digest(self.state),
             "seconds": round(time.perf_counter() - started, 3),
         }
         if not self.recovery["consistent"]:
@@ -405,7 +446,9 @@ class PaperVenue:
         if self._keeper is not None:
             self._keeper.cancel()
             await asyncio.gather(self._keeper, return_exceptions=True)
-        if self.seq > self.snapshot_seq and self.state.markets and self.store.writable:
+        if self.diverged or self.uncommitted:
+            log.warning("no snapshot at shutdown: the live state is not all in the journal yet")
+        elif self.seq > self.snapshot_seq and self.state.markets and self.store.writable:
             seq, blob = self.seq, state_to_bytes(self.state)
             await self.store.write(lambda conn: journal.save_snapshot(conn, seq, blob))
             self.snapshot_seq = seq
@@ -415,8 +458,20 @@ class PaperVenue:
         return oracle.price if oracle is not None else 0
 
 
+def _mark_retrieved(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
 def persist(conn: Any, entry: JournalEntry) -> None:
-    """Write one journal entry and its derived rows (inside the caller's transaction)."""
+    """Write one journal entry and its derived rows (inside the caller's transaction).
+
+    An entry commits only right after its predecessor: if an earlier one failed, this one was
+    processed on a state the journal does not hold, and must fail too.
+    """
+    last = journal.last_seq(conn)
+    if last != entry.seq - 1:
+        raise JournalGap(f"journal entry {entry.seq} would follow entry {last}")
     journal.append(conn, entry.seq, entry.kind, entry.payload)
     if entry.orders:
         conn.executemany(

@@ -6,12 +6,12 @@ integers in engine precision or a named error that says what to fix.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 import msgspec
 
-from backend.api.protocol import ApiError, ErrorCode
+from backend.api.protocol import ApiError, ErrorCode, NumberError, parse_positive
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.constants import BASE_PRECISION, PERCENTAGE_PRECISION, PRICE_PRECISION
 from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side, TimeInForce
@@ -24,6 +24,21 @@ ORDER_TYPES = {
     "take_profit": OrderType.TAKE_PROFIT_MARKET, "take_profit_market": OrderType.TAKE_PROFIT_MARKET,
     "take_profit_limit": OrderType.TAKE_PROFIT_LIMIT, "trailing": OrderType.TRAILING_STOP,
     "trailing_stop": OrderType.TRAILING_STOP,
+}
+MAX_DECIMAL = Decimal(10) ** 15  # above any price or size a market takes
+# Integer bounds of the program's IDL types, so nothing the chain cannot hold reaches the engine or the journal
+U16 = Annotated[int, msgspec.Meta(ge=0, le=2**16 - 1)]
+U64 = Annotated[int, msgspec.Meta(ge=0)]  # the top (2**64 - 1) is checked against the IDL in the venue
+UNIX_TIME = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+# The optional price fields each order type uses; any other one that is set is refused, not ignored
+USED_FIELDS = {
+    OrderType.MARKET: {"price", "tp", "sl"},  # price = the worst price a market order takes
+    OrderType.LIMIT: {"price", "tp", "sl"},
+    OrderType.STOP_MARKET: {"trigger"},
+    OrderType.TAKE_PROFIT_MARKET: {"trigger"},
+    OrderType.STOP_LIMIT: {"trigger", "price"},
+    OrderType.TAKE_PROFIT_LIMIT: {"trigger", "price"},
+    OrderType.TRAILING_STOP: {"trail", "trail_pct"},
 }
 TIFS = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK, "gtd": TimeInForce.GTD}
 
@@ -43,9 +58,9 @@ class OrderArgs(msgspec.Struct, forbid_unknown_fields=True):
     reduce_only: bool = False
     post_only: bool = False
     tif: str = "gtc"
-    expire: int | None = None  # unix seconds, for gtd
-    sub_account: int = 0
-    client_id: int = 0
+    expire: UNIX_TIME | None = None  # unix seconds, for gtd
+    sub_account: U16 = 0
+    client_id: U64 = 0
 
 
 def market_spec(text: str) -> MarketSpec:
@@ -57,17 +72,10 @@ def market_spec(text: str) -> MarketSpec:
 
 
 def decimal_of(text: Any, what: str) -> Decimal:
-    if isinstance(text, bool) or not isinstance(text, str | int):
-        raise ApiError("INVALID_AMOUNT", f"{what} must be a decimal string such as \"1.5\"")
     try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise ApiError("INVALID_AMOUNT", f"{what} must be a number, not {text!r}") from None
-    if not value.is_finite() or value <= 0:
-        raise ApiError("INVALID_AMOUNT", f"{what} must be a positive number, not {text!r}")
-    if value > Decimal(10) ** 15:
-        raise ApiError("INVALID_AMOUNT", f"{what} {text} is too large")
-    return value
+        return parse_positive(text, what, maximum=MAX_DECIMAL)
+    except NumberError as exc:
+        raise ApiError("INVALID_AMOUNT", str(exc)) from None
 
 
 def to_fixed(text: Any, scale: int, what: str, code: str = "INVALID_AMOUNT") -> int:
@@ -126,6 +134,7 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
     tif = TIFS.get(args.tif.lower())
     if tif is None:
         raise ApiError("INVALID_ORDER", "tif must be gtc, ioc, fok or gtd")
+    refuse_unused_fields(args, order_type, tif)
     price = price_of(args.price, spec) if args.price is not None else None
     trigger = price_of(args.trigger, spec, "trigger price") if args.trigger is not None else None
     size = size_of(args, spec, price or trigger or oracle_price)
@@ -153,6 +162,18 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
                          side=side, order_type=order_type, size=size, price=price, trigger_price=trigger,
                          time_in_force=tif, reduce_only=args.reduce_only, post_only=args.post_only,
                          expire_time=args.expire, trailing_offset=trailing, client_order_id=args.client_id)
+
+
+def refuse_unused_fields(args: OrderArgs, order_type: OrderType, tif: TimeInForce) -> None:
+    """A field the order type does not use is a mistake to report (`trail` on a limit), not to drop."""
+    used = USED_FIELDS.get(order_type, set())
+    for name in ("price", "trigger", "trail", "trail_pct", "tp", "sl"):
+        if getattr(args, name) is not None and name not in used:
+            raise ApiError("INVALID_ORDER", f"a {args.type} order does not use {name}; leave it out")
+    if args.trail is not None and args.trail_pct is not None:
+        raise ApiError("INVALID_ORDER", "give trail or trail_pct, not both")
+    if args.expire is not None and tif != TimeInForce.GTD:
+        raise ApiError("INVALID_ORDER", "expire is for gtd orders; add tif gtd or leave expire out")
 
 
 def asset_of(text: str) -> CollateralAsset:

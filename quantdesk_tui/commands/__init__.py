@@ -6,6 +6,16 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from backend.api.protocol import NumberError, parse_count
+
+
+def whole_number(text: str) -> int:
+    """argparse type for ids, seconds and sub-accounts: the strict parser, not int() ("1_0" is not 10)."""
+    try:
+        return parse_count(text, "the value")
+    except NumberError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
 
 def data_command(parent: Any, name: str, help_text: str, run: Any,
                  add_connection_args: Callable[[argparse.ArgumentParser], None], **defaults: Any

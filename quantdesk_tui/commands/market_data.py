@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.client import BackendClient
+from quantdesk_tui.commands import whole_number
 from quantdesk_tui.output import table
 
 TIMEFRAMES = ("1s", "1m", "5m", "15m", "1h", "4h", "1d")
@@ -20,7 +21,7 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p = sub.add_parser("candles", help="OHLCV bars of a market")
     p.add_argument("market")
     p.add_argument("--tf", choices=TIMEFRAMES, default="1m")
-    p.add_argument("--limit", type=int, default=500)
+    p.add_argument("--limit", type=whole_number, default=500)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print one JSON document")
     fmt.add_argument("--csv", action="store_true", help="print CSV (t,o,h,l,c,v)")

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from backend.client import BackendClient
-from quantdesk_tui.commands import data_command
+from quantdesk_tui.commands import data_command, whole_number
 from quantdesk_tui.output import table
 
 
@@ -15,7 +15,7 @@ def register(sub: Any, add_connection_args: Any) -> None:
         return data_command(parent, name, help_text, run, add_connection_args)
 
     p = command(sub, "risk", "VaR/CVaR, stress, exposure, correlation, PnL attribution, drawdown", risk)
-    p.add_argument("--sub", type=int, default=None)
+    p.add_argument("--sub", type=whole_number, default=None)
     p = command(sub, "kill", "kill switch: cancel every open order and HALT trading", kill)
     p.add_argument("--reason", default="kill switch from the CLI")
     p = command(sub, "resume", "trading ACTIVE again after a kill or REDUCING", resume)
@@ -34,9 +34,9 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--note", default="")
     command(alert, "list", "list alerts", alert_list)
     p = command(alert, "rm", "remove an alert", alert_rm)
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=whole_number)
     p = command(alert, "history", "alerts that fired", alert_history)
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=whole_number, default=50)
 
 
 async def risk(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:

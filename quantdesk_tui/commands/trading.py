@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from backend.client import BackendClient
-from quantdesk_tui.commands import data_command
+from quantdesk_tui.commands import data_command, whole_number
 from quantdesk_tui.grammar import GrammarError, parse_order
 from quantdesk_tui.output import UsageError, fixed_str, table
 
@@ -23,7 +23,7 @@ def register(sub: Any, add_connection_args: Any) -> None:
         p = command(name, f"{name} collateral (paper venue)", run)
         p.add_argument("amount")
         p.add_argument("asset", nargs="?", default="USDC", help="USDC (default) or SOL")
-        p.add_argument("--sub", type=int, default=0, help="sub-account")
+        p.add_argument("--sub", type=whole_number, default=0, help="sub-account")
 
     p = command("order", "place an order", order)
     p.add_argument("side", choices=("buy", "sell"))
@@ -39,8 +39,8 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--reduce-only", action="store_true")
     p.add_argument("--post-only", action="store_true")
     p.add_argument("--tif", choices=("gtc", "ioc", "fok", "gtd"), default="gtc")
-    p.add_argument("--expire", type=int, metavar="T", help="unix time a GTD order expires")
-    p.add_argument("--sub", type=int, default=0)
+    p.add_argument("--expire", type=whole_number, metavar="T", help="unix time a GTD order expires")
+    p.add_argument("--sub", type=whole_number, default=0)
 
     for side in ("buy", "sell"):
         p = command(side, f"{side} with the command-bar grammar, e.g. {side} 2 SOL-PERP @ 142.5 tp 150 sl 138",
@@ -52,11 +52,11 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("side", choices=("buy", "sell"))
     p.add_argument("size")
     p.add_argument("market")
-    p.add_argument("--duration", type=int, required=True)
-    p.add_argument("--interval", type=int, required=True)
+    p.add_argument("--duration", type=whole_number, required=True)
+    p.add_argument("--interval", type=whole_number, required=True)
     p.add_argument("--limit", metavar="P", help="price limit")
     p.add_argument("--reduce-only", action="store_true")
-    p.add_argument("--sub", type=int, default=0)
+    p.add_argument("--sub", type=whole_number, default=0)
 
     p = command("iceberg", "an iceberg parent: SIZE shown DISPLAY at a time at PRICE", iceberg)
     p.add_argument("side", choices=("buy", "sell"))
@@ -65,13 +65,13 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--display", required=True)
     p.add_argument("--limit", metavar="P", required=True)
     p.add_argument("--reduce-only", action="store_true")
-    p.add_argument("--sub", type=int, default=0)
+    p.add_argument("--sub", type=whole_number, default=0)
 
     p = command("cancel", "cancel an order by id, every order of a market, or all", cancel)
-    p.add_argument("order_id", nargs="?", type=int)
+    p.add_argument("order_id", nargs="?", type=whole_number)
     p.add_argument("--market")
     p.add_argument("--all", action="store_true")
-    p.add_argument("--sub", type=int, default=0)
+    p.add_argument("--sub", type=whole_number, default=0)
 
     p = command("orders", "open orders (--all for recent history too)", orders)
     p.add_argument("--all", action="store_true")
@@ -80,9 +80,9 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--market")
     p = command("fills", "recent fills", fills)
     p.add_argument("--market")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=whole_number, default=50)
     p = command("account", "balances, margin and positions of a sub-account", account)
-    p.add_argument("--sub", type=int, default=0)
+    p.add_argument("--sub", type=whole_number, default=0)
 
 
 def _order_args(a: argparse.Namespace) -> dict[str, Any]:

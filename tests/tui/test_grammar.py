@@ -30,7 +30,13 @@ def test_stop_stop_limit_trailing_usd_size_tif_sub():
 
 @pytest.mark.parametrize(("line", "message"), [
     ("buy -1 SOL-PERP", "size must be a positive number, not '-1'"),
-    ("buy nan SOL-PERP", "size must be a positive number, not 'nan'"),
+    ("buy nan SOL-PERP", "size must be a number, not 'nan'"),
+    ("buy 1_0 SOL-PERP", "size must be a number, not '1_0'"),
+    ("buy １ SOL-PERP", "size must be a number, not '１'"),
+    ("buy ١ SOL-PERP", "size must be a number, not '١'"),
+    ("buy 1e0 SOL-PERP", "size must be a number, not '1e0'"),
+    ("buy +1 SOL-PERP", "size must be a positive number, not '+1'"),
+    ("buy 1 SOL-PERP @ 1.2.3", "price must be a number, not '1.2.3'"),
     ("buy abc SOL-PERP", "size must be a number, not 'abc'"),
     ("buy 1 DOGE-PERP", "unknown market 'DOGE-PERP'"),
     ("buy 1 SOL-PERP @", "`@` needs a price after it"),

@@ -95,8 +95,10 @@ def test_tone_names_the_direction() -> None:
 
 
 def test_parse_and_scale_user_input_exactly() -> None:
-    assert parse_decimal(" 1,234.5 ") == Decimal("1234.5")
-    assert parse_decimal("abc") is None
+    assert parse_decimal(" 1234.5 ") == Decimal("1234.5")
+    assert parse_decimal("-2.5") == Decimal("-2.5")
+    for loose in ("1,234.5", "1_0", "１", "١", "+1", "1e0", "abc"):
+        assert parse_decimal(loose) is None, loose
     assert parse_decimal("") is None
     assert parse_decimal("nan") is None
     assert to_scaled(Decimal("142.5"), 10**6) == 142_500_000

@@ -55,7 +55,7 @@ async def test_an_order_refused_by_a_full_disk_is_not_live_and_the_next_one_work
     with pytest.raises(ApiError) as refused:
         await trading.op_place(None, limit("141"))
     assert refused.value.code == "STORE_UNAVAILABLE"
-    assert set(venue.state.orders) == {acked} and venue.resyncs == 1
+    assert set(venue.state.orders) == {acked} and venue.reloads == 1
     with pytest.raises(ApiError) as again:  # refused before the engine is touched
         await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "type": "market"})
     assert again.value.code == "STORE_UNAVAILABLE" and set(venue.state.orders) == {acked}

@@ -1,0 +1,204 @@
+"""Who may hold a connection: a hello deadline, caps per home, a per-IP accept rate, quiet refusals.
+
+An idle socket costs the backend a file descriptor until someone closes it, so a flood of them
+could lock the trader's own terminals out. Every connection must authenticate within the hello
+deadline; when the unauthenticated ones reach their cap, the oldest makes room for the newcomer
+(a flood cannot starve a real client's fresh connection); the total per home is capped; each IP
+may open only so many connections per second. Every refusal is counted in /metrics and logged at
+most once per interval per reason, with how many lines were held back, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.protocol import State as WsState
+
+from backend.api.ratelimit import TokenBucket
+from backend.metrics import Metrics
+
+log = logging.getLogger(__name__)
+HANDSHAKE_LOG = logging.getLogger("backend.api.handshake")  # the logger websockets reports handshakes to
+
+
+@dataclass(slots=True, frozen=True)
+class AdmissionLimits:
+    hello_deadline_s: float = 5.0
+    max_connections: int = 256  # per backend, i.e. per QUANTDESK_HOME
+    max_unauthenticated: int = 64
+    accepts_per_ip_per_s: float = 200.0
+    accept_burst: float = 400.0
+    log_every_s: float = 10.0
+
+
+class QuietLog:
+    """At most one line per key per interval; the next line says how many were held back."""
+
+    def __init__(self, logger: logging.Logger, every_s: float) -> None:
+        self.logger = logger
+        self.every_s = every_s
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def warning(self, key: str, message: str) -> None:
+        now = time.monotonic()
+        if now - self._last.get(key, -self.every_s) < self.every_s:
+            self._held[key] = self._held.get(key, 0) + 1
+            return
+        held = self._held.pop(key, 0)
+        self._last[key] = now
+        suffix = f" ({held} more like it since the last line)" if held else ""
+        self.logger.warning("%s%s", message, suffix)
+
+
+class ConnectionGate:
+    """Tracks every TCP connection from accept to close and refuses or evicts by the limits."""
+
+    def __init__(self, limits: AdmissionLimits, metrics: Metrics) -> None:
+        self.limits = limits
+        self.metrics = metrics
+        self.quiet = QuietLog(log, limits.log_every_s)
+        self.unauthenticated: dict[ServerConnection, float] = {}  # insertion order = oldest first
+        self.authenticated: set[ServerConnection] = set()
+        self.refused: weakref.WeakSet[ServerConnection] = weakref.WeakSet()  # their failed handshakes are expected
+        self._buckets: dict[str, TokenBucket] = {}
+
+    @property
+    def open_count(self) -> int:
+        return len(self.unauthenticated) + len(self.authenticated)
+
+    def admit(self, conn: ServerConnection, transport: asyncio.BaseTransport) -> None:
+        """Called on accept: keep the connection under the hello deadline, or drop it at once."""
+        peer = transport.get_extra_info("peername")
+        ip = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+        if not self._bucket(ip).take():
+            self.refuse(conn, "accept_rate", f"refusing connections from {ip}: more than "
+                                             f"{self.limits.accepts_per_ip_per_s:g} per second")
+            return
+        if self.open_count >= self.limits.max_connections and not self.unauthenticated:
+            self.refuse(conn, "max_connections", f"refusing a connection: {self.open_count} are open, "
+                                                 f"the limit is {self.limits.max_connections}")
+            return
+        if self.open_count >= self.limits.max_connections or \
+                len(self.unauthenticated) >= self.limits.max_unauthenticated:
+            oldest = next(iter(self.unauthenticated))
+            self.refuse(oldest, "unauthenticated_evicted", "closing the oldest connection without a hello "
+                                                           f"to make room ({self.limits.max_unauthenticated} max)")
+        self.unauthenticated[conn] = time.monotonic()
+        self._gauge()
+        asyncio.get_running_loop().call_later(self.limits.hello_deadline_s, self._deadline, conn)
+
+    def authenticate(self, conn: ServerConnection) -> None:
+        if self.unauthenticated.pop(conn, None) is not None:
+            self.authenticated.add(conn)
+            self._gauge()
+
+    def closed(self, conn: ServerConnection) -> None:
+        self.unauthenticated.pop(conn, None)
+        self.authenticated.discard(conn)
+        self._gauge()
+
+    def refuse(self, conn: ServerConnection, reason: str, message: str) -> None:
+        self.metrics.connections_refused.labels(reason).inc()
+        self.quiet.warning(reason, message)
+        self.unauthenticated.pop(conn, None)
+        self.refused.add(conn)
+        self._gauge()
+        drop(conn, 4008, reason)
+
+    def _deadline(self, conn: ServerConnection) -> None:
+        if conn in self.unauthenticated:
+            self.refuse(conn, "hello_timeout", f"closing a connection that sent no valid hello within "
+                                               f"{self.limits.hello_deadline_s:g}s")
+
+    def _bucket(self, ip: str) -> TokenBucket:
+        bucket = self._buckets.get(ip)
+        if bucket is None:
+            if len(self._buckets) > 4096:  # forget quiet peers rather than grow without bound
+                self._buckets.clear()
+            bucket = self._buckets[ip] = TokenBucket(self.limits.accepts_per_ip_per_s, self.limits.accept_burst)
+        return bucket
+
+    def _gauge(self) -> None:
+        self.metrics.connections_open.labels("unauthenticated").set(len(self.unauthenticated))
+        self.metrics.connections_open.labels("authenticated").set(len(self.authenticated))
+
+
+def drop(conn: ServerConnection, code: int, reason: str) -> None:
+    """Close now: an open WebSocket gets a close frame (its close timeout is short), anything else is aborted."""
+    if conn.protocol.state is WsState.OPEN:
+        asyncio.get_running_loop().create_task(conn.close(code, reason))
+    elif conn.transport is not None:
+        conn.transport.abort()
+
+
+def gated_connection(gate: ConnectionGate) -> type[ServerConnection]:
+    """A ServerConnection class that reports accept and close to the gate."""
+
+    class GatedConnection(ServerConnection):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            gate.admit(self, transport)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            gate.closed(self)
+            super().connection_lost(exc)
+
+    return GatedConnection
+
+
+class HandshakeLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The logger handed to websockets, which logs a traceback for every failed opening handshake:
+    count those and say them in one quiet line instead; everything else passes through."""
+
+    def __init__(self, gate: ConnectionGate) -> None:
+        super().__init__(HANDSHAKE_LOG, {})
+        self.gate = gate
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if msg != "opening handshake failed":
+            super().log(level, msg, *args, **kwargs)
+            return
+        if (kwargs.get("extra") or {}).get("websocket") in self.gate.refused:
+            return  # we dropped it ourselves; that refusal is already counted
+        error = sys.exc_info()[1]
+        self.gate.metrics.connections_refused.labels("bad_handshake").inc()
+        cause = f"{type(error).__name__}: {error}" if error is not None else "no detail"
+        self.gate.quiet.warning("bad_handshake", f"a client failed the opening handshake ({cause})")
+
+
+def install_accept_error_handler(loop: asyncio.AbstractEventLoop, metrics: Metrics, quiet: QuietLog) -> None:
+    """asyncio pauses accepting for a second after EMFILE; make its log line counted and rate-limited."""
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        message = str(context.get("message", ""))
+        if message.startswith("socket.accept() out of system resource"):
+            metrics.connections_refused.labels("accept_error").inc()
+            quiet.warning("accept_error", f"{message}: {context.get('exception')}; accepting resumes shortly")
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+
+
+def raise_open_file_limit(wanted: int = 65_536) -> None:
+    """Lift the soft limit on open files towards the hard one, so caps bind before the OS does."""
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
