@@ -33,6 +33,7 @@ from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL
 from programs.quantdesk_perp.processor import process
+from programs.quantdesk_perp.positions import funding_pending
 from programs.quantdesk_perp.queries import account_margin
 from programs.quantdesk_perp.state import State, state_from_bytes, state_to_bytes
 
@@ -286,8 +287,7 @@ class PaperVenue:
                     except EngineError as exc:
                         log.info("liquidation of %s/%d in %d refused: %s", authority, sub, market_index, exc.message)
                 continue
-            owed = any(user.positions[i].last_cumulative_funding != self.state.markets[i].cumulative_funding
-                       for i in open_positions)
+            owed = any(funding_pending(self.state.markets[i], user.positions[i]) for i in open_positions)
             if owed:
                 try:
                     self.apply(ix.SettleFunding(authority, sub))

@@ -7,13 +7,14 @@ import dataclasses
 import msgspec
 
 from .constants import BASE_PRECISION, MARGIN_PRECISION
-from .context import Context
+from .context import Context, OraclePrice
 from .enums import OrderType
 from .errors import EngineError
 from .events import OrderFilled
 from .instructions import PlaceOrder
 from .math import amm
 from .math.fixed import div_ceil
+from .math.margin import MAINTENANCE, margin_ratio
 from .risk import MarginSummary, margin_price
 from .risk import account_margin as _account_margin
 from .state import State, copy_state
@@ -27,10 +28,11 @@ def account_margin(state: State, authority: str, sub_account: int, ctx: Context)
 def liquidation_price(
     state: State, authority: str, sub_account: int, market_index: int, ctx: Context
 ) -> int | None:
-    """Oracle price of `market_index` at which the account hits maintenance, other prices held.
+    """Oracle price of `market_index` at which the account becomes liquidatable, other prices held.
 
-    Rounded toward the current price (a long's is rounded up, a short's down): it warns early.
-    None when flat or when no positive price liquidates the account.
+    The boundary of account_margin(...).liquidatable itself (the same size-adjusted requirement,
+    pnl weights, funding and rounding): for a long the highest liquidatable price, for a short the
+    lowest, so it never warns late. None when flat or when no positive price liquidates the account.
     """
     user = get_user(state, authority, sub_account)
     pos = user.positions.get(market_index)
@@ -38,18 +40,68 @@ def liquidation_price(
         return None
     market = get_market(state, market_index)
     price, _conf = margin_price(market, ctx)
-    summary = _account_margin(state, user, ctx)
-    base = pos.base
-    ratio = market.config.maintenance_margin_ratio
-    slope = base * MARGIN_PRECISION - abs(base) * ratio  # per unit price, scaled by 1e9 * 1e4
+    is_long = pos.base > 0
+
+    def liquidatable(at: int) -> bool:
+        oracles = dict(ctx.oracles)
+        oracles[market_index] = OraclePrice(at, 0, ctx.slot, ctx.unix_time)
+        return _account_margin(state, user, Context(ctx.slot, ctx.unix_time, oracles)).liquidatable
+
+    guess = _linear_guess(state, user, pos.base, market_index, price, ctx)
+    if guess is None:
+        return None
+    return _boundary(liquidatable, max(guess, 1), is_long)
+
+
+def _linear_guess(state: State, user, base: int, market_index: int, price: int, ctx: Context) -> int | None:
+    """Where maintenance collateral meets the maintenance requirement if both move linearly."""
+    market = state.markets[market_index]
+    cfg = market.config
+    pos = user.positions[market_index]
+    worst = max(abs(base + pos.open_bids), abs(base - pos.open_asks))
+    ratio = margin_ratio(cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, worst, MAINTENANCE)
+    slope = base * MARGIN_PRECISION - worst * ratio  # per unit price, scaled by 1e9 * 1e4
     if slope == 0:
         return None
-    gap = (
-        (summary.maintenance_requirement - summary.maintenance_collateral) * BASE_PRECISION * MARGIN_PRECISION
-    )
-    move = div_ceil(gap, slope) if base > 0 else gap // slope
-    result = price + move
-    return result if result > 0 else None
+    summary = _account_margin(state, user, ctx)
+    gap = (summary.maintenance_requirement - summary.maintenance_collateral) * BASE_PRECISION * MARGIN_PRECISION
+    return price + (div_ceil(gap, slope) if base > 0 else gap // slope)
+
+
+def _boundary(liquidatable, guess: int, is_long: bool) -> int | None:
+    """The last liquidatable price going up (long) or the first going down (short), found from
+    `guess` by doubling steps then bisection. None when no positive price liquidates."""
+    healthy = 1 if is_long else -1  # moving this way makes the account healthier
+
+    def walk(start: int, toward: int, until: bool) -> tuple[int, int] | None:
+        """From `start`, double steps `toward` until liquidatable(p) == until: (last, first)."""
+        last, step = start, 1
+        for _ in range(128):
+            probe = max(last + toward * step, 1)
+            if liquidatable(probe) == until:
+                return last, probe
+            if probe == 1:
+                return None
+            last, step = probe, step * 2
+        return None
+
+    if liquidatable(guess):
+        found = walk(guess, healthy, False)
+        if found is None:
+            return None
+        bad, good = found
+    else:
+        found = walk(guess, -healthy, True)
+        if found is None:
+            return None
+        good, bad = found
+    while abs(good - bad) > 1:
+        mid = (good + bad) // 2
+        if liquidatable(mid):
+            bad = mid
+        else:
+            good = mid
+    return bad
 
 
 class OrderPreview(msgspec.Struct, frozen=True):
