@@ -32,6 +32,7 @@ from programs.quantdesk_perp.context import Context, OraclePrice
 from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL
+from programs.quantdesk_perp.math.funding import rate_as_fraction
 from programs.quantdesk_perp.processor import process
 from programs.quantdesk_perp.positions import funding_pending
 from programs.quantdesk_perp.queries import account_margin
@@ -149,7 +150,8 @@ class PaperVenue:
                 touched.add(event.sub_account)
             elif isinstance(event, ev.FundingRateUpdated):
                 self.bus.publish("funding", {"market": views.symbol_of(self.state, event.market_index),
-                                             "rate": event.funding_rate, "ts": event.unix_time})
+                                             "rate": rate_as_fraction(event.funding_rate, event.oracle_twap),
+                                             "ts": event.unix_time})
         if touched:
             self.publish_account(touched)
 

@@ -135,3 +135,11 @@ def bankruptcy_funding_delta(loss: int, total_base: int) -> int:
     """
     per_base = -((-abs(loss) * BASE_PRECISION) // total_base)  # ceil
     return per_base * (FUNDING_RATE_PRECISION // QUOTE_PRECISION)
+
+
+def rate_as_fraction(rate: int, oracle_twap: int) -> int:
+    """A rate (quote per base) as a fraction of the oracle TWAP, FUNDING_RATE_PRECISION (1e9 = 100%):
+    what the API has always reported as "funding_rate"."""
+    if oracle_twap <= 0:
+        return 0
+    return _trunc_div(rate * PRICE_PRECISION, oracle_twap)
