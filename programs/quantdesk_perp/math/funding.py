@@ -65,8 +65,12 @@ def funding_spread(mark_twap: int, oracle_twap: int, contract_tier: int, funding
     offset = abs(oracle_twap) // FUNDING_RATE_OFFSET_DENOMINATOR
     cap = max_price_divergence(contract_tier, oracle_twap)
     clamped = max(-cap, min(cap, spread + offset))
-    rate = _trunc_div(clamped * FUNDING_RATE_BUFFER, period_adjustment(funding_period))
-    return FundingSpread(spread, offset, clamped, rate)
+    return FundingSpread(spread, offset, clamped, funding_rate_from_spread(clamped, funding_period))
+
+
+def funding_rate_from_spread(clamped_spread: int, funding_period: int) -> int:
+    """A day's spread spread over the periods of a day (FUNDING_RATE_PRECISION, toward zero)."""
+    return _trunc_div(clamped_spread * FUNDING_RATE_BUFFER, period_adjustment(funding_period))
 
 
 def funding_payment_in_quote(rate_delta: int, base: int) -> int:
