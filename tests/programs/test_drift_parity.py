@@ -42,7 +42,10 @@ from programs.quantdesk_perp.state import Position, UserAccount
 from .engine.helpers import SOL, B, P, ctx, fund, new_state
 
 Q = P  # QUOTE_PRECISION
-INITIAL, FILL, MAINTENANCE = MarginRequirementType.INITIAL, MarginRequirementType.FILL, MarginRequirementType.MAINTENANCE
+FEE0 = 1_000_000  # a liquidation multiplier of 1 (no fee), LIQUIDATION_FEE_PRECISION
+INITIAL = MarginRequirementType.INITIAL
+FILL = MarginRequirementType.FILL
+MAINTENANCE = MarginRequirementType.MAINTENANCE
 
 
 # -- math/liquidation/tests.rs ----------------------------------------------------------------
@@ -71,19 +74,25 @@ def test_calculate_base_asset_amount_to_cover_margin_shortage(drift_test, fee, i
         ("ten_percent_asset_and_liability_fee_with_one_percent_if_fee", 1_100_000, 900_000, 10_000, 475_669_504),
     ],
 )
-def test_calculate_liability_transfer_to_cover_margin_shortage(drift_test, asset_mult, liability_mult, if_fee, expected):
+def test_calculate_liability_transfer_to_cover_margin_shortage(
+    drift_test, asset_mult, liability_mult, if_fee, expected
+):
     assert liability_transfer_to_cover_margin_shortage(
         10 * Q, 8_000, asset_mult, 12_000, liability_mult, 9, 100 * P, if_fee
     ) == expected
 
 
 def test_calculate_liability_transfer_to_cover_margin_shortage_liability_weight_component_less_than_asset():
-    assert liability_transfer_to_cover_margin_shortage(10 * Q, 10_000, 1_000_000, 10_000, 750_000, 6, 100 * P) == NO_LIMIT
+    transfer = liability_transfer_to_cover_margin_shortage(10 * Q, 10_000, 1_000_000, 10_000, 750_000, 6, 100 * P)
+    assert transfer == NO_LIMIT
 
 
 @pytest.mark.parametrize(
     ("drift_test", "asset_mult", "liability_mult", "expected"),
-    [("zero_asset_and_liability_fee", 1_000_000, 1_000_000, 100_000_000), ("one_percent_asset_and_liability_fee", 1_010_000, 990_000, 98_019_802)],
+    [
+        ("zero_asset_and_liability_fee", 1_000_000, 1_000_000, 100_000_000),
+        ("one_percent_asset_and_liability_fee", 1_010_000, 990_000, 98_019_802),
+    ],
 )
 def test_calculate_liability_transfer_implied_by_asset_amount(drift_test, asset_mult, liability_mult, expected):
     assert liability_transfer_implied_by_asset_amount(10 * Q, asset_mult, 6, P, liability_mult, 9, 100 * P) == expected
@@ -92,12 +101,15 @@ def test_calculate_liability_transfer_implied_by_asset_amount(drift_test, asset_
 @pytest.mark.parametrize(
     ("drift_test", "args", "drift_value", "ours"),
     [
-        ("zero_asset_and_liability_fee", (100 * Q, 1_000_000, 6, P, B, 1_000_000, 9, 100 * P), 100_000_000, 100_000_000),
+        ("zero_asset_and_liability_fee", (100 * Q, FEE0, 6, P, B, FEE0, 9, 100 * P), 100_000_000, 100_000_000),
         # 1e9 * 100 * 1.01 / 0.99 = 102_020_202.02: Drift truncates, the account gives 1 unit more here
-        ("one_percent_asset_and_liability_fee", (200 * Q, 1_010_000, 6, P, B, 990_000, 9, 100 * P), 102_020_202, 102_020_203),
-        ("full_liability_tranfer_same_decimals", (200 * 10**6, 1_000_000, 6, P, 10**6, 1_000_000, 6, P), 1_000_000, 1_000_000),
-        ("full_liability_tranfer_asset_decimals_less_than_liability_decimals", (200 * 10**5, 1_000_000, 5, P, 10**6, 1_000_000, 6, P), 100_000, 100_000),
-        ("full_liability_tranfer_liability_decimals_less_than_asset_decimals", (200 * 10**6, 1_000_000, 6, P, 10**5, 1_000_000, 5, P), 1_000_000, 1_000_000),
+        ("one_percent_asset_and_liability_fee", (200 * Q, 1_010_000, 6, P, B, 990_000, 9, 100 * P), 102_020_202,
+         102_020_203),
+        ("full_liability_tranfer_same_decimals", (200 * 10**6, FEE0, 6, P, 10**6, FEE0, 6, P), 1_000_000, 1_000_000),
+        ("full_liability_tranfer_asset_decimals_less_than_liability_decimals",
+         (200 * 10**5, FEE0, 5, P, 10**6, FEE0, 6, P), 100_000, 100_000),
+        ("full_liability_tranfer_liability_decimals_less_than_asset_decimals",
+         (200 * 10**6, FEE0, 6, P, 10**5, FEE0, 5, P), 1_000_000, 1_000_000),
     ],
 )
 def test_calculate_asset_transfer_for_liability_transfer(drift_test, args, drift_value, ours):

@@ -29,6 +29,7 @@ from programs.quantdesk_perp.state import State, state_from_bytes, state_to_byte
 from .engine.strategies import SOL, T0, USERS, build, context, scripts
 
 P = 10**6
+LIQUIDATIONS = (ix.LiquidatePosition, ix.LiquidatePositionCrossCollateral, ix.LiquidatePerpPnlForDeposit)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -112,7 +113,7 @@ def test_collateral_is_conserved(script):
         for user in state.users.values():  # the hot-path margin formula agrees with the full one
             assert free_collateral(state, user, c) == risk_margin(state, user, c).free_collateral
             assert not user.bankrupt  # bankruptcies are resolved in the instruction that causes them
-        if isinstance(instruction, (ix.LiquidatePosition, ix.LiquidatePositionCrossCollateral, ix.LiquidatePerpPnlForDeposit)):
+        if isinstance(instruction, LIQUIDATIONS):
             # no unaccounted negative collateral: a liquidated account left with debt and nothing else
             # had it covered (insurance, fee pool) or socialized in the same instruction
             assert not is_bankrupt(state.users[(instruction.authority, 0)])
@@ -136,9 +137,15 @@ def check_liquidation(old: State, event: Liquidated, c) -> None:
     assert min(cfg.liquidator_fee, ceiling) <= event.liquidator_fee_rate <= max(cfg.liquidator_fee, ceiling)
     assert 0 <= event.if_fee_rate <= cfg.if_liquidation_fee and 0 < event.max_pct <= 10_000
     size = abs(old.users[(event.authority, event.sub_account)].positions[event.market_index].base)
-    ratio = margin_ratio(cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, size, 2)
+    ratio = margin_ratio(
+        cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, size, MarginRequirementType.MAINTENANCE
+    )
     to_cover = base_to_cover_margin_shortage(
-        event.margin_shortage, ratio + liquidation_buffer_ratio(old), event.liquidator_fee_rate, event.if_fee_rate, event.price
+        event.margin_shortage,
+        ratio + liquidation_buffer_ratio(old),
+        event.liquidator_fee_rate,
+        event.if_fee_rate,
+        event.price,
     )
     if to_cover != NO_LIMIT:
         to_cover = round_up_to(to_cover, cfg.step_size)

@@ -24,6 +24,13 @@ from .fixed import div_ceil
 NO_LIMIT = 2**64 - 1  # Drift's u64::MAX: "take everything"
 
 
+def _scales(upper_decimals: int, lower_decimals: int) -> tuple[int, int]:
+    """(numerator, denominator) scale taking `lower_decimals` amounts to `upper_decimals`."""
+    if upper_decimals > lower_decimals:
+        return 10 ** (upper_decimals - lower_decimals), 1
+    return 1, 10 ** (lower_decimals - upper_decimals)
+
+
 def base_to_cover_margin_shortage(
     margin_shortage: int,
     margin_ratio: int,
@@ -130,7 +137,7 @@ def liability_transfer_to_cover_margin_shortage(
     """Drift's calculate_liability_transfer_to_cover_margin_shortage (liability token units)."""
     if asset_weight >= liability_weight:
         return NO_LIMIT
-    num_scale, den_scale = (10 ** (liability_decimals - 6), 1) if liability_decimals > 6 else (1, 10 ** (6 - liability_decimals))
+    num_scale, den_scale = _scales(liability_decimals, 6)
     liability_component = liability_weight * 10
     asset_component = asset_weight * 10 * asset_multiplier // liability_multiplier
     if asset_component >= liability_component:
@@ -152,11 +159,10 @@ def liability_transfer_implied_by_asset_amount(
     liability_price: int,
 ) -> int:
     """Drift's calculate_liability_transfer_implied_by_asset_amount (rounded up, as Drift's)."""
-    if liability_decimals > asset_decimals:
-        num_scale, den_scale = 10 ** (liability_decimals - asset_decimals), 1
-    else:
-        num_scale, den_scale = 1, 10 ** (asset_decimals - liability_decimals)
-    value = div_ceil(asset_amount * num_scale * asset_price * liability_multiplier, liability_price * asset_multiplier)
+    num_scale, den_scale = _scales(liability_decimals, asset_decimals)
+    value = div_ceil(
+        asset_amount * num_scale * asset_price * liability_multiplier, liability_price * asset_multiplier
+    )
     return div_ceil(value, den_scale)
 
 
@@ -172,16 +178,12 @@ def asset_transfer_for_liability_transfer(
 ) -> int:
     """Drift's calculate_asset_transfer_for_liability_transfer: the asset (at least 1 unit) the
     liquidator gets; within a dollar of the whole balance it takes the whole balance."""
-    if asset_decimals > liability_decimals:
-        num_scale, den_scale = 10 ** (asset_decimals - liability_decimals), 1
-    else:
-        num_scale, den_scale = 1, 10 ** (liability_decimals - asset_decimals)
+    num_scale, den_scale = _scales(asset_decimals, liability_decimals)
     # Drift truncates both divisions; we round up: the account gives the liquidator at most 1 unit more
-    transfer = div_ceil(liability_amount * num_scale * liability_price * asset_multiplier, asset_price * liability_multiplier)
+    transfer = div_ceil(
+        liability_amount * num_scale * liability_price * asset_multiplier, asset_price * liability_multiplier
+    )
     transfer = max(div_ceil(transfer, den_scale), 1)
-    if asset_decimals > 6:
-        value_num, value_den = 10 ** (asset_decimals - 6), 1
-    else:
-        value_num, value_den = 1, 10 ** (6 - asset_decimals)
+    value_num, value_den = _scales(asset_decimals, 6)
     delta_value = abs(transfer - asset_amount) * asset_price // PRICE_PRECISION * value_num // value_den
     return asset_amount if delta_value < QUOTE_PRECISION else transfer
