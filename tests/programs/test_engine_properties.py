@@ -158,10 +158,13 @@ def check_socialized(old: State, new: State, event: SocializedLoss) -> None:
     """Both sides carry a socialized loss: the long rate rises and the short rate falls by the delta."""
     before, after = old.markets[event.market_index], new.markets[event.market_index]
     delta = event.funding_rate_delta
-    assert delta > 0 and event.amount > 0
+    total_base = after.open_interest_long + after.open_interest_short
+    assert event.amount > 0 and delta >= 0
+    if delta == 0:  # nobody holds the market: the AMM pool carries the loss (conservation checks it)
+        assert total_base == 0
+        return
     assert after.cumulative_funding_rate_long - before.cumulative_funding_rate_long == delta
     assert before.cumulative_funding_rate_short - after.cumulative_funding_rate_short == delta
-    total_base = after.open_interest_long + after.open_interest_short
     assert delta * total_base >= event.amount * 10**12  # the positions' shares cover the loss
 
 
