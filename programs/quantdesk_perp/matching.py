@@ -20,7 +20,6 @@ from .positions import (
     apply_amm_fill,
     apply_user_fill,
     credit,
-    funding_pending,
     get_position,
     reducible,
     settle_funding,
@@ -98,7 +97,9 @@ def execute_taker(
     market_index = cfg.market_index
     ctx_slot, now = ctx.slot, ctx.unix_time
     pos = user.positions.get(market_index) or get_position(user, market)
-    if funding_pending(market, pos):
+    if pos.base and pos.last_cumulative_funding != (
+        market.cumulative_funding_rate_long if pos.base > 0 else market.cumulative_funding_rate_short
+    ):  # funding_pending, inlined on the fill path
         settle_funding(market, user, pos, events)
     key = (user.authority, user.sub_account)
     step = cfg.step_size
@@ -268,7 +269,10 @@ def _trade_users(
     market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: int, price: int, events
 ) -> int:
     """Book fill between two users; returns the taker's realized pnl."""
-    if funding_pending(market, maker_pos):
+    base = maker_pos.base
+    if base and maker_pos.last_cumulative_funding != (
+        market.cumulative_funding_rate_long if base > 0 else market.cumulative_funding_rate_short
+    ):  # funding_pending, inlined on the fill path
         settle_funding(market, maker, maker_pos, events)
     notional = qty * price
     paid = -((-notional) // BASE_PRECISION)  # the buyer pays rounded up

@@ -223,10 +223,10 @@ def require_free_collateral(
     return summary
 
 
-def _collateral(state: State, user: UserAccount, ctx: Context) -> int:
+def _collateral(state: State, balances: dict[int, int], ctx: Context) -> int:
     """Initial-weighted token balances (fill margin uses the same asset weights)."""
     total = 0
-    for asset, amount in user.balances.items():
+    for asset, amount in balances.items():
         if asset == 0:
             total += amount  # USDC: weight 1 either way
         elif amount:
@@ -235,32 +235,37 @@ def _collateral(state: State, user: UserAccount, ctx: Context) -> int:
     return total
 
 
+def _owed(market: Market, pos: Position | None) -> int:
+    """Funding the position owes since it last settled (rounded against the user), 0 when flat."""
+    if pos is None or not pos.base:
+        return 0
+    base = pos.base
+    cumulative = market.cumulative_funding_rate_long if base > 0 else market.cumulative_funding_rate_short
+    if cumulative == pos.last_cumulative_funding:
+        return 0
+    return funding_owed(base, cumulative, pos.last_cumulative_funding)
+
+
 def _net(
     market: Market,
-    pos: Position | None,
     base: int,
     quote: int,
     bids: int,
     asks: int,
+    owed: int,
     price: int,
     margin_type: int = INITIAL,
 ) -> int:
-    """Weighted unrealized pnl (with the funding `pos` owes) - requirement of one position.
+    """Weighted unrealized pnl (less the funding `owed`) - requirement of one position.
 
     The hot path of every order's margin check: account_margin's math for one margin type, with
     the common case (no imf, full pnl weights) spelled out without helper calls.
     """
     cfg = market.config
     if base >= 0:
-        pnl = base * price // BASE_PRECISION + quote
+        pnl = base * price // BASE_PRECISION + quote - owed
     else:
-        pnl = quote - (-base * price + BASE_PRECISION - 1) // BASE_PRECISION  # short's cost up
-    if pos is not None and pos.base:
-        cumulative = (
-            market.cumulative_funding_rate_long if pos.base > 0 else market.cumulative_funding_rate_short
-        )
-        if cumulative != pos.last_cumulative_funding:
-            pnl -= funding_owed(pos.base, cumulative, pos.last_cumulative_funding)
+        pnl = quote - (-base * price + BASE_PRECISION - 1) // BASE_PRECISION - owed  # short's cost up
     if pnl > 0:
         if (
             cfg.unrealized_pnl_imf_factor
@@ -315,7 +320,7 @@ def free_collateral(
     """Collateral - requirement of `margin_type` (account_margin's math, same rounding), with a
     hypothetical fill (d_base, d_quote) in `market_index`. Fills of resting orders use FILL."""
     markets = state.markets
-    total = _collateral(state, user, ctx)
+    total = _collateral(state, user.balances, ctx)
     seen = False
     for index, pos in user.positions.items():
         base, quote = pos.base, pos.quote_entry
@@ -326,10 +331,11 @@ def free_collateral(
         elif not (base or pos.open_bids or pos.open_asks or quote):
             continue
         market = markets[index]
-        total += _net(market, pos, base, quote, pos.open_bids, pos.open_asks, _price(market, ctx), margin_type)
+        price = _price(market, ctx)
+        total += _net(market, base, quote, pos.open_bids, pos.open_asks, _owed(market, pos), price, margin_type)
     if market_index >= 0 and not seen:
         market = markets[market_index]
-        total += _net(market, None, d_base, d_quote, 0, 0, _price(market, ctx), margin_type)
+        total += _net(market, d_base, d_quote, 0, 0, 0, _price(market, ctx), margin_type)
     return total
 
 
@@ -347,7 +353,12 @@ def order_free_collateral(
     unfilled. One pass over the account; equal to free_collateral(...) for each scenario."""
     markets = state.markets
     oracles = ctx.oracles
-    total = _collateral(state, user, ctx)
+    total = 0
+    for asset, amount in user.balances.items():
+        if asset == 0:
+            total += amount  # USDC: weight 1 either way
+        elif amount:
+            total += _collateral(state, {asset: amount}, ctx)
     target = None
     for index, pos in user.positions.items():
         if index == market_index:
@@ -358,16 +369,20 @@ def order_free_collateral(
         market = markets[index]
         oracle = oracles.get(index)
         price = oracle.price if oracle is not None and oracle.price > 0 else margin_price(market, ctx)[0]
-        total += _net(market, pos, pos.base, pos.quote_entry, pos.open_bids, pos.open_asks, price)
+        total += _net(
+            market, pos.base, pos.quote_entry, pos.open_bids, pos.open_asks, _owed(market, pos), price
+        )
     market = markets[market_index]
-    price = _price(market, ctx)
+    oracle = oracles.get(market_index)
+    price = oracle.price if oracle is not None and oracle.price > 0 else margin_price(market, ctx)[0]
     if target is None:
-        base = quote = bids = asks = 0
+        base = quote = bids = asks = owed = 0
     else:
         base, quote, bids, asks = target.base, target.quote_entry, target.open_bids, target.open_asks
-    filled = total + _net(market, target, base + d_base, quote + d_quote, bids, asks, price)
+        owed = _owed(market, target) if base else 0
+    filled = total + _net(market, base + d_base, quote + d_quote, bids, asks, owed, price)
     if is_buy:
-        resting = total + _net(market, target, base, quote, bids + size, asks, price)
+        resting = total + _net(market, base, quote, bids + size, asks, owed, price)
     else:
-        resting = total + _net(market, target, base, quote, bids, asks + size, price)
+        resting = total + _net(market, base, quote, bids, asks + size, owed, price)
     return filled, resting
