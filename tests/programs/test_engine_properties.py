@@ -49,8 +49,8 @@ def fresh() -> tuple[State, list]:
             imf_factor=5_000,  # IMF_PRECISION: 40 SOL -> initial 800 + 316 bps
             unrealized_pnl_initial_asset_weight=8_000,
             unrealized_pnl_imf_factor=2_000,
-            initial_pct_to_liquidate=2_500,  # a call frees 25% of the shortage, all of it after 150 slots
-            liquidation_duration=150,
+            initial_pct_to_liquidate=500,  # a call frees 5% of the shortage, all of it after 255 slots
+            liquidation_duration=255,
             quote_max_insurance=60 * P,  # below the fund: bankruptcies reach the fee pool and socialization
             funding_interval=600,
             circuit_breaker_pct=0,
@@ -77,7 +77,7 @@ def run(script, check=None):
         if isinstance(instruction, tuple):
             _, move, dt = instruction
             oracle = max(10 * P, oracle + move)
-            slot, t = slot + dt * 60, t + dt * 30  # up to 2_400 slots: liquidator fees escalate
+            slot, t = slot + dt * 100, t + dt * 30  # up to 4_000 slots: liquidator fees escalate
             instruction = ix.Crank()
             # after a price move, whoever is under water gets liquidated (by a peer or a keeper)
             follow_ups = [
@@ -104,27 +104,30 @@ def run(script, check=None):
     return state, journal, all_events
 
 
+def conservation_check(state, instruction, c, before, events) -> None:
+    """After every accepted instruction: collateral conserved, hot path = full margin, no account
+    left bankrupt, and every liquidation and socialized loss within Drift's rules."""
+    external, held = collateral_ledger(state)
+    assert external == held, instruction
+    for user in state.users.values():  # the hot-path margin formula agrees with the full one
+        assert free_collateral(state, user, c) == risk_margin(state, user, c).free_collateral
+        assert not user.bankrupt  # bankruptcies are resolved in the instruction that causes them
+    if isinstance(instruction, LIQUIDATIONS):
+        # no unaccounted negative collateral: a liquidated account left with debt and nothing else
+        # had it covered (insurance, fee pool) or socialized in the same instruction
+        assert not is_bankrupt(state.users[(instruction.authority, 0)])
+    old = state_from_bytes(before)
+    for event in events:
+        if isinstance(event, Liquidated):
+            check_liquidation(old, event, c)
+        elif isinstance(event, SocializedLoss):
+            check_socialized(old, state, event)
+
+
 @SETTINGS
 @given(scripts)
 def test_collateral_is_conserved(script):
-    def check(state, instruction, c, before, events):
-        external, held = collateral_ledger(state)
-        assert external == held, instruction
-        for user in state.users.values():  # the hot-path margin formula agrees with the full one
-            assert free_collateral(state, user, c) == risk_margin(state, user, c).free_collateral
-            assert not user.bankrupt  # bankruptcies are resolved in the instruction that causes them
-        if isinstance(instruction, LIQUIDATIONS):
-            # no unaccounted negative collateral: a liquidated account left with debt and nothing else
-            # had it covered (insurance, fee pool) or socialized in the same instruction
-            assert not is_bankrupt(state.users[(instruction.authority, 0)])
-        old = state_from_bytes(before)
-        for event in events:
-            if isinstance(event, Liquidated):
-                check_liquidation(old, event, c)
-            elif isinstance(event, SocializedLoss):
-                check_socialized(old, state, event)
-
-    run(script, check)
+    run(script, conservation_check)
 
 
 def check_liquidation(old: State, event: Liquidated, c) -> None:
