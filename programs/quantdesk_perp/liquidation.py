@@ -144,11 +144,16 @@ def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events
     market = get_market(state, ix.market_index)
     liquidator = _counterparty(state, ix, user)
     oracle = checked_oracle(market, ctx).price
-    pos = user.positions.get(ix.market_index)
-    if pos is None or (pos.base == 0 and not user.order_ids):
+    pos = get_position(user, market) if _flat_in_debt(user) else user.positions.get(ix.market_index)
+    if pos is None or (pos.base == 0 and not user.order_ids and not _flat_in_debt(user)):
         raise EngineError(ErrorCode.NO_POSITION, f"no {market.config.symbol} position to liquidate")
     margin = enter_liquidation(state, user, ctx, events)
-    if margin is None or pos.base == 0:
+    if margin is None:
+        return
+    if pos.base == 0:  # only orders, or only a debt: what the cancels leave is resolved as bankruptcy
+        if _flat_in_debt(user):
+            user.bankrupt = True
+            resolve_bankruptcy(state, market, user, ctx.slot, events)
         return
     cfg = market.config
     step = cfg.step_size

@@ -7,7 +7,7 @@ import pytest
 
 from programs.quantdesk_perp.enums import CollateralAsset
 from programs.quantdesk_perp.errors import EngineError, ErrorCode
-from programs.quantdesk_perp.events import Liquidated, LiquidationStatusChanged, OrderCancelled
+from programs.quantdesk_perp.events import BankruptcyCovered, Liquidated, LiquidationStatusChanged, OrderCancelled
 from programs.quantdesk_perp.queries import account_margin, collateral_ledger, liquidation_status
 
 from .engine.helpers import SLOT0, SOL, B, P, Side, ctx, fund, ix, limit, new_state, position, process, usdc
@@ -94,3 +94,23 @@ def test_cancelling_orders_can_end_a_liquidation_without_taking_the_position():
     assert [type(e) for e in events] == [LiquidationStatusChanged, OrderCancelled, LiquidationStatusChanged]
     assert events[-1] == LiquidationStatusChanged("alice", 0, False, SLOT0)
     assert position(s, "alice").base == 8 * B and s.users[("alice", 0)].order_ids == []
+
+
+def test_a_flat_account_left_in_debt_is_resolved_as_a_bankruptcy():
+    s = new_state()
+    process(s, ix.DepositInsuranceFund(50 * P), ctx())
+    fund(s, "alice", 100 * P)
+    fund(s, "bob", 100_000 * P)
+    process(s, limit("bob", Side.SELL, 9 * B, 100 * P), ctx())
+    process(s, limit("alice", Side.BUY, 9 * B, 100 * P), ctx())
+    process(s, limit("bob", Side.BUY, 9 * B, 85 * P), ctx(85 * P))
+    process(s, limit("alice", Side.SELL, 9 * B, 85 * P, reduce_only=True), ctx(85 * P))
+    assert usdc(s, "alice") == -35 * P and position(s, "alice").base == 0  # 100 - 9 * 15
+    events = process(s, ix.LiquidatePosition("", 0, "alice", 0, SOL), ctx(85 * P))
+    assert events == [
+        LiquidationStatusChanged("alice", 0, True, SLOT0),
+        BankruptcyCovered("alice", 0, 35 * P, SOL, 0),
+        LiquidationStatusChanged("alice", 0, False, SLOT0),
+    ]
+    assert usdc(s, "alice") == 0 and s.insurance_fund == 15 * P
+    assert collateral_ledger(s)[0] == collateral_ledger(s)[1]
