@@ -334,6 +334,11 @@ class AccountView(msgspec.Struct, frozen=True):
     leverage: int  # RATIO precision
     margin_ratio: int  # RATIO precision; maintenance / equity style health measure
     trading_state: str = "ACTIVE"
+    fill_margin: int = 0  # Drift's fill requirement: between initial and maintenance
+    liquidation_margin: int = 0  # maintenance + buffer: what a liquidation restores
+    margin_shortage: int = 0  # 0 unless below maintenance + buffer
+    being_liquidated: bool = False
+    bankrupt: bool = False
 
 
 class BookLevel(msgspec.Struct, frozen=True, array_like=True):

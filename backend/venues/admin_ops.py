@@ -19,16 +19,23 @@ from backend.venues.requests import amount_of, market_spec
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.enums import CollateralAsset, MarketStatus
 from programs.quantdesk_perp.errors import EngineError
+from programs.quantdesk_perp.math.funding import rate_as_fraction
+from programs.quantdesk_perp.queries import insurance_info
 
 EDITABLE = tuple(name for name in ix.UpdateMarketParameters.__dataclass_fields__ if name != "market_index")
-PRECISION = {  # what the integer of each parameter means
-    "initial_margin_ratio": "1e4 = 100%", "maintenance_margin_ratio": "1e4 = 100%", "imf_factor": "1e4",
+PRECISION = {  # what the integer of each parameter means (units of Drift v2's field of that meaning)
+    "initial_margin_ratio": "1e4 = 100%", "maintenance_margin_ratio": "1e4 = 100%", "max_leverage": "x",
+    "imf_factor": "1e6 per sqrt(base)", "unrealized_pnl_imf_factor": "1e6 per sqrt(pnl)",
+    "unrealized_pnl_initial_asset_weight": "1e4 = 100%", "unrealized_pnl_maintenance_asset_weight": "1e4 = 100%",
+    "contract_tier": "0=A 1=B 2=C 3=speculative 4=highly speculative 5=isolated",
     "taker_fee": "1e6 = 100%", "maker_fee": "1e6 = 100%", "liquidator_fee": "1e6 = 100%",
-    "if_liquidation_fee": "1e6 = 100%", "funding_interval": "seconds", "max_funding_rate": "1e9 per interval",
+    "if_liquidation_fee": "1e6 = 100%", "liquidation_buffer": "1e4 = 100%",
+    "initial_pct_to_liquidate": "1e4 = 100%", "liquidation_duration": "slots (0 = no per-call cap)",
+    "quote_max_insurance": "USDC 1e6", "funding_interval": "seconds",
     "max_open_interest": "base 1e9 (0 = uncapped)", "amm_depth": "base 1e9", "amm_half_spread": "1e6 = 100%",
     "auction_duration_slots": "slots", "auction_band": "1e6 = 100%", "oracle_max_staleness_slots": "slots",
     "oracle_max_conf": "1e4 = 100%", "circuit_breaker_pct": "1e4 = 100%", "circuit_breaker_window": "seconds",
-    "max_leverage": "x",
+    "max_orders_per_account": "orders",
 }
 
 
@@ -72,9 +79,11 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
                          "params": {k: config[k] for k in EDITABLE if k in config},
                          "open_interest_long": market.open_interest_long,
                          "open_interest_short": market.open_interest_short,
-                         "last_funding_rate": market.last_funding_rate})
+                         "last_funding_rate": rate_as_fraction(market.last_funding_rate,
+                                                               market.last_funding_oracle_twap)})
         return {"markets": rows, "precision": PRECISION, "insurance_fund": venue.state.insurance_fund,
-                "socialized_loss": venue.state.socialized_loss}
+                "socialized_loss": venue.state.socialized_loss,
+                "insurance": msgspec.to_builtins(insurance_info(venue.state))}
 
     async def update(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, UpdateArgs)

@@ -26,7 +26,8 @@ from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.constants import BASE_PRECISION
 from programs.quantdesk_perp.enums import OrderType
 from programs.quantdesk_perp.errors import EngineError
-from programs.quantdesk_perp.queries import account_margin, preview_order
+from programs.quantdesk_perp.math.funding import rate_as_fraction
+from programs.quantdesk_perp.queries import account_margin, funding_info, liquidation_status, preview_order
 
 _fill_decoder = msgspec.msgpack.Decoder(views.FillView)
 MAX_TWAP_SECONDS = 30 * 86_400  # a TWAP parent lives at most a month
@@ -288,6 +289,15 @@ class TradingOps:
     async def op_account(self, session: Session, args: dict[str, Any]) -> Any:
         return self.account(parse_args(args, SubArgs).sub_account)
 
+    async def op_liquidation(self, session: Session, args: dict[str, Any]) -> Any:
+        """Liquidation status of a sub account: shortage, escalated fees, per-call cap, socialized loss."""
+        sub = parse_args(args, SubArgs).sub_account
+        try:
+            status = liquidation_status(self.venue.state, AUTHORITY, sub, self.venue.ctx())
+        except EngineError as exc:
+            raise engine_error(exc) from None
+        return msgspec.to_builtins(status)
+
     async def op_accounts(self, session: Session, args: dict[str, Any]) -> Any:
         subs = sorted(s for (auth, s) in self.venue.state.users if auth == AUTHORITY)
         return {"sub_accounts": subs}
@@ -349,7 +359,9 @@ class TradingOps:
         if market is None:
             raise ApiError("NO_PRICE", f"{spec.symbol} has no price yet")
         return {"market": spec.symbol, "status": market.status.name if hasattr(market.status, "name") else
-                market.status, "funding_rate": market.last_funding_rate,
+                market.status, "funding_rate": rate_as_fraction(market.last_funding_rate,
+                                                                market.last_funding_oracle_twap),
+                "funding": msgspec.to_builtins(funding_info(self.venue.state, spec.market_index)),
                 "funding_interval": market.config.funding_interval,
                 "open_interest": market.open_interest_long + market.open_interest_short,
                 "open_interest_long": market.open_interest_long, "open_interest_short": market.open_interest_short,
@@ -393,6 +405,7 @@ def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
         "account.withdraw": trading.op_withdraw, "orders": trading.op_orders, "fills": trading.op_fills,
         "positions": trading.op_positions, "book": trading.op_book, "market.state": trading.op_market_state,
         "markets.stats": trading.op_markets_stats, "venue.verify": trading.op_verify,
+        "account.liquidation": trading.op_liquidation,
     }.items():
         api.op(name, handler)
     api.stream("orders", "orders", market_of=lambda v: v.market)

@@ -37,7 +37,9 @@ from programs.quantdesk_perp.context import Context, OraclePrice
 from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL
+from programs.quantdesk_perp.math.funding import rate_as_fraction
 from programs.quantdesk_perp.processor import process
+from programs.quantdesk_perp.positions import funding_pending
 from programs.quantdesk_perp.queries import account_margin
 from programs.quantdesk_perp.state import State, restore_state, state_to_bytes
 
@@ -244,7 +246,8 @@ class PaperVenue:
                 touched.add(event.sub_account)
             elif isinstance(event, ev.FundingRateUpdated):
                 self.bus.publish("funding", {"market": views.symbol_of(self.state, event.market_index),
-                                             "rate": event.funding_rate, "ts": event.unix_time})
+                                             "rate": rate_as_fraction(event.funding_rate, event.oracle_twap),
+                                             "ts": event.unix_time})
         if touched:
             self.publish_account(touched)
 
@@ -384,8 +387,7 @@ class PaperVenue:
                     except EngineError as exc:
                         log.info("liquidation of %s/%d in %d refused: %s", authority, sub, market_index, exc.message)
                 continue
-            owed = any(user.positions[i].last_cumulative_funding != self.state.markets[i].cumulative_funding
-                       for i in open_positions)
+            owed = any(funding_pending(self.state.markets[i], user.positions[i]) for i in open_positions)
             if owed:
                 try:
                     self.apply(ix.SettleFunding(authority, sub))

@@ -11,12 +11,17 @@ from programs.quantdesk_perp.constants import BASE_PRECISION, MARGIN_PRECISION
 from programs.quantdesk_perp.context import Context
 from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus, OrderType, Side, TimeInForce
 from programs.quantdesk_perp.math import amm
-from programs.quantdesk_perp.math.margin import ASSET_WEIGHTS, SOL_ORACLE_MARKET
+from programs.quantdesk_perp.math.margin import ASSET_WEIGHTS, INITIAL, SOL_ORACLE_MARKET, margin_ratio
 from programs.quantdesk_perp.queries import account_margin, liquidation_price
 from programs.quantdesk_perp.state import Order, State
 
 STATUS_OF_EVENT = {ev.OrderFinished: OrderStatus.FILLED, ev.OrderCancelled: OrderStatus.CANCELLED,
                    ev.OrderExpired: OrderStatus.EXPIRED, ev.OrderRejected: OrderStatus.REJECTED}
+
+
+def initial_ratio(cfg: Any, base: int) -> int:
+    """The position's initial margin ratio with the size premium (MARGIN precision)."""
+    return margin_ratio(cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, abs(base), INITIAL)
 
 
 def side_name(side: int) -> str:
@@ -95,7 +100,7 @@ def position_views(state: State, authority: str, sub: int, ctx: Context) -> list
             market=market.config.symbol, sub_account=sub, base=base, entry_price=abs(entry), mark_price=mark,
             unrealized_pnl=upnl, realized_pnl=pos.realized_pnl, funding_pnl=-pos.funding_paid, fees=pos.fees_paid,
             liq_price=liq, notional=notional,
-            initial_margin=notional * market.config.initial_margin_ratio // MARGIN_PRECISION))
+            initial_margin=notional * initial_ratio(market.config, base) // MARGIN_PRECISION))
     return views
 
 
@@ -118,7 +123,9 @@ def account_view(state: State, authority: str, sub: int, ctx: Context, trading_s
         initial_margin=summary.initial_requirement, maintenance_margin=summary.maintenance_requirement,
         free_collateral=summary.free_collateral, equity=raw_value + summary.unrealized_pnl,
         unrealized_pnl=summary.unrealized_pnl, leverage=summary.leverage, margin_ratio=summary.margin_ratio,
-        trading_state=trading_state)
+        trading_state=trading_state, fill_margin=summary.fill_requirement,
+        liquidation_margin=summary.liquidation_requirement, margin_shortage=summary.margin_shortage,
+        being_liquidated=summary.being_liquidated, bankrupt=summary.bankrupt)
 
 
 def book_view(state: State, market_index: int, ctx: Context, depth: int = 12) -> BookView:

@@ -9,7 +9,7 @@ from .events import AccountCreated, Deposit, JitLiquidityUpdated, Withdraw
 from .instructions import CreateUserAccount, DepositTokens, ProvideJitLiquidity, SettleFunding, WithdrawTokens
 from .math.margin import SOL_ORACLE_MARKET
 from .positions import get_position, settle_funding
-from .risk import account_margin
+from .risk import account_margin, require_not_being_liquidated
 from .state import JitQuote, State, UserAccount
 from .trading import MAX_AMOUNT, check_size, get_market, get_user
 
@@ -58,6 +58,7 @@ def withdraw_tokens(state: State, ix: WithdrawTokens, ctx: Context, events: list
         raise EngineError(
             ErrorCode.INSUFFICIENT_BALANCE, f"balance is {balance} and {ix.amount} was asked for"
         )
+    require_not_being_liquidated(state, user, ctx)
     user.balances[asset] = balance - ix.amount  # tentatively, to measure; undone on refusal
     try:
         summary = account_margin(state, user, ctx)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .config import MarketConfig
-from .constants import MARGIN_PRECISION, PERCENTAGE_PRECISION
+from .constants import LIQUIDATION_PCT_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION
 from .context import Context
 from .crank import accrue_funding, observe_oracle
-from .enums import CollateralAsset, MarketStatus
+from .enums import CollateralAsset, ContractTier, MarketStatus
 from .errors import EngineError, ErrorCode
 from .events import (
     CircuitBreakerReset,
@@ -91,6 +91,13 @@ _UPPER_BOUNDS = {
     "circuit_breaker_pct": MARGIN_PRECISION,
     "liquidation_buffer": MARGIN_PRECISION,
     "max_orders_per_account": 2**32 - 1,
+    "unrealized_pnl_initial_asset_weight": MARGIN_PRECISION,
+    "unrealized_pnl_maintenance_asset_weight": MARGIN_PRECISION,
+    "contract_tier": max(ContractTier),
+    "initial_pct_to_liquidate": LIQUIDATION_PCT_PRECISION,
+    "liquidation_duration": 255,
+    "imf_factor": 2**32 - 1,
+    "unrealized_pnl_imf_factor": 2**32 - 1,
 }
 _MAY_BE_ZERO = {
     "imf_factor",
@@ -103,7 +110,13 @@ _MAY_BE_ZERO = {
     "amm_half_spread",
     "auction_duration_slots",
     "circuit_breaker_pct",
-    "max_funding_rate",
+    "unrealized_pnl_imf_factor",
+    "unrealized_pnl_initial_asset_weight",
+    "unrealized_pnl_maintenance_asset_weight",
+    "contract_tier",
+    "initial_pct_to_liquidate",
+    "liquidation_duration",
+    "quote_max_insurance",
     "oracle_max_staleness_slots",
     "liquidation_buffer",
 }

@@ -1,15 +1,18 @@
 """Engine-side market parameters (margin, fees, funding, OI, AMM, oracle guards, circuit breaker).
 
 The market table (markets.py) says what a market is; a MarketConfig says how the engine runs it.
-Precisions: ratios MARGIN_PRECISION (1e4), fees and spreads PERCENTAGE_PRECISION (1e6),
-funding caps FUNDING_RATE_PRECISION (1e9), sizes BASE_PRECISION, prices PRICE_PRECISION.
+Parameters Drift v2 has keep its units (Drift's field name in brackets where ours differs):
+margin ratios and weights MARGIN_PRECISION (1e4), imf factors IMF_PRECISION (1e6), liquidation
+fees LIQUIDATION_FEE_PRECISION (1e6), trading fees and spreads PERCENTAGE_PRECISION (1e6),
+sizes BASE_PRECISION, prices and quote PRICE_PRECISION / QUOTE_PRECISION.
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from .constants import MARGIN_PRECISION
+from .constants import MARGIN_PRECISION, QUOTE_PRECISION
+from .enums import ContractTier
 from .markets import MarketSpec
 
 
@@ -22,17 +25,23 @@ class MarketConfig(msgspec.Struct, kw_only=True):
     step_size: int
     min_size: int
     max_leverage: int
-    initial_margin_ratio: int  # MARGIN_PRECISION
-    maintenance_margin_ratio: int  # MARGIN_PRECISION
-    imf_factor: int = 0  # MARGIN_PRECISION per sqrt(whole base): size-adjusted margin for large positions
+    initial_margin_ratio: int  # MARGIN_PRECISION [margin_ratio_initial]
+    maintenance_margin_ratio: int  # MARGIN_PRECISION [margin_ratio_maintenance]
+    imf_factor: int = 0  # IMF_PRECISION: size premium on the margin ratio of large positions
+    unrealized_pnl_imf_factor: int = 0  # IMF_PRECISION: size discount on large positive pnl
+    unrealized_pnl_initial_asset_weight: int = 10_000  # MARGIN_PRECISION: positive pnl, initial/fill
+    unrealized_pnl_maintenance_asset_weight: int = 10_000  # MARGIN_PRECISION: positive pnl, maintenance
+    contract_tier: int = ContractTier.A  # ContractTier: funding spread clamp (A/B 3%, C 5%, else 10%)
     taker_fee: int = 500  # PERCENTAGE_PRECISION: 5 bps
     maker_fee: int = 200  # PERCENTAGE_PRECISION: 2 bps
-    liquidator_fee: int = 10_000  # PERCENTAGE_PRECISION of liquidated notional: 1%
-    if_liquidation_fee: int = 10_000  # PERCENTAGE_PRECISION to the insurance fund: 1%
-    liquidation_buffer: int = 200  # MARGIN_PRECISION above initial margin a partial liquidation aims for
-    funding_interval: int = 3600  # seconds
-    funding_period_divisor: int = 24  # premium converges over this many intervals
-    max_funding_rate: int = 1_250_000  # FUNDING_RATE_PRECISION per interval: 0.125%
+    liquidator_fee: int = 10_000  # LIQUIDATION_FEE_PRECISION of liquidated notional: 1% (escalates)
+    if_liquidation_fee: int = 10_000  # LIQUIDATION_FEE_PRECISION: the most the insurance fund takes
+    liquidation_buffer: int = 200  # MARGIN_PRECISION above maintenance a liquidation aims for
+    # [state.liquidation_margin_buffer_ratio]
+    initial_pct_to_liquidate: int = 0  # LIQUIDATION_PCT_PRECISION of the shortage one call may free
+    liquidation_duration: int = 0  # slots until a call may free all of it (0 = no per-call cap)
+    quote_max_insurance: int = 1_000_000 * QUOTE_PRECISION  # most the insurance fund pays this market
+    funding_interval: int = 3600  # seconds [funding_period]
     max_open_interest: int = 0  # base units per side, 0 = uncapped
     amm_depth: int = 0  # virtual base reserve (BASE_PRECISION); impact 1% per ~0.5% of depth
     amm_half_spread: int = 500  # PERCENTAGE_PRECISION: 5 bps either side of the curve mid

@@ -16,7 +16,7 @@ from .events import CircuitBreakerTriggered, FundingRateUpdated, MarketStatusCha
 from .matching import execute_taker, match_resting_against_amm, on_fill
 from .math import amm
 from .math.fixed import div_ceil
-from .math.funding import cumulative_increment, funding_rate, update_twap
+from .math.funding import funding_rate_long_short, funding_spread, update_twap
 from .orders import close_order, count_open, record_fill, transition
 from .positions import reducible
 from .risk import checked_oracle
@@ -68,19 +68,48 @@ def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list) 
 
 
 def accrue_funding(market: Market, now: int, events: list) -> bool:
-    """Accrue one funding payment if the interval has elapsed; False when not due yet."""
+    """Drift's update_funding_rate once the interval has elapsed; False when not due yet.
+
+    rate = clamp(mark TWAP - oracle TWAP + oracle TWAP / 5000, tier cap) * 1e3 / periods a day;
+    when the AMM's side would pay more than a third of the fee pool, the receiving side's rate
+    shrinks (separate long and short cumulative rates). Positions settle lazily.
+    """
     cfg = market.config
     if now - market.last_funding_time < cfg.funding_interval or market.oracle_twap <= 0:
         return False
-    rate = funding_rate(
-        market.mark_twap, market.oracle_twap, cfg.funding_period_divisor, cfg.max_funding_rate
+    spread = funding_spread(market.mark_twap, market.oracle_twap, cfg.contract_tier, cfg.funding_interval)
+    split = funding_rate_long_short(
+        spread.funding_rate,
+        -market.amm.base,  # the users' net position against the AMM
+        market.open_interest_long,
+        -market.open_interest_short,
+        market.fee_pool,
     )
-    market.cumulative_funding += cumulative_increment(rate, market.oracle_twap)
-    market.last_funding_rate = rate
+    market.cumulative_funding_rate_long += split.rate_long
+    market.cumulative_funding_rate_short += split.rate_short
+    market.last_funding_rate = spread.funding_rate
+    market.last_funding_rate_long = split.rate_long
+    market.last_funding_rate_short = split.rate_short
+    market.last_price_spread = spread.price_spread
+    market.last_funding_offset = spread.offset
+    market.last_clamped_spread = spread.clamped_spread
+    market.last_funding_oracle_twap = market.oracle_twap
+    market.last_funding_amm_revenue = split.amm_pnl
     market.last_funding_time = now - (now - market.last_funding_time) % cfg.funding_interval
     events.append(
         FundingRateUpdated(
-            cfg.market_index, rate, market.cumulative_funding, market.mark_twap, market.oracle_twap, now
+            cfg.market_index,
+            spread.funding_rate,
+            market.cumulative_funding_rate_long,
+            market.mark_twap,
+            market.oracle_twap,
+            now,
+            split.rate_long,
+            split.rate_short,
+            market.cumulative_funding_rate_short,
+            spread.price_spread,
+            spread.offset,
+            spread.clamped_spread,
         )
     )
     return True

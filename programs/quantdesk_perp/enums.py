@@ -51,6 +51,26 @@ class CollateralAsset(IntEnum):
     SOL = 1
 
 
+class ContractTier(IntEnum):
+    """Drift's contract tiers, safest first: they set the funding spread clamp and insurance."""
+
+    A = 0
+    B = 1
+    C = 2
+    SPECULATIVE = 3
+    HIGHLY_SPECULATIVE = 4
+    ISOLATED = 5
+
+
+class MarginRequirementType(IntEnum):
+    """Which requirement a margin check uses: opening (initial), filling a resting order (fill,
+    halfway between), or staying open (maintenance)."""
+
+    INITIAL = 0
+    FILL = 1
+    MAINTENANCE = 2
+
+
 CONDITIONAL_TYPES = frozenset(
     {
         OrderType.STOP_MARKET,

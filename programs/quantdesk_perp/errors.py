@@ -46,6 +46,8 @@ class ErrorCode(IntEnum):
     TOO_MANY_ORDERS = 6037
     NO_LIQUIDITY = 6038
     MATH_OVERFLOW = 6039
+    USER_BANKRUPT = 6040
+    USER_BEING_LIQUIDATED = 6041
 
 
 class EngineError(Exception):

@@ -163,11 +163,17 @@ class PositionChanged(Event, frozen=True):
 
 class FundingRateUpdated(Event, frozen=True):
     market_index: int
-    funding_rate: int  # FUNDING_RATE_PRECISION, fraction of oracle TWAP for this interval
-    cumulative_funding: int  # quote per whole base, PRICE_PRECISION * FUNDING_RATE_PRECISION
+    funding_rate: int  # FUNDING_RATE_PRECISION quote per whole base for this period (Drift's)
+    cumulative_funding: int  # the long side's cumulative rate, FUNDING_RATE_PRECISION
     mark_twap: int
     oracle_twap: int
     unix_time: int
+    funding_rate_long: int = 0  # the rates each side really pays (Drift splits them when the AMM
+    funding_rate_short: int = 0  # would pay more than its fee pool allows)
+    cumulative_funding_short: int = 0
+    price_spread: int = 0  # mark TWAP - oracle TWAP (PRICE_PRECISION)
+    offset: int = 0  # oracle TWAP / 5000
+    clamped_spread: int = 0  # spread + offset clamped to the contract tier
 
 
 class FundingSettled(Event, frozen=True):
@@ -187,6 +193,11 @@ class Liquidated(Event, frozen=True):
     price: int
     liquidator_fee: int
     if_fee: int
+    liquidator_fee_rate: int = 0  # LIQUIDATION_FEE_PRECISION, escalated by slots in liquidation
+    if_fee_rate: int = 0  # LIQUIDATION_FEE_PRECISION, reduced as the shortage grows
+    margin_shortage: int = 0  # to maintenance + buffer, before this call
+    margin_freed: int = 0  # by this call (cancelled orders and the transfer)
+    max_pct: int = 0  # LIQUIDATION_PCT_PRECISION of the shortage this call was allowed to free
 
 
 class CollateralLiquidated(Event, frozen=True):
@@ -199,15 +210,26 @@ class CollateralLiquidated(Event, frozen=True):
     repaid: int  # USDC the liquidator paid into the account
 
 
+class LiquidationStatusChanged(Event, frozen=True):
+    authority: str
+    sub_account: int
+    being_liquidated: bool  # True: entered liquidation; False: back above maintenance + buffer
+    slot: int
+    bankrupt: bool = False
+
+
 class BankruptcyCovered(Event, frozen=True):
     authority: str
     sub_account: int
     amount: int  # paid by the insurance fund
+    market_index: int = -1
+    fee_pool_payment: int = 0  # paid by the market's fee pool after the insurance fund
 
 
 class SocializedLoss(Event, frozen=True):
     market_index: int
-    amount: int  # charged pro rata to the opposite side's positions
+    amount: int  # charged to both sides' positions through the cumulative funding rates
+    funding_rate_delta: int = 0  # FUNDING_RATE_PRECISION: added to longs' rate, taken from shorts'
 
 
 ALL_EVENTS: tuple[type[Event], ...] = tuple(

@@ -33,12 +33,15 @@ class UpdateMarketParameters:
     maintenance_margin_ratio: int | None = None
     max_leverage: int | None = None
     imf_factor: int | None = None
+    unrealized_pnl_imf_factor: int | None = None
+    unrealized_pnl_initial_asset_weight: int | None = None
+    unrealized_pnl_maintenance_asset_weight: int | None = None
+    contract_tier: int | None = None
     taker_fee: int | None = None
     maker_fee: int | None = None
     liquidator_fee: int | None = None
     if_liquidation_fee: int | None = None
     funding_interval: int | None = None
-    max_funding_rate: int | None = None
     max_open_interest: int | None = None
     amm_depth: int | None = None
     amm_half_spread: int | None = None
@@ -49,7 +52,9 @@ class UpdateMarketParameters:
     circuit_breaker_pct: int | None = None
     circuit_breaker_window: int | None = None
     liquidation_buffer: int | None = None
-    funding_period_divisor: int | None = None
+    initial_pct_to_liquidate: int | None = None
+    liquidation_duration: int | None = None
+    quote_max_insurance: int | None = None
     max_orders_per_account: int | None = None
 
 
@@ -298,6 +303,21 @@ class LiquidatePositionCrossCollateral:
     max_amount: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LiquidatePerpPnlForDeposit:
+    """Drift's liquidate_perp_pnl_for_deposit: take over an under-water account's negative perp pnl
+    (its USDC debt, once its `perp_market_index` position is closed) for collateral `asset` at the
+    liquidation premium. The liquidator takes up to `max_pnl_transfer` USDC (None = as allowed)."""
+
+    liquidator_authority: str
+    liquidator_sub_account: int
+    authority: str
+    sub_account: int
+    perp_market_index: int
+    asset: CollateralAsset
+    max_pnl_transfer: int | None = None
+
+
 Instruction = (
     InitializeMarket
     | UpdateMarketParameters
@@ -332,5 +352,5 @@ Instruction = (
 ALL_INSTRUCTIONS: tuple[type, ...] = Instruction.__args__  # type: ignore[attr-defined]
 # In the IDL and the engine, not yet in ALL_INSTRUCTIONS: client.py's tests hold a sample of every
 # member of ALL_INSTRUCTIONS, so a new instruction joins it once the client has one.
-NEWER_INSTRUCTIONS: tuple[type, ...] = (LiquidatePositionCrossCollateral,)
+NEWER_INSTRUCTIONS: tuple[type, ...] = (LiquidatePositionCrossCollateral, LiquidatePerpPnlForDeposit)
 IDL_INSTRUCTIONS: tuple[type, ...] = ALL_INSTRUCTIONS + NEWER_INSTRUCTIONS

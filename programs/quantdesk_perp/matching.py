@@ -13,8 +13,17 @@ from .events import AMM_MAKER, OrderFilled, PositionChanged
 from .math import amm
 from .math.fixed import div_ceil
 from .math.funding import update_twap
+from .math.margin import FILL
 from .orders import close_order, record_fill
-from .positions import USDC, apply_amm_fill, apply_user_fill, credit, get_position, reducible, settle_funding
+from .positions import (
+    USDC,
+    apply_amm_fill,
+    apply_user_fill,
+    credit,
+    get_position,
+    reducible,
+    settle_funding,
+)
 from .risk import free_collateral
 from .state import JitQuote, Market, Order, State, UserAccount
 
@@ -88,7 +97,9 @@ def execute_taker(
     market_index = cfg.market_index
     ctx_slot, now = ctx.slot, ctx.unix_time
     pos = user.positions.get(market_index) or get_position(user, market)
-    if pos.last_cumulative_funding != market.cumulative_funding:
+    if pos.base and pos.last_cumulative_funding != (
+        market.cumulative_funding_rate_long if pos.base > 0 else market.cumulative_funding_rate_short
+    ):  # funding_pending, inlined on the fill path
         settle_funding(market, user, pos, events)
     key = (user.authority, user.sub_account)
     step = cfg.step_size
@@ -178,7 +189,7 @@ def execute_taker(
                     d_base, d_quote = -qty, qty * price // BASE_PRECISION - fee
                 else:
                     d_base, d_quote = qty, -paid - fee
-                if free_collateral(state, maker_user, ctx, cfg.market_index, d_base, d_quote) < 0:
+                if free_collateral(state, maker_user, ctx, cfg.market_index, d_base, d_quote, FILL) < 0:
                     qty = 0  # the JIT maker cannot carry this fill: its quote is withdrawn
             if qty <= 0:
                 jit_quote.amount = 0
@@ -258,7 +269,10 @@ def _trade_users(
     market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: int, price: int, events
 ) -> int:
     """Book fill between two users; returns the taker's realized pnl."""
-    if maker_pos.last_cumulative_funding != market.cumulative_funding:
+    base = maker_pos.base
+    if base and maker_pos.last_cumulative_funding != (
+        market.cumulative_funding_rate_long if base > 0 else market.cumulative_funding_rate_short
+    ):  # funding_pending, inlined on the fill path
         settle_funding(market, maker, maker_pos, events)
     notional = qty * price
     paid = -((-notional) // BASE_PRECISION)  # the buyer pays rounded up

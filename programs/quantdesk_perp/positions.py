@@ -10,10 +10,21 @@ from .state import Market, Position, UserAccount
 USDC = CollateralAsset.USDC
 
 
+def side_cumulative_funding(market: Market, base: int) -> int:
+    """The cumulative funding rate a position of this sign pays or receives (shorts when flat)."""
+    return market.cumulative_funding_rate_long if base > 0 else market.cumulative_funding_rate_short
+
+
+def funding_pending(market: Market, pos: Position) -> bool:
+    if pos.base == 0:
+        return False
+    return pos.last_cumulative_funding != side_cumulative_funding(market, pos.base)
+
+
 def get_position(user: UserAccount, market: Market) -> Position:
     pos = user.positions.get(market.config.market_index)
     if pos is None:
-        pos = Position(market.config.market_index, last_cumulative_funding=market.cumulative_funding)
+        pos = Position(market.config.market_index)
         user.positions[market.config.market_index] = pos
     return pos
 
@@ -51,11 +62,14 @@ def apply_to_position(pos: Position, delta: int, flow: int) -> int:
 
 
 def apply_user_fill(market: Market, user: UserAccount, pos: Position, delta: int, flow: int) -> int:
+    """Funding must be settled first: a position that opens or flips starts at its side's rate."""
     before = pos.base
     realized = apply_to_position(pos, delta, flow)
     if realized:
         credit(user, realized)
     after = pos.base
+    if after and (before > 0) != (after > 0) or before == 0:
+        pos.last_cumulative_funding = side_cumulative_funding(market, after)
     # open interest counts users' longs and shorts separately
     if after > 0:
         market.open_interest_long += after
@@ -74,7 +88,7 @@ def apply_amm_fill(market: Market, delta: int, flow: int) -> None:
 
 def settle_funding(market: Market, user: UserAccount, pos: Position, events: list) -> int:
     """Move funding owed since the position's snapshot between the user and the AMM pool."""
-    cumulative = market.cumulative_funding
+    cumulative = side_cumulative_funding(market, pos.base)
     if pos.last_cumulative_funding == cumulative:
         return 0
     owed = funding_owed(pos.base, cumulative, pos.last_cumulative_funding)

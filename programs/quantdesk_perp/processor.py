@@ -85,6 +85,7 @@ _TRANSACTIONAL: dict[type, Handler] = {
     ix.ExecuteConditionalOrder: _execute_conditional,
     ix.LiquidatePosition: liquidation.liquidate_position,
     ix.LiquidatePositionCrossCollateral: liquidation.liquidate_collateral,
+    ix.LiquidatePerpPnlForDeposit: liquidation.liquidate_perp_pnl_for_deposit,
 }
 
 

@@ -7,14 +7,17 @@ import dataclasses
 import msgspec
 
 from .constants import BASE_PRECISION, MARGIN_PRECISION
-from .context import Context
+from .context import Context, OraclePrice
 from .enums import OrderType
 from .errors import EngineError
 from .events import OrderFilled
 from .instructions import PlaceOrder
 from .math import amm
 from .math.fixed import div_ceil
-from .risk import MarginSummary, margin_price
+from .math.funding import max_price_divergence
+from .math.liquidation import liquidation_fee, max_liquidation_fee, max_pct_to_liquidate, perp_if_fee
+from .math.margin import MAINTENANCE, margin_ratio
+from .risk import MarginSummary, liquidation_buffer_ratio, margin_price
 from .risk import account_margin as _account_margin
 from .state import State, copy_state
 from .trading import get_market, get_user
@@ -27,10 +30,11 @@ def account_margin(state: State, authority: str, sub_account: int, ctx: Context)
 def liquidation_price(
     state: State, authority: str, sub_account: int, market_index: int, ctx: Context
 ) -> int | None:
-    """Oracle price of `market_index` at which the account hits maintenance, other prices held.
+    """Oracle price of `market_index` at which the account becomes liquidatable, other prices held.
 
-    Rounded toward the current price (a long's is rounded up, a short's down): it warns early.
-    None when flat or when no positive price liquidates the account.
+    The boundary of account_margin(...).liquidatable itself (the same size-adjusted requirement,
+    pnl weights, funding and rounding): for a long the highest liquidatable price, for a short the
+    lowest, so it never warns late. None when flat or when no positive price liquidates the account.
     """
     user = get_user(state, authority, sub_account)
     pos = user.positions.get(market_index)
@@ -38,18 +42,68 @@ def liquidation_price(
         return None
     market = get_market(state, market_index)
     price, _conf = margin_price(market, ctx)
-    summary = _account_margin(state, user, ctx)
-    base = pos.base
-    ratio = market.config.maintenance_margin_ratio
-    slope = base * MARGIN_PRECISION - abs(base) * ratio  # per unit price, scaled by 1e9 * 1e4
+    is_long = pos.base > 0
+
+    def liquidatable(at: int) -> bool:
+        oracles = dict(ctx.oracles)
+        oracles[market_index] = OraclePrice(at, 0, ctx.slot, ctx.unix_time)
+        return _account_margin(state, user, Context(ctx.slot, ctx.unix_time, oracles)).liquidatable
+
+    guess = _linear_guess(state, user, pos.base, market_index, price, ctx)
+    if guess is None:
+        return None
+    return _boundary(liquidatable, max(guess, 1), is_long)
+
+
+def _linear_guess(state: State, user, base: int, market_index: int, price: int, ctx: Context) -> int | None:
+    """Where maintenance collateral meets the maintenance requirement if both move linearly."""
+    market = state.markets[market_index]
+    cfg = market.config
+    pos = user.positions[market_index]
+    worst = max(abs(base + pos.open_bids), abs(base - pos.open_asks))
+    ratio = margin_ratio(cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, worst, MAINTENANCE)
+    slope = base * MARGIN_PRECISION - worst * ratio  # per unit price, scaled by 1e9 * 1e4
     if slope == 0:
         return None
-    gap = (
-        (summary.maintenance_requirement - summary.maintenance_collateral) * BASE_PRECISION * MARGIN_PRECISION
-    )
-    move = div_ceil(gap, slope) if base > 0 else gap // slope
-    result = price + move
-    return result if result > 0 else None
+    summary = _account_margin(state, user, ctx)
+    gap = (summary.maintenance_requirement - summary.maintenance_collateral) * BASE_PRECISION * MARGIN_PRECISION
+    return price + (div_ceil(gap, slope) if base > 0 else gap // slope)
+
+
+def _boundary(liquidatable, guess: int, is_long: bool) -> int | None:
+    """The last liquidatable price going up (long) or the first going down (short), found from
+    `guess` by doubling steps then bisection. None when no positive price liquidates."""
+    healthy = 1 if is_long else -1  # moving this way makes the account healthier
+
+    def walk(start: int, toward: int, until: bool) -> tuple[int, int] | None:
+        """From `start`, double steps `toward` until liquidatable(p) == until: (last, first)."""
+        last, step = start, 1
+        for _ in range(128):
+            probe = max(last + toward * step, 1)
+            if liquidatable(probe) == until:
+                return last, probe
+            if probe == 1:
+                return None
+            last, step = probe, step * 2
+        return None
+
+    if liquidatable(guess):
+        found = walk(guess, healthy, False)
+        if found is None:
+            return None
+        bad, good = found
+    else:
+        found = walk(guess, -healthy, True)
+        if found is None:
+            return None
+        good, bad = found
+    while abs(good - bad) > 1:
+        mid = (good + bad) // 2
+        if liquidatable(mid):
+            bad = mid
+        else:
+            good = mid
+    return bad
 
 
 class OrderPreview(msgspec.Struct, frozen=True):
@@ -152,3 +206,148 @@ def collateral_ledger(state: State) -> tuple[int, int]:
     for market in state.markets.values():
         held += market.amm.quote_entry + market.amm_balance + market.fee_pool
     return external, held
+
+
+class FundingView(msgspec.Struct, frozen=True):
+    """The last funding update of a market and its intermediates (Drift's FundingRateRecord)."""
+
+    market_index: int
+    contract_tier: int  # ContractTier
+    funding_rate: int  # FUNDING_RATE_PRECISION quote per base per period
+    funding_rate_long: int
+    funding_rate_short: int
+    cumulative_funding_rate_long: int
+    cumulative_funding_rate_short: int
+    price_spread: int  # mark TWAP - oracle TWAP (PRICE_PRECISION)
+    offset: int  # oracle TWAP / 5000
+    clamped_spread: int  # spread + offset clamped to the tier's divergence
+    max_price_spread: int  # that divergence now, from the current oracle TWAP
+    oracle_twap: int  # at the last update
+    mark_twap: int  # now
+    amm_revenue: int  # quote the AMM's side got from the last update (negative = paid)
+    last_funding_time: int
+    next_funding_time: int
+
+
+def funding_info(state: State, market_index: int) -> FundingView:
+    market = get_market(state, market_index)
+    cfg = market.config
+    return FundingView(
+        market_index,
+        cfg.contract_tier,
+        market.last_funding_rate,
+        market.last_funding_rate_long,
+        market.last_funding_rate_short,
+        market.cumulative_funding_rate_long,
+        market.cumulative_funding_rate_short,
+        market.last_price_spread,
+        market.last_funding_offset,
+        market.last_clamped_spread,
+        max_price_divergence(cfg.contract_tier, market.oracle_twap),
+        market.last_funding_oracle_twap,
+        market.mark_twap,
+        market.last_funding_amm_revenue,
+        market.last_funding_time,
+        market.last_funding_time + cfg.funding_interval,
+    )
+
+
+class LiquidationView(msgspec.Struct, frozen=True):
+    """Where an account stands toward liquidation, and what a liquidation would charge right now."""
+
+    being_liquidated: bool
+    bankrupt: bool
+    liquidatable: bool
+    liquidation_start_slot: int
+    slots_in_liquidation: int
+    margin_shortage: int  # to maintenance + buffer (QUOTE_PRECISION)
+    liquidation_requirement: int
+    liquidation_collateral: int
+    margin_freed: int  # in this liquidation so far
+    max_pct: int  # LIQUIDATION_PCT_PRECISION of the shortage the next call may free
+    liquidator_fee_rates: dict[int, int]  # market -> LIQUIDATION_FEE_PRECISION, escalated by now
+    if_fee_rates: dict[int, int]  # market -> LIQUIDATION_FEE_PRECISION the IF would take now
+    total_socialized_loss: int
+
+
+def liquidation_status(state: State, authority: str, sub_account: int, ctx: Context) -> LiquidationView:
+    user = get_user(state, authority, sub_account)
+    summary = _account_margin(state, user, ctx)
+    start = user.liquidation_start_slot if user.being_liquidated else ctx.slot
+    buffer = liquidation_buffer_ratio(state)
+    fees: dict[int, int] = {}
+    if_fees: dict[int, int] = {}
+    max_pct = 0
+    for index, pos in sorted(user.positions.items()):
+        if pos.base == 0:
+            continue
+        cfg = state.markets[index].config
+        price = margin_price(state.markets[index], ctx)[0]
+        fees[index] = liquidation_fee(
+            cfg.liquidator_fee,
+            max_liquidation_fee(cfg.liquidator_fee, cfg.maintenance_margin_ratio),
+            start,
+            ctx.slot,
+        )
+        ratio = margin_ratio(
+            cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, abs(pos.base), MAINTENANCE
+        )
+        if_fees[index] = perp_if_fee(
+            summary.margin_shortage, pos.base, ratio + buffer, fees[index], price, cfg.if_liquidation_fee
+        )
+        max_pct = max(
+            max_pct,
+            max_pct_to_liquidate(
+                summary.margin_shortage,
+                user.liquidation_margin_freed,
+                ctx.slot - start,
+                cfg.initial_pct_to_liquidate,
+                cfg.liquidation_duration,
+            )
+            if summary.margin_shortage
+            else 0,
+        )
+    return LiquidationView(
+        user.being_liquidated,
+        user.bankrupt,
+        summary.liquidatable,
+        user.liquidation_start_slot,
+        ctx.slot - start,
+        summary.margin_shortage,
+        summary.liquidation_requirement,
+        summary.liquidation_collateral,
+        user.liquidation_margin_freed,
+        max_pct,
+        fees,
+        if_fees,
+        user.total_socialized_loss,
+    )
+
+
+class MarketInsuranceView(msgspec.Struct, frozen=True):
+    market_index: int
+    quote_max_insurance: int  # the most the fund pays this market's bankruptcies
+    quote_settled_insurance: int  # paid so far
+    fee_pool: int  # pays after the fund, before socialization
+    socialized_loss: int  # spread over the market's positions through funding
+
+
+class InsuranceView(msgspec.Struct, frozen=True):
+    insurance_fund: int
+    insurance_paid: int
+    socialized_loss: int
+    markets: list[MarketInsuranceView]
+
+
+def insurance_info(state: State) -> InsuranceView:
+    markets = [
+        MarketInsuranceView(
+            i,
+            m.config.quote_max_insurance,
+            m.quote_settled_insurance,
+            m.fee_pool,
+            m.socialized_loss,
+        )
+        for i, m in sorted(state.markets.items())
+    ]
+    return InsuranceView(state.insurance_fund, state.insurance_paid, state.socialized_loss, markets)

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import msgspec
 
-from .constants import BASE_PRECISION, MARGIN_PRECISION
+from .constants import BASE_PRECISION, MARGIN_PRECISION, MAX_POSITIVE_UPNL_FOR_INITIAL_MARGIN
 from .context import Context, OraclePrice
 from .errors import EngineError, ErrorCode
 from .math.fixed import div_ceil
 from .math.funding import funding_owed
-from .math.margin import ASSET_WEIGHTS, SOL_ORACLE_MARKET, collateral_value, size_adjusted_ratio, weighted
+from .math.margin import (
+    ASSET_WEIGHTS,
+    FILL,
+    INITIAL,
+    MAINTENANCE,
+    SOL_ORACLE_MARKET,
+    collateral_buffer,
+    collateral_value,
+    margin_ratio,
+    notional_ceil,
+    requirement,
+    unrealized_asset_weight,
+    weighted,
+    weighted_unrealized_pnl,
+)
+from .positions import side_cumulative_funding
 from .state import Market, Position, State, UserAccount
 
 
 class MarginSummary(msgspec.Struct, frozen=True):
-    total_collateral: int  # initial-weighted collateral + unrealized pnl - pending funding (quote)
+    total_collateral: int  # initial-weighted collateral + weighted unrealized pnl incl. funding (quote)
     maintenance_collateral: int  # the same with maintenance weights
     initial_requirement: int
     maintenance_requirement: int
@@ -22,11 +37,26 @@ class MarginSummary(msgspec.Struct, frozen=True):
     notional: int  # sum of |base| * price over positions
     leverage: int  # MARGIN_PRECISION: notional / total collateral (10_000 = 1x)
     margin_ratio: int  # MARGIN_PRECISION: maintenance collateral / notional (0 when flat)
-    unrealized_pnl: int
+    unrealized_pnl: int  # unweighted, incl. pending funding
+    fill_collateral: int = 0  # Drift's Fill margin: weights of initial, ratio halfway, no pnl cap
+    fill_requirement: int = 0
+    liquidation_collateral: int = 0  # maintenance collateral + buffer on its negative parts
+    liquidation_requirement: int = 0  # maintenance requirement + buffer on every liability
+    being_liquidated: bool = False
+    bankrupt: bool = False
 
     @property
     def liquidatable(self) -> bool:
-        return self.maintenance_collateral < self.maintenance_requirement  # flat but in debt counts too
+        """Below maintenance (flat but in debt counts too); once in liquidation, until back above
+        maintenance + buffer."""
+        if self.maintenance_collateral < self.maintenance_requirement:
+            return True
+        return self.being_liquidated and self.liquidation_collateral < self.liquidation_requirement
+
+    @property
+    def margin_shortage(self) -> int:
+        """What liquidation must free to bring the account to maintenance + buffer (Drift's)."""
+        return max(0, self.liquidation_requirement - self.liquidation_collateral)
 
 
 def checked_oracle(market: Market, ctx: Context) -> OraclePrice:
@@ -58,77 +88,126 @@ def margin_price(market: Market, ctx: Context) -> tuple[int, int]:
     raise EngineError(ErrorCode.ORACLE_UNAVAILABLE, f"no oracle price for {market.config.symbol}")
 
 
-def account_margin(
-    state: State,
-    user: UserAccount,
-    ctx: Context,
-    what_if: tuple[int, int, int] | None = None,
-    extra_ratio: int = 0,
-) -> MarginSummary:
-    """Margin of `user`; `what_if` = (market_index, base delta, quote delta) of a hypothetical fill.
+def liquidation_buffer_ratio(state: State) -> int:
+    """One buffer for the whole account, like Drift's global ratio: the largest market's."""
+    return max((m.config.liquidation_buffer for m in state.markets.values()), default=0)
 
-    Longs are valued at the low side of the oracle band, shorts at the high side, requirements at
-    the high side; requirements include open orders (worst case of all bids or all asks filling).
-    `extra_ratio` (MARGIN_PRECISION) is added to initial ratios, e.g. the liquidation buffer.
+
+def account_margin(
+    state: State, user: UserAccount, ctx: Context, what_if: tuple[int, int, int] | None = None
+) -> MarginSummary:
+    """Margin of `user` for every requirement type; `what_if` = (market_index, base delta, quote
+    delta) of a hypothetical fill.
+
+    Like Drift's calculate_margin_requirement_and_total_collateral: positions are valued at the
+    oracle, requirements use the worst case of all bids or all asks filling and the size-premium
+    ratio of that size, gains are weighted per type, losses count in full.
     """
     markets = state.markets
-    init_coll = maint_coll = 0
+    buffer = liquidation_buffer_ratio(state)
+    init_coll = maint_coll = fill_coll = coll_buffer = 0
     for asset, amount in user.balances.items():
         if amount == 0:
             continue
-        price_low = 0
+        price = 0
         if asset != 0:
-            price, conf = margin_price(markets[SOL_ORACLE_MARKET], ctx)
-            price_low = price - conf
-        value = collateral_value(asset, amount, price_low)
+            price, _conf = margin_price(markets[SOL_ORACLE_MARKET], ctx)
+        value = collateral_value(asset, amount, price)
         w_init, w_maint = ASSET_WEIGHTS[asset]
         init_coll += weighted(value, w_init)
+        fill_coll += weighted(value, w_init)
         maint_coll += weighted(value, w_maint)
-    upnl = init_req = maint_req = notional = 0
-    positions = user.positions
+        coll_buffer += collateral_buffer(value, buffer)
+    upnl = init_req = maint_req = fill_req = buffer_req = notional = 0
     hypothetical = what_if[0] if what_if is not None else -1
+    positions = user.positions
     if hypothetical >= 0 and hypothetical not in positions:
         positions = dict(positions)
-        positions[hypothetical] = Position(
-            hypothetical, last_cumulative_funding=markets[hypothetical].cumulative_funding
-        )
+        positions[hypothetical] = Position(hypothetical)
     for market_index, pos in positions.items():
         base, quote = pos.base, pos.quote_entry
-        bids, asks = pos.open_bids, pos.open_asks
         if market_index == hypothetical:
             base += what_if[1]  # type: ignore[index]
             quote += what_if[2]  # type: ignore[index]
-        if base == 0 and bids == 0 and asks == 0 and quote == 0:
+        if base == 0 and pos.open_bids == 0 and pos.open_asks == 0 and quote == 0:
             continue
         market = markets[market_index]
         cfg = market.config
-        price, conf = margin_price(market, ctx)
-        if base > 0:
-            pnl = base * (price - conf) // BASE_PRECISION + quote
-        else:
-            pnl = quote - div_ceil(-base * (price + conf), BASE_PRECISION)
-        if base and market.cumulative_funding != pos.last_cumulative_funding:
-            pnl -= funding_owed(base, market.cumulative_funding, pos.last_cumulative_funding)
+        price, _conf = margin_price(market, ctx)
+        pnl = pending_pnl(market, pos, base, quote, price)
         upnl += pnl
-        high = price + conf
-        worst = max(abs(base + bids), abs(base - asks))
+        for margin_type in (INITIAL, FILL, MAINTENANCE):
+            weight = unrealized_asset_weight(
+                pnl,
+                margin_type,
+                cfg.unrealized_pnl_initial_asset_weight,
+                cfg.unrealized_pnl_maintenance_asset_weight,
+                cfg.unrealized_pnl_imf_factor,
+            )
+            contribution = weighted_unrealized_pnl(pnl, weight, margin_type)
+            if margin_type == INITIAL:
+                init_coll += contribution
+            elif margin_type == FILL:
+                fill_coll += contribution
+            else:
+                maint_coll += contribution
+                coll_buffer += collateral_buffer(contribution, buffer)
+        worst = max(abs(base + pos.open_bids), abs(base - pos.open_asks))
         if worst:
-            worst_notional = div_ceil(worst * high, BASE_PRECISION)
-            ratio = size_adjusted_ratio(cfg.initial_margin_ratio, cfg.imf_factor, worst) + extra_ratio
-            init_req += div_ceil(worst_notional * ratio, MARGIN_PRECISION)
+            liability = notional_ceil(worst, price)
+            imr, mmr, imf = cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor
+            init_req += requirement(liability, margin_ratio(imr, mmr, imf, worst, INITIAL))
+            fill_req += requirement(liability, margin_ratio(imr, mmr, imf, worst, FILL))
+            maintenance = requirement(liability, margin_ratio(imr, mmr, imf, worst, MAINTENANCE))
+            maint_req += maintenance
+            buffer_req += maintenance + requirement(liability, buffer)
         if base:
-            base_notional = div_ceil(abs(base) * high, BASE_PRECISION)
-            notional += base_notional
-            imf_maint = cfg.imf_factor * cfg.maintenance_margin_ratio // max(cfg.initial_margin_ratio, 1)
-            m_ratio = size_adjusted_ratio(cfg.maintenance_margin_ratio, imf_maint, base)
-            maint_req += div_ceil(base_notional * m_ratio, MARGIN_PRECISION)
-    total = init_coll + upnl
-    maint_total = maint_coll + upnl
-    leverage = notional * MARGIN_PRECISION // total if total > 0 else (0 if notional == 0 else 10**12)
-    ratio = maint_total * MARGIN_PRECISION // notional if notional else 0
+            notional += notional_ceil(base, price)
+    leverage = notional * MARGIN_PRECISION // init_coll if init_coll > 0 else (0 if notional == 0 else 10**12)
+    ratio = maint_coll * MARGIN_PRECISION // notional if notional else 0
     return MarginSummary(
-        total, maint_total, init_req, maint_req, total - init_req, notional, leverage, ratio, upnl
+        init_coll,
+        maint_coll,
+        init_req,
+        maint_req,
+        init_coll - init_req,
+        notional,
+        leverage,
+        ratio,
+        upnl,
+        fill_coll,
+        fill_req,
+        maint_coll + coll_buffer,
+        buffer_req,
+        user.being_liquidated,
+        user.bankrupt,
     )
+
+
+def pending_pnl(market: Market, pos: Position, base: int, quote: int, price: int) -> int:
+    """Unrealized pnl of (base, quote) at `price` minus the funding `pos` owes (rounded against the
+    user); funding is what the position held before any hypothetical change owes."""
+    if base >= 0:
+        pnl = base * price // BASE_PRECISION + quote
+    else:
+        pnl = quote - div_ceil(-base * price, BASE_PRECISION)
+    if pos.base:
+        cumulative = side_cumulative_funding(market, pos.base)
+        if cumulative != pos.last_cumulative_funding:
+            pnl -= funding_owed(pos.base, cumulative, pos.last_cumulative_funding)
+    return pnl
+
+
+def require_not_being_liquidated(state: State, user: UserAccount, ctx: Context) -> None:
+    """Drift's validate_user_not_being_liquidated: an account in liquidation (or bankrupt) may not
+    trade or withdraw until it is back above maintenance + buffer."""
+    if user.bankrupt:
+        raise EngineError(ErrorCode.USER_BANKRUPT, "the account is bankrupt: its loss is being resolved")
+    if user.being_liquidated and account_margin(state, user, ctx).liquidatable:
+        raise EngineError(
+            ErrorCode.USER_BEING_LIQUIDATED,
+            "the account is being liquidated until it is back above maintenance margin + buffer",
+        )
 
 
 def require_free_collateral(
@@ -144,6 +223,91 @@ def require_free_collateral(
     return summary
 
 
+def _collateral(state: State, balances: dict[int, int], ctx: Context) -> int:
+    """Initial-weighted token balances (fill margin uses the same asset weights)."""
+    total = 0
+    for asset, amount in balances.items():
+        if asset == 0:
+            total += amount  # USDC: weight 1 either way
+        elif amount:
+            price, _conf = margin_price(state.markets[SOL_ORACLE_MARKET], ctx)
+            total += weighted(collateral_value(asset, amount, price), ASSET_WEIGHTS[asset][0])
+    return total
+
+
+def _owed(market: Market, pos: Position | None) -> int:
+    """Funding the position owes since it last settled (rounded against the user), 0 when flat."""
+    if pos is None or not pos.base:
+        return 0
+    base = pos.base
+    cumulative = market.cumulative_funding_rate_long if base > 0 else market.cumulative_funding_rate_short
+    if cumulative == pos.last_cumulative_funding:
+        return 0
+    return funding_owed(base, cumulative, pos.last_cumulative_funding)
+
+
+def _net(
+    market: Market,
+    base: int,
+    quote: int,
+    bids: int,
+    asks: int,
+    owed: int,
+    price: int,
+    margin_type: int = INITIAL,
+) -> int:
+    """Weighted unrealized pnl (less the funding `owed`) - requirement of one position.
+
+    The hot path of every order's margin check: account_margin's math for one margin type, with
+    the common case (no imf, full pnl weights) spelled out without helper calls.
+    """
+    cfg = market.config
+    if base >= 0:
+        pnl = base * price // BASE_PRECISION + quote - owed
+    else:
+        pnl = quote - (-base * price + BASE_PRECISION - 1) // BASE_PRECISION - owed  # short's cost up
+    if pnl > 0:
+        if (
+            cfg.unrealized_pnl_imf_factor
+            or cfg.unrealized_pnl_initial_asset_weight != MARGIN_PRECISION
+            or cfg.unrealized_pnl_maintenance_asset_weight != MARGIN_PRECISION
+        ):
+            weight = unrealized_asset_weight(
+                pnl,
+                margin_type,
+                cfg.unrealized_pnl_initial_asset_weight,
+                cfg.unrealized_pnl_maintenance_asset_weight,
+                cfg.unrealized_pnl_imf_factor,
+            )
+            pnl = weighted_unrealized_pnl(pnl, weight, margin_type)
+        elif margin_type == INITIAL and pnl > MAX_POSITIVE_UPNL_FOR_INITIAL_MARGIN:
+            pnl = MAX_POSITIVE_UPNL_FOR_INITIAL_MARGIN
+    a = base + bids
+    if a < 0:
+        a = -a
+    b = base - asks
+    if b < 0:
+        b = -b
+    worst = a if a >= b else b
+    if worst:
+        if cfg.imf_factor or margin_type != INITIAL:
+            ratio = margin_ratio(
+                cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, worst, margin_type
+            )
+        else:
+            ratio = cfg.initial_margin_ratio
+        liability = (worst * price + BASE_PRECISION - 1) // BASE_PRECISION  # rounded up
+        pnl -= (liability * ratio + MARGIN_PRECISION - 1) // MARGIN_PRECISION  # rounded up
+    return pnl
+
+
+def _price(market: Market, ctx: Context) -> int:
+    oracle = ctx.oracles.get(market.config.market_index)
+    if oracle is not None and oracle.price > 0:
+        return oracle.price
+    return margin_price(market, ctx)[0]
+
+
 def free_collateral(
     state: State,
     user: UserAccount,
@@ -151,98 +315,28 @@ def free_collateral(
     market_index: int = -1,
     d_base: int = 0,
     d_quote: int = 0,
-    d_bids: int = 0,
-    d_asks: int = 0,
+    margin_type: int = INITIAL,
 ) -> int:
-    """account_margin(...).free_collateral, inlined for the order hot path (same math, same rounding).
-
-    The d_* arguments change the position in `market_index` hypothetically: a fill (base, quote)
-    or a new open order (bids, asks).
-    """
+    """Collateral - requirement of `margin_type` (account_margin's math, same rounding), with a
+    hypothetical fill (d_base, d_quote) in `market_index`. Fills of resting orders use FILL."""
     markets = state.markets
-    oracles = ctx.oracles
-    total = 0
-    for asset, amount in user.balances.items():
-        if asset == 0:
-            total += amount  # USDC: weight 1 either way
-        elif amount:
-            price, conf = margin_price(markets[SOL_ORACLE_MARKET], ctx)
-            total += weighted(collateral_value(asset, amount, price - conf), ASSET_WEIGHTS[asset][0])
-    requirement = 0
-    seen = market_index < 0
+    total = _collateral(state, user.balances, ctx)
+    seen = False
     for index, pos in user.positions.items():
-        base, quote, bids, asks = pos.base, pos.quote_entry, pos.open_bids, pos.open_asks
-        hypothetical = index == market_index
-        if hypothetical:
+        base, quote = pos.base, pos.quote_entry
+        if index == market_index:
             seen = True
             base += d_base
             quote += d_quote
-            bids += d_bids
-            asks += d_asks
-        elif not (base or bids or asks or quote):
+        elif not (base or pos.open_bids or pos.open_asks or quote):
             continue
         market = markets[index]
-        oracle = oracles.get(index)
-        if oracle is not None and oracle.price > 0:
-            price, conf = oracle.price, oracle.conf
-        else:
-            price, conf = margin_price(market, ctx)
-        if base > 0:
-            total += base * (price - conf) // BASE_PRECISION + quote
-        else:
-            total += quote + ((-base * (price + conf)) // -BASE_PRECISION)  # minus the ceil
-        if base and market.cumulative_funding != pos.last_cumulative_funding:
-            total -= funding_owed(base, market.cumulative_funding, pos.last_cumulative_funding)
-        a, b = base + bids, base - asks
-        worst = max(a if a >= 0 else -a, b if b >= 0 else -b)
-        if worst:
-            cfg = market.config
-            ratio = cfg.initial_margin_ratio
-            if cfg.imf_factor:
-                ratio = size_adjusted_ratio(ratio, cfg.imf_factor, worst)
-            notional = -((-worst * (price + conf)) // BASE_PRECISION)
-            requirement += -((-notional * ratio) // MARGIN_PRECISION)
-    if not seen:
-        fresh = Position(market_index, last_cumulative_funding=markets[market_index].cumulative_funding)
-        probe = UserAccount(user.authority, user.sub_account, positions={market_index: fresh})
-        return total + free_collateral(state, probe, ctx, market_index, d_base, d_quote, d_bids, d_asks)
-    return total - requirement
-
-
-def _net(
-    market: Market, base: int, quote: int, bids: int, asks: int, last_funding: int, price: int, conf: int
-) -> int:
-    """Unrealized pnl (banded) - pending funding - initial requirement of one position.
-
-    The hot path of every order's margin check: the same rounding as account_margin, spelled out
-    without helper calls.
-    """
-    high = price + conf
-    if base > 0:
-        net = base * (price - conf) // BASE_PRECISION + quote  # long valued low, rounded down
-    elif base:
-        net = quote - (-base * high + BASE_PRECISION - 1) // BASE_PRECISION  # short valued high, cost up
-    else:
-        net = quote
-    if base and market.cumulative_funding != last_funding:
-        net -= funding_owed(base, market.cumulative_funding, last_funding)
-    a = base + bids
-    if a < 0:
-        a = -a
-    b = base - asks
-    if b < 0:
-        b = -b
-    worst = a
-    if b > a:
-        worst = b
-    if worst:
-        cfg = market.config
-        ratio = cfg.initial_margin_ratio
-        if cfg.imf_factor:
-            ratio = size_adjusted_ratio(ratio, cfg.imf_factor, worst)
-        notional = (worst * high + BASE_PRECISION - 1) // BASE_PRECISION  # rounded up
-        net -= (notional * ratio + MARGIN_PRECISION - 1) // MARGIN_PRECISION  # rounded up
-    return net
+        price = _price(market, ctx)
+        total += _net(market, base, quote, pos.open_bids, pos.open_asks, _owed(market, pos), price, margin_type)
+    if market_index >= 0 and not seen:
+        market = markets[market_index]
+        total += _net(market, d_base, d_quote, 0, 0, 0, _price(market, ctx), margin_type)
+    return total
 
 
 def order_free_collateral(
@@ -255,19 +349,16 @@ def order_free_collateral(
     is_buy: bool,
     size: int,
 ) -> tuple[int, int]:
-    """Free collateral if the order fills entirely (d_base, d_quote), and if it rests unfilled.
-
-    One pass over the account; equal to free_collateral(...) for each scenario.
-    """
+    """Initial free collateral if the order fills entirely (d_base, d_quote), and if it rests
+    unfilled. One pass over the account; equal to free_collateral(...) for each scenario."""
     markets = state.markets
     oracles = ctx.oracles
     total = 0
     for asset, amount in user.balances.items():
         if asset == 0:
-            total += amount
+            total += amount  # USDC: weight 1 either way
         elif amount:
-            price, conf = margin_price(markets[SOL_ORACLE_MARKET], ctx)
-            total += weighted(collateral_value(asset, amount, price - conf), ASSET_WEIGHTS[asset][0])
+            total += _collateral(state, {asset: amount}, ctx)
     target = None
     for index, pos in user.positions.items():
         if index == market_index:
@@ -277,35 +368,21 @@ def order_free_collateral(
             continue
         market = markets[index]
         oracle = oracles.get(index)
-        price, conf = (
-            (oracle.price, oracle.conf)
-            if oracle is not None and oracle.price > 0
-            else margin_price(market, ctx)
-        )
+        price = oracle.price if oracle is not None and oracle.price > 0 else margin_price(market, ctx)[0]
         total += _net(
-            market,
-            pos.base,
-            pos.quote_entry,
-            pos.open_bids,
-            pos.open_asks,
-            pos.last_cumulative_funding,
-            price,
-            conf,
+            market, pos.base, pos.quote_entry, pos.open_bids, pos.open_asks, _owed(market, pos), price
         )
     market = markets[market_index]
     oracle = oracles.get(market_index)
-    price, conf = (
-        (oracle.price, oracle.conf) if oracle is not None and oracle.price > 0 else margin_price(market, ctx)
-    )
+    price = oracle.price if oracle is not None and oracle.price > 0 else margin_price(market, ctx)[0]
     if target is None:
-        base = quote = bids = asks = 0
-        last = market.cumulative_funding
+        base = quote = bids = asks = owed = 0
     else:
         base, quote, bids, asks = target.base, target.quote_entry, target.open_bids, target.open_asks
-        last = target.last_cumulative_funding
-    filled = total + _net(market, base + d_base, quote + d_quote, bids, asks, last, price, conf)
+        owed = _owed(market, target) if base else 0
+    filled = total + _net(market, base + d_base, quote + d_quote, bids, asks, owed, price)
     if is_buy:
-        resting = total + _net(market, base, quote, bids + size, asks, last, price, conf)
+        resting = total + _net(market, base, quote, bids + size, asks, owed, price)
     else:
-        resting = total + _net(market, base, quote, bids, asks + size, last, price, conf)
+        resting = total + _net(market, base, quote, bids, asks + size, owed, price)
     return filled, resting

@@ -16,7 +16,7 @@ class Position(msgspec.Struct):
     market_index: int
     base: int = 0  # signed BASE_PRECISION
     quote_entry: int = 0  # signed quote (Drift sign: a long has paid, so negative)
-    last_cumulative_funding: int = 0
+    last_cumulative_funding: int = 0  # the cumulative rate of the position's side when last settled
     realized_pnl: int = 0
     fees_paid: int = 0
     funding_paid: int = 0
@@ -82,9 +82,19 @@ class Market(msgspec.Struct):
     fee_pool: int = 0  # fees and rounding dust
     open_interest_long: int = 0  # users' long base
     open_interest_short: int = 0
-    cumulative_funding: int = 0  # quote per whole base, PRICE_PRECISION * FUNDING_RATE_PRECISION
+    # funding, FUNDING_RATE_PRECISION quote per whole base (Drift's AMM fields)
+    cumulative_funding_rate_long: int = 0
+    cumulative_funding_rate_short: int = 0
     last_funding_rate: int = 0
+    last_funding_rate_long: int = 0
+    last_funding_rate_short: int = 0
     last_funding_time: int = 0
+    last_price_spread: int = 0  # mark TWAP - oracle TWAP at the last funding (PRICE_PRECISION)
+    last_funding_offset: int = 0  # oracle TWAP / 5000 at the last funding
+    last_clamped_spread: int = 0  # spread + offset clamped to the contract tier
+    last_funding_oracle_twap: int = 0
+    last_funding_amm_revenue: int = 0  # quote the AMM's side got from the last funding (negative = paid)
+    quote_settled_insurance: int = 0  # insurance already paid for this market's bankruptcies
     mark_twap: int = 0
     mark_twap_time: int = 0
     oracle_twap: int = 0
@@ -92,7 +102,7 @@ class Market(msgspec.Struct):
     last_oracle_price: int = 0
     cb_reference_price: int = 0
     cb_window_start: int = 0
-    socialized_loss: int = 0
+    socialized_loss: int = 0  # [amm.total_social_loss]
     bids: dict[int, list[int]] = msgspec.field(default_factory=dict)  # price -> order ids, time order
     asks: dict[int, list[int]] = msgspec.field(default_factory=dict)
     bid_prices: list[int] = msgspec.field(default_factory=list)  # ascending; best bid last
@@ -109,6 +119,10 @@ class UserAccount(msgspec.Struct):
     positions: dict[int, Position] = msgspec.field(default_factory=dict)
     order_ids: list[int] = msgspec.field(default_factory=list)
     bankrupt: bool = False
+    being_liquidated: bool = False  # below maintenance, until back above maintenance + buffer
+    liquidation_start_slot: int = 0  # slot liquidation began [last_active_slot]: fees escalate from it
+    liquidation_margin_freed: int = 0  # shortage freed so far in this liquidation (per-call cap)
+    total_socialized_loss: int = 0  # this account's debt that was spread over other accounts
 
 
 class State(msgspec.Struct):
@@ -131,8 +145,27 @@ def state_to_bytes(state: State) -> bytes:
     return _ENCODER.encode(state)
 
 
+class _LegacyMarket(msgspec.Struct):
+    cumulative_funding: int | None = None  # one rate for both sides, 1e15 scale: before Drift funding
+
+
+class _LegacyState(msgspec.Struct):
+    markets: dict[int, _LegacyMarket] = msgspec.field(default_factory=dict)
+
+
+_LEGACY_DECODER = msgspec.msgpack.Decoder(_LegacyState)
+
+
 def state_from_bytes(data: bytes) -> State:
-    return _DECODER.decode(data)
+    """Decode a snapshot; one taken before the long/short funding rates starts every position's
+    funding afresh (its old cumulative rate has another scale), dropping unsettled funding."""
+    state = _DECODER.decode(data)
+    legacy = _LEGACY_DECODER.decode(data)
+    if any(m.cumulative_funding is not None for m in legacy.markets.values()):
+        for user in state.users.values():
+            for pos in user.positions.values():
+                pos.last_cumulative_funding = 0
+    return state
 
 
 def copy_state(state: State) -> State:

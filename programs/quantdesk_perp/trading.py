@@ -14,7 +14,7 @@ from .matching import execute_taker, on_fill
 from .math import amm
 from .orders import close_order, count_open, live_order, new_order_id, record_fill
 from .positions import get_position, reducible
-from .risk import checked_oracle, order_free_collateral
+from .risk import checked_oracle, order_free_collateral, require_not_being_liquidated
 from .state import Market, Order, State, UserAccount
 
 MS_ACTIVE = MarketStatus.ACTIVE
@@ -167,6 +167,8 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     # Hot path: each check accepts inline and calls its helper only to explain a refusal.
     market = state.markets.get(ix.market_index) or get_market(state, ix.market_index)
     user = state.users.get((ix.authority, ix.sub_account)) or get_user(state, ix.authority, ix.sub_account)
+    if user.being_liquidated or user.bankrupt:
+        require_not_being_liquidated(state, user, ctx)
     cfg = market.config
     size = ix.size
     if type(size) is not int or size <= 0 or size > MAX_AMOUNT or size % cfg.step_size or size < cfg.min_size:

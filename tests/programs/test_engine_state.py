@@ -99,3 +99,22 @@ def test_margin_is_cross_market():
         process(s, ix.PlaceOrder("alice", 0, 1, Side.BUY, OrderType.LIMIT, 4 * 10**8, 59_000 * P), both)
     assert err.value.code == ErrorCode.INSUFFICIENT_COLLATERAL
     assert book_levels(s, 1) == ([], [])
+
+
+def test_a_snapshot_from_before_long_short_funding_restarts_each_positions_funding():
+    s = new_state()
+    fund(s, "alice", 1000 * P)
+    fund(s, "bob", 1000 * P)
+    process(s, limit("bob", Side.SELL, B, 100 * P), ctx())
+    process(s, limit("alice", Side.BUY, B, 100 * P), ctx())
+    legacy = msgspec.to_builtins(s)
+    for market_doc in legacy["markets"].values():
+        market_doc["cumulative_funding"] = 416_666 * 100 * P  # the old single rate, 1e15 scale
+    for user_doc in legacy["users"].values():
+        for pos in user_doc["positions"].values():
+            pos["last_cumulative_funding"] = 416_666 * 100 * P
+    restored = state_from_bytes(msgspec.msgpack.encode(legacy))
+    assert all(
+        p.last_cumulative_funding == 0 for u in restored.users.values() for p in u.positions.values()
+    )
+    assert account_margin(restored, "alice", 0, ctx()).unrealized_pnl == 0  # no phantom funding owed

@@ -67,6 +67,7 @@ SAMPLES = [
     ix.ExecuteConditionalOrder(7),
     ix.LiquidatePosition("keeper", 0, "alice", 0, 0, None),
     ix.LiquidatePositionCrossCollateral("keeper", 2, "alice", 0, CollateralAsset.SOL, 5_000_000),
+    ix.LiquidatePerpPnlForDeposit("keeper", 2, "alice", 0, 1, CollateralAsset.SOL, None),
 ]
 
 

@@ -27,6 +27,16 @@ async def test_update_fees_then_audit_names_who_and_what(backend, client):
     assert '"taker_fee": 700' in audit[0]["detail"]
 
 
+async def test_markets_name_the_unit_of_every_parameter_in_drifts_scales(backend, client):
+    await wait_for_markets(client)
+    result = await client.request("admin.update_market", market="SOL-PERP", params={"imf_factor": 500})
+    sol = next(m for m in result["markets"] if m["market"] == "SOL-PERP")
+    assert set(sol["params"]) <= set(result["precision"])
+    assert result["precision"]["imf_factor"] == "1e6 per sqrt(base)"
+    assert sol["params"]["imf_factor"] == 500 and sol["params"]["contract_tier"] == 0
+    assert result["precision"]["liquidator_fee"] == "1e6 = 100%"
+
+
 async def test_bad_parameters_are_refused_with_a_code(backend, client):
     await wait_for_markets(client)
     with pytest.raises(ApiError) as err:

@@ -150,3 +150,14 @@ async def test_a_market_order_filled_by_the_crank_is_shown_filled(venue, trading
     view = venue.recent[order_id]
     assert (view.status, view.filled) == ("filled", 10**9)
     assert view.avg_fill_price > 0
+
+
+async def test_risk_views_show_drift_funding_and_liquidation_status(venue, trading):
+    status = await trading.op_liquidation(None, {})
+    assert status["being_liquidated"] is False and status["margin_shortage"] == 0
+    assert status["max_pct"] == 0 and status["total_socialized_loss"] == 0
+    state = trading.market_state("SOL-PERP")
+    funding = state["funding"]
+    assert funding["contract_tier"] == 0 and funding["max_price_spread"] == 150_000_000 // 33
+    account = (await trading.op_account(None, {}))["account"]
+    assert account.get("being_liquidated", False) is False and account.get("margin_shortage", 0) == 0

@@ -103,7 +103,7 @@ def build(op, oracle: int, next_order_id: int):
     if kind == "withdraw":
         return ix.WithdrawTokens(who, 0, CollateralAsset.USDC, k * 10 * P)
     if kind == "crank":
-        return ("crank", offset * TICK * (10 if flag else 1), k)
+        return ("crank", offset * TICK * (40 if flag else 1), k)
     if kind == "oco":
         return ix.PlaceOcoOrder(
             who,
