@@ -19,11 +19,12 @@ from typing import Any
 import msgspec
 
 from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
-from backend.api.protocol import FillView, OrderView, PriceObservation
+from backend.api.protocol import FillView, LiquidationView, OrderView, PriceObservation
 from backend.bus import Bus
 from backend.store import journal
 from backend.store.db import Store
 from backend.venues import views
+from backend.venues.liquidations import RECORDED_EVENTS, describe, liquidation_fill, liquidation_view
 from programs.quantdesk_perp import context as engine_context
 from programs.quantdesk_perp import events as ev
 from programs.quantdesk_perp import instructions as ix
@@ -72,6 +73,8 @@ class JournalEntry:
     orders: list[OrderView]
     fills: list[tuple[str, FillView]]
     snapshot: bytes | None
+    history: list[tuple[int, int, str, int, str]] = field(default_factory=list)  # id, ts, status, filled, why
+    liquidations: list[tuple[str, LiquidationView]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -82,6 +85,7 @@ class Applied:
     orders: list[OrderView]
     fills: list[tuple[str, FillView]]
     committed: asyncio.Future[Any]
+    liquidations: list[tuple[str, LiquidationView]] = field(default_factory=list)
 
 
 class PaperVenue:
@@ -122,26 +126,31 @@ class PaperVenue:
     def _record(self, instruction: Any, ctx: Context, events: list[Any]) -> Applied:
         entry = self.journal_entry(instruction, ctx, events)
         committed = self.store.write(lambda conn: persist(conn, entry))
-        applied = Applied(events, entry.orders, entry.fills, committed)
+        applied = Applied(events, entry.orders, entry.fills, committed, entry.liquidations)
         committed.add_done_callback(lambda fut: self._publish(applied) if not fut.exception() else None)
         return applied
 
     def journal_entry(self, instruction: Any, ctx: Context, events: list[Any]) -> JournalEntry:
         """Everything one processed instruction writes: the journal row, derived rows, maybe a snapshot."""
         self.seq += 1
-        orders, fills = self._derive(events, ctx)
+        orders, fills = self._derive(events, ctx, instruction)
         snapshot = None
         if self.seq - self.snapshot_seq >= self.snapshot_every:
             snapshot = state_to_bytes(self.state)
             self.snapshot_seq = self.seq
         return JournalEntry(self.seq, type(instruction).__name__, self.codec.dumps(instruction, ctx), orders, fills,
-                            snapshot)
+                            snapshot, status_history(events, orders),
+                            [liquidation_view(self.state, e, self.seq, ctx.unix_time) for e in events
+                             if isinstance(e, RECORDED_EVENTS)])
 
     def _publish(self, applied: Applied) -> None:
         for view in applied.orders:
             self.bus.publish("orders", view)
         for _, fill in applied.fills:
             self.bus.publish("fills", fill)
+        for _, record in applied.liquidations:
+            log.warning("%s", describe(record))
+            self.bus.publish("liquidations", record)
         touched = {(f.sub_account) for _, f in applied.fills}
         for event in applied.events:
             if isinstance(event, ev.PositionChanged | ev.Deposit | ev.Withdraw | ev.FundingSettled | ev.Liquidated):
@@ -161,7 +170,8 @@ class PaperVenue:
             for position in views.position_views(self.state, AUTHORITY, sub, ctx):
                 self.bus.publish("positions", position)
 
-    def _derive(self, events: list[Any], ctx: Context) -> tuple[list[OrderView], list[tuple[str, FillView]]]:
+    def _derive(self, events: list[Any], ctx: Context, instruction: Any = None
+                ) -> tuple[list[OrderView], list[tuple[str, FillView]]]:
         now = ctx.unix_time
         realized: dict[tuple[str, int, int], int] = {}
         for event in events:
@@ -170,8 +180,10 @@ class PaperVenue:
                 realized[key] = realized.get(key, 0) + event.realized_pnl
         fills: list[tuple[str, FillView]] = []
         ended: dict[int, tuple[OrderStatus, str]] = {}
+        placed: dict[int, ev.OrderPlaced] = {}
         for event in events:
             if isinstance(event, ev.OrderPlaced):
+                placed[event.order_id] = event
                 self.meta.setdefault(event.order_id, OrderMeta(created=now))
                 if event.parent_id:  # a bracket's legs are announced before their entry
                     self.meta.setdefault(event.parent_id, OrderMeta(created=now)).children.append(event.order_id)
@@ -184,8 +196,12 @@ class PaperVenue:
                 made = views.fill_views(self.state, event, self.next_fill_id, now, realized)
                 self.next_fill_id += len(made)
                 fills.extend(made)
+            elif isinstance(event, ev.Liquidated):
+                fills.append(liquidation_fill(self.state, event, self.next_fill_id, now, ctx.slot))
+                self.next_fill_id += 1
             elif type(event) in views.STATUS_OF_EVENT:
-                ended[event.order_id] = (views.STATUS_OF_EVENT[type(event)], getattr(event, "reason", ""))
+                reason = getattr(event, "reason", "") or views.REASON_OF_EVENT.get(type(event), "")
+                ended[event.order_id] = (views.STATUS_OF_EVENT[type(event)], reason)
         orders = []
         touched = views.touched_order_ids(events)
         for order_id in list(touched):  # children change with their parent (bracket legs arm and resize)
@@ -199,8 +215,10 @@ class PaperVenue:
                 view = views.order_view(self.state, order, now, meta.created, meta.avg_price)
             else:
                 previous = self.recent.get(order_id)
-                if previous is None:
-                    continue
+                if previous is None:  # placed and finished within this instruction (IOC, FOK, a crossing fill)
+                    if order_id not in placed:
+                        continue
+                    previous = views.placed_order_view(self.state, placed[order_id], instruction, meta.created)
                 status, reason = ended.get(order_id, (OrderStatus.FILLED, ""))
                 filled = previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled
                 view = msgspec.structs.replace(previous, status=status.name.lower(), filled=filled,
@@ -369,6 +387,19 @@ class PaperVenue:
         return oracle.price if oracle is not None else 0
 
 
+def status_history(events: list[Any], orders: list[OrderView]) -> list[tuple[int, int, str, int, str]]:
+    """One row per status an order reached in this instruction; an order placed and finished at once
+    shows both its placement status and its end."""
+    placed = {e.order_id: OrderStatus(e.status).name.lower() for e in events if isinstance(e, ev.OrderPlaced)}
+    rows = []
+    for view in orders:
+        first = placed.get(view.order_id)
+        if first is not None and first != view.status:
+            rows.append((view.order_id, view.created_ts, first, 0, ""))
+        rows.append((view.order_id, view.updated_ts, view.status, view.filled, view.reason))
+    return rows
+
+
 def persist(conn: Any, entry: JournalEntry) -> None:
     """Write one journal entry and its derived rows (inside the caller's transaction)."""
     journal.append(conn, entry.seq, entry.kind, entry.payload)
@@ -378,10 +409,20 @@ def persist(conn: Any, entry: JournalEntry) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(o.order_id, AUTHORITY, o.sub_account, o.market, o.status, o.updated_ts, _view_encoder.encode(o))
              for o in entry.orders])
+    if entry.history:
+        conn.executemany(
+            "INSERT INTO order_history (order_id, seq, ts, status, filled, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            [(order_id, entry.seq, ts, status, filled, reason) for order_id, ts, status, filled, reason
+             in entry.history])
     if entry.fills:
         conn.executemany(
             "INSERT INTO fills (fill_id, order_id, authority, sub_account, market, ts, view) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(f.fill_id, f.order_id, authority, f.sub_account, f.market, f.ts, _view_encoder.encode(f))
              for authority, f in entry.fills])
+    if entry.liquidations:
+        conn.executemany(
+            "INSERT INTO liquidations (seq, ts, authority, sub_account, kind, view) VALUES (?, ?, ?, ?, ?, ?)",
+            [(entry.seq, r.ts, authority, r.sub_account, r.kind, _view_encoder.encode(r))
+             for authority, r in entry.liquidations])
     if entry.snapshot is not None:
         journal.save_snapshot(conn, entry.seq, entry.snapshot)

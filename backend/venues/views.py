@@ -17,6 +17,7 @@ from programs.quantdesk_perp.state import Order, State
 
 STATUS_OF_EVENT = {ev.OrderFinished: OrderStatus.FILLED, ev.OrderCancelled: OrderStatus.CANCELLED,
                    ev.OrderExpired: OrderStatus.EXPIRED, ev.OrderRejected: OrderStatus.REJECTED}
+REASON_OF_EVENT = {ev.OrderFinished: "filled in full", ev.OrderExpired: "good-till-date time reached"}
 
 
 def side_name(side: int) -> str:
@@ -36,6 +37,26 @@ def order_view(state: State, order: Order, now: int, created: int, avg_price: in
         tif=TimeInForce(order.time_in_force).name.lower(), expire_ts=order.expire_time,
         sub_account=order.sub_account, parent_id=order.parent_id,
         client_id=str(order.client_order_id) if order.client_order_id else "", created_ts=created, updated_ts=now)
+
+
+def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, created: int) -> OrderView:
+    """The view of an order that never joined the live state (it finished inside its instruction).
+
+    Time in force and flags come from the instruction that placed it; a child (iceberg slice, TWAP
+    chunk) inherits reduce-only from its parent.
+    """
+    parent = state.orders.get(placed.parent_id) if placed.parent_id else None
+    own = instruction if not placed.parent_id and hasattr(instruction, "time_in_force") else None
+    reduce_only = parent.reduce_only if parent is not None else bool(getattr(instruction, "reduce_only", False))
+    return OrderView(
+        order_id=placed.order_id, market=symbol_of(state, placed.market_index), side=side_name(placed.side),
+        order_type=OrderType(placed.order_type).name.lower(), status=OrderStatus(placed.status).name.lower(),
+        size=placed.size, price=placed.price, trigger_price=placed.trigger_price, reduce_only=reduce_only,
+        post_only=bool(getattr(own, "post_only", False)),
+        tif=TimeInForce(own.time_in_force).name.lower() if own is not None else "gtc",
+        expire_ts=(getattr(own, "expire_time", None) or 0), sub_account=placed.sub_account,
+        parent_id=placed.parent_id, client_id=str(placed.client_order_id) if placed.client_order_id else "",
+        created_ts=created, updated_ts=created)
 
 
 def touched_order_ids(events: list[Any]) -> list[int]:
