@@ -37,6 +37,7 @@ from backend.solana.service import SolanaService
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
+from backend.venues.records import register_record_ops
 from backend.venues.paper import PaperVenue
 from backend.venues.solana import SolanaVenue
 from backend.venues.solana_ops import register_solana_venue_ops
@@ -119,6 +120,7 @@ class Backend:
         self.trading = TradingOps(self.venue, limits=RiskLimits(submit_rate_per_s=self.config.submit_rate),
                                   oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
+        register_record_ops(api, self.venue)
         self._register_risk(api)
         register_admin_ops(api, self.trading)
         register_link_ops(api, self.bus)
