@@ -347,7 +347,8 @@ class TradingOps:
                 "funding_interval": market.config.funding_interval,
                 "open_interest": market.open_interest_long + market.open_interest_short,
                 "open_interest_long": market.open_interest_long, "open_interest_short": market.open_interest_short,
-                "mark_price": market.mark_twap, "oracle_price": self.venue.oracle_price(spec.market_index),
+                "mark_price": views.mark_price(self.venue.ctx(), spec.market_index), "mark_twap": market.mark_twap,
+                "oracle_price": self.venue.oracle_price(spec.market_index),
                 "oracle_twap": market.oracle_twap, "insurance_fund": self.venue.state.insurance_fund}
 
     async def op_preview(self, session: Session, args: dict[str, Any]) -> Any:

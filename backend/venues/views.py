@@ -95,6 +95,17 @@ def oracle_price(ctx: Context, market_index: int) -> int:
     return oracle.price if oracle is not None else 0
 
 
+def mark_price(ctx: Context, market_index: int) -> int:
+    """THE mark every view uses (positions, account, market state, risk, TUI): the oracle price, as
+    Drift settles PnL on it. The mark TWAP is a funding input, shown as `mark_twap`, never as the mark."""
+    return oracle_price(ctx, market_index)
+
+
+def unrealized_pnl(base: int, quote_entry: int, mark: int) -> int:
+    """Signed uPnL of a position at `mark`, quote 1e6, rounded down (against the holder)."""
+    return base * mark // BASE_PRECISION + quote_entry if base else 0
+
+
 def position_views(state: State, authority: str, sub: int, ctx: Context) -> list[PositionView]:
     user = state.users.get((authority, sub))
     if user is None:
@@ -104,10 +115,10 @@ def position_views(state: State, authority: str, sub: int, ctx: Context) -> list
         if pos.base == 0 and pos.realized_pnl == 0:
             continue
         market = state.markets[market_index]
-        mark = oracle_price(ctx, market_index)
+        mark = mark_price(ctx, market_index)
         base = pos.base
         entry = (-pos.quote_entry * BASE_PRECISION // base) if base else 0
-        upnl = base * mark // BASE_PRECISION + pos.quote_entry if base else 0
+        upnl = unrealized_pnl(base, pos.quote_entry, mark)
         notional = abs(base) * mark // BASE_PRECISION
         liq = 0
         if base and mark:
@@ -134,11 +145,13 @@ def account_view(state: State, authority: str, sub: int, ctx: Context, trading_s
         raw_value += value
         collateral.append(CollateralView(asset=CollateralAsset(asset).name, amount=amount, decimals=decimals,
                                          value=value, weight_initial=ASSET_WEIGHTS[asset][0]))
+    # the account's uPnL is the sum of its rows; margin figures stay the engine's (conservative band)
+    upnl = sum(p.unrealized_pnl for p in position_views(state, authority, sub, ctx))
     return AccountView(
         sub_account=sub, collateral=collateral, total_collateral=summary.total_collateral,
         initial_margin=summary.initial_requirement, maintenance_margin=summary.maintenance_requirement,
-        free_collateral=summary.free_collateral, equity=raw_value + summary.unrealized_pnl,
-        unrealized_pnl=summary.unrealized_pnl, leverage=summary.leverage, margin_ratio=summary.margin_ratio,
+        free_collateral=summary.free_collateral, equity=raw_value + upnl,
+        unrealized_pnl=upnl, leverage=summary.leverage, margin_ratio=summary.margin_ratio,
         trading_state=trading_state)
 
 
