@@ -20,7 +20,7 @@ from quantdesk_tui.output import UsageError, table
 
 def register(sub: Any, add_connection_args: Any) -> None:
     def command(parent: Any, name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
-        return data_command(parent, name, help_text, run, add_connection_args, spawn=True)
+        return data_command(parent, name, help_text, run, add_connection_args, spawn=True, human=False)
 
     keys = sub.add_parser("keys", help="the backend's keystore").add_subparsers(dest="keys_command", metavar="ACTION",
                                                                                required=True)

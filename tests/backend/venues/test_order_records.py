@@ -83,3 +83,14 @@ async def test_reduce_only_remainder_capped_by_the_position_says_so(venue, tradi
     order_id = close["orders"][0]["order_id"]
     assert market["orders"][0]["status"] == "filled"
     assert venue.recent[order_id].reason == "reduce-only: the position is closed, the rest had nothing to reduce"
+
+
+async def test_withdrawing_more_than_the_balance_is_refused_in_usdc_not_integers(venue, trading):
+    import pytest
+
+    from backend.api.protocol import ApiError
+
+    with pytest.raises(ApiError) as err:
+        await trading.op_withdraw(None, {"amount": "1000000"})
+    assert err.value.code == "INSUFFICIENT_BALANCE"
+    assert err.value.message == ("the USDC balance of sub-account 0 is 100000 USDC and 1000000 USDC was asked for")
