@@ -7,6 +7,7 @@ from typing import Any
 
 from backend.client import BackendClient
 from quantdesk_tui.commands import data_command
+from quantdesk_tui.commands.records import insurance_text, liquidation_rows
 from quantdesk_tui.output import table
 
 
@@ -42,7 +43,13 @@ def register(sub: Any, add_connection_args: Any) -> None:
 async def risk(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
     args = {"sub_account": a.sub} if a.sub is not None else {}
     report = await client.request("risk.report", **args)
-    return report, risk_text(report)
+    fund = await client.request("liquidations", limit=5, **args)  # the insurance fund and recent liquidations
+    report = {**report, "insurance": fund}
+    text = risk_text(report) + "\n\n" + insurance_text(fund)
+    if fund["liquidations"]:
+        text += "\n" + table(("TIME (UTC)", "KIND", "MARKET", "SUB", "SIZE", "PRICE", "FEE/AMOUNT USDC", "LIQUIDATOR",
+                              "FUND AFTER"), liquidation_rows(fund["liquidations"]), right=(3, 5, 6, 8))
+    return report, text
 
 
 def risk_text(report: dict[str, Any]) -> str:

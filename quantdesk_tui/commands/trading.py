@@ -202,7 +202,8 @@ async def fills(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]
         args["market"] = a.market
     result = await client.request("fills", **args)
     rows = [(f["fill_id"], f["order_id"], f["market"], f["side"], fixed_str(f["size"], B), fixed_str(f["price"], P),
-             fixed_str(f["fee"], P, 4), f["role"]) for f in result["fills"]]
+             fixed_str(f["fee"], P, 4), f["role"] + (f" ({f['liquidator']})" if f.get("liquidator") else ""))
+            for f in result["fills"]]
     text = table(("FILL", "ORDER", "MARKET", "SIDE", "SIZE", "PRICE", "FEE", "ROLE"), rows,
                  right=(0, 1, 4, 5, 6)) if rows else "no fills"
     return result["fills"], text
