@@ -37,6 +37,7 @@ from backend.solana.service import SolanaService
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
+from backend.oracle.sim_ops import register_sim_ops, resume_sim, sim_source
 from backend.venues.records import register_record_ops
 from backend.venues.paper import PaperVenue
 from backend.venues.solana import SolanaVenue
@@ -68,6 +69,7 @@ class BackendConfig:
     benchmarks_url: str = BENCHMARKS_URL  # candle history for --feed pyth
     fallback: bool = True  # CoinGecko behind Pyth
     speed: float = 1.0  # --feed replay:FILE
+    scenario: str | None = None  # --feed sim --scenario FILE.toml
 
 
 class BackendAlreadyRunning(Exception):
@@ -77,7 +79,7 @@ class BackendAlreadyRunning(Exception):
 def make_sources(config: BackendConfig) -> list[OracleSource]:
     return build_sources(FeedOptions(feed=config.feed, seed=config.seed, tick_rate=config.tick_rate,
                                      hermes_url=config.hermes_url, coingecko_url=config.coingecko_url,
-                                     fallback=config.fallback, speed=config.speed))
+                                     fallback=config.fallback, speed=config.speed, scenario=config.scenario))
 
 
 class Backend:
@@ -121,6 +123,10 @@ class Backend:
                                   oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
         register_record_ops(api, self.venue)
+        sim = sim_source(self.oracle.sources)
+        if sim is not None:
+            resume_sim(sim, self.store)
+        register_sim_ops(api, sim, self.store, paper=self.config.venue == "paper")
         self._register_risk(api)
         register_admin_ops(api, self.trading)
         register_link_ops(api, self.bus)
