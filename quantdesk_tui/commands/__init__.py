@@ -20,6 +20,6 @@ def data_command(parent: Any, name: str, help_text: str, run: Any,
     return p
 
 
-from quantdesk_tui.commands import market_data, records, risk, solana, system, trading  # noqa: E402
+from quantdesk_tui.commands import admin, market_data, records, risk, solana, system, trading  # noqa: E402
 
-COMMAND_MODULES = [system, trading, records, market_data, risk, solana]
+COMMAND_MODULES = [system, trading, admin, records, market_data, risk, solana]
