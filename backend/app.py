@@ -37,6 +37,7 @@ from backend.solana.service import SolanaService
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
+from backend.lifetime import live_work
 from backend.oracle.sim_ops import register_sim_ops, resume_sim, sim_source
 from backend.venues.records import register_record_ops
 from backend.venues.paper import PaperVenue
@@ -184,7 +185,8 @@ class Backend:
             version=VERSION, protocol=PROTOCOL_VERSION, pid=os.getpid(), url=self.url,
             uptime_s=round(time.time() - self.started, 3), clients=self.api.client_count,
             feed=self.config.feed, feeds=self.oracle.health(), venue=self.venue_description(),
-            ticks_in=self.oracle.accepted, spawned_by_tui=self.config.idle_exit_s is not None))
+            ticks_in=self.oracle.accepted, spawned_by_tui=self.config.idle_exit_s is not None,
+            live_work=live_work(self.venue, self.alerts)))
 
     async def _op_stop(self, session: Session, args: dict[str, Any]) -> Any:
         asyncio.get_running_loop().call_later(0.05, self._stopping.set)
@@ -250,8 +252,8 @@ class Backend:
         while True:
             await asyncio.sleep(min(1.0, grace / 4))
             idle = self.api.client_count == 0 and time.monotonic() - self.api.last_client_seen > grace
-            if idle and self.alerts is not None and self.alerts.pending_work:
-                continue  # alerts fire with no terminal attached: stay up while any is active
+            if idle and (live_work(self.venue, self.alerts) or (self.alerts is not None and self.alerts.pending_work)):
+                continue  # stops, TP/SL, TWAPs and alerts work with no terminal attached: stay up for them
             if idle:
                 log.info("no clients for %.0fs: exiting", grace)
                 self._stopping.set()

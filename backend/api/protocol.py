@@ -173,6 +173,7 @@ class Status(msgspec.Struct, frozen=True):
     venue: str
     ticks_in: int
     spawned_by_tui: bool = False
+    live_work: list[str] = []  # why the backend stays up with no terminal: "2 trigger orders", "1 active alert"
 
 
 _decoder = msgspec.json.Decoder(Request)
