@@ -38,6 +38,7 @@ from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
 from backend.lifetime import live_work
+from backend.risk.limits_config import load_settings, register_limit_ops
 from backend.oracle.sim_ops import register_sim_ops, resume_sim, sim_source
 from backend.venues.records import register_record_ops
 from backend.venues.paper import PaperVenue
@@ -120,7 +121,9 @@ class Backend:
         self.bus.on("observations", self._record_observation)
         self.venue = PaperVenue(self.bus, self.store)
         self.venue.recover()
-        self.trading = TradingOps(self.venue, limits=RiskLimits(submit_rate_per_s=self.config.submit_rate),
+        self.risk_settings = load_settings(self.config.home, RiskLimits(submit_rate_per_s=self.config.submit_rate),
+                                           self.config.daily_loss_limit)  # defaults, then config.toml [risk]
+        self.trading = TradingOps(self.venue, limits=self.risk_settings.limits,
                                   oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
         register_record_ops(api, self.venue)
@@ -143,8 +146,10 @@ class Backend:
     def _register_risk(self, api: ApiServer) -> None:
         view = PaperVenueView(self.venue, self.trading)
         state = self.risk_state = TradingStateService(self.bus, self.store, view,
-                                                      daily_loss_limit=self.config.daily_loss_limit)
+                                                      daily_loss_limit=self.risk_settings.daily_loss_limit)
         state.load()
+        register_limit_ops(api, self.config.home, self.risk_settings,
+                           lambda limit: setattr(state, "daily_loss_limit", limit))
         self.trading.trading_state = lambda: state.state
         self.venue.trading_state = lambda: str(state.state)
         self.risk_monitor = RiskMonitor(self.bus, view, self.store)
