@@ -32,7 +32,7 @@ from backend.risk.monitor import PaperVenueView, RiskMonitor
 from backend.risk.pretrade import RiskLimits
 from backend.risk.trading_state import TradingStateService
 from backend.solana.errors import SolanaError
-from backend.solana.ops import register_solana_ops
+from backend.solana.ops import default_key_name, register_solana_ops
 from backend.solana.service import SolanaService
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
@@ -164,7 +164,7 @@ class Backend:
     def _default_signer(self) -> Any:
         """The key named `default` if it is there and unlocked; the venue refuses to sign without one."""
         try:
-            return self.solana.keystore.signer("default")
+            return self.solana.keystore.signer(default_key_name(self.solana.keystore.names(), None))
         except SolanaError:
             return None
 
