@@ -37,11 +37,12 @@ from backend.solana.service import SolanaService
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
+from backend.business_metrics import BusinessMetrics
 from backend.lifetime import live_work
 from backend.risk.limits_config import load_settings, register_limit_ops
 from backend.oracle.sim_ops import register_sim_ops, resume_sim, sim_source
 from backend.venues.records import register_record_ops
-from backend.venues.paper import PaperVenue
+from backend.venues.paper import AUTHORITY, PaperVenue
 from backend.venues.solana import SolanaVenue
 from backend.venues.solana_ops import register_solana_venue_ops
 
@@ -127,6 +128,7 @@ class Backend:
                                   oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
         register_record_ops(api, self.venue)
+        BusinessMetrics(self.metrics.registry, self.bus, self.venue, AUTHORITY)
         sim = sim_source(self.oracle.sources)
         if sim is not None:
             resume_sim(sim, self.store)
