@@ -74,7 +74,7 @@ def _field(key: str, value: Any, record: dict[str, Any]) -> Any:
 def _quote(record: dict[str, Any]) -> dict[str, Any]:
     """A Pyth-shaped quote (`expo` present): every price field scaled by its own exponent."""
     digits = -record["expo"]
-    out = {k: v for k, v in record.items() if k != "expo"}
+    out = {k: v for k, v in record.items() if k not in ("expo", "recv_ns")}  # recv_ns: a local clock reading
     for key in QUOTE_EXPO_FIELDS:
         if _is_int(out.get(key)):
             out[key] = decimal_str(out[key], digits)
