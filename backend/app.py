@@ -256,6 +256,8 @@ class Backend:
             await self.shutdown()
 
     async def _idle_watch(self, grace: float) -> None:
+        # the grace counts from when the backend is ready, not from when it began to start up
+        self.api.last_client_seen = max(self.api.last_client_seen, time.monotonic())
         while True:
             await asyncio.sleep(min(1.0, grace / 4))
             idle = self.api.client_count == 0 and time.monotonic() - self.api.last_client_seen > grace
