@@ -33,12 +33,17 @@ from backend.risk.monitor import PaperVenueView, RiskMonitor
 from backend.risk.pretrade import RiskLimits
 from backend.risk.trading_state import TradingStateService
 from backend.solana.errors import SolanaError
-from backend.solana.ops import register_solana_ops
+from backend.solana.ops import default_key_name, register_solana_ops
 from backend.solana.service import SolanaService
 from backend.store.db import Store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
-from backend.venues.paper import PaperVenue
+from backend.business_metrics import BusinessMetrics
+from backend.lifetime import live_work
+from backend.risk.limits_config import load_settings, register_limit_ops
+from backend.oracle.sim_ops import register_sim_ops, resume_sim, sim_source
+from backend.venues.records import register_record_ops
+from backend.venues.paper import AUTHORITY, PaperVenue
 from backend.venues.solana import SolanaVenue
 from backend.venues.solana_ops import register_solana_venue_ops
 
@@ -68,6 +73,7 @@ class BackendConfig:
     benchmarks_url: str = BENCHMARKS_URL  # candle history for --feed pyth
     fallback: bool = True  # CoinGecko behind Pyth
     speed: float = 1.0  # --feed replay:FILE
+    scenario: str | None = None  # --feed sim --scenario FILE.toml
 
 
 class BackendAlreadyRunning(Exception):
@@ -77,7 +83,7 @@ class BackendAlreadyRunning(Exception):
 def make_sources(config: BackendConfig) -> list[OracleSource]:
     return build_sources(FeedOptions(feed=config.feed, seed=config.seed, tick_rate=config.tick_rate,
                                      hermes_url=config.hermes_url, coingecko_url=config.coingecko_url,
-                                     fallback=config.fallback, speed=config.speed))
+                                     fallback=config.fallback, speed=config.speed, scenario=config.scenario))
 
 
 class Backend:
@@ -118,9 +124,17 @@ class Backend:
         self.bus.on("observations", self._record_observation)
         self.venue = PaperVenue(self.bus, self.store)
         self.venue.recover()
-        self.trading = TradingOps(self.venue, limits=RiskLimits(submit_rate_per_s=self.config.submit_rate),
+        self.risk_settings = load_settings(self.config.home, RiskLimits(submit_rate_per_s=self.config.submit_rate),
+                                           self.config.daily_loss_limit)  # defaults, then config.toml [risk]
+        self.trading = TradingOps(self.venue, limits=self.risk_settings.limits,
                                   oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
+        register_record_ops(api, self.venue)
+        BusinessMetrics(self.metrics.registry, self.bus, self.venue, AUTHORITY)
+        sim = sim_source(self.oracle.sources)
+        if sim is not None:
+            resume_sim(sim, self.store)
+        register_sim_ops(api, sim, self.store, paper=self.config.venue == "paper")
         self._register_risk(api)
         self.store_policy = StoreFaultPolicy(self.store, self.risk_state, self.metrics)
         register_admin_ops(api, self.trading)
@@ -137,8 +151,10 @@ class Backend:
     def _register_risk(self, api: ApiServer) -> None:
         view = PaperVenueView(self.venue, self.trading)
         state = self.risk_state = TradingStateService(self.bus, self.store, view,
-                                                      daily_loss_limit=self.config.daily_loss_limit)
+                                                      daily_loss_limit=self.risk_settings.daily_loss_limit)
         state.load()
+        register_limit_ops(api, self.config.home, self.risk_settings,
+                           lambda limit: setattr(state, "daily_loss_limit", limit))
         self.trading.trading_state = lambda: state.effective
         self.venue.trading_state = lambda: str(state.effective)
         self.risk_monitor = RiskMonitor(self.bus, view, self.store)
@@ -153,7 +169,7 @@ class Backend:
     def _default_signer(self) -> Any:
         """The key named `default` if it is there and unlocked; the venue refuses to sign without one."""
         try:
-            return self.solana.keystore.signer("default")
+            return self.solana.keystore.signer(default_key_name(self.solana.keystore.names(), None))
         except SolanaError:
             return None
 
@@ -182,7 +198,8 @@ class Backend:
             version=VERSION, protocol=PROTOCOL_VERSION, pid=os.getpid(), url=self.url,
             uptime_s=round(time.time() - self.started, 3), clients=self.api.client_count,
             feed=self.config.feed, feeds=self.oracle.health(), venue=self.venue_description(),
-            ticks_in=self.oracle.accepted, spawned_by_tui=self.config.idle_exit_s is not None))
+            ticks_in=self.oracle.accepted, spawned_by_tui=self.config.idle_exit_s is not None,
+            live_work=live_work(self.venue, self.alerts)))
 
     async def _op_stop(self, session: Session, args: dict[str, Any]) -> Any:
         asyncio.get_running_loop().call_later(0.05, self._stopping.set)
@@ -246,11 +263,13 @@ class Backend:
             await self.shutdown()
 
     async def _idle_watch(self, grace: float) -> None:
+        # the grace counts from when the backend is ready, not from when it began to start up
+        self.api.last_client_seen = max(self.api.last_client_seen, time.monotonic())
         while True:
             await asyncio.sleep(min(1.0, grace / 4))
             idle = self.api.client_count == 0 and time.monotonic() - self.api.last_client_seen > grace
-            if idle and self.alerts is not None and self.alerts.pending_work:
-                continue  # alerts fire with no terminal attached: stay up while any is active
+            if idle and (live_work(self.venue, self.alerts) or (self.alerts is not None and self.alerts.pending_work)):
+                continue  # stops, TP/SL, TWAPs and alerts work with no terminal attached: stay up for them
             if idle:
                 log.info("no clients for %.0fs: exiting", grace)
                 self._stopping.set()

@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                            tick_rate=args.tick_rate, idle_exit_s=args.idle_exit, network=args.network, venue=args.venue,
                            submit_rate=args.submit_rate, api_rate=args.api_rate,
                            hermes_url=args.hermes_url, coingecko_url=args.coingecko_url,
-                           benchmarks_url=args.benchmarks_url, fallback=not args.no_fallback, speed=args.speed)
+                           benchmarks_url=args.benchmarks_url, fallback=not args.no_fallback, speed=args.speed,
+                           scenario=args.scenario)
     try:
         backend = Backend(config)
         asyncio.run(backend.run())

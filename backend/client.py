@@ -29,8 +29,9 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from backend.api.protocol import PROTOCOL_VERSION, ApiError, ErrorCode, ErrorInfo, Quote
 from backend.backoff import Backoff
 from backend.home import BackendRecord, home_dir, live_record, read_record
+from backend.units import human_push, human_result, to_human
 
-__all__ = ["BackendClient", "home_dir", "spawn_backend"]
+__all__ = ["BackendClient", "home_dir", "spawn_backend", "to_human"]
 
 PushHandler = Callable[[str, Any], None]
 StateHandler = Callable[[bool, str], None]
@@ -191,6 +192,15 @@ class BackendClient:
         finally:
             timer.cancel()
             self._pending.pop(req_id, None)
+
+    async def view(self, op: str, **args: Any) -> Any:
+        """`request`, with trading records in human units (exact decimal strings: "price": "144.95")."""
+        return human_result(op, await self.request(op, **args))
+
+    async def subscribe_view(self, stream: str, on_push: PushHandler, markets: list[str] | None = None) -> None:
+        """`subscribe`, with each push's trading records in human units."""
+        await self.subscribe(stream, lambda name, data: on_push(name, human_push(name, msgspec.to_builtins(data))),
+                             markets)
 
     async def ping(self) -> float:
         """Round-trip time of a `status` request, in seconds."""

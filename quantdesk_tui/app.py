@@ -18,7 +18,7 @@ from backend.api.protocol import ApiError, Status
 from backend.client import BackendClient, home_dir
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.config import THEME_ALIASES, Config, load_config, save_config, save_layout
-from quantdesk_tui.feed import BackendFeed
+from quantdesk_tui.feed import BackendFeed, liquidation_text
 from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import BUILTIN_LAYOUTS, LayoutError, layout_from_data
@@ -166,9 +166,13 @@ class QuantDeskApp(App[int]):
         if self.paint_latencies_ns is not None and quotes:
             received = [self.hub.quotes[m].recv_ns for m in quotes]
             self.call_after_refresh(self._painted, received)
-        if "toast_fill" in other:
+        if "toast_fill" in other and self.hub.fills[-1].role != "liquidation":  # that one toasts below
             fill = self.hub.fills[-1]
             self.notify(f"{fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}", title="fill")
+            if self.config.bell:
+                self.bell()
+        if "toast_liquidation" in other and self.hub.liquidations:
+            self.notify(liquidation_text(self.hub.liquidations[-1]), title="liquidation", severity="error")
             if self.config.bell:
                 self.bell()
         if "alert_fired" in other and self.hub.fired:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
 from backend.api.protocol import ApiError, ErrorCode
-from backend.client import BackendClient
+from backend.client import BackendClient, to_human
 from quantdesk_tui import __version__
 from quantdesk_tui.commands import COMMAND_MODULES
 from quantdesk_tui.commands.market_data import exec_backend_tool
@@ -52,6 +52,16 @@ def build_parser() -> Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:  # `quantdesk orders --json | head -c1`: the reader left; that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet too
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     as_json = "--json" in argv
     if argv[:1] == ["backend"]:  # its own parser lives with the backend (python -m backend --help)
@@ -80,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return emit_error(exc, getattr(args, "json", False))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # a bug of ours: say so in one line, never a traceback at a trader
         return emit_error(ApiError(ErrorCode.INTERNAL, f"internal error ({exc.__class__.__name__}: {exc}); "
                                    "please report it"), getattr(args, "json", False))
@@ -97,7 +109,7 @@ async def _run_command(runner: Runner, args: argparse.Namespace) -> int:
         finally:
             await client.close()
     if getattr(args, "json", False):
-        emit_json(result)
+        emit_json(to_human(result) if getattr(args, "human", False) and not getattr(args, "raw", False) else result)
     elif text:
         print(text)
     return 0

@@ -30,6 +30,7 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     layouts: dict[str, Any] = field(default_factory=dict)  # name -> layout tree data
     groups: dict[str, list[str]] = field(default_factory=dict)  # watchlist groups
+    risk: dict[str, Any] = field(default_factory=dict)  # the backend's [risk] table, kept as written
     warnings: list[str] = field(default_factory=list)
     path: Path | None = None
 
@@ -104,6 +105,8 @@ def load_config(home: Path) -> Config:
             config.groups[name] = [s.upper() for s in symbols]
         else:
             warn(f"groups.{name}", "must be a list of market symbols")
+    if isinstance(data.get("risk"), dict):
+        config.risk = data["risk"]
     return config
 
 
@@ -128,6 +131,8 @@ def save_config(config: Config) -> None:
         *(f"{_key(k)} = {_toml(v)}" for k, v in sorted(config.layouts.items())),
         "",
     ]
+    if config.risk:
+        lines += ["[risk]", *(f"{_key(k)} = {_toml(v)}" for k, v in config.risk.items()), ""]
     tmp = config.path.with_suffix(".tmp")
     tmp.write_text("\n".join(lines), encoding="utf-8")
     os.replace(tmp, config.path)

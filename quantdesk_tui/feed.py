@@ -59,6 +59,20 @@ def watchlist_stats(state: dict[str, Any]) -> dict[str, Any]:
             "open_interest_usd": state["open_interest"] / 1e9 * state["oracle_price"] / 1e6}
 
 
+def liquidation_text(record: dict[str, Any]) -> str:
+    """One line on a liquidation-family push (wire integers; floats for display only)."""
+    kind = record.get("kind", "liquidation")
+    fund = f"insurance fund {record.get('insurance_fund', 0) / 1e6:,.2f} USDC"
+    if kind == "liquidation":
+        return (f"liquidated: {record.get('side')} {record.get('size', 0) / 1e9:g} {record.get('market')} @ "
+                f"{record.get('price', 0) / 1e6:g}, fee {record.get('fee', 0) / 1e6:,.2f} USDC; {fund}")
+    if kind == "socialized_loss":
+        return f"socialized loss {record.get('amount', 0) / 1e6:,.2f} USDC on {record.get('market')}; {fund}"
+    if kind == "bankruptcy_covered":
+        return f"bankruptcy: the insurance fund paid {record.get('amount', 0) / 1e6:,.2f} USDC; {fund}"
+    return f"collateral liquidated ({record.get('market')}); {fund}"
+
+
 class BackendFeed:
     def __init__(self, client: BackendClient, hub: Hub) -> None:
         self.client = client
@@ -76,6 +90,7 @@ class BackendFeed:
             "trading_state": lambda _s, d: self._on_trading_state(d),
             "log": lambda _s, d: self._on_backend_log(d),
             "candles": lambda _s, d: self._on_candle(d),
+            "liquidations": lambda _s, d: self._on_liquidation(d),
         }
         for stream, handler in handlers.items():
             await self.client.subscribe(stream, handler)
@@ -84,6 +99,14 @@ class BackendFeed:
         self.hub.on_fill(fill)
         self.hub.note(f"fill {fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}")
         self.hub.mark("toast_fill")
+
+    def _on_liquidation(self, data: Any) -> None:
+        """A liquidation, bankruptcy or socialized loss: a log line and a toast in every attached TUI."""
+        if not isinstance(data, dict):
+            return
+        self.hub.liquidations.append(data)
+        self.hub.note(liquidation_text(data), "error")
+        self.hub.mark("toast_liquidation")
 
     def _on_backend_log(self, data: Any) -> None:
         if isinstance(data, dict):

@@ -37,6 +37,7 @@ class Hub:
     forming_bar: dict[str, Any] | None = None  # the focused chart's live bar, from the candles stream
     alerts: list[dict[str, Any]] = field(default_factory=list)
     fired: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
+    liquidations: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
     equity: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=2000))
     log: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=2000))
     log_total: int = 0  # lines ever noted, so a log view knows how many are new

@@ -40,11 +40,12 @@ class Kind(StrEnum):
     ORACLE_FAILOVER = "oracle_failover"  # the active feed changes
     ORDER_FILLED = "order_filled"
     ORDER_REJECTED = "order_rejected"
+    LIQUIDATION = "liquidation"  # one of our positions liquidated, a bankruptcy covered, or a loss socialized
 
 
 THRESHOLD_KINDS = {Kind.PRICE_ABOVE, Kind.PRICE_BELOW, Kind.PRICE_CROSS, Kind.MOVE_PCT, Kind.FUNDING,
                    Kind.LIQ_DISTANCE, Kind.MARGIN_RATIO}
-EVENT_KINDS = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.ORDER_FILLED, Kind.ORDER_REJECTED}
+EVENT_KINDS = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.ORDER_FILLED, Kind.ORDER_REJECTED, Kind.LIQUIDATION}
 ANY = "*"  # market wildcard for liquidation/order alerts
 ABOVE, BELOW, CROSS = "above", "below", "cross"
 

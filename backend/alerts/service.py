@@ -23,6 +23,7 @@ from backend.api.protocol import ApiError
 from backend.bus import Bus
 from backend.notify import Notifier
 from backend.store.db import Store
+from backend.venues.liquidations import describe as describe_liquidation
 
 log = logging.getLogger(__name__)
 FUNDING_RATE_PRECISION = 10**9
@@ -75,6 +76,7 @@ class AlertService:
             self.bus.on("orders", self._on_order)
             self.bus.on("funding", self._on_funding)
             self.bus.on("risk", self._on_risk)
+            self.bus.on("liquidations", self._on_liquidation)
             self._listening = True
         self._running = True
         await self.notifier.start()
@@ -220,6 +222,14 @@ class AlertService:
             reason = _get(order, "reason", "") or "no reason given"
             kind, text = Kind.ORDER_REJECTED, f"order {order_id} {side} {size:g} {market} rejected: {reason}"
         firings = self.engine.on_event(kind, market, self.clock(), text)
+        if firings:
+            self._emit(firings)
+
+    def _on_liquidation(self, record: Any) -> None:
+        if not self._running:
+            return
+        market = _get(record, "market") or None
+        firings = self.engine.on_event(Kind.LIQUIDATION, market, self.clock(), describe_liquidation(record))
         if firings:
             self._emit(firings)
 

@@ -179,6 +179,7 @@ class Status(msgspec.Struct, frozen=True):
     venue: str
     ticks_in: int
     spawned_by_tui: bool = False
+    live_work: list[str] = []  # why the backend stays up with no terminal: "2 trigger orders", "1 active alert"
 
 
 _decoder = msgspec.json.Decoder(Request)
@@ -292,11 +293,30 @@ class FillView(msgspec.Struct, frozen=True):
     price: int
     size: int
     fee: int  # quote units, positive = paid
-    role: str  # "maker" | "taker"
+    role: str  # "maker" | "taker" | "liquidation" (the account's position taken over)
     ts: int
     slot: int = 0
     sub_account: int = 0
     realized_pnl: int = 0
+    liquidator: str = ""  # for role "liquidation": "keeper" (the AMM took it) or the liquidator's account
+
+
+class LiquidationView(msgspec.Struct, frozen=True):
+    """A liquidation, a bankruptcy the insurance fund covered, or a loss socialized over a market."""
+
+    kind: str  # "liquidation" | "collateral_liquidation" | "bankruptcy_covered" | "socialized_loss"
+    market: str  # "" for collateral liquidations and bankruptcies
+    ts: int
+    seq: int
+    sub_account: int = 0
+    side: str = ""  # the liquidated account's side of the trade
+    size: int = 0  # base 1e9
+    price: int = 0  # 1e6
+    fee: int = 0  # liquidator fee + insurance fee paid by the account, 1e6
+    insurance_fee: int = 0
+    liquidator: str = ""
+    amount: int = 0  # bankruptcy cover / socialized loss, quote 1e6; collateral taken in its own precision
+    insurance_fund: int = 0  # the fund's balance after this event, 1e6
 
 
 class PositionView(msgspec.Struct, frozen=True):

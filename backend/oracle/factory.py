@@ -9,6 +9,7 @@ from backend.api.protocol import ApiError, ErrorCode
 from backend.oracle.base import OracleSource
 from backend.oracle.coingecko import COINGECKO_URL, CoinGeckoSource
 from backend.oracle.pyth_hermes import HERMES_URL, PythHermesSource
+from backend.oracle.scenario import ScenarioError, load_scenario
 from backend.oracle.sim import SimOracle
 
 FEEDS_HELP = "price feed: sim (default), pyth (CoinGecko fallback), coingecko, or replay:FILE"
@@ -25,12 +26,19 @@ class FeedOptions:
     coingecko_url: str = COINGECKO_URL
     fallback: bool = True  # CoinGecko behind Pyth
     speed: float = 1.0  # replay
+    scenario: str | None = None  # sim: a TOML file of scripted moves
 
 
 def build_sources(opts: FeedOptions) -> list[OracleSource]:
     feed = opts.feed
+    if opts.scenario is not None and feed != "sim":
+        raise ApiError(ErrorCode.BAD_REQUEST, "--scenario scripts the simulated feed; use it with --feed sim")
     if feed == "sim":
-        return [SimOracle(seed=opts.seed, tick_rate=opts.tick_rate)]
+        try:
+            scenario = load_scenario(opts.scenario) if opts.scenario is not None else None
+        except ScenarioError as exc:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"scenario {opts.scenario}: {exc}") from None
+        return [SimOracle(seed=opts.seed, tick_rate=opts.tick_rate, scenario=scenario)]
     if feed == "pyth":
         sources: list[OracleSource] = [PythHermesSource(opts.hermes_url, ws_url=opts.hermes_ws_url,
                                                         transport=opts.hermes_transport)]
@@ -58,9 +66,11 @@ def add_feed_arguments(p: argparse.ArgumentParser) -> None:
                                                                   "COINGECKO_API_KEY is sent if set")
     p.add_argument("--no-fallback", action="store_true", help="with --feed pyth: no CoinGecko fallback")
     p.add_argument("--speed", type=float, default=1.0, help="replay speed multiplier (0 = as fast as possible)")
+    p.add_argument("--scenario", metavar="FILE.toml", default=None,
+                   help="with --feed sim: scripted moves (jumps, crashes, drifts, volatility regimes); see README")
 
 
 def options_from_args(args: argparse.Namespace) -> FeedOptions:
     return FeedOptions(feed=args.feed, seed=getattr(args, "seed", 7), tick_rate=getattr(args, "tick_rate", None),
                        hermes_url=args.hermes_url, coingecko_url=args.coingecko_url, fallback=not args.no_fallback,
-                       speed=args.speed)
+                       speed=args.speed, scenario=getattr(args, "scenario", None))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from backend.api.protocol import PriceObservation
 from backend.oracle.base import Emit, OracleSource
+from backend.oracle.scenario import Scenario, ScriptedPath
 from programs.quantdesk_perp.markets import MARKETS
 
 SLOT_SECONDS = 0.4
@@ -52,6 +53,8 @@ class _Walk:
     ema: float
     conf_mult: float = 1.0
     steps: int = 0
+    script: ScriptedPath | None = None  # scripted moves (--scenario)
+    pending: float = 0.0  # a shock's log-return, applied at the next step
     sigma_step: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -60,7 +63,11 @@ class _Walk:
     def step(self) -> tuple[float, float, float]:
         """Advance one step: (price, conf, ema) as floats."""
         rng = self.rng
-        ret = rng.gauss(0.0, self.sigma_step)
+        extra, vol, widen = self.script.step(self.steps + 1) if self.script is not None else (0.0, 1.0, False)
+        ret = rng.gauss(0.0, self.sigma_step * vol) + extra + self.pending
+        if widen or self.pending:
+            self.conf_mult = max(self.conf_mult, 6.0)
+        self.pending = 0.0
         if rng.random() < self.params.jump_prob:
             ret += rng.choice((-1.0, 1.0)) * self.params.jump_size * rng.uniform(0.5, 2.0)
             self.conf_mult = rng.uniform(4.0, 10.0)
@@ -75,7 +82,8 @@ class _Walk:
 class SimOracle(OracleSource):
     name = "sim"
 
-    def __init__(self, seed: int = 7, tick_rate: float | None = None, markets: list[str] | None = None) -> None:
+    def __init__(self, seed: int = 7, tick_rate: float | None = None, markets: list[str] | None = None,
+                 scenario: Scenario | None = None) -> None:
         super().__init__()
         symbols = markets or [m.symbol for m in MARKETS]
         self.seed = seed
@@ -84,6 +92,26 @@ class SimOracle(OracleSource):
         # default: one observation per feed every ~400 ms
         self.tick_rate = tick_rate or len(self.walks) / STEP_SECONDS
         self._cursor = 0
+        self.scenario = scenario
+        if scenario is not None:
+            step_seconds = len(self.walks) / self.tick_rate  # model seconds between two steps of one feed
+            for walk in self.walks:
+                walk.script = ScriptedPath(scenario.for_market(walk.market), step_seconds)
+
+    def resume_from(self, prices: dict[str, float]) -> None:
+        """Continue each walk from its last recorded price (a restart must not jump back to the start)."""
+        for walk in self.walks:
+            price = prices.get(walk.market)
+            if price is not None and price > 0 and math.isfinite(price):
+                walk.price = walk.ema = price
+
+    def shock(self, market: str, pct: float) -> float:
+        """Move a market by `pct` percent at its next step (paper only); returns the price it aims at."""
+        walk = next((w for w in self.walks if w.market == market), None)
+        if walk is None:
+            raise KeyError(market)
+        walk.pending += math.log1p(pct / 100.0)
+        return walk.price * math.exp(walk.pending)
 
     def next_observations(self, count: int, now: float | None = None) -> list[PriceObservation]:
         """The next `count` observations, round-robin over the markets (deterministic for a seed)."""

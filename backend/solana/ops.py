@@ -20,8 +20,21 @@ from backend.solana.service import SolanaService
 
 
 class KeyArgs(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
+    name: str | None = None  # None or "default": the default key (see `default_key_name`)
     passphrase: str | None = None
+
+
+DEFAULT_KEY = "default"
+
+
+def default_key_name(names: list[str], asked: str | None) -> str:
+    """The key `asked` means: a name is itself; none (or "default") is the key named default, else the
+    only key when there is exactly one, else "default" (which a refusal will then name)."""
+    if asked not in (None, "", DEFAULT_KEY):
+        return asked
+    if DEFAULT_KEY in names or len(names) != 1:
+        return DEFAULT_KEY
+    return names[0]
 
 
 class ImportArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -32,13 +45,13 @@ class ImportArgs(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class AirdropArgs(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
+    name: str | None = None
     sol: str = "1"
     usdc: str | None = None
 
 
 class TransferArgs(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
+    name: str | None
     amount: str
     token: str
     to: str
@@ -64,9 +77,13 @@ def _wrap(call: Callable[..., Awaitable[Any]]) -> Callable[[Session, dict[str, A
 
 
 def register_solana_ops(api: ApiServer, solana: SolanaService) -> None:
+    def key(asked: str | None) -> str:
+        return default_key_name(solana.keystore.names(), asked)
+
     async def keys_new(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, KeyArgs)
-        return (await asyncio.to_thread(solana.keystore.create, a.name, a.passphrase)).to_dict()
+        name = a.name or DEFAULT_KEY  # a new key without a name becomes the default key
+        return (await asyncio.to_thread(solana.keystore.create, name, a.passphrase)).to_dict()
 
     async def keys_import(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, ImportArgs)
@@ -79,25 +96,25 @@ def register_solana_ops(api: ApiServer, solana: SolanaService) -> None:
         return await solana.keys_list()
 
     async def keys_show(session: Session, args: dict[str, Any]) -> Any:
-        return await solana.keys_show(parse_args(args, KeyArgs).name)
+        return await solana.keys_show(key(parse_args(args, KeyArgs).name))
 
     async def unlock(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, KeyArgs)
-        return (await asyncio.to_thread(solana.keystore.unlock, a.name, a.passphrase)).to_dict()
+        return (await asyncio.to_thread(solana.keystore.unlock, key(a.name), a.passphrase)).to_dict()
 
     async def lock(session: Session, args: dict[str, Any]) -> Any:
-        return await solana.lock(parse_args(args, KeyArgs).name)
+        return await solana.lock(key(parse_args(args, KeyArgs).name))
 
     async def wallet(session: Session, args: dict[str, Any]) -> Any:
-        return await solana.wallet(parse_args(args, KeyArgs).name)
+        return await solana.wallet(key(parse_args(args, KeyArgs).name))
 
     async def airdrop(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, AirdropArgs)
-        return await solana.airdrop(a.name, a.sol, usdc=a.usdc)
+        return await solana.airdrop(key(a.name), a.sol, usdc=a.usdc)
 
     async def transfer(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, TransferArgs)
-        return await solana.transfer(a.name, a.amount, a.token, a.to, request_id=a.request_id)
+        return await solana.transfer(key(a.name), a.amount, a.token, a.to, request_id=a.request_id)
 
     async def oracle_account(session: Session, args: dict[str, Any]) -> Any:
         return await solana.oracle_account(parse_args(args, AddressArgs).address)

@@ -55,7 +55,7 @@ def to_base_units(amount: str | float | Decimal, decimals: int) -> int:
 
 
 def format_units(amount: int, decimals: int) -> str:
-    return str(Decimal(amount).scaleb(-decimals).normalize()) if amount else "0"
+    return format(Decimal(amount).scaleb(-decimals).normalize(), "f") if amount else "0"  # 100, never 1E+2
 
 
 @dataclass(slots=True, frozen=True)

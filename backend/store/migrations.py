@@ -135,3 +135,31 @@ MIGRATIONS += [
         CREATE INDEX equity_history_account_ts ON equity_history(authority, sub_account, ts);
     """),
 ]
+
+# 15..16: every status an order passed through, and liquidation / socialized-loss events
+MIGRATIONS += [
+    (15, "order_history", """
+        CREATE TABLE order_history (
+            id INTEGER PRIMARY KEY,
+            order_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            filled INTEGER NOT NULL,
+            reason TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX order_history_order ON order_history(order_id, id);
+    """),
+    (16, "liquidations", """
+        CREATE TABLE liquidations (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            authority TEXT NOT NULL,
+            sub_account INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            view BLOB NOT NULL
+        );
+        CREATE INDEX liquidations_account ON liquidations(authority, sub_account, id);
+    """),
+]

@@ -12,7 +12,9 @@ from backend.risk.pretrade import OrderCheck, RiskLimits, SubmitRate, TradingSta
 from backend.venues import views
 from backend.venues.bounds import check_instruction
 from backend.venues.paper import AUTHORITY, OPEN_STATUSES, Applied, PaperVenue
+from backend.units import decimal_str
 from backend.venues.requests import (
+    ASSET_DECIMALS,
     amount_of,
     asset_of,
     build_order,
@@ -261,7 +263,15 @@ class TradingOps:
     async def op_withdraw(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, AmountArgs)
         asset = asset_of(a.asset)
-        await self._commit(ix.WithdrawTokens(AUTHORITY, a.sub_account, asset, amount_of(a.amount, asset)))
+        amount = amount_of(a.amount, asset)
+        user = self.venue.state.users.get((AUTHORITY, a.sub_account))
+        balance = user.balances.get(int(asset), 0) if user is not None else 0
+        if amount > balance:  # said here in the asset's units; the engine's own refusal speaks integers
+            digits = ASSET_DECIMALS[asset]
+            raise ApiError("INSUFFICIENT_BALANCE", f"the {asset.name} balance of sub-account {a.sub_account} is "
+                                                   f"{decimal_str(balance, digits)} {asset.name} and "
+                                                   f"{decimal_str(amount, digits)} {asset.name} was asked for")
+        await self._commit(ix.WithdrawTokens(AUTHORITY, a.sub_account, asset, amount))
         return self.account(a.sub_account)
 
     async def _ensure_account(self, sub: int) -> None:
@@ -365,7 +375,8 @@ class TradingOps:
                 "funding_interval": market.config.funding_interval,
                 "open_interest": market.open_interest_long + market.open_interest_short,
                 "open_interest_long": market.open_interest_long, "open_interest_short": market.open_interest_short,
-                "mark_price": market.mark_twap, "oracle_price": self.venue.oracle_price(spec.market_index),
+                "mark_price": views.mark_price(self.venue.ctx(), spec.market_index), "mark_twap": market.mark_twap,
+                "oracle_price": self.venue.oracle_price(spec.market_index),
                 "oracle_twap": market.oracle_twap, "insurance_fund": self.venue.state.insurance_fund}
 
     async def op_verify(self, session: Session, args: dict[str, Any]) -> Any:

@@ -22,12 +22,14 @@ from typing import Any
 import msgspec
 
 from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
-from backend.api.protocol import ApiError, ErrorCode, FillView, OrderView, PriceObservation
+from backend.api.protocol import ApiError, ErrorCode, FillView, LiquidationView, OrderView, PriceObservation
 from backend.bus import Bus
 from backend.store import journal
 from backend.store.db import Store, StoreUnavailable
 from backend.venues import views
 from backend.venues.bounds import check_instruction
+from backend.venues.journal_entry import AUTHORITY, JournalEntry, persist, status_history
+from backend.venues.liquidations import RECORDED_EVENTS, describe, liquidation_fill, liquidation_view
 from backend.venues.replay import replay_journal, state_digest
 from programs.quantdesk_perp import context as engine_context
 from programs.quantdesk_perp import events as ev
@@ -44,14 +46,8 @@ from programs.quantdesk_perp.queries import account_margin
 from programs.quantdesk_perp.state import State, restore_state, state_to_bytes
 
 log = logging.getLogger(__name__)
-AUTHORITY = "paper"  # the local trader
 STARTING_USDC = 100_000 * 10**6  # a new paper account is funded once, like any exchange's paper mode
-_view_encoder = msgspec.msgpack.Encoder()
 _order_decoder = msgspec.msgpack.Decoder(OrderView)
-
-
-class JournalGap(Exception):
-    """A journal entry reached the store after its predecessor failed to; it must not commit."""
 
 
 def to_engine_price(value: int, expo: int, round_up: bool = False) -> int:
@@ -75,16 +71,6 @@ class OrderMeta:
         return self.quote_filled * 10**9 // self.base_filled if self.base_filled else 0
 
 
-@dataclass(slots=True, frozen=True)
-class JournalEntry:
-    seq: int
-    kind: str
-    payload: bytes
-    orders: list[OrderView]
-    fills: list[tuple[str, FillView]]
-    snapshot: bytes | None
-
-
 @dataclass(slots=True)
 class Applied:
     """One committed instruction: its events, views and the commit to await."""
@@ -93,6 +79,7 @@ class Applied:
     orders: list[OrderView]
     fills: list[tuple[str, FillView]]
     committed: asyncio.Future[Any]
+    liquidations: list[tuple[str, LiquidationView]] = field(default_factory=list)
 
 
 class PaperVenue:
@@ -164,7 +151,7 @@ class PaperVenue:
         self.uncommitted += 1
         committed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         committed.add_done_callback(_mark_retrieved)  # cranks and keepers do not await theirs
-        applied = Applied(events, entry.orders, entry.fills, committed)
+        applied = Applied(events, entry.orders, entry.fills, committed, entry.liquidations)
         stored.add_done_callback(lambda fut: self._on_stored(fut, applied))
         return applied
 
@@ -228,18 +215,24 @@ class PaperVenue:
         if payload is None:
             payload = self.codec.dumps(instruction, ctx)
         self.seq += 1
-        orders, fills = self._derive(events, ctx)
+        orders, fills = self._derive(events, ctx, instruction)
         snapshot = None
         if self.seq - self.snapshot_seq >= self.snapshot_every:
             snapshot = state_to_bytes(self.state)
             self.snapshot_seq = self.seq
-        return JournalEntry(self.seq, type(instruction).__name__, payload, orders, fills, snapshot)
+        return JournalEntry(self.seq, type(instruction).__name__, payload, orders, fills, snapshot,
+                            status_history(events, orders),
+                            [liquidation_view(self.state, e, self.seq, ctx.unix_time) for e in events
+                             if isinstance(e, RECORDED_EVENTS)])
 
     def _publish(self, applied: Applied) -> None:
         for view in applied.orders:
             self.bus.publish("orders", view)
         for _, fill in applied.fills:
             self.bus.publish("fills", fill)
+        for _, record in applied.liquidations:
+            log.warning("%s", describe(record))
+            self.bus.publish("liquidations", record)
         touched = {(f.sub_account) for _, f in applied.fills}
         for event in applied.events:
             if isinstance(event, ev.PositionChanged | ev.Deposit | ev.Withdraw | ev.FundingSettled | ev.Liquidated):
@@ -260,7 +253,8 @@ class PaperVenue:
             for position in views.position_views(self.state, AUTHORITY, sub, ctx):
                 self.bus.publish("positions", position)
 
-    def _derive(self, events: list[Any], ctx: Context) -> tuple[list[OrderView], list[tuple[str, FillView]]]:
+    def _derive(self, events: list[Any], ctx: Context, instruction: Any = None
+                ) -> tuple[list[OrderView], list[tuple[str, FillView]]]:
         now = ctx.unix_time
         realized: dict[tuple[str, int, int], int] = {}
         for event in events:
@@ -269,8 +263,10 @@ class PaperVenue:
                 realized[key] = realized.get(key, 0) + event.realized_pnl
         fills: list[tuple[str, FillView]] = []
         ended: dict[int, tuple[OrderStatus, str]] = {}
+        placed: dict[int, ev.OrderPlaced] = {}
         for event in events:
             if isinstance(event, ev.OrderPlaced):
+                placed[event.order_id] = event
                 self.meta.setdefault(event.order_id, OrderMeta(created=now))
                 if event.parent_id:  # a bracket's legs are announced before their entry
                     self.meta.setdefault(event.parent_id, OrderMeta(created=now)).children.append(event.order_id)
@@ -283,8 +279,12 @@ class PaperVenue:
                 made = views.fill_views(self.state, event, self.next_fill_id, now, realized)
                 self.next_fill_id += len(made)
                 fills.extend(made)
+            elif isinstance(event, ev.Liquidated):
+                fills.append(liquidation_fill(self.state, event, self.next_fill_id, now, ctx.slot))
+                self.next_fill_id += 1
             elif type(event) in views.STATUS_OF_EVENT:
-                ended[event.order_id] = (views.STATUS_OF_EVENT[type(event)], getattr(event, "reason", ""))
+                reason = getattr(event, "reason", "") or views.REASON_OF_EVENT.get(type(event), "")
+                ended[event.order_id] = (views.STATUS_OF_EVENT[type(event)], reason)
         orders = []
         touched = views.touched_order_ids(events)
         for order_id in list(touched):  # children change with their parent (bracket legs arm and resize)
@@ -298,8 +298,10 @@ class PaperVenue:
                 view = views.order_view(self.state, order, now, meta.created, meta.avg_price)
             else:
                 previous = self.recent.get(order_id)
-                if previous is None:
-                    continue
+                if previous is None:  # placed and finished within this instruction (IOC, FOK, a crossing fill)
+                    if order_id not in placed:
+                        continue
+                    previous = views.placed_order_view(self.state, placed[order_id], instruction, meta.created)
                 status, reason = ended.get(order_id, (OrderStatus.FILLED, ""))
                 filled = previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled
                 view = msgspec.structs.replace(previous, status=status.name.lower(), filled=filled,
@@ -463,28 +465,3 @@ class PaperVenue:
 def _mark_retrieved(fut: asyncio.Future[Any]) -> None:
     if not fut.cancelled():
         fut.exception()
-
-
-def persist(conn: Any, entry: JournalEntry) -> None:
-    """Write one journal entry and its derived rows (inside the caller's transaction).
-
-    An entry commits only right after its predecessor: if an earlier one failed, this one was
-    processed on a state the journal does not hold, and must fail too.
-    """
-    last = journal.last_seq(conn)
-    if last != entry.seq - 1:
-        raise JournalGap(f"journal entry {entry.seq} would follow entry {last}")
-    journal.append(conn, entry.seq, entry.kind, entry.payload)
-    if entry.orders:
-        conn.executemany(
-            "INSERT OR REPLACE INTO orders (order_id, authority, sub_account, market, status, updated_ts, view) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(o.order_id, AUTHORITY, o.sub_account, o.market, o.status, o.updated_ts, _view_encoder.encode(o))
-             for o in entry.orders])
-    if entry.fills:
-        conn.executemany(
-            "INSERT INTO fills (fill_id, order_id, authority, sub_account, market, ts, view) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(f.fill_id, f.order_id, authority, f.sub_account, f.market, f.ts, _view_encoder.encode(f))
-             for authority, f in entry.fills])
-    if entry.snapshot is not None:
-        journal.save_snapshot(conn, entry.seq, entry.snapshot)

@@ -34,6 +34,16 @@ def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: 
             raise ApiError(str(exc.code), exc.message) from None
         raise ApiError("NOT_SUPPORTED", "this order kind is not sent to the program yet; use order.place")
 
+    async def refuse_account(session: Session, args: dict[str, Any]) -> Any:
+        # the paper account (and its 100k USDC) is not this venue's: never show or move it as if on-chain
+        try:
+            venue._ensure_ready()
+        except SolanaError as exc:
+            raise ApiError(str(exc.code), exc.message) from None
+        raise ApiError("NOT_SUPPORTED", "on-chain deposits, withdrawals and account reads are not wired yet")
+
     api.op("order.place", place)
     for name in ("order.twap", "order.iceberg", "order.oco", "order.modify"):
         api.op(name, refuse)
+    for name in ("account", "account.list", "account.create", "account.deposit", "account.withdraw"):
+        api.op(name, refuse_account)

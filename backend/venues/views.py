@@ -17,6 +17,7 @@ from programs.quantdesk_perp.state import Order, State
 
 STATUS_OF_EVENT = {ev.OrderFinished: OrderStatus.FILLED, ev.OrderCancelled: OrderStatus.CANCELLED,
                    ev.OrderExpired: OrderStatus.EXPIRED, ev.OrderRejected: OrderStatus.REJECTED}
+REASON_OF_EVENT = {ev.OrderFinished: "filled in full", ev.OrderExpired: "good-till-date time reached"}
 
 
 def initial_ratio(cfg: Any, base: int) -> int:
@@ -41,6 +42,26 @@ def order_view(state: State, order: Order, now: int, created: int, avg_price: in
         tif=TimeInForce(order.time_in_force).name.lower(), expire_ts=order.expire_time,
         sub_account=order.sub_account, parent_id=order.parent_id,
         client_id=str(order.client_order_id) if order.client_order_id else "", created_ts=created, updated_ts=now)
+
+
+def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, created: int) -> OrderView:
+    """The view of an order that never joined the live state (it finished inside its instruction).
+
+    Time in force and flags come from the instruction that placed it; a child (iceberg slice, TWAP
+    chunk) inherits reduce-only from its parent.
+    """
+    parent = state.orders.get(placed.parent_id) if placed.parent_id else None
+    own = instruction if not placed.parent_id and hasattr(instruction, "time_in_force") else None
+    reduce_only = parent.reduce_only if parent is not None else bool(getattr(instruction, "reduce_only", False))
+    return OrderView(
+        order_id=placed.order_id, market=symbol_of(state, placed.market_index), side=side_name(placed.side),
+        order_type=OrderType(placed.order_type).name.lower(), status=OrderStatus(placed.status).name.lower(),
+        size=placed.size, price=placed.price, trigger_price=placed.trigger_price, reduce_only=reduce_only,
+        post_only=bool(getattr(own, "post_only", False)),
+        tif=TimeInForce(own.time_in_force).name.lower() if own is not None else "gtc",
+        expire_ts=(getattr(own, "expire_time", None) or 0), sub_account=placed.sub_account,
+        parent_id=placed.parent_id, client_id=str(placed.client_order_id) if placed.client_order_id else "",
+        created_ts=created, updated_ts=created)
 
 
 def touched_order_ids(events: list[Any]) -> list[int]:
@@ -79,6 +100,17 @@ def oracle_price(ctx: Context, market_index: int) -> int:
     return oracle.price if oracle is not None else 0
 
 
+def mark_price(ctx: Context, market_index: int) -> int:
+    """THE mark every view uses (positions, account, market state, risk, TUI): the oracle price, as
+    Drift settles PnL on it. The mark TWAP is a funding input, shown as `mark_twap`, never as the mark."""
+    return oracle_price(ctx, market_index)
+
+
+def unrealized_pnl(base: int, quote_entry: int, mark: int) -> int:
+    """Signed uPnL of a position at `mark`, quote 1e6, rounded down (against the holder)."""
+    return base * mark // BASE_PRECISION + quote_entry if base else 0
+
+
 def position_views(state: State, authority: str, sub: int, ctx: Context) -> list[PositionView]:
     user = state.users.get((authority, sub))
     if user is None:
@@ -88,10 +120,10 @@ def position_views(state: State, authority: str, sub: int, ctx: Context) -> list
         if pos.base == 0 and pos.realized_pnl == 0:
             continue
         market = state.markets[market_index]
-        mark = oracle_price(ctx, market_index)
+        mark = mark_price(ctx, market_index)
         base = pos.base
         entry = (-pos.quote_entry * BASE_PRECISION // base) if base else 0
-        upnl = base * mark // BASE_PRECISION + pos.quote_entry if base else 0
+        upnl = unrealized_pnl(base, pos.quote_entry, mark)
         notional = abs(base) * mark // BASE_PRECISION
         liq = 0
         if base and mark:
@@ -118,11 +150,13 @@ def account_view(state: State, authority: str, sub: int, ctx: Context, trading_s
         raw_value += value
         collateral.append(CollateralView(asset=CollateralAsset(asset).name, amount=amount, decimals=decimals,
                                          value=value, weight_initial=ASSET_WEIGHTS[asset][0]))
+    # the account's uPnL is the sum of its rows; margin figures stay the engine's (conservative band)
+    upnl = sum(p.unrealized_pnl for p in position_views(state, authority, sub, ctx))
     return AccountView(
         sub_account=sub, collateral=collateral, total_collateral=summary.total_collateral,
         initial_margin=summary.initial_requirement, maintenance_margin=summary.maintenance_requirement,
-        free_collateral=summary.free_collateral, equity=raw_value + summary.unrealized_pnl,
-        unrealized_pnl=summary.unrealized_pnl, leverage=summary.leverage, margin_ratio=summary.margin_ratio,
+        free_collateral=summary.free_collateral, equity=raw_value + upnl,
+        unrealized_pnl=upnl, leverage=summary.leverage, margin_ratio=summary.margin_ratio,
         trading_state=trading_state, fill_margin=summary.fill_requirement,
         liquidation_margin=summary.liquidation_requirement, margin_shortage=summary.margin_shortage,
         being_liquidated=summary.being_liquidated, bankrupt=summary.bankrupt)

@@ -17,7 +17,7 @@ from .matching import execute_taker, match_resting_against_amm, on_fill
 from .math import amm
 from .math.fixed import div_ceil
 from .math.funding import funding_rate_long_short, funding_spread, update_twap
-from .orders import close_order, count_open, record_fill, transition
+from .orders import close_order, count_open, record_fill, transition, unfilled_reason
 from .positions import reducible
 from .risk import checked_oracle
 from .state import Market, Order, State
@@ -193,7 +193,8 @@ def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracl
     if order.status == ST_FILLED:
         close_order(state, order, ST_FILLED, events)
     elif finished:
-        close_order(state, order, ST_CANCELLED, events, "auction ended with the rest unfilled")
+        close_order(state, order, ST_CANCELLED, events,
+                    unfilled_reason(state, order, "auction ended with the rest unfilled"))
 
 
 def crank_order(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:

@@ -6,6 +6,7 @@ from .book import remove_resting
 from .enums import OrderStatus, OrderType, Side
 from .errors import EngineError, ErrorCode
 from .events import OrderCancelled, OrderExpired, OrderFinished, OrderRejected
+from .positions import reducible
 from .state import Order, Position, State
 
 OT_ICEBERG = OrderType.ICEBERG
@@ -119,6 +120,20 @@ def _close_linked(state: State, order: Order, status: OrderStatus, events: list)
         parent.child_ids.remove(order.order_id)
         if parent.order_type == OT_ICEBERG and status in (ST_CANCELLED, ST_EXPIRED, ST_REJECTED):
             close_order(state, parent, ST_CANCELLED, events, "iceberg slice cancelled")
+
+
+REDUCE_ONLY_CAPPED = "reduce-only: the position is closed, the rest had nothing to reduce"
+
+
+def unfilled_reason(state: State, order: Order, otherwise: str) -> str:
+    """Why the rest of an order that stops working is cancelled: a reduce-only order capped by its
+    position says so, whatever the liquidity was."""
+    if order.reduce_only:
+        user = state.users.get((order.authority, order.sub_account))
+        pos = user.positions.get(order.market_index) if user is not None else None
+        if pos is None or reducible(pos.base, order.side == SIDE_BUY) == 0:
+            return REDUCE_ONLY_CAPPED
+    return otherwise
 
 
 def new_order_id(state: State) -> int:

@@ -12,7 +12,7 @@ from .events import OrderModified, OrderPlaced
 from .instructions import CancelOrder, CancelOrders, ModifyOrder, PlaceOrder
 from .matching import execute_taker, on_fill
 from .math import amm
-from .orders import close_order, count_open, live_order, new_order_id, record_fill
+from .orders import close_order, count_open, live_order, new_order_id, record_fill, unfilled_reason
 from .positions import get_position, reducible
 from .risk import checked_oracle, order_free_collateral, require_not_being_liquidated
 from .state import Market, Order, State, UserAccount
@@ -361,7 +361,8 @@ def run_order(
         close_order(state, order, ST_FILLED, events)
     elif order.order_type in LIMIT_EXECUTION_TYPES:
         if order.time_in_force in (TIF_IOC, TIF_FOK):
-            close_order(state, order, ST_CANCELLED, events, "immediate-or-cancel remainder")
+            reason = unfilled_reason(state, order, "immediate-or-cancel remainder")
+            close_order(state, order, ST_CANCELLED, events, reason)
         else:
             register(state, user, order)
             add_resting(market, order)
@@ -373,7 +374,8 @@ def run_order(
         count_open(state, order, order.size - order.filled)
         market.crank_ids.append(order.order_id)
     else:
-        close_order(state, order, ST_CANCELLED, events, "no liquidity within the price band")
+        close_order(state, order, ST_CANCELLED, events,
+                    unfilled_reason(state, order, "no liquidity within the price band"))
 
 
 def _may_cross(market: Market, is_buy: bool, limit: int, oracle: int, other_liquidity: int) -> bool:

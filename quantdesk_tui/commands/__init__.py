@@ -20,14 +20,16 @@ def whole_number(text: str) -> int:
 def data_command(parent: Any, name: str, help_text: str, run: Any,
                  add_connection_args: Callable[[argparse.ArgumentParser], None], **defaults: Any
                  ) -> argparse.ArgumentParser:
-    """A subcommand that talks to a backend and can print one JSON document (`--json`)."""
+    """A subcommand that talks to a backend and can print one JSON document (`--json`), its amounts in
+    human units (exact decimal strings) unless `--raw` asks for the engine's fixed-point integers."""
     p = parent.add_parser(name, help=help_text)
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--raw", action="store_true", help="with --json: fixed-point integers as the engine keeps them")
     add_connection_args(p)
-    p.set_defaults(run=run, **defaults)
+    p.set_defaults(run=run, **{"human": True, **defaults})
     return p
 
 
-from quantdesk_tui.commands import market_data, risk, solana, system, trading  # noqa: E402
+from quantdesk_tui.commands import admin, market_data, records, risk, solana, system, trading  # noqa: E402
 
-COMMAND_MODULES = [system, trading, market_data, risk, solana]
+COMMAND_MODULES = [system, trading, admin, records, market_data, risk, solana]

@@ -7,14 +7,17 @@ from typing import Any
 
 from backend.client import BackendClient
 from quantdesk_tui.commands import data_command, whole_number
-from quantdesk_tui.output import table
+from quantdesk_tui.commands.records import insurance_text, liquidation_rows
+from quantdesk_tui.output import UsageError, table
 
 
 def register(sub: Any, add_connection_args: Any) -> None:
     def command(parent: Any, name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
         return data_command(parent, name, help_text, run, add_connection_args)
 
-    p = command(sub, "risk", "VaR/CVaR, stress, exposure, correlation, PnL attribution, drawdown", risk)
+    p = command(sub, "risk", "VaR/CVaR, stress, exposure, insurance fund; `risk limits [set KEY=VALUE …]`", risk)
+    p.add_argument("words", nargs="*", metavar="limits [set KEY=VALUE …]",
+                   help="show the risk limits, or set them (saved in config.toml [risk])")
     p.add_argument("--sub", type=whole_number, default=None)
     p = command(sub, "kill", "kill switch: cancel every open order and HALT trading", kill)
     p.add_argument("--reason", default="kill switch from the CLI")
@@ -40,9 +43,31 @@ def register(sub: Any, add_connection_args: Any) -> None:
 
 
 async def risk(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    if a.words:
+        return await risk_limits(client, a.words)
     args = {"sub_account": a.sub} if a.sub is not None else {}
     report = await client.request("risk.report", **args)
-    return report, risk_text(report)
+    fund = await client.request("liquidations", limit=5, **args)  # the insurance fund and recent liquidations
+    report = {**report, "insurance": fund}
+    text = risk_text(report) + "\n\n" + insurance_text(fund)
+    if fund["liquidations"]:
+        text += "\n" + table(("TIME (UTC)", "KIND", "MARKET", "SUB", "SIZE", "PRICE", "FEE/AMOUNT USDC", "LIQUIDATOR",
+                              "FUND AFTER"), liquidation_rows(fund["liquidations"]), right=(3, 5, 6, 8))
+    return report, text
+
+
+async def risk_limits(client: BackendClient, words: list[str]) -> tuple[Any, str]:
+    if words == ["limits"]:
+        result = await client.request("risk.limits")
+    elif words[:2] == ["limits", "set"] and len(words) > 2:
+        pairs = [w.partition("=") for w in words[2:]]
+        if any(not sep or not key for key, sep, _ in pairs):
+            raise UsageError("risk limits set takes KEY=VALUE pairs, e.g. max_leverage=10 daily_loss_limit=2500")
+        result = await client.request("risk.limits.set", limits={key: value for key, _, value in pairs})
+    else:
+        raise UsageError("use `risk`, `risk limits` or `risk limits set KEY=VALUE …`")
+    rows = [(key, value, result["units"][key]) for key, value in result["limits"].items()]
+    return result, table(("LIMIT", "VALUE", "UNIT"), rows, right=(1,))
 
 
 def risk_text(report: dict[str, Any]) -> str:

@@ -20,12 +20,12 @@ from quantdesk_tui.output import UsageError, table
 
 def register(sub: Any, add_connection_args: Any) -> None:
     def command(parent: Any, name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
-        return data_command(parent, name, help_text, run, add_connection_args, spawn=True)
+        return data_command(parent, name, help_text, run, add_connection_args, spawn=True, human=False)
 
     keys = sub.add_parser("keys", help="the backend's keystore").add_subparsers(dest="keys_command", metavar="ACTION",
                                                                                required=True)
     p = command(keys, "new", "create a key (optionally encrypted with a passphrase)", keys_new)
-    p.add_argument("name")
+    p.add_argument("name", nargs="?", default="default", help="default: the key named default")
     p.add_argument("--encrypt", action="store_true", help="ask for a passphrase and encrypt the key at rest")
     p.add_argument("--passphrase-file", help="read the passphrase from this file instead of a prompt")
     p = command(keys, "import", "import a Solana CLI keypair file, or a base58 secret from standard input", keys_import)
@@ -35,7 +35,8 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--passphrase-file")
     command(keys, "list", "list keys", keys_list)
     for name, run in (("show", keys_show), ("lock", keys_lock)):
-        command(keys, name, f"{name} a key", run).add_argument("name")
+        command(keys, name, f"{name} a key", run).add_argument(
+            "name", nargs="?", default="default", help="default: the default key (the only one, if just one)")
     p = command(keys, "unlock", "unlock an encrypted key into backend memory", keys_unlock)
     p.add_argument("name")
     p.add_argument("--passphrase-file")

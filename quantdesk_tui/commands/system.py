@@ -29,6 +29,12 @@ async def status(client: BackendClient, args: argparse.Namespace) -> tuple[Any, 
     text = (f"backend  {s['url']}  pid {s['pid']}  v{s['version']} protocol {s['protocol']}\n"
             f"uptime   {s['uptime_s']:.0f}s  clients {s['clients']}  venue {s['venue']}\n"
             f"feeds    {feeds}  ticks {s['ticks_in']}")
+    if s.get("spawned_by_tui"):
+        work = s.get("live_work") or []
+        text += "\nstays up " + (f"while it has {', '.join(work)}" if work
+                                  else "while a terminal is attached (exits when idle)")
+    elif s.get("live_work"):
+        text += f"\nlive     {', '.join(s['live_work'])}"
     return s, text
 
 

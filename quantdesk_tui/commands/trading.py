@@ -4,6 +4,9 @@ orders, positions, fills, account."""
 from __future__ import annotations
 
 import argparse
+import re
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from backend.client import BackendClient
@@ -39,7 +42,8 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--reduce-only", action="store_true")
     p.add_argument("--post-only", action="store_true")
     p.add_argument("--tif", choices=("gtc", "ioc", "fok", "gtd"), default="gtc")
-    p.add_argument("--expire", type=whole_number, metavar="T", help="unix time a GTD order expires")
+    p.add_argument("--expire", metavar="WHEN",
+                   help="when a GTD order expires: 30s, 15m, 2h, 1d from now, an ISO-8601 time, or unix seconds")
     p.add_argument("--sub", type=whole_number, default=0)
 
     for side in ("buy", "sell"):
@@ -101,8 +105,31 @@ def _order_args(a: argparse.Namespace) -> dict[str, Any]:
     if a.post_only:
         args["post_only"] = True
     if a.expire is not None:
-        args["expire"] = a.expire
+        args["expire"] = expire_at(a.expire, time.time())
+        if a.tif == "gtc":
+            args["tif"] = "gtd"  # an expiry is what makes an order good-till-date
     return args
+
+
+_RELATIVE = re.compile(r"^(\d+)(s|m|h|d)$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def expire_at(text: str, now: float) -> int:
+    """Unix seconds from `30s`/`15m`/`2h`/`1d` (from now), ISO-8601 (UTC unless it says), or unix seconds."""
+    text = text.strip()
+    relative = _RELATIVE.match(text)
+    if relative:
+        return int(now) + int(relative.group(1)) * _UNIT_SECONDS[relative.group(2)]
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--expire takes 30s, 15m, 2h, 1d, an ISO-8601 time or unix seconds, not {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
 
 
 def describe_orders(result: dict[str, Any]) -> str:
@@ -202,7 +229,8 @@ async def fills(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]
         args["market"] = a.market
     result = await client.request("fills", **args)
     rows = [(f["fill_id"], f["order_id"], f["market"], f["side"], fixed_str(f["size"], B), fixed_str(f["price"], P),
-             fixed_str(f["fee"], P, 4), f["role"]) for f in result["fills"]]
+             fixed_str(f["fee"], P, 4), f["role"] + (f" ({f['liquidator']})" if f.get("liquidator") else ""))
+            for f in result["fills"]]
     text = table(("FILL", "ORDER", "MARKET", "SIDE", "SIZE", "PRICE", "FEE", "ROLE"), rows,
                  right=(0, 1, 4, 5, 6)) if rows else "no fills"
     return result["fills"], text

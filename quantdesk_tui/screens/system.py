@@ -55,6 +55,8 @@ def backend_text(status: Status | None, hub: Hub, tones: dict[str, str]) -> Text
     line("version", f"{status.version}  (protocol {status.protocol})")
     line("pid", f"{status.pid}" + ("  spawned by a TUI" if status.spawned_by_tui else ""))
     line("uptime", fmt_uptime(status.uptime_s))
+    if status.live_work:
+        line("stays up", "for " + ", ".join(status.live_work))
     line("clients", str(status.clients))
     line("venue", status.venue)
     line("feed", f"{status.feed}  ticks in {fmt_compact(status.ticks_in)}")

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 
 import pytest
 
@@ -42,7 +43,9 @@ def test_status_markets_quote_as_json(running_backend, quantdesk_home):
     assert [m["symbol"] for m in markets][:3] == ["SOL-PERP", "BTC-PERP", "ETH-PERP"]
     time.sleep(0.3)
     quote = json.loads(cli("quote", "sol-perp", "--json").stdout)
-    assert quote["market"] == "SOL-PERP" and quote["price"] > 0 and quote["expo"] == -8
+    assert quote["market"] == "SOL-PERP" and Decimal(quote["price"]) > 0 and "expo" not in quote
+    raw = json.loads(cli("quote", "sol-perp", "--json", "--raw").stdout)
+    assert raw["expo"] == -8 and isinstance(raw["price"], int)
 
 
 def test_backend_json_is_private_and_removed_on_clean_stop(running_backend, quantdesk_home):

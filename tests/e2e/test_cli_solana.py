@@ -24,8 +24,9 @@ def backend_proc(quantdesk_home):
 
 
 def test_keys_airdrop_transfer_and_no_secret_in_replies(backend_proc, quantdesk_home, tmp_path):
-    made = json.loads(cli("keys", "new", "default", "--json").stdout)
+    made = json.loads(cli("keys", "new", "--json").stdout)  # no name: the default key
     assert set(made) >= {"name", "pubkey"} and made["name"] == "default"
+    assert json.loads(cli("keys", "show", "--json").stdout)["pubkey"] == made["pubkey"]
     key_file = quantdesk_home / "keys" / "default.json"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert oct((quantdesk_home / "keys").stat().st_mode & 0o777) == "0o700"
@@ -66,6 +67,9 @@ def test_solana_venue_says_the_program_is_not_deployed_and_refuses_orders(quantd
         refused = json.loads(cli("buy", "1", "SOL-PERP", "mkt", "--json", check=1).stdout)
         assert refused["error"]["code"] == "PROGRAM_NOT_DEPLOYED"
         assert json.loads(cli("positions", "--json").stdout) == []  # nothing was filled locally instead
+        for command in (("deposit", "100"), ("withdraw", "1"), ("account",)):  # nor moved or shown as on-chain
+            refused = json.loads(cli(*command, "--json", check=1).stdout)
+            assert refused["error"]["code"] == "PROGRAM_NOT_DEPLOYED", command
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)

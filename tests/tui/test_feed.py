@@ -22,3 +22,17 @@ def test_candle_columns_become_rows_and_indicators_chart_series():
                                "macd:12:26:9": {"macd": [0.1], "signal": [0.2], "hist": [-0.1]}})
     assert overlays == {"sma": [None, 1.0], "bb_upper": [2], "bb_mid": [1], "bb_lower": [0], "macd": [0.1],
                         "macd_signal": [0.2], "macd_hist": [-0.1]}
+
+
+def test_a_liquidation_push_becomes_a_log_line_and_a_toast_mark():
+    from quantdesk_tui.feed import BackendFeed
+    from quantdesk_tui.hub import Hub
+
+    hub = Hub()
+    feed = BackendFeed(client=None, hub=hub)  # type: ignore[arg-type]
+    feed._on_liquidation({"kind": "liquidation", "market": "SOL-PERP", "side": "sell", "size": 30 * 10**9,
+                          "price": 118 * 10**6, "fee": 70_800_000, "insurance_fund": 30_821_337})
+    assert hub.log[-1] == ("error", "liquidated: sell 30 SOL-PERP @ 118, fee 70.80 USDC; insurance fund 30.82 USDC")
+    assert "toast_liquidation" in hub.take_dirty()[1]
+    feed._on_liquidation({"kind": "socialized_loss", "market": "SOL-PERP", "amount": 1_500_000, "insurance_fund": 0})
+    assert hub.log[-1] == ("error", "socialized loss 1.50 USDC on SOL-PERP; insurance fund 0.00 USDC")

@@ -72,3 +72,15 @@ def test_config_round_trips_layouts_keymap_groups(quantdesk_home):
     assert (again.keymap, again.groups, again.layouts, again.theme, again.warnings) == (
         {"app.quit": "ctrl+q"}, {"majors": ["SOL-PERP", "BTC-PERP"]}, {"mine": BUILTIN_LAYOUTS["chart"]},
         "quantdesk-colorblind", [])
+
+
+def test_saving_tui_settings_keeps_the_backends_risk_table(tmp_path):
+    import tomllib
+
+    from quantdesk_tui.config import load_config, save_config
+
+    (tmp_path / "config.toml").write_text('theme = "light"\n[risk]\nmax_leverage = "10"\n')
+    config = load_config(tmp_path)
+    config.bell = True
+    save_config(config)
+    assert tomllib.loads((tmp_path / "config.toml").read_text())["risk"] == {"max_leverage": "10"}

@@ -190,3 +190,20 @@ async def test_funding_events_fire_the_funding_alert(service):
     for rate in (100_000, 400_000, 600_000, 700_000):  # 0.01%, 0.04%, 0.06%, 0.07% per interval
         service.bus.publish("funding", {"market": "SOL-PERP", "rate": rate, "ts": 1})
     assert [(m["alert_id"], round(m["value"], 6)) for m in seen] == [(a.id, 0.06)]
+
+
+async def test_a_liquidation_fires_the_liquidation_alert_with_human_numbers(store):
+    from backend.api.protocol import LiquidationView
+
+    svc = AlertService(Bus(), store, notifier=Notifier(desktop=False), oracle_poll_s=3600)
+    await svc.start()
+    alert = await svc.add(AlertArgs(kind="liquidation"))
+    seen = []
+    svc.bus.on("alerts", seen.append)
+    svc.bus.publish("liquidations", LiquidationView(
+        kind="liquidation", market="SOL-PERP", ts=1, seq=10, side="sell", size=30 * 10**9, price=118 * 10**6,
+        fee=70_800_000, insurance_fee=35_400_000, liquidator="keeper", insurance_fund=30_821_337))
+    assert [(m["alert_id"], m["message"]) for m in seen] == [(alert.id, (
+        "liquidation: sub-account 0 sell 30 SOL-PERP at 118.000000 (fee 70.800000 USDC) by keeper; "
+        "insurance fund 30.821337 USDC"))]
+    await svc.stop()

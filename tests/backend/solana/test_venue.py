@@ -51,3 +51,13 @@ async def test_a_deployed_program_registers_its_error_names(rpc):
     with pytest.raises(SolanaError) as err:
         await venue.place_order(ix.PlaceOrder(str(program), 0, 0, Side.BUY, OrderType.LIMIT, 1, 1))
     assert err.value.code == ErrorCode.KEY_LOCKED  # no signer configured
+
+
+def test_no_key_name_means_the_default_key_or_the_only_one():
+    from backend.solana.ops import default_key_name
+
+    assert default_key_name(["default", "other"], None) == "default"
+    assert default_key_name(["trading"], None) == "trading"
+    assert default_key_name(["trading"], "default") == "trading"
+    assert default_key_name(["a", "b"], None) == "default"  # ambiguous: the refusal will name "default"
+    assert default_key_name(["a", "b"], "b") == "b"

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from backend.api.protocol import ApiError
-from backend.venues.paper import AUTHORITY, JournalEntry, JournalGap, persist
+from backend.venues.journal_entry import AUTHORITY, JournalEntry, JournalGap, persist
 from backend.venues.replay import state_digest
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.enums import OrderType, Side

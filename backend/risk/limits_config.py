@@ -1,0 +1,159 @@
+"""Risk limits as `config.toml` keys in human units, and the `risk.limits` / `risk.limits.set` ops.
+
+    [risk]
+    max_order_notional = "5000000"   # USD per order
+    price_band_pct = "10"            # limit/trigger prices within ±10% of the oracle
+    max_leverage = "20"              # x, after the order
+    max_open_orders = "200"
+    submit_rate = "100"              # orders per second per account
+    daily_loss_limit = "2500"        # USD lost since 00:00 UTC before trading goes REDUCING; "none" = off
+
+The backend reads the table at start; `quantdesk risk limits set KEY=VALUE` changes the live limits
+and rewrites only this table (the TUI's settings in the same file stay as they are).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+from backend.api.protocol import ApiError, ErrorCode
+from backend.risk.pretrade import RiskLimits
+from backend.units import decimal_str
+
+log = logging.getLogger(__name__)
+CODE = "RISK_BAD_LIMIT"
+# key -> (RiskLimits field or "daily_loss_limit", engine scale of one human unit, what it is)
+KEYS: dict[str, tuple[str, int, str]] = {
+    "max_order_notional": ("max_order_notional", 10**6, "USD per order"),
+    "price_band_pct": ("price_band_bps", 100, "percent from the oracle"),
+    "max_leverage": ("max_leverage", 10**4, "x"),
+    "max_open_orders": ("max_open_orders", 1, "orders"),
+    "submit_rate": ("submit_rate_per_s", 0, "orders per second"),
+    "daily_loss_limit": ("daily_loss_limit", 10**6, "USD per UTC day (none = off)"),
+}
+
+
+@dataclass(slots=True)
+class RiskSettings:
+    limits: RiskLimits
+    daily_loss_limit: int | None  # quote 1e6
+
+
+def parse_value(key: str, value: Any) -> int | float | None:
+    """A human value (string or number) in the engine's units; raises ApiError naming the key."""
+    if key not in KEYS:
+        raise ApiError(CODE, f"unknown risk limit {key!r}; limits: {', '.join(KEYS)}")
+    _, scale, what = KEYS[key]
+    if key == "daily_loss_limit" and str(value).strip().lower() in ("none", "off", ""):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ApiError(CODE, f"{key} must be a number ({what}), not {value!r}") from None
+    if not number.is_finite() or number <= 0 or number > Decimal(10) ** 12:
+        raise ApiError(CODE, f"{key} must be a positive number ({what}), not {value!r}")
+    if scale == 0:
+        return float(number)
+    scaled = number * scale
+    if scaled != scaled.to_integral_value():
+        raise ApiError(CODE, f"{key} {value} has more decimals than it can hold")
+    return int(scaled)
+
+
+def human_value(key: str, value: int | float | None) -> str:
+    if value is None:
+        return "none"
+    scale = KEYS[key][1]
+    return f"{value:g}" if scale == 0 else decimal_str(int(value), len(str(scale)) - 1)
+
+
+def apply(settings: RiskSettings, key: str, value: int | float | None) -> None:
+    field = KEYS[key][0]
+    if field == "daily_loss_limit":
+        settings.daily_loss_limit = value  # type: ignore[assignment]
+    elif value is None:
+        raise ApiError(CODE, f"{key} cannot be none")
+    else:
+        setattr(settings.limits, field, value)
+
+
+def current(settings: RiskSettings) -> dict[str, str]:
+    out = {}
+    for key, (field, _, _) in KEYS.items():
+        value = settings.daily_loss_limit if field == "daily_loss_limit" else getattr(settings.limits, field)
+        out[key] = human_value(key, value)
+    return out
+
+
+def load_settings(home: Path, limits: RiskLimits, daily_loss_limit: int | None) -> RiskSettings:
+    """Defaults, then the [risk] table of config.toml; a bad key is logged and skipped, never fatal."""
+    settings = RiskSettings(limits, daily_loss_limit)
+    path = home / "config.toml"
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("risk") or {}
+    except (OSError, tomllib.TOMLDecodeError):
+        return settings
+    for key, value in table.items() if isinstance(table, dict) else ():
+        try:
+            apply(settings, key, parse_value(key, value))
+        except ApiError as exc:
+            log.warning("%s [risk]: %s; ignored", path, exc.message)
+    return settings
+
+
+def write_table(home: Path, values: dict[str, str]) -> None:
+    """Replace only the [risk] table of config.toml (atomically), keeping every other line."""
+    path = home / "config.toml"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = []
+    kept, inside = [], False
+    for line in lines:
+        header = line.strip().startswith("[")
+        if header:
+            inside = line.strip() == "[risk]"
+        if not inside:
+            kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    table = ["", "[risk]", *(f'{key} = "{value}"' for key, value in values.items())]
+    tmp = path.with_suffix(".risk.tmp")
+    tmp.write_text("\n".join(kept + table) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def register_limit_ops(api: Any, home: Path, settings: RiskSettings, on_daily_limit: Any) -> None:
+    async def get(session: Any, args: dict[str, Any]) -> Any:
+        return {"limits": current(settings), "units": {k: what for k, (_, _, what) in KEYS.items()}}
+
+    async def set_limits(session: Any, args: dict[str, Any]) -> Any:
+        values = args.get("limits")
+        if not isinstance(values, dict) or not values:
+            raise ApiError(ErrorCode.BAD_REQUEST, "give limits as {\"max_leverage\": \"10\", ...}")
+        parsed = {key: parse_value(key, value) for key, value in values.items()}  # all valid, or none applied
+        for key, value in parsed.items():
+            apply(settings, key, value)
+        on_daily_limit(settings.daily_loss_limit)
+        written = {k: v for k, v in current(settings).items() if k in parsed or _in_file(home, k)}
+        write_table(home, written)
+        log.info("risk limits set: %s", ", ".join(f"{k}={current(settings)[k]}" for k in parsed))
+        return await get(session, {})
+
+    api.op("risk.limits", get)
+    api.op("risk.limits.set", set_limits)
+
+
+def _in_file(home: Path, key: str) -> bool:
+    try:
+        table = tomllib.loads((home / "config.toml").read_text(encoding="utf-8")).get("risk") or {}
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    return key in table
