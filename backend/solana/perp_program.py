@@ -127,12 +127,21 @@ class PerpProgram:
 
     # -- instructions ----------------------------------------------------------------------------------
 
-    def build(self, instruction: Any, signer: Keypair, extra: list[AccountMeta] | None = None) -> Instruction:
-        built = self.client.build(instruction, signer=signer.pubkey(), accounts=self._account_overrides(instruction))
+    def build(
+        self, instruction: Any, signer: Keypair, extra: list[AccountMeta] | None = None, market_index: int = 0
+    ) -> Instruction:
+        """`extra`: remaining accounts after the program's own; `market_index`: the market of a CancelOrder."""
+        overrides = self._account_overrides(instruction, market_index)
+        built = self.client.build(instruction, signer=signer.pubkey(), accounts=overrides)
         metas = list(built.accounts) + self._remaining(instruction) + list(extra or [])
         return Instruction(built.program_id, bytes(built.data), metas)
 
-    def _account_overrides(self, instruction: Any) -> dict[str, Pubkey]:
+    def _account_overrides(self, instruction: Any, market_index: int) -> dict[str, Pubkey]:
+        if isinstance(instruction, ix.CancelOrder):
+            return {
+                "market": self.client.market_pda_by_index(market_index),
+                "oracle": self.client.oracle_for(market_index),
+            }
         if isinstance(instruction, (ix.DepositTokens, ix.WithdrawTokens)):
             return {"userTokenAccount": get_associated_token_address(Pubkey.from_string(instruction.authority),
                                                                      self.usdc_mint)}
