@@ -21,6 +21,8 @@
 #define IX_PLACE_ORDER 0x6a60826daf9bc233UL
 #define IX_CANCEL_ORDER 0x84df3108f0ed815fUL
 #define IX_SETTLE_FUNDING 0x5785e4c7a10cfb0bUL
+#define IX_UPDATE_ORACLE_PRICE 0x9a95744196a3230eUL
+#define IX_CALCULATE_FUNDING_RATE 0x87d13c438a1e0b83UL
 #define ACCOUNT_USER 0x7ff26eba108821d3UL
 #define ACCOUNT_MARKET 0xf737f56b2c0cdf0aUL
 #define ACCOUNT_STATE 0xe6a74395e589d14dUL
@@ -52,6 +54,7 @@ enum { OT_MARKET = 0, OT_LIMIT = 1 };
 enum { TIF_GTC = 0, TIF_IOC = 1, TIF_FOK = 2, TIF_GTD = 3 };
 enum { ST_OPEN = 2, ST_PARTIALLY_FILLED = 3, ST_FILLED = 4, ST_CANCELLED = 5 };
 enum { ASSET_USDC = 0, ASSET_SOL = 1 };
+enum { MS_ACTIVE = 0, MS_REDUCE_ONLY = 1, MS_HALTED = 2 };
 
 #define BASE_PRECISION 1000000000UL
 #define PERCENTAGE_PRECISION 1000000UL
@@ -108,6 +111,13 @@ typedef struct PACKED {
     i64 oracle_twap_time;
     u32 funding_interval;
     u32 max_orders_per_account;
+    u32 funding_period_divisor;
+    u64 max_funding_rate;
+    i64 last_funding_rate;
+    u32 circuit_breaker_pct;
+    u32 circuit_breaker_window;
+    u64 cb_reference_price;
+    i64 cb_window_start;
     u8 bump;
 } MarketBody;
 

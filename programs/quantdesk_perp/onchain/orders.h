@@ -175,6 +175,11 @@ static u64 place_order(const Ctx *c, Reader *r) {
     PerpPosition *pos = find_position(&u, a.market_index);
     u64 can_reduce = reducible(pos ? pos->base : 0, t.is_buy);
     if (a.reduce_only && can_reduce == 0) return E_REDUCE_ONLY_INCREASES;
+    if (m->status != MS_ACTIVE) { /* trading.market_guard */
+        bool reduces = a.reduce_only || can_reduce >= a.size;
+        if (m->status == MS_HALTED) return m->circuit_breaker_tripped ? E_CIRCUIT_BREAKER : E_MARKET_HALTED;
+        if (!reduces) return E_MARKET_REDUCE_ONLY;
+    }
     CHECK(checked_oracle(c, &accounts[4], m, &t.observed));
     t.oracle = t.observed.price;
     if (a.time_in_force == TIF_GTD) return E_INVALID_ORDER; /* no expiry crank on chain (README) */
@@ -290,6 +295,75 @@ static u64 settle_user_funding(const Ctx *c, Reader *r) {
         }
         if (!found) return E_UNKNOWN_MARKET;
     }
+    return OVERFLOWED ? E_MATH_OVERFLOW : SUCCESS;
+}
+
+/* Shared by update_oracle_price and calculate_funding_rate: accounts state, signer, market (w), oracle. */
+static u64 load_market_arg(const Ctx *c, Reader *r, MarketRef *mk) {
+    NEED_ACCOUNTS(4);
+    u16 market_index = rd_u16(r);
+    NEED_DATA(r);
+    if (!c->params.accounts[1].is_signer) return E_CONSTRAINT_SIGNER;
+    CHECK(load_market(c, &c->params.accounts[2], mk));
+    if (mk->market_index != market_index || !c->params.accounts[2].is_writable) return E_UNKNOWN_MARKET;
+    return SUCCESS;
+}
+
+static void set_cumulative_funding(MarketBody *m, i64 value) {
+    m->cumulative_funding = value;
+    m->cumulative_funding_high = value < 0 ? -1 : 0; /* the IDL's i128, sign-extended */
+}
+
+/* update_oracle_price (crank.observe_oracle): oracle and mark TWAPs, the circuit breaker. */
+static u64 update_oracle_price(const Ctx *c, Reader *r) {
+    MarketRef mk;
+    CHECK(load_market_arg(c, r, &mk));
+    MarketBody *m = mk.m;
+    Oracle o;
+    u64 err = read_oracle(&c->params.accounts[3], m, &o);
+    if (err || o.price == 0) return E_ORACLE_UNAVAILABLE;
+    i64 now = c->clock.unix_timestamp;
+    m->oracle_twap = update_twap(m->oracle_twap, m->oracle_twap_time, o.price, now, m->funding_interval);
+    m->oracle_twap_time = now;
+    m->last_oracle_price = o.price;
+    u64 mark = o.price;
+    if (m->amm_depth) { /* amm.mid_price, rounded down */
+        i64 x = (i64)m->amm_depth + m->amm_base;
+        u64 num[3] = {o.price, m->amm_depth, m->amm_depth}, den[2] = {(u64)x, (u64)x};
+        mark = x > 0 ? muldiv(num, 3, den, 2, false) : 0;
+    }
+    m->mark_twap = update_twap(m->mark_twap, m->mark_twap_time, mark, now, m->funding_interval);
+    m->mark_twap_time = now;
+    if (OVERFLOWED) return E_MATH_OVERFLOW;
+    if (!m->circuit_breaker_pct || m->status == MS_HALTED) return SUCCESS;
+    if (m->cb_reference_price == 0 || now - m->cb_window_start > (i64)m->circuit_breaker_window) {
+        m->cb_reference_price = o.price;
+        m->cb_window_start = now;
+        return SUCCESS;
+    }
+    u64 reference = m->cb_reference_price;
+    u64 move = o.price > reference ? o.price - reference : reference - o.price;
+    if (move * MARGIN_PRECISION > reference * m->circuit_breaker_pct) {
+        m->status = MS_HALTED;
+        m->circuit_breaker_tripped = 1;
+    }
+    return SUCCESS;
+}
+
+/* calculate_funding_rate (crank.accrue_funding, funding.funding_rate): one payment per elapsed interval. */
+static u64 calculate_funding_rate(const Ctx *c, Reader *r) {
+    MarketRef mk;
+    CHECK(load_market_arg(c, r, &mk));
+    MarketBody *m = mk.m;
+    i64 now = c->clock.unix_timestamp;
+    if (now - m->last_funding_time < (i64)m->funding_interval || m->oracle_twap == 0) return E_NOT_DUE;
+    i64 premium = (i64)m->mark_twap - (i64)m->oracle_twap;
+    u64 magnitude = mul_div_floor(abs_i64(premium), FUNDING_RATE_PRECISION, m->oracle_twap * m->funding_period_divisor);
+    if (magnitude > m->max_funding_rate) magnitude = m->max_funding_rate;
+    i64 rate = premium >= 0 ? (i64)magnitude : -(i64)magnitude;
+    set_cumulative_funding(m, m->cumulative_funding + rate * (i64)m->oracle_twap);
+    m->last_funding_rate = rate;
+    m->last_funding_time = now - (i64)((u64)(now - m->last_funding_time) % m->funding_interval); /* elapsed >= interval > 0 */
     return OVERFLOWED ? E_MATH_OVERFLOW : SUCCESS;
 }
 

@@ -399,6 +399,8 @@ u64 entrypoint(const u8 *input) {
     case IX_PLACE_ORDER: return place_order(&c, &r);
     case IX_CANCEL_ORDER: return cancel_order(&c, &r);
     case IX_SETTLE_FUNDING: return settle_user_funding(&c, &r);
+    case IX_UPDATE_ORACLE_PRICE: return update_oracle_price(&c, &r);
+    case IX_CALCULATE_FUNDING_RATE: return calculate_funding_rate(&c, &r);
     default: return E_INSTRUCTION_DID_NOT_DESERIALIZE;
     }
 }

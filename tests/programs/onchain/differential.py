@@ -2,7 +2,7 @@
 on-chain program in LiteSVM, and compare the state both keep after every instruction.
 
 The stream stays inside the on-chain subset (programs/quantdesk_perp/onchain/README.md): one market,
-USDC collateral, market orders without auction, limit orders GTC/IOC/FOK (post-only too), resting
+USDC collateral, oracle updates and funding accrual, market orders without auction, limit orders GTC/IOC/FOK (post-only too), resting
 orders far enough from the oracle that no other user's taker can reach them (the chain has no
 shared book; crossing limit orders are IOC/FOK for the same reason), cancels, withdrawals, funding settlement, and now and then a stale oracle.
 """
@@ -18,8 +18,9 @@ from solders.keypair import Keypair
 from backend.solana.perp_program import PerpProgram, Sent
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.context import Context, OraclePrice
-from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side, TimeInForce
+from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus, OrderType, Side, TimeInForce
 from programs.quantdesk_perp.errors import EngineError
+from programs.quantdesk_perp.idl import variant_name
 from programs.quantdesk_perp.markets import MARKETS
 from programs.quantdesk_perp.processor import process
 from programs.quantdesk_perp.state import State
@@ -81,7 +82,8 @@ class Differential:
 
     def advance(self) -> None:
         self.slot += 1
-        self.unix_time += self.rng.randint(1, 3)
+        # now and then a long pause, so funding intervals elapse
+        self.unix_time += self.rng.randint(600, 2_400) if self.rng.random() < 0.05 else self.rng.randint(1, 3)
         stale = self.rng.random() < 0.03
         if not stale:
             self.publish_slot = self.slot
@@ -117,9 +119,13 @@ class Differential:
         key = self.rng.choice(self.keys)
         authority = str(key.pubkey())
         kind = self.rng.choices(
-            ["deposit", "withdraw", "market", "limit_rest", "limit_cross", "cancel", "settle"],
-            weights=[3, 2, 6, 4, 4, 3, 1],
+            ["deposit", "withdraw", "market", "limit_rest", "limit_cross", "cancel", "settle", "oracle", "funding"],
+            weights=[3, 2, 6, 4, 4, 3, 1, 2, 2],
         )[0]
+        if kind == "oracle":
+            return self.apply(ix.UpdateOraclePrice(SOL.market_index), key)
+        if kind == "funding":
+            return self.apply(ix.CalculateFundingRate(SOL.market_index), key)
         if kind == "deposit":
             amount = self.rng.randint(1, 3_000) * USDC
             step = self.apply(ix.DepositTokens(authority, 0, CollateralAsset.USDC, amount), key)
@@ -213,6 +219,9 @@ class Differential:
                 "amm_base_asset_amount": market.amm.base,
                 "fee_pool": market.fee_pool,
                 "cumulative_funding": market.cumulative_funding,
+                "last_funding_time": market.last_funding_time,
+                "circuit_breaker_tripped": market.circuit_breaker_tripped,
+                "status": variant_name(market.status),
             },
             "users": users,
         }
@@ -232,6 +241,7 @@ class Differential:
             }
         return {"market": {name: market[name] for name in (
             "open_interest_long", "open_interest_short", "amm_base_asset_amount", "fee_pool", "cumulative_funding",
+            "last_funding_time", "circuit_breaker_tripped", "status",
         )}, "users": users}
 
 
@@ -248,9 +258,6 @@ _ENUMS = {"side": Side, "order_type": OrderType, "time_in_force": TimeInForce}
 
 
 def _chain_order_view(order: dict[str, Any]) -> dict[str, Any]:
-    from programs.quantdesk_perp.enums import OrderStatus
-    from programs.quantdesk_perp.idl import variant_name
-
     def value(enum: Any, name: str) -> int:
         return int(next(m for m in enum if variant_name(m) == name))
 

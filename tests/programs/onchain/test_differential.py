@@ -42,3 +42,4 @@ def test_engine_and_program_agree_after_every_instruction_of_a_seeded_stream(see
     assert sum(n for (name, err), n in outcomes.items() if name == "PlaceOrder" and err) >= 3
     assert outcomes[("CancelOrder", None)] >= 1
     assert outcomes[("WithdrawTokens", None)] >= 1
+    assert outcomes[("CalculateFundingRate", None)] >= 1  # funding accrued, and positions settled it
