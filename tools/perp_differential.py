@@ -10,6 +10,7 @@ shared book; crossing limit orders are IOC/FOK for the same reason), cancels, wi
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,3 +269,27 @@ def _chain_order_view(order: dict[str, Any]) -> dict[str, Any]:
         "time_in_force": value(TimeInForce, order["time_in_force"]), "reduce_only": order["reduce_only"],
         "post_only": order["post_only"], "client_order_id": order["client_order_id"],
     }
+
+
+class Disagreement(AssertionError):
+    """The engine and the program differ beyond the documented limitations."""
+
+
+def run(seed: int, steps: int) -> Counter:
+    """`steps` random instructions after setup; outcomes counted by (instruction, program error)."""
+    d = Differential(seed)
+    d.setup()
+    outcomes: Counter = Counter()
+    if d.engine_view() != d.chain_view():
+        raise Disagreement("after setup")
+    for number in range(steps):
+        d.advance()
+        step = d.random_step()
+        outcomes[(type(step.instruction).__name__, step.chain.error)] += 1
+        where = f"seed {seed} step {number}: {step.instruction}; engine {step.engine_error}, program {step.chain.error}"
+        if step.engine_error != step.chain.error and not d.documented_difference(step):
+            raise Disagreement(f"{where}\n{step.chain.logs[-2:]}")
+        engine, chain = d.engine_view(), d.chain_view()
+        if engine != chain:
+            raise Disagreement(f"{where}\nengine:  {engine}\nprogram: {chain}")
+    return outcomes
