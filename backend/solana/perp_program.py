@@ -65,6 +65,16 @@ class Sent:
         return self.error is None
 
 
+def program_log_values(logs: tuple[str, ...] | list[str]) -> list[tuple[int, ...]]:
+    """The program's `sol_log_64_` lines: for place_order, one (base, quote, price, is_buy, 0) per fill
+    and last (order_id, status, base filled, 0, 0)."""
+    values = []
+    for line in logs:
+        if line.startswith("Program log: 0x"):
+            values.append(tuple(int(part, 16) for part in line[len("Program log: "):].split(", ")))
+    return values
+
+
 def custom_error(err: Any) -> int:
     """The custom program error code of a failed transaction, or -1 for any other failure."""
     text = str(err)
@@ -77,8 +87,13 @@ def custom_error(err: Any) -> int:
 class PerpProgram:
     """The program deployed into `svm`, with an admin key that pays for markets and mints test USDC."""
 
-    def __init__(self, svm: LiteSVM | None = None, client: QuantDeskClient | None = None) -> None:
+    def __init__(
+        self, svm: LiteSVM | None = None, client: QuantDeskClient | None = None, *, fresh_blockhash: bool = True
+    ) -> None:
+        """`fresh_blockhash`: expire the blockhash after each send, so a repeated identical transaction
+        is a new one (tests); off when other senders share the LiteSVM."""
         self.svm = svm if svm is not None else LiteSVM()
+        self.fresh_blockhash = fresh_blockhash
         self.client = client or QuantDeskClient()
         self.program_id = self.client.program_id
         self.svm.add_program(self.program_id, program_elf())
@@ -128,11 +143,12 @@ class PerpProgram:
     # -- instructions ----------------------------------------------------------------------------------
 
     def build(
-        self, instruction: Any, signer: Keypair, extra: list[AccountMeta] | None = None, market_index: int = 0
+        self, instruction: Any, signer: Keypair | Pubkey, extra: list[AccountMeta] | None = None, market_index: int = 0
     ) -> Instruction:
         """`extra`: remaining accounts after the program's own; `market_index`: the market of a CancelOrder."""
         overrides = self._account_overrides(instruction, market_index)
-        built = self.client.build(instruction, signer=signer.pubkey(), accounts=overrides)
+        key = signer.pubkey() if isinstance(signer, Keypair) else signer
+        built = self.client.build(instruction, signer=key, accounts=overrides)
         metas = list(built.accounts) + self._remaining(instruction) + list(extra or [])
         return Instruction(built.program_id, bytes(built.data), metas)
 
@@ -154,14 +170,15 @@ class PerpProgram:
             return [AccountMeta(SYSTEM_PROGRAM_ID, False, False)]
         return []
 
-    def initialize_collateral_account(self, authority: Keypair, sub_account: int = 0) -> Instruction:
+    def initialize_collateral_account(self, authority: Keypair | Pubkey, sub_account: int = 0) -> Instruction:
         """The user's USDC vault (not in the IDL: QUANTDESK_PROGRAM.md's initialize_collateral_account)."""
-        user = self.client.user_pda(authority.pubkey(), sub_account)
+        owner = authority.pubkey() if isinstance(authority, Keypair) else authority
+        user = self.client.user_pda(owner, sub_account)
         metas = [
             AccountMeta(self.client.state_pda(), is_signer=False, is_writable=True),
-            AccountMeta(authority.pubkey(), is_signer=True, is_writable=True),
+            AccountMeta(owner, is_signer=True, is_writable=True),
             AccountMeta(user, is_signer=False, is_writable=True),
-            AccountMeta(self.vault(authority.pubkey(), sub_account), is_signer=False, is_writable=True),
+            AccountMeta(self.vault(owner, sub_account), is_signer=False, is_writable=True),
             AccountMeta(self.usdc_mint, False, False),
             AccountMeta(TOKEN_PROGRAM_ID, False, False),
             AccountMeta(SYSTEM_PROGRAM_ID, False, False),
@@ -183,7 +200,8 @@ class PerpProgram:
             [budget, *instructions], signer.pubkey(), [signer], self.svm.latest_blockhash()
         )
         result = self.svm.send_transaction(tx)
-        self.svm.expire_blockhash()  # the next transaction gets a fresh blockhash even if it is identical
+        if self.fresh_blockhash:
+            self.svm.expire_blockhash()
         meta = result.meta() if isinstance(result, FailedTransactionMetadata) else result
         error = custom_error(result.err()) if isinstance(result, FailedTransactionMetadata) else None
         return Sent(str(tx.signatures[0]), error, meta.compute_units_consumed(), tuple(meta.logs()))

@@ -66,8 +66,9 @@ static u64 execute_taker(Taker *t, PerpPosition *pos, u64 size, u64 limit) {
             apply_amm_fill(m, (i64)qty, -(i64)quote);
         }
         u64 price = mul_div_floor(quote, BASE_PRECISION, qty);
+        u64 fee = 0;
         if (m->taker_fee) {
-            u64 fee = mul_div_ceil(quote, m->taker_fee, PERCENTAGE_PRECISION);
+            fee = mul_div_ceil(quote, m->taker_fee, PERCENTAGE_PRECISION);
             h->usdc_balance -= (i64)fee;
             pos->fees_paid += (i64)fee;
             m->fee_pool += (i64)fee;
@@ -76,7 +77,7 @@ static u64 execute_taker(Taker *t, PerpPosition *pos, u64 size, u64 limit) {
             m->mark_twap = update_twap(m->mark_twap, m->mark_twap_time, price, now, m->funding_interval);
             m->mark_twap_time = now;
         }
-        sol_log_64_(qty, quote, price, t->is_buy, 0); /* the fill, for clients reading logs */
+        sol_log_64_(qty, quote, price, t->is_buy, fee); /* the fill, for clients reading logs */
         remaining -= qty;
         filled += qty;
     }
@@ -240,10 +241,10 @@ static u64 place_order(const Ctx *c, Reader *r) {
         order.filled = filled;
         order.status = filled >= order.size ? ST_FILLED : ST_PARTIALLY_FILLED;
     }
+    bool rests = order.status != ST_FILLED && a.order_type == OT_LIMIT && a.time_in_force == TIF_GTC;
+    if (order.status != ST_FILLED && !rests) order.status = ST_CANCELLED; /* the remainder is cancelled */
     sol_log_64_(order.order_id, order.status, filled, 0, 0); /* order id, status, base filled */
-    if (order.status == ST_FILLED || a.order_type != OT_LIMIT || a.time_in_force == TIF_IOC ||
-        a.time_in_force == TIF_FOK)
-        return SUCCESS; /* filled, or the remainder is cancelled: nothing stays live */
+    if (!rests) return SUCCESS; /* nothing stays live */
     sol_memcpy_(&u.orders[u.orders_len->v], &order, sizeof(Order));
     u.orders_len->v += 1;
     count_open(pos, &order, (i64)(order.size - order.filled));

@@ -9,10 +9,10 @@ import pytest
 
 from tools import perp_differential as differential
 
-STEPS = 120
+STEPS = 100
 
 
-@pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.parametrize("seed", [16, 17])
 def test_engine_and_program_agree_after_every_instruction_of_a_seeded_stream(seed):
     outcomes = differential.run(seed, STEPS)  # raises Disagreement at the first difference
     # the stream exercised fills, refusals, cancels and withdrawals, not just one path
