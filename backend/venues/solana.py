@@ -141,16 +141,27 @@ class SolanaVenue:
         if self.signer is None:
             raise SolanaError(ErrorCode.KEY_LOCKED, "the solana venue has no unlocked key to sign with")
 
-    async def _position_accounts(self, sub_account: int) -> Any:
-        """(market, oracle) pairs for every market the account holds a position in: the program values
-        them for the margin check (onchain/README.md)."""
+    async def order_market(self, order_id: int, sub_account: int = 0) -> int:
+        """The market of a live on-chain order of this key (0 when it is not live: the program then says why)."""
+        user = await self._user_account(sub_account)
+        for order in user["orders"] if user else []:
+            if order["order_id"] == order_id:
+                return int(order["market_index"])
+        return 0
+
+    async def _user_account(self, sub_account: int) -> dict[str, Any] | None:
         assert self.signer is not None
         account = await self.rpc.get_account(self.client.user_pda(self.signer.pubkey, sub_account))
         if account is None or account.owner != self.client.program_id:
-            return []
-        _, user = self.client.decode_account(account.data)
+            return None
+        return self.client.decode_account(account.data)[1]
+
+    async def _position_accounts(self, sub_account: int) -> Any:
+        """(market, oracle) pairs for every market the account holds a position in: the program values
+        them for the margin check (onchain/README.md)."""
+        user = await self._user_account(sub_account)
         metas = []
-        for position in user["positions"]:
+        for position in user["positions"] if user else []:
             index = position["market_index"]
             metas.append(AccountMeta(self.client.market_pda_by_index(index), is_signer=False, is_writable=False))
             metas.append(AccountMeta(self.client.oracle_for(index), is_signer=False, is_writable=False))

@@ -48,7 +48,20 @@ def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: 
         rows = [f for f in venue.fills if not market or f.market == market_spec(str(market)).symbol]
         return {"fills": to_builtins(rows[-max(1, min(limit, 5000)):])}
 
+    async def cancel(session: Session, args: dict[str, Any]) -> Any:
+        order_id, sub = args.get("order_id"), args.get("sub_account", 0)
+        if type(order_id) is not int or type(sub) is not int:
+            raise ApiError("BAD_REQUEST", "give order_id: the solana venue cancels one on-chain order at a time")
+        try:
+            venue._ensure_ready()
+            market_index = await venue.order_market(order_id, sub)
+            outcome = await venue.cancel_order(order_id, market_index=market_index, sub_account=sub)
+        except SolanaError as exc:
+            raise ApiError(str(exc.code), exc.message) from None
+        return {"cancelled": [order_id], **outcome}
+
     api.op("order.place", place)
+    api.op("order.cancel", cancel)
     api.op("fills", fills)
     for name in ("order.twap", "order.iceberg", "order.oco", "order.modify"):
         api.op(name, refuse)
