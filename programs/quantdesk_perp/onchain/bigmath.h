@@ -84,12 +84,24 @@ static int big_top_limb(const Big *a) {
     return -1;
 }
 
-/* q = n / d, r = n % d (d != 0). Short division when d fits in 32 bits, else bit by bit. */
+static int big_bits(const Big *a) {
+    int top = big_top_limb(a);
+    if (top < 0) return 0;
+    int bits = top * 32;
+    for (u32 w = a->w[top]; w; w >>= 1) bits++;
+    return bits;
+}
+
+static u32 big_bit(const Big *a, int i) { return (a->w[i >> 5] >> (i & 31)) & 1; }
+
+/* q = n / d, r = n % d (d != 0). Short division when d fits in 32 bits; else shift-and-subtract over
+ * the quotient's bits only (r starts as n's top bits, already below d), on d's limbs plus one. */
 static void big_divmod(const Big *n, const Big *d, Big *q, Big *r) {
     big_set(q, 0);
     big_set(r, 0);
     int top = big_top_limb(n);
-    if (big_top_limb(d) == 0) {
+    int d_top = big_top_limb(d);
+    if (d_top == 0) {
         u64 rem = 0, div = d->w[0];
         for (int i = top; i >= 0; i--) {
             u64 cur = (rem << 32) | n->w[i];
@@ -99,18 +111,32 @@ static void big_divmod(const Big *n, const Big *d, Big *q, Big *r) {
         r->w[0] = (u32)rem;
         return;
     }
-    for (int i = top; i >= 0; i--) {
-        for (int bit = 31; bit >= 0; bit--) {
-            u32 carry = (n->w[i] >> bit) & 1;
-            for (int k = 0; k < LIMBS; k++) { /* r = r << 1 | carry */
-                u32 out = r->w[k] >> 31;
-                r->w[k] = (r->w[k] << 1) | carry;
-                carry = out;
+    int n_bits = big_bits(n), d_bits = big_bits(d);
+    if (n_bits < d_bits) {
+        *r = *n;
+        return;
+    }
+    int shift = n_bits - d_bits; /* the quotient has at most shift + 1 bits */
+    for (int i = n_bits - 1; i > shift; i--) r->w[(i - shift - 1) >> 5] |= big_bit(n, i) << ((i - shift - 1) & 31);
+    int limbs = d_top + 2 < LIMBS ? d_top + 2 : LIMBS;
+    for (int i = shift; i >= 0; i--) {
+        u32 carry = big_bit(n, i);
+        for (int k = 0; k < limbs; k++) { /* r = r << 1 | carry */
+            u32 out = r->w[k] >> 31;
+            r->w[k] = (r->w[k] << 1) | carry;
+            carry = out;
+        }
+        int cmp = 0;
+        for (int k = limbs - 1; k >= 0 && !cmp; k--)
+            if (r->w[k] != d->w[k]) cmp = r->w[k] > d->w[k] ? 1 : -1;
+        if (cmp >= 0) {
+            i64 borrow = 0;
+            for (int k = 0; k < limbs; k++) {
+                i64 t = (i64)r->w[k] - d->w[k] - borrow;
+                borrow = t < 0;
+                r->w[k] = (u32)(t + (borrow << 32));
             }
-            if (big_cmp(r, d) >= 0) {
-                big_sub(r, d);
-                q->w[i] |= (u32)1 << bit;
-            }
+            q->w[i >> 5] |= (u32)1 << (i & 31);
         }
     }
 }
@@ -163,21 +189,30 @@ static i64 smul_div_ceil(i64 a, u64 b, u64 c) {
     return -(i64)mul_div_floor(abs_i64(a), b, c);
 }
 
-/* floor(sqrt(num product / den product)) and whether the quotient was a perfect square's exact
- * value: the largest r with r*r <= q, found bit by bit (r < 2^64). */
+/* a * b as a 128-bit (high, low) pair. */
+static u64 mul_64x64(u64 a, u64 b, u64 *high) {
+    u64 a_lo = (u32)a, a_hi = a >> 32, b_lo = (u32)b, b_hi = b >> 32;
+    u64 lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi, hi_hi = a_hi * b_hi;
+    u64 middle = (lo_lo >> 32) + (u32)hi_lo + (u32)lo_hi;
+    *high = hi_hi + (hi_lo >> 32) + (lo_hi >> 32) + (middle >> 32);
+    return (middle << 32) | (u32)lo_lo;
+}
+
+/* The largest r < 2^64 with r * r <= value (value < 2^128), bit by bit; *exact when r * r == value. */
 static u64 big_isqrt(const Big *value, bool *exact) {
-    u64 root = 0;
+    if (big_top_limb(value) > 3) OVERFLOWED = true;
+    u64 v_hi = ((u64)value->w[3] << 32) | value->w[2], v_lo = ((u64)value->w[1] << 32) | value->w[0];
+    u64 root = 0, sq_hi = 0, sq_lo = 0;
     for (int bit = 63; bit >= 0; bit--) {
-        u64 candidate = root | ((u64)1 << bit);
-        Big square;
-        big_set(&square, candidate);
-        big_mul(&square, candidate);
-        if (big_cmp(&square, value) <= 0) root = candidate;
+        u64 candidate = root | ((u64)1 << bit), hi;
+        u64 lo = mul_64x64(candidate, candidate, &hi);
+        if (hi < v_hi || (hi == v_hi && lo <= v_lo)) {
+            root = candidate;
+            sq_hi = hi;
+            sq_lo = lo;
+        }
     }
-    Big square;
-    big_set(&square, root);
-    big_mul(&square, root);
-    *exact = big_cmp(&square, value) == 0;
+    *exact = sq_hi == v_hi && sq_lo == v_lo;
     return root;
 }
 
