@@ -80,7 +80,8 @@ def main() -> int:
     rows = OnchainBench().run(args.program_count)
     print_table(f"QuantDesk perp program on LiteSVM ({args.program_count} per row)", ["what", "value", "note"], rows)
     if args.differential:
-        print_table("Engine vs program, differential", ["seed", "instructions", "agreed"], run_differential(args.differential))
+        rows = run_differential(args.differential)
+        print_table("Engine vs program, differential", ["seed", "instructions", "agreed"], rows)
     return 0
 
 

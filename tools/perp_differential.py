@@ -2,9 +2,10 @@
 on-chain program in LiteSVM, and compare the state both keep after every instruction.
 
 The stream stays inside the on-chain subset (programs/quantdesk_perp/onchain/README.md): one market,
-USDC collateral, oracle updates and funding accrual, market orders without auction, limit orders GTC/IOC/FOK (post-only too), resting
-orders far enough from the oracle that no other user's taker can reach them (the chain has no
-shared book; crossing limit orders are IOC/FOK for the same reason), cancels, withdrawals, funding settlement, and now and then a stale oracle.
+USDC collateral, oracle updates and funding accrual, market orders without auction, limit orders
+GTC/IOC/FOK (post-only too), resting orders far enough from the oracle that no other user's taker
+can reach them (the chain has no shared book; crossing limit orders are IOC/FOK for the same
+reason), cancels, withdrawals, funding settlement, and now and then a stale oracle.
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ class Differential:
             price = self.price + near if side == Side.BUY else self.price - near
         price -= price % SOL.tick_size
         # A crossing order's remainder would rest inside other takers' reach: crossing orders are IOC/FOK.
-        tifs = [TimeInForce.IOC, TimeInForce.FOK] if kind == "limit_cross" else [TimeInForce.GTC] * 3 + [TimeInForce.IOC]
+        crossing = kind == "limit_cross"
+        tifs = [TimeInForce.IOC, TimeInForce.FOK] if crossing else [TimeInForce.GTC] * 3 + [TimeInForce.IOC]
         tif = self.rng.choice(tifs)
         post_only = tif == TimeInForce.GTC and self.rng.random() < 0.2
         order = ix.PlaceOrder(

@@ -94,7 +94,9 @@ def read_object(data: bytes) -> ObjectFile:
         raise LinkError("not a little-endian ELF64 file")
     (_, e_type, machine, _, _, _, shoff, _, _, _, _, shentsize, shnum, shstrndx) = EHDR.unpack_from(data)
     if e_type != ET_REL or machine != EM_BPF:
-        raise LinkError(f"expected a relocatable eBPF object (type 1, machine 247), got type {e_type} machine {machine}")
+        raise LinkError(
+            f"expected a relocatable eBPF object (type 1, machine 247), got type {e_type} machine {machine}"
+        )
     raw = [SHDR.unpack_from(data, shoff + i * shentsize) for i in range(shnum)]
     names = data[raw[shstrndx][4] : raw[shstrndx][4] + raw[shstrndx][5]]
     sections = []

@@ -185,7 +185,9 @@ class PerpProgram:
         ]
         return Instruction(self.program_id, _INIT_COLLATERAL + struct.pack("<HB", sub_account, 0), metas)
 
-    def position_accounts(self, market_indexes: list[int], writable: bool = False, oracles: bool = True) -> list[AccountMeta]:
+    def position_accounts(
+        self, market_indexes: list[int], writable: bool = False, oracles: bool = True
+    ) -> list[AccountMeta]:
         """(market, oracle) pairs (or markets alone) for the remaining accounts of margin-checked instructions."""
         metas = []
         for index in market_indexes:

@@ -30,6 +30,7 @@ from programs.quantdesk_perp.client import DEFAULT_PROGRAM_ID, QuantDeskClient
 from programs.quantdesk_perp.enums import OrderStatus
 
 log = logging.getLogger(__name__)
+MAX_FILLS = 10_000  # on-chain fills kept for `fills`; the chain keeps the truth
 PLACE_INSTRUCTIONS = (
     ix.PlaceOrder,
     ix.PlaceOcoOrder,
@@ -195,7 +196,8 @@ class SolanaVenue:
         name = type(instruction).__name__
         self.compute_units[name] = units
         self.on_compute_units(name, units)
-        self.status = f"{self._base_status()}; CU " + ", ".join(f"{k} {v}" for k, v in sorted(self.compute_units.items()))
+        units_text = ", ".join(f"{k} {v}" for k, v in sorted(self.compute_units.items()))
+        self.status = f"{self._base_status()}; CU {units_text}"  # the System screen shows the venue status
         extra: dict[str, Any] = {"compute_units": units}
         values = program_log_values(logs)
         if isinstance(instruction, ix.PlaceOrder) and values:
@@ -226,4 +228,5 @@ class SolanaVenue:
         fill = FillView(len(self.fills) + 1, order_id, spec.symbol, "buy" if is_buy else "sell", price, base,
                         fee, "taker", int(time.time()), slot, order.sub_account)
         self.fills.append(fill)
+        del self.fills[:-MAX_FILLS]
         return fill

@@ -14,8 +14,6 @@ import logging
 import time
 from collections.abc import Callable
 
-from solders.pubkey import Pubkey
-
 from backend.solana.errors import SolanaError
 from backend.solana.keystore import Signer
 from backend.solana.localnet import LiteSvmRpc
@@ -116,6 +114,3 @@ class LocalnetDeployment:
                 await self._tick()
             except SolanaError as err:  # a LiteSVM fault: log it and keep the venue up
                 log.warning("localnet: posting prices failed: %s", err.message)
-
-    def usdc_mint(self) -> Pubkey | None:
-        return self.program.usdc_mint if self.program is not None else None
