@@ -15,6 +15,7 @@ from backend.solana.history import MemoryTxRecorder
 from backend.solana.keystore import Keystore
 from backend.solana.localnet import LiteSvmRpc
 from backend.solana.tx import ConfirmPolicy, TxSender
+from bench._onchain import OnchainBench
 from bench._table import percentile, print_table
 
 
@@ -70,10 +71,28 @@ async def run(count: int) -> list[list[object]]:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench solana")
     parser.add_argument("--count", type=int, default=2000, help="transactions per measurement")
+    parser.add_argument("--program-count", type=int, default=300, help="on-chain orders per measurement")
+    parser.add_argument("--differential", type=int, default=0, metavar="N",
+                        help="also run N steps of the engine-vs-program differential stream (seeds 1..5)")
     args = parser.parse_args()
     rows = asyncio.run(run(args.count))
     print_table(f"Solana on LiteSVM ({args.count} transfers)", ["what", "value", "note"], rows)
+    rows = OnchainBench().run(args.program_count)
+    print_table(f"QuantDesk perp program on LiteSVM ({args.program_count} per row)", ["what", "value", "note"], rows)
+    if args.differential:
+        rows = run_differential(args.differential)
+        print_table("Engine vs program, differential", ["seed", "instructions", "agreed"], rows)
     return 0
+
+
+def run_differential(steps: int) -> list[list[object]]:
+    from tools.perp_differential import run as differential  # tools/ sits beside bench/ in the checkout
+
+    rows: list[list[object]] = []
+    for seed in range(1, 6):
+        outcomes = differential(seed, steps)
+        rows.append([seed, sum(outcomes.values()), "every step"])
+    return rows
 
 
 if __name__ == "__main__":

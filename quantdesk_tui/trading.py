@@ -70,6 +70,9 @@ class TradingActions:
                 self.app.notify(f"#{order['order_id']} {order['side']} {decimal_text(order['size'], 10**9)} "
                                 f"{order['market']} {order['order_type']} {order['status']}", title="order accepted")
                 break
+        if result.get("signature"):  # the solana venue: the program's transaction
+            self.app.notify(f"{result['status']} {result['signature'][:16]}… slot {result.get('slot')}, "
+                            f"{result.get('compute_units', '?')} CU", title="on-chain transaction")
 
     def cancel(self, args: dict[str, Any]) -> None:
         self.app.run_worker(partial(self._cancel, args), group="orders", exclusive=False)

@@ -132,6 +132,15 @@ class LiteSvmRpc(Rpc):
         self._seen_accounts.update(tx.message.account_keys)
         return signature
 
+    def transaction_logs(self, signature: Signature) -> tuple[tuple[str, ...], int] | None:
+        """(program logs, compute units consumed) of a transaction this cluster executed."""
+        meta: Any = self._guard("get_transaction", lambda: self.svm.get_transaction(signature))
+        if meta is None:
+            return None
+        if isinstance(meta, FailedTransactionMetadata):
+            meta = meta.meta()
+        return tuple(meta.logs()), int(meta.compute_units_consumed())
+
     async def get_signature_statuses(self, signatures: Sequence[Signature]) -> list[SignatureStatus | None]:
         return [self._statuses.get(sig) for sig in signatures]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import os
 import signal
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from tests.e2e.test_cli_backend import cli
@@ -57,19 +59,37 @@ def test_keys_airdrop_transfer_and_no_secret_in_replies(backend_proc, quantdesk_
     assert bytes(secret_bytes).hex() not in everything
 
 
-def test_solana_venue_says_the_program_is_not_deployed_and_refuses_orders(quantdesk_home):
+def test_solana_venue_on_localnet_deploys_the_program_and_trades_on_chain(quantdesk_home):
+    from backend.solana.keystore import Keystore
+
+    Keystore(quantdesk_home, audit=lambda event: None).create("default")  # the venue signs with `default`
     proc = subprocess.Popen([sys.executable, "-m", "backend", "--venue", "solana", "--tick-rate", "20"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
     try:
-        assert proc.stdout.readline().startswith("ws://")
+        url = proc.stdout.readline().strip()
+        assert url.startswith("ws://")
         status = json.loads(cli("status", "--json").stdout)
-        assert status["venue"].startswith("solana (the QuantDesk perp program") and "not deployed" in status["venue"]
-        refused = json.loads(cli("buy", "1", "SOL-PERP", "mkt", "--json", check=1).stdout)
-        assert refused["error"]["code"] == "PROGRAM_NOT_DEPLOYED"
-        assert json.loads(cli("positions", "--json").stdout) == []  # nothing was filled locally instead
-        for command in (("deposit", "100"), ("withdraw", "1"), ("account",)):  # nor moved or shown as on-chain
+        assert status["venue"].startswith("solana (program") and "is deployed on localnet" in status["venue"]
+        for _ in range(200):  # the market exists once the feed priced it and the account once it was funded
+            placed = cli("buy", "1", "SOL-PERP", "mkt", "--json", check=None)
+            if placed.returncode == 0:
+                break
+        bought = json.loads(placed.stdout)
+        assert bought["status"] == "confirmed" and len(bought["signature"]) > 80
+        assert bought["orders"][0]["status"] == "filled" and bought["compute_units"] > 0
+        fill = bought["fills"][0]
+        assert fill["size"] == "1" and fill["role"] == "taker"  # human units, as every --json
+        price, fee = (int(Decimal(fill[k]) * 10**6) for k in ("price", "fee"))
+        assert fee == -(-price * 500 // 1_000_000)  # 1 SOL: the quote is the price; 5 bp taker fee, rounded up
+        fills = json.loads(cli("fills", "--json").stdout)
+        on_chain = fills if isinstance(fills, list) else fills["fills"]
+        assert [(f["order_id"], f["side"]) for f in on_chain][-1] == (bought["orders"][0]["order_id"], "buy")
+        assert json.loads(cli("positions", "--json").stdout) == []  # the paper venue filled nothing
+        metrics = httpx.get(url.replace("ws://", "http://").rstrip("/") + "/metrics").text
+        assert 'quantdesk_solana_compute_units{instruction="PlaceOrder"}' in metrics
+        for command in (("deposit", "100"), ("withdraw", "1"), ("account",)):  # never the paper 100k as on-chain
             refused = json.loads(cli(*command, "--json", check=1).stdout)
-            assert refused["error"]["code"] == "PROGRAM_NOT_DEPLOYED", command
+            assert refused["error"]["code"] == "NOT_SUPPORTED", command
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
