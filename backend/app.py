@@ -34,7 +34,8 @@ from backend.risk.trading_state import TradingStateService
 from backend.solana.errors import SolanaError
 from backend.solana.ops import register_solana_ops
 from backend.solana.service import SolanaService
-from backend.store.db import Store
+from backend.store.base import StoreLike, resolve_store, resolve_trader
+from backend.store.factory import open_store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
 from backend.venues.paper import PaperVenue
@@ -67,6 +68,8 @@ class BackendConfig:
     benchmarks_url: str = BENCHMARKS_URL  # candle history for --feed pyth
     fallback: bool = True  # CoinGecko behind Pyth
     speed: float = 1.0  # --feed replay:FILE
+    store: str | None = None  # sqlite:PATH | postgresql://…; default: QUANTDESK_STORE, config.toml, this home
+    trader: str | None = None  # the account owner's name on a shared (desk) store
 
 
 class BackendAlreadyRunning(Exception):
@@ -87,7 +90,7 @@ class Backend:
         self.metrics = Metrics()
         self.token = config.token or secrets.token_urlsafe(32)
         self.lock = HomeLock(config.home)
-        self.store: Store | None = None
+        self.store: StoreLike | None = None
         self.venue: PaperVenue | None = None
         self.trading: TradingOps | None = None
         self.solana: SolanaService | None = None
@@ -208,7 +211,8 @@ class Backend:
             raise BackendAlreadyRunning(f"a backend is already running for {home}{where}")
         try:
             logging.getLogger().addHandler(self._log_handler)
-            self.store = Store(home / "quantdesk.db")
+            self.store = await asyncio.to_thread(open_store, resolve_store(self.config.store, home),
+                                                 resolve_trader(self.config.trader, home))
             self.store.start()
             self._register()
             await self.alerts.start()

@@ -55,6 +55,9 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 class Store:
+    kind = "sqlite"
+    trader = "local"  # one home, one trader; the desk (PostgreSQL) names them
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._writer_conn = connect(self.path)

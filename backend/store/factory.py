@@ -1,0 +1,16 @@
+"""Open the store a `StoreSpec` names: this home's SQLite file or a desk's PostgreSQL database."""
+
+from __future__ import annotations
+
+from backend.store.base import StoreLike, StoreSpec
+from backend.store.db import Store
+from backend.store.postgres import PgStore
+
+
+def open_store(spec: StoreSpec, trader: str) -> StoreLike:
+    """Open (and migrate) the store, for one trader."""
+    if spec.kind == "postgresql":
+        return PgStore(spec.target, trader=trader)
+    store = Store(spec.target)
+    store.trader = trader
+    return store
