@@ -28,6 +28,7 @@ from backend.oracle.factory import FeedOptions, build_sources
 from backend.oracle.pyth_hermes import HERMES_URL
 from backend.oracle.service import OracleService
 from backend.risk.analytics import RiskAnalytics, register_risk_ops
+from backend.risk.desk_feed import DeskPublisher, register_desk_ops
 from backend.risk.monitor import PaperVenueView, RiskMonitor
 from backend.risk.pretrade import RiskLimits
 from backend.risk.trading_state import TradingStateService
@@ -98,6 +99,7 @@ class Backend:
         self.alerts: AlertService | None = None
         self.risk_state: TradingStateService | None = None
         self.risk_monitor: RiskMonitor | None = None
+        self.desk_feed: DeskPublisher | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
         self.candles: CandleService | None = None
         self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health, rate_per_s=config.api_rate)
@@ -142,6 +144,8 @@ class Backend:
         self.trading.trading_state = lambda: state.state
         self.venue.trading_state = lambda: str(state.state)
         self.risk_monitor = RiskMonitor(self.bus, view, self.store)
+        self.desk_feed = DeskPublisher(self.bus, self.store)
+        register_desk_ops(api, self.store)
         analytics = RiskAnalytics(view, self.candles.bars if self.candles else None, self.store, self.risk_monitor,
                                   state)
         register_risk_ops(api, monitor=self.risk_monitor, analytics=analytics, trading_state=state)
@@ -218,6 +222,7 @@ class Backend:
             await self.alerts.start()
             await self.risk_state.start()
             await self.risk_monitor.start()
+            await self.desk_feed.start()
             port = await self.api.start(self.config.host, self.config.port)
             self.url = f"ws://{self.config.host}:{port}"
             await self.venue.start()
@@ -259,8 +264,8 @@ class Backend:
     async def shutdown(self) -> None:
         # each service gets a bounded time to stop, so a stuck one (a history download, a webhook)
         # never keeps the process, the home lock and the record alive
-        for service in (self.oracle, self.candles, self.risk_monitor, self.risk_state, self.alerts, self.api,
-                        self.venue):
+        for service in (self.oracle, self.candles, self.risk_monitor, self.desk_feed, self.risk_state, self.alerts,
+                        self.api, self.venue):
             if service is not None:
                 await _stop_within(service, STOP_TIMEOUT_S)
         if self.store is not None:

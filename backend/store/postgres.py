@@ -117,6 +117,8 @@ class PgStore:
         self.commits = 0
         self.writes = 0
         self.retried_batches = 0
+        self._desk: psycopg.Connection[Any] | None = None
+        self._desk_lock = threading.Lock()
 
     # -- set-up -------------------------------------------------------------------------------
     def _prepare(self) -> int:
@@ -172,6 +174,8 @@ class PgStore:
         self._pool.close()
         self._writer.close()
         self._reader.close()
+        if self._desk is not None:
+            self._desk.close()
 
     # -- writing ------------------------------------------------------------------------------
     def write(self, fn: WriteFn) -> asyncio.Future[Any]:
@@ -270,6 +274,13 @@ class PgStore:
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         with self._pool.connection() as conn:
             return conn.cursor(row_factory=dict_row).execute(translate(sql), params).fetchall()
+
+    def desk_query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Reads across every trader: as the connecting user (the owner or a quantdesk_desk member)."""
+        with self._desk_lock:
+            if self._desk is None or self._desk.closed:
+                self._desk = connect(self.url, autocommit=True)
+            return self._desk.cursor(row_factory=dict_row).execute(translate(sql), params).fetchall()
 
     @property
     def _read_conn(self) -> PgConnection:
