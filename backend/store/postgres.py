@@ -1,8 +1,8 @@
 """The PostgreSQL store: the SQLite store's guarantees on a database a desk of traders shares.
 
 One writer thread owns one connection and group-commits: every job queued while the previous batch
-committed goes into the next transaction, sent in one pipeline (no round trip per statement), and a
-job's future resolves only after COMMIT returns. A failing job must not sink the others, but a
+committed goes into the next transaction, its INSERTs gathered into multi-row statements (pg_batch.py)
+and sent in one pipeline (no round trip per statement); a job's future resolves only after COMMIT. A failing job must not sink the others, but a
 SAVEPOINT per job costs a subtransaction each; so a batch first runs without them and, only if
 something fails, is rolled back and run again with one savepoint per job.
 Reads go through a small connection pool. Every connection acts as the trader's role, so row-level
@@ -25,29 +25,14 @@ from psycopg_pool import ConnectionPool
 from backend.store import pg_schema
 from backend.store.base import StoreError, WriteFn
 from backend.store.dialect import translate
+from backend.store.pg_batch import GatheringConnection
+from backend.store.postgres_conn import PgConnection
 
 log = logging.getLogger(__name__)
 _STOP = object()
 MIGRATION_LOCK = 0x51D35C  # pg_advisory_lock key: one backend migrates at a time
 MAX_BATCH = 5000
 CONNECT_TIMEOUT_S = 10
-
-
-class PgConnection:
-    """A psycopg connection that takes the services' SQLite dialect, like sqlite3's execute/executemany."""
-
-    def __init__(self, raw: psycopg.Connection[Any]) -> None:
-        self.raw = raw
-
-    def execute(self, sql: str, params: tuple[Any, ...] | list[Any] | dict[str, Any] = ()) -> psycopg.Cursor[Any]:
-        cursor = self.raw.cursor()
-        cursor.execute(translate(sql), params)
-        return cursor
-
-    def executemany(self, sql: str, rows: Any) -> psycopg.Cursor[Any]:
-        cursor = self.raw.cursor()
-        cursor.executemany(translate(sql), list(rows))
-        return cursor
 
 
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
@@ -117,6 +102,7 @@ class PgStore:
         self.commits = 0
         self.writes = 0
         self.retried_batches = 0
+        self.statements = 0  # sent by fast batches: far fewer than the jobs' statements
         self._desk: psycopg.Connection[Any] | None = None
         self._desk_lock = threading.Lock()
 
@@ -228,10 +214,12 @@ class PgStore:
                 loop.call_soon_threadsafe(_resolve, fut, value, exc)
 
     def _run_fast(self, batch: list[Any]) -> list[tuple[Any, BaseException | None]]:
-        conn = PgConnection(self._writer)
+        conn = GatheringConnection(self._writer)
         with self._writer.pipeline():
             values = [fn(conn) for fn, _loop, _fut in batch]
+            conn.flush()
         self._writer.commit()
+        self.statements += conn.statements
         return [(value, None) for value in values]
 
     def _run_each(self, batch: list[Any]) -> list[tuple[Any, BaseException | None]]:

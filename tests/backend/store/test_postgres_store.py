@@ -126,3 +126,22 @@ def test_store_and_trader_come_from_flag_then_env_then_config(tmp_path, monkeypa
         resolve_trader("Bob Smith", tmp_path)
     with pytest.raises(StoreError):
         parse_store("mysql://x", tmp_path)
+
+
+async def test_a_batch_goes_out_as_multi_row_inserts_and_the_last_upsert_of_a_row_wins(stores):
+    store = stores("alice")
+    sql = ("INSERT OR REPLACE INTO orders (order_id, authority, sub_account, market, status, updated_ts, view) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+    def job(i: int):
+        def write(conn):
+            journal.append(conn, i, "PlaceOrder", b"x")
+            conn.executemany(sql, [(i % 3, "paper", 0, "SOL-PERP", f"s{i}", i, b"v")])
+        return write
+
+    store.submit(lambda conn: None)  # jobs queued behind it share one batch
+    await asyncio.gather(*[store.write(job(i)) for i in range(1, 301)])
+    assert store.query("SELECT COUNT(*) AS n FROM journal") == [{"n": 300}]
+    assert store.query("SELECT order_id, status FROM orders ORDER BY order_id") == [
+        {"order_id": 0, "status": "s300"}, {"order_id": 1, "status": "s298"}, {"order_id": 2, "status": "s299"}]
+    assert store.retried_batches == 0 and store.statements < store.writes
