@@ -72,8 +72,9 @@ def desk_rows(n_fills: int, now: int, rng: random.Random) -> tuple[list[tuple], 
         accounts.append((f"t{t:02d}", "paper", 0, float(now), 100_000.0, 30.0, 99_970.0, 5_000.0, 2_500.0, 1.5,
                          60.0, 50.0, 99_000.0, "ok", json.dumps(positions)))
         open_orders += [(f"t{t:02d}", i, "paper", 0, MARKETS[i % 3], "open", now, b"") for i in range(50)]
-    for i in range(n_fills):
-        fills.append((f"t{i % TRADERS:02d}", i, i, "paper", 0, MARKETS[i % 3], now - rng.randrange(30 * 86_400), b""))
+    stamps = sorted(now - rng.randrange(30 * 86_400) for _ in range(n_fills))  # fills arrive in time order
+    for i, ts in enumerate(stamps):
+        fills.append((f"t{i % TRADERS:02d}", i, i, "paper", 0, MARKETS[i % 3], ts, b""))
     return accounts, open_orders, fills
 
 
@@ -91,7 +92,8 @@ def desk_on_postgres(url: str, n_fills: int) -> float:
                 for row in rows:
                     copy.write_row(row)
         conn.commit()
-        conn.execute("ANALYZE")
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")  # what autovacuum does soon after a bulk load (BRIN summaries)
     with StoreReader(StoreSpec("postgresql", url)) as reader:
         return _time_desk(reader)
 

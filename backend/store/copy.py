@@ -61,7 +61,8 @@ def copy_store(source: StoreSpec, target: StoreSpec, trader: str) -> CopyReport:
             report.rows[table] = _copy_table(reader, pg, table, columns, trader)
         pg.commit()
         for table in TABLES:
-            copied = pg.execute(f"SELECT COUNT(*) FROM {table} WHERE trader = %s", (trader,)).fetchone()[0]  # type: ignore[index,arg-type]
+            query = f"SELECT COUNT(*) FROM {table} WHERE trader = %s"
+            copied = pg.execute(query, (trader,)).fetchone()[0]  # type: ignore[index,arg-type]
             if copied != report.rows[table]:
                 raise StoreError(f"{table}: {report.rows[table]} rows read but {copied} in the target")
     report.journal_seq, report.replay_identical = _verify_replay(source, target, trader)

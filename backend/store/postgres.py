@@ -2,9 +2,10 @@
 
 One writer thread owns one connection and group-commits: every job queued while the previous batch
 committed goes into the next transaction, its INSERTs gathered into multi-row statements (pg_batch.py)
-and sent in one pipeline (no round trip per statement); a job's future resolves only after COMMIT. A failing job must not sink the others, but a
-SAVEPOINT per job costs a subtransaction each; so a batch first runs without them and, only if
-something fails, is rolled back and run again with one savepoint per job.
+and sent in one pipeline (no round trip per statement); a job's future resolves only after COMMIT.
+A failing job must not sink the others, but a SAVEPOINT per job costs a subtransaction each; so a
+batch first runs without them and, only if something fails, is rolled back and run again job by job,
+one savepoint each.
 Reads go through a small connection pool. Every connection acts as the trader's role, so row-level
 security (pg_schema.py) keeps this backend to its own trader's rows.
 """
@@ -177,7 +178,11 @@ class PgStore:
     def write_sync(self, fn: WriteFn) -> Any:
         """For start-up and tools: run fn in its own transaction on the calling thread (writer idle)."""
         with self._writer.transaction():
-            return fn(PgConnection(self._writer))
+            conn = GatheringConnection(self._writer)
+            with self._writer.pipeline():
+                result = fn(conn)
+                conn.flush()
+            return result
 
     def _writer_loop(self) -> None:
         while True:

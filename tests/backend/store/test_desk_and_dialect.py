@@ -30,7 +30,8 @@ async def test_desk_view_sums_accounts_orders_fills_and_exposure_per_market(tmp_
              json.dumps([position("SOL-PERP", 1_000.0)]))]
     await store.write(lambda c: c.executemany(UPSERT, rows))
     await store.write(lambda c: c.executemany(
-        "INSERT INTO orders (order_id, authority, sub_account, market, status, updated_ts, view) VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO orders (order_id, authority, sub_account, market, status, updated_ts, view) "
+        "VALUES (?,?,?,?,?,?,?)",
         [(1, "paper", 0, "SOL-PERP", "open", 0, b""), (2, "paper", 0, "SOL-PERP", "filled", 0, b""),
          (3, "paper", 1, "SOL-PERP", "partially_filled", 0, b"")]))
     await store.write(lambda c: c.executemany(
