@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.alerts import AlertService, register_alert_ops
+from backend.alerts.desk_watch import DeskWatch
 from backend.api.protocol import PROTOCOL_VERSION, Status, to_builtins
 from backend.api.server import ApiServer, Session
 from backend.bus import Bus
@@ -28,7 +29,7 @@ from backend.oracle.factory import FeedOptions, build_sources
 from backend.oracle.pyth_hermes import HERMES_URL
 from backend.oracle.service import OracleService
 from backend.risk.analytics import RiskAnalytics, register_risk_ops
-from backend.risk.desk_feed import DeskPublisher, register_desk_ops
+from backend.risk.desk_feed import DeskPublisher, desk_reader, register_desk_ops
 from backend.risk.monitor import PaperVenueView, RiskMonitor
 from backend.risk.pretrade import RiskLimits
 from backend.risk.trading_state import TradingStateService
@@ -100,6 +101,7 @@ class Backend:
         self.risk_state: TradingStateService | None = None
         self.risk_monitor: RiskMonitor | None = None
         self.desk_feed: DeskPublisher | None = None
+        self.desk_watch: DeskWatch | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
         self.candles: CandleService | None = None
         self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health, rate_per_s=config.api_rate)
@@ -135,6 +137,7 @@ class Backend:
             register_solana_venue_ops(api, self.solana_venue, self.venue.oracle_price)
         self.alerts = AlertService(self.bus, self.store, oracle=self.oracle)
         register_alert_ops(api, self.alerts)
+        self.desk_watch = DeskWatch(self.alerts, desk_reader(self.store))
 
     def _register_risk(self, api: ApiServer) -> None:
         view = PaperVenueView(self.venue, self.trading)
@@ -220,6 +223,7 @@ class Backend:
             self.store.start()
             self._register()
             await self.alerts.start()
+            await self.desk_watch.start()
             await self.risk_state.start()
             await self.risk_monitor.start()
             await self.desk_feed.start()
@@ -264,8 +268,8 @@ class Backend:
     async def shutdown(self) -> None:
         # each service gets a bounded time to stop, so a stuck one (a history download, a webhook)
         # never keeps the process, the home lock and the record alive
-        for service in (self.oracle, self.candles, self.risk_monitor, self.desk_feed, self.risk_state, self.alerts,
-                        self.api, self.venue):
+        for service in (self.oracle, self.candles, self.risk_monitor, self.desk_feed, self.desk_watch,
+                        self.risk_state, self.alerts, self.api, self.venue):
             if service is not None:
                 await _stop_within(service, STOP_TIMEOUT_S)
         if self.store is not None:

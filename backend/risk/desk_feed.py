@@ -91,11 +91,17 @@ class DeskPublisher:
                 risk.margin_ratio_pct, min(liq) if liq else None, start_equity, risk.level, json.dumps(positions))
 
 
+def desk_reader(store: StoreLike) -> Callable[[], dict[str, Any]]:
+    """Reads the desk view from this backend's store: every trader, not only this backend's."""
+    query = store.desk_query if store.kind == "postgresql" else store.query  # type: ignore[attr-defined]
+    return lambda: desk_view(query, by_trader=store.kind == "postgresql")
+
+
 def register_desk_ops(api: Any, store: StoreLike) -> None:
     """`desk.view`: every trader on this backend's store (the TUI's Desk screen reads it)."""
-    reader = store.desk_query if store.kind == "postgresql" else store.query  # type: ignore[attr-defined]
+    read = desk_reader(store)
 
     async def op_desk_view(session: Any, args: dict[str, Any]) -> Any:
-        return await asyncio.to_thread(desk_view, reader, by_trader=store.kind == "postgresql")
+        return await asyncio.to_thread(read)
 
     api.op("desk.view", op_desk_view)
