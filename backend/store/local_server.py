@@ -2,7 +2,8 @@
 trying a desk on one machine. It listens on 127.0.0.1 on a free port and lives in its own directory.
 
 PostgreSQL refuses to run as root; as root the server runs as the system user `pgserver` (created
-when missing, as pgserver itself does), which owns only the data directory.
+when missing, as pgserver itself does), which owns only the data directory. When that user cannot
+reach the wheel's binaries (a checkout under a private home, say), they are copied once to /tmp.
 """
 
 from __future__ import annotations
@@ -44,6 +45,36 @@ def _system_user() -> str | None:
     return SYSTEM_USER
 
 
+def _runnable_binaries(user: str | None) -> Path:
+    """The wheel's binaries, or a copy in /tmp when `user` cannot reach them where they are."""
+    bin_dir = binaries()
+    if user is None or _can_run(bin_dir, user):
+        return bin_dir
+    install = bin_dir.parent  # site-packages/pgserver/pginstall; its libraries are in site-packages/pgserver.libs
+    libs = install.parent.parent / "pgserver.libs"
+    copy = Path(tempfile.gettempdir()) / f"qdpg-install-{install.stat().st_ino}"
+    copied_bin = copy / "pgserver" / "pginstall" / "bin"  # the same layout: the binaries' rpath is relative
+    if not _can_run(copied_bin, user):
+        staging = Path(tempfile.mkdtemp(prefix="qdpg-install-"))
+        shutil.copytree(install, staging / "pgserver" / "pginstall", symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, staging / "pgserver.libs", symlinks=True)
+        os.chmod(staging, 0o755)
+        try:
+            os.rename(staging, copy)
+        except OSError:  # another process made the copy first
+            shutil.rmtree(staging, ignore_errors=True)
+    return copied_bin
+
+
+def _can_run(bin_dir: Path, user: str) -> bool:
+    try:
+        return subprocess.run([str(bin_dir / "postgres"), "--version"], user=user, capture_output=True,
+                              timeout=30).returncode == 0
+    except OSError:
+        return False
+
+
 class LocalPostgres:
     def __init__(self, *, durable: bool = False) -> None:
         # durable=False turns fsync off: a test's server never loses power, and a killed client still
@@ -53,6 +84,7 @@ class LocalPostgres:
         self.data = self.root / "data"
         self.port = _free_port()
         self.user = _system_user()
+        self.bin_dir = _runnable_binaries(self.user)
 
     @property
     def url(self) -> str:
@@ -62,7 +94,7 @@ class LocalPostgres:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *args: str) -> None:
-        result = subprocess.run([str(binaries() / args[0]), *args[1:]], user=self.user, capture_output=True,
+        result = subprocess.run([str(self.bin_dir / args[0]), *args[1:]], user=self.user, capture_output=True,
                                 text=True, timeout=60, cwd=self.root)
         if result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
