@@ -177,6 +177,7 @@ class Backend:
             "uptime_s": round(time.time() - self.started, 3),
             "clients": self.api.client_count,
             "feeds": to_builtins(self.oracle.health()),
+            "store": {"kind": self.store.kind, "trader": self.store.trader} if self.store else {},
             "venue": {"name": "paper", "journal_seq": self.venue.seq if self.venue else 0,
                       "recovery": self.venue.recovery if self.venue else {}},
         }
