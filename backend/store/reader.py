@@ -7,6 +7,7 @@ trader); a SQLite file is opened read-only and holds one trader.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -26,6 +27,8 @@ class StoreReader:
         if self.by_trader:
             self._pg = connect(spec.target, autocommit=True)
         else:
+            if not Path(spec.target).is_file():
+                raise StoreError(f"no store at {spec.target} (has a backend ever run in this home? or pass --store)")
             try:
                 self._sqlite = sqlite3.connect(f"file:{spec.target}?mode=ro", uri=True)
             except sqlite3.OperationalError as exc:

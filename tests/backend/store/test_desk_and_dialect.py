@@ -12,6 +12,7 @@ from backend.store.db import Store
 from backend.store.desk import desk_view
 from backend.store.dialect import DialectError, translate
 from backend.store.pg_schema import migrations, month_partitions, time_series_ddl
+from backend.store.tool import main as store_tool
 
 NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC
 
@@ -21,7 +22,7 @@ def position(market: str, notional: float) -> dict:
             "unrealized_pnl": 1.0, "liq_price": None, "liq_distance_pct": None}
 
 
-async def test_desk_view_sums_accounts_orders_fills_and_exposure_per_market(tmp_path):
+async def test_desk_view_sums_accounts_orders_fills_and_exposure_per_market(tmp_path, capsys):
     store = Store(tmp_path / "q.db")
     store.start()
     rows = [("local", "paper", 0, NOW - 1, 10_000.0, 50.0, 9_950.0, 1_000.0, 500.0, 0.5, 20.0, 12.5, 9_900.0, "ok",
@@ -51,6 +52,10 @@ async def test_desk_view_sums_accounts_orders_fills_and_exposure_per_market(tmp_
         {"market": "SOL-PERP", "long": 4_000.0, "short": 0.0, "net": 4_000.0, "gross": 4_000.0, "traders": 2},
         {"market": "BTC-PERP", "long": 0.0, "short": 2_000.0, "net": -2_000.0, "gross": 2_000.0, "traders": 1}]
     assert view["totals"]["net_exposure"] == 2_000.0 and view["totals"]["traders"] == 1
+    assert store_tool(["desk", "--store", f"sqlite:{tmp_path / 'q.db'}"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[:2] == ["local", "15,000.00"] and lines[2].split()[:2] == ["DESK", "15,000.00"]
+    assert [line.split()[0] for line in lines[5:]] == ["SOL-PERP", "BTC-PERP"]
     assert desk_view(lambda sql, p: [] if "desk_accounts" in sql else [], by_trader=True, now=NOW)["traders"] == []
 
 
