@@ -253,6 +253,9 @@ class Backend:
             await self.shutdown()
 
     async def _idle_watch(self, grace: float) -> None:
+        # the grace counts from when clients can reach us, not from process start (opening a remote
+        # store, migrating and recovering can take longer than the grace on a busy machine)
+        self.api.last_client_seen = time.monotonic()
         while True:
             await asyncio.sleep(min(1.0, grace / 4))
             idle = self.api.client_count == 0 and time.monotonic() - self.api.last_client_seen > grace
