@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from backend.store.base import StoreLike, StoreSpec
 from backend.store.db import Store
-from backend.store.postgres import PgStore
 
 
 def open_store(spec: StoreSpec, trader: str) -> StoreLike:
     """Open (and migrate) the store, for one trader."""
     if spec.kind == "postgresql":
+        from backend.store.postgres import PgStore  # psycopg loads only for a PostgreSQL store (start-up time)
+
         return PgStore(spec.target, trader=trader)
     store = Store(spec.target)
     store.trader = trader
