@@ -43,7 +43,7 @@ async def test_f9_desk_lists_both_traders_and_totals_match_the_desk_view(desk_ba
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.hub.connected)
         await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen) and bool(app.screen.query("#desk-traders")))
         screen = app.screen
         traders = screen.query_one("#desk-traders", LiveTable)
         await wait_for(pilot, lambda: traders.get_row("alice") is not None and traders.get_row("bob") is not None,
