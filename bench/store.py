@@ -35,8 +35,8 @@ TRADERS = 20
 MARKETS = ("SOL-PERP", "BTC-PERP", "ETH-PERP")
 
 
-async def order_rates(store: str | None, seconds: float) -> tuple[float, float, float]:
-    """(max orders/s, p99 ms at max, p99 ms paced at 1,000/s) for a backend on `store`."""
+async def order_rates(store: str | None, seconds: float) -> tuple[float, float, float, float]:
+    """(max orders/s, p99 ms at max, p99 ms paced, the paced rate) for a backend on `store`."""
     args = ["--tick-rate", "15", "--submit-rate", "100000", "--api-rate", "100000"]
     if store:
         args += ["--store", store, "--trader", "bench"]
@@ -46,10 +46,12 @@ async def order_rates(store: str | None, seconds: float) -> tuple[float, float, 
         t0 = time.perf_counter()
         count, flood_lat = await orders.flood(clients, seconds)
         wall = time.perf_counter() - t0
-        paced = await orders.paced(clients, 1_000, seconds)
+        # paced at 1,000/s, or at half the maximum when this machine cannot keep up with 1,000/s
+        rate = min(1_000.0, count / wall / 2)
+        paced = await orders.paced(clients, rate, seconds)
         for c in clients:
             await c.close()
-    return count / wall, percentile(flood_lat, 99) * 1e3, percentile(paced, 99) * 1e3
+    return count / wall, percentile(flood_lat, 99) * 1e3, percentile(paced, 99) * 1e3, rate
 
 
 def recovery_times(entries: int, open_store: Any, path: Path) -> tuple[int, float, dict, dict]:
@@ -133,11 +135,11 @@ def main() -> int:
         rows = []
         sqlite_rate = pg_rate = 0.0
         for name, store in (("sqlite", None), ("postgresql", server.create_database("bench_orders"))):
-            rate, p99_max, p99_paced = asyncio.run(order_rates(store, args.seconds))
-            rows.append((name, f"{rate:,.0f}", f"{p99_max:.2f}", f"{p99_paced:.2f}"))
+            rate, p99_max, p99_paced, paced_at = asyncio.run(order_rates(store, args.seconds))
+            rows.append((name, f"{rate:,.0f}", f"{p99_max:.2f}", f"{p99_paced:.2f} at {paced_at:,.0f}/s"))
             sqlite_rate, pg_rate = (rate, pg_rate) if store is None else (sqlite_rate, rate)
         print_table("durable orders over the API, 10 clients (acked after COMMIT)",
-                    ("store", "orders/s", "p99 ack ms at max", "p99 ack ms at 1,000/s"), rows)
+                    ("store", "orders/s", "p99 ack ms at max", "p99 ack ms paced (1,000/s or half the max)"), rows)
         print(f"PostgreSQL / SQLite order rate: {pg_rate / sqlite_rate:.2f} (goal ≥ 0.50)\n")
 
         tmp = Path(tempfile.mkdtemp(prefix="qd-bench-store-"))
