@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from backend.alerts import AlertService, register_alert_ops
+from backend.alerts.desk_watch import DeskWatch
 from backend.api.protocol import PROTOCOL_VERSION, Status, to_builtins
 from backend.api.server import ApiServer, Session
 from backend.bus import Bus
 from backend.candles import BENCHMARKS_URL, CandleService, register_candle_ops
 from backend.degraded import StoreFaultPolicy
-from backend.home import BackendRecord, HomeLock, live_record, private_database, remove_record, write_record
+from backend.home import BackendRecord, HomeLock, live_record, remove_record, write_record
 from backend.link import register_link_ops
 from backend.logstream import BusLogHandler
 from backend.metrics import Metrics
@@ -29,13 +30,15 @@ from backend.oracle.factory import FeedOptions, build_sources
 from backend.oracle.pyth_hermes import HERMES_URL
 from backend.oracle.service import OracleService
 from backend.risk.analytics import RiskAnalytics, register_risk_ops
+from backend.risk.desk_feed import DeskPublisher, desk_reader, register_desk_ops
 from backend.risk.monitor import PaperVenueView, RiskMonitor
 from backend.risk.pretrade import RiskLimits
 from backend.risk.trading_state import TradingStateService
 from backend.solana.errors import SolanaError
 from backend.solana.ops import default_key_name, register_solana_ops
 from backend.solana.service import SolanaService
-from backend.store.db import Store
+from backend.store.base import StoreLike, resolve_store, resolve_trader
+from backend.store.factory import open_store
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
 from backend.business_metrics import BusinessMetrics
@@ -74,6 +77,8 @@ class BackendConfig:
     fallback: bool = True  # CoinGecko behind Pyth
     speed: float = 1.0  # --feed replay:FILE
     scenario: str | None = None  # --feed sim --scenario FILE.toml
+    store: str | None = None  # sqlite:PATH | postgresql://…; default: QUANTDESK_STORE, config.toml, this home
+    trader: str | None = None  # the account owner's name on a shared (desk) store
 
 
 class BackendAlreadyRunning(Exception):
@@ -94,7 +99,7 @@ class Backend:
         self.metrics = Metrics()
         self.token = config.token or secrets.token_urlsafe(32)
         self.lock = HomeLock(config.home)
-        self.store: Store | None = None
+        self.store: StoreLike | None = None
         self.venue: PaperVenue | None = None
         self.trading: TradingOps | None = None
         self.solana: SolanaService | None = None
@@ -103,6 +108,8 @@ class Backend:
         self.risk_state: TradingStateService | None = None
         self.risk_monitor: RiskMonitor | None = None
         self.store_policy: StoreFaultPolicy | None = None
+        self.desk_feed: DeskPublisher | None = None
+        self.desk_watch: DeskWatch | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
         self.candles: CandleService | None = None
         self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health, rate_per_s=config.api_rate)
@@ -147,6 +154,7 @@ class Backend:
             register_solana_venue_ops(api, self.solana_venue, self.venue.oracle_price)
         self.alerts = AlertService(self.bus, self.store, oracle=self.oracle)
         register_alert_ops(api, self.alerts)
+        self.desk_watch = DeskWatch(self.alerts, desk_reader(self.store))
 
     def _register_risk(self, api: ApiServer) -> None:
         view = PaperVenueView(self.venue, self.trading)
@@ -158,6 +166,8 @@ class Backend:
         self.trading.trading_state = lambda: state.effective
         self.venue.trading_state = lambda: str(state.effective)
         self.risk_monitor = RiskMonitor(self.bus, view, self.store)
+        self.desk_feed = DeskPublisher(self.bus, self.store)
+        register_desk_ops(api, self.store)
         analytics = RiskAnalytics(view, self.candles.bars if self.candles else None, self.store, self.risk_monitor,
                                   state)
         register_risk_ops(api, monitor=self.risk_monitor, analytics=analytics, trading_state=state)
@@ -183,7 +193,8 @@ class Backend:
         return {
             "status": "degraded" if degraded else "ok",
             "degraded": degraded,
-            "store": self.store_policy.health() if self.store_policy is not None else {},
+            "store": {**(self.store_policy.health() if self.store_policy is not None else {}),
+                      **({"kind": self.store.kind, "trader": self.store.trader} if self.store else {})},
             "version": VERSION,
             "pid": os.getpid(),
             "uptime_s": round(time.time() - self.started, 3),
@@ -231,13 +242,16 @@ class Backend:
             raise BackendAlreadyRunning(f"a backend is already running for {home}{where}")
         try:
             logging.getLogger().addHandler(self._log_handler)
-            self.store = Store(private_database(home / "quantdesk.db"))
+            self.store = await asyncio.to_thread(open_store, resolve_store(self.config.store, home),
+                                                 resolve_trader(self.config.trader, home))
             self.store.start()
             self._register()
             self.store_policy.start()
             await self.alerts.start()
+            await self.desk_watch.start()
             await self.risk_state.start()
             await self.risk_monitor.start()
+            await self.desk_feed.start()
             port = await self.api.start(self.config.host, self.config.port)
             self.url = f"ws://{self.config.host}:{port}"
             await self.venue.start()
@@ -281,8 +295,8 @@ class Backend:
     async def shutdown(self) -> None:
         # each service gets a bounded time to stop, so a stuck one (a history download, a webhook)
         # never keeps the process, the home lock and the record alive
-        for service in (self.oracle, self.candles, self.risk_monitor, self.risk_state, self.alerts, self.api,
-                        self.venue):
+        for service in (self.oracle, self.candles, self.risk_monitor, self.desk_feed, self.desk_watch,
+                        self.risk_state, self.alerts, self.api, self.venue):
             if service is not None:
                 await _stop_within(service, STOP_TIMEOUT_S)
         if self.store is not None:

@@ -16,6 +16,7 @@ from backend.home import private_file
 from backend.oracle.factory import add_feed_arguments
 from backend.preflight import StartupError, prepare_home
 from backend.solana.errors import SolanaError
+from backend.store.base import StoreError
 
 
 def _positive_float(text: str) -> float:
@@ -53,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--idle-exit", type=_positive_float, default=None, help=argparse.SUPPRESS)
     p.add_argument("--submit-rate", type=_positive_float, default=100.0, help="orders/s per account (risk limit)")
     p.add_argument("--api-rate", type=_positive_float, default=500.0, help="requests/s per API connection")
+    p.add_argument("--store", default=None, metavar="STORE",
+                   help="sqlite:PATH or postgresql://USER@HOST:PORT/DB (default: QUANTDESK_STORE, config.toml "
+                        "`store`, else this home's SQLite file)")
+    p.add_argument("--trader", default=None, help="the account owner's name on a shared store (default: QUANTDESK_TRADER, config.toml "
+                                                  "`trader`, else the OS user)")
     p.add_argument("--log-file", default=None, help=argparse.SUPPRESS)
     return p
 
@@ -79,12 +85,15 @@ def main(argv: list[str] | None = None) -> int:
                            submit_rate=args.submit_rate, api_rate=args.api_rate,
                            hermes_url=args.hermes_url, coingecko_url=args.coingecko_url,
                            benchmarks_url=args.benchmarks_url, fallback=not args.no_fallback, speed=args.speed,
-                           scenario=args.scenario)
+                           scenario=args.scenario, store=args.store, trader=args.trader)
     try:
         backend = Backend(config)
         asyncio.run(backend.run())
     except SolanaError as exc:
         print(f"quantdesk backend: {exc.message} [{exc.code}]", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"quantdesk backend: {exc}", file=sys.stderr)
         return 2
     except BackendAlreadyRunning as exc:
         print(f"quantdesk backend: {exc}", file=sys.stderr)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from backend.bus import Bus
 from backend.store.db import Store
@@ -36,9 +38,9 @@ class Clock:
         return self.now
 
 
-def build_journal(path: Path, entries: int) -> tuple[int, float]:
+def build_journal(path: Path, entries: int, open_store: Callable[[Path], Any] = Store) -> tuple[int, float]:
     """Apply `entries` instructions through the venue's own recording path; returns (entries, seconds)."""
-    store = Store(path)
+    store = open_store(path)
     clock = Clock()
     venue = PaperVenue(Bus(), store, clock=clock, snapshot_every=SNAPSHOT_EVERY, crank_interval=1e9)
     pending: list = []
@@ -94,9 +96,9 @@ def build_journal(path: Path, entries: int) -> tuple[int, float]:
     return venue.seq, time.perf_counter() - started
 
 
-def recover(path: Path, drop_snapshots: int = 0) -> dict:
+def recover(path: Path, drop_snapshots: int = 0, open_store: Callable[[Path], Any] = Store) -> dict:
     """Recover from the database; `drop_snapshots` newest snapshots are deleted first (-1: all)."""
-    store = Store(path)
+    store = open_store(path)
     if drop_snapshots:
         limit = -1 if drop_snapshots < 0 else drop_snapshots
         store.write_sync(lambda conn: conn.execute(

@@ -39,7 +39,7 @@ def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
 # vim-style navigation (config.toml: vim_keys = true); tables and the book already take j/k
 VIM_KEYMAP = {"app.focus_next": "tab,ctrl+l", "app.focus_previous": "shift+tab,ctrl+h"}
 SCREENS = {"trade": "F2", "markets": "F3", "portfolio": "F4", "risk": "F5", "alerts": "F6", "system": "F7",
-           "admin": "F8"}
+           "admin": "F8", "desk": "F9"}
 
 
 class QuantDeskApp(App[int]):
@@ -56,6 +56,7 @@ class QuantDeskApp(App[int]):
         Binding("f6", "switch_mode('alerts')", "Alerts", id="app.alerts"),
         Binding("f7", "switch_mode('system')", "System", id="app.system"),
         Binding("f8", "switch_mode('admin')", "Admin", id="app.admin"),
+        Binding("f9", "switch_mode('desk')", "Desk", id="app.desk"),
         Binding("ctrl+k", "kill_switch", "Kill switch", id="app.kill"),
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous"),
@@ -64,7 +65,7 @@ class QuantDeskApp(App[int]):
     MODES = {"trade": TradeScreen, "markets": lazy_screen("markets", "MarketsScreen"),
              "portfolio": lazy_screen("portfolio", "PortfolioScreen"), "risk": lazy_screen("risk", "RiskScreen"),
              "alerts": lazy_screen("alerts", "AlertsScreen"), "system": lazy_screen("system", "SystemScreen"),
-             "admin": lazy_screen("admin", "AdminScreen")}
+             "admin": lazy_screen("admin", "AdminScreen"), "desk": lazy_screen("desk", "DeskScreen")}
 
     def __init__(self, client: BackendClient, layout: str | None = None, *, config: Config | None = None,
                  clock: Callable[[], float] = time.time,

@@ -46,6 +46,8 @@ def build_parser() -> Parser:
     add_connection_args(parser)
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     sub.add_parser("backend", help="run the backend in the foreground (prints its URL); see backend --help")
+    sub.add_parser("desk", help="every trader on the store, read from the database (desk --json)", add_help=False)
+    sub.add_parser("store", help="store tools: store copy --from sqlite:PATH --to postgresql://…", add_help=False)
     for module in COMMAND_MODULES:
         module.register(sub, add_connection_args)
     return parser
@@ -68,6 +70,8 @@ def _main(argv: list[str] | None) -> int:
         os.execv(sys.executable, [sys.executable, "-m", "backend", *argv[1:]])
     if argv[:1] in (["feeds"], ["record"]):
         exec_backend_tool(argv)
+    if argv[:1] in (["desk"], ["store"]) or (argv[:1] == ["fills"] and _reads_store_history(argv)):
+        os.execv(sys.executable, [sys.executable, "-m", "backend.store.tool", *argv])  # reads the database itself
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -95,6 +99,11 @@ def _main(argv: list[str] | None) -> int:
     except Exception as exc:  # a bug of ours: say so in one line, never a traceback at a trader
         return emit_error(ApiError(ErrorCode.INTERNAL, f"internal error ({exc.__class__.__name__}: {exc}); "
                                    "please report it"), getattr(args, "json", False))
+
+
+def _reads_store_history(argv: list[str]) -> bool:
+    """`fills --trader T` / `--since 7d` asks the store's history, across traders, not a backend's recent fills."""
+    return any(arg.split("=")[0] in ("--trader", "--since") for arg in argv)
 
 
 async def _run_command(runner: Runner, args: argparse.Namespace) -> int:

@@ -39,3 +39,21 @@ async def client(backend):
     await c.connect()
     yield c
     await c.close()
+
+
+# one real PostgreSQL 16 (the pgserver wheel) for the whole session; each test gets its own database
+@pytest.fixture(scope="session")
+def pg_server():
+    from backend.store.local_server import LocalPostgres
+
+    server = LocalPostgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request):
+    import re
+
+    name = "t_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + f"_{id(request) % 100000}"
+    return pg_server.create_database(name)

@@ -36,6 +36,8 @@ class Kind(StrEnum):
     FUNDING = "funding"  # funding rate per interval in %; level > 0: rate >= level, level < 0: rate <= level
     LIQ_DISTANCE = "liq_distance"  # a position's distance to its liquidation price in % <= level
     MARGIN_RATIO = "margin_ratio"  # an account's margin ratio (collateral / notional, %) <= level
+    DESK_EXPOSURE = "desk_exposure"  # the desk's gross exposure over every trader (USD) >= level
+    DESK_MARGIN_RATIO = "desk_margin_ratio"  # the lowest margin ratio of any trader on the desk (%) <= level
     ORACLE_STALE = "oracle_stale"  # a feed stops being healthy
     ORACLE_FAILOVER = "oracle_failover"  # the active feed changes
     ORDER_FILLED = "order_filled"
@@ -44,7 +46,8 @@ class Kind(StrEnum):
 
 
 THRESHOLD_KINDS = {Kind.PRICE_ABOVE, Kind.PRICE_BELOW, Kind.PRICE_CROSS, Kind.MOVE_PCT, Kind.FUNDING,
-                   Kind.LIQ_DISTANCE, Kind.MARGIN_RATIO}
+                   Kind.LIQ_DISTANCE, Kind.MARGIN_RATIO, Kind.DESK_EXPOSURE, Kind.DESK_MARGIN_RATIO}
+DESK_KINDS = {Kind.DESK_EXPOSURE, Kind.DESK_MARGIN_RATIO}
 EVENT_KINDS = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.ORDER_FILLED, Kind.ORDER_REJECTED, Kind.LIQUIDATION}
 ANY = "*"  # market wildcard for liquidation/order alerts
 ABOVE, BELOW, CROSS = "above", "below", "cross"
@@ -202,7 +205,8 @@ def _title(a: Alert) -> str:
     return f"{what} {str(a.kind).replace('_', ' ')}"
 
 
-SEVERITY = {Kind.LIQ_DISTANCE: "critical", Kind.MARGIN_RATIO: "critical", Kind.ORACLE_STALE: "warning",
+SEVERITY = {Kind.LIQ_DISTANCE: "critical", Kind.MARGIN_RATIO: "critical", Kind.DESK_MARGIN_RATIO: "critical",
+            Kind.DESK_EXPOSURE: "warning", Kind.ORACLE_STALE: "warning",
             Kind.ORACLE_FAILOVER: "warning", Kind.ORDER_REJECTED: "warning"}
 
 
@@ -279,6 +283,10 @@ class AlertEngine:
             return ("liq", m), BELOW
         if k is Kind.MARGIN_RATIO:
             return ("margin", ANY), BELOW
+        if k is Kind.DESK_EXPOSURE:
+            return ("desk_exposure", ANY), ABOVE
+        if k is Kind.DESK_MARGIN_RATIO:
+            return ("desk_margin", ANY), BELOW
         raise ValueError(f"{k} is not a threshold kind")
 
     # -- evaluation ----------------------------------------------------------------------------
@@ -374,4 +382,8 @@ def _describe(alert: Alert, side: str, value: float, book: ThresholdBook) -> str
         return f"{where} is {value:.2f}% from its liquidation price (alert at {level:g}%)"
     if k is Kind.MARGIN_RATIO:
         return f"margin ratio is {value:.1f}%, at or below {level:g}%"
+    if k is Kind.DESK_EXPOSURE:
+        return f"desk gross exposure is ${_num(value)}, at or above ${_num(level)}"
+    if k is Kind.DESK_MARGIN_RATIO:
+        return f"a trader's margin ratio is {value:.1f}%, at or below {level:g}%"
     return f"{k} {m} {side} {_num(value)}"

@@ -39,7 +39,7 @@ MAX_PRICE = 1e12
 KIND_ALIASES = {"above": Kind.PRICE_ABOVE, ">": Kind.PRICE_ABOVE, "below": Kind.PRICE_BELOW, "<": Kind.PRICE_BELOW,
                 "cross": Kind.PRICE_CROSS, "crossing": Kind.PRICE_CROSS, "move": Kind.MOVE_PCT}
 NEEDS_MARKET = {Kind.PRICE_ABOVE, Kind.PRICE_BELOW, Kind.PRICE_CROSS, Kind.MOVE_PCT, Kind.FUNDING}
-NO_MARKET = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.MARGIN_RATIO}
+NO_MARKET = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.MARGIN_RATIO, Kind.DESK_EXPOSURE, Kind.DESK_MARGIN_RATIO}
 # (low exclusive, high inclusive, what the level is) per kind; funding may be negative
 LEVEL_RANGE: dict[Kind, tuple[float, float, str]] = {
     Kind.PRICE_ABOVE: (0.0, MAX_PRICE, "a price"),
@@ -49,6 +49,8 @@ LEVEL_RANGE: dict[Kind, tuple[float, float, str]] = {
     Kind.FUNDING: (0.0, 100.0, "a funding rate in % per interval, signed (e.g. 0.05 or -0.05)"),
     Kind.LIQ_DISTANCE: (0.0, 100.0, "a distance to liquidation in % (e.g. 10)"),
     Kind.MARGIN_RATIO: (0.0, 1000.0, "a margin ratio in % (collateral / notional; lower is riskier)"),
+    Kind.DESK_EXPOSURE: (0.0, 1e13, "the desk's gross exposure in USD (e.g. 1000000)"),
+    Kind.DESK_MARGIN_RATIO: (0.0, 1000.0, "a trader's margin ratio in % (the lowest on the desk)"),
 }
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
 _UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86_400, "w": 604_800}

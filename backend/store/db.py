@@ -99,6 +99,9 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 class Store:
+    kind = "sqlite"
+    trader = "local"  # one home, one trader; the desk (PostgreSQL) names them
+
     def __init__(self, path: Path | str, *, retry_base_s: float = 0.05, retry_cap_s: float = 2.0,
                  resume_min_free: int = RESUME_MIN_FREE) -> None:
         self.path = Path(path)

@@ -163,3 +163,28 @@ MIGRATIONS += [
         CREATE INDEX liquidations_account ON liquidations(authority, sub_account, id);
     """),
 ]
+
+# 30..39: the desk (each backend publishes its accounts' risk for `quantdesk desk`)
+MIGRATIONS += [
+    (30, "desk", """
+        CREATE TABLE desk_accounts (
+            trader TEXT NOT NULL,
+            authority TEXT NOT NULL,
+            sub_account INTEGER NOT NULL,
+            ts REAL NOT NULL,
+            equity REAL NOT NULL,
+            unrealized_pnl REAL NOT NULL,
+            total_collateral REAL NOT NULL,
+            margin_used REAL NOT NULL,
+            maintenance_margin REAL NOT NULL,
+            leverage REAL NOT NULL,
+            margin_ratio_pct REAL,
+            liq_distance_pct REAL,
+            day_start_equity REAL NOT NULL,
+            level TEXT NOT NULL,
+            positions TEXT NOT NULL,
+            PRIMARY KEY (trader, authority, sub_account)
+        );
+        CREATE INDEX fills_ts ON fills(ts)
+    """),
+]

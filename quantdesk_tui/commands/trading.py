@@ -82,9 +82,11 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--market")
     p = command("positions", "open positions", positions)
     p.add_argument("--market")
-    p = command("fills", "recent fills", fills)
+    p = command("fills", "recent fills (--trader/--since: the store's history, no backend needed)", fills)
     p.add_argument("--market")
     p.add_argument("--limit", type=whole_number, default=50)
+    p.add_argument("--trader", help="a trader on the store (read from the database)")
+    p.add_argument("--since", help="how far back, e.g. 7d (read from the database)")
     p = command("account", "balances, margin and positions of a sub-account", account)
     p.add_argument("--sub", type=whole_number, default=0)
 
