@@ -269,6 +269,11 @@ _FUNDING_TAIL = ("cumulative_funding_rate_short", "last_funding_rate", "last_fun
                  "last_funding_rate_short")
 
 
+def fee_pool_offset(symbol: str) -> int:
+    """Where the IDL's fee_pool sits in a PerpMarket account (after it: circuit_breaker_tripped)."""
+    return _IDL_MARKET_HEAD.size + len(symbol.encode()) + _IDL_MARKET_BODY.size - 9
+
+
 def _market_funding_tail(data: bytes, symbol: str) -> dict[str, int]:
     offset = _IDL_MARKET_HEAD.size + len(symbol.encode()) + _IDL_MARKET_BODY.size
     values = _MARKET_TAIL.unpack_from(data, offset)
