@@ -11,6 +11,7 @@ reason), cancels, withdrawals, funding settlement, and now and then a stale orac
 from __future__ import annotations
 
 import random
+import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -221,7 +222,11 @@ class Differential:
                 "open_interest_short": market.open_interest_short,
                 "amm_base_asset_amount": market.amm.base,
                 "fee_pool": market.fee_pool,
-                "cumulative_funding": market.cumulative_funding,
+                "cumulative_funding_rate_long": market.cumulative_funding_rate_long,
+                "cumulative_funding_rate_short": market.cumulative_funding_rate_short,
+                "last_funding_rate": market.last_funding_rate,
+                "last_funding_rate_long": market.last_funding_rate_long,
+                "last_funding_rate_short": market.last_funding_rate_short,
                 "last_funding_time": market.last_funding_time,
                 "circuit_breaker_tripped": market.circuit_breaker_tripped,
                 "status": variant_name(market.status),
@@ -230,8 +235,10 @@ class Differential:
         }
 
     def chain_view(self) -> dict[str, Any]:
-        market = self.chain.decode(self.chain.client.market_pda_by_index(SOL.market_index))
+        address = self.chain.client.market_pda_by_index(SOL.market_index)
+        market = self.chain.decode(address)
         assert market is not None
+        funding = _market_funding_tail(bytes(self.chain.svm.get_account(address).data), market["symbol"])
         users = {}
         for key in self.keys:
             user = self.chain.decode(self.chain.client.user_pda(key.pubkey(), 0))
@@ -242,10 +249,35 @@ class Differential:
                 "orders": [_chain_order_view(o) for o in user["orders"]],
                 "vault": self.chain.token_balance(self.chain.vault(key.pubkey())),
             }
-        return {"market": {name: market[name] for name in (
-            "open_interest_long", "open_interest_short", "amm_base_asset_amount", "fee_pool", "cumulative_funding",
+        view = {name: market[name] for name in (
+            "open_interest_long", "open_interest_short", "amm_base_asset_amount", "fee_pool",
             "last_funding_time", "circuit_breaker_tripped", "status",
-        )}, "users": users}
+        )}
+        view["cumulative_funding_rate_long"] = market["cumulative_funding"]  # the IDL's field is the long rate
+        return {"market": view | funding, "users": users}
+
+
+# onchain/layout.h's PerpMarket: the IDL's fields, then (not in the IDL, so anchorpy skips them) the
+# engine's other market fields, read here up to the funding rates.
+_IDL_MARKET_HEAD = struct.Struct("<8sHI")  # discriminator, market_index, symbol length; the symbol follows
+_IDL_MARKET_BODY = struct.Struct("<BQQQHIIIIqqqQQqqB")
+_MARKET_TAIL = struct.Struct(
+    "<32sQIIQIqqqQQqQqII"  # oracle .. max_orders_per_account
+    "Bqqqq"  # contract_tier, cumulative_funding_rate_short, last_funding_rate, last_funding_rate_long/short
+)
+_FUNDING_TAIL = ("cumulative_funding_rate_short", "last_funding_rate", "last_funding_rate_long",
+                 "last_funding_rate_short")
+
+
+def fee_pool_offset(symbol: str) -> int:
+    """Where the IDL's fee_pool sits in a PerpMarket account (after it: circuit_breaker_tripped)."""
+    return _IDL_MARKET_HEAD.size + len(symbol.encode()) + _IDL_MARKET_BODY.size - 9
+
+
+def _market_funding_tail(data: bytes, symbol: str) -> dict[str, int]:
+    offset = _IDL_MARKET_HEAD.size + len(symbol.encode()) + _IDL_MARKET_BODY.size
+    values = _MARKET_TAIL.unpack_from(data, offset)
+    return dict(zip(_FUNDING_TAIL, values[-len(_FUNDING_TAIL):], strict=True))
 
 
 def _order_view(order: Any) -> dict[str, Any]:

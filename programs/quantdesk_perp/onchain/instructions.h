@@ -97,8 +97,7 @@ static u64 initialize_market(const Ctx *c, Reader *r) {
     m->oracle_twap_time = now;
     m->funding_interval = 3600;
     m->max_orders_per_account = 64;
-    m->funding_period_divisor = 24;
-    m->max_funding_rate = 1250000;
+    m->contract_tier = TIER_A;
     m->circuit_breaker_pct = 1500;
     m->circuit_breaker_window = 300;
     m->cb_reference_price = initial_price;

@@ -38,7 +38,7 @@ enum {
     E_INSUFFICIENT_BALANCE, E_INVALID_AMOUNT, E_INVALID_ORDER, E_INVALID_TRIGGER, E_INVALID_EXPIRY,
     E_NOT_TRIGGERED, E_NOT_DUE, E_NOT_LIQUIDATABLE, E_NO_POSITION, E_SELF_LIQUIDATION,
     E_INSURANCE_FUND_INSUFFICIENT, E_INVALID_PARAMETER, E_UNKNOWN_ASSET, E_TOO_MANY_ORDERS,
-    E_NO_LIQUIDITY, E_MATH_OVERFLOW,
+    E_NO_LIQUIDITY, E_MATH_OVERFLOW, E_USER_BANKRUPT, E_USER_BEING_LIQUIDATED,
 };
 /* Anchor's framework errors for malformed transactions. */
 #define E_INSTRUCTION_DID_NOT_DESERIALIZE 102
@@ -55,11 +55,17 @@ enum { TIF_GTC = 0, TIF_IOC = 1, TIF_FOK = 2, TIF_GTD = 3 };
 enum { ST_OPEN = 2, ST_PARTIALLY_FILLED = 3, ST_FILLED = 4, ST_CANCELLED = 5 };
 enum { ASSET_USDC = 0, ASSET_SOL = 1 };
 enum { MS_ACTIVE = 0, MS_REDUCE_ONLY = 1, MS_HALTED = 2 };
+enum { TIER_A = 0, TIER_B = 1, TIER_C = 2 };
 
 #define BASE_PRECISION 1000000000UL
 #define PERCENTAGE_PRECISION 1000000UL
 #define MARGIN_PRECISION 10000UL
 #define FUNDING_RATE_PRECISION 1000000000UL
+#define FUNDING_RATE_BUFFER 1000
+#define FUNDING_RATE_OFFSET_DENOMINATOR 5000
+#define FUNDING_PAYMENT_SCALE 1000000000000UL /* PRICE_PRECISION * FUNDING_RATE_BUFFER * AMM_TO_QUOTE */
+#define ONE_HOUR 3600
+#define MAX_POSITIVE_UPNL_FOR_INITIAL_MARGIN 100000000L /* 100 USD per position */
 #define MAX_AMOUNT 0x7fffffffffffffffUL
 
 #define MAX_SYMBOL_LEN 32
@@ -86,8 +92,8 @@ typedef struct PACKED {
     u32 maintenance_margin_ratio;
     u32 taker_fee;
     u32 maker_fee;
-    i64 cumulative_funding; /* the i128's low half; */
-    i64 cumulative_funding_high; /* its sign extension, kept so (see README) */
+    i64 cumulative_funding_rate_long; /* the IDL's cumulativeFunding (i128): the long side's rate, */
+    i64 cumulative_funding_rate_long_high; /* its sign extension, kept so (see README) */
     i64 last_funding_time;
     u64 open_interest_long;
     u64 open_interest_short;
@@ -111,9 +117,11 @@ typedef struct PACKED {
     i64 oracle_twap_time;
     u32 funding_interval;
     u32 max_orders_per_account;
-    u32 funding_period_divisor;
-    u64 max_funding_rate;
+    u8 contract_tier;
+    i64 cumulative_funding_rate_short;
     i64 last_funding_rate;
+    i64 last_funding_rate_long;
+    i64 last_funding_rate_short;
     u32 circuit_breaker_pct;
     u32 circuit_breaker_window;
     u64 cb_reference_price;
@@ -125,7 +133,7 @@ typedef struct PACKED {
     u16 market_index;
     i64 base;
     i64 quote_entry;
-    i64 last_cumulative_funding;
+    i64 last_cumulative_funding; /* its side's cumulative rate when last settled (the i128's low half) */
     i64 last_cumulative_funding_high;
     i64 realized_pnl;
     i64 fees_paid;

@@ -45,7 +45,8 @@ static u64 execute_taker(Taker *t, PerpPosition *pos, u64 size, u64 limit) {
     MarketBody *m = t->mk->m;
     UserHead *h = t->u->head;
     i64 now = t->c->clock.unix_timestamp;
-    if (pos->last_cumulative_funding != m->cumulative_funding) settle_funding(m, h, pos);
+    if (pos->base && pos->last_cumulative_funding != side_cumulative_funding(m, pos->base))
+        settle_funding(m, h, pos); /* positions.funding_pending, as the fill path checks it */
     u64 remaining = size, filled = 0;
     while (remaining > 0) {
         if (t->reduce_only) {
@@ -96,9 +97,9 @@ static u64 check_margin_for(Taker *t, u64 size, u64 worst, u64 first_remaining) 
     PerpPosition *pos = find_position(t->u, t->mk->market_index);
     i64 base = pos ? pos->base : 0, q = pos ? pos->quote_entry : 0;
     u64 bids = pos ? pos->open_bids : 0, asks = pos ? pos->open_asks : 0;
-    i64 last = pos ? pos->last_cumulative_funding : m->cumulative_funding;
-    Exposure fill = {base + delta, q + flow - fee, bids, asks, last};
-    Exposure rest = {base, q, t->is_buy ? bids + size : bids, t->is_buy ? asks : asks + size, last};
+    i64 owed = pos ? pending_funding(m, base, pos->last_cumulative_funding) : 0;
+    Exposure fill = {base + delta, q + flow - fee, bids, asks, owed};
+    Exposure rest = {base, q, t->is_buy ? bids + size : bids, t->is_buy ? asks : asks + size, owed};
     i64 filled = total + position_net(m, &fill, &t->observed);
     i64 resting = total + position_net(m, &rest, &t->observed);
     if (OVERFLOWED) return E_MATH_OVERFLOW;
@@ -310,10 +311,6 @@ static u64 load_market_arg(const Ctx *c, Reader *r, MarketRef *mk) {
     return SUCCESS;
 }
 
-static void set_cumulative_funding(MarketBody *m, i64 value) {
-    m->cumulative_funding = value;
-    m->cumulative_funding_high = value < 0 ? -1 : 0; /* the IDL's i128, sign-extended */
-}
 
 /* update_oracle_price (crank.observe_oracle): oracle and mark TWAPs, the circuit breaker. */
 static u64 update_oracle_price(const Ctx *c, Reader *r) {
@@ -351,19 +348,23 @@ static u64 update_oracle_price(const Ctx *c, Reader *r) {
     return SUCCESS;
 }
 
-/* calculate_funding_rate (crank.accrue_funding, funding.funding_rate): one payment per elapsed interval. */
+/* calculate_funding_rate (crank.accrue_funding): Drift's update_funding_rate once the interval has
+ * elapsed: the tier-clamped spread's rate, split into the long and the short side's rates. */
 static u64 calculate_funding_rate(const Ctx *c, Reader *r) {
     MarketRef mk;
     CHECK(load_market_arg(c, r, &mk));
     MarketBody *m = mk.m;
     i64 now = c->clock.unix_timestamp;
     if (now - m->last_funding_time < (i64)m->funding_interval || m->oracle_twap == 0) return E_NOT_DUE;
-    i64 premium = (i64)m->mark_twap - (i64)m->oracle_twap;
-    u64 magnitude = mul_div_floor(abs_i64(premium), FUNDING_RATE_PRECISION, m->oracle_twap * m->funding_period_divisor);
-    if (magnitude > m->max_funding_rate) magnitude = m->max_funding_rate;
-    i64 rate = premium >= 0 ? (i64)magnitude : -(i64)magnitude;
-    set_cumulative_funding(m, m->cumulative_funding + rate * (i64)m->oracle_twap);
-    m->last_funding_rate = rate;
+    FundingSpread spread = funding_spread((i64)m->mark_twap, (i64)m->oracle_twap, m->contract_tier, m->funding_interval);
+    FundingSplit split = funding_rate_long_short(spread.funding_rate, -m->amm_base, (i64)m->open_interest_long,
+                                                 -(i64)m->open_interest_short, m->fee_pool);
+    m->cumulative_funding_rate_long += split.rate_long;
+    m->cumulative_funding_rate_long_high = m->cumulative_funding_rate_long < 0 ? -1 : 0; /* the IDL's i128 */
+    m->cumulative_funding_rate_short += split.rate_short;
+    m->last_funding_rate = spread.funding_rate;
+    m->last_funding_rate_long = split.rate_long;
+    m->last_funding_rate_short = split.rate_short;
     m->last_funding_time = now - (i64)((u64)(now - m->last_funding_time) % m->funding_interval); /* elapsed >= interval > 0 */
     return OVERFLOWED ? E_MATH_OVERFLOW : SUCCESS;
 }

@@ -7,6 +7,7 @@
 #include "sol.h"
 #include "bigmath.h"
 #include "layout.h"
+#include "funding.h"
 
 static const SolPubkey TOKEN_PROGRAM = {{6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172,
                                          28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169}};
@@ -88,8 +89,6 @@ static PerpPosition *get_position(UserRef *u, const MarketRef *mk, u64 *err) {
     pos = (PerpPosition *)u->orders_len;
     sol_memset_(pos, 0, sizeof(PerpPosition));
     pos->market_index = mk->market_index;
-    pos->last_cumulative_funding = mk->m->cumulative_funding;
-    pos->last_cumulative_funding_high = mk->m->cumulative_funding_high;
     u->head->positions_len += 1;
     user_locate(u);
     return pos;
@@ -197,15 +196,10 @@ static u64 amm_fill_quote(const MarketBody *m, u64 oracle, bool is_buy, u64 base
     return muldiv(num, 5, den, 4, is_buy);
 }
 
-/* funding.funding_owed: ceil(base * (cumulative - last) / (BASE * FUNDING_RATE)), against the user. */
-static i64 funding_owed(i64 base, i64 cumulative, i64 last) {
-    i64 delta = cumulative - last;
-    if (!delta || !base) return 0;
-    bool negative = (base < 0) != (delta < 0);
-    u64 num[2] = {abs_i64(base), abs_i64(delta)};
-    u64 den[2] = {BASE_PRECISION, FUNDING_RATE_PRECISION};
-    if (negative) return -(i64)muldiv(num, 2, den, 2, false);
-    return (i64)muldiv(num, 2, den, 2, true);
+/* A position's snapshot of its side's cumulative rate (the IDL's i128, sign-extended). */
+static void set_last_cumulative_funding(PerpPosition *pos, i64 value) {
+    pos->last_cumulative_funding = value;
+    pos->last_cumulative_funding_high = value < 0 ? -1 : 0;
 }
 
 /* positions.apply_to_position: add `delta` base paid by `flow` quote; returns realized pnl. */
@@ -233,7 +227,8 @@ static i64 apply_to_position(i64 *base_p, i64 *quote_p, i64 *realized_p, i64 del
     return realized;
 }
 
-/* positions.apply_user_fill: the position, the USDC balance and open interest. */
+/* positions.apply_user_fill: the position, the USDC balance and open interest. Funding must be
+ * settled first: a position that opens or flips starts at its side's rate. */
 static i64 apply_user_fill(MarketBody *m, UserHead *h, PerpPosition *pos, i64 delta, i64 flow) {
     i64 before = pos->base, base = pos->base, quote = pos->quote_entry, realized_total = pos->realized_pnl;
     i64 realized = apply_to_position(&base, &quote, &realized_total, delta, flow);
@@ -242,6 +237,8 @@ static i64 apply_user_fill(MarketBody *m, UserHead *h, PerpPosition *pos, i64 de
     pos->realized_pnl = realized_total;
     h->usdc_balance += realized;
     i64 after = base;
+    if ((after && (before > 0) != (after > 0)) || before == 0)
+        set_last_cumulative_funding(pos, side_cumulative_funding(m, after));
     if (after > 0) m->open_interest_long += (u64)after;
     else if (after < 0) m->open_interest_short += (u64)(-after);
     if (before > 0) m->open_interest_long -= (u64)before;
@@ -259,11 +256,10 @@ static void apply_amm_fill(MarketBody *m, i64 delta, i64 flow) {
 
 /* positions.settle_funding */
 static void settle_funding(MarketBody *m, UserHead *h, PerpPosition *pos) {
-    i64 cumulative = m->cumulative_funding;
+    i64 cumulative = side_cumulative_funding(m, pos->base);
     if (pos->last_cumulative_funding == cumulative) return;
     i64 owed = funding_owed(pos->base, cumulative, pos->last_cumulative_funding);
-    pos->last_cumulative_funding = cumulative;
-    pos->last_cumulative_funding_high = m->cumulative_funding_high;
+    set_last_cumulative_funding(pos, cumulative);
     if (owed) {
         h->usdc_balance -= owed;
         m->amm_balance += owed;
@@ -271,34 +267,34 @@ static void settle_funding(MarketBody *m, UserHead *h, PerpPosition *pos) {
     }
 }
 
-/* A position's numbers as risk._net reads them (the hypothetical fill or order already added). */
+/* A position's numbers as risk._net reads them (the hypothetical fill or order already added; the
+ * funding is what the position held before that change owes). */
 typedef struct {
     i64 base;
     i64 quote;
     u64 bids;
     u64 asks;
-    i64 last_funding;
+    i64 owed;
 } Exposure;
 
-static Exposure exposure_of(const PerpPosition *pos) {
-    Exposure e = {pos->base, pos->quote_entry, pos->open_bids, pos->open_asks, pos->last_cumulative_funding};
+static Exposure exposure_of(const MarketBody *m, const PerpPosition *pos) {
+    i64 owed = pending_funding(m, pos->base, pos->last_cumulative_funding);
+    Exposure e = {pos->base, pos->quote_entry, pos->open_bids, pos->open_asks, owed};
     return e;
 }
 
-/* risk._net: unrealized pnl (banded) - pending funding - initial requirement of one position. */
+/* risk._net for the initial margin with the MarketConfig defaults (no imf, full pnl weights):
+ * unrealized pnl at the oracle - funding owed, a gain capped at 100 USD, - the requirement. */
 static i64 position_net(const MarketBody *m, const Exposure *e, const Oracle *o) {
-    u64 high = o->price + o->conf;
     i64 base = e->base, net;
-    if (base > 0) net = (i64)mul_div_floor((u64)base, o->price - o->conf, BASE_PRECISION) + e->quote;
-    else if (base) net = e->quote - (i64)mul_div_ceil((u64)(-base), high, BASE_PRECISION);
-    else net = e->quote;
-    if (base && m->cumulative_funding != e->last_funding)
-        net -= funding_owed(base, m->cumulative_funding, e->last_funding);
+    if (base >= 0) net = (i64)mul_div_floor((u64)base, o->price, BASE_PRECISION) + e->quote - e->owed;
+    else net = e->quote - (i64)mul_div_ceil((u64)(-base), o->price, BASE_PRECISION) - e->owed;
+    if (net > MAX_POSITIVE_UPNL_FOR_INITIAL_MARGIN) net = MAX_POSITIVE_UPNL_FOR_INITIAL_MARGIN;
     u64 a = abs_i64(base + (i64)e->bids), b = abs_i64(base - (i64)e->asks);
     u64 worst = a > b ? a : b;
     if (worst) {
-        u64 notional = mul_div_ceil(worst, high, BASE_PRECISION);
-        net -= (i64)mul_div_ceil(notional, m->initial_margin_ratio, MARGIN_PRECISION);
+        u64 liability = mul_div_ceil(worst, o->price, BASE_PRECISION);
+        net -= (i64)mul_div_ceil(liability, m->initial_margin_ratio, MARGIN_PRECISION);
     }
     return net;
 }
@@ -321,7 +317,7 @@ static u64 others_net(const Ctx *c, const UserRef *u, u16 skip, u64 first_remain
                 o.price = other.m->last_oracle_price;
                 o.conf = 0;
             }
-            Exposure e = exposure_of(pos);
+            Exposure e = exposure_of(other.m, pos);
             *total += position_net(other.m, &e, &o);
             found = true;
             break;
