@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from backend.api.protocol import ApiError, Status
 from backend.client import BackendClient, home_dir
@@ -28,6 +30,7 @@ from quantdesk_tui.trading import TradingActions
 from themes import register_themes
 
 FRAME_HZ = 30
+log = logging.getLogger(__name__)
 
 
 def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -104,7 +107,7 @@ class QuantDeskApp(App[int]):
         self.set_interval(5.0, self.load_candles)
 
     # -- backend ------------------------------------------------------------------------------
-    @work(exclusive=True, group="connection")
+    @work(exclusive=True, group="connection", exit_on_error=False)
     async def _connection(self) -> None:
         await self.feed.subscribe_all()
         if self.link_group is not None:
@@ -122,7 +125,7 @@ class QuantDeskApp(App[int]):
         elif was:
             self.notify(f"{note}; reconnecting…", title="backend", severity="warning")
 
-    @work(exclusive=True, group="reference")
+    @work(exclusive=True, group="reference", exit_on_error=False)
     async def _load_reference_data(self) -> None:
         try:
             await self.feed.load_reference()
@@ -132,7 +135,7 @@ class QuantDeskApp(App[int]):
         self.hub.mark("market")
         self.load_candles()
 
-    @work(exclusive=True, group="ping")
+    @work(exclusive=True, group="ping", exit_on_error=False)
     async def _ping(self) -> None:
         if not self.hub.connected:
             return
@@ -145,15 +148,29 @@ class QuantDeskApp(App[int]):
         self.hub.status = msgspec.convert(status, Status)
         self.hub.mark("status")
 
-    @work(exclusive=True, group="poll")
+    @work(exclusive=True, group="poll", exit_on_error=False)
     async def _poll_market(self) -> None:
         if self.hub.connected:
             await self.feed.poll_market()
 
-    @work(exclusive=True, group="candles")
+    @work(exclusive=True, group="candles", exit_on_error=False)
     async def load_candles(self) -> None:
         if self.hub.connected:
             await self.feed.load_candles()
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported (screens and charts forward theirs here):
+        a toast and a log line, and the app keeps running (every worker has exit_on_error=False)."""
+        if event.state != WorkerState.ERROR:
+            return
+        worker, error = event.worker, event.worker.error
+        what = worker.group if worker.group != "default" else worker.name
+        text = f"{what} failed: {type(error).__name__}: {error}"
+        log.error("worker %s", text, exc_info=error)
+        self.hub.note(text, "error")
+        self.notify(f"{text}\nthe app keeps running; the log pane has the line", title="background task failed",
+                    severity="error", timeout=8)
 
     # -- frames -------------------------------------------------------------------------------
     def _frame(self) -> None:
@@ -202,7 +219,7 @@ class QuantDeskApp(App[int]):
         if tell_group:
             self._tell_link_group(market)
 
-    @work(group="link")
+    @work(group="link", exit_on_error=False)
     async def _tell_link_group(self, market: str) -> None:
         if self.hub.connected and self.link_group is not None:
             try:
@@ -253,7 +270,8 @@ class QuantDeskApp(App[int]):
             case "theme":
                 self._set_theme(args["name"])
             case "layout":
-                self._layout_command(args["action"], args["name"])
+                self.run_worker(self._layout_command(args["action"], args["name"]), group="layout",
+                                exit_on_error=False)
             case "screen":
                 if args["name"] in self.MODES:
                     self.switch_mode(args["name"])
@@ -269,10 +287,10 @@ class QuantDeskApp(App[int]):
             return
         self.theme = theme
 
-    def _layout_command(self, action: str, name: str) -> None:
+    async def _layout_command(self, action: str, name: str) -> None:
         screen = self.screen
         if not isinstance(screen, TradeScreen):
-            self.switch_mode("trade")
+            await self.switch_mode("trade")
             screen = self.screen
         assert isinstance(screen, TradeScreen)
         if action == "save":
@@ -290,7 +308,7 @@ class QuantDeskApp(App[int]):
                 self.notify(f"no layout {name!r}; built-ins: {', '.join(BUILTIN_LAYOUTS)}", severity="error")
                 return
             try:
-                screen.set_layout(layout_from_data(data), name)
+                await screen.set_layout(layout_from_data(data), name)
             except LayoutError as exc:
                 self.notify(str(exc), severity="error")
 

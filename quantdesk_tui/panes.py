@@ -279,7 +279,8 @@ class WalletPane(Pane):
         self._reload()
 
     def _reload(self) -> None:
-        self.app.run_worker(self.app.feed.load_wallet, group="wallet", exclusive=True)  # type: ignore[attr-defined]
+        self.app.run_worker(self.app.feed.load_wallet, group="wallet", exclusive=True,  # type: ignore[attr-defined]
+                            exit_on_error=False)
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         if "connection" in other and hub.connected:

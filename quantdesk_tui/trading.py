@@ -5,6 +5,7 @@ Every failure becomes a toast with the backend's message and code; nothing is re
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,10 @@ class TradingActions:
     def hub(self):
         return self.app.hub
 
+    def _spawn(self, work: Callable[[], Awaitable[None]], group: str, exclusive: bool = False) -> None:
+        """Run a request in an app worker; a failure becomes a toast (the app's worker handler), never an exit."""
+        self.app.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)
+
     async def _request(self, op: str, **args: Any) -> Any:
         try:
             return await self.app.client.request(op, **args)
@@ -59,7 +64,7 @@ class TradingActions:
         self.place(ticket_to_args(order))
 
     def place(self, args: dict[str, Any]) -> None:
-        self.app.run_worker(partial(self._place, args), group="orders", exclusive=False)
+        self._spawn(partial(self._place, args), "orders")
 
     async def _place(self, args: dict[str, Any]) -> None:
         result = await self._request("order.place", **args)
@@ -72,7 +77,7 @@ class TradingActions:
                 break
 
     def cancel(self, args: dict[str, Any]) -> None:
-        self.app.run_worker(partial(self._cancel, args), group="orders", exclusive=False)
+        self._spawn(partial(self._cancel, args), "orders")
 
     async def _cancel(self, args: dict[str, Any]) -> None:
         result = await self._request("order.cancel", **args)
@@ -88,7 +93,7 @@ class TradingActions:
                     "size": decimal_text(abs(position.base), 10**9), "reduce_only": True, "sub_account": sub_account})
 
     def request_preview(self, order: dict[str, Any] | None) -> None:
-        self.app.run_worker(partial(self._request_preview, order), group="preview", exclusive=True)
+        self._spawn(partial(self._request_preview, order), "preview", exclusive=True)
 
     async def _request_preview(self, order: dict[str, Any] | None) -> None:
         if order is None:
@@ -111,7 +116,7 @@ class TradingActions:
         self.app.load_candles()
 
     def add_alert(self, args: dict[str, Any]) -> None:
-        self.app.run_worker(partial(self._add_alert, args), group="alerts", exclusive=False)
+        self._spawn(partial(self._add_alert, args), "alerts")
 
     async def _add_alert(self, args: dict[str, Any]) -> None:
         result = await self._request("alert.add", **args)
@@ -121,7 +126,7 @@ class TradingActions:
             await self.app.feed.refresh_alerts()
 
     def remove_alert(self, alert_id: int) -> None:
-        self.app.run_worker(partial(self._remove_alert, alert_id), group="alerts", exclusive=False)
+        self._spawn(partial(self._remove_alert, alert_id), "alerts")
 
     async def _remove_alert(self, alert_id: int) -> None:
         if await self._request("alert.rm", id=alert_id) is not None:
@@ -129,7 +134,7 @@ class TradingActions:
             await self.app.feed.refresh_alerts()
 
     def kill(self) -> None:
-        self.app.run_worker(self._kill, group="risk", exclusive=False)
+        self._spawn(self._kill, "risk")
 
     async def _kill(self) -> None:
         result = await self._request("risk.kill", reason="kill switch from the TUI")
@@ -137,7 +142,7 @@ class TradingActions:
             self.app.notify("trading HALTED; every open order cancelled", title="kill switch", severity="warning")
 
     def resume(self) -> None:
-        self.app.run_worker(self._resume, group="risk", exclusive=False)
+        self._spawn(self._resume, "risk")
 
     async def _resume(self) -> None:
         if await self._request("risk.resume") is not None:

@@ -3,21 +3,48 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.events import Resize
 from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.hub import Hub
+from quantdesk_tui.layout import MIN_HEIGHT, MIN_WIDTH
 from widgets.status_bar import StatusBar
 
 
+def too_small_text(width: int, height: int) -> str:
+    return f"terminal too small: {width}x{height} (need {MIN_WIDTH}x{MIN_HEIGHT})\nmake the window larger"
+
+
 class WorkspaceScreen(Screen[None]):
+    # below MIN_WIDTH x MIN_HEIGHT every part of the screen is hidden behind one notice
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
+    DEFAULT_CSS = """
+    WorkspaceScreen > #too-small { display: none; width: 1fr; height: 1fr; content-align: center middle;
+                                   text-align: center; color: $warning; text-style: bold; }
+    WorkspaceScreen.-too-narrow > *, WorkspaceScreen.-too-short > * { display: none; }
+    WorkspaceScreen.-too-narrow > #too-small, WorkspaceScreen.-too-short > #too-small { display: block; }
+    """
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status", clock=self.app.status_clock)  # type: ignore[attr-defined]
         yield from self.compose_body()
         yield CommandBar(lambda: [m.symbol for m in self.app.hub.markets], id="command-bar")  # type: ignore[attr-defined]
+        yield Static(too_small_text(*self.app.size), id="too-small", markup=False)
+
+    def on_resize(self, event: Resize) -> None:
+        self.query_one("#too-small", Static).update(too_small_text(*event.size))
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A screen's worker failed: the app's one handler reports it (the message does not bubble)."""
+        if event.state == WorkerState.ERROR:
+            self.app.post_message(Worker.StateChanged(event.worker, event.state))
 
     _ready = False
 
