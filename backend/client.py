@@ -30,7 +30,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from backend.api.protocol import PROTOCOL_VERSION, ApiError, ErrorCode, ErrorInfo, Quote
 from backend.home import BackendRecord, home_dir, live_record, read_record
 
-__all__ = ["BackendClient", "home_dir", "spawn_backend"]
+__all__ = ["SPAWNED_IDLE_EXIT_S", "BackendClient", "home_dir", "spawn_backend"]
 
 PushHandler = Callable[[str, Any], None]
 StateHandler = Callable[[bool, str], None]
@@ -255,7 +255,10 @@ class BackendClient:
 # -- finding or starting the backend ----------------------------------------------------------
 
 
-def spawn_backend(home: Path | None = None, *, idle_exit: float = 30.0, extra: list[str] | None = None,
+SPAWNED_IDLE_EXIT_S = 30.0  # a backend a TUI started stops this long after its last client (no live alerts)
+
+
+def spawn_backend(home: Path | None = None, *, idle_exit: float = SPAWNED_IDLE_EXIT_S, extra: list[str] | None = None,
                   wait: float = 15.0) -> BackendRecord:
     """Start a detached backend for this home (logs to backend.log) and wait until it is recorded."""
     home = home or home_dir()

@@ -1,4 +1,5 @@
-"""Command palette (Ctrl+P): every bound action of the app and screen, and every market to focus."""
+"""Command palette (Ctrl+P): every bound action of the app and screen, every market to focus, order
+entry and closing a position."""
 
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ class QuantDeskCommands(Provider):
         for market in app.hub.markets:
             entries.append((f"Focus {market.symbol}", f"{market.base}/{market.quote} perpetual",
                             partial(app.focus_market, market.symbol)))
+        # orders from the palette go through the command bar and the one confirm rule (trading.submit)
+        for side in ("buy", "sell"):
+            entries.append((f"{side.title()} {app.hub.market}…", "type the size in the command bar",
+                            partial(app.open_command_bar, f"{side}  {app.hub.market}", len(side) + 1)))
+        for (sub, market), position in sorted(app.hub.positions.items()):
+            entries.append((f"Close {market} position (sub {sub})", f"size {position.base / 1e9:g}; asks first "
+                            "when large", partial(app.trading.close_position, market, sub)))
         seen: set[str] = set()
         for node in (self.screen, app):
             for binding in node.BINDINGS:

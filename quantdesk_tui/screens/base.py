@@ -9,7 +9,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from quantdesk_tui.command_bar import CommandBar
-from quantdesk_tui.hub import Hub
+from quantdesk_tui.hub import ALL_CHANGES, Hub
 from quantdesk_tui.layout import MIN_HEIGHT, MIN_WIDTH
 from widgets.status_bar import StatusBar
 
@@ -32,7 +32,8 @@ class WorkspaceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status", clock=self.app.status_clock)  # type: ignore[attr-defined]
         yield from self.compose_body()
-        yield CommandBar(lambda: [m.symbol for m in self.app.hub.markets], id="command-bar")  # type: ignore[attr-defined]
+        yield CommandBar(lambda: [m.symbol for m in self.app.hub.markets],  # type: ignore[attr-defined]
+                         self.app.command_history, id="command-bar")  # type: ignore[attr-defined]
         yield Static(too_small_text(*self.app.size), id="too-small", markup=False)
 
     def on_resize(self, event: Resize) -> None:
@@ -51,6 +52,13 @@ class WorkspaceScreen(Screen[None]):
     def on_mount(self) -> None:
         self._ready = True  # Textual runs every class's on_mount along the MRO; subclasses add theirs
 
+    def on_screen_resume(self) -> None:
+        """Back on screen: the frames painted while away went to another screen, so repaint all."""
+        if self._ready:  # the first showing primes itself in on_mount
+            hub: Hub = self.app.hub  # type: ignore[attr-defined]
+            self._status_primed = False
+            self.refresh_data(hub, set(hub.quotes), set(ALL_CHANGES))
+
     def refresh_data(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         """Called once per frame with what changed since the last one."""
         bars = self.query(StatusBar)
@@ -58,12 +66,12 @@ class WorkspaceScreen(Screen[None]):
             hub.dirty_quotes |= quotes
             hub.dirty |= other
             return
-        if other & {"connection", "status", "trading_state"} or not self._status_primed:
+        if other & {"connection", "status", "trading_state", "market"} or not self._status_primed:
             self._status_primed = True
             bar = bars.first()
             bar.set_state(connection="connected" if hub.connected else "reconnecting",
                           message="" if hub.connected else hub.connection_note, latency_ms=hub.rtt_ms,
-                          trading_state=hub.trading_state)
+                          trading_state=hub.trading_state, market=hub.market)
             if hub.status is not None:
                 bar.set_status(hub.status)
         self.refresh_body(hub, quotes, other)

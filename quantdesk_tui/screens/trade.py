@@ -46,6 +46,10 @@ class TradeScreen(WorkspaceScreen):
     class LayoutChanged(Message):
         """The user reshaped the layout (the app remembers it for the next start)."""
 
+        def __init__(self, layout: object) -> None:
+            super().__init__()
+            self.layout = layout  # layout_to_data form
+
     def __init__(self, layout: str | None = None, **kwargs) -> None:
         """layout: a built-in or saved layout name; None = the one the app was started with."""
         super().__init__(**kwargs)
@@ -57,6 +61,13 @@ class TradeScreen(WorkspaceScreen):
         self._rebuilding = asyncio.Lock()
 
     def _load(self, name: str) -> Node:
+        left = self.app.layout_tree_data  # type: ignore[attr-defined]
+        if left is not None:  # the layout as the trader left it last time
+            self.app.layout_tree_data = None  # type: ignore[attr-defined]
+            try:
+                return layout_from_data(left)
+            except LayoutError:
+                pass
         saved = self.app.config.layouts.get(name)  # type: ignore[attr-defined]
         data = saved if saved is not None else BUILTIN_LAYOUTS.get(name, BUILTIN_LAYOUTS["trade"])
         return layout_from_data(data)
@@ -115,7 +126,7 @@ class TradeScreen(WorkspaceScreen):
             self.layout_name = name
         self.maximized_pane = None
         await self.rebuild()
-        self.post_message(self.LayoutChanged())
+        self.post_message(self.LayoutChanged(self.layout_data()))
 
     async def action_maximize_pane(self) -> None:
         pane = self.focused_pane()
