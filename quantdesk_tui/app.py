@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 from textual import on, work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
@@ -22,7 +22,15 @@ from backend.api.protocol import ApiError, Status
 from backend.client import BackendClient, home_dir
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.command_history import CommandHistory
-from quantdesk_tui.config import THEME_ALIASES, THEMES, Config, load_config, save_config, save_layout
+from quantdesk_tui.config import (
+    THEME_ALIASES,
+    THEMES,
+    Config,
+    config_path,
+    load_config,
+    save_config,
+    save_layout,
+)
 from quantdesk_tui.feed import BackendFeed
 from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
@@ -37,6 +45,7 @@ from quantdesk_tui.trading import TradingActions
 from themes import register_themes
 
 FRAME_HZ = 30
+REPEAT_TOAST_S = 30.0  # the same worker failure is toasted at most this often (logged every time)
 log = logging.getLogger(__name__)
 
 
@@ -85,6 +94,8 @@ class QuantDeskApp(App[int]):
         self.client = client
         self.home = home_dir()
         self.config = config or load_config(self.home)
+        if self.config.path is None:  # settings given in code (tests, benchmarks) are saved to this home
+            self.config.path = config_path(self.home)
         self.session = load_session(self.home)
         self.layout_name = layout or self.config.default_layout
         # the layout as it was left, unless a layout was asked for by name
@@ -102,6 +113,7 @@ class QuantDeskApp(App[int]):
         self.frames = 0
         self.paint_latencies_ns: list[int] | None = None  # set to a list to measure tick -> painted (bench)
         self._kill_armed_until = 0.0
+        self._failures_toasted: dict[str, float] = {}  # worker failure text -> when it was last toasted
         client.on_state = self._on_connection_state
         if self.layout_name not in BUILTIN_LAYOUTS and self.layout_name not in self.config.layouts:
             self.config.warnings.append(f"no layout named {self.layout_name!r}; using trade")
@@ -196,15 +208,24 @@ class QuantDeskApp(App[int]):
         text = f"{what} failed: {type(error).__name__}: {error}"
         log.error("worker %s", text, exc_info=error)
         self.hub.note(text, "error")
-        self.notify(f"{text}\nthe app keeps running; the log pane has the line", title="background task failed",
-                    severity="error", timeout=8)
+        now = time.monotonic()
+        if now - self._failures_toasted.get(text, -REPEAT_TOAST_S) >= REPEAT_TOAST_S:  # a repeating task toasts once
+            self._failures_toasted[text] = now
+            self.notify(f"{text}\nthe app keeps running; the log pane has every occurrence",
+                        title="background task failed", severity="error", timeout=8)
 
     # -- frames -------------------------------------------------------------------------------
     def _frame(self) -> None:
         quotes, other = self.hub.take_dirty()
         if not quotes and not other:
             return
-        refresh = getattr(self.screen, "refresh_data", None)
+        try:
+            screen = self.screen
+        except ScreenStackError:  # between screens (start, mode switch, shutdown): keep the changes
+            self.hub.dirty_quotes |= quotes
+            self.hub.dirty |= other
+            return
+        refresh = getattr(screen, "refresh_data", None)
         if refresh is not None:
             refresh(self.hub, quotes, other)
         if self.paint_latencies_ns is not None and quotes:
@@ -265,8 +286,7 @@ class QuantDeskApp(App[int]):
     def _remember_theme(self, name: str) -> None:
         if name in THEMES and name != self.config.theme:
             self.config.theme = name
-            if self.config.path is not None:
-                save_config(self.config)
+            save_config(self.config)
 
     @work(group="link", exit_on_error=False)
     async def _tell_link_group(self, market: str) -> None:
@@ -301,6 +321,11 @@ class QuantDeskApp(App[int]):
             others[0].focus()
         else:
             self.screen.set_focus(None)
+
+    async def action_switch_mode(self, mode: str) -> None:
+        """Keys typed right after F3 (say `j j Enter`) go to the screen F3 opens, even the first time,
+        when building it takes a moment: the key waits until that screen is up."""
+        await self.switch_mode(mode)
 
     def action_help(self) -> None:
         from quantdesk_tui.screens.help import HelpScreen

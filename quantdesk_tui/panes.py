@@ -55,7 +55,8 @@ class ChartPane(Pane):
     title = "Chart"
 
     def compose(self) -> ComposeResult:
-        yield CandleChart(id="chart")
+        hub: Hub = self.app.hub  # type: ignore[attr-defined]
+        yield CandleChart(id="chart", market=hub.market, timeframe=hub.timeframe)
 
     def on_mount(self) -> None:
         self.query_one(CandleChart).set_indicators(self.app.hub.indicators)  # type: ignore[attr-defined]

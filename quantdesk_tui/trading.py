@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
@@ -18,9 +18,6 @@ from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_n
 from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
 from quantdesk_tui.screens.dialogs import ConfirmScreen
 from widgets.format import exact
-
-if TYPE_CHECKING:
-    from quantdesk_tui.app import QuantDeskApp
 
 PRICE_FIELDS = {"price": "price", "trigger_price": "trigger", "tp_price": "tp", "sl_price": "sl", "trail_offset": "trail"}
 
@@ -45,7 +42,8 @@ def ticket_to_args(order: dict[str, Any]) -> dict[str, Any]:
 
 
 class TradingActions:
-    def __init__(self, app: QuantDeskApp) -> None:
+    def __init__(self, app: Any) -> None:
+        """app: the QuantDeskApp (not imported: the app imports this module)."""
         self.app = app
         self.watching: dict[int, OrderIntent] = {}  # placed orders still in their auction
         self.reported: deque[int] = deque(maxlen=200)  # settled orders whose outcome was toasted

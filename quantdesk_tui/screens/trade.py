@@ -114,6 +114,10 @@ class TradeScreen(WorkspaceScreen):
                 pane.refresh_pane(hub, quotes, other)
 
     # -- layout actions -----------------------------------------------------------------------
+    @property
+    def rebuilding(self) -> bool:
+        return self._rebuilding.locked()
+
     def focused_pane(self) -> str | None:
         node = self.focused
         while node is not None and not isinstance(node, Pane):
