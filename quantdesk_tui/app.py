@@ -14,7 +14,7 @@ import msgspec
 from textual import on, work
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -35,7 +35,7 @@ from quantdesk_tui.feed import BackendFeed
 from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import BUILTIN_LAYOUTS, LayoutError, layout_from_data
-from quantdesk_tui.palette import QuantDeskCommands
+from quantdesk_tui.palette import QuantDeskCommands, SafeCommandPalette
 from quantdesk_tui.quit_note import quit_note
 from quantdesk_tui.session import LINK_OFF, load_session, save_session
 from quantdesk_tui.panes import Pane
@@ -318,14 +318,20 @@ class QuantDeskApp(App[int]):
         pane = next((node for node in focused.ancestors if isinstance(node, Pane | Box)), None)
         others = [w for w in pane.query("*") if w.focusable and not isinstance(w, Input)] if pane else []
         if others:
-            others[0].focus()
+            self.screen.set_focus(others[0])  # at once: the next key typed is already a key, not text
         else:
             self.screen.set_focus(None)
 
     async def action_switch_mode(self, mode: str) -> None:
         """Keys typed right after F3 (say `j j Enter`) go to the screen F3 opens, even the first time,
         when building it takes a moment: the key waits until that screen is up."""
+        while isinstance(self.screen, ModalScreen):  # a dialog (palette, confirm, help) belongs to its screen:
+            await self.pop_screen()  # close it first, or it would later dismiss itself from the new one
         await self.switch_mode(mode)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def action_help(self) -> None:
         from quantdesk_tui.screens.help import HelpScreen

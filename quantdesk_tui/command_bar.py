@@ -99,7 +99,7 @@ class CommandBar(Vertical):
         self.input.value = text
         self.input.cursor_position = len(text) if cursor is None else cursor
         self._cursor = len(self.history)
-        self.input.focus()
+        self.screen.set_focus(self.input)  # now, not after this key: `:eth` typed fast lands in the bar
 
     def action_close(self) -> None:
         self.show_error("")
@@ -110,7 +110,7 @@ class CommandBar(Vertical):
         """Back to where the trader was before `:` (or the first pane when that widget is gone)."""
         target, self._return_focus = self._return_focus, None
         if target is not None and target.is_attached and target.focusable:
-            target.focus()
+            self.screen.set_focus(target)
         else:
             self.screen.set_focus(None)
             self.screen.focus_next()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 
 class QuantDeskCommands(Provider):
@@ -45,3 +45,14 @@ class QuantDeskCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual's palette, minus one crash: PageUp/PageDown before its list is laid out raise KeyError
+    inside Textual's OptionList (found by the monkey); such a key does nothing instead."""
+
+    def _action_command_list(self, action: str) -> None:
+        try:
+            super()._action_command_list(action)
+        except KeyError:
+            pass
