@@ -48,11 +48,17 @@ class QuantDeskCommands(Provider):
 
 
 class SafeCommandPalette(CommandPalette):
-    """Textual's palette, minus one crash: PageUp/PageDown before its list is laid out raise KeyError
-    inside Textual's OptionList (found by the monkey); such a key does nothing instead."""
+    """Textual's palette, minus two crashes the monkey found: PageUp/PageDown before its list is laid
+    out (KeyError inside OptionList), and a pick still in flight when the trader switched screens
+    (the palette then dismissed itself from a screen stack it was no longer on)."""
 
     def _action_command_list(self, action: str) -> None:
         try:
             super()._action_command_list(action)
         except KeyError:
             pass
+
+    def dismiss(self, result=None):  # type: ignore[no-untyped-def]
+        if self.app.screen is not self:  # already closed by a screen switch: nothing left to pop
+            return None
+        return super().dismiss(result)
