@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import os
 import tempfile
+import traceback
 
 import textual.screen
 
@@ -36,8 +37,9 @@ def main() -> int:
         os.environ["QUANTDESK_HOME"] = tempfile.mkdtemp(prefix="qd-monkey-")
         try:
             rows.append(asyncio.run(one(seed, a.actions)))
+            print(f"seed {seed}: {rows[-1][1]} actions survived, {rows[-1][6]} agreement checks", flush=True)
         except Exception as exc:  # an assertion of the monkey, or the app's own crash
-            import traceback; traceback.print_exc()
+            traceback.print_exc()
             print(f"monkey: seed {seed} FAILED: {type(exc).__name__}: {exc}\nreplay: python -m bench monkey --seeds {seed} "
                   f"--actions {a.actions}")
             return 1
