@@ -16,6 +16,7 @@ from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
+from textual.theme import ThemeProvider
 from textual.worker import Worker, WorkerState
 
 from backend.api.protocol import ApiError, Status
@@ -332,6 +333,9 @@ class QuantDeskApp(App[int]):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not SafeCommandPalette.is_open(self):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:  # the palette's "Change theme", on the palette without its crashes
+        self.push_screen(SafeCommandPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def action_help(self) -> None:
         from quantdesk_tui.screens.help import HelpScreen

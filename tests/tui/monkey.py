@@ -230,4 +230,9 @@ def monkey_app() -> QuantDeskApp:
         return await plain(op, **args)
 
     client.request = request
+
+    async def no_quit() -> None:  # the monkey never quits; the palette's "Quit" would end the run
+        app.notify("quit (ignored by the monkey)")
+
+    app.action_quit = no_quit  # type: ignore[method-assign]
     return app
