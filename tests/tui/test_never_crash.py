@@ -47,9 +47,9 @@ async def test_resizes_and_every_layout_key_keep_exactly_one_layout(tmp_path):
         await pilot.press("ctrl+up", "ctrl+up", "ctrl+down")
         assert screen.layout_tree.children[1].sizes == [3, 4, 1]
         await run_command(pilot, "layout load chart")
-        await wait_for(pilot, lambda: shown_panes(app) == ["blotter", "chart"])
+        await wait_for(pilot, lambda: shown_panes(app) == ["blotter", "chart"], timeout=60)
         await run_command(pilot, "layout load trade")
-        await wait_for(pilot, lambda: len(shown_panes(app)) == 6)
+        await wait_for(pilot, lambda: len(shown_panes(app)) == 6, timeout=60)
         assert app.is_running and len(screen.query(LayoutView)) == 1
 
 
