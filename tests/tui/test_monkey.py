@@ -8,7 +8,7 @@ import textual.screen
 
 from tests.tui.monkey import monkey_app, run_monkey
 
-ACTIONS = 60  # per seed here; bench monkey runs 2,000
+ACTIONS = 40  # per seed here (the suite's time budget); bench monkey runs 2,000
 
 
 @pytest.fixture(autouse=True)
