@@ -31,7 +31,7 @@ from backend.backoff import Backoff
 from backend.home import BackendRecord, home_dir, live_record, read_record
 from backend.units import human_push, human_result, to_human
 
-__all__ = ["BackendClient", "home_dir", "spawn_backend", "to_human"]
+__all__ = ["SPAWNED_IDLE_EXIT_S", "BackendClient", "home_dir", "spawn_backend", "to_human"]
 
 PushHandler = Callable[[str, Any], None]
 StateHandler = Callable[[bool, str], None]
@@ -264,7 +264,10 @@ class BackendClient:
 # -- finding or starting the backend ----------------------------------------------------------
 
 
-def spawn_backend(home: Path | None = None, *, idle_exit: float = 30.0, extra: list[str] | None = None,
+SPAWNED_IDLE_EXIT_S = 30.0  # a backend a TUI started stops this long after its last client (no live alerts)
+
+
+def spawn_backend(home: Path | None = None, *, idle_exit: float = SPAWNED_IDLE_EXIT_S, extra: list[str] | None = None,
                   wait: float = 15.0) -> BackendRecord:
     """Start a detached backend for this home (logs to backend.log) and wait until it is recorded."""
     home = home or home_dir()

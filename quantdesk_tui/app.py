@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from textual import work
-from textual.app import App
+from textual import on, work
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
+from textual.theme import ThemeProvider
+from textual.worker import Worker, WorkerState
 
 from backend.api.protocol import ApiError, Status
 from backend.client import BackendClient, home_dir
 from quantdesk_tui.command_bar import CommandBar
-from quantdesk_tui.config import THEME_ALIASES, Config, load_config, save_config, save_layout
+from quantdesk_tui.command_history import CommandHistory
+from quantdesk_tui.config import (
+    THEME_ALIASES,
+    THEMES,
+    Config,
+    config_path,
+    load_config,
+    save_config,
+    save_layout,
+)
 from quantdesk_tui.feed import BackendFeed, liquidation_text
 from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import BUILTIN_LAYOUTS, LayoutError, layout_from_data
-from quantdesk_tui.palette import QuantDeskCommands
+from quantdesk_tui.palette import QuantDeskCommands, SafeCommandPalette
+from quantdesk_tui.quit_note import quit_note
+from quantdesk_tui.session import LINK_OFF, load_session, save_session
+from quantdesk_tui.panes import Pane
+from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.trade import TradeScreen
 from quantdesk_tui.trading import TradingActions
 from themes import register_themes
 
 FRAME_HZ = 30
+REPEAT_TOAST_S = 30.0  # the same worker failure is toasted at most this often (logged every time)
+log = logging.getLogger(__name__)
 
 
 def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -47,7 +67,9 @@ class QuantDeskApp(App[int]):
     COMMANDS = App.COMMANDS | {QuantDeskCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("colon", "command_bar", "Command", id="app.command"),
+        # priority: `:` opens the command bar even from a ticket field (it is never part of a number)
+        Binding("colon", "command_bar", "Command", id="app.command", priority=True),
+        Binding("escape", "leave_input", "Leave field", show=False, id="app.leave_input"),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("f2", "switch_mode('trade')", "Trade", id="app.trade"),
         Binding("f3", "switch_mode('markets')", "Markets", id="app.markets"),
@@ -72,18 +94,28 @@ class QuantDeskApp(App[int]):
                  status_clock: Callable[[], datetime] = lambda: datetime.now(UTC), link_group: str | None = "A") -> None:
         super().__init__()
         self.client = client
-        self.config = config or load_config(home_dir())
+        self.home = home_dir()
+        self.config = config or load_config(self.home)
+        if self.config.path is None:  # settings given in code (tests, benchmarks) are saved to this home
+            self.config.path = config_path(self.home)
+        self.session = load_session(self.home)
         self.layout_name = layout or self.config.default_layout
+        # the layout as it was left, unless a layout was asked for by name
+        self.layout_tree_data: Any = self.session.layout if layout is None else None
         self.clock = clock
         self.status_clock = status_clock
         self.link_group = link_group
-        self.hub = Hub(groups=dict(self.config.groups))
+        self.hub = Hub(groups=dict(self.config.groups), market=self.session.market or Hub.market,
+                       timeframe=self.session.timeframe or Hub.timeframe, indicators=set(self.session.indicators))
+        self.exit_note = ""  # the line printed after the app ends (see quit_note)
         self.feed = BackendFeed(client, self.hub)
         self.trading = TradingActions(self)
         self.preview: dict[str, Any] = {}
+        self.command_history = CommandHistory.in_home(self.home)
         self.frames = 0
         self.paint_latencies_ns: list[int] | None = None  # set to a list to measure tick -> painted (bench)
         self._kill_armed_until = 0.0
+        self._failures_toasted: dict[str, float] = {}  # worker failure text -> when it was last toasted
         client.on_state = self._on_connection_state
         if self.layout_name not in BUILTIN_LAYOUTS and self.layout_name not in self.config.layouts:
             self.config.warnings.append(f"no layout named {self.layout_name!r}; using trade")
@@ -103,9 +135,12 @@ class QuantDeskApp(App[int]):
         self.set_interval(2.0, self._ping)
         self.set_interval(0.5, self._poll_market)
         self.set_interval(5.0, self.load_candles)
+        self.set_interval(5.0, self._poll_alerts)  # alerts added or removed elsewhere (CLI, another terminal)
+        self.theme_changed_signal.subscribe(self, lambda theme: self._remember_theme(theme.name))
+        self.remember_session()
 
     # -- backend ------------------------------------------------------------------------------
-    @work(exclusive=True, group="connection")
+    @work(exclusive=True, group="connection", exit_on_error=False)
     async def _connection(self) -> None:
         await self.feed.subscribe_all()
         if self.link_group is not None:
@@ -123,17 +158,20 @@ class QuantDeskApp(App[int]):
         elif was:
             self.notify(f"{note}; reconnecting…", title="backend", severity="warning")
 
-    @work(exclusive=True, group="reference")
+    @work(exclusive=True, group="reference", exit_on_error=False)
     async def _load_reference_data(self) -> None:
         try:
             await self.feed.load_reference()
         except ApiError as exc:
             self.notify(exc.message, title=exc.code, severity="error")
             return
+        symbols = [m.symbol for m in self.hub.markets]
+        if symbols and self.hub.market not in symbols:  # a remembered market this backend does not list
+            self.hub.focus(symbols[0])
         self.hub.mark("market")
         self.load_candles()
 
-    @work(exclusive=True, group="ping")
+    @work(exclusive=True, group="ping", exit_on_error=False)
     async def _ping(self) -> None:
         if not self.hub.connected:
             return
@@ -146,30 +184,61 @@ class QuantDeskApp(App[int]):
         self.hub.status = msgspec.convert(status, Status)
         self.hub.mark("status")
 
-    @work(exclusive=True, group="poll")
+    @work(exclusive=True, group="poll", exit_on_error=False)
     async def _poll_market(self) -> None:
         if self.hub.connected:
             await self.feed.poll_market()
 
-    @work(exclusive=True, group="candles")
+    @work(exclusive=True, group="candles", exit_on_error=False)
     async def load_candles(self) -> None:
         if self.hub.connected:
             await self.feed.load_candles()
+
+    @work(exclusive=True, group="alerts-poll", exit_on_error=False)
+    async def _poll_alerts(self) -> None:
+        if self.hub.connected:
+            await self.feed.refresh_alerts()
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported (screens and charts forward theirs here):
+        a toast and a log line, and the app keeps running (every worker has exit_on_error=False)."""
+        if event.state != WorkerState.ERROR:
+            return
+        worker, error = event.worker, event.worker.error
+        what = worker.group if worker.group != "default" else worker.name
+        text = f"{what} failed: {type(error).__name__}: {error}"
+        log.error("worker %s", text, exc_info=error)
+        self.hub.note(text, "error")
+        now = time.monotonic()
+        if now - self._failures_toasted.get(text, -REPEAT_TOAST_S) >= REPEAT_TOAST_S:  # a repeating task toasts once
+            self._failures_toasted[text] = now
+            self.notify(f"{text}\nthe app keeps running; the log pane has every occurrence",
+                        title="background task failed", severity="error", timeout=8)
 
     # -- frames -------------------------------------------------------------------------------
     def _frame(self) -> None:
         quotes, other = self.hub.take_dirty()
         if not quotes and not other:
             return
-        refresh = getattr(self.screen, "refresh_data", None)
+        try:
+            screen = self.screen
+        except ScreenStackError:  # between screens (start, mode switch, shutdown): keep the changes
+            self.hub.dirty_quotes |= quotes
+            self.hub.dirty |= other
+            return
+        refresh = getattr(screen, "refresh_data", None)
         if refresh is not None:
             refresh(self.hub, quotes, other)
         if self.paint_latencies_ns is not None and quotes:
             received = [self.hub.quotes[m].recv_ns for m in quotes]
             self.call_after_refresh(self._painted, received)
+        if "orders" in other:
+            self.trading.orders_changed()
         if "toast_fill" in other and self.hub.fills[-1].role != "liquidation":  # that one toasts below
             fill = self.hub.fills[-1]
-            self.notify(f"{fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}", title="fill")
+            if not self.trading.fill_is_reported(fill.order_id):
+                self.notify(f"{fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}", title="fill")
             if self.config.bell:
                 self.bell()
         if "toast_liquidation" in other and self.hub.liquidations:
@@ -195,19 +264,37 @@ class QuantDeskApp(App[int]):
             self.focus_market(market, tell_group=False)
 
     def focus_market(self, market: str, tell_group: bool = True) -> None:
+        """The one way the focused market changes (Markets, command bar, palette, link group)."""
         if market == self.hub.market:
             return
-        self.hub.market = market
-        self.hub.candles = []
-        self.hub.book = None
-        self.hub.mark("market")
-        self.hub.mark("candles")
+        self.hub.focus(market)
+        self.preview = {}
+        self.hub.mark("preview")
+        self._frame()  # every pane of the screen moves now, not on the next frame
         self.load_candles()
         self._poll_market()
+        self.remember_session()
         if tell_group:
             self._tell_link_group(market)
 
-    @work(group="link")
+    def remember_session(self) -> None:
+        """Keep what the next start restores (market, timeframe, indicators, layout, link group)."""
+        session = self.session
+        session.market, session.timeframe = self.hub.market, self.hub.timeframe
+        session.indicators = sorted(self.hub.indicators)
+        session.link_group = self.link_group or LINK_OFF
+        save_session(self.home, session)
+
+    def on_trade_screen_layout_changed(self, event: TradeScreen.LayoutChanged) -> None:
+        self.session.layout = event.layout
+        self.remember_session()
+
+    def _remember_theme(self, name: str) -> None:
+        if name in THEMES and name != self.config.theme:
+            self.config.theme = name
+            save_config(self.config)
+
+    @work(group="link", exit_on_error=False)
     async def _tell_link_group(self, market: str) -> None:
         if self.hub.connected and self.link_group is not None:
             try:
@@ -215,8 +302,45 @@ class QuantDeskApp(App[int]):
             except ApiError:
                 pass
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "command_bar":  # a dialog has no command bar: there `:` is just a character
+            bars = self.screen.query(CommandBar)
+            return bool(bars) and not (bars.first().is_open and self.focused is bars.first().input)
+        return True
+
     def action_command_bar(self) -> None:
-        self.screen.query_one(CommandBar).open()
+        self.open_command_bar()
+
+    def open_command_bar(self, text: str = "", cursor: int | None = None) -> None:
+        bars = self.screen.query(CommandBar)
+        if bars:
+            bars.first().open(text, cursor)
+
+    def action_leave_input(self) -> None:
+        """Esc in a field: leave it for the first other control of its pane, so keys are keys again."""
+        focused = self.focused
+        if not isinstance(focused, Input):
+            return
+        pane = next((node for node in focused.ancestors if isinstance(node, Pane | Box)), None)
+        others = [w for w in pane.query("*") if w.focusable and not isinstance(w, Input)] if pane else []
+        if others:
+            self.screen.set_focus(others[0])  # at once: the next key typed is already a key, not text
+        else:
+            self.screen.set_focus(None)
+
+    async def action_switch_mode(self, mode: str) -> None:
+        """Keys typed right after F3 (say `j j Enter`) go to the screen F3 opens, even the first time,
+        when building it takes a moment: the key waits until that screen is up."""
+        while isinstance(self.screen, ModalScreen):  # a dialog (palette, confirm, help) belongs to its screen:
+            await self.pop_screen()  # close it first, or it would later dismiss itself from the new one
+        await self.switch_mode(mode)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:  # the palette's "Change theme", on the palette without its crashes
+        self.push_screen(SafeCommandPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def action_help(self) -> None:
         from quantdesk_tui.screens.help import HelpScreen
@@ -241,6 +365,8 @@ class QuantDeskApp(App[int]):
         match command.kind:
             case "order":
                 self.trading.place(args)
+            case "twap" | "iceberg" | "oco":
+                self.trading.place(args, op=f"order.{command.kind}")
             case "cancel":
                 self.trading.cancel(args)
             case "focus":
@@ -258,7 +384,8 @@ class QuantDeskApp(App[int]):
             case "theme":
                 self._set_theme(args["name"])
             case "layout":
-                self._layout_command(args["action"], args["name"])
+                self.run_worker(self._layout_command(args["action"], args["name"]), group="layout",
+                                exit_on_error=False)
             case "screen":
                 if args["name"] in self.MODES:
                     self.switch_mode(args["name"])
@@ -272,12 +399,12 @@ class QuantDeskApp(App[int]):
         if theme not in self.available_themes:
             self.notify(f"unknown theme {name!r}; themes: {', '.join(THEME_ALIASES)}", severity="error")
             return
-        self.theme = theme
+        self.theme = theme  # kept in config.toml by _remember_theme
 
-    def _layout_command(self, action: str, name: str) -> None:
+    async def _layout_command(self, action: str, name: str) -> None:
         screen = self.screen
         if not isinstance(screen, TradeScreen):
-            self.switch_mode("trade")
+            await self.switch_mode("trade")
             screen = self.screen
         assert isinstance(screen, TradeScreen)
         if action == "save":
@@ -295,10 +422,25 @@ class QuantDeskApp(App[int]):
                 self.notify(f"no layout {name!r}; built-ins: {', '.join(BUILTIN_LAYOUTS)}", severity="error")
                 return
             try:
-                screen.set_layout(layout_from_data(data), name)
+                await screen.set_layout(layout_from_data(data), name)
             except LayoutError as exc:
                 self.notify(str(exc), severity="error")
 
     async def action_quit(self) -> None:
+        self.remember_session()
+        await self._note_for_exit()
         await self.client.close()
         self.exit(0)
+
+    async def _note_for_exit(self) -> None:
+        """Ask the backend (briefly) what keeps it up, for the line printed after the app ends."""
+        status, alerts = self.hub.status, [a for a in self.hub.alerts if a.get("status", "active") == "active"]
+        if self.hub.connected:
+            try:
+                async with asyncio.timeout(1.5):
+                    status = msgspec.convert(await self.client.request("status"), Status)
+                    reply = await self.client.request("alert.list")
+                    alerts = [a for a in reply.get("alerts", []) if a.get("status", "active") == "active"]
+            except (ApiError, TimeoutError, msgspec.ValidationError):
+                pass
+        self.exit_note = quit_note(status, self.hub.connected, len(alerts), len(self.hub.open_orders()))

@@ -41,8 +41,9 @@ def build_parser() -> Parser:
     parser = Parser(prog="quantdesk", description="Keyboard-driven terminal trading workstation for Solana perps.")
     parser.add_argument("--version", action="version", version=f"quantdesk {__version__}")
     parser.add_argument("--layout", default=None, help="open the TUI with this named layout")
-    parser.add_argument("--link", default="A", metavar="GROUP",
-                        help="link group: terminals in one group follow each other's market (default A; none = off)")
+    parser.add_argument("--link", default=None, metavar="GROUP",
+                        help="link group: terminals in one group follow each other's market "
+                             "(default: the last one used, else A; none = off)")
     add_connection_args(parser)
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     sub.add_parser("backend", help="run the backend in the foreground (prints its URL); see backend --help")
@@ -125,15 +126,19 @@ async def _run_command(runner: Runner, args: argparse.Namespace) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from backend.client import home_dir
     from quantdesk_tui.app import QuantDeskApp
+    from quantdesk_tui.session import link_group_for
 
     try:
         client = make_client(getattr(args, "connect", None), getattr(args, "token_file", None), name="tui",
                              spawn=not getattr(args, "connect", None), reconnect=True)
     except ApiError as exc:
         return emit_error(exc, False)
-    app = QuantDeskApp(client=client, layout=args.layout, link_group=None if args.link == "none" else args.link)
+    app = QuantDeskApp(client=client, layout=args.layout, link_group=link_group_for(args.link, home_dir()))
     app.run()
+    if app.exit_note:
+        print(app.exit_note)
     return 0 if app.return_code is None else app.return_code
 
 

@@ -26,6 +26,7 @@ class Config:
     vim_keys: bool = False
     bell: bool = False
     confirm_notional: float = 10_000.0  # USD: orders above it need a second confirm
+    confirm_free_fraction: float = 0.5  # ...and so do orders whose notional is above this share of free collateral
     default_layout: str = "trade"
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     layouts: dict[str, Any] = field(default_factory=dict)  # name -> layout tree data
@@ -86,6 +87,12 @@ def load_config(home: Path) -> Config:
             config.confirm_notional = float(value)
         else:
             warn("confirm_notional", "must be a number of USD ≥ 0")
+    if "confirm_free_fraction" in data:
+        value = data["confirm_free_fraction"]
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            config.confirm_free_fraction = float(value)
+        else:
+            warn("confirm_free_fraction", "must be a number ≥ 0 (0.5 = half the free collateral; 0 = off)")
     if "default_layout" in data:
         config.default_layout = str(data["default_layout"])
     for binding_id, keys in (data.get("keymap") or {}).items():
@@ -119,6 +126,7 @@ def save_config(config: Config) -> None:
         f"vim_keys = {_toml(config.vim_keys)}",
         f"bell = {_toml(config.bell)}",
         f"confirm_notional = {_toml(config.confirm_notional)}",
+        f"confirm_free_fraction = {_toml(config.confirm_free_fraction)}",
         f"default_layout = {_toml(config.default_layout)}",
         "",
         "[keymap]",

@@ -4,6 +4,8 @@
     buy $500 ETH-PERP stop 3300 ioc            sell 1 SOL-PERP trail 1.5%
     cancel all | cancel SOL-PERP | cancel 42   SOL-PERP (focus)   tf 5m   theme light
     alert SOL-PERP > 200 | alert rm 3          layout save mine | layout load trade
+    twap buy 10 SOL-PERP 10m every 30s         iceberg sell 20 SOL-PERP @ 150 show 2
+    oco sell 1 SOL-PERP tp 160 sl 130
 
 An order phrase becomes the `order.place` arguments the backend validates again; numbers stay
 decimal strings here so no float ever rounds a price or a size.
@@ -20,7 +22,9 @@ from backend.api.protocol import NumberError, parse_positive
 
 TIMEFRAMES = ("1s", "1m", "5m", "15m", "1h", "4h", "1d")
 TIFS = ("gtc", "ioc", "fok", "gtd")
-VERBS = ("buy", "sell", "cancel", "tf", "alert", "layout", "theme", "screen", "help", "kill", "resume")
+VERBS = ("buy", "sell", "cancel", "tf", "alert", "layout", "theme", "screen", "help", "kill", "resume", "twap",
+         "iceberg", "oco")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
 
 
 class GrammarError(ValueError):
@@ -58,6 +62,8 @@ def parse(line: str, markets: Iterable[str]) -> Command:
         return Command("order", parse_order(words, markets))
     if verb == "cancel":
         return _cancel(words[1:], markets)
+    if verb in ("twap", "iceberg", "oco"):
+        return Command(verb, parse_parent(words, markets))
     if verb == "tf":
         if len(words) != 2 or words[1].lower() not in TIMEFRAMES:
             raise GrammarError(f"timeframe must be one of {', '.join(TIMEFRAMES)}")
@@ -147,6 +153,69 @@ def parse_order(words: list[str], markets: list[str]) -> dict[str, Any]:
     return order
 
 
+def duration_seconds(text: str, what: str) -> int:
+    """'90s', '10m', '1h' or plain seconds, as whole seconds."""
+    number, unit = (text[:-1], text[-1]) if text[-1:].lower() in DURATION_UNITS else (text, "s")
+    if not number.isdigit() or int(number) <= 0:
+        raise GrammarError(f"{what} must be like 30s, 10m or 1h, not {text!r}")
+    return int(number) * DURATION_UNITS[unit.lower()]
+
+
+def parse_parent(words: list[str], markets: list[str]) -> dict[str, Any]:
+    """The parents the engine works itself (the args of order.twap / order.iceberg / order.oco):
+
+        twap buy|sell SIZE MARKET DURATION every INTERVAL [@ LIMIT] [reduce] [sub N]
+        iceberg buy|sell SIZE MARKET @ PRICE show DISPLAY [reduce] [sub N]
+        oco buy|sell SIZE MARKET tp PRICE sl PRICE [sub N]
+    """
+    verb = words[0].lower()
+    usage = {"twap": "twap buy 10 SOL-PERP 10m every 30s [@ LIMIT]",
+             "iceberg": "iceberg sell 20 SOL-PERP @ 150 show 2", "oco": "oco sell 1 SOL-PERP tp 160 sl 130"}[verb]
+    if len(words) < 4 or words[1].lower() not in ("buy", "sell"):
+        raise GrammarError(f"use `{usage}`")
+    market = resolve_market(words[3], markets)
+    if market is None:
+        raise GrammarError(f"unknown market {words[3]!r}; markets: {', '.join(markets)}")
+    args: dict[str, Any] = {"side": words[1].lower(), "size": positive_decimal(words[2], "size"), "market": market}
+    rest = [w.lower() for w in words[4:]]
+    if verb == "twap":
+        if not rest:
+            raise GrammarError(f"a TWAP needs a duration: `{usage}`")
+        args["duration"] = duration_seconds(rest.pop(0), "duration")
+    options = {"every": "interval", "@": "price", "show": "display", "tp": "tp", "sl": "sl", "sub": "sub_account"}
+    while rest:
+        word = rest.pop(0)
+        if word in ("reduce", "reduce-only", "ro") and verb != "oco":
+            args["reduce_only"] = True
+            continue
+        if word not in options or not rest:
+            raise GrammarError(f"don't know {word!r} here; use `{usage}`")
+        value = rest.pop(0)
+        key = options[word]
+        if key == "interval":
+            args[key] = duration_seconds(value, "interval")
+        elif key == "sub_account":
+            if not value.isdigit() or int(value) > 65535:
+                raise GrammarError(f"sub-account must be a number 0-65535, not {value!r}")
+            args[key] = int(value)
+        else:
+            args[key] = positive_decimal(value, key)
+    if verb == "twap":
+        args.setdefault("interval", max(1, args["duration"] // 10))
+        if "price" in args:
+            args["price_limit"] = args.pop("price")
+    required = {"twap": (), "iceberg": ("price", "display"), "oco": ("tp", "sl")}[verb]
+    missing = [key for key in required if key not in args]
+    if missing:
+        raise GrammarError(f"{verb} needs {' and '.join(missing)}: `{usage}`")
+    extra = set(args) - {"side", "size", "market", "sub_account", "reduce_only", "duration", "interval",
+                         "price_limit", "price", "display", "tp", "sl"}
+    unused = {"twap": {"display", "tp", "sl"}, "iceberg": {"tp", "sl"}, "oco": {"price", "display"}}[verb] & set(args)
+    if extra or unused:
+        raise GrammarError(f"{verb} does not take {', '.join(sorted(extra | unused))}: `{usage}`")
+    return args
+
+
 def _order_type(order: dict[str, Any]) -> str:
     explicit_market = order.get("type") == "market"
     if "trail_pct" in order:
@@ -197,6 +266,8 @@ def completions(prefix: str, markets: Iterable[str]) -> list[str]:
         pool = [*VERBS, *markets]
     elif words[0].lower() in ("buy", "sell") and len(words) == 3:
         pool = list(markets)
+    elif words[0].lower() in ("twap", "iceberg", "oco") and len(words) in (2, 4):
+        pool = ["buy", "sell"] if len(words) == 2 else list(markets)
     elif words[0].lower() in ("cancel", "alert") and len(words) == 2:
         pool = ["all", *markets] if words[0].lower() == "cancel" else ["rm", *markets]
     elif words[0].lower() == "tf":

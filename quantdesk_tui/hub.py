@@ -15,6 +15,12 @@ from typing import Any
 from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
 from backend.api.protocol import AccountView, BookView, FillView, MarketInfo, OrderView, PositionView, Quote, Status
 
+# every kind of change a screen can be told about: a screen coming back (or a pane just mounted)
+# repaints from all of them, since the frames it missed went to another screen
+ALL_CHANGES = frozenset({"markets", "market", "orders", "fills", "positions", "account", "book", "candles", "alerts",
+                         "log", "alert_fired", "market_stats", "groups", "status", "trading_state", "connection",
+                         "preview", "wallet", "sub_accounts", "admin", "risk", "alert_history", "unavailable"})
+
 
 @dataclass
 class Hub:
@@ -24,6 +30,7 @@ class Hub:
     trading_state: str | None = None
     market: str = "SOL-PERP"  # the focused market (shared with the link group)
     timeframe: str = "1m"
+    indicators: set[str] = field(default_factory=set)  # what the chart overlays (sma, ema, ...)
     sub_account: int = 0
     groups: dict[str, list[str]] = field(default_factory=dict)
     market_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -63,6 +70,17 @@ class Hub:
     @property
     def market_info(self) -> MarketInfo | None:
         return next((m for m in self.markets if m.symbol == self.market), None)
+
+    def focus(self, market: str) -> None:
+        """Make `market` the focused one: what belonged to the previous market is dropped at once,
+        so no pane can draw one market's data under another's title."""
+        self.market = market
+        self.book = None
+        self.candles = []
+        self.overlays = {}
+        self.forming_bar = None
+        for what in ("market", "candles", "book"):
+            self.mark(what)
 
     def open_orders(self, market: str | None = None) -> list[OrderView]:
         return [o for o in self.orders.values() if o.status in OPEN_STATUSES and (market is None or o.market == market)]

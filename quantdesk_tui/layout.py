@@ -124,6 +124,9 @@ def resize_pane(node: Node, pane: str, delta: int) -> Node:
     return visit(node)
 
 
+MIN_WIDTH, MIN_HEIGHT = 60, 20  # below this no layout is usable: the screens show a notice instead
+
+
 def folds_to_tabs(width: int, height: int) -> bool:
     """Below about 100x30 a split layout is unreadable: show its panes as tabs instead."""
     return width < 100 or height < 30

@@ -24,11 +24,11 @@ class LayoutView(Vertical):
         super().__init__(**kwargs)
         self.layout_tree = tree
         self.folded = folded
-        self.maximized = maximized
+        self.maximized_pane = maximized
 
     def compose(self) -> ComposeResult:
-        if self.maximized is not None:
-            yield PANES[self.maximized](id=f"pane-{self.maximized}")
+        if self.maximized_pane is not None:
+            yield PANES[self.maximized_pane](id=f"pane-{self.maximized_pane}")
         elif self.folded:
             with TabbedContent(id="layout-tabs"):
                 for name in panes_of(self.layout_tree):

@@ -1,10 +1,11 @@
-"""Command palette (Ctrl+P): every bound action of the app and screen, and every market to focus."""
+"""Command palette (Ctrl+P): every bound action of the app and screen, every market to focus, order
+entry and closing a position."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 
 class QuantDeskCommands(Provider):
@@ -14,6 +15,13 @@ class QuantDeskCommands(Provider):
         for market in app.hub.markets:
             entries.append((f"Focus {market.symbol}", f"{market.base}/{market.quote} perpetual",
                             partial(app.focus_market, market.symbol)))
+        # orders from the palette go through the command bar and the one confirm rule (trading.submit)
+        for side in ("buy", "sell"):
+            entries.append((f"{side.title()} {app.hub.market}…", "type the size in the command bar",
+                            partial(app.open_command_bar, f"{side}  {app.hub.market}", len(side) + 1)))
+        for (sub, market), position in sorted(app.hub.positions.items()):
+            entries.append((f"Close {market} position (sub {sub})", f"size {position.base / 1e9:g}; asks first "
+                            "when large", partial(app.trading.close_position, market, sub)))
         seen: set[str] = set()
         for node in (self.screen, app):
             for binding in node.BINDINGS:
@@ -37,3 +45,20 @@ class QuantDeskCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual's palette, minus two crashes the monkey found: PageUp/PageDown before its list is laid
+    out (KeyError inside OptionList), and a pick still in flight when the trader switched screens
+    (the palette then dismissed itself from a screen stack it was no longer on)."""
+
+    def _action_command_list(self, action: str) -> None:
+        try:
+            super()._action_command_list(action)
+        except KeyError:
+            pass
+
+    def dismiss(self, result=None):  # type: ignore[no-untyped-def]
+        if self.app.screen is not self:  # already closed by a screen switch: nothing left to pop
+            return None
+        return super().dismiss(result)

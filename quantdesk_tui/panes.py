@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, TabbedContent, TabPane
 
-from quantdesk_tui.hub import Hub
+from quantdesk_tui.hub import ALL_CHANGES, Hub
 from widgets.candle_chart import CandleChart
 from widgets.fills_table import FillsTable
 from widgets.log_pane import LogPane
@@ -44,9 +44,7 @@ class Pane(Vertical):
 
     def prime(self, hub: Hub) -> None:
         """Fill the widget from the Hub right after mounting."""
-        everything = {"markets", "market", "orders", "fills", "positions", "account", "book", "candles", "alerts",
-                      "log", "alert_fired", "market_stats"}
-        self.refresh_pane(hub, set(hub.quotes), everything)
+        self.refresh_pane(hub, set(hub.quotes), set(ALL_CHANGES))
 
     @property
     def actions(self) -> Any:
@@ -57,12 +55,17 @@ class ChartPane(Pane):
     title = "Chart"
 
     def compose(self) -> ComposeResult:
-        yield CandleChart(id="chart")
+        hub: Hub = self.app.hub  # type: ignore[attr-defined]
+        yield CandleChart(id="chart", market=hub.market, timeframe=hub.timeframe)
+
+    def on_mount(self) -> None:
+        self.query_one(CandleChart).set_indicators(self.app.hub.indicators)  # type: ignore[attr-defined]
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         chart = self.query_one(CandleChart)
         if "market" in other:
             chart.set_market(hub.market)
+            chart.set_timeframe(hub.timeframe)
             self.border_title = f"Chart {hub.market} {hub.timeframe}"
         if "candles" in other:
             chart.set_candles(hub.candles)
@@ -74,6 +77,9 @@ class ChartPane(Pane):
 
     def on_candle_chart_timeframe_changed(self, event: CandleChart.TimeframeChanged) -> None:
         self.actions.set_timeframe(event.timeframe)
+
+    def on_candle_chart_indicators_changed(self, event: CandleChart.IndicatorsChanged) -> None:
+        self.actions.set_indicators(event.indicators)
 
 
 def chart_levels(hub: Hub) -> list[tuple[str, float, str]]:
@@ -100,11 +106,14 @@ class TicketPane(Pane):
     title = "Order ticket"
 
     def compose(self) -> ComposeResult:
-        yield OrderTicket(id="ticket", confirm_above=int(self.app.config.confirm_notional * 1e6))  # type: ignore[attr-defined]
+        yield OrderTicket(id="ticket")  # large orders are confirmed by the app's one rule (trading.submit)
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         ticket = self.query_one(OrderTicket)
         if other & {"markets", "market"} and hub.market_info is not None:
+            if ticket.market is not None and ticket.market.symbol != hub.market:
+                ticket.clear()  # one market's prices and sizes never carry over to another
+                ticket.set_reference_price(0)
             ticket.set_market(hub.market_info)
             self.border_title = f"Order ticket {hub.market}"
         if hub.market in quotes:
@@ -163,6 +172,8 @@ class BlotterPane(Pane):
                 self.query_one(table).set_markets(hub.markets)
         if "positions" in other:
             self.query_one(PositionsTable).set_positions(list(hub.positions.values()))
+        if other & {"positions", "market"} and (hub.sub_account, hub.market) in hub.positions:
+            self.query_one(PositionsTable).move_cursor((hub.market, hub.sub_account))  # the focused market's row
         if "orders" in other:
             self.query_one(OrdersTable).set_orders(hub.open_orders())
         if "fills" in other:
@@ -196,19 +207,26 @@ class TradesPane(Pane):
 
 
 class AlertsPane(Pane):
+    """The focused market's alerts (and those on no market), what fired last on top."""
+
     title = "Alerts"
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="alerts-body")
+        yield Static("", id="alerts-body", markup=False)
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if not other & {"alerts", "alert_fired"}:
+        if not other & {"alerts", "alert_fired", "market"}:
             return
-        lines = [f"#{a.get('id')} {a.get('market', '')} {a.get('kind')} {a.get('level', '')}"
-                 + ("" if a.get("active", True) else " (done)") for a in hub.alerts[-20:]]
-        fired = [f"! {f.get('message', f)}" for f in list(hub.fired)[-5:]]
-        text = "\n".join(fired + lines) or "no alerts — `:alert SOL-PERP > 200` adds one"
-        self.query_one("#alerts-body", Static).update(text)
+        self.border_title = f"Alerts {hub.market}"
+        self.query_one("#alerts-body", Static).update(alerts_text(hub))
+
+
+def alerts_text(hub: Hub) -> str:
+    mine = [a for a in hub.alerts if a.get("market") in (hub.market, None)]
+    lines = [f"#{a.get('id')} {a.get('market') or 'any'} {a.get('kind')} {a.get('level') or ''}".rstrip()
+             + ("" if a.get("status", "active") == "active" else f" ({a.get('status')})") for a in mine[-20:]]
+    fired = [f"! {f.get('message', f)}" for f in list(hub.fired)[-5:] if f.get("market") in (hub.market, None)]
+    return "\n".join(fired + lines) or f"no {hub.market} alerts — `:alert {hub.market} > PRICE` adds one"
 
 
 class WatchlistPane(Pane):
@@ -279,7 +297,8 @@ class WalletPane(Pane):
         self._reload()
 
     def _reload(self) -> None:
-        self.app.run_worker(self.app.feed.load_wallet, group="wallet", exclusive=True)  # type: ignore[attr-defined]
+        self.app.run_worker(self.app.feed.load_wallet, group="wallet", exclusive=True,  # type: ignore[attr-defined]
+                            exit_on_error=False)
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         if "connection" in other and hub.connected:

@@ -5,14 +5,19 @@ Every failure becomes a toast with the backend's message and code; nothing is re
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from backend.api.protocol import ApiError
+import msgspec
 
-if TYPE_CHECKING:
-    from quantdesk_tui.app import QuantDeskApp
+from backend.api.protocol import TERMINAL_ORDER_STATUSES, ApiError, FillView, MarketInfo, OrderView
+from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
+from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
+from quantdesk_tui.screens.dialogs import ConfirmScreen
+from widgets.format import exact
 
 PRICE_FIELDS = {"price": "price", "trigger_price": "trigger", "tp_price": "tp", "sl_price": "sl", "trail_offset": "trail"}
 
@@ -37,12 +42,19 @@ def ticket_to_args(order: dict[str, Any]) -> dict[str, Any]:
 
 
 class TradingActions:
-    def __init__(self, app: QuantDeskApp) -> None:
+    def __init__(self, app: Any) -> None:
+        """app: the QuantDeskApp (not imported: the app imports this module)."""
         self.app = app
+        self.watching: dict[int, OrderIntent] = {}  # placed orders still in their auction
+        self.reported: deque[int] = deque(maxlen=200)  # settled orders whose outcome was toasted
 
     @property
     def hub(self):
         return self.app.hub
+
+    def _spawn(self, work: Callable[[], Awaitable[None]], group: str, exclusive: bool = False) -> None:
+        """Run a request in an app worker; a failure becomes a toast (the app's worker handler), never an exit."""
+        self.app.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)
 
     async def _request(self, op: str, **args: Any) -> Any:
         try:
@@ -54,47 +66,120 @@ class TradingActions:
                 self.app.bell()
             return None
 
-    # -- orders -------------------------------------------------------------------------------
+    # -- orders: every path ends in submit() ---------------------------------------------------
     def submit_ticket(self, order: dict[str, Any]) -> None:
-        self.place(ticket_to_args(order))
-
-    def place(self, args: dict[str, Any]) -> None:
-        self.app.run_worker(partial(self._place, args), group="orders", exclusive=False)
-
-    async def _place(self, args: dict[str, Any]) -> None:
-        result = await self._request("order.place", **args)
-        if result is None:
+        if order["market"] != self.hub.market:  # the ticket must trade what the screen shows
+            self.app.notify(f"the ticket is for {order['market']} but the screen shows {self.hub.market}; "
+                            "check the ticket and submit again", title="not sent", severity="error")
             return
-        for order in result.get("orders", []):
-            if order.get("parent_id") == 0 or len(result["orders"]) == 1:
-                self.app.notify(f"#{order['order_id']} {order['side']} {decimal_text(order['size'], 10**9)} "
-                                f"{order['market']} {order['order_type']} {order['status']}", title="order accepted")
-                break
-        if result.get("signature"):  # the solana venue: the program's transaction
-            self.app.notify(f"{result['status']} {result['signature'][:16]}… slot {result.get('slot')}, "
-                            f"{result.get('compute_units', '?')} CU", title="on-chain transaction")
+        self.submit(OrderIntent("order.place", ticket_to_args(order), "ticket"))
 
-    def cancel(self, args: dict[str, Any]) -> None:
-        self.app.run_worker(partial(self._cancel, args), group="orders", exclusive=False)
-
-    async def _cancel(self, args: dict[str, Any]) -> None:
-        result = await self._request("order.cancel", **args)
-        if result is not None:
-            self.app.notify(f"cancelled {len(result['cancelled'])} order(s)", title="cancel")
+    def place(self, args: dict[str, Any], op: str = "order.place", source: str = "command bar") -> None:
+        self.submit(OrderIntent(op, args, source))
 
     def close_position(self, market: str, sub_account: int) -> None:
         position = self.hub.positions.get((sub_account, market))
         if position is None or position.base == 0:
             self.app.notify(f"no {market} position to close", severity="warning")
             return
-        self.place({"market": market, "side": "sell" if position.base > 0 else "buy", "type": "market",
-                    "size": decimal_text(abs(position.base), 10**9), "reduce_only": True, "sub_account": sub_account})
+        self.submit(OrderIntent("order.place", {
+            "market": market, "side": "sell" if position.base > 0 else "buy", "type": "market",
+            "size": decimal_text(abs(position.base), 10**9), "reduce_only": True, "sub_account": sub_account},
+            "close"))
+
+    def submit(self, intent: OrderIntent) -> None:
+        """The one door every order goes through: the confirm rule, then the backend."""
+        reasons = self.confirm_reasons(intent)
+        if not reasons:
+            self._send(intent)
+            return
+        body = "\n".join([intent.describe(), "", "Asking because:", *(f"• {r}" for r in reasons)])
+        self.app.push_screen(ConfirmScreen("Send this order?", body), partial(self._confirmed, intent))
+
+    def confirm_reasons(self, intent: OrderIntent) -> list[str]:
+        quote = self.hub.quotes.get(intent.market)
+        reference = exact(quote.price, quote.expo) if quote is not None and quote.price > 0 else None
+        account = self.hub.accounts.get(int(intent.args.get("sub_account", 0) or 0))
+        free = exact(account.free_collateral, -6) if account is not None else None
+        config = self.app.config
+        return confirm_reasons(estimate_notional(intent, reference), free, config.confirm_notional,
+                               config.confirm_free_fraction)
+
+    def _confirmed(self, intent: OrderIntent, yes: bool | None) -> None:
+        if yes:
+            self._send(intent)
+        else:
+            self.app.notify(f"not sent: {intent.describe()}", title="order", severity="warning")
+
+    def _send(self, intent: OrderIntent) -> None:
+        self._spawn(partial(self._place, intent), "orders")
+
+    async def _place(self, intent: OrderIntent) -> None:
+        result = await self._request(intent.op, **intent.args)
+        if result is not None:
+            self._report_placed(result, intent)
+        if result is not None and result.get("signature"):  # the solana venue: the program's transaction
+            self.app.notify(f"{result['status']} {result['signature'][:16]}… slot {result.get('slot')}, "
+                            f"{result.get('compute_units', '?')} CU", title="on-chain transaction")
+
+    def _report_placed(self, result: dict[str, Any], intent: OrderIntent) -> None:
+        orders = msgspec.convert(result.get("orders", []), list[OrderView])
+        fills = msgspec.convert(result.get("fills", []), list[FillView])
+        main = next((o for o in orders if o.parent_id == 0), orders[0] if orders else None)
+        market = self._market_info(intent.market)
+        if main is None:
+            text = describe_fills(fills, market) if fills else f"{intent.describe()}: accepted"
+            self.app.notify(text, title="order")
+            return
+        pushed = self.hub.orders.get(main.order_id)  # its push may have overtaken the reply
+        if pushed is not None and (pushed.status in TERMINAL_ORDER_STATUSES or pushed.updated_ts >= main.updated_ts):
+            main = pushed
+        if is_settled(main):
+            self._report_outcome(main)
+        else:
+            self.watching[main.order_id] = intent
+            self.app.notify(f"#{main.order_id} {intent.describe()}: filling in the auction…", title="order sent",
+                            timeout=3)
+
+    def orders_changed(self) -> None:
+        """Called by the app's frame when orders moved: report the watched ones that settled."""
+        for order_id in list(self.watching):
+            order = self.hub.orders.get(order_id)
+            if order is not None and is_settled(order):
+                del self.watching[order_id]
+                self._report_outcome(order)
+
+    def _report_outcome(self, order: OrderView) -> None:
+        if order.status in TERMINAL_ORDER_STATUSES:
+            self.reported.append(order.order_id)  # its fills were summed in this toast
+        cut = order.status in ("cancelled", "expired") and order.filled < order.size
+        severity = "error" if order.status == "rejected" else "warning" if cut else "information"
+        text = describe_outcome(order, self._market_info(order.market))
+        self.app.notify(text, title="order", severity=severity, timeout=8 if cut else 5)
+        self.hub.note(text, "warning" if cut else "info")
+
+    def fill_is_reported(self, order_id: int) -> bool:
+        """A fill of an order whose outcome toast says (or will say) it: no toast of its own."""
+        return order_id in self.watching or order_id in self.reported
+
+    def _market_info(self, symbol: str) -> MarketInfo | None:
+        return next((m for m in self.hub.markets if m.symbol == symbol), None)
+
+    def cancel(self, args: dict[str, Any]) -> None:
+        self._spawn(partial(self._cancel, args), "orders")
+
+    async def _cancel(self, args: dict[str, Any]) -> None:
+        result = await self._request("order.cancel", **args)
+        if result is not None:
+            self.app.notify(f"cancelled {len(result['cancelled'])} order(s)", title="cancel")
 
     def request_preview(self, order: dict[str, Any] | None) -> None:
-        self.app.run_worker(partial(self._request_preview, order), group="preview", exclusive=True)
+        self._spawn(partial(self._request_preview, order), "preview", exclusive=True)
 
     async def _request_preview(self, order: dict[str, Any] | None) -> None:
-        if order is None:
+        if order is None:  # nothing valid to preview: show no numbers of an older order
+            self.app.preview = {}
+            self.hub.mark("preview")
             return
         args = ticket_to_args(order)
         for key in ("tp", "sl"):
@@ -102,9 +187,12 @@ class TradingActions:
         try:
             preview = await self.app.client.request("order.preview", **args)
         except ApiError as exc:
-            self.app.preview = {"error": exc.message}
+            lines: dict[str, Any] = {"error": exc.message}
         else:
-            self.app.preview = preview_lines(preview, order)
+            lines = preview_lines(preview, order)
+        if order["market"] != self.hub.market:
+            return  # the market changed while this was in flight
+        self.app.preview = lines
         self.hub.mark("preview")
 
     # -- market, timeframe, alerts ------------------------------------------------------------
@@ -112,9 +200,14 @@ class TradingActions:
         self.hub.timeframe = timeframe
         self.hub.mark("market")
         self.app.load_candles()
+        self.app.remember_session()
+
+    def set_indicators(self, indicators: frozenset[str]) -> None:
+        self.hub.indicators = set(indicators)
+        self.app.remember_session()
 
     def add_alert(self, args: dict[str, Any]) -> None:
-        self.app.run_worker(partial(self._add_alert, args), group="alerts", exclusive=False)
+        self._spawn(partial(self._add_alert, args), "alerts")
 
     async def _add_alert(self, args: dict[str, Any]) -> None:
         result = await self._request("alert.add", **args)
@@ -124,7 +217,7 @@ class TradingActions:
             await self.app.feed.refresh_alerts()
 
     def remove_alert(self, alert_id: int) -> None:
-        self.app.run_worker(partial(self._remove_alert, alert_id), group="alerts", exclusive=False)
+        self._spawn(partial(self._remove_alert, alert_id), "alerts")
 
     async def _remove_alert(self, alert_id: int) -> None:
         if await self._request("alert.rm", id=alert_id) is not None:
@@ -132,7 +225,7 @@ class TradingActions:
             await self.app.feed.refresh_alerts()
 
     def kill(self) -> None:
-        self.app.run_worker(self._kill, group="risk", exclusive=False)
+        self._spawn(self._kill, "risk")
 
     async def _kill(self) -> None:
         result = await self._request("risk.kill", reason="kill switch from the TUI")
@@ -140,7 +233,7 @@ class TradingActions:
             self.app.notify("trading HALTED; every open order cancelled", title="kill switch", severity="warning")
 
     def resume(self) -> None:
-        self.app.run_worker(self._resume, group="risk", exclusive=False)
+        self._spawn(self._resume, "risk")
 
     async def _resume(self) -> None:
         if await self._request("risk.resume") is not None:

@@ -71,6 +71,13 @@ class CandleChart(ThreadPlot, can_focus=True):
             super().__init__()
             self.timeframe = timeframe
 
+    class IndicatorsChanged(Message):
+        """The user switched an indicator on or off; `indicators` is the set now shown."""
+
+        def __init__(self, indicators: frozenset[str]) -> None:
+            super().__init__()
+            self.indicators = indicators
+
     def __init__(
         self,
         *,
@@ -168,6 +175,12 @@ class CandleChart(ThreadPlot, can_focus=True):
 
     def action_toggle_indicator(self, name: str) -> None:
         self.indicators ^= {name}
+        self.post_message(self.IndicatorsChanged(frozenset(self.indicators)))
+        self._request_draw()
+
+    def set_indicators(self, names: Iterable[str]) -> None:
+        """Show these indicators (names of INDICATORS; others are ignored)."""
+        self.indicators = {name for name in names if name in INDICATORS}
         self._request_draw()
 
     def action_next_timeframe(self) -> None:

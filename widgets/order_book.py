@@ -71,6 +71,7 @@ class OrderBook(Widget, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._book: BookView | None = None
+        self.symbol = ""  # the market shown (its levels are dropped when it changes)
         self._price_decimals: int | None = None
         self._size_decimals = 4
         self._own: set[int] = set()
@@ -79,6 +80,10 @@ class OrderBook(Widget, can_focus=True):
     # ---- data in ------------------------------------------------------------------------------
 
     def set_market(self, market: MarketInfo) -> None:
+        """Another market drops the old one's levels at once: a ladder never shows under the wrong symbol."""
+        if market.symbol != self.symbol:
+            self.symbol = market.symbol
+            self._book, self._own, self._cursor_price = None, set(), None
         self._price_decimals, self._size_decimals = market_decimals(market.tick_size, market.step_size)
         self.refresh()
 

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from backend.api.protocol import MarketInfo
+from widgets.field_input import FieldInput
 from widgets.format import decimals_for_tick, exact, fmt_leverage, fmt_number, fmt_price, fmt_usd
 from widgets.order_form import (
     NEEDS_OFFSET,
@@ -144,7 +145,7 @@ class OrderTicket(Vertical, can_focus=False):
     def _row(self, label: str, key: str, placeholder: str, extra: Button | None = None) -> ComposeResult:
         with Horizontal(classes="ticket-row", id=f"ticket-row-{key}"):
             yield Label(label)
-            yield Input(placeholder=placeholder, compact=True, id=f"ticket-{key}")
+            yield FieldInput(placeholder=placeholder, compact=True, id=f"ticket-{key}")
             if extra is not None:
                 yield extra
 
@@ -211,6 +212,11 @@ class OrderTicket(Vertical, can_focus=False):
         base = self.market.base if self.market else "BASE"
         self.query_one("#ticket-unit", Button).label = "USD" if self.form.size_in_usd else base
         self._revalidate()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_confirm":  # nothing to cancel: Esc goes on to the app (leaves the field)
+            return self._awaiting_confirm
+        return True
 
     def action_cancel_confirm(self) -> None:
         self._awaiting_confirm = False

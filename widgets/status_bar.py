@@ -62,6 +62,7 @@ class StatusBar(Widget):
         self.feeds: list[FeedHealth] = []
         self.message = ""
         self.backend_version = ""
+        self.market = ""  # the focused market: every pane of the screen shows this one
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh, name="status-bar-clock")
@@ -78,6 +79,7 @@ class StatusBar(Widget):
         connected: bool | None = None,
         note: str | None = None,
         rtt_ms: float | None = None,
+        market: str | None = None,
     ) -> None:
         """Update only the fields given. connection: connected | connecting | reconnecting | disconnected.
         `connected`, `note`, `rtt_ms` are short aliases of connection / message / latency_ms;
@@ -98,6 +100,8 @@ class StatusBar(Widget):
             self.feeds = [f if isinstance(f, FeedHealth) else FeedHealth(**f) for f in feeds]
         if message is not None:
             self.message = message
+        if market is not None:
+            self.market = market
         self.refresh()
 
     def set_status(self, status: Status) -> None:
@@ -117,7 +121,7 @@ class StatusBar(Widget):
     def render(self) -> Text:
         compact = self.size.width < COMPACT_BELOW
         sep = Text(" │ ", style=self._tone("dim"))
-        parts: list[Text] = []
+        parts: list[Text] = [Text(self.market, style="bold")] if self.market else []
 
         symbol, tone = _CONNECTION.get(self.connection, ("?", "warn"))
         word = self.connection[:4] if compact and self.connection == "connected" else self.connection

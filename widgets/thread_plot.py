@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import work
 from textual.timer import Timer
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 
 class ThreadPlot(Widget):
@@ -35,7 +36,7 @@ class ThreadPlot(Widget):
         """Gather what to plot (on the UI thread) and call `_draw_in_thread` when it changed."""
         raise NotImplementedError
 
-    @work(thread=True, exclusive=True, group="plot")
+    @work(thread=True, exclusive=True, group="plot", exit_on_error=False)
     def _draw_in_thread(self, build: Callable[[], str]) -> None:
         text = Text.from_ansi(build(), no_wrap=True)
         self.app.call_from_thread(self._swap, text)
@@ -44,6 +45,11 @@ class ThreadPlot(Widget):
         self._rendered = text
         self.draws += 1
         self.refresh()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A drawing failed: the app's worker handler reports it (the picture stays as it was)."""
+        if event.state == WorkerState.ERROR:
+            self.app.post_message(Worker.StateChanged(event.worker, event.state))
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._request_draw())

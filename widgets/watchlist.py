@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from backend.api.protocol import MarketInfo, Quote
+from widgets.field_input import FieldInput
 from widgets.format import (
     decimals_for_price,
     decimals_for_tick,
@@ -103,7 +104,7 @@ class Watchlist(Vertical):
         self.table = LiveTable(columns, empty_text="no markets", id="watchlist-table")
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter markets (fuzzy), enter to keep, esc to clear", id="watchlist-filter")
+        yield FieldInput(placeholder="filter markets (fuzzy), enter to keep, esc to clear", id="watchlist-filter")
         yield self.table
 
     def on_mount(self) -> None:

@@ -187,7 +187,7 @@ class AdminScreen(WorkspaceScreen):
     def params_table(self) -> LiveTable:
         return self.query_one("#adm-params", LiveTable)
 
-    @work(exclusive=True, group="admin")
+    @work(exclusive=True, group="admin", exit_on_error=False)
     async def _reload(self) -> None:
         if self.app.hub.connected:  # type: ignore[attr-defined]
             await self.app.feed.load_admin()  # type: ignore[attr-defined]
@@ -363,7 +363,7 @@ class AdminScreen(WorkspaceScreen):
         self._reload()
 
     def _request(self, op: str, what: str, **args: Any) -> None:
-        self.run_worker(self._send(op, what, args), group="admin-change", exclusive=False)
+        self.run_worker(self._send(op, what, args), group="admin-change", exclusive=False, exit_on_error=False)
 
     async def _send(self, op: str, what: str, args: dict[str, Any]) -> None:
         self._say(f"{what}…")

@@ -109,7 +109,7 @@ class AlertsScreen(WorkspaceScreen):
         self.refresh_body(self.app.hub, set(), {"alerts", "alert_history"})  # type: ignore[attr-defined]
         self._reload()
 
-    @work(exclusive=True, group="alerts-load")
+    @work(exclusive=True, group="alerts-load", exit_on_error=False)
     async def _reload(self) -> None:
         if self.app.hub.connected:  # type: ignore[attr-defined]
             feed = self.app.feed  # type: ignore[attr-defined]
@@ -224,7 +224,7 @@ class AlertsScreen(WorkspaceScreen):
         self._reload()
 
     def _request(self, op: str, what: str, **args: Any) -> None:
-        self.run_worker(self._send(op, what, args), group="alerts-change", exclusive=False)
+        self.run_worker(self._send(op, what, args), group="alerts-change", exclusive=False, exit_on_error=False)
 
     async def _send(self, op: str, what: str, args: dict[str, Any]) -> None:
         _result, error = await send(self.app, op, **args)

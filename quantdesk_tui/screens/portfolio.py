@@ -127,7 +127,7 @@ class PortfolioScreen(WorkspaceScreen):
             if self.is_mounted:
                 self.app.hub.mark("account")  # type: ignore[attr-defined]
 
-    @work(exclusive=True, group="portfolio")
+    @work(exclusive=True, group="portfolio", exit_on_error=False)
     async def _load(self) -> None:
         feed = self.app.feed  # type: ignore[attr-defined]
         if self.app.hub.connected:  # type: ignore[attr-defined]

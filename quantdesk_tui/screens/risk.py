@@ -198,7 +198,7 @@ class RiskScreen(WorkspaceScreen):
         if self.app.screen is self:
             self._reload()
 
-    @work(exclusive=True, group="risk")
+    @work(exclusive=True, group="risk", exit_on_error=False)
     async def _reload(self) -> None:
         if self.app.hub.connected:  # type: ignore[attr-defined]
             await self.app.feed.load_risk()  # type: ignore[attr-defined]

@@ -103,7 +103,7 @@ class SystemScreen(WorkspaceScreen):
     def on_resize(self) -> None:
         self.set_class(self.app.size.height < 30, "-compact")
 
-    @work(exclusive=True, group="system")
+    @work(exclusive=True, group="system", exit_on_error=False)
     async def _reload(self) -> None:
         if self.app.hub.connected:  # type: ignore[attr-defined]
             await self.app.feed.load_status()  # type: ignore[attr-defined]

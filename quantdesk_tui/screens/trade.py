@@ -6,9 +6,12 @@ swap, grow/shrink, save by name. Below about 100x30 it folds into tabs.
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
+from textual.message import Message
 
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import (
@@ -40,15 +43,31 @@ class TradeScreen(WorkspaceScreen):
         Binding("ctrl+down", "resize_pane(-1)", "Shrink", id="layout.shrink"),
     ]
 
+    class LayoutChanged(Message):
+        """The user reshaped the layout (the app remembers it for the next start)."""
+
+        def __init__(self, layout: object) -> None:
+            super().__init__()
+            self.layout = layout  # layout_to_data form
+
     def __init__(self, layout: str | None = None, **kwargs) -> None:
         """layout: a built-in or saved layout name; None = the one the app was started with."""
         super().__init__(**kwargs)
         self.layout_name = layout
         self.layout_tree: Node | None = None
-        self.maximized: str | None = None
+        # not `maximized`: that is Textual's own Screen attribute (the maximized widget)
+        self.maximized_pane: str | None = None
         self._folded: bool | None = None
+        self._rebuilding = asyncio.Lock()
 
     def _load(self, name: str) -> Node:
+        left = self.app.layout_tree_data  # type: ignore[attr-defined]
+        if left is not None:  # the layout as the trader left it last time
+            self.app.layout_tree_data = None  # type: ignore[attr-defined]
+            try:
+                return layout_from_data(left)
+            except LayoutError:
+                pass
         saved = self.app.config.layouts.get(name)  # type: ignore[attr-defined]
         data = saved if saved is not None else BUILTIN_LAYOUTS.get(name, BUILTIN_LAYOUTS["trade"])
         return layout_from_data(data)
@@ -58,20 +77,36 @@ class TradeScreen(WorkspaceScreen):
             self.layout_name = self.layout_name or self.app.layout_name  # type: ignore[attr-defined]
             self.layout_tree = self._load(self.layout_name)
         self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
-        yield LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized, id="layout")
+        yield LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized_pane, id="layout")
 
-    def on_resize(self, event: Resize) -> None:
+    async def on_resize(self, event: Resize) -> None:
         if folds_to_tabs(event.size.width, event.size.height) != self._folded:
-            self.rebuild()
+            await self.rebuild()
 
-    def rebuild(self) -> None:
-        old = self.query_one(LayoutView)
-        for pane in old.query(Pane):
-            pane.ready = False  # going away: frames must not touch it while it is removed
-        self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
-        view = LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized, id="layout")
-        old.remove()
-        self.mount(view, after=self.query_one("#status"))
+    async def rebuild(self) -> None:
+        """Replace the layout view with one for the current tree, fold and maximized pane.
+
+        The old view is fully removed before the new one (same ids) is mounted, and rebuilds
+        run one at a time: a burst of resizes and layout keys can never mount two views at once.
+        """
+        async with self._rebuilding:
+            focused = self.focused_pane()
+            old = self.query(LayoutView)
+            for pane in self.query(Pane):
+                pane.ready = False  # going away: frames must not touch it while it is removed
+            await old.remove()
+            self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
+            view = LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized_pane, id="layout")
+            await self.mount(view, after=self.query_one("#status"))
+            self._refocus(focused)
+
+    def _refocus(self, pane: str | None) -> None:
+        """Give the focus back to the pane that had it, if it is still shown."""
+        for node in self.query(f"#pane-{pane}") if pane else ():
+            target = next((w for w in node.query("*") if w.focusable), None)
+            if target is not None:
+                target.focus()
+                return
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         for pane in self.query(Pane):
@@ -79,54 +114,62 @@ class TradeScreen(WorkspaceScreen):
                 pane.refresh_pane(hub, quotes, other)
 
     # -- layout actions -----------------------------------------------------------------------
+    @property
+    def rebuilding(self) -> bool:
+        return self._rebuilding.locked()
+
     def focused_pane(self) -> str | None:
         node = self.focused
         while node is not None and not isinstance(node, Pane):
             node = node.parent
         return node.id.removeprefix("pane-") if node is not None and node.id else None
 
-    def set_layout(self, tree: Node, name: str | None = None) -> None:
+    async def set_layout(self, tree: Node, name: str | None = None) -> None:
         self.layout_tree = tree
         if name is not None:
             self.layout_name = name
-        self.maximized = None
-        self.rebuild()
+        self.maximized_pane = None
+        await self.rebuild()
+        self.post_message(self.LayoutChanged(self.layout_data()))
 
-    def action_maximize_pane(self) -> None:
+    async def action_maximize_pane(self) -> None:
         pane = self.focused_pane()
-        self.maximized = None if self.maximized else pane
-        self.rebuild()
+        if self.maximized_pane is None and pane is None:
+            self.notify("focus a pane first (Tab), then Ctrl+Z maximizes it", severity="warning")
+            return
+        self.maximized_pane = None if self.maximized_pane else pane
+        await self.rebuild()
 
-    def action_hide_pane(self) -> None:
+    async def action_hide_pane(self) -> None:
         pane = self.focused_pane()
         if pane is None:
             return
         try:
-            self.set_layout(remove_pane(self.layout_tree, pane))
+            await self.set_layout(remove_pane(self.layout_tree, pane))
         except LayoutError as exc:
             self.notify(str(exc), severity="warning")
 
-    def action_add_pane(self) -> None:
+    async def action_add_pane(self) -> None:
         missing = [p for p in PANES if p not in panes_of(self.layout_tree)]
         target = self.focused_pane() or panes_of(self.layout_tree)[-1]
         if not missing:
             self.notify("every pane is already shown", severity="warning")
             return
-        self.set_layout(split_pane(self.layout_tree, target, missing[0], "v"))
+        await self.set_layout(split_pane(self.layout_tree, target, missing[0], "v"))
         self.notify(f"added {missing[0]} below {target}; Ctrl+O swaps, Ctrl+X hides")
 
-    def action_swap_pane(self) -> None:
+    async def action_swap_pane(self) -> None:
         panes = panes_of(self.layout_tree)
         pane = self.focused_pane()
         if pane is None or len(panes) < 2:
             return
         other = panes[(panes.index(pane) + 1) % len(panes)]
-        self.set_layout(swap_panes(self.layout_tree, pane, other))
+        await self.set_layout(swap_panes(self.layout_tree, pane, other))
 
-    def action_resize_pane(self, delta: int) -> None:
+    async def action_resize_pane(self, delta: int) -> None:
         pane = self.focused_pane()
         if pane is not None:
-            self.set_layout(resize_pane(self.layout_tree, pane, delta))
+            await self.set_layout(resize_pane(self.layout_tree, pane, delta))
 
     def layout_data(self) -> object:
         return layout_to_data(self.layout_tree)

@@ -1,0 +1,88 @@
+"""The real `quantdesk` binary in tmux, driven as a trader would: resizes 120x40 → 80x24 → 200x60,
+every layout key, a market switch, then a typed command that stays on screen, then `q` and the quit line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+QUANTDESK = Path(sys.executable).parent / "quantdesk"
+TROUBLE = ("Traceback", "EXITED 1", "DuplicateIds", "Error in ")
+
+
+class Terminal:
+    """One tmux server of our own (its own socket), one window running the command."""
+
+    def __init__(self, command: str, width: int, height: int) -> None:
+        self.socket = f"qd-e2e-{os.getpid()}"
+        self.tmux("new-session", "-d", "-s", "qd", "-x", str(width), "-y", str(height), command)
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=30).stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-t", "qd", "-p")
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self.tmux("send-keys", "-t", "qd", *(["-l"] if literal else []), *keys)
+
+    def resize(self, width: int, height: int) -> None:
+        self.tmux("resize-window", "-t", "qd", "-x", str(width), "-y", str(height))
+
+    def wait(self, what: str, ok: Callable[[str], bool], timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            assert not any(t in screen for t in TROUBLE), f"trouble while waiting for {what}:\n{screen}"
+            if ok(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} after {timeout:g} s; the screen:\n{screen}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+def test_real_binary_survives_resizes_and_layout_keys_and_keeps_a_typed_command_visible(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    # COLUMNS/LINES from this process would pin the app's idea of the terminal size (shutil reads them first)
+    term = Terminal(f"env -u COLUMNS -u LINES QUANTDESK_HOME={home} {QUANTDESK}; echo EXITED $?; sleep 120", 120, 40)
+    try:
+        term.wait("the Trade screen", lambda s: "Order ticket SOL-PERP" in s and "connected" in s, timeout=90)
+        term.resize(80, 24)
+        term.wait("the folded layout at 80x24", lambda s: len(s.splitlines()) <= 24 and "Chart" in s)
+        term.resize(200, 60)
+        term.wait("the full layout at 200x60", lambda s: "Book SOL-PERP" in s and "Trades SOL-PERP" in s)
+        term.keys("Tab")  # the focus into a pane, so the layout keys have one to act on
+        for key in ("C-z", "C-z", "C-x", "C-n", "C-o", "C-Up", "C-Down"):
+            term.keys(key)
+            time.sleep(0.3)
+            term.wait(f"the app after {key}", lambda s: "SOL-PERP" in s)
+        term.keys(":")
+        term.keys("eth", literal=True)
+        term.keys("Enter")
+        term.wait("every pane on ETH-PERP", lambda s: s.splitlines()[0].lstrip().startswith("ETH-PERP")
+                  and all(f"{pane} ETH-PERP" in s and f"{pane} SOL-PERP" not in s
+                          for pane in ("Order ticket", "Chart", "Book")))
+        term.keys(":")
+        term.keys("buy 1 eth @ 100", literal=True)
+        term.wait("the typed command", lambda s: any(line.strip() == ":buy 1 eth @ 100" for line in s.splitlines()))
+        term.keys("Escape")
+        term.wait("the bar closed", lambda s: ":buy 1 eth" not in s)
+        term.keys("q")
+        screen = term.wait("the quit line", lambda s: "EXITED 0" in s)
+        assert "quantdesk: the backend stops in 30 s" in screen and "`quantdesk stop`" in screen
+    finally:
+        term.close()
+        subprocess.run([str(QUANTDESK), "stop"], env={**os.environ, "QUANTDESK_HOME": str(home)},
+                       capture_output=True, timeout=60)

@@ -1,0 +1,81 @@
+"""One focused market drives every pane of the Trade screen and the status bar; the ticket trades it."""
+
+from __future__ import annotations
+
+from quantdesk_tui.panes import Pane
+from tests.tui.monkey import monkey_app, run_command, shown_markets
+from tests.tui.pilot import wait_for
+from widgets.order_ticket import OrderTicket
+
+
+def order_requests(app) -> list[dict]:
+    return [args for op, args in app.client.requests if op == "order.place"]
+
+
+async def started(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.hub.markets and app.hub.accounts and len(app.screen.query(Pane)) == 6)
+
+
+async def test_markets_enter_then_f2_every_trade_pane_shows_eth():
+    app = monkey_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("f3", "j", "j", "enter", "f2")
+        await wait_for(pilot, lambda: app.hub.market == "ETH-PERP")
+        shown = shown_markets(app)
+        assert set(shown.values()) == {"ETH-PERP"}
+        assert {"status bar", "ticket", "ticket unit", "chart", "pane-chart title", "pane-ticket title",
+                "pane-book title", "pane-trades title", "pane-alerts title"} <= set(shown)
+        assert str(app.screen.query_one(OrderTicket).query_one("#ticket-unit").label) == "ETH"
+
+
+async def test_ctrl_s_in_the_ticket_buys_the_market_on_screen():
+    app = monkey_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await run_command(pilot, "eth")
+        await wait_for(pilot, lambda: set(shown_markets(app).values()) == {"ETH-PERP"})
+        app.screen.query_one("#ticket-size").focus()
+        await pilot.press("2", "ctrl+s")
+        await wait_for(pilot, lambda: order_requests(app))
+        assert order_requests(app) == [{"market": "ETH-PERP", "side": "buy", "type": "market", "size": "2",
+                                        "tif": "gtc", "sub_account": 0}]
+
+
+async def test_a_ticket_order_for_a_market_no_longer_on_screen_is_not_sent():
+    app = monkey_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await run_command(pilot, "btc")
+        app.trading.submit_ticket({"market": "SOL-PERP", "side": "buy", "order_type": "market", "size": 10**9})
+        await pilot.pause()
+        assert order_requests(app) == []
+        assert any("the ticket is for SOL-PERP but the screen shows BTC-PERP" in n.message
+                   for n in app._notifications)
+
+
+async def test_a_market_switch_clears_the_ticket_and_the_old_book():
+    app = monkey_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: app.screen.query_one("#book").symbol == "SOL-PERP")
+        app.screen.query_one("#ticket-size").focus()
+        await pilot.press("5")
+        await run_command(pilot, "btc")
+        await wait_for(pilot, lambda: app.hub.market == "BTC-PERP")
+        assert app.screen.query_one("#ticket-size").value == ""  # 5 SOL is not 5 BTC
+        book = app.screen.query_one("#book")
+        assert book.symbol == "BTC-PERP" and book._book is None  # the fake serves only a SOL book
+
+
+async def test_the_alerts_pane_repaints_when_the_trade_screen_comes_back():
+    app = monkey_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("f4")
+        app.hub.alerts = [{"id": 9, "kind": "above", "market": "SOL-PERP", "level": 222.0, "status": "active"}]
+        app.hub.mark("alerts")
+        await pilot.pause(0.1)  # a frame paints the Portfolio screen and takes the change
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: "#9 SOL-PERP above 222.0" in str(app.screen.query_one("#alerts-body").render()))

@@ -1,0 +1,99 @@
+"""Resizes, layout keys and failing workers never end the app (fixed-data client, Pilot)."""
+
+from __future__ import annotations
+
+import msgspec
+from textual.widgets import Static
+
+from quantdesk_tui.layout import panes_of
+from quantdesk_tui.layout_view import LayoutView
+from quantdesk_tui.panes import Pane
+from tests.tui.fakes import fixed_app
+from tests.tui.monkey import run_command
+from tests.tui.pilot import wait_for
+
+
+def shown_panes(app) -> list[str]:
+    return sorted(p.id.removeprefix("pane-") for p in app.screen.query(Pane) if p.id)
+
+
+async def focus_pane(pilot, pane: str) -> None:
+    target = next(w for w in pilot.app.screen.query_one(f"#pane-{pane}").query("*") if w.focusable)
+    target.focus()
+    await pilot.pause()
+
+
+async def test_resizes_and_every_layout_key_keep_exactly_one_layout(tmp_path):
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+        screen = app.screen
+        for size in ((80, 24), (120, 40), (80, 24), (200, 60), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await wait_for(pilot, lambda: not screen.rebuilding)
+            assert len(screen.query(LayoutView)) == 1
+        assert shown_panes(app) == ["alerts", "blotter", "book", "chart", "ticket", "trades"]
+        await focus_pane(pilot, "trades")
+        await pilot.press("ctrl+x")  # hide
+        assert "trades" not in panes_of(screen.layout_tree) and "trades" not in shown_panes(app)
+        await focus_pane(pilot, "chart")
+        await pilot.press("ctrl+n")  # the first pane not shown goes below the focused one
+        assert shown_panes(app) == ["alerts", "blotter", "book", "chart", "ticket", "trades"]
+        await focus_pane(pilot, "chart")
+        await pilot.press("ctrl+o")  # swap with the next pane of the tree
+        order = panes_of(screen.layout_tree)
+        assert order.index("trades") < order.index("chart")
+        await focus_pane(pilot, "book")
+        await pilot.press("ctrl+up", "ctrl+up", "ctrl+down")
+        assert screen.layout_tree.children[1].sizes == [3, 4, 1]
+        await run_command(pilot, "layout load chart")
+        await wait_for(pilot, lambda: shown_panes(app) == ["blotter", "chart"], timeout=60)
+        await run_command(pilot, "layout load trade")
+        await wait_for(pilot, lambda: len(shown_panes(app)) == 6, timeout=60)
+        assert app.is_running and len(screen.query(LayoutView)) == 1
+
+
+async def test_ctrl_z_maximizes_the_focused_pane_and_gives_the_layout_back():
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+        await focus_pane(pilot, "book")
+        await pilot.press("ctrl+z")
+        assert shown_panes(app) == ["book"] and app.screen.maximized_pane == "book"
+        assert app.screen.maximized is None  # Textual's own attribute is left alone
+        await pilot.press("ctrl+z")
+        assert len(shown_panes(app)) == 6 and app.screen.maximized_pane is None
+
+
+async def test_a_failed_worker_becomes_a_toast_and_a_log_line_and_the_app_runs_on():
+    app = fixed_app()
+
+    async def broken_poll() -> None:
+        msgspec.convert({"market": "SOL-PERP", "bids": "oops"}, dict[str, list[int]])
+
+    app.feed.poll_market = broken_poll
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: any("poll failed: ValidationError" in text for _, text in app.hub.log))
+        level, text = next((lv, t) for lv, t in app.hub.log if "poll failed" in t)
+        assert level == "error" and "Expected `array`, got `str`" in text
+        assert any(n.title == "background task failed" for n in app._notifications)
+        await pilot.press("f3", "f2")
+        assert app.is_running
+
+
+async def test_below_60x20_a_notice_replaces_the_screen_and_goes_when_it_grows():
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+        await pilot.resize_terminal(59, 20)
+        notice = app.screen.query_one("#too-small", Static)
+        await wait_for(pilot, lambda: notice.display)
+        assert not app.screen.query_one(LayoutView).display
+        assert str(notice.render()).startswith("terminal too small: 59x20 (need 60x20)")
+        await pilot.press("f3")  # another screen, same notice
+        await wait_for(pilot, lambda: app.screen.query_one("#too-small").display)
+        await pilot.resize_terminal(60, 20)
+        await wait_for(pilot, lambda: not app.screen.query_one("#too-small").display)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.query_one(LayoutView).display)
+        assert not app.screen.query_one("#too-small").display

@@ -1,0 +1,109 @@
+"""One confirm rule for every order path, and toasts that say what filled, what rests and why the rest
+was cancelled — in the market's own units."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from backend.api.protocol import FillView, MarketInfo, OrderView
+from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
+from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
+from quantdesk_tui.palette import QuantDeskCommands
+from quantdesk_tui.panes import Pane
+from quantdesk_tui.screens.dialogs import ConfirmScreen
+from tests.tui.monkey import monkey_app, run_command
+from tests.tui.pilot import wait_for
+
+SOL = MarketInfo(market_index=0, symbol="SOL-PERP", base="SOL", quote="USD", tick_size=0.001, step_size=0.01,
+                 min_size=0.01, max_leverage=20, pyth_feed_id="0xef0d")
+
+
+def test_notional_is_the_size_at_the_orders_own_price_else_at_the_last_price():
+    limit = OrderIntent("order.place", {"market": "SOL-PERP", "side": "buy", "size": "2", "price": "140.5"}, "t")
+    market = OrderIntent("order.place", {"market": "SOL-PERP", "side": "buy", "size": "5000"}, "t")
+    usd = OrderIntent("order.place", {"market": "SOL-PERP", "side": "buy", "size": "500", "size_in": "usd"}, "t")
+    assert estimate_notional(limit, Decimal("145")) == Decimal("281.0")
+    assert estimate_notional(market, Decimal("145.2")) == Decimal("726000.0")
+    assert estimate_notional(usd, None) == Decimal("500")
+    assert estimate_notional(market, None) is None
+
+
+def test_the_rule_asks_above_the_notional_limit_and_above_a_share_of_free_collateral():
+    assert confirm_reasons(Decimal("9999"), Decimal("100000"), 10_000, 0.5) == []
+    assert confirm_reasons(Decimal("726000"), Decimal("100000"), 10_000, 0.5) == [
+        "its notional $726,000.00 is above your confirm limit $10,000.00 (confirm_notional)",
+        "it is 7.3× your free collateral $100,000.00 (confirm above 50%: confirm_free_fraction)"]
+    assert confirm_reasons(Decimal("600"), Decimal("1000"), 10_000, 0.5) == [
+        "it is 0.6× your free collateral $1,000.00 (confirm above 50%: confirm_free_fraction)"]
+    assert confirm_reasons(None, Decimal("1000"), 10_000, 0.5) == ["there is no price yet to value it"]
+
+
+def test_the_outcome_says_what_filled_and_why_the_rest_was_cancelled_in_base_units():
+    cut = OrderView(order_id=1, market="SOL-PERP", side="buy", order_type="market", status="cancelled",
+                    size=5_000 * 10**9, filled=91_700_000_000, avg_fill_price=146_475_606,
+                    reason="auction ended with the rest unfilled")
+    assert describe_outcome(cut, SOL) == ("SOL-PERP #1: bought 91.70 of 5,000.00 SOL @ avg 146.476 · "
+                                          "4,908.30 SOL cancelled: auction ended with the rest unfilled")
+    resting = OrderView(order_id=5, market="SOL-PERP", side="sell", order_type="limit", status="partially_filled",
+                        size=3 * 10**9, filled=10**9, price=150_000_000, avg_fill_price=150_000_000)
+    assert describe_outcome(resting, SOL) == "SOL-PERP #5: sold 1.00 of 3.00 SOL @ avg 150.000 · sell 2.00 SOL rests @ 150.000"
+    twap = OrderView(order_id=3, market="SOL-PERP", side="buy", order_type="twap", status="open", size=10**10)
+    assert describe_outcome(twap, SOL) == "SOL-PERP #3: TWAP buy 10.00 SOL working"
+    fills = [FillView(fill_id=1, order_id=4, market="SOL-PERP", side="buy", price=148_000_000, size=10**9, fee=0,
+                      role="taker", ts=0),
+             FillView(fill_id=2, order_id=4, market="SOL-PERP", side="buy", price=150_000_000, size=10**9, fee=0,
+                      role="taker", ts=0)]
+    assert describe_fills(fills, SOL) == "SOL-PERP #4: bought 2.00 SOL @ avg 149.000"
+    in_auction = OrderView(order_id=2, market="SOL-PERP", side="buy", order_type="market", status="open", size=1)
+    assert not is_settled(in_auction) and is_settled(resting) and is_settled(cut)
+
+
+def places(app) -> list[tuple[str, dict]]:
+    return [(op, args) for op, args in app.client.requests if op.startswith("order.") and op != "order.preview"]
+
+
+async def test_every_order_path_goes_through_the_one_confirm_rule():
+    app = monkey_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.hub.markets and app.hub.accounts and len(app.screen.query(Pane)) == 6)
+        # command bar: $730k on $100k is asked about; n sends nothing, y sends it
+        await run_command(pilot, "buy 5000 SOL-PERP")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert body.startswith("buy 5000 SOL-PERP market\n") and "above your confirm limit $10,000.00" in body
+        await pilot.press("n")
+        assert places(app) == []
+        await run_command(pilot, "buy 5000 SOL-PERP")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(places(app)) == 1)
+        assert places(app)[0] == ("order.place", {"side": "buy", "size": "5000", "market": "SOL-PERP",
+                                                  "type": "market"})
+        # a small one goes straight through
+        await run_command(pilot, "buy 0.1 sol")
+        await wait_for(pilot, lambda: len(places(app)) == 2)
+        # `x` on the SOL position ($14k): asked, then a reduce-only market sell of all of it
+        app.screen.query_one("#positions").focus()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert str(app.screen.query_one("#confirm-body").render()).startswith(
+            "sell 100 SOL-PERP market reduce-only\n")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(places(app)) == 3)
+        assert places(app)[2][1] == {"market": "SOL-PERP", "side": "sell", "type": "market", "size": "100",
+                                     "reduce_only": True, "sub_account": 0}
+        # a TWAP parent under the notional limit but above half the free collateral ($71k of $100k)
+        app.config.confirm_notional = 1e9
+        await run_command(pilot, "twap buy 500 SOL-PERP 10m")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert "confirm_notional" not in body and "(confirm above 50%: confirm_free_fraction)" in body
+        await pilot.press("escape")
+        # the palette's close entry asks too
+        close = next(cb for title, _help, cb in QuantDeskCommands(app.screen)._entries()
+                     if title == "Close SOL-PERP position (sub 0)")
+        app.config.confirm_notional = 10_000
+        close()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        assert len(places(app)) == 3
