@@ -32,6 +32,7 @@ class Column:
     tone: Callable[[Any], str | None] | None = None  # "up" | "down" | "warn" | "dim" | None
     flash: bool = False  # flash the cell when its value rises or falls
     sortable: bool = True
+    drop: int = 0  # when the table is too narrow, columns with the highest `drop` go first; 0 = always shown
 
 
 def sort_value(value: Any) -> tuple[bool, Any]:

@@ -104,6 +104,7 @@ class LiveTable(ScrollView, can_focus=True):
         self.show_header = show_header
         self.empty_text = empty_text
         self._columns: list[Column] = []
+        self._visible_columns: list[int] = []  # indexes of the columns that fit the width (see Column.drop)
         self._rows: dict[RowKey, tuple[Any, ...]] = {}
         self._order: list[RowKey] = []
         self._index: dict[RowKey, int] = {}
@@ -161,8 +162,14 @@ class LiveTable(ScrollView, can_focus=True):
     def get_row(self, key: RowKey) -> tuple[Any, ...] | None:
         return self._rows.get(key)
 
+    @property
+    def shown_columns(self) -> list[str]:
+        """Keys of the columns that fit the table's width."""
+        return [self._columns[i].key for i in self._visible_columns]
+
     def set_columns(self, columns: Iterable[Column]) -> None:
         self._columns = list(columns)
+        self._fit_columns()
         self._sort_column = None
         self._strip_cache.clear()
         self._header_cache = None
@@ -412,8 +419,32 @@ class LiveTable(ScrollView, can_focus=True):
             self._style_cache[name] = style
         return style
 
+    def _columns_width(self, indexes: list[int]) -> int:
+        return sum(self._columns[i].width for i in indexes) + self.GAP * max(0, len(indexes) - 1)
+
     def _content_width(self) -> int:
-        return sum(col.width for col in self._columns) + self.GAP * max(0, len(self._columns) - 1)
+        return self._columns_width(self._visible_columns)
+
+    def _fit_columns(self) -> bool:
+        """Hide the most droppable columns until the rest fit the width; True when that changed."""
+        shown = list(range(len(self._columns)))
+        room = self.scrollable_content_region.width if self.is_mounted else 0
+        droppable = sorted((i for i in shown if self._columns[i].drop), key=lambda i: (-self._columns[i].drop, -i))
+        removed: list[int] = []
+        for index in droppable:
+            if room <= 0 or self._columns_width(shown) <= room:
+                break
+            shown.remove(index)
+            removed.append(index)
+        for index in reversed(removed):  # a less droppable column that was removed may still fit on its own
+            if self._columns_width(sorted([*shown, index])) <= room:
+                shown = sorted([*shown, index])
+        if shown == self._visible_columns:
+            return False
+        self._visible_columns = shown
+        self._strip_cache.clear()
+        self._header_cache = None
+        return True
 
     def _render_row(self, key: RowKey, cursor: bool = False) -> Strip:
         """A row's strip; the cursor row is drawn on the cursor background (flashes still show)."""
@@ -425,8 +456,9 @@ class LiveTable(ScrollView, can_focus=True):
         flashes = self._flashes.get(key, {})
         gap = Segment(" " * self.GAP, base)
         segments: list[Segment] = []
-        for index, column in enumerate(self._columns):
-            if index:
+        for position, index in enumerate(self._visible_columns):
+            column = self._columns[index]
+            if position:
                 segments.append(gap)
             value = row[index] if index < len(row) else None
             text, tone = cell_text(column, value)
@@ -444,7 +476,8 @@ class LiveTable(ScrollView, can_focus=True):
         if self._header_cache is None:
             style = self._style("base") + self._style("header")
             cells = []
-            for index, column in enumerate(self._columns):
+            for index in self._visible_columns:
+                column = self._columns[index]
                 label = column.label
                 if index == self._sort_column:
                     label = f"{label}{'▼' if self._sort_reverse else '▲'}"
@@ -483,8 +516,8 @@ class LiveTable(ScrollView, can_focus=True):
         header = 1 if self.show_header else 0
         if event.y < header:
             x = event.x + self.scroll_offset.x
-            for index, column in enumerate(self._columns):
-                x -= column.width + self.GAP
+            for index in self._visible_columns:
+                x -= self._columns[index].width + self.GAP
                 if x < 0:
                     self.sort_by(index, self._sort_reverse != (index == self._sort_column))
                     return
@@ -494,4 +527,7 @@ class LiveTable(ScrollView, can_focus=True):
                 self.action_select_row()
 
     def on_resize(self) -> None:
+        if self._fit_columns():
+            self.virtual_size = Size(self._content_width(), self.virtual_size.height)
+            self.refresh()
         self._scroll_cursor_into_view()

@@ -39,9 +39,13 @@ class WorkspaceScreen(Screen[None]):
                           trading_state=hub.trading_state)
             if hub.status is not None:
                 bar.set_status(hub.status)
+        if "account" in other or not self._account_primed:
+            self._account_primed = True
+            bars.first().set_account(hub.accounts.get(hub.sub_account))
         self.refresh_body(hub, quotes, other)
 
     _status_primed = False
+    _account_primed = False
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         pass
