@@ -110,6 +110,8 @@ class TicketPane(Pane):
         if hub.market in quotes:
             quote = hub.quotes[hub.market]
             ticket.set_reference_price(round(quote.price * 10 ** (quote.expo + 6)))
+        if "account" in other and (account := hub.accounts.get(hub.sub_account)) is not None:
+            ticket.set_equity(account.equity)
         if "preview" in other:
             ticket.set_preview(self.app.preview)  # type: ignore[attr-defined]
 
