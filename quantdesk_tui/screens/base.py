@@ -1,9 +1,11 @@
-"""What every workstation screen shares: the status bar on top, the command bar below, the frame hook."""
+"""What every workstation screen shares: the status bar on top, the command bar and key footer below,
+the frame hook."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.widgets import Footer
 
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.hub import Hub
@@ -15,6 +17,7 @@ class WorkspaceScreen(Screen[None]):
         yield StatusBar(id="status", clock=self.app.status_clock)  # type: ignore[attr-defined]
         yield from self.compose_body()
         yield CommandBar(lambda: [m.symbol for m in self.app.hub.markets], id="command-bar")  # type: ignore[attr-defined]
+        yield Footer(id="footer")  # the focused pane's keys; `?` lists them all
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
