@@ -87,8 +87,9 @@ def chart_levels(hub: Hub) -> list[tuple[str, float, str]]:
         levels.append(("entry", position.entry_price / 1e6, "entry"))
         if position.liq_price:
             levels.append(("liq", position.liq_price / 1e6, "liq"))
-    for alert in hub.alerts:
-        if alert.get("market") == hub.market and alert.get("level") is not None:
+    for alert in hub.alerts:  # a fired one-shot or disabled alert is no longer a level to watch
+        if (alert.get("market") == hub.market and alert.get("level") is not None
+                and alert.get("status", "active") == "active" and alert.get("active", True)):
             try:
                 levels.append((f"alert #{alert.get('id')}", float(alert["level"]), "alert"))
             except (TypeError, ValueError):
@@ -207,7 +208,7 @@ class AlertsPane(Pane):
         if not other & {"alerts", "alert_fired"}:
             return
         lines = [f"#{a.get('id')} {a.get('market', '')} {a.get('kind')} {a.get('level', '')}"
-                 + ("" if a.get("active", True) else " (done)") for a in hub.alerts[-20:]]
+                 + ("" if a.get("status", "active") == "active" else f" ({a.get('status')})") for a in hub.alerts[-20:]]
         fired = [f"! {f.get('message', f)}" for f in list(hub.fired)[-5:]]
         text = "\n".join(fired + lines) or "no alerts — `:alert SOL-PERP > 200` adds one"
         self.query_one("#alerts-body", Static).update(text)

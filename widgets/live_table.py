@@ -21,7 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from widgets.columns import Cell, Column, RowKey, cell_text, fit_cell, raw_value, sort_value
+from widgets.columns import Cell, Column, RowKey, cell_text, columns_that_fit, columns_width, expire_flashes
+from widgets.columns import fit_cell, flash_directions, raw_value, sort_value
 
 __all__ = ["Cell", "Column", "LiveTable", "RowKey"]
 
@@ -71,16 +72,16 @@ class LiveTable(ScrollView, can_focus=True):
         scrollbar-size-vertical: 1;
         scrollbar-size-horizontal: 0;
     }
-    LiveTable > .live-table--header { background: $panel; color: $text-muted; text-style: bold; }
+    LiveTable > .live-table--header { background: $panel; color: $muted-text; text-style: bold; }
     LiveTable > .live-table--cursor { background: $boost; text-style: bold; }
     LiveTable:focus > .live-table--cursor { background: $primary 45%; }
     LiveTable > .live-table--up { color: $up; }
     LiveTable > .live-table--down { color: $down; }
     LiveTable > .live-table--warn { color: $warn; }
-    LiveTable > .live-table--dim { color: $text-muted; }
+    LiveTable > .live-table--dim { color: $muted-text; }
     LiveTable > .live-table--flash-up { background: $up-flash; }
     LiveTable > .live-table--flash-down { background: $down-flash; }
-    LiveTable > .live-table--empty { color: $text-muted; text-style: italic; }
+    LiveTable > .live-table--empty { color: $muted-text; text-style: italic; }
     """
 
     class RowHighlighted(_RowMessage):
@@ -163,8 +164,7 @@ class LiveTable(ScrollView, can_focus=True):
         return self._rows.get(key)
 
     @property
-    def shown_columns(self) -> list[str]:
-        """Keys of the columns that fit the table's width."""
+    def shown_columns(self) -> list[str]:  # keys of the columns that fit the table's width
         return [self._columns[i].key for i in self._visible_columns]
 
     def set_columns(self, columns: Iterable[Column]) -> None:
@@ -282,19 +282,10 @@ class LiveTable(ScrollView, can_focus=True):
         sort = self._sort_column
         if sort is not None and raw_value(old[sort]) != raw_value(new[sort]):
             self._order_dirty = True
-        expires = 0.0
-        for index, column in enumerate(self._columns):
-            if not column.flash:
-                continue
-            before, after = raw_value(old[index]), raw_value(new[index])
-            if before == after or before is None or after is None:
-                continue
-            try:
-                direction = 1 if after > before else -1
-            except TypeError:
-                continue
-            expires = expires or time.monotonic() + self.FLASH_SECONDS
-            self._flashes.setdefault(key, {})[index] = (direction, expires)
+        directions = flash_directions(self._columns, old, new)
+        if directions:
+            expires = time.monotonic() + self.FLASH_SECONDS
+            self._flashes.setdefault(key, {}).update((i, (d, expires)) for i, d in directions.items())
 
     def _schedule_flush(self, immediate: bool = False) -> None:
         if not self.is_mounted:
@@ -337,18 +328,10 @@ class LiveTable(ScrollView, can_focus=True):
 
     def _expire_flashes(self, now: float) -> float | None:
         """Drop finished flashes (re-rendering their rows); return the next expiry, if any."""
-        next_expiry: float | None = None
-        for key in list(self._flashes):
-            cells = self._flashes[key]
-            for index, (_direction, expires) in list(cells.items()):
-                if expires <= now:
-                    del cells[index]
-                    self._strip_cache.pop(key, None)
-                    self._dirty_rows.add(key)
-                elif next_expiry is None or expires < next_expiry:
-                    next_expiry = expires
-            if not cells:
-                del self._flashes[key]
+        expired, next_expiry = expire_flashes(self._flashes, now)
+        for key in expired:
+            self._strip_cache.pop(key, None)
+        self._dirty_rows.update(expired)
         return next_expiry
 
     def _flush_order_now(self) -> None:
@@ -419,32 +402,18 @@ class LiveTable(ScrollView, can_focus=True):
             self._style_cache[name] = style
         return style
 
-    def _columns_width(self, indexes: list[int]) -> int:
-        return sum(self._columns[i].width for i in indexes) + self.GAP * max(0, len(indexes) - 1)
-
     def _content_width(self) -> int:
-        return self._columns_width(self._visible_columns)
+        return columns_width(self._columns, self._visible_columns, self.GAP)
 
-    def _fit_columns(self) -> bool:
-        """Hide the most droppable columns until the rest fit the width; True when that changed."""
-        shown = list(range(len(self._columns)))
+    def _fit_columns(self) -> None:  # show the columns that fit the width (see Column.drop)
         room = self.scrollable_content_region.width if self.is_mounted else 0
-        droppable = sorted((i for i in shown if self._columns[i].drop), key=lambda i: (-self._columns[i].drop, -i))
-        removed: list[int] = []
-        for index in droppable:
-            if room <= 0 or self._columns_width(shown) <= room:
-                break
-            shown.remove(index)
-            removed.append(index)
-        for index in reversed(removed):  # a less droppable column that was removed may still fit on its own
-            if self._columns_width(sorted([*shown, index])) <= room:
-                shown = sorted([*shown, index])
-        if shown == self._visible_columns:
-            return False
-        self._visible_columns = shown
-        self._strip_cache.clear()
-        self._header_cache = None
-        return True
+        shown = columns_that_fit(self._columns, room, self.GAP)
+        if shown != self._visible_columns:
+            self._visible_columns = shown
+            self._strip_cache.clear()
+            self._header_cache = None
+            self.virtual_size = Size(self._content_width(), self.virtual_size.height)
+            self.refresh()
 
     def _render_row(self, key: RowKey, cursor: bool = False) -> Strip:
         """A row's strip; the cursor row is drawn on the cursor background (flashes still show)."""
@@ -527,7 +496,5 @@ class LiveTable(ScrollView, can_focus=True):
                 self.action_select_row()
 
     def on_resize(self) -> None:
-        if self._fit_columns():
-            self.virtual_size = Size(self._content_width(), self.virtual_size.height)
-            self.refresh()
+        self._fit_columns()
         self._scroll_cursor_into_view()

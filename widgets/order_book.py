@@ -60,13 +60,13 @@ class OrderBook(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     OrderBook { background: $surface; color: $foreground; height: 1fr; width: 1fr; min-width: 20; }
-    OrderBook > .order-book--header { background: $panel; color: $text-muted; text-style: bold; }
+    OrderBook > .order-book--header { background: $panel; color: $muted-text; text-style: bold; }
     OrderBook > .order-book--bid { color: $up; }
     OrderBook > .order-book--ask { color: $down; }
     OrderBook > .order-book--mid { background: $panel; color: $accent; text-style: bold; }
     OrderBook > .order-book--cursor { background: $boost; text-style: bold reverse; }
     OrderBook:focus > .order-book--cursor { background: $primary 45%; text-style: bold; }
-    OrderBook > .order-book--dim { color: $text-muted; }
+    OrderBook > .order-book--dim { color: $muted-text; }
     """
 
     class PricePicked(Message):

@@ -25,6 +25,7 @@ from widgets.order_form import (
     confirm_text,
     validate,
 )
+from widgets.tick_box import TickBox
 
 _FIELD_ORDER = ("market", "size", "price", "trigger", "offset", "tp", "sl", "post_only", "sub_account")
 SIZE_SHARES = (25, 50, 75, 100)  # the % buttons: size the order to this share of equity, as notional
@@ -131,8 +132,8 @@ class OrderTicket(Vertical, can_focus=False):
             yield from self._row("TP", "tp", "take-profit (optional)")
             yield from self._row("SL", "sl", "stop-loss (optional)")
             with Horizontal(classes="ticket-row"):
-                yield Checkbox("Reduce", id="ticket-reduce_only", compact=True)
-                yield Checkbox("Post", id="ticket-post_only", compact=True)
+                yield TickBox("Reduce", id="ticket-reduce_only", compact=True)
+                yield TickBox("Post", id="ticket-post_only", compact=True)
                 yield Select(
                     [(tif.upper(), tif) for tif in TIFS],
                     value="gtc",

@@ -45,7 +45,7 @@ class StatusBar(Widget):
     StatusBar > .status-bar--up { color: $up; }
     StatusBar > .status-bar--down { color: $down; text-style: bold; }
     StatusBar > .status-bar--warn { color: $warn; }
-    StatusBar > .status-bar--dim { color: $text-muted; }
+    StatusBar > .status-bar--dim { color: $muted-text; }
     """
 
     def __init__(
@@ -151,7 +151,8 @@ class StatusBar(Widget):
         symbol, tone_name = _CONNECTION.get(self.connection, ("?", "warn"))
         style = self._tone(tone_name)
         short_word = self.connection[:4] if self.connection == "connected" else self.connection
-        parts.append(_Part(0, Text(f"{symbol} {self.connection}", style=style), Text(f"{symbol} {short_word}", style=style)))
+        parts.append(_Part(0, Text(f"{symbol} {self.connection}", style=style),
+                           Text(f"{symbol} {short_word}", style=style)))
 
         health = self._active_feed()
         if health is not None or self.feed:

@@ -258,3 +258,14 @@ def test_stop_orders_need_a_trigger_and_post_only_needs_limit() -> None:
     assert result.errors == {"size": "size must be a multiple of 0.01"}
     result = validate(TicketForm(size="1", sub_account="x"), SOL)
     assert result.errors == {"sub_account": "sub-account must be a whole number (0, 1, 2, ...)"}
+
+
+async def test_reduce_only_box_shows_its_mark_only_when_checked() -> None:
+    app = TicketApp()
+    async with app.run_test(size=(60, 40)) as pilot:
+        box = app.ticket.query_one("#ticket-reduce_only")
+        assert str(box.render()).startswith("▐ ▌")
+        box.toggle()
+        await pilot.pause()
+        assert str(box.render()).startswith("▐X▌")
+        assert app.ticket.form.reduce_only is True
