@@ -107,8 +107,9 @@ def flash_directions(columns: list[Column], old: tuple[Any, ...], new: tuple[Any
     return directions
 
 
-def expire_flashes(flashes: Flashes, now: float) -> tuple[list[RowKey], float | None]:
-    """Drop flashes that ended by `now`: (rows that lost one, the next expiry if any)."""
+def expire_flashes(flashes: Flashes, now: float, forget: dict[RowKey, Any]) -> tuple[list[RowKey], float | None]:
+    """Drop flashes that ended by `now`, and those rows from `forget` (their rendered strips):
+    (rows that lost a flash, the next expiry if any)."""
     expired: list[RowKey] = []
     next_expiry: float | None = None
     for key in list(flashes):
@@ -116,6 +117,7 @@ def expire_flashes(flashes: Flashes, now: float) -> tuple[list[RowKey], float | 
         for index, (_direction, expires) in list(cells.items()):
             if expires <= now:
                 del cells[index]
+                forget.pop(key, None)
                 expired.append(key)
             elif next_expiry is None or expires < next_expiry:
                 next_expiry = expires

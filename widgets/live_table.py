@@ -328,9 +328,7 @@ class LiveTable(ScrollView, can_focus=True):
 
     def _expire_flashes(self, now: float) -> float | None:
         """Drop finished flashes (re-rendering their rows); return the next expiry, if any."""
-        expired, next_expiry = expire_flashes(self._flashes, now)
-        for key in expired:
-            self._strip_cache.pop(key, None)
+        expired, next_expiry = expire_flashes(self._flashes, now, forget=self._strip_cache)
         self._dirty_rows.update(expired)
         return next_expiry
 
