@@ -65,7 +65,7 @@ LABEL_KEYS = ("market", "asset", "name", "source")
 LONG_LIST = 12  # longer lists of plain values (e.g. equity points) are summarised, not printed
 
 
-def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str, width: int) -> None:
+def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str, width: int, corner: str = "") -> None:
     """Rows of scalars as aligned columns (nested values are left to their own sections);
     a row per block of `key value` lines when the columns would not fit in `width`."""
     columns: list[str] = []
@@ -81,7 +81,8 @@ def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str, widt
             render_report({c: row.get(c) for c in columns}, text, indent + "  ", width)
         return
     header = "".join(f"{label(c)[: size - 2]:>{size}}" for c, size in zip(columns, sizes, strict=True))
-    text.append(indent + " " * first + header + "\n", "bold dim")
+    # the corner names the row labels; no-break spaces, since Textual drops a line's leading spaces
+    text.append(indent + label(corner).ljust(first).replace(" ", "\u00a0") + header + "\n", "bold dim")
     for name, row in rows:
         cells = "".join(
             f"{fmt_field(c, row.get(c))[: size - 2]:>{size}}" for c, size in zip(columns, sizes, strict=True))
@@ -118,6 +119,7 @@ def render_rows(value: Any, text: Text, indent: str, width: int) -> bool:
             text,
             indent,
             width,
+            corner=key or "",
         )
         return True
     return False
