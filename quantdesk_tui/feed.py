@@ -123,6 +123,11 @@ class BackendFeed:
     def _on_alert(self, data: Any) -> None:
         self.hub.fired.append(data)
         self.hub.mark("alert_fired")
+        if not data.get("repeat"):  # a one-shot alert is done once it fires: off the chart, "(done)" in lists
+            for alert in self.hub.alerts:
+                if alert.get("id") == data.get("alert_id"):
+                    alert["status"] = "fired"
+                    self.hub.mark("alerts")
         self.hub.note(f"alert: {data.get('message', data)}", "warning")
 
     def _on_trading_state(self, data: Any) -> None:

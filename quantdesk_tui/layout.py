@@ -31,10 +31,9 @@ class Split:
 Node = Split | str
 
 BUILTIN_LAYOUTS: dict[str, Any] = {
-    "trade": {"split": "h", "sizes": [5, 2], "children": [
-        {"split": "v", "sizes": [3, 2], "children": [
-            "chart", {"split": "h", "sizes": [1, 1], "children": ["blotter", "trades"]}]},
-        {"split": "v", "sizes": [3, 3, 1], "children": ["ticket", "book", "alerts"]}]},
+    "trade": {"split": "h", "sizes": [5, 2], "children": [  # the blotter gets the chart's width for its columns
+        {"split": "v", "sizes": [3, 2], "children": ["chart", "blotter"]},
+        {"split": "v", "sizes": [4, 3, 2, 1], "children": ["ticket", "book", "trades", "alerts"]}]},
     "chart": {"split": "v", "sizes": [4, 1], "children": ["chart", "blotter"]},
     "monitor": {"split": "h", "sizes": [1, 1], "children": [
         "watchlist", {"split": "v", "sizes": [1, 1, 1, 1], "children": ["blotter", "alerts", "wallet", "log"]}]},

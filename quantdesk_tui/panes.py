@@ -93,8 +93,9 @@ def chart_levels(hub: Hub) -> list[tuple[str, float, str]]:
         levels.append(("entry", position.entry_price / 1e6, "entry"))
         if position.liq_price:
             levels.append(("liq", position.liq_price / 1e6, "liq"))
-    for alert in hub.alerts:
-        if alert.get("market") == hub.market and alert.get("level") is not None:
+    for alert in hub.alerts:  # a fired one-shot or disabled alert is no longer a level to watch
+        if (alert.get("market") == hub.market and alert.get("level") is not None
+                and alert.get("status", "active") == "active" and alert.get("active", True)):
             try:
                 levels.append((f"alert #{alert.get('id')}", float(alert["level"]), "alert"))
             except (TypeError, ValueError):
@@ -119,6 +120,8 @@ class TicketPane(Pane):
         if hub.market in quotes:
             quote = hub.quotes[hub.market]
             ticket.set_reference_price(round(quote.price * 10 ** (quote.expo + 6)))
+        if "account" in other and (account := hub.accounts.get(hub.sub_account)) is not None:
+            ticket.set_equity(account.equity)
         if "preview" in other:
             ticket.set_preview(self.app.preview)  # type: ignore[attr-defined]
 

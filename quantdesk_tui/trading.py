@@ -241,19 +241,17 @@ class TradingActions:
 
 
 def preview_lines(preview: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
-    """The engine's preview in the ticket's terms: cost, fee, margin impact, leverage, liquidation price."""
+    """The engine's preview in the ticket's terms (OrderTicket.set_preview): required margin,
+    leverage and liquidation price after the order, average fill, what rests, fee."""
     if preview.get("error_code"):
         return {"error": preview.get("error_message") or preview["error_code"]}
     after = preview.get("margin_after") or {}
     before = preview.get("margin_before") or {}
-    resting_cost = preview.get("resting", 0) * (order.get("price") or order.get("trigger_price") or 0) // 10**9
-    lines: dict[str, Any] = {
-        "cost": preview.get("quote", 0) + resting_cost,
-        "fee": preview.get("fee", 0),
+    return {
         "margin": after.get("initial_requirement", 0) - before.get("initial_requirement", 0),
         "leverage": after.get("leverage", before.get("leverage", 0)),
+        "fill": preview.get("average_price", 0),
+        "resting": preview.get("resting", 0),
         "liq_price": preview.get("liquidation_price") or 0,
+        "fee": preview.get("fee", 0),
     }
-    if preview.get("average_price"):
-        lines["est. fill"] = decimal_text(preview["average_price"], 10**6)
-    return lines

@@ -1,7 +1,9 @@
 """QuantDesk's Textual themes and the up/down/warn CSS variables the widgets use.
 
-Every theme defines `$up`, `$down`, `$warn` (text colours for rising / falling / attention) and
-`$up-flash`, `$down-flash` (cell backgrounds for a brief change flash). Colour is never the only
+Every theme defines `$up`, `$down`, `$warn` (text colours for rising / falling / attention),
+`$up-flash`, `$down-flash` (cell backgrounds for a brief change flash) and `$muted-text` (an opaque
+secondary text colour: Textual's `$text-muted` is translucent and turns white when a line-rendered
+widget resolves it without its background). Colour is never the only
 signal: widgets also print ▲▼ and +/- signs, so NO_COLOR and 256-colour terminals stay readable.
 """
 
@@ -18,11 +20,12 @@ VARIABLE_DEFAULTS: dict[str, str] = {
     "warn": "#f59e0b",
     "up-flash": "#14532d",
     "down-flash": "#7f1d1d",
+    "muted-text": "#8c8c8c",
 }
 
 
-def _variables(up: str, down: str, warn: str, up_flash: str, down_flash: str) -> dict[str, str]:
-    return {"up": up, "down": down, "warn": warn, "up-flash": up_flash, "down-flash": down_flash}
+def _variables(up: str, down: str, warn: str, up_flash: str, down_flash: str, muted: str = "#8c8c8c") -> dict[str, str]:
+    return {"up": up, "down": down, "warn": warn, "up-flash": up_flash, "down-flash": down_flash, "muted-text": muted}
 
 
 DARK = Theme(
@@ -54,7 +57,7 @@ LIGHT = Theme(
     error="#b91c1c",
     warning="#b45309",
     dark=False,
-    variables=_variables("#15803d", "#b91c1c", "#b45309", "#bbf7d0", "#fecaca"),
+    variables=_variables("#15803d", "#b91c1c", "#b45309", "#bbf7d0", "#fecaca", "#5f5f5f"),
 )
 
 HIGH_CONTRAST = Theme(
@@ -72,7 +75,7 @@ HIGH_CONTRAST = Theme(
     dark=True,
     luminosity_spread=0.3,
     text_alpha=1.0,
-    variables=_variables("#00ff00", "#ff3030", "#ffff00", "#006400", "#8b0000"),
+    variables=_variables("#00ff00", "#ff3030", "#ffff00", "#006400", "#8b0000", "#c0c0c0"),
 )
 
 # Blue / orange are distinguishable under the common red-green deficiencies.
@@ -107,3 +110,6 @@ def register_themes(app: Any, *, activate: str | None = DEFAULT_THEME) -> None:
     app.stylesheet.set_variables(app.get_css_variables())  # App.__init__ already took a copy
     if activate is not None:
         app.theme = activate
+        # only ours in the palette's theme list: Textual's stock themes lack $up/$down/$warn colours
+        for name in [n for n in app.available_themes if n not in THEMES and n != app.theme]:
+            app.unregister_theme(name)

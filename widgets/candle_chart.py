@@ -210,6 +210,7 @@ class CandleChart(ThreadPlot, can_focus=True):
             show_volume=self.show_volume,
             title=title.strip(),
             colors=theme_colors(variables),
+            monochrome=self.is_mounted and self.app.no_color,
         )
 
     def _start_draw(self) -> None:

@@ -4,7 +4,8 @@ and it uses a private plotext figure, never the global one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,7 @@ class ChartSpec:
     show_volume: bool = True
     title: str = ""
     colors: ChartColors = ChartColors()
+    monochrome: bool = False  # NO_COLOR: rising and falling candles differ by shape, not colour
 
 
 
@@ -77,12 +79,11 @@ def build_chart(spec: ChartSpec, width: int, height: int) -> str:
         return "no candles yet"
     colors = spec.colors
     xs = list(range(len(spec.candles)))
-    panels = ["price"]
-    if spec.show_volume and height >= 16:
-        panels.append("volume")
-    panels += [name for name in ("rsi", "macd") if name in spec.indicators and height >= 16 + 6 * len(panels)]
-    small = 6 if height >= 24 else 5
+    panels, folded = chart_panels(spec, height)
+    small = small_panel_rows(height)
     main_height = height - small * (len(panels) - 1)
+    if folded:
+        spec = replace(spec, title=f"{spec.title}  ({'/'.join(folded)}: need more rows, Ctrl+Z)")
 
     fig = _figure()
     fig._limit_size(False, False)
@@ -102,6 +103,25 @@ def build_chart(spec: ChartSpec, width: int, height: int) -> str:
     return fig.build()
 
 
+MIN_PRICE_ROWS = 10
+
+
+def small_panel_rows(height: int) -> int:
+    return 6 if height >= 24 else 5
+
+
+def chart_panels(spec: ChartSpec, height: int) -> tuple[list[str], list[str]]:
+    """(panels drawn top to bottom, names of the ones that did not fit): indicators the user asked
+    for come before volume, and the price panel keeps MIN_PRICE_ROWS; volume only when there is some."""
+    wanted = [name for name in ("rsi", "macd") if name in spec.indicators]
+    if spec.show_volume and any(candle[5] > 0 for candle in spec.candles):
+        wanted.append("volume")
+    small = small_panel_rows(height)
+    fits = [name for index, name in enumerate(wanted) if height - small * (index + 1) >= MIN_PRICE_ROWS]
+    folded = [name.upper() for name in wanted if name not in fits and name != "volume"]
+    return ["price", *(name for name in ("volume", "rsi", "macd") if name in fits)], folded
+
+
 def _draw_price(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
     colors = spec.colors
     _t, o, h, lo, c, _v = zip(*spec.candles, strict=True)
@@ -111,6 +131,8 @@ def _draw_price(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
         for x, op, hi, low, cl in zip(xs, o, h, lo, c, strict=True):
             plot.plot([x, x], [low, hi], color=colors.up if cl >= op else colors.down, marker="│")
         plot.scatter(xs, list(c), color=colors.text, marker="•")
+    elif spec.monochrome:
+        _draw_shaped_candles(plot, xs, o, h, lo, c, colors)
     else:
         data = {"Open": list(o), "High": list(h), "Low": list(lo), "Close": list(c)}
         plot.candlestick(xs, data, colors=[colors.up, colors.down])
@@ -149,6 +171,14 @@ def _draw_price(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
     title = spec.title + (f"  ({', '.join(hidden)})" if hidden else "")
     if title:
         plot.title(title)
+
+
+def _draw_shaped_candles(plot: Any, xs: list[int], o: Any, h: Any, lo: Any, c: Any, colors: ChartColors) -> None:
+    """Candles that read without colour: a rising body is hollow (░), a falling one solid (█)."""
+    for x, op, hi, low, cl in zip(xs, o, h, lo, c, strict=True):
+        rising = cl >= op
+        plot.plot([x, x], [low, hi], color=colors.muted, marker="│")
+        plot.plot([x, x], [op, cl], color=colors.up if rising else colors.down, marker="░" if rising else "█")
 
 
 def _draw_volume(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
@@ -190,6 +220,17 @@ def _draw_time_axis(plot: Any, spec: ChartSpec, xs: list[int], show_labels: bool
     plot.xticks(ticks, [_time_label(spec.candles[x][0], span) for x in ticks])
 
 
+def value_ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:
+    """`count` evenly spaced axis ticks spanning [low, high] (a flat series gets ±1), labelled with
+    just enough decimals to tell neighbours apart: 100,000.01, never 100000.0097130."""
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    step = (high - low) / (count - 1)
+    decimals = min(6, max(0, -math.floor(math.log10(step) + 1e-9)))
+    ticks = [low + step * i for i in range(count)]
+    return ticks, [f"{tick:,.{decimals}f}" for tick in ticks]
+
+
 def build_line_chart(
     values: list[float], width: int, height: int, color: RGB, title: str = "", labels: list[str] | None = None
 ) -> str:
@@ -202,6 +243,9 @@ def build_line_chart(
     fig.theme("clear")
     xs = list(range(len(values)))
     fig.plot(xs, values, color=color, marker="braille")
+    ticks, tick_labels = value_ticks(min(values), max(values), max(2, min(5, height // 3)))
+    fig.ylim(ticks[0], ticks[-1])
+    fig.yticks(ticks, tick_labels)
     if title:
         fig.title(title)
     if labels:

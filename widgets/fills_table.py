@@ -10,15 +10,15 @@ from widgets.format import fmt_pnl, fmt_price, fmt_size, fmt_time, market_decima
 from widgets.live_table import Cell, Column, LiveTable
 
 COLUMNS = [
-    Column("time", "Time", 8),
-    Column("market", "Market", 11),
+    Column("time", "Time", 8, drop=1),
+    Column("market", "Market", 11, drop=2),
     Column("side", "Side", 6),
     Column("price", "Price", 11, "right"),
     Column("size", "Size", 11, "right"),
-    Column("notional", "Notional", 12, "right"),
-    Column("fee", "Fee", 9, "right"),
-    Column("role", "Role", 5),
-    Column("rpnl", "rPnL", 10, "right"),
+    Column("notional", "Notional", 12, "right", drop=4),
+    Column("fee", "Fee", 9, "right", drop=5),
+    Column("role", "Role", 5, drop=6),
+    Column("rpnl", "rPnL", 10, "right", drop=3),
 ]
 
 

@@ -21,7 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from widgets.columns import Cell, Column, RowKey, cell_text, fit_cell, raw_value, sort_value
+from widgets.columns import Cell, Column, RowKey, cell_text, columns_that_fit, columns_width, expire_flashes
+from widgets.columns import fit_cell, flash_directions, raw_value, sort_value
 
 __all__ = ["Cell", "Column", "LiveTable", "RowKey"]
 
@@ -71,16 +72,16 @@ class LiveTable(ScrollView, can_focus=True):
         scrollbar-size-vertical: 1;
         scrollbar-size-horizontal: 0;
     }
-    LiveTable > .live-table--header { background: $panel; color: $text-muted; text-style: bold; }
+    LiveTable > .live-table--header { background: $panel; color: $muted-text; text-style: bold; }
     LiveTable > .live-table--cursor { background: $boost; text-style: bold; }
     LiveTable:focus > .live-table--cursor { background: $primary 45%; }
     LiveTable > .live-table--up { color: $up; }
     LiveTable > .live-table--down { color: $down; }
     LiveTable > .live-table--warn { color: $warn; }
-    LiveTable > .live-table--dim { color: $text-muted; }
+    LiveTable > .live-table--dim { color: $muted-text; }
     LiveTable > .live-table--flash-up { background: $up-flash; }
     LiveTable > .live-table--flash-down { background: $down-flash; }
-    LiveTable > .live-table--empty { color: $text-muted; text-style: italic; }
+    LiveTable > .live-table--empty { color: $muted-text; text-style: italic; }
     """
 
     class RowHighlighted(_RowMessage):
@@ -104,6 +105,7 @@ class LiveTable(ScrollView, can_focus=True):
         self.show_header = show_header
         self.empty_text = empty_text
         self._columns: list[Column] = []
+        self._visible_columns: list[int] = []  # indexes of the columns that fit the width (see Column.drop)
         self._rows: dict[RowKey, tuple[Any, ...]] = {}
         self._order: list[RowKey] = []
         self._index: dict[RowKey, int] = {}
@@ -161,8 +163,13 @@ class LiveTable(ScrollView, can_focus=True):
     def get_row(self, key: RowKey) -> tuple[Any, ...] | None:
         return self._rows.get(key)
 
+    @property
+    def shown_columns(self) -> list[str]:  # keys of the columns that fit the table's width
+        return [self._columns[i].key for i in self._visible_columns]
+
     def set_columns(self, columns: Iterable[Column]) -> None:
         self._columns = list(columns)
+        self._fit_columns()
         self._sort_column = None
         self._strip_cache.clear()
         self._header_cache = None
@@ -275,19 +282,10 @@ class LiveTable(ScrollView, can_focus=True):
         sort = self._sort_column
         if sort is not None and raw_value(old[sort]) != raw_value(new[sort]):
             self._order_dirty = True
-        expires = 0.0
-        for index, column in enumerate(self._columns):
-            if not column.flash:
-                continue
-            before, after = raw_value(old[index]), raw_value(new[index])
-            if before == after or before is None or after is None:
-                continue
-            try:
-                direction = 1 if after > before else -1
-            except TypeError:
-                continue
-            expires = expires or time.monotonic() + self.FLASH_SECONDS
-            self._flashes.setdefault(key, {})[index] = (direction, expires)
+        directions = flash_directions(self._columns, old, new)
+        if directions:
+            expires = time.monotonic() + self.FLASH_SECONDS
+            self._flashes.setdefault(key, {}).update((i, (d, expires)) for i, d in directions.items())
 
     def _schedule_flush(self, immediate: bool = False) -> None:
         if not self.is_mounted:
@@ -330,18 +328,8 @@ class LiveTable(ScrollView, can_focus=True):
 
     def _expire_flashes(self, now: float) -> float | None:
         """Drop finished flashes (re-rendering their rows); return the next expiry, if any."""
-        next_expiry: float | None = None
-        for key in list(self._flashes):
-            cells = self._flashes[key]
-            for index, (_direction, expires) in list(cells.items()):
-                if expires <= now:
-                    del cells[index]
-                    self._strip_cache.pop(key, None)
-                    self._dirty_rows.add(key)
-                elif next_expiry is None or expires < next_expiry:
-                    next_expiry = expires
-            if not cells:
-                del self._flashes[key]
+        expired, next_expiry = expire_flashes(self._flashes, now, forget=self._strip_cache)
+        self._dirty_rows.update(expired)
         return next_expiry
 
     def _flush_order_now(self) -> None:
@@ -413,7 +401,17 @@ class LiveTable(ScrollView, can_focus=True):
         return style
 
     def _content_width(self) -> int:
-        return sum(col.width for col in self._columns) + self.GAP * max(0, len(self._columns) - 1)
+        return columns_width(self._columns, self._visible_columns, self.GAP)
+
+    def _fit_columns(self) -> None:  # show the columns that fit the width (see Column.drop)
+        room = self.scrollable_content_region.width if self.is_mounted else 0
+        shown = columns_that_fit(self._columns, room, self.GAP)
+        if shown != self._visible_columns:
+            self._visible_columns = shown
+            self._strip_cache.clear()
+            self._header_cache = None
+            self.virtual_size = Size(self._content_width(), self.virtual_size.height)
+            self.refresh()
 
     def _render_row(self, key: RowKey, cursor: bool = False) -> Strip:
         """A row's strip; the cursor row is drawn on the cursor background (flashes still show)."""
@@ -425,8 +423,9 @@ class LiveTable(ScrollView, can_focus=True):
         flashes = self._flashes.get(key, {})
         gap = Segment(" " * self.GAP, base)
         segments: list[Segment] = []
-        for index, column in enumerate(self._columns):
-            if index:
+        for position, index in enumerate(self._visible_columns):
+            column = self._columns[index]
+            if position:
                 segments.append(gap)
             value = row[index] if index < len(row) else None
             text, tone = cell_text(column, value)
@@ -444,7 +443,8 @@ class LiveTable(ScrollView, can_focus=True):
         if self._header_cache is None:
             style = self._style("base") + self._style("header")
             cells = []
-            for index, column in enumerate(self._columns):
+            for index in self._visible_columns:
+                column = self._columns[index]
                 label = column.label
                 if index == self._sort_column:
                     label = f"{label}{'▼' if self._sort_reverse else '▲'}"
@@ -483,8 +483,8 @@ class LiveTable(ScrollView, can_focus=True):
         header = 1 if self.show_header else 0
         if event.y < header:
             x = event.x + self.scroll_offset.x
-            for index, column in enumerate(self._columns):
-                x -= column.width + self.GAP
+            for index in self._visible_columns:
+                x -= self._columns[index].width + self.GAP
                 if x < 0:
                     self.sort_by(index, self._sort_reverse != (index == self._sort_column))
                     return
@@ -494,4 +494,5 @@ class LiveTable(ScrollView, can_focus=True):
                 self.action_select_row()
 
     def on_resize(self) -> None:
+        self._fit_columns()
         self._scroll_cursor_into_view()

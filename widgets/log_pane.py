@@ -36,7 +36,7 @@ class LogView(ScrollView, can_focus=True):
     LogView { background: $surface; color: $foreground; height: 1fr; }
     LogView > .log-view--error { color: $down; }
     LogView > .log-view--warn { color: $warn; }
-    LogView > .log-view--dim { color: $text-muted; }
+    LogView > .log-view--dim { color: $muted-text; }
     LogView > .log-view--match { background: $accent 40%; text-style: bold; }
     """
 

@@ -19,6 +19,15 @@ from widgets.format import decimals_for_price, fmt_price, fmt_size, market_decim
 
 BAR_EIGHTHS = " ▏▎▍▌▋▊▉█"
 PRICE_W, SIZE_W, TOTAL_W = 12, 11, 11
+NARROW_W = (10, 9, 9)  # column widths when the full ones do not fit (a 35-column pane)
+
+
+def column_widths(width: int) -> tuple[int, int, int]:
+    """(price, size, total) widths that fit `width`; total is 0 (not drawn) when even narrow ones don't."""
+    for widths in ((PRICE_W, SIZE_W, TOTAL_W), NARROW_W):
+        if sum(widths) + 3 <= width:  # two gaps and the own-order marker
+            return widths
+    return NARROW_W[0], NARROW_W[1], 0
 
 
 def size_bar(size: int, largest: int, width: int) -> str:
@@ -50,14 +59,14 @@ class OrderBook(Widget, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    OrderBook { background: $surface; color: $foreground; height: 1fr; width: 1fr; min-width: 40; }
-    OrderBook > .order-book--header { background: $panel; color: $text-muted; text-style: bold; }
+    OrderBook { background: $surface; color: $foreground; height: 1fr; width: 1fr; min-width: 20; }
+    OrderBook > .order-book--header { background: $panel; color: $muted-text; text-style: bold; }
     OrderBook > .order-book--bid { color: $up; }
     OrderBook > .order-book--ask { color: $down; }
     OrderBook > .order-book--mid { background: $panel; color: $accent; text-style: bold; }
     OrderBook > .order-book--cursor { background: $boost; text-style: bold reverse; }
     OrderBook:focus > .order-book--cursor { background: $primary 45%; text-style: bold; }
-    OrderBook > .order-book--dim { color: $text-muted; }
+    OrderBook > .order-book--dim { color: $muted-text; }
     """
 
     class PricePicked(Message):
@@ -171,7 +180,8 @@ class OrderBook(Widget, can_focus=True):
         width = self.size.width
         base = self.rich_style
         if y == 0:
-            text = f"{'Price':>{PRICE_W}} {'Size':>{SIZE_W}} {'Total':>{TOTAL_W}}"
+            price_w, size_w, total_w = column_widths(width)
+            text = f"{'Price':>{price_w}} {'Size':>{size_w}}" + (f" {'Total':>{total_w}}" if total_w else "")
             return Strip([Segment(text, self._style("header"))]).crop_extend(0, width, self._style("header"))
         if self._book is None:
             if y == 1:
@@ -217,18 +227,17 @@ class OrderBook(Widget, can_focus=True):
         largest = max((lvl.size for lvl in book.asks[:depth] + book.bids[:depth]), default=0)
         marker = "●" if level.price in self._own else " "
         price = fmt_price(level.price, self._decimals())
-        text = (
-            f"{price:>{PRICE_W}} {fmt_size(level.size, self._size_decimals):>{SIZE_W}} "
-            f"{fmt_size(cumulative, self._size_decimals):>{TOTAL_W}}{marker}"
-        )
+        price_w, size_w, total_w = column_widths(width)
+        total = f" {fmt_size(cumulative, self._size_decimals):>{total_w}}" if total_w else ""
+        text = f"{price:>{price_w}} {fmt_size(level.size, self._size_decimals):>{size_w}}{total}{marker}"
         bar_width = max(0, width - len(text) - 1)
         plain, coloured = self.rich_style, self._style(side)
         if level.price == self._cursor_price:
             cursor = self.get_component_rich_style("order-book--cursor", partial=True)
             plain, coloured = plain + cursor, coloured + cursor
         segments = [
-            Segment(text[:PRICE_W], coloured),
-            Segment(text[PRICE_W:], plain),
+            Segment(text[:price_w], coloured),
+            Segment(text[price_w:], plain),
             Segment(" " + size_bar(level.size, largest, bar_width), coloured),
         ]
         return Strip(segments).crop_extend(0, width, self.rich_style)
@@ -237,11 +246,14 @@ class OrderBook(Widget, can_focus=True):
         book = self._book
         assert book is not None
         decimals = self._decimals()
-        text = f"oracle {fmt_price(book.oracle_price, decimals)}"
+        oracle = fmt_price(book.oracle_price, decimals)
+        text = f"oracle {oracle}"
         if book.bids and book.asks:
             spread = book.asks[0].price - book.bids[0].price
             mid = (book.asks[0].price + book.bids[0].price) / 2
             bps = spread / mid * 10_000 if mid else 0.0
             text += f"  spread {fmt_price(spread, decimals)} ({bps:.1f} bp)"
+            if len(text) + 2 > width:  # a narrow pane: the same facts, fewer words
+                text = f"{oracle} ±{fmt_price(spread, decimals)} {bps:.1f}bp"
         style = self._style("mid")
         return Strip([Segment(f" {text} ".center(width, "─"), style)]).crop_extend(0, width, style)

@@ -79,9 +79,10 @@ def _price(
     return to_scaled(value, PRICE_SCALE)
 
 
-def validate(form: TicketForm, market: MarketInfo | None, reference_price: int = 0) -> Validation:
+def validate(form: TicketForm, market: MarketInfo | None, reference_price: int = 0, equity: int = 0) -> Validation:
     """Check the form against the market's tick/step/min size. `reference_price` (PRICE_SCALE,
-    0 = unknown) prices market orders for USD sizing, bracket checks and notional."""
+    0 = unknown) prices market orders for USD sizing, bracket checks and notional; `equity`
+    (PRICE_SCALE) turns a size typed as `25%` into that share of equity as notional."""
     errors: dict[str, str] = {}
     if market is None:
         return Validation(None, {"market": "no market selected"})
@@ -99,7 +100,7 @@ def validate(form: TicketForm, market: MarketInfo | None, reference_price: int =
         (price if kind in NEEDS_PRICE else 0) or (trigger if kind in NEEDS_TRIGGER else 0) or reference_price
     )
 
-    size = _size(form, market, entry, errors)
+    size = _size(form, market, entry, errors, equity)
     tp = _price(form.tp, "TP", "tp", market, errors, None)
     sl = _price(form.sl, "SL", "sl", market, errors, None)
     if entry:
@@ -133,20 +134,30 @@ def validate(form: TicketForm, market: MarketInfo | None, reference_price: int =
     return Validation(order, {}, notional)
 
 
-def _size(form: TicketForm, market: MarketInfo, entry: int, errors: dict[str, str]) -> int:
-    if not form.size.strip():
+def _size(form: TicketForm, market: MarketInfo, entry: int, errors: dict[str, str], equity: int) -> int:
+    text = form.size.strip()
+    if not text:
         errors["size"] = "size is required"
         return 0
-    value = _positive(form.size, "size", errors, "size")
+    share = text.endswith("%")
+    value = _positive(text.removesuffix("%"), "size", errors, "size")
     if value is None:
         return 0
     step = Decimal(repr(market.step_size))
-    if form.size_in_usd:
+    budget = None  # a quote amount (PRICE_SCALE) to spend: USD sizing or a share of equity
+    if share:
+        if not equity:
+            errors["size"] = "no equity yet to size by %; enter a size"
+            return 0
+        budget = value * equity / 100
+    elif form.size_in_usd:
+        budget = value * PRICE_SCALE
+    if budget is not None:
         if not entry:
             errors["size"] = "no price to convert USD to size; enter a limit price"
             return 0
         # round down to the step: a USD budget is never exceeded
-        value = (value * PRICE_SCALE / entry / step).to_integral_value(rounding=ROUND_DOWN) * step
+        value = (budget / entry / step).to_integral_value(rounding=ROUND_DOWN) * step
     elif not is_multiple(value, market.step_size):
         errors["size"] = f"size must be a multiple of {_step_text(market.step_size)}"
         return 0

@@ -8,13 +8,13 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from backend.api.protocol import MarketInfo
 from widgets.field_input import FieldInput
-from widgets.format import decimals_for_tick, exact, fmt_leverage, fmt_number, fmt_price, fmt_usd
+from widgets.format import decimals_for_tick, exact, fmt_leverage, fmt_number, fmt_price, fmt_size, fmt_usd
 from widgets.order_form import (
     NEEDS_OFFSET,
     NEEDS_PRICE,
@@ -26,26 +26,20 @@ from widgets.order_form import (
     confirm_text,
     validate,
 )
+from widgets.tick_box import TickBox
 
 _FIELD_ORDER = ("market", "size", "price", "trigger", "offset", "tp", "sl", "post_only", "sub_account")
-_PREVIEW_LABELS = {
-    "cost": "Cost",
-    "fee": "Fee",
-    "margin": "Margin impact",
-    "leverage": "Leverage after",
-    "liq_price": "Liq. price",
-}
+SIZE_SHARES = (25, 50, 75, 100)  # the % buttons: size the order to this share of equity, as notional
+LABEL = 10  # width of the summary's labels
 
 
-def _preview_value(key: str, value: Any) -> str:
-    """Preview ints are protocol fixed point: leverage RATIO_SCALE, the rest PRICE_SCALE."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        return str(value)
-    if key == "leverage":
-        return fmt_leverage(value)
-    if key == "liq_price":
-        return fmt_price(value, 3) if value else "none"
-    return fmt_usd(value)
+def slippage_pct(side: str, fill: int, reference: int) -> float:
+    """How much worse than the reference (oracle/mark) price the average fill is, in percent;
+    negative when the fill is better."""
+    if not fill or not reference:
+        return 0.0
+    worse = fill - reference if side == "buy" else reference - fill
+    return worse * 100 / reference
 
 
 class OrderTicket(Vertical, can_focus=False):
@@ -58,9 +52,11 @@ class OrderTicket(Vertical, can_focus=False):
         Binding("escape", "cancel_confirm", "Cancel confirm", show=False, id="ticket.cancel"),
     ]
 
+    # The fields scroll; the summary, errors and Submit below them always stay in view.
     DEFAULT_CSS = """
-    OrderTicket { height: auto; width: 1fr; min-width: 36; padding: 0 1; background: $surface; }
-    OrderTicket .ticket-row { height: 1; margin-bottom: 1; }
+    OrderTicket { height: 1fr; width: 1fr; min-width: 30; padding: 0 1; background: $surface; }
+    OrderTicket #ticket-fields { height: 1fr; min-height: 3; scrollbar-size-vertical: 1; }
+    OrderTicket .ticket-row { height: 1; }
     OrderTicket Label { width: 9; color: $text-muted; }
     OrderTicket Input { width: 1fr; }
     OrderTicket Input.-invalid { color: $down; text-style: bold; }
@@ -70,11 +66,13 @@ class OrderTicket(Vertical, can_focus=False):
     OrderTicket #ticket-type { width: 1fr; }
     OrderTicket #ticket-unit { width: 7; }
     OrderTicket #ticket-tif { width: 10; }
+    OrderTicket .ticket-share { width: 1fr; min-width: 5; }
     OrderTicket .-hidden { display: none; }
+    OrderTicket #ticket-footer { height: auto; }
     OrderTicket #ticket-errors { color: $down; height: auto; }
     OrderTicket #ticket-confirm { color: $warn; text-style: bold; height: auto; }
-    OrderTicket #ticket-preview { color: $text-muted; height: auto; margin-top: 1; }
-    OrderTicket #ticket-submit { width: 1fr; margin-top: 1; }
+    OrderTicket #ticket-preview { height: auto; }
+    OrderTicket #ticket-submit { width: 1fr; }
     """
 
     class Submitted(Message):
@@ -104,43 +102,52 @@ class OrderTicket(Vertical, can_focus=False):
         self.confirm_above = confirm_above
         self.market: MarketInfo | None = None
         self.reference_price = 0
+        self.equity = 0  # PRICE_SCALE; sizes typed as `25%` and the notional's share of equity use it
         self.form = TicketForm()
         self._show_all_errors = False
         self._awaiting_confirm = False
         self._preview: dict[str, Any] = {}
+        self._validation: Validation | None = None
+        self._shown_summary: Text | None = None
         self.add_class("-buy")
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="ticket-row"):
-            yield Button("BUY", id="ticket-side", compact=True)
-            yield Select(
-                [(label, key) for key, label in ORDER_TYPES.items()],
-                value="market",
-                allow_blank=False,
-                compact=True,
-                id="ticket-type",
-            )
-        yield from self._row("Size", "size", "0.00", Button("BASE", id="ticket-unit", compact=True))
-        yield from self._row("Price", "price", "limit price")
-        yield from self._row("Trigger", "trigger", "trigger price")
-        yield from self._row("Offset", "offset", "trailing distance")
-        yield from self._row("TP", "tp", "take-profit (optional)")
-        yield from self._row("SL", "sl", "stop-loss (optional)")
-        with Horizontal(classes="ticket-row"):
-            yield Checkbox("Reduce", id="ticket-reduce_only", compact=True)
-            yield Checkbox("Post", id="ticket-post_only", compact=True)
-            yield Select(
-                [(tif.upper(), tif) for tif in TIFS],
-                value="gtc",
-                allow_blank=False,
-                compact=True,
-                id="ticket-tif",
-            )
-        yield from self._row("Sub-acct", "sub_account", "0")
-        yield Static("", id="ticket-errors")
-        yield Static("", id="ticket-confirm")
-        yield Static("", id="ticket-preview")
-        yield Button("Submit", id="ticket-submit", variant="primary", compact=True)
+        with VerticalScroll(id="ticket-fields", can_focus=False):
+            with Horizontal(classes="ticket-row"):
+                yield Button("BUY", id="ticket-side", compact=True)
+                yield Select(
+                    [(label, key) for key, label in ORDER_TYPES.items()],
+                    value="market",
+                    allow_blank=False,
+                    compact=True,
+                    id="ticket-type",
+                )
+            yield from self._row("Size", "size", "0.00", Button("BASE", id="ticket-unit", compact=True))
+            with Horizontal(classes="ticket-row", id="ticket-row-shares"):
+                yield Label("% equity")
+                for share in SIZE_SHARES:
+                    yield Button(f"{share}%", id=f"ticket-share-{share}", classes="ticket-share", compact=True)
+            yield from self._row("Price", "price", "limit price")
+            yield from self._row("Trigger", "trigger", "trigger price")
+            yield from self._row("Offset", "offset", "trailing distance")
+            yield from self._row("TP", "tp", "take-profit (optional)")
+            yield from self._row("SL", "sl", "stop-loss (optional)")
+            with Horizontal(classes="ticket-row"):
+                yield TickBox("Reduce", id="ticket-reduce_only", compact=True)
+                yield TickBox("Post", id="ticket-post_only", compact=True)
+                yield Select(
+                    [(tif.upper(), tif) for tif in TIFS],
+                    value="gtc",
+                    allow_blank=False,
+                    compact=True,
+                    id="ticket-tif",
+                )
+            yield from self._row("Sub-acct", "sub_account", "0")
+        with Vertical(id="ticket-footer"):
+            yield Static("", id="ticket-errors")
+            yield Static("", id="ticket-confirm")
+            yield Static("", id="ticket-preview")
+            yield Button("Submit", id="ticket-submit", variant="primary", compact=True)
 
     def _row(self, label: str, key: str, placeholder: str, extra: Button | None = None) -> ComposeResult:
         with Horizontal(classes="ticket-row", id=f"ticket-row-{key}"):
@@ -166,9 +173,17 @@ class OrderTicket(Vertical, can_focus=False):
         self.reference_price = price
         self._revalidate(post_changed=False)
 
+    def set_equity(self, equity: int) -> None:
+        """The account's equity (PRICE_SCALE): `25%` sizes and the '% of equity' line follow it."""
+        if equity != self.equity:
+            self.equity = equity
+            self._revalidate(post_changed=self.form.size.strip().endswith("%"))
+
     def set_preview(self, preview: dict[str, Any]) -> None:
-        """Owner-computed preview: cost, fee, margin (PRICE_SCALE), leverage (RATIO_SCALE),
-        liq_price (PRICE_SCALE); strings are shown as given, an 'error' key is shown as a warning."""
+        """Owner-computed preview of the valid order, PRICE_SCALE unless said: margin (required
+        initial margin, < 0 frees margin), leverage (after, RATIO_SCALE), fill (average price of
+        what fills now, 0 = nothing), resting (BASE_SCALE left on the book), liq_price (after, 0 =
+        none), fee. An 'error' key is shown as a warning."""
         self._preview = dict(preview)
         self._render_preview()
 
@@ -200,7 +215,7 @@ class OrderTicket(Vertical, can_focus=False):
 
     @property
     def errors(self) -> dict[str, str]:
-        return validate(self.form, self.market, self.reference_price).errors
+        return validate(self.form, self.market, self.reference_price, self.equity).errors
 
     # ---- actions ------------------------------------------------------------------------------
 
@@ -224,7 +239,7 @@ class OrderTicket(Vertical, can_focus=False):
 
     def action_submit(self) -> None:
         self._show_all_errors = True
-        result = validate(self.form, self.market, self.reference_price)
+        result = validate(self.form, self.market, self.reference_price, self.equity)
         self._show_errors(result)
         if result.order is None:
             self._awaiting_confirm = False
@@ -247,12 +262,16 @@ class OrderTicket(Vertical, can_focus=False):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        button = event.button.id or ""
+        if button.startswith("ticket-share-"):
+            self.set_size(f"{button.removeprefix('ticket-share-')}%")
+            return
         actions = {
             "ticket-side": self.action_toggle_side,
             "ticket-unit": self.action_toggle_unit,
             "ticket-submit": self.action_submit,
         }
-        actions[event.button.id or ""]()
+        actions[button]()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -289,8 +308,12 @@ class OrderTicket(Vertical, can_focus=False):
             return
         if self._awaiting_confirm:  # any edit cancels a pending confirmation
             self.action_cancel_confirm()
-        result = validate(self.form, self.market, self.reference_price)
+        result = validate(self.form, self.market, self.reference_price, self.equity)
         self._show_errors(result)
+        self._validation = result
+        if result.order is None:
+            self._preview = {}
+        self._render_preview()
         if post_changed:
             self.post_message(self.Changed(result.order))
 
@@ -307,12 +330,40 @@ class OrderTicket(Vertical, can_focus=False):
         self.query_one("#ticket-errors", Static).update("\n".join(f"✗ {line}" for line in lines))
 
     def _render_preview(self) -> None:
+        summary = self._summary()
+        if summary != self._shown_summary:  # reference ticks re-render it; repaint only on change
+            self._shown_summary = summary
+            self.query_one("#ticket-preview", Static).update(summary)
+
+    def _summary(self) -> Text:
+        """What the order costs and does, label and value per line: size and its share of equity
+        from the form, the rest from the owner's preview once the order is valid."""
         text = Text()
-        for key, value in self._preview.items():
-            if key == "error":
-                continue
-            text.append(f"{_PREVIEW_LABELS.get(key, key):<15}{_preview_value(key, value)}\n")
-        if "error" in self._preview:
-            text.append(f"! {self._preview['error']}\n", style="bold")
+        result, preview = self._validation, self._preview
+        decimals = decimals_for_tick(self.market.tick_size) if self.market else 3
+
+        def line(label: str, value: str, style: str = "") -> None:
+            text.append(f"{label:<{LABEL}}", style="dim")
+            text.append(f"{value}\n", style=style)
+
+        if result is not None and result.order is not None and self.market is not None:
+            size = fmt_size(result.order["size"], decimals_for_tick(self.market.step_size))
+            share = f" · {result.notional * 100 / self.equity:.1f}% eq" if self.equity and result.notional else ""
+            line("Size", f"{size} {self.market.base}{share}")
+        if "error" in preview:
+            text.append(f"! {preview['error']}\n", style="bold")
+        elif preview:
+            margin = int(preview.get("margin", 0))
+            line("Margin", f"{fmt_usd(margin)} req." if margin >= 0 else f"frees {fmt_usd(-margin)}")
+            line("Lev after", fmt_leverage(int(preview.get("leverage", 0))))
+            fill = int(preview.get("fill", 0))
+            if fill:
+                slip = slippage_pct(self.form.side, fill, self.reference_price)
+                line("Est. fill", f"{fmt_price(fill, decimals)} slip {slip:+.2f}%", "bold" if slip > 0.5 else "")
+            elif int(preview.get("resting", 0)):
+                line("Est. fill", "rests on the book")
+            liq = int(preview.get("liq_price", 0))
+            line("Liq after", fmt_price(liq, decimals) if liq else "none")
+            line("Fee", fmt_usd(int(preview.get("fee", 0))))
         text.rstrip()
-        self.query_one("#ticket-preview", Static).update(text)
+        return text

@@ -14,17 +14,17 @@ from widgets.format import fmt_price, fmt_size, market_decimals
 from widgets.live_table import Cell, Column, LiveTable
 
 COLUMNS = [
-    Column("id", "ID", 7, "right"),
+    Column("id", "ID", 7, "right", drop=1),
     Column("market", "Market", 11),
     Column("side", "Side", 6),
-    Column("type", "Type", 12),
+    Column("type", "Type", 12, drop=2),
     Column("status", "Status", 16),
     Column("size", "Size", 11, "right"),
-    Column("filled", "Filled", 11, "right"),
+    Column("filled", "Filled", 11, "right", drop=3),
     Column("price", "Price", 11, "right"),
-    Column("trigger", "Trigger", 11, "right"),
-    Column("flags", "Flags", 5),
-    Column("tif", "TIF", 4),
+    Column("trigger", "Trigger", 11, "right", drop=4),
+    Column("flags", "Flags", 5, drop=5),
+    Column("tif", "TIF", 4, drop=6),
 ]
 
 

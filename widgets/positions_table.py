@@ -12,18 +12,18 @@ from backend.api.protocol import MarketInfo, PositionView
 from widgets.format import fmt_pnl, fmt_price, fmt_size, market_decimals, tone
 from widgets.live_table import Cell, Column, LiveTable
 
-COLUMNS = [
-    Column("market", "Market", 11),
-    Column("sub", "Sub", 3, "right"),
-    Column("side", "Side", 7),
-    Column("size", "Size", 11, "right"),
-    Column("entry", "Entry", 11, "right"),
-    Column("mark", "Mark", 11, "right", flash=True),
-    Column("upnl", "uPnL", 11, "right", flash=True),
-    Column("rpnl", "rPnL", 10, "right"),
-    Column("liq", "Liq", 11, "right"),
-    Column("notional", "Notional", 12, "right"),
+COLUMNS = [  # what a trader checks first stays when the pane is narrow; the rest drop (Column.drop)
+    Column("market", "Market", 8),
+    Column("side", "Side", 7, drop=3),
+    Column("size", "Size", 9, "right"),
+    Column("entry", "Entry", 9, "right"),
+    Column("mark", "Mark", 9, "right", flash=True),
+    Column("upnl", "uPnL", 10, "right", flash=True),
+    Column("liq", "Liq", 9, "right"),
     Column("margin", "Margin", 10, "right"),
+    Column("rpnl", "rPnL", 10, "right", drop=2),
+    Column("notional", "Notional", 11, "right", drop=4),
+    Column("sub", "Sub", 3, "right", drop=5),
 ]
 
 
@@ -81,18 +81,18 @@ class PositionsTable(LiveTable):
         long = p.base > 0
         return (
             p.market,
-            p.sub_account,
             Cell(long, "▲ LONG" if long else "▼ SHORT", "up" if long else "down"),
             Cell(p.base, fmt_size(p.base, sz, signed=True), tone(p.base)),
             Cell(p.entry_price, fmt_price(p.entry_price, px)),
             Cell(p.mark_price, fmt_price(p.mark_price, px)),
             Cell(p.unrealized_pnl, fmt_pnl(p.unrealized_pnl), tone(p.unrealized_pnl)),
-            Cell(p.realized_pnl, fmt_pnl(p.realized_pnl), tone(p.realized_pnl)),
             Cell(
                 p.liq_price,
                 fmt_price(p.liq_price, px) if p.liq_price else "—",
                 "warn" if p.liq_price else "dim",
             ),
-            Cell(p.notional, fmt_price(abs(p.notional), 2)),
             Cell(p.initial_margin, fmt_price(p.initial_margin, 2)),
+            Cell(p.realized_pnl, fmt_pnl(p.realized_pnl), tone(p.realized_pnl)),
+            Cell(p.notional, fmt_price(abs(p.notional), 2)),
+            p.sub_account,
         )

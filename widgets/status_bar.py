@@ -1,15 +1,18 @@
-"""StatusBar: one line with backend connection, feed health, round-trip latency, trading state, clock."""
+"""StatusBar: one line with backend connection, feed health, latency, your money (equity, uPnL, margin
+used, leverage), trading state and the clock; fields shorten, then drop, least important first."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.widget import Widget
 
-from backend.api.protocol import FeedHealth, Status
+from backend.api.protocol import RATIO_SCALE, AccountView, FeedHealth, Status
+from widgets.format import fmt_compact, fmt_leverage, fmt_pnl, fmt_ratio_pct, fmt_usd, tone
 
 COMPACT_BELOW = 100  # columns
 
@@ -42,7 +45,7 @@ class StatusBar(Widget):
     StatusBar > .status-bar--up { color: $up; }
     StatusBar > .status-bar--down { color: $down; text-style: bold; }
     StatusBar > .status-bar--warn { color: $warn; }
-    StatusBar > .status-bar--dim { color: $text-muted; }
+    StatusBar > .status-bar--dim { color: $muted-text; }
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class StatusBar(Widget):
         self.message = ""
         self.backend_version = ""
         self.market = ""  # the focused market: every pane of the screen shows this one
+        self.account: AccountView | None = None
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh, name="status-bar-clock")
@@ -118,47 +122,125 @@ class StatusBar(Widget):
         active = [h for h in self.feeds if h.active]
         return (named or active or self.feeds or [None])[0]
 
-    def render(self) -> Text:
-        compact = self.size.width < COMPACT_BELOW
-        sep = Text(" │ ", style=self._tone("dim"))
-        parts: list[Text] = [Text(self.market, style="bold")] if self.market else []
+    def set_account(self, account: AccountView | None) -> None:
+        """Take the focused sub-account: equity, unrealized PnL, margin used, leverage, trading state."""
+        self.account = account
+        self.refresh()
 
-        symbol, tone = _CONNECTION.get(self.connection, ("?", "warn"))
-        word = self.connection[:4] if compact and self.connection == "connected" else self.connection
-        parts.append(Text(f"{symbol} {word}", style=self._tone(tone)))
+    def _money_parts(self) -> list[_Part]:
+        account = self.account
+        if account is None:
+            return []
+        used = margin_used(account)
+        used_tone = "up" if used < 5_000 else "warn" if used < 8_000 else "down"
+        used_text = fmt_ratio_pct(used, 1) if used < 100 * RATIO_SCALE else ">100%"
+        pnl = fmt_pnl(account.unrealized_pnl)
+        return [
+            _Part(1, Text(f"equity {fmt_usd(account.equity)}"), Text(f"eq {fmt_compact(account.equity / 1e6, 1)}")),
+            _Part(1, Text(f"uPnL {pnl}", style=self._tone(tone(account.unrealized_pnl) or "dim"))),
+            _Part(2, Text(f"margin {used_text}", style=self._tone(used_tone)),
+                  Text(f"mgn {used_text}", style=self._tone(used_tone))),
+            _Part(2, Text(f"lev {fmt_leverage(account.leverage)}"), Text(fmt_leverage(account.leverage, 1))),
+        ]
+
+    def _trading_state(self) -> str | None:
+        """A venue-wide halt outranks the account's own state; otherwise the account's state."""
+        if self.trading_state not in (None, "ACTIVE") or self.account is None:
+            return self.trading_state
+        return self.account.trading_state
+
+    def _parts(self, compact: bool) -> list[_Part]:
+        """Everything the line could show, in display order, each with its priority and short form."""
+        parts: list[_Part] = [_Part(0, Text(self.market, style="bold"))] if self.market else []
+        symbol, tone_name = _CONNECTION.get(self.connection, ("?", "warn"))
+        style = self._tone(tone_name)
+        short_word = self.connection[:4] if self.connection == "connected" else self.connection
+        parts.append(_Part(0, Text(f"{symbol} {self.connection}", style=style),
+                           Text(f"{symbol} {short_word}", style=style)))
 
         health = self._active_feed()
         if health is not None or self.feed:
             source = health.source if health else (self.feed or "")
             state = health.state if health else "unknown"
             mark, feed_tone = _FEED.get(state, ("?", "warn"))
-            label = f"{source} {mark}" if compact else f"feed {source} {mark} {state}"
-            if health is not None and health.reason and not compact:
+            label = f"feed {source} {mark} {state}"
+            if health is not None and health.reason:
                 label += f" ({health.reason})"
-            parts.append(Text(label, style=self._tone(feed_tone)))
+            style = self._tone(feed_tone)
+            parts.append(_Part(4, Text(label, style=style), Text(f"{source} {mark}", style=style)))
 
         if self.latency_ms is not None:
             latency_tone = "up" if self.latency_ms < 50 else "warn" if self.latency_ms < 250 else "down"
-            label = f"{self.latency_ms:.0f}ms" if compact else f"rtt {self.latency_ms:.1f} ms"
-            parts.append(Text(label, style=self._tone(latency_tone)))
+            style = self._tone(latency_tone)
+            parts.append(_Part(5, Text(f"rtt {self.latency_ms:.1f} ms", style=style),
+                               Text(f"{self.latency_ms:.0f}ms", style=style)))
 
-        if self.trading_state:
-            parts.append(Text(self.trading_state, style=self._tone(_TRADING.get(self.trading_state, "warn"))))
+        parts.extend(self._money_parts())
+        state = self._trading_state()
+        if state:
+            parts.append(_Part(0, Text(state, style=self._tone(_TRADING.get(state, "warn")))))
+        if self.message:
+            parts.append(_Part(6, Text(self.message), Text("")))
+        if compact:
+            parts = [part.shortened() for part in parts]
+        return [part for part in parts if part.text.cell_len]
 
-        if self.message and not compact:
-            parts.append(Text(self.message))
-
+    def render(self) -> Text:
+        width = self.size.width
         now = self._clock()
-        clock = now.strftime("%H:%M:%S") if compact else now.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
-        left = Text()
-        for i, part in enumerate(parts):
-            if i:
-                left.append_text(sep)
-            left.append_text(part)
-        room = self.size.width - left.cell_len - len(clock)
-        if room < 1:
-            left.truncate(max(0, self.size.width - len(clock) - 2), overflow="ellipsis")
-            room = max(1, self.size.width - left.cell_len - len(clock))
-        left.append(" " * room)
-        left.append(clock, style=self._tone("dim"))
+        clock = _Part(3, Text(now.strftime("%Y-%m-%d %H:%M:%S %Z").strip(), style=self._tone("dim")),
+                      Text(now.strftime("%H:%M:%S"), style=self._tone("dim")))
+        compact = width < COMPACT_BELOW
+        parts = self._parts(compact)
+        if compact:
+            clock = clock.shortened()
+        parts, clock = _fit(parts, clock, width)
+        sep = Text(" │ ", style=self._tone("dim"))
+        left = sep.join(part.text for part in parts)
+        if left.cell_len + clock.text.cell_len + 1 > width:
+            left.truncate(max(0, width - clock.text.cell_len - 2), overflow="ellipsis")
+        left.append(" " * max(1, width - left.cell_len - clock.text.cell_len))
+        left.append_text(clock.text)
         return left
+
+
+@dataclass(slots=True)
+class _Part:
+    """One field of the line: lower priority numbers are kept longest; `short` replaces `text` when tight."""
+
+    priority: int
+    text: Text
+    short: Text | None = None
+
+    def shortened(self) -> _Part:
+        return _Part(self.priority, self.short if self.short is not None else self.text)
+
+
+def _line_width(parts: list[_Part], clock: _Part) -> int:
+    return sum(p.text.cell_len for p in parts) + 3 * max(0, len(parts) - 1) + 1 + clock.text.cell_len
+
+
+def _fit(parts: list[_Part], clock: _Part, width: int) -> tuple[list[_Part], _Part]:
+    """Shorten, then drop, the least important fields until the line fits `width`."""
+    every = [*parts, clock]
+    for part in sorted(every, key=lambda p: -p.priority):
+        if _line_width(parts, clock) <= width:
+            return parts, clock
+        if part.short is not None:
+            short = part.shortened()
+            if part is clock:
+                clock = short
+            else:
+                parts = [short if p is part else p for p in parts]
+    for part in sorted(parts, key=lambda p: -p.priority):
+        if _line_width(parts, clock) <= width or part.priority == 0:
+            break
+        parts = [p for p in parts if p is not part]
+    return parts, clock
+
+
+def margin_used(account: AccountView) -> int:
+    """Initial margin in use as a RATIO_SCALE share of total collateral (100% = no room for new risk)."""
+    if account.total_collateral <= 0:
+        return 100 * RATIO_SCALE if account.initial_margin > 0 else 0
+    return account.initial_margin * RATIO_SCALE // account.total_collateral

@@ -156,9 +156,9 @@ class AlertsScreen(WorkspaceScreen):
 
     def action_add(self) -> None:
         def typed(text: str | None) -> None:
-            if text:
-                self.app.run_command(parse(f"alert {text}", self._markets()))  # type: ignore[attr-defined]
+            if text:  # through _request, so the status line ends with the outcome, not "adding…"
                 self._say(f"adding alert {text}…")
+                self._request("alert.add", f"alert {text} added", **parse(f"alert {text}", self._markets()).args)
 
         self.app.push_screen(
             PromptScreen(

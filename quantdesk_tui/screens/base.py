@@ -1,11 +1,12 @@
-"""What every workstation screen shares: the status bar on top, the command bar below, the frame hook."""
+"""What every workstation screen shares: the status bar on top, the command bar and key footer below,
+the frame hook."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from quantdesk_tui.command_bar import CommandBar
@@ -34,6 +35,7 @@ class WorkspaceScreen(Screen[None]):
         yield from self.compose_body()
         yield CommandBar(lambda: [m.symbol for m in self.app.hub.markets],  # type: ignore[attr-defined]
                          self.app.command_history, id="command-bar")  # type: ignore[attr-defined]
+        yield Footer(id="footer")  # the focused pane's keys; `?` lists them all
         yield Static(too_small_text(*self.app.size), id="too-small", markup=False)
 
     def on_resize(self, event: Resize) -> None:
@@ -74,9 +76,13 @@ class WorkspaceScreen(Screen[None]):
                           trading_state=hub.trading_state, market=hub.market)
             if hub.status is not None:
                 bar.set_status(hub.status)
+        if "account" in other or not self._account_primed:
+            self._account_primed = True
+            bars.first().set_account(hub.accounts.get(hub.sub_account))
         self.refresh_body(hub, quotes, other)
 
     _status_primed = False
+    _account_primed = False
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         pass

@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.widgets import Static, TabbedContent, TabPane
 
-from backend.api.protocol import AccountView
+from backend.api.protocol import RATIO_SCALE, AccountView
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box, tone_styles, usage_bar
@@ -74,12 +74,22 @@ def margin_text(account: AccountView | None, realized: int, tones: dict[str, str
     text.append(
         f"{fmt_leverage(account.leverage):>14}"
         + (
-            f"   margin ratio {fmt_ratio_pct(account.margin_ratio)}   [{account.trading_state}]"
+            f"   margin ratio {fmt_margin_ratio(account.margin_ratio)}   [{account.trading_state}]"
             if wide
             else ""
         )
     )
     return text
+
+
+def fmt_margin_ratio(ratio: int) -> str:
+    """Maintenance collateral over notional: a tiny position against a large balance makes it huge,
+    where only 'far from liquidation' matters."""
+    if ratio <= 0:
+        return "— (flat)"
+    if ratio >= 10 * RATIO_SCALE:
+        return "> 1,000%"
+    return fmt_ratio_pct(ratio)
 
 
 class PortfolioScreen(WorkspaceScreen):

@@ -23,7 +23,7 @@ from quantdesk_tui.screens.dialogs import ConfirmScreen
 from widgets.format import fmt_number, fmt_time
 
 REFRESH_S = 3.0
-CELL = 11
+MAX_CELL = 20  # widest table column (header or value) before it is cut
 
 
 def label(key: Any) -> str:
@@ -42,6 +42,18 @@ def fmt_value(value: Any) -> str:
     return str(value)
 
 
+TIME_KEYS = ("ts", "time", "as_of", "at")
+
+
+def fmt_field(key: Any, value: Any) -> str:
+    """A value under its key: epoch seconds under a time-like key read as a UTC time, not a number."""
+    name = str(key)
+    if (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1e9
+            and (name in TIME_KEYS or name.endswith(("_ts", "_time", "_at")))):
+        return fmt_time(int(value)) + " UTC"
+    return fmt_value(value)
+
+
 def _is_scalar(value: Any) -> bool:
     """Shown on one line: plain values and short lists of them (sub-accounts, markets)."""
     if isinstance(value, list):
@@ -53,22 +65,27 @@ LABEL_KEYS = ("market", "asset", "name", "source")
 LONG_LIST = 12  # longer lists of plain values (e.g. equity points) are summarised, not printed
 
 
-def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str, width: int) -> None:
+def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str, width: int, corner: str = "") -> None:
     """Rows of scalars as aligned columns (nested values are left to their own sections);
     a row per block of `key value` lines when the columns would not fit in `width`."""
     columns: list[str] = []
     for _name, row in rows:
         columns += [c for c, v in row.items() if _is_scalar(v) and c not in columns]
     first = max([len(name) for name, _ in rows] + [4]) + 1
-    if len(indent) + first + CELL * len(columns) > width:
+    # each column as wide as its header and values (headers are never cut), within MAX_CELL
+    sizes = [min(MAX_CELL, max([len(label(c))] + [len(fmt_field(c, row.get(c))) for _, row in rows])) + 2
+             for c in columns]
+    if len(indent) + first + sum(sizes) > width:
         for name, row in rows:
             text.append(f"{indent}{name}\n", "bold")
             render_report({c: row.get(c) for c in columns}, text, indent + "  ", width)
         return
-    header = "".join(f"{label(c)[: CELL - 1]:>{CELL}}" for c in columns)
-    text.append(indent + " " * first + header + "\n", "bold dim")
+    header = "".join(f"{label(c)[: size - 2]:>{size}}" for c, size in zip(columns, sizes, strict=True))
+    # the corner names the row labels; no-break spaces, since Textual drops a line's leading spaces
+    text.append(indent + label(corner).ljust(first).replace(" ", "\u00a0") + header + "\n", "bold dim")
     for name, row in rows:
-        cells = "".join(f"{fmt_value(row.get(c))[: CELL - 1]:>{CELL}}" for c in columns)
+        cells = "".join(
+            f"{fmt_field(c, row.get(c))[: size - 2]:>{size}}" for c, size in zip(columns, sizes, strict=True))
         text.append(f"{indent}{name:<{first}}" + cells + "\n")
 
 
@@ -102,6 +119,7 @@ def render_rows(value: Any, text: Text, indent: str, width: int) -> bool:
             text,
             indent,
             width,
+            corner=key or "",
         )
         return True
     return False
@@ -116,7 +134,7 @@ def render_report(value: Any, text: Text, indent: str = "", width: int = 200) ->
         column = max([len(label(k)) for k in scalars] + [4]) + 2
         for key, item in scalars.items():
             text.append(f"{indent}{label(key):<{column}}", "dim")
-            text.append(fmt_value(item) + "\n")
+            text.append(fmt_field(key, item) + "\n")
         for key, item in value.items():
             if not _is_scalar(item):
                 text.append(f"{indent}{label(key)}\n", "bold")
@@ -137,7 +155,7 @@ def report_text(report: dict[str, Any] | None, unavailable: str | None, width: i
         return text
     report = dict(report)
     if isinstance(report.get("ts"), (int, float)):
-        report["as_of"] = fmt_time(int(report.pop("ts"))) + " UTC"
+        report["as_of"] = fmt_field("ts", report.pop("ts"))
     render_report({k: v for k, v in report.items() if _is_scalar(v)}, text, "", width)
     for key, item in report.items():
         if not _is_scalar(item):

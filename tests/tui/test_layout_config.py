@@ -19,7 +19,7 @@ from quantdesk_tui.layout import (
 def test_builtin_layouts_parse_and_round_trip():
     for data in BUILTIN_LAYOUTS.values():
         assert layout_to_data(layout_from_data(data)) == data
-    assert panes_of(layout_from_data(BUILTIN_LAYOUTS["trade"])) == ["chart", "blotter", "trades", "ticket", "book",
+    assert panes_of(layout_from_data(BUILTIN_LAYOUTS["trade"])) == ["chart", "blotter", "ticket", "book", "trades",
                                                                      "alerts"]
 
 

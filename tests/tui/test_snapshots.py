@@ -1,15 +1,24 @@
-"""SVG snapshots of every screen at 120x40 and 80x24, dark and light, on fixed data (tests/tui/fakes.py)."""
+"""SVG snapshots of every screen at 80x24, 100x30, 120x40 and 200x60, in the dark theme and with
+NO_COLOR, after a market switch to ETH-PERP, on fixed data (tests/tui/fakes.py).
+
+One app per size visits all seven screens and snapshots each with and without colour, so 56
+snapshots cost 4 start-ups and 28 screen visits.
+"""
 
 from __future__ import annotations
 
 import pytest
+from pytest_textual_snapshot import SVGImageExtension
+
+from textual.filter import Monochrome
 
 from tests.tui.fakes import fixed_app
 from widgets.candle_chart import CandleChart
 from widgets.equity_chart import EquityChart
+from widgets.thread_plot import ThreadPlot
 
 SCREENS = {
-    "trade": None,
+    "trade": "f2",
     "markets": "f3",
     "portfolio": "f4",
     "risk": "f5",
@@ -17,8 +26,9 @@ SCREENS = {
     "system": "f7",
     "admin": "f8",
 }
-SIZES = {"wide": (120, 40), "compact": (80, 24)}
-THEMES = {"dark": "quantdesk-dark", "light": "quantdesk-light"}
+SIZES = {"80x24": (80, 24), "100x30": (100, 30), "120x40": (120, 40), "200x60": (200, 60)}
+THEMES = ("dark", "nocolor")
+MARKET = "ETH-PERP"
 
 
 def busy(app) -> bool:
@@ -28,20 +38,15 @@ def busy(app) -> bool:
     return working or bool(app.hub.dirty or app.hub.dirty_quotes)
 
 
-async def settle(pilot, key: str | None) -> None:
+async def settle(pilot) -> None:
     app = pilot.app
-    for _ in range(100):
-        if app.hub.markets and app.hub.accounts and app.hub.status:
-            break
-        await pilot.pause(0.02)
-    if key:
-        await pilot.press(key)
     quiet = 0
     for _ in range(100):  # data → frame → table flush / chart redraw timer → thread → swap
         await pilot.pause(0.03)
         quiet = 0 if busy(app) else quiet + 1
-        if quiet == 4:
+        if quiet == 3:
             break
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 
@@ -52,11 +57,36 @@ def fast_charts(monkeypatch):
     monkeypatch.setattr(EquityChart, "REDRAW_HZ", 100.0)
 
 
-@pytest.mark.parametrize("theme", THEMES)
+def set_no_color(app, on: bool) -> None:
+    """What NO_COLOR does at start-up (Textual's Monochrome line filter, app.no_color), switched at
+    run time so one app yields both snapshots of a screen; every widget repaints, charts redraw."""
+    app.no_color = on
+    app._filters = [f for f in app._filters if not isinstance(f, Monochrome)] + ([Monochrome()] if on else [])
+    for widget in app.screen.walk_children(with_self=True):
+        widget.refresh()
+        if isinstance(widget, ThreadPlot):
+            widget._request_draw()
+
+
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("screen", SCREENS)
-def test_screen_snapshot(snap_compare, screen, size, theme):
-    app = fixed_app(THEMES[theme])
-    assert snap_compare(
-        app, terminal_size=SIZES[size], run_before=lambda pilot: settle(pilot, SCREENS[screen])
-    )
+async def test_every_screen_snapshot_after_a_market_switch(snapshot, monkeypatch, size):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    snapshot = snapshot.use_extension(SVGImageExtension)
+    app = fixed_app("quantdesk-dark")
+    mismatched = []
+    async with app.run_test(size=SIZES[size]) as pilot:
+        for _ in range(100):
+            if app.hub.markets and app.hub.accounts and app.hub.status:
+                break
+            await pilot.pause(0.02)
+        app.focus_market(MARKET)
+        for screen, key in SCREENS.items():
+            await pilot.press(key)
+            for theme in THEMES:
+                set_no_color(app, theme == "nocolor")
+                await settle(pilot)
+                name = f"{screen}-{size}-{theme}"
+                if snapshot(name=name) != app.export_screenshot(title=name):
+                    mismatched.append(name)
+            set_no_color(app, False)
+    assert mismatched == []

@@ -70,11 +70,12 @@ class TradeDemo(DemoApp):
         ticket.set_reference_price(142_500_000)
         ticket.set_preview(
             {
-                "cost": 213_750_000,
-                "fee": 106_875,
                 "margin": 21_375_000,
                 "leverage": 25_000,
+                "fill": 142_642_500,
+                "resting": 0,
                 "liq_price": 98_765_000,
+                "fee": 106_875,
             }
         )
         book = self.query_one(OrderBook)

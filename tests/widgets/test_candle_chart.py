@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 from tests.widgets.fixtures import candles
 from themes import register_themes
 from widgets.candle_chart import CandleChart
-from widgets.candle_plot import ChartSpec, build_chart
+from widgets.candle_plot import ChartSpec, build_chart, chart_panels
 
 
 class ChartApp(App[None]):
@@ -117,3 +117,28 @@ def test_volume_rsi_macd_panels_render() -> None:
     text = Text.from_ansi(build_chart(spec, 90, 40)).plain
     assert "RSI" in text and "MACD" in text
     assert len(text.splitlines()) == 40
+
+
+def _spec(volume: float, indicators: frozenset[str] = frozenset(), **kwargs) -> ChartSpec:
+    bars = tuple((60.0 * i, 100.0, 101.0, 99.0, 100.5 if i % 2 else 99.5, volume) for i in range(30))
+    return ChartSpec(candles=bars, indicators=indicators, **kwargs)
+
+
+def test_rsi_is_kept_before_volume_on_a_short_chart_and_a_folded_panel_is_named() -> None:
+    rsi = frozenset({"rsi"})
+    assert chart_panels(_spec(5.0, rsi), 18) == (["price", "rsi"], [])  # 18 rows: RSI stays, volume folds
+    assert chart_panels(_spec(5.0, rsi), 21) == (["price", "volume", "rsi"], [])
+    assert chart_panels(_spec(5.0, rsi), 30) == (["price", "volume", "rsi"], [])
+    assert chart_panels(_spec(5.0, frozenset({"rsi", "macd"})), 18) == (["price", "rsi"], ["MACD"])
+    assert chart_panels(_spec(5.0, rsi), 14) == (["price"], ["RSI"])
+    assert "(RSI: need more rows, Ctrl+Z)" in build_chart(_spec(5.0, rsi, title="SOL-PERP"), 60, 14)
+
+
+def test_no_volume_panel_when_no_candle_has_volume() -> None:
+    assert chart_panels(_spec(0.0), 40) == (["price"], [])
+    assert chart_panels(_spec(1.0), 40) == (["price", "volume"], [])
+
+
+def test_without_colour_rising_and_falling_candles_have_different_bodies() -> None:
+    chart = build_chart(_spec(0.0, monochrome=True), 60, 16)
+    assert "░" in chart and "█" in chart

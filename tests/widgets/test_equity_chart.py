@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from themes import register_themes
+from widgets.candle_plot import value_ticks
 from widgets.equity_chart import EquityChart
 
 
@@ -31,3 +32,10 @@ async def test_title_shows_latest_equity_and_change_with_sign() -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "Equity $10,500.00" in app.chart.render().plain
+
+
+def test_equity_axis_labels_use_just_enough_decimals() -> None:
+    ticks, labels = value_ticks(100_000.0, 100_000.03, 4)
+    assert labels == ["100,000.00", "100,000.01", "100,000.02", "100,000.03"]
+    assert value_ticks(99_000.0, 101_000.0, 3)[1] == ["99,000", "100,000", "101,000"]
+    assert value_ticks(5.0, 5.0, 3)[1] == ["4", "5", "6"]  # a flat curve still gets an axis

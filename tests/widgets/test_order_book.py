@@ -54,6 +54,16 @@ async def test_ladder_puts_asks_above_the_oracle_and_bids_below() -> None:
         assert lines[1].endswith("█" * 22)
 
 
+async def test_a_33_column_book_narrows_its_columns_and_keeps_total_and_spread_whole() -> None:
+    app = BookApp()
+    async with app.run_test(size=(33, 8)) as pilot:
+        await pilot.pause()
+        lines = _lines(app.book)
+        assert lines[0] == "     Price      Size     Total"
+        assert lines[1].startswith("   142.600     25.00     32.50")
+        assert "142.500 ±0.020 1.4bp" in lines[4] and "oracle" not in lines[4]
+
+
 async def test_cursor_starts_on_best_bid_moves_and_enter_picks_the_price() -> None:
     app = BookApp()
     async with app.run_test(size=(60, 8)) as pilot:

@@ -172,27 +172,75 @@ async def test_price_picked_from_book_turns_market_into_limit() -> None:
         assert app.ticket.query_one("#ticket-price", Input).value == "142.510"
 
 
-async def test_preview_shows_owner_data() -> None:
+async def test_summary_shows_size_share_of_equity_margin_leverage_fill_slippage_and_liq() -> None:
     app = TicketApp()
     async with app.run_test(size=(60, 40)) as pilot:
+        app.ticket.set_equity(10_000 * 10**6)
+        await _type(pilot, "size", "1.5")
         app.ticket.set_preview(
             {
-                "cost": 213_750_000,
-                "fee": 106_875,
                 "margin": 21_375_000,
                 "leverage": 25_000,
+                "fill": 142_642_500,  # 0.1% above the 142.500 reference
+                "resting": 0,
                 "liq_price": 98_765_000,
+                "fee": 106_875,
             }
         )
         await pilot.pause()
         text = str(app.ticket.query_one("#ticket-preview", Static).render())
         assert text.splitlines() == [
-            "Cost           $213.75",
-            "Fee            $0.11",
-            "Margin impact  $21.38",
-            "Leverage after 2.50x",
-            "Liq. price     98.765",
+            "Size      1.50 SOL · 2.1% eq",
+            "Margin    $21.38 req.",
+            "Lev after 2.50x",
+            "Est. fill 142.643 slip +0.10%",
+            "Liq after 98.765",
+            "Fee       $0.11",
         ]
+
+
+async def test_a_sell_filling_above_the_reference_has_negative_slippage_and_a_reduce_frees_margin() -> None:
+    app = TicketApp()
+    async with app.run_test(size=(60, 40)) as pilot:
+        await pilot.press("ctrl+t")
+        await _type(pilot, "size", "1")
+        app.ticket.set_preview({"margin": -5_000_000, "leverage": 0, "fill": 142_785_000, "liq_price": 0, "fee": 0})
+        await pilot.pause()
+        lines = str(app.ticket.query_one("#ticket-preview", Static).render()).splitlines()
+        assert lines[1:4] == ["Margin    frees $5.00", "Lev after 0.00x", "Est. fill 142.785 slip -0.20%"]
+        assert lines[4] == "Liq after none"
+
+
+async def test_share_buttons_size_the_order_to_a_share_of_equity_rounded_down_to_the_step() -> None:
+    app = TicketApp()
+    async with app.run_test(size=(60, 40)) as pilot:
+        app.ticket.set_equity(10_000 * 10**6)
+        await pilot.click("#ticket-share-25")
+        await pilot.pause()
+        assert app.ticket.query_one("#ticket-size", Input).value == "25%"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        # 25% of $10,000 = $2,500 at 142.50 = 17.543... SOL -> 17.54 (step 0.01, rounded down)
+        assert [o["size"] for o in app.submitted] == [17_540_000_000]
+
+
+async def test_a_share_size_without_equity_says_what_to_do() -> None:
+    app = TicketApp()
+    async with app.run_test(size=(60, 40)) as pilot:
+        await _type(pilot, "size", "50%")
+        await pilot.pause()
+        assert _errors(app) == "✗ no equity yet to size by %; enter a size"
+
+
+async def test_submit_and_summary_stay_visible_in_a_short_ticket() -> None:
+    app = TicketApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        await _type(pilot, "size", "1")
+        app.ticket.set_preview({"margin": 1, "leverage": 1, "fill": 0, "resting": 0, "liq_price": 0, "fee": 0})
+        await pilot.pause()
+        submit = app.ticket.query_one("#ticket-submit")
+        assert submit.region.bottom <= 14 and submit.region.height == 1
+        assert app.screen.get_widget_at(submit.region.x + 1, submit.region.y)[0] is submit
 
 
 def test_stop_orders_need_a_trigger_and_post_only_needs_limit() -> None:
@@ -210,3 +258,14 @@ def test_stop_orders_need_a_trigger_and_post_only_needs_limit() -> None:
     assert result.errors == {"size": "size must be a multiple of 0.01"}
     result = validate(TicketForm(size="1", sub_account="x"), SOL)
     assert result.errors == {"sub_account": "sub-account must be a whole number (0, 1, 2, ...)"}
+
+
+async def test_reduce_only_box_shows_its_mark_only_when_checked() -> None:
+    app = TicketApp()
+    async with app.run_test(size=(60, 40)) as pilot:
+        box = app.ticket.query_one("#ticket-reduce_only")
+        assert str(box.render()).startswith("▐ ▌")
+        box.toggle()
+        await pilot.pause()
+        assert str(box.render()).startswith("▐X▌")
+        assert app.ticket.form.reduce_only is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from backend.api.protocol import Status
+from backend.api.protocol import AccountView, Status
 from tests.widgets.fixtures import FEEDS, FROZEN_DATETIME
 from themes import register_themes
 from widgets.status_bar import StatusBar
@@ -64,3 +64,42 @@ async def test_short_aliases_and_feed_dicts_are_accepted() -> None:
         assert _text(app.bar).startswith(
             "✗ disconnected │ feed pyth ✗ down (stale) │ rtt 300.0 ms │ retry in 2s"
         )
+
+
+def _account(equity: int, upnl: int, initial: int, leverage: int, state: str = "ACTIVE") -> AccountView:
+    return AccountView(sub_account=0, collateral=[], total_collateral=equity, initial_margin=initial,
+                       maintenance_margin=initial // 2, free_collateral=equity - initial, equity=equity,
+                       unrealized_pnl=upnl, leverage=leverage, margin_ratio=0, trading_state=state)
+
+
+async def test_money_fields_show_equity_signed_upnl_margin_used_and_leverage() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(160, 3)) as pilot:
+        app.bar.set_state(connection="connected", latency_ms=3.21, feeds=FEEDS)
+        app.bar.set_account(_account(100_000_000_000, -1_234_560_000, 25_000_000_000, 12_500, "REDUCE_ONLY"))
+        await pilot.pause()
+        assert _text(app.bar).startswith(
+            "● connected │ feed pyth ✓ healthy │ rtt 3.2 ms │ equity $100,000.00 │ uPnL -1,234.56 │ margin 25.0% │ "
+            "lev 1.25x │ REDUCE_ONLY")
+
+
+async def test_at_120_columns_money_and_state_stay_while_feed_and_clock_shorten() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(120, 3)) as pilot:
+        app.bar.set_state(connection="connected", latency_ms=3.21, feeds=FEEDS)
+        app.bar.set_account(_account(100_000_000_000, 12_300_000, 3_200_000_000, 4_000))
+        await pilot.pause()
+        text = _text(app.bar)
+        assert text.startswith("● connected │ pyth ✓ │ 3ms │ equity $100,000.00 │ uPnL +12.30 │ margin 3.2% │ "
+                               "lev 0.40x │ ACTIVE")
+        assert text.endswith(" 12:34:56")
+
+
+async def test_at_80_columns_the_compact_line_keeps_money_and_trading_state() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(80, 3)) as pilot:
+        app.bar.set_state(connection="connected", latency_ms=3.21, feeds=FEEDS)
+        app.bar.set_account(_account(100_000_000_000, 0, 0, 0))
+        await pilot.pause()
+        text = _text(app.bar)
+        assert text == "● conn │ pyth ✓ │ eq 100.0K │ uPnL 0.00 │ mgn 0.0% │ 0.0x │ ACTIVE    12:34:56"  # rtt dropped first

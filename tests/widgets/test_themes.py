@@ -59,3 +59,23 @@ async def test_widget_css_parses_under_a_builtin_theme() -> None:
         await pilot.pause()
         assert app.theme == "textual-dark"
         assert _colour(app, 1) == VARIABLE_DEFAULTS["up"]
+
+
+def test_only_quantdesk_themes_are_offered_once_one_is_active() -> None:
+    app = TableApp()
+    assert set(app.available_themes) == set(THEMES)  # the palette's theme list shows these four
+
+
+async def test_light_theme_status_clock_is_dark_grey_not_white() -> None:
+    from widgets.status_bar import StatusBar
+
+    class StatusApp(App[None]):
+        def compose(self) -> ComposeResult:
+            register_themes(self, activate="quantdesk-light")
+            yield StatusBar()
+
+    app = StatusApp()
+    async with app.run_test(size=(80, 2)) as pilot:
+        await pilot.pause()
+        dim = app.query_one(StatusBar).get_component_rich_style("status-bar--dim", partial=True)
+        assert str(dim.color.name) == "#5f5f5f"

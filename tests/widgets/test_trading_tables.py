@@ -49,9 +49,23 @@ async def test_positions_show_side_signed_size_pnl_and_liq_and_skip_flat() -> No
         table.set_positions(POSITIONS)
         await pilot.pause()
         assert _rows(table) == [
-            "SOL-PERP 0 ▲ LONG +2.50 140.000 142.500 +6.25 +1.00 98.765 356.25 35.63",
-            "BTC-PERP 0 ▼ SHORT -0.0100 68,000.0 67,123.5 +8.77 0.00 — 671.24 67.12",
+            "SOL-PERP ▲ LONG +2.50 140.000 142.500 +6.25 98.765 35.63 +1.00 356.25 0",
+            "BTC-PERP ▼ SHORT -0.0100 68,000.0 67,123.5 +8.77 — 67.12 0.00 671.24 0",
         ]
+
+
+async def test_narrow_positions_keep_entry_mark_upnl_liq_and_margin() -> None:
+    table = PositionsTable()
+    app = OneWidgetApp(table)
+    async with app.run_test(size=(72, 10)) as pilot:
+        table.set_markets(MARKETS)
+        table.set_positions(POSITIONS)
+        await pilot.pause()
+        assert table.shown_columns == ["market", "size", "entry", "mark", "upnl", "liq", "margin"]
+        assert _rows(table)[0] == "SOL-PERP +2.50 140.000 142.500 +6.25 98.765 35.63"
+        await pilot.resize_terminal(82, 10)
+        await pilot.pause()
+        assert table.shown_columns[-1] == "rpnl"  # the next least droppable column that fits; Side (drop 3) waits
 
 
 async def test_x_requests_closing_the_highlighted_position() -> None:
