@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(VENV)/bin/quantdesk
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n 2  # one worker per core: the suite is mostly Textual rendering
 
 clean:
 	rm -rf $(VENV)

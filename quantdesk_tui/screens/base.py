@@ -33,9 +33,9 @@ class WorkspaceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status", clock=self.app.status_clock)  # type: ignore[attr-defined]
         yield from self.compose_body()
+        yield Footer(id="footer")  # the focused pane's keys; docked before the command bar, which opens above it
         yield CommandBar(lambda: [m.symbol for m in self.app.hub.markets],  # type: ignore[attr-defined]
                          self.app.command_history, id="command-bar")  # type: ignore[attr-defined]
-        yield Footer(id="footer")  # the focused pane's keys; `?` lists them all
         yield Static(too_small_text(*self.app.size), id="too-small", markup=False)
 
     def on_resize(self, event: Resize) -> None:

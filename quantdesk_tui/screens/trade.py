@@ -90,15 +90,22 @@ class TradeScreen(WorkspaceScreen):
         run one at a time: a burst of resizes and layout keys can never mount two views at once.
         """
         async with self._rebuilding:
+            if self._app_quitting():
+                return
             focused = self.focused_pane()
             old = self.query(LayoutView)
             for pane in self.query(Pane):
                 pane.ready = False  # going away: frames must not touch it while it is removed
             await old.remove()
+            if self._app_quitting():  # a resize that arrived while the app was quitting
+                return
             self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
             view = LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized_pane, id="layout")
             await self.mount(view, after=self.query_one("#status"))
             self._refocus(focused)
+
+    def _app_quitting(self) -> bool:
+        return not self.is_attached or not self.app.is_running
 
     def _refocus(self, pane: str | None) -> None:
         """Give the focus back to the pane that had it, if it is still shown."""

@@ -45,7 +45,7 @@ async def test_resizes_and_every_layout_key_keep_exactly_one_layout(tmp_path):
         assert order.index("trades") < order.index("chart")
         await focus_pane(pilot, "book")
         await pilot.press("ctrl+up", "ctrl+up", "ctrl+down")
-        assert screen.layout_tree.children[1].sizes == [3, 4, 1]
+        assert screen.layout_tree.children[1].sizes == [4, 4, 1]  # ticket 4, book 3 + 1, alerts 1
         await run_command(pilot, "layout load chart")
         await wait_for(pilot, lambda: shown_panes(app) == ["blotter", "chart"], timeout=60)
         await run_command(pilot, "layout load trade")
