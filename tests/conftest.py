@@ -11,6 +11,21 @@ from backend.client import BackendClient
 
 
 @pytest.fixture(autouse=True)
+def bounded_idle_wait(monkeypatch):
+    """Pilot waits after every key until the process looks idle, for up to 1 s. A workstation fed live
+    prices is never idle, so each key cost 2 s; tests wait on conditions instead, so cap it at 50 ms."""
+    import textual.app
+    import textual.pilot
+    from textual._wait import wait_for_idle
+
+    async def bounded(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
+        await wait_for_idle(min(min_sleep, 0.05), min(max_sleep, 0.05))
+
+    monkeypatch.setattr(textual.app, "wait_for_idle", bounded)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", bounded)
+
+
+@pytest.fixture(autouse=True)
 def quantdesk_home(tmp_path, monkeypatch):
     home = tmp_path / "qdhome"
     home.mkdir()
@@ -18,16 +33,21 @@ def quantdesk_home(tmp_path, monkeypatch):
     return home
 
 
-# a real backend in-process on 127.0.0.1 with a random port
-@pytest.fixture
-async def backend(quantdesk_home):
-    instance = Backend(BackendConfig(home=quantdesk_home, tick_rate=200.0, seed=3))
+async def running_backend(home, tick_rate: float):
+    instance = Backend(BackendConfig(home=home, tick_rate=tick_rate, seed=3))
     task = asyncio.create_task(instance.run())
     for _ in range(2000):  # generous: the suite shares two cores
         if instance.url:
             break
         await asyncio.sleep(0.01)
     assert instance.url, "backend did not start"
+    return instance, task
+
+
+# a real backend in-process on 127.0.0.1 with a random port
+@pytest.fixture
+async def backend(quantdesk_home):
+    instance, task = await running_backend(quantdesk_home, tick_rate=200.0)
     yield instance
     instance.request_stop()
     await asyncio.wait_for(task, 60)

@@ -265,6 +265,5 @@ async def quiet_backend(home) -> tuple[Backend, asyncio.Task[None]]:
     if backend.venue._keeper is not None:
         backend.venue._keeper.cancel()
     backend.trading.limits.submit_rate_per_s = 1e12
-    backend.store._writer_conn.execute("PRAGMA synchronous=OFF")  # the fuzz tests validation, not fsync
     await backend.store.write(lambda conn: None)
     return backend, task

@@ -14,7 +14,9 @@ def order_requests(app) -> list[dict]:
 
 async def started(pilot) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: app.hub.markets and app.hub.accounts and len(app.screen.query(Pane)) == 6)
+    # alerts are the snapshot's last read: a test that sets hub.alerts before it would be overwritten
+    await wait_for(pilot, lambda: app.hub.markets and app.hub.accounts and app.hub.alerts
+                   and len(app.screen.query(Pane)) == 6)
 
 
 async def test_markets_enter_then_f2_every_trade_pane_shows_eth():
