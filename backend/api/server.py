@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[["Session", dict[str, Any]], Awaitable[Any]]
 CLOSE_TIMEOUT_S = 0.5  # a client gets this long to answer a close frame, so a shutdown takes under a second
 LISTEN_BACKLOG = 256  # room for a burst of connects (no SYN retransmits); asyncio accepts this many per wake-up
+MAX_PIPELINED = 64  # requests of one connection in flight at once (the released ones wait only for their commit)
 
 
 @dataclass(slots=True, frozen=True)
@@ -75,6 +76,18 @@ class Session:
         self.subs: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
         self.bucket = TokenBucket(server.rate_per_s, server.rate_per_s * 2)
         self.state: dict[str, Any] = {}  # per-session data for services (e.g. link group)
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self._may_start_next: asyncio.Future[None] | None = None
+        self._last_request: asyncio.Task[None] | None = None  # replies go out in request order
+
+    def release(self) -> None:
+        """The current request has done everything but wait for its commit: the next one may start.
+
+        Requests still start in the order they arrived and replies go out in that order; only the
+        waits for durability overlap, so one connection's orders share group commits.
+        """
+        if self._may_start_next is not None and not self._may_start_next.done():
+            self._may_start_next.set_result(None)
 
     async def send(self, payload: bytes) -> None:
         await self.ws.send(payload.decode())
@@ -100,6 +113,7 @@ class ApiServer:
         self.gate = ConnectionGate(limits or AdmissionLimits(), metrics)
         self._server: Server | None = None
         self.last_client_seen = time.monotonic()
+        self._latency_of: dict[str, Any] = {}  # op -> its labelled latency histogram
         self.op("subscribe", self._op_subscribe)
         self.op("unsubscribe", self._op_unsubscribe)
 
@@ -163,16 +177,43 @@ class ApiServer:
         self.sessions.add(session)
         try:
             async for raw in ws:
-                await self._on_message(session, raw)
+                await self._start_request(session, raw)
         except ConnectionClosed:
             pass
         finally:
+            if session.in_flight:  # released requests still finish: their orders are applied and committing
+                await asyncio.wait(session.in_flight)
             session.close_subs()
             self.sessions.discard(session)
             self.metrics.clients.set(self.client_count)
             self.last_client_seen = time.monotonic()
 
-    async def _on_message(self, session: Session, raw: str | bytes) -> None:
+    async def _start_request(self, session: Session, raw: str | bytes) -> None:
+        """Run one request as a task; return once it finished or released the connection (Session.release)."""
+        while len(session.in_flight) >= MAX_PIPELINED:
+            await asyncio.wait(session.in_flight, return_when=asyncio.FIRST_COMPLETED)
+        loop = asyncio.get_running_loop()
+        may_start_next: asyncio.Future[None] = loop.create_future()
+        session._may_start_next = may_start_next
+        task = loop.create_task(self._run_request(session, raw, session._last_request))
+        session._last_request = task
+        session.in_flight.add(task)
+
+        def finished(done: asyncio.Task[None]) -> None:
+            session.in_flight.discard(done)
+            if not may_start_next.done():
+                may_start_next.set_result(None)
+
+        task.add_done_callback(finished)
+        await may_start_next
+
+    async def _run_request(self, session: Session, raw: str | bytes, previous: asyncio.Task[None] | None) -> None:
+        with contextlib.suppress(ConnectionClosed):  # the client left; what it asked for still completed
+            await self._on_message(session, raw, previous)
+
+    async def _on_message(self, session: Session, raw: str | bytes, previous: asyncio.Task[None] | None = None
+                          ) -> None:
+        """Handle one request; its reply waits for `previous` (the request before it) to reply first."""
         started = time.perf_counter()
         req_id: int | None = None
         op = "invalid"
@@ -191,9 +232,11 @@ class ApiServer:
                 if handler is None:
                     raise ApiError(ErrorCode.UNKNOWN_OP, f"unknown op {op!r}")
                 result = await handler(session, request.args)
+            await _after(previous)
             await session.send(encode(Reply(id=req_id, ok=True, result=result)))
         except ApiError as exc:
             self.metrics.errors.labels(exc.code).inc()
+            await _after(previous)
             await self._send_error(session, req_id, exc)
             if exc.code in (ErrorCode.UNAUTHORIZED, ErrorCode.VERSION_MISMATCH):
                 await session.ws.close(4001, exc.code)
@@ -202,10 +245,14 @@ class ApiServer:
         except Exception:
             log.exception("op %s failed", op)
             self.metrics.errors.labels(ErrorCode.INTERNAL).inc()
+            await _after(previous)
             await self._send_error(session, req_id, ApiError(ErrorCode.INTERNAL, f"internal error in {op}; see backend.log"))
         finally:
             if op in self.ops or op == "hello":
-                self.metrics.request_latency.labels(op).observe(time.perf_counter() - started)
+                timer = self._latency_of.get(op)
+                if timer is None:  # labels() is a locked lookup: once per op, not per request
+                    timer = self._latency_of[op] = self.metrics.request_latency.labels(op)
+                timer.observe(time.perf_counter() - started)
 
     async def _send_error(self, session: Session, req_id: int | None, exc: ApiError) -> None:
         with contextlib.suppress(ConnectionClosed):
@@ -271,6 +318,12 @@ class ApiServer:
                     self.metrics.ticks_out.inc(len(batch))
         except (ConnectionClosed, asyncio.CancelledError):
             return
+
+
+async def _after(previous: asyncio.Task[None] | None) -> None:
+    """Wait until the connection's previous request has replied (it may still be waiting for its commit)."""
+    if previous is not None and not previous.done():
+        await asyncio.wait((previous,))
 
 
 def _response(status: HTTPStatus, body: bytes, content_type: str) -> HttpResponse:

@@ -214,9 +214,12 @@ class Store:
             return exc
         self.commits += 1
         self.writes += len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any, Exception | None]]] = {}
         for loop, fut, value, exc in results:
             if fut is not None:
-                loop.call_soon_threadsafe(_resolve, fut, value, exc)
+                by_loop.setdefault(loop, []).append((fut, value, exc))
+        for loop, resolved in by_loop.items():  # one wake-up per loop and batch, not one per write
+            loop.call_soon_threadsafe(_resolve_all, resolved)
         return None
 
     def _transaction(self, conn: sqlite3.Connection, batch: list[Any]) -> list[tuple[Any, Any, Any, Exception | None]]:
@@ -316,6 +319,11 @@ def _rollback(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
         except sqlite3.Error as exc:
             log.error("store rollback failed: %s", describe(exc))
+
+
+def _resolve_all(resolved: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for fut, value, exc in resolved:  # in commit order, so acks go out in the order the writes were made
+        _resolve(fut, value, exc)
 
 
 def _resolve(fut: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:

@@ -119,11 +119,15 @@ class TradingOps:
         self.oracle_healthy = oracle_healthy or (lambda market: True)
 
     # -- applying with acks after commit ------------------------------------------------------
-    async def _commit(self, instruction: Any) -> Applied:
+    async def _commit(self, instruction: Any, session: Session | None = None) -> Applied:
+        """Apply, then wait for the commit; with `session`, this is the request's last step, so the
+        connection may start its next request meanwhile (its orders then share a group commit)."""
         try:
             applied = self.venue.apply(instruction)
         except EngineError as exc:
             raise engine_error(exc) from None
+        if session is not None:
+            session.release()
         await applied.committed
         return applied
 
@@ -167,10 +171,11 @@ class TradingOps:
         self.venue.bus.publish("orders", views.OrderView(
             order_id=0, market=market, side=side, order_type="rejected", status="rejected", size=0, reason=exc.message))
 
-    async def place(self, instruction: Any, sub: int, market: str, side: str) -> dict[str, Any]:
+    async def place(self, instruction: Any, sub: int, market: str, side: str, session: Session | None = None
+                    ) -> dict[str, Any]:
         try:
             self._pretrade(instruction, sub)
-            applied = await self._commit(instruction)
+            applied = await self._commit(instruction, session)
         except ApiError as exc:
             self._reject(market, side, exc)
             raise
@@ -181,7 +186,7 @@ class TradingOps:
         order = parse_order_args(args)
         spec = market_spec(order.market)
         instruction = build_order(order, AUTHORITY, self.venue.oracle_price(spec.market_index))
-        return await self.place(instruction, order.sub_account, spec.symbol, order.side)
+        return await self.place(instruction, order.sub_account, spec.symbol, order.side, session)
 
     async def op_twap(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, TwapArgs)
@@ -192,7 +197,7 @@ class TradingOps:
             AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
             to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE"), a.duration, a.interval,
             price_of(a.price_limit, spec, "price limit") if a.price_limit else None, a.reduce_only)
-        return await self.place(instruction, a.sub_account, spec.symbol, a.side)
+        return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
 
     async def op_iceberg(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, IcebergArgs)
@@ -201,7 +206,7 @@ class TradingOps:
             AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
             to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE"),
             to_fixed(a.display, BASE_PRECISION, "display size", "INVALID_SIZE"), price_of(a.price, spec), a.reduce_only)
-        return await self.place(instruction, a.sub_account, spec.symbol, a.side)
+        return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
 
     async def op_oco(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, OcoArgs)
@@ -209,7 +214,7 @@ class TradingOps:
         instruction = ix.PlaceOcoOrder(AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
                                        to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE"),
                                        price_of(a.tp, spec, "take-profit"), price_of(a.sl, spec, "stop-loss"))
-        return await self.place(instruction, a.sub_account, spec.symbol, a.side)
+        return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
 
     async def op_modify(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, ModifyArgs)
@@ -221,7 +226,7 @@ class TradingOps:
             AUTHORITY, order.sub_account, a.order_id,
             size=to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE") if a.size else None,
             price=price_of(a.price, spec) if a.price else None,
-            trigger_price=price_of(a.trigger, spec, "trigger price") if a.trigger else None))
+            trigger_price=price_of(a.trigger, spec, "trigger price") if a.trigger else None), session)
         return {"orders": to_builtins(applied.orders)}
 
     async def op_cancel(self, session: Session, args: dict[str, Any]) -> Any:
@@ -234,7 +239,7 @@ class TradingOps:
                     raise ApiError("ORDER_NOT_OPEN", f"order {a.order_id} is already {previous.status}")
                 raise ApiError("UNKNOWN_ORDER", f"no order {a.order_id}")
             instruction: Any = ix.CancelOrder(AUTHORITY, order.sub_account, a.order_id)
-            applied = await self._commit(instruction)
+            applied = await self._commit(instruction, session)
             return {"cancelled": [v.order_id for v in applied.orders if v.status == "cancelled"]}
         if a.market is None and not a.all:
             raise ApiError(ErrorCode.BAD_REQUEST, "give order_id, market or all")
