@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 _encoder = msgspec.msgpack.Encoder()
-_decoder = msgspec.msgpack.Decoder()
+_records_decoder = msgspec.msgpack.Decoder(list[tuple[str, msgspec.Raw]])  # [type name, fields] pairs, undecoded
 
 
 class RecordCodec:
@@ -26,6 +26,9 @@ class RecordCodec:
 
     def __init__(self, types: Iterable[type]) -> None:
         self.types: dict[str, type] = {t.__name__: t for t in types}
+        # typed decoders read msgpack straight into the records (no intermediate dicts); strict=False
+        # keeps the lenient conversions `decode` has always applied to older journals
+        self._decoders = {name: msgspec.msgpack.Decoder(t, strict=False) for name, t in self.types.items()}
 
     def encode(self, record: Any) -> list[Any]:
         name = type(record).__name__
@@ -41,7 +44,14 @@ class RecordCodec:
         return _encoder.encode([self.encode(r) for r in records])
 
     def loads(self, payload: bytes) -> list[Any]:
-        return [self.decode(item) for item in _decoder.decode(payload)]
+        return [self.decode_raw(name, fields) for name, fields in self.split(payload)]
+
+    def split(self, payload: bytes) -> list[tuple[str, msgspec.Raw]]:
+        """A payload's (type name, encoded fields) pairs, the fields left for `decode_raw`."""
+        return _records_decoder.decode(payload)
+
+    def decode_raw(self, name: str, fields: msgspec.Raw | bytes) -> Any:
+        return self._decoders[name].decode(fields)
 
 
 def record_types(*modules: Any) -> list[type]:

@@ -41,17 +41,35 @@ def replay_journal(conn: Any, codec: journal.RecordCodec) -> Replay:
         snapshot_seq, blob = snap
         state = state_from_bytes(blob)
     result = Replay(state, snapshot_seq, snapshot_seq, 0, 0, None)
+    decode = EntryDecoder(codec)
+    seq, replayed, ctx = snapshot_seq, 0, None
     for seq, kind, payload in journal.entries_after(conn, snapshot_seq):
-        instruction, ctx = codec.loads(payload)
+        instruction, ctx = decode(payload)
         try:
             process(state, instruction, ctx)
         except EngineError as exc:
             result.failed += 1
             log.error("journal entry %d (%s) no longer applies: %s", seq, kind, exc.message)
-        result.seq = seq
-        result.last_ctx = ctx
-        result.replayed += 1
+        replayed += 1
+    result.seq, result.replayed, result.last_ctx = seq, replayed, ctx
     return result
+
+
+class EntryDecoder:
+    """A journal payload -> (instruction, context). Entries between two oracle ticks carry the same
+    context bytes, so they share one decoded Context (it is frozen and the engine only reads it)."""
+
+    def __init__(self, codec: journal.RecordCodec) -> None:
+        self.codec = codec
+        self._ctx_bytes = b""
+        self._ctx: Context | None = None
+
+    def __call__(self, payload: bytes) -> tuple[Any, Context]:
+        (kind, fields), (ctx_kind, ctx_fields) = self.codec.split(payload)
+        ctx_bytes = bytes(ctx_fields)
+        if ctx_bytes != self._ctx_bytes or self._ctx is None:
+            self._ctx, self._ctx_bytes = self.codec.decode_raw(ctx_kind, ctx_fields), ctx_bytes
+        return self.codec.decode_raw(kind, fields), self._ctx
 
 
 def state_digest(state: State) -> str:
