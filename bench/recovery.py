@@ -61,6 +61,15 @@ def build_journal(path: Path, entries: int, open_store: Callable[[Path], Any] = 
             flush()
 
     started = time.perf_counter()
+    run_workload(venue, clock, apply, entries)
+    flush()
+    store.stop()
+    return venue.seq, time.perf_counter() - started
+
+
+def run_workload(venue: PaperVenue, clock: Clock, apply: Callable[[Any], None], entries: int) -> None:
+    """A realistic mix until the venue's journal holds `entries`: resting limit orders, cancels,
+    market orders, and a crank on a moving oracle every 50 instructions."""
     price = 145_000_000
     slot = 1_000
     venue.oracles[0] = OraclePrice(price, 10_000, slot, int(clock.now))
@@ -91,9 +100,6 @@ def build_journal(path: Path, entries: int, open_store: Callable[[Path], Any] = 
             limit = price - offset if n % 2 else price + offset
             apply(ix.PlaceOrder(AUTHORITY, sub, 0, Side(n % 2), OrderType.LIMIT, 10_000_000, price=limit,
                                 time_in_force=TimeInForce.GTC))
-    flush()
-    store.stop()
-    return venue.seq, time.perf_counter() - started
 
 
 def recover(path: Path, drop_snapshots: int = 0, open_store: Callable[[Path], Any] = Store) -> dict:
