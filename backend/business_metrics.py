@@ -72,6 +72,7 @@ class BusinessMetrics:
         self.liquidations = Counter("quantdesk_liquidations", "Liquidations, bankruptcies and socialized losses",
                                     ["market", "kind"], registry=r)
         self.alert_firings = Counter("quantdesk_alert_firings", "Alerts fired", ["kind"], registry=r)
+        self._orders_by: dict[tuple[str, str], Any] = {}
         registry.register(VenueCollector(venue, authority))
         bus.on("orders", self.on_order)
         bus.on("fills", self.on_fill)
@@ -80,7 +81,11 @@ class BusinessMetrics:
 
     def on_order(self, order: Any) -> None:
         if order.status in FINAL_STATUSES and order.order_id:  # id 0: a pre-trade refusal, never an order
-            self.orders.labels(order.market, order.status).inc()
+            key = (order.market, order.status)
+            counter = self._orders_by.get(key)
+            if counter is None:  # labels() is a locked lookup: once per market and status, not per order
+                counter = self._orders_by[key] = self.orders.labels(*key)
+            counter.inc()
 
     def on_fill(self, fill: Any) -> None:
         self.fills.labels(fill.market, fill.role).inc()
