@@ -181,12 +181,12 @@ class ApiServer:
         except ConnectionClosed:
             pass
         finally:
-            if session.in_flight:  # released requests still finish: their orders are applied and committing
-                await asyncio.wait(session.in_flight)
             session.close_subs()
             self.sessions.discard(session)
             self.metrics.clients.set(self.client_count)
             self.last_client_seen = time.monotonic()
+            if session.in_flight:  # released requests still finish: their orders are applied and committing
+                await asyncio.wait(session.in_flight)
 
     async def _start_request(self, session: Session, raw: str | bytes) -> None:
         """Run one request as a task; return once it finished or released the connection (Session.release)."""
