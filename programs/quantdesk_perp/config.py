@@ -14,6 +14,7 @@ import msgspec
 from .constants import MARGIN_PRECISION, QUOTE_PRECISION
 from .enums import ContractTier
 from .markets import MarketSpec
+from .math.fixed import div_ceil
 
 
 class MarketConfig(msgspec.Struct, kw_only=True):
@@ -56,7 +57,7 @@ class MarketConfig(msgspec.Struct, kw_only=True):
 
 def default_config(spec: MarketSpec) -> MarketConfig:
     """Engine defaults for a market in the table: IMR from max leverage, MMR half of it."""
-    imr = -(-MARGIN_PRECISION // spec.max_leverage)  # ceil: never more leverage than the table allows
+    imr = div_ceil(MARGIN_PRECISION, spec.max_leverage)  # never more leverage than the table allows
     return MarketConfig(
         market_index=spec.market_index,
         symbol=spec.symbol,
@@ -67,6 +68,6 @@ def default_config(spec: MarketSpec) -> MarketConfig:
         min_size=spec.min_size,
         max_leverage=spec.max_leverage,
         initial_margin_ratio=imr,
-        maintenance_margin_ratio=-(-imr // 2),  # ceil
+        maintenance_margin_ratio=div_ceil(imr, 2),
         amm_depth=spec.min_size * 1_000_000,  # a million minimum orders of virtual depth
     )

@@ -259,13 +259,13 @@ def _net(
     """Weighted unrealized pnl (less the funding `owed`) - requirement of one position.
 
     The hot path of every order's margin check: account_margin's math for one margin type, with
-    the common case (no imf, full pnl weights) spelled out without helper calls.
+    the common case (no imf, full pnl weights) spelled out without the general margin helpers.
     """
     cfg = market.config
     if base >= 0:
         pnl = base * price // BASE_PRECISION + quote - owed
     else:
-        pnl = quote - (-base * price + BASE_PRECISION - 1) // BASE_PRECISION - owed  # short's cost up
+        pnl = quote - div_ceil(-base * price, BASE_PRECISION) - owed  # a short's cost, rounded up
     if pnl > 0:
         if (
             cfg.unrealized_pnl_imf_factor
@@ -296,8 +296,8 @@ def _net(
             )
         else:
             ratio = cfg.initial_margin_ratio
-        liability = (worst * price + BASE_PRECISION - 1) // BASE_PRECISION  # rounded up
-        pnl -= (liability * ratio + MARGIN_PRECISION - 1) // MARGIN_PRECISION  # rounded up
+        liability = div_ceil(worst * price, BASE_PRECISION)
+        pnl -= div_ceil(liability * ratio, MARGIN_PRECISION)
     return pnl
 
 
