@@ -12,7 +12,7 @@ import dataclasses
 import enum
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import msgspec
@@ -24,8 +24,9 @@ _decoder = msgspec.msgpack.Decoder()
 class RecordCodec:
     """Encodes engine records (dataclasses / msgspec Structs) by type name; decodes them back."""
 
-    def __init__(self, types: Iterable[type]) -> None:
+    def __init__(self, types: Iterable[type], upgrades: Mapping[str, Callable[[dict], dict]] | None = None) -> None:
         self.types: dict[str, type] = {t.__name__: t for t in types}
+        self.upgrades = dict(upgrades or {})  # record name -> turns fields an older version wrote into today's
 
     def encode(self, record: Any) -> list[Any]:
         name = type(record).__name__
@@ -35,6 +36,9 @@ class RecordCodec:
 
     def decode(self, item: list[Any]) -> Any:
         name, fields = item
+        upgrade = self.upgrades.get(name)
+        if upgrade is not None:
+            fields = upgrade(fields)
         return msgspec.convert(fields, self.types[name], strict=False)
 
     def dumps(self, *records: Any) -> bytes:

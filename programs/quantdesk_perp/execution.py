@@ -73,7 +73,7 @@ def execute_taker(
     """
     filled = realized = 0
     while True:
-        step = match_taker(
+        step_filled, step_realized, follow_up = match_taker(
             state,
             market,
             user,
@@ -88,11 +88,11 @@ def execute_taker(
             reduce_only=reduce_only,
             events=events,
         )
-        filled += step.filled
-        realized += step.realized
-        if step.follow_up is None:
+        filled += step_filled
+        realized += step_realized
+        if follow_up is None:
             break
-        run_follow_up(state, step.follow_up, ctx, oracle, events)
+        run_follow_up(state, follow_up, ctx, oracle, events)
     if filled:
         events.append(taker_position_changed(market, user, realized))
     return filled

@@ -61,7 +61,7 @@ def _linear_guess(state: State, user, base: int, market_index: int, price: int, 
     cfg = market.config
     pos = user.positions[market_index]
     worst = max(abs(base + pos.open_bids), abs(base - pos.open_asks))
-    ratio = margin_ratio(cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, worst, MAINTENANCE)
+    ratio = margin_ratio(cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, worst, MAINTENANCE)
     slope = base * MARGIN_PRECISION - worst * ratio  # per unit price, scaled by 1e9 * 1e4
     if slope == 0:
         return None
@@ -285,12 +285,12 @@ def liquidation_status(state: State, authority: str, sub_account: int, ctx: Cont
         price = margin_price(state.markets[index], ctx)[0]
         fees[index] = liquidation_fee(
             cfg.liquidator_fee,
-            max_liquidation_fee(cfg.liquidator_fee, cfg.maintenance_margin_ratio),
+            max_liquidation_fee(cfg.liquidator_fee, cfg.margin_ratio_maintenance),
             start,
             ctx.slot,
         )
         ratio = margin_ratio(
-            cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, abs(pos.base), MAINTENANCE
+            cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, abs(pos.base), MAINTENANCE
         )
         if_fees[index] = perp_if_fee(
             summary.margin_shortage, pos.base, ratio + buffer, fees[index], price, cfg.if_liquidation_fee

@@ -155,7 +155,7 @@ def account_margin(
         worst = max(abs(base + pos.open_bids), abs(base - pos.open_asks))
         if worst:
             liability = notional_ceil(worst, price)
-            imr, mmr, imf = cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor
+            imr, mmr, imf = cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor
             init_req += requirement(liability, margin_ratio(imr, mmr, imf, worst, INITIAL))
             fill_req += requirement(liability, margin_ratio(imr, mmr, imf, worst, FILL))
             maintenance = requirement(liability, margin_ratio(imr, mmr, imf, worst, MAINTENANCE))
@@ -292,10 +292,10 @@ def _net(
     if worst:
         if cfg.imf_factor or margin_type != INITIAL:
             ratio = margin_ratio(
-                cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, worst, margin_type
+                cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, worst, margin_type
             )
         else:
-            ratio = cfg.initial_margin_ratio
+            ratio = cfg.margin_ratio_initial
         liability = div_ceil(worst * price, BASE_PRECISION)
         pnl -= div_ceil(liability * ratio, MARGIN_PRECISION)
     return pnl

@@ -40,7 +40,7 @@ async def test_markets_name_the_unit_of_every_parameter_in_drifts_scales(backend
 async def test_bad_parameters_are_refused_with_a_code(backend, client):
     await wait_for_markets(client)
     with pytest.raises(ApiError) as err:
-        await client.request("admin.update_market", market="SOL-PERP", params={"maintenance_margin_ratio": 9000})
+        await client.request("admin.update_market", market="SOL-PERP", params={"margin_ratio_maintenance": 9000})
     assert err.value.code == "INVALID_PARAMETER"
     with pytest.raises(ApiError) as err:
         await client.request("admin.update_market", market="SOL-PERP", params={"colour": 1})
