@@ -198,7 +198,10 @@ def run_order(
             events=events,
         )
     if filled:
-        record_taker_fill(state, order, filled, ctx, oracle, events)
+        if order.link_id or order.parent_id or order.child_ids:
+            record_taker_fill(state, order, filled, ctx, oracle, events)
+        else:
+            record_fill(state, order, filled)
     if order.status == ST_FILLED:
         close_order(state, order, ST_FILLED, events)
     elif order.order_type in LIMIT_EXECUTION_TYPES:

@@ -259,13 +259,14 @@ def _net(
     """Weighted unrealized pnl (less the funding `owed`) - requirement of one position.
 
     The hot path of every order's margin check: account_margin's math for one margin type, with
-    the common case (no imf, full pnl weights) spelled out without the general margin helpers.
+    the common case (no imf, full pnl weights) spelled out without helper calls: even `div_ceil` is
+    inlined here, as a call per division costs ~7% of the engine's order throughput.
     """
     cfg = market.config
     if base >= 0:
         pnl = base * price // BASE_PRECISION + quote - owed
     else:
-        pnl = quote - div_ceil(-base * price, BASE_PRECISION) - owed  # a short's cost, rounded up
+        pnl = quote + base * price // BASE_PRECISION - owed  # floor of a negative: a short's cost rounded up
     if pnl > 0:
         if (
             cfg.unrealized_pnl_imf_factor
@@ -288,7 +289,7 @@ def _net(
     b = base - asks
     if b < 0:
         b = -b
-    worst = a if a >= b else b
+    worst = a if a >= b else b  # noqa: FURB136 (no call on the hot path)
     if worst:
         if cfg.imf_factor or margin_type != INITIAL:
             ratio = margin_ratio(
@@ -296,8 +297,8 @@ def _net(
             )
         else:
             ratio = cfg.margin_ratio_initial
-        liability = div_ceil(worst * price, BASE_PRECISION)
-        pnl -= div_ceil(liability * ratio, MARGIN_PRECISION)
+        liability = -(-worst * price // BASE_PRECISION)  # div_ceil, inlined
+        pnl -= -(-liability * ratio // MARGIN_PRECISION)  # div_ceil, inlined
     return pnl
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .book import remove_resting
-from .constants import BASE_PRECISION, MARGIN_PRECISION
+from .constants import BASE_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION
 from .context import Context
 from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, MarketStatus, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
@@ -11,9 +11,7 @@ from .errors import EngineError, ErrorCode
 from .events import OrderModified
 from .execution import admit_order, band_price, run_order
 from .instructions import CancelOrder, CancelOrders, ModifyOrder, PlaceOrder
-from .matching import fee_for
 from .math import amm
-from .math.fixed import div_ceil
 from .orders import close_order, count_open, live_order, new_order_id
 from .positions import reducible
 from .risk import checked_oracle, order_free_collateral, require_not_being_liquidated
@@ -103,7 +101,7 @@ def check_margin_for(
     these two ends bound every partial fill.
     """
     cfg = market.config
-    notional = div_ceil(size * worst_price, BASE_PRECISION)  # what a buyer pays; fees are charged on it
+    notional = -(-size * worst_price // BASE_PRECISION)  # div_ceil (inlined: every order): fees' notional
     if notional > MAX_AMOUNT:  # balances and entry values are 64-bit on chain
         raise EngineError(
             ErrorCode.MATH_OVERFLOW, f"this order's notional ({notional / 1e6:,.0f} USD) is beyond 64-bit amounts"
@@ -112,7 +110,7 @@ def check_margin_for(
         flow, delta = -notional, size
     else:
         flow, delta = size * worst_price // BASE_PRECISION, -size
-    fee = fee_for(notional, cfg.taker_fee)
+    fee = -(-notional * cfg.taker_fee // PERCENTAGE_PRECISION)  # matching.fee_for, inlined: every order
     filled, resting = order_free_collateral(
         state, user, ctx, cfg.market_index, delta, flow - fee, is_buy, size
     )
