@@ -12,8 +12,8 @@ from .constants import PERCENTAGE_PRECISION
 from .context import Context
 from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
-from .events import OrderPlaced
-from .matching import match_resting_against_amm, match_taker, taker_position_changed
+from .events import OrderPlaced, PositionChanged
+from .matching import match_resting_against_amm, match_taker
 from .math import amm
 from .math.fixed import div_ceil
 from .orders import (
@@ -73,20 +73,9 @@ def execute_taker(
     """
     filled = realized = 0
     while True:
-        step_filled, step_realized, follow_up = match_taker(
-            state,
-            market,
-            user,
-            is_buy=is_buy,
-            size=size - filled,
-            limit=limit,
-            taker_order_id=taker_order_id,
-            oracle=oracle,
-            ctx=ctx,
-            use_amm=use_amm,
-            jit_limit=jit_limit,
-            reduce_only=reduce_only,
-            events=events,
+        step_filled, step_realized, follow_up = match_taker(  # positional: keywords cost on every order
+            state, market, user, is_buy, size - filled, limit, taker_order_id, oracle, ctx, use_amm, jit_limit,
+            reduce_only, events,
         )
         filled += step_filled
         realized += step_realized
@@ -94,7 +83,12 @@ def execute_taker(
             break
         run_follow_up(state, follow_up, ctx, oracle, events)
     if filled:
-        events.append(taker_position_changed(market, user, realized))
+        pos = user.positions[market.config.market_index]
+        events.append(
+            PositionChanged(
+                user.authority, user.sub_account, market.config.market_index, pos.base, pos.quote_entry, realized
+            )
+        )
     return filled
 
 

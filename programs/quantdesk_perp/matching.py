@@ -19,7 +19,7 @@ from .math.fixed import div_ceil
 from .math.funding import update_twap
 from .math.margin import FILL
 from .orders import FollowUp, close_order, on_fill, record_fill
-from .positions import apply_amm_fill, apply_user_fill, credit, get_position, reducible, settle_funding
+from .positions import USDC, apply_amm_fill, apply_user_fill, get_position, reducible, settle_funding
 from .risk import free_collateral
 from .state import JitQuote, Market, Position, State, UserAccount
 
@@ -44,10 +44,16 @@ def fee_for(notional: int, rate: int) -> int:
 
 
 def charge_fee(market: Market, user: UserAccount, pos: Position, notional: int, rate: int) -> int:
-    """Move the fee on `notional` from the user to the market's fee pool; returns it."""
-    fee = div_ceil(notional * rate, PERCENTAGE_PRECISION) if rate > 0 else 0  # fee_for, inlined
+    """Move the fee on `notional` from the user to the market's fee pool; returns it.
+
+    Runs twice per fill, so fee_for, div_ceil and positions.credit are spelled out here.
+    """
+    if rate <= 0:
+        return 0
+    fee = -(-notional * rate // PERCENTAGE_PRECISION)
     if fee:
-        credit(user, -fee)
+        balances = user.balances
+        balances[USDC] = balances.get(USDC, 0) - fee
         pos.fees_paid += fee
         market.fee_pool += fee
     return fee
@@ -81,7 +87,7 @@ def _best_jit(
     return best_price, best
 
 
-def _best_source(
+def _beat_the_book(
     market: Market,
     oracle: int,
     is_buy: bool,
@@ -89,18 +95,15 @@ def _best_source(
     jit_limit: int,
     use_amm: bool,
     taker_key: tuple[str, int],
+    source: int,
+    price: int,
 ) -> tuple[int, int, int, JitQuote | None]:
-    """(source, price, AMM base, JIT quote) of the best liquidity within the limits, or NONE.
+    """(source, price, AMM base, JIT quote): a JIT quote or the AMM where it beats `source` at `price`
+    (the book's best within `limit`, or NONE).
 
     The AMM is chosen when its next unit beats the best book or JIT price; it then fills only up
     to that price (or `limit`), so better-priced resting orders keep their turn.
     """
-    source, price = NONE, 0
-    prices = market.ask_prices if is_buy else market.bid_prices
-    if prices:
-        book_price = prices[0] if is_buy else prices[-1]
-        if book_price <= limit if is_buy else book_price >= limit:
-            source, price = BOOK, book_price
     jit_quote = None
     if jit_limit and market.jit_makers:
         jit_price, jit_quote = _best_jit(market, oracle, is_buy, jit_limit, taker_key)
@@ -128,7 +131,6 @@ def match_taker(
     state: State,
     market: Market,
     user: UserAccount,
-    *,
     is_buy: bool,
     size: int,
     limit: int,
@@ -153,13 +155,24 @@ def match_taker(
     ):  # funding_pending, inlined on the fill path
         settle_funding(market, user, pos, events)
     key = (user.authority, user.sub_account)
+    beyond_the_book = bool(jit_limit and market.jit_makers) or bool(use_amm and cfg.amm_depth)
     remaining, filled, realized = size, 0, 0
+    amm_qty, jit_quote = 0, None
     while remaining > 0:
         if reduce_only:
             remaining = min(remaining, reducible(pos.base, is_buy))
             if remaining <= 0:
                 break
-        source, price, amm_qty, jit_quote = _best_source(market, oracle, is_buy, limit, jit_limit, use_amm, key)
+        source, price = NONE, 0
+        prices = market.ask_prices if is_buy else market.bid_prices
+        if prices:
+            book_price = prices[0] if is_buy else prices[-1]
+            if book_price <= limit if is_buy else book_price >= limit:
+                source, price = BOOK, book_price
+        if beyond_the_book:
+            source, price, amm_qty, jit_quote = _beat_the_book(
+                market, oracle, is_buy, limit, jit_limit, use_amm, key, source, price
+            )
         if source == BOOK:
             fill = _fill_from_book(state, market, user, pos, is_buy, remaining, price, events)
         elif source == JIT:
@@ -199,13 +212,6 @@ def match_taker(
         if follow_up is not None:
             return filled, realized, follow_up
     return filled, realized, None
-
-
-def taker_position_changed(market: Market, user: UserAccount, realized: int) -> PositionChanged:
-    pos = user.positions[market.config.market_index]
-    return PositionChanged(
-        user.authority, user.sub_account, market.config.market_index, pos.base, pos.quote_entry, realized
-    )
 
 
 def _fill_from_book(
@@ -317,7 +323,7 @@ def _trade_users(
     ):  # funding_pending, inlined on the fill path
         settle_funding(market, maker, maker_pos, events)
     notional = qty * price
-    paid = div_ceil(notional, BASE_PRECISION)  # the buyer pays rounded up
+    paid = -(-notional // BASE_PRECISION)  # the buyer pays rounded up (div_ceil, inlined: every fill)
     received = notional // BASE_PRECISION  # the seller receives rounded down
     market.fee_pool += paid - received  # rounding dust, against both users
     if is_buy:
