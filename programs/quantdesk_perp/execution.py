@@ -15,7 +15,6 @@ from .enums import TimeInForce as TIF
 from .events import OrderPlaced, PositionChanged
 from .matching import match_resting_against_amm, match_taker
 from .math import amm
-from .math.fixed import div_ceil
 from .orders import (
     ArmBracketLegs,
     FollowUp,
@@ -46,7 +45,7 @@ def band_price(market: Market, oracle: int, is_buy: bool) -> int:
     """The worst price a market order may fill at: oracle ± auction band, rounded against the user."""
     band = market.config.auction_band
     if is_buy:
-        return div_ceil(oracle * (PERCENTAGE_PRECISION + band), PERCENTAGE_PRECISION)
+        return -(-oracle * (PERCENTAGE_PRECISION + band) // PERCENTAGE_PRECISION)  # div_ceil: twice an order
     return oracle * (PERCENTAGE_PRECISION - band) // PERCENTAGE_PRECISION
 
 
@@ -71,17 +70,17 @@ def execute_taker(
     When a fill leaves follow-up work, matching stops; the work runs (a filled iceberg slice's
     successor joins its level now, so the taker may reach it) and matching goes on.
     """
-    filled = realized = 0
-    while True:
-        step_filled, step_realized, follow_up = match_taker(  # positional: keywords cost on every order
+    filled, realized, follow_up = match_taker(  # positional: keywords cost on every order
+        state, market, user, is_buy, size, limit, taker_order_id, oracle, ctx, use_amm, jit_limit, reduce_only, events
+    )
+    while follow_up is not None:
+        run_follow_up(state, follow_up, ctx, oracle, events)
+        more, more_realized, follow_up = match_taker(
             state, market, user, is_buy, size - filled, limit, taker_order_id, oracle, ctx, use_amm, jit_limit,
             reduce_only, events,
         )
-        filled += step_filled
-        realized += step_realized
-        if follow_up is None:
-            break
-        run_follow_up(state, follow_up, ctx, oracle, events)
+        filled += more
+        realized += more_realized
     if filled:
         pos = user.positions[market.config.market_index]
         events.append(
