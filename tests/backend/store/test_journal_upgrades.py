@@ -25,7 +25,7 @@ def test_an_old_update_market_parameters_entry_keeps_its_margin_ratio_change():
     codec = journal.RecordCodec(journal.record_types(ix, engine_context), ix.UPGRADES)
     update = ix.UpdateMarketParameters(0, margin_ratio_initial=2000, margin_ratio_maintenance=1200)
     payload = written_with_old_names(codec, update)
-    assert b"maintenance_margin_ratio" in payload
+    assert OLD_NAME["margin_ratio_maintenance"].encode() in payload
     instruction, ctx = codec.loads(payload)
     assert instruction == update and ctx == CTX
 
