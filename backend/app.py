@@ -31,7 +31,7 @@ from backend.oracle.pyth_hermes import HERMES_URL
 from backend.oracle.service import OracleService
 from backend.risk.analytics import RiskAnalytics, register_risk_ops
 from backend.risk.desk_feed import DeskPublisher, desk_reader, register_desk_ops
-from backend.risk.monitor import PaperVenueView, RiskMonitor
+from backend.risk.monitor import RiskMonitor
 from backend.risk.pretrade import RiskLimits
 from backend.risk.trading_state import TradingStateService
 from backend.solana.errors import SolanaError
@@ -47,6 +47,7 @@ from backend.risk.limits_config import load_settings, register_limit_ops
 from backend.oracle.sim_ops import register_sim_ops, resume_sim, sim_source
 from backend.venues.records import register_record_ops
 from backend.venues.paper import AUTHORITY, PaperVenue
+from backend.venues.paper_view import PaperVenueView
 from backend.venues.solana import SolanaVenue
 from backend.venues.solana_ops import register_solana_venue_ops
 

@@ -249,30 +249,3 @@ class RiskMonitor:
                 "INSERT INTO equity_history (ts, authority, sub_account, equity, total_collateral, unrealized_pnl)"
                 " VALUES (?, ?, ?, ?, ?, ?)", rows))
         return len(rows)
-
-
-class PaperVenueView:
-    """VenueView over today's PaperVenue + TradingOps, until the venue provides the protocol itself."""
-
-    def __init__(self, venue: Any, trading: Any) -> None:
-        self.venue = venue
-        self.trading = trading
-
-    def accounts(self) -> list[tuple[str, int]]:
-        return sorted(self.venue.state.users)
-
-    def account_view(self, authority: str, sub: int) -> AccountView | None:
-        from backend.venues import views
-
-        return views.account_view(self.venue.state, authority, sub, self.venue.ctx(), str(self.trading.trading_state()))
-
-    def positions_view(self, authority: str, sub: int) -> list[PositionView]:
-        from backend.venues import views
-
-        return views.position_views(self.venue.state, authority, sub, self.venue.ctx())
-
-    def market_state(self, market: str) -> dict[str, Any]:
-        return self.trading.market_state(market)
-
-    async def cancel_all(self, authority: str | None, reason: str) -> int:
-        return len(await self.trading.cancel_all(None, reason=reason))

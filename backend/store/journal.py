@@ -12,7 +12,7 @@ import dataclasses
 import enum
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import msgspec
@@ -24,8 +24,9 @@ _records_decoder = msgspec.msgpack.Decoder(list[tuple[str, msgspec.Raw]])  # [ty
 class RecordCodec:
     """Encodes engine records (dataclasses / msgspec Structs) by type name; decodes them back."""
 
-    def __init__(self, types: Iterable[type]) -> None:
+    def __init__(self, types: Iterable[type], upgrades: Mapping[str, Callable[[dict], dict]] | None = None) -> None:
         self.types: dict[str, type] = {t.__name__: t for t in types}
+        self.upgrades = dict(upgrades or {})  # record name -> turns fields an older version wrote into today's
         # typed decoders read msgpack straight into the records (no intermediate dicts); strict=False
         # keeps the lenient conversions `decode` has always applied to older journals
         self._decoders = {name: msgspec.msgpack.Decoder(t, strict=False) for name, t in self.types.items()}
@@ -38,6 +39,9 @@ class RecordCodec:
 
     def decode(self, item: list[Any]) -> Any:
         name, fields = item
+        upgrade = self.upgrades.get(name)
+        if upgrade is not None:
+            fields = upgrade(fields)
         return msgspec.convert(fields, self.types[name], strict=False)
 
     def dumps(self, *records: Any) -> bytes:
@@ -51,6 +55,8 @@ class RecordCodec:
         return _records_decoder.decode(payload)
 
     def decode_raw(self, name: str, fields: msgspec.Raw | bytes) -> Any:
+        if name in self.upgrades:  # an older layout may be in the journal: go through a dict to upgrade it
+            return self.decode([name, msgspec.msgpack.decode(fields)])
         return self._decoders[name].decode(fields)
 
 

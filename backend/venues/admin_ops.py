@@ -17,6 +17,7 @@ from backend.api.server import ApiServer, Session
 from backend.venues.ops import TradingOps, engine_error
 from backend.venues.requests import amount_of, market_spec
 from programs.quantdesk_perp import instructions as ix
+from programs.quantdesk_perp.config import with_current_names
 from programs.quantdesk_perp.enums import CollateralAsset, MarketStatus
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.math.funding import rate_as_fraction
@@ -24,7 +25,7 @@ from programs.quantdesk_perp.queries import insurance_info
 
 EDITABLE = tuple(name for name in ix.UpdateMarketParameters.__dataclass_fields__ if name != "market_index")
 PRECISION = {  # what the integer of each parameter means (units of Drift v2's field of that meaning)
-    "initial_margin_ratio": "1e4 = 100%", "maintenance_margin_ratio": "1e4 = 100%", "max_leverage": "x",
+    "margin_ratio_initial": "1e4 = 100%", "margin_ratio_maintenance": "1e4 = 100%", "max_leverage": "x",
     "imf_factor": "1e6 per sqrt(base)", "unrealized_pnl_imf_factor": "1e6 per sqrt(pnl)",
     "unrealized_pnl_initial_asset_weight": "1e4 = 100%", "unrealized_pnl_maintenance_asset_weight": "1e4 = 100%",
     "contract_tier": "0=A 1=B 2=C 3=speculative 4=highly speculative 5=isolated",
@@ -87,6 +88,7 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
 
     async def update(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, UpdateArgs)
+        a.params = with_current_names(a.params)  # the margin ratios' pre-Drift names still work
         spec = market_spec(a.market)
         unknown = sorted(set(a.params) - set(EDITABLE))
         if unknown:

@@ -94,7 +94,7 @@ class PaperVenue:
         self.crank_interval = crank_interval
         self.fund_new_accounts = fund_new_accounts
         self.state = State()
-        self.codec = journal.RecordCodec(journal.record_types(ix, engine_context))
+        self.codec = journal.RecordCodec(journal.record_types(ix, engine_context), ix.UPGRADES)
         self.seq = 0
         self.snapshot_seq = 0
         self.oracles: dict[int, OraclePrice] = {}
@@ -351,8 +351,8 @@ class PaperVenue:
         self.apply(ix.InitializeMarket(
             market_index=market_index, symbol=spec.symbol, base_asset=spec.base, quote_asset=spec.quote,
             initial_price=price, tick_size=spec.tick_size, step_size=spec.step_size, min_size=spec.min_size,
-            max_leverage=spec.max_leverage, initial_margin_ratio=cfg.initial_margin_ratio,
-            maintenance_margin_ratio=cfg.maintenance_margin_ratio))
+            max_leverage=spec.max_leverage, margin_ratio_initial=cfg.margin_ratio_initial,
+            margin_ratio_maintenance=cfg.margin_ratio_maintenance))
         if (AUTHORITY, 0) not in self.state.users:
             self.apply(ix.CreateUserAccount(authority=AUTHORITY, sub_account=0, name="main"))
             if self.fund_new_accounts:

@@ -81,8 +81,8 @@ class LocalnetDeployment:
         spec = self.client.markets[index]
         cfg = default_config(spec)
         init = ix.InitializeMarket(index, spec.symbol, spec.base, spec.quote, price, spec.tick_size,
-                                   spec.step_size, spec.min_size, spec.max_leverage, cfg.initial_margin_ratio,
-                                   cfg.maintenance_margin_ratio)
+                                   spec.step_size, spec.min_size, spec.max_leverage, cfg.margin_ratio_initial,
+                                   cfg.margin_ratio_maintenance)
         sent = self.program.send(self.program.admin, self.program.build(init, self.program.admin))
         if sent.ok or sent.error == 6010:  # MARKET_EXISTS: initialized earlier in this LiteSVM
             self.initialized.add(index)

@@ -22,7 +22,7 @@ REASON_OF_EVENT = {ev.OrderFinished: "filled in full", ev.OrderExpired: "good-ti
 
 def initial_ratio(cfg: Any, base: int) -> int:
     """The position's initial margin ratio with the size premium (MARGIN precision)."""
-    return margin_ratio(cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, abs(base), INITIAL)
+    return margin_ratio(cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, abs(base), INITIAL)
 
 
 def side_name(side: int) -> str:

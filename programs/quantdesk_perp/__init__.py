@@ -7,4 +7,6 @@ Entry points (all pure; state is mutated in place, a refusal raises EngineError 
   context.Context(slot, unix_time, oracles={market_index: OraclePrice(price, conf, slot, time)})
   queries.account_margin / liquidation_price / preview_order / book_levels / amm_quotes / ...
   idl.to_idl(instruction) -> (IDL name, args, signers); idl/quantdesk_perp.json
+Inside, imports run one way (no cycles, not even in functions): matching <- execution <- trading <-
+advanced <- crank <- processor; matching hands follow-up work back instead of calling up.
 """

@@ -47,8 +47,8 @@ def initialize_market(state: State, ix: InitializeMarket, ctx: Context, events: 
         raise EngineError(ErrorCode.INVALID_PARAMETER, "market index must fit in a u16")
     for name in ("initial_price", "tick_size", "step_size", "min_size", "max_leverage"):
         _positive(name, getattr(ix, name))
-    _positive("initial_margin_ratio", ix.initial_margin_ratio, MARGIN_PRECISION)
-    _positive("maintenance_margin_ratio", ix.maintenance_margin_ratio, ix.initial_margin_ratio)
+    _positive("margin_ratio_initial", ix.margin_ratio_initial, MARGIN_PRECISION)
+    _positive("margin_ratio_maintenance", ix.margin_ratio_maintenance, ix.margin_ratio_initial)
     config = MarketConfig(
         market_index=ix.market_index,
         symbol=ix.symbol,
@@ -58,8 +58,8 @@ def initialize_market(state: State, ix: InitializeMarket, ctx: Context, events: 
         step_size=ix.step_size,
         min_size=ix.min_size,
         max_leverage=ix.max_leverage,
-        initial_margin_ratio=ix.initial_margin_ratio,
-        maintenance_margin_ratio=ix.maintenance_margin_ratio,
+        margin_ratio_initial=ix.margin_ratio_initial,
+        margin_ratio_maintenance=ix.margin_ratio_maintenance,
         amm_depth=ix.min_size * 1_000_000,
     )
     state.markets[ix.market_index] = Market(
@@ -78,8 +78,8 @@ def initialize_market(state: State, ix: InitializeMarket, ctx: Context, events: 
 
 
 _UPPER_BOUNDS = {
-    "initial_margin_ratio": MARGIN_PRECISION,
-    "maintenance_margin_ratio": MARGIN_PRECISION,
+    "margin_ratio_initial": MARGIN_PRECISION,
+    "margin_ratio_maintenance": MARGIN_PRECISION,
     "taker_fee": PERCENTAGE_PRECISION // 10,
     "maker_fee": PERCENTAGE_PRECISION // 10,
     "liquidator_fee": PERCENTAGE_PRECISION // 10,
@@ -133,8 +133,8 @@ def update_market_parameters(state: State, ix: UpdateMarketParameters, ctx: Cont
         if type(value) is not int or value < 0 or value > upper or (value == 0 and name not in _MAY_BE_ZERO):
             raise EngineError(ErrorCode.INVALID_PARAMETER, f"{name} = {value!r} is out of range")
         changes[name] = value
-    imr = changes.get("initial_margin_ratio", market.config.initial_margin_ratio)
-    mmr = changes.get("maintenance_margin_ratio", market.config.maintenance_margin_ratio)
+    imr = changes.get("margin_ratio_initial", market.config.margin_ratio_initial)
+    mmr = changes.get("margin_ratio_maintenance", market.config.margin_ratio_maintenance)
     if mmr > imr:
         raise EngineError(
             ErrorCode.INVALID_PARAMETER, "maintenance margin ratio cannot exceed the initial one"

@@ -7,6 +7,7 @@ from .enums import OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
 from .errors import EngineError, ErrorCode
 from .events import OrderPlaced, OrderRejected
+from .execution import admit_order, band_price, execute_taker, refill_iceberg
 from .instructions import PlaceBracketOrder, PlaceIcebergOrder, PlaceOcoOrder, PlaceTwapOrder
 from .math.fixed import div_ceil, round_up_to
 from .orders import close_order, count_open, new_order_id, record_fill
@@ -14,8 +15,6 @@ from .positions import get_position, reducible
 from .risk import checked_oracle
 from .state import Order, State
 from .trading import (
-    admit_order,
-    band_price,
     check_margin_for,
     check_open_interest,
     check_price,
@@ -222,19 +221,6 @@ def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, event
     admit_order(state, market, user, entry, ctx, oracle, events)
 
 
-def arm_bracket_legs(state: State, entry: Order, events: list) -> None:
-    """The entry filled (partly): its TP/SL legs watch their triggers, sized to what filled."""
-    market = state.markets[entry.market_index]
-    for leg_id in entry.child_ids:
-        leg = state.orders.get(leg_id)
-        if leg is None:
-            continue
-        leg.size = entry.filled
-        if leg.status == ST_PENDING_ENTRY:
-            leg.status = ST_PENDING_TRIGGER
-            market.crank_ids.append(leg.order_id)
-
-
 def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: list) -> None:
     market = get_market(state, ix.market_index)
     user = get_user(state, ix.authority, ix.sub_account)
@@ -297,8 +283,6 @@ def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: lis
 
 def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list) -> None:
     """Send the chunk that is due as an immediate market child bounded by the price limit."""
-    from .matching import execute_taker
-
     market = state.markets[parent.market_index]
     user = state.users[(parent.authority, parent.sub_account)]
     is_buy = parent.side == SIDE_BUY
@@ -391,49 +375,3 @@ def place_iceberg_order(state: State, ix: PlaceIcebergOrder, ctx: Context, event
         )
     )
     refill_iceberg(state, parent, ctx, oracle, events)
-
-
-def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, events: list) -> None:
-    """Show the next slice of an iceberg as a limit child (margin is held by the parent)."""
-    from .trading import run_order
-
-    market = state.markets[parent.market_index]
-    user = state.users[(parent.authority, parent.sub_account)]
-    while parent.order_id in state.orders and not parent.child_ids and parent.size > parent.filled:
-        child = Order(
-            new_order_id(state),
-            parent.authority,
-            parent.sub_account,
-            parent.market_index,
-            parent.side,
-            OT_LIMIT,
-            ST_OPEN,
-            min(parent.display_size, parent.size - parent.filled),
-            parent.price,
-            0,
-            TIF_GTC,
-            parent.reduce_only,
-            client_order_id=parent.client_order_id,
-            slot=ctx.slot,
-            parent_id=parent.order_id,
-        )
-        parent.child_ids.append(child.order_id)
-        state.orders[child.order_id] = child
-        user.order_ids.append(child.order_id)
-        events.append(
-            OrderPlaced(
-                child.order_id,
-                child.authority,
-                child.sub_account,
-                child.market_index,
-                child.side,
-                child.order_type,
-                child.size,
-                child.price,
-                0,
-                child.status,
-                child.client_order_id,
-                parent.order_id,
-            )
-        )
-        run_order(state, market, user, child, ctx, oracle, events)

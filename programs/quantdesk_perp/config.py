@@ -1,7 +1,7 @@
 """Engine-side market parameters (margin, fees, funding, OI, AMM, oracle guards, circuit breaker).
 
 The market table (markets.py) says what a market is; a MarketConfig says how the engine runs it.
-Parameters Drift v2 has keep its units (Drift's field name in brackets where ours differs):
+Parameters Drift v2 has keep its names and units (Drift's field name in brackets where ours differs):
 margin ratios and weights MARGIN_PRECISION (1e4), imf factors IMF_PRECISION (1e6), liquidation
 fees LIQUIDATION_FEE_PRECISION (1e6), trading fees and spreads PERCENTAGE_PRECISION (1e6),
 sizes BASE_PRECISION, prices and quote PRICE_PRECISION / QUOTE_PRECISION.
@@ -14,6 +14,19 @@ import msgspec
 from .constants import MARGIN_PRECISION, QUOTE_PRECISION
 from .enums import ContractTier
 from .markets import MarketSpec
+from .math.fixed import div_ceil
+
+# The margin ratios' names before they took Drift's: journal entries, snapshots and API requests that
+# use them still decode (the one place the old names live).
+RENAMED_PARAMETERS = {
+    "initial_margin_ratio": "margin_ratio_initial",
+    "maintenance_margin_ratio": "margin_ratio_maintenance",
+}
+
+
+def with_current_names(fields: dict[str, object]) -> dict[str, object]:
+    """`fields` with any parameter under its old name moved to its Drift name."""
+    return {RENAMED_PARAMETERS.get(name, name): value for name, value in fields.items()}
 
 
 class MarketConfig(msgspec.Struct, kw_only=True):
@@ -25,8 +38,8 @@ class MarketConfig(msgspec.Struct, kw_only=True):
     step_size: int
     min_size: int
     max_leverage: int
-    initial_margin_ratio: int  # MARGIN_PRECISION [margin_ratio_initial]
-    maintenance_margin_ratio: int  # MARGIN_PRECISION [margin_ratio_maintenance]
+    margin_ratio_initial: int  # MARGIN_PRECISION
+    margin_ratio_maintenance: int  # MARGIN_PRECISION
     imf_factor: int = 0  # IMF_PRECISION: size premium on the margin ratio of large positions
     unrealized_pnl_imf_factor: int = 0  # IMF_PRECISION: size discount on large positive pnl
     unrealized_pnl_initial_asset_weight: int = 10_000  # MARGIN_PRECISION: positive pnl, initial/fill
@@ -56,7 +69,7 @@ class MarketConfig(msgspec.Struct, kw_only=True):
 
 def default_config(spec: MarketSpec) -> MarketConfig:
     """Engine defaults for a market in the table: IMR from max leverage, MMR half of it."""
-    imr = -(-MARGIN_PRECISION // spec.max_leverage)  # ceil: never more leverage than the table allows
+    imr = div_ceil(MARGIN_PRECISION, spec.max_leverage)  # never more leverage than the table allows
     return MarketConfig(
         market_index=spec.market_index,
         symbol=spec.symbol,
@@ -66,7 +79,7 @@ def default_config(spec: MarketSpec) -> MarketConfig:
         step_size=spec.step_size,
         min_size=spec.min_size,
         max_leverage=spec.max_leverage,
-        initial_margin_ratio=imr,
-        maintenance_margin_ratio=-(-imr // 2),  # ceil
+        margin_ratio_initial=imr,
+        margin_ratio_maintenance=div_ceil(imr, 2),
         amm_depth=spec.min_size * 1_000_000,  # a million minimum orders of virtual depth
     )

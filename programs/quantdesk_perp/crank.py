@@ -7,21 +7,29 @@ resting orders the AMM curve now crosses. A failing order is rejected; the crank
 
 from __future__ import annotations
 
+from .advanced import run_twap_chunk
 from .constants import MARGIN_PRECISION
 from .context import Context, OraclePrice
 from .enums import MarketStatus, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
 from .errors import EngineError, ErrorCode
 from .events import CircuitBreakerTriggered, FundingRateUpdated, MarketStatusChanged, OrderTriggered
-from .matching import execute_taker, match_resting_against_amm, on_fill
+from .execution import (
+    band_price,
+    execute_taker,
+    match_resting_orders_against_amm,
+    record_taker_fill,
+    refill_iceberg,
+    run_order,
+)
 from .math import amm
 from .math.fixed import div_ceil
 from .math.funding import funding_rate_long_short, funding_spread, update_twap
-from .orders import close_order, count_open, record_fill, transition, unfilled_reason
+from .orders import close_order, count_open, transition, unfilled_reason
 from .positions import reducible
 from .risk import checked_oracle
 from .state import Market, Order, State
-from .trading import band_price, check_margin_for, market_guard, run_order
+from .trading import check_margin_for, market_guard
 
 MS_HALTED = MarketStatus.HALTED
 OT_ICEBERG = OrderType.ICEBERG
@@ -188,8 +196,7 @@ def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracl
         events=events,
     )
     if filled:
-        record_fill(state, order, filled)
-        on_fill(state, order, filled, events, [])
+        record_taker_fill(state, order, filled, ctx, oracle, events)
     if order.status == ST_FILLED:
         close_order(state, order, ST_FILLED, events)
     elif finished:
@@ -198,8 +205,6 @@ def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracl
 
 
 def crank_order(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:
-    from .advanced import refill_iceberg, run_twap_chunk
-
     if order.time_in_force == TIF_GTD and order.expire_time <= ctx.unix_time:
         close_order(state, order, ST_EXPIRED, events)
     elif order.status == ST_PENDING_TRIGGER:
@@ -232,7 +237,7 @@ def crank(state: State, ctx: Context) -> list:
             order = state.orders.get(order_id)
             if order is not None and order_id in market.crank_ids:
                 crank_order(state, market, order, ctx, oracle, events)
-        match_resting_against_amm(state, market, oracle, ctx, events)
+        match_resting_orders_against_amm(state, market, oracle, ctx, events)
     return events
 
 

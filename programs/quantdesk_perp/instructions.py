@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from .config import with_current_names
 from .enums import CollateralAsset, OrderType, Side, TimeInForce
 
 # --- markets and admin -------------------------------------------------------------------------
@@ -20,8 +23,8 @@ class InitializeMarket:
     step_size: int
     min_size: int
     max_leverage: int
-    initial_margin_ratio: int
-    maintenance_margin_ratio: int
+    margin_ratio_initial: int
+    margin_ratio_maintenance: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +32,8 @@ class UpdateMarketParameters:
     """Every field left None keeps its value."""
 
     market_index: int
-    initial_margin_ratio: int | None = None
-    maintenance_margin_ratio: int | None = None
+    margin_ratio_initial: int | None = None
+    margin_ratio_maintenance: int | None = None
     max_leverage: int | None = None
     imf_factor: int | None = None
     unrealized_pnl_imf_factor: int | None = None
@@ -354,3 +357,11 @@ ALL_INSTRUCTIONS: tuple[type, ...] = Instruction.__args__  # type: ignore[attr-d
 # member of ALL_INSTRUCTIONS, so a new instruction joins it once the client has one.
 NEWER_INSTRUCTIONS: tuple[type, ...] = (LiquidatePositionCrossCollateral, LiquidatePerpPnlForDeposit)
 IDL_INSTRUCTIONS: tuple[type, ...] = ALL_INSTRUCTIONS + NEWER_INSTRUCTIONS
+
+
+# How an instruction's fields as an older version recorded them become today's (by record name):
+# the journal replays entries written before the margin ratios took Drift's names.
+UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    InitializeMarket.__name__: with_current_names,
+    UpdateMarketParameters.__name__: with_current_names,
+}

@@ -163,12 +163,12 @@ def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events
         if max_base <= 0:
             raise EngineError(ErrorCode.INVALID_SIZE, "max base amount must be at least one step")
     size = abs(pos.base)
-    ratio = margin_ratio(cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, size, MAINTENANCE)
+    ratio = margin_ratio(cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, size, MAINTENANCE)
     ratio_with_buffer = ratio + liquidation_buffer_ratio(state)
     shortage = margin.margin_shortage
     fee_rate = liquidation_fee(
         cfg.liquidator_fee,
-        max_liquidation_fee(cfg.liquidator_fee, cfg.maintenance_margin_ratio),
+        max_liquidation_fee(cfg.liquidator_fee, cfg.margin_ratio_maintenance),
         user.liquidation_start_slot,
         ctx.slot,
     )

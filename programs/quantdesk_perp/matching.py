@@ -2,43 +2,58 @@
 
 Quote flows round against each user: a buyer pays notional rounded up, a seller receives it
 rounded down, and the difference goes to the market's fee pool, so every unit is accounted for.
+Every fee is `charge_fee` on the notional rounded up (the AMM's own quote for curve fills), the
+fee itself rounded up. Matching does not run linked-order work (arming bracket legs, showing the
+next iceberg slice): it stops after a fill that leaves such work and returns it (execution.py runs
+it and resumes), so this module sits below everything that places orders.
 """
 
 from __future__ import annotations
 
 from .constants import BASE_PRECISION, PERCENTAGE_PRECISION
 from .context import Context
-from .enums import OrderStatus, OrderType
+from .enums import OrderStatus
 from .events import AMM_MAKER, OrderFilled, PositionChanged
 from .math import amm
 from .math.fixed import div_ceil
 from .math.funding import update_twap
 from .math.margin import FILL
-from .orders import close_order, record_fill
-from .positions import (
-    USDC,
-    apply_amm_fill,
-    apply_user_fill,
-    credit,
-    get_position,
-    reducible,
-    settle_funding,
-)
+from .orders import FollowUp, close_order, on_fill, record_fill
+from .positions import USDC, apply_amm_fill, apply_user_fill, get_position, reducible, settle_funding
 from .risk import free_collateral
-from .state import JitQuote, Market, Order, State, UserAccount
+from .state import JitQuote, Market, Position, State, UserAccount
 
-OT_ICEBERG = OrderType.ICEBERG
-OT_TWAP = OrderType.TWAP
 ST_CANCELLED = OrderStatus.CANCELLED
 ST_FILLED = OrderStatus.FILLED
 
-BOOK, JIT, AMM = 0, 1, 2
+NONE, BOOK, JIT, AMM = -1, 0, 1, 2
 
 
-def charge_fee(market: Market, user: UserAccount, pos, quote: int, rate: int) -> int:
-    fee = div_ceil(quote * rate, PERCENTAGE_PRECISION) if rate > 0 else 0
+# What one match_taker call did: (base filled, the taker's realized pnl, the follow-up work it
+# stopped for or None). Plain tuples on the fill path: a NamedTuple costs ~10x to build.
+TakerStep = tuple[int, int, "FollowUp | None"]
+# One fill, as a leg reports it: (base, quote the taker pays (buying) or receives (selling), the
+# notional fees are charged on, price, the taker's realized pnl, maker order id, maker authority,
+# maker sub-account, maker fee, follow-up work or None).
+Fill = tuple[int, int, int, int, int, int, str, int, int, "FollowUp | None"]
+
+
+def fee_for(notional: int, rate: int) -> int:
+    """A fee (rate in PERCENTAGE_PRECISION) rounded up: against the payer."""
+    return div_ceil(notional * rate, PERCENTAGE_PRECISION) if rate > 0 else 0
+
+
+def charge_fee(market: Market, user: UserAccount, pos: Position, notional: int, rate: int) -> int:
+    """Move the fee on `notional` from the user to the market's fee pool; returns it.
+
+    Runs twice per fill, so fee_for, div_ceil and positions.credit are spelled out here.
+    """
+    if rate <= 0:
+        return 0
+    fee = -(-notional * rate // PERCENTAGE_PRECISION)
     if fee:
-        credit(user, -fee)
+        balances = user.balances
+        balances[USDC] = balances.get(USDC, 0) - fee
         pos.fees_paid += fee
         market.fee_pool += fee
     return fee
@@ -58,7 +73,7 @@ def _jit_price(oracle: int, quote: JitQuote, is_buy: bool) -> int:
 
 
 def _best_jit(
-    market: Market, oracle: int, is_buy: bool, limit: int, taker_key
+    market: Market, oracle: int, is_buy: bool, limit: int, taker_key: tuple[str, int]
 ) -> tuple[int, JitQuote | None]:
     best_price, best = 0, None
     for quote in market.jit_makers:
@@ -72,11 +87,50 @@ def _best_jit(
     return best_price, best
 
 
-def execute_taker(
+def _beat_the_book(
+    market: Market,
+    oracle: int,
+    is_buy: bool,
+    limit: int,
+    jit_limit: int,
+    use_amm: bool,
+    taker_key: tuple[str, int],
+    source: int,
+    price: int,
+) -> tuple[int, int, int, JitQuote | None]:
+    """(source, price, AMM base, JIT quote): a JIT quote or the AMM where it beats `source` at `price`
+    (the book's best within `limit`, or NONE).
+
+    The AMM is chosen when its next unit beats the best book or JIT price; it then fills only up
+    to that price (or `limit`), so better-priced resting orders keep their turn.
+    """
+    jit_quote = None
+    if jit_limit and market.jit_makers:
+        jit_price, jit_quote = _best_jit(market, oracle, is_buy, jit_limit, taker_key)
+        if jit_quote is not None and (source == NONE or (jit_price < price if is_buy else jit_price > price)):
+            source, price = JIT, jit_price
+    cfg = market.config
+    if use_amm and cfg.amm_depth:
+        cap = price if source != NONE else limit
+        depth, amm_base, spread = cfg.amm_depth, market.amm.base, cfg.amm_half_spread
+        if is_buy:
+            amm_price = amm.ask_price(oracle, depth, amm_base, spread)
+            better = amm_price > 0 and (source == NONE or amm_price < price)
+            amm_qty = amm.max_buy(oracle, depth, amm_base, spread, cap) if better else 0
+        else:
+            amm_price = amm.bid_price(oracle, depth, amm_base, spread)
+            better = amm_price > 0 and (source == NONE or amm_price > price)
+            amm_qty = amm.max_sell(oracle, depth, amm_base, spread, cap) if better else 0
+        amm_qty -= amm_qty % cfg.step_size
+        if amm_qty > 0:
+            return AMM, price, amm_qty, jit_quote
+    return source, price, 0, jit_quote
+
+
+def match_taker(
     state: State,
     market: Market,
     user: UserAccount,
-    *,
     is_buy: bool,
     size: int,
     limit: int,
@@ -87,144 +141,51 @@ def execute_taker(
     jit_limit: int,
     reduce_only: bool,
     events: list,
-) -> int:
-    """Fill up to `size` at prices no worse than `limit`; returns the base filled.
+) -> TakerStep:
+    """Fill up to `size` at prices no worse than `limit`, until done or a fill leaves follow-up work.
 
     JIT quotes take part only up to `jit_limit` (0 = not at all: limit orders and finished auctions
-    skip them). The AMM fills between better-priced resting orders, never past `limit`.
+    skip them). The AMM fills between better-priced resting orders, never past `limit`. The
+    taker's PositionChanged is the caller's (execution.execute_taker), once for all steps.
     """
     cfg = market.config
-    market_index = cfg.market_index
-    ctx_slot, now = ctx.slot, ctx.unix_time
-    pos = user.positions.get(market_index) or get_position(user, market)
+    pos = user.positions.get(cfg.market_index) or get_position(user, market)
     if pos.base and pos.last_cumulative_funding != (
         market.cumulative_funding_rate_long if pos.base > 0 else market.cumulative_funding_rate_short
     ):  # funding_pending, inlined on the fill path
         settle_funding(market, user, pos, events)
     key = (user.authority, user.sub_account)
-    step = cfg.step_size
-    remaining = size
-    filled = 0
-    taker_fee_rate, maker_fee_rate = cfg.taker_fee, cfg.maker_fee
-    realized_total = 0
-    refills: list[Order] = []
+    beyond_the_book = bool(jit_limit and market.jit_makers) or bool(use_amm and cfg.amm_depth)
+    remaining, filled, realized = size, 0, 0
+    amm_qty, jit_quote = 0, None
     while remaining > 0:
         if reduce_only:
             remaining = min(remaining, reducible(pos.base, is_buy))
             if remaining <= 0:
                 break
-        source, price = -1, 0
+        source, price = NONE, 0
         prices = market.ask_prices if is_buy else market.bid_prices
         if prices:
             book_price = prices[0] if is_buy else prices[-1]
             if book_price <= limit if is_buy else book_price >= limit:
                 source, price = BOOK, book_price
-        jit_quote = None
-        if jit_limit and market.jit_makers:
-            jit_price, jit_quote = _best_jit(market, oracle, is_buy, jit_limit, key)
-            if jit_quote is not None and (source < 0 or (jit_price < price if is_buy else jit_price > price)):
-                source, price = JIT, jit_price
-        if use_amm and cfg.amm_depth:
-            cap = price if source >= 0 else limit
-            depth, amm_base, spread = cfg.amm_depth, market.amm.base, cfg.amm_half_spread
-            if is_buy:
-                amm_price = amm.ask_price(oracle, depth, amm_base, spread)
-                better = amm_price > 0 and (source < 0 or amm_price < price)
-                amm_qty = amm.max_buy(oracle, depth, amm_base, spread, cap) if better else 0
-            else:
-                amm_price = amm.bid_price(oracle, depth, amm_base, spread)
-                better = amm_price > 0 and (source < 0 or amm_price > price)
-                amm_qty = amm.max_sell(oracle, depth, amm_base, spread, cap) if better else 0
-            amm_qty -= amm_qty % step
-            if amm_qty > 0:
-                source = AMM
-        if source < 0:
-            break
-        if source == BOOK:
-            maker = state.orders[(market.asks if is_buy else market.bids)[price][0]]
-            maker_key = (maker.authority, maker.sub_account)
-            if maker_key == key:
-                close_order(state, maker, ST_CANCELLED, events, "self-trade prevention")
-                continue
-            maker_user = state.users[maker_key]
-            maker_pos = maker_user.positions.get(market_index) or get_position(maker_user, market)
-            qty = maker.size - maker.filled
-            qty = min(qty, remaining)
-            if maker.reduce_only:
-                qty = min(qty, reducible(maker_pos.base, not is_buy))
-                if qty <= 0:
-                    close_order(state, maker, ST_CANCELLED, events, "reduce-only order would increase")
-                    continue
-            realized_total += _trade_users(
-                market, user, pos, maker_user, maker_pos, is_buy, qty, price, events
+        if beyond_the_book:
+            source, price, amm_qty, jit_quote = _beat_the_book(
+                market, oracle, is_buy, limit, jit_limit, use_amm, key, source, price
             )
-            maker_fee = 0
-            if maker_fee_rate:  # rounded up, like every fee
-                maker_fee = -(
-                    (-(qty * price // BASE_PRECISION) * maker_fee_rate) // PERCENTAGE_PRECISION
-                )  # up
-                maker_user.balances[USDC] = maker_user.balances.get(USDC, 0) - maker_fee
-                maker_pos.fees_paid += maker_fee
-                market.fee_pool += maker_fee
-            record_fill(state, maker, qty, maker_pos)
-            maker_id = maker.order_id
-            if maker.link_id or maker.parent_id or maker.child_ids:
-                on_fill(state, maker, qty, events, refills)
-            if maker.status == ST_FILLED:
-                close_order(state, maker, ST_FILLED, events)
-            if refills:
-                _refill(state, refills, ctx, oracle, events)  # the next slice joins the back of the level now
-            maker_auth, maker_sub = maker_key
-            quote = -((-qty * price) // BASE_PRECISION) if is_buy else qty * price // BASE_PRECISION
+        if source == BOOK:
+            fill = _fill_from_book(state, market, user, pos, is_buy, remaining, price, events)
         elif source == JIT:
             assert jit_quote is not None
-            maker_user = state.users[(jit_quote.authority, jit_quote.sub_account)]
-            maker_pos = get_position(maker_user, market)
-            qty = min(remaining, jit_quote.amount)
-            qty -= qty % step
-            if qty > 0:
-                paid = div_ceil(qty * price, BASE_PRECISION)
-                fee = div_ceil(paid * cfg.maker_fee, PERCENTAGE_PRECISION)
-                if is_buy:  # the JIT maker sells
-                    d_base, d_quote = -qty, qty * price // BASE_PRECISION - fee
-                else:
-                    d_base, d_quote = qty, -paid - fee
-                if free_collateral(state, maker_user, ctx, cfg.market_index, d_base, d_quote, FILL) < 0:
-                    qty = 0  # the JIT maker cannot carry this fill: its quote is withdrawn
-            if qty <= 0:
-                jit_quote.amount = 0
-                continue
-            jit_quote.amount -= qty
-            realized_total += _trade_users(
-                market, user, pos, maker_user, maker_pos, is_buy, qty, price, events
-            )
-            maker_fee = charge_fee(
-                market, maker_user, maker_pos, qty * price // BASE_PRECISION, cfg.maker_fee
-            )
-            maker_id, maker_auth, maker_sub = 0, jit_quote.authority, jit_quote.sub_account
-            quote = (
-                (qty * price + BASE_PRECISION - 1) // BASE_PRECISION
-                if is_buy
-                else qty * price // BASE_PRECISION
-            )
+            fill = _fill_from_jit(state, market, user, pos, jit_quote, is_buy, remaining, price, ctx, events)
+        elif source == AMM:
+            fill = _fill_from_amm(market, user, pos, is_buy, min(remaining, amm_qty), oracle)
         else:
-            qty = min(remaining, amm_qty)
-            if is_buy:
-                quote = amm.buy_cost(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
-                realized_total += apply_user_fill(market, user, pos, qty, -quote)
-                apply_amm_fill(market, -qty, quote)
-            else:
-                quote = amm.sell_proceeds(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
-                realized_total += apply_user_fill(market, user, pos, -qty, quote)
-                apply_amm_fill(market, qty, -quote)
-            price = quote * BASE_PRECISION // qty
-            maker_fee, maker_id, maker_auth, maker_sub = 0, 0, AMM_MAKER, 0
-        taker_fee = 0
-        if taker_fee_rate:
-            taker_fee = -((-quote * taker_fee_rate) // PERCENTAGE_PRECISION)  # rounded up
-            user.balances[USDC] = user.balances.get(USDC, 0) - taker_fee
-            pos.fees_paid += taker_fee
-            market.fee_pool += taker_fee
+            break
+        if fill is None:
+            continue  # that liquidity was withdrawn; look again
+        qty, quote, fee_notional, price, fill_realized, maker_id, maker_auth, maker_sub, maker_fee, follow_up = fill
+        taker_fee = charge_fee(market, user, pos, fee_notional, cfg.taker_fee)
         events.append(
             OrderFilled(
                 cfg.market_index,
@@ -240,42 +201,129 @@ def execute_taker(
                 price,
                 taker_fee,
                 maker_fee,
-                ctx_slot,
+                ctx.slot,
             )
         )
-        if market.mark_twap_time != now or market.mark_twap == 0:
-            _note_mark(market, price, now)  # the mark TWAP takes one print per second
+        if market.mark_twap_time != ctx.unix_time or market.mark_twap == 0:
+            _note_mark(market, price, ctx.unix_time)  # the mark TWAP takes one print per second
         remaining -= qty
         filled += qty
-    if filled:
-        events.append(
-            PositionChanged(
-                user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, realized_total
-            )
-        )
-    return filled
+        realized += fill_realized
+        if follow_up is not None:
+            return filled, realized, follow_up
+    return filled, realized, None
 
 
-def _refill(state: State, refills: list[Order], ctx: Context, oracle: int, events: list) -> None:
-    if refills:
-        from .advanced import refill_iceberg  # advanced builds on this module
+def _fill_from_book(
+    state: State,
+    market: Market,
+    taker: UserAccount,
+    taker_pos: Position,
+    is_buy: bool,
+    remaining: int,
+    price: int,
+    events: list,
+) -> Fill | None:
+    """Fill against the oldest resting order at `price`; None when it was cancelled instead."""
+    maker = state.orders[(market.asks if is_buy else market.bids)[price][0]]
+    maker_key = (maker.authority, maker.sub_account)
+    if maker_key == (taker.authority, taker.sub_account):
+        close_order(state, maker, ST_CANCELLED, events, "self-trade prevention")
+        return None
+    maker_user = state.users[maker_key]
+    maker_pos = maker_user.positions.get(market.config.market_index) or get_position(maker_user, market)
+    qty = min(maker.size - maker.filled, remaining)
+    if maker.reduce_only:
+        qty = min(qty, reducible(maker_pos.base, not is_buy))
+        if qty <= 0:
+            close_order(state, maker, ST_CANCELLED, events, "reduce-only order would increase")
+            return None
+    realized, paid, received = _trade_users(
+        market, taker, taker_pos, maker_user, maker_pos, is_buy, qty, price, events
+    )
+    maker_fee = charge_fee(market, maker_user, maker_pos, paid, market.config.maker_fee)
+    record_fill(state, maker, qty, maker_pos)
+    follow_up = None
+    if maker.link_id or maker.parent_id or maker.child_ids:
+        follow_up = on_fill(state, maker, qty, events)
+    if maker.status == ST_FILLED:
+        close_order(state, maker, ST_FILLED, events)
+    quote = paid if is_buy else received
+    return qty, quote, paid, price, realized, maker.order_id, maker.authority, maker.sub_account, maker_fee, follow_up
 
-        for parent in refills:
-            refill_iceberg(state, parent, ctx, oracle, events)
-        refills.clear()
+
+def _fill_from_jit(
+    state: State,
+    market: Market,
+    taker: UserAccount,
+    taker_pos: Position,
+    jit: JitQuote,
+    is_buy: bool,
+    remaining: int,
+    price: int,
+    ctx: Context,
+    events: list,
+) -> Fill | None:
+    """Fill against a JIT maker's quote; None when the maker cannot carry it (the quote is withdrawn)."""
+    cfg = market.config
+    maker_user = state.users[(jit.authority, jit.sub_account)]
+    maker_pos = get_position(maker_user, market)
+    qty = min(remaining, jit.amount)
+    qty -= qty % cfg.step_size
+    if qty > 0:
+        paid = div_ceil(qty * price, BASE_PRECISION)
+        fee = fee_for(paid, cfg.maker_fee)
+        if is_buy:  # the JIT maker sells
+            d_base, d_quote = -qty, qty * price // BASE_PRECISION - fee
+        else:
+            d_base, d_quote = qty, -paid - fee
+        if free_collateral(state, maker_user, ctx, cfg.market_index, d_base, d_quote, FILL) < 0:
+            qty = 0
+    if qty <= 0:
+        jit.amount = 0
+        return None
+    jit.amount -= qty
+    realized, paid, received = _trade_users(
+        market, taker, taker_pos, maker_user, maker_pos, is_buy, qty, price, events
+    )
+    maker_fee = charge_fee(market, maker_user, maker_pos, paid, cfg.maker_fee)
+    quote = paid if is_buy else received
+    return qty, quote, paid, price, realized, 0, jit.authority, jit.sub_account, maker_fee, None
+
+
+def _fill_from_amm(market: Market, user: UserAccount, pos: Position, is_buy: bool, qty: int, oracle: int) -> Fill:
+    """Fill `qty` against the curve; its quote (cost up, proceeds down) is also the fee's notional."""
+    cfg = market.config
+    if is_buy:
+        quote = amm.buy_cost(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
+        realized = apply_user_fill(market, user, pos, qty, -quote)
+        apply_amm_fill(market, -qty, quote)
+    else:
+        quote = amm.sell_proceeds(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
+        realized = apply_user_fill(market, user, pos, -qty, quote)
+        apply_amm_fill(market, qty, -quote)
+    return qty, quote, quote, quote * BASE_PRECISION // qty, realized, 0, AMM_MAKER, 0, 0, None
 
 
 def _trade_users(
-    market, taker, taker_pos, maker, maker_pos, is_buy: bool, qty: int, price: int, events
-) -> int:
-    """Book fill between two users; returns the taker's realized pnl."""
+    market: Market,
+    taker: UserAccount,
+    taker_pos: Position,
+    maker: UserAccount,
+    maker_pos: Position,
+    is_buy: bool,
+    qty: int,
+    price: int,
+    events: list,
+) -> tuple[int, int, int]:
+    """Fill between two users: (the taker's realized pnl, what the buyer paid, what the seller got)."""
     base = maker_pos.base
     if base and maker_pos.last_cumulative_funding != (
         market.cumulative_funding_rate_long if base > 0 else market.cumulative_funding_rate_short
     ):  # funding_pending, inlined on the fill path
         settle_funding(market, maker, maker_pos, events)
     notional = qty * price
-    paid = -((-notional) // BASE_PRECISION)  # the buyer pays rounded up
+    paid = -(-notional // BASE_PRECISION)  # the buyer pays rounded up (div_ceil, inlined: every fill)
     received = notional // BASE_PRECISION  # the seller receives rounded down
     market.fee_pool += paid - received  # rounding dust, against both users
     if is_buy:
@@ -294,95 +342,69 @@ def _trade_users(
             realized,
         )
     )
-    return taker_realized
+    return taker_realized, paid, received
 
 
-def on_fill(state: State, order: Order, qty: int, events: list, refills: list[Order]) -> None:
-    """Linked-order consequences of a fill: bracket legs arm, OCO siblings cancel, icebergs refill."""
-    if order.child_ids and order.order_type != OT_ICEBERG and order.order_type != OT_TWAP:
-        from .advanced import arm_bracket_legs
-
-        arm_bracket_legs(state, order, events)
-    if order.link_id:
-        sibling = state.orders.get(order.link_id)
-        if sibling is not None:
-            close_order(state, sibling, ST_CANCELLED, events, "other side of OCO filled")
-    if order.parent_id:
-        parent = state.orders.get(order.parent_id)
-        if parent is not None and parent.order_type == OT_ICEBERG:
-            record_fill(state, parent, qty)
-            if parent.status == ST_FILLED:
-                close_order(state, parent, ST_FILLED, events)
-            elif order.status == ST_FILLED:
-                refills.append(parent)
-
-
-def match_resting_against_amm(state: State, market: Market, oracle: int, ctx: Context, events: list) -> None:
-    """Resting limit orders the curve now crosses fill at the curve's price (they are the makers)."""
+def match_resting_against_amm(
+    state: State, market: Market, oracle: int, ctx: Context, events: list, is_buy: bool
+) -> FollowUp | None:
+    """Resting limit orders on one side that the curve now crosses fill at the curve's price (they
+    are the makers). Stops after a fill that leaves follow-up work and returns it; call again after
+    running it to go on."""
     cfg = market.config
     if not cfg.amm_depth:
-        return
-    slot, now = ctx.slot, ctx.unix_time
-    refills: list[Order] = []
-    for is_buy in (True, False):
-        while True:
-            prices = market.bid_prices if is_buy else market.ask_prices
-            if not prices:
-                break
-            limit = prices[-1] if is_buy else prices[0]
-            if is_buy:
-                qty_max = amm.max_buy(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
-            else:
-                qty_max = amm.max_sell(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
-            qty_max -= qty_max % cfg.step_size
-            if qty_max <= 0:
-                break
-            order = state.orders[(market.bids if is_buy else market.asks)[limit][0]]
-            user = state.users[(order.authority, order.sub_account)]
-            pos = get_position(user, market)
-            settle_funding(market, user, pos, events)
-            qty = min(qty_max, order.size - order.filled)
-            if order.reduce_only:
-                qty = min(qty, reducible(pos.base, is_buy))
-                if qty <= 0:
-                    close_order(state, order, ST_CANCELLED, events, "reduce-only order would increase")
-                    continue
-            if is_buy:
-                quote = amm.buy_cost(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
-                realized = apply_user_fill(market, user, pos, qty, -quote)
-                apply_amm_fill(market, -qty, quote)
-            else:
-                quote = amm.sell_proceeds(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
-                realized = apply_user_fill(market, user, pos, -qty, quote)
-                apply_amm_fill(market, qty, -quote)
-            fee = charge_fee(market, user, pos, quote, cfg.maker_fee)
-            price = quote * BASE_PRECISION // qty
-            events.append(
-                OrderFilled(
-                    cfg.market_index,
-                    0,
-                    order.order_id,
-                    AMM_MAKER,
-                    0,
-                    order.authority,
-                    order.sub_account,
-                    1 if is_buy else 0,
-                    qty,
-                    quote,
-                    price,
-                    0,
-                    fee,
-                    slot,
-                )
+        return None
+    while True:
+        prices = market.bid_prices if is_buy else market.ask_prices
+        if not prices:
+            return None
+        limit = prices[-1] if is_buy else prices[0]
+        if is_buy:
+            qty_max = amm.max_buy(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
+        else:
+            qty_max = amm.max_sell(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
+        qty_max -= qty_max % cfg.step_size
+        if qty_max <= 0:
+            return None
+        order = state.orders[(market.bids if is_buy else market.asks)[limit][0]]
+        user = state.users[(order.authority, order.sub_account)]
+        pos = get_position(user, market)
+        settle_funding(market, user, pos, events)
+        qty = min(qty_max, order.size - order.filled)
+        if order.reduce_only:
+            qty = min(qty, reducible(pos.base, is_buy))
+            if qty <= 0:
+                close_order(state, order, ST_CANCELLED, events, "reduce-only order would increase")
+                continue
+        qty, quote, fee_notional, price, realized, *_ = _fill_from_amm(market, user, pos, is_buy, qty, oracle)
+        fee = charge_fee(market, user, pos, fee_notional, cfg.maker_fee)
+        events.append(
+            OrderFilled(
+                cfg.market_index,
+                0,
+                order.order_id,
+                AMM_MAKER,
+                0,
+                order.authority,
+                order.sub_account,
+                1 if is_buy else 0,
+                qty,
+                quote,
+                price,
+                0,
+                fee,
+                ctx.slot,
             )
-            events.append(
-                PositionChanged(
-                    user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, realized
-                )
+        )
+        events.append(
+            PositionChanged(
+                user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, realized
             )
-            _note_mark(market, price, now)
-            record_fill(state, order, qty)
-            on_fill(state, order, qty, events, refills)
-            if order.status == ST_FILLED:
-                close_order(state, order, ST_FILLED, events)
-            _refill(state, refills, ctx, oracle, events)
+        )
+        _note_mark(market, price, ctx.unix_time)
+        record_fill(state, order, qty)
+        follow_up = on_fill(state, order, qty, events)
+        if order.status == ST_FILLED:
+            close_order(state, order, ST_FILLED, events)
+        if follow_up is not None:
+            return follow_up

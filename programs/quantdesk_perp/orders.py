@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .book import remove_resting
 from .enums import OrderStatus, OrderType, Side
 from .errors import EngineError, ErrorCode
@@ -111,7 +113,7 @@ def _close_linked(state: State, order: Order, status: OrderStatus, events: list)
         child = state.orders.get(child_id)
         if child is None:
             continue
-        if child.status == ST_PENDING_ENTRY:  # bracket legs never armed: the entry is gone
+        if child.status == ST_PENDING_ENTRY and not order.filled:  # the entry is gone unfilled
             close_order(state, child, ST_CANCELLED, events, "bracket entry closed unfilled")
         elif order.order_type in (OT_TWAP, OT_ICEBERG) and status != ST_FILLED:
             close_order(state, child, ST_CANCELLED, events, "parent order closed")
@@ -120,6 +122,57 @@ def _close_linked(state: State, order: Order, status: OrderStatus, events: list)
         parent.child_ids.remove(order.order_id)
         if parent.order_type == OT_ICEBERG and status in (ST_CANCELLED, ST_EXPIRED, ST_REJECTED):
             close_order(state, parent, ST_CANCELLED, events, "iceberg slice cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class ArmBracketLegs:
+    """A bracket entry filled (partly): its TP/SL legs start watching their triggers."""
+
+    entry: Order
+
+
+@dataclass(frozen=True, slots=True)
+class RefillIceberg:
+    """An iceberg's visible slice filled: the next slice joins the back of its price level."""
+
+    parent: Order
+
+
+FollowUp = ArmBracketLegs | RefillIceberg
+
+
+def on_fill(state: State, order: Order, qty: int, events: list) -> FollowUp | None:
+    """Linked-order consequences of a fill: an OCO sibling cancels and an iceberg parent counts the
+    fill here; arming bracket legs and showing the next iceberg slice is follow-up work, returned
+    for whoever runs the order (matching only reports it, so it never calls back up)."""
+    if order.child_ids and order.order_type != OT_ICEBERG and order.order_type != OT_TWAP:
+        return ArmBracketLegs(order)
+    if order.link_id:
+        sibling = state.orders.get(order.link_id)
+        if sibling is not None:
+            close_order(state, sibling, ST_CANCELLED, events, "other side of OCO filled")
+    if order.parent_id:
+        parent = state.orders.get(order.parent_id)
+        if parent is not None and parent.order_type == OT_ICEBERG:
+            record_fill(state, parent, qty)
+            if parent.status == ST_FILLED:
+                close_order(state, parent, ST_FILLED, events)
+            elif order.status == ST_FILLED:
+                return RefillIceberg(parent)
+    return None
+
+
+def arm_bracket_legs(state: State, entry: Order) -> None:
+    """The entry filled (partly): its TP/SL legs watch their triggers, sized to what filled."""
+    market = state.markets[entry.market_index]
+    for leg_id in entry.child_ids:
+        leg = state.orders.get(leg_id)
+        if leg is None:
+            continue
+        leg.size = entry.filled
+        if leg.status == ST_PENDING_ENTRY:
+            leg.status = ST_PENDING_TRIGGER
+            market.crank_ids.append(leg.order_id)
 
 
 REDUCE_ONLY_CAPPED = "reduce-only: the position is closed, the rest had nothing to reduce"

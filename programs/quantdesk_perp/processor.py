@@ -13,8 +13,11 @@ from typing import Any
 from . import accounts, admin, advanced, crank, liquidation, trading
 from . import instructions as ix
 from .context import Context
+from .enums import OrderType
 from .errors import EngineError, ErrorCode
+from .execution import refill_iceberg
 from .orders import live_order
+from .risk import checked_oracle
 from .state import State, copy_state, restore_state
 
 
@@ -23,8 +26,6 @@ def _execute_conditional(state: State, i: ix.ExecuteConditionalOrder, ctx: Conte
 
 
 def _execute_twap(state: State, i: ix.ExecuteTwapChunk, ctx: Context, events: list) -> None:
-    from .enums import OrderType
-
     order = live_order(state, i.order_id, None, None)
     if order.order_type != OrderType.TWAP:
         raise EngineError(ErrorCode.INVALID_ORDER, f"order {i.order_id} is not a TWAP order")
@@ -34,16 +35,13 @@ def _execute_twap(state: State, i: ix.ExecuteTwapChunk, ctx: Context, events: li
 
 
 def _execute_iceberg(state: State, i: ix.ExecuteIcebergChunk, ctx: Context, events: list) -> None:
-    from .enums import OrderType
-    from .risk import checked_oracle
-
     order = live_order(state, i.order_id, None, None)
     if order.order_type != OrderType.ICEBERG:
         raise EngineError(ErrorCode.INVALID_ORDER, f"order {i.order_id} is not an iceberg order")
     if order.child_ids:
         raise EngineError(ErrorCode.NOT_DUE, "the iceberg's current slice is still resting")
     oracle = checked_oracle(state.markets[order.market_index], ctx).price
-    advanced.refill_iceberg(state, order, ctx, oracle, events)
+    refill_iceberg(state, order, ctx, oracle, events)
 
 
 def _crank(state: State, i: ix.Crank, ctx: Context, events: list) -> None:

@@ -8,7 +8,7 @@ import msgspec
 
 from .constants import BASE_PRECISION, MARGIN_PRECISION
 from .context import Context, OraclePrice
-from .enums import OrderType
+from .enums import CollateralAsset, OrderType
 from .errors import EngineError
 from .events import OrderFilled
 from .instructions import PlaceOrder
@@ -17,6 +17,7 @@ from .math.fixed import div_ceil
 from .math.funding import max_price_divergence
 from .math.liquidation import liquidation_fee, max_liquidation_fee, max_pct_to_liquidate, perp_if_fee
 from .math.margin import MAINTENANCE, margin_ratio
+from .processor import process
 from .risk import MarginSummary, liquidation_buffer_ratio, margin_price
 from .risk import account_margin as _account_margin
 from .state import State, copy_state
@@ -61,7 +62,7 @@ def _linear_guess(state: State, user, base: int, market_index: int, price: int, 
     cfg = market.config
     pos = user.positions[market_index]
     worst = max(abs(base + pos.open_bids), abs(base - pos.open_asks))
-    ratio = margin_ratio(cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, worst, MAINTENANCE)
+    ratio = margin_ratio(cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, worst, MAINTENANCE)
     slope = base * MARGIN_PRECISION - worst * ratio  # per unit price, scaled by 1e9 * 1e4
     if slope == 0:
         return None
@@ -121,8 +122,6 @@ class OrderPreview(msgspec.Struct, frozen=True):
 
 def preview_order(state: State, order: PlaceOrder, ctx: Context) -> OrderPreview:
     """Run the order on a copy of the state: estimated fill, fee, margin impact, leverage, liq price."""
-    from .processor import process
-
     user = get_user(state, order.authority, order.sub_account)
     before = _account_margin(state, user, ctx)
     trial = copy_state(state)
@@ -196,8 +195,6 @@ def accounts_at_risk(state: State, ctx: Context) -> list[tuple[str, int]]:
 
 def collateral_ledger(state: State) -> tuple[int, int]:
     """(USDC deposits - withdrawals, USDC held across every ledger): equal at all times."""
-    from .enums import CollateralAsset
-
     usdc = CollateralAsset.USDC
     external = state.total_deposits.get(usdc, 0) - state.total_withdrawals.get(usdc, 0)
     held = state.insurance_fund
@@ -285,12 +282,12 @@ def liquidation_status(state: State, authority: str, sub_account: int, ctx: Cont
         price = margin_price(state.markets[index], ctx)[0]
         fees[index] = liquidation_fee(
             cfg.liquidator_fee,
-            max_liquidation_fee(cfg.liquidator_fee, cfg.maintenance_margin_ratio),
+            max_liquidation_fee(cfg.liquidator_fee, cfg.margin_ratio_maintenance),
             start,
             ctx.slot,
         )
         ratio = margin_ratio(
-            cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, abs(pos.base), MAINTENANCE
+            cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, abs(pos.base), MAINTENANCE
         )
         if_fees[index] = perp_if_fee(
             summary.margin_shortage, pos.base, ratio + buffer, fees[index], price, cfg.if_liquidation_fee

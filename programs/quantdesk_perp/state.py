@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from .config import MarketConfig
+from .config import MarketConfig, with_current_names
 from .enums import CollateralAsset, MarketStatus, OrderStatus, OrderType, Side, TimeInForce
 
 
@@ -158,14 +158,25 @@ _LEGACY_DECODER = msgspec.msgpack.Decoder(_LegacyState)
 
 def state_from_bytes(data: bytes) -> State:
     """Decode a snapshot; one taken before the long/short funding rates starts every position's
-    funding afresh (its old cumulative rate has another scale), dropping unsettled funding."""
-    state = _DECODER.decode(data)
+    funding afresh (its old cumulative rate has another scale), dropping unsettled funding. One
+    taken before the margin ratios took Drift's names has them renamed."""
+    try:
+        state = _DECODER.decode(data)
+    except msgspec.ValidationError:
+        state = _decode_with_old_parameter_names(data)
     legacy = _LEGACY_DECODER.decode(data)
     if any(m.cumulative_funding is not None for m in legacy.markets.values()):
         for user in state.users.values():
             for pos in user.positions.values():
                 pos.last_cumulative_funding = 0
     return state
+
+
+def _decode_with_old_parameter_names(data: bytes) -> State:
+    doc = msgspec.msgpack.decode(data)
+    for market in doc.get("markets", {}).values():
+        market["config"] = with_current_names(market["config"])
+    return msgspec.convert(doc, State)
 
 
 def copy_state(state: State) -> State:

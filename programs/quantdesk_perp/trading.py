@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from .book import add_resting, remove_resting
+from .book import remove_resting
 from .constants import BASE_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION
 from .context import Context
 from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, MarketStatus, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
 from .errors import EngineError, ErrorCode
-from .events import OrderModified, OrderPlaced
+from .events import OrderModified
+from .execution import admit_order, band_price, run_order
 from .instructions import CancelOrder, CancelOrders, ModifyOrder, PlaceOrder
-from .matching import execute_taker, on_fill
 from .math import amm
-from .orders import close_order, count_open, live_order, new_order_id, record_fill, unfilled_reason
-from .positions import get_position, reducible
+from .orders import close_order, count_open, live_order, new_order_id
+from .positions import reducible
 from .risk import checked_oracle, order_free_collateral, require_not_being_liquidated
 from .state import Market, Order, State, UserAccount
 
@@ -93,14 +93,6 @@ def market_guard(market: Market, reduces: bool) -> None:
         )
 
 
-def band_price(market: Market, oracle: int, is_buy: bool) -> int:
-    """The worst price a market order may fill at: oracle ± auction band, rounded against the user."""
-    band = market.config.auction_band
-    if is_buy:
-        return (oracle * (PERCENTAGE_PRECISION + band) + PERCENTAGE_PRECISION - 1) // PERCENTAGE_PRECISION
-    return oracle * (PERCENTAGE_PRECISION - band) // PERCENTAGE_PRECISION
-
-
 def check_margin_for(
     state: State, market: Market, user: UserAccount, ctx: Context, is_buy: bool, size: int, worst_price: int
 ) -> None:
@@ -109,13 +101,16 @@ def check_margin_for(
     these two ends bound every partial fill.
     """
     cfg = market.config
+    notional = -(-size * worst_price // BASE_PRECISION)  # div_ceil (inlined: every order): fees' notional
+    if notional > MAX_AMOUNT:  # balances and entry values are 64-bit on chain
+        raise EngineError(
+            ErrorCode.MATH_OVERFLOW, f"this order's notional ({notional / 1e6:,.0f} USD) is beyond 64-bit amounts"
+        )
     if is_buy:
-        quote = (size * worst_price + BASE_PRECISION - 1) // BASE_PRECISION  # rounded up
-        flow, delta = -quote, size
+        flow, delta = -notional, size
     else:
-        quote = size * worst_price // BASE_PRECISION
-        flow, delta = quote, -size
-    fee = (quote * cfg.taker_fee + PERCENTAGE_PRECISION - 1) // PERCENTAGE_PRECISION  # rounded up
+        flow, delta = size * worst_price // BASE_PRECISION, -size
+    fee = -(-notional * cfg.taker_fee // PERCENTAGE_PRECISION)  # matching.fee_for, inlined: every order
     filled, resting = order_free_collateral(
         state, user, ctx, cfg.market_index, delta, flow - fee, is_buy, size
     )
@@ -276,123 +271,6 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
             cfg.auction_duration_slots if ix.auction_duration_slots is None else ix.auction_duration_slots
         )
     admit_order(state, market, user, order, ctx, oracle, events)
-
-
-def admit_order(
-    state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int, events: list
-) -> None:
-    """Start a validated order's life: wait for its trigger, or run it now (auction, match, rest).
-
-    Orders join the live state (state.orders, the account's order list) only when they outlive the
-    instruction, so an order that fills at once costs no bookkeeping.
-    """
-    if order.market_index not in user.positions:
-        get_position(user, market)
-    if order.order_type in CONDITIONAL_TYPES:
-        order.status = ST_PENDING_TRIGGER
-    events.append(
-        OrderPlaced(
-            order.order_id,
-            order.authority,
-            order.sub_account,
-            order.market_index,
-            order.side,
-            order.order_type,
-            order.size,
-            order.price,
-            order.trigger_price,
-            order.status,
-            order.client_order_id,
-            order.parent_id,
-        )
-    )
-    if order.status == ST_PENDING_TRIGGER:
-        register(state, user, order)
-        count_open(state, order, order.size)
-        market.crank_ids.append(order.order_id)
-        return
-    run_order(state, market, user, order, ctx, oracle, events)
-
-
-def register(state: State, user: UserAccount, order: Order) -> None:
-    if order.order_id not in state.orders:
-        state.orders[order.order_id] = order
-        user.order_ids.append(order.order_id)
-
-
-def run_order(
-    state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int, events: list
-) -> None:
-    """Execute an OPEN order now: market orders start their auction, limit orders match then rest."""
-    is_buy = order.side == SIDE_BUY
-    if order.order_type in LIMIT_EXECUTION_TYPES:
-        limit, use_amm, jit = order.price, True, 0
-    else:
-        limit = band_price(market, oracle, is_buy)
-        if order.price:
-            limit = min(limit, order.price) if is_buy else max(limit, order.price)
-        use_amm, jit = order.auction_duration == 0, limit
-        if order.auction_duration:
-            order.auction_start_price, order.auction_end_price = oracle, limit
-            order.auction_start_slot = ctx.slot
-            limit = jit = oracle
-    filled = 0
-    if not order.post_only and _may_cross(market, is_buy, limit, oracle, jit):
-        filled = execute_taker(
-            state,
-            market,
-            user,
-            is_buy=is_buy,
-            size=order.size - order.filled,
-            limit=limit,
-            taker_order_id=order.order_id,
-            oracle=oracle,
-            ctx=ctx,
-            use_amm=use_amm,
-            jit_limit=jit,
-            reduce_only=order.reduce_only,
-            events=events,
-        )
-    if filled:
-        record_fill(state, order, filled)
-        if order.link_id or order.parent_id or order.child_ids:
-            on_fill(state, order, filled, events, [])
-    if order.status == ST_FILLED:
-        close_order(state, order, ST_FILLED, events)
-    elif order.order_type in LIMIT_EXECUTION_TYPES:
-        if order.time_in_force in (TIF_IOC, TIF_FOK):
-            reason = unfilled_reason(state, order, "immediate-or-cancel remainder")
-            close_order(state, order, ST_CANCELLED, events, reason)
-        else:
-            register(state, user, order)
-            add_resting(market, order)
-            count_open(state, order, order.size - order.filled)
-            if order.time_in_force == TIF_GTD:
-                market.crank_ids.append(order.order_id)
-    elif order.auction_duration and order.slot == ctx.slot and order.order_id not in market.crank_ids:
-        register(state, user, order)
-        count_open(state, order, order.size - order.filled)
-        market.crank_ids.append(order.order_id)
-    else:
-        close_order(state, order, ST_CANCELLED, events,
-                    unfilled_reason(state, order, "no liquidity within the price band"))
-
-
-def _may_cross(market: Market, is_buy: bool, limit: int, oracle: int, other_liquidity: int) -> bool:
-    """Cheap test that matching could fill anything (most resting limit orders cannot)."""
-    if other_liquidity or market.jit_makers:
-        return True
-    if is_buy:
-        if market.ask_prices and market.ask_prices[0] <= limit:
-            return True
-    elif market.bid_prices and market.bid_prices[-1] >= limit:
-        return True
-    cfg = market.config
-    if not cfg.amm_depth:
-        return False
-    if is_buy:
-        return amm.ask_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread) <= limit
-    return amm.bid_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread) >= limit
 
 
 def cancel_order(state: State, ix: CancelOrder, ctx: Context, events: list) -> None:

@@ -60,8 +60,8 @@ async def oco(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
 def markets_text(result: dict[str, Any]) -> str:
     rows = [(m["market"], m["status"] + (" (breaker)" if m["circuit_breaker_tripped"] else ""),
              m["params"].get("max_leverage", "-"), m["params"].get("taker_fee", "-"),
-             m["params"].get("maker_fee", "-"), m["params"].get("initial_margin_ratio", "-"),
-             m["params"].get("maintenance_margin_ratio", "-")) for m in result["markets"]]
+             m["params"].get("maker_fee", "-"), m["params"].get("margin_ratio_initial", "-"),
+             m["params"].get("margin_ratio_maintenance", "-")) for m in result["markets"]]
     text = table(("MARKET", "STATUS", "MAX LEV", "TAKER 1e6", "MAKER 1e6", "IMR 1e4", "MMR 1e4"), rows,
                  right=(2, 3, 4, 5, 6))
     return (f"{text}\ninsurance fund {fixed_str(result['insurance_fund'], P)} USDC   "

@@ -134,14 +134,14 @@ def check_liquidation(old: State, event: Liquidated, c) -> None:
     """The fee escalates only within its bounds, and one call takes no more than its cap allows."""
     cfg = old.markets[event.market_index].config
     user = old.users[(event.authority, event.sub_account)]
-    ceiling = max_liquidation_fee(cfg.liquidator_fee, cfg.maintenance_margin_ratio)
+    ceiling = max_liquidation_fee(cfg.liquidator_fee, cfg.margin_ratio_maintenance)
     start = user.liquidation_start_slot if user.being_liquidated else c.slot
     assert event.liquidator_fee_rate == liquidation_fee(cfg.liquidator_fee, ceiling, start, c.slot)
     assert min(cfg.liquidator_fee, ceiling) <= event.liquidator_fee_rate <= max(cfg.liquidator_fee, ceiling)
     assert 0 <= event.if_fee_rate <= cfg.if_liquidation_fee and 0 < event.max_pct <= 10_000
     size = abs(old.users[(event.authority, event.sub_account)].positions[event.market_index].base)
     ratio = margin_ratio(
-        cfg.initial_margin_ratio, cfg.maintenance_margin_ratio, cfg.imf_factor, size, MarginRequirementType.MAINTENANCE
+        cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, size, MarginRequirementType.MAINTENANCE
     )
     to_cover = base_to_cover_margin_shortage(
         event.margin_shortage,

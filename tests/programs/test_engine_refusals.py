@@ -87,7 +87,7 @@ CASES = [
     (ix.DepositTokens("alice", 0, 7, 5), ErrorCode.UNKNOWN_ASSET),  # type: ignore[arg-type]
     (ix.CreateUserAccount("alice", 0), ErrorCode.ACCOUNT_EXISTS),
     (ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", P, 1, 1, 1, 10, 1000, 500), ErrorCode.MARKET_EXISTS),
-    (ix.UpdateMarketParameters(SOL, maintenance_margin_ratio=5000), ErrorCode.INVALID_PARAMETER),
+    (ix.UpdateMarketParameters(SOL, margin_ratio_maintenance=5000), ErrorCode.INVALID_PARAMETER),
     (ix.WithdrawInsuranceFund(1), ErrorCode.INSURANCE_FUND_INSUFFICIENT),
     (ix.LiquidatePosition("bob", 0, "alice", 0, SOL), ErrorCode.NOT_LIQUIDATABLE),
     (ix.LiquidatePosition("alice", 0, "alice", 0, SOL), ErrorCode.SELF_LIQUIDATION),

@@ -118,3 +118,19 @@ def test_a_snapshot_from_before_long_short_funding_restarts_each_positions_fundi
         p.last_cumulative_funding == 0 for u in restored.users.values() for p in u.positions.values()
     )
     assert account_margin(restored, "alice", 0, ctx()).unrealized_pnl == 0  # no phantom funding owed
+
+
+def test_a_snapshot_with_the_margin_ratios_old_names_decodes_to_drifts_names():
+    from programs.quantdesk_perp.config import RENAMED_PARAMETERS
+
+    s = new_state()
+    fund(s, "alice", 1000 * P)
+    process(s, limit("alice", Side.BUY, B, 99 * P), ctx())
+    old_name = {new: old for old, new in RENAMED_PARAMETERS.items()}
+    legacy = msgspec.to_builtins(s)
+    for market_doc in legacy["markets"].values():
+        market_doc["config"] = {old_name.get(k, k): v for k, v in market_doc["config"].items()}
+    restored = state_from_bytes(msgspec.msgpack.encode(legacy))
+    assert restored == s
+    config = restored.markets[SOL].config
+    assert (config.margin_ratio_initial, config.margin_ratio_maintenance) == (1000, 500)

@@ -224,8 +224,8 @@ STATUS = {
     ],
 }
 PARAMS = {
-    "initial_margin_ratio": 500,
-    "maintenance_margin_ratio": 250,
+    "margin_ratio_initial": 500,
+    "margin_ratio_maintenance": 250,
     "taker_fee": 500,
     "maker_fee": -100,
     "funding_interval": 3600,
@@ -235,8 +235,8 @@ PARAMS = {
     "circuit_breaker_pct": 1_000,
 }
 PRECISION = {
-    "initial_margin_ratio": "1e4 = 100%",
-    "maintenance_margin_ratio": "1e4 = 100%",
+    "margin_ratio_initial": "1e4 = 100%",
+    "margin_ratio_maintenance": "1e4 = 100%",
     "taker_fee": "1e6 = 100%",
     "maker_fee": "1e6 = 100%",
     "funding_interval": "seconds",

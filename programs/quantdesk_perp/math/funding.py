@@ -20,6 +20,7 @@ from ..constants import (
     QUOTE_PRECISION,
 )
 from ..enums import ContractTier
+from .fixed import div_ceil
 
 QUOTE_TO_BASE_AMT_FUNDING_PRECISION = BASE_PRECISION * FUNDING_RATE_PRECISION // QUOTE_PRECISION  # 1e12
 
@@ -128,7 +129,7 @@ def funding_owed(base: int, cumulative: int, last_cumulative: int) -> int:
     and what a user receives down.
     """
     scale = PRICE_PRECISION * FUNDING_RATE_BUFFER * AMM_TO_QUOTE_PRECISION_RATIO  # 1e12
-    return -((-base * (cumulative - last_cumulative)) // scale)
+    return div_ceil(base * (cumulative - last_cumulative), scale)
 
 
 def bankruptcy_funding_delta(loss: int, total_base: int) -> int:
@@ -137,7 +138,7 @@ def bankruptcy_funding_delta(loss: int, total_base: int) -> int:
     Added to the long cumulative rate and subtracted from the short one, it charges every open
     position its share of `loss` (QUOTE_PRECISION) the next time its funding settles.
     """
-    per_base = -((-abs(loss) * BASE_PRECISION) // total_base)  # ceil
+    per_base = div_ceil(abs(loss) * BASE_PRECISION, total_base)
     return per_base * (FUNDING_RATE_PRECISION // QUOTE_PRECISION)
 
 

@@ -63,11 +63,11 @@ def liquidation_fee(base_fee: int, max_fee: int, liquidation_start_slot: int, sl
     return min(base_fee + elapsed * LIQUIDATION_FEE_INCREASE_PER_SLOT, max_fee)
 
 
-def max_liquidation_fee(liquidator_fee: int, maintenance_margin_ratio: int) -> int:
+def max_liquidation_fee(liquidator_fee: int, margin_ratio_maintenance: int) -> int:
     """Drift's get_max_liquidation_fee: 3x the base fee, never above the maintenance ratio."""
     return min(
         liquidator_fee * MAX_LIQUIDATION_MULTIPLIER,
-        maintenance_margin_ratio * LIQUIDATION_FEE_TO_MARGIN_PRECISION_RATIO,
+        margin_ratio_maintenance * LIQUIDATION_FEE_TO_MARGIN_PRECISION_RATIO,
     )
 
 

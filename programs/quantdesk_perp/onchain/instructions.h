@@ -79,8 +79,8 @@ static u64 initialize_market(const Ctx *c, Reader *r) {
     m->step_size = step;
     m->min_size = min_size;
     m->max_leverage = max_leverage;
-    m->initial_margin_ratio = imr;
-    m->maintenance_margin_ratio = mmr;
+    m->margin_ratio_initial = imr;
+    m->margin_ratio_maintenance = mmr;
     m->taker_fee = 500; /* config.MarketConfig defaults */
     m->maker_fee = 200;
     m->last_funding_time = now;

@@ -88,8 +88,8 @@ typedef struct PACKED {
     u64 step_size;
     u64 min_size;
     u16 max_leverage;
-    u32 initial_margin_ratio;
-    u32 maintenance_margin_ratio;
+    u32 margin_ratio_initial;
+    u32 margin_ratio_maintenance;
     u32 taker_fee;
     u32 maker_fee;
     i64 cumulative_funding_rate_long; /* the IDL's cumulativeFunding (i128): the long side's rate, */

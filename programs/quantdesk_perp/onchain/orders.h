@@ -88,10 +88,11 @@ static u64 execute_taker(Taker *t, PerpPosition *pos, u64 size, u64 limit) {
 /* trading.check_margin_for: free collateral stays >= 0 if the order fills at its worst price, or rests. */
 static u64 check_margin_for(Taker *t, u64 size, u64 worst, u64 first_remaining) {
     MarketBody *m = t->mk->m;
-    u64 quote = t->is_buy ? mul_div_ceil(size, worst, BASE_PRECISION)
-                          : mul_div_floor(size, worst, BASE_PRECISION);
+    u64 notional = mul_div_ceil(size, worst, BASE_PRECISION); /* what a buyer pays; fees are charged on it */
+    if (OVERFLOWED || notional > MAX_AMOUNT) return E_MATH_OVERFLOW; /* balances are 64-bit */
+    u64 quote = t->is_buy ? notional : mul_div_floor(size, worst, BASE_PRECISION);
     i64 flow = t->is_buy ? -(i64)quote : (i64)quote, delta = t->is_buy ? (i64)size : -(i64)size;
-    i64 fee = (i64)mul_div_ceil(quote, m->taker_fee, PERCENTAGE_PRECISION);
+    i64 fee = (i64)mul_div_ceil(notional, m->taker_fee, PERCENTAGE_PRECISION);
     i64 total;
     CHECK(others_net(t->c, t->u, t->mk->market_index, first_remaining, &total));
     PerpPosition *pos = find_position(t->u, t->mk->market_index);

@@ -294,7 +294,7 @@ static i64 position_net(const MarketBody *m, const Exposure *e, const Oracle *o)
     u64 worst = a > b ? a : b;
     if (worst) {
         u64 liability = mul_div_ceil(worst, o->price, BASE_PRECISION);
-        net -= (i64)mul_div_ceil(liability, m->initial_margin_ratio, MARGIN_PRECISION);
+        net -= (i64)mul_div_ceil(liability, m->margin_ratio_initial, MARGIN_PRECISION);
     }
     return net;
 }

@@ -37,10 +37,21 @@ async def test_markets_name_the_unit_of_every_parameter_in_drifts_scales(backend
     assert result["precision"]["liquidator_fee"] == "1e6 = 100%"
 
 
+async def test_margin_ratios_take_drifts_names_and_the_old_names_still_work(backend, client):
+    from programs.quantdesk_perp.config import RENAMED_PARAMETERS
+
+    await wait_for_markets(client)
+    [old_maintenance] = [old for old, new in RENAMED_PARAMETERS.items() if new == "margin_ratio_maintenance"]
+    result = await client.request("admin.update_market", market="SOL-PERP", params={old_maintenance: 300})
+    sol = next(m for m in result["markets"] if m["market"] == "SOL-PERP")
+    assert sol["params"]["margin_ratio_maintenance"] == 300 and old_maintenance not in sol["params"]
+    assert result["precision"]["margin_ratio_initial"] == result["precision"]["margin_ratio_maintenance"] == "1e4 = 100%"
+
+
 async def test_bad_parameters_are_refused_with_a_code(backend, client):
     await wait_for_markets(client)
     with pytest.raises(ApiError) as err:
-        await client.request("admin.update_market", market="SOL-PERP", params={"maintenance_margin_ratio": 9000})
+        await client.request("admin.update_market", market="SOL-PERP", params={"margin_ratio_maintenance": 9000})
     assert err.value.code == "INVALID_PARAMETER"
     with pytest.raises(ApiError) as err:
         await client.request("admin.update_market", market="SOL-PERP", params={"colour": 1})
