@@ -28,6 +28,7 @@ def liquidation_fill(state: State, event: ev.Liquidated, fill_id: int, ts: int, 
         fill_id=fill_id, order_id=0, market=state.markets[event.market_index].config.symbol,
         side="sell" if event.base < 0 else "buy", price=event.price, size=abs(event.base),
         fee=event.liquidator_fee + event.if_fee, role="liquidation", ts=ts, slot=slot,
+        realized_pnl=event.realized_pnl,
         sub_account=event.sub_account,
         liquidator=liquidator_name(event.liquidator_authority, event.liquidator_sub_account))
 

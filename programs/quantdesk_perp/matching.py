@@ -11,6 +11,7 @@ from .context import Context
 from .enums import OrderStatus, OrderType
 from .events import AMM_MAKER, OrderFilled, PositionChanged
 from .math import amm
+from .repeg import curve
 from .math.fixed import div_ceil
 from .math.funding import update_twap
 from .math.margin import FILL
@@ -126,15 +127,15 @@ def execute_taker(
                 source, price = JIT, jit_price
         if use_amm and cfg.amm_depth:
             cap = price if source >= 0 else limit
-            depth, amm_base, spread = cfg.amm_depth, market.amm.base, cfg.amm_half_spread
+            peg, depth, amm_base, spread = curve(market, oracle)
             if is_buy:
-                amm_price = amm.ask_price(oracle, depth, amm_base, spread)
+                amm_price = amm.ask_price(peg, depth, amm_base, spread)
                 better = amm_price > 0 and (source < 0 or amm_price < price)
-                amm_qty = amm.max_buy(oracle, depth, amm_base, spread, cap) if better else 0
+                amm_qty = amm.max_buy(peg, depth, amm_base, spread, cap) if better else 0
             else:
-                amm_price = amm.bid_price(oracle, depth, amm_base, spread)
+                amm_price = amm.bid_price(peg, depth, amm_base, spread)
                 better = amm_price > 0 and (source < 0 or amm_price > price)
-                amm_qty = amm.max_sell(oracle, depth, amm_base, spread, cap) if better else 0
+                amm_qty = amm.max_sell(peg, depth, amm_base, spread, cap) if better else 0
             amm_qty -= amm_qty % step
             if amm_qty > 0:
                 source = AMM
@@ -210,11 +211,11 @@ def execute_taker(
         else:
             qty = min(remaining, amm_qty)
             if is_buy:
-                quote = amm.buy_cost(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
+                quote = amm.buy_cost(*curve(market, oracle), qty)
                 realized_total += apply_user_fill(market, user, pos, qty, -quote)
                 apply_amm_fill(market, -qty, quote)
             else:
-                quote = amm.sell_proceeds(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
+                quote = amm.sell_proceeds(*curve(market, oracle), qty)
                 realized_total += apply_user_fill(market, user, pos, -qty, quote)
                 apply_amm_fill(market, qty, -quote)
             price = quote * BASE_PRECISION // qty
@@ -331,9 +332,9 @@ def match_resting_against_amm(state: State, market: Market, oracle: int, ctx: Co
                 break
             limit = prices[-1] if is_buy else prices[0]
             if is_buy:
-                qty_max = amm.max_buy(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
+                qty_max = amm.max_buy(*curve(market, oracle), limit)
             else:
-                qty_max = amm.max_sell(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
+                qty_max = amm.max_sell(*curve(market, oracle), limit)
             qty_max -= qty_max % cfg.step_size
             if qty_max <= 0:
                 break
@@ -348,11 +349,11 @@ def match_resting_against_amm(state: State, market: Market, oracle: int, ctx: Co
                     close_order(state, order, ST_CANCELLED, events, "reduce-only order would increase")
                     continue
             if is_buy:
-                quote = amm.buy_cost(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
+                quote = amm.buy_cost(*curve(market, oracle), qty)
                 realized = apply_user_fill(market, user, pos, qty, -quote)
                 apply_amm_fill(market, -qty, quote)
             else:
-                quote = amm.sell_proceeds(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
+                quote = amm.sell_proceeds(*curve(market, oracle), qty)
                 realized = apply_user_fill(market, user, pos, -qty, quote)
                 apply_amm_fill(market, qty, -quote)
             fee = charge_fee(market, user, pos, quote, cfg.maker_fee)

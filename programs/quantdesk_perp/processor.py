@@ -15,6 +15,7 @@ from . import instructions as ix
 from .context import Context
 from .errors import EngineError, ErrorCode
 from .orders import live_order
+from .repeg import market_of, restore_amm, saved_amm, update_amm
 from .state import State, copy_state, restore_state
 
 
@@ -89,9 +90,27 @@ _TRANSACTIONAL: dict[type, Handler] = {
 }
 
 
+def _place_order(state: State, instruction: Any, ctx: Context, events: list) -> None:
+    """PlaceOrder after the repeg, which is undone when the order is refused."""
+    market = state.markets.get(instruction.market_index)
+    if market is None:
+        trading.place_order(state, instruction, ctx, events)
+        return
+    saved = saved_amm(market)
+    try:
+        update_amm(market, ctx, events)
+        trading.place_order(state, instruction, ctx, events)
+    except BaseException:
+        restore_amm(market, saved)
+        raise
+
+
 def process(state: State, instruction: Any, ctx: Context) -> list:
     """Apply one instruction; returns its events or raises EngineError with state unchanged."""
     events: list = []
+    if type(instruction) is ix.PlaceOrder:
+        _place_order(state, instruction, ctx, events)
+        return events
     handler = _DIRECT.get(type(instruction))
     if handler is not None:
         handler(state, instruction, ctx, events)
@@ -101,6 +120,9 @@ def process(state: State, instruction: Any, ctx: Context) -> list:
         raise EngineError(ErrorCode.INVALID_ORDER, f"unknown instruction {type(instruction).__name__}")
     snapshot = copy_state(state)
     try:
+        market = market_of(state, instruction)  # each of them can fill: re-peg first [fill_perp_order]
+        if market is not None:
+            update_amm(market, ctx, events)
         handler(state, instruction, ctx, events)
     except BaseException:
         restore_state(state, snapshot)

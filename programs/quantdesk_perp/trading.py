@@ -12,6 +12,7 @@ from .events import OrderModified, OrderPlaced
 from .instructions import CancelOrder, CancelOrders, ModifyOrder, PlaceOrder
 from .matching import execute_taker, on_fill
 from .math import amm
+from .repeg import curve
 from .orders import close_order, count_open, live_order, new_order_id, record_fill, unfilled_reason
 from .positions import get_position, reducible
 from .risk import checked_oracle, order_free_collateral, require_not_being_liquidated
@@ -158,7 +159,7 @@ def available_liquidity(
     cfg = market.config
     if cfg.amm_depth:
         fn = amm.max_buy if is_buy else amm.max_sell
-        qty = fn(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
+        qty = fn(*curve(market, oracle), limit)
         total += qty - qty % cfg.step_size
     return total
 
@@ -240,7 +241,7 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
         amm_price = 0
         if cfg.amm_depth:
             fn = amm.ask_price if is_buy else amm.bid_price
-            amm_price = fn(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread)
+            amm_price = fn(*curve(market, oracle))
         if book_cross or (amm_price and (amm_price <= price if is_buy else amm_price >= price)):
             raise EngineError(ErrorCode.POST_ONLY_WOULD_CROSS, "post-only order would take liquidity")
     if tif == TIF_FOK:
@@ -391,8 +392,8 @@ def _may_cross(market: Market, is_buy: bool, limit: int, oracle: int, other_liqu
     if not cfg.amm_depth:
         return False
     if is_buy:
-        return amm.ask_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread) <= limit
-    return amm.bid_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread) >= limit
+        return amm.ask_price(*curve(market, oracle)) <= limit
+    return amm.bid_price(*curve(market, oracle)) >= limit
 
 
 def cancel_order(state: State, ix: CancelOrder, ctx: Context, events: list) -> None:
