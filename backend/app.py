@@ -141,7 +141,7 @@ class Backend:
         sim = sim_source(self.oracle.sources)
         if sim is not None:
             resume_sim(sim, self.store)
-        register_sim_ops(api, sim, self.store, paper=self.config.venue == "paper")
+        register_sim_ops(api, sim, self.store, paper=self.config.venue == "paper", venue=self.venue)
         self._register_risk(api)
         self.store_policy = StoreFaultPolicy(self.store, self.risk_state, self.metrics)
         register_admin_ops(api, self.trading)

@@ -2,8 +2,9 @@
 
 A restarted backend resumes each simulated market from its last recorded observation, so candles
 show no jump back to the start price. `oracle.shock` moves a simulated market by a percentage at
-its next step; it is audited, and what the venue saw is journalled with each instruction, so a
-replay of the journal is exact.
+its next step. The venue sees the shocked price at once, as its own journal entry (an
+UpdateOraclePrice whose context carries it), so a restart or a replay of the journal reproduces the
+shocked path and whatever it liquidated; the op is acked after that entry commits, and audited.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ from typing import Any
 
 import msgspec
 
-from backend.api.protocol import ApiError, ErrorCode, parse_args
+from backend.api.protocol import ApiError, ErrorCode, PriceObservation, parse_args
 from backend.api.server import ApiServer, Session
 from backend.oracle.sim import SimOracle
 from backend.store.db import Store
+from backend.venues.ops import engine_error
+from programs.quantdesk_perp import instructions as ix
+from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL, normalize_symbol
 
 log = logging.getLogger(__name__)
 MAX_SHOCK_PCT = Decimal(90)
+SHOCK_CONF_MULT = 6.0  # a shocked step's confidence band widens, as the walk's own shocked step does
 
 
 class ShockArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,7 +65,28 @@ def shock_pct(text: str) -> Decimal:
     return pct
 
 
-def register_sim_ops(api: ApiServer, sim: SimOracle | None, store: Store, paper: bool) -> None:
+def shocked_observation(sim: SimOracle, market: str, target: float, slot: int, now: float) -> PriceObservation:
+    """The observation the shocked step aims at, in the walk's own exponent."""
+    params = next(w.params for w in sim.walks if w.market == market)
+    scale = 10.0 ** -params.expo
+    conf = target * params.base_conf_bps * 1e-4 * SHOCK_CONF_MULT
+    return PriceObservation(market=market, price=max(1, round(target * scale)), conf=max(1, round(conf * scale)),
+                            expo=params.expo, publish_time=int(now), slot=slot, ema_price=round(target * scale),
+                            source="sim")
+
+
+async def journal_shock(venue: Any, obs: PriceObservation) -> None:
+    """Publish the shocked observation (recorded, so the walk resumes from it) and journal it as an
+    UpdateOraclePrice entry; returns once that entry has committed."""
+    venue.bus.publish("observations", obs)  # the venue, candles, alerts and the recorder see it now
+    try:
+        applied = venue.apply(ix.UpdateOraclePrice(MARKETS_BY_SYMBOL[obs.market].market_index))
+    except EngineError as exc:
+        raise engine_error(exc) from None
+    await applied.committed
+
+
+def register_sim_ops(api: ApiServer, sim: SimOracle | None, store: Store, paper: bool, venue: Any = None) -> None:
     async def shock(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, ShockArgs)
         if sim is None or not paper:
@@ -74,6 +100,8 @@ def register_sim_ops(api: ApiServer, sim: SimOracle | None, store: Store, paper:
             target = sim.shock(market, float(pct))
         except KeyError:
             raise ApiError(ErrorCode.UNKNOWN_MARKET, f"the simulated feed does not run {market}") from None
+        if venue is not None:
+            await journal_shock(venue, shocked_observation(sim, market, target, venue.slot, time.time()))
         detail = json.dumps({"market": market, "pct": str(pct)}, sort_keys=True)
         entry = (time.time(), f"api:{session.client}", "oracle.shock", detail)
         await store.write(lambda c: c.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)",
