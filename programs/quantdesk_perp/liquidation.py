@@ -30,7 +30,6 @@ from .events import (
 )
 from .instructions import LiquidatePerpPnlForDeposit, LiquidatePosition, LiquidatePositionCrossCollateral
 from .math import amm
-from .repeg import curve
 from .math.fixed import div_ceil, round_down_to, round_up_to
 from .math.insurance import plan_bankruptcy
 from .math.liquidation import (
@@ -56,6 +55,7 @@ from .math.margin import (
 )
 from .orders import close_order
 from .positions import apply_amm_fill, apply_user_fill, credit, get_position, settle_funding
+from .repeg import curve
 from .risk import MarginSummary, account_margin, checked_oracle, liquidation_buffer_ratio, require_free_collateral
 from .state import Market, Position, State, UserAccount
 from .trading import get_market, get_user

@@ -47,6 +47,21 @@ def _execute_iceberg(state: State, i: ix.ExecuteIcebergChunk, ctx: Context, even
     advanced.refill_iceberg(state, order, ctx, oracle, events)
 
 
+def _place_order(state: State, instruction: Any, ctx: Context, events: list) -> None:
+    """PlaceOrder after the repeg, which is undone when the order is refused."""
+    market = state.markets.get(instruction.market_index)
+    if market is None:
+        trading.place_order(state, instruction, ctx, events)
+        return
+    saved = saved_amm(market)
+    try:
+        update_amm(market, ctx, events)
+        trading.place_order(state, instruction, ctx, events)
+    except BaseException:
+        restore_amm(market, saved)
+        raise
+
+
 def _crank(state: State, i: ix.Crank, ctx: Context, events: list) -> None:
     events.extend(crank.crank(state, ctx))
 
@@ -54,7 +69,7 @@ def _crank(state: State, i: ix.Crank, ctx: Context, events: list) -> None:
 Handler = Callable[[State, Any, Context, list], None]
 # Validate-then-mutate: safe without a snapshot, and the hot path.
 _DIRECT: dict[type, Handler] = {
-    ix.PlaceOrder: trading.place_order,
+    ix.PlaceOrder: _place_order,
     ix.CancelOrder: trading.cancel_order,
     ix.CancelOrders: trading.cancel_orders,
     ix.CreateUserAccount: accounts.create_user_account,
@@ -90,27 +105,9 @@ _TRANSACTIONAL: dict[type, Handler] = {
 }
 
 
-def _place_order(state: State, instruction: Any, ctx: Context, events: list) -> None:
-    """PlaceOrder after the repeg, which is undone when the order is refused."""
-    market = state.markets.get(instruction.market_index)
-    if market is None:
-        trading.place_order(state, instruction, ctx, events)
-        return
-    saved = saved_amm(market)
-    try:
-        update_amm(market, ctx, events)
-        trading.place_order(state, instruction, ctx, events)
-    except BaseException:
-        restore_amm(market, saved)
-        raise
-
-
 def process(state: State, instruction: Any, ctx: Context) -> list:
     """Apply one instruction; returns its events or raises EngineError with state unchanged."""
     events: list = []
-    if type(instruction) is ix.PlaceOrder:
-        _place_order(state, instruction, ctx, events)
-        return events
     handler = _DIRECT.get(type(instruction))
     if handler is not None:
         handler(state, instruction, ctx, events)
