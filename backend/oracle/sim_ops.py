@@ -23,6 +23,7 @@ from backend.oracle.sim import SimOracle
 from backend.store.db import Store
 from backend.venues.ops import engine_error
 from programs.quantdesk_perp import instructions as ix
+from programs.quantdesk_perp.constants import PRICE_PRECISION
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL, normalize_symbol
 
@@ -40,16 +41,33 @@ def sim_source(sources: list[Any]) -> SimOracle | None:
     return next((s for s in sources if isinstance(s, SimOracle)), None)
 
 
-def last_sim_prices(store: Store) -> dict[str, float]:
-    """Each market's last simulated price on record (display floats: a walk's state is a float)."""
+def last_sim_prices(store: Store, venue: Any = None) -> dict[str, float]:
+    """Each market's last simulated price on record (display floats: a walk's state is a float).
+
+    The recorder flushes once a second, so after a kill -9 the venue's journal may hold a newer
+    price (a shock is acked only once its journal entry commits): the newer of the two wins.
+    """
     rows = store._read_conn.execute(
-        "SELECT market, price, expo FROM observations WHERE id IN "
+        "SELECT market, price, expo, publish_time FROM observations WHERE id IN "
         "(SELECT MAX(id) FROM observations WHERE source = 'sim' GROUP BY market)").fetchall()
-    return {market: price * 10.0**expo for market, price, expo in rows}
+    latest = {market: (publish_time, price * 10.0**expo) for market, price, expo, publish_time in rows}
+    for market, (publish_time, price) in journalled_prices(venue).items():
+        if market not in latest or publish_time > latest[market][0]:
+            latest[market] = (publish_time, price)
+    return {market: price for market, (_time, price) in latest.items()}
 
 
-def resume_sim(sim: SimOracle, store: Store) -> None:
-    prices = last_sim_prices(store)
+def journalled_prices(venue: Any) -> dict[str, tuple[int, float]]:
+    """(publish time, price) of each market's observation in the venue's last journal entry."""
+    if venue is None:
+        return {}
+    symbols = {spec.market_index: symbol for symbol, spec in MARKETS_BY_SYMBOL.items()}
+    return {symbols[index]: (oracle.publish_time, oracle.price / PRICE_PRECISION)
+            for index, oracle in venue.oracles.items() if index in symbols and oracle.price > 0}
+
+
+def resume_sim(sim: SimOracle, store: Store, venue: Any = None) -> None:
+    prices = last_sim_prices(store, venue)
     if prices:
         sim.resume_from(prices)
         log.info("simulated oracle continues from %s", ", ".join(f"{m} {p:g}" for m, p in sorted(prices.items())))

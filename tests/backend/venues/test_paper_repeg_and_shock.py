@@ -8,7 +8,7 @@ from typing import Any
 
 from backend.bus import Bus
 from backend.oracle.sim import SimOracle
-from backend.oracle.sim_ops import register_sim_ops
+from backend.oracle.sim_ops import register_sim_ops, resume_sim
 from backend.risk.pretrade import RiskLimits
 from backend.store.db import Store
 from backend.units import to_human
@@ -91,6 +91,9 @@ async def test_a_shock_is_journalled_so_a_restart_recovers_the_shocked_price_and
     assert venue.seq > seq and venue.oracle_price(0) == 132_000_000  # acked after its own entry committed
     before_keep = restarted(venue)  # a kill -9 right after the ack: the shock is not lost
     assert before_keep.oracle_price(0) == 132_000_000
+    resumed = SimOracle(seed=3, tick_rate=10.0, markets=["SOL-PERP"])
+    resume_sim(resumed, before_keep.store, before_keep)  # the recorder had not flushed: the journal's price
+    assert resumed.walks[0].price == 132.0
     assert state_to_bytes(before_keep.state) == state_to_bytes(venue.state)
     assert venue.keep() and before_keep.keep()  # both liquidate at the shocked price
     await venue.store.write(lambda conn: None)
