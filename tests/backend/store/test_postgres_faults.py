@@ -11,10 +11,15 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from backend.api.protocol import ErrorCode
+from backend.api.protocol import ApiError, ErrorCode
+from backend.bus import Bus
 from backend.store import journal
 from backend.store.db import StoreUnavailable
 from backend.store.postgres import PgStore
+from backend.venues.ops import TradingOps
+from backend.venues.paper import PaperVenue
+from programs.quantdesk_perp.state import state_to_bytes
+from tests.backend.venues.conftest import Clock, observation
 
 
 async def until(predicate, timeout: float = 20.0) -> None:
@@ -76,4 +81,44 @@ async def test_a_bad_job_still_fails_alone_and_is_no_store_fault(pg_url):
         assert store.writable and (store.epoch, store.faults) == (0, 0)
         assert [r["seq"] for r in store.query("SELECT seq FROM journal ORDER BY seq")] == [1, 2]
     finally:
+        store.stop()
+
+
+async def test_a_paper_venue_on_postgresql_keeps_exactly_the_acked_orders_across_a_lost_connection(pg_url):
+    store = PgStore(pg_url, trader="alice", retry_base_s=0.01, retry_cap_s=0.1)
+    store.start()
+    venue = PaperVenue(Bus(), store, clock=Clock(), crank_interval=1e9)
+    venue.recover()
+    await venue.start()
+    try:
+        venue.on_observation(observation("SOL-PERP", 150.0, slot=1000, ts=1_800_000_000))
+        await store.write(lambda conn: None)
+        trading = TradingOps(venue)
+        order = {"market": "SOL-PERP", "side": "buy", "size": "1"}
+        acked = (await trading.op_place(None, order | {"price": "140"}))["orders"][0]["order_id"]
+        dbname = conninfo_to_dict(pg_url)["dbname"]
+        with psycopg.connect(make_conninfo(pg_url, dbname="postgres"), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS false')
+            admin.execute("SELECT pg_terminate_backend(%s)", (store._writer.info.backend_pid,))
+            with pytest.raises(ApiError) as refused:
+                await trading.op_place(None, order | {"price": "141"})
+            assert refused.value.code == "STORE_UNAVAILABLE"
+            await until(lambda: venue.reloads == 1)  # back to what the journal holds
+            assert set(venue.state.orders) == {acked}
+            with pytest.raises(ApiError) as again:  # refused before the engine is touched
+                await trading.op_place(None, order | {"price": "141"})
+            assert again.value.code == "STORE_UNAVAILABLE" and set(venue.state.orders) == {acked}
+            admin.execute(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS true')
+        await until(lambda: store.writable)
+        later = (await trading.op_place(None, order | {"price": "142"}))["orders"][0]["order_id"]
+        assert set(venue.state.orders) == {acked, later}
+        replica_store = PgStore(pg_url, trader="alice")
+        try:
+            replica = PaperVenue(Bus(), replica_store)
+            assert replica.recover()["consistent"]
+            assert state_to_bytes(replica.state) == state_to_bytes(venue.state)
+        finally:
+            replica_store.stop()
+    finally:
+        await venue.stop()
         store.stop()
