@@ -199,6 +199,7 @@ class Liquidated(Event, frozen=True):
     margin_freed: int = 0  # by this call (cancelled orders and the transfer)
     max_pct: int = 0  # LIQUIDATION_PCT_PRECISION of the shortage this call was allowed to free
     realized_pnl: int = 0  # the liquidated account's pnl on the part taken over (before fees)
+    quote: int = 0  # what the liquidated account received (sold) or paid (bought back) for `base`
 
 
 class CollateralLiquidated(Event, frozen=True):

@@ -192,9 +192,9 @@ def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events
     was_long = pos.base > 0
     delta = -take if was_long else take  # for the liquidated account
     if liquidator is None:
-        realized = _close_against_amm(market, user, pos, delta, oracle)
+        realized, quote = _close_against_amm(market, user, pos, delta, oracle)
     else:
-        realized = _transfer_to_liquidator(market, user, pos, liquidator, delta, oracle, events)
+        realized, quote = _transfer_to_liquidator(market, user, pos, liquidator, delta, oracle, events)
     notional = take * oracle // BASE_PRECISION
     liq_fee, if_fee = fee(notional, fee_rate), fee(notional, if_rate)
     credit(user, -(liq_fee + if_fee))
@@ -225,6 +225,7 @@ def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events
             freed,
             max_pct,
             realized,
+            quote,
         )
     )
     if liquidator is not None:
@@ -243,9 +244,9 @@ def _flat_in_debt(user: UserAccount) -> bool:
 
 def _transfer_to_liquidator(
     market: Market, user: UserAccount, pos: Position, liquidator: UserAccount, delta: int, oracle: int, events: list
-) -> int:
+) -> tuple[int, int]:
     """The position changes hands at the oracle price; the rounding goes to the fee pool. Returns the
-    liquidated account's realized pnl."""
+    liquidated account's realized pnl and the quote it received (sold) or paid (bought back)."""
     take = abs(delta)
     liq_pos = get_position(liquidator, market)
     settle_funding(market, liquidator, liq_pos, events)
@@ -254,15 +255,16 @@ def _transfer_to_liquidator(
     if delta < 0:  # the liquidated long sells to the liquidator
         realized = apply_user_fill(market, user, pos, delta, received)
         apply_user_fill(market, liquidator, liq_pos, take, -paid)
-    else:
-        realized = apply_user_fill(market, user, pos, delta, -paid)
-        apply_user_fill(market, liquidator, liq_pos, -take, received)
-    return realized
+        return realized, received
+    realized = apply_user_fill(market, user, pos, delta, -paid)
+    apply_user_fill(market, liquidator, liq_pos, -take, received)
+    return realized, paid
 
 
-def _close_against_amm(market: Market, user: UserAccount, pos: Position, delta: int, oracle: int) -> int:
+def _close_against_amm(market: Market, user: UserAccount, pos: Position, delta: int, oracle: int
+                       ) -> tuple[int, int]:
     """Keeper liquidation: the AMM takes the position on its curve (or at the oracle with no curve).
-    Returns the liquidated account's realized pnl."""
+    Returns the liquidated account's realized pnl and the quote it received or paid."""
     cfg = market.config
     size = abs(delta)
     if cfg.amm_depth and size < cfg.amm_depth + market.amm.base:
@@ -275,7 +277,7 @@ def _close_against_amm(market: Market, user: UserAccount, pos: Position, delta: 
     flow = quote if delta < 0 else -quote
     realized = apply_user_fill(market, user, pos, delta, flow)
     apply_amm_fill(market, -delta, -flow)
-    return realized
+    return realized, quote
 
 
 def resolve_bankruptcy(state: State, market: Market, user: UserAccount, slot: int, events: list) -> None:

@@ -124,4 +124,5 @@ async def test_a_liquidation_fill_carries_the_realized_pnl_of_the_part_taken(ven
     proceeds = amm.sell_proceeds(peg, 10_000 * 10**9, -entry_base, 500, entry_base)
     assert (peg, proceeds, entry_quote) == (129_373_200, 13_061_466_000, -15_159_090_910)
     assert fill["realized_pnl"] == "-2097.62491" == to_human({"realized_pnl": proceeds + entry_quote})["realized_pnl"]
+    assert fill["price"] == "130.61466" == to_human({"price": proceeds * 10**9 // entry_base})["price"]  # not 132
     assert pos.realized_pnl == proceeds + entry_quote  # the position row says the same
