@@ -141,8 +141,8 @@ class Backend:
         BusinessMetrics(self.metrics.registry, self.bus, self.venue, AUTHORITY)
         sim = sim_source(self.oracle.sources)
         if sim is not None:
-            resume_sim(sim, self.store)
-        register_sim_ops(api, sim, self.store, paper=self.config.venue == "paper")
+            resume_sim(sim, self.store, self.venue)
+        register_sim_ops(api, sim, self.store, paper=self.config.venue == "paper", venue=self.venue)
         self._register_risk(api)
         self.store_policy = StoreFaultPolicy(self.store, self.risk_state, self.metrics)
         register_admin_ops(api, self.trading)

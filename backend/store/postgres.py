@@ -8,6 +8,14 @@ batch first runs without them and, only if something fails, is rolled back and r
 one savepoint each.
 Reads go through a small connection pool. Every connection acts as the trader's role, so row-level
 security (pg_schema.py) keeps this backend to its own trader's rows.
+
+Faults follow the SQLite store (backend/store/db.py): when the database cannot take the batch (the
+connection is lost or terminated, the server shuts down, the disk is full, a read-only server), the
+writer rolls back, refuses every write of the batch with StoreUnavailable, bumps `epoch` and stops
+accepting writes; it then probes with backoff (a fresh connection that commits a transaction with a
+transaction id) and accepts writes again once one succeeds. `watch()` callbacks hear both changes.
+A connection lost during COMMIT leaves the outcome unknown: the write is refused, and the venue,
+which reloads from the journal when the epoch moves, shows whatever the database kept.
 """
 
 from __future__ import annotations
@@ -24,7 +32,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from backend.store import pg_schema
+from backend.backoff import Backoff
 from backend.store.base import StoreError, WriteFn
+from backend.store.db import StoreUnavailable, Watcher
 from backend.store.dialect import translate
 from backend.store.pg_batch import GatheringConnection
 from backend.store.postgres_conn import PgConnection
@@ -34,6 +44,21 @@ _STOP = object()
 MIGRATION_LOCK = 0x51D35C  # pg_advisory_lock key: one backend migrates at a time
 MAX_BATCH = 5000
 CONNECT_TIMEOUT_S = 10
+PROBE_CONNECT_TIMEOUT_S = 2  # a probe that hangs would hold the refusals' backoff up
+
+
+def is_fault(exc: BaseException, conn: psycopg.Connection[Any]) -> bool:
+    """True when exc says the database cannot write now (as opposed to one job being wrong)."""
+    if conn.closed or conn.broken:
+        return True
+    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError,
+                            psycopg.errors.ReadOnlySqlTransaction))
+
+
+def describe(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    state = getattr(getattr(exc, "diag", None), "sqlstate", None)
+    return f"{first} [{type(exc).__name__}{' ' + state if state else ''}]"
 
 
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
@@ -85,7 +110,7 @@ def ensure_partitions(conn: psycopg.Connection[Any]) -> None:
 class PgStore:
     kind = "postgresql"
 
-    def __init__(self, url: str, *, trader: str) -> None:
+    def __init__(self, url: str, *, trader: str, retry_base_s: float = 0.05, retry_cap_s: float = 2.0) -> None:
         self.url = url
         self.trader = trader
         self.role = pg_schema.trader_role(trader)
@@ -106,11 +131,13 @@ class PgStore:
         self.statements = 0  # sent by fast batches: far fewer than the jobs' statements
         self._desk: psycopg.Connection[Any] | None = None
         self._desk_lock = threading.Lock()
-        # The fault interface the venue and /health read. A failed PostgreSQL batch is refused and the
-        # writer reconnects; it does not (yet) hold writes off with backoff as the SQLite writer does.
+        self._watchers: list[tuple[asyncio.AbstractEventLoop, Watcher]] = []
+        self.retry_base_s, self.retry_cap_s = retry_base_s, retry_cap_s
+        # the fault interface the venue and /health read (as backend.store.db.Store): written by the
+        # writer thread, read anywhere
         self.writable = True
-        self.fault = ""
-        self.epoch = 0
+        self.fault = ""  # what went wrong, while not writable
+        self.epoch = 0  # bumped by every fault
         self.faults = self.refused = 0
         self.unwritable_since: float | None = None
 
@@ -172,18 +199,29 @@ class PgStore:
             self._desk.close()
 
     # -- writing ------------------------------------------------------------------------------
-    def watch(self, fn: Any) -> None:
-        """Store-fault watchers (see backend.store.db.Store.watch); this store never goes unwritable."""
+    def watch(self, fn: Watcher) -> None:
+        """Call fn(writable, fault) on the calling event loop whenever the store stops or resumes writing."""
+        self._watchers.append((asyncio.get_running_loop(), fn))
 
     def write(self, fn: WriteFn) -> asyncio.Future[Any]:
-        """Run fn(conn) in the next group commit; the future resolves after COMMIT with fn's result."""
+        """Run fn(conn) in the next group commit; the future resolves after COMMIT with fn's result.
+
+        It fails with StoreUnavailable when the store cannot write (then nothing of fn was kept).
+        """
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
-        self._jobs.put((fn, loop, fut))
+        if not self.writable:
+            self.refused += 1
+            fut.set_exception(StoreUnavailable(self.fault))
+        else:
+            self._jobs.put((fn, loop, fut, self.epoch))
         return fut
 
     def submit(self, fn: WriteFn) -> None:
-        self._jobs.put((fn, None, None))
+        if self.writable:
+            self._jobs.put((fn, None, None, self.epoch))
+        else:
+            self.refused += 1
 
     def write_sync(self, fn: WriteFn) -> Any:
         """For start-up and tools: run fn in its own transaction on the calling thread (writer idle)."""
@@ -210,68 +248,139 @@ class PgStore:
                     stop_after = True
                     break
                 batch.append(nxt)
-            self._run_batch(batch)
+            failed = self._run_batch(batch)
             if stop_after:
                 return
+            if failed is not None and self._wait_until_writable(failed):
+                return
 
-    def _run_batch(self, batch: list[Any]) -> None:
-        self._reconnect_if_broken()
+    def _run_batch(self, batch: list[Any]) -> BaseException | None:
+        """Commit the batch and resolve its futures; on a store fault refuse them all and return the fault."""
+        epoch = self.epoch
+        self._refuse([job for job in batch if job[3] != epoch],
+                     "it was queued behind writes the store refused after a fault")
+        batch = [job for job in batch if job[3] == epoch]
+        if not batch:
+            return None
         try:
-            results = self._run_fast(batch)
-        except Exception:
-            self._rollback()
-            self.retried_batches += 1
-            results = self._run_each(batch)
+            try:
+                results = self._run_fast(batch)
+            except Exception as exc:  # noqa: BLE001 - a bad job is retried job by job; a fault is not
+                if is_fault(exc, self._writer):
+                    raise
+                self._rollback()
+                self.retried_batches += 1
+                results = self._run_each(batch)
+        except Exception as exc:  # noqa: BLE001 - whatever sinks the transaction itself is a store fault
+            self._enter_fault(exc, batch)
+            return exc
         self.commits += 1
         self.writes += len(batch)
-        for (_fn, loop, fut), (value, exc) in zip(batch, results, strict=True):
+        for (_fn, loop, fut, _epoch), (value, exc) in zip(batch, results, strict=True):
             if fut is not None:
                 loop.call_soon_threadsafe(_resolve, fut, value, exc)
+        return None
 
     def _run_fast(self, batch: list[Any]) -> list[tuple[Any, BaseException | None]]:
         conn = GatheringConnection(self._writer)
         with self._writer.pipeline():
-            values = [fn(conn) for fn, _loop, _fut in batch]
+            values = [fn(conn) for fn, _loop, _fut, _epoch in batch]
             conn.flush()
         self._writer.commit()
         self.statements += conn.statements
         return [(value, None) for value in values]
 
     def _run_each(self, batch: list[Any]) -> list[tuple[Any, BaseException | None]]:
+        """One savepoint a job: a job that fails fails alone; a store fault sinks the batch (raised)."""
         conn = PgConnection(self._writer)
         results: list[tuple[Any, BaseException | None]] = []
-        try:
-            with self._writer.transaction():
-                for fn, _loop, _fut in batch:
-                    try:
-                        with self._writer.transaction():  # nested: a savepoint
-                            results.append((fn(conn), None))
-                    except Exception as exc:  # one bad job must not sink the batch
-                        log.exception("store job failed")
-                        results.append((None, exc))
-            self._writer.commit()
-        except Exception as exc:
-            log.exception("store commit failed")
-            self._rollback()
-            return [(None, exc)] * len(batch)
+        with self._writer.transaction():
+            for fn, _loop, _fut, _epoch in batch:
+                try:
+                    with self._writer.transaction():  # nested: a savepoint
+                        results.append((fn(conn), None))
+                except Exception as exc:  # one bad job must not sink the batch
+                    if is_fault(exc, self._writer):
+                        raise
+                    log.exception("store job failed")
+                    results.append((None, exc))
+        self._writer.commit()
         return results
 
+    # -- faults -------------------------------------------------------------------------------
+    def _enter_fault(self, exc: BaseException, batch: list[Any]) -> None:
+        self._rollback()
+        fault = describe(exc)
+        # the order matters: writable goes false and the epoch moves before anyone hears of the refusal
+        self.writable = False
+        self.fault = fault
+        self.epoch += 1
+        self.faults += 1
+        self.unwritable_since = time.time()
+        log.error("store write failed: %s; refused the batch's %d writes; retrying with backoff", fault, len(batch))
+        self._notify(False, fault)  # queued first: the venue rolls back before any refused caller resumes
+        self._refuse(batch, fault)
+
+    def _refuse(self, jobs: list[Any], fault: str) -> None:
+        for _fn, loop, fut, _epoch in jobs:
+            self.refused += 1
+            if fut is not None:
+                loop.call_soon_threadsafe(_resolve, fut, None, StoreUnavailable(fault))
+
+    def _wait_until_writable(self, first: BaseException) -> bool:
+        """Refuse writes and probe with backoff until a probe commits; True when told to stop meanwhile."""
+        backoff = Backoff(self.retry_base_s, self.retry_cap_s)
+        while True:
+            deadline = time.monotonic() + backoff.next()
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    job = self._jobs.get(timeout=left)
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    return True
+                self._refuse([job], self.fault)  # submitted before write() saw the fault
+            problem = self._probe()
+            if problem is None:
+                break
+            self.fault = problem
+        took = time.time() - (self.unwritable_since or time.time())
+        log.warning("store writable again after %.1fs (fault was: %s)", took, describe(first))
+        self.writable = True
+        self.fault = ""
+        self.unwritable_since = None
+        self._notify(True, "")
+        return False
+
+    def _probe(self) -> str | None:
+        """None once a fresh writer connection commits a transaction that takes a transaction id."""
+        try:
+            fresh = psycopg.connect(self.url, connect_timeout=PROBE_CONNECT_TIMEOUT_S)
+        except psycopg.Error as exc:
+            return describe(exc)
+        try:
+            self._as_trader(fresh)
+            fresh.execute("SELECT txid_current()")  # fails on a read-only (recovering) server
+            fresh.commit()
+        except psycopg.Error as exc:
+            fresh.close()
+            return describe(exc)
+        old, self._writer = self._writer, fresh
+        old.close()
+        return None
+
+    def _notify(self, writable: bool, fault: str) -> None:
+        for loop, fn in self._watchers:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(fn, writable, fault)
+
     def _rollback(self) -> None:
+        if self._writer.closed or self._writer.broken:
+            return  # the server already dropped the transaction with the connection
         try:
             self._writer.rollback()
-        except psycopg.Error:
-            log.exception("rollback failed")
-
-    def _reconnect_if_broken(self) -> None:
-        if not self._writer.closed and not self._writer.broken:
-            return
-        log.warning("store writer connection lost; reconnecting")
-        try:
-            self._writer = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S)
-            self._as_trader(self._writer)
-            self._writer.commit()
-        except psycopg.Error:
-            log.exception("store writer cannot reconnect; this batch will fail")
+        except psycopg.Error as exc:
+            log.error("store rollback failed: %s", describe(exc))
 
     # -- reading ------------------------------------------------------------------------------
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from programs.quantdesk_perp.enums import CollateralAsset, MarketStatus
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.math.funding import rate_as_fraction
 from programs.quantdesk_perp.queries import insurance_info
+from programs.quantdesk_perp.repeg import amm_state
 
 EDITABLE = tuple(name for name in ix.UpdateMarketParameters.__dataclass_fields__ if name != "market_index")
 PRECISION = {  # what the integer of each parameter means (units of Drift v2's field of that meaning)
@@ -81,7 +82,8 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
                          "open_interest_long": market.open_interest_long,
                          "open_interest_short": market.open_interest_short,
                          "last_funding_rate": rate_as_fraction(market.last_funding_rate,
-                                                               market.last_funding_oracle_twap)})
+                                                               market.last_funding_oracle_twap),
+                         "amm": amm_state(market)})
         return {"markets": rows, "precision": PRECISION, "insurance_fund": venue.state.insurance_fund,
                 "socialized_loss": venue.state.socialized_loss,
                 "insurance": msgspec.to_builtins(insurance_info(venue.state))}

@@ -11,6 +11,7 @@ from typing import Any
 
 from backend.api.protocol import FillView, LiquidationView
 from programs.quantdesk_perp import events as ev
+from programs.quantdesk_perp.constants import BASE_PRECISION
 from programs.quantdesk_perp.enums import CollateralAsset
 from programs.quantdesk_perp.state import State
 
@@ -22,12 +23,20 @@ def liquidator_name(authority: str, sub_account: int) -> str:
     return KEEPER if authority == "" else f"{authority}/{sub_account}"
 
 
+def execution_price(event: ev.Liquidated) -> int:
+    """The average price the position was taken at: the oracle for a liquidator, the curve for the
+    keeper's AMM (as an AMM fill's price); the oracle for events recorded before `quote` existed."""
+    size = abs(event.base)
+    return event.quote * BASE_PRECISION // size if event.quote and size else event.price
+
+
 def liquidation_fill(state: State, event: ev.Liquidated, fill_id: int, ts: int, slot: int) -> tuple[str, FillView]:
-    """(authority, fill) for the liquidated account: it sold a long (bought back a short) at the oracle."""
+    """(authority, fill) for the liquidated account: it sold a long (bought back a short)."""
     return event.authority, FillView(
         fill_id=fill_id, order_id=0, market=state.markets[event.market_index].config.symbol,
-        side="sell" if event.base < 0 else "buy", price=event.price, size=abs(event.base),
+        side="sell" if event.base < 0 else "buy", price=execution_price(event), size=abs(event.base),
         fee=event.liquidator_fee + event.if_fee, role="liquidation", ts=ts, slot=slot,
+        realized_pnl=event.realized_pnl,
         sub_account=event.sub_account,
         liquidator=liquidator_name(event.liquidator_authority, event.liquidator_sub_account))
 
@@ -39,7 +48,7 @@ def liquidation_view(state: State, event: Any, seq: int, ts: int) -> tuple[str, 
         return event.authority, LiquidationView(
             kind="liquidation", market=state.markets[event.market_index].config.symbol, ts=ts, seq=seq,
             sub_account=event.sub_account, side="sell" if event.base < 0 else "buy", size=abs(event.base),
-            price=event.price, fee=event.liquidator_fee + event.if_fee, insurance_fee=event.if_fee,
+            price=execution_price(event), fee=event.liquidator_fee + event.if_fee, insurance_fee=event.if_fee,
             liquidator=liquidator_name(event.liquidator_authority, event.liquidator_sub_account),
             insurance_fund=fund)
     if isinstance(event, ev.CollateralLiquidated):

@@ -13,6 +13,7 @@ from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus, OrderTyp
 from programs.quantdesk_perp.math import amm
 from programs.quantdesk_perp.math.margin import ASSET_WEIGHTS, INITIAL, SOL_ORACLE_MARKET, margin_ratio
 from programs.quantdesk_perp.queries import account_margin, liquidation_price
+from programs.quantdesk_perp.repeg import curve_peg
 from programs.quantdesk_perp.state import Order, State
 
 STATUS_OF_EVENT = {ev.OrderFinished: OrderStatus.FILLED, ev.OrderCancelled: OrderStatus.CANCELLED,
@@ -176,10 +177,10 @@ def book_view(state: State, market_index: int, ctx: Context, depth: int = 12) ->
     if oracle and cfg.amm_depth:
         chunk = max(cfg.step_size, cfg.amm_depth // 2000)
         chunk -= chunk % cfg.step_size
-        inventory = market.amm.base
+        inventory, peg = market.amm.base, curve_peg(market, oracle)
         for level in range(depth):
-            ask = amm.ask_price(oracle, cfg.amm_depth, inventory - level * chunk, cfg.amm_half_spread)
-            bid = amm.bid_price(oracle, cfg.amm_depth, inventory + level * chunk, cfg.amm_half_spread)
+            ask = amm.ask_price(peg, cfg.amm_depth, inventory - level * chunk, cfg.amm_half_spread)
+            bid = amm.bid_price(peg, cfg.amm_depth, inventory + level * chunk, cfg.amm_half_spread)
             ask += (-ask) % cfg.tick_size
             bid -= bid % cfg.tick_size
             asks[ask] = asks.get(ask, 0) + chunk

@@ -58,6 +58,11 @@ class MarketConfig(msgspec.Struct, kw_only=True):
     max_open_interest: int = 0  # base units per side, 0 = uncapped
     amm_depth: int = 0  # virtual base reserve (BASE_PRECISION); impact 1% per ~0.5% of depth
     amm_half_spread: int = 500  # PERCENTAGE_PRECISION: 5 bps either side of the curve mid
+    # 0: no peg of its own, the curve rides the live oracle (the on-chain program's subset); > 0: it
+    # re-pegs to the oracle on each crank and fill, paid from the fee pool (repeg.py)
+    curve_update_intensity: int = 100
+    amm_max_spread: int = 20_000  # PERCENTAGE_PRECISION [amm.max_spread]: a repeg out of budget still
+    # brings the reserve price within half of it of the oracle
     auction_duration_slots: int = 5
     auction_band: int = 20_000  # PERCENTAGE_PRECISION: market orders never fill beyond oracle ± 2%
     oracle_max_staleness_slots: int = 50

@@ -27,6 +27,7 @@ from .math.fixed import div_ceil
 from .math.funding import funding_rate_long_short, funding_spread, update_twap
 from .orders import close_order, count_open, transition, unfilled_reason
 from .positions import reducible
+from .repeg import curve_peg, update_amm
 from .risk import checked_oracle
 from .state import Market, Order, State
 from .trading import check_margin_for, market_guard
@@ -59,7 +60,7 @@ def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list) 
     )
     market.oracle_twap_time = now
     market.last_oracle_price = price
-    mark = amm.mid_price(price, cfg.amm_depth, market.amm.base) if cfg.amm_depth else price
+    mark = amm.mid_price(curve_peg(market, price), cfg.amm_depth, market.amm.base) if cfg.amm_depth else price
     market.mark_twap = update_twap(market.mark_twap, market.mark_twap_time, mark, now, cfg.funding_interval)
     market.mark_twap_time = now
     if not cfg.circuit_breaker_pct or market.status == MS_HALTED:
@@ -224,6 +225,7 @@ def crank(state: State, ctx: Context) -> list:
     for market_index in sorted(state.markets):
         market = state.markets[market_index]
         observation = ctx.oracles.get(market_index)
+        update_amm(market, ctx, events)  # the peg back to the oracle first, as Drift's _update_amm
         if observation is not None:
             observe_oracle(market, observation, ctx.unix_time, events)
         accrue_funding(market, ctx.unix_time, events)

@@ -198,6 +198,8 @@ class Liquidated(Event, frozen=True):
     margin_shortage: int = 0  # to maintenance + buffer, before this call
     margin_freed: int = 0  # by this call (cancelled orders and the transfer)
     max_pct: int = 0  # LIQUIDATION_PCT_PRECISION of the shortage this call was allowed to free
+    realized_pnl: int = 0  # the liquidated account's pnl on the part taken over (before fees)
+    quote: int = 0  # what the liquidated account received (sold) or paid (bought back) for `base`
 
 
 class CollateralLiquidated(Event, frozen=True):
@@ -230,6 +232,14 @@ class SocializedLoss(Event, frozen=True):
     market_index: int
     amount: int  # charged to both sides' positions through the cumulative funding rates
     funding_rate_delta: int = 0  # FUNDING_RATE_PRECISION: added to longs' rate, taken from shorts'
+
+
+class AmmRepegged(Event, frozen=True):
+    market_index: int
+    old_peg: int  # 0: the curve rode the oracle before
+    new_peg: int
+    repeg_cost: int  # quote the fee pool paid (negative = revenue)
+    oracle_price: int
 
 
 ALL_EVENTS: tuple[type[Event], ...] = tuple(

@@ -15,6 +15,7 @@ from .enums import TimeInForce as TIF
 from .events import OrderPlaced, PositionChanged
 from .matching import match_resting_against_amm, match_taker
 from .math import amm
+from .repeg import curve
 from .orders import (
     ArmBracketLegs,
     FollowUp,
@@ -229,8 +230,8 @@ def _may_cross(market: Market, is_buy: bool, limit: int, oracle: int, other_liqu
     if not cfg.amm_depth:
         return False
     if is_buy:
-        return amm.ask_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread) <= limit
-    return amm.bid_price(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread) >= limit
+        return amm.ask_price(*curve(market, oracle)) <= limit
+    return amm.bid_price(*curve(market, oracle)) >= limit
 
 
 def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, events: list) -> None:

@@ -68,6 +68,7 @@ _INT_WIDTHS = {
     "base": "i64",
     "quote_entry": "i64",
     "realized_pnl": "i64",
+    "repeg_cost": "i64",
     "amount": "i64",
     "funding_rate": "i64",
     "cumulative_funding": "i128",

@@ -55,6 +55,7 @@ from .math.margin import (
 )
 from .orders import close_order
 from .positions import apply_amm_fill, apply_user_fill, credit, get_position, settle_funding
+from .repeg import curve
 from .risk import MarginSummary, account_margin, checked_oracle, liquidation_buffer_ratio, require_free_collateral
 from .state import Market, Position, State, UserAccount
 from .trading import get_market, get_user
@@ -191,9 +192,9 @@ def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events
     was_long = pos.base > 0
     delta = -take if was_long else take  # for the liquidated account
     if liquidator is None:
-        _close_against_amm(market, user, pos, delta, oracle)
+        realized, quote = _close_against_amm(market, user, pos, delta, oracle)
     else:
-        _transfer_to_liquidator(market, user, pos, liquidator, delta, oracle, events)
+        realized, quote = _transfer_to_liquidator(market, user, pos, liquidator, delta, oracle, events)
     notional = take * oracle // BASE_PRECISION
     liq_fee, if_fee = fee(notional, fee_rate), fee(notional, if_rate)
     credit(user, -(liq_fee + if_fee))
@@ -204,7 +205,7 @@ def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events
     else:
         state.insurance_fund += liq_fee
     events.append(
-        PositionChanged(user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, 0)
+        PositionChanged(user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, realized)
     )
     freed = _finish(state, user, take >= to_cover, shortage, ctx, events)
     events.append(
@@ -223,6 +224,8 @@ def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events
             shortage,
             freed,
             max_pct,
+            realized,
+            quote,
         )
     )
     if liquidator is not None:
@@ -241,35 +244,40 @@ def _flat_in_debt(user: UserAccount) -> bool:
 
 def _transfer_to_liquidator(
     market: Market, user: UserAccount, pos: Position, liquidator: UserAccount, delta: int, oracle: int, events: list
-) -> None:
-    """The position changes hands at the oracle price; the rounding goes to the fee pool."""
+) -> tuple[int, int]:
+    """The position changes hands at the oracle price; the rounding goes to the fee pool. Returns the
+    liquidated account's realized pnl and the quote it received (sold) or paid (bought back)."""
     take = abs(delta)
     liq_pos = get_position(liquidator, market)
     settle_funding(market, liquidator, liq_pos, events)
     paid, received = div_ceil(take * oracle, BASE_PRECISION), take * oracle // BASE_PRECISION
     market.fee_pool += paid - received
     if delta < 0:  # the liquidated long sells to the liquidator
-        apply_user_fill(market, user, pos, delta, received)
+        realized = apply_user_fill(market, user, pos, delta, received)
         apply_user_fill(market, liquidator, liq_pos, take, -paid)
-    else:
-        apply_user_fill(market, user, pos, delta, -paid)
-        apply_user_fill(market, liquidator, liq_pos, -take, received)
+        return realized, received
+    realized = apply_user_fill(market, user, pos, delta, -paid)
+    apply_user_fill(market, liquidator, liq_pos, -take, received)
+    return realized, paid
 
 
-def _close_against_amm(market: Market, user: UserAccount, pos: Position, delta: int, oracle: int) -> None:
-    """Keeper liquidation: the AMM takes the position on its curve (or at the oracle with no curve)."""
+def _close_against_amm(market: Market, user: UserAccount, pos: Position, delta: int, oracle: int
+                       ) -> tuple[int, int]:
+    """Keeper liquidation: the AMM takes the position on its curve (or at the oracle with no curve).
+    Returns the liquidated account's realized pnl and the quote it received or paid."""
     cfg = market.config
     size = abs(delta)
     if cfg.amm_depth and size < cfg.amm_depth + market.amm.base:
         if delta < 0:
-            quote = amm.sell_proceeds(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, size)
+            quote = amm.sell_proceeds(*curve(market, oracle), size)
         else:
-            quote = amm.buy_cost(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, size)
+            quote = amm.buy_cost(*curve(market, oracle), size)
     else:
         quote = size * oracle // BASE_PRECISION if delta < 0 else div_ceil(size * oracle, BASE_PRECISION)
     flow = quote if delta < 0 else -quote
-    apply_user_fill(market, user, pos, delta, flow)
+    realized = apply_user_fill(market, user, pos, delta, flow)
     apply_amm_fill(market, -delta, -flow)
+    return realized, quote
 
 
 def resolve_bankruptcy(state: State, market: Market, user: UserAccount, slot: int, events: list) -> None:

@@ -15,6 +15,7 @@ from .context import Context
 from .enums import OrderStatus
 from .events import AMM_MAKER, OrderFilled, PositionChanged
 from .math import amm
+from .repeg import curve
 from .math.fixed import div_ceil
 from .math.funding import update_twap
 from .math.margin import FILL
@@ -112,15 +113,15 @@ def _beat_the_book(
     cfg = market.config
     if use_amm and cfg.amm_depth:
         cap = price if source != NONE else limit
-        depth, amm_base, spread = cfg.amm_depth, market.amm.base, cfg.amm_half_spread
+        peg, depth, amm_base, spread = curve(market, oracle)
         if is_buy:
-            amm_price = amm.ask_price(oracle, depth, amm_base, spread)
+            amm_price = amm.ask_price(peg, depth, amm_base, spread)
             better = amm_price > 0 and (source == NONE or amm_price < price)
-            amm_qty = amm.max_buy(oracle, depth, amm_base, spread, cap) if better else 0
+            amm_qty = amm.max_buy(peg, depth, amm_base, spread, cap) if better else 0
         else:
-            amm_price = amm.bid_price(oracle, depth, amm_base, spread)
+            amm_price = amm.bid_price(peg, depth, amm_base, spread)
             better = amm_price > 0 and (source == NONE or amm_price > price)
-            amm_qty = amm.max_sell(oracle, depth, amm_base, spread, cap) if better else 0
+            amm_qty = amm.max_sell(peg, depth, amm_base, spread, cap) if better else 0
         amm_qty -= amm_qty % cfg.step_size
         if amm_qty > 0:
             return AMM, price, amm_qty, jit_quote
@@ -295,11 +296,11 @@ def _fill_from_amm(market: Market, user: UserAccount, pos: Position, is_buy: boo
     """Fill `qty` against the curve; its quote (cost up, proceeds down) is also the fee's notional."""
     cfg = market.config
     if is_buy:
-        quote = amm.buy_cost(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
+        quote = amm.buy_cost(*curve(market, oracle), qty)
         realized = apply_user_fill(market, user, pos, qty, -quote)
         apply_amm_fill(market, -qty, quote)
     else:
-        quote = amm.sell_proceeds(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, qty)
+        quote = amm.sell_proceeds(*curve(market, oracle), qty)
         realized = apply_user_fill(market, user, pos, -qty, quote)
         apply_amm_fill(market, qty, -quote)
     return qty, quote, quote, quote * BASE_PRECISION // qty, realized, 0, AMM_MAKER, 0, 0, None
@@ -360,9 +361,9 @@ def match_resting_against_amm(
             return None
         limit = prices[-1] if is_buy else prices[0]
         if is_buy:
-            qty_max = amm.max_buy(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
+            qty_max = amm.max_buy(*curve(market, oracle), limit)
         else:
-            qty_max = amm.max_sell(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
+            qty_max = amm.max_sell(*curve(market, oracle), limit)
         qty_max -= qty_max % cfg.step_size
         if qty_max <= 0:
             return None

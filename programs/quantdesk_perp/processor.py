@@ -17,6 +17,7 @@ from .enums import OrderType
 from .errors import EngineError, ErrorCode
 from .execution import refill_iceberg
 from .orders import live_order
+from .repeg import market_of, restore_amm, saved_amm, update_amm
 from .risk import checked_oracle
 from .state import State, copy_state, restore_state
 
@@ -44,6 +45,21 @@ def _execute_iceberg(state: State, i: ix.ExecuteIcebergChunk, ctx: Context, even
     refill_iceberg(state, order, ctx, oracle, events)
 
 
+def _place_order(state: State, instruction: Any, ctx: Context, events: list) -> None:
+    """PlaceOrder after the repeg, which is undone when the order is refused."""
+    market = state.markets.get(instruction.market_index)
+    if market is None:
+        trading.place_order(state, instruction, ctx, events)
+        return
+    saved = saved_amm(market)
+    try:
+        update_amm(market, ctx, events)
+        trading.place_order(state, instruction, ctx, events)
+    except BaseException:
+        restore_amm(market, saved)
+        raise
+
+
 def _crank(state: State, i: ix.Crank, ctx: Context, events: list) -> None:
     events.extend(crank.crank(state, ctx))
 
@@ -51,7 +67,7 @@ def _crank(state: State, i: ix.Crank, ctx: Context, events: list) -> None:
 Handler = Callable[[State, Any, Context, list], None]
 # Validate-then-mutate: safe without a snapshot, and the hot path.
 _DIRECT: dict[type, Handler] = {
-    ix.PlaceOrder: trading.place_order,
+    ix.PlaceOrder: _place_order,
     ix.CancelOrder: trading.cancel_order,
     ix.CancelOrders: trading.cancel_orders,
     ix.CreateUserAccount: accounts.create_user_account,
@@ -99,6 +115,9 @@ def process(state: State, instruction: Any, ctx: Context) -> list:
         raise EngineError(ErrorCode.INVALID_ORDER, f"unknown instruction {type(instruction).__name__}")
     snapshot = copy_state(state)
     try:
+        market = market_of(state, instruction)  # each of them can fill: re-peg first [fill_perp_order]
+        if market is not None:
+            update_amm(market, ctx, events)
         handler(state, instruction, ctx, events)
     except BaseException:
         restore_state(state, snapshot)

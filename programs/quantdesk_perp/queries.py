@@ -13,6 +13,7 @@ from .errors import EngineError
 from .events import OrderFilled
 from .instructions import PlaceOrder
 from .math import amm
+from .repeg import curve
 from .math.fixed import div_ceil
 from .math.funding import max_price_divergence
 from .math.liquidation import liquidation_fee, max_liquidation_fee, max_pct_to_liquidate, perp_if_fee
@@ -177,8 +178,8 @@ def amm_quotes(state: State, market_index: int, ctx: Context) -> tuple[int, int]
         return 0, 0
     price, _conf = margin_price(market, ctx)
     return (
-        amm.bid_price(price, cfg.amm_depth, market.amm.base, cfg.amm_half_spread),
-        amm.ask_price(price, cfg.amm_depth, market.amm.base, cfg.amm_half_spread),
+        amm.bid_price(*curve(market, price)),
+        amm.ask_price(*curve(market, price)),
     )
 
 

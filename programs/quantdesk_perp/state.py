@@ -80,6 +80,9 @@ class Market(msgspec.Struct):
     amm: Position = msgspec.field(default_factory=lambda: Position(0))
     amm_balance: int = 0  # AMM pnl pool: realized AMM pnl, funding imbalance
     fee_pool: int = 0  # fees and rounding dust
+    amm_peg: int = 0  # PRICE_PRECISION [amm.peg_multiplier]; 0 = never re-pegged: the curve rides the oracle
+    last_repeg_cost: int = 0  # quote the fee pool paid for the last repeg (negative = revenue)
+    total_repeg_cost: int = 0
     open_interest_long: int = 0  # users' long base
     open_interest_short: int = 0
     # funding, FUNDING_RATE_PRECISION quote per whole base (Drift's AMM fields)

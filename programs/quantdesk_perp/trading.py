@@ -12,6 +12,7 @@ from .events import OrderModified
 from .execution import admit_order, band_price, run_order
 from .instructions import CancelOrder, CancelOrders, ModifyOrder, PlaceOrder
 from .math import amm
+from .repeg import curve
 from .orders import close_order, count_open, live_order, new_order_id
 from .positions import reducible
 from .risk import checked_oracle, order_free_collateral, require_not_being_liquidated
@@ -153,7 +154,7 @@ def available_liquidity(
     cfg = market.config
     if cfg.amm_depth:
         fn = amm.max_buy if is_buy else amm.max_sell
-        qty = fn(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread, limit)
+        qty = fn(*curve(market, oracle), limit)
         total += qty - qty % cfg.step_size
     return total
 
@@ -235,7 +236,7 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
         amm_price = 0
         if cfg.amm_depth:
             fn = amm.ask_price if is_buy else amm.bid_price
-            amm_price = fn(oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread)
+            amm_price = fn(*curve(market, oracle))
         if book_cross or (amm_price and (amm_price <= price if is_buy else amm_price >= price)):
             raise EngineError(ErrorCode.POST_ONLY_WOULD_CROSS, "post-only order would take liquidity")
     if tif == TIF_FOK:

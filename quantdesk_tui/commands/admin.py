@@ -64,7 +64,13 @@ def markets_text(result: dict[str, Any]) -> str:
              m["params"].get("margin_ratio_maintenance", "-")) for m in result["markets"]]
     text = table(("MARKET", "STATUS", "MAX LEV", "TAKER 1e6", "MAKER 1e6", "IMR 1e4", "MMR 1e4"), rows,
                  right=(2, 3, 4, 5, 6))
-    return (f"{text}\ninsurance fund {fixed_str(result['insurance_fund'], P)} USDC   "
+    curves = "".join(
+        f"\n{m['market']} amm: peg {fixed_str(m['amm']['amm_peg'], P)}  reserve price "
+        f"{fixed_str(m['amm']['reserve_price'], P)}  fee pool {fixed_str(m['amm']['fee_pool'], P)} USDC  "
+        f"repeg cost last {fixed_str(m['amm']['last_repeg_cost'], P)} "
+        f"total {fixed_str(m['amm']['total_repeg_cost'], P)}"
+        for m in result["markets"] if "amm" in m)
+    return (f"{text}{curves}\ninsurance fund {fixed_str(result['insurance_fund'], P)} USDC   "
             f"socialized loss {fixed_str(result['socialized_loss'], P)} USDC")
 
 

@@ -23,7 +23,7 @@ from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
 from quantdesk_tui.screens.requests import send
-from widgets.format import fmt_size, fmt_time, fmt_usd, parse_decimal
+from widgets.format import fmt_price, fmt_size, fmt_time, fmt_usd, parse_decimal
 from widgets.live_table import Cell, Column, LiveTable
 
 MARKET_COLUMNS = [
@@ -47,6 +47,10 @@ PARAM_COLUMNS = [
     Column("precision", "Precision", 24),
 ]
 REFRESH_S = 5.0
+# the curve's state under the parameters: read-only, it moves with every repeg (programs/quantdesk_perp/repeg.py)
+AMM_ROWS = (("amm_peg", "price 1e6"), ("reserve_price", "price 1e6"), ("fee_pool", "USDC 1e6"),
+            ("last_repeg_cost", "USDC 1e6"), ("total_repeg_cost", "USDC 1e6"))
+AMM_KEY = "amm."
 PERCENT_SCALES = {"1e6 = 100%": 10**4, "1e4 = 100%": 100}
 
 
@@ -89,6 +93,18 @@ def market_row(row: dict[str, Any], precision: dict[str, str]) -> tuple[Any, ...
         Cell(row.get("open_interest_long", 0), fmt_size(row.get("open_interest_long", 0), 2)),
         Cell(row.get("open_interest_short", 0), fmt_size(row.get("open_interest_short", 0), 2)),
     )
+
+
+def amm_rows(row: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """Parameter-table rows for the market's curve (peg, reserve price, fee pool, repeg cost), keyed apart."""
+    curve = row.get("amm") or {}
+    rows = {}
+    for name, unit in AMM_ROWS:
+        if name in curve:
+            value = int(curve[name])
+            means = fmt_price(value, 6) if unit.startswith("price") else fmt_usd(value, 6)
+            rows[AMM_KEY + name] = (name, Cell(value, str(value)), means, Cell(unit, f"{unit}, read-only", "dim"))
+    return rows
 
 
 def fund_text(admin: dict[str, Any] | None, audit: list[dict[str, Any]], unavailable: str | None) -> Text:
@@ -231,6 +247,7 @@ class AdminScreen(WorkspaceScreen):
                 )
                 for name, value in row.get("params", {}).items()
             }
+            | amm_rows(row)
         )
         self.query_one("#adm-params-box", Box).border_title = f"Parameters {row['market']}  (e / Enter: edit)"
 
@@ -255,6 +272,10 @@ class AdminScreen(WorkspaceScreen):
         name = self.params_table.cursor_key
         if row is None or name is None:
             self._say("select a market (↑↓) and a parameter (Tab, ↑↓) first", error=True)
+            return
+        if name not in row.get("params", {}):
+            self._say(f"{name.removeprefix(AMM_KEY)} is the curve's state, not a parameter: it moves with the repeg",
+                      error=True)
             return
         market, old = row["market"], row["params"][name]
         precision = (self.app.hub.admin or {}).get("precision", {}).get(name, "")  # type: ignore[attr-defined]

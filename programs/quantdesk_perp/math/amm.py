@@ -75,3 +75,41 @@ def max_sell(oracle: int, depth: int, amm_base: int, half_spread: int, limit: in
         return 0
     allowed = oracle * depth * depth * (PERCENTAGE_PRECISION - half_spread) // (PERCENTAGE_PRECISION * limit)
     return max(0, isqrt(allowed) - x)
+
+
+# -- Drift's reserves, peg and repeg cost (math/repeg.rs), on the same curve ----------------------
+# The curve above is Drift's constant product with sqrt_k = depth: base reserve x = depth + amm_base,
+# quote reserve y = depth**2 / x, both in BASE_PRECISION, reserve price = peg * y / x; the terminal
+# reserves (every user position closed) are x = y = depth.
+
+
+def reserves(depth: int, amm_base: int) -> tuple[int, int]:
+    """(base_asset_reserve, quote_asset_reserve) for display; the quote reserve is floored."""
+    x = depth + amm_base
+    return x, depth * depth // x if x > 0 else 0
+
+
+def peg_for_price(target: int, depth: int, amm_base: int) -> int:
+    """The peg that puts the reserve price at `target` [calculate_peg_from_target_price]: half up."""
+    x = depth + amm_base
+    return max(1, (2 * target * x * x + depth * depth) // (2 * depth * depth))
+
+
+def repeg_cost(depth: int, amm_base: int, old_peg: int, new_peg: int) -> int:
+    """Quote the AMM pays to move its peg [calculate_repeg_cost]; negative = revenue. Rounded up.
+
+    (quote reserve - terminal quote reserve) * delta peg = -depth * amm_base / x * delta peg: what the
+    users' net position, closed to the terminal reserves, gains from the move.
+    """
+    x = depth + amm_base
+    return div_ceil(-depth * amm_base * (new_peg - old_peg), x * BASE_PRECISION)
+
+
+def peg_within_budget(depth: int, amm_base: int, old_peg: int, target_peg: int, budget: int) -> int:
+    """The peg nearest `target_peg` whose repeg cost is at most `budget` [adjust_amm, full budget]."""
+    x = depth + amm_base
+    per_peg = depth * abs(amm_base)  # cost of one peg unit, times x * BASE_PRECISION
+    if per_peg == 0:
+        return target_peg
+    step = min(budget * x * BASE_PRECISION // per_peg, abs(target_peg - old_peg))  # floor: within budget
+    return max(1, old_peg + step if target_peg > old_peg else old_peg - step)

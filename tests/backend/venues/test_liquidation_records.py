@@ -10,6 +10,7 @@ from backend.risk.pretrade import RiskLimits
 from backend.units import to_human
 from backend.venues.ops import TradingOps
 from backend.venues.records import liquidations
+from programs.quantdesk_perp.math import amm
 
 CRASH = '[[move]]\nmarket = "SOL-PERP"\nkind = "crash"\nat = "1s"\npct = -15\nover = "2s"\n'
 
@@ -37,9 +38,11 @@ async def test_a_scenario_crash_ends_in_a_liquidation_fill_and_a_bigger_insuranc
     taken = 100 * 10**9 - left
     notional = taken * oracle // 10**9
     fee = 2 * -(-notional * 10_000 // 10**6)  # 1% liquidator fee (the keeper's goes to the fund) + 1% fund fee
+    # the keeper's AMM took it on its curve, re-pegged to the oracle first: the fill's price is what was paid
+    proceeds = amm.sell_proceeds(venue.state.markets[0].amm_peg, 10_000 * 10**9, -100 * 10**9, 500, taken)
     assert {k: liquidation[k] for k in ("order_id", "side", "size", "price", "fee", "role", "liquidator")} == {
         "order_id": 0, "side": "sell", "size": to_human({"size": taken})["size"],
-        "price": to_human({"price": oracle})["price"], "fee": to_human({"fee": fee})["fee"], "role": "liquidation",
+        "price": to_human({"price": proceeds * 10**9 // taken})["price"], "fee": to_human({"fee": fee})["fee"], "role": "liquidation",
         "liquidator": "keeper"}
     record = to_human(liquidations(venue))
     assert [(r["kind"], r["size"], r["price"]) for r in record["liquidations"]] == [
