@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -116,7 +117,8 @@ def test_garbage_never_raises_anything_but_a_decode_error(blob):
 
 
 def test_price_helpers_are_exact():
-    assert scale(14_251_234_567, -8) == scale(142_51234567, -8)
+    assert scale(14_251_234_567, -8) == Decimal("142.51234567")
+    assert str(scale(-5, 2)) == "-5E+2"
     assert to_fixed(14_251_234_567, -8, 6) == 142_512_345  # toward zero
     assert to_fixed(-14_251_234_567, -8, 6) == -142_512_345
     assert to_fixed(5, 2, 6) == 500_000_000
