@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import tomlkit
 import tomllib
 
 from backend.api.protocol import ApiError, ErrorCode
@@ -109,24 +110,21 @@ def load_settings(home: Path, limits: RiskLimits, daily_loss_limit: int | None) 
 
 
 def write_table(home: Path, values: dict[str, str]) -> None:
-    """Replace only the [risk] table of config.toml (atomically), keeping every other line."""
+    """Set these keys of the [risk] table of config.toml (atomically) through tomlkit: every other line,
+    comments included, stays as the user or the TUI wrote it."""
     path = home / "config.toml"
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        document = tomlkit.parse(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        lines = []
-    kept, inside = [], False
-    for line in lines:
-        header = line.strip().startswith("[")
-        if header:
-            inside = line.strip() == "[risk]"
-        if not inside:
-            kept.append(line)
-    while kept and not kept[-1].strip():
-        kept.pop()
-    table = ["", "[risk]", *(f'{key} = "{value}"' for key, value in values.items())]
+        document = tomlkit.document()
+    if "risk" not in document:
+        document["risk"] = tomlkit.table()
+    table = document["risk"]
+    for key, value in values.items():
+        if table.get(key) != value:
+            table[key] = value
     tmp = path.with_suffix(".risk.tmp")
-    tmp.write_text("\n".join(kept + table) + "\n", encoding="utf-8")
+    tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
     os.replace(tmp, path)
 
 
