@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from backend.api.protocol import TERMINAL_ORDER_STATUSES, ApiError, FillView, MarketInfo, OrderView
+from backend.api.protocol import TERMINAL_STATUSES, ApiError, FillView, MarketInfo, OrderView
 from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
 from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
 from quantdesk_tui.screens.dialogs import ConfirmScreen
@@ -132,7 +132,7 @@ class TradingActions:
             self.app.notify(text, title="order")
             return
         pushed = self.hub.orders.get(main.order_id)  # its push may have overtaken the reply
-        if pushed is not None and (pushed.status in TERMINAL_ORDER_STATUSES or pushed.updated_ts >= main.updated_ts):
+        if pushed is not None and (pushed.status in TERMINAL_STATUSES or pushed.updated_ts >= main.updated_ts):
             main = pushed
         if is_settled(main):
             self._report_outcome(main)
@@ -150,7 +150,7 @@ class TradingActions:
                 self._report_outcome(order)
 
     def _report_outcome(self, order: OrderView) -> None:
-        if order.status in TERMINAL_ORDER_STATUSES:
+        if order.status in TERMINAL_STATUSES:
             self.reported.append(order.order_id)  # its fills were summed in this toast
         cut = order.status in ("cancelled", "expired") and order.filled < order.size
         severity = "error" if order.status == "rejected" else "warning" if cut else "information"

@@ -70,7 +70,7 @@ class OrderBook(Widget, can_focus=True):
     """
 
     class PricePicked(Message):
-        """Enter on a level: use this price (PRICE_SCALE integer) in the order ticket."""
+        """Enter on a level: use this price (PRICE_PRECISION integer) in the order ticket."""
 
         def __init__(self, price: int, side: str) -> None:
             super().__init__()

@@ -21,8 +21,7 @@ from typing import Any
 
 import msgspec
 
-from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
-from backend.api.protocol import ApiError, ErrorCode, FillView, LiquidationView, OrderView, PriceObservation
+from backend.api.protocol import OPEN_STATUSES, ApiError, ErrorCode, FillView, LiquidationView, OrderView, PriceObservation
 from backend.bus import Bus
 from backend.store import journal
 from backend.store.db import Store, StoreUnavailable
@@ -304,7 +303,7 @@ class PaperVenue:
                     previous = views.placed_order_view(self.state, placed[order_id], instruction, meta.created)
                 status, reason = ended.get(order_id, (OrderStatus.FILLED, ""))
                 filled = previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled
-                view = msgspec.structs.replace(previous, status=status.name.lower(), filled=filled,
+                view = msgspec.structs.replace(previous, status=views.wire_status(status), filled=filled,
                                                avg_fill_price=meta.avg_price, updated_ts=now, reason=reason)
                 self.meta.pop(order_id, None)
             self.recent[order_id] = view
