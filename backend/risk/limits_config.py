@@ -27,17 +27,18 @@ import tomllib
 from backend.api.protocol import ApiError, ErrorCode
 from backend.risk.pretrade import RiskLimits
 from backend.units import decimal_str
+from programs.vocabulary import MARGIN_PRECISION, QUOTE_PRECISION
 
 log = logging.getLogger(__name__)
 CODE = "RISK_BAD_LIMIT"
 # key -> (RiskLimits field or "daily_loss_limit", engine scale of one human unit, what it is)
 KEYS: dict[str, tuple[str, int, str]] = {
-    "max_order_notional": ("max_order_notional", 10**6, "USD per order"),
+    "max_order_notional": ("max_order_notional", QUOTE_PRECISION, "USD per order"),
     "price_band_pct": ("price_band_bps", 100, "percent from the oracle"),
-    "max_leverage": ("max_leverage", 10**4, "x"),
+    "max_leverage": ("max_leverage", MARGIN_PRECISION, "x"),
     "max_open_orders": ("max_open_orders", 1, "orders"),
     "submit_rate": ("submit_rate_per_s", 0, "orders per second"),
-    "daily_loss_limit": ("daily_loss_limit", 10**6, "USD per UTC day (none = off)"),
+    "daily_loss_limit": ("daily_loss_limit", QUOTE_PRECISION, "USD per UTC day (none = off)"),
 }
 
 

@@ -1,4 +1,4 @@
-"""The SolanaError family: one exception type carrying a stable, machine-readable code (programs.vocabulary.ErrorCode)."""
+"""The SolanaError family: one exception type carrying a stable code (a programs.vocabulary.ErrorCode)."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ from solders.transaction_metadata import FailedTransactionMetadata
 from programs.pyth import PRICE_UPDATE_V2_DISCRIMINATOR
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.client import TOKEN_PROGRAM_ID, QuantDeskClient
+from programs.vocabulary import LAMPORTS_PER_SOL
 
 PYTH_RECEIVER_ID = Pubkey.from_string("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ")
 USDC_DECIMALS = 6
@@ -98,7 +99,7 @@ class PerpProgram:
         self.program_id = self.client.program_id
         self.svm.add_program(self.program_id, program_elf())
         self.admin = Keypair()
-        self.svm.airdrop(self.admin.pubkey(), 1_000 * 10**9)
+        self.svm.airdrop(self.admin.pubkey(), 1_000 * LAMPORTS_PER_SOL)
         self.usdc_mint = Pubkey.find_program_address([b"qd-test-usdc"], self.program_id)[0]
         mint = Mint(self.admin.pubkey(), 0, USDC_DECIMALS, True, None)
         self.svm.set_account(self.usdc_mint, Account(_RENT_EXEMPT, bytes(mint), TOKEN_PROGRAM_ID, False, 0))
@@ -121,7 +122,7 @@ class PerpProgram:
 
     def fund_user(self, owner: Pubkey, usdc: int) -> Pubkey:
         """SOL for fees and rent, and an associated USDC account holding `usdc` (test tokens)."""
-        self.svm.airdrop(owner, 100 * 10**9)
+        self.svm.airdrop(owner, 100 * LAMPORTS_PER_SOL)
         ata = get_associated_token_address(owner, self.usdc_mint)
         state = TokenAccount(self.usdc_mint, owner, usdc, None, TokenAccountState.Initialized, None, 0, None)
         self.svm.set_account(ata, Account(_RENT_EXEMPT, bytes(state), TOKEN_PROGRAM_ID, False, 0))

@@ -18,8 +18,8 @@ from backend.solana.errors import ErrorCode, SolanaError
 from backend.solana.keystore import Signer
 from backend.solana.rpc import TOKEN_PROGRAM_ID, Rpc
 from backend.solana.tx import TxOutcome, TxSender
+from programs.vocabulary import LAMPORTS_PER_SOL
 
-LAMPORTS_PER_SOL = 10**9
 USDC_DECIMALS = 6
 MINT_SIZE = 82
 USDC_MINTS = {

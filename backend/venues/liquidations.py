@@ -60,8 +60,9 @@ def liquidation_view(state: State, event: Any, seq: int, ts: int) -> tuple[str, 
 def describe(record: LiquidationView) -> str:
     """One log line a person reads, in human units."""
     if record.kind == "liquidation":
-        return (f"liquidation: sub-account {record.sub_account} {record.side} {record.size / BASE_PRECISION:g} {record.market} "
-                f"at {record.price / PRICE_PRECISION:.6f} (fee {record.fee / QUOTE_PRECISION:.6f} USDC) by {record.liquidator}; "
+        return (f"liquidation: sub-account {record.sub_account} {record.side} {record.size / BASE_PRECISION:g} "
+                f"{record.market} at {record.price / PRICE_PRECISION:.6f} "
+                f"(fee {record.fee / QUOTE_PRECISION:.6f} USDC) by {record.liquidator}; "
                 f"insurance fund {record.insurance_fund / QUOTE_PRECISION:.6f} USDC")
     if record.kind == "socialized_loss":
         return f"socialized loss: {record.amount / QUOTE_PRECISION:.6f} USDC charged to {record.market} holders"

@@ -161,7 +161,8 @@ class TradingOps:
                 summary = account_margin(venue.state, AUTHORITY, sub, venue.ctx())
                 added = size * oracle // BASE_PRECISION
                 total = summary.total_collateral
-                leverage_after = (summary.notional + added) * MARGIN_PRECISION // total if total > 0 else UNBOUNDED_LEVERAGE
+                leverage_after = ((summary.notional + added) * MARGIN_PRECISION // total if total > 0
+                                  else UNBOUNDED_LEVERAGE)
             except EngineError:
                 leverage_after = 0
         check_price_band(order_prices(instruction), oracle, self.limits)
@@ -209,7 +210,8 @@ class TradingOps:
         instruction = ix.PlaceIcebergOrder(
             AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
             fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
-            fixed_of(a.display, BASE_PRECISION, "display size", ErrorCode.INVALID_SIZE), price_of(a.price, spec), a.reduce_only)
+            fixed_of(a.display, BASE_PRECISION, "display size", ErrorCode.INVALID_SIZE), price_of(a.price, spec),
+            a.reduce_only)
         return await self.place(instruction, a.sub_account, spec.symbol, a.side)
 
     async def op_oco(self, session: Session, args: dict[str, Any]) -> Any:
@@ -277,9 +279,10 @@ class TradingOps:
         balance = user.balances.get(int(asset), 0) if user is not None else 0
         if amount > balance:  # said here in the asset's units; the engine's own refusal speaks integers
             digits = decimals_of(ASSET_PRECISION[Asset[asset.name]])
-            raise ApiError(ErrorCode.INSUFFICIENT_BALANCE, f"the {asset.name} balance of sub-account {a.sub_account} is "
-                                                   f"{decimal_str(balance, digits)} {asset.name} and "
-                                                   f"{decimal_str(amount, digits)} {asset.name} was asked for")
+            raise ApiError(ErrorCode.INSUFFICIENT_BALANCE,
+                           f"the {asset.name} balance of sub-account {a.sub_account} is "
+                           f"{decimal_str(balance, digits)} {asset.name} and "
+                           f"{decimal_str(amount, digits)} {asset.name} was asked for")
         await self._commit(ix.WithdrawTokens(AUTHORITY, a.sub_account, asset, amount))
         return self.account(a.sub_account)
 

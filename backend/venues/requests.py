@@ -159,7 +159,8 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
             trailing = oracle_price * pct // PERCENTAGE_PRECISION  # rounded down, then to the tick
             trailing = max(spec.tick_size, trailing - trailing % spec.tick_size)
         else:
-            raise ApiError(ErrorCode.INVALID_ORDER, "a trailing stop needs trail (a price distance) or trail_pct (percent)")
+            raise ApiError(ErrorCode.INVALID_ORDER,
+                           "a trailing stop needs trail (a price distance) or trail_pct (percent)")
     return ix.PlaceOrder(authority=authority, sub_account=args.sub_account, market_index=spec.market_index,
                          side=side, order_type=order_type, size=size, price=price, trigger_price=trigger,
                          time_in_force=tif, reduce_only=args.reduce_only, post_only=args.post_only,

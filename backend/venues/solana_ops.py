@@ -59,7 +59,8 @@ def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: 
     async def cancel(session: Session, args: dict[str, Any]) -> Any:
         order_id, sub = args.get("order_id"), args.get("sub_account", 0)
         if type(order_id) is not int or type(sub) is not int:
-            raise ApiError(ErrorCode.BAD_REQUEST, "give order_id: the solana venue cancels one on-chain order at a time")
+            raise ApiError(ErrorCode.BAD_REQUEST,
+                           "give order_id: the solana venue cancels one on-chain order at a time")
         try:
             venue._ensure_ready()
             market_index = await venue.order_market(order_id, sub)
