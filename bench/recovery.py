@@ -23,6 +23,7 @@ from bench._table import print_table
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.context import OraclePrice
 from programs.quantdesk_perp.enums import OrderType, Side, TimeInForce
+from programs.vocabulary import QUOTE_PRECISION
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.processor import process
 
@@ -68,7 +69,7 @@ def build_journal(path: Path, entries: int, open_store: Callable[[Path], Any] = 
     apply(ix.InitializeMarket(0, "SOL-PERP", "SOL", "USD", price, 1_000, 10_000_000, 10_000_000, 20, 500, 250))
     for sub in range(8):
         apply(ix.CreateUserAccount(AUTHORITY, sub))
-        apply(ix.DepositTokens(AUTHORITY, sub, 0, 1_000_000 * 10**6))
+        apply(ix.DepositTokens(AUTHORITY, sub, 0, 1_000_000 * QUOTE_PRECISION))
     n = 0
     while venue.seq < entries:
         n += 1

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from backend.api.protocol import MARGIN_PRECISION, AccountView, FeedHealth, Status
+from backend.api.protocol import MARGIN_PRECISION, QUOTE_PRECISION, AccountView, FeedHealth, Status
 from widgets.format import fmt_compact, fmt_leverage, fmt_pnl, fmt_ratio_pct, fmt_usd, tone
 
 COMPACT_BELOW = 100  # columns
@@ -136,7 +136,8 @@ class StatusBar(Widget):
         used_text = fmt_ratio_pct(used, 1) if used < 100 * MARGIN_PRECISION else ">100%"
         pnl = fmt_pnl(account.unrealized_pnl)
         return [
-            _Part(1, Text(f"equity {fmt_usd(account.equity)}"), Text(f"eq {fmt_compact(account.equity / 1e6, 1)}")),
+            _Part(1, Text(f"equity {fmt_usd(account.equity)}"),
+                  Text(f"eq {fmt_compact(account.equity / QUOTE_PRECISION, 1)}")),
             _Part(1, Text(f"uPnL {pnl}", style=self._tone(tone(account.unrealized_pnl) or "dim"))),
             _Part(2, Text(f"margin {used_text}", style=self._tone(used_tone)),
                   Text(f"mgn {used_text}", style=self._tone(used_tone))),
