@@ -23,9 +23,9 @@ from bench._table import print_table
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.context import OraclePrice
 from programs.quantdesk_perp.enums import OrderType, Side, TimeInForce
-from programs.vocabulary import QUOTE_PRECISION
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.processor import process
+from programs.vocabulary import QUOTE_PRECISION
 
 ENTRIES = 1_000_000
 SNAPSHOT_EVERY = 50_000

@@ -26,6 +26,7 @@ from programs.vocabulary import (
     SIDE_ALIASES,
     order_type_of,
 )
+
 MAX_DECIMAL = Decimal(10) ** 15  # above any price or size a market takes
 # Integer bounds of the program's IDL types, so nothing the chain cannot hold reaches the engine or the journal
 U16 = Annotated[int, msgspec.Meta(ge=0, le=2**16 - 1)]

@@ -16,7 +16,6 @@ from quantdesk_tui.commands import whole_number
 from quantdesk_tui.output import table
 
 
-
 def register(sub: Any, add_connection_args: Any) -> None:
     p = sub.add_parser("candles", help="OHLCV bars of a market")
     p.add_argument("market")
