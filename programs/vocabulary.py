@@ -89,7 +89,8 @@ ORDER_TYPE_ALIASES: dict[str, OrderType] = {
 PLACEABLE_ORDER_TYPES = tuple(t for t in OrderType if t not in (OrderType.TWAP, OrderType.ICEBERG))
 
 
-ORDER_TYPE_NAMES: tuple[str, ...] = tuple(sorted([*PLACEABLE_ORDER_TYPES, *ORDER_TYPE_ALIASES]))  # what a request may say
+# every name a request may give as its order type
+ORDER_TYPE_NAMES: tuple[str, ...] = tuple(sorted([*PLACEABLE_ORDER_TYPES, *ORDER_TYPE_ALIASES]))
 
 
 def order_type_of(text: str) -> OrderType | None:

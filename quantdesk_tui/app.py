@@ -238,8 +238,8 @@ class QuantDeskApp(App[int]):
         if "toast_fill" in other and self.hub.fills[-1].role != "liquidation":  # that one toasts below
             fill = self.hub.fills[-1]
             if not self.trading.fill_is_reported(fill.order_id):
-                self.notify(f"{fill.side} {fill.size / BASE_PRECISION:g} {fill.market} @ {fill.price / PRICE_PRECISION:g}",
-                            title="fill")
+                size, price = fill.size / BASE_PRECISION, fill.price / PRICE_PRECISION
+                self.notify(f"{fill.side} {size:g} {fill.market} @ {price:g}", title="fill")
             if self.config.bell:
                 self.bell()
         if "toast_liquidation" in other and self.hub.liquidations:

@@ -95,7 +95,8 @@ def load_config(home: Path) -> Config:
     except FileNotFoundError:
         return config
     except OSError as exc:
-        _report(config, ConfigProblem(ConfigErrorCode.UNREADABLE, "", 0, f"cannot read ({exc.strerror}); using defaults"))
+        reason = f"cannot read ({exc.strerror}); using defaults"
+        _report(config, ConfigProblem(ConfigErrorCode.UNREADABLE, "", 0, reason))
         return config
     try:
         data = tomlkit.parse(text).unwrap()

@@ -84,7 +84,8 @@ def check_price_band(prices: list[tuple[str, int]], oracle_price: int, limits: R
     for name, price in prices:
         if abs(price - oracle_price) > band:
             raise ApiError(RiskCode.PRICE_BAND, f"{name} {price / PRICE_PRECISION:g} is more than "
-                                                f"{limits.price_band_bps / 100:g}% from the oracle {oracle_price / PRICE_PRECISION:g}")
+                                                f"{limits.price_band_bps / 100:g}% from the oracle "
+                                                f"{oracle_price / PRICE_PRECISION:g}")
 
 
 def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> None:

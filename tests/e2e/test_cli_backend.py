@@ -57,7 +57,8 @@ def test_status_markets_quote_as_json(running_backend, quantdesk_home):
     assert status["url"] == url and status["pid"] == proc.pid and status["protocol"] == 1
     markets = json.loads(cli("markets", "--json").stdout)
     assert [m["symbol"] for m in markets][:3] == ["SOL-PERP", "BTC-PERP", "ETH-PERP"]
-    quote = json.loads(until(lambda: cli("quote", "sol-perp", "--json", check=None), lambda p: p.returncode == 0).stdout)
+    answered = until(lambda: cli("quote", "sol-perp", "--json", check=None), lambda p: p.returncode == 0)
+    quote = json.loads(answered.stdout)
     assert quote["market"] == "SOL-PERP" and Decimal(quote["price"]) > 0 and "expo" not in quote
     raw = json.loads(cli("quote", "sol-perp", "--json", "--raw").stdout)
     assert raw["expo"] == -8 and isinstance(raw["price"], int)
