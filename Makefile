@@ -3,14 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean lock
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# requirements.lock is the one exact set (runtime + dev); pyproject.toml holds the ranges it was resolved from.
+$(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/python -m pip install --quiet -r requirements.lock
 	$(VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(VENV)/bin/python -m pip check
 	touch $(STAMP)
+
+# Re-resolve the ranges in pyproject.toml (with the dev extra) in a throwaway venv and pin the result.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet '.[dev]'
+	.lock-venv/bin/python -m pip check
+	{ echo '# The exact, tested set of every package `make` installs (runtime + dev). Ranges live in pyproject.toml.'; \
+	  echo '# Regenerate with `make lock` after changing a range there; never edit by hand.'; \
+	  .lock-venv/bin/python -m pip freeze --exclude quantdesk-tui | grep -v '^#'; } > requirements.lock
+	rm -rf .lock-venv
 
 run: $(STAMP)
 	$(VENV)/bin/quantdesk

@@ -22,19 +22,20 @@ from typing import Any
 import httpx
 import msgspec
 
-from backend.api.protocol import BASE_SCALE, PRICE_SCALE, ApiError, ErrorCode, PriceObservation, parse_args
+from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, ApiError, ErrorCode, PriceObservation, parse_args
 from backend.bus import Bus
-from backend.indicators import TIMEFRAMES, IndicatorError, compute, frame, resample, warmup
+from backend.indicators import IndicatorError, compute, frame, resample, warmup
 from backend.oracle.sim import SECONDS_PER_YEAR, SIM_PARAMS
 from backend.quotes import QuoteBook
 from backend.store.db import Store
 from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, normalize_symbol
+from programs.vocabulary import STORED_TIMEFRAMES, TIMEFRAME_SECONDS
 
 log = logging.getLogger(__name__)
 
 BENCHMARKS_URL = "https://benchmarks.pyth.network"
 MAX_BARS = 5000
-PERSISTED = [tf for tf in TIMEFRAMES if tf != "1s"]
+PERSISTED = list(STORED_TIMEFRAMES)
 Bar = list[Any]  # [t, o, h, l, c, v, n]
 
 
@@ -78,7 +79,7 @@ class CandleService:
     def on_observation(self, obs: PriceObservation) -> None:
         price = obs.price * 10.0**obs.expo
         ts = obs.publish_time
-        for tf, seconds in TIMEFRAMES.items():
+        for tf, seconds in TIMEFRAME_SECONDS.items():
             key = (obs.market, tf)
             start = ts - ts % seconds
             bar = self._current.get(key)
@@ -104,7 +105,7 @@ class CandleService:
         has no oracle observation yet opens it at the fill price.
         """
         t = int(ts)
-        for tf, seconds in TIMEFRAMES.items():
+        for tf, seconds in TIMEFRAME_SECONDS.items():
             key = (market, tf)
             start = t - t % seconds
             bar = self._current.get(key)
@@ -127,7 +128,7 @@ class CandleService:
     def _on_fill(self, fill: Any) -> None:
         """Paper venue fills (FillView: price 1e6, size 1e9) become bar volume."""
         ts = fill.ts / 1000.0 if fill.ts > 10**11 else float(fill.ts)  # ms or s
-        self.add_trade(fill.market, fill.price / PRICE_SCALE, fill.size / BASE_SCALE, ts)
+        self.add_trade(fill.market, fill.price / PRICE_PRECISION, fill.size / BASE_PRECISION, ts)
 
     def _close(self, key: tuple[str, str], tf: str, bar: Bar) -> None:
         closed = self._closed.get(key)
@@ -140,8 +141,8 @@ class CandleService:
     # -- queries ------------------------------------------------------------------------------
     def bars(self, market: str, tf: str, limit: int = 500) -> list[Bar]:
         """The last `limit` bars, oldest first, the forming bar last; memory first, then the store."""
-        if tf not in TIMEFRAMES:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"unknown timeframe {tf!r}; use {', '.join(TIMEFRAMES)}")
+        if tf not in TIMEFRAME_SECONDS:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"unknown timeframe {tf!r}; use {', '.join(TIMEFRAME_SECONDS)}")
         key = (market, tf)
         live = list(self._closed.get(key, ()))
         current = self._current.get(key)
@@ -262,8 +263,8 @@ def history_rows(market: str, tf: str, bars: list[Bar], derive_up_to: int) -> li
     """Rows for the candles table: the bars, plus coarser timeframes up to `derive_up_to` seconds."""
     rows = [(market, tf, *b) for b in bars]
     df = frame(bars)
-    for coarser, seconds in TIMEFRAMES.items():
-        if TIMEFRAMES[tf] < seconds <= derive_up_to:
+    for coarser, seconds in TIMEFRAME_SECONDS.items():
+        if TIMEFRAME_SECONDS[tf] < seconds <= derive_up_to:
             rows += [(market, coarser, *r) for r in resample(df, seconds).itertuples(index=False)]
     return [(m, tf_, int(t), float(o), float(h), float(lo), float(c), float(v), int(n))
             for m, tf_, t, o, h, lo, c, v, n in rows]

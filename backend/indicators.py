@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-TIMEFRAMES: dict[str, int] = {"1s": 1, "1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
 COLUMNS = ["t", "o", "h", "l", "c", "v", "n"]
 # name -> (default params, max params)
 INDICATORS: dict[str, tuple[tuple[float, ...], int]] = {

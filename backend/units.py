@@ -16,7 +16,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-BASE_DIGITS, QUOTE_DIGITS, RATIO_DIGITS, FUNDING_DIGITS = 9, 6, 4, 9
+from programs.vocabulary import (
+    BASE_PRECISION,
+    FUNDING_RATE_PRECISION,
+    MARGIN_PRECISION,
+    QUOTE_PRECISION,
+    decimals_of,
+)
+
+BASE_DIGITS, QUOTE_DIGITS, RATIO_DIGITS, FUNDING_DIGITS = (
+    decimals_of(p) for p in (BASE_PRECISION, QUOTE_PRECISION, MARGIN_PRECISION, FUNDING_RATE_PRECISION))
 
 BASE_FIELDS = frozenset({
     "size", "filled", "base", "base_filled", "resting", "open_interest", "open_interest_long",

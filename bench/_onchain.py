@@ -14,6 +14,7 @@ from bench._table import percentile
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side, TimeInForce
 from programs.quantdesk_perp.markets import MARKETS
+from programs.vocabulary import QUOTE_PRECISION
 
 SOL = MARKETS[0]
 PRICE = 150_000_000
@@ -83,7 +84,7 @@ class OnchainBench:
         self.send("place_order (limit IOC, fills)", self.trader, ix.PlaceOrder(
             me, 0, SOL.market_index, Side.BUY, OrderType.LIMIT, SOL.min_size, price=PRICE * 101 // 100,
             time_in_force=TimeInForce.IOC))
-        self.send("withdraw_tokens", self.trader, ix.WithdrawTokens(me, 0, CollateralAsset.USDC, 10**6),
+        self.send("withdraw_tokens", self.trader, ix.WithdrawTokens(me, 0, CollateralAsset.USDC, QUOTE_PRECISION),
                   extra=self.program.position_accounts([SOL.market_index]))
         self.send("settle_funding", self.trader, ix.SettleFunding(me, 0),
                   extra=self.program.position_accounts([SOL.market_index], writable=True, oracles=False))

@@ -13,13 +13,15 @@ import time
 from pathlib import Path
 
 from bench._table import print_table
+from programs.vocabulary import PRICE_PRECISION
 from tests.fakes.hostile import HostileMessages, quiet_backend, run_fuzz, templates_for
 
 
 async def fuzz(count: int, seed: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         backend, task = await quiet_backend(Path(tmp))
-        messages = HostileMessages(seed, sorted(backend.api.ops), templates_for(backend.venue.oracle_price(0) / 1e6))
+        price = backend.venue.oracle_price(0) / PRICE_PRECISION
+        messages = HostileMessages(seed, sorted(backend.api.ops), templates_for(price))
         started = time.perf_counter()
         report = await run_fuzz(backend, messages, count)
         seconds = time.perf_counter() - started

@@ -25,6 +25,7 @@ from programs.quantdesk_perp.context import OraclePrice
 from programs.quantdesk_perp.enums import OrderType, Side, TimeInForce
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.processor import process
+from programs.vocabulary import QUOTE_PRECISION
 
 ENTRIES = 1_000_000
 SNAPSHOT_EVERY = 50_000
@@ -77,7 +78,7 @@ def run_workload(venue: PaperVenue, clock: Clock, apply: Callable[[Any], None], 
     apply(ix.InitializeMarket(0, "SOL-PERP", "SOL", "USD", price, 1_000, 10_000_000, 10_000_000, 20, 500, 250))
     for sub in range(8):
         apply(ix.CreateUserAccount(AUTHORITY, sub))
-        apply(ix.DepositTokens(AUTHORITY, sub, 0, 1_000_000 * 10**6))
+        apply(ix.DepositTokens(AUTHORITY, sub, 0, 1_000_000 * QUOTE_PRECISION))
     n = 0
     while venue.seq < entries:
         n += 1

@@ -19,7 +19,7 @@ from textual.widgets import Input
 from textual.theme import ThemeProvider
 from textual.worker import Worker, WorkerState
 
-from backend.api.protocol import ApiError, Status
+from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, ApiError, Status
 from backend.client import BackendClient, home_dir
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.command_history import CommandHistory
@@ -238,7 +238,8 @@ class QuantDeskApp(App[int]):
         if "toast_fill" in other and self.hub.fills[-1].role != "liquidation":  # that one toasts below
             fill = self.hub.fills[-1]
             if not self.trading.fill_is_reported(fill.order_id):
-                self.notify(f"{fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}", title="fill")
+                size, price = fill.size / BASE_PRECISION, fill.price / PRICE_PRECISION
+                self.notify(f"{fill.side} {size:g} {fill.market} @ {price:g}", title="fill")
             if self.config.bell:
                 self.bell()
         if "toast_liquidation" in other and self.hub.liquidations:

@@ -12,6 +12,10 @@ from typing import Any
 import msgspec
 
 from backend.api.protocol import (
+    BASE_PRECISION,
+    FUNDING_RATE_PRECISION,
+    PRICE_PRECISION,
+    QUOTE_PRECISION,
     AccountView,
     ApiError,
     BookView,
@@ -55,21 +59,23 @@ def watchlist_stats(state: dict[str, Any]) -> dict[str, Any]:
     """A market's funding (rate per interval, 1e9) and open interest (base 1e9) in the watchlist's
     terms: funding as a fraction per hour, open interest in USD (floats: display only)."""
     interval = state.get("funding_interval") or 3600
-    return {**state, "funding_rate_hourly": state["funding_rate"] / 1e9 * 3600 / interval,
-            "open_interest_usd": state["open_interest"] / 1e9 * state["oracle_price"] / 1e6}
+    return {**state, "funding_rate_hourly": state["funding_rate"] / FUNDING_RATE_PRECISION * 3600 / interval,
+            "open_interest_usd": state["open_interest"] / BASE_PRECISION * state["oracle_price"] / PRICE_PRECISION}
 
 
 def liquidation_text(record: dict[str, Any]) -> str:
     """One line on a liquidation-family push (wire integers; floats for display only)."""
     kind = record.get("kind", "liquidation")
-    fund = f"insurance fund {record.get('insurance_fund', 0) / 1e6:,.2f} USDC"
+    fund = f"insurance fund {record.get('insurance_fund', 0) / QUOTE_PRECISION:,.2f} USDC"
     if kind == "liquidation":
-        return (f"liquidated: {record.get('side')} {record.get('size', 0) / 1e9:g} {record.get('market')} @ "
-                f"{record.get('price', 0) / 1e6:g}, fee {record.get('fee', 0) / 1e6:,.2f} USDC; {fund}")
+        return (f"liquidated: {record.get('side')} {record.get('size', 0) / BASE_PRECISION:g} {record.get('market')} "
+                f"@ {record.get('price', 0) / PRICE_PRECISION:g}, "
+                f"fee {record.get('fee', 0) / QUOTE_PRECISION:,.2f} USDC; {fund}")
     if kind == "socialized_loss":
-        return f"socialized loss {record.get('amount', 0) / 1e6:,.2f} USDC on {record.get('market')}; {fund}"
+        amount = record.get("amount", 0) / QUOTE_PRECISION
+        return f"socialized loss {amount:,.2f} USDC on {record.get('market')}; {fund}"
     if kind == "bankruptcy_covered":
-        return f"bankruptcy: the insurance fund paid {record.get('amount', 0) / 1e6:,.2f} USDC; {fund}"
+        return f"bankruptcy: the insurance fund paid {record.get('amount', 0) / QUOTE_PRECISION:,.2f} USDC; {fund}"
     return f"collateral liquidated ({record.get('market')}); {fund}"
 
 
@@ -97,7 +103,8 @@ class BackendFeed:
 
     def _on_fill(self, fill: FillView) -> None:
         self.hub.on_fill(fill)
-        self.hub.note(f"fill {fill.side} {fill.size / 1e9:g} {fill.market} @ {fill.price / 1e6:g}")
+        size, price = fill.size / BASE_PRECISION, fill.price / PRICE_PRECISION
+        self.hub.note(f"fill {fill.side} {size:g} {fill.market} @ {price:g}")
         self.hub.mark("toast_fill")
 
     def _on_liquidation(self, data: Any) -> None:

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from backend.api.protocol import NumberError, parse_positive
+from backend.api.protocol import TIMEFRAMES, TIMES_IN_FORCE, NumberError, OrderType, parse_positive
 
-TIMEFRAMES = ("1s", "1m", "5m", "15m", "1h", "4h", "1d")
-TIFS = ("gtc", "ioc", "fok", "gtd")
+TIFS = TIMES_IN_FORCE
 VERBS = ("buy", "sell", "cancel", "tf", "alert", "layout", "theme", "screen", "help", "kill", "resume", "twap",
          "iceberg", "oco")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
@@ -221,7 +220,7 @@ def _order_type(order: dict[str, Any]) -> str:
     if "trail_pct" in order:
         return "trailing"
     if "trigger" in order:
-        return "stop_limit" if "price" in order else "stop"
+        return OrderType.STOP_LIMIT.value if "price" in order else "stop"  # "stop": the backend's stop_market
     if explicit_market and "price" in order:
         raise GrammarError("choose either `mkt` or `@ PRICE`, not both")
     return "limit" if "price" in order else "market"

@@ -12,8 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
-from backend.api.protocol import AccountView, BookView, FillView, MarketInfo, OrderView, PositionView, Quote, Status
+from backend.api.protocol import (
+    OPEN_STATUSES,
+    AccountView,
+    BookView,
+    FillView,
+    MarketInfo,
+    OrderView,
+    PositionView,
+    Quote,
+    Status,
+)
 
 # every kind of change a screen can be told about: a screen coming back (or a pane just mounted)
 # repaints from all of them, since the frames it missed went to another screen

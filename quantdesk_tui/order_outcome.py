@@ -3,7 +3,7 @@ and why the rest was cancelled — for the toast after a placement and after its
 
 from __future__ import annotations
 
-from backend.api.protocol import OPEN_ORDER_STATUSES, FillView, MarketInfo, OrderView
+from backend.api.protocol import OPEN_STATUSES, FillView, MarketInfo, OrderView
 from widgets.format import fmt_price, fmt_size, market_decimals
 
 PARENT_TYPES = {"twap": "TWAP", "iceberg": "iceberg", "oco": "OCO"}
@@ -21,7 +21,7 @@ def _units(market: MarketInfo | None) -> tuple[int, int, str]:
 def is_settled(order: OrderView) -> bool:
     """Nothing more will happen to the order right away: it is done, or it rests on the book / waits
     for its trigger. A market order in its auction (open, no price) is not settled yet."""
-    if order.status not in OPEN_ORDER_STATUSES:
+    if order.status not in OPEN_STATUSES:
         return True
     in_auction = order.order_type == "market" and order.status in ("open", "partially_filled")
     return not in_auction
@@ -38,7 +38,7 @@ def describe_outcome(order: OrderView, market: MarketInfo | None) -> str:
     if order.status == "rejected":
         return f"{head}{order.side} {size}{unit} rejected: {order.reason or 'no reason given'}"
     parts: list[str] = []
-    if kind is not None and order.status in OPEN_ORDER_STATUSES:
+    if kind is not None and order.status in OPEN_STATUSES:
         parts.append(f"{kind} {order.side} {size}{unit} working")
     if order.filled:
         of = "" if order.filled == order.size else f" of {size}"

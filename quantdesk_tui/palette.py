@@ -7,6 +7,8 @@ from functools import partial
 
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
+from backend.api.protocol import BASE_PRECISION
+
 
 class QuantDeskCommands(Provider):
     def _entries(self) -> list[tuple[str, str, object]]:
@@ -20,8 +22,8 @@ class QuantDeskCommands(Provider):
             entries.append((f"{side.title()} {app.hub.market}…", "type the size in the command bar",
                             partial(app.open_command_bar, f"{side}  {app.hub.market}", len(side) + 1)))
         for (sub, market), position in sorted(app.hub.positions.items()):
-            entries.append((f"Close {market} position (sub {sub})", f"size {position.base / 1e9:g}; asks first "
-                            "when large", partial(app.trading.close_position, market, sub)))
+            entries.append((f"Close {market} position (sub {sub})",
+                            f"size {position.base / BASE_PRECISION:g}; asks first when large", partial(app.trading.close_position, market, sub)))
         seen: set[str] = set()
         for node in (self.screen, app):
             for binding in node.BINDINGS:

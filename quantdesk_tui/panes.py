@@ -12,6 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, TabbedContent, TabPane
 
+from backend.api.protocol import MARGIN_PRECISION, PRICE_PRECISION
+from backend.api.protocol import QUOTE_PRECISION as Q
 from quantdesk_tui.hub import ALL_CHANGES, Hub
 from widgets.candle_chart import CandleChart
 from widgets.fills_table import FillsTable
@@ -87,12 +89,12 @@ def chart_levels(hub: Hub) -> list[tuple[str, float, str]]:
     for order in hub.open_orders(hub.market):
         price = order.price or order.trigger_price
         if price:
-            levels.append((f"{order.side} #{order.order_id}", price / 1e6, "order"))
+            levels.append((f"{order.side} #{order.order_id}", price / PRICE_PRECISION, "order"))
     position = hub.positions.get((hub.sub_account, hub.market))
     if position is not None:
-        levels.append(("entry", position.entry_price / 1e6, "entry"))
+        levels.append(("entry", position.entry_price / PRICE_PRECISION, "entry"))
         if position.liq_price:
-            levels.append(("liq", position.liq_price / 1e6, "liq"))
+            levels.append(("liq", position.liq_price / PRICE_PRECISION, "liq"))
     for alert in hub.alerts:  # a fired one-shot or disabled alert is no longer a level to watch
         if (alert.get("market") == hub.market and alert.get("level") is not None
                 and alert.get("status", "active") == "active" and alert.get("active", True)):
@@ -265,8 +267,8 @@ class AccountPane(Pane):
         balances = "  ".join(f"{c.amount / 10**c.decimals:,.4f} {c.asset}" for c in account.collateral)
         self.query_one("#account-body", Static).update(
             f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
-            f"equity {account.equity / 1e6:,.2f}  uPnL {account.unrealized_pnl / 1e6:+,.2f}  "
-            f"free {account.free_collateral / 1e6:,.2f}  lev {account.leverage / 1e4:.2f}x")
+            f"equity {account.equity / Q:,.2f}  uPnL {account.unrealized_pnl / Q:+,.2f}  "
+            f"free {account.free_collateral / Q:,.2f}  lev {account.leverage / MARGIN_PRECISION:.2f}x")
 
 
 class LogPaneBox(Pane):

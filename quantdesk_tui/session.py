@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quantdesk_tui.grammar import TIMEFRAMES
+from backend.api.protocol import TIMEFRAMES
 from quantdesk_tui.layout import LayoutError, layout_from_data
 
 SESSION_FILE = "tui_state.json"

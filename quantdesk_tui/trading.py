@@ -7,13 +7,21 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
 import msgspec
 
-from backend.api.protocol import TERMINAL_ORDER_STATUSES, ApiError, FillView, MarketInfo, OrderView
+from backend.api.protocol import (
+    BASE_PRECISION,
+    PRICE_PRECISION,
+    TERMINAL_STATUSES,
+    ApiError,
+    FillView,
+    MarketInfo,
+    OrderView,
+    to_decimal,
+)
 from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
 from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
 from quantdesk_tui.screens.dialogs import ConfirmScreen
@@ -22,19 +30,19 @@ from widgets.format import exact
 PRICE_FIELDS = {"price": "price", "trigger_price": "trigger", "tp_price": "tp", "sl_price": "sl", "trail_offset": "trail"}
 
 
-def decimal_text(value: int, scale: int) -> str:
-    """An engine integer as an exact decimal string for the wire."""
-    return format((Decimal(value) / scale).normalize(), "f")
+def decimal_text(value: int, precision: int) -> str:
+    """An engine integer as an exact decimal string for the wire: (1_500_000, PRICE_PRECISION) -> "1.5"."""
+    return format(to_decimal(value, precision).normalize(), "f")
 
 
 def ticket_to_args(order: dict[str, Any]) -> dict[str, Any]:
     """The order ticket's integers (BASE/PRICE scale) as `order.place` arguments."""
     args: dict[str, Any] = {"market": order["market"], "side": order["side"], "type": order["order_type"],
-                            "size": decimal_text(order["size"], 10**9), "tif": order.get("tif", "gtc"),
+                            "size": decimal_text(order["size"], BASE_PRECISION), "tif": order.get("tif", "gtc"),
                             "sub_account": order.get("sub_account", 0)}
     for key, wire in PRICE_FIELDS.items():
         if order.get(key):
-            args[wire] = decimal_text(order[key], 10**6)
+            args[wire] = decimal_text(order[key], PRICE_PRECISION)
     for flag in ("reduce_only", "post_only"):
         if order.get(flag):
             args[flag] = True
@@ -84,7 +92,7 @@ class TradingActions:
             return
         self.submit(OrderIntent("order.place", {
             "market": market, "side": "sell" if position.base > 0 else "buy", "type": "market",
-            "size": decimal_text(abs(position.base), 10**9), "reduce_only": True, "sub_account": sub_account},
+            "size": decimal_text(abs(position.base), BASE_PRECISION), "reduce_only": True, "sub_account": sub_account},
             "close"))
 
     def submit(self, intent: OrderIntent) -> None:
@@ -132,7 +140,7 @@ class TradingActions:
             self.app.notify(text, title="order")
             return
         pushed = self.hub.orders.get(main.order_id)  # its push may have overtaken the reply
-        if pushed is not None and (pushed.status in TERMINAL_ORDER_STATUSES or pushed.updated_ts >= main.updated_ts):
+        if pushed is not None and (pushed.status in TERMINAL_STATUSES or pushed.updated_ts >= main.updated_ts):
             main = pushed
         if is_settled(main):
             self._report_outcome(main)
@@ -150,7 +158,7 @@ class TradingActions:
                 self._report_outcome(order)
 
     def _report_outcome(self, order: OrderView) -> None:
-        if order.status in TERMINAL_ORDER_STATUSES:
+        if order.status in TERMINAL_STATUSES:
             self.reported.append(order.order_id)  # its fills were summed in this toast
         cut = order.status in ("cancelled", "expired") and order.filled < order.size
         severity = "error" if order.status == "rejected" else "warning" if cut else "information"

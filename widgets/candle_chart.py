@@ -11,10 +11,11 @@ from typing import Any, ClassVar
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from backend.api.protocol import STORED_TIMEFRAMES
 from widgets.candle_plot import INDICATORS, MODES, ChartColors, ChartSpec, build_chart, hex_to_rgb
 from widgets.thread_plot import ThreadPlot
 
-TIMEFRAMES = ("1m", "5m", "15m", "1h", "4h", "1d")
+TIMEFRAMES = STORED_TIMEFRAMES  # the chart cycles through the stored widths; 1s bars are memory-only
 MIN_VISIBLE = 10
 
 

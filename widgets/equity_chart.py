@@ -14,7 +14,7 @@ from widgets.thread_plot import ThreadPlot
 
 
 class EquityChart(ThreadPlot):
-    """Owner calls `set_points([(unix_s, equity PRICE_SCALE int), ...])` or `add_point(t, equity)`."""
+    """Owner calls `set_points([(unix_s, equity PRICE_PRECISION int), ...])` or `add_point(t, equity)`."""
 
     REDRAW_HZ: ClassVar[float] = 2.0
     DEFAULT_CSS = """

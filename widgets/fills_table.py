@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from backend.api.protocol import FillView, MarketInfo
+from backend.api.protocol import BASE_PRECISION, QUOTE_PRECISION, FillView, MarketInfo
 from widgets.format import fmt_pnl, fmt_price, fmt_size, fmt_time, market_decimals, tone
 from widgets.live_table import Cell, Column, LiveTable
 
@@ -60,7 +60,7 @@ class FillsTable(LiveTable):
     def _row(self, f: FillView) -> tuple[Any, ...]:
         px, sz = self._decimals.get(f.market, (2, 4))
         buy = f.side == "buy"
-        notional = f.price * f.size // 10**9
+        notional = f.price * f.size // BASE_PRECISION
         return (
             Cell((f.ts, f.fill_id), fmt_time(f.ts), "dim"),
             f.market,
@@ -68,7 +68,7 @@ class FillsTable(LiveTable):
             Cell(f.price, fmt_price(f.price, px)),
             Cell(f.size, fmt_size(f.size, sz)),
             Cell(notional, fmt_price(notional, 2)),
-            Cell(f.fee, fmt_price(f.fee, 4 if abs(f.fee) < 10**6 else 2, signed=f.fee < 0)),
+            Cell(f.fee, fmt_price(f.fee, 4 if abs(f.fee) < QUOTE_PRECISION else 2, signed=f.fee < 0)),
             f.role,
             Cell(f.realized_pnl, fmt_pnl(f.realized_pnl) if f.realized_pnl else "—", tone(f.realized_pnl)),
         )

@@ -8,11 +8,15 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-from backend.api.protocol import BASE_SCALE, PRICE_SCALE, RATIO_SCALE, NumberError
+from backend.api.protocol import (
+    BASE_PRECISION,
+    MARGIN_PRECISION,
+    PRICE_PRECISION,
+    QUOTE_PRECISION,
+    NumberError,
+    to_decimal,
+)
 from backend.api.protocol import parse_decimal as protocol_decimal
-
-# The exponents below mirror the protocol's scales; checked here so they cannot drift apart.
-assert (PRICE_SCALE, BASE_SCALE, RATIO_SCALE) == (10**6, 10**9, 10**4)
 
 UP_ARROW = "▲"
 DOWN_ARROW = "▼"
@@ -68,8 +72,8 @@ def fmt_number(value: float | Decimal, decimals: int, *, signed: bool = False) -
 
 
 def fmt_price(price: int, decimals: int = 2, *, signed: bool = False) -> str:
-    """A PRICE_SCALE integer as a price: fmt_price(142_500_000, 3) -> '142.500'."""
-    return fmt_number(exact(price, -6), decimals, signed=signed)
+    """A PRICE_PRECISION integer as a price: fmt_price(142_500_000, 3) -> '142.500'."""
+    return fmt_number(to_decimal(price, PRICE_PRECISION), decimals, signed=signed)
 
 
 def fmt_pyth_price(price: int, expo: int, decimals: int | None = None, *, signed: bool = False) -> str:
@@ -80,19 +84,19 @@ def fmt_pyth_price(price: int, expo: int, decimals: int | None = None, *, signed
 
 
 def fmt_size(base: int, decimals: int = 4, *, signed: bool = False) -> str:
-    """A BASE_SCALE integer as a base amount: fmt_size(1_500_000_000, 2) -> '1.50'."""
-    return fmt_number(exact(base, -9), decimals, signed=signed)
+    """A BASE_PRECISION integer as a base amount: fmt_size(1_500_000_000, 2) -> '1.50'."""
+    return fmt_number(to_decimal(base, BASE_PRECISION), decimals, signed=signed)
 
 
 def fmt_usd(quote: int, decimals: int = 2) -> str:
-    """A PRICE_SCALE quote amount as dollars: fmt_usd(-1_234_560_000) -> '-$1,234.56'."""
-    text = fmt_number(exact(abs(quote), -6), decimals)
+    """A PRICE_PRECISION quote amount as dollars: fmt_usd(-1_234_560_000) -> '-$1,234.56'."""
+    text = fmt_number(to_decimal(abs(quote), QUOTE_PRECISION), decimals)
     return f"-${text}" if quote < 0 and text.strip("0.,") else f"${text}"
 
 
 def fmt_pnl(quote: int, decimals: int = 2) -> str:
     """Signed PnL: '+12.34', '-12.34', '0.00' (sign, not only colour, says which way)."""
-    return fmt_number(exact(quote, -6), decimals, signed=True)
+    return fmt_number(to_decimal(quote, QUOTE_PRECISION), decimals, signed=True)
 
 
 def fmt_pct(pct: float, decimals: int = 2, *, arrow: bool = True) -> str:
@@ -108,13 +112,13 @@ def fmt_pct(pct: float, decimals: int = 2, *, arrow: bool = True) -> str:
 
 
 def fmt_ratio_pct(ratio: int, decimals: int = 2) -> str:
-    """A RATIO_SCALE ratio as a percent: fmt_ratio_pct(1250) -> '12.50%'."""
-    return fmt_number(exact(ratio, -2), decimals) + "%"
+    """A MARGIN_PRECISION ratio as a percent: fmt_ratio_pct(1250) -> '12.50%'."""
+    return fmt_number(to_decimal(ratio, MARGIN_PRECISION) * 100, decimals) + "%"
 
 
 def fmt_leverage(ratio: int, decimals: int = 2) -> str:
-    """A RATIO_SCALE leverage: fmt_leverage(25_000) -> '2.50x'."""
-    return fmt_number(exact(ratio, -4), decimals) + "x"
+    """A MARGIN_PRECISION leverage: fmt_leverage(25_000) -> '2.50x'."""
+    return fmt_number(to_decimal(ratio, MARGIN_PRECISION), decimals) + "x"
 
 
 def fmt_age(seconds: float) -> str:
@@ -159,12 +163,6 @@ def parse_decimal(text: str) -> Decimal | None:
         return protocol_decimal(text.strip(), signed=True)
     except NumberError:
         return None
-
-
-def to_scaled(value: Decimal, scale: int) -> int:
-    """An exact Decimal in fixed point; rounds half away from zero below the scale's precision."""
-    scaled = value * scale
-    return int(scaled.to_integral_value(rounding="ROUND_HALF_UP"))
 
 
 def is_multiple(value: Decimal, step: float) -> bool:

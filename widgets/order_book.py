@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from backend.api.protocol import BookLevel, BookView, MarketInfo, OrderView
+from backend.api.protocol import PRICE_PRECISION, BookLevel, BookView, MarketInfo, OrderView
 from widgets.format import decimals_for_price, fmt_price, fmt_size, market_decimals
 
 BAR_EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -70,7 +70,7 @@ class OrderBook(Widget, can_focus=True):
     """
 
     class PricePicked(Message):
-        """Enter on a level: use this price (PRICE_SCALE integer) in the order ticket."""
+        """Enter on a level: use this price (PRICE_PRECISION integer) in the order ticket."""
 
         def __init__(self, price: int, side: str) -> None:
             super().__init__()
@@ -169,7 +169,7 @@ class OrderBook(Widget, can_focus=True):
         if self._price_decimals is not None:
             return self._price_decimals
         oracle = self._book.oracle_price if self._book else 0
-        return decimals_for_price(oracle / 10**6)
+        return decimals_for_price(oracle / PRICE_PRECISION)
 
     # ---- rendering ----------------------------------------------------------------------------
 

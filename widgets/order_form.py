@@ -1,5 +1,5 @@
 """The order ticket's rules, apart from the widget: parse what the user typed, say what to fix,
-and produce the integer order (sizes in BASE_SCALE, prices in PRICE_SCALE)."""
+and produce the integer order (sizes in BASE_PRECISION, prices in PRICE_PRECISION)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,21 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from backend.api.protocol import BASE_SCALE, PRICE_SCALE, MarketInfo
-from widgets.format import fmt_usd, is_multiple, parse_decimal, to_scaled
+from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, MarketInfo, OrderType, TimeInForce, to_fixed
+from widgets.format import fmt_usd, is_multiple, parse_decimal
 
 ORDER_TYPES: dict[str, str] = {  # wire name -> label
-    "market": "Market",
-    "limit": "Limit",
-    "stop_market": "Stop",
-    "stop_limit": "Stop-limit",
-    "take_profit": "Take-profit",
-    "trailing_stop": "Trailing",
+    OrderType.MARKET: "Market",
+    OrderType.LIMIT: "Limit",
+    OrderType.STOP_MARKET: "Stop",
+    OrderType.STOP_LIMIT: "Stop-limit",
+    OrderType.TAKE_PROFIT_MARKET: "Take-profit",
+    OrderType.TRAILING_STOP: "Trailing",
 }
-TIFS = ("gtc", "ioc", "fok")
-NEEDS_PRICE = frozenset({"limit", "stop_limit"})
-NEEDS_TRIGGER = frozenset({"stop_market", "stop_limit", "take_profit"})
-NEEDS_OFFSET = frozenset({"trailing_stop"})
+TIFS = (TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK)  # GTD needs an expiry the ticket does not ask for
+NEEDS_PRICE = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
+NEEDS_TRIGGER = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_MARKET})
+NEEDS_OFFSET = frozenset({OrderType.TRAILING_STOP})
 
 
 @dataclass(slots=True)
@@ -47,7 +47,7 @@ class TicketForm:
 class Validation:
     order: dict[str, Any] | None
     errors: dict[str, str] = field(default_factory=dict)  # field name -> what to fix
-    notional: int = 0  # PRICE_SCALE quote units, 0 when unknown
+    notional: int = 0  # PRICE_PRECISION quote units, 0 when unknown
 
 
 def _step_text(step: float) -> str:
@@ -65,7 +65,7 @@ def _positive(text: str, label: str, errors: dict[str, str], key: str) -> Decima
 def _price(
     text: str, label: str, key: str, market: MarketInfo, errors: dict[str, str], required_for: str | None
 ) -> int:
-    """A price field as PRICE_SCALE int (0 = empty); records what to fix."""
+    """A price field as PRICE_PRECISION int (0 = empty); records what to fix."""
     if not text.strip():
         if required_for:
             errors[key] = f"{label} is required for a {required_for} order"
@@ -76,13 +76,13 @@ def _price(
     if not is_multiple(value, market.tick_size):
         errors[key] = f"{label} must be a multiple of {_step_text(market.tick_size)}"
         return 0
-    return to_scaled(value, PRICE_SCALE)
+    return to_fixed(value, PRICE_PRECISION)
 
 
 def validate(form: TicketForm, market: MarketInfo | None, reference_price: int = 0, equity: int = 0) -> Validation:
-    """Check the form against the market's tick/step/min size. `reference_price` (PRICE_SCALE,
+    """Check the form against the market's tick/step/min size. `reference_price` (PRICE_PRECISION,
     0 = unknown) prices market orders for USD sizing, bracket checks and notional; `equity`
-    (PRICE_SCALE) turns a size typed as `25%` into that share of equity as notional."""
+    (PRICE_PRECISION) turns a size typed as `25%` into that share of equity as notional."""
     errors: dict[str, str] = {}
     if market is None:
         return Validation(None, {"market": "no market selected"})
@@ -95,7 +95,10 @@ def validate(form: TicketForm, market: MarketInfo | None, reference_price: int =
     offset = 0
     if kind in NEEDS_OFFSET:
         value = _positive(form.offset, "trailing offset", errors, "offset")
-        offset = to_scaled(value, PRICE_SCALE) if value is not None else 0
+        if value is not None and not is_multiple(value, market.tick_size):
+            errors["offset"] = f"trailing offset must be a multiple of {_step_text(market.tick_size)}"
+        elif value is not None:
+            offset = to_fixed(value, PRICE_PRECISION)
     entry = (
         (price if kind in NEEDS_PRICE else 0) or (trigger if kind in NEEDS_TRIGGER else 0) or reference_price
     )
@@ -113,7 +116,7 @@ def validate(form: TicketForm, market: MarketInfo | None, reference_price: int =
     sub_text = form.sub_account.strip() or "0"
     if not sub_text.isdigit():
         errors["sub_account"] = "sub-account must be a whole number (0, 1, 2, ...)"
-    notional = size * entry // BASE_SCALE if size and entry else 0
+    notional = size * entry // BASE_PRECISION if size and entry else 0
     if errors:
         return Validation(None, errors, notional)
     order = {
@@ -144,14 +147,14 @@ def _size(form: TicketForm, market: MarketInfo, entry: int, errors: dict[str, st
     if value is None:
         return 0
     step = Decimal(repr(market.step_size))
-    budget = None  # a quote amount (PRICE_SCALE) to spend: USD sizing or a share of equity
+    budget = None  # a quote amount (PRICE_PRECISION) to spend: USD sizing or a share of equity
     if share:
         if not equity:
             errors["size"] = "no equity yet to size by %; enter a size"
             return 0
         budget = value * equity / 100
     elif form.size_in_usd:
-        budget = value * PRICE_SCALE
+        budget = value * PRICE_PRECISION
     if budget is not None:
         if not entry:
             errors["size"] = "no price to convert USD to size; enter a limit price"
@@ -164,7 +167,7 @@ def _size(form: TicketForm, market: MarketInfo, entry: int, errors: dict[str, st
     if value < Decimal(repr(market.min_size)):
         errors["size"] = f"size must be at least {_step_text(market.min_size)} {market.base}"
         return 0
-    return to_scaled(value, BASE_SCALE)
+    return to_fixed(value, BASE_PRECISION)
 
 
 def _check_bracket(side: str, entry: int, tp: int, sl: int, errors: dict[str, str]) -> None:

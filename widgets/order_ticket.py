@@ -76,7 +76,7 @@ class OrderTicket(Vertical, can_focus=False):
     """
 
     class Submitted(Message):
-        """A valid (and, if large, confirmed) order: ints in BASE_SCALE / PRICE_SCALE."""
+        """A valid (and, if large, confirmed) order: ints in BASE_PRECISION / PRICE_PRECISION."""
 
         def __init__(self, order: dict[str, Any]) -> None:
             super().__init__()
@@ -97,12 +97,12 @@ class OrderTicket(Vertical, can_focus=False):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        """confirm_above: notional in PRICE_SCALE quote units above which enter must be pressed twice."""
+        """confirm_above: notional in PRICE_PRECISION quote units above which enter must be pressed twice."""
         super().__init__(name=name, id=id, classes=classes)
         self.confirm_above = confirm_above
         self.market: MarketInfo | None = None
         self.reference_price = 0
-        self.equity = 0  # PRICE_SCALE; sizes typed as `25%` and the notional's share of equity use it
+        self.equity = 0  # PRICE_PRECISION; sizes typed as `25%` and the notional's share of equity use it
         self.form = TicketForm()
         self._show_all_errors = False
         self._awaiting_confirm = False
@@ -169,20 +169,20 @@ class OrderTicket(Vertical, can_focus=False):
         self._revalidate()
 
     def set_reference_price(self, price: int) -> None:
-        """Mark/oracle price (PRICE_SCALE) used for market orders: USD sizing, brackets, notional."""
+        """Mark/oracle price (PRICE_PRECISION) used for market orders: USD sizing, brackets, notional."""
         self.reference_price = price
         self._revalidate(post_changed=False)
 
     def set_equity(self, equity: int) -> None:
-        """The account's equity (PRICE_SCALE): `25%` sizes and the '% of equity' line follow it."""
+        """The account's equity (PRICE_PRECISION): `25%` sizes and the '% of equity' line follow it."""
         if equity != self.equity:
             self.equity = equity
             self._revalidate(post_changed=self.form.size.strip().endswith("%"))
 
     def set_preview(self, preview: dict[str, Any]) -> None:
-        """Owner-computed preview of the valid order, PRICE_SCALE unless said: margin (required
-        initial margin, < 0 frees margin), leverage (after, RATIO_SCALE), fill (average price of
-        what fills now, 0 = nothing), resting (BASE_SCALE left on the book), liq_price (after, 0 =
+        """Owner-computed preview of the valid order, PRICE_PRECISION unless said: margin (required
+        initial margin, < 0 frees margin), leverage (after, MARGIN_PRECISION), fill (average price of
+        what fills now, 0 = nothing), resting (BASE_PRECISION left on the book), liq_price (after, 0 =
         none), fee. An 'error' key is shown as a warning."""
         self._preview = dict(preview)
         self._render_preview()

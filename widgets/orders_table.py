@@ -8,8 +8,7 @@ from typing import Any, ClassVar
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from backend.api.protocol import TERMINAL_ORDER_STATUSES as TERMINAL_STATUSES
-from backend.api.protocol import MarketInfo, OrderView
+from backend.api.protocol import TERMINAL_STATUSES, MarketInfo, OrderView
 from widgets.format import fmt_price, fmt_size, market_decimals
 from widgets.live_table import Cell, Column, LiveTable
 

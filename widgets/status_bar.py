@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from backend.api.protocol import RATIO_SCALE, AccountView, FeedHealth, Status
+from backend.api.protocol import MARGIN_PRECISION, QUOTE_PRECISION, AccountView, FeedHealth, Status
 from widgets.format import fmt_compact, fmt_leverage, fmt_pnl, fmt_ratio_pct, fmt_usd, tone
 
 COMPACT_BELOW = 100  # columns
@@ -133,10 +133,11 @@ class StatusBar(Widget):
             return []
         used = margin_used(account)
         used_tone = "up" if used < 5_000 else "warn" if used < 8_000 else "down"
-        used_text = fmt_ratio_pct(used, 1) if used < 100 * RATIO_SCALE else ">100%"
+        used_text = fmt_ratio_pct(used, 1) if used < 100 * MARGIN_PRECISION else ">100%"
         pnl = fmt_pnl(account.unrealized_pnl)
         return [
-            _Part(1, Text(f"equity {fmt_usd(account.equity)}"), Text(f"eq {fmt_compact(account.equity / 1e6, 1)}")),
+            _Part(1, Text(f"equity {fmt_usd(account.equity)}"),
+                  Text(f"eq {fmt_compact(account.equity / QUOTE_PRECISION, 1)}")),
             _Part(1, Text(f"uPnL {pnl}", style=self._tone(tone(account.unrealized_pnl) or "dim"))),
             _Part(2, Text(f"margin {used_text}", style=self._tone(used_tone)),
                   Text(f"mgn {used_text}", style=self._tone(used_tone))),
@@ -240,7 +241,7 @@ def _fit(parts: list[_Part], clock: _Part, width: int) -> tuple[list[_Part], _Pa
 
 
 def margin_used(account: AccountView) -> int:
-    """Initial margin in use as a RATIO_SCALE share of total collateral (100% = no room for new risk)."""
+    """Initial margin in use as a MARGIN_PRECISION share of total collateral (100% = no room for new risk)."""
     if account.total_collateral <= 0:
-        return 100 * RATIO_SCALE if account.initial_margin > 0 else 0
-    return account.initial_margin * RATIO_SCALE // account.total_collateral
+        return 100 * MARGIN_PRECISION if account.initial_margin > 0 else 0
+    return account.initial_margin * MARGIN_PRECISION // account.total_collateral

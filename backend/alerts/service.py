@@ -24,9 +24,9 @@ from backend.bus import Bus
 from backend.notify import Notifier
 from backend.store.db import Store
 from backend.venues.liquidations import describe as describe_liquidation
+from programs.vocabulary import BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION
 
 log = logging.getLogger(__name__)
-FUNDING_RATE_PRECISION = 10**9
 _COLUMNS = ("id", "kind", "market", "level", "window_s", "direction", "repeat", "cooldown_s", "webhook", "note",
             "status", "created", "updated", "last_fired", "fire_count")
 
@@ -214,9 +214,9 @@ class AlertService:
         self._orders_seen.append(seen)
         self._orders_seen_set.add(seen)
         market, side = _get(order, "market"), _get(order, "side", "")
-        size = _get(order, "size", 0) / 1e9
+        size = _get(order, "size", 0) / BASE_PRECISION
         if status == "filled":
-            avg = _get(order, "avg_fill_price", 0) / 1e6
+            avg = _get(order, "avg_fill_price", 0) / PRICE_PRECISION
             kind, text = Kind.ORDER_FILLED, f"order {order_id} {side} {size:g} {market} filled at {avg:,.6g}"
         else:
             reason = _get(order, "reason", "") or "no reason given"

@@ -8,41 +8,42 @@ Widgets and the TUI import the data records from here; nothing here does IO.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 import msgspec
 
-# the strict number parser is part of the wire format; re-exported so the TUI and widgets reach it
+# the strict number parser and the one vocabulary are part of the wire format; re-exported so the TUI
+# and widgets (which may import only this module of the backend) reach them
 from backend.api.numbers import NumberError, parse_count, parse_decimal, parse_positive  # noqa: F401
+from programs.vocabulary import (  # noqa: F401
+    BASE_PRECISION,
+    FUNDING_RATE_PRECISION,
+    MARGIN_PRECISION,
+    OPEN_STATUSES,
+    ORDER_TYPE_NAMES,
+    PERCENTAGE_PRECISION,
+    PRICE_PRECISION,
+    QUOTE_PRECISION,
+    STORED_TIMEFRAMES,
+    TERMINAL_STATUSES,
+    TIMEFRAMES,
+    TIMES_IN_FORCE,
+    ErrorCode,
+    OrderStatus,
+    OrderType,
+    Side,
+    Timeframe,
+    TimeInForce,
+    decimals_of,
+    order_type_of,
+    to_decimal,
+    to_fixed,
+)
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_NESTING = 32  # no op's arguments nest deeper than a few levels
 I64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
-
-
-class ErrorCode(StrEnum):
-    BAD_JSON = "BAD_JSON"
-    BAD_REQUEST = "BAD_REQUEST"
-    UNKNOWN_OP = "UNKNOWN_OP"
-    HELLO_REQUIRED = "HELLO_REQUIRED"
-    UNAUTHORIZED = "UNAUTHORIZED"
-    VERSION_MISMATCH = "VERSION_MISMATCH"
-    MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
-    RATE_LIMITED = "RATE_LIMITED"
-    SLOW_CONSUMER = "SLOW_CONSUMER"
-    UNKNOWN_MARKET = "UNKNOWN_MARKET"
-    UNKNOWN_STREAM = "UNKNOWN_STREAM"
-    NO_PRICE = "NO_PRICE"
-    NOT_SUPPORTED = "NOT_SUPPORTED"
-    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # the store cannot write now; nothing of the request was kept
-    INTERNAL = "INTERNAL"
-    # client-side
-    NOT_CONNECTED = "NOT_CONNECTED"
-    NO_BACKEND = "NO_BACKEND"
-    BAD_BACKEND_FILE = "BAD_BACKEND_FILE"
-    TIMEOUT = "TIMEOUT"
 
 
 class ApiError(Exception):
@@ -250,16 +251,8 @@ def to_builtins(value: Any) -> Any:
 
 
 # ---- trading records (the paper venue's views; integers in engine precision) -----------------
-# prices/quote amounts: PRICE_PRECISION (1e6); base sizes: BASE_PRECISION (1e9);
-# ratios (leverage, margin ratio): MARGIN_PRECISION (1e4 = 1.0x / 100%)
-
-PRICE_SCALE = 10**6
-BASE_SCALE = 10**9
-RATIO_SCALE = 10**4
-
-
-OPEN_ORDER_STATUSES = ("open", "partially_filled", "pending_trigger", "pending_entry")
-TERMINAL_ORDER_STATUSES = ("filled", "cancelled", "expired", "rejected")
+# prices/quote amounts: PRICE_PRECISION; base sizes: BASE_PRECISION; ratios (leverage, margin
+# ratio): MARGIN_PRECISION (see programs/vocabulary.py). Names are the vocabulary's values.
 
 
 class OrderView(msgspec.Struct, frozen=True):

@@ -25,6 +25,7 @@ from backend.metrics import Metrics
 from backend.oracle.factory import FeedOptions, add_feed_arguments, build_sources, options_from_args
 from backend.oracle.recording import FIELDS, FORMAT, VERSION, Header
 from backend.oracle.service import OracleService
+from programs.vocabulary import NS_PER_MS
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="quantdesk record", description="Record oracle observations to FILE.")
@@ -58,7 +59,7 @@ async def record(feed_args: Sequence[str] | object, minutes: float | None, path:
 
         def write(obs) -> None:
             nonlocal count
-            f.write(encoder.encode([(time.monotonic_ns() - started) // 1_000_000, obs.market, obs.price, obs.conf,
+            f.write(encoder.encode([(time.monotonic_ns() - started) // NS_PER_MS, obs.market, obs.price, obs.conf,
                                     obs.expo, obs.publish_time, obs.slot, obs.ema_price, obs.source]) + b"\n")
             count += 1
             if count % 256 == 0:

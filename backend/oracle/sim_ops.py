@@ -77,9 +77,10 @@ def shock_pct(text: str) -> Decimal:
     try:
         pct = Decimal(str(text).strip())
     except ArithmeticError:
-        raise ApiError("INVALID_AMOUNT", f"pct must be a signed percent such as \"-12.5\", not {text!r}") from None
+        raise ApiError(ErrorCode.INVALID_AMOUNT,
+                       f"pct must be a signed percent such as \"-12.5\", not {text!r}") from None
     if not pct.is_finite() or pct == 0 or abs(pct) > MAX_SHOCK_PCT:
-        raise ApiError("INVALID_AMOUNT", f"pct must be non-zero and within ±{MAX_SHOCK_PCT}%, not {text!r}")
+        raise ApiError(ErrorCode.INVALID_AMOUNT, f"pct must be non-zero and within ±{MAX_SHOCK_PCT}%, not {text!r}")
     return pct
 
 

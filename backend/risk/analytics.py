@@ -33,9 +33,10 @@ import numpy as np
 import pandas as pd
 
 from backend.api.protocol import AccountView, PositionView, parse_args, to_builtins
+from programs.vocabulary import BASE_PRECISION as BASE
+from programs.vocabulary import MARGIN_PRECISION
+from programs.vocabulary import PRICE_PRECISION as PRICE
 
-PRICE = 10**6
-BASE = 10**9
 VAR_LEVELS = (0.95, 0.99)
 MIN_DAILY_RETURNS = 20
 STRESS_SHOCKS_PCT = (-30, -20, -10, -5, 5, 10, 20, 30)
@@ -133,7 +134,7 @@ def exposure_by_collateral(accounts: Iterable[AccountView]) -> list[dict[str, An
             row = totals.setdefault(c.asset, {"amount": 0.0, "value": 0.0, "weighted_value": 0.0})
             row["amount"] += c.amount / 10**c.decimals
             row["value"] += c.value / PRICE
-            row["weighted_value"] += c.value * c.weight_initial / 10**4 / PRICE
+            row["weighted_value"] += c.value * c.weight_initial / MARGIN_PRECISION / PRICE
     grand = sum(r["value"] for r in totals.values())
     return [{"asset": a, **r, "pct": r["value"] * 100.0 / grand if grand > 0 else None}
             for a, r in sorted(totals.items())]

@@ -21,22 +21,24 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import tomlkit
 import tomllib
 
 from backend.api.protocol import ApiError, ErrorCode
 from backend.risk.pretrade import RiskLimits
 from backend.units import decimal_str
+from programs.vocabulary import MARGIN_PRECISION, QUOTE_PRECISION
 
 log = logging.getLogger(__name__)
 CODE = "RISK_BAD_LIMIT"
 # key -> (RiskLimits field or "daily_loss_limit", engine scale of one human unit, what it is)
 KEYS: dict[str, tuple[str, int, str]] = {
-    "max_order_notional": ("max_order_notional", 10**6, "USD per order"),
+    "max_order_notional": ("max_order_notional", QUOTE_PRECISION, "USD per order"),
     "price_band_pct": ("price_band_bps", 100, "percent from the oracle"),
-    "max_leverage": ("max_leverage", 10**4, "x"),
+    "max_leverage": ("max_leverage", MARGIN_PRECISION, "x"),
     "max_open_orders": ("max_open_orders", 1, "orders"),
     "submit_rate": ("submit_rate_per_s", 0, "orders per second"),
-    "daily_loss_limit": ("daily_loss_limit", 10**6, "USD per UTC day (none = off)"),
+    "daily_loss_limit": ("daily_loss_limit", QUOTE_PRECISION, "USD per UTC day (none = off)"),
 }
 
 
@@ -109,24 +111,21 @@ def load_settings(home: Path, limits: RiskLimits, daily_loss_limit: int | None) 
 
 
 def write_table(home: Path, values: dict[str, str]) -> None:
-    """Replace only the [risk] table of config.toml (atomically), keeping every other line."""
+    """Set these keys of the [risk] table of config.toml (atomically) through tomlkit: every other line,
+    comments included, stays as the user or the TUI wrote it."""
     path = home / "config.toml"
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        document = tomlkit.parse(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        lines = []
-    kept, inside = [], False
-    for line in lines:
-        header = line.strip().startswith("[")
-        if header:
-            inside = line.strip() == "[risk]"
-        if not inside:
-            kept.append(line)
-    while kept and not kept[-1].strip():
-        kept.pop()
-    table = ["", "[risk]", *(f'{key} = "{value}"' for key, value in values.items())]
+        document = tomlkit.document()
+    if "risk" not in document:
+        document["risk"] = tomlkit.table()
+    table = document["risk"]
+    for key, value in values.items():
+        if table.get(key) != value:
+            table[key] = value
     tmp = path.with_suffix(".risk.tmp")
-    tmp.write_text("\n".join(kept + table) + "\n", encoding="utf-8")
+    tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -20,11 +20,11 @@ import msgspec
 from backend.api.protocol import AccountView, PositionView
 from backend.bus import Bus
 from backend.store.db import Store
+from programs.vocabulary import BASE_PRECISION as BASE
+from programs.vocabulary import MARGIN_PRECISION as RATIO
+from programs.vocabulary import PRICE_PRECISION as PRICE
 
 log = logging.getLogger(__name__)
-PRICE = 10**6
-BASE = 10**9
-RATIO = 10**4
 LEVELS = ("ok", "warning", "critical")
 
 

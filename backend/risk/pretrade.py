@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from backend.api.protocol import ApiError
+from programs.vocabulary import BASE_PRECISION, BPS_PER_ONE, MARGIN_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
 
 
 class TradingState(StrEnum):
@@ -34,10 +35,10 @@ class RiskCode(StrEnum):
 
 @dataclass(slots=True)
 class RiskLimits:
-    max_order_notional: int = 5_000_000 * 10**6  # quote units (1e6): $5M
+    max_order_notional: int = 5_000_000 * QUOTE_PRECISION  # $5M
     max_order_base: dict[str, int] | None = None  # per market, base units; None = no cap beyond notional
     price_band_bps: int = 1_000  # limit/trigger prices within ±10% of the oracle
-    max_leverage: int = 20 * 10**4  # RATIO precision
+    max_leverage: int = 20 * MARGIN_PRECISION  # 20x
     max_open_orders: int = 200
     submit_rate_per_s: float = 100.0
 
@@ -79,11 +80,12 @@ def check_price_band(prices: list[tuple[str, int]], oracle_price: int, limits: R
     """Every limit and trigger price of an order within the band around the oracle (place and preview)."""
     if oracle_price <= 0:
         return
-    band = oracle_price * limits.price_band_bps // 10_000
+    band = oracle_price * limits.price_band_bps // BPS_PER_ONE
     for name, price in prices:
         if abs(price - oracle_price) > band:
-            raise ApiError(RiskCode.PRICE_BAND, f"{name} {price / 1e6:g} is more than {limits.price_band_bps / 100:g}% "
-                                                f"from the oracle {oracle_price / 1e6:g}")
+            raise ApiError(RiskCode.PRICE_BAND, f"{name} {price / PRICE_PRECISION:g} is more than "
+                                                f"{limits.price_band_bps / 100:g}% from the oracle "
+                                                f"{oracle_price / PRICE_PRECISION:g}")
 
 
 def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> None:
@@ -98,20 +100,21 @@ def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> N
                                                   "until the feed recovers")
     cap = (limits.max_order_base or {}).get(order.market)
     if cap is not None and order.size > cap:
-        raise ApiError(RiskCode.MAX_ORDER_SIZE, f"size exceeds the {order.market} cap of {cap / 1e9:g}")
-    notional = order.size * order.price // 10**9  # quote units, rounded down (the cap is a ceiling)
+        raise ApiError(RiskCode.MAX_ORDER_SIZE, f"size exceeds the {order.market} cap of {cap / BASE_PRECISION:g}")
+    notional = order.size * order.price // BASE_PRECISION  # quote units, rounded down (the cap is a ceiling)
     if notional > limits.max_order_notional:
-        raise ApiError(RiskCode.MAX_NOTIONAL, f"notional ${notional / 1e6:,.2f} exceeds the cap of "
-                                              f"${limits.max_order_notional / 1e6:,.0f}")
+        raise ApiError(RiskCode.MAX_NOTIONAL, f"notional ${notional / QUOTE_PRECISION:,.2f} exceeds the cap of "
+                                              f"${limits.max_order_notional / QUOTE_PRECISION:,.0f}")
     if order.has_limit_price and order.oracle_price > 0:
-        band = order.oracle_price * limits.price_band_bps // 10_000
+        band = order.oracle_price * limits.price_band_bps // BPS_PER_ONE
         if abs(order.price - order.oracle_price) > band:
-            raise ApiError(RiskCode.PRICE_BAND, f"price {order.price / 1e6:g} is more than "
+            raise ApiError(RiskCode.PRICE_BAND, f"price {order.price / PRICE_PRECISION:g} is more than "
                                                 f"{limits.price_band_bps / 100:g}% from the oracle "
-                                                f"{order.oracle_price / 1e6:g}")
+                                                f"{order.oracle_price / PRICE_PRECISION:g}")
     if not order.reduces_position and order.leverage_after > limits.max_leverage:
-        raise ApiError(RiskCode.MAX_LEVERAGE, f"leverage after this order would be {order.leverage_after / 1e4:.2f}x; "
-                                              f"the limit is {limits.max_leverage / 1e4:g}x")
+        raise ApiError(RiskCode.MAX_LEVERAGE, "leverage after this order would be "
+                                              f"{order.leverage_after / MARGIN_PRECISION:.2f}x; "
+                                              f"the limit is {limits.max_leverage / MARGIN_PRECISION:g}x")
     if order.open_orders >= limits.max_open_orders:
         raise ApiError(RiskCode.MAX_OPEN_ORDERS, f"{order.open_orders} orders are open; the limit is "
                                                  f"{limits.max_open_orders}")

@@ -26,6 +26,7 @@ from typing import Any
 from backend.bus import Bus
 from backend.risk.pretrade import TradingState
 from backend.store.db import Store
+from programs.vocabulary import QUOTE_PRECISION
 
 log = logging.getLogger(__name__)
 STATE_KEY = "trading_state"
@@ -175,8 +176,9 @@ class TradingStateService:
             self.tripped_day = day
             record = json.dumps({"day": day})
             await self.store.write(lambda conn: _put(conn, "daily_loss_tripped", record, now))
-            await self.set(TradingState.REDUCING, "risk", f"daily loss ${loss / 1e6:,.2f} exceeds the limit of "
-                                                          f"${limit / 1e6:,.2f}")
+            await self.set(TradingState.REDUCING, "risk", f"daily loss ${loss / QUOTE_PRECISION:,.2f} exceeds "
+                                                          "the limit of "
+                                                          f"${limit / QUOTE_PRECISION:,.2f}")
         return loss
 
     def _equity_at(self, ts: int) -> int | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from backend.api.protocol import ApiError, parse_args
+from backend.api.protocol import ApiError, ErrorCode, parse_args
 from backend.api.server import ApiServer, Session
 from backend.solana.errors import SolanaError
 from backend.solana.service import SolanaService
@@ -88,7 +88,7 @@ def register_solana_ops(api: ApiServer, solana: SolanaService) -> None:
     async def keys_import(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, ImportArgs)
         if (a.secret is None) == (a.path is None):
-            raise ApiError("INVALID_SECRET", "give exactly one of a keypair file path or a secret")
+            raise ApiError(ErrorCode.INVALID_SECRET, "give exactly one of a keypair file path or a secret")
         source: Any = Path(a.path).expanduser() if a.path is not None else a.secret
         return (await asyncio.to_thread(solana.keystore.import_key, a.name, source, a.passphrase)).to_dict()
 

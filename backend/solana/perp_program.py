@@ -32,9 +32,9 @@ from solders.transaction_metadata import FailedTransactionMetadata
 from programs.pyth import PRICE_UPDATE_V2_DISCRIMINATOR
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.client import TOKEN_PROGRAM_ID, QuantDeskClient
+from programs.vocabulary import LAMPORTS_PER_SOL, QUOTE_PRECISION, decimals_of
 
 PYTH_RECEIVER_ID = Pubkey.from_string("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ")
-USDC_DECIMALS = 6
 PRICE_EXPO = -6  # posted prices are PRICE_PRECISION integers, exactly what the engine sees
 COMPUTE_UNIT_LIMIT = 1_400_000
 _INIT_COLLATERAL = hashlib.sha256(b"global:initialize_collateral_account").digest()[:8]
@@ -98,9 +98,9 @@ class PerpProgram:
         self.program_id = self.client.program_id
         self.svm.add_program(self.program_id, program_elf())
         self.admin = Keypair()
-        self.svm.airdrop(self.admin.pubkey(), 1_000 * 10**9)
+        self.svm.airdrop(self.admin.pubkey(), 1_000 * LAMPORTS_PER_SOL)
         self.usdc_mint = Pubkey.find_program_address([b"qd-test-usdc"], self.program_id)[0]
-        mint = Mint(self.admin.pubkey(), 0, USDC_DECIMALS, True, None)
+        mint = Mint(self.admin.pubkey(), 0, decimals_of(QUOTE_PRECISION), True, None)
         self.svm.set_account(self.usdc_mint, Account(_RENT_EXEMPT, bytes(mint), TOKEN_PROGRAM_ID, False, 0))
 
     # -- oracles and clock ---------------------------------------------------------------------------
@@ -121,7 +121,7 @@ class PerpProgram:
 
     def fund_user(self, owner: Pubkey, usdc: int) -> Pubkey:
         """SOL for fees and rent, and an associated USDC account holding `usdc` (test tokens)."""
-        self.svm.airdrop(owner, 100 * 10**9)
+        self.svm.airdrop(owner, 100 * LAMPORTS_PER_SOL)
         ata = get_associated_token_address(owner, self.usdc_mint)
         state = TokenAccount(self.usdc_mint, owner, usdc, None, TokenAccountState.Initialized, None, 0, None)
         self.svm.set_account(ata, Account(_RENT_EXEMPT, bytes(state), TOKEN_PROGRAM_ID, False, 0))

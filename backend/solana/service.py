@@ -16,8 +16,9 @@ from backend.solana.keystore import AuditEvent, AuditHook, Keystore, default_hom
 from backend.solana.networks import Network, open_rpc, resolve_network
 from backend.solana.rpc import Rpc
 from backend.solana.tx import ConfirmPolicy, TxSender
-from backend.solana.wallet import LAMPORTS_PER_SOL, USDC_DECIMALS, Wallet, parse_address, to_base_units
+from backend.solana.wallet import USDC_DECIMALS, Wallet, parse_address, to_base_units
 from programs.pyth import RECEIVER_PROGRAM_ID, PythDecodeError, decode_price_update_v2
+from programs.vocabulary import LAMPORTS_PER_SOL
 
 log = logging.getLogger(__name__)
 MAX_AIRDROP_SOL = 1000

@@ -18,9 +18,9 @@ from backend.solana.errors import ErrorCode, SolanaError
 from backend.solana.keystore import Signer
 from backend.solana.rpc import TOKEN_PROGRAM_ID, Rpc
 from backend.solana.tx import TxOutcome, TxSender
+from programs.vocabulary import QUOTE_PRECISION, decimals_of
 
-LAMPORTS_PER_SOL = 10**9
-USDC_DECIMALS = 6
+USDC_DECIMALS = decimals_of(QUOTE_PRECISION)  # the test USDC mint has the engine's quote decimals
 MINT_SIZE = 82
 USDC_MINTS = {
     "mainnet-beta": "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",

@@ -27,8 +27,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from backend.api.protocol import ApiError, ErrorCode
 from backend.backoff import Backoff
 from backend.store.migrations import MIGRATIONS
@@ -108,7 +106,6 @@ class Store:
         self._writer_conn = connect(self.path)
         self.schema_version = migrate(self._writer_conn)
         self._read_conn = connect(self.path)
-        self.db = sqlite_utils.Database(self._read_conn)
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._watchers: list[tuple[asyncio.AbstractEventLoop, Watcher]] = []
@@ -309,7 +306,9 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+        cursor = self._read_conn.execute(sql, params)
+        names = [column[0] for column in cursor.description or ()]
+        return [dict(zip(names, row)) for row in cursor]
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

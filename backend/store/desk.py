@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from backend.api.protocol import OPEN_ORDER_STATUSES
+from backend.api.protocol import OPEN_STATUSES
 
 STALE_S = 30.0
 LARGEST_POSITIONS = 3
@@ -40,10 +40,10 @@ def desk_view(query: Query, *, by_trader: bool, now: float | None = None) -> dic
     order and fill counts belong to the trader its desk_accounts rows name.
     """
     now = time.time() if now is None else now
-    marks = ", ".join("?" * len(OPEN_ORDER_STATUSES))
+    marks = ", ".join("?" * len(OPEN_STATUSES))
     open_orders = _per_trader_counts(
         query, f"SELECT {{trader}} AS trader, COUNT(*) AS n FROM orders WHERE status IN ({marks}) GROUP BY 1",
-        tuple(OPEN_ORDER_STATUSES), by_trader)
+        tuple(OPEN_STATUSES), by_trader)
     fills_today = _per_trader_counts(
         query, "SELECT {trader} AS trader, COUNT(*) AS n FROM fills WHERE ts >= ? GROUP BY 1",
         (utc_day_start(now),), by_trader)

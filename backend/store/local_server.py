@@ -24,7 +24,7 @@ SUPERUSER = "postgres"
 def binaries() -> Path:
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the pgserver package is not installed (pip install -r requirements-dev.txt)")
+        raise RuntimeError("the pgserver package is not installed (pip install -r requirements.lock)")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 

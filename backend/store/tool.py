@@ -22,6 +22,7 @@ from backend.home import home_dir
 from backend.store.base import StoreError, parse_store, resolve_store, resolve_trader
 from backend.store.desk import desk_view
 from backend.store.reader import StoreReader
+from programs.vocabulary import BASE_PRECISION, PRICE_PRECISION
 
 _fill_decoder = msgspec.msgpack.Decoder(FillView)
 _SPAN = re.compile(r"^(\d+)([smhdw])$")
@@ -111,8 +112,8 @@ def run_fills(args: argparse.Namespace) -> tuple[Any, str]:
         rows = reader.query(sql, tuple(params))
     fills = [{"trader": r["trader"], **to_builtins(_fill_decoder.decode(bytes(r["view"])))} for r in reversed(rows)]
     text = "\n".join(f"{f['trader'] or '-':<12} {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(f['ts']))} "
-                     f"#{f['fill_id']:<8} {f['market']:<10} {f['side']:<5} size {f['size'] / 1e9:g} "
-                     f"@ {f['price'] / 1e6:g}" for f in fills)
+                     f"#{f['fill_id']:<8} {f['market']:<10} {f['side']:<5} size {f['size'] / BASE_PRECISION:g} "
+                     f"@ {f['price'] / PRICE_PRECISION:g}" for f in fills)
     return fills, text or "no fills"
 
 

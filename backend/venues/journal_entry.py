@@ -11,8 +11,8 @@ import msgspec
 
 from backend.api.protocol import FillView, LiquidationView, OrderView
 from backend.store import journal
+from backend.venues.views import wire_status
 from programs.quantdesk_perp import events as ev
-from programs.quantdesk_perp.enums import OrderStatus
 
 AUTHORITY = "paper"  # the local trader, owner of every paper order row
 _view_encoder = msgspec.msgpack.Encoder()
@@ -37,7 +37,7 @@ class JournalEntry:
 def status_history(events: list[Any], orders: list[OrderView]) -> list[tuple[int, int, str, int, str]]:
     """One row per status an order reached in this instruction; an order placed and finished at once
     shows both its placement status and its end."""
-    placed = {e.order_id: OrderStatus(e.status).name.lower() for e in events if isinstance(e, ev.OrderPlaced)}
+    placed = {e.order_id: wire_status(e.status) for e in events if isinstance(e, ev.OrderPlaced)}
     rows = []
     for view in orders:
         first = placed.get(view.order_id)

@@ -11,9 +11,9 @@ from typing import Any
 
 from backend.api.protocol import FillView, LiquidationView
 from programs.quantdesk_perp import events as ev
-from programs.quantdesk_perp.constants import BASE_PRECISION
 from programs.quantdesk_perp.enums import CollateralAsset
 from programs.quantdesk_perp.state import State
+from programs.vocabulary import BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION, Side
 
 KEEPER = "keeper"  # the venue's own keeper: the AMM takes the position over
 RECORDED_EVENTS = (ev.Liquidated, ev.CollateralLiquidated, ev.BankruptcyCovered, ev.SocializedLoss)
@@ -34,7 +34,7 @@ def liquidation_fill(state: State, event: ev.Liquidated, fill_id: int, ts: int, 
     """(authority, fill) for the liquidated account: it sold a long (bought back a short)."""
     return event.authority, FillView(
         fill_id=fill_id, order_id=0, market=state.markets[event.market_index].config.symbol,
-        side="sell" if event.base < 0 else "buy", price=execution_price(event), size=abs(event.base),
+        side=Side.SELL if event.base < 0 else Side.BUY, price=execution_price(event), size=abs(event.base),
         fee=event.liquidator_fee + event.if_fee, role="liquidation", ts=ts, slot=slot,
         realized_pnl=event.realized_pnl,
         sub_account=event.sub_account,
@@ -47,7 +47,7 @@ def liquidation_view(state: State, event: Any, seq: int, ts: int) -> tuple[str, 
     if isinstance(event, ev.Liquidated):
         return event.authority, LiquidationView(
             kind="liquidation", market=state.markets[event.market_index].config.symbol, ts=ts, seq=seq,
-            sub_account=event.sub_account, side="sell" if event.base < 0 else "buy", size=abs(event.base),
+            sub_account=event.sub_account, side=Side.SELL if event.base < 0 else Side.BUY, size=abs(event.base),
             price=execution_price(event), fee=event.liquidator_fee + event.if_fee, insurance_fee=event.if_fee,
             liquidator=liquidator_name(event.liquidator_authority, event.liquidator_sub_account),
             insurance_fund=fund)
@@ -68,12 +68,13 @@ def liquidation_view(state: State, event: Any, seq: int, ts: int) -> tuple[str, 
 def describe(record: LiquidationView) -> str:
     """One log line a person reads, in human units."""
     if record.kind == "liquidation":
-        return (f"liquidation: sub-account {record.sub_account} {record.side} {record.size / 10**9:g} {record.market} "
-                f"at {record.price / 10**6:.6f} (fee {record.fee / 10**6:.6f} USDC) by {record.liquidator}; "
-                f"insurance fund {record.insurance_fund / 10**6:.6f} USDC")
+        return (f"liquidation: sub-account {record.sub_account} {record.side} {record.size / BASE_PRECISION:g} "
+                f"{record.market} at {record.price / PRICE_PRECISION:.6f} "
+                f"(fee {record.fee / QUOTE_PRECISION:.6f} USDC) by {record.liquidator}; "
+                f"insurance fund {record.insurance_fund / QUOTE_PRECISION:.6f} USDC")
     if record.kind == "socialized_loss":
-        return f"socialized loss: {record.amount / 10**6:.6f} USDC charged to {record.market} holders"
+        return f"socialized loss: {record.amount / QUOTE_PRECISION:.6f} USDC charged to {record.market} holders"
     if record.kind == "bankruptcy_covered":
-        return (f"bankruptcy: the insurance fund paid {record.amount / 10**6:.6f} USDC for sub-account "
-                f"{record.sub_account}; fund now {record.insurance_fund / 10**6:.6f} USDC")
+        return (f"bankruptcy: the insurance fund paid {record.amount / QUOTE_PRECISION:.6f} USDC for sub-account "
+                f"{record.sub_account}; fund now {record.insurance_fund / QUOTE_PRECISION:.6f} USDC")
     return f"collateral liquidation: sub-account {record.sub_account} lost {record.market} collateral"

@@ -8,21 +8,28 @@ import msgspec
 
 from backend.api.protocol import ApiError, ErrorCode, parse_args, to_builtins
 from backend.api.server import ApiServer, Session
-from backend.risk.pretrade import OrderCheck, RiskLimits, SubmitRate, TradingState, check_order, check_price_band
+from backend.risk.pretrade import (
+    OrderCheck,
+    RiskCode,
+    RiskLimits,
+    SubmitRate,
+    TradingState,
+    check_order,
+    check_price_band,
+)
 from backend.venues import views
 from backend.venues.bounds import check_instruction
 from backend.venues.paper import AUTHORITY, OPEN_STATUSES, Applied, PaperVenue
 from backend.units import decimal_str
 from backend.venues.requests import (
-    ASSET_DECIMALS,
     amount_of,
     asset_of,
     build_order,
+    fixed_of,
     market_spec,
     parse_order_args,
     price_of,
     side_of,
-    to_fixed,
 )
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.constants import BASE_PRECISION
@@ -30,12 +37,14 @@ from programs.quantdesk_perp.enums import OrderType
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.math.funding import rate_as_fraction
 from programs.quantdesk_perp.queries import account_margin, funding_info, liquidation_status, preview_order
+from programs.vocabulary import ASSET_PRECISION, MARGIN_PRECISION, Asset, decimals_of
 
 _fill_decoder = msgspec.msgpack.Decoder(views.FillView)
 MAX_TWAP_SECONDS = 30 * 86_400  # a TWAP parent lives at most a month
 SECONDS = Annotated[int, msgspec.Meta(gt=0, le=MAX_TWAP_SECONDS)]
 SUB_ACCOUNT = Annotated[int, msgspec.Meta(ge=0, le=2**16 - 1)]
 ORDER_ID = Annotated[int, msgspec.Meta(ge=0)]  # the u64 top is checked against the IDL in the venue
+UNBOUNDED_LEVERAGE = 100_000 * MARGIN_PRECISION  # an account with no collateral: above any leverage cap
 
 
 class SubArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -106,7 +115,7 @@ class BookArgs(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def engine_error(exc: EngineError) -> ApiError:
-    return ApiError(exc.code.name, exc.message)
+    return ApiError(ErrorCode[exc.code.name], exc.message)
 
 
 class TradingOps:
@@ -134,12 +143,12 @@ class TradingOps:
     def _pretrade(self, instruction: Any, sub: int) -> None:
         venue = self.venue
         if not self.rate.allow(f"{AUTHORITY}/{sub}", self.limits.submit_rate_per_s):
-            raise ApiError("RISK_SUBMIT_RATE", f"more than {self.limits.submit_rate_per_s:g} orders per second")
+            raise ApiError(RiskCode.SUBMIT_RATE, f"more than {self.limits.submit_rate_per_s:g} orders per second")
         market_index = instruction.market_index
         spec = market_spec(views.symbol_of(venue.state, market_index)) if market_index in venue.state.markets \
             else None
         if spec is None:
-            raise ApiError("NO_PRICE", "the market has no oracle price yet; try again in a moment")
+            raise ApiError(ErrorCode.NO_PRICE, "the market has no oracle price yet; try again in a moment")
         oracle = venue.oracle_price(market_index)
         size = getattr(instruction, "size", None) or getattr(instruction, "total_size", 0)
         price = (getattr(instruction, "price", None) or getattr(instruction, "trigger_price", None)
@@ -156,7 +165,8 @@ class TradingOps:
                 summary = account_margin(venue.state, AUTHORITY, sub, venue.ctx())
                 added = size * oracle // BASE_PRECISION
                 total = summary.total_collateral
-                leverage_after = (summary.notional + added) * 10_000 // total if total > 0 else 10**9
+                leverage_after = ((summary.notional + added) * MARGIN_PRECISION // total if total > 0
+                                  else UNBOUNDED_LEVERAGE)
             except EngineError:
                 leverage_after = 0
         check_price_band(order_prices(instruction), oracle, self.limits)
@@ -192,10 +202,10 @@ class TradingOps:
         a = parse_args(args, TwapArgs)
         spec = market_spec(a.market)
         if a.duration <= 0 or a.interval <= 0 or a.interval > a.duration:
-            raise ApiError("INVALID_ORDER", "TWAP needs duration ≥ interval > 0 (seconds)")
+            raise ApiError(ErrorCode.INVALID_ORDER, "TWAP needs duration ≥ interval > 0 (seconds)")
         instruction = ix.PlaceTwapOrder(
             AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
-            to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE"), a.duration, a.interval,
+            fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE), a.duration, a.interval,
             price_of(a.price_limit, spec, "price limit") if a.price_limit else None, a.reduce_only)
         return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
 
@@ -204,15 +214,16 @@ class TradingOps:
         spec = market_spec(a.market)
         instruction = ix.PlaceIcebergOrder(
             AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
-            to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE"),
-            to_fixed(a.display, BASE_PRECISION, "display size", "INVALID_SIZE"), price_of(a.price, spec), a.reduce_only)
+            fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
+            fixed_of(a.display, BASE_PRECISION, "display size", ErrorCode.INVALID_SIZE), price_of(a.price, spec),
+            a.reduce_only)
         return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
 
     async def op_oco(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, OcoArgs)
         spec = market_spec(a.market)
         instruction = ix.PlaceOcoOrder(AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
-                                       to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE"),
+                                       fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
                                        price_of(a.tp, spec, "take-profit"), price_of(a.sl, spec, "stop-loss"))
         return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
 
@@ -220,11 +231,11 @@ class TradingOps:
         a = parse_args(args, ModifyArgs)
         order = self.venue.state.orders.get(a.order_id)
         if order is None or order.authority != AUTHORITY:
-            raise ApiError("UNKNOWN_ORDER", f"no open order {a.order_id}")
+            raise ApiError(ErrorCode.UNKNOWN_ORDER, f"no open order {a.order_id}")
         spec = market_spec(views.symbol_of(self.venue.state, order.market_index))
         applied = await self._commit(ix.ModifyOrder(
             AUTHORITY, order.sub_account, a.order_id,
-            size=to_fixed(a.size, BASE_PRECISION, "size", "INVALID_SIZE") if a.size else None,
+            size=fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE) if a.size else None,
             price=price_of(a.price, spec) if a.price else None,
             trigger_price=price_of(a.trigger, spec, "trigger price") if a.trigger else None), session)
         return {"orders": to_builtins(applied.orders)}
@@ -236,8 +247,8 @@ class TradingOps:
             if order is None:
                 previous = self.venue.recent.get(a.order_id)
                 if previous is not None:
-                    raise ApiError("ORDER_NOT_OPEN", f"order {a.order_id} is already {previous.status}")
-                raise ApiError("UNKNOWN_ORDER", f"no order {a.order_id}")
+                    raise ApiError(ErrorCode.ORDER_NOT_OPEN, f"order {a.order_id} is already {previous.status}")
+                raise ApiError(ErrorCode.UNKNOWN_ORDER, f"no order {a.order_id}")
             instruction: Any = ix.CancelOrder(AUTHORITY, order.sub_account, a.order_id)
             applied = await self._commit(instruction, session)
             return {"cancelled": [v.order_id for v in applied.orders if v.status == "cancelled"]}
@@ -272,10 +283,11 @@ class TradingOps:
         user = self.venue.state.users.get((AUTHORITY, a.sub_account))
         balance = user.balances.get(int(asset), 0) if user is not None else 0
         if amount > balance:  # said here in the asset's units; the engine's own refusal speaks integers
-            digits = ASSET_DECIMALS[asset]
-            raise ApiError("INSUFFICIENT_BALANCE", f"the {asset.name} balance of sub-account {a.sub_account} is "
-                                                   f"{decimal_str(balance, digits)} {asset.name} and "
-                                                   f"{decimal_str(amount, digits)} {asset.name} was asked for")
+            digits = decimals_of(ASSET_PRECISION[Asset[asset.name]])
+            raise ApiError(ErrorCode.INSUFFICIENT_BALANCE,
+                           f"the {asset.name} balance of sub-account {a.sub_account} is "
+                           f"{decimal_str(balance, digits)} {asset.name} and "
+                           f"{decimal_str(amount, digits)} {asset.name} was asked for")
         await self._commit(ix.WithdrawTokens(AUTHORITY, a.sub_account, asset, amount))
         return self.account(a.sub_account)
 
@@ -288,7 +300,7 @@ class TradingOps:
     async def op_account_create(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, SubArgs)
         if (AUTHORITY, a.sub_account) in self.venue.state.users:
-            raise ApiError("ACCOUNT_EXISTS", f"sub-account {a.sub_account} exists")
+            raise ApiError(ErrorCode.ACCOUNT_EXISTS, f"sub-account {a.sub_account} exists")
         await self._ensure_account(a.sub_account)
         return self.account(a.sub_account)
 
@@ -297,7 +309,7 @@ class TradingOps:
         ctx = venue.ctx()
         view = views.account_view(venue.state, AUTHORITY, sub, ctx, str(self.trading_state()))
         if view is None:
-            raise ApiError("UNKNOWN_ACCOUNT", f"no sub-account {sub}; deposit into it to create it")
+            raise ApiError(ErrorCode.UNKNOWN_ACCOUNT, f"no sub-account {sub}; deposit into it to create it")
         return {"account": to_builtins(view),
                 "positions": to_builtins(views.position_views(venue.state, AUTHORITY, sub, ctx))}
 
@@ -356,7 +368,7 @@ class TradingOps:
         a = parse_args(args, BookArgs)
         spec = market_spec(a.market)
         if spec.market_index not in self.venue.state.markets:
-            raise ApiError("NO_PRICE", f"{spec.symbol} has no price yet")
+            raise ApiError(ErrorCode.NO_PRICE, f"{spec.symbol} has no price yet")
         return to_builtins(views.book_view(self.venue.state, spec.market_index, self.venue.ctx(),
                                            max(1, min(a.depth, 100))))
 
@@ -372,7 +384,7 @@ class TradingOps:
         spec = market_spec(symbol)
         market = self.venue.state.markets.get(spec.market_index)
         if market is None:
-            raise ApiError("NO_PRICE", f"{spec.symbol} has no price yet")
+            raise ApiError(ErrorCode.NO_PRICE, f"{spec.symbol} has no price yet")
         return {"market": spec.symbol, "status": market.status.name if hasattr(market.status, "name") else
                 market.status, "funding_rate": rate_as_fraction(market.last_funding_rate,
                                                                 market.last_funding_oracle_twap),
@@ -400,7 +412,7 @@ class TradingOps:
                                         instruction.side, OrderType.LIMIT if instruction.entry_price
                                         else OrderType.MARKET, instruction.size, price=instruction.entry_price)
         if (AUTHORITY, order.sub_account) not in self.venue.state.users:
-            raise ApiError("UNKNOWN_ACCOUNT", f"no sub-account {order.sub_account}")
+            raise ApiError(ErrorCode.UNKNOWN_ACCOUNT, f"no sub-account {order.sub_account}")
         preview = preview_order(self.venue.state, instruction, self.venue.ctx())
         return to_builtins(preview)
 

@@ -21,8 +21,15 @@ from typing import Any
 
 import msgspec
 
-from backend.api.protocol import OPEN_ORDER_STATUSES as OPEN_STATUSES
-from backend.api.protocol import ApiError, ErrorCode, FillView, LiquidationView, OrderView, PriceObservation
+from backend.api.protocol import (
+    OPEN_STATUSES,
+    ApiError,
+    ErrorCode,
+    FillView,
+    LiquidationView,
+    OrderView,
+    PriceObservation,
+)
 from backend.bus import Bus
 from backend.store import journal
 from backend.store.db import Store, StoreUnavailable
@@ -44,9 +51,10 @@ from programs.quantdesk_perp.processor import process
 from programs.quantdesk_perp.positions import funding_pending
 from programs.quantdesk_perp.queries import account_margin
 from programs.quantdesk_perp.state import State, restore_state, state_to_bytes
+from programs.vocabulary import BASE_PRECISION, QUOTE_PRECISION
 
 log = logging.getLogger(__name__)
-STARTING_USDC = 100_000 * 10**6  # a new paper account is funded once, like any exchange's paper mode
+STARTING_USDC = 100_000 * QUOTE_PRECISION  # a new paper account is funded once, like any exchange's paper mode
 _order_decoder = msgspec.msgpack.Decoder(OrderView)
 
 
@@ -68,7 +76,7 @@ class OrderMeta:
 
     @property
     def avg_price(self) -> int:
-        return self.quote_filled * 10**9 // self.base_filled if self.base_filled else 0
+        return self.quote_filled * BASE_PRECISION // self.base_filled if self.base_filled else 0
 
 
 @dataclass(slots=True)
@@ -304,7 +312,7 @@ class PaperVenue:
                     previous = views.placed_order_view(self.state, placed[order_id], instruction, meta.created)
                 status, reason = ended.get(order_id, (OrderStatus.FILLED, ""))
                 filled = previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled
-                view = msgspec.structs.replace(previous, status=status.name.lower(), filled=filled,
+                view = msgspec.structs.replace(previous, status=views.wire_status(status), filled=filled,
                                                avg_fill_price=meta.avg_price, updated_ts=now, reason=reason)
                 self.meta.pop(order_id, None)
             self.recent[order_id] = view
@@ -436,7 +444,7 @@ class PaperVenue:
             if view.status in OPEN_STATUSES:
                 meta = self.meta.setdefault(view.order_id, OrderMeta(created=view.created_ts))
                 meta.base_filled = view.filled
-                meta.quote_filled = view.avg_fill_price * view.filled // 10**9
+                meta.quote_filled = view.avg_fill_price * view.filled // BASE_PRECISION
         self.recent = dict(sorted(self.recent.items()))
         row = conn.execute("SELECT MAX(fill_id) FROM fills").fetchone()
         self.next_fill_id = (row[0] or 0) + 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from backend.api.protocol import ApiError, LiquidationView, parse_args, to_builtins
+from backend.api.protocol import ApiError, ErrorCode, LiquidationView, parse_args, to_builtins
 from backend.api.server import ApiServer, Session
 from backend.venues.paper import AUTHORITY, PaperVenue
 
@@ -29,7 +29,7 @@ def order_history(venue: PaperVenue, order_id: int) -> dict[str, Any]:
     ).fetchall()
     view = venue.recent.get(order_id)
     if view is None and not rows:
-        raise ApiError("UNKNOWN_ORDER", f"no order {order_id}")
+        raise ApiError(ErrorCode.UNKNOWN_ORDER, f"no order {order_id}")
     return {"order": to_builtins(view) if view is not None else None,
             "history": [{"seq": seq, "ts": ts, "status": status, "filled": filled, "reason": reason}
                         for seq, ts, status, filled, reason in rows]}

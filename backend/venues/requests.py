@@ -12,19 +12,21 @@ from typing import Annotated, Any
 import msgspec
 
 from backend.api.protocol import ApiError, ErrorCode, NumberError, parse_positive
+from programs import vocabulary
 from programs.quantdesk_perp import instructions as ix
-from programs.quantdesk_perp.constants import BASE_PRECISION, PERCENTAGE_PRECISION, PRICE_PRECISION
 from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side, TimeInForce
 from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, MarketSpec, normalize_symbol
+from programs.vocabulary import (
+    ASSET_PRECISION,
+    BASE_PRECISION,
+    ORDER_TYPE_NAMES,
+    PERCENTAGE_PRECISION,
+    PLACEABLE_ORDER_TYPES,
+    PRICE_PRECISION,
+    SIDE_ALIASES,
+    order_type_of,
+)
 
-ASSET_DECIMALS = {CollateralAsset.USDC: 6, CollateralAsset.SOL: 9}
-ORDER_TYPES = {
-    "market": OrderType.MARKET, "limit": OrderType.LIMIT, "stop": OrderType.STOP_MARKET,
-    "stop_market": OrderType.STOP_MARKET, "stop_limit": OrderType.STOP_LIMIT,
-    "take_profit": OrderType.TAKE_PROFIT_MARKET, "take_profit_market": OrderType.TAKE_PROFIT_MARKET,
-    "take_profit_limit": OrderType.TAKE_PROFIT_LIMIT, "trailing": OrderType.TRAILING_STOP,
-    "trailing_stop": OrderType.TRAILING_STOP,
-}
 MAX_DECIMAL = Decimal(10) ** 15  # above any price or size a market takes
 # Integer bounds of the program's IDL types, so nothing the chain cannot hold reaches the engine or the journal
 U16 = Annotated[int, msgspec.Meta(ge=0, le=2**16 - 1)]
@@ -40,7 +42,6 @@ USED_FIELDS = {
     OrderType.TAKE_PROFIT_LIMIT: {"trigger", "price"},
     OrderType.TRAILING_STOP: {"trail", "trail_pct"},
 }
-TIFS = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK, "gtd": TimeInForce.GTD}
 
 
 class OrderArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,21 +76,22 @@ def decimal_of(text: Any, what: str) -> Decimal:
     try:
         return parse_positive(text, what, maximum=MAX_DECIMAL)
     except NumberError as exc:
-        raise ApiError("INVALID_AMOUNT", str(exc)) from None
+        raise ApiError(ErrorCode.INVALID_AMOUNT, str(exc)) from None
 
 
-def to_fixed(text: Any, scale: int, what: str, code: str = "INVALID_AMOUNT") -> int:
-    """An exact decimal string in `scale` units; more decimals than the scale holds is an error."""
-    value = decimal_of(text, what) * scale
-    if value != value.to_integral_value():
-        raise ApiError(code, f"{what} {text} has more decimals than allowed ({len(str(scale)) - 1})")
-    return int(value)
+def fixed_of(text: Any, precision: int, what: str, code: ErrorCode = ErrorCode.INVALID_AMOUNT) -> int:
+    """An exact decimal string in `precision` units; more decimals than the precision holds is an error."""
+    try:
+        return vocabulary.to_fixed(decimal_of(text, what), precision)
+    except ValueError:
+        raise ApiError(code, f"{what} {text} has more decimals than allowed "
+                             f"({vocabulary.decimals_of(precision)})") from None
 
 
 def price_of(text: Any, spec: MarketSpec, what: str = "price") -> int:
-    price = to_fixed(text, PRICE_PRECISION, what, "INVALID_PRICE")
+    price = fixed_of(text, PRICE_PRECISION, what, ErrorCode.INVALID_PRICE)
     if price % spec.tick_size:
-        raise ApiError("OFF_TICK", f"{what} {text} is not a multiple of the {spec.symbol} tick "
+        raise ApiError(ErrorCode.OFF_TICK, f"{what} {text} is not a multiple of the {spec.symbol} tick "
                                    f"{Decimal(spec.tick_size) / PRICE_PRECISION}")
     return price
 
@@ -97,24 +99,24 @@ def price_of(text: Any, spec: MarketSpec, what: str = "price") -> int:
 def size_of(args: OrderArgs, spec: MarketSpec, reference_price: int) -> int:
     if args.size_in == "usd":
         if reference_price <= 0:
-            raise ApiError("NO_PRICE", f"no price for {spec.symbol} to convert a USD size")
-        usd = to_fixed(args.size, PRICE_PRECISION, "size in USD")
+            raise ApiError(ErrorCode.NO_PRICE, f"no price for {spec.symbol} to convert a USD size")
+        usd = fixed_of(args.size, PRICE_PRECISION, "size in USD")
         base = usd * BASE_PRECISION // reference_price
         return base - base % spec.step_size  # rounded down to the step: never more than asked
     if args.size_in != "base":
         raise ApiError(ErrorCode.BAD_REQUEST, "size_in must be \"base\" or \"usd\"")
-    size = to_fixed(args.size, BASE_PRECISION, "size", "INVALID_SIZE")
+    size = fixed_of(args.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE)
     if size % spec.step_size:
-        raise ApiError("OFF_STEP", f"size {args.size} is not a multiple of the {spec.symbol} step "
+        raise ApiError(ErrorCode.OFF_STEP, f"size {args.size} is not a multiple of the {spec.symbol} step "
                                    f"{Decimal(spec.step_size) / BASE_PRECISION}")
     return size
 
 
 def side_of(text: str) -> Side:
-    side = {"buy": Side.BUY, "long": Side.BUY, "sell": Side.SELL, "short": Side.SELL}.get(text.lower())
+    side = SIDE_ALIASES.get(text.lower())
     if side is None:
         raise ApiError(ErrorCode.BAD_REQUEST, f"side must be buy or sell, not {text!r}")
-    return side
+    return Side[side.name]
 
 
 def parse_order_args(raw: dict[str, Any]) -> OrderArgs:
@@ -128,21 +130,22 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
     """PlaceOrder, or PlaceBracketOrder when TP/SL ride along with an entry."""
     spec = market_spec(args.market)
     side = side_of(args.side)
-    order_type = ORDER_TYPES.get(args.type.lower())
-    if order_type is None:
-        raise ApiError("INVALID_ORDER", f"order type must be one of {', '.join(sorted(ORDER_TYPES))}")
-    tif = TIFS.get(args.tif.lower())
+    named = order_type_of(args.type)
+    if named is None or named not in PLACEABLE_ORDER_TYPES:
+        raise ApiError(ErrorCode.INVALID_ORDER, f"order type must be one of {', '.join(ORDER_TYPE_NAMES)}")
+    order_type = OrderType[named.name]
+    tif = TimeInForce.__members__.get(args.tif.upper())
     if tif is None:
-        raise ApiError("INVALID_ORDER", "tif must be gtc, ioc, fok or gtd")
+        raise ApiError(ErrorCode.INVALID_ORDER, "tif must be gtc, ioc, fok or gtd")
     refuse_unused_fields(args, order_type, tif)
     price = price_of(args.price, spec) if args.price is not None else None
     trigger = price_of(args.trigger, spec, "trigger price") if args.trigger is not None else None
     size = size_of(args, spec, price or trigger or oracle_price)
     if args.tp is not None or args.sl is not None:
         if args.tp is None or args.sl is None:
-            raise ApiError("INVALID_ORDER", "a bracket needs both tp and sl")
+            raise ApiError(ErrorCode.INVALID_ORDER, "a bracket needs both tp and sl")
         if order_type not in (OrderType.MARKET, OrderType.LIMIT):
-            raise ApiError("INVALID_ORDER", "tp/sl ride on a market or limit entry")
+            raise ApiError(ErrorCode.INVALID_ORDER, "tp/sl ride on a market or limit entry")
         return ix.PlaceBracketOrder(authority=authority, sub_account=args.sub_account, market_index=spec.market_index,
                                     side=side, size=size, take_profit_price=price_of(args.tp, spec, "take-profit"),
                                     stop_loss_price=price_of(args.sl, spec, "stop-loss"),
@@ -153,11 +156,12 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
         if args.trail is not None:
             trailing = price_of(args.trail, spec, "trailing distance")
         elif args.trail_pct is not None:
-            pct = to_fixed(args.trail_pct, PERCENTAGE_PRECISION // 100, "trail percentage")
+            pct = fixed_of(args.trail_pct, PERCENTAGE_PRECISION // 100, "trail percentage")
             trailing = oracle_price * pct // PERCENTAGE_PRECISION  # rounded down, then to the tick
             trailing = max(spec.tick_size, trailing - trailing % spec.tick_size)
         else:
-            raise ApiError("INVALID_ORDER", "a trailing stop needs trail (a price distance) or trail_pct (percent)")
+            raise ApiError(ErrorCode.INVALID_ORDER,
+                           "a trailing stop needs trail (a price distance) or trail_pct (percent)")
     return ix.PlaceOrder(authority=authority, sub_account=args.sub_account, market_index=spec.market_index,
                          side=side, order_type=order_type, size=size, price=price, trigger_price=trigger,
                          time_in_force=tif, reduce_only=args.reduce_only, post_only=args.post_only,
@@ -169,19 +173,19 @@ def refuse_unused_fields(args: OrderArgs, order_type: OrderType, tif: TimeInForc
     used = USED_FIELDS.get(order_type, set())
     for name in ("price", "trigger", "trail", "trail_pct", "tp", "sl"):
         if getattr(args, name) is not None and name not in used:
-            raise ApiError("INVALID_ORDER", f"a {args.type} order does not use {name}; leave it out")
+            raise ApiError(ErrorCode.INVALID_ORDER, f"a {args.type} order does not use {name}; leave it out")
     if args.trail is not None and args.trail_pct is not None:
-        raise ApiError("INVALID_ORDER", "give trail or trail_pct, not both")
+        raise ApiError(ErrorCode.INVALID_ORDER, "give trail or trail_pct, not both")
     if args.expire is not None and tif != TimeInForce.GTD:
-        raise ApiError("INVALID_ORDER", "expire is for gtd orders; add tif gtd or leave expire out")
+        raise ApiError(ErrorCode.INVALID_ORDER, "expire is for gtd orders; add tif gtd or leave expire out")
 
 
 def asset_of(text: str) -> CollateralAsset:
     try:
         return CollateralAsset[text.upper()]
     except KeyError:
-        raise ApiError("UNKNOWN_ASSET", f"unknown collateral {text!r}; use USDC or SOL") from None
+        raise ApiError(ErrorCode.UNKNOWN_ASSET, f"unknown collateral {text!r}; use USDC or SOL") from None
 
 
 def amount_of(text: Any, asset: CollateralAsset) -> int:
-    return to_fixed(text, 10 ** ASSET_DECIMALS[asset], f"{asset.name} amount")
+    return fixed_of(text, ASSET_PRECISION[vocabulary.Asset[asset.name]], f"{asset.name} amount")

@@ -25,9 +25,10 @@ from backend.solana.perp_program import program_log_values
 from backend.solana.rpc import Rpc
 from backend.solana.tx import TxSender
 from backend.venues.solana_localnet import LocalnetDeployment
+from backend.venues.views import wire_status
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.client import DEFAULT_PROGRAM_ID, QuantDeskClient
-from programs.quantdesk_perp.enums import OrderStatus
+from programs.vocabulary import OrderType, Side, TimeInForce
 
 log = logging.getLogger(__name__)
 MAX_FILLS = 10_000  # on-chain fills kept for `fills`; the chain keeps the truth
@@ -213,10 +214,10 @@ class SolanaVenue:
         notional = sum(f.size * f.price for f in fills)
         now = int(time.time())
         return OrderView(
-            order_id, self.client.markets[order.market_index].symbol, order.side.name.lower(),
-            order.order_type.name.lower(), OrderStatus(status).name.lower(), order.size, filled,
+            order_id, self.client.markets[order.market_index].symbol, Side[order.side.name],
+            OrderType[order.order_type.name], wire_status(status), order.size, filled,
             order.price or 0, avg_fill_price=notional // filled if filled else 0, reduce_only=order.reduce_only,
-            post_only=order.post_only, tif=order.time_in_force.name.lower(), sub_account=order.sub_account,
+            post_only=order.post_only, tif=TimeInForce[order.time_in_force.name], sub_account=order.sub_account,
             client_id=str(order.client_order_id) if order.client_order_id else "", created_ts=now, updated_ts=now)
 
     def _base_status(self) -> str:
@@ -225,7 +226,7 @@ class SolanaVenue:
     def _record_fill(self, order: ix.PlaceOrder, order_id: int, values: tuple[int, ...], slot: int) -> FillView:
         base, _quote, price, is_buy, fee = values[:5]
         spec = self.client.markets[order.market_index]
-        fill = FillView(len(self.fills) + 1, order_id, spec.symbol, "buy" if is_buy else "sell", price, base,
+        fill = FillView(len(self.fills) + 1, order_id, spec.symbol, Side.BUY if is_buy else Side.SELL, price, base,
                         fee, "taker", int(time.time()), slot, order.sub_account)
         self.fills.append(fill)
         del self.fills[:-MAX_FILLS]

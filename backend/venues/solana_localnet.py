@@ -23,10 +23,11 @@ from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.client import QuantDeskClient
 from programs.quantdesk_perp.config import default_config
 from programs.quantdesk_perp.enums import CollateralAsset
+from programs.vocabulary import QUOTE_PRECISION
 
 log = logging.getLogger(__name__)
 POST_INTERVAL_S = 0.4
-TEST_USDC = 100_000 * 10**6  # what the venue's key deposits at start
+TEST_USDC = 100_000 * QUOTE_PRECISION  # what the venue's key deposits at start
 
 
 class LocalnetDeployment:

@@ -12,7 +12,7 @@ from typing import Any
 
 from prometheus_client import Gauge
 
-from backend.api.protocol import ApiError, to_builtins
+from backend.api.protocol import ApiError, ErrorCode, to_builtins
 from backend.api.server import ApiServer, Session
 from backend.solana.errors import SolanaError
 from backend.venues.requests import build_order, market_spec, parse_order_args
@@ -40,7 +40,7 @@ def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: 
             venue._ensure_ready()
         except SolanaError as exc:
             raise ApiError(str(exc.code), exc.message) from None
-        raise ApiError("NOT_SUPPORTED", "this order kind is not sent to the program yet; use order.place")
+        raise ApiError(ErrorCode.NOT_SUPPORTED, "this order kind is not sent to the program yet; use order.place")
 
     async def refuse_account(session: Session, args: dict[str, Any]) -> Any:
         # the paper account (and its 100k USDC) is not this venue's: never show or move it as if on-chain
@@ -48,7 +48,7 @@ def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: 
             venue._ensure_ready()
         except SolanaError as exc:
             raise ApiError(str(exc.code), exc.message) from None
-        raise ApiError("NOT_SUPPORTED", "on-chain deposits, withdrawals and account reads are not wired yet")
+        raise ApiError(ErrorCode.NOT_SUPPORTED, "on-chain deposits, withdrawals and account reads are not wired yet")
 
     async def fills(session: Session, args: dict[str, Any]) -> Any:
         limit = args.get("limit", 100) if isinstance(args.get("limit", 100), int) else 100
@@ -59,7 +59,8 @@ def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: 
     async def cancel(session: Session, args: dict[str, Any]) -> Any:
         order_id, sub = args.get("order_id"), args.get("sub_account", 0)
         if type(order_id) is not int or type(sub) is not int:
-            raise ApiError("BAD_REQUEST", "give order_id: the solana venue cancels one on-chain order at a time")
+            raise ApiError(ErrorCode.BAD_REQUEST,
+                           "give order_id: the solana venue cancels one on-chain order at a time")
         try:
             venue._ensure_ready()
             market_index = await venue.order_market(order_id, sub)

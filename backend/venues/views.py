@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from backend.api.protocol import AccountView, BookLevel, BookView, CollateralView, FillView, OrderView, PositionView
-from backend.venues.requests import ASSET_DECIMALS
 from programs.quantdesk_perp import events as ev
 from programs.quantdesk_perp.constants import BASE_PRECISION, MARGIN_PRECISION
 from programs.quantdesk_perp.context import Context
@@ -15,6 +14,11 @@ from programs.quantdesk_perp.math.margin import ASSET_WEIGHTS, INITIAL, SOL_ORAC
 from programs.quantdesk_perp.queries import account_margin, liquidation_price
 from programs.quantdesk_perp.repeg import curve_peg
 from programs.quantdesk_perp.state import Order, State
+from programs.vocabulary import ASSET_PRECISION, Asset, decimals_of
+from programs.vocabulary import OrderStatus as WireStatus
+from programs.vocabulary import OrderType as WireType
+from programs.vocabulary import Side as WireSide
+from programs.vocabulary import TimeInForce as WireTif
 
 STATUS_OF_EVENT = {ev.OrderFinished: OrderStatus.FILLED, ev.OrderCancelled: OrderStatus.CANCELLED,
                    ev.OrderExpired: OrderStatus.EXPIRED, ev.OrderRejected: OrderStatus.REJECTED}
@@ -26,8 +30,13 @@ def initial_ratio(cfg: Any, base: int) -> int:
     return margin_ratio(cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, abs(base), INITIAL)
 
 
-def side_name(side: int) -> str:
-    return "buy" if side == Side.BUY else "sell"
+def side_name(side: int) -> WireSide:
+    return WireSide[Side(side).name]
+
+
+def wire_status(status: int) -> WireStatus:
+    """An engine OrderStatus (IDL integer) as its wire name."""
+    return WireStatus[OrderStatus(status).name]
 
 
 def symbol_of(state: State, market_index: int) -> str:
@@ -37,10 +46,10 @@ def symbol_of(state: State, market_index: int) -> str:
 def order_view(state: State, order: Order, now: int, created: int, avg_price: int) -> OrderView:
     return OrderView(
         order_id=order.order_id, market=symbol_of(state, order.market_index), side=side_name(order.side),
-        order_type=OrderType(order.order_type).name.lower(), status=OrderStatus(order.status).name.lower(),
+        order_type=WireType[OrderType(order.order_type).name], status=wire_status(order.status),
         size=order.size, filled=order.filled, price=order.price, trigger_price=order.trigger_price,
         avg_fill_price=avg_price, reduce_only=order.reduce_only, post_only=order.post_only,
-        tif=TimeInForce(order.time_in_force).name.lower(), expire_ts=order.expire_time,
+        tif=WireTif[TimeInForce(order.time_in_force).name], expire_ts=order.expire_time,
         sub_account=order.sub_account, parent_id=order.parent_id,
         client_id=str(order.client_order_id) if order.client_order_id else "", created_ts=created, updated_ts=now)
 
@@ -56,10 +65,10 @@ def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, cr
     reduce_only = parent.reduce_only if parent is not None else bool(getattr(instruction, "reduce_only", False))
     return OrderView(
         order_id=placed.order_id, market=symbol_of(state, placed.market_index), side=side_name(placed.side),
-        order_type=OrderType(placed.order_type).name.lower(), status=OrderStatus(placed.status).name.lower(),
+        order_type=WireType[OrderType(placed.order_type).name], status=wire_status(placed.status),
         size=placed.size, price=placed.price, trigger_price=placed.trigger_price, reduce_only=reduce_only,
         post_only=bool(getattr(own, "post_only", False)),
-        tif=TimeInForce(own.time_in_force).name.lower() if own is not None else "gtc",
+        tif=WireTif[TimeInForce(own.time_in_force).name] if own is not None else WireTif.GTC,
         expire_ts=(getattr(own, "expire_time", None) or 0), sub_account=placed.sub_account,
         parent_id=placed.parent_id, client_id=str(placed.client_order_id) if placed.client_order_id else "",
         created_ts=created, updated_ts=created)
@@ -146,7 +155,7 @@ def account_view(state: State, authority: str, sub: int, ctx: Context, trading_s
     collateral = []
     raw_value = 0
     for asset, amount in sorted(user.balances.items()):
-        decimals = ASSET_DECIMALS[CollateralAsset(asset)]
+        decimals = decimals_of(ASSET_PRECISION[Asset[CollateralAsset(asset).name]])
         value = amount if asset == CollateralAsset.USDC else amount * sol_price // 10**decimals
         raw_value += value
         collateral.append(CollateralView(asset=CollateralAsset(asset).name, amount=amount, decimals=decimals,

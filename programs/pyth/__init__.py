@@ -11,7 +11,7 @@ from .accumulator import (
 )
 from .errors import PythDecodeError, PythDecodeErrorCode
 from .keccak import keccak160, keccak256
-from .messages import PriceFeedMessage, decode_wire_message, scale, to_fixed
+from .messages import PriceFeedMessage, decode_wire_message, rescale_toward_zero, scale
 from .price_update import (
     PRICE_UPDATE_V2_DISCRIMINATOR,
     PRICE_UPDATE_V2_LEN,
@@ -41,6 +41,6 @@ __all__ = [
     "hash_node",
     "keccak160",
     "keccak256",
+    "rescale_toward_zero",
     "scale",
-    "to_fixed",
 ]

@@ -58,7 +58,7 @@ def scale(value: int, exponent: int) -> Decimal:
     return Decimal(value).scaleb(exponent)
 
 
-def to_fixed(value: int, exponent: int, decimals: int) -> int:
+def rescale_toward_zero(value: int, exponent: int, decimals: int) -> int:
     """Re-express value x 10^exponent with `decimals` decimals, rounding toward zero (e.g. to PRICE_PRECISION 1e6)."""
     shift = exponent + decimals
     if shift >= 0:

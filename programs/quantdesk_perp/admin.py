@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .config import MarketConfig
-from .constants import LIQUIDATION_PCT_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION
+from .constants import LIQUIDATION_PCT_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION, QUOTE_PRECISION
 from .context import Context
 from .crank import accrue_funding, observe_oracle
 from .enums import CollateralAsset, ContractTier, MarketStatus
@@ -207,7 +207,7 @@ def withdraw_insurance_fund(state: State, ix: WithdrawInsuranceFund, ctx: Contex
     if ix.amount > state.insurance_fund:
         raise EngineError(
             ErrorCode.INSURANCE_FUND_INSUFFICIENT,
-            f"insurance fund holds {state.insurance_fund / 1e6:,.2f} USDC",
+            f"insurance fund holds {state.insurance_fund / QUOTE_PRECISION:,.2f} USDC",
         )
     state.insurance_fund -= ix.amount
     state.total_withdrawals[USDC] = state.total_withdrawals.get(USDC, 0) + ix.amount

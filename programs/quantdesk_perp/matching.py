@@ -294,7 +294,6 @@ def _fill_from_jit(
 
 def _fill_from_amm(market: Market, user: UserAccount, pos: Position, is_buy: bool, qty: int, oracle: int) -> Fill:
     """Fill `qty` against the curve; its quote (cost up, proceeds down) is also the fee's notional."""
-    cfg = market.config
     if is_buy:
         quote = amm.buy_cost(*curve(market, oracle), qty)
         realized = apply_user_fill(market, user, pos, qty, -quote)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from .constants import BASE_PRECISION, MARGIN_PRECISION, MAX_POSITIVE_UPNL_FOR_INITIAL_MARGIN
+from .constants import BASE_PRECISION, MARGIN_PRECISION, MAX_POSITIVE_UPNL_FOR_INITIAL_MARGIN, QUOTE_PRECISION
 from .context import Context, OraclePrice
 from .errors import EngineError, ErrorCode
 from .math.fixed import div_ceil
@@ -217,8 +217,8 @@ def require_free_collateral(
     if summary.free_collateral < 0:
         raise EngineError(
             ErrorCode.INSUFFICIENT_COLLATERAL,
-            f"{doing} needs {summary.initial_requirement / 1e6:,.2f} USD of margin; "
-            f"collateral is {summary.total_collateral / 1e6:,.2f} USD",
+            f"{doing} needs {summary.initial_requirement / QUOTE_PRECISION:,.2f} USD of margin; "
+            f"collateral is {summary.total_collateral / QUOTE_PRECISION:,.2f} USD",
         )
     return summary
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .book import remove_resting
-from .constants import BASE_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION
+from .constants import BASE_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
 from .context import Context
 from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, MarketStatus, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
@@ -76,7 +76,7 @@ def check_price(market: Market, price: int | None, what: str = "price") -> int:
         raise EngineError(ErrorCode.INVALID_PRICE, f"{what} must be a positive integer price, got {price!r}")
     if price % cfg.tick_size:
         raise EngineError(
-            ErrorCode.OFF_TICK, f"{cfg.symbol} {what} must be a multiple of {cfg.tick_size / 1e6:g}"
+            ErrorCode.OFF_TICK, f"{cfg.symbol} {what} must be a multiple of {cfg.tick_size / PRICE_PRECISION:g}"
         )
     return price
 
@@ -120,7 +120,7 @@ def check_margin_for(
     if shortfall < 0:
         raise EngineError(
             ErrorCode.INSUFFICIENT_COLLATERAL,
-            f"this order needs {-shortfall / 1e6:,.2f} USD more collateral than the account has free",
+            f"this order needs {-shortfall / QUOTE_PRECISION:,.2f} USD more collateral than the account has free",
         )
 
 

@@ -8,12 +8,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from backend.api.protocol import QUOTE_PRECISION
 from backend.client import BackendClient
 from quantdesk_tui.commands import data_command, whole_number
 from quantdesk_tui.commands.trading import describe_orders
 from quantdesk_tui.output import UsageError, fixed_str, table
 
-P = 10**6
+P = QUOTE_PRECISION
 
 
 def register(sub: Any, add_connection_args: Any) -> None:

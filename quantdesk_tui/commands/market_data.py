@@ -10,11 +10,10 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from backend.api.protocol import TIMEFRAMES
 from backend.client import BackendClient
 from quantdesk_tui.commands import whole_number
 from quantdesk_tui.output import table
-
-TIMEFRAMES = ("1s", "1m", "5m", "15m", "1h", "4h", "1d")
 
 
 def register(sub: Any, add_connection_args: Any) -> None:

@@ -6,11 +6,12 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
+from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION
 from backend.client import BackendClient
 from quantdesk_tui.commands import data_command, whole_number
 from quantdesk_tui.output import fixed_str, table
 
-P, B = 10**6, 10**9
+P, B = PRICE_PRECISION, BASE_PRECISION
 
 
 def register(sub: Any, add_connection_args: Any) -> None:

@@ -9,13 +9,28 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from backend.api.protocol import (
+    BASE_PRECISION,
+    MARGIN_PRECISION,
+    ORDER_TYPE_NAMES,
+    PRICE_PRECISION,
+    TIMES_IN_FORCE,
+    OrderType,
+    order_type_of,
+)
 from backend.client import BackendClient
 from quantdesk_tui.commands import data_command, whole_number
 from quantdesk_tui.grammar import GrammarError, parse_order
 from quantdesk_tui.output import UsageError, fixed_str, table
 
-P, B = 10**6, 10**9
-ORDER_TYPES = ("market", "limit", "stop", "stop-limit", "take-profit", "take-profit-limit", "trailing")
+P, B = PRICE_PRECISION, BASE_PRECISION
+
+
+def order_type_arg(text: str) -> str:
+    """--type: a wire name or alias, with `-` or `_` (stop-limit = stop_limit); sent as the wire spells it."""
+    if order_type_of(text) is None:
+        raise argparse.ArgumentTypeError(f"order type must be one of {', '.join(ORDER_TYPE_NAMES)}")
+    return text.lower().replace("-", "_")
 
 
 def register(sub: Any, add_connection_args: Any) -> None:
@@ -32,7 +47,7 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("side", choices=("buy", "sell"))
     p.add_argument("size", help="base size, or $USD with --usd")
     p.add_argument("market")
-    p.add_argument("--type", choices=ORDER_TYPES, default=None)
+    p.add_argument("--type", type=order_type_arg, default=None, metavar="TYPE", help=", ".join(ORDER_TYPE_NAMES))
     p.add_argument("--limit", metavar="P", help="limit price (implies --type limit)")
     p.add_argument("--stop", metavar="P", help="trigger price (stop / take-profit)")
     p.add_argument("--trail", metavar="PCT", help="trailing distance in percent")
@@ -41,7 +56,7 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--usd", action="store_true", help="size is in USD")
     p.add_argument("--reduce-only", action="store_true")
     p.add_argument("--post-only", action="store_true")
-    p.add_argument("--tif", choices=("gtc", "ioc", "fok", "gtd"), default="gtc")
+    p.add_argument("--tif", choices=TIMES_IN_FORCE, default="gtc")
     p.add_argument("--expire", metavar="WHEN",
                    help="when a GTD order expires: 30s, 15m, 2h, 1d from now, an ISO-8601 time, or unix seconds")
     p.add_argument("--sub", type=whole_number, default=0)
@@ -91,14 +106,21 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--sub", type=whole_number, default=0)
 
 
+def implied_order_type(a: argparse.Namespace) -> str:
+    """The type the price flags imply when --type is not given ("stop" and "trailing" are the wire's aliases)."""
+    if a.trail:
+        return "trailing"
+    if a.stop:
+        return OrderType.STOP_LIMIT.value if a.limit else "stop"
+    return OrderType.LIMIT.value if a.limit else OrderType.MARKET.value
+
+
 def _order_args(a: argparse.Namespace) -> dict[str, Any]:
     args: dict[str, Any] = {"side": a.side, "size": a.size.lstrip("$"), "market": a.market, "tif": a.tif,
                             "sub_account": a.sub}
     if a.usd or a.size.startswith("$"):
         args["size_in"] = "usd"
-    kind = a.type or ("trailing" if a.trail else "stop-limit" if a.stop and a.limit else "stop" if a.stop
-                      else "limit" if a.limit else "market")
-    args["type"] = kind.replace("-", "_")
+    args["type"] = a.type or implied_order_type(a)
     for flag, key in (("limit", "price"), ("stop", "trigger"), ("trail", "trail_pct"), ("tp", "tp"), ("sl", "sl")):
         if getattr(a, flag):
             args[key] = getattr(a, flag)
@@ -251,4 +273,4 @@ def account_text(result: dict[str, Any]) -> str:
             f"equity       {fixed_str(acc['equity'], P, 2)} USD   uPnL {fixed_str(acc['unrealized_pnl'], P, 2)}\n"
             f"collateral   {fixed_str(acc['total_collateral'], P, 2)}   free {fixed_str(acc['free_collateral'], P, 2)}\n"
             f"margin       initial {fixed_str(acc['initial_margin'], P, 2)}   maintenance "
-            f"{fixed_str(acc['maintenance_margin'], P, 2)}   leverage {acc['leverage'] / 1e4:.2f}x")
+            f"{fixed_str(acc['maintenance_margin'], P, 2)}   leverage {acc['leverage'] / MARGIN_PRECISION:.2f}x")

@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.widgets import Static, TabbedContent, TabPane
 
-from backend.api.protocol import RATIO_SCALE, AccountView
+from backend.api.protocol import MARGIN_PRECISION, AccountView
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box, tone_styles, usage_bar
@@ -87,7 +87,7 @@ def fmt_margin_ratio(ratio: int) -> str:
     where only 'far from liquidation' matters."""
     if ratio <= 0:
         return "— (flat)"
-    if ratio >= 10 * RATIO_SCALE:
+    if ratio >= 10 * MARGIN_PRECISION:
         return "> 1,000%"
     return fmt_ratio_pct(ratio)
 

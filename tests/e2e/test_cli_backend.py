@@ -23,6 +23,22 @@ def cli(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
     return proc
 
 
+def until(attempt, done, timeout: float = 30.0, step: float = 0.1):
+    """Repeat `attempt()` until `done(result)` holds: readiness is a condition, not a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = attempt()
+        if done(result):
+            return result
+        assert time.monotonic() < deadline, f"condition not reached within {timeout:g} s; last: {result}"
+        time.sleep(step)
+
+
+def venue_has_markets(proc: subprocess.CompletedProcess[str]) -> bool:
+    """The paper venue creates a market (and funds the account) on its first price."""
+    return proc.returncode == 0 and "SOL-PERP" in {m["market"] for m in json.loads(proc.stdout)["markets"]}
+
+
 @pytest.fixture
 def running_backend(quantdesk_home):
     proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "11"],
@@ -41,8 +57,8 @@ def test_status_markets_quote_as_json(running_backend, quantdesk_home):
     assert status["url"] == url and status["pid"] == proc.pid and status["protocol"] == 1
     markets = json.loads(cli("markets", "--json").stdout)
     assert [m["symbol"] for m in markets][:3] == ["SOL-PERP", "BTC-PERP", "ETH-PERP"]
-    time.sleep(0.3)
-    quote = json.loads(cli("quote", "sol-perp", "--json").stdout)
+    answered = until(lambda: cli("quote", "sol-perp", "--json", check=None), lambda p: p.returncode == 0)
+    quote = json.loads(answered.stdout)
     assert quote["market"] == "SOL-PERP" and Decimal(quote["price"]) > 0 and "expo" not in quote
     raw = json.loads(cli("quote", "sol-perp", "--json", "--raw").stdout)
     assert raw["expo"] == -8 and isinstance(raw["price"], int)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from decimal import Decimal
 
-from tests.e2e.test_cli_backend import cli, running_backend  # noqa: F401  (fixture)
+from tests.e2e.test_cli_backend import cli, running_backend  # noqa: F401, F811  (fixture)
 
 
 def test_orders_positions_and_account_speak_human_units(running_backend):

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.e2e.test_cli_backend import cli
+from tests.e2e.test_cli_backend import cli, until, venue_has_markets
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def backend_proc(quantdesk_home):
     proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "30"], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
     assert proc.stdout.readline().startswith("ws://")
-    time.sleep(0.8)  # markets initialised from the first observations
+    until(lambda: cli("admin", "markets", "--json", check=None), venue_has_markets)
     yield proc
     proc.send_signal(signal.SIGTERM)
     proc.wait(10)

@@ -58,6 +58,11 @@ def test_the_outcome_says_what_filled_and_why_the_rest_was_cancelled_in_base_uni
     assert not is_settled(in_auction) and is_settled(resting) and is_settled(cut)
 
 
+def confirm_shown(app) -> bool:
+    """The confirm modal is up and composed: pushing it comes a frame before its body exists."""
+    return isinstance(app.screen, ConfirmScreen) and bool(app.screen.query("#confirm-body"))
+
+
 def places(app) -> list[tuple[str, dict]]:
     return [(op, args) for op, args in app.client.requests if op.startswith("order.") and op != "order.preview"]
 
@@ -68,13 +73,13 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         await wait_for(pilot, lambda: app.hub.markets and app.hub.accounts and len(app.screen.query(Pane)) == 6)
         # command bar: $730k on $100k is asked about; n sends nothing, y sends it
         await run_command(pilot, "buy 5000 SOL-PERP")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: confirm_shown(app))
         body = str(app.screen.query_one("#confirm-body").render())
         assert body.startswith("buy 5000 SOL-PERP market\n") and "above your confirm limit $10,000.00" in body
         await pilot.press("n")
         assert places(app) == []
         await run_command(pilot, "buy 5000 SOL-PERP")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: confirm_shown(app))
         await pilot.press("y")
         await wait_for(pilot, lambda: len(places(app)) == 1)
         assert places(app)[0] == ("order.place", {"side": "buy", "size": "5000", "market": "SOL-PERP",
@@ -85,7 +90,7 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         # `x` on the SOL position ($14k): asked, then a reduce-only market sell of all of it
         app.screen.query_one("#positions").focus()
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: confirm_shown(app))
         assert str(app.screen.query_one("#confirm-body").render()).startswith(
             "sell 100 SOL-PERP market reduce-only\n")
         await pilot.press("y")
@@ -95,7 +100,7 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         # a TWAP parent under the notional limit but above half the free collateral ($71k of $100k)
         app.config.confirm_notional = 1e9
         await run_command(pilot, "twap buy 500 SOL-PERP 10m")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: confirm_shown(app))
         body = str(app.screen.query_one("#confirm-body").render())
         assert "confirm_notional" not in body and "(confirm above 50%: confirm_free_fraction)" in body
         await pilot.press("escape")
@@ -104,6 +109,6 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
                      if title == "Close SOL-PERP position (sub 0)")
         app.config.confirm_notional = 10_000
         close()
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: confirm_shown(app))
         await pilot.press("n")
         assert len(places(app)) == 3

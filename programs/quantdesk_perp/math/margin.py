@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from math import isqrt
 
+from programs.vocabulary import ASSET_PRECISION as VOCABULARY_ASSET_PRECISION
+from programs.vocabulary import Asset
+
 from ..constants import (
     AMM_TO_QUOTE_PRECISION_RATIO,
     BASE_PRECISION,
@@ -28,7 +31,7 @@ ASSET_WEIGHTS: dict[int, tuple[int, int]] = {
     CollateralAsset.USDC: (10_000, 10_000),
     CollateralAsset.SOL: (8_000, 9_000),
 }
-ASSET_PRECISION: dict[int, int] = {CollateralAsset.USDC: 10**6, CollateralAsset.SOL: 10**9}
+ASSET_PRECISION: dict[int, int] = {asset: VOCABULARY_ASSET_PRECISION[Asset[asset.name]] for asset in CollateralAsset}
 ASSET_LIQUIDATOR_FEE: dict[int, int] = {CollateralAsset.USDC: 0, CollateralAsset.SOL: 0}  # 1e6 premium
 SOL_ORACLE_MARKET = 0  # SOL collateral is valued with the SOL-PERP oracle
 

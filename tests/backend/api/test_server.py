@@ -8,8 +8,9 @@ import json
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
-from backend.api.protocol import MAX_MESSAGE_BYTES, PROTOCOL_VERSION
+from backend.api.protocol import MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ApiError
 from backend.client import BackendClient
 
 
@@ -55,8 +56,9 @@ async def test_wrong_protocol_version_is_refused_and_closed(backend):
         reply = await _ask(ws, {"id": 1, "op": "hello", "args": {"token": backend.token, "version": 999}})
         assert reply["error"]["code"] == "VERSION_MISMATCH"
         assert "backend speaks 1" in reply["error"]["message"]
-        with pytest.raises(Exception):
+        with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 2)
+        assert ws.close_code == 4001 and ws.close_reason == "VERSION_MISMATCH"
 
 
 async def test_each_bad_input_gets_its_code_and_the_connection_survives(backend):
@@ -89,8 +91,9 @@ async def test_flooding_is_rate_limited_without_hurting_other_clients(backend, c
 
 
 async def test_errors_are_counted_in_metrics(backend, client):
-    with pytest.raises(Exception):
+    with pytest.raises(ApiError) as refused:
         await client.request("quote", market="DOGE")
+    assert refused.value.code == "UNKNOWN_MARKET"
     async with httpx.AsyncClient() as http:
         text = (await http.get(backend.url.replace("ws://", "http://") + "/metrics")).text
     assert 'quantdesk_errors_total{code="UNKNOWN_MARKET"} 1.0' in text

@@ -20,12 +20,12 @@ def test_config_toml_risk_table_sets_the_limits_in_human_units(tmp_path):
                                  "max_open_orders": "200", "submit_rate": "100", "daily_loss_limit": "2500"}
 
 
-def test_writing_the_risk_table_keeps_every_other_setting(tmp_path):
+def test_writing_the_risk_table_keeps_every_other_setting_and_comment(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('theme = "light"\n\n[risk]\nmax_leverage = "7.5"\n\n[keymap]\n"trade.buy" = "b"\n')
+    path.write_text('theme = "light"\n\n[risk]\nmax_leverage = "7.5"  # mine\n\n[keymap]\n"trade.buy" = "b"\n')
     write_table(tmp_path, {"max_leverage": "10", "daily_loss_limit": "none"})
-    assert path.read_text() == ('theme = "light"\n\n[keymap]\n"trade.buy" = "b"\n\n[risk]\nmax_leverage = "10"\n'
-                                'daily_loss_limit = "none"\n')
+    assert path.read_text() == ('theme = "light"\n\n[risk]\nmax_leverage = "10"  # mine\ndaily_loss_limit = "none"\n'
+                                '\n[keymap]\n"trade.buy" = "b"\n')
     assert load_settings(tmp_path, RiskLimits(), 5).daily_loss_limit is None
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from backend.api.protocol import ApiError
 from backend.store.db import Store
-from backend.venues.paper import AUTHORITY, STARTING_USDC, PaperVenue, to_engine_price
+from backend.venues.paper import STARTING_USDC, PaperVenue, to_engine_price
 from backend.bus import Bus
 from programs.quantdesk_perp.state import state_to_bytes
 

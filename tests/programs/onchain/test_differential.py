@@ -3,7 +3,6 @@ seeded stream (tools/perp_differential.py); the longer run is `python -m bench s
 
 from __future__ import annotations
 
-from collections import Counter
 
 import pytest
 from solders.account import Account

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -15,8 +16,8 @@ from programs.pyth import (
     PythDecodeErrorCode,
     decode_accumulator_update,
     decode_price_update_v2,
+    rescale_toward_zero,
     scale,
-    to_fixed,
 )
 
 SOL_FEED = bytes.fromhex("ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d")
@@ -116,10 +117,11 @@ def test_garbage_never_raises_anything_but_a_decode_error(blob):
 
 
 def test_price_helpers_are_exact():
-    assert scale(14_251_234_567, -8) == scale(142_51234567, -8)
-    assert to_fixed(14_251_234_567, -8, 6) == 142_512_345  # toward zero
-    assert to_fixed(-14_251_234_567, -8, 6) == -142_512_345
-    assert to_fixed(5, 2, 6) == 500_000_000
+    assert scale(14_251_234_567, -8) == Decimal("142.51234567")
+    assert str(scale(-5, 2)) == "-5E+2"
+    assert rescale_toward_zero(14_251_234_567, -8, 6) == 142_512_345  # toward zero
+    assert rescale_toward_zero(-14_251_234_567, -8, 6) == -142_512_345
+    assert rescale_toward_zero(5, 2, 6) == 500_000_000
 
 
 # -- Hermes binary ("PNAU") -------------------------------------------------------------------------
