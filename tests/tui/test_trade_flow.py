@@ -3,7 +3,6 @@ same kind of trading from the command bar — orders, fills, position and PnL on
 
 from __future__ import annotations
 
-
 from tests.tui.pilot import make_app, wait_for
 from widgets.order_ticket import OrderTicket
 from widgets.orders_table import OrdersTable
