@@ -3,6 +3,7 @@ second and swapped in, so plotting never blocks key presses or ticks."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -21,12 +22,22 @@ class ThreadPlot(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._rendered = Text(placeholder)
         self._pending: Timer | None = None
+        self._pending_due = 0.0  # monotonic time the pending draw starts
         self.draws = 0  # pictures swapped in; read by tests and benchmarks
 
-    def _request_draw(self) -> None:
-        """Ask for a redraw; requests within one 1/REDRAW_HZ window become one draw."""
-        if self.is_mounted and self._pending is None:
-            self._pending = self.set_timer(1.0 / self.REDRAW_HZ, self._timer_fired, name="plot-redraw")
+    def _request_draw(self, hz: float | None = None) -> None:
+        """Ask for a redraw within 1/hz s (default REDRAW_HZ); requests in one window become one draw.
+        A sooner request (a key) moves a later pending one (live data) forward."""
+        if not self.is_mounted:
+            return
+        now = time.monotonic()
+        due = now + 1.0 / (hz or self.REDRAW_HZ)
+        if self._pending is not None:
+            if self._pending_due <= due:
+                return
+            self._pending.stop()
+        self._pending_due = due
+        self._pending = self.set_timer(due - now, self._timer_fired, name="plot-redraw")
 
     def _timer_fired(self) -> None:
         self._pending = None
