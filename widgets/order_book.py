@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from backend.api.protocol import BookLevel, BookView, MarketInfo, OrderView
 from widgets.format import decimals_for_price, fmt_price, fmt_size, market_decimals
+from widgets.line_cache import LineCache
 
 BAR_EIGHTHS = " ▏▎▍▌▋▊▉█"
 PRICE_W, SIZE_W, TOTAL_W = 12, 11, 11
@@ -85,8 +86,7 @@ class OrderBook(Widget, can_focus=True):
         self._size_decimals = 4
         self._own: set[int] = set()
         self._cursor_price: int | None = None
-        self._lines: list[Strip] = []  # the ladder as drawn, rebuilt when _lines_key no longer matches
-        self._lines_key: tuple | None = None
+        self._painted = LineCache()  # the ladder as drawn, built once per change
 
     # ---- data in ------------------------------------------------------------------------------
 
@@ -179,25 +179,18 @@ class OrderBook(Widget, can_focus=True):
 
     def _changed(self) -> None:
         """The ladder's data or cursor moved: its lines are built again on the next paint."""
-        self._lines_key = None
+        self._painted.invalidate()
         self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._lines_key = None  # a theme or focus change recolours every line
+        self._painted.invalidate()  # a theme or focus change recolours every line
 
     def _style(self, name: str) -> Style:
         return self.rich_style + self.get_component_rich_style(f"order-book--{name}", partial=True)
 
     def render_line(self, y: int) -> Strip:
-        """Lines come from a ladder built once per book, cursor, size and style (not once per line)."""
-        key = (self.size, self.rich_style, self.has_focus)
-        if key != self._lines_key:
-            self._lines = self._build_lines()
-            self._lines_key = key
-        if y < len(self._lines):
-            return self._lines[y]
-        return Strip.blank(self.size.width, self.rich_style)
+        return self._painted.line(self, y, self._build_lines)
 
     def _build_lines(self) -> list[Strip]:
         width, height = self.size

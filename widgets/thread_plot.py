@@ -18,6 +18,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
+from widgets.line_cache import LineCache
+
 
 class ThreadPlot(Widget):
     REDRAW_HZ: ClassVar[float] = 4.0
@@ -27,6 +29,7 @@ class ThreadPlot(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._rendered = Text(placeholder)
         self._lines: list[Strip] | None = None  # _rendered cut into lines (None: cut on the next paint)
+        self._painted = LineCache()  # those lines on the widget's own style and width
         self._pending: Timer | None = None
         self._pending_due = 0.0  # monotonic time the pending draw starts
         self.draws = 0  # pictures swapped in; read by tests and benchmarks
@@ -60,6 +63,7 @@ class ThreadPlot(Widget):
 
     def _swap(self, text: Text, lines: list[Strip]) -> None:
         self._rendered, self._lines = text, lines
+        self._painted.invalidate()
         self.draws += 1
         self.refresh()
 
@@ -77,12 +81,18 @@ class ThreadPlot(Widget):
     def render(self) -> Text:
         return self._rendered
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._painted.invalidate()
+
     def render_line(self, y: int) -> Strip:
+        return self._painted.line(self, y, self._paint)
+
+    def _paint(self) -> list[Strip]:
         if self._lines is None:
             self._lines = text_lines(self._rendered, self.app.console)
-        base, width = self.rich_style, self.size.width
-        line = self._lines[y] if y < len(self._lines) else Strip.blank(0)
-        return line.apply_style(base).crop_extend(0, width, base)
+        base, (width, height) = self.rich_style, self.size
+        return [line.apply_style(base).crop_extend(0, width, base) for line in self._lines[:height]]
 
 
 def text_lines(text: Text, console: Console) -> list[Strip]:
