@@ -66,6 +66,8 @@ async def run(seconds: float) -> list[tuple]:
          "≤ 25 / ≤ 50 ms"),
         ("frames/s", f"{frames / wall:.1f}", "≥ 30"),
         ("TUI CPU", f"{100 * cpu / wall:.0f}% of a core", "≤ 50%"),
+        ("TUI CPU per frame", f"{1000 * cpu / max(frames, 1):.1f} ms (all of the process's work / frames)",
+         f"≤ {1000 * 0.5 / 30:.1f} ms at 30 fps"),
         ("price pushes painted", f"{pushes / wall:,.0f}/s (conflated from {RATE:,}/s)", ""),
         ("chart redraws", f"{draws / wall:.1f}/s, build p50 {percentile(redraws, 50):.1f} ms "
          f"({width}x{height}, off the UI thread)", "a few/s"),

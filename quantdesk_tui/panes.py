@@ -6,10 +6,11 @@ into app actions; the widget itself stays ignorant of the backend.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from backend.api.protocol import MARGIN_PRECISION, PRICE_PRECISION
@@ -20,9 +21,12 @@ from widgets.fills_table import FillsTable
 from widgets.log_pane import LogPane
 from widgets.order_book import OrderBook
 from widgets.order_ticket import OrderTicket
+from widgets.static_text import set_static
 from widgets.orders_table import OrdersTable
 from widgets.positions_table import PositionsTable
 from widgets.watchlist import Watchlist
+
+W = TypeVar("W", bound=Widget)
 
 
 class Pane(Vertical):
@@ -35,6 +39,17 @@ class Pane(Vertical):
     """
 
     ready = False  # set once the pane's own widgets are mounted; frames skip it until then
+    _found: dict[str, Widget] | None = None
+
+    def one(self, selector: str, kind: type[W]) -> W:
+        """The pane's widget matching `selector`, found once: frames ask for it many times a second, and a
+        pane's widgets are composed once and never replaced."""
+        found = self._found if self._found is not None else {}
+        self._found = found
+        widget = found.get(selector)
+        if widget is None:
+            widget = found[selector] = self.query_one(selector, kind)
+        return widget  # type: ignore[return-value]
 
     def on_mount(self) -> None:
         self.border_title = self.title
@@ -61,10 +76,10 @@ class ChartPane(Pane):
         yield CandleChart(id="chart", market=hub.market, timeframe=hub.timeframe)
 
     def on_mount(self) -> None:
-        self.query_one(CandleChart).set_indicators(self.app.hub.indicators)  # type: ignore[attr-defined]
+        self.one("CandleChart", CandleChart).set_indicators(self.app.hub.indicators)  # type: ignore[attr-defined]
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        chart = self.query_one(CandleChart)
+        chart = self.one("CandleChart", CandleChart)
         if "market" in other:
             chart.set_market(hub.market)
             chart.set_timeframe(hub.timeframe)
@@ -112,7 +127,7 @@ class TicketPane(Pane):
         yield OrderTicket(id="ticket")  # large orders are confirmed by the app's one rule (trading.submit)
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        ticket = self.query_one(OrderTicket)
+        ticket = self.one("OrderTicket", OrderTicket)
         if other & {"markets", "market"} and hub.market_info is not None:
             if ticket.market is not None and ticket.market.symbol != hub.market:
                 ticket.clear()  # one market's prices and sizes never carry over to another
@@ -141,7 +156,7 @@ class BookPane(Pane):
         yield OrderBook(id="book")
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        book = self.query_one(OrderBook)
+        book = self.one("OrderBook", OrderBook)
         if other & {"markets", "market"} and hub.market_info is not None:
             book.set_market(hub.market_info)
             self.border_title = f"Book {hub.market}"
@@ -172,17 +187,18 @@ class BlotterPane(Pane):
                 yield FillsTable(id="fills")
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+        positions = self.one("PositionsTable", PositionsTable)
         if "markets" in other:
             for table in (PositionsTable, OrdersTable, FillsTable):
-                self.query_one(table).set_markets(hub.markets)
+                self.one(table.__name__, table).set_markets(hub.markets)
         if "positions" in other:
-            self.query_one(PositionsTable).set_positions(list(hub.positions.values()))
+            positions.set_positions(list(hub.positions.values()))
         if other & {"positions", "market"} and (hub.sub_account, hub.market) in hub.positions:
-            self.query_one(PositionsTable).move_cursor((hub.market, hub.sub_account))  # the focused market's row
+            positions.move_cursor((hub.market, hub.sub_account))  # the focused market's row
         if "orders" in other:
-            self.query_one(OrdersTable).set_orders(hub.open_orders())
+            self.one("OrdersTable", OrdersTable).set_orders(hub.open_orders())
         if "fills" in other:
-            self.query_one(FillsTable).set_fills(list(hub.fills))
+            self.one("FillsTable", FillsTable).set_fills(list(hub.fills))
 
     def on_orders_table_cancel_requested(self, event: OrdersTable.CancelRequested) -> None:
         self.actions.cancel({"order_id": event.order_id})
@@ -203,7 +219,7 @@ class TradesPane(Pane):
         yield FillsTable(id="trades")
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        table = self.query_one(FillsTable)
+        table = self.one("FillsTable", FillsTable)
         if "markets" in other:
             table.set_markets(hub.markets)
         if other & {"fills", "market"}:
@@ -223,7 +239,7 @@ class AlertsPane(Pane):
         if not other & {"alerts", "alert_fired", "market"}:
             return
         self.border_title = f"Alerts {hub.market}"
-        self.query_one("#alerts-body", Static).update(alerts_text(hub))
+        set_static(self.one("#alerts-body", Static), alerts_text(hub))
 
 
 def alerts_text(hub: Hub) -> str:
@@ -241,7 +257,7 @@ class WatchlistPane(Pane):
         yield Watchlist(id="pane-watchlist", clock=self.app.clock)  # type: ignore[attr-defined]
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        watchlist = self.query_one(Watchlist)
+        watchlist = self.one("Watchlist", Watchlist)
         if "markets" in other:
             watchlist.set_markets(hub.markets)
         for market in quotes:
@@ -262,13 +278,13 @@ class AccountPane(Pane):
             return
         account = hub.accounts.get(hub.sub_account)
         if account is None:
-            self.query_one("#account-body", Static).update("no account yet")
+            set_static(self.one("#account-body", Static), "no account yet")
             return
         balances = "  ".join(f"{c.amount / 10**c.decimals:,.4f} {c.asset}" for c in account.collateral)
-        self.query_one("#account-body", Static).update(
-            f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
-            f"equity {account.equity / Q:,.2f}  uPnL {account.unrealized_pnl / Q:+,.2f}  "
-            f"free {account.free_collateral / Q:,.2f}  lev {account.leverage / MARGIN_PRECISION:.2f}x")
+        set_static(self.one("#account-body", Static),
+                   f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
+                   f"equity {account.equity / Q:,.2f}  uPnL {account.unrealized_pnl / Q:+,.2f}  "
+                   f"free {account.free_collateral / Q:,.2f}  lev {account.leverage / MARGIN_PRECISION:.2f}x")
 
 
 class LogPaneBox(Pane):
@@ -280,7 +296,7 @@ class LogPaneBox(Pane):
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         if "log" not in other:
             return
-        log = self.query_one(LogPane)
+        log = self.one("LogPane", LogPane)
         new = min(hub.log_total - self._seen, len(hub.log))
         for level, text in list(hub.log)[len(hub.log) - new:]:
             log.write(text, level)
@@ -324,7 +340,7 @@ class WalletPane(Pane):
             lines += [f"  {t.get('status', '?'):<9} {t.get('purpose', t.get('kind', ''))} "
                       f"{str(t.get('signature', ''))[:16]}…" for t in hub.transactions[:10]]
             text = "\n".join(lines)
-        self.query_one("#wallet-body", Static).update(text)
+        set_static(self.one("#wallet-body", Static), text)
 
 
 PANES: dict[str, type[Pane]] = {

@@ -44,6 +44,9 @@ class CandleChart(ThreadPlot, can_focus=True):
     """Owner calls set_candles / update_candle / set_overlays / set_levels / set_timeframe."""
 
     REDRAW_HZ: ClassVar[float] = 4.0
+    # a live candle redraws at most this often: each plotext draw costs ~60 ms of the process's CPU
+    # (GIL included), and the book and ticket already show every price at the frame rate
+    LIVE_REDRAW_HZ: ClassVar[float] = 2.0
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "pan(-1)", "Pan left", id="chart.pan_left"),
@@ -115,7 +118,7 @@ class CandleChart(ThreadPlot, can_focus=True):
             self._candles[-1] = row
         else:
             self._candles.append(row)
-        self._request_draw()
+        self._request_draw(self.LIVE_REDRAW_HZ)
 
     def set_overlays(self, overlays: Mapping[str, Sequence[float | None]]) -> None:
         """Indicator series aligned with the candles (None where undefined). Keys: sma, ema, vwap,
@@ -125,8 +128,10 @@ class CandleChart(ThreadPlot, can_focus=True):
 
     def set_levels(self, levels: Iterable[tuple[str, float, str]]) -> None:
         """Horizontal lines: (label, price, style) with style order | entry | liq | alert."""
-        self._levels = [(label, float(price), style) for label, price, style in levels]
-        self._request_draw()
+        levels = [(label, float(price), style) for label, price, style in levels]
+        if levels != self._levels:  # positions move every tick; their lines rarely do
+            self._levels = levels
+            self._request_draw()
 
     def set_timeframe(self, timeframe: str) -> None:
         self.timeframe = timeframe

@@ -4,7 +4,7 @@ with a cursor on a level; `enter` picks that price for the order ticket."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from backend.api.protocol import PRICE_PRECISION, BookLevel, BookView, MarketInfo, OrderView
 from widgets.format import decimals_for_price, fmt_price, fmt_size, market_decimals
+from widgets.line_cache import LineCache
 
 BAR_EIGHTHS = " ▏▎▍▌▋▊▉█"
 PRICE_W, SIZE_W, TOTAL_W = 12, 11, 11
@@ -85,6 +86,7 @@ class OrderBook(Widget, can_focus=True):
         self._size_decimals = 4
         self._own: set[int] = set()
         self._cursor_price: int | None = None
+        self._painted = LineCache()  # the ladder as drawn, built once per change
 
     # ---- data in ------------------------------------------------------------------------------
 
@@ -94,19 +96,21 @@ class OrderBook(Widget, can_focus=True):
             self.symbol = market.symbol
             self._book, self._own, self._cursor_price = None, set(), None
         self._price_decimals, self._size_decimals = market_decimals(market.tick_size, market.step_size)
-        self.refresh()
+        self._changed()
 
     def set_book(self, book: BookView) -> None:
         self._book = book
         ladder = self._ladder()
         if self._cursor_price is None or all(level.price != self._cursor_price for _, level in ladder):
             self._cursor_price = self._nearest_price(ladder)
-        self.refresh()
+        self._changed()
 
     def set_own_orders(self, orders: Iterable[OrderView]) -> None:
         """Mark levels where the user has a working order."""
-        self._own = {o.price for o in orders if o.price}
-        self.refresh()
+        own = {o.price for o in orders if o.price}
+        if own != self._own:
+            self._own = own
+            self._changed()
 
     @property
     def cursor_price(self) -> int | None:
@@ -124,7 +128,7 @@ class OrderBook(Widget, can_focus=True):
         self._cursor_price = None
         if self._book is not None:
             self._cursor_price = self._nearest_price(self._ladder())
-        self.refresh()
+        self._changed()
 
     def action_pick_price(self) -> None:
         ladder = self._ladder()
@@ -163,7 +167,7 @@ class OrderBook(Widget, can_focus=True):
             return
         index = prices.index(self._cursor_price) if self._cursor_price in prices else 0
         self._cursor_price = prices[max(0, min(len(prices) - 1, index + step))]
-        self.refresh()
+        self._changed()
 
     def _decimals(self) -> int:
         if self._price_decimals is not None:
@@ -173,26 +177,47 @@ class OrderBook(Widget, can_focus=True):
 
     # ---- rendering ----------------------------------------------------------------------------
 
+    def _changed(self) -> None:
+        """The ladder's data or cursor moved: its lines are built again on the next paint."""
+        self._painted.invalidate()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._painted.invalidate()  # a theme or focus change recolours every line
+
     def _style(self, name: str) -> Style:
         return self.rich_style + self.get_component_rich_style(f"order-book--{name}", partial=True)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        return self._painted.line(self, y, self._build_lines)
+
+    def _build_lines(self) -> list[Strip]:
+        width, height = self.size
         base = self.rich_style
-        if y == 0:
-            price_w, size_w, total_w = column_widths(width)
-            text = f"{'Price':>{price_w}} {'Size':>{size_w}}" + (f" {'Total':>{total_w}}" if total_w else "")
-            return Strip([Segment(text, self._style("header"))]).crop_extend(0, width, self._style("header"))
+        header = self._style("header")
+        price_w, size_w, total_w = column_widths(width)
+        text = f"{'Price':>{price_w}} {'Size':>{size_w}}" + (f" {'Total':>{total_w}}" if total_w else "")
+        lines = [Strip([Segment(text, header)]).crop_extend(0, width, header)]
         if self._book is None:
-            if y == 1:
-                return Strip([Segment(" no book", self._style("dim"))]).crop_extend(0, width, base)
-            return Strip.blank(width, base)
-        if y == 1 + self._depth():
-            return self._mid_line(width)
-        found = self._level_at(y)
-        if found is None:
-            return Strip.blank(width, base)
-        return self._level_line(*found, width)
+            lines.append(Strip([Segment(" no book", self._style("dim"))]).crop_extend(0, width, base))
+            return lines
+        book, depth = self._book, self._depth()
+        asks, bids = book.asks[:depth], book.bids[:depth]
+        largest = max((level.size for level in asks + bids), default=0)
+        paint = _Paint(base, self._style("bid"), self._style("ask"),
+                       self.get_component_rich_style("order-book--cursor", partial=True))
+        ask_lines, cumulative = [], 0
+        for level in asks:
+            cumulative += level.size
+            ask_lines.append(self._level_line(level, "ask", cumulative, width, largest, paint))
+        lines += [Strip.blank(width, base)] * (depth - len(asks)) + ask_lines[::-1]
+        lines.append(self._mid_line(width))
+        cumulative = 0
+        for level in bids:
+            cumulative += level.size
+            lines.append(self._level_line(level, "bid", cumulative, width, largest, paint))
+        return lines[:max(height, 1)]
 
     def _level_at(self, y: int) -> tuple[BookLevel, str, int] | None:
         """(level, side, cumulative size from the best price) drawn on line y, if any."""
@@ -216,31 +241,27 @@ class OrderBook(Widget, can_focus=True):
         found = self._level_at(event.y)
         if found is not None:
             self._cursor_price = found[0].price
-            self.refresh()
+            self._changed()
             if event.chain > 1:
                 self.action_pick_price()
 
-    def _level_line(self, level: BookLevel, side: str, cumulative: int, width: int) -> Strip:
-        book = self._book
-        assert book is not None
-        depth = self._depth()
-        largest = max((lvl.size for lvl in book.asks[:depth] + book.bids[:depth]), default=0)
+    def _level_line(self, level: BookLevel, side: str, cumulative: int, width: int, largest: int,
+                    paint: _Paint) -> Strip:
         marker = "●" if level.price in self._own else " "
         price = fmt_price(level.price, self._decimals())
         price_w, size_w, total_w = column_widths(width)
         total = f" {fmt_size(cumulative, self._size_decimals):>{total_w}}" if total_w else ""
         text = f"{price:>{price_w}} {fmt_size(level.size, self._size_decimals):>{size_w}}{total}{marker}"
         bar_width = max(0, width - len(text) - 1)
-        plain, coloured = self.rich_style, self._style(side)
+        plain, coloured = paint.base, paint.bid if side == "bid" else paint.ask
         if level.price == self._cursor_price:
-            cursor = self.get_component_rich_style("order-book--cursor", partial=True)
-            plain, coloured = plain + cursor, coloured + cursor
+            plain, coloured = plain + paint.cursor, coloured + paint.cursor
         segments = [
             Segment(text[:price_w], coloured),
             Segment(text[price_w:], plain),
             Segment(" " + size_bar(level.size, largest, bar_width), coloured),
         ]
-        return Strip(segments).crop_extend(0, width, self.rich_style)
+        return Strip(segments).crop_extend(0, width, paint.base)
 
     def _mid_line(self, width: int) -> Strip:
         book = self._book
@@ -257,3 +278,12 @@ class OrderBook(Widget, can_focus=True):
                 text = f"{oracle} ±{fmt_price(spread, decimals)} {bps:.1f}bp"
         style = self._style("mid")
         return Strip([Segment(f" {text} ".center(width, "─"), style)]).crop_extend(0, width, style)
+
+
+class _Paint(NamedTuple):
+    """The styles of one ladder build, looked up once."""
+
+    base: Style
+    bid: Style
+    ask: Style
+    cursor: Style

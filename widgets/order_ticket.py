@@ -26,9 +26,11 @@ from widgets.order_form import (
     confirm_text,
     validate,
 )
+from widgets.static_text import set_static
 from widgets.tick_box import TickBox
 
 _FIELD_ORDER = ("market", "size", "price", "trigger", "offset", "tp", "sl", "post_only", "sub_account")
+_INPUTS = ("size", "price", "trigger", "offset", "tp", "sl", "sub_account")
 SIZE_SHARES = (25, 50, 75, 100)  # the % buttons: size the order to this share of equity, as notional
 LABEL = 10  # width of the summary's labels
 
@@ -109,6 +111,9 @@ class OrderTicket(Vertical, can_focus=False):
         self._preview: dict[str, Any] = {}
         self._validation: Validation | None = None
         self._shown_summary: Text | None = None
+        self._inputs: dict[str, Input] = {}  # key -> its field; found once on mount (every tick revalidates)
+        self._errors_line: Static | None = None
+        self._preview_line: Static | None = None
         self.add_class("-buy")
 
     def compose(self) -> ComposeResult:
@@ -157,7 +162,10 @@ class OrderTicket(Vertical, can_focus=False):
                 yield extra
 
     def on_mount(self) -> None:
-        self.query_one("#ticket-sub_account", Input).value = self.form.sub_account
+        self._inputs = {key: self.query_one(f"#ticket-{key}", Input) for key in _INPUTS}
+        self._errors_line = self.query_one("#ticket-errors", Static)
+        self._preview_line = self.query_one("#ticket-preview", Static)
+        self._inputs["sub_account"].value = self.form.sub_account
         self._sync_visibility()
         self._revalidate()
 
@@ -170,6 +178,8 @@ class OrderTicket(Vertical, can_focus=False):
 
     def set_reference_price(self, price: int) -> None:
         """Mark/oracle price (PRICE_PRECISION) used for market orders: USD sizing, brackets, notional."""
+        if price == self.reference_price:
+            return
         self.reference_price = price
         self._revalidate(post_changed=False)
 
@@ -324,16 +334,17 @@ class OrderTicket(Vertical, can_focus=False):
             for k, v in result.errors.items()
             if self._show_all_errors or k in touched or k in ("market", "post_only")
         }
-        for key in ("size", "price", "trigger", "offset", "tp", "sl", "sub_account"):
-            self.query_one(f"#ticket-{key}", Input).set_class(key in shown, "-invalid")
+        for key, field in self._inputs.items():
+            field.set_class(key in shown, "-invalid")
         lines = [shown[key] for key in _FIELD_ORDER if key in shown]
-        self.query_one("#ticket-errors", Static).update("\n".join(f"✗ {line}" for line in lines))
+        if self._errors_line is not None:
+            set_static(self._errors_line, "\n".join(f"✗ {line}" for line in lines))
 
     def _render_preview(self) -> None:
         summary = self._summary()
-        if summary != self._shown_summary:  # reference ticks re-render it; repaint only on change
+        if summary != self._shown_summary and self._preview_line is not None:  # repaint only on change
             self._shown_summary = summary
-            self.query_one("#ticket-preview", Static).update(summary)
+            set_static(self._preview_line, summary)
 
     def _summary(self) -> Text:
         """What the order costs and does, label and value per line: size and its share of equity

@@ -12,6 +12,7 @@ from textual.worker import Worker, WorkerState
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.hub import ALL_CHANGES, Hub
 from quantdesk_tui.layout import MIN_HEIGHT, MIN_WIDTH
+from widgets.static_text import set_static
 from widgets.status_bar import StatusBar
 
 
@@ -39,7 +40,7 @@ class WorkspaceScreen(Screen[None]):
         yield Static(too_small_text(*self.app.size), id="too-small", markup=False)
 
     def on_resize(self, event: Resize) -> None:
-        self.query_one("#too-small", Static).update(too_small_text(*event.size))
+        set_static(self.query_one("#too-small", Static), too_small_text(*event.size))
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
@@ -50,8 +51,10 @@ class WorkspaceScreen(Screen[None]):
             self.app.post_message(Worker.StateChanged(event.worker, event.state))
 
     _ready = False
+    _status_bar: StatusBar | None = None  # found once: a query per frame costs more than the frame's work
 
     def on_mount(self) -> None:
+        self._status_bar = self.query_one(StatusBar)
         self._ready = True  # Textual runs every class's on_mount along the MRO; subclasses add theirs
 
     def on_screen_resume(self) -> None:
@@ -63,14 +66,13 @@ class WorkspaceScreen(Screen[None]):
 
     def refresh_data(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         """Called once per frame with what changed since the last one."""
-        bars = self.query(StatusBar)
-        if not self._ready or not bars:  # not composed yet (or being torn down): keep the changes
+        bar = self._status_bar
+        if not self._ready or bar is None or not bar.is_attached:  # not composed yet (or torn down): keep them
             hub.dirty_quotes |= quotes
             hub.dirty |= other
             return
         if other & {"connection", "status", "trading_state", "market"} or not self._status_primed:
             self._status_primed = True
-            bar = bars.first()
             bar.set_state(connection="connected" if hub.connected else "reconnecting",
                           message="" if hub.connected else hub.connection_note, latency_ms=hub.rtt_ms,
                           trading_state=hub.trading_state, market=hub.market)
@@ -78,7 +80,7 @@ class WorkspaceScreen(Screen[None]):
                 bar.set_status(hub.status)
         if "account" in other or not self._account_primed:
             self._account_primed = True
-            bars.first().set_account(hub.accounts.get(hub.sub_account))
+            bar.set_account(hub.accounts.get(hub.sub_account))
         self.refresh_body(hub, quotes, other)
 
     _status_primed = False

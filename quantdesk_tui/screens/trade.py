@@ -59,6 +59,7 @@ class TradeScreen(WorkspaceScreen):
         self.maximized_pane: str | None = None
         self._folded: bool | None = None
         self._rebuilding = asyncio.Lock()
+        self._panes: list[Pane] | None = None  # the layout's panes, found once per (re)build, not per frame
 
     def _load(self, name: str) -> Node:
         left = self.app.layout_tree_data  # type: ignore[attr-defined]
@@ -96,12 +97,14 @@ class TradeScreen(WorkspaceScreen):
             old = self.query(LayoutView)
             for pane in self.query(Pane):
                 pane.ready = False  # going away: frames must not touch it while it is removed
+            self._panes = None
             await old.remove()
             if self._app_quitting():  # a resize that arrived while the app was quitting
                 return
             self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
             view = LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized_pane, id="layout")
             await self.mount(view, after=self.query_one("#status"))
+            self._panes = None
             self._refocus(focused)
 
     def _app_quitting(self) -> bool:
@@ -116,7 +119,12 @@ class TradeScreen(WorkspaceScreen):
                 return
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        for pane in self.query(Pane):
+        panes = self._panes
+        if panes is None:
+            panes = list(self.query(Pane))
+            if all(pane.ready for pane in panes):  # keep the list once every pane has mounted
+                self._panes = panes
+        for pane in panes:
             if pane.ready:
                 pane.refresh_pane(hub, quotes, other)
 

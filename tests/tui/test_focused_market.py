@@ -23,8 +23,13 @@ async def test_markets_enter_then_f2_every_trade_pane_shows_eth():
     app = monkey_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
-        await pilot.press("f3", "j", "j", "enter", "f2")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MarketsScreen" and app.focused is not None
+                       and app.focused.row_count == len(app.hub.markets))  # the watchlist, filled
+        await pilot.press("j", "j", "enter")
         await wait_for(pilot, lambda: app.hub.market == "ETH-PERP")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TradeScreen")
         shown = shown_markets(app)
         assert set(shown.values()) == {"ETH-PERP"}
         assert {"status bar", "ticket", "ticket unit", "chart", "pane-chart title", "pane-ticket title",
@@ -50,6 +55,7 @@ async def test_a_ticket_order_for_a_market_no_longer_on_screen_is_not_sent():
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
         await run_command(pilot, "btc")
+        await wait_for(pilot, lambda: app.hub.market == "BTC-PERP")
         app.trading.submit_ticket({"market": "SOL-PERP", "side": "buy", "order_type": "market", "size": 10**9})
         await pilot.pause()
         assert order_requests(app) == []
@@ -76,7 +82,9 @@ async def test_the_alerts_pane_repaints_when_the_trade_screen_comes_back():
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
         await pilot.press("f4")
-        app.hub.alerts = [{"id": 9, "kind": "above", "market": "SOL-PERP", "level": 222.0, "status": "active"}]
+        alerts = [{"id": 9, "kind": "above", "market": "SOL-PERP", "level": 222.0, "status": "active"}]
+        app.client.replies["alert.list"] = {"alerts": alerts, "active": 1}  # what the 5 s alerts poll reads too
+        app.hub.alerts = alerts
         app.hub.mark("alerts")
         await pilot.pause(0.1)  # a frame paints the Portfolio screen and takes the change
         await pilot.press("f2")

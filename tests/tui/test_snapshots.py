@@ -54,6 +54,7 @@ async def settle(pilot) -> None:
 def fast_charts(monkeypatch):
     """Charts redraw at most a few times a second; here at once, so a snapshot waits for nothing."""
     monkeypatch.setattr(CandleChart, "REDRAW_HZ", 100.0)
+    monkeypatch.setattr(CandleChart, "LIVE_REDRAW_HZ", 100.0)
     monkeypatch.setattr(EquityChart, "REDRAW_HZ", 100.0)
 
 

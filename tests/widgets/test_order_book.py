@@ -29,6 +29,10 @@ class BookApp(App[None]):
         self.picked.append((message.price, message.side))
 
 
+def first_style(book: OrderBook, y: int):
+    return next(iter(book.render_line(y))).style
+
+
 def _lines(book: OrderBook) -> list[str]:
     return [book.render_line(y).text.rstrip() for y in range(book.size.height)]
 
@@ -98,3 +102,20 @@ async def test_double_click_on_a_level_picks_its_price() -> None:
         await pilot.click(app.book, offset=(5, 6), times=2)
         await pilot.pause()
         assert app.picked == [(142_480_000, "bid")]
+
+
+async def test_the_ladder_is_redrawn_in_the_new_theme_and_after_focus_moves() -> None:
+    """The ladder's lines are built once per change: a theme switch and a focus change must still recolour them."""
+    app = BookApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        await pilot.pause()
+        cursor_focused = first_style(app.book, 5)  # the cursor starts on the best bid
+        app.theme = "quantdesk-light"
+        await pilot.pause()
+        assert first_style(app.book, 5) != cursor_focused
+        app.theme = "quantdesk-dark"
+        await pilot.pause()
+        assert first_style(app.book, 5) == cursor_focused
+        app.book.blur()
+        await pilot.pause()
+        assert first_style(app.book, 5) != cursor_focused
