@@ -157,6 +157,8 @@ def run_tui(args: argparse.Namespace) -> int:
     from backend.client import home_dir
     from quantdesk_tui.app import QuantDeskApp
     from quantdesk_tui.connection import make_client
+    from quantdesk_tui.feed import INDICATORS
+    from quantdesk_tui.first_snapshot import FirstSnapshot
     from quantdesk_tui.output import emit_error
     from quantdesk_tui.session import link_group_for
 
@@ -166,6 +168,8 @@ def run_tui(args: argparse.Namespace) -> int:
     except ApiError as exc:
         return emit_error(exc, False)
     app = QuantDeskApp(client=client, layout=args.layout, link_group=link_group_for(args.link, home_dir()))
+    if not getattr(args, "connect", None):  # this home's backend: fetch the first screen's data while Textual starts
+        app.first_snapshot = FirstSnapshot(app.hub.market, app.hub.timeframe, list(INDICATORS)).start()
     app.run()
     if app.exit_note:
         print(app.exit_note)
