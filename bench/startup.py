@@ -108,6 +108,7 @@ def main() -> int:
                 f"(pty {COLUMNS}x{LINES}, backend up, medians of {RUNS})", ("measure", "ms", "target", "ok"), [
                     ("minimal Textual app: first frame", minimal_ms, "", ""),
                     ("quantdesk: first live prices", ours_ms, "", ""),
-                    ("ratio", ratio, f"≤ {TARGET_RATIO:g}×", "yes" if ratio <= TARGET_RATIO else "NO"),
+                    ("first live prices / minimal app", ratio, f"≤ {TARGET_RATIO:g}×",
+                     "yes" if ratio <= TARGET_RATIO else "NO"),
                 ])
     return 0 if ratio <= TARGET_RATIO else 1
