@@ -7,7 +7,6 @@ measured in the same run (interleaved, so machine load hits both alike).
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys

@@ -53,7 +53,8 @@ class FirstSnapshot:
             return
         try:
             session = Session(ws)
-            if not session.call("hello", {"token": token, "version": PROTOCOL_VERSION, "client": "tui:first"}).get("ok"):
+            hello = {"token": token, "version": PROTOCOL_VERSION, "client": "tui:first-snapshot"}
+            if not session.call("hello", hello).get("ok"):
                 return
             for name, (op, args) in self.requests.items():
                 reply = session.call(op, args)
