@@ -33,6 +33,7 @@ from quantdesk_tui.config import (
     save_layout,
 )
 from quantdesk_tui.feed import BackendFeed, liquidation_text
+from quantdesk_tui.first_snapshot import FirstSnapshot
 from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import BUILTIN_LAYOUTS, LayoutError, layout_from_data
@@ -89,6 +90,8 @@ class QuantDeskApp(App[int]):
              "alerts": lazy_screen("alerts", "AlertsScreen"), "system": lazy_screen("system", "SystemScreen"),
              "admin": lazy_screen("admin", "AdminScreen"), "desk": lazy_screen("desk", "DeskScreen")}
 
+    first_snapshot: FirstSnapshot | None = None  # the first screen's data, fetched while Textual starts
+
     def __init__(self, client: BackendClient, layout: str | None = None, *, config: Config | None = None,
                  clock: Callable[[], float] = time.time,
                  status_clock: Callable[[], datetime] = lambda: datetime.now(UTC), link_group: str | None = "A") -> None:
@@ -122,6 +125,8 @@ class QuantDeskApp(App[int]):
             self.layout_name = "trade"
 
     def on_mount(self) -> None:
+        self._connection()  # first: the handshake and subscriptions overlap composing the first screen
+        self._apply_first_snapshot()
         register_themes(self, activate=self.config.theme)
         keymap = dict(VIM_KEYMAP) if self.config.vim_keys else {}
         keymap.update(self.config.keymap)
@@ -130,7 +135,6 @@ class QuantDeskApp(App[int]):
         self.switch_mode("trade")
         for warning in self.config.warnings:
             self.notify(warning, title="config", severity="warning", timeout=10)
-        self._connection()
         self.set_interval(1 / FRAME_HZ, self._frame)
         self.set_interval(2.0, self._ping)
         self.set_interval(0.5, self._poll_market)
@@ -147,6 +151,14 @@ class QuantDeskApp(App[int]):
             await self.client.subscribe("link", lambda _s, d: self._on_link(d), markets=[self.link_group])
         await self.client.run_reconnecting()
 
+    @work(group="first-snapshot", exit_on_error=False)
+    async def _apply_first_snapshot(self) -> None:
+        """The data fetched while the app started (set by `quantdesk`; see first_snapshot.py)."""
+        snapshot = self.first_snapshot
+        if snapshot is not None:
+            replies = await asyncio.to_thread(snapshot.wait, 5.0)
+            self.feed.seed(snapshot.market, snapshot.timeframe, replies)
+
     def _on_connection_state(self, connected: bool, note: str) -> None:
         hub = self.hub
         was = hub.connected
@@ -155,6 +167,7 @@ class QuantDeskApp(App[int]):
         hub.note(note, "info" if connected else "warning")
         if connected:
             self._load_reference_data()
+            self._poll_market()  # the book now, not at the next poll
         elif was:
             self.notify(f"{note}; reconnecting…", title="backend", severity="warning")
 

@@ -7,21 +7,21 @@ one JSON document on stdout (errors as {"error": {"code": ..., "message": ...}})
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from backend.api.protocol import ApiError, ErrorCode
-from backend.client import BackendClient, to_human
 from quantdesk_tui import __version__
-from quantdesk_tui.commands import COMMAND_MODULES
-from quantdesk_tui.commands.market_data import exec_backend_tool
-from quantdesk_tui.connection import make_client
-from quantdesk_tui.output import UsageError, emit_error, emit_json
+from quantdesk_tui.cli_thin import run_thin
+from quantdesk_tui.output import UsageError, emit_json, json_document
 
-Runner = Callable[[BackendClient, argparse.Namespace], Awaitable[tuple[Any, str]]]
+if TYPE_CHECKING:
+    from backend.client import BackendClient
+
+# The full CLI's imports (asyncio, websockets, msgspec, every command module) happen inside the
+# functions below, so `quantdesk quote SOL-PERP --json` on the thin path (cli_thin.py) never pays them.
+Runner = Callable[["BackendClient", argparse.Namespace], Awaitable[tuple[Any, str]]]
 
 
 class Parser(argparse.ArgumentParser):
@@ -38,6 +38,8 @@ def add_connection_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> Parser:
+    from quantdesk_tui.commands import COMMAND_MODULES
+
     parser = Parser(prog="quantdesk", description="Keyboard-driven terminal trading workstation for Solana perps.")
     parser.add_argument("--version", action="version", version=f"quantdesk {__version__}")
     parser.add_argument("--layout", default=None, help="open the TUI with this named layout")
@@ -49,6 +51,8 @@ def build_parser() -> Parser:
     sub.add_parser("backend", help="run the backend in the foreground (prints its URL); see backend --help")
     sub.add_parser("desk", help="every trader on the store, read from the database (desk --json)", add_help=False)
     sub.add_parser("store", help="store tools: store copy --from sqlite:PATH --to postgresql://…", add_help=False)
+    add_connection_args(sub.add_parser("shell", help="data commands from standard input, one JSON line each, over "
+                                                     "one connection (for scripts)"))
     for module in COMMAND_MODULES:
         module.register(sub, add_connection_args)
     return parser
@@ -66,6 +70,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    thin_code = run_thin(argv)
+    if thin_code is not None:
+        return thin_code
+    return full_main(argv)
+
+
+def full_main(argv: list[str]) -> int:
+    """Every command, the TUI included, through the full parser and the asyncio SDK client."""
+    import asyncio
+
+    from backend.api.protocol import ApiError, ErrorCode
+    from quantdesk_tui.commands.market_data import exec_backend_tool
+    from quantdesk_tui.output import emit_error
+
     as_json = "--json" in argv
     if argv[:1] == ["backend"]:  # its own parser lives with the backend (python -m backend --help)
         os.execv(sys.executable, [sys.executable, "-m", "backend", *argv[1:]])
@@ -83,6 +101,13 @@ def _main(argv: list[str] | None) -> int:
         return 2
     if args.command is None:
         return run_tui(args)
+    if args.command == "shell":
+        from quantdesk_tui.cli_shell import run_shell
+
+        try:
+            return asyncio.run(run_shell(parser, args))
+        except KeyboardInterrupt:
+            return 130
     runner: Runner = args.run
     try:
         return asyncio.run(_run_command(runner, args))
@@ -108,6 +133,8 @@ def _reads_store_history(argv: list[str]) -> bool:
 
 
 async def _run_command(runner: Runner, args: argparse.Namespace) -> int:
+    from quantdesk_tui.connection import make_client
+
     if getattr(args, "local", False):  # commands that work without a backend
         result, text = await runner(None, args)  # type: ignore[arg-type]
     else:
@@ -119,15 +146,20 @@ async def _run_command(runner: Runner, args: argparse.Namespace) -> int:
         finally:
             await client.close()
     if getattr(args, "json", False):
-        emit_json(to_human(result) if getattr(args, "human", False) and not getattr(args, "raw", False) else result)
+        emit_json(json_document(result, args))
     elif text:
         print(text)
     return 0
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from backend.api.protocol import ApiError
     from backend.client import home_dir
     from quantdesk_tui.app import QuantDeskApp
+    from quantdesk_tui.connection import make_client
+    from quantdesk_tui.feed import INDICATORS
+    from quantdesk_tui.first_snapshot import FirstSnapshot
+    from quantdesk_tui.output import emit_error
     from quantdesk_tui.session import link_group_for
 
     try:
@@ -136,6 +168,8 @@ def run_tui(args: argparse.Namespace) -> int:
     except ApiError as exc:
         return emit_error(exc, False)
     app = QuantDeskApp(client=client, layout=args.layout, link_group=link_group_for(args.link, home_dir()))
+    if not getattr(args, "connect", None):  # this home's backend: fetch the first screen's data while Textual starts
+        app.first_snapshot = FirstSnapshot(app.hub.market, app.hub.timeframe, list(INDICATORS)).start()
     app.run()
     if app.exit_note:
         print(app.exit_note)

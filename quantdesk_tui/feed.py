@@ -188,8 +188,7 @@ class BackendFeed:
         hub = self.hub
         book = await self._optional("book", market=hub.market, depth=16)
         if book is not None:
-            hub.book = msgspec.convert(book, BookView)
-            hub.mark("book")
+            self._set_book(book)
         stats = await self._optional("markets.stats")
         if stats is not None:
             hub.market_stats = {m["market"]: watchlist_stats(m) for m in stats["markets"]}
@@ -202,9 +201,32 @@ class BackendFeed:
         result = await self._optional("candles", market=market, tf=tf, limit=limit, indicators=list(INDICATORS))
         if result is None or (market, tf) != (hub.market, hub.timeframe):
             return
-        hub.candles = candle_rows(result)
-        hub.overlays = chart_overlays(result.get("indicators", {}))
-        hub.mark("candles")
+        self._set_candles(result)
+
+    def _set_book(self, book: dict[str, Any]) -> None:
+        self.hub.book = msgspec.convert(book, BookView)
+        self.hub.mark("book")
+
+    def _set_candles(self, result: dict[str, Any]) -> None:
+        self.hub.candles = candle_rows(result)
+        self.hub.overlays = chart_overlays(result.get("indicators", {}))
+        self.hub.mark("candles")
+
+    def seed(self, market: str, timeframe: str, replies: dict[str, Any]) -> None:
+        """The first screen's data fetched while the app started (first_snapshot.py), for what the app's
+        own connection has not filled yet and only if the screen still shows that market and timeframe."""
+        hub = self.hub
+        if not hub.markets and "markets" in replies:
+            hub.markets = msgspec.convert(replies["markets"]["markets"], list[MarketInfo])
+            hub.mark("markets")
+        if market not in hub.quotes and "quote" in replies:
+            hub.on_quote(msgspec.convert(replies["quote"], Quote))
+        if hub.market != market:
+            return
+        if hub.book is None and "book" in replies:
+            self._set_book(replies["book"])
+        if not hub.candles and hub.timeframe == timeframe and "candles" in replies:
+            self._set_candles(replies["candles"])
 
     # -- loaded on demand by the Portfolio, System, Risk, Alerts and Admin screens --------------
     async def load_sub_accounts(self) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from backend.api.protocol import ApiError
+if TYPE_CHECKING:  # only a type here: the thin CLI path prints through this module without importing msgspec
+    from backend.api.protocol import ApiError
 
 
 class UsageError(Exception):
@@ -16,6 +17,18 @@ class UsageError(Exception):
 
 def emit_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=None, separators=(",", ":"), default=str) + "\n")
+
+
+def json_document(result: Any, args: Any) -> Any:
+    """What `--json` prints for a command's result: human units (exact decimal strings) unless the command
+    keeps wire values (`human` unset) or `--raw` asks for the engine's integers."""
+    if getattr(args, "human", False) and not getattr(args, "raw", False):
+        # backend.units directly, not through backend.client: the thin path (cli_thin) must not import the
+        # SDK's asyncio, websockets and msgspec; units is pure (decimal only)
+        from backend.units import to_human
+
+        return to_human(result)
+    return result
 
 
 def emit_error(exc: ApiError, as_json: bool) -> int:

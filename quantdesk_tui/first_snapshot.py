@@ -1,0 +1,66 @@
+"""The first screen's data, fetched on a thread over a plain socket while Textual starts.
+
+The app's own connection (asyncio, `backend.client`) runs on Textual's event loop, which is busy
+composing and styling the first screen for most of the start; its handshake, subscriptions and
+reference requests wait for the loop between those steps. This thread asks the backend of this
+home for what the first frame shows — the markets, the focused market's quote, book and candles —
+at once, so the panes fill from it on the first frames. The app's connection then takes over.
+It is best effort: no backend recorded, `--connect`, or any failure leaves the snapshot empty.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from quantdesk_tui.cli_thin import PROTOCOL_VERSION, Session, live_backend
+from quantdesk_tui.wire import WebSocket, WireError
+
+CONNECT_TIMEOUT_S = 3.0
+CANDLE_LIMIT = 300  # as BackendFeed.load_candles
+
+
+class FirstSnapshot:
+    def __init__(self, market: str, timeframe: str, indicators: list[str]) -> None:
+        self.requests: dict[str, tuple[str, dict[str, Any]]] = {
+            "markets": ("markets.list", {}),
+            "quote": ("quote", {"market": market}),
+            "book": ("book", {"market": market, "depth": 16}),
+            "candles": ("candles", {"market": market, "tf": timeframe, "limit": CANDLE_LIMIT,
+                                    "indicators": indicators}),
+        }
+        self.market, self.timeframe = market, timeframe
+        self.replies: dict[str, Any] = {}  # name -> result, for the requests that succeeded
+        self._thread = threading.Thread(target=self._fetch, name="first-snapshot", daemon=True)
+
+    def start(self) -> FirstSnapshot:
+        self._thread.start()
+        return self
+
+    def wait(self, timeout: float) -> dict[str, Any]:
+        """The replies so far, after waiting up to `timeout` for the rest (call it off the event loop)."""
+        self._thread.join(timeout)
+        return dict(self.replies)
+
+    def _fetch(self) -> None:
+        backend = live_backend()
+        if backend is None:
+            return
+        url, token = backend
+        try:
+            ws = WebSocket.connect(url, CONNECT_TIMEOUT_S)
+        except WireError:
+            return
+        try:
+            session = Session(ws)
+            hello = {"token": token, "version": PROTOCOL_VERSION, "client": "tui:first-snapshot"}
+            if not session.call("hello", hello).get("ok"):
+                return
+            for name, (op, args) in self.requests.items():
+                reply = session.call(op, args)
+                if reply.get("ok"):
+                    self.replies[name] = reply.get("result")
+        except WireError:
+            return
+        finally:
+            ws.close()
