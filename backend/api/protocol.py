@@ -39,6 +39,7 @@ from programs.vocabulary import (  # noqa: F401
     to_decimal,
     to_fixed,
 )
+from backend.units import to_human  # noqa: F401  (what `--json` prints: the wire's integers in human units)
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
