@@ -16,7 +16,7 @@ from quantdesk_tui.cli import full_main
 from quantdesk_tui.cli_thin import run_thin
 
 HEAVY = ("textual", "pandas", "solana", "solders", "anchorpy", "plotext")
-FULL_PATH_ONLY = ("asyncio", "websockets", "msgspec")  # loaded by the full CLI, so their absence proves the thin path
+FULL_PATH_ONLY = ("asyncio", "websockets")  # loaded by the full CLI, so their absence proves the thin path
 
 
 @pytest.fixture(scope="module")
