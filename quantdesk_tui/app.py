@@ -299,8 +299,9 @@ class QuantDeskApp(App[int]):
         session.link_group = self.link_group or LINK_OFF
         save_session(self.home, session)
 
-    def on_trade_screen_layout_changed(self, event: TradeScreen.LayoutChanged) -> None:
-        self.session.layout = event.layout
+    def remember_layout(self, layout: object) -> None:
+        """The user reshaped the Trade screen's layout (layout_to_data form): the next start shows it."""
+        self.session.layout = layout
         self.remember_session()
 
     def _remember_theme(self, name: str) -> None:

@@ -11,18 +11,26 @@ from backend.client import BackendClient
 
 
 @pytest.fixture(autouse=True)
-def bounded_idle_wait(monkeypatch):
-    """Pilot waits after every key until the process looks idle, for up to 1 s. A workstation fed live
-    prices is never idle, so each key cost 2 s; tests wait on conditions instead, so cap it at 50 ms."""
+def settle_instead_of_idle(monkeypatch):
+    """After every key, Pilot waits until the process looks idle (CPU time), for up to 1 s. A workstation
+    fed live prices is never idle, so each key cost up to 2 s, and a capped wait raced the keys. Wait
+    instead until the screen has handled every message queued so far (what Pilot does on start), twice,
+    since handling one (a screen push) queues more; then a short idle wait for what runs in between."""
     import textual.app
     import textual.pilot
+    from textual._context import active_app
     from textual._wait import wait_for_idle
+    from textual.pilot import Pilot
 
-    async def bounded(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
+    async def settled(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
+        app = active_app.get(None)
+        for _ in range(2):
+            if app is not None and app.is_running:
+                await Pilot(app)._wait_for_screen(timeout=20.0)
         await wait_for_idle(min(min_sleep, 0.05), min(max_sleep, 0.05))
 
-    monkeypatch.setattr(textual.app, "wait_for_idle", bounded)
-    monkeypatch.setattr(textual.pilot, "wait_for_idle", bounded)
+    monkeypatch.setattr(textual.app, "wait_for_idle", settled)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", settled)
 
 
 @pytest.fixture(autouse=True)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.hub import ALL_CHANGES, Hub
 from quantdesk_tui.layout import MIN_HEIGHT, MIN_WIDTH
+from widgets.key_footer import KeyFooter
 from widgets.static_text import set_static
 from widgets.status_bar import StatusBar
 
@@ -34,7 +35,7 @@ class WorkspaceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status", clock=self.app.status_clock)  # type: ignore[attr-defined]
         yield from self.compose_body()
-        yield Footer(id="footer")  # the focused pane's keys; docked before the command bar, which opens above it
+        yield KeyFooter(id="footer")  # the focused pane's keys; docked before the command bar, which opens above it
         yield CommandBar(lambda: [m.symbol for m in self.app.hub.markets],  # type: ignore[attr-defined]
                          self.app.command_history, id="command-bar")  # type: ignore[attr-defined]
         yield Static(too_small_text(*self.app.size), id="too-small", markup=False)

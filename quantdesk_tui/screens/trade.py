@@ -11,7 +11,6 @@ import asyncio
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
-from textual.message import Message
 
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import (
@@ -42,13 +41,6 @@ class TradeScreen(WorkspaceScreen):
         Binding("ctrl+up", "resize_pane(1)", "Grow", id="layout.grow"),
         Binding("ctrl+down", "resize_pane(-1)", "Shrink", id="layout.shrink"),
     ]
-
-    class LayoutChanged(Message):
-        """The user reshaped the layout (the app remembers it for the next start)."""
-
-        def __init__(self, layout: object) -> None:
-            super().__init__()
-            self.layout = layout  # layout_to_data form
 
     def __init__(self, layout: str | None = None, **kwargs) -> None:
         """layout: a built-in or saved layout name; None = the one the app was started with."""
@@ -144,8 +136,9 @@ class TradeScreen(WorkspaceScreen):
         if name is not None:
             self.layout_name = name
         self.maximized_pane = None
+        # remembered before the rebuild, which takes a while: a quit right after must still keep it
+        self.app.remember_layout(self.layout_data())  # type: ignore[attr-defined]
         await self.rebuild()
-        self.post_message(self.LayoutChanged(self.layout_data()))
 
     async def action_maximize_pane(self) -> None:
         pane = self.focused_pane()
