@@ -17,9 +17,10 @@ from .enums import OrderType
 from .errors import EngineError, ErrorCode
 from .execution import refill_iceberg
 from .orders import live_order
+from .positions import funding_pending, settle_funding
 from .repeg import market_of, restore_amm, saved_amm, update_amm
 from .risk import checked_oracle
-from .state import State, copy_state, restore_state
+from .state import Position, State, UserAccount, copy_state, restore_state
 
 
 def _execute_conditional(state: State, i: ix.ExecuteConditionalOrder, ctx: Context, events: list) -> None:
@@ -51,6 +52,9 @@ def _place_order(state: State, instruction: Any, ctx: Context, events: list) -> 
     if market is None:
         trading.place_order(state, instruction, ctx, events)
         return
+    if _unsettled_funding(state, instruction) is not None:  # rare: settling it mutates before the checks
+        _transaction(state, instruction, ctx, events, trading.place_order)
+        return
     saved = saved_amm(market)
     try:
         update_amm(market, ctx, events)
@@ -58,6 +62,18 @@ def _place_order(state: State, instruction: Any, ctx: Context, events: list) -> 
     except BaseException:
         restore_amm(market, saved)
         raise
+
+
+def _unsettled_funding(state: State, instruction: Any) -> tuple[UserAccount, Position] | None:
+    """The trader's account and position when an order instruction finds funding owed on it."""
+    if not isinstance(instruction, _PLACING):
+        return None
+    user = state.users.get((instruction.authority, instruction.sub_account))
+    market = market_of(state, instruction)
+    if user is None or market is None:
+        return None
+    pos = user.positions.get(market.config.market_index)
+    return (user, pos) if pos is not None and funding_pending(market, pos) else None
 
 
 def _crank(state: State, i: ix.Crank, ctx: Context, events: list) -> None:
@@ -87,6 +103,8 @@ _DIRECT: dict[type, Handler] = {
     ix.SettleFunding: accounts.settle_user_funding,
     ix.Crank: _crank,
 }
+_PLACING = (ix.PlaceOrder, ix.ModifyOrder, ix.PlaceOcoOrder, ix.PlaceBracketOrder, ix.PlaceTwapOrder,
+             ix.PlaceIcebergOrder)
 # Refusals can come after a first mutation: run against a snapshot.
 _TRANSACTIONAL: dict[type, Handler] = {
     ix.ModifyOrder: trading.modify_order,
@@ -113,16 +131,27 @@ def process(state: State, instruction: Any, ctx: Context) -> list:
     handler = _TRANSACTIONAL.get(type(instruction))
     if handler is None:
         raise EngineError(ErrorCode.INVALID_ORDER, f"unknown instruction {type(instruction).__name__}")
+    _transaction(state, instruction, ctx, events, handler)
+    return events
+
+
+def _transaction(state: State, instruction: Any, ctx: Context, events: list, handler: Handler) -> None:
+    """Run `handler` against a snapshot that is restored when it refuses. An instruction that can fill
+    re-pegs the curve first [fill_perp_order]; one that places an order settles the trader's funding
+    first, so its margin check sees that funding in the balance, not in the (weighted, capped) pnl
+    [place_perp_order -> settle_funding_payment]."""
     snapshot = copy_state(state)
     try:
-        market = market_of(state, instruction)  # each of them can fill: re-peg first [fill_perp_order]
+        market = market_of(state, instruction)
         if market is not None:
             update_amm(market, ctx, events)
+            unsettled = _unsettled_funding(state, instruction)
+            if unsettled is not None:
+                settle_funding(market, *unsettled, events)
         handler(state, instruction, ctx, events)
     except BaseException:
         restore_state(state, snapshot)
         raise
-    return events
 
 
 def crank_state(state: State, ctx: Context) -> list:

@@ -4,11 +4,11 @@ loss charged to both sides; monotone margin math."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from programs.quantdesk_perp import instructions as ix
-from programs.quantdesk_perp.enums import MarginRequirementType
+from programs.quantdesk_perp.enums import MarginRequirementType, Side
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.events import Liquidated, SocializedLoss
 from programs.quantdesk_perp.liquidation import is_bankrupt
@@ -26,7 +26,7 @@ from programs.quantdesk_perp.risk import account_margin as risk_margin
 from programs.quantdesk_perp.risk import free_collateral, liquidation_buffer_ratio
 from programs.quantdesk_perp.state import State, state_from_bytes, state_to_bytes
 
-from .engine.strategies import SOL, T0, USERS, build, context, scripts
+from .engine.strategies import SOL, STEP, T0, USERS, build, context, scripts
 
 P = 10**6
 LIQUIDATIONS = (ix.LiquidatePosition, ix.LiquidatePositionCrossCollateral, ix.LiquidatePerpPnlForDeposit)
@@ -209,8 +209,22 @@ def test_reduce_only_never_flips_or_grows_a_position(script):
     run(script, check)
 
 
+# alice goes bankrupt and her loss is socialized through funding onto bob, the only other side; bob's
+# next order must see that funding in his balance (Drift settles it first), not in his capped pnl
+SOCIALIZED_THEN_ORDER = [("limit", "alice", Side.BUY, STEP, 0, 1, False)] * 31 + [
+    ("limit", "bob", Side.SELL, 189 * STEP, 0, 1, False),
+    ("limit", "bob", Side.SELL, 1077 * STEP, 20, 1, False),
+    ("twap", "alice", Side.BUY, 1716 * STEP, 0, 1, False),
+    ("jit", "bob", Side.BUY, STEP, 0, 1, False),
+    ("crank", "alice", Side.BUY, STEP, 0, 1, False),
+    ("crank", "alice", Side.BUY, STEP, -22, 1, True),
+    ("limit", "bob", Side.BUY, STEP, 0, 1, False),
+]
+
+
 @SETTINGS
 @given(scripts)
+@example(SOCIALIZED_THEN_ORDER)
 def test_an_accepted_order_never_leaves_negative_free_collateral(script):
     placing = (ix.PlaceOrder, ix.PlaceTwapOrder, ix.PlaceIcebergOrder, ix.PlaceBracketOrder, ix.ModifyOrder)
 

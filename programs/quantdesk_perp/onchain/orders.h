@@ -176,6 +176,8 @@ static u64 place_order(const Ctx *c, Reader *r) {
     if (a.order_type != OT_MARKET && a.order_type != OT_LIMIT) return E_INVALID_ORDER;
     Taker t = {c, &mk, &u, 0, {0, 0, 0}, a.side == SIDE_BUY, a.reduce_only};
     PerpPosition *pos = find_position(&u, a.market_index);
+    if (pos && pos->base && pos->last_cumulative_funding != side_cumulative_funding(m, pos->base))
+        settle_funding(m, u.head, pos); /* processor._transaction: funding settles before the margin check */
     u64 can_reduce = reducible(pos ? pos->base : 0, t.is_buy);
     if (a.reduce_only && can_reduce == 0) return E_REDUCE_ONLY_INCREASES;
     if (m->status != MS_ACTIVE) { /* trading.market_guard */
