@@ -3,6 +3,7 @@ same kind of trading from the command bar — orders, fills, position and PnL on
 
 from __future__ import annotations
 
+from tests.tui.monkey import run_command
 from tests.tui.pilot import make_app, wait_for
 from widgets.order_ticket import OrderTicket
 from widgets.orders_table import OrdersTable
@@ -50,22 +51,27 @@ async def test_bracket_from_the_ticket_fills_and_shows_position_and_pnl(backend)
 
 
 async def test_command_bar_trades_and_cancels(backend):
+    """Each command goes in through the bar and Enter (typing it key by key is test_command_bar_visible's)."""
     app = make_app(backend)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.hub.connected and "SOL-PERP" in app.hub.quotes and 0 in app.hub.accounts)
-        await pilot.press("colon", *"buy 2 SOL-PERP mkt", "enter")
+        await run_command(pilot, "buy 2 SOL-PERP mkt")
         await wait_for(pilot, lambda: app.hub.positions.get((0, "SOL-PERP")) is not None
                        and app.hub.positions[(0, "SOL-PERP")].base == 2 * 10**9)
-        await pilot.press("colon", *"sell 0.5 sol mkt reduce", "enter")
+        await run_command(pilot, "sell 0.5 sol mkt reduce")
         await wait_for(pilot, lambda: app.hub.positions[(0, "SOL-PERP")].base == 15 * 10**8)
         low = round(sol_price(app) * 0.95, 1)
-        await pilot.press("colon", *f"buy 1 SOL-PERP @ {low}", "enter")
+        await run_command(pilot, f"buy 1 SOL-PERP @ {low}")
         await wait_for(pilot, lambda: len(app.hub.open_orders("SOL-PERP")) == 1)
         assert app.hub.open_orders("SOL-PERP")[0].price == round(low * 10**6)
-        await pilot.press("colon", *"cancel all", "enter")
+        await run_command(pilot, "cancel all")
         await wait_for(pilot, lambda: not app.hub.open_orders())
-        realized = app.hub.positions[(0, "SOL-PERP")].realized_pnl
-        assert isinstance(realized, int)
+        sides = {"buy": 2 * 10**9, "sell": 5 * 10**8}  # a market order may fill in several legs (book, curve)
+        await wait_for(pilot, lambda: all(sum(f.size for f in app.hub.fills if f.side == side) == size
+                                          for side, size in sides.items()))
+        assert all(f.realized_pnl == 0 for f in app.hub.fills if f.side == "buy")  # opening realizes nothing
+        sold = sum(f.realized_pnl for f in app.hub.fills if f.side == "sell")
+        assert sold != 0 and app.hub.positions[(0, "SOL-PERP")].realized_pnl == sold
 
 
 async def test_ticket_refuses_what_cannot_be_an_order_and_sends_nothing(backend):
