@@ -167,7 +167,8 @@ def _draw_price(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
             low, high = min(low, price), max(high, price)
         else:
             hidden.append(f"{label} {price:g} {'↑' if price > high else '↓'}")
-    plot.ylim(low - (high - low) * 0.03, high + (high - low) * 0.03)
+    margin = (high - low) * 0.03 or abs(high) * 0.001 or 1.0  # a flat market (one quiet candle) still gets a scale
+    plot.ylim(low - margin, high + margin)
     title = spec.title + (f"  ({', '.join(hidden)})" if hidden else "")
     if title:
         plot.title(title)

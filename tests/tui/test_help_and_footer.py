@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from textual.widgets import Footer
-
 from quantdesk_tui.keys import all_bindings
 from quantdesk_tui.screens.help import HelpScreen
 from tests.tui.fakes import fixed_app
 from widgets.help_panel import HelpPanel
+from widgets.key_footer import KeyFooter
 
 
 async def test_help_lists_f_keys_kill_switch_palette_and_colon_under_human_headings() -> None:
@@ -49,11 +48,18 @@ def test_every_binding_with_an_id_appears_once_and_a_remapped_key_shows_as_remap
     assert ("Ctrl+Y", "Kill switch", "app.kill") in rows
 
 
-async def test_footer_shows_the_focused_ticket_keys() -> None:
+async def test_footer_shows_the_focused_ticket_keys_and_a_click_presses_one() -> None:
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
         app.screen.query_one("#ticket-size").focus()
         await pilot.pause()
-        footer = app.screen.query_one(Footer)
-        shown = {(item.key_display, item.description) for item in footer.query("FooterKey")}
-        assert {("^s", "Submit"), ("^t", "Buy/Sell")} <= shown, shown
+        footer = app.screen.query_one(KeyFooter)
+        line = footer.render().plain
+        shown = {(key.key_display, key.description): key for key in footer.keys}
+        assert {("^s", "Submit"), ("^t", "Buy/Sell")} <= set(shown), shown
+        side = shown[("^t", "Buy/Sell")]
+        assert line[side.start:side.end] == " ^t Buy/Sell "
+        ticket_side = app.screen.query_one("#ticket-side").label  # what ^t toggles
+        await pilot.click(footer, offset=(side.start + 1, 0))
+        await pilot.pause()
+        assert app.screen.query_one("#ticket-side").label != ticket_side

@@ -143,3 +143,14 @@ def test_no_volume_panel_when_no_candle_has_volume() -> None:
 def test_without_colour_rising_and_falling_candles_have_different_bodies() -> None:
     chart = build_chart(_spec(0.0, monochrome=True), 60, 16)
     assert "░" in chart and "█" in chart
+
+
+def test_a_flat_market_gets_a_price_scale_around_its_one_price() -> None:
+    """The first quiet minute after a start is one candle with open = high = low = close: plotext divided
+    by the zero price range and the chart showed 'plot failed' instead."""
+    from rich.text import Text
+
+    for mode in ("candles", "ohlc", "line"):
+        spec = ChartSpec(((60.0, 145.0, 145.0, 145.0, 145.0, 0.0),), mode=mode, title="flat")
+        text = Text.from_ansi(build_chart(spec, 60, 16)).plain
+        assert "145.0" in text and "flat" in text, mode
