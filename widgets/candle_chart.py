@@ -223,4 +223,4 @@ class CandleChart(ThreadPlot, can_focus=True):
         spec, width, height = self.spec(), self.size.width, self.size.height
         if width and height and (spec, width, height) != self._last_spec:
             self._last_spec = (spec, width, height)  # type: ignore[assignment]
-            self._draw_in_thread(partial(build_chart, spec, width, height))
+            self._draw(partial(build_chart, spec, width, height))

@@ -67,5 +67,5 @@ class EquityChart(ThreadPlot):
         key = (tuple(values), self.size, up, colour)
         if key != self._last:
             self._last = key
-            self._draw_in_thread(partial(build_line_chart, values, self.size.width, self.size.height,
+            self._draw(partial(build_line_chart, values, self.size.width, self.size.height,
                                          colour.up if up else colour.down, self.title(), labels))

@@ -33,6 +33,7 @@ class ThreadPlot(Widget):
         self._pending: Timer | None = None
         self._pending_due = 0.0  # monotonic time the pending draw starts
         self.draws = 0  # pictures swapped in; read by tests and benchmarks
+        self._latest = 0  # the number of the latest draw asked for: only its picture may be swapped in
 
     def _request_draw(self, hz: float | None = None) -> None:
         """Ask for a redraw within 1/hz s (default REDRAW_HZ); requests in one window become one draw.
@@ -53,15 +54,23 @@ class ThreadPlot(Widget):
         self._start_draw()
 
     def _start_draw(self) -> None:
-        """Gather what to plot (on the UI thread) and call `_draw_in_thread` when it changed."""
+        """Gather what to plot (on the UI thread) and call `_draw` when it changed."""
         raise NotImplementedError
 
-    @work(thread=True, exclusive=True, group="plot", exit_on_error=False)
-    def _draw_in_thread(self, build: Callable[[], str]) -> None:
-        text = Text.from_ansi(build(), no_wrap=True)
-        self.app.call_from_thread(self._swap, text, text_lines(text, self.app.console))
+    def _draw(self, build: Callable[[], str]) -> None:
+        """Build the picture in a thread. A thread cannot be stopped, so an older drawing still running
+        (the previous market's) may finish after this one: its picture is dropped, never swapped in."""
+        self._latest += 1
+        self._draw_in_thread(build, self._latest)
 
-    def _swap(self, text: Text, lines: list[Strip]) -> None:
+    @work(thread=True, exclusive=True, group="plot", exit_on_error=False)
+    def _draw_in_thread(self, build: Callable[[], str], number: int) -> None:
+        text = Text.from_ansi(build(), no_wrap=True)
+        self.app.call_from_thread(self._swap, text, text_lines(text, self.app.console), number)
+
+    def _swap(self, text: Text, lines: list[Strip], number: int) -> None:
+        if number != self._latest:
+            return
         self._rendered, self._lines = text, lines
         self._painted.invalidate()
         self.draws += 1
