@@ -68,4 +68,4 @@ class EquityChart(ThreadPlot):
         if key != self._last:
             self._last = key
             self._draw(partial(build_line_chart, values, self.size.width, self.size.height,
-                                         colour.up if up else colour.down, self.title(), labels))
+                               colour.up if up else colour.down, self.title(), labels))
