@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import textual.screen
 
 from tests.conftest import running_backend
 
@@ -17,10 +16,3 @@ async def backend(quantdesk_home):
     yield instance
     instance.request_stop()
     await asyncio.wait_for(task, 60)
-
-
-@pytest.fixture(autouse=True)
-def paint_at_ten_fps(monkeypatch):
-    """The tests read the app's state, not its frames: Textual paints at 10 fps here instead of 60,
-    which leaves the two cores to the app's work (a speed knob; snapshots render on demand)."""
-    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", 0.1)
