@@ -10,7 +10,7 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend.alerts import AlertService, register_alert_ops
 from backend.alerts.desk_watch import DeskWatch
@@ -48,8 +48,9 @@ from backend.oracle.sim_ops import register_sim_ops, resume_sim, sim_source
 from backend.venues.records import register_record_ops
 from backend.venues.paper import AUTHORITY, PaperVenue
 from backend.venues.paper_view import PaperVenueView
-from backend.venues.solana import SolanaVenue
-from backend.venues.solana_ops import register_solana_venue_ops
+
+if TYPE_CHECKING:  # the on-chain venue (anchorpy, the program's client) is imported only when it is used
+    from backend.venues.solana import SolanaVenue
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -151,6 +152,9 @@ class Backend:
         self.solana = SolanaService(self.config.home, self.config.network)
         register_solana_ops(api, self.solana)
         if self.config.venue == "solana":
+            from backend.venues.solana import SolanaVenue
+            from backend.venues.solana_ops import register_solana_venue_ops
+
             self.solana_venue = SolanaVenue(self.solana.rpc, self.solana.sender, signer=self._default_signer())
             register_solana_venue_ops(api, self.solana_venue, self.venue.oracle_price)
         self.alerts = AlertService(self.bus, self.store, oracle=self.oracle)
