@@ -119,6 +119,7 @@ class QuantDeskApp(App[int]):
         self.paint_latencies_ns: list[int] | None = None  # set to a list to measure tick -> painted (bench)
         self._kill_armed_until = 0.0
         self._failures_toasted: dict[str, float] = {}  # worker failure text -> when it was last toasted
+        self._switching = asyncio.Lock()  # F-keys pressed in a burst switch one after another
         client.on_state = self._on_connection_state
         if self.layout_name not in BUILTIN_LAYOUTS and self.layout_name not in self.config.layouts:
             self.config.warnings.append(f"no layout named {self.layout_name!r}; using trade")
@@ -346,9 +347,12 @@ class QuantDeskApp(App[int]):
     async def action_switch_mode(self, mode: str) -> None:
         """Keys typed right after F3 (say `j j Enter`) go to the screen F3 opens, even the first time,
         when building it takes a moment: the key waits until that screen is up."""
-        while isinstance(self.screen, ModalScreen):  # a dialog (palette, confirm, help) belongs to its screen:
-            await self.pop_screen()  # close it first, or it would later dismiss itself from the new one
-        await self.switch_mode(mode)
+        async with self._switching:  # a second F-key must not pop what the first one is switching away from
+            # a dialog (palette, confirm, help) belongs to its screen: close it first, or it would later
+            # dismiss itself from the new one; a mode's own screen is never popped
+            while isinstance(self.screen, ModalScreen) and len(self.screen_stack) > 1:
+                await self.pop_screen()
+            await self.switch_mode(mode)
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not SafeCommandPalette.is_open(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import msgspec
 from textual.widgets import Static
 
@@ -97,3 +99,17 @@ async def test_below_60x20_a_notice_replaces_the_screen_and_goes_when_it_grows()
         await pilot.press("f2")
         await wait_for(pilot, lambda: app.screen.query_one(LayoutView).display)
         assert not app.screen.query_one("#too-small").display
+
+
+async def test_f_keys_in_a_burst_over_a_dialog_switch_once_each_and_never_pop_a_screen_away():
+    """A monkey seed ended the app with "Can't pop screen": two F-keys handled at once, both closing the
+    same dialog, the second popping the new screen's only one."""
+    app = fixed_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await asyncio.gather(*(app.run_action(f"switch_mode('{mode}')") for mode in ("admin", "system", "system")))
+        await pilot.pause()
+        assert app.is_running and app.current_mode == "system"
+        assert [type(s).__name__ for s in app.screen_stack] == ["SystemScreen"]
