@@ -29,6 +29,8 @@ run: $(STAMP)
 	$(VENV)/bin/quantdesk
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest -n 2  # one worker per core: the suite is mostly Textual rendering
 
 clean:

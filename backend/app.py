@@ -88,9 +88,18 @@ class BackendAlreadyRunning(Exception):
 
 
 def make_sources(config: BackendConfig) -> list[OracleSource]:
-    return build_sources(FeedOptions(feed=config.feed, seed=config.seed, tick_rate=config.tick_rate,
-                                     hermes_url=config.hermes_url, coingecko_url=config.coingecko_url,
-                                     fallback=config.fallback, speed=config.speed, scenario=config.scenario))
+    return build_sources(
+        FeedOptions(
+            feed=config.feed,
+            seed=config.seed,
+            tick_rate=config.tick_rate,
+            hermes_url=config.hermes_url,
+            coingecko_url=config.coingecko_url,
+            fallback=config.fallback,
+            speed=config.speed,
+            scenario=config.scenario,
+        )
+    )
 
 
 class Backend:
@@ -126,17 +135,23 @@ class Backend:
         api.op("status", self._op_status)
         api.op("stop", self._op_stop)
         register_market_ops(api, self.oracle)
-        self.candles = CandleService(self.bus, self.store, self.oracle.quotes, feed=self.config.feed,
-                                     seed=self.config.seed, benchmarks_url=self.config.benchmarks_url)
+        self.candles = CandleService(
+            self.bus,
+            self.store,
+            self.oracle.quotes,
+            feed=self.config.feed,
+            seed=self.config.seed,
+            benchmarks_url=self.config.benchmarks_url,
+        )
         register_candle_ops(api, self.candles)
         api.stream("prices", "prices", key=lambda q: q.market, market_of=lambda q: q.market)
         self.bus.on("observations", self._record_observation)
         self.venue = PaperVenue(self.bus, self.store)
         self.venue.recover()
-        self.risk_settings = load_settings(self.config.home, RiskLimits(submit_rate_per_s=self.config.submit_rate),
-                                           self.config.daily_loss_limit)  # defaults, then config.toml [risk]
-        self.trading = TradingOps(self.venue, limits=self.risk_settings.limits,
-                                  oracle_healthy=self._oracle_fresh)
+        self.risk_settings = load_settings(
+            self.config.home, RiskLimits(submit_rate_per_s=self.config.submit_rate), self.config.daily_loss_limit
+        )  # defaults, then config.toml [risk]
+        self.trading = TradingOps(self.venue, limits=self.risk_settings.limits, oracle_healthy=self._oracle_fresh)
         register_trading_ops(api, self.trading)
         register_record_ops(api, self.venue)
         BusinessMetrics(self.metrics.registry, self.bus, self.venue, AUTHORITY)
@@ -163,18 +178,21 @@ class Backend:
 
     def _register_risk(self, api: ApiServer) -> None:
         view = PaperVenueView(self.venue, self.trading)
-        state = self.risk_state = TradingStateService(self.bus, self.store, view,
-                                                      daily_loss_limit=self.risk_settings.daily_loss_limit)
+        state = self.risk_state = TradingStateService(
+            self.bus, self.store, view, daily_loss_limit=self.risk_settings.daily_loss_limit
+        )
         state.load()
-        register_limit_ops(api, self.config.home, self.risk_settings,
-                           lambda limit: setattr(state, "daily_loss_limit", limit))
+        register_limit_ops(
+            api, self.config.home, self.risk_settings, lambda limit: setattr(state, "daily_loss_limit", limit)
+        )
         self.trading.trading_state = lambda: state.effective
         self.venue.trading_state = lambda: str(state.effective)
         self.risk_monitor = RiskMonitor(self.bus, view, self.store)
         self.desk_feed = DeskPublisher(self.bus, self.store)
         register_desk_ops(api, self.store)
-        analytics = RiskAnalytics(view, self.candles.bars if self.candles else None, self.store, self.risk_monitor,
-                                  state)
+        analytics = RiskAnalytics(
+            view, self.candles.bars if self.candles else None, self.store, self.risk_monitor, state
+        )
         register_risk_ops(api, monitor=self.risk_monitor, analytics=analytics, trading_state=state)
 
     def _oracle_fresh(self, market: str, max_age_s: float = 30.0) -> bool:
@@ -198,24 +216,39 @@ class Backend:
         return {
             "status": "degraded" if degraded else "ok",
             "degraded": degraded,
-            "store": {**(self.store_policy.health() if self.store_policy is not None else {}),
-                      **({"kind": self.store.kind, "trader": self.store.trader} if self.store else {})},
+            "store": {
+                **(self.store_policy.health() if self.store_policy is not None else {}),
+                **({"kind": self.store.kind, "trader": self.store.trader} if self.store else {}),
+            },
             "version": VERSION,
             "pid": os.getpid(),
             "uptime_s": round(time.time() - self.started, 3),
             "clients": self.api.client_count,
             "feeds": to_builtins(self.oracle.health()),
-            "venue": {"name": "paper", "journal_seq": self.venue.seq if self.venue else 0,
-                      "recovery": self.venue.recovery if self.venue else {}},
+            "venue": {
+                "name": "paper",
+                "journal_seq": self.venue.seq if self.venue else 0,
+                "recovery": self.venue.recovery if self.venue else {},
+            },
         }
 
     async def _op_status(self, session: Session, args: dict[str, Any]) -> Any:
-        return to_builtins(Status(
-            version=VERSION, protocol=PROTOCOL_VERSION, pid=os.getpid(), url=self.url,
-            uptime_s=round(time.time() - self.started, 3), clients=self.api.client_count,
-            feed=self.config.feed, feeds=self.oracle.health(), venue=self.venue_description(),
-            ticks_in=self.oracle.accepted, spawned_by_tui=self.config.idle_exit_s is not None,
-            live_work=live_work(self.venue, self.alerts)))
+        return to_builtins(
+            Status(
+                version=VERSION,
+                protocol=PROTOCOL_VERSION,
+                pid=os.getpid(),
+                url=self.url,
+                uptime_s=round(time.time() - self.started, 3),
+                clients=self.api.client_count,
+                feed=self.config.feed,
+                feeds=self.oracle.health(),
+                venue=self.venue_description(),
+                ticks_in=self.oracle.accepted,
+                spawned_by_tui=self.config.idle_exit_s is not None,
+                live_work=live_work(self.venue, self.alerts),
+            )
+        )
 
     async def _op_stop(self, session: Session, args: dict[str, Any]) -> Any:
         asyncio.get_running_loop().call_later(0.05, self._stopping.set)
@@ -223,8 +256,9 @@ class Backend:
 
     # -- observation recording (bounded retention) --------------------------------------------
     def _record_observation(self, obs: Any) -> None:
-        self._recorder_buffer.append((obs.market, obs.price, obs.conf, obs.expo, obs.publish_time, obs.slot,
-                                      obs.ema_price, obs.source))
+        self._recorder_buffer.append(
+            (obs.market, obs.price, obs.conf, obs.expo, obs.publish_time, obs.slot, obs.ema_price, obs.source)
+        )
 
     async def _flush_observations(self) -> None:
         flushes = 0
@@ -235,7 +269,9 @@ class Backend:
             prune = flushes % 60 == 0
             keep = self.config.observation_retention
             if rows or prune:
-                self.store.submit(lambda conn, rows=rows, prune=prune, keep=keep: _write_observations(conn, rows, prune, keep))
+                self.store.submit(
+                    lambda conn, rows=rows, prune=prune, keep=keep: _write_observations(conn, rows, prune, keep)
+                )
             self.metrics.store_commits.set(self.store.commits)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -247,8 +283,9 @@ class Backend:
             raise BackendAlreadyRunning(f"a backend is already running for {home}{where}")
         try:
             logging.getLogger().addHandler(self._log_handler)
-            self.store = await asyncio.to_thread(open_store, resolve_store(self.config.store, home),
-                                                 resolve_trader(self.config.trader, home))
+            self.store = await asyncio.to_thread(
+                open_store, resolve_store(self.config.store, home), resolve_trader(self.config.trader, home)
+            )
             self.store.start()
             self._register()
             self.store_policy.start()
@@ -264,8 +301,17 @@ class Backend:
                 await self.solana_venue.start()
             await self.candles.start()
             await self.oracle.start()
-            write_record(home, BackendRecord(url=self.url, token=self.token, pid=os.getpid(),
-                                             protocol=PROTOCOL_VERSION, version=VERSION, started=self.started))
+            write_record(
+                home,
+                BackendRecord(
+                    url=self.url,
+                    token=self.token,
+                    pid=os.getpid(),
+                    protocol=PROTOCOL_VERSION,
+                    version=VERSION,
+                    started=self.started,
+                ),
+            )
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, self._stopping.set)
@@ -300,8 +346,17 @@ class Backend:
     async def shutdown(self) -> None:
         # each service gets a bounded time to stop, so a stuck one (a history download, a webhook)
         # never keeps the process, the home lock and the record alive
-        for service in (self.oracle, self.candles, self.risk_monitor, self.desk_feed, self.desk_watch,
-                        self.risk_state, self.alerts, self.api, self.venue):
+        for service in (
+            self.oracle,
+            self.candles,
+            self.risk_monitor,
+            self.desk_feed,
+            self.desk_watch,
+            self.risk_state,
+            self.alerts,
+            self.api,
+            self.venue,
+        ):
             if service is not None:
                 await _stop_within(service, STOP_TIMEOUT_S)
         if self.store is not None:
@@ -325,7 +380,10 @@ async def _stop_within(service: Any, seconds: float) -> None:
 
 def _write_observations(conn: Any, rows: list[tuple[Any, ...]], prune: bool, keep: int) -> None:
     if rows:
-        conn.executemany("INSERT INTO observations (market, price, conf, expo, publish_time, slot, ema_price, source)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(
+            "INSERT INTO observations (market, price, conf, expo, publish_time, slot, ema_price, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     if prune:
         conn.execute("DELETE FROM observations WHERE id <= (SELECT MAX(id) FROM observations) - ?", (keep,))

@@ -35,7 +35,7 @@ class VenueCollector(Collector):
         equity = GaugeMetricFamily("quantdesk_equity_usd", "Account equity (collateral + uPnL)", labels=["sub_account"])
         upnl = GaugeMetricFamily("quantdesk_unrealized_pnl_usd", "Unrealized PnL at the mark", labels=["sub_account"])
         ratio = GaugeMetricFamily("quantdesk_margin_ratio", "Margin ratio (1.0 = 100%)", labels=["sub_account"])
-        for (authority, sub) in sorted(state.users):
+        for authority, sub in sorted(state.users):
             if authority != self.authority:
                 continue
             account = views.account_view(state, authority, sub, ctx, "ACTIVE")
@@ -43,10 +43,12 @@ class VenueCollector(Collector):
                 equity.add_metric([str(sub)], account.equity / PRICE_PRECISION)
                 upnl.add_metric([str(sub)], account.unrealized_pnl / PRICE_PRECISION)
                 ratio.add_metric([str(sub)], account.margin_ratio / 10_000)
-        oi = GaugeMetricFamily("quantdesk_open_interest_base", "Open interest (long + short), base units",
-                               labels=["market"])
-        open_orders = GaugeMetricFamily("quantdesk_open_orders", "Orders resting or waiting for a trigger",
-                                        labels=["market"])
+        oi = GaugeMetricFamily(
+            "quantdesk_open_interest_base", "Open interest (long + short), base units", labels=["market"]
+        )
+        open_orders = GaugeMetricFamily(
+            "quantdesk_open_orders", "Orders resting or waiting for a trigger", labels=["market"]
+        )
         counts: dict[int, int] = {}
         for order in state.orders.values():
             counts[order.market_index] = counts.get(order.market_index, 0) + 1
@@ -69,8 +71,9 @@ class BusinessMetrics:
         self.fills = Counter("quantdesk_fills", "Fills of this desk", ["market", "role"], registry=r)
         self.volume = Counter("quantdesk_volume_usd", "Traded notional", ["market"], registry=r)
         self.fees = Counter("quantdesk_fees_usd", "Fees paid (maker rebates are not counted)", ["market"], registry=r)
-        self.liquidations = Counter("quantdesk_liquidations", "Liquidations, bankruptcies and socialized losses",
-                                    ["market", "kind"], registry=r)
+        self.liquidations = Counter(
+            "quantdesk_liquidations", "Liquidations, bankruptcies and socialized losses", ["market", "kind"], registry=r
+        )
         self.alert_firings = Counter("quantdesk_alert_firings", "Alerts fired", ["kind"], registry=r)
         self._orders_by: dict[tuple[str, str], Any] = {}
         registry.register(VenueCollector(venue, authority))

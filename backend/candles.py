@@ -52,10 +52,19 @@ class CandlesArgs(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CandleService:
-    def __init__(self, bus: Bus | None, store: Store | None, quotes: QuoteBook | None = None, *,
-                 feed: str = "sim", seed: int = 7, benchmarks_url: str = BENCHMARKS_URL,
-                 history_days: float = 3.0, publish_every_s: float = 0.5,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        bus: Bus | None,
+        store: Store | None,
+        quotes: QuoteBook | None = None,
+        *,
+        feed: str = "sim",
+        seed: int = 7,
+        benchmarks_url: str = BENCHMARKS_URL,
+        history_days: float = 3.0,
+        publish_every_s: float = 0.5,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.bus = bus
         self.store = store
         self.quotes = quotes
@@ -152,8 +161,10 @@ class CandleService:
         missing = limit - len(live)
         if missing > 0 and self.store is not None and tf != "1s":
             before = live[0][0] if live else 2**62
-            rows = self.store.query("SELECT t, o, h, l, c, v, n FROM candles WHERE market = ? AND tf = ? AND t < ?"
-                                    " ORDER BY t DESC LIMIT ?", (market, tf, before, missing))
+            rows = self.store.query(
+                "SELECT t, o, h, l, c, v, n FROM candles WHERE market = ? AND tf = ? AND t < ? ORDER BY t DESC LIMIT ?",
+                (market, tf, before, missing),
+            )
             live = [[r["t"], r["o"], r["h"], r["l"], r["c"], r["v"], r["n"]] for r in reversed(rows)] + live
         return live
 
@@ -209,19 +220,23 @@ class CandleService:
         if self.feed == "sim":
             for spec in MARKETS:
                 if not self._has_history(spec.symbol, now):
-                    bars = await asyncio.to_thread(simulated_history, spec.symbol, self.seed, now,
-                                                   int(self.history_days * 1440))
+                    bars = await asyncio.to_thread(
+                        simulated_history, spec.symbol, self.seed, now, int(self.history_days * 1440)
+                    )
                     await self._save(spec.symbol, "1m", bars)
         elif self.feed == "pyth":
-            await asyncio.gather(*(self._fetch_benchmarks(spec.symbol, spec.oracle_asset, now, spec.feed_expo_shift)
-                                   for spec in MARKETS))
+            await asyncio.gather(
+                *(self._fetch_benchmarks(spec.symbol, spec.oracle_asset, now, spec.feed_expo_shift) for spec in MARKETS)
+            )
         if self.quotes is not None:
             for spec in MARKETS:
                 self.seed_quotes(spec.symbol, now)
 
     def _has_history(self, market: str, now: int) -> bool:
-        rows = self.store.query("SELECT 1 FROM candles WHERE market = ? AND tf = '1m' AND t >= ? LIMIT 1",
-                                (market, now - int(self.history_days * 86400)))
+        rows = self.store.query(
+            "SELECT 1 FROM candles WHERE market = ? AND tf = '1m' AND t >= ? LIMIT 1",
+            (market, now - int(self.history_days * 86400)),
+        )
         return bool(rows)
 
     async def _save(self, market: str, tf: str, bars: list[Bar], derive_up_to: int = 86400) -> None:
@@ -233,12 +248,19 @@ class CandleService:
 
     async def _fetch_benchmarks(self, market: str, base: str, now: int, expo_shift: int = 0) -> None:
         """Pyth Benchmarks TradingView shim: 1m for the last days, 1h for 60 days, 1d for a year."""
-        plan = [("1", "1m", self.history_days * 86400, 900), ("60", "1h", 60 * 86400, 14400),
-                ("1D", "1d", 365 * 86400, 0)]
+        plan = [
+            ("1", "1m", self.history_days * 86400, 900),
+            ("60", "1h", 60 * 86400, 14400),
+            ("1D", "1d", 365 * 86400, 0),
+        ]
         async with httpx.AsyncClient(timeout=10.0) as client:
             for resolution, tf, span, derive_up_to in plan:
-                params = {"symbol": f"Crypto.{base}/USD", "resolution": resolution,
-                          "from": str(int(now - span)), "to": str(now)}
+                params = {
+                    "symbol": f"Crypto.{base}/USD",
+                    "resolution": resolution,
+                    "from": str(int(now - span)),
+                    "to": str(now),
+                }
                 try:
                     response = await client.get(f"{self.benchmarks_url}/v1/shims/tradingview/history", params=params)
                     response.raise_for_status()
@@ -251,8 +273,10 @@ class CandleService:
     def seed_quotes(self, market: str, now: int) -> None:
         """Prime the QuoteBook's 24h window from the stored 1m bars of the last day."""
         expo = market_expo(market)
-        rows = self.store.query("SELECT t, o, h, l FROM candles WHERE market = ? AND tf = '1m' AND t >= ? AND t < ?"
-                                " ORDER BY t", (market, now - 86400, now - now % 60))
+        rows = self.store.query(
+            "SELECT t, o, h, l FROM candles WHERE market = ? AND tf = '1m' AND t >= ? AND t < ? ORDER BY t",
+            (market, now - 86400, now - now % 60),
+        )
         scale = 10.0**-expo
         bars = [(r["t"] // 60, round(r["o"] * scale), round(r["h"] * scale), round(r["l"] * scale)) for r in rows]
         if bars:
@@ -266,8 +290,10 @@ def history_rows(market: str, tf: str, bars: list[Bar], derive_up_to: int) -> li
     for coarser, seconds in TIMEFRAME_SECONDS.items():
         if TIMEFRAME_SECONDS[tf] < seconds <= derive_up_to:
             rows += [(market, coarser, *r) for r in resample(df, seconds).itertuples(index=False)]
-    return [(m, tf_, int(t), float(o), float(h), float(lo), float(c), float(v), int(n))
-            for m, tf_, t, o, h, lo, c, v, n in rows]
+    return [
+        (m, tf_, int(t), float(o), float(h), float(lo), float(c), float(v), int(n))
+        for m, tf_, t, o, h, lo, c, v, n in rows
+    ]
 
 
 def _insert(conn: Any, verb: str, rows: list[tuple[Any, ...]]) -> None:

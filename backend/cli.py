@@ -46,19 +46,34 @@ def build_parser() -> argparse.ArgumentParser:
     add_feed_arguments(p)
     p.add_argument("--benchmarks-url", default=BENCHMARKS_URL, help="Pyth Benchmarks URL for candle history (pyth)")
     p.add_argument("--seed", type=int, default=7, help="seed of the simulated oracle")
-    p.add_argument("--venue", choices=("paper", "solana"), default="paper",
-                   help="paper (default: the local engine) or solana (the QuantDesk program on --network)")
-    p.add_argument("--network", default="localnet",
-                   help="Solana cluster: localnet (embedded LiteSVM, default), devnet, mainnet-beta or an RPC URL")
+    p.add_argument(
+        "--venue",
+        choices=("paper", "solana"),
+        default="paper",
+        help="paper (default: the local engine) or solana (the QuantDesk program on --network)",
+    )
+    p.add_argument(
+        "--network",
+        default="localnet",
+        help="Solana cluster: localnet (embedded LiteSVM, default), devnet, mainnet-beta or an RPC URL",
+    )
     p.add_argument("--tick-rate", type=_positive_float, default=None, help="observations per second in total (sim)")
     p.add_argument("--idle-exit", type=_positive_float, default=None, help=argparse.SUPPRESS)
     p.add_argument("--submit-rate", type=_positive_float, default=100.0, help="orders/s per account (risk limit)")
     p.add_argument("--api-rate", type=_positive_float, default=500.0, help="requests/s per API connection")
-    p.add_argument("--store", default=None, metavar="STORE",
-                   help="sqlite:PATH or postgresql://USER@HOST:PORT/DB (default: QUANTDESK_STORE, config.toml "
-                        "`store`, else this home's SQLite file)")
-    p.add_argument("--trader", default=None, help="the account owner's name on a shared store (default: QUANTDESK_TRADER, config.toml "
-                                                  "`trader`, else the OS user)")
+    p.add_argument(
+        "--store",
+        default=None,
+        metavar="STORE",
+        help="sqlite:PATH or postgresql://USER@HOST:PORT/DB (default: QUANTDESK_STORE, config.toml "
+        "`store`, else this home's SQLite file)",
+    )
+    p.add_argument(
+        "--trader",
+        default=None,
+        help="the account owner's name on a shared store (default: QUANTDESK_TRADER, config.toml "
+        "`trader`, else the OS user)",
+    )
     p.add_argument("--log-file", default=None, help=argparse.SUPPRESS)
     return p
 
@@ -71,21 +86,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"quantdesk backend: {exc}", file=sys.stderr)
         return 2
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"quantdesk backend: binding {args.host} exposes the API beyond this machine; "
-              "the token in backend.json is required by every client", file=sys.stderr)
+        print(
+            f"quantdesk backend: binding {args.host} exposes the API beyond this machine; "
+            "the token in backend.json is required by every client",
+            file=sys.stderr,
+        )
     os.umask(0o077)  # everything the backend writes (db, log, keys) is its owner's alone
     handlers: list[logging.Handler] = [logging.FileHandler(private_file(Path(args.log_file or home / "backend.log")))]
     if args.log_file is None:
         handlers.append(logging.StreamHandler(sys.stderr))
-    logging.basicConfig(level=logging.INFO, handlers=handlers,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("websockets").setLevel(logging.WARNING)
-    config = BackendConfig(home=Path(home), host=args.host, port=args.port, feed=args.feed, seed=args.seed,
-                           tick_rate=args.tick_rate, idle_exit_s=args.idle_exit, network=args.network, venue=args.venue,
-                           submit_rate=args.submit_rate, api_rate=args.api_rate,
-                           hermes_url=args.hermes_url, coingecko_url=args.coingecko_url,
-                           benchmarks_url=args.benchmarks_url, fallback=not args.no_fallback, speed=args.speed,
-                           scenario=args.scenario, store=args.store, trader=args.trader)
+    config = BackendConfig(
+        home=Path(home),
+        host=args.host,
+        port=args.port,
+        feed=args.feed,
+        seed=args.seed,
+        tick_rate=args.tick_rate,
+        idle_exit_s=args.idle_exit,
+        network=args.network,
+        venue=args.venue,
+        submit_rate=args.submit_rate,
+        api_rate=args.api_rate,
+        hermes_url=args.hermes_url,
+        coingecko_url=args.coingecko_url,
+        benchmarks_url=args.benchmarks_url,
+        fallback=not args.no_fallback,
+        speed=args.speed,
+        scenario=args.scenario,
+        store=args.store,
+        trader=args.trader,
+    )
     try:
         backend = Backend(config)
         asyncio.run(backend.run())

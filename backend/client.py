@@ -73,8 +73,15 @@ def _decode_push(stream: str, raw: msgspec.Raw) -> Any:
 
 
 class BackendClient:
-    def __init__(self, resolver: Resolver, *, client_name: str = "sdk", timeout: float = 10.0,
-                 reconnect: bool = False, on_state: StateHandler | None = None) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        *,
+        client_name: str = "sdk",
+        timeout: float = 10.0,
+        reconnect: bool = False,
+        on_state: StateHandler | None = None,
+    ) -> None:
         self._resolver = resolver
         self.client_name = client_name
         self.timeout = timeout
@@ -104,8 +111,10 @@ class BackendClient:
         def resolve() -> tuple[str, str]:
             record = read_record(home)  # raises BAD_BACKEND_FILE for a foreign file
             if record is None or live_record(home) is None:
-                raise ApiError(ErrorCode.NO_BACKEND, f"no backend is running for {home}; start one with "
-                                                     "`quantdesk backend` or just run `quantdesk`")
+                raise ApiError(
+                    ErrorCode.NO_BACKEND,
+                    f"no backend is running for {home}; start one with `quantdesk backend` or just run `quantdesk`",
+                )
             return record.url, record.token
 
         return cls(resolve, **kw)
@@ -114,8 +123,12 @@ class BackendClient:
     async def connect(self) -> dict[str, Any]:
         url, token = self._resolver()
         try:
-            ws = await asyncio.wait_for(connect(url, max_size=2**24, open_timeout=self.timeout, compression=None,
-                                                ping_interval=20, ping_timeout=20), self.timeout)
+            ws = await asyncio.wait_for(
+                connect(
+                    url, max_size=2**24, open_timeout=self.timeout, compression=None, ping_interval=20, ping_timeout=20
+                ),
+                self.timeout,
+            )
         except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
             raise ApiError(ErrorCode.NOT_CONNECTED, f"cannot reach the backend at {url}: {exc}") from None
         self._ws = ws
@@ -199,8 +212,9 @@ class BackendClient:
 
     async def subscribe_view(self, stream: str, on_push: PushHandler, markets: list[str] | None = None) -> None:
         """`subscribe`, with each push's trading records in human units."""
-        await self.subscribe(stream, lambda name, data: on_push(name, human_push(name, msgspec.to_builtins(data))),
-                             markets)
+        await self.subscribe(
+            stream, lambda name, data: on_push(name, human_push(name, msgspec.to_builtins(data))), markets
+        )
 
     async def ping(self) -> float:
         """Round-trip time of a `status` request, in seconds."""
@@ -267,8 +281,13 @@ class BackendClient:
 SPAWNED_IDLE_EXIT_S = 30.0  # a backend a TUI started stops this long after its last client (no live alerts)
 
 
-def spawn_backend(home: Path | None = None, *, idle_exit: float = SPAWNED_IDLE_EXIT_S, extra: list[str] | None = None,
-                  wait: float = 15.0) -> BackendRecord:
+def spawn_backend(
+    home: Path | None = None,
+    *,
+    idle_exit: float = SPAWNED_IDLE_EXIT_S,
+    extra: list[str] | None = None,
+    wait: float = 15.0,
+) -> BackendRecord:
     """Start a detached backend for this home (logs to backend.log) and wait until it is recorded."""
     home = home or home_dir()
     existing = live_record(home)
@@ -277,8 +296,9 @@ def spawn_backend(home: Path | None = None, *, idle_exit: float = SPAWNED_IDLE_E
     args = [sys.executable, "-m", "backend", "--idle-exit", str(idle_exit), "--log-file", str(home / "backend.log")]
     args += extra or []
     with os.fdopen(os.open(home / "backend.out", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                start_new_session=True, env=os.environ.copy())
+        proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, env=os.environ.copy()
+        )
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         record = live_record(home)

@@ -47,5 +47,11 @@ class StoreFaultPolicy:
 
     def health(self) -> dict[str, Any]:
         store = self.store
-        return {"writable": store.writable, "fault": store.fault, "unwritable_since": store.unwritable_since,
-                "faults": store.faults, "refused": store.refused, "commits": store.commits}
+        return {
+            "writable": store.writable,
+            "fault": store.fault,
+            "unwritable_since": store.unwritable_since,
+            "faults": store.faults,
+            "refused": store.refused,
+            "commits": store.commits,
+        }

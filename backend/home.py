@@ -83,13 +83,19 @@ def read_record(home: Path) -> BackendRecord | None:
         return None
     try:
         data = json.loads(raw)
-        return BackendRecord(url=str(data["url"]), token=str(data["token"]), pid=int(data["pid"]),
-                             protocol=int(data["protocol"]), version=str(data["version"]),
-                             started=float(data["started"]))
+        return BackendRecord(
+            url=str(data["url"]),
+            token=str(data["token"]),
+            pid=int(data["pid"]),
+            protocol=int(data["protocol"]),
+            version=str(data["version"]),
+            started=float(data["started"]),
+        )
     except (ValueError, KeyError, TypeError) as exc:
-        raise ApiError(ErrorCode.BAD_BACKEND_FILE,
-                       f"{path} is not a QuantDesk backend record ({exc.__class__.__name__}); "
-                       f"delete it if no backend is running") from None
+        raise ApiError(
+            ErrorCode.BAD_BACKEND_FILE,
+            f"{path} is not a QuantDesk backend record ({exc.__class__.__name__}); delete it if no backend is running",
+        ) from None
 
 
 def live_record(home: Path) -> BackendRecord | None:

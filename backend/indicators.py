@@ -17,7 +17,11 @@ import pandas as pd
 COLUMNS = ["t", "o", "h", "l", "c", "v", "n"]
 # name -> (default params, max params)
 INDICATORS: dict[str, tuple[tuple[float, ...], int]] = {
-    "sma": ((20,), 1), "ema": ((20,), 1), "vwap": ((), 0), "bb": ((20, 2.0), 2), "rsi": ((14,), 1),
+    "sma": ((20,), 1),
+    "ema": ((20,), 1),
+    "vwap": ((), 0),
+    "bb": ((20, 2.0), 2),
+    "rsi": ((14,), 1),
     "macd": ((12, 26, 9), 3),
 }
 MAX_PERIOD = 1000
@@ -37,8 +41,9 @@ def resample(df: pd.DataFrame, seconds: int) -> pd.DataFrame:
     if df.empty:
         return df.copy()
     bucket = df["t"] - df["t"] % seconds
-    out = df.groupby(bucket, sort=True).agg(o=("o", "first"), h=("h", "max"), l=("l", "min"), c=("c", "last"),
-                                            v=("v", "sum"), n=("n", "sum"))
+    out = df.groupby(bucket, sort=True).agg(
+        o=("o", "first"), h=("h", "max"), l=("l", "min"), c=("c", "last"), v=("v", "sum"), n=("n", "sum")
+    )
     out.index.name = "t"
     return out.reset_index()[COLUMNS]
 
@@ -98,7 +103,7 @@ def parse_spec(spec: str) -> tuple[str, tuple[float, ...]]:
         values = [float(x) for x in raw]
     except ValueError:
         raise IndicatorError(f"bad parameter in {spec!r}") from None
-    params = tuple(values) + defaults[len(values):]
+    params = tuple(values) + defaults[len(values) :]
     for i, p in enumerate(params):
         is_multiplier = name == "bb" and i == 1
         if not math.isfinite(p) or p <= 0 or (not is_multiplier and (p != int(p) or p > MAX_PERIOD)):

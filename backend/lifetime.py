@@ -25,5 +25,7 @@ def live_work(venue: Any, alerts: Any) -> list[str]:
         if alerts.active_count:
             reasons.append(f"{alerts.active_count} active alert{'s' if alerts.active_count > 1 else ''}")
         if alerts.notifier.pending:
-            reasons.append(f"{alerts.notifier.pending} pending alert deliver{'ies' if alerts.notifier.pending > 1 else 'y'}")
+            reasons.append(
+                f"{alerts.notifier.pending} pending alert deliver{'ies' if alerts.notifier.pending > 1 else 'y'}"
+            )
     return reasons

@@ -18,5 +18,7 @@ class BusLogHandler(logging.Handler):
             message = record.getMessage()
         except Exception:
             return
-        self.bus.publish("log", {"ts": time.time(), "level": record.levelname.lower(), "logger": record.name,
-                                 "message": message[:2000]})
+        self.bus.publish(
+            "log",
+            {"ts": time.time(), "level": record.levelname.lower(), "logger": record.name, "message": message[:2000]},
+        )

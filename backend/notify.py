@@ -55,10 +55,19 @@ class NotifyStats:
 
 
 class Notifier:
-    def __init__(self, *, desktop: bool | None = None, webhook_timeout_s: float = 3.0, webhook_attempts: int = 3,
-                 backoff_base_s: float = 0.5, backoff_cap_s: float = 5.0, queue_size: int = 1000,
-                 webhook_workers: int = 4, desktop_timeout_s: float = 5.0,
-                 on_result: ResultHook | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        desktop: bool | None = None,
+        webhook_timeout_s: float = 3.0,
+        webhook_attempts: int = 3,
+        backoff_base_s: float = 0.5,
+        backoff_cap_s: float = 5.0,
+        queue_size: int = 1000,
+        webhook_workers: int = 4,
+        desktop_timeout_s: float = 5.0,
+        on_result: ResultHook | None = None,
+    ) -> None:
         self.notify_send = shutil.which("notify-send") if desktop is not False else None
         self.webhook_timeout_s = webhook_timeout_s
         self.webhook_attempts = max(1, webhook_attempts)
@@ -74,10 +83,14 @@ class Notifier:
         self._http: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(self.webhook_timeout_s), follow_redirects=False,
-                                       headers={"User-Agent": "quantdesk-alerts"})
-        self._tasks = [asyncio.create_task(self._webhook_worker(), name=f"notify-webhook-{i}")
-                       for i in range(self._workers)]
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.webhook_timeout_s),
+            follow_redirects=False,
+            headers={"User-Agent": "quantdesk-alerts"},
+        )
+        self._tasks = [
+            asyncio.create_task(self._webhook_worker(), name=f"notify-webhook-{i}") for i in range(self._workers)
+        ]
         if self.notify_send:
             self._tasks.append(asyncio.create_task(self._desktop_worker(), name="notify-desktop"))
 
@@ -164,9 +177,15 @@ class Notifier:
         body = str(message.get("message") or "")
         try:
             proc = await asyncio.create_subprocess_exec(
-                self.notify_send or "notify-send", "--app-name=QuantDesk", f"--urgency={urgency}", title, body,
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL)
+                self.notify_send or "notify-send",
+                "--app-name=QuantDesk",
+                f"--urgency={urgency}",
+                title,
+                body,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
         except OSError as exc:
             self.stats.desktop_failed += 1
             return f"desktop failed: {exc.__class__.__name__}"

@@ -12,17 +12,28 @@ from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, normaliz
 
 
 def market_infos() -> list[MarketInfo]:
-    return [MarketInfo(market_index=m.market_index, symbol=m.symbol, base=m.base, quote=m.quote,
-                       tick_size=m.tick_size / PRICE_PRECISION, step_size=m.step_size / BASE_PRECISION,
-                       min_size=m.min_size / BASE_PRECISION, max_leverage=m.max_leverage,
-                       pyth_feed_id=m.pyth_feed_id) for m in MARKETS]
+    return [
+        MarketInfo(
+            market_index=m.market_index,
+            symbol=m.symbol,
+            base=m.base,
+            quote=m.quote,
+            tick_size=m.tick_size / PRICE_PRECISION,
+            step_size=m.step_size / BASE_PRECISION,
+            min_size=m.min_size / BASE_PRECISION,
+            max_leverage=m.max_leverage,
+            pyth_feed_id=m.pyth_feed_id,
+        )
+        for m in MARKETS
+    ]
 
 
 def resolve_market(text: str) -> str:
     symbol = normalize_symbol(text)
     if symbol not in MARKETS_BY_SYMBOL:
-        raise ApiError(ErrorCode.UNKNOWN_MARKET,
-                       f"unknown market {text!r}; markets: {', '.join(m.symbol for m in MARKETS)}")
+        raise ApiError(
+            ErrorCode.UNKNOWN_MARKET, f"unknown market {text!r}; markets: {', '.join(m.symbol for m in MARKETS)}"
+        )
     return symbol
 
 

@@ -25,8 +25,10 @@ def prepare_home(min_free: int = MIN_FREE_AT_START) -> Path:
     try:
         home = home_dir()
     except OSError as exc:
-        raise StartupError(f"cannot create QUANTDESK_HOME ({exc.strerror or exc}: {exc.filename}); "
-                           "set QUANTDESK_HOME to a writable directory") from None
+        raise StartupError(
+            f"cannot create QUANTDESK_HOME ({exc.strerror or exc}: {exc.filename}); "
+            "set QUANTDESK_HOME to a writable directory"
+        ) from None
     check_writable(home)
     check_free_space(home, min_free)
     return home
@@ -44,17 +46,21 @@ def check_writable(home: Path) -> None:
             os.close(fd)
         probe.unlink()
     except OSError as exc:
-        raise StartupError(f"QUANTDESK_HOME {home} is not writable ({exc.strerror or exc}); the backend keeps its "
-                           "database and log there: fix the permissions or the mount, or set QUANTDESK_HOME "
-                           "elsewhere") from None
+        raise StartupError(
+            f"QUANTDESK_HOME {home} is not writable ({exc.strerror or exc}); the backend keeps its "
+            "database and log there: fix the permissions or the mount, or set QUANTDESK_HOME "
+            "elsewhere"
+        ) from None
 
 
 def check_free_space(home: Path, min_free: int = MIN_FREE_AT_START) -> None:
     free = shutil.disk_usage(home).free
     if free < min_free:
-        raise StartupError(f"only {_mib(free)} free on the disk of QUANTDESK_HOME {home}; the backend needs at "
-                           f"least {_mib(min_free)} for its database and log: free some space or set "
-                           "QUANTDESK_HOME elsewhere")
+        raise StartupError(
+            f"only {_mib(free)} free on the disk of QUANTDESK_HOME {home}; the backend needs at "
+            f"least {_mib(min_free)} for its database and log: free some space or set "
+            "QUANTDESK_HOME elsewhere"
+        )
 
 
 def _mib(size: int) -> str:

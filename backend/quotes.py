@@ -64,8 +64,19 @@ class QuoteBook:
             self._expo[obs.market] = obs.expo
         window.add(obs.publish_time // 60, obs.price)
         open_24h, high, low = window.stats(obs.price)
-        quote = Quote(market=obs.market, price=obs.price, conf=obs.conf, expo=obs.expo,
-                      publish_time=obs.publish_time, slot=obs.slot, ema_price=obs.ema_price,
-                      source=obs.source, open_24h=open_24h, high_24h=high, low_24h=low, recv_ns=obs.recv_ns)
+        quote = Quote(
+            market=obs.market,
+            price=obs.price,
+            conf=obs.conf,
+            expo=obs.expo,
+            publish_time=obs.publish_time,
+            slot=obs.slot,
+            ema_price=obs.ema_price,
+            source=obs.source,
+            open_24h=open_24h,
+            high_24h=high,
+            low_24h=low,
+            recv_ns=obs.recv_ns,
+        )
         self.quotes[obs.market] = quote
         return quote

@@ -25,30 +25,98 @@ from programs.vocabulary import (
 )
 
 BASE_DIGITS, QUOTE_DIGITS, RATIO_DIGITS, FUNDING_DIGITS = (
-    decimals_of(p) for p in (BASE_PRECISION, QUOTE_PRECISION, MARGIN_PRECISION, FUNDING_RATE_PRECISION))
+    decimals_of(p) for p in (BASE_PRECISION, QUOTE_PRECISION, MARGIN_PRECISION, FUNDING_RATE_PRECISION)
+)
 
-BASE_FIELDS = frozenset({
-    "size", "filled", "base", "base_filled", "resting", "open_interest", "open_interest_long",
-    "open_interest_short", "total_size", "display_size", "base_asset_reserve", "quote_asset_reserve", "sqrt_k",
-    "amm_base"})
-QUOTE_FIELDS = frozenset({
-    "price", "trigger_price", "avg_fill_price", "fee", "realized_pnl", "entry_price", "mark_price",
-    "unrealized_pnl", "funding_pnl", "fees", "liq_price", "liquidation_price", "notional", "initial_margin",
-    "maintenance_margin", "total_collateral", "free_collateral", "equity", "value", "oracle_price",
-    "oracle_twap", "mark_twap", "insurance_fund", "insurance_paid", "socialized_loss", "quote",
-    "average_price", "insurance_fee", "initial_requirement", "maintenance_requirement", "amm_peg",
-    "reserve_price", "fee_pool", "last_repeg_cost", "total_repeg_cost"})
+BASE_FIELDS = frozenset(
+    {
+        "size",
+        "filled",
+        "base",
+        "base_filled",
+        "resting",
+        "open_interest",
+        "open_interest_long",
+        "open_interest_short",
+        "total_size",
+        "display_size",
+        "base_asset_reserve",
+        "quote_asset_reserve",
+        "sqrt_k",
+        "amm_base",
+    }
+)
+QUOTE_FIELDS = frozenset(
+    {
+        "price",
+        "trigger_price",
+        "avg_fill_price",
+        "fee",
+        "realized_pnl",
+        "entry_price",
+        "mark_price",
+        "unrealized_pnl",
+        "funding_pnl",
+        "fees",
+        "liq_price",
+        "liquidation_price",
+        "notional",
+        "initial_margin",
+        "maintenance_margin",
+        "total_collateral",
+        "free_collateral",
+        "equity",
+        "value",
+        "oracle_price",
+        "oracle_twap",
+        "mark_twap",
+        "insurance_fund",
+        "insurance_paid",
+        "socialized_loss",
+        "quote",
+        "average_price",
+        "insurance_fee",
+        "initial_requirement",
+        "maintenance_requirement",
+        "amm_peg",
+        "reserve_price",
+        "fee_pool",
+        "last_repeg_cost",
+        "total_repeg_cost",
+    }
+)
 RATIO_FIELDS = frozenset({"leverage", "margin_ratio", "weight_initial"})
 FUNDING_FIELDS = frozenset({"funding_rate", "last_funding_rate", "rate"})
 NONE_WHEN_ZERO = frozenset({"price", "trigger_price", "avg_fill_price", "liq_price", "liquidation_price"})
 QUOTE_EXPO_FIELDS = ("price", "conf", "ema_price", "open_24h", "high_24h", "low_24h")
 
 # ops whose results are trading records (the SDK's `view`); others (wallet lamports, candles) differ
-HUMAN_OPS = frozenset({
-    "order.place", "order.twap", "order.iceberg", "order.oco", "order.modify", "order.preview", "orders",
-    "order.history", "fills", "positions", "account", "account.deposit", "account.withdraw", "account.create",
-    "book", "market.state", "markets.stats", "liquidations", "quote", "admin.markets",
-    "admin.insurance_deposit", "admin.insurance_withdraw"})
+HUMAN_OPS = frozenset(
+    {
+        "order.place",
+        "order.twap",
+        "order.iceberg",
+        "order.oco",
+        "order.modify",
+        "order.preview",
+        "orders",
+        "order.history",
+        "fills",
+        "positions",
+        "account",
+        "account.deposit",
+        "account.withdraw",
+        "account.create",
+        "book",
+        "market.state",
+        "markets.stats",
+        "liquidations",
+        "quote",
+        "admin.markets",
+        "admin.insurance_deposit",
+        "admin.insurance_withdraw",
+    }
+)
 HUMAN_STREAMS = frozenset({"orders", "fills", "positions", "account", "liquidations", "book", "funding", "prices"})
 
 

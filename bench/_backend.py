@@ -15,8 +15,13 @@ class BenchBackend:
     def __init__(self, *args: str, home: Path | None = None) -> None:
         self.home = home or Path(tempfile.mkdtemp(prefix="qd-bench-"))
         self.env = {**os.environ, "QUANTDESK_HOME": str(self.home)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "backend", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, env=self.env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "backend", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=self.env,
+        )
         self.url = self.proc.stdout.readline().strip()
         if not self.url.startswith("ws://"):
             raise RuntimeError("the backend did not start")

@@ -27,16 +27,31 @@ class OnchainBench:
         self.program.set_clock(1_000, 1_700_000_000)
         self.program.post_price(SOL.market_index, PRICE, PRICE // 10_000, 1_000, 1_700_000_000)
         admin = self.program.admin
-        self.send("initialize_market", admin, ix.InitializeMarket(
-            SOL.market_index, SOL.symbol, SOL.base, SOL.quote, PRICE, SOL.tick_size, SOL.step_size, SOL.min_size,
-            SOL.max_leverage, 500, 250,
-        ))
+        self.send(
+            "initialize_market",
+            admin,
+            ix.InitializeMarket(
+                SOL.market_index,
+                SOL.symbol,
+                SOL.base,
+                SOL.quote,
+                PRICE,
+                SOL.tick_size,
+                SOL.step_size,
+                SOL.min_size,
+                SOL.max_leverage,
+                500,
+                250,
+            ),
+        )
         self.trader = Keypair()
         me = str(self.trader.pubkey())
         self.program.fund_user(self.trader.pubkey(), 10**12)
         self.send("create_user_account", self.trader, ix.CreateUserAccount(me, 0, "bench"))
-        self.record("initialize_collateral_account", self.program.send(
-            self.trader, self.program.initialize_collateral_account(self.trader)))
+        self.record(
+            "initialize_collateral_account",
+            self.program.send(self.trader, self.program.initialize_collateral_account(self.trader)),
+        )
         self.send("deposit_tokens", self.trader, ix.DepositTokens(me, 0, CollateralAsset.USDC, 10**11))
 
     def record(self, name: str, sent: Sent) -> Sent:
@@ -60,16 +75,24 @@ class OnchainBench:
 
         def place(i: int) -> None:  # resting limit bids 10% under the oracle
             price = PRICE * 9 // 10 - (i % 50) * SOL.tick_size
-            self.send("place_order (limit, rests)", self.trader, ix.PlaceOrder(
-                me, 0, SOL.market_index, Side.BUY, OrderType.LIMIT, SOL.min_size, price=price))
+            self.send(
+                "place_order (limit, rests)",
+                self.trader,
+                ix.PlaceOrder(me, 0, SOL.market_index, Side.BUY, OrderType.LIMIT, SOL.min_size, price=price),
+            )
 
         def cancel(i: int) -> None:
             self.send("cancel_order", self.trader, ix.CancelOrder(me, 0, 1 + i))  # order ids start at 1
 
         def fill(i: int) -> None:  # market orders, alternating sides, filled by the AMM
             side = Side.BUY if i % 2 == 0 else Side.SELL
-            self.send("place_order (market, fills)", self.trader, ix.PlaceOrder(
-                me, 0, SOL.market_index, side, OrderType.MARKET, SOL.min_size * 10, auction_duration_slots=0))
+            self.send(
+                "place_order (market, fills)",
+                self.trader,
+                ix.PlaceOrder(
+                    me, 0, SOL.market_index, side, OrderType.MARKET, SOL.min_size * 10, auction_duration_slots=0
+                ),
+            )
 
         batch = 30  # an account holds at most 32 live orders: place a batch, cancel it, repeat
         place_seconds = cancel_seconds = 0.0
@@ -81,13 +104,32 @@ class OnchainBench:
             done += size
         place_rate, cancel_rate = count / place_seconds, count / cancel_seconds
         fill_rate = count / self.timed(0, count, fill)
-        self.send("place_order (limit IOC, fills)", self.trader, ix.PlaceOrder(
-            me, 0, SOL.market_index, Side.BUY, OrderType.LIMIT, SOL.min_size, price=PRICE * 101 // 100,
-            time_in_force=TimeInForce.IOC))
-        self.send("withdraw_tokens", self.trader, ix.WithdrawTokens(me, 0, CollateralAsset.USDC, QUOTE_PRECISION),
-                  extra=self.program.position_accounts([SOL.market_index]))
-        self.send("settle_funding", self.trader, ix.SettleFunding(me, 0),
-                  extra=self.program.position_accounts([SOL.market_index], writable=True, oracles=False))
+        self.send(
+            "place_order (limit IOC, fills)",
+            self.trader,
+            ix.PlaceOrder(
+                me,
+                0,
+                SOL.market_index,
+                Side.BUY,
+                OrderType.LIMIT,
+                SOL.min_size,
+                price=PRICE * 101 // 100,
+                time_in_force=TimeInForce.IOC,
+            ),
+        )
+        self.send(
+            "withdraw_tokens",
+            self.trader,
+            ix.WithdrawTokens(me, 0, CollateralAsset.USDC, QUOTE_PRECISION),
+            extra=self.program.position_accounts([SOL.market_index]),
+        )
+        self.send(
+            "settle_funding",
+            self.trader,
+            ix.SettleFunding(me, 0),
+            extra=self.program.position_accounts([SOL.market_index], writable=True, oracles=False),
+        )
         self.send("update_oracle_price", self.trader, ix.UpdateOraclePrice(SOL.market_index))
         self.program.set_clock(1_001, 1_700_003_700)
         self.program.post_price(SOL.market_index, PRICE, PRICE // 10_000, 1_001, 1_700_003_700)

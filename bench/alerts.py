@@ -35,9 +35,15 @@ async def _populate(service: AlertService, count: int, rng: random.Random) -> No
         kind = kinds[i % len(kinds)]
         repeat = i % 2 == 0
         if kind == "move_pct":
-            args = AlertArgs(kind=kind, market=market, level=round(rng.uniform(0.2, 5.0), 2),
-                             window=rng.choice(["1m", "5m", "1h"]), direction=rng.choice(["up", "down", "any"]),
-                             repeat=repeat, cooldown="1m")
+            args = AlertArgs(
+                kind=kind,
+                market=market,
+                level=round(rng.uniform(0.2, 5.0), 2),
+                window=rng.choice(["1m", "5m", "1h"]),
+                direction=rng.choice(["up", "down", "any"]),
+                repeat=repeat,
+                cooldown="1m",
+            )
         else:
             level = price * (1 + rng.uniform(-0.05, 0.05))
             args = AlertArgs(kind=kind, market=market, level=level, repeat=repeat, cooldown="1m")
@@ -71,9 +77,16 @@ async def run(alerts: int, rate: float, seconds: float) -> None:
                 market = markets[sent % len(markets)]
                 price = prices[market] = prices[market] * (1 + rng.gauss(0, 0.0015))
                 model_t = t0 + sent / rate * 20  # model time runs 20x so the move windows roll over
-                obs = PriceObservation(market=market, price=round(price / 10.0**expo[market]), conf=1,
-                                       expo=expo[market], publish_time=int(model_t), slot=sent, ema_price=0,
-                                       source="bench")
+                obs = PriceObservation(
+                    market=market,
+                    price=round(price / 10.0 ** expo[market]),
+                    conf=1,
+                    expo=expo[market],
+                    publish_time=int(model_t),
+                    slot=sent,
+                    ema_price=0,
+                    source="bench",
+                )
                 fired = service.fired
                 started = perf()
                 bus.publish("observations", obs)
@@ -92,16 +105,19 @@ async def run(alerts: int, rate: float, seconds: float) -> None:
     print_table(
         f"alerts: {alerts:,} active alerts, {rate:,.0f} observations/s for {seconds:g}s",
         ["what", "value"],
-        [["observations", sent],
-         ["achieved rate /s", sent / wall],
-         ["evaluation p50 µs", percentile(samples, 50)],
-         ["evaluation p99 µs", percentile(samples, 99)],
-         ["evaluation max µs", max(samples)],
-         ["p50 µs, observations that fired nothing", percentile(quiet, 50)],
-         ["p99 µs, observations that fired nothing", percentile(quiet, 99)],
-         ["observations that fired", len(samples) - len(quiet)],
-         ["firings", service.fired],
-         ["backend CPU % (one core)", cpu * 100.0 / wall]])
+        [
+            ["observations", sent],
+            ["achieved rate /s", sent / wall],
+            ["evaluation p50 µs", percentile(samples, 50)],
+            ["evaluation p99 µs", percentile(samples, 99)],
+            ["evaluation max µs", max(samples)],
+            ["p50 µs, observations that fired nothing", percentile(quiet, 50)],
+            ["p99 µs, observations that fired nothing", percentile(quiet, 99)],
+            ["observations that fired", len(samples) - len(quiet)],
+            ["firings", service.fired],
+            ["backend CPU % (one core)", cpu * 100.0 / wall],
+        ],
+    )
 
 
 def main() -> int:

@@ -90,7 +90,9 @@ def read_record(bench: str, path: Path) -> list[Verdict]:
     if not path.exists():
         return []
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    reported = [Verdict(f"{bench}: {m}", v, t, bool(ok)) for m, v, t, ok in (i["budget"] for i in items if "budget" in i)]
+    reported = [
+        Verdict(f"{bench}: {m}", v, t, bool(ok)) for m, v, t, ok in (i["budget"] for i in items if "budget" in i)
+    ]
     if reported:
         return reported
     return [v for i in items if "table" in i for v in verdicts_from_table(bench, i["rows"])]
@@ -101,8 +103,9 @@ def run_bench(name: str, args: list[str], record: Path) -> tuple[list[Verdict], 
     print(f"\n=== python -m bench {' '.join([name, *args])}", flush=True)
     started = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-m", "bench", name, *args], env={**os.environ, RECORD_ENV: str(record)},
-                              timeout=TIMEOUT_S)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench", name, *args], env={**os.environ, RECORD_ENV: str(record)}, timeout=TIMEOUT_S
+        )
         problem = "" if proc.returncode in (0, 1) else f"exited with {proc.returncode}"
     except subprocess.TimeoutExpired:
         problem = f"took over {TIMEOUT_S} s"
@@ -126,6 +129,9 @@ def main() -> int:
             verdicts.extend(found)
             total += seconds
     print()
-    print_table(f"python -m bench all: every budget, {total:,.0f} s in total (≤ 300 s)",
-                ("measure", "value", "target", "pass/fail"), [(v.measure, v.value, v.target, v.shown) for v in verdicts])
+    print_table(
+        f"python -m bench all: every budget, {total:,.0f} s in total (≤ 300 s)",
+        ("measure", "value", "target", "pass/fail"),
+        [(v.measure, v.value, v.target, v.shown) for v in verdicts],
+    )
     return 0 if all(v.ok for v in verdicts) and total <= 300 else 1

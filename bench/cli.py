@@ -72,12 +72,19 @@ def main() -> int:
         shell_s = shell_seconds_per_command(env)
     bare_ms, quote_ms = statistics.median(bare_s) * 1000, statistics.median(quote_s) * 1000
     ratio = quote_ms / bare_ms
-    print_table(f"CLI data command vs a bare interpreter, backend already up (medians of {RUNS})",
-                ("measure", "ms", "target", "ok"), [
-                    ('python -c "import json"', bare_ms, "", ""),
-                    ("quantdesk quote SOL-PERP --json", quote_ms, "", ""),
-                    ("quote --json / bare interpreter", ratio, f"≤ {TARGET_RATIO:g}×",
-                     "yes" if ratio <= TARGET_RATIO else "NO"),
-                    (f"quantdesk shell, per quote ({SHELL_COMMANDS} in one run)", shell_s * 1000, "", ""),
-                ])
+    print_table(
+        f"CLI data command vs a bare interpreter, backend already up (medians of {RUNS})",
+        ("measure", "ms", "target", "ok"),
+        [
+            ('python -c "import json"', bare_ms, "", ""),
+            ("quantdesk quote SOL-PERP --json", quote_ms, "", ""),
+            (
+                "quote --json / bare interpreter",
+                ratio,
+                f"≤ {TARGET_RATIO:g}×",
+                "yes" if ratio <= TARGET_RATIO else "NO",
+            ),
+            (f"quantdesk shell, per quote ({SHELL_COMMANDS} in one run)", shell_s * 1000, "", ""),
+        ],
+    )
     return 0 if ratio <= TARGET_RATIO else 1

@@ -78,17 +78,14 @@ def market_vs_book(n: int) -> list:
         maker, taker = ACCOUNTS[i % 50], ACCOUNTS[(i + 25) % 50]
         side = Side.SELL if i % 2 else Side.BUY
         other = Side.BUY if i % 2 else Side.SELL
-        out.append(
-            ix.PlaceOrder(maker, 0, SOL, side, OrderType.LIMIT, B, 100 * P + (1 if i % 2 else -1) * 5000)
-        )
+        out.append(ix.PlaceOrder(maker, 0, SOL, side, OrderType.LIMIT, B, 100 * P + (1 if i % 2 else -1) * 5000))
         out.append(ix.PlaceOrder(taker, 0, SOL, other, OrderType.MARKET, B))
     return out
 
 
 def market_vs_amm(n: int) -> list:
     return [
-        ix.PlaceOrder(ACCOUNTS[i % 50], 0, SOL, Side.BUY if i % 2 else Side.SELL, OrderType.MARKET, B)
-        for i in range(n)
+        ix.PlaceOrder(ACCOUNTS[i % 50], 0, SOL, Side.BUY if i % 2 else Side.SELL, OrderType.MARKET, B) for i in range(n)
     ]
 
 

@@ -50,10 +50,15 @@ async def one_outage(outage_s: float) -> tuple[float, int]:
 async def run(runs: int, outage_s: float) -> None:
     results = [await one_outage(outage_s) for _ in range(runs)]
     took = [t for t, _ in results]
-    print_table(f"failback to Pyth after a {outage_s:g} s outage ({runs} runs)",
-                ["what", "value", "budget"],
-                [["failback p50 (s)", percentile(took, 50), ""], ["failback max (s)", max(took), "2.00"],
-                 ["reconnect attempts during the outage (mean)", sum(p for _, p in results) / runs, ""]])
+    print_table(
+        f"failback to Pyth after a {outage_s:g} s outage ({runs} runs)",
+        ["what", "value", "budget"],
+        [
+            ["failback p50 (s)", percentile(took, 50), ""],
+            ["failback max (s)", max(took), "2.00"],
+            ["reconnect attempts during the outage (mean)", sum(p for _, p in results) / runs, ""],
+        ],
+    )
 
 
 def main() -> int:

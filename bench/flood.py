@@ -25,8 +25,10 @@ from backend.home import read_record
 from bench._table import print_table
 
 LIMIT = 1_024
-LIMITED_BACKEND = (f"import resource, runpy; resource.setrlimit(resource.RLIMIT_NOFILE, ({LIMIT}, {LIMIT})); "
-                   "runpy.run_module('backend', run_name='__main__')")
+LIMITED_BACKEND = (
+    f"import resource, runpy; resource.setrlimit(resource.RLIMIT_NOFILE, ({LIMIT}, {LIMIT})); "
+    "runpy.run_module('backend', run_name='__main__')"
+)
 
 
 def refusals(http_url: str) -> dict[str, float]:
@@ -45,8 +47,13 @@ async def flood(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         env = dict(os.environ, QUANTDESK_HOME=str(home))
-        proc = subprocess.Popen([sys.executable, "-c", LIMITED_BACKEND, "--tick-rate", "60"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", LIMITED_BACKEND, "--tick-rate", "60"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         url = proc.stdout.readline().strip()
         record = read_record(home)
         host, port = url.removeprefix("ws://").split(":")
@@ -62,8 +69,14 @@ async def flood(count: int) -> None:
             await client.request("status")
         client_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        cli = subprocess.run([sys.executable, "-m", "quantdesk_tui.cli", "status", "--json"], env=env,
-                             capture_output=True, text=True, timeout=60, check=False)
+        cli = subprocess.run(
+            [sys.executable, "-m", "quantdesk_tui.cli", "status", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         cli_s = time.perf_counter() - t0
         reasons = refusals(http_url)
         t0 = time.perf_counter()
@@ -73,13 +86,20 @@ async def flood(count: int) -> None:
         for s in sockets:
             s.close()
         log_bytes = (home / "backend.log").stat().st_size
-    print_table(f"flood: {count:,} idle sockets against a backend limited to {LIMIT:,} open files",
-                ["what", "value"], [
-                    ["sockets opened (s)", opened], ["all seen by the backend (s)", drained],
-                    ["client hello + status (s)", client_s], [f"quantdesk status exit {cli.returncode} (s)", cli_s],
-                    ["SIGTERM to exit, flood still open (s)", term_s], ["backend exit code", proc.returncode],
-                    ["backend.log bytes", log_bytes],
-                    *[[f"refused: {reason}", int(n)] for reason, n in sorted(reasons.items())]])
+    print_table(
+        f"flood: {count:,} idle sockets against a backend limited to {LIMIT:,} open files",
+        ["what", "value"],
+        [
+            ["sockets opened (s)", opened],
+            ["all seen by the backend (s)", drained],
+            ["client hello + status (s)", client_s],
+            [f"quantdesk status exit {cli.returncode} (s)", cli_s],
+            ["SIGTERM to exit, flood still open (s)", term_s],
+            ["backend exit code", proc.returncode],
+            ["backend.log bytes", log_bytes],
+            *[[f"refused: {reason}", int(n)] for reason, n in sorted(reasons.items())],
+        ],
+    )
 
 
 def main() -> int:

@@ -28,11 +28,17 @@ async def fuzz(count: int, seed: int) -> int:
         verified = backend.venue.verify()
         backend.request_stop()
         await task
-    print_table(f"fuzz: {report.messages:,} hostile messages, seed {seed}, {seconds:.1f} s "
-                f"({report.messages / seconds:,.0f}/s), live state = journal replay: {verified['consistent']}",
-                ["outcome", "count"],
-                [["accepted", report.accepted], ["refused", report.refused], ["problems", len(report.problems)],
-                 *[[f"  {code}", n] for code, n in report.codes.most_common()]])
+    print_table(
+        f"fuzz: {report.messages:,} hostile messages, seed {seed}, {seconds:.1f} s "
+        f"({report.messages / seconds:,.0f}/s), live state = journal replay: {verified['consistent']}",
+        ["outcome", "count"],
+        [
+            ["accepted", report.accepted],
+            ["refused", report.refused],
+            ["problems", len(report.problems)],
+            *[[f"  {code}", n] for code, n in report.codes.most_common()],
+        ],
+    )
     print_table("accepted by op", ["op", "count"], report.by_op.most_common())
     for problem in report.problems[:20]:
         print("PROBLEM:", problem)

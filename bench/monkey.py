@@ -22,8 +22,17 @@ async def one(seed: int, actions: int) -> tuple:
     app = monkey_app()
     async with app.run_test(size=(120, 40)) as pilot:
         report = await run_monkey(pilot, seed, actions)
-    return (seed, report.actions, report.keys, report.commands, report.resizes, report.market_changes,
-            report.agreement_checks, f"{report.seconds:.1f}", f"{report.cpu_seconds:.1f}")
+    return (
+        seed,
+        report.actions,
+        report.keys,
+        report.commands,
+        report.resizes,
+        report.market_changes,
+        report.agreement_checks,
+        f"{report.seconds:.1f}",
+        f"{report.cpu_seconds:.1f}",
+    )
 
 
 def main() -> int:
@@ -40,9 +49,14 @@ def main() -> int:
             print(f"seed {seed}: {rows[-1][1]} actions survived, {rows[-1][6]} agreement checks", flush=True)
         except Exception as exc:  # an assertion of the monkey, or the app's own crash
             traceback.print_exc()
-            print(f"monkey: seed {seed} FAILED: {type(exc).__name__}: {exc}\nreplay: python -m bench monkey --seeds {seed} "
-                  f"--actions {a.actions}")
+            print(
+                f"monkey: seed {seed} FAILED: {type(exc).__name__}: {exc}\nreplay: python -m bench monkey --seeds {seed} "
+                f"--actions {a.actions}"
+            )
             return 1
-    print_table(f"TUI monkey: {a.actions} random actions per seed (Pilot, fixed-data client)", ("seed", "actions", "keys", "commands", "resizes", "market changes", "agreement checks", "s",
-                 "cpu s"), rows)
+    print_table(
+        f"TUI monkey: {a.actions} random actions per seed (Pilot, fixed-data client)",
+        ("seed", "actions", "keys", "commands", "resizes", "market changes", "agreement checks", "s", "cpu s"),
+        rows,
+    )
     return 0

@@ -73,13 +73,17 @@ def main() -> int:
     msgs, feeds = bench_parse()
     offered = bench_offer()
     live_msgs, live_obs, p50, p99 = asyncio.run(bench_live())
-    print_table("oracle", ["what", "value", "unit"], [
-        ["Hermes updates parsed (6 feeds each)", msgs, "msg/s"],
-        ["  feeds parsed", feeds, "obs/s"],
-        ["validate + aggregate + publish", offered, "obs/s"],
-        ["live SSE from fake Hermes", live_msgs, "msg/s"],
-        ["  observations published", live_obs, "obs/s"],
-        ["  observation -> bus latency p50", p50, "ms"],
-        ["  observation -> bus latency p99", p99, "ms"],
-    ])
+    print_table(
+        "oracle",
+        ["what", "value", "unit"],
+        [
+            ["Hermes updates parsed (6 feeds each)", msgs, "msg/s"],
+            ["  feeds parsed", feeds, "obs/s"],
+            ["validate + aggregate + publish", offered, "obs/s"],
+            ["live SSE from fake Hermes", live_msgs, "msg/s"],
+            ["  observations published", live_obs, "obs/s"],
+            ["  observation -> bus latency p50", p50, "ms"],
+            ["  observation -> bus latency p99", p99, "ms"],
+        ],
+    )
     return 0

@@ -102,14 +102,25 @@ async def run() -> list[tuple]:
     report_budget("durable orders/s, 10 clients", f"{rate:,.0f} orders/s", f"≥ {TARGET_RATE:,}", rate >= TARGET_RATE)
     report_budget("ack p99 at 1,000 orders/s", f"{p99_ms:.2f} ms", f"≤ {TARGET_P99_MS:g} ms", p99_ms <= TARGET_P99_MS)
     return [
-        ("max throughput, 10 clients", f"{rate:,.0f} orders/s", f"p50 {percentile(flood_lat, 50) * 1e3:.2f} ms, "
-         f"p99 {percentile(flood_lat, 99) * 1e3:.2f} ms", f"backend CPU {100 * cpu / wall:.0f}%", "≥ 5,000 orders/s"),
-        ("paced at 1,000/s", f"{len(lat) / 5.0:,.0f} orders/s", f"p50 {percentile(lat, 50) * 1e3:.2f} ms, "
-         f"p99 {p99_ms:.2f} ms", "", "p99 ≤ 10 ms"),
+        (
+            "max throughput, 10 clients",
+            f"{rate:,.0f} orders/s",
+            f"p50 {percentile(flood_lat, 50) * 1e3:.2f} ms, p99 {percentile(flood_lat, 99) * 1e3:.2f} ms",
+            f"backend CPU {100 * cpu / wall:.0f}%",
+            "≥ 5,000 orders/s",
+        ),
+        (
+            "paced at 1,000/s",
+            f"{len(lat) / 5.0:,.0f} orders/s",
+            f"p50 {percentile(lat, 50) * 1e3:.2f} ms, p99 {p99_ms:.2f} ms",
+            "",
+            "p99 ≤ 10 ms",
+        ),
     ]
 
 
 def main() -> int:
-    print_table("orders over the API, acked after commit", ("run", "rate", "ack latency", "cpu", "budget"),
-                asyncio.run(run()))
+    print_table(
+        "orders over the API, acked after commit", ("run", "rate", "ack latency", "cpu", "budget"), asyncio.run(run())
+    )
     return 0

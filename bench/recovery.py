@@ -99,8 +99,18 @@ def run_workload(venue: PaperVenue, clock: Clock, apply: Callable[[Any], None], 
         else:
             offset = (1 + n % 40) * 10_000
             limit = price - offset if n % 2 else price + offset
-            apply(ix.PlaceOrder(AUTHORITY, sub, 0, Side(n % 2), OrderType.LIMIT, 10_000_000, price=limit,
-                                time_in_force=TimeInForce.GTC))
+            apply(
+                ix.PlaceOrder(
+                    AUTHORITY,
+                    sub,
+                    0,
+                    Side(n % 2),
+                    OrderType.LIMIT,
+                    10_000_000,
+                    price=limit,
+                    time_in_force=TimeInForce.GTC,
+                )
+            )
 
 
 def recover(path: Path, drop_snapshots: int = 0, open_store: Callable[[Path], Any] = Store) -> dict:
@@ -108,8 +118,11 @@ def recover(path: Path, drop_snapshots: int = 0, open_store: Callable[[Path], An
     store = open_store(path)
     if drop_snapshots:
         limit = -1 if drop_snapshots < 0 else drop_snapshots
-        store.write_sync(lambda conn: conn.execute(
-            "DELETE FROM snapshots WHERE seq IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)", (limit,)))
+        store.write_sync(
+            lambda conn: conn.execute(
+                "DELETE FROM snapshots WHERE seq IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)", (limit,)
+            )
+        )
     venue = PaperVenue(Bus(), store)
     started = time.perf_counter()
     report = venue.recover()
@@ -126,13 +139,20 @@ def main() -> int:
     with_snapshot = recover(path)
     worst = recover(path, drop_snapshots=1)  # the newest snapshot gone: a full interval of tail to replay
     full = recover(path, drop_snapshots=-1)
-    print_table(f"recovery after kill -9: {count:,} journal entries ({size_mb:,.0f} MB), snapshot every "
-                f"{SNAPSHOT_EVERY:,}", ("start-up", "seconds", "replayed", "consistent", "budget"), [
-                    ("newest snapshot + tail", with_snapshot["wall"], with_snapshot["replayed"],
-                     with_snapshot["consistent"], "≤ 10 s"),
-                    ("snapshot + a full interval of tail", worst["wall"], worst["replayed"], worst["consistent"],
-                     "≤ 10 s"),
-                    ("full replay, no snapshot", full["wall"], full["replayed"], full["consistent"], ""),
-                ])
+    print_table(
+        f"recovery after kill -9: {count:,} journal entries ({size_mb:,.0f} MB), snapshot every {SNAPSHOT_EVERY:,}",
+        ("start-up", "seconds", "replayed", "consistent", "budget"),
+        [
+            (
+                "newest snapshot + tail",
+                with_snapshot["wall"],
+                with_snapshot["replayed"],
+                with_snapshot["consistent"],
+                "≤ 10 s",
+            ),
+            ("snapshot + a full interval of tail", worst["wall"], worst["replayed"], worst["consistent"], "≤ 10 s"),
+            ("full replay, no snapshot", full["wall"], full["replayed"], full["consistent"], ""),
+        ],
+    )
     print(f"(building the journal took {build_s:,.1f} s: {count / build_s:,.0f} entries/s)")
     return 0

@@ -43,8 +43,9 @@ def build_journal(path: Path, entries: int) -> tuple[str, float]:
     rows: list[tuple[int, int, str, bytes]] = []
 
     def flush() -> None:
-        store.write_sync(lambda conn: conn.executemany(
-            "INSERT INTO journal (seq, ts, kind, payload) VALUES (?, ?, ?, ?)", rows))
+        store.write_sync(
+            lambda conn: conn.executemany("INSERT INTO journal (seq, ts, kind, payload) VALUES (?, ?, ?, ?)", rows)
+        )
         rows.clear()
 
     def apply(instruction: Any) -> None:
@@ -70,8 +71,14 @@ def build_journal(path: Path, entries: int) -> tuple[str, float]:
 def cached_journal(entries: int) -> tuple[Path, str, float]:
     """A journal of `entries` for this code (built now, or kept from an earlier run); (path, digest, build s)."""
     root = Path(__file__).resolve().parent.parent
-    sources = sorted([*root.glob("programs/quantdesk_perp/**/*.py"), root / "backend/store/journal.py",
-                      root / "backend/venues/paper.py", root / "bench/recovery.py"])
+    sources = sorted(
+        [
+            *root.glob("programs/quantdesk_perp/**/*.py"),
+            root / "backend/store/journal.py",
+            root / "backend/venues/paper.py",
+            root / "bench/recovery.py",
+        ]
+    )
     key = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
     cache = Path(tempfile.gettempdir()) / "quantdesk-bench" / f"replay-{entries}-{key}"
     if (cache / "digest").exists():
@@ -100,14 +107,21 @@ def main() -> int:
     path, live_digest, build_s = cached_journal(entries)
     replay, digest, wall, cpu = timed_replay(path)
     same = digest == live_digest and replay.failed == 0
-    print_table(f"full journal replay, no snapshot: {replay.replayed:,} entries "
-                f"({path.stat().st_size / 1e6:,.0f} MB)", ("measure", "value", "budget"), [
-                    ("wall", f"{wall:.2f} s", f"≤ {BUDGET_S:g} s" if entries == ENTRIES else ""),
-                    ("CPU", f"{cpu:.2f} s", ""),
-                    ("per entry", f"{wall / max(1, replay.replayed) * 1e6:.1f} µs", ""),
-                    ("replay = live (state digest)", "yes" if same else f"NO ({digest} vs {live_digest})", "yes"),
-                ])
+    print_table(
+        f"full journal replay, no snapshot: {replay.replayed:,} entries ({path.stat().st_size / 1e6:,.0f} MB)",
+        ("measure", "value", "budget"),
+        [
+            ("wall", f"{wall:.2f} s", f"≤ {BUDGET_S:g} s" if entries == ENTRIES else ""),
+            ("CPU", f"{cpu:.2f} s", ""),
+            ("per entry", f"{wall / max(1, replay.replayed) * 1e6:.1f} µs", ""),
+            ("replay = live (state digest)", "yes" if same else f"NO ({digest} vs {live_digest})", "yes"),
+        ],
+    )
     print(f"(building the journal took {build_s:,.1f} s)" if build_s else f"(journal kept from an earlier run: {path})")
-    report_budget(f"journal replay, {replay.replayed:,} entries, no snapshot", f"{wall:.2f} s", f"≤ {BUDGET_S:g} s",
-                  wall <= BUDGET_S and same and entries == ENTRIES)
+    report_budget(
+        f"journal replay, {replay.replayed:,} entries, no snapshot",
+        f"{wall:.2f} s",
+        f"≤ {BUDGET_S:g} s",
+        wall <= BUDGET_S and same and entries == ENTRIES,
+    )
     return 0 if same else 1

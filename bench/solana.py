@@ -32,9 +32,7 @@ async def run(count: int) -> list[list[object]]:
         start = time.perf_counter()
         for i in range(count):
             ix = transfer(TransferParams(from_pubkey=signer.pubkey, to_pubkey=to, lamports=1 + i))
-            signer.sign_transaction(
-                MessageV0.try_compile(signer.pubkey, [ix], [], blockhash), purpose="bench"
-            )
+            signer.sign_transaction(MessageV0.try_compile(signer.pubkey, [ix], [], blockhash), purpose="bench")
         sign_rate = count / (time.perf_counter() - start)
 
         recorder = MemoryTxRecorder()
@@ -72,8 +70,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench solana")
     parser.add_argument("--count", type=int, default=2000, help="transactions per measurement")
     parser.add_argument("--program-count", type=int, default=300, help="on-chain orders per measurement")
-    parser.add_argument("--differential", type=int, default=0, metavar="N",
-                        help="also run N steps of the engine-vs-program differential stream (seeds 1..5)")
+    parser.add_argument(
+        "--differential",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N steps of the engine-vs-program differential stream (seeds 1..5)",
+    )
     args = parser.parse_args()
     rows = asyncio.run(run(args.count))
     print_table(f"Solana on LiteSVM ({args.count} transfers)", ["what", "value", "note"], rows)

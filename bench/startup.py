@@ -47,8 +47,15 @@ def seconds_until(argv: list[str], env: dict[str, str], seen_enough: re.Pattern[
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, close_fds=True, start_new_session=True,
-                            env={**env, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(LINES)})
+    proc = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+        start_new_session=True,
+        env={**env, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(LINES)},
+    )
     os.close(slave)
     screen = b""
     try:
@@ -77,8 +84,12 @@ def live_price_pattern(env: dict[str, str]) -> re.Pattern[bytes]:
     """SOL-PERP's price as the panes print it (whole part near the current quote, then decimals)."""
     deadline = time.monotonic() + 15
     while True:
-        proc = subprocess.run([sys.executable, "-m", "quantdesk_tui.cli", "quote", "SOL-PERP", "--json"], env=env,
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "quantdesk_tui.cli", "quote", "SOL-PERP", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode == 0:
             break
         if time.monotonic() > deadline:
@@ -104,11 +115,19 @@ def main() -> int:
             ours_s.append(seconds_until(ours, env, price))
     minimal_ms, ours_ms = statistics.median(minimal_s) * 1000, statistics.median(ours_s) * 1000
     ratio = ours_ms / minimal_ms
-    print_table(f"quantdesk → live prices on screen vs a minimal Textual app's first frame "
-                f"(pty {COLUMNS}x{LINES}, backend up, medians of {RUNS})", ("measure", "ms", "target", "ok"), [
-                    ("minimal Textual app: first frame", minimal_ms, "", ""),
-                    ("quantdesk: first live prices", ours_ms, "", ""),
-                    ("first live prices / minimal app", ratio, f"≤ {TARGET_RATIO:g}×",
-                     "yes" if ratio <= TARGET_RATIO else "NO"),
-                ])
+    print_table(
+        f"quantdesk → live prices on screen vs a minimal Textual app's first frame "
+        f"(pty {COLUMNS}x{LINES}, backend up, medians of {RUNS})",
+        ("measure", "ms", "target", "ok"),
+        [
+            ("minimal Textual app: first frame", minimal_ms, "", ""),
+            ("quantdesk: first live prices", ours_ms, "", ""),
+            (
+                "first live prices / minimal app",
+                ratio,
+                f"≤ {TARGET_RATIO:g}×",
+                "yes" if ratio <= TARGET_RATIO else "NO",
+            ),
+        ],
+    )
     return 0 if ratio <= TARGET_RATIO else 1

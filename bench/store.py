@@ -68,11 +68,38 @@ def desk_rows(n_fills: int, now: int, rng: random.Random) -> tuple[list[tuple], 
     """20 traders' desk rows, open orders, and n_fills fills over the last 30 days."""
     accounts, open_orders, fills = [], [], []
     for t in range(TRADERS):
-        positions = [{"market": m, "base": 1.0, "notional": rng.uniform(-50_000, 50_000), "entry_price": 100.0,
-                      "mark_price": 100.0, "unrealized_pnl": 10.0, "liq_price": 50.0, "liq_distance_pct": 50.0}
-                     for m in MARKETS]
-        accounts.append((f"t{t:02d}", "paper", 0, float(now), 100_000.0, 30.0, 99_970.0, 5_000.0, 2_500.0, 1.5,
-                         60.0, 50.0, 99_000.0, "ok", json.dumps(positions)))
+        positions = [
+            {
+                "market": m,
+                "base": 1.0,
+                "notional": rng.uniform(-50_000, 50_000),
+                "entry_price": 100.0,
+                "mark_price": 100.0,
+                "unrealized_pnl": 10.0,
+                "liq_price": 50.0,
+                "liq_distance_pct": 50.0,
+            }
+            for m in MARKETS
+        ]
+        accounts.append(
+            (
+                f"t{t:02d}",
+                "paper",
+                0,
+                float(now),
+                100_000.0,
+                30.0,
+                99_970.0,
+                5_000.0,
+                2_500.0,
+                1.5,
+                60.0,
+                50.0,
+                99_000.0,
+                "ok",
+                json.dumps(positions),
+            )
+        )
         open_orders += [(f"t{t:02d}", i, "paper", 0, MARKETS[i % 3], "open", now, b"") for i in range(50)]
     stamps = sorted(now - rng.randrange(30 * 86_400) for _ in range(n_fills))  # fills arrive in time order
     for i, ts in enumerate(stamps):
@@ -85,11 +112,16 @@ def desk_on_postgres(url: str, n_fills: int) -> float:
     accounts, open_orders, fills = desk_rows(n_fills, int(time.time()), random.Random(1))
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         for table, columns, rows in (
-                ("desk_accounts", "trader, authority, sub_account, ts, equity, unrealized_pnl, total_collateral, "
-                 "margin_used, maintenance_margin, leverage, margin_ratio_pct, liq_distance_pct, day_start_equity, "
-                 "level, positions", accounts),
-                ("orders", "trader, order_id, authority, sub_account, market, status, updated_ts, view", open_orders),
-                ("fills", "trader, fill_id, order_id, authority, sub_account, market, ts, view", fills)):
+            (
+                "desk_accounts",
+                "trader, authority, sub_account, ts, equity, unrealized_pnl, total_collateral, "
+                "margin_used, maintenance_margin, leverage, margin_ratio_pct, liq_distance_pct, day_start_equity, "
+                "level, positions",
+                accounts,
+            ),
+            ("orders", "trader, order_id, authority, sub_account, market, status, updated_ts, view", open_orders),
+            ("fills", "trader, fill_id, order_id, authority, sub_account, market, ts, view", fills),
+        ):
             with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -104,10 +136,13 @@ def desk_on_sqlite(path: Path, n_fills: int) -> float:
     """The same fills in one SQLite home (it holds one trader; the query is the same shape)."""
     store = Store(path)
     accounts, open_orders, fills = desk_rows(n_fills, int(time.time()), random.Random(1))
-    store.write_sync(lambda conn: (
-        conn.executemany("INSERT INTO desk_accounts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", accounts),
-        conn.executemany("INSERT OR IGNORE INTO orders VALUES (?,?,?,?,?,?,?)", [r[1:] for r in open_orders]),
-        conn.executemany("INSERT INTO fills VALUES (?,?,?,?,?,?,?)", [r[1:] for r in fills])))
+    store.write_sync(
+        lambda conn: (
+            conn.executemany("INSERT INTO desk_accounts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", accounts),
+            conn.executemany("INSERT OR IGNORE INTO orders VALUES (?,?,?,?,?,?,?)", [r[1:] for r in open_orders]),
+            conn.executemany("INSERT INTO fills VALUES (?,?,?,?,?,?,?)", [r[1:] for r in fills]),
+        )
+    )
     store.stop()
     with StoreReader(StoreSpec("sqlite", str(path))) as reader:
         return _time_desk(reader)
@@ -138,27 +173,44 @@ def main() -> int:
             rate, p99_max, p99_paced, paced_at = asyncio.run(order_rates(store, args.seconds))
             rows.append((name, f"{rate:,.0f}", f"{p99_max:.2f}", f"{p99_paced:.2f} at {paced_at:,.0f}/s"))
             sqlite_rate, pg_rate = (rate, pg_rate) if store is None else (sqlite_rate, rate)
-        print_table("durable orders over the API, 10 clients (acked after COMMIT)",
-                    ("store", "orders/s", "p99 ack ms at max", "p99 ack ms paced (1,000/s or half the max)"), rows)
+        print_table(
+            "durable orders over the API, 10 clients (acked after COMMIT)",
+            ("store", "orders/s", "p99 ack ms at max", "p99 ack ms paced (1,000/s or half the max)"),
+            rows,
+        )
         print(f"PostgreSQL / SQLite order rate: {pg_rate / sqlite_rate:.2f} (goal ≥ 0.50)\n")
 
         tmp = Path(tempfile.mkdtemp(prefix="qd-bench-store-"))
         pg_url = server.create_database("bench_recovery")
         rows = []
-        for name, open_store, path in (("sqlite", Store, tmp / "recovery.db"),
-                                       ("postgresql", lambda _p: PgStore(pg_url, trader="bench"), tmp / "unused")):
+        for name, open_store, path in (
+            ("sqlite", Store, tmp / "recovery.db"),
+            ("postgresql", lambda _p: PgStore(pg_url, trader="bench"), tmp / "unused"),
+        ):
             count, build_s, snap, full = recovery_times(args.entries, open_store, path)
-            rows.append((name, count, f"{build_s:,.1f}", f"{snap['wall']:.2f}", f"{full['wall']:.2f}",
-                         snap["consistent"] and full["consistent"]))
-        print_table(f"recovery after kill -9 ({args.entries:,} journal entries, snapshot every "
-                    f"{recovery.SNAPSHOT_EVERY:,})", ("store", "entries", "build s", "snapshot + tail s",
-                                                     "full replay s", "consistent"), rows)
+            rows.append(
+                (
+                    name,
+                    count,
+                    f"{build_s:,.1f}",
+                    f"{snap['wall']:.2f}",
+                    f"{full['wall']:.2f}",
+                    snap["consistent"] and full["consistent"],
+                )
+            )
+        print_table(
+            f"recovery after kill -9 ({args.entries:,} journal entries, snapshot every {recovery.SNAPSHOT_EVERY:,})",
+            ("store", "entries", "build s", "snapshot + tail s", "full replay s", "consistent"),
+            rows,
+        )
         print()
         desk_pg = desk_on_postgres(server.create_database("bench_desk"), args.fills)
         desk_sqlite = desk_on_sqlite(tmp / "desk.db", args.fills)
-        print_table(f"desk view: {TRADERS} traders, {args.fills:,} fills (median of 5)",
-                    ("store", "query ms"), [("sqlite (one home)", f"{desk_sqlite:.1f}"),
-                                            ("postgresql (20 traders)", f"{desk_pg:.1f}")])
+        print_table(
+            f"desk view: {TRADERS} traders, {args.fills:,} fills (median of 5)",
+            ("store", "query ms"),
+            [("sqlite (one home)", f"{desk_sqlite:.1f}"), ("postgresql (20 traders)", f"{desk_pg:.1f}")],
+        )
     finally:
         server.stop()
     return 0

@@ -47,8 +47,14 @@ async def measure(rate: int, mode: str, seconds: float = SECONDS) -> tuple[float
             frames, ticks = app.frames - frames0, app.hub.ticks - ticks0
             app.paint_latencies_ns = None
             await client.close()
-    return (percentile(latencies, 50), percentile(latencies, 99), frames / wall, 100 * cpu / wall,
-            ticks / wall, 100 * backend_cpu / wall)
+    return (
+        percentile(latencies, 50),
+        percentile(latencies, 99),
+        frames / wall,
+        100 * cpu / wall,
+        ticks / wall,
+        100 * backend_cpu / wall,
+    )
 
 
 def main() -> int:
@@ -57,7 +63,10 @@ def main() -> int:
     for rate in RATES:
         p50, p99, fps, cpu, received, backend_cpu = asyncio.run(measure(rate, mode))
         rows.append((f"{rate:,}/s", p50, p99, fps, cpu, received, backend_cpu))
-    print_table(f"tick → painted, {mode} screen, {SECONDS:g} s per rate (budget at 5,000/s: p50 ≤ 25 ms, "
-                "p99 ≤ 50 ms, ≥ 30 fps, TUI ≤ 50%)",
-                ("ticks", "p50 ms", "p99 ms", "frames/s", "TUI CPU %", "ticks recv/s", "backend CPU %"), rows)
+    print_table(
+        f"tick → painted, {mode} screen, {SECONDS:g} s per rate (budget at 5,000/s: p50 ≤ 25 ms, "
+        "p99 ≤ 50 ms, ≥ 30 fps, TUI ≤ 50%)",
+        ("ticks", "p50 ms", "p99 ms", "frames/s", "TUI CPU %", "ticks recv/s", "backend CPU %"),
+        rows,
+    )
     return 0

@@ -62,22 +62,38 @@ async def run(seconds: float) -> list[tuple]:
                 redraws.append((time.perf_counter() - started) * 1000)
             await client.close()
     return [
-        ("tick → paint p50 / p99", f"{percentile(latencies, 50):.1f} / {percentile(latencies, 99):.1f} ms",
-         "≤ 25 / ≤ 50 ms"),
+        (
+            "tick → paint p50 / p99",
+            f"{percentile(latencies, 50):.1f} / {percentile(latencies, 99):.1f} ms",
+            "≤ 25 / ≤ 50 ms",
+        ),
         ("frames/s", f"{frames / wall:.1f}", "≥ 30"),
         ("TUI CPU", f"{100 * cpu / wall:.0f}% of a core", "≤ 50%"),
-        ("TUI CPU per frame", f"{1000 * cpu / max(frames, 1):.1f} ms (all of the process's work / frames)",
-         f"≤ {1000 * 0.5 / 30:.1f} ms at 30 fps"),
+        (
+            "TUI CPU per frame",
+            f"{1000 * cpu / max(frames, 1):.1f} ms (all of the process's work / frames)",
+            f"≤ {1000 * 0.5 / 30:.1f} ms at 30 fps",
+        ),
         ("price pushes painted", f"{pushes / wall:,.0f}/s (conflated from {RATE:,}/s)", ""),
-        ("chart redraws", f"{draws / wall:.1f}/s, build p50 {percentile(redraws, 50):.1f} ms "
-         f"({width}x{height}, off the UI thread)", "a few/s"),
-        ("resident memory", f"{rss_start:.0f} MB → {samples[-1] if samples else rss_start:.0f} MB over {wall:.0f} s "
-         f"(max {max(samples, default=rss_start):.0f})", "≤ 80 MB, flat"),
+        (
+            "chart redraws",
+            f"{draws / wall:.1f}/s, build p50 {percentile(redraws, 50):.1f} ms ({width}x{height}, off the UI thread)",
+            "a few/s",
+        ),
+        (
+            "resident memory",
+            f"{rss_start:.0f} MB → {samples[-1] if samples else rss_start:.0f} MB over {wall:.0f} s "
+            f"(max {max(samples, default=rss_start):.0f})",
+            "≤ 80 MB, flat",
+        ),
     ]
 
 
 def main() -> int:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
-    print_table(f"Trade screen at {RATE:,} ticks/s for {seconds:g} s (160x50)", ("measure", "value", "budget"),
-                asyncio.run(run(seconds)))
+    print_table(
+        f"Trade screen at {RATE:,} ticks/s for {seconds:g} s (160x50)",
+        ("measure", "value", "budget"),
+        asyncio.run(run(seconds)),
+    )
     return 0

@@ -83,7 +83,9 @@ class OrderType(StrEnum):
 
 # Shorter names a person may type; `order_type_of` also takes "-" for "_" ("stop-limit").
 ORDER_TYPE_ALIASES: dict[str, OrderType] = {
-    "stop": OrderType.STOP_MARKET, "take_profit": OrderType.TAKE_PROFIT_MARKET, "trailing": OrderType.TRAILING_STOP,
+    "stop": OrderType.STOP_MARKET,
+    "take_profit": OrderType.TAKE_PROFIT_MARKET,
+    "trailing": OrderType.TRAILING_STOP,
 }
 # The types a single order request may name (TWAP and iceberg parents have their own ops).
 PLACEABLE_ORDER_TYPES = tuple(t for t in OrderType if t not in (OrderType.TWAP, OrderType.ICEBERG))
@@ -146,8 +148,13 @@ class Timeframe(StrEnum):
 
 
 TIMEFRAME_SECONDS: dict[Timeframe, int] = {
-    Timeframe.S1: 1, Timeframe.M1: 60, Timeframe.M5: 300, Timeframe.M15: 900,
-    Timeframe.H1: 3_600, Timeframe.H4: 14_400, Timeframe.D1: 86_400,
+    Timeframe.S1: 1,
+    Timeframe.M1: 60,
+    Timeframe.M5: 300,
+    Timeframe.M15: 900,
+    Timeframe.H1: 3_600,
+    Timeframe.H4: 14_400,
+    Timeframe.D1: 86_400,
 }
 TIMEFRAMES: tuple[str, ...] = tuple(tf.value for tf in Timeframe)  # as plain strings, for menus and argparse
 STORED_TIMEFRAMES: tuple[str, ...] = tuple(tf.value for tf in Timeframe if tf != Timeframe.S1)

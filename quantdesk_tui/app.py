@@ -57,10 +57,19 @@ def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
 
     return make
 
+
 # vim-style navigation (config.toml: vim_keys = true); tables and the book already take j/k
 VIM_KEYMAP = {"app.focus_next": "tab,ctrl+l", "app.focus_previous": "shift+tab,ctrl+h"}
-SCREENS = {"trade": "F2", "markets": "F3", "portfolio": "F4", "risk": "F5", "alerts": "F6", "system": "F7",
-           "admin": "F8", "desk": "F9"}
+SCREENS = {
+    "trade": "F2",
+    "markets": "F3",
+    "portfolio": "F4",
+    "risk": "F5",
+    "alerts": "F6",
+    "system": "F7",
+    "admin": "F8",
+    "desk": "F9",
+}
 
 
 class QuantDeskApp(App[int]):
@@ -85,16 +94,29 @@ class QuantDeskApp(App[int]):
         Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous"),
     ]
     # the Trade screen is the first frame; the others are imported when first opened
-    MODES = {"trade": TradeScreen, "markets": lazy_screen("markets", "MarketsScreen"),
-             "portfolio": lazy_screen("portfolio", "PortfolioScreen"), "risk": lazy_screen("risk", "RiskScreen"),
-             "alerts": lazy_screen("alerts", "AlertsScreen"), "system": lazy_screen("system", "SystemScreen"),
-             "admin": lazy_screen("admin", "AdminScreen"), "desk": lazy_screen("desk", "DeskScreen")}
+    MODES = {
+        "trade": TradeScreen,
+        "markets": lazy_screen("markets", "MarketsScreen"),
+        "portfolio": lazy_screen("portfolio", "PortfolioScreen"),
+        "risk": lazy_screen("risk", "RiskScreen"),
+        "alerts": lazy_screen("alerts", "AlertsScreen"),
+        "system": lazy_screen("system", "SystemScreen"),
+        "admin": lazy_screen("admin", "AdminScreen"),
+        "desk": lazy_screen("desk", "DeskScreen"),
+    }
 
     first_snapshot: FirstSnapshot | None = None  # the first screen's data, fetched while Textual starts
 
-    def __init__(self, client: BackendClient, layout: str | None = None, *, config: Config | None = None,
-                 clock: Callable[[], float] = time.time,
-                 status_clock: Callable[[], datetime] = lambda: datetime.now(UTC), link_group: str | None = "A") -> None:
+    def __init__(
+        self,
+        client: BackendClient,
+        layout: str | None = None,
+        *,
+        config: Config | None = None,
+        clock: Callable[[], float] = time.time,
+        status_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        link_group: str | None = "A",
+    ) -> None:
         super().__init__()
         self.client = client
         self.home = home_dir()
@@ -108,8 +130,12 @@ class QuantDeskApp(App[int]):
         self.clock = clock
         self.status_clock = status_clock
         self.link_group = link_group
-        self.hub = Hub(groups=dict(self.config.groups), market=self.session.market or Hub.market,
-                       timeframe=self.session.timeframe or Hub.timeframe, indicators=set(self.session.indicators))
+        self.hub = Hub(
+            groups=dict(self.config.groups),
+            market=self.session.market or Hub.market,
+            timeframe=self.session.timeframe or Hub.timeframe,
+            indicators=set(self.session.indicators),
+        )
         self.exit_note = ""  # the line printed after the app ends (see quit_note)
         self.feed = BackendFeed(client, self.hub)
         self.trading = TradingActions(self)
@@ -227,8 +253,12 @@ class QuantDeskApp(App[int]):
         now = time.monotonic()
         if now - self._failures_toasted.get(text, -REPEAT_TOAST_S) >= REPEAT_TOAST_S:  # a repeating task toasts once
             self._failures_toasted[text] = now
-            self.notify(f"{text}\nthe app keeps running; the log pane has every occurrence",
-                        title="background task failed", severity="error", timeout=8)
+            self.notify(
+                f"{text}\nthe app keeps running; the log pane has every occurrence",
+                title="background task failed",
+                severity="error",
+                timeout=8,
+            )
 
     # -- frames -------------------------------------------------------------------------------
     def _frame(self) -> None:
@@ -373,8 +403,11 @@ class QuantDeskApp(App[int]):
             self.trading.kill()
         else:
             self._kill_armed_until = now + 3.0
-            self.notify("press Ctrl+K again within 3 s to cancel every order and HALT trading",
-                        title="kill switch", severity="warning")
+            self.notify(
+                "press Ctrl+K again within 3 s to cancel every order and HALT trading",
+                title="kill switch",
+                severity="warning",
+            )
 
     def on_command_bar_submitted(self, event: CommandBar.Submitted) -> None:
         self.run_command(event.command)
@@ -403,8 +436,7 @@ class QuantDeskApp(App[int]):
             case "theme":
                 self._set_theme(args["name"])
             case "layout":
-                self.run_worker(self._layout_command(args["action"], args["name"]), group="layout",
-                                exit_on_error=False)
+                self.run_worker(self._layout_command(args["action"], args["name"]), group="layout", exit_on_error=False)
             case "screen":
                 if args["name"] in self.MODES:
                     self.switch_mode(args["name"])

@@ -32,8 +32,12 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_connection_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--connect", metavar="URL", default=argparse.SUPPRESS,
-                   help="use the backend at URL (e.g. through ssh -L) instead of this home's")
+    p.add_argument(
+        "--connect",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="use the backend at URL (e.g. through ssh -L) instead of this home's",
+    )
     p.add_argument("--token-file", metavar="F", default=argparse.SUPPRESS, help="file holding the backend's token")
 
 
@@ -43,16 +47,23 @@ def build_parser() -> Parser:
     parser = Parser(prog="quantdesk", description="Keyboard-driven terminal trading workstation for Solana perps.")
     parser.add_argument("--version", action="version", version=f"quantdesk {__version__}")
     parser.add_argument("--layout", default=None, help="open the TUI with this named layout")
-    parser.add_argument("--link", default=None, metavar="GROUP",
-                        help="link group: terminals in one group follow each other's market "
-                             "(default: the last one used, else A; none = off)")
+    parser.add_argument(
+        "--link",
+        default=None,
+        metavar="GROUP",
+        help="link group: terminals in one group follow each other's market "
+        "(default: the last one used, else A; none = off)",
+    )
     add_connection_args(parser)
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     sub.add_parser("backend", help="run the backend in the foreground (prints its URL); see backend --help")
     sub.add_parser("desk", help="every trader on the store, read from the database (desk --json)", add_help=False)
     sub.add_parser("store", help="store tools: store copy --from sqlite:PATH --to postgresql://…", add_help=False)
-    add_connection_args(sub.add_parser("shell", help="data commands from standard input, one JSON line each, over "
-                                                     "one connection (for scripts)"))
+    add_connection_args(
+        sub.add_parser(
+            "shell", help="data commands from standard input, one JSON line each, over one connection (for scripts)"
+        )
+    )
     for module in COMMAND_MODULES:
         module.register(sub, add_connection_args)
     return parser
@@ -123,8 +134,10 @@ def full_main(argv: list[str]) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # a bug of ours: say so in one line, never a traceback at a trader
-        return emit_error(ApiError(ErrorCode.INTERNAL, f"internal error ({exc.__class__.__name__}: {exc}); "
-                                   "please report it"), getattr(args, "json", False))
+        return emit_error(
+            ApiError(ErrorCode.INTERNAL, f"internal error ({exc.__class__.__name__}: {exc}); please report it"),
+            getattr(args, "json", False),
+        )
 
 
 def _reads_store_history(argv: list[str]) -> bool:
@@ -138,8 +151,12 @@ async def _run_command(runner: Runner, args: argparse.Namespace) -> int:
     if getattr(args, "local", False):  # commands that work without a backend
         result, text = await runner(None, args)  # type: ignore[arg-type]
     else:
-        client = make_client(getattr(args, "connect", None), getattr(args, "token_file", None),
-                             name=f"cli:{args.command}", spawn=getattr(args, "spawn", False))
+        client = make_client(
+            getattr(args, "connect", None),
+            getattr(args, "token_file", None),
+            name=f"cli:{args.command}",
+            spawn=getattr(args, "spawn", False),
+        )
         await client.connect()
         try:
             result, text = await runner(client, args)
@@ -163,8 +180,13 @@ def run_tui(args: argparse.Namespace) -> int:
     from quantdesk_tui.session import link_group_for
 
     try:
-        client = make_client(getattr(args, "connect", None), getattr(args, "token_file", None), name="tui",
-                             spawn=not getattr(args, "connect", None), reconnect=True)
+        client = make_client(
+            getattr(args, "connect", None),
+            getattr(args, "token_file", None),
+            name="tui",
+            spawn=not getattr(args, "connect", None),
+            reconnect=True,
+        )
     except ApiError as exc:
         return emit_error(exc, False)
     app = QuantDeskApp(client=client, layout=args.layout, link_group=link_group_for(args.link, home_dir()))

@@ -69,14 +69,18 @@ async def answer(client: BackendClient, parser: argparse.ArgumentParser, line: s
     except ApiError as exc:
         return {"error": exc.to_dict()}
     except Exception as exc:  # a bug of ours: an error line, and the shell carries on
-        return {"error": ApiError(ErrorCode.INTERNAL, f"internal error ({exc.__class__.__name__}: {exc}); "
-                                                      "please report it").to_dict()}
+        return {
+            "error": ApiError(
+                ErrorCode.INTERNAL, f"internal error ({exc.__class__.__name__}: {exc}); please report it"
+            ).to_dict()
+        }
 
 
 async def run_shell(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
-        client = make_client(getattr(args, "connect", None), getattr(args, "token_file", None), name="cli:shell",
-                             spawn=False)
+        client = make_client(
+            getattr(args, "connect", None), getattr(args, "token_file", None), name="cli:shell", spawn=False
+        )
         await client.connect()
     except ApiError as exc:
         emit_json({"error": exc.to_dict()})

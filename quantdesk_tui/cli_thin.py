@@ -35,8 +35,15 @@ class ThinCommand:
 
     __slots__ = ("op", "options", "switches", "positionals", "prints")
 
-    def __init__(self, op: str, *, options: tuple[str, ...] = (), switches: tuple[str, ...] = (),
-                 positionals: tuple[str, ...] = (), prints: str | None = None) -> None:
+    def __init__(
+        self,
+        op: str,
+        *,
+        options: tuple[str, ...] = (),
+        switches: tuple[str, ...] = (),
+        positionals: tuple[str, ...] = (),
+        prints: str | None = None,
+    ) -> None:
         self.op = op
         self.options = options  # each takes a value
         self.switches = switches  # each takes none
@@ -102,8 +109,9 @@ def _count(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_COUNT_CHARS else None
 
 
-def _request_args(command: str, given: dict[str, str], flags: set[str], positionals: list[str]
-                  ) -> dict[str, Any] | None:
+def _request_args(
+    command: str, given: dict[str, str], flags: set[str], positionals: list[str]
+) -> dict[str, Any] | None:
     """The op's arguments, built as the full CLI's command functions build them."""
     market = {"market": given["--market"]} if given.get("--market") else {}
     if command == "quote":

@@ -78,8 +78,12 @@ class CommandBar(Vertical):
         yield Static("", id="command-error", classes="-empty", markup=False)
         with Horizontal(id="command-row"):
             yield Label(":", id="command-prompt")
-            yield Input(placeholder="buy 1 SOL-PERP @ 140 tp 150 sl 130   (Tab completes, ↑ history, Esc closes)",
-                        suggester=GrammarSuggester(self._markets), compact=True, id="command-input")
+            yield Input(
+                placeholder="buy 1 SOL-PERP @ 140 tp 150 sl 130   (Tab completes, ↑ history, Esc closes)",
+                suggester=GrammarSuggester(self._markets),
+                compact=True,
+                id="command-input",
+            )
         yield Static("", id="command-completions", classes="-empty", markup=False)
 
     @property

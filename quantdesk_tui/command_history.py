@@ -28,14 +28,14 @@ class CommandHistory:
             lines = self.path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):  # missing or unreadable: start empty, never fail the app
             return []
-        return [line for line in lines if line.strip()][-self.limit:]
+        return [line for line in lines if line.strip()][-self.limit :]
 
     def add(self, text: str) -> None:
         """Remember a command that ran (a repeat of the last one is kept once)."""
         text = " ".join(text.split())  # one line, whatever was pasted
         if not text or (self.entries and self.entries[-1] == text):
             return
-        self.entries = [*self.entries, text][-self.limit:]
+        self.entries = [*self.entries, text][-self.limit :]
         self._write()
 
     def _write(self) -> None:

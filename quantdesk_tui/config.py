@@ -23,12 +23,25 @@ from tomlkit.items import Table
 from quantdesk_tui.layout import LayoutError, layout_from_data, layout_to_data
 
 THEMES = ("quantdesk-dark", "quantdesk-light", "quantdesk-high-contrast", "quantdesk-colorblind")
-THEME_ALIASES = {"dark": "quantdesk-dark", "light": "quantdesk-light", "high-contrast": "quantdesk-high-contrast",
-                 "contrast": "quantdesk-high-contrast", "colorblind": "quantdesk-colorblind",
-                 "colourblind": "quantdesk-colorblind"}
+THEME_ALIASES = {
+    "dark": "quantdesk-dark",
+    "light": "quantdesk-light",
+    "high-contrast": "quantdesk-high-contrast",
+    "contrast": "quantdesk-high-contrast",
+    "colorblind": "quantdesk-colorblind",
+    "colourblind": "quantdesk-colorblind",
+}
 ThemeName = Literal[
-    "quantdesk-dark", "quantdesk-light", "quantdesk-high-contrast", "quantdesk-colorblind",
-    "dark", "light", "high-contrast", "contrast", "colorblind", "colourblind",
+    "quantdesk-dark",
+    "quantdesk-light",
+    "quantdesk-high-contrast",
+    "quantdesk-colorblind",
+    "dark",
+    "light",
+    "high-contrast",
+    "contrast",
+    "colorblind",
+    "colourblind",
 ]
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 KeyString = Annotated[str, msgspec.Meta(min_length=1)]
@@ -101,8 +114,12 @@ def load_config(home: Path) -> Config:
     try:
         data = tomlkit.parse(text).unwrap()
     except TOMLKitError as exc:
-        _report(config, ConfigProblem(ConfigErrorCode.SYNTAX, "", getattr(exc, "line", 0),
-                                      f"{exc}; the file was ignored, using defaults"))
+        _report(
+            config,
+            ConfigProblem(
+                ConfigErrorCode.SYNTAX, "", getattr(exc, "line", 0), f"{exc}; the file was ignored, using defaults"
+            ),
+        )
         return config
     values, problems = settings_from(data, text)
     for name, value in values.items():

@@ -32,8 +32,16 @@ def read_token_file(path: str) -> str:
     return token
 
 
-def make_client(connect: str | None, token_file: str | None, *, name: str, spawn: bool,
-                reconnect: bool = False, on_state=None, timeout: float = 10.0) -> BackendClient:
+def make_client(
+    connect: str | None,
+    token_file: str | None,
+    *,
+    name: str,
+    spawn: bool,
+    reconnect: bool = False,
+    on_state=None,
+    timeout: float = 10.0,
+) -> BackendClient:
     if connect:
         if not token_file:
             token = os.environ.get("QUANTDESK_TOKEN", "")
@@ -43,8 +51,9 @@ def make_client(connect: str | None, token_file: str | None, *, name: str, spawn
             token = read_token_file(token_file)
         if not connect.startswith(("ws://", "wss://")):
             raise ApiError(ErrorCode.BAD_REQUEST, f"--connect wants a ws:// URL, not {connect!r}")
-        return BackendClient.for_url(connect, token, client_name=name, reconnect=reconnect, on_state=on_state,
-                                     timeout=timeout)
+        return BackendClient.for_url(
+            connect, token, client_name=name, reconnect=reconnect, on_state=on_state, timeout=timeout
+        )
     if spawn:
         spawn_backend()
     return BackendClient.for_home(client_name=name, reconnect=reconnect, on_state=on_state, timeout=timeout)

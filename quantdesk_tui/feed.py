@@ -59,8 +59,11 @@ def watchlist_stats(state: dict[str, Any]) -> dict[str, Any]:
     """A market's funding (rate per interval, 1e9) and open interest (base 1e9) in the watchlist's
     terms: funding as a fraction per hour, open interest in USD (floats: display only)."""
     interval = state.get("funding_interval") or 3600
-    return {**state, "funding_rate_hourly": state["funding_rate"] / FUNDING_RATE_PRECISION * 3600 / interval,
-            "open_interest_usd": state["open_interest"] / BASE_PRECISION * state["oracle_price"] / PRICE_PRECISION}
+    return {
+        **state,
+        "funding_rate_hourly": state["funding_rate"] / FUNDING_RATE_PRECISION * 3600 / interval,
+        "open_interest_usd": state["open_interest"] / BASE_PRECISION * state["oracle_price"] / PRICE_PRECISION,
+    }
 
 
 def liquidation_text(record: dict[str, Any]) -> str:
@@ -68,9 +71,11 @@ def liquidation_text(record: dict[str, Any]) -> str:
     kind = record.get("kind", "liquidation")
     fund = f"insurance fund {record.get('insurance_fund', 0) / QUOTE_PRECISION:,.2f} USDC"
     if kind == "liquidation":
-        return (f"liquidated: {record.get('side')} {record.get('size', 0) / BASE_PRECISION:g} {record.get('market')} "
-                f"@ {record.get('price', 0) / PRICE_PRECISION:g}, "
-                f"fee {record.get('fee', 0) / QUOTE_PRECISION:,.2f} USDC; {fund}")
+        return (
+            f"liquidated: {record.get('side')} {record.get('size', 0) / BASE_PRECISION:g} {record.get('market')} "
+            f"@ {record.get('price', 0) / PRICE_PRECISION:g}, "
+            f"fee {record.get('fee', 0) / QUOTE_PRECISION:,.2f} USDC; {fund}"
+        )
     if kind == "socialized_loss":
         amount = record.get("amount", 0) / QUOTE_PRECISION
         return f"socialized loss {amount:,.2f} USDC on {record.get('market')}; {fund}"
@@ -117,7 +122,9 @@ class BackendFeed:
 
     def _on_backend_log(self, data: Any) -> None:
         if isinstance(data, dict):
-            self.hub.note(f"[{data.get('logger', 'backend')}] {data.get('message', '')}", str(data.get("level", "info")))
+            self.hub.note(
+                f"[{data.get('logger', 'backend')}] {data.get('message', '')}", str(data.get("level", "info"))
+            )
 
     def _on_candle(self, data: Any) -> None:
         """The forming bar of a (market, timeframe); only the focused chart's one is kept."""
@@ -160,8 +167,9 @@ class BackendFeed:
             hub.fills.extend(msgspec.convert(fills["fills"], list[FillView]))
         positions = await self._optional("positions")
         if positions is not None:
-            hub.positions = {(p.sub_account, p.market): p
-                             for p in msgspec.convert(positions["positions"], list[PositionView])}
+            hub.positions = {
+                (p.sub_account, p.market): p for p in msgspec.convert(positions["positions"], list[PositionView])
+            }
         await self.refresh_account()
         state = await self._optional("risk.state")
         if state is not None:
@@ -273,8 +281,9 @@ class BackendFeed:
         try:
             result = await self.client.request(op, **args)
         except ApiError as exc:
-            self.hub.unavailable[op] = (f"{op} is not available from this backend" if exc.code == "UNKNOWN_OP"
-                                        else f"{op}: {exc.message}")
+            self.hub.unavailable[op] = (
+                f"{op} is not available from this backend" if exc.code == "UNKNOWN_OP" else f"{op}: {exc.message}"
+            )
             self.hub.mark("unavailable")
             return None
         self.hub.unavailable.pop(op, None)

@@ -26,8 +26,10 @@ class FirstSnapshot:
             "markets": ("markets.list", {}),
             "quote": ("quote", {"market": market}),
             "book": ("book", {"market": market, "depth": 16}),
-            "candles": ("candles", {"market": market, "tf": timeframe, "limit": CANDLE_LIMIT,
-                                    "indicators": indicators}),
+            "candles": (
+                "candles",
+                {"market": market, "tf": timeframe, "limit": CANDLE_LIMIT, "indicators": indicators},
+            ),
         }
         self.market, self.timeframe = market, timeframe
         self.replies: dict[str, Any] = {}  # name -> result, for the requests that succeeded

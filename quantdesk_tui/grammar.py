@@ -21,8 +21,22 @@ from typing import Any
 from backend.api.protocol import TIMEFRAMES, TIMES_IN_FORCE, NumberError, OrderType, parse_positive
 
 TIFS = TIMES_IN_FORCE
-VERBS = ("buy", "sell", "cancel", "tf", "alert", "layout", "theme", "screen", "help", "kill", "resume", "twap",
-         "iceberg", "oco")
+VERBS = (
+    "buy",
+    "sell",
+    "cancel",
+    "tf",
+    "alert",
+    "layout",
+    "theme",
+    "screen",
+    "help",
+    "kill",
+    "resume",
+    "twap",
+    "iceberg",
+    "oco",
+)
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
 
 
@@ -143,8 +157,10 @@ def parse_order(words: list[str], markets: list[str]) -> dict[str, Any]:
                 raise GrammarError(f"sub-account must be a number 0-65535, not {sub!r}")
             order["sub_account"] = int(sub)
         else:
-            raise GrammarError(f"don't know {word!r} in an order; use @ PRICE, mkt, stop P, tp P, sl P, "
-                               "trail N%, reduce, post, ioc/fok/gtc, sub N")
+            raise GrammarError(
+                f"don't know {word!r} in an order; use @ PRICE, mkt, stop P, tp P, sl P, "
+                "trail N%, reduce, post, ioc/fok/gtc, sub N"
+            )
         i += 1
     order["type"] = _order_type(order)
     if order["type"] == "market" and order.get("post_only"):
@@ -163,13 +179,16 @@ def duration_seconds(text: str, what: str) -> int:
 def parse_parent(words: list[str], markets: list[str]) -> dict[str, Any]:
     """The parents the engine works itself (the args of order.twap / order.iceberg / order.oco):
 
-        twap buy|sell SIZE MARKET DURATION every INTERVAL [@ LIMIT] [reduce] [sub N]
-        iceberg buy|sell SIZE MARKET @ PRICE show DISPLAY [reduce] [sub N]
-        oco buy|sell SIZE MARKET tp PRICE sl PRICE [sub N]
+    twap buy|sell SIZE MARKET DURATION every INTERVAL [@ LIMIT] [reduce] [sub N]
+    iceberg buy|sell SIZE MARKET @ PRICE show DISPLAY [reduce] [sub N]
+    oco buy|sell SIZE MARKET tp PRICE sl PRICE [sub N]
     """
     verb = words[0].lower()
-    usage = {"twap": "twap buy 10 SOL-PERP 10m every 30s [@ LIMIT]",
-             "iceberg": "iceberg sell 20 SOL-PERP @ 150 show 2", "oco": "oco sell 1 SOL-PERP tp 160 sl 130"}[verb]
+    usage = {
+        "twap": "twap buy 10 SOL-PERP 10m every 30s [@ LIMIT]",
+        "iceberg": "iceberg sell 20 SOL-PERP @ 150 show 2",
+        "oco": "oco sell 1 SOL-PERP tp 160 sl 130",
+    }[verb]
     if len(words) < 4 or words[1].lower() not in ("buy", "sell"):
         raise GrammarError(f"use `{usage}`")
     market = resolve_market(words[3], markets)
@@ -207,8 +226,20 @@ def parse_parent(words: list[str], markets: list[str]) -> dict[str, Any]:
     missing = [key for key in required if key not in args]
     if missing:
         raise GrammarError(f"{verb} needs {' and '.join(missing)}: `{usage}`")
-    extra = set(args) - {"side", "size", "market", "sub_account", "reduce_only", "duration", "interval",
-                         "price_limit", "price", "display", "tp", "sl"}
+    extra = set(args) - {
+        "side",
+        "size",
+        "market",
+        "sub_account",
+        "reduce_only",
+        "duration",
+        "interval",
+        "price_limit",
+        "price",
+        "display",
+        "tp",
+        "sl",
+    }
     unused = {"twap": {"display", "tp", "sl"}, "iceberg": {"tp", "sl"}, "oco": {"price", "display"}}[verb] & set(args)
     if extra or unused:
         raise GrammarError(f"{verb} does not take {', '.join(sorted(extra | unused))}: `{usage}`")
@@ -246,7 +277,9 @@ def _alert(words: list[str], markets: list[str]) -> Command:
             raise GrammarError(f"alert id must be a number, not {words[1]!r}")
         return Command("alert_rm", {"alert_id": int(words[1])})
     if len(words) != 3:
-        raise GrammarError("use `alert MARKET > PRICE`, `alert MARKET < PRICE`, `alert MARKET x PRICE` or `alert rm ID`")
+        raise GrammarError(
+            "use `alert MARKET > PRICE`, `alert MARKET < PRICE`, `alert MARKET x PRICE` or `alert rm ID`"
+        )
     market = resolve_market(words[0], markets)
     if market is None:
         raise GrammarError(f"unknown market {words[0]!r}")

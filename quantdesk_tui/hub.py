@@ -26,9 +26,33 @@ from backend.api.protocol import (
 
 # every kind of change a screen can be told about: a screen coming back (or a pane just mounted)
 # repaints from all of them, since the frames it missed went to another screen
-ALL_CHANGES = frozenset({"markets", "market", "orders", "fills", "positions", "account", "book", "candles", "alerts",
-                         "log", "alert_fired", "market_stats", "groups", "status", "trading_state", "connection",
-                         "preview", "wallet", "sub_accounts", "admin", "risk", "alert_history", "unavailable"})
+ALL_CHANGES = frozenset(
+    {
+        "markets",
+        "market",
+        "orders",
+        "fills",
+        "positions",
+        "account",
+        "book",
+        "candles",
+        "alerts",
+        "log",
+        "alert_fired",
+        "market_stats",
+        "groups",
+        "status",
+        "trading_state",
+        "connection",
+        "preview",
+        "wallet",
+        "sub_accounts",
+        "admin",
+        "risk",
+        "alert_history",
+        "unavailable",
+    }
+)
 
 
 @dataclass

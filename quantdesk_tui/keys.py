@@ -45,7 +45,10 @@ def all_bindings(app: App[Any]) -> list[tuple[str, list[Row]]]:
             if isinstance(binding, Binding) and binding.id and binding.description:
                 keys = keymap.get(binding.id, binding.key)
                 groups.setdefault(heading(binding.id), {})[binding.id] = (
-                    key_label(keys), binding.description, binding.id)
+                    key_label(keys),
+                    binding.description,
+                    binding.id,
+                )
     palette = getattr(app, "COMMAND_PALETTE_BINDING", "ctrl+p")
     groups.setdefault(heading("palette"), {})["palette.open"] = (key_label(palette), "Command palette", "")
     return [(name, list(groups[name].values())) for name in sorted(groups, key=heading_order)]

@@ -31,12 +31,23 @@ class Split:
 Node = Split | str
 
 BUILTIN_LAYOUTS: dict[str, Any] = {
-    "trade": {"split": "h", "sizes": [5, 2], "children": [  # the blotter gets the chart's width for its columns
-        {"split": "v", "sizes": [3, 2], "children": ["chart", "blotter"]},
-        {"split": "v", "sizes": [4, 3, 2, 1], "children": ["ticket", "book", "trades", "alerts"]}]},
+    "trade": {
+        "split": "h",
+        "sizes": [5, 2],
+        "children": [  # the blotter gets the chart's width for its columns
+            {"split": "v", "sizes": [3, 2], "children": ["chart", "blotter"]},
+            {"split": "v", "sizes": [4, 3, 2, 1], "children": ["ticket", "book", "trades", "alerts"]},
+        ],
+    },
     "chart": {"split": "v", "sizes": [4, 1], "children": ["chart", "blotter"]},
-    "monitor": {"split": "h", "sizes": [1, 1], "children": [
-        "watchlist", {"split": "v", "sizes": [1, 1, 1, 1], "children": ["blotter", "alerts", "wallet", "log"]}]},
+    "monitor": {
+        "split": "h",
+        "sizes": [1, 1],
+        "children": [
+            "watchlist",
+            {"split": "v", "sizes": [1, 1, 1, 1], "children": ["blotter", "alerts", "wallet", "log"]},
+        ],
+    },
 }
 
 
@@ -49,13 +60,16 @@ def layout_from_data(data: Any) -> Node:
         raise LayoutError("a layout node is a pane name or a table with split and children")
     direction = data.get("split")
     if direction not in ("h", "v"):
-        raise LayoutError("split must be \"h\" (side by side) or \"v\" (stacked)")
+        raise LayoutError('split must be "h" (side by side) or "v" (stacked)')
     children = data.get("children")
     if not isinstance(children, list) or len(children) < 2:
         raise LayoutError("a split needs a list of at least two children")
     sizes = data.get("sizes") or [1] * len(children)
-    if (not isinstance(sizes, list) or len(sizes) != len(children)
-            or not all(isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 100 for s in sizes)):
+    if (
+        not isinstance(sizes, list)
+        or len(sizes) != len(children)
+        or not all(isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 100 for s in sizes)
+    ):
         raise LayoutError("sizes must list one whole number 1-100 per child")
     return Split(direction, [layout_from_data(c) for c in children], list(sizes))
 

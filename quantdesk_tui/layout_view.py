@@ -50,8 +50,9 @@ def build(node: Node) -> Widget:
             child.styles.width = f"{size}fr"
         else:
             child.styles.height = f"{size}fr"
-    container = Horizontal(*children, classes="split-h") if node.direction == "h" else Vertical(
-        *children, classes="split-v")
+    container = (
+        Horizontal(*children, classes="split-h") if node.direction == "h" else Vertical(*children, classes="split-v")
+    )
     return container
 
 

@@ -38,8 +38,14 @@ class OrderIntent:
         text = f"{OP_LABELS.get(self.op, '')}{a.get('side', '?')} {size} {self.market}"
         if self.op == "order.place":
             text += f" {str(a.get('type', 'limit')).replace('_', ' ')}"
-        for key, label in (("price", "@"), ("price_limit", "limit"), ("trigger", "stop"), ("display", "show"),
-                           ("tp", "tp"), ("sl", "sl")):
+        for key, label in (
+            ("price", "@"),
+            ("price_limit", "limit"),
+            ("trigger", "stop"),
+            ("display", "show"),
+            ("tp", "tp"),
+            ("sl", "sl"),
+        ):
             if a.get(key):
                 text += f" {label} {a[key]}"
         if self.op == "order.twap":
@@ -65,25 +71,31 @@ def estimate_notional(intent: OrderIntent, reference_price: Decimal | None) -> D
         return None
     if args.get("size_in") == "usd":
         return size
-    price = next((p for p in (_decimal(args.get(k)) for k in PRICE_ARGS if args.get(k)) if p is not None),
-                 reference_price)
+    price = next(
+        (p for p in (_decimal(args.get(k)) for k in PRICE_ARGS if args.get(k)) if p is not None), reference_price
+    )
     return size * price if price is not None else None
 
 
-def confirm_reasons(notional: Decimal | None, free_collateral: Decimal | None, confirm_notional: float,
-                    free_fraction: float) -> list[str]:
+def confirm_reasons(
+    notional: Decimal | None, free_collateral: Decimal | None, confirm_notional: float, free_fraction: float
+) -> list[str]:
     """Why this order needs a second look (empty: send it). The rule, in one place."""
     if notional is None:
         return ["there is no price yet to value it"]
     reasons = []
     limit = Decimal(str(confirm_notional))
     if notional > limit:
-        reasons.append(f"its notional ${fmt_number(notional, 2)} is above your confirm limit "
-                       f"${fmt_number(limit, 2)} (confirm_notional)")
+        reasons.append(
+            f"its notional ${fmt_number(notional, 2)} is above your confirm limit "
+            f"${fmt_number(limit, 2)} (confirm_notional)"
+        )
     if free_collateral is not None and free_fraction > 0:
         share = Decimal(str(free_fraction)) * max(free_collateral, Decimal(0))
         if notional > share:
-            reasons.append(f"it is {fmt_number(notional / max(free_collateral, Decimal('0.01')), 1)}× your free "
-                           f"collateral ${fmt_number(free_collateral, 2)} (confirm above "
-                           f"{fmt_number(Decimal(str(free_fraction)) * 100, 0)}%: confirm_free_fraction)")
+            reasons.append(
+                f"it is {fmt_number(notional / max(free_collateral, Decimal('0.01')), 1)}× your free "
+                f"collateral ${fmt_number(free_collateral, 2)} (confirm above "
+                f"{fmt_number(Decimal(str(free_fraction)) * 100, 0)}%: confirm_free_fraction)"
+            )
     return reasons

@@ -65,5 +65,7 @@ def describe_fills(fills: list[FillView], market: MarketInfo | None) -> str:
     total = sum(f.size for f in fills)
     average = sum(f.price * f.size for f in fills) // total if total else 0
     first = fills[0]
-    return (f"{first.market} #{first.order_id}: {PAST_TENSE.get(first.side, first.side)} {fmt_size(total, sz)}"
-            f"{' ' + base if base else ''} @ avg {fmt_price(average, px)}")
+    return (
+        f"{first.market} #{first.order_id}: {PAST_TENSE.get(first.side, first.side)} {fmt_size(total, sz)}"
+        f"{' ' + base if base else ''} @ avg {fmt_price(average, px)}"
+    )

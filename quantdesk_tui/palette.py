@@ -15,15 +15,30 @@ class QuantDeskCommands(Provider):
         app = self.app
         entries: list[tuple[str, str, object]] = []
         for market in app.hub.markets:
-            entries.append((f"Focus {market.symbol}", f"{market.base}/{market.quote} perpetual",
-                            partial(app.focus_market, market.symbol)))
+            entries.append(
+                (
+                    f"Focus {market.symbol}",
+                    f"{market.base}/{market.quote} perpetual",
+                    partial(app.focus_market, market.symbol),
+                )
+            )
         # orders from the palette go through the command bar and the one confirm rule (trading.submit)
         for side in ("buy", "sell"):
-            entries.append((f"{side.title()} {app.hub.market}…", "type the size in the command bar",
-                            partial(app.open_command_bar, f"{side}  {app.hub.market}", len(side) + 1)))
+            entries.append(
+                (
+                    f"{side.title()} {app.hub.market}…",
+                    "type the size in the command bar",
+                    partial(app.open_command_bar, f"{side}  {app.hub.market}", len(side) + 1),
+                )
+            )
         for (sub, market), position in sorted(app.hub.positions.items()):
-            entries.append((f"Close {market} position (sub {sub})",
-                            f"size {position.base / BASE_PRECISION:g}; asks first when large", partial(app.trading.close_position, market, sub)))
+            entries.append(
+                (
+                    f"Close {market} position (sub {sub})",
+                    f"size {position.base / BASE_PRECISION:g}; asks first when large",
+                    partial(app.trading.close_position, market, sub),
+                )
+            )
         seen: set[str] = set()
         for node in (self.screen, app):
             for binding in node.BINDINGS:
@@ -31,8 +46,13 @@ class QuantDeskCommands(Provider):
                 if not action or action in seen or not getattr(binding, "description", ""):
                     continue
                 seen.add(action)
-                entries.append((binding.description, f"key {binding.key}  ({binding.id or action})",
-                                partial(node.run_action, action)))
+                entries.append(
+                    (
+                        binding.description,
+                        f"key {binding.key}  ({binding.id or action})",
+                        partial(node.run_action, action),
+                    )
+                )
         for mode in app.MODES:
             entries.append((f"Screen: {mode.title()}", "switch screen", partial(app.switch_mode, mode)))
         return entries

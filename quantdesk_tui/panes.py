@@ -111,8 +111,12 @@ def chart_levels(hub: Hub) -> list[tuple[str, float, str]]:
         if position.liq_price:
             levels.append(("liq", position.liq_price / PRICE_PRECISION, "liq"))
     for alert in hub.alerts:  # a fired one-shot or disabled alert is no longer a level to watch
-        if (alert.get("market") == hub.market and alert.get("level") is not None
-                and alert.get("status", "active") == "active" and alert.get("active", True)):
+        if (
+            alert.get("market") == hub.market
+            and alert.get("level") is not None
+            and alert.get("status", "active") == "active"
+            and alert.get("active", True)
+        ):
             try:
                 levels.append((f"alert #{alert.get('id')}", float(alert["level"]), "alert"))
             except (TypeError, ValueError):
@@ -244,8 +248,11 @@ class AlertsPane(Pane):
 
 def alerts_text(hub: Hub) -> str:
     mine = [a for a in hub.alerts if a.get("market") in (hub.market, None)]
-    lines = [f"#{a.get('id')} {a.get('market') or 'any'} {a.get('kind')} {a.get('level') or ''}".rstrip()
-             + ("" if a.get("status", "active") == "active" else f" ({a.get('status')})") for a in mine[-20:]]
+    lines = [
+        f"#{a.get('id')} {a.get('market') or 'any'} {a.get('kind')} {a.get('level') or ''}".rstrip()
+        + ("" if a.get("status", "active") == "active" else f" ({a.get('status')})")
+        for a in mine[-20:]
+    ]
     fired = [f"! {f.get('message', f)}" for f in list(hub.fired)[-5:] if f.get("market") in (hub.market, None)]
     return "\n".join(fired + lines) or f"no {hub.market} alerts — `:alert {hub.market} > PRICE` adds one"
 
@@ -281,10 +288,12 @@ class AccountPane(Pane):
             set_static(self.one("#account-body", Static), "no account yet")
             return
         balances = "  ".join(f"{c.amount / 10**c.decimals:,.4f} {c.asset}" for c in account.collateral)
-        set_static(self.one("#account-body", Static),
-                   f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
-                   f"equity {account.equity / Q:,.2f}  uPnL {account.unrealized_pnl / Q:+,.2f}  "
-                   f"free {account.free_collateral / Q:,.2f}  lev {account.leverage / MARGIN_PRECISION:.2f}x")
+        set_static(
+            self.one("#account-body", Static),
+            f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
+            f"equity {account.equity / Q:,.2f}  uPnL {account.unrealized_pnl / Q:+,.2f}  "
+            f"free {account.free_collateral / Q:,.2f}  lev {account.leverage / MARGIN_PRECISION:.2f}x",
+        )
 
 
 class LogPaneBox(Pane):
@@ -298,7 +307,7 @@ class LogPaneBox(Pane):
             return
         log = self.one("LogPane", LogPane)
         new = min(hub.log_total - self._seen, len(hub.log))
-        for level, text in list(hub.log)[len(hub.log) - new:]:
+        for level, text in list(hub.log)[len(hub.log) - new :]:
             log.write(text, level)
         self._seen = hub.log_total
 
@@ -318,8 +327,12 @@ class WalletPane(Pane):
         self._reload()
 
     def _reload(self) -> None:
-        self.app.run_worker(self.app.feed.load_wallet, group="wallet", exclusive=True,  # type: ignore[attr-defined]
-                            exit_on_error=False)
+        self.app.run_worker(
+            self.app.feed.load_wallet,
+            group="wallet",
+            exclusive=True,  # type: ignore[attr-defined]
+            exit_on_error=False,
+        )
 
     def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         if "connection" in other and hub.connected:
@@ -329,22 +342,35 @@ class WalletPane(Pane):
         if not hub.keys:
             text = "no keys — `quantdesk keys new default`, then `quantdesk airdrop 1` on localnet"
         else:
-            lines = [f"{k['name']:<10} {k['pubkey'][:12]}…  {'unlocked' if k.get('unlocked') else 'locked'}"
-                     for k in hub.keys]
+            lines = [
+                f"{k['name']:<10} {k['pubkey'][:12]}…  {'unlocked' if k.get('unlocked') else 'locked'}"
+                for k in hub.keys
+            ]
             wallet = hub.wallet
             if wallet:
                 lines.append(f"{wallet.get('key')}: {wallet.get('sol')} SOL on {wallet.get('network')}")
-                lines += [f"  {t.get('ui_amount')} {t.get('symbol') or t.get('mint', '')[:8]}"
-                          for t in wallet.get("tokens", [])]
+                lines += [
+                    f"  {t.get('ui_amount')} {t.get('symbol') or t.get('mint', '')[:8]}"
+                    for t in wallet.get("tokens", [])
+                ]
             lines.append("recent transactions:" if hub.transactions else "no transactions yet")
-            lines += [f"  {t.get('status', '?'):<9} {t.get('purpose', t.get('kind', ''))} "
-                      f"{str(t.get('signature', ''))[:16]}…" for t in hub.transactions[:10]]
+            lines += [
+                f"  {t.get('status', '?'):<9} {t.get('purpose', t.get('kind', ''))} {str(t.get('signature', ''))[:16]}…"
+                for t in hub.transactions[:10]
+            ]
             text = "\n".join(lines)
         set_static(self.one("#wallet-body", Static), text)
 
 
 PANES: dict[str, type[Pane]] = {
-    "chart": ChartPane, "ticket": TicketPane, "book": BookPane, "blotter": BlotterPane, "trades": TradesPane,
-    "alerts": AlertsPane, "watchlist": WatchlistPane, "account": AccountPane, "log": LogPaneBox,
+    "chart": ChartPane,
+    "ticket": TicketPane,
+    "book": BookPane,
+    "blotter": BlotterPane,
+    "trades": TradesPane,
+    "alerts": AlertsPane,
+    "watchlist": WatchlistPane,
+    "account": AccountPane,
+    "log": LogPaneBox,
     "wallet": WalletPane,
 }

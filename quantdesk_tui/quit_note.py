@@ -12,16 +12,25 @@ def quit_note(status: Status | None, connected: bool, live_alerts: int, open_ord
     """status: the backend's last `status` reply (its client count includes this terminal)."""
     if not connected or status is None:
         return f"quantdesk: the backend was not reachable; `quantdesk status` checks it, {STOP}"
-    orders = (f"; your {open_orders} open order{'s' if open_orders != 1 else ''} cannot fill while it is down"
-              if open_orders else "")
+    orders = (
+        f"; your {open_orders} open order{'s' if open_orders != 1 else ''} cannot fill while it is down"
+        if open_orders
+        else ""
+    )
     if not status.spawned_by_tui:
         return f"quantdesk: the backend keeps running (it was started by hand) until {STOP}"
     others = max(0, status.clients - 1)
     if others:
-        return (f"quantdesk: the backend keeps running for {others} other terminal{'s' if others != 1 else ''}, "
-                f"then stops {SPAWNED_IDLE_EXIT_S:g} s after the last one leaves unless alerts are live; {STOP}")
+        return (
+            f"quantdesk: the backend keeps running for {others} other terminal{'s' if others != 1 else ''}, "
+            f"then stops {SPAWNED_IDLE_EXIT_S:g} s after the last one leaves unless alerts are live; {STOP}"
+        )
     if live_alerts:
-        return (f"quantdesk: the backend keeps running to watch {live_alerts} live alert"
-                f"{'s' if live_alerts != 1 else ''} until they are done; {STOP}")
-    return (f"quantdesk: the backend stops in {SPAWNED_IDLE_EXIT_S:g} s (no other terminal, no live alerts)"
-            f"{orders}; {STOP} now")
+        return (
+            f"quantdesk: the backend keeps running to watch {live_alerts} live alert"
+            f"{'s' if live_alerts != 1 else ''} until they are done; {STOP}"
+        )
+    return (
+        f"quantdesk: the backend stops in {SPAWNED_IDLE_EXIT_S:g} s (no other terminal, no live alerts)"
+        f"{orders}; {STOP} now"
+    )

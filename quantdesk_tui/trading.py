@@ -27,7 +27,13 @@ from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_set
 from quantdesk_tui.screens.dialogs import ConfirmScreen
 from widgets.format import exact
 
-PRICE_FIELDS = {"price": "price", "trigger_price": "trigger", "tp_price": "tp", "sl_price": "sl", "trail_offset": "trail"}
+PRICE_FIELDS = {
+    "price": "price",
+    "trigger_price": "trigger",
+    "tp_price": "tp",
+    "sl_price": "sl",
+    "trail_offset": "trail",
+}
 
 
 def decimal_text(value: int, precision: int) -> str:
@@ -37,9 +43,14 @@ def decimal_text(value: int, precision: int) -> str:
 
 def ticket_to_args(order: dict[str, Any]) -> dict[str, Any]:
     """The order ticket's integers (BASE/PRICE scale) as `order.place` arguments."""
-    args: dict[str, Any] = {"market": order["market"], "side": order["side"], "type": order["order_type"],
-                            "size": decimal_text(order["size"], BASE_PRECISION), "tif": order.get("tif", "gtc"),
-                            "sub_account": order.get("sub_account", 0)}
+    args: dict[str, Any] = {
+        "market": order["market"],
+        "side": order["side"],
+        "type": order["order_type"],
+        "size": decimal_text(order["size"], BASE_PRECISION),
+        "tif": order.get("tif", "gtc"),
+        "sub_account": order.get("sub_account", 0),
+    }
     for key, wire in PRICE_FIELDS.items():
         if order.get(key):
             args[wire] = decimal_text(order[key], PRICE_PRECISION)
@@ -77,8 +88,12 @@ class TradingActions:
     # -- orders: every path ends in submit() ---------------------------------------------------
     def submit_ticket(self, order: dict[str, Any]) -> None:
         if order["market"] != self.hub.market:  # the ticket must trade what the screen shows
-            self.app.notify(f"the ticket is for {order['market']} but the screen shows {self.hub.market}; "
-                            "check the ticket and submit again", title="not sent", severity="error")
+            self.app.notify(
+                f"the ticket is for {order['market']} but the screen shows {self.hub.market}; "
+                "check the ticket and submit again",
+                title="not sent",
+                severity="error",
+            )
             return
         self.submit(OrderIntent("order.place", ticket_to_args(order), "ticket"))
 
@@ -90,10 +105,20 @@ class TradingActions:
         if position is None or position.base == 0:
             self.app.notify(f"no {market} position to close", severity="warning")
             return
-        self.submit(OrderIntent("order.place", {
-            "market": market, "side": "sell" if position.base > 0 else "buy", "type": "market",
-            "size": decimal_text(abs(position.base), BASE_PRECISION), "reduce_only": True, "sub_account": sub_account},
-            "close"))
+        self.submit(
+            OrderIntent(
+                "order.place",
+                {
+                    "market": market,
+                    "side": "sell" if position.base > 0 else "buy",
+                    "type": "market",
+                    "size": decimal_text(abs(position.base), BASE_PRECISION),
+                    "reduce_only": True,
+                    "sub_account": sub_account,
+                },
+                "close",
+            )
+        )
 
     def submit(self, intent: OrderIntent) -> None:
         """The one door every order goes through: the confirm rule, then the backend."""
@@ -110,8 +135,9 @@ class TradingActions:
         account = self.hub.accounts.get(int(intent.args.get("sub_account", 0) or 0))
         free = exact(account.free_collateral, -6) if account is not None else None
         config = self.app.config
-        return confirm_reasons(estimate_notional(intent, reference), free, config.confirm_notional,
-                               config.confirm_free_fraction)
+        return confirm_reasons(
+            estimate_notional(intent, reference), free, config.confirm_notional, config.confirm_free_fraction
+        )
 
     def _confirmed(self, intent: OrderIntent, yes: bool | None) -> None:
         if yes:
@@ -127,8 +153,11 @@ class TradingActions:
         if result is not None:
             self._report_placed(result, intent)
         if result is not None and result.get("signature"):  # the solana venue: the program's transaction
-            self.app.notify(f"{result['status']} {result['signature'][:16]}… slot {result.get('slot')}, "
-                            f"{result.get('compute_units', '?')} CU", title="on-chain transaction")
+            self.app.notify(
+                f"{result['status']} {result['signature'][:16]}… slot {result.get('slot')}, "
+                f"{result.get('compute_units', '?')} CU",
+                title="on-chain transaction",
+            )
 
     def _report_placed(self, result: dict[str, Any], intent: OrderIntent) -> None:
         orders = msgspec.convert(result.get("orders", []), list[OrderView])
@@ -146,8 +175,9 @@ class TradingActions:
             self._report_outcome(main)
         else:
             self.watching[main.order_id] = intent
-            self.app.notify(f"#{main.order_id} {intent.describe()}: filling in the auction…", title="order sent",
-                            timeout=3)
+            self.app.notify(
+                f"#{main.order_id} {intent.describe()}: filling in the auction…", title="order sent", timeout=3
+            )
 
     def orders_changed(self) -> None:
         """Called by the app's frame when orders moved: report the watched ones that settled."""
@@ -220,8 +250,10 @@ class TradingActions:
     async def _add_alert(self, args: dict[str, Any]) -> None:
         result = await self._request("alert.add", **args)
         if result is not None:
-            self.app.notify(f"alert #{result.get('id', '?')} on {args['market']} {args['kind']} {args['level']}",
-                            title="alert added")
+            self.app.notify(
+                f"alert #{result.get('id', '?')} on {args['market']} {args['kind']} {args['level']}",
+                title="alert added",
+            )
             await self.app.feed.refresh_alerts()
 
     def remove_alert(self, alert_id: int) -> None:

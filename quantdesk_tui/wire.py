@@ -26,7 +26,7 @@ def split_url(url: str) -> tuple[str, int, str]:
     """(host, port, path) of a ws:// URL; wss:// and anything else is not for this client."""
     if not url.startswith("ws://"):
         raise WireError(f"not a ws:// URL: {url!r}")
-    netloc, _, path = url[len("ws://"):].partition("/")
+    netloc, _, path = url[len("ws://") :].partition("/")
     host, sep, port = netloc.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise WireError(f"no host:port in {url!r}")
@@ -66,9 +66,10 @@ class WebSocket:
 
     def _handshake(self, host: str, port: int, path: str) -> None:
         key = base64.b64encode(os.urandom(16))
-        self._sock.sendall(b"GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                           b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                           % (path.encode(), host.encode(), port, key))
+        self._sock.sendall(
+            b"GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path.encode(), host.encode(), port, key)
+        )
         status = self._reader.readline(65536)
         if not status.startswith(b"HTTP/1.1 101"):
             raise WireError(f"no WebSocket upgrade: {status.strip()[:80]!r}")

@@ -22,8 +22,18 @@ CLANG = "clang-19"
 SOL_INCLUDE = Path(__file__).resolve().parent.parent / "programs" / "quantdesk_perp" / "onchain"
 # -mcpu=v1: no jmp32/alu32-only forms SBPF v0 lacks. A v0 call frame is 4 KiB, not eBPF's 512 bytes.
 CFLAGS = (
-    "-target", "bpf", "-mcpu=v1", "-O2", "-ffreestanding", "-fno-builtin", "-fPIC",
-    "-mllvm", "-bpf-stack-size=4096", "-Wall", "-Werror", "-Wno-unused-function",
+    "-target",
+    "bpf",
+    "-mcpu=v1",
+    "-O2",
+    "-ffreestanding",
+    "-fno-builtin",
+    "-fPIC",
+    "-mllvm",
+    "-bpf-stack-size=4096",
+    "-Wall",
+    "-Werror",
+    "-Wno-unused-function",
 )
 
 

@@ -103,8 +103,17 @@ class Differential:
     def setup(self) -> None:
         admin = self.chain.admin
         init = ix.InitializeMarket(
-            SOL.market_index, SOL.symbol, SOL.base, SOL.quote, START_PRICE, SOL.tick_size, SOL.step_size,
-            SOL.min_size, SOL.max_leverage, 500, 250,
+            SOL.market_index,
+            SOL.symbol,
+            SOL.base,
+            SOL.quote,
+            START_PRICE,
+            SOL.tick_size,
+            SOL.step_size,
+            SOL.min_size,
+            SOL.max_leverage,
+            500,
+            250,
         )
         assert self.apply(init, admin).chain.ok
         self.state.markets[SOL.market_index].config.curve_update_intensity = 0  # no repeg on chain
@@ -139,7 +148,8 @@ class Differential:
         if kind == "withdraw":
             amount = self.rng.randint(1, 2_000) * USDC
             step = self.apply(
-                ix.WithdrawTokens(authority, 0, CollateralAsset.USDC, amount), key,
+                ix.WithdrawTokens(authority, 0, CollateralAsset.USDC, amount),
+                key,
                 extra=self.chain.position_accounts([SOL.market_index]),
             )
             if step.chain.ok:
@@ -147,7 +157,8 @@ class Differential:
             return step
         if kind == "settle":
             return self.apply(
-                ix.SettleFunding(authority, 0), key,
+                ix.SettleFunding(authority, 0),
+                key,
                 extra=self.chain.position_accounts([SOL.market_index], writable=True, oracles=False),
             )
         if kind == "cancel":
@@ -165,8 +176,16 @@ class Differential:
                 cap = self.price + offset if side == Side.BUY else self.price - offset
                 cap -= cap % SOL.tick_size
             order = ix.PlaceOrder(
-                authority, 0, SOL.market_index, side, OrderType.MARKET, size, price=cap,
-                reduce_only=reduce_only, client_order_id=self.rng.randint(0, 99), auction_duration_slots=0,
+                authority,
+                0,
+                SOL.market_index,
+                side,
+                OrderType.MARKET,
+                size,
+                price=cap,
+                reduce_only=reduce_only,
+                client_order_id=self.rng.randint(0, 99),
+                auction_duration_slots=0,
             )
             return self.apply(order, key)
         if kind == "limit_rest":
@@ -182,8 +201,17 @@ class Differential:
         tif = self.rng.choice(tifs)
         post_only = tif == TimeInForce.GTC and self.rng.random() < 0.2
         order = ix.PlaceOrder(
-            authority, 0, SOL.market_index, side, OrderType.LIMIT, size, price=price, time_in_force=tif,
-            reduce_only=reduce_only, post_only=post_only, client_order_id=self.rng.randint(0, 99),
+            authority,
+            0,
+            SOL.market_index,
+            side,
+            OrderType.LIMIT,
+            size,
+            price=price,
+            time_in_force=tif,
+            reduce_only=reduce_only,
+            post_only=post_only,
+            client_order_id=self.rng.randint(0, 99),
         )
         return self.apply(order, key)
 
@@ -207,10 +235,15 @@ class Differential:
                 "usdc_balance": user.balances.get(CollateralAsset.USDC, 0),
                 "positions": [
                     {
-                        "market_index": p.market_index, "base_asset_amount": p.base,
-                        "quote_entry_amount": p.quote_entry, "last_cumulative_funding": p.last_cumulative_funding,
-                        "realized_pnl": p.realized_pnl, "fees_paid": p.fees_paid, "funding_paid": p.funding_paid,
-                        "open_bids": p.open_bids, "open_asks": p.open_asks,
+                        "market_index": p.market_index,
+                        "base_asset_amount": p.base,
+                        "quote_entry_amount": p.quote_entry,
+                        "last_cumulative_funding": p.last_cumulative_funding,
+                        "realized_pnl": p.realized_pnl,
+                        "fees_paid": p.fees_paid,
+                        "funding_paid": p.funding_paid,
+                        "open_bids": p.open_bids,
+                        "open_asks": p.open_asks,
                     }
                     for p in user.positions.values()
                 ],
@@ -250,10 +283,18 @@ class Differential:
                 "orders": [_chain_order_view(o) for o in user["orders"]],
                 "vault": self.chain.token_balance(self.chain.vault(key.pubkey())),
             }
-        view = {name: market[name] for name in (
-            "open_interest_long", "open_interest_short", "amm_base_asset_amount", "fee_pool",
-            "last_funding_time", "circuit_breaker_tripped", "status",
-        )}
+        view = {
+            name: market[name]
+            for name in (
+                "open_interest_long",
+                "open_interest_short",
+                "amm_base_asset_amount",
+                "fee_pool",
+                "last_funding_time",
+                "circuit_breaker_tripped",
+                "status",
+            )
+        }
         view["cumulative_funding_rate_long"] = market["cumulative_funding"]  # the IDL's field is the long rate
         return {"market": view | funding, "users": users}
 
@@ -266,8 +307,12 @@ _MARKET_TAIL = struct.Struct(
     "<32sQIIQIqqqQQqQqII"  # oracle .. max_orders_per_account
     "Bqqqq"  # contract_tier, cumulative_funding_rate_short, last_funding_rate, last_funding_rate_long/short
 )
-_FUNDING_TAIL = ("cumulative_funding_rate_short", "last_funding_rate", "last_funding_rate_long",
-                 "last_funding_rate_short")
+_FUNDING_TAIL = (
+    "cumulative_funding_rate_short",
+    "last_funding_rate",
+    "last_funding_rate_long",
+    "last_funding_rate_short",
+)
 
 
 def fee_pool_offset(symbol: str) -> int:
@@ -278,15 +323,22 @@ def fee_pool_offset(symbol: str) -> int:
 def _market_funding_tail(data: bytes, symbol: str) -> dict[str, int]:
     offset = _IDL_MARKET_HEAD.size + len(symbol.encode()) + _IDL_MARKET_BODY.size
     values = _MARKET_TAIL.unpack_from(data, offset)
-    return dict(zip(_FUNDING_TAIL, values[-len(_FUNDING_TAIL):], strict=True))
+    return dict(zip(_FUNDING_TAIL, values[-len(_FUNDING_TAIL) :], strict=True))
 
 
 def _order_view(order: Any) -> dict[str, Any]:
     return {
-        "order_id": order.order_id, "side": int(order.side), "order_type": int(order.order_type),
-        "status": int(order.status), "size": order.size, "filled": order.filled, "price": order.price,
-        "time_in_force": int(order.time_in_force), "reduce_only": order.reduce_only,
-        "post_only": order.post_only, "client_order_id": order.client_order_id,
+        "order_id": order.order_id,
+        "side": int(order.side),
+        "order_type": int(order.order_type),
+        "status": int(order.status),
+        "size": order.size,
+        "filled": order.filled,
+        "price": order.price,
+        "time_in_force": int(order.time_in_force),
+        "reduce_only": order.reduce_only,
+        "post_only": order.post_only,
+        "client_order_id": order.client_order_id,
     }
 
 
@@ -298,11 +350,17 @@ def _chain_order_view(order: dict[str, Any]) -> dict[str, Any]:
         return int(next(m for m in enum if variant_name(m) == name))
 
     return {
-        "order_id": order["order_id"], "side": value(Side, order["side"]),
-        "order_type": value(OrderType, order["order_type"]), "status": value(OrderStatus, order["status"]),
-        "size": order["size"], "filled": order["filled"], "price": order["price"],
-        "time_in_force": value(TimeInForce, order["time_in_force"]), "reduce_only": order["reduce_only"],
-        "post_only": order["post_only"], "client_order_id": order["client_order_id"],
+        "order_id": order["order_id"],
+        "side": value(Side, order["side"]),
+        "order_type": value(OrderType, order["order_type"]),
+        "status": value(OrderStatus, order["status"]),
+        "size": order["size"],
+        "filled": order["filled"],
+        "price": order["price"],
+        "time_in_force": value(TimeInForce, order["time_in_force"]),
+        "reduce_only": order["reduce_only"],
+        "post_only": order["post_only"],
+        "client_order_id": order["client_order_id"],
     }
 
 

@@ -267,9 +267,16 @@ def _write_image(out: _Output, entry: str, entry_addr: int, phnum: int) -> bytes
     dynamic = b"".join(
         DYN.pack(tag, value)
         for tag, value in (
-            (DT_FLAGS, DF_TEXTREL), (DT_REL, rel_addr), (DT_RELSZ, len(rel)), (DT_RELENT, REL.size),
-            (DT_SYMTAB, dynsym_addr), (DT_SYMENT, SYM.size), (DT_STRTAB, dynstr_addr), (DT_STRSZ, len(dynstr)),
-            (DT_TEXTREL, 0), (DT_NULL, 0),
+            (DT_FLAGS, DF_TEXTREL),
+            (DT_REL, rel_addr),
+            (DT_RELSZ, len(rel)),
+            (DT_RELENT, REL.size),
+            (DT_SYMTAB, dynsym_addr),
+            (DT_SYMENT, SYM.size),
+            (DT_STRTAB, dynstr_addr),
+            (DT_STRSZ, len(dynstr)),
+            (DT_TEXTREL, 0),
+            (DT_NULL, 0),
         )
     )
     shstr_names = ["", ".text", ".rodata", ".dynamic", ".dynsym", ".dynstr", ".rel.dyn", ".shstrtab"]
@@ -279,33 +286,82 @@ def _write_image(out: _Output, entry: str, entry_addr: int, phnum: int) -> bytes
     shoff = _align(shstr_addr + len(shstrtab), 8)
     sections = [
         SHDR.pack(0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
-        SHDR.pack(name_at[".text"], SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, out.text_addr, out.text_addr,
-                  len(out.text), 0, 0, 8, 0),
-        SHDR.pack(name_at[".rodata"], SHT_PROGBITS, SHF_ALLOC, out.rodata_addr, out.rodata_addr,
-                  len(out.rodata), 0, 0, 8, 0),
-        SHDR.pack(name_at[".dynamic"], SHT_DYNAMIC, SHF_ALLOC | SHF_WRITE, dynamic_addr, dynamic_addr,
-                  dynamic_size, 5, 0, 8, DYN.size),
-        SHDR.pack(name_at[".dynsym"], SHT_DYNSYM, SHF_ALLOC, dynsym_addr, dynsym_addr, len(dynsym), 5, 1, 8,
-                  SYM.size),
+        SHDR.pack(
+            name_at[".text"],
+            SHT_PROGBITS,
+            SHF_ALLOC | SHF_EXECINSTR,
+            out.text_addr,
+            out.text_addr,
+            len(out.text),
+            0,
+            0,
+            8,
+            0,
+        ),
+        SHDR.pack(
+            name_at[".rodata"], SHT_PROGBITS, SHF_ALLOC, out.rodata_addr, out.rodata_addr, len(out.rodata), 0, 0, 8, 0
+        ),
+        SHDR.pack(
+            name_at[".dynamic"],
+            SHT_DYNAMIC,
+            SHF_ALLOC | SHF_WRITE,
+            dynamic_addr,
+            dynamic_addr,
+            dynamic_size,
+            5,
+            0,
+            8,
+            DYN.size,
+        ),
+        SHDR.pack(name_at[".dynsym"], SHT_DYNSYM, SHF_ALLOC, dynsym_addr, dynsym_addr, len(dynsym), 5, 1, 8, SYM.size),
         SHDR.pack(name_at[".dynstr"], SHT_STRTAB, SHF_ALLOC, dynstr_addr, dynstr_addr, len(dynstr), 0, 0, 1, 0),
         SHDR.pack(name_at[".rel.dyn"], SHT_REL, SHF_ALLOC, rel_addr, rel_addr, len(rel), 4, 0, 8, REL.size),
         SHDR.pack(name_at[".shstrtab"], SHT_STRTAB, 0, 0, shstr_addr, len(shstrtab), 0, 0, 1, 0),
     ]
-    programs = [PHDR.pack(PT_LOAD, PF_R | PF_X, out.text_addr, out.text_addr, out.text_addr, len(out.text),
-                          len(out.text), 8)]
+    programs = [
+        PHDR.pack(PT_LOAD, PF_R | PF_X, out.text_addr, out.text_addr, out.text_addr, len(out.text), len(out.text), 8)
+    ]
     if phnum == 4:
-        programs.append(PHDR.pack(PT_LOAD, PF_R, out.rodata_addr, out.rodata_addr, out.rodata_addr,
-                                  len(out.rodata), len(out.rodata), 8))
-    programs.append(PHDR.pack(PT_LOAD, PF_R, dynamic_addr, dynamic_addr, dynamic_addr, dyn_end - dynamic_addr,
-                              dyn_end - dynamic_addr, 8))
-    programs.append(PHDR.pack(PT_DYNAMIC, PF_R | PF_W, dynamic_addr, dynamic_addr, dynamic_addr, dynamic_size,
-                              dynamic_size, 8))
+        programs.append(
+            PHDR.pack(
+                PT_LOAD, PF_R, out.rodata_addr, out.rodata_addr, out.rodata_addr, len(out.rodata), len(out.rodata), 8
+            )
+        )
+    programs.append(
+        PHDR.pack(
+            PT_LOAD, PF_R, dynamic_addr, dynamic_addr, dynamic_addr, dyn_end - dynamic_addr, dyn_end - dynamic_addr, 8
+        )
+    )
+    programs.append(
+        PHDR.pack(PT_DYNAMIC, PF_R | PF_W, dynamic_addr, dynamic_addr, dynamic_addr, dynamic_size, dynamic_size, 8)
+    )
     ident = b"\x7fELF\x02\x01\x01" + bytes(9)
-    header = EHDR.pack(ident, ET_DYN, EM_BPF, 1, entry_addr, EHDR.size, shoff, 0, EHDR.size, PHDR.size,
-                       len(programs), SHDR.size, len(sections), len(sections) - 1)
+    header = EHDR.pack(
+        ident,
+        ET_DYN,
+        EM_BPF,
+        1,
+        entry_addr,
+        EHDR.size,
+        shoff,
+        0,
+        EHDR.size,
+        PHDR.size,
+        len(programs),
+        SHDR.size,
+        len(sections),
+        len(sections) - 1,
+    )
     image = bytearray(header + b"".join(programs))
-    for addr, blob in ((out.text_addr, out.text), (out.rodata_addr, out.rodata), (dynamic_addr, dynamic),
-                       (dynsym_addr, dynsym), (dynstr_addr, dynstr), (rel_addr, rel), (shstr_addr, shstrtab)):
+    for addr, blob in (
+        (out.text_addr, out.text),
+        (out.rodata_addr, out.rodata),
+        (dynamic_addr, dynamic),
+        (dynsym_addr, dynsym),
+        (dynstr_addr, dynstr),
+        (rel_addr, rel),
+        (shstr_addr, shstrtab),
+    ):
         image.extend(bytes(addr - len(image)))
         image.extend(blob)
     image.extend(bytes(shoff - len(image)))

@@ -162,9 +162,7 @@ class CandleChart(ThreadPlot, can_focus=True):
 
     def action_zoom(self, direction: int) -> None:
         factor = 0.8 if direction > 0 else 1.25
-        self.window_size = max(
-            MIN_VISIBLE, min(max(MIN_VISIBLE, len(self._candles)), round(self.window_size * factor))
-        )
+        self.window_size = max(MIN_VISIBLE, min(max(MIN_VISIBLE, len(self._candles)), round(self.window_size * factor)))
         self._request_draw()
 
     def action_follow(self) -> None:

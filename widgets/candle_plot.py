@@ -44,12 +44,12 @@ class ChartSpec:
     monochrome: bool = False  # NO_COLOR: rising and falling candles differ by shape, not colour
 
 
-
 def _figure():
     """A private plotext figure; plotext is imported on the first draw (a thread), not at start-up."""
     from plotext._figure import _figure_class
 
     return _figure_class()
+
 
 def hex_to_rgb(color: str) -> RGB:
     color = color.lstrip("#")[:6]

@@ -67,5 +67,14 @@ class EquityChart(ThreadPlot):
         key = (tuple(values), self.size, up, colour)
         if key != self._last:
             self._last = key
-            self._draw(partial(build_line_chart, values, self.size.width, self.size.height,
-                               colour.up if up else colour.down, self.title(), labels))
+            self._draw(
+                partial(
+                    build_line_chart,
+                    values,
+                    self.size.width,
+                    self.size.height,
+                    colour.up if up else colour.down,
+                    self.title(),
+                    labels,
+                )
+            )

@@ -38,10 +38,26 @@ GROUPS = {  # binding id prefix -> heading, in the order help shows them
     "help": "Help",
 }
 KEY_NAMES = {
-    "colon": ":", "question_mark": "?", "slash": "/", "plus": "+", "minus": "-", "equals_sign": "=",
-    "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space", "delete": "Del", "backspace": "Bksp",
-    "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End",
-    "up": "↑", "down": "↓", "left": "←", "right": "→",
+    "colon": ":",
+    "question_mark": "?",
+    "slash": "/",
+    "plus": "+",
+    "minus": "-",
+    "equals_sign": "=",
+    "escape": "Esc",
+    "enter": "Enter",
+    "tab": "Tab",
+    "space": "Space",
+    "delete": "Del",
+    "backspace": "Bksp",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
 }
 
 Row = tuple[str, str, str]  # (keys, what it does, binding id)
@@ -125,8 +141,12 @@ class HelpPanel(Static):
         self.groups: list[tuple[str, list[Row]]] = []
 
     def show_for(self, node: DOMNode | None, include_global: bool = False) -> None:
-        self.show_groups([(name, [(key_label(b.key_display or b.key), b.description, b.id or "") for b in bindings])
-                          for name, bindings in pane_bindings(node, include_global)])
+        self.show_groups(
+            [
+                (name, [(key_label(b.key_display or b.key), b.description, b.id or "") for b in bindings])
+                for name, bindings in pane_bindings(node, include_global)
+            ]
+        )
 
     def show_groups(self, groups: list[tuple[str, list[Row]]]) -> None:
         self.groups = groups

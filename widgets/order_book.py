@@ -205,8 +205,12 @@ class OrderBook(Widget, can_focus=True):
         book, depth = self._book, self._depth()
         asks, bids = book.asks[:depth], book.bids[:depth]
         largest = max((level.size for level in asks + bids), default=0)
-        paint = _Paint(base, self._style("bid"), self._style("ask"),
-                       self.get_component_rich_style("order-book--cursor", partial=True))
+        paint = _Paint(
+            base,
+            self._style("bid"),
+            self._style("ask"),
+            self.get_component_rich_style("order-book--cursor", partial=True),
+        )
         ask_lines, cumulative = [], 0
         for level in asks:
             cumulative += level.size
@@ -217,7 +221,7 @@ class OrderBook(Widget, can_focus=True):
         for level in bids:
             cumulative += level.size
             lines.append(self._level_line(level, "bid", cumulative, width, largest, paint))
-        return lines[:max(height, 1)]
+        return lines[: max(height, 1)]
 
     def _level_at(self, y: int) -> tuple[BookLevel, str, int] | None:
         """(level, side, cumulative size from the best price) drawn on line y, if any."""
@@ -245,8 +249,9 @@ class OrderBook(Widget, can_focus=True):
             if event.chain > 1:
                 self.action_pick_price()
 
-    def _level_line(self, level: BookLevel, side: str, cumulative: int, width: int, largest: int,
-                    paint: _Paint) -> Strip:
+    def _level_line(
+        self, level: BookLevel, side: str, cumulative: int, width: int, largest: int, paint: _Paint
+    ) -> Strip:
         marker = "●" if level.price in self._own else " "
         price = fmt_price(level.price, self._decimals())
         price_w, size_w, total_w = column_widths(width)

@@ -89,9 +89,7 @@ def validate(form: TicketForm, market: MarketInfo | None, reference_price: int =
     kind = form.order_type
     label = ORDER_TYPES.get(kind, kind).lower()
     price = _price(form.price, "price", "price", market, errors, label if kind in NEEDS_PRICE else None)
-    trigger = _price(
-        form.trigger, "trigger price", "trigger", market, errors, label if kind in NEEDS_TRIGGER else None
-    )
+    trigger = _price(form.trigger, "trigger price", "trigger", market, errors, label if kind in NEEDS_TRIGGER else None)
     offset = 0
     if kind in NEEDS_OFFSET:
         value = _positive(form.offset, "trailing offset", errors, "offset")
@@ -99,9 +97,7 @@ def validate(form: TicketForm, market: MarketInfo | None, reference_price: int =
             errors["offset"] = f"trailing offset must be a multiple of {_step_text(market.tick_size)}"
         elif value is not None:
             offset = to_fixed(value, PRICE_PRECISION)
-    entry = (
-        (price if kind in NEEDS_PRICE else 0) or (trigger if kind in NEEDS_TRIGGER else 0) or reference_price
-    )
+    entry = (price if kind in NEEDS_PRICE else 0) or (trigger if kind in NEEDS_TRIGGER else 0) or reference_price
 
     size = _size(form, market, entry, errors, equity)
     tp = _price(form.tp, "TP", "tp", market, errors, None)

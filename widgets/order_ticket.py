@@ -254,15 +254,9 @@ class OrderTicket(Vertical, can_focus=False):
         if result.order is None:
             self._awaiting_confirm = False
             return
-        if (
-            self.confirm_above is not None
-            and result.notional > self.confirm_above
-            and not self._awaiting_confirm
-        ):
+        if self.confirm_above is not None and result.notional > self.confirm_above and not self._awaiting_confirm:
             self._awaiting_confirm = True
-            self.query_one("#ticket-confirm", Static).update(
-                confirm_text(result.notional, self.confirm_above)
-            )
+            self.query_one("#ticket-confirm", Static).update(confirm_text(result.notional, self.confirm_above))
             return
         self._awaiting_confirm = False
         self.query_one("#ticket-confirm", Static).update("")

@@ -95,9 +95,7 @@ class OrdersTable(LiveTable):
         px, sz = self._decimals.get(o.market, (2, 4))
         buy = o.side == "buy"
         flags = ("R" if o.reduce_only else "") + ("P" if o.post_only else "")
-        status_tone = {"rejected": "down", "pending_trigger": "warn", "partially_filled": "warn"}.get(
-            o.status
-        )
+        status_tone = {"rejected": "down", "pending_trigger": "warn", "partially_filled": "warn"}.get(o.status)
         return (
             o.order_id,
             o.market,

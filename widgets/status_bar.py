@@ -136,11 +136,17 @@ class StatusBar(Widget):
         used_text = fmt_ratio_pct(used, 1) if used < 100 * MARGIN_PRECISION else ">100%"
         pnl = fmt_pnl(account.unrealized_pnl)
         return [
-            _Part(1, Text(f"equity {fmt_usd(account.equity)}"),
-                  Text(f"eq {fmt_compact(account.equity / QUOTE_PRECISION, 1)}")),
+            _Part(
+                1,
+                Text(f"equity {fmt_usd(account.equity)}"),
+                Text(f"eq {fmt_compact(account.equity / QUOTE_PRECISION, 1)}"),
+            ),
             _Part(1, Text(f"uPnL {pnl}", style=self._tone(tone(account.unrealized_pnl) or "dim"))),
-            _Part(2, Text(f"margin {used_text}", style=self._tone(used_tone)),
-                  Text(f"mgn {used_text}", style=self._tone(used_tone))),
+            _Part(
+                2,
+                Text(f"margin {used_text}", style=self._tone(used_tone)),
+                Text(f"mgn {used_text}", style=self._tone(used_tone)),
+            ),
             _Part(2, Text(f"lev {fmt_leverage(account.leverage)}"), Text(fmt_leverage(account.leverage, 1))),
         ]
 
@@ -156,8 +162,9 @@ class StatusBar(Widget):
         symbol, tone_name = _CONNECTION.get(self.connection, ("?", "warn"))
         style = self._tone(tone_name)
         short_word = self.connection[:4] if self.connection == "connected" else self.connection
-        parts.append(_Part(0, Text(f"{symbol} {self.connection}", style=style),
-                           Text(f"{symbol} {short_word}", style=style)))
+        parts.append(
+            _Part(0, Text(f"{symbol} {self.connection}", style=style), Text(f"{symbol} {short_word}", style=style))
+        )
 
         health = self._active_feed()
         if health is not None or self.feed:
@@ -173,8 +180,11 @@ class StatusBar(Widget):
         if self.latency_ms is not None:
             latency_tone = "up" if self.latency_ms < 50 else "warn" if self.latency_ms < 250 else "down"
             style = self._tone(latency_tone)
-            parts.append(_Part(5, Text(f"rtt {self.latency_ms:.1f} ms", style=style),
-                               Text(f"{self.latency_ms:.0f}ms", style=style)))
+            parts.append(
+                _Part(
+                    5, Text(f"rtt {self.latency_ms:.1f} ms", style=style), Text(f"{self.latency_ms:.0f}ms", style=style)
+                )
+            )
 
         parts.extend(self._money_parts())
         state = self._trading_state()
@@ -189,8 +199,11 @@ class StatusBar(Widget):
     def render(self) -> Text:
         width = self.size.width
         now = self._clock()
-        clock = _Part(3, Text(now.strftime("%Y-%m-%d %H:%M:%S %Z").strip(), style=self._tone("dim")),
-                      Text(now.strftime("%H:%M:%S"), style=self._tone("dim")))
+        clock = _Part(
+            3,
+            Text(now.strftime("%Y-%m-%d %H:%M:%S %Z").strip(), style=self._tone("dim")),
+            Text(now.strftime("%H:%M:%S"), style=self._tone("dim")),
+        )
         compact = width < COMPACT_BELOW
         parts = self._parts(compact)
         if compact:

@@ -24,8 +24,9 @@ from widgets.line_cache import LineCache
 class ThreadPlot(Widget):
     REDRAW_HZ: ClassVar[float] = 4.0
 
-    def __init__(self, placeholder: str, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self, placeholder: str, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._rendered = Text(placeholder)
         self._lines: list[Strip] | None = None  # _rendered cut into lines (None: cut on the next paint)

@@ -5,5 +5,14 @@ from backend.alerts.ops import register_alert_ops
 from backend.alerts.service import AlertService
 from backend.alerts.spec import AlertArgs, AlertCode, AlertEditArgs
 
-__all__ = ["Alert", "AlertArgs", "AlertCode", "AlertEditArgs", "AlertEngine", "AlertService", "Firing", "Kind",
-           "register_alert_ops"]
+__all__ = [
+    "Alert",
+    "AlertArgs",
+    "AlertCode",
+    "AlertEditArgs",
+    "AlertEngine",
+    "AlertService",
+    "Firing",
+    "Kind",
+    "register_alert_ops",
+]

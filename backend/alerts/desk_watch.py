@@ -20,8 +20,14 @@ log = logging.getLogger(__name__)
 
 
 class DeskWatch:
-    def __init__(self, alerts: AlertService, read_desk: Callable[[], dict[str, Any]], *, every_s: float = 5.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        alerts: AlertService,
+        read_desk: Callable[[], dict[str, Any]],
+        *,
+        every_s: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.alerts = alerts
         self.read_desk = read_desk
         self.every_s = every_s

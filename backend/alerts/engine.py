@@ -45,8 +45,17 @@ class Kind(StrEnum):
     LIQUIDATION = "liquidation"  # one of our positions liquidated, a bankruptcy covered, or a loss socialized
 
 
-THRESHOLD_KINDS = {Kind.PRICE_ABOVE, Kind.PRICE_BELOW, Kind.PRICE_CROSS, Kind.MOVE_PCT, Kind.FUNDING,
-                   Kind.LIQ_DISTANCE, Kind.MARGIN_RATIO, Kind.DESK_EXPOSURE, Kind.DESK_MARGIN_RATIO}
+THRESHOLD_KINDS = {
+    Kind.PRICE_ABOVE,
+    Kind.PRICE_BELOW,
+    Kind.PRICE_CROSS,
+    Kind.MOVE_PCT,
+    Kind.FUNDING,
+    Kind.LIQ_DISTANCE,
+    Kind.MARGIN_RATIO,
+    Kind.DESK_EXPOSURE,
+    Kind.DESK_MARGIN_RATIO,
+}
 DESK_KINDS = {Kind.DESK_EXPOSURE, Kind.DESK_MARGIN_RATIO}
 EVENT_KINDS = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.ORDER_FILLED, Kind.ORDER_REJECTED, Kind.LIQUIDATION}
 ANY = "*"  # market wildcard for liquidation/order alerts
@@ -72,11 +81,23 @@ class Alert:
     fire_count: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": str(self.kind), "market": self.market, "level": self.level,
-                "window_s": self.window_s, "direction": self.direction, "repeat": self.repeat,
-                "cooldown_s": self.cooldown_s, "webhook": self.webhook, "note": self.note, "status": self.status,
-                "created": self.created, "updated": self.updated, "last_fired": self.last_fired,
-                "fire_count": self.fire_count}
+        return {
+            "id": self.id,
+            "kind": str(self.kind),
+            "market": self.market,
+            "level": self.level,
+            "window_s": self.window_s,
+            "direction": self.direction,
+            "repeat": self.repeat,
+            "cooldown_s": self.cooldown_s,
+            "webhook": self.webhook,
+            "note": self.note,
+            "status": self.status,
+            "created": self.created,
+            "updated": self.updated,
+            "last_fired": self.last_fired,
+            "fire_count": self.fire_count,
+        }
 
 
 @dataclass(slots=True, frozen=True)
@@ -89,9 +110,19 @@ class Firing:
 
     def to_dict(self) -> dict[str, Any]:
         a = self.alert
-        return {"alert_id": a.id, "kind": str(a.kind), "market": a.market, "level": a.level, "value": self.value,
-                "ts": self.ts, "message": self.message, "title": f"QuantDesk: {_title(a)}",
-                "severity": self.severity, "note": a.note, "repeat": a.repeat}
+        return {
+            "alert_id": a.id,
+            "kind": str(a.kind),
+            "market": a.market,
+            "level": a.level,
+            "value": self.value,
+            "ts": self.ts,
+            "message": self.message,
+            "title": f"QuantDesk: {_title(a)}",
+            "severity": self.severity,
+            "note": a.note,
+            "repeat": a.repeat,
+        }
 
 
 Entry = tuple[float, int]  # (level, alert id)
@@ -205,9 +236,15 @@ def _title(a: Alert) -> str:
     return f"{what} {str(a.kind).replace('_', ' ')}"
 
 
-SEVERITY = {Kind.LIQ_DISTANCE: "critical", Kind.MARGIN_RATIO: "critical", Kind.DESK_MARGIN_RATIO: "critical",
-            Kind.DESK_EXPOSURE: "warning", Kind.ORACLE_STALE: "warning",
-            Kind.ORACLE_FAILOVER: "warning", Kind.ORDER_REJECTED: "warning"}
+SEVERITY = {
+    Kind.LIQ_DISTANCE: "critical",
+    Kind.MARGIN_RATIO: "critical",
+    Kind.DESK_MARGIN_RATIO: "critical",
+    Kind.DESK_EXPOSURE: "warning",
+    Kind.ORACLE_STALE: "warning",
+    Kind.ORACLE_FAILOVER: "warning",
+    Kind.ORDER_REJECTED: "warning",
+}
 
 
 class AlertEngine:
@@ -235,8 +272,9 @@ class AlertEngine:
             return
         key, side = self._place(alert)
         if alert.kind is Kind.MOVE_PCT:
-            window = self._moves.setdefault(alert.market or "", {}).setdefault(alert.window_s,
-                                                                                MoveWindow(alert.window_s))
+            window = self._moves.setdefault(alert.market or "", {}).setdefault(
+                alert.window_s, MoveWindow(alert.window_s)
+            )
             book = window.books.setdefault(alert.direction, ThresholdBook())
             self._books[key] = book
         else:
@@ -321,8 +359,9 @@ class AlertEngine:
             self._fire(book, hits, value, ts, out)
         return out
 
-    def on_event(self, kind: Kind, market: str | None, ts: float, message: str,
-                 value: float | None = None) -> list[Firing]:
+    def on_event(
+        self, kind: Kind, market: str | None, ts: float, message: str, value: float | None = None
+    ) -> list[Firing]:
         by_market = self._events[kind]
         ids = list(by_market.get(ANY, ()))
         if market is not None and market != ANY:
@@ -337,8 +376,9 @@ class AlertEngine:
                 self.remove(alert_id)
         return out
 
-    def _fire(self, book: ThresholdBook, hits: list[tuple[str, Entry]], value: float, ts: float,
-              out: list[Firing]) -> None:
+    def _fire(
+        self, book: ThresholdBook, hits: list[tuple[str, Entry]], value: float, ts: float, out: list[Firing]
+    ) -> None:
         for side, entry in hits:
             alert = self.alerts.get(entry[1])
             if alert is None or self._cooling(alert, ts):

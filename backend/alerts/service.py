@@ -27,8 +27,23 @@ from backend.venues.liquidations import describe as describe_liquidation
 from programs.vocabulary import BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION
 
 log = logging.getLogger(__name__)
-_COLUMNS = ("id", "kind", "market", "level", "window_s", "direction", "repeat", "cooldown_s", "webhook", "note",
-            "status", "created", "updated", "last_fired", "fire_count")
+_COLUMNS = (
+    "id",
+    "kind",
+    "market",
+    "level",
+    "window_s",
+    "direction",
+    "repeat",
+    "cooldown_s",
+    "webhook",
+    "note",
+    "status",
+    "created",
+    "updated",
+    "last_fired",
+    "fire_count",
+)
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -36,9 +51,18 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 
 
 class AlertService:
-    def __init__(self, bus: Bus, store: Store, *, oracle: Any = None, notifier: Notifier | None = None,
-                 resolve_market: Callable[[str], str] | None = None, max_active: int = 50_000,
-                 oracle_poll_s: float = 0.5, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        store: Store,
+        *,
+        oracle: Any = None,
+        notifier: Notifier | None = None,
+        resolve_market: Callable[[str], str] | None = None,
+        max_active: int = 50_000,
+        oracle_poll_s: float = 0.5,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.bus = bus
         self.store = store
         self.oracle = oracle
@@ -109,11 +133,23 @@ class AlertService:
         self.engine = AlertEngine()
         self.alerts.clear()
         for row in self.store.query(f"SELECT {', '.join(_COLUMNS)} FROM alerts WHERE status != 'deleted'"):
-            alert = Alert(id=row["id"], kind=Kind(row["kind"]), market=row["market"], level=row["level"],
-                          window_s=row["window_s"], direction=row["direction"], repeat=bool(row["repeat"]),
-                          cooldown_s=row["cooldown_s"], webhook=row["webhook"], note=row["note"],
-                          status=row["status"], created=row["created"], updated=row["updated"],
-                          last_fired=row["last_fired"], fire_count=row["fire_count"])
+            alert = Alert(
+                id=row["id"],
+                kind=Kind(row["kind"]),
+                market=row["market"],
+                level=row["level"],
+                window_s=row["window_s"],
+                direction=row["direction"],
+                repeat=bool(row["repeat"]),
+                cooldown_s=row["cooldown_s"],
+                webhook=row["webhook"],
+                note=row["note"],
+                status=row["status"],
+                created=row["created"],
+                updated=row["updated"],
+                last_fired=row["last_fired"],
+                fire_count=row["fire_count"],
+            )
             self.alerts[alert.id] = alert
             self.engine.add(alert)
         top = self.store.query("SELECT (SELECT MAX(id) FROM alerts) AS a, (SELECT MAX(id) FROM alert_history) AS h")
@@ -168,8 +204,11 @@ class AlertService:
         return alert
 
     def list(self, status: str = "all", market: str | None = None) -> list[Alert]:
-        out = [a for a in self.alerts.values() if (status == "all" or a.status == status)
-               and (market is None or a.market == market)]
+        out = [
+            a
+            for a in self.alerts.values()
+            if (status == "all" or a.status == status) and (market is None or a.market == market)
+        ]
         return sorted(out, key=lambda a: a.id)
 
     async def sync(self) -> None:
@@ -177,8 +216,9 @@ class AlertService:
         self.flush()
         await self.store.write(lambda conn: None)
 
-    def history(self, alert_id: int | None = None, market: str | None = None, limit: int = 100,
-                since: float | None = None) -> list[dict[str, Any]]:
+    def history(
+        self, alert_id: int | None = None, market: str | None = None, limit: int = 100, since: float | None = None
+    ) -> list[dict[str, Any]]:
         where, params = [], []
         if alert_id is not None:
             where.append("alert_id = ?")
@@ -310,8 +350,9 @@ class AlertService:
             alert = firing.alert
             rows.append((message, alert.id, alert.last_fired, alert.fire_count, alert.status))
             self.recent.appendleft(message)
-            log.log(logging.WARNING if firing.severity != "info" else logging.INFO, "alert %d: %s",
-                    alert.id, firing.message)
+            log.log(
+                logging.WARNING if firing.severity != "info" else logging.INFO, "alert %d: %s", alert.id, firing.message
+            )
             self.bus.publish("alerts", message)
             self.notifier.deliver(message, alert.webhook)
 
@@ -319,9 +360,13 @@ class AlertService:
         history_id = message.get("id")
         if history_id is not None:
             self.flush()  # the history row is inserted before its delivery outcome is written
-            self.store.submit(lambda conn: conn.execute(
-                "UPDATE alert_history SET delivery = CASE WHEN delivery = '' THEN ? ELSE delivery || '; ' || ? END"
-                " WHERE id = ?", (outcome, outcome, history_id)))
+            self.store.submit(
+                lambda conn: conn.execute(
+                    "UPDATE alert_history SET delivery = CASE WHEN delivery = '' THEN ? ELSE delivery || '; ' || ? END"
+                    " WHERE id = ?",
+                    (outcome, outcome, history_id),
+                )
+            )
 
 
 def _default_resolver(text: str) -> str:
@@ -334,15 +379,30 @@ def _upsert(conn: Any, alert: Alert) -> None:
     row = alert.to_dict()
     row["kind"] = str(alert.kind)
     row["repeat"] = int(alert.repeat)
-    conn.execute(f"INSERT OR REPLACE INTO alerts ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                 tuple(row[c] for c in _COLUMNS))
+    conn.execute(
+        f"INSERT OR REPLACE INTO alerts ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+        tuple(row[c] for c in _COLUMNS),
+    )
 
 
 def _record_firings(conn: Any, rows: list[tuple[dict[str, Any], int, float | None, int, str]]) -> None:
     conn.executemany(
         "INSERT INTO alert_history (id, alert_id, ts, kind, market, level, value, message) VALUES (?,?,?,?,?,?,?,?)",
-        [(m["id"], m["alert_id"], m["ts"], m["kind"], m["market"], m["level"],
-          None if m["value"] is None or not math.isfinite(m["value"]) else m["value"], m["message"])
-         for m, *_ in rows])
-    conn.executemany("UPDATE alerts SET last_fired = ?, fire_count = ?, status = ?, updated = ? WHERE id = ?",
-                     [(last, count, status, last, alert_id) for _m, alert_id, last, count, status in rows])
+        [
+            (
+                m["id"],
+                m["alert_id"],
+                m["ts"],
+                m["kind"],
+                m["market"],
+                m["level"],
+                None if m["value"] is None or not math.isfinite(m["value"]) else m["value"],
+                m["message"],
+            )
+            for m, *_ in rows
+        ],
+    )
+    conn.executemany(
+        "UPDATE alerts SET last_fired = ?, fire_count = ?, status = ?, updated = ? WHERE id = ?",
+        [(last, count, status, last, alert_id) for _m, alert_id, last, count, status in rows],
+    )

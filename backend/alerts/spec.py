@@ -36,8 +36,15 @@ class AlertCode(StrEnum):
 MAX_WINDOW_S = 7 * 86_400
 MAX_COOLDOWN_S = 30 * 86_400
 MAX_PRICE = 1e12
-KIND_ALIASES = {"above": Kind.PRICE_ABOVE, ">": Kind.PRICE_ABOVE, "below": Kind.PRICE_BELOW, "<": Kind.PRICE_BELOW,
-                "cross": Kind.PRICE_CROSS, "crossing": Kind.PRICE_CROSS, "move": Kind.MOVE_PCT}
+KIND_ALIASES = {
+    "above": Kind.PRICE_ABOVE,
+    ">": Kind.PRICE_ABOVE,
+    "below": Kind.PRICE_BELOW,
+    "<": Kind.PRICE_BELOW,
+    "cross": Kind.PRICE_CROSS,
+    "crossing": Kind.PRICE_CROSS,
+    "move": Kind.MOVE_PCT,
+}
 NEEDS_MARKET = {Kind.PRICE_ABOVE, Kind.PRICE_BELOW, Kind.PRICE_CROSS, Kind.MOVE_PCT, Kind.FUNDING}
 NO_MARKET = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.MARGIN_RATIO, Kind.DESK_EXPOSURE, Kind.DESK_MARGIN_RATIO}
 # (low exclusive, high inclusive, what the level is) per kind; funding may be negative
@@ -87,8 +94,9 @@ def parse_kind(text: str) -> Kind:
     try:
         return Kind(key)
     except ValueError:
-        raise ApiError(AlertCode.BAD_KIND, f"unknown alert kind {text!r}; kinds: "
-                                           f"{', '.join(k.value for k in Kind)}") from None
+        raise ApiError(
+            AlertCode.BAD_KIND, f"unknown alert kind {text!r}; kinds: {', '.join(k.value for k in Kind)}"
+        ) from None
 
 
 def parse_number(value: Any, what: str, code: str) -> float:
@@ -127,7 +135,9 @@ def check_level(kind: Kind, level: Any) -> float | None:
     number = parse_number(level, f"the level ({what})", AlertCode.BAD_LEVEL)
     magnitude = abs(number) if kind is Kind.FUNDING else number
     if not low < magnitude <= high:
-        bound = f"between -{high:g} and {high:g}, not 0" if kind is Kind.FUNDING else f"above {low:g} and at most {high:g}"
+        bound = (
+            f"between -{high:g} and {high:g}, not 0" if kind is Kind.FUNDING else f"above {low:g} and at most {high:g}"
+        )
         raise ApiError(AlertCode.BAD_LEVEL, f"the level {number:g} is out of range: {what} {bound}")
     return number
 
@@ -189,10 +199,21 @@ def build_alert(args: AlertArgs, resolve_market: Callable[[str], str], *, alert_
     else:
         market = resolve_market(args.market)
     repeat = args.repeat if args.repeat is not None else kind in EVENT_KINDS
-    return Alert(id=alert_id, kind=kind, market=market, level=check_level(kind, args.level),
-                 window_s=check_window(kind, args.window), direction=check_direction(kind, args.direction),
-                 repeat=repeat, cooldown_s=check_cooldown(args.cooldown), webhook=check_webhook(args.webhook),
-                 note=check_note(args.note), status="active", created=now, updated=now)
+    return Alert(
+        id=alert_id,
+        kind=kind,
+        market=market,
+        level=check_level(kind, args.level),
+        window_s=check_window(kind, args.window),
+        direction=check_direction(kind, args.direction),
+        repeat=repeat,
+        cooldown_s=check_cooldown(args.cooldown),
+        webhook=check_webhook(args.webhook),
+        note=check_note(args.note),
+        status="active",
+        created=now,
+        updated=now,
+    )
 
 
 def apply_edit(alert: Alert, edit: AlertEditArgs, now: float) -> Alert:

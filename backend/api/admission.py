@@ -80,18 +80,29 @@ class ConnectionGate:
         peer = transport.get_extra_info("peername")
         ip = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
         if not self._bucket(ip).take():
-            self.refuse(conn, "accept_rate", f"refusing connections from {ip}: more than "
-                                             f"{self.limits.accepts_per_ip_per_s:g} per second")
+            self.refuse(
+                conn,
+                "accept_rate",
+                f"refusing connections from {ip}: more than {self.limits.accepts_per_ip_per_s:g} per second",
+            )
             return
         if self.open_count >= self.limits.max_connections and not self.unauthenticated:
-            self.refuse(conn, "max_connections", f"refusing a connection: {self.open_count} are open, "
-                                                 f"the limit is {self.limits.max_connections}")
+            self.refuse(
+                conn,
+                "max_connections",
+                f"refusing a connection: {self.open_count} are open, the limit is {self.limits.max_connections}",
+            )
             return
-        if self.open_count >= self.limits.max_connections or \
-                len(self.unauthenticated) >= self.limits.max_unauthenticated:
+        if (
+            self.open_count >= self.limits.max_connections
+            or len(self.unauthenticated) >= self.limits.max_unauthenticated
+        ):
             oldest = next(iter(self.unauthenticated))
-            self.refuse(oldest, "unauthenticated_evicted", "closing the oldest connection without a hello "
-                                                           f"to make room ({self.limits.max_unauthenticated} max)")
+            self.refuse(
+                oldest,
+                "unauthenticated_evicted",
+                f"closing the oldest connection without a hello to make room ({self.limits.max_unauthenticated} max)",
+            )
         self.unauthenticated[conn] = time.monotonic()
         self._gauge()
         asyncio.get_running_loop().call_later(self.limits.hello_deadline_s, self._deadline, conn)
@@ -116,8 +127,11 @@ class ConnectionGate:
 
     def _deadline(self, conn: ServerConnection) -> None:
         if conn in self.unauthenticated:
-            self.refuse(conn, "hello_timeout", f"closing a connection that sent no valid hello within "
-                                               f"{self.limits.hello_deadline_s:g}s")
+            self.refuse(
+                conn,
+                "hello_timeout",
+                f"closing a connection that sent no valid hello within {self.limits.hello_deadline_s:g}s",
+            )
 
     def _bucket(self, ip: str) -> TokenBucket:
         bucket = self._buckets.get(ip)

@@ -26,13 +26,14 @@ def parse_decimal(text: object, what: str = "number", *, signed: bool = False) -
     """An exact Decimal from digits with at most one `.`; `signed` also allows a leading `-`."""
     pattern = _SIGNED if signed else _UNSIGNED
     if not isinstance(text, str):
-        raise NumberError(f"{what} must be a decimal string such as \"1.5\", not {type(text).__name__}")
+        raise NumberError(f'{what} must be a decimal string such as "1.5", not {type(text).__name__}')
     if len(text) > MAX_NUMBER_CHARS or pattern.fullmatch(text) is None:
         shown = text if len(text) <= MAX_NUMBER_CHARS else text[:MAX_NUMBER_CHARS] + "…"
         if not signed and text[:1] in ("-", "+") and _UNSIGNED.fullmatch(text[1:]):
             raise NumberError(f"{what} must be a positive number, not {shown!r}")
-        raise NumberError(f"{what} must be a number, not {shown!r}: use the digits 0-9 and at most one '.', "
-                          "such as 1.5")
+        raise NumberError(
+            f"{what} must be a number, not {shown!r}: use the digits 0-9 and at most one '.', such as 1.5"
+        )
     return Decimal(text)
 
 

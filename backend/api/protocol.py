@@ -223,8 +223,9 @@ def parse_args(args: dict[str, Any], kind: type[msgspec.Struct]) -> Any:
     """Validate an op's args against its struct; a mismatch is a BAD_REQUEST naming the field."""
     out_of_range = _int_out_of_range(args)
     if out_of_range is not None:  # nothing behind the API (SQLite, msgpack, the chain) holds more than 64 bits
-        raise ApiError(ErrorCode.BAD_REQUEST, f"bad arguments: {out_of_range} is out of range "
-                                              f"({-(2**63)}..{2**63 - 1})")
+        raise ApiError(
+            ErrorCode.BAD_REQUEST, f"bad arguments: {out_of_range} is out of range ({-(2**63)}..{2**63 - 1})"
+        )
     try:
         return msgspec.convert(args, kind)
     except msgspec.ValidationError as exc:

@@ -100,8 +100,16 @@ class Session:
 
 
 class ApiServer:
-    def __init__(self, bus: Bus, metrics: Metrics, token: str, *, rate_per_s: float = 500.0,
-                 health: Callable[[], dict[str, Any]] | None = None, limits: AdmissionLimits | None = None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        metrics: Metrics,
+        token: str,
+        *,
+        rate_per_s: float = 500.0,
+        health: Callable[[], dict[str, Any]] | None = None,
+        limits: AdmissionLimits | None = None,
+    ) -> None:
         self.bus = bus
         self.metrics = metrics
         self.token = token
@@ -121,20 +129,34 @@ class ApiServer:
     def op(self, name: str, handler: Handler) -> None:
         self.ops[name] = handler
 
-    def stream(self, name: str, topic: str, key: Callable[[Any], Hashable] | None = None,
-               market_of: Callable[[Any], str] | None = None) -> None:
+    def stream(
+        self,
+        name: str,
+        topic: str,
+        key: Callable[[Any], Hashable] | None = None,
+        market_of: Callable[[Any], str] | None = None,
+    ) -> None:
         self.streams[name] = StreamSpec(topic, key, market_of)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self, host: str, port: int) -> int:
         raise_open_file_limit()
         install_accept_error_handler(asyncio.get_running_loop(), self.metrics, self.gate.quiet)
-        self._server = await serve(self._handle, host, port, process_request=self._http,
-                                   max_size=MAX_MESSAGE_BYTES * 4, ping_interval=20, ping_timeout=20,
-                                   open_timeout=self.gate.limits.hello_deadline_s, close_timeout=CLOSE_TIMEOUT_S,
-                                   create_connection=gated_connection(self.gate), logger=HandshakeLog(self.gate),
-                                   backlog=LISTEN_BACKLOG,
-                                   compression=None)  # loopback: deflate costs CPU and saves nothing
+        self._server = await serve(
+            self._handle,
+            host,
+            port,
+            process_request=self._http,
+            max_size=MAX_MESSAGE_BYTES * 4,
+            ping_interval=20,
+            ping_timeout=20,
+            open_timeout=self.gate.limits.hello_deadline_s,
+            close_timeout=CLOSE_TIMEOUT_S,
+            create_connection=gated_connection(self.gate),
+            logger=HandshakeLog(self.gate),
+            backlog=LISTEN_BACKLOG,
+            compression=None,
+        )  # loopback: deflate costs CPU and saves nothing
         sock = next(iter(self._server.sockets))
         return int(sock.getsockname()[1])
 
@@ -168,8 +190,7 @@ class ApiServer:
             return _response(HTTPStatus.OK, body, "application/json")
         if path == "/metrics":
             return _response(HTTPStatus.OK, self.metrics.render(), "text/plain; version=0.0.4")
-        return _response(HTTPStatus.NOT_FOUND, b'{"error":"not found; try /health or /metrics"}',
-                         "application/json")
+        return _response(HTTPStatus.NOT_FOUND, b'{"error":"not found; try /health or /metrics"}', "application/json")
 
     # -- WebSocket ----------------------------------------------------------------------------
     async def _handle(self, ws: ServerConnection) -> None:
@@ -211,16 +232,16 @@ class ApiServer:
         with contextlib.suppress(ConnectionClosed):  # the client left; what it asked for still completed
             await self._on_message(session, raw, previous)
 
-    async def _on_message(self, session: Session, raw: str | bytes, previous: asyncio.Task[None] | None = None
-                          ) -> None:
+    async def _on_message(self, session: Session, raw: str | bytes, previous: asyncio.Task[None] | None = None) -> None:
         """Handle one request; its reply waits for `previous` (the request before it) to reply first."""
         started = time.perf_counter()
         req_id: int | None = None
         op = "invalid"
         try:
             if not session.bucket.take():
-                raise ApiError(ErrorCode.RATE_LIMITED,
-                               f"too many requests: the limit is {self.rate_per_s:g} per second")
+                raise ApiError(
+                    ErrorCode.RATE_LIMITED, f"too many requests: the limit is {self.rate_per_s:g} per second"
+                )
             request = decode_request(raw)
             req_id, op = request.id, request.op
             if op == "hello":
@@ -246,7 +267,9 @@ class ApiServer:
             log.exception("op %s failed", op)
             self.metrics.errors.labels(ErrorCode.INTERNAL).inc()
             await _after(previous)
-            await self._send_error(session, req_id, ApiError(ErrorCode.INTERNAL, f"internal error in {op}; see backend.log"))
+            await self._send_error(
+                session, req_id, ApiError(ErrorCode.INTERNAL, f"internal error in {op}; see backend.log")
+            )
         finally:
             if op in self.ops or op == "hello":
                 timer = self._latency_of.get(op)
@@ -263,9 +286,10 @@ class ApiServer:
         if not hmac.compare_digest(hello.token.encode(), self.token.encode()):
             raise ApiError(ErrorCode.UNAUTHORIZED, "wrong token: use the token in backend.json (--token-file)")
         if hello.version != PROTOCOL_VERSION:
-            raise ApiError(ErrorCode.VERSION_MISMATCH,
-                           f"client speaks protocol {hello.version}, backend speaks {PROTOCOL_VERSION}; "
-                           "upgrade the older side")
+            raise ApiError(
+                ErrorCode.VERSION_MISMATCH,
+                f"client speaks protocol {hello.version}, backend speaks {PROTOCOL_VERSION}; upgrade the older side",
+            )
         session.authed = True
         session.client = hello.client
         self.gate.authenticate(session.ws)
@@ -278,8 +302,10 @@ class ApiServer:
         sub_args = parse_args(args, SubscribeArgs)
         spec = self.streams.get(sub_args.stream)
         if spec is None:
-            raise ApiError(ErrorCode.UNKNOWN_STREAM,
-                           f"unknown stream {sub_args.stream!r}; streams: {', '.join(sorted(self.streams))}")
+            raise ApiError(
+                ErrorCode.UNKNOWN_STREAM,
+                f"unknown stream {sub_args.stream!r}; streams: {', '.join(sorted(self.streams))}",
+            )
         if sub_args.stream in session.subs:
             old, task = session.subs.pop(sub_args.stream)
             old.close()
@@ -308,8 +334,11 @@ class ApiServer:
             while True:
                 batch = await sub.get_batch()
                 if sub.overflowed:
-                    await self._send_error(session, None, ApiError(
-                        ErrorCode.SLOW_CONSUMER, f"fell too far behind on {stream}; reconnect to resync"))
+                    await self._send_error(
+                        session,
+                        None,
+                        ApiError(ErrorCode.SLOW_CONSUMER, f"fell too far behind on {stream}; reconnect to resync"),
+                    )
                     await session.ws.close(4002, ErrorCode.SLOW_CONSUMER)
                     return
                 for _topic, message in batch:
@@ -327,6 +356,5 @@ async def _after(previous: asyncio.Task[None] | None) -> None:
 
 
 def _response(status: HTTPStatus, body: bytes, content_type: str) -> HttpResponse:
-    headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))),
-                       ("Connection", "close")])
+    headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))), ("Connection", "close")])
     return HttpResponse(status.value, status.phrase, headers, body)

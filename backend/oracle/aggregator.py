@@ -56,10 +56,16 @@ class FeedSlot:
 
 
 class Aggregator:
-    def __init__(self, sources: list[OracleSource], *, failback_after_s: float = 0.5, witness_wait_s: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 on_switch: Callable[[OracleSource | None, OracleSource], None] | None = None,
-                 on_jump: Callable[[str, str, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        sources: list[OracleSource],
+        *,
+        failback_after_s: float = 0.5,
+        witness_wait_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_switch: Callable[[OracleSource | None, OracleSource], None] | None = None,
+        on_jump: Callable[[str, str, str], None] | None = None,
+    ) -> None:
         if not sources:
             raise ValueError("at least one oracle source is needed")
         self.slots = [FeedSlot(s, i, Validator(s.validation)) for i, s in enumerate(sources)]
@@ -96,12 +102,15 @@ class Aggregator:
             decision = "unverified" if slot.validator.last_jump == "unverified" else "confirmed"
             self._jump(slot, decision, f"{obs.market} -> {obs.price_float:.6g}, {slot.validator.last_jump}")
         now = self.clock()
-        for higher in self.slots[:slot.priority]:
+        for higher in self.slots[: slot.priority]:
             ref = higher.latest.get(obs.market)
             fresh = self._live(higher, now) and self._fresh(higher, obs.market, now)
             if ref is not None and fresh and deviation(obs, ref) > slot.validator.config.max_deviation:
-                raise Rejected(Reject.DEVIATION, f"{obs.market}: {obs.price_float:.6g} vs {higher.source.name} "
-                                                 f"{ref.price_float:.6g} ({deviation(obs, ref):.1%})")
+                raise Rejected(
+                    Reject.DEVIATION,
+                    f"{obs.market}: {obs.price_float:.6g} vs {higher.source.name} "
+                    f"{ref.price_float:.6g} ({deviation(obs, ref):.1%})",
+                )
         slot.latest[obs.market] = obs
         slot.accepted_at[obs.market] = now
         slot.last_accept = now
@@ -115,7 +124,7 @@ class Aggregator:
 
     def _carries(self, slot: FeedSlot, market: str, now: float) -> bool:
         """True when no source above slot has a fresh accepted price for the market: slot carries it."""
-        return not any(self._fresh(higher, market, now) for higher in self.slots[:slot.priority])
+        return not any(self._fresh(higher, market, now) for higher in self.slots[: slot.priority])
 
     # -- jumps ----------------------------------------------------------------------------------
     def _witness(self, slot: FeedSlot, obs: PriceObservation) -> JumpVerdict:

@@ -31,8 +31,14 @@ log = logging.getLogger(__name__)
 
 COINGECKO_URL = "https://api.coingecko.com"
 COINGECKO_PRO_URL = "https://pro-api.coingecko.com"
-COINGECKO_IDS: dict[str, str] = {"SOL": "solana", "BTC": "bitcoin", "ETH": "ethereum",
-                                 "JUP": "jupiter-exchange-solana", "BONK": "bonk", "WIF": "dogwifcoin"}
+COINGECKO_IDS: dict[str, str] = {
+    "SOL": "solana",
+    "BTC": "bitcoin",
+    "ETH": "ethereum",
+    "JUP": "jupiter-exchange-solana",
+    "BONK": "bonk",
+    "WIF": "dogwifcoin",
+}
 EXPO: dict[str, int] = {"BONK": -10}  # the rest use -8, like their Pyth feeds
 SYNTHETIC_CONF_BPS = 10
 
@@ -41,9 +47,17 @@ class CoinGeckoSource(OracleSource):
     name = "coingecko"
     validation = ValidationConfig(max_age_s=600.0)  # CoinGecko refreshes its prices every ~20-60 s
 
-    def __init__(self, base_url: str = COINGECKO_URL, *, markets: list[str] | None = None,
-                 interval: float = 6.0, standby_interval: float = 60.0, api_key: str | None = None,
-                 pro: bool | None = None, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        base_url: str = COINGECKO_URL,
+        *,
+        markets: list[str] | None = None,
+        interval: float = 6.0,
+        standby_interval: float = 60.0,
+        api_key: str | None = None,
+        pro: bool | None = None,
+        timeout: float = 5.0,
+    ) -> None:
         super().__init__()
         self.base_url = base_url.rstrip("/")
         specs = [m for m in MARKETS if markets is None or m.symbol in markets]
@@ -152,6 +166,14 @@ class CoinGeckoSource(OracleSource):
         expo = EXPO.get(spec.oracle_asset, -8)
         price = round(usd * 10.0**-expo)
         expo += spec.feed_expo_shift  # the market's unit: 1MBONK = a million BONK
-        return PriceObservation(market=spec.symbol, price=price, conf=max(1, price * SYNTHETIC_CONF_BPS // 10_000),
-                                expo=expo, publish_time=updated, slot=int((updated - SLOT_EPOCH) / SLOT_SECONDS),
-                                ema_price=price, source=self.name, recv_ns=recv_ns)
+        return PriceObservation(
+            market=spec.symbol,
+            price=price,
+            conf=max(1, price * SYNTHETIC_CONF_BPS // 10_000),
+            expo=expo,
+            publish_time=updated,
+            slot=int((updated - SLOT_EPOCH) / SLOT_SECONDS),
+            ema_price=price,
+            source=self.name,
+            recv_ns=recv_ns,
+        )

@@ -40,8 +40,9 @@ def build_sources(opts: FeedOptions) -> list[OracleSource]:
             raise ApiError(ErrorCode.BAD_REQUEST, f"scenario {opts.scenario}: {exc}") from None
         return [SimOracle(seed=opts.seed, tick_rate=opts.tick_rate, scenario=scenario)]
     if feed == "pyth":
-        sources: list[OracleSource] = [PythHermesSource(opts.hermes_url, ws_url=opts.hermes_ws_url,
-                                                        transport=opts.hermes_transport)]
+        sources: list[OracleSource] = [
+            PythHermesSource(opts.hermes_url, ws_url=opts.hermes_ws_url, transport=opts.hermes_transport)
+        ]
         if opts.fallback:
             sources.append(CoinGeckoSource(opts.coingecko_url))
         return sources
@@ -60,17 +61,34 @@ def build_sources(opts: FeedOptions) -> list[OracleSource]:
 def add_feed_arguments(p: argparse.ArgumentParser) -> None:
     """The feed flags shared by `quantdesk backend` and `quantdesk record`."""
     p.add_argument("--feed", default="sim", help=FEEDS_HELP)
-    p.add_argument("--hermes-url", default=HERMES_URL, help=f"Pyth Hermes base URL (default {HERMES_URL}); "
-                                                            "PYTH_API_KEY is sent as a bearer token")
-    p.add_argument("--coingecko-url", default=COINGECKO_URL, help=f"CoinGecko API base URL (default {COINGECKO_URL}); "
-                                                                  "COINGECKO_API_KEY is sent if set")
+    p.add_argument(
+        "--hermes-url",
+        default=HERMES_URL,
+        help=f"Pyth Hermes base URL (default {HERMES_URL}); PYTH_API_KEY is sent as a bearer token",
+    )
+    p.add_argument(
+        "--coingecko-url",
+        default=COINGECKO_URL,
+        help=f"CoinGecko API base URL (default {COINGECKO_URL}); COINGECKO_API_KEY is sent if set",
+    )
     p.add_argument("--no-fallback", action="store_true", help="with --feed pyth: no CoinGecko fallback")
     p.add_argument("--speed", type=float, default=1.0, help="replay speed multiplier (0 = as fast as possible)")
-    p.add_argument("--scenario", metavar="FILE.toml", default=None,
-                   help="with --feed sim: scripted moves (jumps, crashes, drifts, volatility regimes); see README")
+    p.add_argument(
+        "--scenario",
+        metavar="FILE.toml",
+        default=None,
+        help="with --feed sim: scripted moves (jumps, crashes, drifts, volatility regimes); see README",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> FeedOptions:
-    return FeedOptions(feed=args.feed, seed=getattr(args, "seed", 7), tick_rate=getattr(args, "tick_rate", None),
-                       hermes_url=args.hermes_url, coingecko_url=args.coingecko_url, fallback=not args.no_fallback,
-                       speed=args.speed, scenario=getattr(args, "scenario", None))
+    return FeedOptions(
+        feed=args.feed,
+        seed=getattr(args, "seed", 7),
+        tick_rate=getattr(args, "tick_rate", None),
+        hermes_url=args.hermes_url,
+        coingecko_url=args.coingecko_url,
+        fallback=not args.no_fallback,
+        speed=args.speed,
+        scenario=getattr(args, "scenario", None),
+    )

@@ -49,6 +49,7 @@ MAX_RETRY_AFTER_S = 300.0
 
 # ---- wire shapes -----------------------------------------------------------------------------
 
+
 class _PriceBlock(msgspec.Struct):
     price: str | int | float
     conf: str | int | float
@@ -128,11 +129,22 @@ def feed_to_observation(feed: _ParsedFeed, recv_ns: int, source: str = "pyth") -
     p = feed.price
     price = _to_int(p.price, "price")
     ema = _to_int(feed.ema_price.price, "ema_price") if feed.ema_price is not None else price
-    slot = feed.metadata.slot if feed.metadata is not None and feed.metadata.slot is not None else \
-        int((p.publish_time - SLOT_EPOCH) / SLOT_SECONDS)
-    return PriceObservation(market=spec.symbol, price=price, conf=_to_int(p.conf, "conf"),
-                            expo=p.expo + spec.feed_expo_shift,  # e.g. BONK/USD priced per million for 1MBONK
-                            publish_time=p.publish_time, slot=slot, ema_price=ema, source=source, recv_ns=recv_ns)
+    slot = (
+        feed.metadata.slot
+        if feed.metadata is not None and feed.metadata.slot is not None
+        else int((p.publish_time - SLOT_EPOCH) / SLOT_SECONDS)
+    )
+    return PriceObservation(
+        market=spec.symbol,
+        price=price,
+        conf=_to_int(p.conf, "conf"),
+        expo=p.expo + spec.feed_expo_shift,  # e.g. BONK/USD priced per million for 1MBONK
+        publish_time=p.publish_time,
+        slot=slot,
+        ema_price=ema,
+        source=source,
+        recv_ns=recv_ns,
+    )
 
 
 def parse_update(raw: bytes, recv_ns: int = 0) -> tuple[list[PriceObservation], list[Rejected], str | None]:
@@ -180,8 +192,9 @@ def _auth_headers(api_key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
-async def search_feeds(hermes_url: str = HERMES_URL, query: str = "", asset_type: str = "crypto",
-                       *, timeout: float = 10.0) -> list[dict[str, Any]]:
+async def search_feeds(
+    hermes_url: str = HERMES_URL, query: str = "", asset_type: str = "crypto", *, timeout: float = 10.0
+) -> list[dict[str, Any]]:
     """Hermes' feed catalogue filtered by `query`, flattened; `market` names our market when we list it."""
     params = {"query": query, "asset_type": asset_type}
     async with httpx.AsyncClient(timeout=timeout, headers=_auth_headers(os.environ.get("PYTH_API_KEY"))) as client:
@@ -192,9 +205,17 @@ async def search_feeds(hermes_url: str = HERMES_URL, query: str = "", asset_type
             feed_id = str(item.get("id", "")).lower().removeprefix("0x")
             attrs = item.get("attributes", {}) or {}
             spec = MARKETS_BY_FEED.get(feed_id)
-            out.append({"id": feed_id, "symbol": attrs.get("symbol", ""), "base": attrs.get("base", ""),
-                        "quote_currency": attrs.get("quote_currency", ""), "asset_type": attrs.get("asset_type", ""),
-                        "description": attrs.get("description", ""), "market": spec.symbol if spec else None})
+            out.append(
+                {
+                    "id": feed_id,
+                    "symbol": attrs.get("symbol", ""),
+                    "base": attrs.get("base", ""),
+                    "quote_currency": attrs.get("quote_currency", ""),
+                    "asset_type": attrs.get("asset_type", ""),
+                    "description": attrs.get("description", ""),
+                    "market": spec.symbol if spec else None,
+                }
+            )
         return out
 
 
@@ -202,10 +223,21 @@ class PythHermesSource(OracleSource):
     name = "pyth"
     fresh_after_s = 1.5
 
-    def __init__(self, hermes_url: str = HERMES_URL, *, markets: list[str] | None = None, transport: str = "auto",
-                 ws_url: str | None = None, api_key: str | None = None, idle_timeout: float = 10.0,
-                 connect_timeout: float = 5.0, backoff_base: float = 0.5, backoff_cap: float = 30.0,
-                 probe_s: float = 1.0, max_stream_s: float = 24 * 3600 - 300) -> None:
+    def __init__(
+        self,
+        hermes_url: str = HERMES_URL,
+        *,
+        markets: list[str] | None = None,
+        transport: str = "auto",
+        ws_url: str | None = None,
+        api_key: str | None = None,
+        idle_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        probe_s: float = 1.0,
+        max_stream_s: float = 24 * 3600 - 300,
+    ) -> None:
         super().__init__()
         self.hermes_url = hermes_url.rstrip("/")
         self.ws_url = ws_url or self.hermes_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/ws"
@@ -352,8 +384,13 @@ class PythHermesSource(OracleSource):
     # -- WebSocket ----------------------------------------------------------------------------
     async def _stream_ws(self, emit: Emit) -> None:
         deadline = time.monotonic() + self.max_stream_s
-        async with ws_connect(self.ws_url, additional_headers=_auth_headers(self._api_key),
-                              open_timeout=self.connect_timeout, max_size=2**22, ping_interval=20) as ws:
+        async with ws_connect(
+            self.ws_url,
+            additional_headers=_auth_headers(self._api_key),
+            open_timeout=self.connect_timeout,
+            max_size=2**22,
+            ping_interval=20,
+        ) as ws:
             await ws.send(msgspec.json.encode({"type": "subscribe", "ids": self.feed_ids, "binary": True}))
             self.connects += 1
             if self.connects > 1:

@@ -27,6 +27,7 @@ from backend.oracle.recording import FIELDS, FORMAT, VERSION, Header
 from backend.oracle.service import OracleService
 from programs.vocabulary import NS_PER_MS
 
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="quantdesk record", description="Record oracle observations to FILE.")
     add_feed_arguments(p)
@@ -37,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-async def record(feed_args: Sequence[str] | object, minutes: float | None, path: Path | str,
-                 stop: asyncio.Event | None = None) -> int:
+async def record(
+    feed_args: Sequence[str] | object, minutes: float | None, path: Path | str, stop: asyncio.Event | None = None
+) -> int:
     """Run the oracle with `feed_args` (CLI-style flags or FeedOptions) and write what it publishes.
 
     Stops after `minutes`, when `stop` is set, or on cancellation; returns the number of rows.
@@ -59,8 +61,22 @@ async def record(feed_args: Sequence[str] | object, minutes: float | None, path:
 
         def write(obs) -> None:
             nonlocal count
-            f.write(encoder.encode([(time.monotonic_ns() - started) // NS_PER_MS, obs.market, obs.price, obs.conf,
-                                    obs.expo, obs.publish_time, obs.slot, obs.ema_price, obs.source]) + b"\n")
+            f.write(
+                encoder.encode(
+                    [
+                        (time.monotonic_ns() - started) // NS_PER_MS,
+                        obs.market,
+                        obs.price,
+                        obs.conf,
+                        obs.expo,
+                        obs.publish_time,
+                        obs.slot,
+                        obs.ema_price,
+                        obs.source,
+                    ]
+                )
+                + b"\n"
+            )
             count += 1
             if count % 256 == 0:
                 f.flush()

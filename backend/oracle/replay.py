@@ -61,14 +61,28 @@ class ReplaySource(OracleSource):
                 try:
                     t_ms, market, price, conf, expo, publish_time, slot, ema, source = _row.decode(line)
                 except msgspec.DecodeError as exc:
-                    self.reject(Reject.TRUNCATED if "truncated" in str(exc) else Reject.BAD_JSON,
-                                f"{self.path.name}:{lineno}: {exc}")
+                    self.reject(
+                        Reject.TRUNCATED if "truncated" in str(exc) else Reject.BAD_JSON,
+                        f"{self.path.name}:{lineno}: {exc}",
+                    )
                     continue
                 if shift is None:
                     shift = int(now if now is not None else time.time()) - publish_time if self.rebase else 0
-                out.append((t_ms, PriceObservation(
-                    market=market, price=price, conf=conf, expo=expo, publish_time=publish_time + shift,
-                    slot=slot + int(shift / SLOT_SECONDS), ema_price=ema, source=self.name)))
+                out.append(
+                    (
+                        t_ms,
+                        PriceObservation(
+                            market=market,
+                            price=price,
+                            conf=conf,
+                            expo=expo,
+                            publish_time=publish_time + shift,
+                            slot=slot + int(shift / SLOT_SECONDS),
+                            ema_price=ema,
+                            source=self.name,
+                        ),
+                    )
+                )
         return out
 
     async def run(self, emit: Emit) -> None:

@@ -24,8 +24,15 @@ log = logging.getLogger(__name__)
 
 
 class OracleService:
-    def __init__(self, bus: Bus, metrics: Metrics, sources: list[OracleSource], *,
-                 failback_after_s: float = 0.5, evaluate_every_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        metrics: Metrics,
+        sources: list[OracleSource],
+        *,
+        failback_after_s: float = 0.5,
+        evaluate_every_s: float = 0.2,
+    ) -> None:
         self.bus = bus
         self.metrics = metrics
         self.sources = sources

@@ -82,13 +82,20 @@ class _Walk:
 class SimOracle(OracleSource):
     name = "sim"
 
-    def __init__(self, seed: int = 7, tick_rate: float | None = None, markets: list[str] | None = None,
-                 scenario: Scenario | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 7,
+        tick_rate: float | None = None,
+        markets: list[str] | None = None,
+        scenario: Scenario | None = None,
+    ) -> None:
         super().__init__()
         symbols = markets or [m.symbol for m in MARKETS]
         self.seed = seed
-        self.walks = [_Walk(s, SIM_PARAMS[s], random.Random(f"{seed}:{s}"), SIM_PARAMS[s].start_price,
-                            SIM_PARAMS[s].start_price) for s in symbols]
+        self.walks = [
+            _Walk(s, SIM_PARAMS[s], random.Random(f"{seed}:{s}"), SIM_PARAMS[s].start_price, SIM_PARAMS[s].start_price)
+            for s in symbols
+        ]
         # default: one observation per feed every ~400 ms
         self.tick_rate = tick_rate or len(self.walks) / STEP_SECONDS
         self._cursor = 0
@@ -125,11 +132,20 @@ class SimOracle(OracleSource):
             walk = walks[self._cursor % n]
             self._cursor += 1
             price, conf, ema = walk.step()
-            scale = 10.0 ** -walk.params.expo
-            out.append(PriceObservation(
-                market=walk.market, price=max(1, round(price * scale)), conf=max(1, round(conf * scale)),
-                expo=walk.params.expo, publish_time=int(now), slot=slot, ema_price=round(ema * scale),
-                source="sim", recv_ns=recv))
+            scale = 10.0**-walk.params.expo
+            out.append(
+                PriceObservation(
+                    market=walk.market,
+                    price=max(1, round(price * scale)),
+                    conf=max(1, round(conf * scale)),
+                    expo=walk.params.expo,
+                    publish_time=int(now),
+                    slot=slot,
+                    ema_price=round(ema * scale),
+                    source="sim",
+                    recv_ns=recv,
+                )
+            )
         return out
 
     async def run(self, emit: Emit) -> None:

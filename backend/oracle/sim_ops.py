@@ -49,7 +49,8 @@ def last_sim_prices(store: Store, venue: Any = None) -> dict[str, float]:
     """
     rows = store._read_conn.execute(
         "SELECT market, price, expo, publish_time FROM observations WHERE id IN "
-        "(SELECT MAX(id) FROM observations WHERE source = 'sim' GROUP BY market)").fetchall()
+        "(SELECT MAX(id) FROM observations WHERE source = 'sim' GROUP BY market)"
+    ).fetchall()
     latest = {market: (publish_time, price * 10.0**expo) for market, price, expo, publish_time in rows}
     for market, (publish_time, price) in journalled_prices(venue).items():
         if market not in latest or publish_time > latest[market][0]:
@@ -62,8 +63,11 @@ def journalled_prices(venue: Any) -> dict[str, tuple[int, float]]:
     if venue is None:
         return {}
     symbols = {spec.market_index: symbol for symbol, spec in MARKETS_BY_SYMBOL.items()}
-    return {symbols[index]: (oracle.publish_time, oracle.price / PRICE_PRECISION)
-            for index, oracle in venue.oracles.items() if index in symbols and oracle.price > 0}
+    return {
+        symbols[index]: (oracle.publish_time, oracle.price / PRICE_PRECISION)
+        for index, oracle in venue.oracles.items()
+        if index in symbols and oracle.price > 0
+    }
 
 
 def resume_sim(sim: SimOracle, store: Store, venue: Any = None) -> None:
@@ -77,8 +81,9 @@ def shock_pct(text: str) -> Decimal:
     try:
         pct = Decimal(str(text).strip())
     except ArithmeticError:
-        raise ApiError(ErrorCode.INVALID_AMOUNT,
-                       f"pct must be a signed percent such as \"-12.5\", not {text!r}") from None
+        raise ApiError(
+            ErrorCode.INVALID_AMOUNT, f'pct must be a signed percent such as "-12.5", not {text!r}'
+        ) from None
     if not pct.is_finite() or pct == 0 or abs(pct) > MAX_SHOCK_PCT:
         raise ApiError(ErrorCode.INVALID_AMOUNT, f"pct must be non-zero and within ±{MAX_SHOCK_PCT}%, not {text!r}")
     return pct
@@ -87,11 +92,18 @@ def shock_pct(text: str) -> Decimal:
 def shocked_observation(sim: SimOracle, market: str, target: float, slot: int, now: float) -> PriceObservation:
     """The observation the shocked step aims at, in the walk's own exponent."""
     params = next(w.params for w in sim.walks if w.market == market)
-    scale = 10.0 ** -params.expo
+    scale = 10.0**-params.expo
     conf = target * params.base_conf_bps * 1e-4 * SHOCK_CONF_MULT
-    return PriceObservation(market=market, price=max(1, round(target * scale)), conf=max(1, round(conf * scale)),
-                            expo=params.expo, publish_time=int(now), slot=slot, ema_price=round(target * scale),
-                            source="sim")
+    return PriceObservation(
+        market=market,
+        price=max(1, round(target * scale)),
+        conf=max(1, round(conf * scale)),
+        expo=params.expo,
+        publish_time=int(now),
+        slot=slot,
+        ema_price=round(target * scale),
+        source="sim",
+    )
 
 
 async def journal_shock(venue: Any, obs: PriceObservation) -> None:
@@ -109,8 +121,11 @@ def register_sim_ops(api: ApiServer, sim: SimOracle | None, store: Store, paper:
     async def shock(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, ShockArgs)
         if sim is None or not paper:
-            raise ApiError(ErrorCode.NOT_SUPPORTED, "oracle.shock moves the simulated feed of the paper venue; "
-                                                    "start the backend with --feed sim --venue paper")
+            raise ApiError(
+                ErrorCode.NOT_SUPPORTED,
+                "oracle.shock moves the simulated feed of the paper venue; "
+                "start the backend with --feed sim --venue paper",
+            )
         market = normalize_symbol(a.market)
         if market not in MARKETS_BY_SYMBOL:
             raise ApiError(ErrorCode.UNKNOWN_MARKET, f"unknown market {a.market!r}")
@@ -123,8 +138,9 @@ def register_sim_ops(api: ApiServer, sim: SimOracle | None, store: Store, paper:
             await journal_shock(venue, shocked_observation(sim, market, target, venue.slot, time.time()))
         detail = json.dumps({"market": market, "pct": str(pct)}, sort_keys=True)
         entry = (time.time(), f"api:{session.client}", "oracle.shock", detail)
-        await store.write(lambda c: c.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)",
-                                              entry))
+        await store.write(
+            lambda c: c.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", entry)
+        )
         log.warning("oracle shock: %s %s%% (towards %.6f)", market, pct, target)
         return {"market": market, "pct": str(pct), "target_price": f"{target:.6f}"}
 

@@ -116,8 +116,9 @@ class Validator:
             raise Rejected(Reject.BAD_EXPO, f"{obs.market}: expo {obs.expo} outside {lo}..{hi}")
         now = self.clock()  # type: ignore[operator]
         if cfg.max_future_s is not None and obs.publish_time > now + cfg.max_future_s:
-            raise Rejected(Reject.FUTURE, f"{obs.market}: publish_time {obs.publish_time} is "
-                                          f"{obs.publish_time - now:.0f}s ahead")
+            raise Rejected(
+                Reject.FUTURE, f"{obs.market}: publish_time {obs.publish_time} is {obs.publish_time - now:.0f}s ahead"
+            )
         if cfg.max_age_s is not None and obs.publish_time < now - cfg.max_age_s:
             raise Rejected(Reject.STALE, f"{obs.market}: publish_time is {now - obs.publish_time:.0f}s old")
         state = self._markets.get(obs.market)

@@ -41,8 +41,7 @@ VAR_LEVELS = (0.95, 0.99)
 MIN_DAILY_RETURNS = 20
 STRESS_SHOCKS_PCT = (-30, -20, -10, -5, 5, 10, 20, 30)
 CRASH_PCTS = (10, 20, 30)
-CRASH_BETAS = {"BTC-PERP": 1.0, "ETH-PERP": 1.2, "SOL-PERP": 1.5, "JUP-PERP": 2.0, "WIF-PERP": 2.5,
-               "1MBONK-PERP": 2.5}
+CRASH_BETAS = {"BTC-PERP": 1.0, "ETH-PERP": 1.2, "SOL-PERP": 1.5, "JUP-PERP": 2.0, "WIF-PERP": 2.5, "1MBONK-PERP": 2.5}
 DEFAULT_BETA = 2.0
 Bar = Sequence[Any]  # [t (unix s), o, h, l, c, v, n] as the candle service returns them
 
@@ -97,8 +96,9 @@ def notionals_of(positions: Iterable[PositionView], prices: dict[str, int] | Non
     return out
 
 
-def stress(notionals: dict[str, float], equity: float,
-           shocks_pct: Sequence[float] = STRESS_SHOCKS_PCT) -> list[dict[str, Any]]:
+def stress(
+    notionals: dict[str, float], equity: float, shocks_pct: Sequence[float] = STRESS_SHOCKS_PCT
+) -> list[dict[str, Any]]:
     rows = []
     for market, notional in sorted(notionals.items()):
         for shock in shocks_pct:
@@ -107,8 +107,12 @@ def stress(notionals: dict[str, float], equity: float,
     return rows
 
 
-def correlated_crash(notionals: dict[str, float], equity: float, crash_pcts: Sequence[float] = CRASH_PCTS,
-                     betas: dict[str, float] | None = None) -> list[dict[str, Any]]:
+def correlated_crash(
+    notionals: dict[str, float],
+    equity: float,
+    crash_pcts: Sequence[float] = CRASH_PCTS,
+    betas: dict[str, float] | None = None,
+) -> list[dict[str, Any]]:
     betas = CRASH_BETAS if betas is None else betas
     rows = []
     for crash in crash_pcts:
@@ -122,9 +126,16 @@ def correlated_crash(notionals: dict[str, float], equity: float, crash_pcts: Seq
 
 
 def exposure_by_market(notionals: dict[str, float], equity: float) -> list[dict[str, Any]]:
-    return [{"market": m, "notional": n, "side": "long" if n > 0 else "short", "abs_notional": abs(n),
-             "pct_of_equity": abs(n) * 100.0 / equity if equity > 0 else None}
-            for m, n in sorted(notionals.items(), key=lambda kv: -abs(kv[1]))]
+    return [
+        {
+            "market": m,
+            "notional": n,
+            "side": "long" if n > 0 else "short",
+            "abs_notional": abs(n),
+            "pct_of_equity": abs(n) * 100.0 / equity if equity > 0 else None,
+        }
+        for m, n in sorted(notionals.items(), key=lambda kv: -abs(kv[1]))
+    ]
 
 
 def exposure_by_collateral(accounts: Iterable[AccountView]) -> list[dict[str, Any]]:
@@ -136,8 +147,9 @@ def exposure_by_collateral(accounts: Iterable[AccountView]) -> list[dict[str, An
             row["value"] += c.value / PRICE
             row["weighted_value"] += c.value * c.weight_initial / MARGIN_PRECISION / PRICE
     grand = sum(r["value"] for r in totals.values())
-    return [{"asset": a, **r, "pct": r["value"] * 100.0 / grand if grand > 0 else None}
-            for a, r in sorted(totals.items())]
+    return [
+        {"asset": a, **r, "pct": r["value"] * 100.0 / grand if grand > 0 else None} for a, r in sorted(totals.items())
+    ]
 
 
 def pnl_attribution(positions: Iterable[PositionView]) -> dict[str, Any]:
@@ -169,8 +181,9 @@ def correlation(returns: pd.DataFrame) -> dict[str, Any]:
     return {"markets": list(corr.columns), "matrix": corr.to_numpy().tolist()}
 
 
-def var_report(bars_1d: dict[str, list[Bar]], bars_1h: dict[str, list[Bar]],
-               notionals: dict[str, float]) -> tuple[dict[str, Any], pd.DataFrame]:
+def var_report(
+    bars_1d: dict[str, list[Bar]], bars_1h: dict[str, list[Bar]], notionals: dict[str, float]
+) -> tuple[dict[str, Any], pd.DataFrame]:
     """VaR/CVaR at 95% and 99% plus the returns used (for the correlation matrix)."""
     daily = closes_frame(bars_1d, "1D")
     from_hourly = closes_frame(bars_1h, "1D")
@@ -187,8 +200,12 @@ def var_report(bars_1d: dict[str, list[Bar]], bars_1h: dict[str, list[Bar]],
             returns = overlapping
             method = f"overlapping 24h simple returns of hourly closes (fewer than {MIN_DAILY_RETURNS} days)"
     missing = [m for m, n in notionals.items() if n and m not in returns.columns]
-    out: dict[str, Any] = {"method": method, "interpolation": "linear (type 7)", "observations": len(returns),
-                           "markets": sorted(m for m, n in notionals.items() if n)}
+    out: dict[str, Any] = {
+        "method": method,
+        "interpolation": "linear (type 7)",
+        "observations": len(returns),
+        "markets": sorted(m for m, n in notionals.items() if n),
+    }
     if missing:
         out["error"] = f"no price history for {', '.join(sorted(missing))}"
         return out, returns
@@ -225,9 +242,17 @@ BarsFn = Callable[[str, str, int], list[Bar]]  # (market, timeframe, limit) -> b
 
 
 class RiskAnalytics:
-    def __init__(self, venue: Any, bars: BarsFn | None = None, store: Any = None, monitor: Any = None,
-                 trading_state: Any = None, *, history_days: int = 120,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        venue: Any,
+        bars: BarsFn | None = None,
+        store: Any = None,
+        monitor: Any = None,
+        trading_state: Any = None,
+        *,
+        history_days: int = 120,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.venue = venue
         self.bars = bars
         self.store = store
@@ -257,13 +282,23 @@ class RiskAnalytics:
         var, returns = var_report(bars_1d, bars_1h, notionals)
         gross = sum(abs(n) for n in notionals.values())
         report = {
-            "ts": self.clock(), "authority": authority, "sub_accounts": subs, "equity": equity,
-            "exposure": {"by_market": exposure_by_market(notionals, equity),
-                         "by_collateral": exposure_by_collateral(accounts), "gross": gross,
-                         "net": sum(notionals.values()), "gross_leverage": gross / equity if equity > 0 else None},
+            "ts": self.clock(),
+            "authority": authority,
+            "sub_accounts": subs,
+            "equity": equity,
+            "exposure": {
+                "by_market": exposure_by_market(notionals, equity),
+                "by_collateral": exposure_by_collateral(accounts),
+                "gross": gross,
+                "net": sum(notionals.values()),
+                "gross_leverage": gross / equity if equity > 0 else None,
+            },
             "var": var,
-            "stress": {"shocks": stress(notionals, equity), "crash": correlated_crash(notionals, equity),
-                       "betas": {m: CRASH_BETAS.get(m, DEFAULT_BETA) for m in markets}},
+            "stress": {
+                "shocks": stress(notionals, equity),
+                "crash": correlated_crash(notionals, equity),
+                "betas": {m: CRASH_BETAS.get(m, DEFAULT_BETA) for m in markets},
+            },
             "correlation": correlation(returns),
             "pnl": pnl_attribution(positions),
             "equity_curve": self.equity_curve(authority, sub),
@@ -297,24 +332,30 @@ class ReasonArgs(msgspec.Struct, forbid_unknown_fields=True):
     reason: str = ""
 
 
-def register_risk_ops(api: Any, *, monitor: Any = None, analytics: RiskAnalytics | None = None,
-                      trading_state: Any = None) -> None:
+def register_risk_ops(
+    api: Any, *, monitor: Any = None, analytics: RiskAnalytics | None = None, trading_state: Any = None
+) -> None:
     """Ops `risk.monitor`, `risk.report`, `risk.kill`, `risk.resume`, `risk.state`; streams "risk", "trading_state"."""
     if monitor is not None:
+
         async def risk_monitor(session: Any, args: dict[str, Any]) -> Any:
             a = parse_args(args, AccountArgs)
-            return {"accounts": to_builtins(monitor.snapshot(a.authority, a.sub_account)),
-                    "thresholds": dataclasses.asdict(monitor.thresholds)}
+            return {
+                "accounts": to_builtins(monitor.snapshot(a.authority, a.sub_account)),
+                "thresholds": dataclasses.asdict(monitor.thresholds),
+            }
 
         api.op("risk.monitor", risk_monitor)
         api.stream("risk", "risk", key=lambda r: (r.authority, r.sub_account))
     if analytics is not None:
+
         async def risk_report(session: Any, args: dict[str, Any]) -> Any:
             a = parse_args(args, AccountArgs)
             return analytics.report(a.authority, a.sub_account)
 
         api.op("risk.report", risk_report)
     if trading_state is not None:
+
         def actor(session: Any) -> str:
             return f"api:{getattr(session, 'client', 'unknown')}"
 

@@ -19,16 +19,30 @@ from backend.store.base import StoreLike
 from backend.store.desk import desk_view, utc_day_start
 
 log = logging.getLogger(__name__)
-COLUMNS = ("trader", "authority", "sub_account", "ts", "equity", "unrealized_pnl", "total_collateral", "margin_used",
-           "maintenance_margin", "leverage", "margin_ratio_pct", "liq_distance_pct", "day_start_equity", "level",
-           "positions")
-UPSERT = (f"INSERT OR REPLACE INTO desk_accounts ({', '.join(COLUMNS)}) "
-          f"VALUES ({', '.join('?' * len(COLUMNS))})")
+COLUMNS = (
+    "trader",
+    "authority",
+    "sub_account",
+    "ts",
+    "equity",
+    "unrealized_pnl",
+    "total_collateral",
+    "margin_used",
+    "maintenance_margin",
+    "leverage",
+    "margin_ratio_pct",
+    "liq_distance_pct",
+    "day_start_equity",
+    "level",
+    "positions",
+)
+UPSERT = f"INSERT OR REPLACE INTO desk_accounts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
 class DeskPublisher:
-    def __init__(self, bus: Bus, store: StoreLike, *, every_s: float = 1.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, bus: Bus, store: StoreLike, *, every_s: float = 1.0, clock: Callable[[], float] = time.time
+    ) -> None:
         self.bus = bus
         self.store = store
         self.every_s = every_s
@@ -82,13 +96,37 @@ class DeskPublisher:
             self.day_start[key] = (today, risk.equity)
             start_equity = risk.equity
         liq = [p.liq_distance_pct for p in risk.positions if p.liq_distance_pct is not None]
-        positions = [{"market": p.market, "base": p.base, "notional": p.notional, "entry_price": p.entry_price,
-                      "mark_price": p.mark_price, "unrealized_pnl": p.unrealized_pnl, "liq_price": p.liq_price,
-                      "liq_distance_pct": p.liq_distance_pct} for p in risk.positions]
+        positions = [
+            {
+                "market": p.market,
+                "base": p.base,
+                "notional": p.notional,
+                "entry_price": p.entry_price,
+                "mark_price": p.mark_price,
+                "unrealized_pnl": p.unrealized_pnl,
+                "liq_price": p.liq_price,
+                "liq_distance_pct": p.liq_distance_pct,
+            }
+            for p in risk.positions
+        ]
         upnl = sum(p.unrealized_pnl for p in risk.positions)
-        return (self.store.trader, risk.authority, risk.sub_account, risk.ts, risk.equity, upnl,
-                risk.total_collateral, risk.initial_margin, risk.maintenance_margin, risk.leverage_x,
-                risk.margin_ratio_pct, min(liq) if liq else None, start_equity, risk.level, json.dumps(positions))
+        return (
+            self.store.trader,
+            risk.authority,
+            risk.sub_account,
+            risk.ts,
+            risk.equity,
+            upnl,
+            risk.total_collateral,
+            risk.initial_margin,
+            risk.maintenance_margin,
+            risk.leverage_x,
+            risk.margin_ratio_pct,
+            min(liq) if liq else None,
+            start_equity,
+            risk.level,
+            json.dumps(positions),
+        )
 
 
 def desk_reader(store: StoreLike) -> Callable[[], dict[str, Any]]:

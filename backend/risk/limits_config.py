@@ -136,7 +136,7 @@ def register_limit_ops(api: Any, home: Path, settings: RiskSettings, on_daily_li
     async def set_limits(session: Any, args: dict[str, Any]) -> Any:
         values = args.get("limits")
         if not isinstance(values, dict) or not values:
-            raise ApiError(ErrorCode.BAD_REQUEST, "give limits as {\"max_leverage\": \"10\", ...}")
+            raise ApiError(ErrorCode.BAD_REQUEST, 'give limits as {"max_leverage": "10", ...}')
         parsed = {key: parse_value(key, value) for key, value in values.items()}  # all valid, or none applied
         for key, value in parsed.items():
             apply(settings, key, value)

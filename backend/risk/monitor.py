@@ -105,28 +105,50 @@ def position_risk(p: PositionView, oracle_price: int, t: RiskThresholds) -> Posi
         distance = abs(price - p.liq_price) * 100.0 / price
     level = _grade(distance, t.liq_distance_warning_pct, t.liq_distance_critical_pct, low_is_bad=True)
     return PositionRisk(
-        market=p.market, base=p.base / BASE, notional=p.base * price / BASE / PRICE, entry_price=p.entry_price / PRICE,
-        mark_price=p.mark_price / PRICE, oracle_price=price / PRICE,
-        liq_price=p.liq_price / PRICE if p.liq_price > 0 else None, liq_distance_pct=distance,
-        unrealized_pnl=p.unrealized_pnl / PRICE, level=level)
+        market=p.market,
+        base=p.base / BASE,
+        notional=p.base * price / BASE / PRICE,
+        entry_price=p.entry_price / PRICE,
+        mark_price=p.mark_price / PRICE,
+        oracle_price=price / PRICE,
+        liq_price=p.liq_price / PRICE if p.liq_price > 0 else None,
+        liq_distance_pct=distance,
+        unrealized_pnl=p.unrealized_pnl / PRICE,
+        level=level,
+    )
 
 
-def account_risk(authority: str, account: AccountView, positions: list[PositionView],
-                 oracle_prices: dict[str, int], t: RiskThresholds, ts: float) -> AccountRisk:
+def account_risk(
+    authority: str,
+    account: AccountView,
+    positions: list[PositionView],
+    oracle_prices: dict[str, int],
+    t: RiskThresholds,
+    ts: float,
+) -> AccountRisk:
     """One account's risk from its views; pure."""
     open_positions = [position_risk(p, oracle_prices.get(p.market, 0), t) for p in positions if p.base != 0]
     flat = not open_positions
     ratio = None if flat else account.margin_ratio * 100.0 / RATIO
     usage = None
     if not flat:
-        usage = account.maintenance_margin * 100.0 / account.total_collateral if account.total_collateral > 0 \
+        usage = (
+            account.maintenance_margin * 100.0 / account.total_collateral
+            if account.total_collateral > 0
             else float("inf")
+        )
     leverage = account.leverage / RATIO
     checks = [
-        ("margin ratio", _grade(ratio, t.margin_ratio_warning_pct, t.margin_ratio_critical_pct, True),
-         f"margin ratio {ratio:.1f}%" if ratio is not None else ""),
-        ("margin usage", _grade(usage, t.margin_usage_warning_pct, t.margin_usage_critical_pct, False),
-         f"maintenance margin is {usage:.1f}% of collateral" if usage is not None else ""),
+        (
+            "margin ratio",
+            _grade(ratio, t.margin_ratio_warning_pct, t.margin_ratio_critical_pct, True),
+            f"margin ratio {ratio:.1f}%" if ratio is not None else "",
+        ),
+        (
+            "margin usage",
+            _grade(usage, t.margin_usage_warning_pct, t.margin_usage_critical_pct, False),
+            f"maintenance margin is {usage:.1f}% of collateral" if usage is not None else "",
+        ),
         ("leverage", _grade(leverage, t.leverage_warning_x, t.leverage_critical_x, False), f"leverage {leverage:.2f}x"),
     ]
     level, reasons = "ok", []
@@ -139,17 +161,35 @@ def account_risk(authority: str, account: AccountView, positions: list[PositionV
             reasons.append(f"{pr.level}: {pr.market} is {pr.liq_distance_pct:.2f}% from liquidation")
             level = _worse(level, pr.level)
     return AccountRisk(
-        authority=authority, sub_account=account.sub_account, ts=ts, equity=account.equity / PRICE,
-        total_collateral=account.total_collateral / PRICE, free_collateral=account.free_collateral / PRICE,
-        initial_margin=account.initial_margin / PRICE, maintenance_margin=account.maintenance_margin / PRICE,
-        margin_ratio_pct=ratio, margin_usage_pct=usage, leverage_x=leverage, level=level, reasons=reasons,
-        positions=open_positions)
+        authority=authority,
+        sub_account=account.sub_account,
+        ts=ts,
+        equity=account.equity / PRICE,
+        total_collateral=account.total_collateral / PRICE,
+        free_collateral=account.free_collateral / PRICE,
+        initial_margin=account.initial_margin / PRICE,
+        maintenance_margin=account.maintenance_margin / PRICE,
+        margin_ratio_pct=ratio,
+        margin_usage_pct=usage,
+        leverage_x=leverage,
+        level=level,
+        reasons=reasons,
+        positions=open_positions,
+    )
 
 
 class RiskMonitor:
-    def __init__(self, bus: Bus, venue: VenueView, store: Store | None = None, *,
-                 thresholds: RiskThresholds | None = None, refresh_s: float = 0.5, equity_every_s: float = 60.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        venue: VenueView,
+        store: Store | None = None,
+        *,
+        thresholds: RiskThresholds | None = None,
+        refresh_s: float = 0.5,
+        equity_every_s: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.bus = bus
         self.venue = venue
         self.store = store
@@ -223,8 +263,9 @@ class RiskMonitor:
 
     def snapshot(self, authority: str | None = None, sub: int | None = None) -> list[AccountRisk]:
         rows = self.refresh()
-        return [r for r in rows if (authority is None or r.authority == authority)
-                and (sub is None or r.sub_account == sub)]
+        return [
+            r for r in rows if (authority is None or r.authority == authority) and (sub is None or r.sub_account == sub)
+        ]
 
     async def _record_loop(self) -> None:
         while True:
@@ -245,7 +286,11 @@ class RiskMonitor:
             if account is not None:
                 rows.append((stamp, authority, sub, account.equity, account.total_collateral, account.unrealized_pnl))
         if rows:
-            self.store.submit(lambda conn: conn.executemany(
-                "INSERT INTO equity_history (ts, authority, sub_account, equity, total_collateral, unrealized_pnl)"
-                " VALUES (?, ?, ?, ?, ?, ?)", rows))
+            self.store.submit(
+                lambda conn: conn.executemany(
+                    "INSERT INTO equity_history (ts, authority, sub_account, equity, total_collateral, unrealized_pnl)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            )
         return len(rows)

@@ -83,9 +83,12 @@ def check_price_band(prices: list[tuple[str, int]], oracle_price: int, limits: R
     band = oracle_price * limits.price_band_bps // BPS_PER_ONE
     for name, price in prices:
         if abs(price - oracle_price) > band:
-            raise ApiError(RiskCode.PRICE_BAND, f"{name} {price / PRICE_PRECISION:g} is more than "
-                                                f"{limits.price_band_bps / 100:g}% from the oracle "
-                                                f"{oracle_price / PRICE_PRECISION:g}")
+            raise ApiError(
+                RiskCode.PRICE_BAND,
+                f"{name} {price / PRICE_PRECISION:g} is more than "
+                f"{limits.price_band_bps / 100:g}% from the oracle "
+                f"{oracle_price / PRICE_PRECISION:g}",
+            )
 
 
 def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> None:
@@ -93,28 +96,43 @@ def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> N
     if state is TradingState.HALTED:
         raise ApiError(RiskCode.HALTED, "trading is HALTED (kill switch); `quantdesk resume` re-enables it")
     if state is TradingState.REDUCING and not order.reduces_position:
-        raise ApiError(RiskCode.REDUCING, "the account is REDUCING (the daily loss limit or a store fault; "
-                                          "risk.state says which): only orders that reduce a position are accepted")
+        raise ApiError(
+            RiskCode.REDUCING,
+            "the account is REDUCING (the daily loss limit or a store fault; "
+            "risk.state says which): only orders that reduce a position are accepted",
+        )
     if not order.oracle_healthy:
-        raise ApiError(RiskCode.ORACLE_UNHEALTHY, f"no healthy oracle price for {order.market}; orders are refused "
-                                                  "until the feed recovers")
+        raise ApiError(
+            RiskCode.ORACLE_UNHEALTHY,
+            f"no healthy oracle price for {order.market}; orders are refused until the feed recovers",
+        )
     cap = (limits.max_order_base or {}).get(order.market)
     if cap is not None and order.size > cap:
         raise ApiError(RiskCode.MAX_ORDER_SIZE, f"size exceeds the {order.market} cap of {cap / BASE_PRECISION:g}")
     notional = order.size * order.price // BASE_PRECISION  # quote units, rounded down (the cap is a ceiling)
     if notional > limits.max_order_notional:
-        raise ApiError(RiskCode.MAX_NOTIONAL, f"notional ${notional / QUOTE_PRECISION:,.2f} exceeds the cap of "
-                                              f"${limits.max_order_notional / QUOTE_PRECISION:,.0f}")
+        raise ApiError(
+            RiskCode.MAX_NOTIONAL,
+            f"notional ${notional / QUOTE_PRECISION:,.2f} exceeds the cap of "
+            f"${limits.max_order_notional / QUOTE_PRECISION:,.0f}",
+        )
     if order.has_limit_price and order.oracle_price > 0:
         band = order.oracle_price * limits.price_band_bps // BPS_PER_ONE
         if abs(order.price - order.oracle_price) > band:
-            raise ApiError(RiskCode.PRICE_BAND, f"price {order.price / PRICE_PRECISION:g} is more than "
-                                                f"{limits.price_band_bps / 100:g}% from the oracle "
-                                                f"{order.oracle_price / PRICE_PRECISION:g}")
+            raise ApiError(
+                RiskCode.PRICE_BAND,
+                f"price {order.price / PRICE_PRECISION:g} is more than "
+                f"{limits.price_band_bps / 100:g}% from the oracle "
+                f"{order.oracle_price / PRICE_PRECISION:g}",
+            )
     if not order.reduces_position and order.leverage_after > limits.max_leverage:
-        raise ApiError(RiskCode.MAX_LEVERAGE, "leverage after this order would be "
-                                              f"{order.leverage_after / MARGIN_PRECISION:.2f}x; "
-                                              f"the limit is {limits.max_leverage / MARGIN_PRECISION:g}x")
+        raise ApiError(
+            RiskCode.MAX_LEVERAGE,
+            "leverage after this order would be "
+            f"{order.leverage_after / MARGIN_PRECISION:.2f}x; "
+            f"the limit is {limits.max_leverage / MARGIN_PRECISION:g}x",
+        )
     if order.open_orders >= limits.max_open_orders:
-        raise ApiError(RiskCode.MAX_OPEN_ORDERS, f"{order.open_orders} orders are open; the limit is "
-                                                 f"{limits.max_open_orders}")
+        raise ApiError(
+            RiskCode.MAX_OPEN_ORDERS, f"{order.open_orders} orders are open; the limit is {limits.max_open_orders}"
+        )

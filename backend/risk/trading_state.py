@@ -43,9 +43,17 @@ def day_start(ts: float) -> int:
 
 
 class TradingStateService:
-    def __init__(self, bus: Bus, store: Store, venue: Any = None, *, daily_loss_limit: int | None = None,
-                 authority: str = LOCAL_AUTHORITY, check_every_s: float = 1.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        store: Store,
+        venue: Any = None,
+        *,
+        daily_loss_limit: int | None = None,
+        authority: str = LOCAL_AUTHORITY,
+        check_every_s: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         """`daily_loss_limit` in quote units (1e6 = $1); None disables the automatic REDUCING."""
         self.bus = bus
         self.store = store
@@ -103,9 +111,15 @@ class TradingStateService:
 
     def view(self) -> dict[str, Any]:
         held = {source: {"state": str(state), "reason": why} for source, (state, why) in self.holds.items()}
-        return {"state": str(self.effective), "set_state": str(self.state), "holds": held, **self.changed,
-                "daily_loss_limit": self.daily_loss_limit, "day_start_equity": self.baseline.get("equity"),
-                "day": self.baseline.get("day")}
+        return {
+            "state": str(self.effective),
+            "set_state": str(self.state),
+            "holds": held,
+            **self.changed,
+            "daily_loss_limit": self.daily_loss_limit,
+            "day_start_equity": self.baseline.get("equity"),
+            "day": self.baseline.get("day"),
+        }
 
     # -- changing the state ---------------------------------------------------------------------
     async def set(self, state: TradingState | str, actor: str, reason: str) -> dict[str, Any]:
@@ -171,14 +185,20 @@ class TradingStateService:
             await self.store.write(lambda conn: _put(conn, "daily_baseline", record, now))
         loss = self.baseline["equity"] - equity
         limit = self.daily_loss_limit
-        if (limit is not None and loss > limit and self.tripped_day != day
-                and _SEVERITY[self.state] < _SEVERITY[TradingState.REDUCING]):
+        if (
+            limit is not None
+            and loss > limit
+            and self.tripped_day != day
+            and _SEVERITY[self.state] < _SEVERITY[TradingState.REDUCING]
+        ):
             self.tripped_day = day
             record = json.dumps({"day": day})
             await self.store.write(lambda conn: _put(conn, "daily_loss_tripped", record, now))
-            await self.set(TradingState.REDUCING, "risk", f"daily loss ${loss / QUOTE_PRECISION:,.2f} exceeds "
-                                                          "the limit of "
-                                                          f"${limit / QUOTE_PRECISION:,.2f}")
+            await self.set(
+                TradingState.REDUCING,
+                "risk",
+                f"daily loss ${loss / QUOTE_PRECISION:,.2f} exceeds the limit of ${limit / QUOTE_PRECISION:,.2f}",
+            )
         return loss
 
     def _equity_at(self, ts: int) -> int | None:
@@ -186,7 +206,9 @@ class TradingStateService:
         rows = self.store.query(
             "SELECT sub_account, equity FROM equity_history h WHERE authority = ? AND ts = "
             "(SELECT MAX(ts) FROM equity_history WHERE authority = h.authority AND sub_account = h.sub_account "
-            " AND ts <= ? AND ts > ?)", (self.authority, ts, ts - 3600))
+            " AND ts <= ? AND ts > ?)",
+            (self.authority, ts, ts - 3600),
+        )
         return sum(r["equity"] for r in rows) if rows else None
 
 

@@ -106,9 +106,7 @@ class SqliteTxRecorder:
 
     def history(self, limit: int = 100) -> list[TxRecord]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT body FROM solana_tx ORDER BY created_at DESC LIMIT ?", (limit,)
-            ).fetchall()
+            rows = self._db.execute("SELECT body FROM solana_tx ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
         return [_from_json(row[0]) for row in rows]
 
     def close(self) -> None:

@@ -284,9 +284,7 @@ class Keystore:
             nonce = base64.b64decode(cipher["nonce"], validate=True)
             ciphertext = base64.b64decode(envelope["ciphertext"], validate=True)
             pubkey = str(envelope["pubkey"])
-            key = self._derive(
-                passphrase, salt, int(kdf["n"]), int(kdf["r"]), int(kdf["p"]), int(kdf["dklen"])
-            )
+            key = self._derive(passphrase, salt, int(kdf["n"]), int(kdf["r"]), int(kdf["p"]), int(kdf["dklen"]))
         except (KeyError, TypeError, ValueError):
             raise SolanaError(ErrorCode.KEY_FILE_CORRUPT, f"key file {path} has a damaged envelope") from None
         try:
@@ -306,9 +304,7 @@ class Keystore:
 
     def _load_plain(self, path: Path, data: Any) -> Keypair:
         if isinstance(data, dict):
-            raise SolanaError(
-                ErrorCode.KEY_FILE_CORRUPT, f"key file {path} is neither a keypair nor an envelope"
-            )
+            raise SolanaError(ErrorCode.KEY_FILE_CORRUPT, f"key file {path} is neither a keypair nor an envelope")
         return _keypair_from_list(data, ErrorCode.KEY_FILE_CORRUPT, f"key file {path}")
 
     # -- public API ------------------------------------------------------------------------------
@@ -349,9 +345,7 @@ class Keystore:
             try:
                 pubkey = str(Pubkey.from_string(str(data["pubkey"])))
             except BaseException:  # noqa: BLE001 - solders panics on malformed keys
-                raise SolanaError(
-                    ErrorCode.KEY_FILE_CORRUPT, f"key file {path} has a damaged envelope"
-                ) from None
+                raise SolanaError(ErrorCode.KEY_FILE_CORRUPT, f"key file {path} has a damaged envelope") from None
             return KeyInfo(name, pubkey, True, name in self._unlocked, str(path))
         pubkey = str(self._load_plain(path, data).pubkey())
         return KeyInfo(name, pubkey, False, True, str(path))

@@ -51,9 +51,7 @@ class LiteSvmRpc(Rpc):
         except BaseException as exc:  # LiteSVM panics surface as pyo3 PanicException (a BaseException)
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            raise SolanaError(
-                ErrorCode.LOCALNET_FAULT, f"{what}: the embedded LiteSVM failed: {exc}"
-            ) from None
+            raise SolanaError(ErrorCode.LOCALNET_FAULT, f"{what}: the embedded LiteSVM failed: {exc}") from None
 
     def _slot(self) -> int:
         return int(self.svm.get_clock().slot)

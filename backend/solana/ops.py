@@ -126,9 +126,17 @@ def register_solana_ops(api: ApiServer, solana: SolanaService) -> None:
         return {"network": solana.network.name}
 
     for name, call in {
-        "keys.new": keys_new, "keys.import": keys_import, "keys.list": keys_list, "keys.show": keys_show,
-        "keys.unlock": unlock, "keys.lock": lock, "wallet": wallet, "wallet.airdrop": airdrop,
-        "wallet.transfer": transfer, "oracle.account": oracle_account, "solana.history": history,
+        "keys.new": keys_new,
+        "keys.import": keys_import,
+        "keys.list": keys_list,
+        "keys.show": keys_show,
+        "keys.unlock": unlock,
+        "keys.lock": lock,
+        "wallet": wallet,
+        "wallet.airdrop": airdrop,
+        "wallet.transfer": transfer,
+        "oracle.account": oracle_account,
+        "solana.history": history,
         "solana.network": network,
     }.items():
         api.op(name, _wrap(call))

@@ -71,7 +71,7 @@ def program_log_values(logs: tuple[str, ...] | list[str]) -> list[tuple[int, ...
     values = []
     for line in logs:
         if line.startswith("Program log: 0x"):
-            values.append(tuple(int(part, 16) for part in line[len("Program log: "):].split(", ")))
+            values.append(tuple(int(part, 16) for part in line[len("Program log: ") :].split(", ")))
     return values
 
 
@@ -159,8 +159,11 @@ class PerpProgram:
                 "oracle": self.client.oracle_for(market_index),
             }
         if isinstance(instruction, (ix.DepositTokens, ix.WithdrawTokens)):
-            return {"userTokenAccount": get_associated_token_address(Pubkey.from_string(instruction.authority),
-                                                                     self.usdc_mint)}
+            return {
+                "userTokenAccount": get_associated_token_address(
+                    Pubkey.from_string(instruction.authority), self.usdc_mint
+                )
+            }
         return {}
 
     def _remaining(self, instruction: Any) -> list[AccountMeta]:

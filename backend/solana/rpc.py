@@ -106,9 +106,7 @@ class Rpc(ABC):
         """Submit without preflight (we simulate ourselves); raise on outright rejection."""
 
     @abstractmethod
-    async def get_signature_statuses(
-        self, signatures: Sequence[Signature]
-    ) -> list[SignatureStatus | None]: ...
+    async def get_signature_statuses(self, signatures: Sequence[Signature]) -> list[SignatureStatus | None]: ...
 
     @abstractmethod
     async def get_token_accounts(self, owner: Pubkey) -> list[TokenAccountInfo]: ...
@@ -158,9 +156,7 @@ class HttpRpc(Rpc):
 
     # -- plumbing ----------------------------------------------------------------------------------
 
-    async def _call(
-        self, what: str, call: Callable[[], Awaitable[T]], *, retry: bool = True, unwrap: bool = True
-    ) -> T:
+    async def _call(self, what: str, call: Callable[[], Awaitable[T]], *, retry: bool = True, unwrap: bool = True) -> T:
         attempts = 1 + (self.retries if retry else 0)
         backoff = Backoff(self.backoff, self.backoff * 2**self.retries)
         for attempt in range(attempts):
@@ -204,9 +200,7 @@ class HttpRpc(Rpc):
         cause: BaseException | None = exc
         while cause is not None:
             if isinstance(cause, (httpx.TimeoutException, asyncio.TimeoutError)):
-                return SolanaError(
-                    ErrorCode.RPC_TIMEOUT, f"{what}: {self.url} did not answer within {self.timeout:g}s"
-                )
+                return SolanaError(ErrorCode.RPC_TIMEOUT, f"{what}: {self.url} did not answer within {self.timeout:g}s")
             if isinstance(cause, httpx.HTTPStatusError):
                 return SolanaError(
                     ErrorCode.RPC_ERROR, f"{what}: {self.url} answered HTTP {cause.response.status_code}"
@@ -286,9 +280,7 @@ class HttpRpc(Rpc):
         try:
             return [int(item["prioritizationFee"]) for item in result]
         except (TypeError, KeyError, ValueError):
-            raise SolanaError(
-                ErrorCode.RPC_BAD_RESPONSE, "getRecentPrioritizationFees: malformed result"
-            ) from None
+            raise SolanaError(ErrorCode.RPC_BAD_RESPONSE, "getRecentPrioritizationFees: malformed result") from None
 
     async def simulate(self, tx: VersionedTransaction) -> SimulationResult:
         resp = await self._call("simulateTransaction", lambda: self._client.simulate_transaction(tx))
@@ -319,9 +311,7 @@ class HttpRpc(Rpc):
     async def get_token_accounts(self, owner: Pubkey) -> list[TokenAccountInfo]:
         resp = await self._call(
             "getTokenAccountsByOwner",
-            lambda: self._client.get_token_accounts_by_owner(
-                owner, TokenAccountOpts(program_id=TOKEN_PROGRAM_ID)
-            ),
+            lambda: self._client.get_token_accounts_by_owner(owner, TokenAccountOpts(program_id=TOKEN_PROGRAM_ID)),
         )
         out = []
         for keyed in resp.value:
@@ -336,9 +326,7 @@ class HttpRpc(Rpc):
                 ErrorCode.AIRDROP_UNAVAILABLE,
                 f"{self.network} has no faucet; airdrops are for localnet/devnet",
             )
-        resp = await self._call(
-            "requestAirdrop", lambda: self._client.request_airdrop(address, lamports), retry=False
-        )
+        resp = await self._call("requestAirdrop", lambda: self._client.request_airdrop(address, lamports), retry=False)
         return resp.value
 
 

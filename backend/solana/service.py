@@ -35,9 +35,7 @@ class FileAuditLog:
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(event.to_dict()) + "\n")
-        log.info(
-            "signing request: key=%s purpose=%s request=%s", event.key_name, event.purpose, event.request_id
-        )
+        log.info("signing request: key=%s purpose=%s request=%s", event.key_name, event.purpose, event.request_id)
 
 
 class SolanaService:
@@ -129,9 +127,7 @@ class SolanaService:
         balances = await self.wallet_ops.balances(Pubkey.from_string(info.pubkey))
         return {"key": name, **balances}
 
-    async def airdrop(
-        self, name: str, sol: float | str = 1, *, usdc: float | str | None = None
-    ) -> dict[str, Any]:
+    async def airdrop(self, name: str, sol: float | str = 1, *, usdc: float | str | None = None) -> dict[str, Any]:
         """SOL from the faucet (localnet/devnet). On localnet `usdc` also mints test USDC (this key is its authority)."""
         lamports = to_base_units(sol, 9)
         if lamports > MAX_AIRDROP_SOL * LAMPORTS_PER_SOL:
@@ -155,9 +151,7 @@ class SolanaService:
         """Localnet: create the 6-decimal test USDC mint on first use, then mint `amount` to this key."""
         signer = self.keystore.signer(name)
         mint = await self.wallet_ops.create_test_usdc(signer)
-        outcome = await self.wallet_ops.mint_to(
-            signer, mint, signer.pubkey, to_base_units(amount, USDC_DECIMALS)
-        )
+        outcome = await self.wallet_ops.mint_to(signer, mint, signer.pubkey, to_base_units(amount, USDC_DECIMALS))
         return {"mint": str(mint), "amount": str(amount), **outcome.to_dict()}
 
     async def transfer(
@@ -173,9 +167,7 @@ class SolanaService:
             )
         else:
             units = to_base_units(amount, await self.wallet_ops.decimals(mint))
-            outcome = await self.wallet_ops.transfer_token(
-                signer, mint, recipient, units, request_id=request_id
-            )
+            outcome = await self.wallet_ops.transfer_token(signer, mint, recipient, units, request_id=request_id)
         return {"key": name, "token": token, "amount": str(amount), "to": str(recipient), **outcome.to_dict()}
 
     async def oracle_account(self, address: str) -> dict[str, Any]:

@@ -55,9 +55,7 @@ class FeePolicy:
     min_compute_units: int = 10_000
 
     def price(self, recent_fees: Sequence[int]) -> int:
-        return max(
-            self.floor_micro_lamports, min(self.cap_micro_lamports, percentile(recent_fees, self.percentile))
-        )
+        return max(self.floor_micro_lamports, min(self.cap_micro_lamports, percentile(recent_fees, self.percentile)))
 
     def limit(self, units_consumed: int | None) -> int:
         if not units_consumed:
@@ -151,9 +149,7 @@ class TxSender:
         future: asyncio.Future[TxOutcome] = asyncio.get_running_loop().create_future()
         self._inflight[request_id] = future
         try:
-            outcome = await self._run(
-                payer, list(instructions), request_id, purpose, list(co_signers), previous
-            )
+            outcome = await self._run(payer, list(instructions), request_id, purpose, list(co_signers), previous)
         except asyncio.CancelledError:
             future.cancel()  # joiners see the cancellation; the record stays pending and settles on retry
             raise
@@ -191,9 +187,7 @@ class TxSender:
         blockhash = (await self.rpc.get_latest_blockhash()).blockhash
         simulation = await self._simulate(payer, instructions, price, blockhash, record)
         limit = self.fees.limit(simulation.units_consumed)
-        record = record.evolve(
-            priority_fee_micro_lamports=price, compute_unit_limit=limit, updated_at=self.clock()
-        )
+        record = record.evolve(priority_fee_micro_lamports=price, compute_unit_limit=limit, updated_at=self.clock())
         self.recorder.record(record)
         budget = [set_compute_unit_limit(limit), set_compute_unit_price(price)]
         return await self._send_until_landed(payer, budget + instructions, co_signers, blockhash, record)
@@ -211,9 +205,7 @@ class TxSender:
             return result
         if is_fieldless(result.err, "BlockhashNotFound"):
             error = SolanaError(ErrorCode.BLOCKHASH_EXPIRED, "the blockhash expired before simulation; retry")
-        elif is_fieldless(result.err, "InsufficientFundsForFee") or is_fieldless(
-            result.err, "AccountNotFound"
-        ):
+        elif is_fieldless(result.err, "InsufficientFundsForFee") or is_fieldless(result.err, "AccountNotFound"):
             error = SolanaError(
                 ErrorCode.INSUFFICIENT_FUNDS_FOR_FEE,
                 f"{payer.pubkey} has too little SOL to pay the transaction fee; fund it (airdrop on localnet/devnet)",
@@ -267,9 +259,7 @@ class TxSender:
             status = await self._await_status(tx, blockhash, record, deadline)
             if status is not None:
                 return self._landed(record, status, _program_ids(message))
-            log.info(
-                "request %s: blockhash %s expired, %s never landed", record.request_id, blockhash, signature
-            )
+            log.info("request %s: blockhash %s expired, %s never landed", record.request_id, blockhash, signature)
         error = SolanaError(
             ErrorCode.BLOCKHASH_EXPIRED,
             f"the transaction did not land before its blockhash expired ({1 + self.confirm.max_resends} attempts)",
@@ -341,9 +331,7 @@ class TxSender:
         status = status or await self._any_landed(record)
         return None if status is None else self._landed(record, status)
 
-    def _landed(
-        self, record: TxRecord, status: SignatureStatus, program_ids: list[str] | None = None
-    ) -> TxOutcome:
+    def _landed(self, record: TxRecord, status: SignatureStatus, program_ids: list[str] | None = None) -> TxOutcome:
         if status.err is None:
             record = self._finish(record.evolve(slot=status.slot), CONFIRMED)
             return TxOutcome.from_record(record)

@@ -100,9 +100,7 @@ class Wallet:
             mint = self.usdc_mint()
             if mint is None:
                 hint = (
-                    " (run an airdrop first: it creates the test USDC mint)"
-                    if self.rpc.network == "localnet"
-                    else ""
+                    " (run an airdrop first: it creates the test USDC mint)" if self.rpc.network == "localnet" else ""
                 )
                 raise SolanaError(ErrorCode.UNKNOWN_TOKEN, f"no USDC mint known on {self.rpc.network}{hint}")
             return mint
@@ -112,9 +110,7 @@ class Wallet:
         if mint not in self._decimals:
             account = await self.rpc.get_account(mint)
             if account is None or account.owner != TOKEN_PROGRAM_ID or len(account.data) < MINT_SIZE:
-                raise SolanaError(
-                    ErrorCode.UNKNOWN_TOKEN, f"{mint} is not an SPL token mint on {self.rpc.network}"
-                )
+                raise SolanaError(ErrorCode.UNKNOWN_TOKEN, f"{mint} is not an SPL token mint on {self.rpc.network}")
             self._decimals[mint] = Mint.from_bytes(account.data[:MINT_SIZE]).decimals
         return self._decimals[mint]
 
@@ -125,9 +121,7 @@ class Wallet:
         for account in await self.rpc.get_token_accounts(owner):
             decimals = await self.decimals(account.mint)
             symbol = "USDC" if account.mint == usdc else None
-            tokens.append(
-                TokenBalance(str(account.mint), str(account.address), account.amount, decimals, symbol)
-            )
+            tokens.append(TokenBalance(str(account.mint), str(account.address), account.amount, decimals, symbol))
         return {
             "address": str(owner),
             "network": self.rpc.network,
@@ -147,9 +141,7 @@ class Wallet:
             if status is not None and status.landed:
                 return str(signature)
             if loop.time() > deadline:
-                raise SolanaError(
-                    ErrorCode.CONFIRM_TIMEOUT, f"airdrop {signature} not confirmed in {timeout:g}s"
-                )
+                raise SolanaError(ErrorCode.CONFIRM_TIMEOUT, f"airdrop {signature} not confirmed in {timeout:g}s")
             await asyncio.sleep(0.5)
 
     async def transfer_sol(
@@ -188,9 +180,7 @@ class Wallet:
             payer, ixs, request_id=request_id, purpose=f"transfer {amount} of {mint} to {to_owner}"
         )
 
-    async def create_mint(
-        self, authority: Signer, decimals: int, *, mint_keypair: Keypair | None = None
-    ) -> Pubkey:
+    async def create_mint(self, authority: Signer, decimals: int, *, mint_keypair: Keypair | None = None) -> Pubkey:
         mint_keypair = mint_keypair or Keypair()
         mint = mint_keypair.pubkey()
         rent = await self.rpc.get_minimum_balance_for_rent_exemption(MINT_SIZE)

@@ -94,4 +94,3 @@ def resolve_trader(cli_value: str | None, home: Path) -> str:
     if not TRADER_RE.match(name):
         raise StoreError(f"trader name {name!r} must be 1-40 lowercase letters, digits or _, starting with a letter")
     return name
-

@@ -27,8 +27,23 @@ TABLES: dict[str, tuple[str, ...]] = {
     "orders": ("order_id", "authority", "sub_account", "market", "status", "updated_ts", "view"),
     "fills": ("fill_id", "order_id", "authority", "sub_account", "market", "ts", "view"),
     "audit": ("ts", "actor", "action", "detail"),
-    "alerts": ("id", "kind", "market", "level", "window_s", "direction", "repeat", "cooldown_s", "webhook", "note",
-               "status", "created", "updated", "last_fired", "fire_count"),
+    "alerts": (
+        "id",
+        "kind",
+        "market",
+        "level",
+        "window_s",
+        "direction",
+        "repeat",
+        "cooldown_s",
+        "webhook",
+        "note",
+        "status",
+        "created",
+        "updated",
+        "last_fired",
+        "fire_count",
+    ),
     "alert_history": ("id", "alert_id", "ts", "kind", "market", "level", "value", "message", "delivery"),
     "risk_kv": ("key", "value", "updated"),
     "equity_history": ("ts", "authority", "sub_account", "equity", "total_collateral", "unrealized_pnl"),
@@ -45,8 +60,12 @@ class CopyReport:
     replay_identical: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"trader": self.trader, "rows": self.rows, "journal_seq": self.journal_seq,
-                "replay_identical": self.replay_identical}
+        return {
+            "trader": self.trader,
+            "rows": self.rows,
+            "journal_seq": self.journal_seq,
+            "replay_identical": self.replay_identical,
+        }
 
 
 def copy_store(source: StoreSpec, target: StoreSpec, trader: str) -> CopyReport:
@@ -93,8 +112,11 @@ def _verify_replay(source: StoreSpec, target: StoreSpec, trader: str) -> tuple[i
     try:
         a, b = PaperVenue(Bus(), src), PaperVenue(Bus(), dst)  # type: ignore[arg-type]
         ra, rb = a.recover(), b.recover()
-        same = a.seq == b.seq and state_to_bytes(a.state) == state_to_bytes(b.state) and rb["consistent"] == ra[
-            "consistent"]
+        same = (
+            a.seq == b.seq
+            and state_to_bytes(a.state) == state_to_bytes(b.state)
+            and rb["consistent"] == ra["consistent"]
+        )
         return b.seq, same
     finally:
         src.stop()

@@ -36,8 +36,18 @@ WriteFn = Callable[[sqlite3.Connection], Any]
 Watcher = Callable[[bool, str], None]  # (writable, what is wrong or "")
 _STOP = object()
 # SQLite primary result codes that mean "the store cannot write now", not "this job is wrong"
-FAULT_CODES = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN,
-                         sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_PROTOCOL})
+FAULT_CODES = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_PROTOCOL,
+    }
+)
 PROBE_BYTES = 64 * 1024
 RESUME_MIN_FREE = 1024 * 1024  # bytes free on the store's file system before writes are accepted again
 
@@ -46,9 +56,11 @@ class StoreUnavailable(ApiError):
     """The store cannot write now; nothing of the refused write was kept (so nothing was acked)."""
 
     def __init__(self, fault: str) -> None:
-        super().__init__(ErrorCode.STORE_UNAVAILABLE,
-                         f"the store cannot write ({fault}); nothing was saved or changed. Trading is reducing-only "
-                         "until writes succeed again; see /health")
+        super().__init__(
+            ErrorCode.STORE_UNAVAILABLE,
+            f"the store cannot write ({fault}); nothing was saved or changed. Trading is reducing-only "
+            "until writes succeed again; see /health",
+        )
         self.fault = fault
 
 
@@ -100,8 +112,14 @@ class Store:
     kind = "sqlite"
     trader = "local"  # one home, one trader; the desk (PostgreSQL) names them
 
-    def __init__(self, path: Path | str, *, retry_base_s: float = 0.05, retry_cap_s: float = 2.0,
-                 resume_min_free: int = RESUME_MIN_FREE) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        retry_base_s: float = 0.05,
+        retry_cap_s: float = 2.0,
+        resume_min_free: int = RESUME_MIN_FREE,
+    ) -> None:
         self.path = Path(path)
         self._writer_conn = connect(self.path)
         self.schema_version = migrate(self._writer_conn)

@@ -18,9 +18,11 @@ STALE_S = 30.0
 LARGEST_POSITIONS = 3
 Query = Callable[[str, tuple[Any, ...]], list[dict[str, Any]]]
 
-_ACCOUNTS = ("SELECT trader, authority, sub_account, ts, equity, unrealized_pnl, total_collateral, margin_used, "
-             "maintenance_margin, leverage, margin_ratio_pct, liq_distance_pct, day_start_equity, level, positions "
-             "FROM desk_accounts ORDER BY trader, authority, sub_account")
+_ACCOUNTS = (
+    "SELECT trader, authority, sub_account, ts, equity, unrealized_pnl, total_collateral, margin_used, "
+    "maintenance_margin, leverage, margin_ratio_pct, liq_distance_pct, day_start_equity, level, positions "
+    "FROM desk_accounts ORDER BY trader, authority, sub_account"
+)
 
 
 def utc_day_start(now: float) -> int:
@@ -42,11 +44,17 @@ def desk_view(query: Query, *, by_trader: bool, now: float | None = None) -> dic
     now = time.time() if now is None else now
     marks = ", ".join("?" * len(OPEN_STATUSES))
     open_orders = _per_trader_counts(
-        query, f"SELECT {{trader}} AS trader, COUNT(*) AS n FROM orders WHERE status IN ({marks}) GROUP BY 1",
-        tuple(OPEN_STATUSES), by_trader)
+        query,
+        f"SELECT {{trader}} AS trader, COUNT(*) AS n FROM orders WHERE status IN ({marks}) GROUP BY 1",
+        tuple(OPEN_STATUSES),
+        by_trader,
+    )
     fills_today = _per_trader_counts(
-        query, "SELECT {trader} AS trader, COUNT(*) AS n FROM fills WHERE ts >= ? GROUP BY 1",
-        (utc_day_start(now),), by_trader)
+        query,
+        "SELECT {trader} AS trader, COUNT(*) AS n FROM fills WHERE ts >= ? GROUP BY 1",
+        (utc_day_start(now),),
+        by_trader,
+    )
     traders: dict[str, dict[str, Any]] = {}
     for row in query(_ACCOUNTS, ()):
         trader = traders.setdefault(row["trader"], _empty_trader(row["trader"]))
@@ -56,14 +64,31 @@ def desk_view(query: Query, *, by_trader: bool, now: float | None = None) -> dic
         trader["open_orders"] = open_orders.get(key, 0)
         trader["fills_today"] = fills_today.get(key, 0)
         _finish_trader(trader)
-    return {"ts": now, "traders": list(traders.values()), "totals": _totals(list(traders.values())),
-            "exposure": _exposure(list(traders.values()))}
+    return {
+        "ts": now,
+        "traders": list(traders.values()),
+        "totals": _totals(list(traders.values())),
+        "exposure": _exposure(list(traders.values())),
+    }
 
 
 def _empty_trader(name: str) -> dict[str, Any]:
-    return {"trader": name, "accounts": 0, "equity": 0.0, "unrealized_pnl": 0.0, "margin_used": 0.0,
-            "maintenance_margin": 0.0, "today_pnl": 0.0, "leverage": 0.0, "margin_ratio_pct": None,
-            "liq_distance_pct": None, "level": "ok", "updated": 0.0, "stale": False, "positions": []}
+    return {
+        "trader": name,
+        "accounts": 0,
+        "equity": 0.0,
+        "unrealized_pnl": 0.0,
+        "margin_used": 0.0,
+        "maintenance_margin": 0.0,
+        "today_pnl": 0.0,
+        "leverage": 0.0,
+        "margin_ratio_pct": None,
+        "liq_distance_pct": None,
+        "level": "ok",
+        "updated": 0.0,
+        "stale": False,
+        "positions": [],
+    }
 
 
 def _add_account(trader: dict[str, Any], row: dict[str, Any], now: float) -> None:
@@ -94,9 +119,18 @@ def _finish_trader(trader: dict[str, Any]) -> None:
 
 
 def _totals(traders: list[dict[str, Any]]) -> dict[str, Any]:
-    totals = {field: sum(t[field] for t in traders)
-              for field in ("equity", "unrealized_pnl", "margin_used", "today_pnl", "gross_exposure", "open_orders",
-                            "fills_today")}
+    totals = {
+        field: sum(t[field] for t in traders)
+        for field in (
+            "equity",
+            "unrealized_pnl",
+            "margin_used",
+            "today_pnl",
+            "gross_exposure",
+            "open_orders",
+            "fills_today",
+        )
+    }
     totals["traders"] = len(traders)
     totals["net_exposure"] = sum(p["notional"] for t in traders for p in t["positions"])
     totals["leverage"] = totals["gross_exposure"] / totals["equity"] if totals["equity"] > 0 else 0.0
@@ -107,8 +141,9 @@ def _exposure(traders: list[dict[str, Any]]) -> list[dict[str, Any]]:
     markets: dict[str, dict[str, Any]] = {}
     for trader in traders:
         for p in trader["positions"]:
-            m = markets.setdefault(p["market"], {"market": p["market"], "long": 0.0, "short": 0.0, "net": 0.0,
-                                                 "gross": 0.0, "traders": 0})
+            m = markets.setdefault(
+                p["market"], {"market": p["market"], "long": 0.0, "short": 0.0, "net": 0.0, "gross": 0.0, "traders": 0}
+            )
             side = "long" if p["notional"] > 0 else "short"
             m[side] += abs(p["notional"])
             m["net"] += p["notional"]

@@ -28,7 +28,7 @@ def translate(sql: str) -> str:
     if match is None:
         return pg
     verb, table, column_list = match.group(1).upper(), match.group(2), match.group(3)
-    pg = "INSERT INTO" + pg[pg.upper().index(" INTO") + len(" INTO"):]
+    pg = "INSERT INTO" + pg[pg.upper().index(" INTO") + len(" INTO") :]
     if table not in CONFLICT_KEYS:
         raise DialectError(f"INSERT OR {verb} into {table}: no conflict key known for it (pg_schema.CONFLICT_KEYS)")
     keys = ("trader", *CONFLICT_KEYS[table])

@@ -74,8 +74,10 @@ def record_types(*modules: Any) -> list[type]:
 
 
 def append(conn: sqlite3.Connection, seq: int, kind: str, payload: bytes, ts: int | None = None) -> None:
-    conn.execute("INSERT INTO journal (seq, ts, kind, payload) VALUES (?, ?, ?, ?)",
-                 (seq, int(time.time() * 1000) if ts is None else ts, kind, payload))
+    conn.execute(
+        "INSERT INTO journal (seq, ts, kind, payload) VALUES (?, ?, ?, ?)",
+        (seq, int(time.time() * 1000) if ts is None else ts, kind, payload),
+    )
 
 
 def last_seq(conn: sqlite3.Connection) -> int:
@@ -87,8 +89,9 @@ def entries_after(conn: sqlite3.Connection, seq: int, batch: int = 20_000) -> It
     """(seq, kind, payload) in order, read in batches so a million entries stay cheap in memory."""
     cursor = seq
     while True:
-        rows = conn.execute("SELECT seq, kind, payload FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
-                            (cursor, batch)).fetchall()
+        rows = conn.execute(
+            "SELECT seq, kind, payload FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", (cursor, batch)
+        ).fetchall()
         if not rows:
             return
         yield from rows
@@ -96,10 +99,12 @@ def entries_after(conn: sqlite3.Connection, seq: int, batch: int = 20_000) -> It
 
 
 def save_snapshot(conn: sqlite3.Connection, seq: int, state: bytes, keep: int = 3) -> None:
-    conn.execute("INSERT OR REPLACE INTO snapshots (seq, created, state) VALUES (?, ?, ?)",
-                 (seq, int(time.time()), state))
-    conn.execute("DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)",
-                 (keep,))
+    conn.execute(
+        "INSERT OR REPLACE INTO snapshots (seq, created, state) VALUES (?, ?, ?)", (seq, int(time.time()), state)
+    )
+    conn.execute(
+        "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)", (keep,)
+    )
 
 
 def latest_snapshot(conn: sqlite3.Connection) -> tuple[int, bytes] | None:

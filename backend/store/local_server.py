@@ -40,8 +40,11 @@ def _system_user() -> str | None:
     try:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SYSTEM_USER],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
     return SYSTEM_USER
 
 
@@ -69,8 +72,12 @@ def _runnable_binaries(user: str | None) -> Path:
 
 def _can_run(bin_dir: Path, user: str) -> bool:
     try:
-        return subprocess.run([str(bin_dir / "postgres"), "--version"], user=user, capture_output=True,
-                              timeout=30).returncode == 0
+        return (
+            subprocess.run(
+                [str(bin_dir / "postgres"), "--version"], user=user, capture_output=True, timeout=30
+            ).returncode
+            == 0
+        )
     except OSError:
         return False
 
@@ -94,8 +101,14 @@ class LocalPostgres:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *args: str) -> None:
-        result = subprocess.run([str(self.bin_dir / args[0]), *args[1:]], user=self.user, capture_output=True,
-                                text=True, timeout=60, cwd=self.root)
+        result = subprocess.run(
+            [str(self.bin_dir / args[0]), *args[1:]],
+            user=self.user,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=self.root,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
 
@@ -107,8 +120,9 @@ class LocalPostgres:
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c max_connections=200"
         if not self.durable:
             options += " -c fsync=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-l", str(self.root / "log"), "-o", options,
-                  "start")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-l", str(self.root / "log"), "-o", options, "start"
+        )
         return self
 
     def stop(self) -> None:

@@ -6,7 +6,10 @@ Append new entries with the next number; never edit an applied one.
 from __future__ import annotations
 
 MIGRATIONS: list[tuple[int, str, str]] = [
-    (1, "observations", """
+    (
+        1,
+        "observations",
+        """
         CREATE TABLE observations (
             id INTEGER PRIMARY KEY,
             market TEXT NOT NULL,
@@ -19,8 +22,12 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             source TEXT NOT NULL
         );
         CREATE INDEX observations_market_time ON observations(market, publish_time);
-    """),
-    (2, "candles", """
+    """,
+    ),
+    (
+        2,
+        "candles",
+        """
         CREATE TABLE candles (
             market TEXT NOT NULL,
             tf TEXT NOT NULL,
@@ -33,12 +40,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             n INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (market, tf, t)
         ) WITHOUT ROWID
-    """),
+    """,
+    ),
 ]
 
 # 2..9: oracle and candles; 10..: trading, audit, alerts, solana
 MIGRATIONS += [
-    (10, "journal", """
+    (
+        10,
+        "journal",
+        """
         CREATE TABLE journal (
             seq INTEGER PRIMARY KEY,
             ts INTEGER NOT NULL,
@@ -70,8 +81,12 @@ MIGRATIONS += [
             view BLOB NOT NULL
         );
         CREATE INDEX fills_order ON fills(order_id);
-    """),
-    (11, "audit", """
+    """,
+    ),
+    (
+        11,
+        "audit",
+        """
         CREATE TABLE audit (
             id INTEGER PRIMARY KEY,
             ts REAL NOT NULL,
@@ -79,12 +94,16 @@ MIGRATIONS += [
             action TEXT NOT NULL,
             detail TEXT NOT NULL
         );
-    """),
+    """,
+    ),
 ]
 
 # 20..29: alerts, risk state and equity history
 MIGRATIONS += [
-    (20, "alerts", """
+    (
+        20,
+        "alerts",
+        """
         CREATE TABLE alerts (
             id INTEGER PRIMARY KEY,
             kind TEXT NOT NULL,
@@ -116,8 +135,12 @@ MIGRATIONS += [
         );
         CREATE INDEX alert_history_alert ON alert_history(alert_id, ts);
         CREATE INDEX alert_history_ts ON alert_history(ts);
-    """),
-    (21, "risk_state", """
+    """,
+    ),
+    (
+        21,
+        "risk_state",
+        """
         CREATE TABLE risk_kv (
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL,
@@ -133,12 +156,16 @@ MIGRATIONS += [
             unrealized_pnl INTEGER NOT NULL
         );
         CREATE INDEX equity_history_account_ts ON equity_history(authority, sub_account, ts);
-    """),
+    """,
+    ),
 ]
 
 # 15..16: every status an order passed through, and liquidation / socialized-loss events
 MIGRATIONS += [
-    (15, "order_history", """
+    (
+        15,
+        "order_history",
+        """
         CREATE TABLE order_history (
             id INTEGER PRIMARY KEY,
             order_id INTEGER NOT NULL,
@@ -149,8 +176,12 @@ MIGRATIONS += [
             reason TEXT NOT NULL DEFAULT ''
         );
         CREATE INDEX order_history_order ON order_history(order_id, id);
-    """),
-    (16, "liquidations", """
+    """,
+    ),
+    (
+        16,
+        "liquidations",
+        """
         CREATE TABLE liquidations (
             id INTEGER PRIMARY KEY,
             seq INTEGER NOT NULL,
@@ -161,12 +192,16 @@ MIGRATIONS += [
             view BLOB NOT NULL
         );
         CREATE INDEX liquidations_account ON liquidations(authority, sub_account, id);
-    """),
+    """,
+    ),
 ]
 
 # 30..39: the desk (each backend publishes its accounts' risk for `quantdesk desk`)
 MIGRATIONS += [
-    (30, "desk", """
+    (
+        30,
+        "desk",
+        """
         CREATE TABLE desk_accounts (
             trader TEXT NOT NULL,
             authority TEXT NOT NULL,
@@ -186,5 +221,6 @@ MIGRATIONS += [
             PRIMARY KEY (trader, authority, sub_account)
         );
         CREATE INDEX fills_ts ON fills(ts)
-    """),
+    """,
+    ),
 ]

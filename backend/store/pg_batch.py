@@ -67,7 +67,7 @@ class GatheringConnection(PgConnection):
             if shape.upsert_key is not None:
                 rows = _last_per_key(rows, shape.upsert_key)
             for start in range(0, len(rows), MAX_ROWS_PER_STATEMENT):
-                chunk = rows[start:start + MAX_ROWS_PER_STATEMENT]
+                chunk = rows[start : start + MAX_ROWS_PER_STATEMENT]
                 cursor.execute(shape.statement(len(chunk)), [value for row in chunk for value in row])
                 self.statements += 1
 

@@ -51,8 +51,7 @@ def is_fault(exc: BaseException, conn: psycopg.Connection[Any]) -> bool:
     """True when exc says the database cannot write now (as opposed to one job being wrong)."""
     if conn.closed or conn.broken:
         return True
-    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError,
-                            psycopg.errors.ReadOnlySqlTransaction))
+    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.ReadOnlySqlTransaction))
 
 
 def describe(exc: BaseException) -> str:
@@ -121,8 +120,15 @@ class PgStore:
         self._writer.commit()
         self._reader = connect(url, autocommit=True)
         self._as_trader(self._reader)
-        self._pool = ConnectionPool(url, min_size=1, max_size=4, kwargs={"autocommit": True},
-                                    configure=self._as_trader, open=True, name=f"quantdesk-{trader}")
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=4,
+            kwargs={"autocommit": True},
+            configure=self._as_trader,
+            open=True,
+            name=f"quantdesk-{trader}",
+        )
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.commits = 0
@@ -157,8 +163,10 @@ class PgStore:
                 for statement in pg_schema.role_setup(self.trader):
                     admin.execute(statement)  # type: ignore[arg-type]
             except psycopg.errors.InsufficientPrivilege as exc:
-                raise StoreError(f"the PostgreSQL user {user!r} may not set up trader {self.trader!r} ({exc}); "
-                                 f"connect as the desk owner once, or as the role {self.role}") from None
+                raise StoreError(
+                    f"the PostgreSQL user {user!r} may not set up trader {self.trader!r} ({exc}); "
+                    f"connect as the desk owner once, or as the role {self.role}"
+                ) from None
             finally:
                 admin.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
             return version
@@ -166,16 +174,19 @@ class PgStore:
     def _check_trader_login(self, admin: psycopg.Connection[Any], user: str) -> int:
         """Connected as a trader's own role: it cannot migrate, and it must be this trader."""
         if user != self.role:
-            raise StoreError(f"connected as {user!r} but trading as {self.trader!r}: use --trader "
-                             f"{user.removeprefix(pg_schema.TRADER_ROLE_PREFIX)}")
+            raise StoreError(
+                f"connected as {user!r} but trading as {self.trader!r}: use --trader "
+                f"{user.removeprefix(pg_schema.TRADER_ROLE_PREFIX)}"
+            )
         try:
             row = admin.execute("SELECT MAX(version) FROM schema_version").fetchone()
         except psycopg.errors.UndefinedTable:
             row = None
         newest = max(v for v, _, _ in pg_schema.migrations(False))
         if row is None or row[0] != newest:
-            raise StoreError("the desk database is not migrated to this version: start one backend as the "
-                             "database owner first")
+            raise StoreError(
+                "the desk database is not migrated to this version: start one backend as the database owner first"
+            )
         return int(row[0])
 
     def _as_trader(self, conn: psycopg.Connection[Any]) -> None:
@@ -257,8 +268,9 @@ class PgStore:
     def _run_batch(self, batch: list[Any]) -> BaseException | None:
         """Commit the batch and resolve its futures; on a store fault refuse them all and return the fault."""
         epoch = self.epoch
-        self._refuse([job for job in batch if job[3] != epoch],
-                     "it was queued behind writes the store refused after a fault")
+        self._refuse(
+            [job for job in batch if job[3] != epoch], "it was queued behind writes the store refused after a fault"
+        )
         batch = [job for job in batch if job[3] == epoch]
         if not batch:
             return None

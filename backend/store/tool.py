@@ -72,23 +72,31 @@ def run_desk(args: argparse.Namespace) -> tuple[Any, str]:
 def desk_text(view: dict[str, Any]) -> str:
     if not view["traders"]:
         return "no trader has published to this store yet"
-    lines = [f"{'TRADER':<14}{'EQUITY':>14}{'UPNL':>12}{'TODAY':>12}{'MARGIN':>12}{'LEV':>7}{'LIQ%':>8}{'ORDERS':>8}"
-             "  LARGEST"]
+    lines = [
+        f"{'TRADER':<14}{'EQUITY':>14}{'UPNL':>12}{'TODAY':>12}{'MARGIN':>12}{'LEV':>7}{'LIQ%':>8}{'ORDERS':>8}"
+        "  LARGEST"
+    ]
     for t in view["traders"]:
         liq = "-" if t["liq_distance_pct"] is None else f"{t['liq_distance_pct']:.1f}"
         largest = ", ".join(f"{p['market']} {p['notional']:+,.0f}" for p in t["largest_positions"]) or "flat"
         stale = " (stale)" if t["stale"] else ""
-        lines.append(f"{t['trader']:<14}{t['equity']:>14,.2f}{t['unrealized_pnl']:>12,.2f}{t['today_pnl']:>12,.2f}"
-                     f"{t['margin_used']:>12,.2f}{t['leverage']:>7.2f}{liq:>8}{t['open_orders']:>8}  {largest}{stale}")
+        lines.append(
+            f"{t['trader']:<14}{t['equity']:>14,.2f}{t['unrealized_pnl']:>12,.2f}{t['today_pnl']:>12,.2f}"
+            f"{t['margin_used']:>12,.2f}{t['leverage']:>7.2f}{liq:>8}{t['open_orders']:>8}  {largest}{stale}"
+        )
     tot = view["totals"]
-    lines.append(f"{'DESK':<14}{tot['equity']:>14,.2f}{tot['unrealized_pnl']:>12,.2f}{tot['today_pnl']:>12,.2f}"
-                 f"{tot['margin_used']:>12,.2f}{tot['leverage']:>7.2f}{'':>8}{tot['open_orders']:>8}")
+    lines.append(
+        f"{'DESK':<14}{tot['equity']:>14,.2f}{tot['unrealized_pnl']:>12,.2f}{tot['today_pnl']:>12,.2f}"
+        f"{tot['margin_used']:>12,.2f}{tot['leverage']:>7.2f}{'':>8}{tot['open_orders']:>8}"
+    )
     if view["exposure"]:
         lines.append("")
         lines.append(f"{'MARKET':<14}{'LONG':>14}{'SHORT':>14}{'NET':>14}{'GROSS':>14}{'TRADERS':>9}")
         for m in view["exposure"]:
-            lines.append(f"{m['market']:<14}{m['long']:>14,.2f}{m['short']:>14,.2f}{m['net']:>+14,.2f}"
-                         f"{m['gross']:>14,.2f}{m['traders']:>9}")
+            lines.append(
+                f"{m['market']:<14}{m['long']:>14,.2f}{m['short']:>14,.2f}{m['net']:>+14,.2f}"
+                f"{m['gross']:>14,.2f}{m['traders']:>9}"
+            )
     return "\n".join(lines)
 
 
@@ -111,9 +119,12 @@ def run_fills(args: argparse.Namespace) -> tuple[Any, str]:
         params.append(max(1, min(args.limit, 100_000)))
         rows = reader.query(sql, tuple(params))
     fills = [{"trader": r["trader"], **to_builtins(_fill_decoder.decode(bytes(r["view"])))} for r in reversed(rows)]
-    text = "\n".join(f"{f['trader'] or '-':<12} {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(f['ts']))} "
-                     f"#{f['fill_id']:<8} {f['market']:<10} {f['side']:<5} size {f['size'] / BASE_PRECISION:g} "
-                     f"@ {f['price'] / PRICE_PRECISION:g}" for f in fills)
+    text = "\n".join(
+        f"{f['trader'] or '-':<12} {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(f['ts']))} "
+        f"#{f['fill_id']:<8} {f['market']:<10} {f['side']:<5} size {f['size'] / BASE_PRECISION:g} "
+        f"@ {f['price'] / PRICE_PRECISION:g}"
+        for f in fills
+    )
     return fills, text or "no fills"
 
 
@@ -124,8 +135,10 @@ def run_copy(args: argparse.Namespace) -> tuple[Any, str]:
     trader = resolve_trader(args.trader, home)
     report = copy_store(parse_store(args.source, home), parse_store(args.target, home), trader)
     counts = ", ".join(f"{table} {n}" for table, n in report.rows.items() if n)
-    return report.to_dict(), (f"copied into trader {trader}: {counts or 'no rows'}; journal replays to seq "
-                              f"{report.journal_seq}, identical to the source")
+    return report.to_dict(), (
+        f"copied into trader {trader}: {counts or 'no rows'}; journal replays to seq "
+        f"{report.journal_seq}, identical to the source"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

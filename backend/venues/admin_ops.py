@@ -26,17 +26,32 @@ from programs.quantdesk_perp.repeg import amm_state
 
 EDITABLE = tuple(name for name in ix.UpdateMarketParameters.__dataclass_fields__ if name != "market_index")
 PRECISION = {  # what the integer of each parameter means (units of Drift v2's field of that meaning)
-    "margin_ratio_initial": "1e4 = 100%", "margin_ratio_maintenance": "1e4 = 100%", "max_leverage": "x",
-    "imf_factor": "1e6 per sqrt(base)", "unrealized_pnl_imf_factor": "1e6 per sqrt(pnl)",
-    "unrealized_pnl_initial_asset_weight": "1e4 = 100%", "unrealized_pnl_maintenance_asset_weight": "1e4 = 100%",
+    "margin_ratio_initial": "1e4 = 100%",
+    "margin_ratio_maintenance": "1e4 = 100%",
+    "max_leverage": "x",
+    "imf_factor": "1e6 per sqrt(base)",
+    "unrealized_pnl_imf_factor": "1e6 per sqrt(pnl)",
+    "unrealized_pnl_initial_asset_weight": "1e4 = 100%",
+    "unrealized_pnl_maintenance_asset_weight": "1e4 = 100%",
     "contract_tier": "0=A 1=B 2=C 3=speculative 4=highly speculative 5=isolated",
-    "taker_fee": "1e6 = 100%", "maker_fee": "1e6 = 100%", "liquidator_fee": "1e6 = 100%",
-    "if_liquidation_fee": "1e6 = 100%", "liquidation_buffer": "1e4 = 100%",
-    "initial_pct_to_liquidate": "1e4 = 100%", "liquidation_duration": "slots (0 = no per-call cap)",
-    "quote_max_insurance": "USDC 1e6", "funding_interval": "seconds",
-    "max_open_interest": "base 1e9 (0 = uncapped)", "amm_depth": "base 1e9", "amm_half_spread": "1e6 = 100%",
-    "auction_duration_slots": "slots", "auction_band": "1e6 = 100%", "oracle_max_staleness_slots": "slots",
-    "oracle_max_conf": "1e4 = 100%", "circuit_breaker_pct": "1e4 = 100%", "circuit_breaker_window": "seconds",
+    "taker_fee": "1e6 = 100%",
+    "maker_fee": "1e6 = 100%",
+    "liquidator_fee": "1e6 = 100%",
+    "if_liquidation_fee": "1e6 = 100%",
+    "liquidation_buffer": "1e4 = 100%",
+    "initial_pct_to_liquidate": "1e4 = 100%",
+    "liquidation_duration": "slots (0 = no per-call cap)",
+    "quote_max_insurance": "USDC 1e6",
+    "funding_interval": "seconds",
+    "max_open_interest": "base 1e9 (0 = uncapped)",
+    "amm_depth": "base 1e9",
+    "amm_half_spread": "1e6 = 100%",
+    "auction_duration_slots": "slots",
+    "auction_band": "1e6 = 100%",
+    "oracle_max_staleness_slots": "slots",
+    "oracle_max_conf": "1e4 = 100%",
+    "circuit_breaker_pct": "1e4 = 100%",
+    "circuit_breaker_window": "seconds",
     "max_orders_per_account": "orders",
 }
 
@@ -60,8 +75,9 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
 
     async def audit(session: Session, action: str, detail: dict[str, Any]) -> None:
         entry = (time.time(), f"api:{session.client}", action, json.dumps(detail, sort_keys=True))
-        await venue.store.write(lambda c: c.execute(
-            "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", entry))
+        await venue.store.write(
+            lambda c: c.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", entry)
+        )
 
     async def commit(session: Session, instruction: Any, action: str, detail: dict[str, Any]) -> None:
         try:
@@ -76,17 +92,25 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
         for index in sorted(venue.state.markets):
             market = venue.state.markets[index]
             config = msgspec.to_builtins(market.config)
-            rows.append({"market": market.config.symbol, "status": MarketStatus(market.status).name,
-                         "circuit_breaker_tripped": market.circuit_breaker_tripped,
-                         "params": {k: config[k] for k in EDITABLE if k in config},
-                         "open_interest_long": market.open_interest_long,
-                         "open_interest_short": market.open_interest_short,
-                         "last_funding_rate": rate_as_fraction(market.last_funding_rate,
-                                                               market.last_funding_oracle_twap),
-                         "amm": amm_state(market)})
-        return {"markets": rows, "precision": PRECISION, "insurance_fund": venue.state.insurance_fund,
-                "socialized_loss": venue.state.socialized_loss,
-                "insurance": msgspec.to_builtins(insurance_info(venue.state))}
+            rows.append(
+                {
+                    "market": market.config.symbol,
+                    "status": MarketStatus(market.status).name,
+                    "circuit_breaker_tripped": market.circuit_breaker_tripped,
+                    "params": {k: config[k] for k in EDITABLE if k in config},
+                    "open_interest_long": market.open_interest_long,
+                    "open_interest_short": market.open_interest_short,
+                    "last_funding_rate": rate_as_fraction(market.last_funding_rate, market.last_funding_oracle_twap),
+                    "amm": amm_state(market),
+                }
+            )
+        return {
+            "markets": rows,
+            "precision": PRECISION,
+            "insurance_fund": venue.state.insurance_fund,
+            "socialized_loss": venue.state.socialized_loss,
+            "insurance": msgspec.to_builtins(insurance_info(venue.state)),
+        }
 
     async def update(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, UpdateArgs)
@@ -94,18 +118,28 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
         spec = market_spec(a.market)
         unknown = sorted(set(a.params) - set(EDITABLE))
         if unknown:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"not editable: {', '.join(unknown)}; editable: {', '.join(EDITABLE)}")
+            raise ApiError(
+                ErrorCode.BAD_REQUEST, f"not editable: {', '.join(unknown)}; editable: {', '.join(EDITABLE)}"
+            )
         if not a.params:
             raise ApiError(ErrorCode.BAD_REQUEST, "nothing to change")
-        await commit(session, ix.UpdateMarketParameters(spec.market_index, **a.params), "market.update",
-                     {"market": spec.symbol, **a.params})
+        await commit(
+            session,
+            ix.UpdateMarketParameters(spec.market_index, **a.params),
+            "market.update",
+            {"market": spec.symbol, **a.params},
+        )
         return await markets(session, {})
 
     async def pause(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, MarketOnly)
         index = market_spec(a.market).market_index if a.market else None
-        await commit(session, ix.PauseProgram(index, a.reduce_only), "market.pause",
-                     {"market": a.market or "all", "reduce_only": a.reduce_only})
+        await commit(
+            session,
+            ix.PauseProgram(index, a.reduce_only),
+            "market.pause",
+            {"market": a.market or "all", "reduce_only": a.reduce_only},
+        )
         return await markets(session, {})
 
     async def resume(session: Session, args: dict[str, Any]) -> Any:
@@ -119,7 +153,9 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
         if not a.market:
             raise ApiError(ErrorCode.BAD_REQUEST, "name the market whose circuit breaker to reset")
         spec = market_spec(a.market)
-        await commit(session, ix.ResetCircuitBreaker(spec.market_index), "circuit_breaker.reset", {"market": spec.symbol})
+        await commit(
+            session, ix.ResetCircuitBreaker(spec.market_index), "circuit_breaker.reset", {"market": spec.symbol}
+        )
         return await markets(session, {})
 
     async def insurance_deposit(session: Session, args: dict[str, Any]) -> Any:
@@ -136,8 +172,14 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
         rows = venue.store.query("SELECT ts, actor, action, detail FROM audit ORDER BY id DESC LIMIT 200")
         return {"audit": rows}
 
-    for name, handler in {"admin.markets": markets, "admin.update_market": update, "admin.pause": pause,
-                          "admin.resume": resume, "admin.reset_breaker": reset_breaker,
-                          "admin.insurance_deposit": insurance_deposit,
-                          "admin.insurance_withdraw": insurance_withdraw, "admin.audit": audit_log}.items():
+    for name, handler in {
+        "admin.markets": markets,
+        "admin.update_market": update,
+        "admin.pause": pause,
+        "admin.resume": resume,
+        "admin.reset_breaker": reset_breaker,
+        "admin.insurance_deposit": insurance_deposit,
+        "admin.insurance_withdraw": insurance_withdraw,
+        "admin.audit": audit_log,
+    }.items():
         api.op(name, handler)

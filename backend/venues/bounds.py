@@ -16,8 +16,12 @@ from programs.quantdesk_perp.idl import build_idl, camel, snake
 
 MAX_STRING_CHARS = 64  # names and symbols; the chain stores them in fixed-size fields
 INT_RANGES: dict[str, tuple[int, int]] = {
-    "u8": (0, 2**8 - 1), "u16": (0, 2**16 - 1), "u32": (0, 2**32 - 1), "u64": (0, 2**64 - 1),
-    "i64": (-(2**63), 2**63 - 1), "i128": (-(2**127), 2**127 - 1),
+    "u8": (0, 2**8 - 1),
+    "u16": (0, 2**16 - 1),
+    "u32": (0, 2**32 - 1),
+    "u64": (0, 2**64 - 1),
+    "i64": (-(2**63), 2**63 - 1),
+    "i128": (-(2**127), 2**127 - 1),
 }
 
 
@@ -40,10 +44,13 @@ def _field_types() -> dict[type, dict[str, str]]:
 
 FIELD_TYPES = _field_types()
 # per class: (field, low, high) for integers and the string fields, so the hot path is one loop
-_INT_CHECKS = {cls: tuple((name, *INT_RANGES[kind]) for name, kind in fields.items() if kind in INT_RANGES)
-               for cls, fields in FIELD_TYPES.items()}
-_STR_CHECKS = {cls: tuple(name for name, kind in fields.items() if kind == "string")
-               for cls, fields in FIELD_TYPES.items()}
+_INT_CHECKS = {
+    cls: tuple((name, *INT_RANGES[kind]) for name, kind in fields.items() if kind in INT_RANGES)
+    for cls, fields in FIELD_TYPES.items()
+}
+_STR_CHECKS = {
+    cls: tuple(name for name, kind in fields.items() if kind == "string") for cls, fields in FIELD_TYPES.items()
+}
 
 
 def check_instruction(instruction: Any) -> None:

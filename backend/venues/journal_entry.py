@@ -61,22 +61,34 @@ def persist(conn: Any, entry: JournalEntry) -> None:
         conn.executemany(
             "INSERT OR REPLACE INTO orders (order_id, authority, sub_account, market, status, updated_ts, view) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(o.order_id, AUTHORITY, o.sub_account, o.market, o.status, o.updated_ts, _view_encoder.encode(o))
-             for o in entry.orders])
+            [
+                (o.order_id, AUTHORITY, o.sub_account, o.market, o.status, o.updated_ts, _view_encoder.encode(o))
+                for o in entry.orders
+            ],
+        )
     if entry.history:
         conn.executemany(
             "INSERT INTO order_history (order_id, seq, ts, status, filled, reason) VALUES (?, ?, ?, ?, ?, ?)",
-            [(order_id, entry.seq, ts, status, filled, reason) for order_id, ts, status, filled, reason
-             in entry.history])
+            [
+                (order_id, entry.seq, ts, status, filled, reason)
+                for order_id, ts, status, filled, reason in entry.history
+            ],
+        )
     if entry.fills:
         conn.executemany(
             "INSERT INTO fills (fill_id, order_id, authority, sub_account, market, ts, view) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(f.fill_id, f.order_id, authority, f.sub_account, f.market, f.ts, _view_encoder.encode(f))
-             for authority, f in entry.fills])
+            [
+                (f.fill_id, f.order_id, authority, f.sub_account, f.market, f.ts, _view_encoder.encode(f))
+                for authority, f in entry.fills
+            ],
+        )
     if entry.liquidations:
         conn.executemany(
             "INSERT INTO liquidations (seq, ts, authority, sub_account, kind, view) VALUES (?, ?, ?, ?, ?, ?)",
-            [(entry.seq, r.ts, authority, r.sub_account, r.kind, _view_encoder.encode(r))
-             for authority, r in entry.liquidations])
+            [
+                (entry.seq, r.ts, authority, r.sub_account, r.kind, _view_encoder.encode(r))
+                for authority, r in entry.liquidations
+            ],
+        )
     if entry.snapshot is not None:
         journal.save_snapshot(conn, entry.seq, entry.snapshot)

@@ -33,12 +33,20 @@ def execution_price(event: ev.Liquidated) -> int:
 def liquidation_fill(state: State, event: ev.Liquidated, fill_id: int, ts: int, slot: int) -> tuple[str, FillView]:
     """(authority, fill) for the liquidated account: it sold a long (bought back a short)."""
     return event.authority, FillView(
-        fill_id=fill_id, order_id=0, market=state.markets[event.market_index].config.symbol,
-        side=Side.SELL if event.base < 0 else Side.BUY, price=execution_price(event), size=abs(event.base),
-        fee=event.liquidator_fee + event.if_fee, role="liquidation", ts=ts, slot=slot,
+        fill_id=fill_id,
+        order_id=0,
+        market=state.markets[event.market_index].config.symbol,
+        side=Side.SELL if event.base < 0 else Side.BUY,
+        price=execution_price(event),
+        size=abs(event.base),
+        fee=event.liquidator_fee + event.if_fee,
+        role="liquidation",
+        ts=ts,
+        slot=slot,
         realized_pnl=event.realized_pnl,
         sub_account=event.sub_account,
-        liquidator=liquidator_name(event.liquidator_authority, event.liquidator_sub_account))
+        liquidator=liquidator_name(event.liquidator_authority, event.liquidator_sub_account),
+    )
 
 
 def liquidation_view(state: State, event: Any, seq: int, ts: int) -> tuple[str, LiquidationView]:
@@ -46,35 +54,65 @@ def liquidation_view(state: State, event: Any, seq: int, ts: int) -> tuple[str, 
     fund = state.insurance_fund
     if isinstance(event, ev.Liquidated):
         return event.authority, LiquidationView(
-            kind="liquidation", market=state.markets[event.market_index].config.symbol, ts=ts, seq=seq,
-            sub_account=event.sub_account, side=Side.SELL if event.base < 0 else Side.BUY, size=abs(event.base),
-            price=execution_price(event), fee=event.liquidator_fee + event.if_fee, insurance_fee=event.if_fee,
+            kind="liquidation",
+            market=state.markets[event.market_index].config.symbol,
+            ts=ts,
+            seq=seq,
+            sub_account=event.sub_account,
+            side=Side.SELL if event.base < 0 else Side.BUY,
+            size=abs(event.base),
+            price=execution_price(event),
+            fee=event.liquidator_fee + event.if_fee,
+            insurance_fee=event.if_fee,
             liquidator=liquidator_name(event.liquidator_authority, event.liquidator_sub_account),
-            insurance_fund=fund)
+            insurance_fund=fund,
+        )
     if isinstance(event, ev.CollateralLiquidated):
         return event.authority, LiquidationView(
-            kind="collateral_liquidation", market=CollateralAsset(event.asset).name, ts=ts, seq=seq,
-            sub_account=event.sub_account, amount=event.amount, price=0,
+            kind="collateral_liquidation",
+            market=CollateralAsset(event.asset).name,
+            ts=ts,
+            seq=seq,
+            sub_account=event.sub_account,
+            amount=event.amount,
+            price=0,
             liquidator=liquidator_name(event.liquidator_authority, event.liquidator_sub_account),
-            insurance_fund=fund)
+            insurance_fund=fund,
+        )
     if isinstance(event, ev.BankruptcyCovered):
-        return event.authority, LiquidationView(kind="bankruptcy_covered", market="", ts=ts, seq=seq,
-                                                sub_account=event.sub_account, amount=event.amount,
-                                                insurance_fund=fund)
-    return "", LiquidationView(kind="socialized_loss", market=state.markets[event.market_index].config.symbol,
-                               ts=ts, seq=seq, amount=event.amount, insurance_fund=fund)
+        return event.authority, LiquidationView(
+            kind="bankruptcy_covered",
+            market="",
+            ts=ts,
+            seq=seq,
+            sub_account=event.sub_account,
+            amount=event.amount,
+            insurance_fund=fund,
+        )
+    return "", LiquidationView(
+        kind="socialized_loss",
+        market=state.markets[event.market_index].config.symbol,
+        ts=ts,
+        seq=seq,
+        amount=event.amount,
+        insurance_fund=fund,
+    )
 
 
 def describe(record: LiquidationView) -> str:
     """One log line a person reads, in human units."""
     if record.kind == "liquidation":
-        return (f"liquidation: sub-account {record.sub_account} {record.side} {record.size / BASE_PRECISION:g} "
-                f"{record.market} at {record.price / PRICE_PRECISION:.6f} "
-                f"(fee {record.fee / QUOTE_PRECISION:.6f} USDC) by {record.liquidator}; "
-                f"insurance fund {record.insurance_fund / QUOTE_PRECISION:.6f} USDC")
+        return (
+            f"liquidation: sub-account {record.sub_account} {record.side} {record.size / BASE_PRECISION:g} "
+            f"{record.market} at {record.price / PRICE_PRECISION:.6f} "
+            f"(fee {record.fee / QUOTE_PRECISION:.6f} USDC) by {record.liquidator}; "
+            f"insurance fund {record.insurance_fund / QUOTE_PRECISION:.6f} USDC"
+        )
     if record.kind == "socialized_loss":
         return f"socialized loss: {record.amount / QUOTE_PRECISION:.6f} USDC charged to {record.market} holders"
     if record.kind == "bankruptcy_covered":
-        return (f"bankruptcy: the insurance fund paid {record.amount / QUOTE_PRECISION:.6f} USDC for sub-account "
-                f"{record.sub_account}; fund now {record.insurance_fund / QUOTE_PRECISION:.6f} USDC")
+        return (
+            f"bankruptcy: the insurance fund paid {record.amount / QUOTE_PRECISION:.6f} USDC for sub-account "
+            f"{record.sub_account}; fund now {record.insurance_fund / QUOTE_PRECISION:.6f} USDC"
+        )
     return f"collateral liquidation: sub-account {record.sub_account} lost {record.market} collateral"

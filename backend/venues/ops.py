@@ -119,8 +119,9 @@ def engine_error(exc: EngineError) -> ApiError:
 
 
 class TradingOps:
-    def __init__(self, venue: PaperVenue, limits: RiskLimits | None = None,
-                 trading_state: Any = None, oracle_healthy: Any = None) -> None:
+    def __init__(
+        self, venue: PaperVenue, limits: RiskLimits | None = None, trading_state: Any = None, oracle_healthy: Any = None
+    ) -> None:
         self.venue = venue
         self.limits = limits or RiskLimits()
         self.rate = SubmitRate()
@@ -145,44 +146,69 @@ class TradingOps:
         if not self.rate.allow(f"{AUTHORITY}/{sub}", self.limits.submit_rate_per_s):
             raise ApiError(RiskCode.SUBMIT_RATE, f"more than {self.limits.submit_rate_per_s:g} orders per second")
         market_index = instruction.market_index
-        spec = market_spec(views.symbol_of(venue.state, market_index)) if market_index in venue.state.markets \
-            else None
+        spec = market_spec(views.symbol_of(venue.state, market_index)) if market_index in venue.state.markets else None
         if spec is None:
             raise ApiError(ErrorCode.NO_PRICE, "the market has no oracle price yet; try again in a moment")
         oracle = venue.oracle_price(market_index)
         size = getattr(instruction, "size", None) or getattr(instruction, "total_size", 0)
-        price = (getattr(instruction, "price", None) or getattr(instruction, "trigger_price", None)
-                 or getattr(instruction, "entry_price", None) or oracle)
+        price = (
+            getattr(instruction, "price", None)
+            or getattr(instruction, "trigger_price", None)
+            or getattr(instruction, "entry_price", None)
+            or oracle
+        )
         user = venue.state.users.get((AUTHORITY, sub))
         position = user.positions.get(market_index) if user else None
         base = position.base if position else 0
         buying = getattr(instruction, "side", 0) == 0
         reduces = bool(getattr(instruction, "reduce_only", False)) or (
-            base != 0 and (base < 0) == buying and size <= abs(base))
+            base != 0 and (base < 0) == buying and size <= abs(base)
+        )
         leverage_after = 0
         if user is not None:
             try:
                 summary = account_margin(venue.state, AUTHORITY, sub, venue.ctx())
                 added = size * oracle // BASE_PRECISION
                 total = summary.total_collateral
-                leverage_after = ((summary.notional + added) * MARGIN_PRECISION // total if total > 0
-                                  else UNBOUNDED_LEVERAGE)
+                leverage_after = (
+                    (summary.notional + added) * MARGIN_PRECISION // total if total > 0 else UNBOUNDED_LEVERAGE
+                )
             except EngineError:
                 leverage_after = 0
         check_price_band(order_prices(instruction), oracle, self.limits)
-        check_order(OrderCheck(
-            market=spec.symbol, size=size, price=price, oracle_price=oracle,
-            has_limit_price=price != oracle, reduces_position=reduces, leverage_after=leverage_after,
-            open_orders=len(user.order_ids) if user else 0,
-            oracle_healthy=self.oracle_healthy(spec.symbol) and oracle > 0), self.limits,
-            TradingState(self.trading_state()))
+        check_order(
+            OrderCheck(
+                market=spec.symbol,
+                size=size,
+                price=price,
+                oracle_price=oracle,
+                has_limit_price=price != oracle,
+                reduces_position=reduces,
+                leverage_after=leverage_after,
+                open_orders=len(user.order_ids) if user else 0,
+                oracle_healthy=self.oracle_healthy(spec.symbol) and oracle > 0,
+            ),
+            self.limits,
+            TradingState(self.trading_state()),
+        )
 
     def _reject(self, market: str, side: str, exc: ApiError) -> None:
-        self.venue.bus.publish("orders", views.OrderView(
-            order_id=0, market=market, side=side, order_type="rejected", status="rejected", size=0, reason=exc.message))
+        self.venue.bus.publish(
+            "orders",
+            views.OrderView(
+                order_id=0,
+                market=market,
+                side=side,
+                order_type="rejected",
+                status="rejected",
+                size=0,
+                reason=exc.message,
+            ),
+        )
 
-    async def place(self, instruction: Any, sub: int, market: str, side: str, session: Session | None = None
-                    ) -> dict[str, Any]:
+    async def place(
+        self, instruction: Any, sub: int, market: str, side: str, session: Session | None = None
+    ) -> dict[str, Any]:
         try:
             self._pretrade(instruction, sub)
             applied = await self._commit(instruction, session)
@@ -204,27 +230,45 @@ class TradingOps:
         if a.duration <= 0 or a.interval <= 0 or a.interval > a.duration:
             raise ApiError(ErrorCode.INVALID_ORDER, "TWAP needs duration ≥ interval > 0 (seconds)")
         instruction = ix.PlaceTwapOrder(
-            AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
-            fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE), a.duration, a.interval,
-            price_of(a.price_limit, spec, "price limit") if a.price_limit else None, a.reduce_only)
+            AUTHORITY,
+            a.sub_account,
+            spec.market_index,
+            side_of(a.side),
+            fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
+            a.duration,
+            a.interval,
+            price_of(a.price_limit, spec, "price limit") if a.price_limit else None,
+            a.reduce_only,
+        )
         return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
 
     async def op_iceberg(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, IcebergArgs)
         spec = market_spec(a.market)
         instruction = ix.PlaceIcebergOrder(
-            AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
+            AUTHORITY,
+            a.sub_account,
+            spec.market_index,
+            side_of(a.side),
             fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
-            fixed_of(a.display, BASE_PRECISION, "display size", ErrorCode.INVALID_SIZE), price_of(a.price, spec),
-            a.reduce_only)
+            fixed_of(a.display, BASE_PRECISION, "display size", ErrorCode.INVALID_SIZE),
+            price_of(a.price, spec),
+            a.reduce_only,
+        )
         return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
 
     async def op_oco(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, OcoArgs)
         spec = market_spec(a.market)
-        instruction = ix.PlaceOcoOrder(AUTHORITY, a.sub_account, spec.market_index, side_of(a.side),
-                                       fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
-                                       price_of(a.tp, spec, "take-profit"), price_of(a.sl, spec, "stop-loss"))
+        instruction = ix.PlaceOcoOrder(
+            AUTHORITY,
+            a.sub_account,
+            spec.market_index,
+            side_of(a.side),
+            fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
+            price_of(a.tp, spec, "take-profit"),
+            price_of(a.sl, spec, "stop-loss"),
+        )
         return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
 
     async def op_modify(self, session: Session, args: dict[str, Any]) -> Any:
@@ -233,11 +277,17 @@ class TradingOps:
         if order is None or order.authority != AUTHORITY:
             raise ApiError(ErrorCode.UNKNOWN_ORDER, f"no open order {a.order_id}")
         spec = market_spec(views.symbol_of(self.venue.state, order.market_index))
-        applied = await self._commit(ix.ModifyOrder(
-            AUTHORITY, order.sub_account, a.order_id,
-            size=fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE) if a.size else None,
-            price=price_of(a.price, spec) if a.price else None,
-            trigger_price=price_of(a.trigger, spec, "trigger price") if a.trigger else None), session)
+        applied = await self._commit(
+            ix.ModifyOrder(
+                AUTHORITY,
+                order.sub_account,
+                a.order_id,
+                size=fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE) if a.size else None,
+                price=price_of(a.price, spec) if a.price else None,
+                trigger_price=price_of(a.trigger, spec, "trigger price") if a.trigger else None,
+            ),
+            session,
+        )
         return {"orders": to_builtins(applied.orders)}
 
     async def op_cancel(self, session: Session, args: dict[str, Any]) -> Any:
@@ -284,10 +334,12 @@ class TradingOps:
         balance = user.balances.get(int(asset), 0) if user is not None else 0
         if amount > balance:  # said here in the asset's units; the engine's own refusal speaks integers
             digits = decimals_of(ASSET_PRECISION[Asset[asset.name]])
-            raise ApiError(ErrorCode.INSUFFICIENT_BALANCE,
-                           f"the {asset.name} balance of sub-account {a.sub_account} is "
-                           f"{decimal_str(balance, digits)} {asset.name} and "
-                           f"{decimal_str(amount, digits)} {asset.name} was asked for")
+            raise ApiError(
+                ErrorCode.INSUFFICIENT_BALANCE,
+                f"the {asset.name} balance of sub-account {a.sub_account} is "
+                f"{decimal_str(balance, digits)} {asset.name} and "
+                f"{decimal_str(amount, digits)} {asset.name} was asked for",
+            )
         await self._commit(ix.WithdrawTokens(AUTHORITY, a.sub_account, asset, amount))
         return self.account(a.sub_account)
 
@@ -310,8 +362,10 @@ class TradingOps:
         view = views.account_view(venue.state, AUTHORITY, sub, ctx, str(self.trading_state()))
         if view is None:
             raise ApiError(ErrorCode.UNKNOWN_ACCOUNT, f"no sub-account {sub}; deposit into it to create it")
-        return {"account": to_builtins(view),
-                "positions": to_builtins(views.position_views(venue.state, AUTHORITY, sub, ctx))}
+        return {
+            "account": to_builtins(view),
+            "positions": to_builtins(views.position_views(venue.state, AUTHORITY, sub, ctx)),
+        }
 
     async def op_account(self, session: Session, args: dict[str, Any]) -> Any:
         return self.account(parse_args(args, SubArgs).sub_account)
@@ -333,8 +387,11 @@ class TradingOps:
         a = parse_args(args, QueryArgs)
         venue = self.venue
         ctx = venue.ctx()
-        subs = [a.sub_account] if a.sub_account is not None else sorted(
-            s for (auth, s) in venue.state.users if auth == AUTHORITY)
+        subs = (
+            [a.sub_account]
+            if a.sub_account is not None
+            else sorted(s for (auth, s) in venue.state.users if auth == AUTHORITY)
+        )
         out = [p for s in subs for p in views.position_views(venue.state, AUTHORITY, s, ctx) if p.base]
         if a.market:
             out = [p for p in out if p.market == market_spec(a.market).symbol]
@@ -350,7 +407,7 @@ class TradingOps:
             rows = [v for v in rows if v.market == symbol]
         if a.sub_account is not None:
             rows = [v for v in rows if v.sub_account == a.sub_account]
-        return {"orders": to_builtins(rows[-max(1, min(a.limit, 5000)):])}
+        return {"orders": to_builtins(rows[-max(1, min(a.limit, 5000)) :])}
 
     async def op_fills(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, QueryArgs)
@@ -369,8 +426,9 @@ class TradingOps:
         spec = market_spec(a.market)
         if spec.market_index not in self.venue.state.markets:
             raise ApiError(ErrorCode.NO_PRICE, f"{spec.symbol} has no price yet")
-        return to_builtins(views.book_view(self.venue.state, spec.market_index, self.venue.ctx(),
-                                           max(1, min(a.depth, 100))))
+        return to_builtins(
+            views.book_view(self.venue.state, spec.market_index, self.venue.ctx(), max(1, min(a.depth, 100)))
+        )
 
     async def op_market_state(self, session: Session, args: dict[str, Any]) -> Any:
         return self.market_state(market_spec(parse_args(args, BookArgs).market).symbol)
@@ -385,16 +443,21 @@ class TradingOps:
         market = self.venue.state.markets.get(spec.market_index)
         if market is None:
             raise ApiError(ErrorCode.NO_PRICE, f"{spec.symbol} has no price yet")
-        return {"market": spec.symbol, "status": market.status.name if hasattr(market.status, "name") else
-                market.status, "funding_rate": rate_as_fraction(market.last_funding_rate,
-                                                                market.last_funding_oracle_twap),
-                "funding": msgspec.to_builtins(funding_info(self.venue.state, spec.market_index)),
-                "funding_interval": market.config.funding_interval,
-                "open_interest": market.open_interest_long + market.open_interest_short,
-                "open_interest_long": market.open_interest_long, "open_interest_short": market.open_interest_short,
-                "mark_price": views.mark_price(self.venue.ctx(), spec.market_index), "mark_twap": market.mark_twap,
-                "oracle_price": self.venue.oracle_price(spec.market_index),
-                "oracle_twap": market.oracle_twap, "insurance_fund": self.venue.state.insurance_fund}
+        return {
+            "market": spec.symbol,
+            "status": market.status.name if hasattr(market.status, "name") else market.status,
+            "funding_rate": rate_as_fraction(market.last_funding_rate, market.last_funding_oracle_twap),
+            "funding": msgspec.to_builtins(funding_info(self.venue.state, spec.market_index)),
+            "funding_interval": market.config.funding_interval,
+            "open_interest": market.open_interest_long + market.open_interest_short,
+            "open_interest_long": market.open_interest_long,
+            "open_interest_short": market.open_interest_short,
+            "mark_price": views.mark_price(self.venue.ctx(), spec.market_index),
+            "mark_twap": market.mark_twap,
+            "oracle_price": self.venue.oracle_price(spec.market_index),
+            "oracle_twap": market.oracle_twap,
+            "insurance_fund": self.venue.state.insurance_fund,
+        }
 
     async def op_verify(self, session: Session, args: dict[str, Any]) -> Any:
         """Live engine state against a replay of the journal (digests of both)."""
@@ -408,9 +471,15 @@ class TradingOps:
         check_instruction(instruction)
         check_price_band(order_prices(instruction), self.venue.oracle_price(spec.market_index), self.limits)
         if not isinstance(instruction, ix.PlaceOrder):
-            instruction = ix.PlaceOrder(AUTHORITY, instruction.sub_account, instruction.market_index,
-                                        instruction.side, OrderType.LIMIT if instruction.entry_price
-                                        else OrderType.MARKET, instruction.size, price=instruction.entry_price)
+            instruction = ix.PlaceOrder(
+                AUTHORITY,
+                instruction.sub_account,
+                instruction.market_index,
+                instruction.side,
+                OrderType.LIMIT if instruction.entry_price else OrderType.MARKET,
+                instruction.size,
+                price=instruction.entry_price,
+            )
         if (AUTHORITY, order.sub_account) not in self.venue.state.users:
             raise ApiError(ErrorCode.UNKNOWN_ACCOUNT, f"no sub-account {order.sub_account}")
         preview = preview_order(self.venue.state, instruction, self.venue.ctx())
@@ -419,20 +488,38 @@ class TradingOps:
 
 def order_prices(instruction: Any) -> list[tuple[str, int]]:
     """Every limit and trigger price an order instruction carries, by the name a trader knows it."""
-    names = (("price", "limit price"), ("trigger_price", "trigger price"), ("entry_price", "entry price"),
-             ("price_limit", "price limit"), ("take_profit_price", "take-profit"), ("stop_loss_price", "stop-loss"))
+    names = (
+        ("price", "limit price"),
+        ("trigger_price", "trigger price"),
+        ("entry_price", "entry price"),
+        ("price_limit", "price limit"),
+        ("take_profit_price", "take-profit"),
+        ("stop_loss_price", "stop-loss"),
+    )
     return [(label, value) for field, label in names if (value := getattr(instruction, field, None))]
 
 
 def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
     for name, handler in {
-        "order.place": trading.op_place, "order.twap": trading.op_twap, "order.iceberg": trading.op_iceberg,
-        "order.oco": trading.op_oco, "order.modify": trading.op_modify, "order.cancel": trading.op_cancel,
-        "order.preview": trading.op_preview, "account": trading.op_account, "account.list": trading.op_accounts,
-        "account.create": trading.op_account_create, "account.deposit": trading.op_deposit,
-        "account.withdraw": trading.op_withdraw, "orders": trading.op_orders, "fills": trading.op_fills,
-        "positions": trading.op_positions, "book": trading.op_book, "market.state": trading.op_market_state,
-        "markets.stats": trading.op_markets_stats, "venue.verify": trading.op_verify,
+        "order.place": trading.op_place,
+        "order.twap": trading.op_twap,
+        "order.iceberg": trading.op_iceberg,
+        "order.oco": trading.op_oco,
+        "order.modify": trading.op_modify,
+        "order.cancel": trading.op_cancel,
+        "order.preview": trading.op_preview,
+        "account": trading.op_account,
+        "account.list": trading.op_accounts,
+        "account.create": trading.op_account_create,
+        "account.deposit": trading.op_deposit,
+        "account.withdraw": trading.op_withdraw,
+        "orders": trading.op_orders,
+        "fills": trading.op_fills,
+        "positions": trading.op_positions,
+        "book": trading.op_book,
+        "market.state": trading.op_market_state,
+        "markets.stats": trading.op_markets_stats,
+        "venue.verify": trading.op_verify,
         "account.liquidation": trading.op_liquidation,
     }.items():
         api.op(name, handler)

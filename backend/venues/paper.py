@@ -93,8 +93,16 @@ class Applied:
 class PaperVenue:
     name = "paper"
 
-    def __init__(self, bus: Bus, store: Store, *, clock: Callable[[], float] = time.time,
-                 snapshot_every: int = 50_000, crank_interval: float = 0.2, fund_new_accounts: bool = True) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        snapshot_every: int = 50_000,
+        crank_interval: float = 0.2,
+        fund_new_accounts: bool = True,
+    ) -> None:
         self.bus = bus
         self.store = store
         self.clock = clock
@@ -128,8 +136,10 @@ class PaperVenue:
         Raises ApiError (bounds, unencodable, store unavailable) or EngineError, with nothing changed.
         """
         if self.diverged:
-            raise ApiError(ErrorCode.STORE_UNAVAILABLE, "the store refused a write; the venue is reloading its state "
-                                                        "from the journal: try again in a moment")
+            raise ApiError(
+                ErrorCode.STORE_UNAVAILABLE,
+                "the store refused a write; the venue is reloading its state from the journal: try again in a moment",
+            )
         if not self.store.writable:
             raise StoreUnavailable(self.store.fault)
         check_instruction(instruction)
@@ -176,8 +186,13 @@ class PaperVenue:
         if not self.diverged:
             log.error("the store refused journal entry (%s); the state will be reloaded from the journal", error)
         if not applied.committed.done():
-            applied.committed.set_exception(error if isinstance(error, ApiError) else ApiError(
-                ErrorCode.STORE_UNAVAILABLE, f"the store refused the write ({error}); nothing was applied"))
+            applied.committed.set_exception(
+                error
+                if isinstance(error, ApiError)
+                else ApiError(
+                    ErrorCode.STORE_UNAVAILABLE, f"the store refused the write ({error}); nothing was applied"
+                )
+            )
         self._diverge()
 
     def _diverge(self) -> None:
@@ -212,13 +227,25 @@ class PaperVenue:
         live_digest, replay_digest = state_digest(self.state), state_digest(replay.state)
         consistent = replay.failed == 0 and replay.seq == self.seq and live_digest == replay_digest
         if not consistent and self.uncommitted == 0:
-            log.error("live state differs from the journal: live seq %d digest %s, replay seq %d digest %s",
-                      self.seq, live_digest, replay.seq, replay_digest)
-        return {"seq": self.seq, "journal_seq": replay.seq, "digest": live_digest, "journal_digest": replay_digest,
-                "uncommitted": self.uncommitted, "consistent": consistent}
+            log.error(
+                "live state differs from the journal: live seq %d digest %s, replay seq %d digest %s",
+                self.seq,
+                live_digest,
+                replay.seq,
+                replay_digest,
+            )
+        return {
+            "seq": self.seq,
+            "journal_seq": replay.seq,
+            "digest": live_digest,
+            "journal_digest": replay_digest,
+            "uncommitted": self.uncommitted,
+            "consistent": consistent,
+        }
 
-    def journal_entry(self, instruction: Any, ctx: Context, events: list[Any], payload: bytes | None = None
-                      ) -> JournalEntry:
+    def journal_entry(
+        self, instruction: Any, ctx: Context, events: list[Any], payload: bytes | None = None
+    ) -> JournalEntry:
         """Everything one processed instruction writes: the journal row, derived rows, maybe a snapshot."""
         if payload is None:
             payload = self.codec.dumps(instruction, ctx)
@@ -228,10 +255,20 @@ class PaperVenue:
         if self.seq - self.snapshot_seq >= self.snapshot_every:
             snapshot = state_to_bytes(self.state)
             self.snapshot_seq = self.seq
-        return JournalEntry(self.seq, type(instruction).__name__, payload, orders, fills, snapshot,
-                            status_history(events, orders),
-                            [liquidation_view(self.state, e, self.seq, ctx.unix_time) for e in events
-                             if isinstance(e, RECORDED_EVENTS)])
+        return JournalEntry(
+            self.seq,
+            type(instruction).__name__,
+            payload,
+            orders,
+            fills,
+            snapshot,
+            status_history(events, orders),
+            [
+                liquidation_view(self.state, e, self.seq, ctx.unix_time)
+                for e in events
+                if isinstance(e, RECORDED_EVENTS)
+            ],
+        )
 
     def _publish(self, applied: Applied) -> None:
         for view in applied.orders:
@@ -246,9 +283,14 @@ class PaperVenue:
             if isinstance(event, ev.PositionChanged | ev.Deposit | ev.Withdraw | ev.FundingSettled | ev.Liquidated):
                 touched.add(event.sub_account)
             elif isinstance(event, ev.FundingRateUpdated):
-                self.bus.publish("funding", {"market": views.symbol_of(self.state, event.market_index),
-                                             "rate": rate_as_fraction(event.funding_rate, event.oracle_twap),
-                                             "ts": event.unix_time})
+                self.bus.publish(
+                    "funding",
+                    {
+                        "market": views.symbol_of(self.state, event.market_index),
+                        "rate": rate_as_fraction(event.funding_rate, event.oracle_twap),
+                        "ts": event.unix_time,
+                    },
+                )
         if touched:
             self.publish_account(touched)
 
@@ -261,8 +303,9 @@ class PaperVenue:
             for position in views.position_views(self.state, AUTHORITY, sub, ctx):
                 self.bus.publish("positions", position)
 
-    def _derive(self, events: list[Any], ctx: Context, instruction: Any = None
-                ) -> tuple[list[OrderView], list[tuple[str, FillView]]]:
+    def _derive(
+        self, events: list[Any], ctx: Context, instruction: Any = None
+    ) -> tuple[list[OrderView], list[tuple[str, FillView]]]:
         now = ctx.unix_time
         realized: dict[tuple[str, int, int], int] = {}
         for event in events:
@@ -312,8 +355,14 @@ class PaperVenue:
                     previous = views.placed_order_view(self.state, placed[order_id], instruction, meta.created)
                 status, reason = ended.get(order_id, (OrderStatus.FILLED, ""))
                 filled = previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled
-                view = msgspec.structs.replace(previous, status=views.wire_status(status), filled=filled,
-                                               avg_fill_price=meta.avg_price, updated_ts=now, reason=reason)
+                view = msgspec.structs.replace(
+                    previous,
+                    status=views.wire_status(status),
+                    filled=filled,
+                    avg_fill_price=meta.avg_price,
+                    updated_ts=now,
+                    reason=reason,
+                )
                 self.meta.pop(order_id, None)
             self.recent[order_id] = view
             orders.append(view)
@@ -334,8 +383,11 @@ class PaperVenue:
         if price <= 0:
             return
         self.oracles[spec.market_index] = OraclePrice(
-            price=price, conf=to_engine_price(obs.conf, obs.expo, round_up=True), publish_slot=obs.slot,
-            publish_time=obs.publish_time)
+            price=price,
+            conf=to_engine_price(obs.conf, obs.expo, round_up=True),
+            publish_slot=obs.slot,
+            publish_time=obs.publish_time,
+        )
         self.slot = max(self.slot, obs.slot)
         if spec.market_index not in self.state.markets and not self.diverged and self.store.writable:
             self._bootstrap_market(spec.market_index, price)
@@ -356,11 +408,21 @@ class PaperVenue:
     def _bootstrap_market(self, market_index: int, price: int) -> None:
         spec = next(s for s in MARKETS_BY_SYMBOL.values() if s.market_index == market_index)
         cfg = default_config(spec)
-        self.apply(ix.InitializeMarket(
-            market_index=market_index, symbol=spec.symbol, base_asset=spec.base, quote_asset=spec.quote,
-            initial_price=price, tick_size=spec.tick_size, step_size=spec.step_size, min_size=spec.min_size,
-            max_leverage=spec.max_leverage, margin_ratio_initial=cfg.margin_ratio_initial,
-            margin_ratio_maintenance=cfg.margin_ratio_maintenance))
+        self.apply(
+            ix.InitializeMarket(
+                market_index=market_index,
+                symbol=spec.symbol,
+                base_asset=spec.base,
+                quote_asset=spec.quote,
+                initial_price=price,
+                tick_size=spec.tick_size,
+                step_size=spec.step_size,
+                min_size=spec.min_size,
+                max_leverage=spec.max_leverage,
+                margin_ratio_initial=cfg.margin_ratio_initial,
+                margin_ratio_maintenance=cfg.margin_ratio_maintenance,
+            )
+        )
         if (AUTHORITY, 0) not in self.state.users:
             self.apply(ix.CreateUserAccount(authority=AUTHORITY, sub_account=0, name="main"))
             if self.fund_new_accounts:
@@ -422,22 +484,33 @@ class PaperVenue:
         live = set(self.state.orders)
         recorded = {v.order_id for v in self.recent.values() if v.status in OPEN_STATUSES}
         self.recovery = {
-            "snapshot_seq": self.snapshot_seq, "replayed": replayed, "failed": failed, "seq": self.seq,
-            "open_orders": len(live), "consistent": failed == 0 and live == recorded,
+            "snapshot_seq": self.snapshot_seq,
+            "replayed": replayed,
+            "failed": failed,
+            "seq": self.seq,
+            "open_orders": len(live),
+            "consistent": failed == 0 and live == recorded,
             "digest": state_digest(self.state),
             "seconds": round(time.perf_counter() - started, 3),
         }
         if not self.recovery["consistent"]:
-            log.error("recovery consistency check failed: engine has %d open orders, the orders table %d "
-                      "(missing %s, extra %s)", len(live), len(recorded), sorted(live - recorded)[:10],
-                      sorted(recorded - live)[:10])
+            log.error(
+                "recovery consistency check failed: engine has %d open orders, the orders table %d "
+                "(missing %s, extra %s)",
+                len(live),
+                len(recorded),
+                sorted(live - recorded)[:10],
+                sorted(recorded - live)[:10],
+            )
         log.info("recovered: %s", self.recovery)
         return self.recovery
 
     def _reload_views(self, conn: Any) -> None:
-        rows = conn.execute("SELECT view FROM orders WHERE status IN (?, ?, ?, ?) OR order_id IN "
-                            "(SELECT order_id FROM orders ORDER BY updated_ts DESC LIMIT 2000)", OPEN_STATUSES
-                            ).fetchall()
+        rows = conn.execute(
+            "SELECT view FROM orders WHERE status IN (?, ?, ?, ?) OR order_id IN "
+            "(SELECT order_id FROM orders ORDER BY updated_ts DESC LIMIT 2000)",
+            OPEN_STATUSES,
+        ).fetchall()
         for (blob,) in rows:
             view = _order_decoder.decode(blob)
             self.recent[view.order_id] = view

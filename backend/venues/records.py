@@ -30,9 +30,13 @@ def order_history(venue: PaperVenue, order_id: int) -> dict[str, Any]:
     view = venue.recent.get(order_id)
     if view is None and not rows:
         raise ApiError(ErrorCode.UNKNOWN_ORDER, f"no order {order_id}")
-    return {"order": to_builtins(view) if view is not None else None,
-            "history": [{"seq": seq, "ts": ts, "status": status, "filled": filled, "reason": reason}
-                        for seq, ts, status, filled, reason in rows]}
+    return {
+        "order": to_builtins(view) if view is not None else None,
+        "history": [
+            {"seq": seq, "ts": ts, "status": status, "filled": filled, "reason": reason}
+            for seq, ts, status, filled, reason in rows
+        ],
+    }
 
 
 def liquidations(venue: PaperVenue, limit: int = 50, sub_account: int | None = None) -> dict[str, Any]:
@@ -46,9 +50,12 @@ def liquidations(venue: PaperVenue, limit: int = 50, sub_account: int | None = N
     params.append(max(1, min(limit, 5000)))
     rows = venue.store._read_conn.execute(sql, params).fetchall()
     state = venue.state
-    return {"liquidations": [to_builtins(_liquidation_decoder.decode(r[0])) for r in reversed(rows)],
-            "insurance_fund": state.insurance_fund, "insurance_paid": state.insurance_paid,
-            "socialized_loss": state.socialized_loss}
+    return {
+        "liquidations": [to_builtins(_liquidation_decoder.decode(r[0])) for r in reversed(rows)],
+        "insurance_fund": state.insurance_fund,
+        "insurance_paid": state.insurance_paid,
+        "socialized_loss": state.socialized_loss,
+    }
 
 
 def register_record_ops(api: ApiServer, venue: PaperVenue) -> None:

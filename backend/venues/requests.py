@@ -67,8 +67,9 @@ class OrderArgs(msgspec.Struct, forbid_unknown_fields=True):
 def market_spec(text: str) -> MarketSpec:
     spec = MARKETS_BY_SYMBOL.get(normalize_symbol(str(text)))
     if spec is None:
-        raise ApiError(ErrorCode.UNKNOWN_MARKET,
-                       f"unknown market {text!r}; markets: {', '.join(m.symbol for m in MARKETS)}")
+        raise ApiError(
+            ErrorCode.UNKNOWN_MARKET, f"unknown market {text!r}; markets: {', '.join(m.symbol for m in MARKETS)}"
+        )
     return spec
 
 
@@ -84,15 +85,18 @@ def fixed_of(text: Any, precision: int, what: str, code: ErrorCode = ErrorCode.I
     try:
         return vocabulary.to_fixed(decimal_of(text, what), precision)
     except ValueError:
-        raise ApiError(code, f"{what} {text} has more decimals than allowed "
-                             f"({vocabulary.decimals_of(precision)})") from None
+        raise ApiError(
+            code, f"{what} {text} has more decimals than allowed ({vocabulary.decimals_of(precision)})"
+        ) from None
 
 
 def price_of(text: Any, spec: MarketSpec, what: str = "price") -> int:
     price = fixed_of(text, PRICE_PRECISION, what, ErrorCode.INVALID_PRICE)
     if price % spec.tick_size:
-        raise ApiError(ErrorCode.OFF_TICK, f"{what} {text} is not a multiple of the {spec.symbol} tick "
-                                   f"{Decimal(spec.tick_size) / PRICE_PRECISION}")
+        raise ApiError(
+            ErrorCode.OFF_TICK,
+            f"{what} {text} is not a multiple of the {spec.symbol} tick {Decimal(spec.tick_size) / PRICE_PRECISION}",
+        )
     return price
 
 
@@ -104,11 +108,13 @@ def size_of(args: OrderArgs, spec: MarketSpec, reference_price: int) -> int:
         base = usd * BASE_PRECISION // reference_price
         return base - base % spec.step_size  # rounded down to the step: never more than asked
     if args.size_in != "base":
-        raise ApiError(ErrorCode.BAD_REQUEST, "size_in must be \"base\" or \"usd\"")
+        raise ApiError(ErrorCode.BAD_REQUEST, 'size_in must be "base" or "usd"')
     size = fixed_of(args.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE)
     if size % spec.step_size:
-        raise ApiError(ErrorCode.OFF_STEP, f"size {args.size} is not a multiple of the {spec.symbol} step "
-                                   f"{Decimal(spec.step_size) / BASE_PRECISION}")
+        raise ApiError(
+            ErrorCode.OFF_STEP,
+            f"size {args.size} is not a multiple of the {spec.symbol} step {Decimal(spec.step_size) / BASE_PRECISION}",
+        )
     return size
 
 
@@ -146,11 +152,17 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
             raise ApiError(ErrorCode.INVALID_ORDER, "a bracket needs both tp and sl")
         if order_type not in (OrderType.MARKET, OrderType.LIMIT):
             raise ApiError(ErrorCode.INVALID_ORDER, "tp/sl ride on a market or limit entry")
-        return ix.PlaceBracketOrder(authority=authority, sub_account=args.sub_account, market_index=spec.market_index,
-                                    side=side, size=size, take_profit_price=price_of(args.tp, spec, "take-profit"),
-                                    stop_loss_price=price_of(args.sl, spec, "stop-loss"),
-                                    entry_price=price if order_type == OrderType.LIMIT else None,
-                                    client_order_id=args.client_id)
+        return ix.PlaceBracketOrder(
+            authority=authority,
+            sub_account=args.sub_account,
+            market_index=spec.market_index,
+            side=side,
+            size=size,
+            take_profit_price=price_of(args.tp, spec, "take-profit"),
+            stop_loss_price=price_of(args.sl, spec, "stop-loss"),
+            entry_price=price if order_type == OrderType.LIMIT else None,
+            client_order_id=args.client_id,
+        )
     trailing = None
     if order_type == OrderType.TRAILING_STOP:
         if args.trail is not None:
@@ -160,12 +172,25 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
             trailing = oracle_price * pct // PERCENTAGE_PRECISION  # rounded down, then to the tick
             trailing = max(spec.tick_size, trailing - trailing % spec.tick_size)
         else:
-            raise ApiError(ErrorCode.INVALID_ORDER,
-                           "a trailing stop needs trail (a price distance) or trail_pct (percent)")
-    return ix.PlaceOrder(authority=authority, sub_account=args.sub_account, market_index=spec.market_index,
-                         side=side, order_type=order_type, size=size, price=price, trigger_price=trigger,
-                         time_in_force=tif, reduce_only=args.reduce_only, post_only=args.post_only,
-                         expire_time=args.expire, trailing_offset=trailing, client_order_id=args.client_id)
+            raise ApiError(
+                ErrorCode.INVALID_ORDER, "a trailing stop needs trail (a price distance) or trail_pct (percent)"
+            )
+    return ix.PlaceOrder(
+        authority=authority,
+        sub_account=args.sub_account,
+        market_index=spec.market_index,
+        side=side,
+        order_type=order_type,
+        size=size,
+        price=price,
+        trigger_price=trigger,
+        time_in_force=tif,
+        reduce_only=args.reduce_only,
+        post_only=args.post_only,
+        expire_time=args.expire,
+        trailing_offset=trailing,
+        client_order_id=args.client_id,
+    )
 
 
 def refuse_unused_fields(args: OrderArgs, order_type: OrderType, tif: TimeInForce) -> None:

@@ -214,11 +214,23 @@ class SolanaVenue:
         notional = sum(f.size * f.price for f in fills)
         now = int(time.time())
         return OrderView(
-            order_id, self.client.markets[order.market_index].symbol, Side[order.side.name],
-            OrderType[order.order_type.name], wire_status(status), order.size, filled,
-            order.price or 0, avg_fill_price=notional // filled if filled else 0, reduce_only=order.reduce_only,
-            post_only=order.post_only, tif=TimeInForce[order.time_in_force.name], sub_account=order.sub_account,
-            client_id=str(order.client_order_id) if order.client_order_id else "", created_ts=now, updated_ts=now)
+            order_id,
+            self.client.markets[order.market_index].symbol,
+            Side[order.side.name],
+            OrderType[order.order_type.name],
+            wire_status(status),
+            order.size,
+            filled,
+            order.price or 0,
+            avg_fill_price=notional // filled if filled else 0,
+            reduce_only=order.reduce_only,
+            post_only=order.post_only,
+            tif=TimeInForce[order.time_in_force.name],
+            sub_account=order.sub_account,
+            client_id=str(order.client_order_id) if order.client_order_id else "",
+            created_ts=now,
+            updated_ts=now,
+        )
 
     def _base_status(self) -> str:
         return self.status.split("; CU ", 1)[0]
@@ -226,8 +238,19 @@ class SolanaVenue:
     def _record_fill(self, order: ix.PlaceOrder, order_id: int, values: tuple[int, ...], slot: int) -> FillView:
         base, _quote, price, is_buy, fee = values[:5]
         spec = self.client.markets[order.market_index]
-        fill = FillView(len(self.fills) + 1, order_id, spec.symbol, Side.BUY if is_buy else Side.SELL, price, base,
-                        fee, "taker", int(time.time()), slot, order.sub_account)
+        fill = FillView(
+            len(self.fills) + 1,
+            order_id,
+            spec.symbol,
+            Side.BUY if is_buy else Side.SELL,
+            price,
+            base,
+            fee,
+            "taker",
+            int(time.time()),
+            slot,
+            order.sub_account,
+        )
         self.fills.append(fill)
         del self.fills[:-MAX_FILLS]
         return fill

@@ -31,8 +31,9 @@ TEST_USDC = 100_000 * QUOTE_PRECISION  # what the venue's key deposits at start
 
 
 class LocalnetDeployment:
-    def __init__(self, rpc: LiteSvmRpc, client: QuantDeskClient, sender: TxSender,
-                 oracle_price: Callable[[int], int]) -> None:
+    def __init__(
+        self, rpc: LiteSvmRpc, client: QuantDeskClient, sender: TxSender, oracle_price: Callable[[int], int]
+    ) -> None:
         self.rpc = rpc
         self.client = client
         self.sender = sender
@@ -81,9 +82,19 @@ class LocalnetDeployment:
         assert self.program is not None
         spec = self.client.markets[index]
         cfg = default_config(spec)
-        init = ix.InitializeMarket(index, spec.symbol, spec.base, spec.quote, price, spec.tick_size,
-                                   spec.step_size, spec.min_size, spec.max_leverage, cfg.margin_ratio_initial,
-                                   cfg.margin_ratio_maintenance)
+        init = ix.InitializeMarket(
+            index,
+            spec.symbol,
+            spec.base,
+            spec.quote,
+            price,
+            spec.tick_size,
+            spec.step_size,
+            spec.min_size,
+            spec.max_leverage,
+            cfg.margin_ratio_initial,
+            cfg.margin_ratio_maintenance,
+        )
         sent = self.program.send(self.program.admin, self.program.build(init, self.program.admin))
         if sent.ok or sent.error == 6010:  # MARKET_EXISTS: initialized earlier in this LiteSVM
             self.initialized.add(index)

@@ -21,8 +21,12 @@ from backend.venues.solana import SolanaVenue
 
 def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: Any) -> None:
     venue.oracle_price = oracle_price
-    units = Gauge("quantdesk_solana_compute_units", "Compute units of the latest transaction, by instruction",
-                  ["instruction"], registry=api.metrics.registry)
+    units = Gauge(
+        "quantdesk_solana_compute_units",
+        "Compute units of the latest transaction, by instruction",
+        ["instruction"],
+        registry=api.metrics.registry,
+    )
     venue.on_compute_units = lambda name, value: units.labels(name).set(value)
 
     async def place(session: Session, args: dict[str, Any]) -> Any:
@@ -54,13 +58,14 @@ def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: 
         limit = args.get("limit", 100) if isinstance(args.get("limit", 100), int) else 100
         market = args.get("market")
         rows = [f for f in venue.fills if not market or f.market == market_spec(str(market)).symbol]
-        return {"fills": to_builtins(rows[-max(1, min(limit, 5000)):])}
+        return {"fills": to_builtins(rows[-max(1, min(limit, 5000)) :])}
 
     async def cancel(session: Session, args: dict[str, Any]) -> Any:
         order_id, sub = args.get("order_id"), args.get("sub_account", 0)
         if type(order_id) is not int or type(sub) is not int:
-            raise ApiError(ErrorCode.BAD_REQUEST,
-                           "give order_id: the solana venue cancels one on-chain order at a time")
+            raise ApiError(
+                ErrorCode.BAD_REQUEST, "give order_id: the solana venue cancels one on-chain order at a time"
+            )
         try:
             venue._ensure_ready()
             market_index = await venue.order_market(order_id, sub)

@@ -20,8 +20,12 @@ from programs.vocabulary import OrderType as WireType
 from programs.vocabulary import Side as WireSide
 from programs.vocabulary import TimeInForce as WireTif
 
-STATUS_OF_EVENT = {ev.OrderFinished: OrderStatus.FILLED, ev.OrderCancelled: OrderStatus.CANCELLED,
-                   ev.OrderExpired: OrderStatus.EXPIRED, ev.OrderRejected: OrderStatus.REJECTED}
+STATUS_OF_EVENT = {
+    ev.OrderFinished: OrderStatus.FILLED,
+    ev.OrderCancelled: OrderStatus.CANCELLED,
+    ev.OrderExpired: OrderStatus.EXPIRED,
+    ev.OrderRejected: OrderStatus.REJECTED,
+}
 REASON_OF_EVENT = {ev.OrderFinished: "filled in full", ev.OrderExpired: "good-till-date time reached"}
 
 
@@ -45,13 +49,26 @@ def symbol_of(state: State, market_index: int) -> str:
 
 def order_view(state: State, order: Order, now: int, created: int, avg_price: int) -> OrderView:
     return OrderView(
-        order_id=order.order_id, market=symbol_of(state, order.market_index), side=side_name(order.side),
-        order_type=WireType[OrderType(order.order_type).name], status=wire_status(order.status),
-        size=order.size, filled=order.filled, price=order.price, trigger_price=order.trigger_price,
-        avg_fill_price=avg_price, reduce_only=order.reduce_only, post_only=order.post_only,
-        tif=WireTif[TimeInForce(order.time_in_force).name], expire_ts=order.expire_time,
-        sub_account=order.sub_account, parent_id=order.parent_id,
-        client_id=str(order.client_order_id) if order.client_order_id else "", created_ts=created, updated_ts=now)
+        order_id=order.order_id,
+        market=symbol_of(state, order.market_index),
+        side=side_name(order.side),
+        order_type=WireType[OrderType(order.order_type).name],
+        status=wire_status(order.status),
+        size=order.size,
+        filled=order.filled,
+        price=order.price,
+        trigger_price=order.trigger_price,
+        avg_fill_price=avg_price,
+        reduce_only=order.reduce_only,
+        post_only=order.post_only,
+        tif=WireTif[TimeInForce(order.time_in_force).name],
+        expire_ts=order.expire_time,
+        sub_account=order.sub_account,
+        parent_id=order.parent_id,
+        client_id=str(order.client_order_id) if order.client_order_id else "",
+        created_ts=created,
+        updated_ts=now,
+    )
 
 
 def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, created: int) -> OrderView:
@@ -64,14 +81,24 @@ def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, cr
     own = instruction if not placed.parent_id and hasattr(instruction, "time_in_force") else None
     reduce_only = parent.reduce_only if parent is not None else bool(getattr(instruction, "reduce_only", False))
     return OrderView(
-        order_id=placed.order_id, market=symbol_of(state, placed.market_index), side=side_name(placed.side),
-        order_type=WireType[OrderType(placed.order_type).name], status=wire_status(placed.status),
-        size=placed.size, price=placed.price, trigger_price=placed.trigger_price, reduce_only=reduce_only,
+        order_id=placed.order_id,
+        market=symbol_of(state, placed.market_index),
+        side=side_name(placed.side),
+        order_type=WireType[OrderType(placed.order_type).name],
+        status=wire_status(placed.status),
+        size=placed.size,
+        price=placed.price,
+        trigger_price=placed.trigger_price,
+        reduce_only=reduce_only,
         post_only=bool(getattr(own, "post_only", False)),
         tif=WireTif[TimeInForce(own.time_in_force).name] if own is not None else WireTif.GTC,
-        expire_ts=(getattr(own, "expire_time", None) or 0), sub_account=placed.sub_account,
-        parent_id=placed.parent_id, client_id=str(placed.client_order_id) if placed.client_order_id else "",
-        created_ts=created, updated_ts=created)
+        expire_ts=(getattr(own, "expire_time", None) or 0),
+        sub_account=placed.sub_account,
+        parent_id=placed.parent_id,
+        client_id=str(placed.client_order_id) if placed.client_order_id else "",
+        created_ts=created,
+        updated_ts=created,
+    )
 
 
 def touched_order_ids(events: list[Any]) -> list[int]:
@@ -86,22 +113,45 @@ def touched_order_ids(events: list[Any]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def fill_views(state: State, fill: ev.OrderFilled, first_id: int, ts: int, realized: dict[tuple[str, int, int], int]
-               ) -> list[tuple[str, FillView]]:
+def fill_views(
+    state: State, fill: ev.OrderFilled, first_id: int, ts: int, realized: dict[tuple[str, int, int], int]
+) -> list[tuple[str, FillView]]:
     """(authority, view) for each account side of a fill; the AMM's side is not an account."""
     symbol = symbol_of(state, fill.market_index)
     out = []
-    sides = ((fill.taker_authority, fill.taker_sub_account, fill.taker_order_id, fill.taker_side, fill.taker_fee,
-              "taker"),
-             (fill.maker_authority, fill.maker_sub_account, fill.maker_order_id, 1 - fill.taker_side, fill.maker_fee,
-              "maker"))
+    sides = (
+        (fill.taker_authority, fill.taker_sub_account, fill.taker_order_id, fill.taker_side, fill.taker_fee, "taker"),
+        (
+            fill.maker_authority,
+            fill.maker_sub_account,
+            fill.maker_order_id,
+            1 - fill.taker_side,
+            fill.maker_fee,
+            "maker",
+        ),
+    )
     for authority, sub, order_id, side, fee, role in sides:
         if authority == ev.AMM_MAKER:
             continue
-        out.append((authority, FillView(
-            fill_id=first_id + len(out), order_id=order_id, market=symbol, side=side_name(side), price=fill.price,
-            size=fill.base, fee=fee, role=role, ts=ts, slot=fill.slot, sub_account=sub,
-            realized_pnl=realized.get((authority, sub, fill.market_index), 0))))
+        out.append(
+            (
+                authority,
+                FillView(
+                    fill_id=first_id + len(out),
+                    order_id=order_id,
+                    market=symbol,
+                    side=side_name(side),
+                    price=fill.price,
+                    size=fill.base,
+                    fee=fee,
+                    role=role,
+                    ts=ts,
+                    slot=fill.slot,
+                    sub_account=sub,
+                    realized_pnl=realized.get((authority, sub, fill.market_index), 0),
+                ),
+            )
+        )
     return out
 
 
@@ -138,11 +188,22 @@ def position_views(state: State, authority: str, sub: int, ctx: Context) -> list
         liq = 0
         if base and mark:
             liq = liquidation_price(state, authority, sub, market_index, ctx) or 0
-        views.append(PositionView(
-            market=market.config.symbol, sub_account=sub, base=base, entry_price=abs(entry), mark_price=mark,
-            unrealized_pnl=upnl, realized_pnl=pos.realized_pnl, funding_pnl=-pos.funding_paid, fees=pos.fees_paid,
-            liq_price=liq, notional=notional,
-            initial_margin=notional * initial_ratio(market.config, base) // MARGIN_PRECISION))
+        views.append(
+            PositionView(
+                market=market.config.symbol,
+                sub_account=sub,
+                base=base,
+                entry_price=abs(entry),
+                mark_price=mark,
+                unrealized_pnl=upnl,
+                realized_pnl=pos.realized_pnl,
+                funding_pnl=-pos.funding_paid,
+                fees=pos.fees_paid,
+                liq_price=liq,
+                notional=notional,
+                initial_margin=notional * initial_ratio(market.config, base) // MARGIN_PRECISION,
+            )
+        )
     return views
 
 
@@ -158,18 +219,35 @@ def account_view(state: State, authority: str, sub: int, ctx: Context, trading_s
         decimals = decimals_of(ASSET_PRECISION[Asset[CollateralAsset(asset).name]])
         value = amount if asset == CollateralAsset.USDC else amount * sol_price // 10**decimals
         raw_value += value
-        collateral.append(CollateralView(asset=CollateralAsset(asset).name, amount=amount, decimals=decimals,
-                                         value=value, weight_initial=ASSET_WEIGHTS[asset][0]))
+        collateral.append(
+            CollateralView(
+                asset=CollateralAsset(asset).name,
+                amount=amount,
+                decimals=decimals,
+                value=value,
+                weight_initial=ASSET_WEIGHTS[asset][0],
+            )
+        )
     # the account's uPnL is the sum of its rows; margin figures stay the engine's (conservative band)
     upnl = sum(p.unrealized_pnl for p in position_views(state, authority, sub, ctx))
     return AccountView(
-        sub_account=sub, collateral=collateral, total_collateral=summary.total_collateral,
-        initial_margin=summary.initial_requirement, maintenance_margin=summary.maintenance_requirement,
-        free_collateral=summary.free_collateral, equity=raw_value + upnl,
-        unrealized_pnl=upnl, leverage=summary.leverage, margin_ratio=summary.margin_ratio,
-        trading_state=trading_state, fill_margin=summary.fill_requirement,
-        liquidation_margin=summary.liquidation_requirement, margin_shortage=summary.margin_shortage,
-        being_liquidated=summary.being_liquidated, bankrupt=summary.bankrupt)
+        sub_account=sub,
+        collateral=collateral,
+        total_collateral=summary.total_collateral,
+        initial_margin=summary.initial_requirement,
+        maintenance_margin=summary.maintenance_requirement,
+        free_collateral=summary.free_collateral,
+        equity=raw_value + upnl,
+        unrealized_pnl=upnl,
+        leverage=summary.leverage,
+        margin_ratio=summary.margin_ratio,
+        trading_state=trading_state,
+        fill_margin=summary.fill_requirement,
+        liquidation_margin=summary.liquidation_requirement,
+        margin_shortage=summary.margin_shortage,
+        being_liquidated=summary.being_liquidated,
+        bankrupt=summary.bankrupt,
+    )
 
 
 def book_view(state: State, market_index: int, ctx: Context, depth: int = 12) -> BookView:
@@ -181,8 +259,9 @@ def book_view(state: State, market_index: int, ctx: Context, depth: int = 12) ->
     asks: dict[int, int] = {}
     for prices, book, out in ((market.bid_prices[::-1], market.bids, bids), (market.ask_prices, market.asks, asks)):
         for price in prices[:depth]:
-            out[price] = out.get(price, 0) + sum(state.orders[i].remaining for i in book.get(price, ())
-                                                 if i in state.orders)
+            out[price] = out.get(price, 0) + sum(
+                state.orders[i].remaining for i in book.get(price, ()) if i in state.orders
+            )
     if oracle and cfg.amm_depth:
         chunk = max(cfg.step_size, cfg.amm_depth // 2000)
         chunk -= chunk % cfg.step_size
@@ -195,7 +274,10 @@ def book_view(state: State, market_index: int, ctx: Context, depth: int = 12) ->
             asks[ask] = asks.get(ask, 0) + chunk
             if bid > 0:
                 bids[bid] = bids.get(bid, 0) + chunk
-    return BookView(market=cfg.symbol,
-                    bids=[BookLevel(p, s) for p, s in sorted(bids.items(), reverse=True)[:depth]],
-                    asks=[BookLevel(p, s) for p, s in sorted(asks.items())[:depth]],
-                    oracle_price=oracle, slot=ctx.slot)
+    return BookView(
+        market=cfg.symbol,
+        bids=[BookLevel(p, s) for p, s in sorted(bids.items(), reverse=True)[:depth]],
+        asks=[BookLevel(p, s) for p, s in sorted(asks.items())[:depth]],
+        oracle_price=oracle,
+        slot=ctx.slot,
+    )

@@ -102,9 +102,7 @@ class AccumulatorUpdate:
         root = self.vaa().merkle_root().root
         for index, update in enumerate(self.updates):
             if not update.verify(root):
-                raise PythDecodeError(
-                    PythDecodeErrorCode.BAD_PROOF, f"update {index}: proof does not reach the root"
-                )
+                raise PythDecodeError(PythDecodeErrorCode.BAD_PROOF, f"update {index}: proof does not reach the root")
         return self.price_feeds()
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,16 +139,12 @@ def decode_accumulator_update(data: bytes) -> AccumulatorUpdate:
     vaa_bytes = reader.take(reader.unpack(">H", "vaa length"), "vaa")
     updates = []
     for index in range(reader.unpack(">B", "number of updates")):
-        message = reader.take(
-            reader.unpack(">H", f"update {index} message length"), f"update {index} message"
-        )
+        message = reader.take(reader.unpack(">H", f"update {index} message length"), f"update {index} message")
         nodes = reader.unpack(">B", f"update {index} proof length")
         proof = tuple(reader.take(MERKLE_NODE_SIZE, f"update {index} proof node") for _ in range(nodes))
         updates.append(MerklePriceUpdate(message, proof))
     if reader.remaining:
-        raise PythDecodeError(
-            PythDecodeErrorCode.TRAILING_BYTES, f"{reader.remaining} bytes after the last update"
-        )
+        raise PythDecodeError(PythDecodeErrorCode.TRAILING_BYTES, f"{reader.remaining} bytes after the last update")
     return AccumulatorUpdate(major, minor, trailing, vaa_bytes, tuple(updates))
 
 

@@ -86,8 +86,6 @@ def decode_wire_message(data: bytes) -> PriceFeedMessage:
     reader = Reader(data, "price message")
     kind = reader.unpack(">B", "message type")
     if kind != MESSAGE_TYPE_PRICE_FEED:
-        raise PythDecodeError(
-            PythDecodeErrorCode.UNKNOWN_VARIANT, f"message type {kind} is not a price feed message"
-        )
+        raise PythDecodeError(PythDecodeErrorCode.UNKNOWN_VARIANT, f"message type {kind} is not a price feed message")
     # Newer publishers may append fields; the known prefix is what we read.
     return read_price_feed_message(reader, ">")

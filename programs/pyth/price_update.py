@@ -67,13 +67,9 @@ def decode_price_update_v2(data: bytes, *, strict_trailing: bool = False) -> Pri
     elif variant == 1:
         level = VerificationLevel(True, None)
     else:
-        raise PythDecodeError(
-            PythDecodeErrorCode.UNKNOWN_VARIANT, f"PriceUpdateV2: verification_level {variant}"
-        )
+        raise PythDecodeError(PythDecodeErrorCode.UNKNOWN_VARIANT, f"PriceUpdateV2: verification_level {variant}")
     message = read_price_feed_message(reader, "<")
     posted_slot = reader.unpack("<Q", "posted_slot")
     if strict_trailing and reader.remaining > (1 if level.full else 0):
-        raise PythDecodeError(
-            PythDecodeErrorCode.TRAILING_BYTES, f"PriceUpdateV2: {reader.remaining} extra bytes"
-        )
+        raise PythDecodeError(PythDecodeErrorCode.TRAILING_BYTES, f"PriceUpdateV2: {reader.remaining} extra bytes")
     return PriceUpdateV2(write_authority, level, message, posted_slot)

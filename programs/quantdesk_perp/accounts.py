@@ -38,9 +38,7 @@ def deposit_tokens(state: State, ix: DepositTokens, ctx: Context, events: list) 
     _check_amount(ix.asset, ix.amount)
     asset = int(ix.asset)
     if asset != CollateralAsset.USDC and SOL_ORACLE_MARKET not in state.markets:
-        raise EngineError(
-            ErrorCode.UNKNOWN_ASSET, "SOL collateral is priced by SOL-PERP, which is not listed"
-        )
+        raise EngineError(ErrorCode.UNKNOWN_ASSET, "SOL collateral is priced by SOL-PERP, which is not listed")
     if state.total_deposits.get(asset, 0) + ix.amount > MAX_AMOUNT:
         raise EngineError(ErrorCode.INVALID_AMOUNT, "deposit would exceed the program's 64-bit vault limit")
     balance = user.balances.get(asset, 0) + ix.amount
@@ -55,9 +53,7 @@ def withdraw_tokens(state: State, ix: WithdrawTokens, ctx: Context, events: list
     asset = int(ix.asset)
     balance = user.balances.get(asset, 0)
     if ix.amount > balance:
-        raise EngineError(
-            ErrorCode.INSUFFICIENT_BALANCE, f"balance is {balance} and {ix.amount} was asked for"
-        )
+        raise EngineError(ErrorCode.INSUFFICIENT_BALANCE, f"balance is {balance} and {ix.amount} was asked for")
     require_not_being_liquidated(state, user, ctx)
     user.balances[asset] = balance - ix.amount  # tentatively, to measure; undone on refusal
     try:
@@ -82,9 +78,7 @@ def provide_jit_liquidity(state: State, ix: ProvideJitLiquidity, ctx: Context, e
     if type(ix.fee_rate) is not int or not 0 <= ix.fee_rate <= 100_000:
         raise EngineError(ErrorCode.INVALID_PARAMETER, "JIT fee rate must be 0..10% (PERCENTAGE_PRECISION)")
     get_position(user, market)
-    market.jit_makers = [
-        q for q in market.jit_makers if (q.authority, q.sub_account) != (ix.authority, ix.sub_account)
-    ]
+    market.jit_makers = [q for q in market.jit_makers if (q.authority, q.sub_account) != (ix.authority, ix.sub_account)]
     if ix.amount:
         market.jit_makers.append(JitQuote(ix.authority, ix.sub_account, ix.amount, ix.fee_rate))
     events.append(JitLiquidityUpdated(ix.authority, ix.sub_account, ix.market_index, ix.amount, ix.fee_rate))

@@ -136,9 +136,7 @@ def update_market_parameters(state: State, ix: UpdateMarketParameters, ctx: Cont
     imr = changes.get("margin_ratio_initial", market.config.margin_ratio_initial)
     mmr = changes.get("margin_ratio_maintenance", market.config.margin_ratio_maintenance)
     if mmr > imr:
-        raise EngineError(
-            ErrorCode.INVALID_PARAMETER, "maintenance margin ratio cannot exceed the initial one"
-        )
+        raise EngineError(ErrorCode.INVALID_PARAMETER, "maintenance margin ratio cannot exceed the initial one")
     for name, value in changes.items():
         setattr(market.config, name, value)
     events.append(MarketParametersUpdated(ix.market_index, tuple(changes)))
@@ -161,27 +159,21 @@ def resume_program(state: State, ix: ResumeProgram, ctx: Context, events: list) 
     for market in _targets(state, ix.market_index):
         market.status = MarketStatus.ACTIVE
         market.circuit_breaker_tripped = False
-        events.append(
-            MarketStatusChanged(market.config.market_index, MarketStatus.ACTIVE, "resumed by admin")
-        )
+        events.append(MarketStatusChanged(market.config.market_index, MarketStatus.ACTIVE, "resumed by admin"))
 
 
 def trigger_circuit_breaker(state: State, ix: TriggerCircuitBreaker, ctx: Context, events: list) -> None:
     market = get_market(state, ix.market_index)
     market.status = MarketStatus.HALTED
     market.circuit_breaker_tripped = True
-    events.append(
-        CircuitBreakerTriggered(ix.market_index, market.cb_reference_price, market.last_oracle_price)
-    )
+    events.append(CircuitBreakerTriggered(ix.market_index, market.cb_reference_price, market.last_oracle_price))
     events.append(MarketStatusChanged(ix.market_index, MarketStatus.HALTED, "circuit breaker"))
 
 
 def reset_circuit_breaker(state: State, ix: ResetCircuitBreaker, ctx: Context, events: list) -> None:
     market = get_market(state, ix.market_index)
     if not market.circuit_breaker_tripped:
-        raise EngineError(
-            ErrorCode.INVALID_PARAMETER, f"{market.config.symbol} circuit breaker is not tripped"
-        )
+        raise EngineError(ErrorCode.INVALID_PARAMETER, f"{market.config.symbol} circuit breaker is not tripped")
     market.circuit_breaker_tripped = False
     market.status = MarketStatus.ACTIVE
     oracle = ctx.oracles.get(ix.market_index)

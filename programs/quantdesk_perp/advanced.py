@@ -77,9 +77,7 @@ def _check_exit_prices(is_long_exit: bool, take_profit: int, stop_loss: int, ora
     """Exits of a long sell: TP above the oracle, SL below it (mirrored for shorts)."""
     ok = stop_loss < oracle < take_profit if is_long_exit else take_profit < oracle < stop_loss
     if not ok:
-        raise EngineError(
-            ErrorCode.INVALID_TRIGGER, "take-profit and stop-loss must sit either side of the price"
-        )
+        raise EngineError(ErrorCode.INVALID_TRIGGER, "take-profit and stop-loss must sit either side of the price")
 
 
 def place_oco_order(state: State, ix: PlaceOcoOrder, ctx: Context, events: list) -> None:
@@ -149,9 +147,7 @@ def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, event
     market_guard(market, False)
     pos = user.positions.get(ix.market_index)
     check_open_interest(market, pos.base if pos else 0, is_buy, ix.size)
-    check_margin_for(
-        state, market, user, ctx, is_buy, ix.size, entry_price or band_price(market, oracle, is_buy)
-    )
+    check_margin_for(state, market, user, ctx, is_buy, ix.size, entry_price or band_price(market, oracle, is_buy))
     if len(user.order_ids) + 3 > market.config.max_orders_per_account:
         raise EngineError(ErrorCode.TOO_MANY_ORDERS, "too many open orders for a bracket")
     entry_type = OT_LIMIT if entry_price else OT_MARKET
@@ -236,9 +232,7 @@ def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: lis
     market_guard(market, ix.reduce_only)
     if not ix.reduce_only:
         check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
-        check_margin_for(
-            state, market, user, ctx, is_buy, ix.total_size, limit or band_price(market, oracle, is_buy)
-        )
+        check_margin_for(state, market, user, ctx, is_buy, ix.total_size, limit or band_price(market, oracle, is_buy))
     chunks = ix.duration_seconds // ix.interval_seconds
     parent = Order(
         new_order_id(state),

@@ -11,9 +11,7 @@ BUY = Side.BUY
 
 
 def add_resting(market: Market, order: Order) -> None:
-    levels, prices = (
-        (market.bids, market.bid_prices) if order.side == BUY else (market.asks, market.ask_prices)
-    )
+    levels, prices = (market.bids, market.bid_prices) if order.side == BUY else (market.asks, market.ask_prices)
     level = levels.get(order.price)
     if level is None:
         levels[order.price] = [order.order_id]
@@ -23,9 +21,7 @@ def add_resting(market: Market, order: Order) -> None:
 
 
 def remove_resting(market: Market, order: Order) -> None:
-    levels, prices = (
-        (market.bids, market.bid_prices) if order.side == BUY else (market.asks, market.ask_prices)
-    )
+    levels, prices = (market.bids, market.bid_prices) if order.side == BUY else (market.asks, market.ask_prices)
     level = levels.get(order.price)
     if level is None or order.order_id not in level:
         return

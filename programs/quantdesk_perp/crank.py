@@ -55,9 +55,7 @@ def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list) 
     if price <= 0:
         return
     cfg = market.config
-    market.oracle_twap = update_twap(
-        market.oracle_twap, market.oracle_twap_time, price, now, cfg.funding_interval
-    )
+    market.oracle_twap = update_twap(market.oracle_twap, market.oracle_twap_time, price, now, cfg.funding_interval)
     market.oracle_twap_time = now
     market.last_oracle_price = price
     mark = amm.mid_price(curve_peg(market, price), cfg.amm_depth, market.amm.base) if cfg.amm_depth else price
@@ -201,8 +199,9 @@ def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracl
     if order.status == ST_FILLED:
         close_order(state, order, ST_FILLED, events)
     elif finished:
-        close_order(state, order, ST_CANCELLED, events,
-                    unfilled_reason(state, order, "auction ended with the rest unfilled"))
+        close_order(
+            state, order, ST_CANCELLED, events, unfilled_reason(state, order, "auction ended with the rest unfilled")
+        )
 
 
 def crank_order(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:

@@ -81,6 +81,4 @@ CONDITIONAL_TYPES = frozenset(
     }
 )
 LIMIT_EXECUTION_TYPES = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT})
-TERMINAL_STATUSES = frozenset(
-    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED}
-)
+TERMINAL_STATUSES = frozenset({OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED})

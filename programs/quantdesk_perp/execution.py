@@ -77,8 +77,19 @@ def execute_taker(
     while follow_up is not None:
         run_follow_up(state, follow_up, ctx, oracle, events)
         more, more_realized, follow_up = match_taker(
-            state, market, user, is_buy, size - filled, limit, taker_order_id, oracle, ctx, use_amm, jit_limit,
-            reduce_only, events,
+            state,
+            market,
+            user,
+            is_buy,
+            size - filled,
+            limit,
+            taker_order_id,
+            oracle,
+            ctx,
+            use_amm,
+            jit_limit,
+            reduce_only,
+            events,
         )
         filled += more
         realized += more_realized
@@ -213,8 +224,9 @@ def run_order(
         count_open(state, order, order.size - order.filled)
         market.crank_ids.append(order.order_id)
     else:
-        close_order(state, order, ST_CANCELLED, events,
-                    unfilled_reason(state, order, "no liquidity within the price band"))
+        close_order(
+            state, order, ST_CANCELLED, events, unfilled_reason(state, order, "no liquidity within the price band")
+        )
 
 
 def _may_cross(market: Market, is_buy: bool, limit: int, oracle: int, other_liquidity: int) -> bool:

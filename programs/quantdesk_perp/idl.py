@@ -277,6 +277,4 @@ def to_idl(ix: Any) -> tuple[str, dict[str, Any], list[str]]:
     return snake(type(ix).__name__), args, signers
 
 
-INSTRUCTIONS_BY_IDL_NAME: dict[str, type] = {
-    snake(cls.__name__): cls for cls in instructions.IDL_INSTRUCTIONS
-}
+INSTRUCTIONS_BY_IDL_NAME: dict[str, type] = {snake(cls.__name__): cls for cls in instructions.IDL_INSTRUCTIONS}

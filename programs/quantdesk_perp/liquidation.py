@@ -261,8 +261,7 @@ def _transfer_to_liquidator(
     return realized, paid
 
 
-def _close_against_amm(market: Market, user: UserAccount, pos: Position, delta: int, oracle: int
-                       ) -> tuple[int, int]:
+def _close_against_amm(market: Market, user: UserAccount, pos: Position, delta: int, oracle: int) -> tuple[int, int]:
     """Keeper liquidation: the AMM takes the position on its curve (or at the oracle with no curve).
     Returns the liquidated account's realized pnl and the quote it received or paid."""
     cfg = market.config

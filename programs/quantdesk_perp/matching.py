@@ -61,9 +61,7 @@ def charge_fee(market: Market, user: UserAccount, pos: Position, notional: int, 
 
 
 def _note_mark(market: Market, price: int, now: int) -> None:
-    market.mark_twap = update_twap(
-        market.mark_twap, market.mark_twap_time, price, now, market.config.funding_interval
-    )
+    market.mark_twap = update_twap(market.mark_twap, market.mark_twap_time, price, now, market.config.funding_interval)
     market.mark_twap_time = now
 
 
@@ -239,9 +237,7 @@ def _fill_from_book(
         if qty <= 0:
             close_order(state, maker, ST_CANCELLED, events, "reduce-only order would increase")
             return None
-    realized, paid, received = _trade_users(
-        market, taker, taker_pos, maker_user, maker_pos, is_buy, qty, price, events
-    )
+    realized, paid, received = _trade_users(market, taker, taker_pos, maker_user, maker_pos, is_buy, qty, price, events)
     maker_fee = charge_fee(market, maker_user, maker_pos, paid, market.config.maker_fee)
     record_fill(state, maker, qty, maker_pos)
     follow_up = None
@@ -284,9 +280,7 @@ def _fill_from_jit(
         jit.amount = 0
         return None
     jit.amount -= qty
-    realized, paid, received = _trade_users(
-        market, taker, taker_pos, maker_user, maker_pos, is_buy, qty, price, events
-    )
+    realized, paid, received = _trade_users(market, taker, taker_pos, maker_user, maker_pos, is_buy, qty, price, events)
     maker_fee = charge_fee(market, maker_user, maker_pos, paid, cfg.maker_fee)
     quote = paid if is_buy else received
     return qty, quote, paid, price, realized, 0, jit.authority, jit.sub_account, maker_fee, None
@@ -397,9 +391,7 @@ def match_resting_against_amm(
             )
         )
         events.append(
-            PositionChanged(
-                user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, realized
-            )
+            PositionChanged(user.authority, user.sub_account, cfg.market_index, pos.base, pos.quote_entry, realized)
         )
         _note_mark(market, price, ctx.unix_time)
         record_fill(state, order, qty)

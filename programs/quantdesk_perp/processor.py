@@ -103,8 +103,14 @@ _DIRECT: dict[type, Handler] = {
     ix.SettleFunding: accounts.settle_user_funding,
     ix.Crank: _crank,
 }
-_PLACING = (ix.PlaceOrder, ix.ModifyOrder, ix.PlaceOcoOrder, ix.PlaceBracketOrder, ix.PlaceTwapOrder,
-             ix.PlaceIcebergOrder)
+_PLACING = (
+    ix.PlaceOrder,
+    ix.ModifyOrder,
+    ix.PlaceOcoOrder,
+    ix.PlaceBracketOrder,
+    ix.PlaceTwapOrder,
+    ix.PlaceIcebergOrder,
+)
 # Refusals can come after a first mutation: run against a snapshot.
 _TRANSACTIONAL: dict[type, Handler] = {
     ix.ModifyOrder: trading.modify_order,

@@ -29,9 +29,7 @@ def account_margin(state: State, authority: str, sub_account: int, ctx: Context)
     return _account_margin(state, get_user(state, authority, sub_account), ctx)
 
 
-def liquidation_price(
-    state: State, authority: str, sub_account: int, market_index: int, ctx: Context
-) -> int | None:
+def liquidation_price(state: State, authority: str, sub_account: int, market_index: int, ctx: Context) -> int | None:
     """Oracle price of `market_index` at which the account becomes liquidatable, other prices held.
 
     The boundary of account_margin(...).liquidatable itself (the same size-adjusted requirement,
@@ -145,9 +143,7 @@ def preview_order(state: State, order: PlaceOrder, ctx: Context) -> OrderPreview
     resting = sum(
         o.size - o.filled
         for o in trial.orders.values()
-        if o.authority == order.authority
-        and o.sub_account == order.sub_account
-        and o.order_id >= state.next_order_id
+        if o.authority == order.authority and o.sub_account == order.sub_account and o.order_id >= state.next_order_id
     )
     after = _account_margin(trial, trial.users[(order.authority, order.sub_account)], ctx)
     liq = liquidation_price(trial, order.authority, order.sub_account, order.market_index, ctx)

@@ -94,8 +94,7 @@ def saved_amm(market: Market) -> tuple[int, int, int, int, int]:
 
 
 def restore_amm(market: Market, saved: tuple[int, int, int, int, int]) -> None:
-    (market.amm_peg, market.fee_pool, market.amm_balance, market.last_repeg_cost,
-     market.total_repeg_cost) = saved
+    (market.amm_peg, market.fee_pool, market.amm_balance, market.last_repeg_cost, market.total_repeg_cost) = saved
 
 
 def amm_state(market: Market) -> dict[str, int]:

@@ -70,8 +70,7 @@ def checked_oracle(market: Market, ctx: Context) -> OraclePrice:
     if ctx.slot - oracle.publish_slot > cfg.oracle_max_staleness_slots:
         raise EngineError(
             ErrorCode.ORACLE_STALE,
-            f"{cfg.symbol} oracle is {ctx.slot - oracle.publish_slot} slots old "
-            f"(max {cfg.oracle_max_staleness_slots})",
+            f"{cfg.symbol} oracle is {ctx.slot - oracle.publish_slot} slots old (max {cfg.oracle_max_staleness_slots})",
         )
     if oracle.conf * MARGIN_PRECISION > oracle.price * cfg.oracle_max_conf:
         raise EngineError(ErrorCode.ORACLE_TOO_UNCERTAIN, f"{cfg.symbol} oracle confidence band is too wide")
@@ -370,9 +369,7 @@ def order_free_collateral(
         market = markets[index]
         oracle = oracles.get(index)
         price = oracle.price if oracle is not None and oracle.price > 0 else margin_price(market, ctx)[0]
-        total += _net(
-            market, pos.base, pos.quote_entry, pos.open_bids, pos.open_asks, _owed(market, pos), price
-        )
+        total += _net(market, pos.base, pos.quote_entry, pos.open_bids, pos.open_asks, _owed(market, pos), price)
     market = markets[market_index]
     oracle = oracles.get(market_index)
     price = oracle.price if oracle is not None and oracle.price > 0 else margin_price(market, ctx)[0]

@@ -57,17 +57,11 @@ def get_user(state: State, authority: str, sub_account: int) -> UserAccount:
 def check_size(market: Market, size: int) -> None:
     cfg = market.config
     if type(size) is not int or size <= 0 or size > MAX_AMOUNT:
-        raise EngineError(
-            ErrorCode.INVALID_SIZE, f"size must be a positive integer of base units, got {size!r}"
-        )
+        raise EngineError(ErrorCode.INVALID_SIZE, f"size must be a positive integer of base units, got {size!r}")
     if size % cfg.step_size:
-        raise EngineError(
-            ErrorCode.OFF_STEP, f"{cfg.symbol} sizes move in steps of {cfg.step_size / BASE_PRECISION:g}"
-        )
+        raise EngineError(ErrorCode.OFF_STEP, f"{cfg.symbol} sizes move in steps of {cfg.step_size / BASE_PRECISION:g}")
     if size < cfg.min_size:
-        raise EngineError(
-            ErrorCode.BELOW_MIN_SIZE, f"{cfg.symbol} minimum size is {cfg.min_size / BASE_PRECISION:g}"
-        )
+        raise EngineError(ErrorCode.BELOW_MIN_SIZE, f"{cfg.symbol} minimum size is {cfg.min_size / BASE_PRECISION:g}")
 
 
 def check_price(market: Market, price: int | None, what: str = "price") -> int:
@@ -84,14 +78,10 @@ def check_price(market: Market, price: int | None, what: str = "price") -> int:
 def market_guard(market: Market, reduces: bool) -> None:
     if market.status == MS_HALTED:
         if market.circuit_breaker_tripped:
-            raise EngineError(
-                ErrorCode.CIRCUIT_BREAKER, f"{market.config.symbol} is halted by its circuit breaker"
-            )
+            raise EngineError(ErrorCode.CIRCUIT_BREAKER, f"{market.config.symbol} is halted by its circuit breaker")
         raise EngineError(ErrorCode.MARKET_HALTED, f"{market.config.symbol} is halted")
     if market.status == MS_REDUCE_ONLY and not reduces:
-        raise EngineError(
-            ErrorCode.MARKET_REDUCE_ONLY, f"{market.config.symbol} only accepts orders that reduce"
-        )
+        raise EngineError(ErrorCode.MARKET_REDUCE_ONLY, f"{market.config.symbol} only accepts orders that reduce")
 
 
 def check_margin_for(
@@ -112,9 +102,7 @@ def check_margin_for(
     else:
         flow, delta = size * worst_price // BASE_PRECISION, -size
     fee = -(-notional * cfg.taker_fee // PERCENTAGE_PRECISION)  # matching.fee_for, inlined: every order
-    filled, resting = order_free_collateral(
-        state, user, ctx, cfg.market_index, delta, flow - fee, is_buy, size
-    )
+    filled, resting = order_free_collateral(state, user, ctx, cfg.market_index, delta, flow - fee, is_buy, size)
     shortfall = filled
     shortfall = min(shortfall, resting)
     if shortfall < 0:
@@ -137,9 +125,7 @@ def check_open_interest(market: Market, base: int, is_buy: bool, size: int) -> N
         raise EngineError(ErrorCode.OI_CAP, f"{market.config.symbol} open interest cap reached")
 
 
-def available_liquidity(
-    state: State, market: Market, user: UserAccount, is_buy: bool, limit: int, oracle: int
-) -> int:
+def available_liquidity(state: State, market: Market, user: UserAccount, is_buy: bool, limit: int, oracle: int) -> int:
     """Base fillable at `limit` or better right now (for FOK): resting orders of others + the AMM."""
     key = (user.authority, user.sub_account)
     total = 0
@@ -196,12 +182,8 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     elif ix.expire_time is not None:
         raise EngineError(ErrorCode.INVALID_EXPIRY, "only GTD orders take an expire time")
     if len(user.order_ids) >= cfg.max_orders_per_account:
-        raise EngineError(
-            ErrorCode.TOO_MANY_ORDERS, f"at most {cfg.max_orders_per_account} open orders per account"
-        )
-    price = (
-        check_price(market, ix.price) if order_type in LIMIT_EXECUTION_TYPES or ix.price is not None else 0
-    )
+        raise EngineError(ErrorCode.TOO_MANY_ORDERS, f"at most {cfg.max_orders_per_account} open orders per account")
+    price = check_price(market, ix.price) if order_type in LIMIT_EXECUTION_TYPES or ix.price is not None else 0
     trigger = 0
     if order_type in CONDITIONAL_TYPES and order_type != OT_TRAILING_STOP:
         trigger = check_price(market, ix.trigger_price, "trigger price")
@@ -301,9 +283,7 @@ def modify_order(state: State, ix: ModifyOrder, ctx: Context, events: list) -> N
     if size <= order.filled:
         raise EngineError(ErrorCode.INVALID_SIZE, "new size must exceed what has already filled")
     price = order.price if ix.price is None else check_price(market, ix.price)
-    trigger = (
-        order.trigger_price if ix.trigger_price is None else check_price(market, ix.trigger_price, "trigger")
-    )
+    trigger = order.trigger_price if ix.trigger_price is None else check_price(market, ix.trigger_price, "trigger")
     oracle = checked_oracle(market, ctx).price
     resting = order.status in (ST_OPEN, ST_PARTIALLY_FILLED)
     if resting:

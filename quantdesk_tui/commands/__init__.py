@@ -17,9 +17,14 @@ def whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def data_command(parent: Any, name: str, help_text: str, run: Any,
-                 add_connection_args: Callable[[argparse.ArgumentParser], None], **defaults: Any
-                 ) -> argparse.ArgumentParser:
+def data_command(
+    parent: Any,
+    name: str,
+    help_text: str,
+    run: Any,
+    add_connection_args: Callable[[argparse.ArgumentParser], None],
+    **defaults: Any,
+) -> argparse.ArgumentParser:
     """A subcommand that talks to a backend and can print one JSON document (`--json`), its amounts in
     human units (exact decimal strings) unless `--raw` asks for the engine's fixed-point integers."""
     p = parent.add_parser(name, help=help_text)

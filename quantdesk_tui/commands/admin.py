@@ -29,14 +29,17 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--sl", required=True, metavar="P", help="stop-loss price")
     p.add_argument("--sub", type=whole_number, default=0)
 
-    admin = sub.add_parser("admin", help="paper venue admin: markets, parameters, pause, insurance, audit, shock"
-                           ).add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    admin = sub.add_parser(
+        "admin", help="paper venue admin: markets, parameters, pause, insurance, audit, shock"
+    ).add_subparsers(dest="admin_command", metavar="ACTION", required=True)
     command(admin, "markets", "markets with their status, parameters and the insurance fund", markets)
     p = command(admin, "set", "change market parameters: admin set SOL-PERP taker_fee=500 max_leverage=10", set_params)
     p.add_argument("market")
     p.add_argument("params", nargs="+", metavar="KEY=INT", help="integers in the precision `admin markets` shows")
-    for name, run, text in (("pause", pause, "halt a market (or all) / make it reduce-only"),
-                            ("resume", resume, "resume a paused market (or all)")):
+    for name, run, text in (
+        ("pause", pause, "halt a market (or all) / make it reduce-only"),
+        ("resume", resume, "resume a paused market (or all)"),
+    ):
         p = command(admin, name, text, run)
         p.add_argument("market", nargs="?")
         if name == "pause":
@@ -53,26 +56,40 @@ def register(sub: Any, add_connection_args: Any) -> None:
 
 
 async def oco(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    result = await client.request("order.oco", market=a.market, side=a.side, size=a.size, tp=a.tp, sl=a.sl,
-                                  sub_account=a.sub)
+    result = await client.request(
+        "order.oco", market=a.market, side=a.side, size=a.size, tp=a.tp, sl=a.sl, sub_account=a.sub
+    )
     return result, describe_orders(result)
 
 
 def markets_text(result: dict[str, Any]) -> str:
-    rows = [(m["market"], m["status"] + (" (breaker)" if m["circuit_breaker_tripped"] else ""),
-             m["params"].get("max_leverage", "-"), m["params"].get("taker_fee", "-"),
-             m["params"].get("maker_fee", "-"), m["params"].get("margin_ratio_initial", "-"),
-             m["params"].get("margin_ratio_maintenance", "-")) for m in result["markets"]]
-    text = table(("MARKET", "STATUS", "MAX LEV", "TAKER 1e6", "MAKER 1e6", "IMR 1e4", "MMR 1e4"), rows,
-                 right=(2, 3, 4, 5, 6))
+    rows = [
+        (
+            m["market"],
+            m["status"] + (" (breaker)" if m["circuit_breaker_tripped"] else ""),
+            m["params"].get("max_leverage", "-"),
+            m["params"].get("taker_fee", "-"),
+            m["params"].get("maker_fee", "-"),
+            m["params"].get("margin_ratio_initial", "-"),
+            m["params"].get("margin_ratio_maintenance", "-"),
+        )
+        for m in result["markets"]
+    ]
+    text = table(
+        ("MARKET", "STATUS", "MAX LEV", "TAKER 1e6", "MAKER 1e6", "IMR 1e4", "MMR 1e4"), rows, right=(2, 3, 4, 5, 6)
+    )
     curves = "".join(
         f"\n{m['market']} amm: peg {fixed_str(m['amm']['amm_peg'], P)}  reserve price "
         f"{fixed_str(m['amm']['reserve_price'], P)}  fee pool {fixed_str(m['amm']['fee_pool'], P)} USDC  "
         f"repeg cost last {fixed_str(m['amm']['last_repeg_cost'], P)} "
         f"total {fixed_str(m['amm']['total_repeg_cost'], P)}"
-        for m in result["markets"] if "amm" in m)
-    return (f"{text}{curves}\ninsurance fund {fixed_str(result['insurance_fund'], P)} USDC   "
-            f"socialized loss {fixed_str(result['socialized_loss'], P)} USDC")
+        for m in result["markets"]
+        if "amm" in m
+    )
+    return (
+        f"{text}{curves}\ninsurance fund {fixed_str(result['insurance_fund'], P)} USDC   "
+        f"socialized loss {fixed_str(result['socialized_loss'], P)} USDC"
+    )
 
 
 async def markets(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
@@ -120,8 +137,15 @@ async def insurance(client: BackendClient, a: argparse.Namespace) -> tuple[Any, 
 
 async def audit(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
     result = await client.request("admin.audit")
-    rows = [(datetime.fromtimestamp(r["ts"], UTC).strftime("%Y-%m-%d %H:%M:%S"), r["actor"], r["action"],
-             _detail(r["detail"])) for r in result["audit"]]
+    rows = [
+        (
+            datetime.fromtimestamp(r["ts"], UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            r["actor"],
+            r["action"],
+            _detail(r["detail"]),
+        )
+        for r in result["audit"]
+    ]
     return result, table(("TIME (UTC)", "ACTOR", "ACTION", "DETAIL"), rows) if rows else "no admin actions yet"
 
 

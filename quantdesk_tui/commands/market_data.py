@@ -27,8 +27,9 @@ def register(sub: Any, add_connection_args: Any) -> None:
     add_connection_args(p)
     p.set_defaults(run=candles)
     sub.add_parser("feeds", help="search Pyth feeds on Hermes (feeds search SOL)", add_help=False)
-    sub.add_parser("record", help="record oracle observations to a file (record --feed pyth --minutes 5 F)",
-                   add_help=False)
+    sub.add_parser(
+        "record", help="record oracle observations to a file (record --feed pyth --minutes 5 F)", add_help=False
+    )
 
 
 def exec_backend_tool(argv: list[str]) -> None:
@@ -47,6 +48,15 @@ async def candles(client: BackendClient, a: argparse.Namespace) -> tuple[Any, st
         writer.writerow(columns)
         writer.writerows(rows)
         return result, out.getvalue().rstrip("\n")
-    shown = [(datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S"), f"{o:g}", f"{h:g}", f"{lo:g}", f"{c:g}",
-              f"{v:g}") for t, o, h, lo, c, v in rows]
+    shown = [
+        (
+            datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            f"{o:g}",
+            f"{h:g}",
+            f"{lo:g}",
+            f"{c:g}",
+            f"{v:g}",
+        )
+        for t, o, h, lo, c, v in rows
+    ]
     return result, table(("TIME (UTC)", "OPEN", "HIGH", "LOW", "CLOSE", "VOLUME"), shown, right=(1, 2, 3, 4, 5))

@@ -16,8 +16,12 @@ def register(sub: Any, add_connection_args: Any) -> None:
         return data_command(parent, name, help_text, run, add_connection_args)
 
     p = command(sub, "risk", "VaR/CVaR, stress, exposure, insurance fund; `risk limits [set KEY=VALUE …]`", risk)
-    p.add_argument("words", nargs="*", metavar="limits [set KEY=VALUE …]",
-                   help="show the risk limits, or set them (saved in config.toml [risk])")
+    p.add_argument(
+        "words",
+        nargs="*",
+        metavar="limits [set KEY=VALUE …]",
+        help="show the risk limits, or set them (saved in config.toml [risk])",
+    )
     p.add_argument("--sub", type=whole_number, default=None)
     p = command(sub, "kill", "kill switch: cancel every open order and HALT trading", kill)
     p.add_argument("--reason", default="kill switch from the CLI")
@@ -25,7 +29,8 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--reason", default="resumed from the CLI")
 
     alert = sub.add_parser("alert", help="price, move, funding, margin and oracle alerts").add_subparsers(
-        dest="alert_command", metavar="ACTION", required=True)
+        dest="alert_command", metavar="ACTION", required=True
+    )
     p = command(alert, "add", "add an alert: alert add SOL-PERP above 200", alert_add)
     p.add_argument("market")
     p.add_argument("kind", help="above | below | cross | move_pct | funding | liq_distance | margin_ratio")
@@ -51,8 +56,11 @@ async def risk(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
     report = {**report, "insurance": fund}
     text = risk_text(report) + "\n\n" + insurance_text(fund)
     if fund["liquidations"]:
-        text += "\n" + table(("TIME (UTC)", "KIND", "MARKET", "SUB", "SIZE", "PRICE", "FEE/AMOUNT USDC", "LIQUIDATOR",
-                              "FUND AFTER"), liquidation_rows(fund["liquidations"]), right=(3, 5, 6, 8))
+        text += "\n" + table(
+            ("TIME (UTC)", "KIND", "MARKET", "SUB", "SIZE", "PRICE", "FEE/AMOUNT USDC", "LIQUIDATOR", "FUND AFTER"),
+            liquidation_rows(fund["liquidations"]),
+            right=(3, 5, 6, 8),
+        )
     return report, text
 
 
@@ -80,8 +88,10 @@ def risk_text(report: dict[str, Any]) -> str:
     if var.get("method"):
         lines.append(f"  ({var['method']}, {var.get('observations', 0)} observations)")
     exposure = report.get("exposure", {})
-    rows = [(e["market"], e["side"], f"{e['notional']:,.2f}", f"{e['pct_of_equity']:.2f}%")
-            for e in exposure.get("by_market", [])]
+    rows = [
+        (e["market"], e["side"], f"{e['notional']:,.2f}", f"{e['pct_of_equity']:.2f}%")
+        for e in exposure.get("by_market", [])
+    ]
     if rows:
         lines += ["", table(("MARKET", "SIDE", "NOTIONAL USD", "% EQUITY"), rows, right=(2, 3))]
     stress = report.get("stress", {})
@@ -92,8 +102,11 @@ def risk_text(report: dict[str, Any]) -> str:
         lines += ["", table(("STRESS", "PNL USD"), rows, right=(1,))]
     pnl = (report.get("pnl") or {}).get("total")
     if pnl:
-        lines += ["", f"PnL  trading {pnl['trading']:+,.2f}  funding {pnl['funding']:+,.2f}  fees {pnl['fees']:+,.2f}"
-                      f"  total {pnl['total']:+,.2f}"]
+        lines += [
+            "",
+            f"PnL  trading {pnl['trading']:+,.2f}  funding {pnl['funding']:+,.2f}  fees {pnl['fees']:+,.2f}"
+            f"  total {pnl['total']:+,.2f}",
+        ]
     return "\n".join(lines)
 
 
@@ -119,8 +132,17 @@ async def alert_add(client: BackendClient, a: argparse.Namespace) -> tuple[Any, 
 
 async def alert_list(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
     result = await client.request("alert.list")
-    rows = [(x["id"], x.get("market") or "-", x["kind"], x.get("level") if x.get("level") is not None else "-",
-             x.get("status", ""), x.get("fire_count", 0)) for x in result["alerts"]]
+    rows = [
+        (
+            x["id"],
+            x.get("market") or "-",
+            x["kind"],
+            x.get("level") if x.get("level") is not None else "-",
+            x.get("status", ""),
+            x.get("fire_count", 0),
+        )
+        for x in result["alerts"]
+    ]
     return result["alerts"], table(("ID", "MARKET", "KIND", "LEVEL", "STATUS", "FIRED"), rows) if rows else "no alerts"
 
 

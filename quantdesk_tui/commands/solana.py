@@ -22,8 +22,9 @@ def register(sub: Any, add_connection_args: Any) -> None:
     def command(parent: Any, name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
         return data_command(parent, name, help_text, run, add_connection_args, spawn=True, human=False)
 
-    keys = sub.add_parser("keys", help="the backend's keystore").add_subparsers(dest="keys_command", metavar="ACTION",
-                                                                               required=True)
+    keys = sub.add_parser("keys", help="the backend's keystore").add_subparsers(
+        dest="keys_command", metavar="ACTION", required=True
+    )
     p = command(keys, "new", "create a key (optionally encrypted with a passphrase)", keys_new)
     p.add_argument("name", nargs="?", default="default", help="default: the key named default")
     p.add_argument("--encrypt", action="store_true", help="ask for a passphrase and encrypt the key at rest")
@@ -36,7 +37,8 @@ def register(sub: Any, add_connection_args: Any) -> None:
     command(keys, "list", "list keys", keys_list)
     for name, run in (("show", keys_show), ("lock", keys_lock)):
         command(keys, name, f"{name} a key", run).add_argument(
-            "name", nargs="?", default="default", help="default: the default key (the only one, if just one)")
+            "name", nargs="?", default="default", help="default: the default key (the only one, if just one)"
+        )
     p = command(keys, "unlock", "unlock an encrypted key into backend memory", keys_unlock)
     p.add_argument("name")
     p.add_argument("--passphrase-file")
@@ -99,8 +101,10 @@ async def keys_import(client: BackendClient, a: argparse.Namespace) -> tuple[Any
 
 async def keys_list(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
     result = await client.request("keys.list")
-    rows = [(k["name"], k["pubkey"], "yes" if k.get("encrypted") else "no", "yes" if k.get("unlocked") else "no")
-            for k in result["keys"]]
+    rows = [
+        (k["name"], k["pubkey"], "yes" if k.get("encrypted") else "no", "yes" if k.get("unlocked") else "no")
+        for k in result["keys"]
+    ]
     return result["keys"], table(("NAME", "PUBLIC KEY", "ENCRYPTED", "UNLOCKED"), rows) if rows else "no keys"
 
 
@@ -141,7 +145,10 @@ async def transfer(client: BackendClient, a: argparse.Namespace) -> tuple[Any, s
     if a.request_id:
         args["request_id"] = a.request_id
     result = await client.request("wallet.transfer", **args)
-    return result, f"sent {a.amount} {a.token} to {result['to']}: {result.get('signature', '')} {result.get('status', '')}"
+    return (
+        result,
+        f"sent {a.amount} {a.token} to {result['to']}: {result.get('signature', '')} {result.get('status', '')}",
+    )
 
 
 async def oracle_account(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:

@@ -24,15 +24,20 @@ def register(sub: Any, add_connection_args: Any) -> None:
 
 async def status(client: BackendClient, args: argparse.Namespace) -> tuple[Any, str]:
     s = await client.request("status")
-    feeds = ", ".join(f"{f['source']}={f['state']}{'*' if f['active'] else ''}"
-                      + (f" ({f['reason']})" if f["reason"] else "") for f in s["feeds"])
-    text = (f"backend  {s['url']}  pid {s['pid']}  v{s['version']} protocol {s['protocol']}\n"
-            f"uptime   {s['uptime_s']:.0f}s  clients {s['clients']}  venue {s['venue']}\n"
-            f"feeds    {feeds}  ticks {s['ticks_in']}")
+    feeds = ", ".join(
+        f"{f['source']}={f['state']}{'*' if f['active'] else ''}" + (f" ({f['reason']})" if f["reason"] else "")
+        for f in s["feeds"]
+    )
+    text = (
+        f"backend  {s['url']}  pid {s['pid']}  v{s['version']} protocol {s['protocol']}\n"
+        f"uptime   {s['uptime_s']:.0f}s  clients {s['clients']}  venue {s['venue']}\n"
+        f"feeds    {feeds}  ticks {s['ticks_in']}"
+    )
     if s.get("spawned_by_tui"):
         work = s.get("live_work") or []
-        text += "\nstays up " + (f"while it has {', '.join(work)}" if work
-                                  else "while a terminal is attached (exits when idle)")
+        text += "\nstays up " + (
+            f"while it has {', '.join(work)}" if work else "while a terminal is attached (exits when idle)"
+        )
     elif s.get("live_work"):
         text += f"\nlive     {', '.join(s['live_work'])}"
     return s, text
@@ -45,15 +50,29 @@ async def stop(client: BackendClient, args: argparse.Namespace) -> tuple[Any, st
 
 async def markets(client: BackendClient, args: argparse.Namespace) -> tuple[Any, str]:
     result = await client.request("markets.list")
-    rows = [(m["symbol"], m["base"], m["quote"], f"{m['tick_size']:g}", f"{m['step_size']:g}", f"{m['min_size']:g}",
-             f"{m['max_leverage']}x") for m in result["markets"]]
-    return result["markets"], table(("MARKET", "BASE", "QUOTE", "TICK", "STEP", "MIN", "MAX LEV"), rows, right=(3, 4, 5, 6))
+    rows = [
+        (
+            m["symbol"],
+            m["base"],
+            m["quote"],
+            f"{m['tick_size']:g}",
+            f"{m['step_size']:g}",
+            f"{m['min_size']:g}",
+            f"{m['max_leverage']}x",
+        )
+        for m in result["markets"]
+    ]
+    return result["markets"], table(
+        ("MARKET", "BASE", "QUOTE", "TICK", "STEP", "MIN", "MAX LEV"), rows, right=(3, 4, 5, 6)
+    )
 
 
 async def quote(client: BackendClient, args: argparse.Namespace) -> tuple[Any, str]:
     q = await client.request("quote", market=args.market)
     age = max(0.0, time.time() - q["publish_time"])
     change = 0.0 if not q["open_24h"] else (q["price"] - q["open_24h"]) * 100.0 / q["open_24h"]
-    text = (f"{q['market']}  {price_str(q['price'], q['expo'])}  ±{price_str(q['conf'], q['expo'])}  "
-            f"24h {change:+.2f}%  {q['source']}  age {age:.1f}s  slot {q['slot']}")
+    text = (
+        f"{q['market']}  {price_str(q['price'], q['expo'])}  ±{price_str(q['conf'], q['expo'])}  "
+        f"24h {change:+.2f}%  {q['source']}  age {age:.1f}s  slot {q['slot']}"
+    )
     return q, text

@@ -57,13 +57,17 @@ def register(sub: Any, add_connection_args: Any) -> None:
     p.add_argument("--reduce-only", action="store_true")
     p.add_argument("--post-only", action="store_true")
     p.add_argument("--tif", choices=TIMES_IN_FORCE, default="gtc")
-    p.add_argument("--expire", metavar="WHEN",
-                   help="when a GTD order expires: 30s, 15m, 2h, 1d from now, an ISO-8601 time, or unix seconds")
+    p.add_argument(
+        "--expire",
+        metavar="WHEN",
+        help="when a GTD order expires: 30s, 15m, 2h, 1d from now, an ISO-8601 time, or unix seconds",
+    )
     p.add_argument("--sub", type=whole_number, default=0)
 
     for side in ("buy", "sell"):
-        p = command(side, f"{side} with the command-bar grammar, e.g. {side} 2 SOL-PERP @ 142.5 tp 150 sl 138",
-                    phrase_order)
+        p = command(
+            side, f"{side} with the command-bar grammar, e.g. {side} 2 SOL-PERP @ 142.5 tp 150 sl 138", phrase_order
+        )
         p.add_argument("words", nargs=argparse.REMAINDER)
         p.set_defaults(side=side)
 
@@ -116,8 +120,13 @@ def implied_order_type(a: argparse.Namespace) -> str:
 
 
 def _order_args(a: argparse.Namespace) -> dict[str, Any]:
-    args: dict[str, Any] = {"side": a.side, "size": a.size.lstrip("$"), "market": a.market, "tif": a.tif,
-                            "sub_account": a.sub}
+    args: dict[str, Any] = {
+        "side": a.side,
+        "size": a.size.lstrip("$"),
+        "market": a.market,
+        "tif": a.tif,
+        "sub_account": a.sub,
+    }
     if a.usd or a.size.startswith("$"):
         args["size_in"] = "usd"
     args["type"] = a.type or implied_order_type(a)
@@ -157,11 +166,16 @@ def expire_at(text: str, now: float) -> int:
 
 
 def describe_orders(result: dict[str, Any]) -> str:
-    lines = [f"order {o['order_id']}: {o['side']} {fixed_str(o['size'], B)} {o['market']} {o['order_type']} "
-             f"{o['status']}" + (f" @ {fixed_str(o['price'], P)}" if o.get("price") else "")
-             for o in result.get("orders", [])]
-    lines += [f"fill {f['fill_id']}: {f['side']} {fixed_str(f['size'], B)} @ {fixed_str(f['price'], P)} "
-              f"fee {fixed_str(f['fee'], P)}" for f in result.get("fills", [])]
+    lines = [
+        f"order {o['order_id']}: {o['side']} {fixed_str(o['size'], B)} {o['market']} {o['order_type']} "
+        f"{o['status']}" + (f" @ {fixed_str(o['price'], P)}" if o.get("price") else "")
+        for o in result.get("orders", [])
+    ]
+    lines += [
+        f"fill {f['fill_id']}: {f['side']} {fixed_str(f['size'], B)} @ {fixed_str(f['price'], P)} "
+        f"fee {fixed_str(f['fee'], P)}"
+        for f in result.get("fills", [])
+    ]
     return "\n".join(lines) or "accepted"
 
 
@@ -184,8 +198,15 @@ async def phrase_order(client: BackendClient, a: argparse.Namespace) -> tuple[An
 
 
 async def twap(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    args = {"market": a.market, "side": a.side, "size": a.size, "duration": a.duration, "interval": a.interval,
-            "reduce_only": a.reduce_only, "sub_account": a.sub}
+    args = {
+        "market": a.market,
+        "side": a.side,
+        "size": a.size,
+        "duration": a.duration,
+        "interval": a.interval,
+        "reduce_only": a.reduce_only,
+        "sub_account": a.sub,
+    }
     if a.limit:
         args["price_limit"] = a.limit
     result = await client.request("order.twap", **args)
@@ -193,8 +214,16 @@ async def twap(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
 
 
 async def iceberg(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    result = await client.request("order.iceberg", market=a.market, side=a.side, size=a.size, display=a.display,
-                                  price=a.limit, reduce_only=a.reduce_only, sub_account=a.sub)
+    result = await client.request(
+        "order.iceberg",
+        market=a.market,
+        side=a.side,
+        size=a.size,
+        display=a.display,
+        price=a.limit,
+        reduce_only=a.reduce_only,
+        sub_account=a.sub,
+    )
     return result, describe_orders(result)
 
 
@@ -228,22 +257,53 @@ async def orders(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str
     if a.market:
         args["market"] = a.market
     result = await client.request("orders", **args)
-    rows = [(o["order_id"], o["market"], o["side"], o["order_type"], o["status"], fixed_str(o["size"], B),
-             fixed_str(o.get("filled", 0), B), fixed_str(o.get("price", 0), P) if o.get("price") else "-",
-             fixed_str(o.get("trigger_price", 0), P) if o.get("trigger_price") else "-") for o in result["orders"]]
-    text = table(("ID", "MARKET", "SIDE", "TYPE", "STATUS", "SIZE", "FILLED", "PRICE", "TRIGGER"), rows,
-                 right=(0, 5, 6, 7, 8)) if rows else "no orders"
+    rows = [
+        (
+            o["order_id"],
+            o["market"],
+            o["side"],
+            o["order_type"],
+            o["status"],
+            fixed_str(o["size"], B),
+            fixed_str(o.get("filled", 0), B),
+            fixed_str(o.get("price", 0), P) if o.get("price") else "-",
+            fixed_str(o.get("trigger_price", 0), P) if o.get("trigger_price") else "-",
+        )
+        for o in result["orders"]
+    ]
+    text = (
+        table(
+            ("ID", "MARKET", "SIDE", "TYPE", "STATUS", "SIZE", "FILLED", "PRICE", "TRIGGER"),
+            rows,
+            right=(0, 5, 6, 7, 8),
+        )
+        if rows
+        else "no orders"
+    )
     return result["orders"], text
 
 
 async def positions(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
     args = {"market": a.market} if a.market else {}
     result = await client.request("positions", **args)
-    rows = [(p["market"], p["sub_account"], fixed_str(p["base"], B), fixed_str(p["entry_price"], P, 4),
-             fixed_str(p["mark_price"], P, 4), fixed_str(p.get("liq_price", 0), P, 4) if p.get("liq_price") else "-",
-             fixed_str(p["unrealized_pnl"], P, 2), fixed_str(p["realized_pnl"], P, 2)) for p in result["positions"]]
-    text = table(("MARKET", "SUB", "SIZE", "ENTRY", "MARK", "LIQ", "UPNL", "RPNL"), rows,
-                 right=(1, 2, 3, 4, 5, 6, 7)) if rows else "no open positions"
+    rows = [
+        (
+            p["market"],
+            p["sub_account"],
+            fixed_str(p["base"], B),
+            fixed_str(p["entry_price"], P, 4),
+            fixed_str(p["mark_price"], P, 4),
+            fixed_str(p.get("liq_price", 0), P, 4) if p.get("liq_price") else "-",
+            fixed_str(p["unrealized_pnl"], P, 2),
+            fixed_str(p["realized_pnl"], P, 2),
+        )
+        for p in result["positions"]
+    ]
+    text = (
+        table(("MARKET", "SUB", "SIZE", "ENTRY", "MARK", "LIQ", "UPNL", "RPNL"), rows, right=(1, 2, 3, 4, 5, 6, 7))
+        if rows
+        else "no open positions"
+    )
     return result["positions"], text
 
 
@@ -252,11 +312,24 @@ async def fills(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]
     if a.market:
         args["market"] = a.market
     result = await client.request("fills", **args)
-    rows = [(f["fill_id"], f["order_id"], f["market"], f["side"], fixed_str(f["size"], B), fixed_str(f["price"], P),
-             fixed_str(f["fee"], P, 4), f["role"] + (f" ({f['liquidator']})" if f.get("liquidator") else ""))
-            for f in result["fills"]]
-    text = table(("FILL", "ORDER", "MARKET", "SIDE", "SIZE", "PRICE", "FEE", "ROLE"), rows,
-                 right=(0, 1, 4, 5, 6)) if rows else "no fills"
+    rows = [
+        (
+            f["fill_id"],
+            f["order_id"],
+            f["market"],
+            f["side"],
+            fixed_str(f["size"], B),
+            fixed_str(f["price"], P),
+            fixed_str(f["fee"], P, 4),
+            f["role"] + (f" ({f['liquidator']})" if f.get("liquidator") else ""),
+        )
+        for f in result["fills"]
+    ]
+    text = (
+        table(("FILL", "ORDER", "MARKET", "SIDE", "SIZE", "PRICE", "FEE", "ROLE"), rows, right=(0, 1, 4, 5, 6))
+        if rows
+        else "no fills"
+    )
     return result["fills"], text
 
 
@@ -268,9 +341,11 @@ async def account(client: BackendClient, a: argparse.Namespace) -> tuple[Any, st
 def account_text(result: dict[str, Any]) -> str:
     acc = result["account"]
     balances = ", ".join(f"{fixed_str(c['amount'], 10 ** c['decimals'])} {c['asset']}" for c in acc["collateral"])
-    return (f"sub-account {acc['sub_account']}  [{acc.get('trading_state', 'ACTIVE')}]\n"
-            f"balances     {balances or 'none'}\n"
-            f"equity       {fixed_str(acc['equity'], P, 2)} USD   uPnL {fixed_str(acc['unrealized_pnl'], P, 2)}\n"
-            f"collateral   {fixed_str(acc['total_collateral'], P, 2)}   free {fixed_str(acc['free_collateral'], P, 2)}\n"
-            f"margin       initial {fixed_str(acc['initial_margin'], P, 2)}   maintenance "
-            f"{fixed_str(acc['maintenance_margin'], P, 2)}   leverage {acc['leverage'] / MARGIN_PRECISION:.2f}x")
+    return (
+        f"sub-account {acc['sub_account']}  [{acc.get('trading_state', 'ACTIVE')}]\n"
+        f"balances     {balances or 'none'}\n"
+        f"equity       {fixed_str(acc['equity'], P, 2)} USD   uPnL {fixed_str(acc['unrealized_pnl'], P, 2)}\n"
+        f"collateral   {fixed_str(acc['total_collateral'], P, 2)}   free {fixed_str(acc['free_collateral'], P, 2)}\n"
+        f"margin       initial {fixed_str(acc['initial_margin'], P, 2)}   maintenance "
+        f"{fixed_str(acc['maintenance_margin'], P, 2)}   leverage {acc['leverage'] / MARGIN_PRECISION:.2f}x"
+    )

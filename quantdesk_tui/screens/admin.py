@@ -48,8 +48,13 @@ PARAM_COLUMNS = [
 ]
 REFRESH_S = 5.0
 # the curve's state under the parameters: read-only, it moves with every repeg (programs/quantdesk_perp/repeg.py)
-AMM_ROWS = (("amm_peg", "price 1e6"), ("reserve_price", "price 1e6"), ("fee_pool", "USDC 1e6"),
-            ("last_repeg_cost", "USDC 1e6"), ("total_repeg_cost", "USDC 1e6"))
+AMM_ROWS = (
+    ("amm_peg", "price 1e6"),
+    ("reserve_price", "price 1e6"),
+    ("fee_pool", "USDC 1e6"),
+    ("last_repeg_cost", "USDC 1e6"),
+    ("total_repeg_cost", "USDC 1e6"),
+)
 AMM_KEY = "amm."
 PERCENT_SCALES = {"1e6 = 100%": 10**4, "1e4 = 100%": 100}
 
@@ -214,13 +219,9 @@ class AdminScreen(WorkspaceScreen):
         admin = hub.admin
         if admin is not None:
             precision = admin.get("precision", {})
-            self.markets_table.update_rows(
-                {row["market"]: market_row(row, precision) for row in admin["markets"]}
-            )
+            self.markets_table.update_rows({row["market"]: market_row(row, precision) for row in admin["markets"]})
             self._show_params()
-        self.query_one("#adm-fund", Static).update(
-            fund_text(admin, hub.audit, hub.unavailable.get("admin.markets"))
-        )
+        self.query_one("#adm-fund", Static).update(fund_text(admin, hub.audit, hub.unavailable.get("admin.markets")))
 
     # -- selection ----------------------------------------------------------------------------
     def selected_market(self) -> dict[str, Any] | None:
@@ -274,8 +275,10 @@ class AdminScreen(WorkspaceScreen):
             self._say("select a market (↑↓) and a parameter (Tab, ↑↓) first", error=True)
             return
         if name not in row.get("params", {}):
-            self._say(f"{name.removeprefix(AMM_KEY)} is the curve's state, not a parameter: it moves with the repeg",
-                      error=True)
+            self._say(
+                f"{name.removeprefix(AMM_KEY)} is the curve's state, not a parameter: it moves with the repeg",
+                error=True,
+            )
             return
         market, old = row["market"], row["params"][name]
         precision = (self.app.hub.admin or {}).get("precision", {}).get(name, "")  # type: ignore[attr-defined]
@@ -296,10 +299,7 @@ class AdminScreen(WorkspaceScreen):
                 self._say("edit cancelled")
                 return
             new = int(parse_decimal(text) or 0)
-            body = (
-                f"{market} {name}\n{old} → {new}   ({precision})\n"
-                f"{shown(old, precision)} → {shown(new, precision)}"
-            )
+            body = f"{market} {name}\n{old} → {new}   ({precision})\n{shown(old, precision)} → {shown(new, precision)}"
             self.app.push_screen(ConfirmScreen("Change a market parameter?", body), partial(confirmed, new))
 
         self.app.push_screen(
@@ -351,9 +351,7 @@ class AdminScreen(WorkspaceScreen):
 
         def confirmed(amount: str, yes: bool | None) -> None:
             if yes:
-                self._request(
-                    f"admin.insurance_{direction}", f"insurance {direction} {amount} USDC", amount=amount
-                )
+                self._request(f"admin.insurance_{direction}", f"insurance {direction} {amount} USDC", amount=amount)
             else:
                 self._say(f"insurance {direction} cancelled")
 

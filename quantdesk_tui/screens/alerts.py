@@ -90,9 +90,7 @@ class AlertsScreen(WorkspaceScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Box(
-            LiveTable(
-                ALERT_COLUMNS, empty_text="no alerts — a adds one (e.g. SOL-PERP > 200)", id="al-active"
-            ),
+            LiveTable(ALERT_COLUMNS, empty_text="no alerts — a adds one (e.g. SOL-PERP > 200)", id="al-active"),
             title="Alerts  (a add · e edit · t enable/disable · d remove)",
             id="al-active-box",
         )
@@ -118,9 +116,7 @@ class AlertsScreen(WorkspaceScreen):
 
     def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
         if "alerts" in other:
-            self.query_one("#al-active", LiveTable).update_rows(
-                {a.get("id"): alert_row(a) for a in hub.alerts}
-            )
+            self.query_one("#al-active", LiveTable).update_rows({a.get("id"): alert_row(a) for a in hub.alerts})
         if "alert_history" in other:
             self.query_one("#al-history", LiveTable).update_rows(
                 {entry.get("id", i): history_row(entry) for i, entry in enumerate(hub.alert_history)}
@@ -128,9 +124,7 @@ class AlertsScreen(WorkspaceScreen):
         if "alert_fired" in other:
             self._reload()
         if "unavailable" in other:
-            problems = [
-                hub.unavailable[op] for op in ("alert.list", "alert.history") if op in hub.unavailable
-            ]
+            problems = [hub.unavailable[op] for op in ("alert.list", "alert.history") if op in hub.unavailable]
             if problems:
                 self._say("; ".join(problems), error=True)
 

@@ -36,8 +36,11 @@ class WorkspaceScreen(Screen[None]):
         yield StatusBar(id="status", clock=self.app.status_clock)  # type: ignore[attr-defined]
         yield from self.compose_body()
         yield KeyFooter(id="footer")  # the focused pane's keys; docked before the command bar, which opens above it
-        yield CommandBar(lambda: [m.symbol for m in self.app.hub.markets],  # type: ignore[attr-defined]
-                         self.app.command_history, id="command-bar")  # type: ignore[attr-defined]
+        yield CommandBar(
+            lambda: [m.symbol for m in self.app.hub.markets],  # type: ignore[attr-defined]
+            self.app.command_history,
+            id="command-bar",
+        )  # type: ignore[attr-defined]
         yield Static(too_small_text(*self.app.size), id="too-small", markup=False)
 
     def on_resize(self, event: Resize) -> None:
@@ -74,9 +77,13 @@ class WorkspaceScreen(Screen[None]):
             return
         if other & {"connection", "status", "trading_state", "market"} or not self._status_primed:
             self._status_primed = True
-            bar.set_state(connection="connected" if hub.connected else "reconnecting",
-                          message="" if hub.connected else hub.connection_note, latency_ms=hub.rtt_ms,
-                          trading_state=hub.trading_state, market=hub.market)
+            bar.set_state(
+                connection="connected" if hub.connected else "reconnecting",
+                message="" if hub.connected else hub.connection_note,
+                latency_ms=hub.rtt_ms,
+                trading_state=hub.trading_state,
+                market=hub.market,
+            )
             if hub.status is not None:
                 bar.set_status(hub.status)
         if "account" in other or not self._account_primed:

@@ -64,8 +64,14 @@ def trader_row(t: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def exposure_row(m: dict[str, Any]) -> tuple[Any, ...]:
-    return (m["market"], _money(m["long"]), _money(m["short"]), _money(m["net"], signed=True), _money(m["gross"]),
-            m["traders"])
+    return (
+        m["market"],
+        _money(m["long"]),
+        _money(m["short"]),
+        _money(m["net"], signed=True),
+        _money(m["gross"]),
+        m["traders"],
+    )
 
 
 def totals_text(view: dict[str, Any] | None, note: str, tones: dict[str, str]) -> Text:
@@ -73,10 +79,15 @@ def totals_text(view: dict[str, Any] | None, note: str, tones: dict[str, str]) -
         return Text(note or "loading the desk…", "dim italic")
     t = view["totals"]
     text = Text()
-    for label, value, signed in (("traders", t["traders"], False), ("equity", t["equity"], False),
-                                 ("uPnL", t["unrealized_pnl"], True), ("today", t["today_pnl"], True),
-                                 ("margin", t["margin_used"], False), ("gross", t["gross_exposure"], False),
-                                 ("net", t["net_exposure"], True)):
+    for label, value, signed in (
+        ("traders", t["traders"], False),
+        ("equity", t["equity"], False),
+        ("uPnL", t["unrealized_pnl"], True),
+        ("today", t["today_pnl"], True),
+        ("margin", t["margin_used"], False),
+        ("gross", t["gross_exposure"], False),
+        ("net", t["net_exposure"], True),
+    ):
         text.append(f"{label} ", "dim")
         shown = str(value) if isinstance(value, int) else fmt_number(value, 2, signed=signed)
         tone = "" if not signed or value == 0 else tones["up"] if value > 0 else tones["down"]
@@ -103,10 +114,16 @@ class DeskScreen(WorkspaceScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Box(Static("", id="desk-totals"), title="Desk", id="desk-totals-box")
-        yield Box(LiveTable(TRADER_COLUMNS, empty_text="no trader has published to this store yet",
-                            id="desk-traders"), title="Traders", id="desk-traders-box")
-        yield Box(LiveTable(EXPOSURE_COLUMNS, empty_text="the desk is flat", id="desk-exposure"),
-                  title="Exposure by market", id="desk-exposure-box")
+        yield Box(
+            LiveTable(TRADER_COLUMNS, empty_text="no trader has published to this store yet", id="desk-traders"),
+            title="Traders",
+            id="desk-traders-box",
+        )
+        yield Box(
+            LiveTable(EXPOSURE_COLUMNS, empty_text="the desk is flat", id="desk-exposure"),
+            title="Exposure by market",
+            id="desk-exposure-box",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#desk-traders", LiveTable).focus()

@@ -34,8 +34,10 @@ class HelpScreen(ModalScreen[None]):
             yield HelpPanel(id="help")
 
     def on_mount(self) -> None:
-        here = [(f"Here: {name}", [(key_label(b.key_display or b.key), b.description, b.id or "") for b in bindings])
-                for name, bindings in pane_bindings(self._focused)]
+        here = [
+            (f"Here: {name}", [(key_label(b.key_display or b.key), b.description, b.id or "") for b in bindings])
+            for name, bindings in pane_bindings(self._focused)
+        ]
         self.query_one("#help-here", HelpPanel).show_groups(here)
         self.query_one("#help-here", HelpPanel).display = bool(here)
         self.query_one("#help", HelpPanel).show_groups(all_bindings(self.app))

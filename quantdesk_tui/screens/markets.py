@@ -30,8 +30,9 @@ class MarketsScreen(WorkspaceScreen):
             watchlist.update_quote(hub.quotes[market])
         if "market_stats" in other:
             for market, stats in hub.market_stats.items():
-                watchlist.update_stats(market, funding_rate=stats.get("funding_rate_hourly"),
-                                       open_interest=stats.get("open_interest_usd"))
+                watchlist.update_stats(
+                    market, funding_rate=stats.get("funding_rate_hourly"), open_interest=stats.get("open_interest_usd")
+                )
 
     def on_watchlist_market_selected(self, event: Watchlist.MarketSelected) -> None:
         self.app.focus_market(event.market)  # type: ignore[attr-defined]

@@ -73,11 +73,7 @@ def margin_text(account: AccountView | None, realized: int, tones: dict[str, str
     text.append(f"{'leverage':<12}", "dim")
     text.append(
         f"{fmt_leverage(account.leverage):>14}"
-        + (
-            f"   margin ratio {fmt_margin_ratio(account.margin_ratio)}   [{account.trading_state}]"
-            if wide
-            else ""
-        )
+        + (f"   margin ratio {fmt_margin_ratio(account.margin_ratio)}   [{account.trading_state}]" if wide else "")
     )
     return text
 
@@ -160,9 +156,7 @@ class PortfolioScreen(WorkspaceScreen):
         if "account" in other:
             self.query_one(EquityChart).set_points(hub.equity)
         if "positions" in other:
-            self.query_one(PositionsTable).set_positions(
-                p for (s, _m), p in hub.positions.items() if s == sub
-            )
+            self.query_one(PositionsTable).set_positions(p for (s, _m), p in hub.positions.items() if s == sub)
         if "fills" in other:
             self.query_one(FillsTable).set_fills(f for f in hub.fills if f.sub_account == sub)
         if "orders" in other:

@@ -48,8 +48,12 @@ TIME_KEYS = ("ts", "time", "as_of", "at")
 def fmt_field(key: Any, value: Any) -> str:
     """A value under its key: epoch seconds under a time-like key read as a UTC time, not a number."""
     name = str(key)
-    if (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1e9
-            and (name in TIME_KEYS or name.endswith(("_ts", "_time", "_at")))):
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and value > 1e9
+        and (name in TIME_KEYS or name.endswith(("_ts", "_time", "_at")))
+    ):
         return fmt_time(int(value)) + " UTC"
     return fmt_value(value)
 
@@ -73,8 +77,9 @@ def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str, widt
         columns += [c for c, v in row.items() if _is_scalar(v) and c not in columns]
     first = max([len(name) for name, _ in rows] + [4]) + 1
     # each column as wide as its header and values (headers are never cut), within MAX_CELL
-    sizes = [min(MAX_CELL, max([len(label(c))] + [len(fmt_field(c, row.get(c))) for _, row in rows])) + 2
-             for c in columns]
+    sizes = [
+        min(MAX_CELL, max([len(label(c))] + [len(fmt_field(c, row.get(c))) for _, row in rows])) + 2 for c in columns
+    ]
     if len(indent) + first + sum(sizes) > width:
         for name, row in rows:
             text.append(f"{indent}{name}\n", "bold")
@@ -85,7 +90,8 @@ def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str, widt
     text.append(indent + label(corner).ljust(first).replace(" ", "\u00a0") + header + "\n", "bold dim")
     for name, row in rows:
         cells = "".join(
-            f"{fmt_field(c, row.get(c))[: size - 2]:>{size}}" for c, size in zip(columns, sizes, strict=True))
+            f"{fmt_field(c, row.get(c))[: size - 2]:>{size}}" for c, size in zip(columns, sizes, strict=True)
+        )
         text.append(f"{indent}{name:<{first}}" + cells + "\n")
 
 
@@ -97,10 +103,7 @@ def render_rows(value: Any, text: Text, indent: str, width: int) -> bool:
         else:
             markets = [str(m) for m in value["markets"]]
             _table(
-                [
-                    (m, dict(zip(markets, row, strict=False)))
-                    for m, row in zip(markets, value["matrix"], strict=False)
-                ],
+                [(m, dict(zip(markets, row, strict=False))) for m, row in zip(markets, value["matrix"], strict=False)],
                 text,
                 indent,
                 width,
@@ -199,9 +202,7 @@ class RiskScreen(WorkspaceScreen):
             )
             with Vertical(id="risk-side"):
                 yield Box(Static("", id="risk-state"), title="Trading state", id="risk-state-box")
-                yield Box(
-                    VerticalScroll(Static("", id="risk-monitor")), title="Monitor", id="risk-monitor-box"
-                )
+                yield Box(VerticalScroll(Static("", id="risk-monitor")), title="Monitor", id="risk-monitor-box")
 
     def on_mount(self) -> None:
         self.query_one("#risk-report-scroll").focus()
@@ -238,9 +239,7 @@ class RiskScreen(WorkspaceScreen):
                 monitor.append(hub.unavailable.get("risk.monitor", "loading…"), "italic")
             self.query_one("#risk-monitor", Static).update(monitor)
         if other & {"trading_state", "account"}:
-            self.query_one("#risk-state", Static).update(
-                state_text(hub, tone_styles(self.app.theme_variables))
-            )
+            self.query_one("#risk-state", Static).update(state_text(hub, tone_styles(self.app.theme_variables)))
 
     def action_reload(self) -> None:
         self._reload()

@@ -14,8 +14,9 @@ async def test_an_ioc_fill_shows_up_in_the_business_metrics(venue):  # noqa: F81
     registry = CollectorRegistry()
     BusinessMetrics(registry, venue.bus, venue, "paper")
     trading = TradingOps(venue)
-    placed = await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "2", "price": "155",
-                                           "tif": "ioc"})
+    placed = await trading.op_place(
+        None, {"market": "SOL-PERP", "side": "buy", "size": "2", "price": "155", "tif": "ioc"}
+    )
     await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "140"})
     [fill] = placed["fills"]
     text = generate_latest(registry).decode()
@@ -41,9 +42,11 @@ async def test_the_shipped_dashboard_only_queries_metrics_the_backend_exports(ve
     registry = CollectorRegistry()
     BusinessMetrics(registry, venue.bus, venue, "paper")
     families = list(registry.collect())
-    exported = {s.name for f in families for s in f.samples} | {f"{f.name}_total" for f in families
-                                                                  if f.type == "counter"}
+    exported = {s.name for f in families for s in f.samples} | {
+        f"{f.name}_total" for f in families if f.type == "counter"
+    }
     dashboard = json.loads((Path(__file__).parents[2] / "deploy/grafana/quantdesk-dashboard.json").read_text())
-    queried = {name for p in dashboard["panels"] for t in p["targets"] for name in re.findall(r"quantdesk_\w+",
-                                                                                                  t["expr"])}
+    queried = {
+        name for p in dashboard["panels"] for t in p["targets"] for name in re.findall(r"quantdesk_\w+", t["expr"])
+    }
     assert queried <= exported and len(queried) == 13

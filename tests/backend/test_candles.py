@@ -15,8 +15,16 @@ T0 = 1_700_006_400  # a UTC day boundary
 
 
 def obs(price: float, t: int, market: str = "SOL-PERP") -> PriceObservation:
-    return PriceObservation(market=market, price=round(price * 1e8), conf=1000, expo=-8, publish_time=t, slot=1,
-                            ema_price=round(price * 1e8), source="sim")
+    return PriceObservation(
+        market=market,
+        price=round(price * 1e8),
+        conf=1000,
+        expo=-8,
+        publish_time=t,
+        slot=1,
+        ema_price=round(price * 1e8),
+        source="sim",
+    )
 
 
 @pytest.fixture
@@ -51,8 +59,10 @@ def test_observations_aggregate_into_exact_ohlcv_per_timeframe():
 def test_late_observation_does_not_rewrite_a_closed_bar():
     c = CandleService(None, None)
     feed(c, [(100.0, T0), (101.0, T0 + 60), (500.0, T0 + 5)])
-    assert c.bars("SOL-PERP", "1m") == [[T0, 100.0, 100.0, 100.0, 100.0, 0.0, 1],
-                                        [T0 + 60, 101.0, 101.0, 101.0, 101.0, 0.0, 1]]
+    assert c.bars("SOL-PERP", "1m") == [
+        [T0, 100.0, 100.0, 100.0, 100.0, 0.0, 1],
+        [T0 + 60, 101.0, 101.0, 101.0, 101.0, 0.0, 1],
+    ]
 
 
 def test_trades_add_volume_without_moving_the_oracle_bars():
@@ -74,9 +84,11 @@ async def test_closed_bars_persist_and_come_back_after_a_restart(store):
     await c.stop()  # flushes closed and forming bars
     await store.write(lambda conn: None)
     again = CandleService(None, store, feed="replay")
-    assert [b[:5] for b in again.bars("SOL-PERP", "1m")] == [[T0, 100.0, 100.0, 100.0, 100.0],
-                                                            [T0 + 60, 101.0, 101.0, 101.0, 101.0],
-                                                            [T0 + 120, 102.0, 102.0, 102.0, 102.0]]
+    assert [b[:5] for b in again.bars("SOL-PERP", "1m")] == [
+        [T0, 100.0, 100.0, 100.0, 100.0],
+        [T0 + 60, 101.0, 101.0, 101.0, 101.0],
+        [T0 + 120, 102.0, 102.0, 102.0, 102.0],
+    ]
     assert again.bars("SOL-PERP", "1s") == []  # 1s bars are not stored
     feed(again, [(103.0, T0 + 180)])
     assert [b[0] for b in again.bars("SOL-PERP", "1m", limit=3)] == [T0 + 60, T0 + 120, T0 + 180]
@@ -122,8 +134,15 @@ async def test_pyth_backfill_reads_the_benchmarks_tradingview_shim(store, hermes
 
 
 def test_tradingview_bars_skip_bad_rows_and_reject_errors():
-    body = {"s": "ok", "t": [1, 2, 3], "o": [1.0, None, 2.0], "h": [1.0, 1.0, 2.0], "l": [1.0, 1.0, -2.0],
-            "c": [1.0, 1.0, 2.0], "v": [0, 0, 0]}
+    body = {
+        "s": "ok",
+        "t": [1, 2, 3],
+        "o": [1.0, None, 2.0],
+        "h": [1.0, 1.0, 2.0],
+        "l": [1.0, 1.0, -2.0],
+        "c": [1.0, 1.0, 2.0],
+        "v": [0, 0, 0],
+    }
     assert tradingview_bars(body) == [[1, 1.0, 1.0, 1.0, 1.0, 0.0, 0]]
     assert tradingview_bars({"s": "no_data"}) == []
     with pytest.raises(ValueError):
@@ -145,8 +164,10 @@ async def test_candles_op_returns_columns_and_indicator_series():
     api, c = FakeApi(), CandleService(None, None)
     register_candle_ops(api, c)
     feed(c, [(100.0 + i, T0 + 60 * i) for i in range(30)])
-    out = await api.ops["candles"](None, {"market": "sol", "tf": "1m", "limit": 10,
-                                         "indicators": ["sma:3", "bb:5:2", "rsi", "macd", "ema:5", "vwap"]})
+    out = await api.ops["candles"](
+        None,
+        {"market": "sol", "tf": "1m", "limit": 10, "indicators": ["sma:3", "bb:5:2", "rsi", "macd", "ema:5", "vwap"]},
+    )
     assert out["market"] == "SOL-PERP" and len(out["t"]) == 10 and out["c"][-1] == 129.0
     assert out["indicators"]["sma:3"][-1] == pytest.approx(128.0)
     assert set(out["indicators"]["bb:5:2"]) == {"mid", "upper", "lower"}

@@ -10,7 +10,9 @@ from backend.client import BackendClient
 async def test_a_spawned_backend_stays_up_for_a_resting_order_and_status_says_why(quantdesk_home):
     from backend.app import Backend, BackendConfig
 
-    instance = Backend(BackendConfig(home=quantdesk_home, tick_rate=50.0, idle_exit_s=1.0))  # long enough for a loaded machine to connect
+    instance = Backend(
+        BackendConfig(home=quantdesk_home, tick_rate=50.0, idle_exit_s=1.0)
+    )  # long enough for a loaded machine to connect
     task = asyncio.create_task(instance.run())
     while not instance.url:
         await asyncio.sleep(0.01)

@@ -44,9 +44,12 @@ def test_backend_on_a_read_only_home_exits_with_one_line(tmp_path, monkeypatch, 
             check_writable(home)
         code, err = start_backend(home, monkeypatch, capsys)
     assert code == 2
-    assert err.strip().splitlines() == [(
-        f"quantdesk backend: QUANTDESK_HOME {home} is not writable (Read-only file system); the backend keeps "
-        "its database and log there: fix the permissions or the mount, or set QUANTDESK_HOME elsewhere")]
+    assert err.strip().splitlines() == [
+        (
+            f"quantdesk backend: QUANTDESK_HOME {home} is not writable (Read-only file system); the backend keeps "
+            "its database and log there: fix the permissions or the mount, or set QUANTDESK_HOME elsewhere"
+        )
+    ]
 
 
 def test_backend_on_a_full_disk_exits_with_one_line(tmp_path, monkeypatch, capsys):
@@ -54,5 +57,6 @@ def test_backend_on_a_full_disk_exits_with_one_line(tmp_path, monkeypatch, capsy
         code, err = start_backend(home, monkeypatch, capsys)
     assert code == 2
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("quantdesk backend: only 2.0 MiB free on the disk of "
-                                                   f"QUANTDESK_HOME {home}; the backend needs at least 8.0 MiB")
+    assert len(lines) == 1 and lines[0].startswith(
+        f"quantdesk backend: only 2.0 MiB free on the disk of QUANTDESK_HOME {home}; the backend needs at least 8.0 MiB"
+    )

@@ -5,17 +5,28 @@ import pytest
 from backend.api.protocol import ApiError
 from backend.risk.pretrade import OrderCheck, RiskLimits, SubmitRate, TradingState, check_order
 
-BASE = OrderCheck(market="SOL-PERP", size=2 * 10**9, price=150 * 10**6, oracle_price=150 * 10**6,
-                  has_limit_price=True, reduces_position=False, leverage_after=2 * 10**4, open_orders=0,
-                  oracle_healthy=True)
+BASE = OrderCheck(
+    market="SOL-PERP",
+    size=2 * 10**9,
+    price=150 * 10**6,
+    oracle_price=150 * 10**6,
+    has_limit_price=True,
+    reduces_position=False,
+    leverage_after=2 * 10**4,
+    open_orders=0,
+    oracle_healthy=True,
+)
 
 
 def refused(**changes):
     from dataclasses import replace
 
     with pytest.raises(ApiError) as err:
-        check_order(replace(BASE, **{k: v for k, v in changes.items() if k not in ("limits", "state")}),
-                    changes.get("limits", RiskLimits()), changes.get("state", TradingState.ACTIVE))
+        check_order(
+            replace(BASE, **{k: v for k, v in changes.items() if k not in ("limits", "state")}),
+            changes.get("limits", RiskLimits()),
+            changes.get("state", TradingState.ACTIVE),
+        )
     return err.value
 
 

@@ -33,8 +33,9 @@ def free_disk(store: Store) -> None:
 
 
 def insert_blob(size: int = 8192):
-    return lambda conn: conn.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (0, 't', 'blob', ?)",
-                                     ("x" * size,)).lastrowid
+    return lambda conn: conn.execute(
+        "INSERT INTO audit (ts, actor, action, detail) VALUES (0, 't', 'blob', ?)", ("x" * size,)
+    ).lastrowid
 
 
 async def until(predicate, timeout: float = 10.0) -> None:
@@ -101,8 +102,9 @@ async def test_a_bad_job_still_fails_alone_without_a_fault(store):
     def bug(conn):
         raise ValueError("a bug in the job")
 
-    outcomes = await asyncio.gather(store.write(insert_blob()), store.write(bug), store.write(insert_blob()),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        store.write(insert_blob()), store.write(bug), store.write(insert_blob()), return_exceptions=True
+    )
     assert outcomes[0] == 1 and isinstance(outcomes[1], ValueError) and outcomes[2] == 2
     assert store.writable and store.faults == 0
     assert not is_fault(ValueError()) and is_fault(sqlite3.OperationalError("disk I/O error"))

@@ -16,35 +16,120 @@ def test_decimal_strings_are_exact_without_trailing_zeros_or_exponents():
 
 
 def test_a_quote_is_scaled_by_its_own_exponent_and_drops_expo():
-    quote = {"market": "SOL-PERP", "price": 14_495_305_016, "conf": 7_250_000, "expo": -8, "ema_price": 14_490_000_000,
-             "open_24h": 14_000_000_000, "high_24h": 15_000_000_000, "low_24h": 13_950_000_000, "slot": 42,
-             "publish_time": 1_800_000_000, "source": "sim"}
-    assert to_human(quote) == {"market": "SOL-PERP", "price": "144.95305016", "conf": "0.0725", "ema_price": "144.9",
-                               "open_24h": "140", "high_24h": "150", "low_24h": "139.5", "slot": 42,
-                               "publish_time": 1_800_000_000, "source": "sim"}
+    quote = {
+        "market": "SOL-PERP",
+        "price": 14_495_305_016,
+        "conf": 7_250_000,
+        "expo": -8,
+        "ema_price": 14_490_000_000,
+        "open_24h": 14_000_000_000,
+        "high_24h": 15_000_000_000,
+        "low_24h": 13_950_000_000,
+        "slot": 42,
+        "publish_time": 1_800_000_000,
+        "source": "sim",
+    }
+    assert to_human(quote) == {
+        "market": "SOL-PERP",
+        "price": "144.95305016",
+        "conf": "0.0725",
+        "ema_price": "144.9",
+        "open_24h": "140",
+        "high_24h": "150",
+        "low_24h": "139.5",
+        "slot": 42,
+        "publish_time": 1_800_000_000,
+        "source": "sim",
+    }
 
 
 def test_orders_positions_and_account_read_in_human_units():
-    placed = {"orders": [{"order_id": 9, "order_type": "market", "size": 1_000_000_000, "filled": 1_000_000_000,
-                          "price": 0, "trigger_price": 0, "avg_fill_price": 144_953_050, "reduce_only": False}],
-              "fills": [{"fill_id": 3, "order_id": 9, "price": 144_953_050, "size": 1_000_000_000, "fee": 72_477,
-                         "realized_pnl": 0, "role": "taker"}]}
+    placed = {
+        "orders": [
+            {
+                "order_id": 9,
+                "order_type": "market",
+                "size": 1_000_000_000,
+                "filled": 1_000_000_000,
+                "price": 0,
+                "trigger_price": 0,
+                "avg_fill_price": 144_953_050,
+                "reduce_only": False,
+            }
+        ],
+        "fills": [
+            {
+                "fill_id": 3,
+                "order_id": 9,
+                "price": 144_953_050,
+                "size": 1_000_000_000,
+                "fee": 72_477,
+                "realized_pnl": 0,
+                "role": "taker",
+            }
+        ],
+    }
     assert human_result("order.place", placed) == {
-        "orders": [{"order_id": 9, "order_type": "market", "size": "1", "filled": "1", "price": None,
-                    "trigger_price": None, "avg_fill_price": "144.95305", "reduce_only": False}],
-        "fills": [{"fill_id": 3, "order_id": 9, "price": "144.95305", "size": "1", "fee": "0.072477",
-                   "realized_pnl": "0", "role": "taker"}]}
-    account = {"account": {"collateral": [{"asset": "SOL", "amount": 1_500_000_000, "decimals": 9,
-                                           "value": 217_500_000, "weight_initial": 8000}],
-                           "equity": 99_992_306_649, "leverage": 9236, "margin_ratio": 10826},
-               "positions": [{"market": "SOL-PERP", "base": -2_500_000_000, "liq_price": 0, "mark_price": 144_170_000,
-                              "funding_pnl": -12}]}
+        "orders": [
+            {
+                "order_id": 9,
+                "order_type": "market",
+                "size": "1",
+                "filled": "1",
+                "price": None,
+                "trigger_price": None,
+                "avg_fill_price": "144.95305",
+                "reduce_only": False,
+            }
+        ],
+        "fills": [
+            {
+                "fill_id": 3,
+                "order_id": 9,
+                "price": "144.95305",
+                "size": "1",
+                "fee": "0.072477",
+                "realized_pnl": "0",
+                "role": "taker",
+            }
+        ],
+    }
+    account = {
+        "account": {
+            "collateral": [
+                {"asset": "SOL", "amount": 1_500_000_000, "decimals": 9, "value": 217_500_000, "weight_initial": 8000}
+            ],
+            "equity": 99_992_306_649,
+            "leverage": 9236,
+            "margin_ratio": 10826,
+        },
+        "positions": [
+            {
+                "market": "SOL-PERP",
+                "base": -2_500_000_000,
+                "liq_price": 0,
+                "mark_price": 144_170_000,
+                "funding_pnl": -12,
+            }
+        ],
+    }
     assert human_result("account", account) == {
-        "account": {"collateral": [{"asset": "SOL", "amount": "1.5", "decimals": 9, "value": "217.5",
-                                    "weight_initial": "0.8"}],
-                    "equity": "99992.306649", "leverage": "0.9236", "margin_ratio": "1.0826"},
-        "positions": [{"market": "SOL-PERP", "base": "-2.5", "liq_price": None, "mark_price": "144.17",
-                       "funding_pnl": "-0.000012"}]}
+        "account": {
+            "collateral": [{"asset": "SOL", "amount": "1.5", "decimals": 9, "value": "217.5", "weight_initial": "0.8"}],
+            "equity": "99992.306649",
+            "leverage": "0.9236",
+            "margin_ratio": "1.0826",
+        },
+        "positions": [
+            {
+                "market": "SOL-PERP",
+                "base": "-2.5",
+                "liq_price": None,
+                "mark_price": "144.17",
+                "funding_pnl": "-0.000012",
+            }
+        ],
+    }
 
 
 def test_book_levels_and_wallet_ops_outside_trading_stay_as_they_are():

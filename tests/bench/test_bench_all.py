@@ -27,7 +27,11 @@ def test_a_table_gives_one_verdict_per_row_with_a_target_and_its_ok_column_wins(
 
 def test_reported_budgets_replace_the_tables_of_the_same_bench(tmp_path):
     record = tmp_path / "orders.jsonl"
-    record.write_text(json.dumps({"table": "t", "rows": [["run", "rate", "budget"], ["x", "1", "≥ 5"]]}) + "\n"
-                      + json.dumps({"budget": ["orders/s", "5,100 orders/s", "≥ 5,000", True]}) + "\n")
+    record.write_text(
+        json.dumps({"table": "t", "rows": [["run", "rate", "budget"], ["x", "1", "≥ 5"]]})
+        + "\n"
+        + json.dumps({"budget": ["orders/s", "5,100 orders/s", "≥ 5,000", True]})
+        + "\n"
+    )
     assert read_record("orders", record) == [Verdict("orders: orders/s", "5,100 orders/s", "≥ 5,000", True)]
     assert read_record("orders", tmp_path / "missing.jsonl") == []

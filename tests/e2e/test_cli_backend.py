@@ -16,8 +16,13 @@ from backend.home import read_record
 
 
 def cli(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "quantdesk_tui.cli", *args], capture_output=True, text=True,
-                          timeout=30, env=os.environ.copy())
+    proc = subprocess.run(
+        [sys.executable, "-m", "quantdesk_tui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=os.environ.copy(),
+    )
     if check is not None:
         assert proc.returncode == check, (proc.stdout, proc.stderr)
     return proc
@@ -41,8 +46,13 @@ def venue_has_markets(proc: subprocess.CompletedProcess[str]) -> bool:
 
 @pytest.fixture
 def running_backend(quantdesk_home):
-    proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "11"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "11"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=os.environ.copy(),
+    )
     url = proc.stdout.readline().strip()
     assert url.startswith("ws://127.0.0.1:")
     yield proc, url
@@ -98,16 +108,25 @@ def test_foreign_backend_json_is_reported_not_a_traceback(quantdesk_home):
 
 
 def test_second_backend_on_one_home_refuses(running_backend, quantdesk_home):
-    second = subprocess.run([sys.executable, "-m", "backend"], capture_output=True, text=True, timeout=20,
-                            env=os.environ.copy())
+    second = subprocess.run(
+        [sys.executable, "-m", "backend"], capture_output=True, text=True, timeout=20, env=os.environ.copy()
+    )
     assert second.returncode == 1 and "already running" in second.stderr
 
 
 def test_stale_record_with_dead_pid_is_replaced(quantdesk_home):
-    (quantdesk_home / "backend.json").write_text(json.dumps(
-        {"url": "ws://127.0.0.1:1", "token": "t", "pid": 999_999, "protocol": 1, "version": "0", "started": 0}))
-    proc = subprocess.Popen([sys.executable, "-m", "backend"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=os.environ.copy())
+    (quantdesk_home / "backend.json").write_text(
+        json.dumps(
+            {"url": "ws://127.0.0.1:1", "token": "t", "pid": 999_999, "protocol": 1, "version": "0", "started": 0}
+        )
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=os.environ.copy(),
+    )
     try:
         url = proc.stdout.readline().strip()
         record = read_record(quantdesk_home)

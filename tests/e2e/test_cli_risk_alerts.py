@@ -16,8 +16,13 @@ from tests.e2e.test_cli_backend import cli, until, venue_has_markets
 
 @pytest.fixture
 def backend_proc(quantdesk_home):
-    proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "30"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend", "--tick-rate", "30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert proc.stdout.readline().startswith("ws://")
     until(lambda: cli("admin", "markets", "--json", check=None), venue_has_markets)
     yield proc
@@ -59,6 +64,9 @@ def test_alert_add_list_rm_and_bad_input(backend_proc):
 def test_candles_as_json_and_csv(backend_proc):
     bars = json.loads(cli("candles", "SOL-PERP", "--tf", "1h", "--limit", "5", "--json").stdout)
     assert bars["market"] == "SOL-PERP" and len(bars["t"]) == 5
-    assert all(h >= max(o, c) and low <= min(o, c) for o, h, low, c in zip(bars["o"], bars["h"], bars["l"], bars["c"], strict=True))
+    assert all(
+        h >= max(o, c) and low <= min(o, c)
+        for o, h, low, c in zip(bars["o"], bars["h"], bars["l"], bars["c"], strict=True)
+    )
     csv_lines = cli("candles", "SOL-PERP", "--tf", "1h", "--limit", "5", "--csv").stdout.strip().splitlines()
     assert csv_lines[0] == "t,o,h,l,c,v" and len(csv_lines) == 6

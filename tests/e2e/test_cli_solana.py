@@ -17,8 +17,13 @@ from tests.e2e.test_cli_backend import cli
 
 @pytest.fixture
 def backend_proc(quantdesk_home):
-    proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "20"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend", "--tick-rate", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert proc.stdout.readline().startswith("ws://")
     yield proc
     proc.send_signal(signal.SIGTERM)
@@ -51,7 +56,8 @@ def test_keys_airdrop_transfer_and_no_secret_in_replies(backend_proc, quantdesk_
     refused = json.loads(cli("keys", "unlock", "other", "--passphrase-file", str(wrong), "--json", check=1).stdout)
     assert refused["error"]["code"] == "WRONG_PASSPHRASE"
     everything = "".join(p.read_text(errors="replace") for p in quantdesk_home.glob("*.log")) + json.dumps(
-        [made, other, drop, sent, wallet, bad, refused])
+        [made, other, drop, sent, wallet, bad, refused]
+    )
     from solders.keypair import Keypair
 
     secret_b58 = str(Keypair.from_bytes(bytes(secret_bytes)))
@@ -63,8 +69,13 @@ def test_solana_venue_on_localnet_deploys_the_program_and_trades_on_chain(quantd
     from backend.solana.keystore import Keystore
 
     Keystore(quantdesk_home, audit=lambda event: None).create("default")  # the venue signs with `default`
-    proc = subprocess.Popen([sys.executable, "-m", "backend", "--venue", "solana", "--tick-rate", "20"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend", "--venue", "solana", "--tick-rate", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=os.environ.copy(),
+    )
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("ws://")

@@ -25,8 +25,13 @@ def backend_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("thin") / "qdhome"
     home.mkdir()
     env = {**os.environ, "QUANTDESK_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "3", "--seed", "11"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend", "--tick-rate", "3", "--seed", "11"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     assert proc.stdout.readline().startswith("ws://127.0.0.1:")
     yield home
     proc.send_signal(signal.SIGTERM)
@@ -53,12 +58,19 @@ def wait_for_price(capsys) -> None:
 
 def test_thin_quote_imports_none_of_textual_pandas_solana_anchorpy_plotext(home, capsys):
     wait_for_price(capsys)
-    script = ("import json, sys\nfrom quantdesk_tui.cli import main\ncode = main(['quote', 'SOL-PERP', '--json'])\n"
-              "sys.stdout.flush()\n"
-              f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY + FULL_PATH_ONLY)!r})),"
-              " file=sys.stderr)\nsys.exit(code)")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30,
-                          env={**os.environ, "QUANTDESK_HOME": str(home)})
+    script = (
+        "import json, sys\nfrom quantdesk_tui.cli import main\ncode = main(['quote', 'SOL-PERP', '--json'])\n"
+        "sys.stdout.flush()\n"
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY + FULL_PATH_ONLY)!r})),"
+        " file=sys.stderr)\nsys.exit(code)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "QUANTDESK_HOME": str(home)},
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["market"] == "SOL-PERP"
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
@@ -69,10 +81,17 @@ def test_thin_path_prints_byte_for_byte_what_the_full_cli_prints(home, capsys):
     placed = run_cli(["order", "buy", "1", "SOL-PERP", "--json"], capsys)
     assert placed[0] == 0, placed  # a fill and a position
     assert run_cli(["order", "buy", "2", "SOL-PERP", "--limit", "140", "--json"], capsys)[0] == 0  # resting
-    commands = [["markets", "--json"], ["orders", "--json"], ["orders", "--all", "--json", "--market=SOL-PERP"],
-                ["fills", "--json", "--limit", "1"], ["positions", "--market", "SOL-PERP", "--json"],
-                ["account", "--json", "--sub", "0"], ["account", "--json", "--raw"], ["quote", "sol-perp", "--json"],
-                ["quote", "DOGE", "--json"]]
+    commands = [
+        ["markets", "--json"],
+        ["orders", "--json"],
+        ["orders", "--all", "--json", "--market=SOL-PERP"],
+        ["fills", "--json", "--limit", "1"],
+        ["positions", "--market", "SOL-PERP", "--json"],
+        ["account", "--json", "--sub", "0"],
+        ["account", "--json", "--raw"],
+        ["quote", "sol-perp", "--json"],
+        ["quote", "DOGE", "--json"],
+    ]
     for argv in commands:
         for _attempt in range(10):  # a tick may land between the two reads of a price; read both again
             thin = run_cli(argv, capsys, run_thin)
@@ -86,8 +105,13 @@ def test_thin_path_prints_byte_for_byte_what_the_full_cli_prints(home, capsys):
 
 def test_forms_the_thin_path_does_not_know_go_to_the_full_cli(home, capsys):
     wait_for_price(capsys)
-    for argv in (["quote", "SOL-PERP"], ["quote", "--json"], ["fills", "--json", "--limit", "1_0"],
-                 ["status", "--json", "--connect", "ws://127.0.0.1:9"], ["stop", "--json"]):
+    for argv in (
+        ["quote", "SOL-PERP"],
+        ["quote", "--json"],
+        ["fills", "--json", "--limit", "1_0"],
+        ["status", "--json", "--connect", "ws://127.0.0.1:9"],
+        ["stop", "--json"],
+    ):
         assert run_thin(argv) is None, argv
     code, out = run_cli(["fills", "--json", "--limit", "1_0"], capsys)
     assert code == 2 and json.loads(out)["error"]["code"] == "USAGE"
@@ -96,11 +120,28 @@ def test_forms_the_thin_path_does_not_know_go_to_the_full_cli(home, capsys):
 def test_shell_answers_one_json_line_per_command_and_carries_on_after_bad_ones(home, capsys):
     wait_for_price(capsys)
     markets = run_cli(["markets", "--json"], capsys)[1]
-    lines = ["quote SOL-PERP", "bogus words", "", "# a comment", "quote DOGE", "markets", "markets --raw",
-             "quote --help", "positions --connect ws://127.0.0.1:9", 'quote "SOL-PERP', "order buy 1 SOL-PERP",
-             "status"]
-    proc = subprocess.run([sys.executable, "-m", "quantdesk_tui.cli", "shell"], input="\n".join(lines) + "\n",
-                          capture_output=True, text=True, timeout=60, env={**os.environ, "QUANTDESK_HOME": str(home)})
+    lines = [
+        "quote SOL-PERP",
+        "bogus words",
+        "",
+        "# a comment",
+        "quote DOGE",
+        "markets",
+        "markets --raw",
+        "quote --help",
+        "positions --connect ws://127.0.0.1:9",
+        'quote "SOL-PERP',
+        "order buy 1 SOL-PERP",
+        "status",
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "quantdesk_tui.cli", "shell"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QUANTDESK_HOME": str(home)},
+    )
     assert proc.returncode == 0, proc.stderr
     answers = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(answers) == 10
@@ -114,8 +155,13 @@ def test_shell_answers_one_json_line_per_command_and_carries_on_after_bad_ones(h
 
 
 def test_shell_without_a_backend_says_no_backend_and_exits_1(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "quantdesk_tui.cli", "shell"], input="quote SOL-PERP\n",
-                          capture_output=True, text=True, timeout=30,
-                          env={**os.environ, "QUANTDESK_HOME": str(tmp_path)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "quantdesk_tui.cli", "shell"],
+        input="quote SOL-PERP\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "QUANTDESK_HOME": str(tmp_path)},
+    )
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["error"]["code"] == "NO_BACKEND"

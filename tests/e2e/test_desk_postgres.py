@@ -23,8 +23,13 @@ def env_for(home: Path) -> dict[str, str]:
 
 def spawn_backend(home: Path, store: str, trader: str) -> subprocess.Popen[str]:
     (home / "config.toml").write_text(f'store = "{store}"\ntrader = "{trader}"\n')
-    return subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env_for(home))
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env_for(home),
+    )
 
 
 def attach(proc: subprocess.Popen[str], home: Path) -> BackendClient:
@@ -48,8 +53,16 @@ async def place(client: BackendClient, **order) -> list[int]:
 
 def desk_from(*homes: Path) -> list[dict]:
     """`quantdesk desk --json` run in each home at once."""
-    procs = [subprocess.Popen([sys.executable, "-m", "quantdesk_tui.cli", "desk", "--json"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env_for(home)) for home in homes]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "quantdesk_tui.cli", "desk", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env_for(home),
+        )
+        for home in homes
+    ]
     views = []
     for proc in procs:
         out, err = proc.communicate(timeout=60)
@@ -103,7 +116,10 @@ async def test_two_traders_share_one_database_survive_sigkill_and_the_desk_sums_
             orders = {o["order_id"] for o in (await client.request("orders", status="all", limit=5000))["orders"]}
             assert acked["alice"] <= orders
             assert client.hello["venue"]["recovery"]["consistent"] is True
-            assert {k: client.hello["store"][k] for k in ("kind", "trader")} == {"kind": "postgresql", "trader": "alice"}
+            assert {k: client.hello["store"][k] for k in ("kind", "trader")} == {
+                "kind": "postgresql",
+                "trader": "alice",
+            }
             positions["alice"] = (await client.request("positions"))["positions"]
             await wait_for_desk(client, both_with_positions)  # the restarted backend has published again
         async with BackendClient.for_url(*_url_token(homes["bob"]), client_name="e2e") as bob_client:

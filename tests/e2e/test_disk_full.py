@@ -128,10 +128,12 @@ async def test_full_disk_refuses_orders_degrades_and_resumes_without_restart(tmp
             after = await health()
             assert after["status"] == "ok" and after["degraded"] == []
             assert (await client.request("risk.state"))["state"] == "ACTIVE"
-            print(f"\nfull-disk timeline: disk full at 0.00s; first STORE_UNAVAILABLE at {t_refused - t_full:.2f}s; "
-                  f"/health degraded seen at {t_degraded - t_full:.2f}s; space freed at {t_free - t_full:.2f}s; "
-                  f"first ack again at {t_resumed - t_full:.2f}s ({t_resumed - t_free:.2f}s after the space returned); "
-                  f"{len(acked)} acked, {len(refused) + 1} refused")
+            print(
+                f"\nfull-disk timeline: disk full at 0.00s; first STORE_UNAVAILABLE at {t_refused - t_full:.2f}s; "
+                f"/health degraded seen at {t_degraded - t_full:.2f}s; space freed at {t_free - t_full:.2f}s; "
+                f"first ack again at {t_resumed - t_full:.2f}s ({t_resumed - t_free:.2f}s after the space returned); "
+                f"{len(acked)} acked, {len(refused) + 1} refused"
+            )
             await client.close()
         finally:
             await web.aclose()

@@ -27,16 +27,23 @@ BACKEND_FILE_LIMIT = 1_024  # the common default the lock-out was found at
 
 
 # the backend under a hard limit of 1,024 open files, so it cannot lift its way out of the flood
-LIMITED_BACKEND = ("import resource, runpy; "
-                   f"resource.setrlimit(resource.RLIMIT_NOFILE, ({BACKEND_FILE_LIMIT}, {BACKEND_FILE_LIMIT})); "
-                   "runpy.run_module('backend', run_name='__main__')")
+LIMITED_BACKEND = (
+    "import resource, runpy; "
+    f"resource.setrlimit(resource.RLIMIT_NOFILE, ({BACKEND_FILE_LIMIT}, {BACKEND_FILE_LIMIT})); "
+    "runpy.run_module('backend', run_name='__main__')"
+)
 
 
 def start_backend(home: Path, *, file_limit: bool = False) -> tuple[subprocess.Popen[str], str]:
     env = dict(os.environ, QUANTDESK_HOME=str(home))
     command = ["-c", LIMITED_BACKEND] if file_limit else ["-m", "backend"]
-    proc = subprocess.Popen([sys.executable, *command, "--tick-rate", "60", "--seed", "5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, *command, "--tick-rate", "60", "--seed", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     url = proc.stdout.readline().strip()
     assert url.startswith("ws://"), url
     return proc, url
@@ -49,8 +56,14 @@ def stop(proc: subprocess.Popen[str]) -> None:
 
 
 def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "quantdesk_tui.cli", *args], capture_output=True, text=True,
-                          timeout=60, env=dict(os.environ, QUANTDESK_HOME=str(home)), check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "quantdesk_tui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, QUANTDESK_HOME=str(home)),
+        check=False,
+    )
 
 
 def raise_own_file_limit(needed: int) -> None:
@@ -63,8 +76,11 @@ def raise_own_file_limit(needed: int) -> None:
 
 def refusals(http_url: str) -> float:
     text = httpx.get(f"{http_url}/metrics", timeout=10).text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("quantdesk_connections_refused_total{"))
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("quantdesk_connections_refused_total{")
+    )
 
 
 def mode(path: Path) -> int:
@@ -90,7 +106,7 @@ async def test_two_thousand_idle_sockets_do_not_lock_out_the_client_or_the_cli(q
         async with BackendClient.for_url(url, record.token, client_name="tui") as client:  # what the TUI uses
             status = await client.request("status")
             assert status["pid"] == proc.pid
-            assert (await client.request("markets.list"))
+            assert await client.request("markets.list")
         status = cli(home, "status", "--json")
         assert status.returncode == 0, status.stderr
         assert json.loads(status.stdout)["pid"] == proc.pid
@@ -134,11 +150,23 @@ async def test_a_2_70_client_id_is_refused_and_the_state_survives_kill_9_consist
             if account["ok"]:
                 break
             await asyncio.sleep(0.02)
-        huge = await ask(ws, {"id": 2, "op": "order.place", "args": {
-            "market": "SOL-PERP", "side": "buy", "size": "1", "type": "market", "client_id": 2**70}})
+        huge = await ask(
+            ws,
+            {
+                "id": 2,
+                "op": "order.place",
+                "args": {"market": "SOL-PERP", "side": "buy", "size": "1", "type": "market", "client_id": 2**70},
+            },
+        )
         assert huge["error"]["code"] == "BAD_REQUEST"
-        placed = await ask(ws, {"id": 3, "op": "order.place", "args": {
-            "market": "SOL-PERP", "side": "buy", "size": "1", "type": "market", "client_id": 2**64 - 1}})
+        placed = await ask(
+            ws,
+            {
+                "id": 3,
+                "op": "order.place",
+                "args": {"market": "SOL-PERP", "side": "buy", "size": "1", "type": "market", "client_id": 2**64 - 1},
+            },
+        )
         assert placed["ok"] is True, placed
         order_id = placed["result"]["orders"][0]["order_id"]
         await ws.close()

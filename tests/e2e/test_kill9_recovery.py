@@ -13,8 +13,13 @@ from backend.client import BackendClient
 
 
 def start_backend() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=os.environ.copy(),
+    )
     url = proc.stdout.readline().strip()
     assert url.startswith("ws://"), url
     return proc, url

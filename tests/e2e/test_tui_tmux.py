@@ -71,9 +71,13 @@ def test_real_binary_survives_resizes_and_layout_keys_and_keeps_a_typed_command_
         term.keys(":")
         term.keys("eth", literal=True)
         term.keys("Enter")
-        term.wait("every pane on ETH-PERP", lambda s: s.splitlines()[0].lstrip().startswith("ETH-PERP")
-                  and all(f"{pane} ETH-PERP" in s and f"{pane} SOL-PERP" not in s
-                          for pane in ("Order ticket", "Chart", "Book")))
+        term.wait(
+            "every pane on ETH-PERP",
+            lambda s: s.splitlines()[0].lstrip().startswith("ETH-PERP")
+            and all(
+                f"{pane} ETH-PERP" in s and f"{pane} SOL-PERP" not in s for pane in ("Order ticket", "Chart", "Book")
+            ),
+        )
         term.keys(":")
         term.keys("buy 1 eth @ 100", literal=True)
         term.wait("the typed command", lambda s: any(line.strip() == ":buy 1 eth @ 100" for line in s.splitlines()))
@@ -84,5 +88,6 @@ def test_real_binary_survives_resizes_and_layout_keys_and_keeps_a_typed_command_
         assert "quantdesk: the backend stops in 30 s" in screen and "`quantdesk stop`" in screen
     finally:
         term.close()
-        subprocess.run([str(QUANTDESK), "stop"], env={**os.environ, "QUANTDESK_HOME": str(home)},
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [str(QUANTDESK), "stop"], env={**os.environ, "QUANTDESK_HOME": str(home)}, capture_output=True, timeout=60
+        )

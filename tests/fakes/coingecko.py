@@ -8,8 +8,14 @@ from typing import Any
 
 from .http import HttpRequest, MiniHttpServer, respond
 
-DEFAULT_USD = {"solana": 149.5, "bitcoin": 96_900.0, "ethereum": 3_395.0, "jupiter-exchange-solana": 0.9,
-               "bonk": 0.000025, "dogwifcoin": 2.1}
+DEFAULT_USD = {
+    "solana": 149.5,
+    "bitcoin": 96_900.0,
+    "ethereum": 3_395.0,
+    "jupiter-exchange-solana": 0.9,
+    "bonk": 0.000025,
+    "dogwifcoin": 2.1,
+}
 
 
 class FakeCoinGecko:

@@ -27,8 +27,14 @@ from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL
 
 from .http import HttpRequest, MiniHttpServer, respond, start_stream
 
-DEFAULT_PRICES = {"SOL-PERP": 150.0, "BTC-PERP": 97_000.0, "ETH-PERP": 3_400.0, "JUP-PERP": 0.9,
-                  "1MBONK-PERP": 0.000025, "WIF-PERP": 2.1}  # feed units: BONK/USD
+DEFAULT_PRICES = {
+    "SOL-PERP": 150.0,
+    "BTC-PERP": 97_000.0,
+    "ETH-PERP": 3_400.0,
+    "JUP-PERP": 0.9,
+    "1MBONK-PERP": 0.000025,
+    "WIF-PERP": 2.1,
+}  # feed units: BONK/USD
 
 
 @dataclass(slots=True)
@@ -45,8 +51,11 @@ class FakeHermes:
         self.interval = interval
         symbols = markets or [m.symbol for m in MARKETS]
         self.feeds: dict[str, FakeFeed] = {
-            MARKETS_BY_SYMBOL[s].pyth_feed_id: FakeFeed(MARKETS_BY_SYMBOL[s].pyth_feed_id, DEFAULT_PRICES[s],
-                                                        -10 if s == "1MBONK-PERP" else -8) for s in symbols}
+            MARKETS_BY_SYMBOL[s].pyth_feed_id: FakeFeed(
+                MARKETS_BY_SYMBOL[s].pyth_feed_id, DEFAULT_PRICES[s], -10 if s == "1MBONK-PERP" else -8
+            )
+            for s in symbols
+        }
         self.mode = "ok"  # ok | stall | garbage | 429
         self.retry_after = 1
         self.time_offset = 0  # seconds added to publish_time (stale: negative, future: positive)
@@ -114,13 +123,20 @@ class FakeHermes:
     def price_feed(self, feed: FakeFeed) -> dict[str, Any]:
         now = int(time.time()) + self.time_offset
         feed.publish_time = max(feed.publish_time, now)
-        scale = 10.0 ** -feed.expo
+        scale = 10.0**-feed.expo
         price = round(feed.price * scale)
         conf = max(1, round(feed.price * feed.conf_bps * 1e-4 * scale))
         block = {"price": str(price), "conf": str(conf), "expo": feed.expo, "publish_time": feed.publish_time}
-        return {"id": feed.feed_id, "price": block, "ema_price": dict(block),
-                "metadata": {"slot": 300_000_000 + feed.publish_time, "proof_available_time": feed.publish_time,
-                             "prev_publish_time": feed.publish_time - 1}}
+        return {
+            "id": feed.feed_id,
+            "price": block,
+            "ema_price": dict(block),
+            "metadata": {
+                "slot": 300_000_000 + feed.publish_time,
+                "proof_available_time": feed.publish_time,
+                "prev_publish_time": feed.publish_time - 1,
+            },
+        }
 
     def update(self, ids: list[str] | None = None) -> dict[str, Any]:
         feeds = [f for f in self.feeds.values() if ids is None or f.feed_id in ids]
@@ -192,10 +208,19 @@ class FakeHermes:
         out = []
         for spec in MARKETS:
             if query.upper() in spec.base:
-                out.append({"id": spec.pyth_feed_id, "attributes": {
-                    "asset_type": "Crypto", "base": spec.base, "quote_currency": "USD",
-                    "symbol": f"Crypto.{spec.base}/USD", "generic_symbol": f"{spec.base}USD",
-                    "description": f"{spec.base} / US DOLLAR"}})
+                out.append(
+                    {
+                        "id": spec.pyth_feed_id,
+                        "attributes": {
+                            "asset_type": "Crypto",
+                            "base": spec.base,
+                            "quote_currency": "USD",
+                            "symbol": f"Crypto.{spec.base}/USD",
+                            "generic_symbol": f"{spec.base}USD",
+                            "description": f"{spec.base} / US DOLLAR",
+                        },
+                    }
+                )
         return out
 
     def _history(self, query: dict[str, list[str]]) -> dict[str, Any]:

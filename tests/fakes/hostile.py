@@ -27,17 +27,82 @@ STABLE_CODE = re.compile(r"[A-Z][A-Z0-9_]{2,40}")
 NOT_FUZZED = {"stop"}  # it shuts the backend down, by design, for any caller with the token
 HUGE_INTS = [2**63 - 1, 2**63, 2**64 - 1, 2**64, 2**70, 10**30, -(2**63) - 1, -(2**64), -1, 0, 1, 65_535, 65_536]
 HOSTILE_TEXT = [
-    "", " ", "1_0", "١", "１", "+1", "-1", "1e0", "1E5", "NaN", "nan", "inf", "-inf", "Infinity", "0", "0.0",
-    "1.2.3", ".", "1.", ".5", " 1", "1 ", "1\n", "0x10", "1,5", "\x00", "∞", "½", "٣.٥", "𝟙", "1" * 41,
-    "9" * 30, "0." + "0" * 30 + "1", "SOL-PERP", "sol", "DOGE-PERP", "buy", "sell", "market", "limit", "gtd",
-    "usd", "base", "USDC", "SOL", "BTC", "<script>", "'; DROP TABLE orders; --", "ﷺ" * 50, "\u202e1",
-    "\U0001f680", "null", "true", "{}", "[]", "%s%n", "../../etc/passwd",
+    "",
+    " ",
+    "1_0",
+    "١",
+    "１",
+    "+1",
+    "-1",
+    "1e0",
+    "1E5",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "0",
+    "0.0",
+    "1.2.3",
+    ".",
+    "1.",
+    ".5",
+    " 1",
+    "1 ",
+    "1\n",
+    "0x10",
+    "1,5",
+    "\x00",
+    "∞",
+    "½",
+    "٣.٥",
+    "𝟙",
+    "1" * 41,
+    "9" * 30,
+    "0." + "0" * 30 + "1",
+    "SOL-PERP",
+    "sol",
+    "DOGE-PERP",
+    "buy",
+    "sell",
+    "market",
+    "limit",
+    "gtd",
+    "usd",
+    "base",
+    "USDC",
+    "SOL",
+    "BTC",
+    "<script>",
+    "'; DROP TABLE orders; --",
+    "ﷺ" * 50,
+    "\u202e1",
+    "\U0001f680",
+    "null",
+    "true",
+    "{}",
+    "[]",
+    "%s%n",
+    "../../etc/passwd",
 ]
 RAW_GARBAGE = [
-    b"", b"{", b"}", b"[]", b"null", b"42", b'"hello"', b"\xff\xfe\xfd", b"\x00" * 16, b'{"id": 1, "op": "\xff"}',
-    b'{"id": NaN, "op": "status"}', b'{"id": 1e400, "op": "status"}', b'{"id": 1, "op": "status", "args": [}',
-    b'{"id": 1, "op": "status", "args": {"a": "\\ud800"}}', b'{"id": 1, "op": "status"',
-    b'{"id": 1, "op": "status", "args": {"x": Infinity}}', b'\xef\xbb\xbf{"id": 1, "op": "status"}',
+    b"",
+    b"{",
+    b"}",
+    b"[]",
+    b"null",
+    b"42",
+    b'"hello"',
+    b"\xff\xfe\xfd",
+    b"\x00" * 16,
+    b'{"id": 1, "op": "\xff"}',
+    b'{"id": NaN, "op": "status"}',
+    b'{"id": 1e400, "op": "status"}',
+    b'{"id": 1, "op": "status", "args": [}',
+    b'{"id": 1, "op": "status", "args": {"a": "\\ud800"}}',
+    b'{"id": 1, "op": "status"',
+    b'{"id": 1, "op": "status", "args": {"x": Infinity}}',
+    b'\xef\xbb\xbf{"id": 1, "op": "status"}',
 ]
 
 
@@ -84,8 +149,19 @@ class HostileMessages:
             return rng.choice(HUGE_INTS + [old + 1, old * 1000, 86_400 * 365])
         if isinstance(old, str):
             if rng.random() < 0.3 and old.replace(".", "").isdigit():  # a near-valid number
-                return rng.choice([old + "0", "0" + old, old + ".0001", old + "00", old + "_0",
-                                   "-" + old, "+" + old, old + "e0", old.replace(".", ",")])
+                return rng.choice(
+                    [
+                        old + "0",
+                        "0" + old,
+                        old + ".0001",
+                        old + "00",
+                        old + "_0",
+                        "-" + old,
+                        "+" + old,
+                        old + "e0",
+                        old.replace(".", ","),
+                    ]
+                )
             return rng.choice(HOSTILE_TEXT)
         return self.value()
 
@@ -93,8 +169,10 @@ class HostileMessages:
         rng = self.rng
         template = self.templates.get(op)
         if template is None or rng.random() < 0.25:
-            return {rng.choice(HOSTILE_TEXT + ["market", "size", "price", "id", "amount"]): self.value()
-                    for _ in range(rng.randrange(1, 4))}
+            return {
+                rng.choice(HOSTILE_TEXT + ["market", "size", "price", "id", "amount"]): self.value()
+                for _ in range(rng.randrange(1, 4))
+            }
         args = dict(template)
         if rng.random() < 0.15:
             return args  # some valid requests, so refusals are also tried against resting orders and positions
@@ -106,10 +184,25 @@ class HostileMessages:
             elif action == 4 and args:
                 args.pop(rng.choice(list(args)))
             else:
-                key, sample = rng.choice([("trail", "1"), ("trail_pct", "1"), ("trigger", "150"), ("tp", "150"),
-                                          ("sl", "150"), ("expire", 1), ("client_id", 1), ("bogus", 1),
-                                          ("price", "150"), ("display", "1"), ("duration", 60), ("tif", "gtc"),
-                                          ("sub_account", 0), ("reduce_only", False), ("size_in", "base")])
+                key, sample = rng.choice(
+                    [
+                        ("trail", "1"),
+                        ("trail_pct", "1"),
+                        ("trigger", "150"),
+                        ("tp", "150"),
+                        ("sl", "150"),
+                        ("expire", 1),
+                        ("client_id", 1),
+                        ("bogus", 1),
+                        ("price", "150"),
+                        ("display", "1"),
+                        ("duration", 60),
+                        ("tif", "gtc"),
+                        ("sub_account", 0),
+                        ("reduce_only", False),
+                        ("size_in", "base"),
+                    ]
+                )
                 args[key] = self.like(sample)
         return args
 
@@ -180,8 +273,12 @@ def venue_digest(backend: Any) -> tuple[str, int, str]:
 async def authed_session(backend: Any) -> Session:
     session = Session(backend.api, RecordingSocket())  # type: ignore[arg-type]
     session.bucket = TokenBucket(1e12, 1e12)  # the fuzz is about validation, not the per-connection rate
-    await backend.api._on_message(session, json.dumps(
-        {"id": 0, "op": "hello", "args": {"token": backend.token, "version": PROTOCOL_VERSION, "client": "fuzz"}}))
+    await backend.api._on_message(
+        session,
+        json.dumps(
+            {"id": 0, "op": "hello", "args": {"token": backend.token, "version": PROTOCOL_VERSION, "client": "fuzz"}}
+        ),
+    )
     assert session.authed, session.ws.sent
     session.ws.sent.clear()
     return session

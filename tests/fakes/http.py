@@ -88,8 +88,14 @@ class MiniHttpServer:
                 writer.close()
 
 
-async def respond(req: HttpRequest, status: int, body: bytes | str | Any, *,
-                  content_type: str = "application/json", headers: dict[str, str] | None = None) -> None:
+async def respond(
+    req: HttpRequest,
+    status: int,
+    body: bytes | str | Any,
+    *,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> None:
     if not isinstance(body, (bytes, str)):
         body = json.dumps(body)
     if isinstance(body, str):

@@ -55,12 +55,8 @@ SAMPLES = [
         42,
         0,
     ),
-    ix.PlaceOrder(
-        ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.IOC
-    ),
-    ix.PlaceOrder(
-        ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.FOK
-    ),
+    ix.PlaceOrder(ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.IOC),
+    ix.PlaceOrder(ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.FOK),
     ix.CancelOrder(ALICE, 0, 17),
     ix.CancelOrders(ALICE, 0, None),
     ix.ModifyOrder(ALICE, 0, 17, size=None, price=150_000_000),
@@ -83,9 +79,7 @@ def client() -> QuantDeskClient:
 def extra_accounts(client: QuantDeskClient, sample) -> dict[str, Pubkey]:
     """Accounts a builder cannot derive from the instruction alone."""
     extra: dict[str, Pubkey] = {}
-    if isinstance(
-        sample, (ix.DepositTokens, ix.WithdrawTokens, ix.DepositInsuranceFund, ix.WithdrawInsuranceFund)
-    ):
+    if isinstance(sample, (ix.DepositTokens, ix.WithdrawTokens, ix.DepositInsuranceFund, ix.WithdrawInsuranceFund)):
         extra["userTokenAccount"] = Keypair().pubkey()
     if isinstance(
         sample,
@@ -121,9 +115,7 @@ def test_instruction_encodes_and_decodes_back_to_the_same_args(client, sample):
     if not isinstance(sample, ix.LiquidatePosition):
         assert decoded.to_engine() == dataclasses.replace(sample)
     signers = [str(m.pubkey) for m in built.accounts if m.is_signer]
-    authority = (
-        getattr(sample, "liquidator_authority", None) or getattr(sample, "authority", None) or str(ADMIN)
-    )
+    authority = getattr(sample, "liquidator_authority", None) or getattr(sample, "authority", None) or str(ADMIN)
     assert signers == [authority]
 
 
@@ -131,13 +123,8 @@ def test_user_instructions_point_at_the_users_pdas(client):
     order = client.build(SAMPLES[17])  # limit order on BTC-PERP, sub-account 0
     accounts = client.decode(order).accounts
     alice = Pubkey.from_string(ALICE)
-    assert (
-        accounts["user"]
-        == Pubkey.find_program_address([b"user", bytes(alice), b"\x00\x00"], DEFAULT_PROGRAM_ID)[0]
-    )
-    assert (
-        accounts["market"] == Pubkey.find_program_address([b"market", b"BTC", b"USD"], DEFAULT_PROGRAM_ID)[0]
-    )
+    assert accounts["user"] == Pubkey.find_program_address([b"user", bytes(alice), b"\x00\x00"], DEFAULT_PROGRAM_ID)[0]
+    assert accounts["market"] == Pubkey.find_program_address([b"market", b"BTC", b"USD"], DEFAULT_PROGRAM_ID)[0]
     feed = bytes.fromhex("e62df6c8b4a85fe1a67db44dc12de5db330f7ac66b72dc658afedf0f4a415b43")
     assert accounts["oracle"] == Pubkey.find_program_address([b"\x00\x00", feed], PYTH_PUSH_ORACLE_ID)[0]
     deposit = client.decode(client.build(SAMPLES[12], accounts={"userTokenAccount": ADMIN})).accounts
@@ -177,9 +164,7 @@ def test_program_id_is_configurable_per_network():
     client = QuantDeskClient(str(other))
     built = client.build(SAMPLES[16])
     assert built.program_id == other
-    assert (
-        client.market_pda("SOL", "USD") == Pubkey.find_program_address([b"market", b"SOL", b"USD"], other)[0]
-    )
+    assert client.market_pda("SOL", "USD") == Pubkey.find_program_address([b"market", b"SOL", b"USD"], other)[0]
     with pytest.raises(ValueError):
         QuantDeskClient().decode(built)
 

@@ -77,9 +77,12 @@ def test_calculate_base_asset_amount_to_cover_margin_shortage(drift_test, fee, i
 def test_calculate_liability_transfer_to_cover_margin_shortage(
     drift_test, asset_mult, liability_mult, if_fee, expected
 ):
-    assert liability_transfer_to_cover_margin_shortage(
-        10 * Q, 8_000, asset_mult, 12_000, liability_mult, 9, 100 * P, if_fee
-    ) == expected
+    assert (
+        liability_transfer_to_cover_margin_shortage(
+            10 * Q, 8_000, asset_mult, 12_000, liability_mult, 9, 100 * P, if_fee
+        )
+        == expected
+    )
 
 
 def test_calculate_liability_transfer_to_cover_margin_shortage_liability_weight_component_less_than_asset():
@@ -103,13 +106,25 @@ def test_calculate_liability_transfer_implied_by_asset_amount(drift_test, asset_
     [
         ("zero_asset_and_liability_fee", (100 * Q, FEE0, 6, P, B, FEE0, 9, 100 * P), 100_000_000, 100_000_000),
         # 1e9 * 100 * 1.01 / 0.99 = 102_020_202.02: Drift truncates, the account gives 1 unit more here
-        ("one_percent_asset_and_liability_fee", (200 * Q, 1_010_000, 6, P, B, 990_000, 9, 100 * P), 102_020_202,
-         102_020_203),
+        (
+            "one_percent_asset_and_liability_fee",
+            (200 * Q, 1_010_000, 6, P, B, 990_000, 9, 100 * P),
+            102_020_202,
+            102_020_203,
+        ),
         ("full_liability_tranfer_same_decimals", (200 * 10**6, FEE0, 6, P, 10**6, FEE0, 6, P), 1_000_000, 1_000_000),
-        ("full_liability_tranfer_asset_decimals_less_than_liability_decimals",
-         (200 * 10**5, FEE0, 5, P, 10**6, FEE0, 6, P), 100_000, 100_000),
-        ("full_liability_tranfer_liability_decimals_less_than_asset_decimals",
-         (200 * 10**6, FEE0, 6, P, 10**5, FEE0, 5, P), 1_000_000, 1_000_000),
+        (
+            "full_liability_tranfer_asset_decimals_less_than_liability_decimals",
+            (200 * 10**5, FEE0, 5, P, 10**6, FEE0, 6, P),
+            100_000,
+            100_000,
+        ),
+        (
+            "full_liability_tranfer_liability_decimals_less_than_asset_decimals",
+            (200 * 10**6, FEE0, 6, P, 10**5, FEE0, 5, P),
+            1_000_000,
+            1_000_000,
+        ),
     ],
 )
 def test_calculate_asset_transfer_for_liability_transfer(drift_test, args, drift_value, ours):

@@ -19,10 +19,17 @@ SIZE = 3_000_000
 def odd_market(**params: int) -> State:
     """Tick 0.000001 and step 0.001 so a notional can fall between two quote units; 5 bps taker, 2 maker."""
     s = State()
-    process(s, ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", 100 * P, 1, 1_000_000, 1_000_000, 10, 1000, 500),
-            ctx())
-    settings = {"taker_fee": 500, "maker_fee": 200, "amm_depth": 0, "auction_duration_slots": 0,
-                "circuit_breaker_pct": 0, **params}
+    process(
+        s, ix.InitializeMarket(SOL, "SOL-PERP", "SOL", "USD", 100 * P, 1, 1_000_000, 1_000_000, 10, 1000, 500), ctx()
+    )
+    settings = {
+        "taker_fee": 500,
+        "maker_fee": 200,
+        "amm_depth": 0,
+        "auction_duration_slots": 0,
+        "circuit_breaker_pct": 0,
+        **params,
+    }
     process(s, ix.UpdateMarketParameters(SOL, **settings), ctx())
     for who in ("alice", "bob", "mm"):
         fund(s, who, 1000 * P)

@@ -20,8 +20,7 @@ def funded() -> State:
 
 def test_a_bracket_entry_filled_whole_as_a_maker_arms_its_legs_instead_of_cancelling_them():
     s = funded()
-    events = process(s, ix.PlaceBracketOrder("alice", 0, SOL, Side.BUY, B, 110 * P, 95 * P, entry_price=100 * P),
-                     ctx())
+    events = process(s, ix.PlaceBracketOrder("alice", 0, SOL, Side.BUY, B, 110 * P, 95 * P, entry_price=100 * P), ctx())
     entry_id = events[-1].order_id
     tp_id, sl_id = [e.order_id for e in events if isinstance(e, OrderPlaced) and e.order_id != entry_id]
     events = process(s, market("bob", Side.SELL, B), ctx())
@@ -39,8 +38,11 @@ def test_each_iceberg_slice_fill_is_reported_before_the_next_slice_is_placed():
     parent_id = placed[0].order_id
     bob_id = parent_id + 2
     events = process(s, market("bob", Side.BUY, 2 * B + B // 2), ctx())
-    kinds = [(type(e).__name__, getattr(e, "order_id", getattr(e, "maker_order_id", None)))
-             for e in events if isinstance(e, OrderFilled | OrderPlaced)]
+    kinds = [
+        (type(e).__name__, getattr(e, "order_id", getattr(e, "maker_order_id", None)))
+        for e in events
+        if isinstance(e, OrderFilled | OrderPlaced)
+    ]
     slices = (parent_id + 1, bob_id + 1, bob_id + 2)  # bob's market order took the id after the first
     assert kinds == [
         ("OrderPlaced", bob_id),

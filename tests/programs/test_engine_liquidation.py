@@ -35,7 +35,10 @@ def test_each_call_frees_its_share_of_the_shortage_and_the_fee_escalates_with_sl
     # the 630 loss = 357.4: the shortage is 228.5
     first = _liquidate(s, SLOT0)
     assert (first.margin_shortage, first.max_pct, first.liquidator_fee_rate, first.if_fee_rate) == (
-        228_500_000, 1_000, 10_000, 10_000
+        228_500_000,
+        1_000,
+        10_000,
+        10_000,
     )
     # covering it all takes 228.5 / (93 * 6% - 93 * 1%) = 49.14 SOL; the first call may take 10%:
     # 4.914 -> 4.92 (a step up); fees 1% each of 457.56

@@ -159,9 +159,7 @@ def test_stop_market_triggers_at_the_oracle_and_fills(state):
     _long_alice(state)
     placed = process(
         state,
-        ix.PlaceOrder(
-            "alice", 0, SOL, Side.SELL, OrderType.STOP_MARKET, B, trigger_price=95 * P, reduce_only=True
-        ),
+        ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.STOP_MARKET, B, trigger_price=95 * P, reduce_only=True),
         ctx(),
     )
     stop_id = placed[0].order_id
@@ -243,9 +241,7 @@ def test_trailing_stop_follows_the_high_and_fires_on_the_pullback(state):
     _long_alice(state)
     placed = process(
         state,
-        ix.PlaceOrder(
-            "alice", 0, SOL, Side.SELL, OrderType.TRAILING_STOP, B, trailing_offset=5 * P, reduce_only=True
-        ),
+        ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.TRAILING_STOP, B, trailing_offset=5 * P, reduce_only=True),
         ctx(),
     )
     order_id = placed[0].order_id
@@ -259,9 +255,7 @@ def test_trailing_stop_follows_the_high_and_fires_on_the_pullback(state):
 
 
 def test_gtd_order_expires_in_the_crank(state):
-    process(
-        state, limit("alice", Side.BUY, B, 99 * P, time_in_force=TimeInForce.GTD, expire_time=T0 + 60), ctx()
-    )
+    process(state, limit("alice", Side.BUY, B, 99 * P, time_in_force=TimeInForce.GTD, expire_time=T0 + 60), ctx())
     assert crank_state(state, ctx(t=T0 + 59)) == []
     events = crank_state(state, ctx(t=T0 + 60))
     assert events == [OrderExpired(1)] and book_levels(state, SOL) == ([], [])

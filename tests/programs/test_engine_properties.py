@@ -81,8 +81,7 @@ def run(script, check=None):
             instruction = ix.Crank()
             # after a price move, whoever is under water gets liquidated (by a peer or a keeper)
             follow_ups = [
-                ix.LiquidatePosition(USERS[(n + 1) % 3] if n % 2 else "", 0, who, 0, SOL)
-                for n, who in enumerate(USERS)
+                ix.LiquidatePosition(USERS[(n + 1) % 3] if n % 2 else "", 0, who, 0, SOL) for n, who in enumerate(USERS)
             ] + [
                 ix.LiquidatePositionCrossCollateral(USERS[(n + 2) % 3], 0, who, 0, 1)
                 if n % 2
@@ -260,6 +259,8 @@ def test_margin_is_monotone_in_size_and_price_and_ordered_by_type(a, b, imr, mmr
 def test_positive_pnl_weight_never_grows_with_the_gain(a, b, weight, imf):
     small, large = min(a, b), max(a, b)
     initial = MarginRequirementType.INITIAL
-    assert unrealized_asset_weight(large, initial, weight, weight, imf) <= unrealized_asset_weight(
-        small, initial, weight, weight, imf
-    ) <= weight
+    assert (
+        unrealized_asset_weight(large, initial, weight, weight, imf)
+        <= unrealized_asset_weight(small, initial, weight, weight, imf)
+        <= weight
+    )

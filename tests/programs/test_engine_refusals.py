@@ -31,9 +31,7 @@ def state():
     s = new_state(taker_fee=500, maker_fee=200)
     process(
         s,
-        ix.InitializeMarket(
-            1, "BTC-PERP", "BTC", "USD", 60_000 * P, 100_000, 100_000, 1_000_000, 20, 500, 250
-        ),
+        ix.InitializeMarket(1, "BTC-PERP", "BTC", "USD", 60_000 * P, 100_000, 100_000, 1_000_000, 20, 500, 250),
         ctx(),
     )
     fund(s, "alice", 1000 * P)

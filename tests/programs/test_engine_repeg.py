@@ -11,7 +11,21 @@ from programs.quantdesk_perp.events import AmmRepegged
 from programs.quantdesk_perp.math import amm
 from programs.quantdesk_perp.queries import amm_quotes
 from programs.quantdesk_perp.state import State, copy_state
-from tests.programs.engine.helpers import SLOT0, SOL, B, P, Side, ctx, fund, ix, market, new_state, position, process, usdc
+from tests.programs.engine.helpers import (
+    SLOT0,
+    SOL,
+    B,
+    P,
+    Side,
+    ctx,
+    fund,
+    ix,
+    market,
+    new_state,
+    position,
+    process,
+    usdc,
+)
 
 ORACLE = 143_910_000  # 143.91, the oracle
 DEPTH = 10_000 * B  # SOL-PERP's default virtual depth (a million minimum orders of 0.01)
@@ -107,8 +121,12 @@ def test_an_order_re_pegs_before_it_fills_so_a_stale_lean_gives_no_free_price():
 
 
 def test_replaying_the_instructions_reproduces_the_pegged_state_exactly():
-    script = [(market("alice", Side.BUY, BUY), ctx(ORACLE)), (ix.Crank(), ctx(ORACLE, slot=SLOT0 + 1)),
-              (ix.Crank(), ctx(146_000_000, slot=SLOT0 + 2)), (market("alice", Side.SELL, BUY // 2), ctx(146 * P, slot=SLOT0 + 3))]
+    script = [
+        (market("alice", Side.BUY, BUY), ctx(ORACLE)),
+        (ix.Crank(), ctx(ORACLE, slot=SLOT0 + 1)),
+        (ix.Crank(), ctx(146_000_000, slot=SLOT0 + 2)),
+        (market("alice", Side.SELL, BUY // 2), ctx(146 * P, slot=SLOT0 + 3)),
+    ]
     runs = []
     for _ in range(2):
         s = new_state(amm_depth=DEPTH, amm_half_spread=500, taker_fee=500)

@@ -155,7 +155,10 @@ def test_partial_liquidation_restores_maintenance_plus_buffer():
     [liq] = [e for e in events if isinstance(e, Liquidated)]
     assert liq.base == -3_980_000_000 and liq.price == 93_500_000
     assert (liq.margin_shortage, liq.liquidator_fee_rate, liq.if_fee_rate, liq.max_pct) == (
-        18_575_000, 10_000, 10_000, 10_000
+        18_575_000,
+        10_000,
+        10_000,
+        10_000,
     )
     # 3.98 * 93.5 = 372.13 notional; 1% each to the liquidator and the insurance fund = 3.7213
     assert (liq.liquidator_fee, liq.if_fee) == (3_721_300, 3_721_300)
@@ -371,9 +374,7 @@ def test_cross_collateral_liquidation_takes_sol_at_a_discount_for_the_debt():
 
 def test_cross_collateral_liquidation_of_all_collateral_ends_in_bankruptcy_cover():
     s = _in_debt_with_sol_collateral()
-    events = process(
-        s, ix.LiquidatePositionCrossCollateral("liq", 0, "alice", 0, CollateralAsset.SOL), ctx(30 * P)
-    )
+    events = process(s, ix.LiquidatePositionCrossCollateral("liq", 0, "alice", 0, CollateralAsset.SOL), ctx(30 * P))
     # shortage 3 + 2% of the 30 debt = 3.6; to cover it 32.45875 of pnl would go, but 1 SOL only
     # implies 29.7: the whole SOL goes for 29.7 USDC and the fund pays the last 0.3
     assert events == [

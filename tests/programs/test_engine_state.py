@@ -81,16 +81,12 @@ def test_margin_is_cross_market():
     )
     fund(s, "alice", 1000 * P)
     fund(s, "bob", 100_000 * P)
-    both = Context(
-        SLOT0, T0, {SOL: OraclePrice(100 * P, 0, SLOT0, T0), 1: OraclePrice(60_000 * P, 0, SLOT0, T0)}
-    )
+    both = Context(SLOT0, T0, {SOL: OraclePrice(100 * P, 0, SLOT0, T0), 1: OraclePrice(60_000 * P, 0, SLOT0, T0)})
     process(s, limit("bob", Side.SELL, 5 * B, 100 * P), both)
     process(s, limit("alice", Side.BUY, 5 * B, 100 * P), both)  # SOL: 500 notional, 50 initial margin
     btc_sell = ix.PlaceOrder("bob", 0, 1, Side.SELL, OrderType.LIMIT, 10**8, 60_000 * P)
     process(s, btc_sell, both)
-    process(
-        s, ix.PlaceOrder("alice", 0, 1, Side.BUY, OrderType.LIMIT, 10**8, 60_000 * P), both
-    )  # 6000, 5%: 300
+    process(s, ix.PlaceOrder("alice", 0, 1, Side.BUY, OrderType.LIMIT, 10**8, 60_000 * P), both)  # 6000, 5%: 300
     summary = account_margin(s, "alice", 0, both)
     assert summary.initial_requirement == 50 * P + 300 * P
     assert summary.notional == 6500 * P and summary.free_collateral == 650 * P
@@ -114,9 +110,7 @@ def test_a_snapshot_from_before_long_short_funding_restarts_each_positions_fundi
         for pos in user_doc["positions"].values():
             pos["last_cumulative_funding"] = 416_666 * 100 * P
     restored = state_from_bytes(msgspec.msgpack.encode(legacy))
-    assert all(
-        p.last_cumulative_funding == 0 for u in restored.users.values() for p in u.positions.values()
-    )
+    assert all(p.last_cumulative_funding == 0 for u in restored.users.values() for p in u.positions.values())
     assert account_margin(restored, "alice", 0, ctx()).unrealized_pnl == 0  # no phantom funding owed
 
 

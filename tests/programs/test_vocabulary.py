@@ -12,10 +12,16 @@ from programs.quantdesk_perp import enums
 from programs.quantdesk_perp.errors import ErrorCode as EngineErrorCode
 
 
-@pytest.mark.parametrize(("wire", "engine"), [
-    (v.Side, enums.Side), (v.OrderType, enums.OrderType), (v.TimeInForce, enums.TimeInForce),
-    (v.OrderStatus, enums.OrderStatus), (v.Asset, enums.CollateralAsset),
-])
+@pytest.mark.parametrize(
+    ("wire", "engine"),
+    [
+        (v.Side, enums.Side),
+        (v.OrderType, enums.OrderType),
+        (v.TimeInForce, enums.TimeInForce),
+        (v.OrderStatus, enums.OrderStatus),
+        (v.Asset, enums.CollateralAsset),
+    ],
+)
 def test_each_wire_enum_names_exactly_the_engine_enums_members(wire, engine):
     assert [m.name for m in wire] == [m.name for m in engine]
 
@@ -48,8 +54,18 @@ def test_order_type_names_and_aliases_resolve_with_dash_or_underscore():
     assert v.order_type_of("take-profit") is v.OrderType.TAKE_PROFIT_MARKET
     assert v.order_type_of("trailing") is v.OrderType.TRAILING_STOP
     assert v.order_type_of("fancy") is None
-    assert v.ORDER_TYPE_NAMES == ("limit", "market", "stop", "stop_limit", "stop_market", "take_profit",
-                                  "take_profit_limit", "take_profit_market", "trailing", "trailing_stop")
+    assert v.ORDER_TYPE_NAMES == (
+        "limit",
+        "market",
+        "stop",
+        "stop_limit",
+        "stop_market",
+        "take_profit",
+        "take_profit_limit",
+        "take_profit_market",
+        "trailing",
+        "trailing_stop",
+    )
 
 
 def test_to_fixed_is_exact_and_refuses_digits_the_precision_cannot_hold():

@@ -362,9 +362,7 @@ RISK_REPORT = {  # the shape of backend/risk/analytics.py's report
     },
 }
 RISK_MONITOR = {
-    "accounts": [
-        {"sub_account": 0, "equity": 101_667.0, "margin_ratio_pct": 0.7, "leverage": 0.28, "level": "ok"}
-    ],
+    "accounts": [{"sub_account": 0, "equity": 101_667.0, "margin_ratio_pct": 0.7, "leverage": 0.28, "level": "ok"}],
     "thresholds": {"warn_margin_ratio_pct": 50.0, "critical_margin_ratio_pct": 80.0},
 }
 
@@ -393,8 +391,17 @@ class FakeClient:
             "risk.monitor": RISK_MONITOR,
             "link.set": {},
             # the wire shape: funding 1e9 per interval, open interest in base 1e9 -> 0.12%/h and $1.25M
-            "markets.stats": {"markets": [{"market": "SOL-PERP", "funding_rate": 1_200_000, "funding_interval": 3600,
-                                           "open_interest": 10_000 * 10**9, "oracle_price": 125_000_000}]},
+            "markets.stats": {
+                "markets": [
+                    {
+                        "market": "SOL-PERP",
+                        "funding_rate": 1_200_000,
+                        "funding_interval": 3600,
+                        "open_interest": 10_000 * 10**9,
+                        "oracle_price": 125_000_000,
+                    }
+                ]
+            },
             "book": {
                 "market": "SOL-PERP",
                 "oracle_price": 142_500_000,
@@ -445,7 +452,6 @@ def fixed_app(theme: str = "quantdesk-dark") -> QuantDeskApp:
     hub.clock = lambda: float(NOW)
     hub.rtt_ms = 1.8
     hub.equity.extend(
-        (NOW - (60 - i) * 600, 100_000_000_000 + ((i * 7) % 13 - 4) * 150_000_000 + i * 25_000_000)
-        for i in range(60)
+        (NOW - (60 - i) * 600, 100_000_000_000 + ((i * 7) % 13 - 4) * 150_000_000 + i * 25_000_000) for i in range(60)
     )
     return app

@@ -29,19 +29,88 @@ from widgets.status_bar import StatusBar
 
 NEVER = {"q", "ctrl+q", "ctrl+c"}  # the monkey does not quit
 SCREEN_KEYS = ["f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8"]
-EXTRA_KEYS = ["tab", "shift+tab", "up", "down", "left", "right", "pageup", "pagedown", "home", "end", "enter",
-              "escape", "space", "backspace", "delete", "colon", "ctrl+p", "ctrl+k", "ctrl+left", "ctrl+right",
-              "ctrl+l", "ctrl+h", "ctrl+w", "ctrl+e", "ctrl+r", "ctrl+f", *"0123456789.$jkhlyYnNgGsSxX/-+?"]
+EXTRA_KEYS = [
+    "tab",
+    "shift+tab",
+    "up",
+    "down",
+    "left",
+    "right",
+    "pageup",
+    "pagedown",
+    "home",
+    "end",
+    "enter",
+    "escape",
+    "space",
+    "backspace",
+    "delete",
+    "colon",
+    "ctrl+p",
+    "ctrl+k",
+    "ctrl+left",
+    "ctrl+right",
+    "ctrl+l",
+    "ctrl+h",
+    "ctrl+w",
+    "ctrl+e",
+    "ctrl+r",
+    "ctrl+f",
+    *"0123456789.$jkhlyYnNgGsSxX/-+?",
+]
 COMMANDS = [
-    "buy 0.1 SOL-PERP mkt", "sell 0.1 sol mkt", "buy 0.2 SOL-PERP @ 100", "sell 1 BTC-PERP @ 999999",
-    "buy 2 SOL-PERP @ 142.5 tp 150 sl 138", "buy 5000 SOL-PERP", "buy $500 eth", "cancel all", "cancel 7",
-    "cancel SOL-PERP", "ETH-PERP", "BTC-PERP", "sol", "eth", "btc", "tf 5m", "tf 1h", "tf 1s", "tf 9x",
-    "alert SOL-PERP > 500", "alert rm 3", "layout save m1", "layout load m1", "layout load chart",
-    "layout load monitor", "layout load trade", "layout load nope", "layout rm m1", "theme light", "theme dark",
-    "theme high-contrast", "theme nope", "screen markets", "screen trade", "screen nope", "help",
-    "twap buy 10 SOL-PERP 10m every 30s", "iceberg sell 20 SOL-PERP @ 150 show 2", "oco sell 1 sol tp 160 sl 130",
-    "twap buy 1 sol", "oco sell 1 sol tp 1", "buy -1 SOL-PERP", "buy 1e30 SOL-PERP", "sell", "@@@", "",
-    "resume", "buy 0.1 DOGE-PERP mkt", "x" * 300, "é漢字🙂", "cancel 999999", "buy 1 sol @ abc",
+    "buy 0.1 SOL-PERP mkt",
+    "sell 0.1 sol mkt",
+    "buy 0.2 SOL-PERP @ 100",
+    "sell 1 BTC-PERP @ 999999",
+    "buy 2 SOL-PERP @ 142.5 tp 150 sl 138",
+    "buy 5000 SOL-PERP",
+    "buy $500 eth",
+    "cancel all",
+    "cancel 7",
+    "cancel SOL-PERP",
+    "ETH-PERP",
+    "BTC-PERP",
+    "sol",
+    "eth",
+    "btc",
+    "tf 5m",
+    "tf 1h",
+    "tf 1s",
+    "tf 9x",
+    "alert SOL-PERP > 500",
+    "alert rm 3",
+    "layout save m1",
+    "layout load m1",
+    "layout load chart",
+    "layout load monitor",
+    "layout load trade",
+    "layout load nope",
+    "layout rm m1",
+    "theme light",
+    "theme dark",
+    "theme high-contrast",
+    "theme nope",
+    "screen markets",
+    "screen trade",
+    "screen nope",
+    "help",
+    "twap buy 10 SOL-PERP 10m every 30s",
+    "iceberg sell 20 SOL-PERP @ 150 show 2",
+    "oco sell 1 sol tp 160 sl 130",
+    "twap buy 1 sol",
+    "oco sell 1 sol tp 1",
+    "buy -1 SOL-PERP",
+    "buy 1e30 SOL-PERP",
+    "sell",
+    "@@@",
+    "",
+    "resume",
+    "buy 0.1 DOGE-PERP mkt",
+    "x" * 300,
+    "é漢字🙂",
+    "cancel 999999",
+    "buy 1 sol @ abc",
 ]
 SIZES = [(60, 20), (80, 24), (99, 29), (100, 30), (120, 40), (132, 43), (160, 48), (200, 60)]
 
@@ -52,11 +121,30 @@ def binding_keys() -> list[str]:
     from widgets import live_table, log_pane, order_book, orders_table, positions_table, watchlist
 
     classes: list[Any] = [QuantDeskApp, TradeScreen, CommandBar, CandleChart, OrderTicket, *PANES.values()]
-    for module in (admin, alerts, dialogs, help, markets, portfolio, risk, system, live_table, log_pane,
-                   order_book, orders_table, positions_table, watchlist):
+    for module in (
+        admin,
+        alerts,
+        dialogs,
+        help,
+        markets,
+        portfolio,
+        risk,
+        system,
+        live_table,
+        log_pane,
+        order_book,
+        orders_table,
+        positions_table,
+        watchlist,
+    ):
         classes += [v for v in vars(module).values() if isinstance(v, type) and hasattr(v, "BINDINGS")]
-    keys = {key.strip() for cls in classes for binding in getattr(cls, "BINDINGS", [])
-            if hasattr(binding, "key") for key in binding.key.split(",")}
+    keys = {
+        key.strip()
+        for cls in classes
+        for binding in getattr(cls, "BINDINGS", [])
+        if hasattr(binding, "key")
+        for key in binding.key.split(",")
+    }
     return sorted(keys - NEVER)
 
 
@@ -166,7 +254,8 @@ async def run_monkey(pilot, seed: int, actions: int, settle_every: int = 20) -> 
         if step % settle_every == 0:
             await pilot.pause()
         assert app.is_running and app.return_code is None, (
-            f"seed {seed}: the app ended at action {step} ({app._exception!r}); last actions: {list(report.last)}")
+            f"seed {seed}: the app ended at action {step} ({app._exception!r}); last actions: {list(report.last)}"
+        )
         if app.hub.market != before:
             report.market_changes += 1
             await check_agreement(pilot, report)
@@ -207,9 +296,15 @@ async def run_command(pilot, text: str) -> None:
 
 def order_reply(op: str, args: dict[str, Any]) -> dict[str, Any]:
     """What the paper venue answers to an order op, in its wire shape (a resting order, no fills)."""
-    order = {"order_id": 100, "market": args.get("market", "SOL-PERP"), "side": args.get("side", "buy"),
-             "order_type": {"order.place": args.get("type", "limit")}.get(op, op.removeprefix("order.")),
-             "status": "open", "size": 10**9, "price": 140_000_000}
+    order = {
+        "order_id": 100,
+        "market": args.get("market", "SOL-PERP"),
+        "side": args.get("side", "buy"),
+        "order_type": {"order.place": args.get("type", "limit")}.get(op, op.removeprefix("order.")),
+        "status": "open",
+        "size": 10**9,
+        "price": 140_000_000,
+    }
     return {"orders": [order], "fills": []}
 
 

@@ -17,11 +17,19 @@ from quantdesk_tui.wire import WireError, mask, split_url
 NOW = 1_800_000_000.5
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("30s", 1_800_000_030), ("15m", 1_800_000_900), ("2h", 1_800_007_200), ("1d", 1_800_086_400),
-    ("2027-01-15T08:00:00Z", 1_800_000_000), ("2027-01-15T09:00:00+01:00", 1_800_000_000),
-    ("2027-01-15 08:00", 1_800_000_000), ("1800003600", 1_800_003_600),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30s", 1_800_000_030),
+        ("15m", 1_800_000_900),
+        ("2h", 1_800_007_200),
+        ("1d", 1_800_086_400),
+        ("2027-01-15T08:00:00Z", 1_800_000_000),
+        ("2027-01-15T09:00:00+01:00", 1_800_000_000),
+        ("2027-01-15 08:00", 1_800_000_000),
+        ("1800003600", 1_800_003_600),
+    ],
+)
 def test_expire_takes_durations_iso_times_and_unix_seconds(text, expected):
     assert expire_at(text, NOW) == expected
 
@@ -36,26 +44,42 @@ def test_a_bad_expire_and_bad_parameters_are_usage_errors():
 
 # -- the thin path (quantdesk_tui/cli_thin.py): which forms it takes, and that it agrees with the full CLI --
 
-@pytest.mark.parametrize(("argv", "op", "args", "raw"), [
-    (["quote", "SOL-PERP", "--json"], "quote", {"market": "SOL-PERP"}, False),
-    (["quote", "--json", "--raw", "btc-perp"], "quote", {"market": "btc-perp"}, True),
-    (["fills", "--json", "--limit=5", "--market", "ETH-PERP"], "fills", {"limit": 5, "market": "ETH-PERP"}, False),
-    (["orders", "--all", "--json"], "orders", {"status": "all"}, False),
-    (["account", "--sub", "2", "--json"], "account", {"sub_account": 2}, False),
-    (["markets", "--json"], "markets.list", {}, False),
-])
+
+@pytest.mark.parametrize(
+    ("argv", "op", "args", "raw"),
+    [
+        (["quote", "SOL-PERP", "--json"], "quote", {"market": "SOL-PERP"}, False),
+        (["quote", "--json", "--raw", "btc-perp"], "quote", {"market": "btc-perp"}, True),
+        (["fills", "--json", "--limit=5", "--market", "ETH-PERP"], "fills", {"limit": 5, "market": "ETH-PERP"}, False),
+        (["orders", "--all", "--json"], "orders", {"status": "all"}, False),
+        (["account", "--sub", "2", "--json"], "account", {"sub_account": 2}, False),
+        (["markets", "--json"], "markets.list", {}, False),
+    ],
+)
 def test_thin_parse_builds_the_request_the_full_cli_sends(argv, op, args, raw):
     request = parse(argv)
     assert (request.op, request.args, request.raw) == (op, args, raw)
 
 
-@pytest.mark.parametrize("argv", [
-    ["quote", "SOL-PERP"], ["quote", "--json"], ["quote", "A", "B", "--json"], ["quote", "SOL-PERP", "--js"],
-    ["status", "--json", "--connect", "ws://127.0.0.1:9"], ["fills", "--json", "--since", "7d"],
-    ["fills", "--json", "--limit", "1_0"], ["account", "--json", "--sub", "-1"], ["positions", "--json", "--market"],
-    ["stop", "--json"], ["order", "buy", "1", "SOL-PERP", "--json"], ["--connect", "x", "quote", "A", "--json"],
-    ["quote", "SOL-PERP", "--json", "--help"], [],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["quote", "SOL-PERP"],
+        ["quote", "--json"],
+        ["quote", "A", "B", "--json"],
+        ["quote", "SOL-PERP", "--js"],
+        ["status", "--json", "--connect", "ws://127.0.0.1:9"],
+        ["fills", "--json", "--since", "7d"],
+        ["fills", "--json", "--limit", "1_0"],
+        ["account", "--json", "--sub", "-1"],
+        ["positions", "--json", "--market"],
+        ["stop", "--json"],
+        ["order", "buy", "1", "SOL-PERP", "--json"],
+        ["--connect", "x", "quote", "A", "--json"],
+        ["quote", "SOL-PERP", "--json", "--help"],
+        [],
+    ],
+)
 def test_thin_parse_leaves_every_other_form_to_the_full_cli(argv):
     assert parse(argv) is None
 

@@ -36,7 +36,10 @@ async def test_typed_text_completions_and_the_error_are_all_on_screen():
         await pilot.press("tab", *"@ abc", "enter")
         error = bar.query_one("#command-error")
         await wait_for(pilot, lambda: visible(error))
-        assert str(error.render()) == "✗ price must be a number, not 'abc': use the digits 0-9 and at most one '.', such as 1.5"
+        assert (
+            str(error.render())
+            == "✗ price must be a number, not 'abc': use the digits 0-9 and at most one '.', such as 1.5"
+        )
         assert bar.input.value == "buy 1 SOL-PERP @ abc" and visible(bar.input)
 
 

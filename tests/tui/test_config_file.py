@@ -80,4 +80,5 @@ def test_a_first_save_writes_a_header_and_only_the_settings_that_differ_from_the
     save_config(config)
     assert (quantdesk_home / "config.toml").read_text() == (
         "# QuantDesk TUI settings (written by the app; edit freely, comments are kept)\n"
-        'theme = "quantdesk-colorblind"\n\n[groups]\nmajors = ["SOL-PERP", "BTC-PERP"]\n')
+        'theme = "quantdesk-colorblind"\n\n[groups]\nmajors = ["SOL-PERP", "BTC-PERP"]\n'
+    )

@@ -15,8 +15,9 @@ def order_requests(app) -> list[dict]:
 async def started(pilot) -> None:
     app = pilot.app
     # alerts are the snapshot's last read: a test that sets hub.alerts before it would be overwritten
-    await wait_for(pilot, lambda: app.hub.markets and app.hub.accounts and app.hub.alerts
-                   and len(app.screen.query(Pane)) == 6)
+    await wait_for(
+        pilot, lambda: app.hub.markets and app.hub.accounts and app.hub.alerts and len(app.screen.query(Pane)) == 6
+    )
 
 
 async def test_markets_enter_then_f2_every_trade_pane_shows_eth():
@@ -24,16 +25,29 @@ async def test_markets_enter_then_f2_every_trade_pane_shows_eth():
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
         await pilot.press("f3")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "MarketsScreen" and app.focused is not None
-                       and app.focused.row_count == len(app.hub.markets))  # the watchlist, filled
+        await wait_for(
+            pilot,
+            lambda: type(app.screen).__name__ == "MarketsScreen"
+            and app.focused is not None
+            and app.focused.row_count == len(app.hub.markets),
+        )  # the watchlist, filled
         await pilot.press("j", "j", "enter")
         await wait_for(pilot, lambda: app.hub.market == "ETH-PERP")
         await pilot.press("f2")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TradeScreen")
         shown = shown_markets(app)
         assert set(shown.values()) == {"ETH-PERP"}
-        assert {"status bar", "ticket", "ticket unit", "chart", "pane-chart title", "pane-ticket title",
-                "pane-book title", "pane-trades title", "pane-alerts title"} <= set(shown)
+        assert {
+            "status bar",
+            "ticket",
+            "ticket unit",
+            "chart",
+            "pane-chart title",
+            "pane-ticket title",
+            "pane-book title",
+            "pane-trades title",
+            "pane-alerts title",
+        } <= set(shown)
         assert str(app.screen.query_one(OrderTicket).query_one("#ticket-unit").label) == "ETH"
 
 
@@ -46,8 +60,9 @@ async def test_ctrl_s_in_the_ticket_buys_the_market_on_screen():
         app.screen.query_one("#ticket-size").focus()
         await pilot.press("2", "ctrl+s")
         await wait_for(pilot, lambda: order_requests(app))
-        assert order_requests(app) == [{"market": "ETH-PERP", "side": "buy", "type": "market", "size": "2",
-                                        "tif": "gtc", "sub_account": 0}]
+        assert order_requests(app) == [
+            {"market": "ETH-PERP", "side": "buy", "type": "market", "size": "2", "tif": "gtc", "sub_account": 0}
+        ]
 
 
 async def test_a_ticket_order_for_a_market_no_longer_on_screen_is_not_sent():
@@ -59,8 +74,7 @@ async def test_a_ticket_order_for_a_market_no_longer_on_screen_is_not_sent():
         app.trading.submit_ticket({"market": "SOL-PERP", "side": "buy", "order_type": "market", "size": 10**9})
         await pilot.pause()
         assert order_requests(app) == []
-        assert any("the ticket is for SOL-PERP but the screen shows BTC-PERP" in n.message
-                   for n in app._notifications)
+        assert any("the ticket is for SOL-PERP but the screen shows BTC-PERP" in n.message for n in app._notifications)
 
 
 async def test_a_market_switch_clears_the_ticket_and_the_old_book():

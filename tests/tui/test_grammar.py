@@ -10,13 +10,25 @@ MARKETS = ["SOL-PERP", "BTC-PERP", "ETH-PERP"]
 def test_bracket_limit_order_phrase():
     cmd = parse("buy 2 SOL-PERP @ 142.5 tp 150 sl 138", MARKETS)
     assert cmd.kind == "order"
-    assert cmd.args == {"side": "buy", "size": "2", "market": "SOL-PERP", "price": "142.5", "tp": "150",
-                        "sl": "138", "type": "limit"}
+    assert cmd.args == {
+        "side": "buy",
+        "size": "2",
+        "market": "SOL-PERP",
+        "price": "142.5",
+        "tp": "150",
+        "sl": "138",
+        "type": "limit",
+    }
 
 
 def test_market_reduce_only_sell():
     assert parse("sell 0.5 btc mkt reduce", MARKETS).args == {
-        "side": "sell", "size": "0.5", "market": "BTC-PERP", "type": "market", "reduce_only": True}
+        "side": "sell",
+        "size": "0.5",
+        "market": "BTC-PERP",
+        "type": "market",
+        "reduce_only": True,
+    }
 
 
 def test_stop_stop_limit_trailing_usd_size_tif_sub():
@@ -25,31 +37,40 @@ def test_stop_stop_limit_trailing_usd_size_tif_sub():
     trail = parse("sell 1 sol-perp trail 1.5%", MARKETS).args
     assert (trail["type"], trail["trail_pct"]) == ("trailing", "1.5")
     usd = parse("buy $500 SOL-PERP @140 ioc sub 2", MARKETS).args
-    assert (usd["size"], usd["size_in"], usd["price"], usd["tif"], usd["sub_account"]) == ("500", "usd", "140", "ioc", 2)
+    assert (usd["size"], usd["size_in"], usd["price"], usd["tif"], usd["sub_account"]) == (
+        "500",
+        "usd",
+        "140",
+        "ioc",
+        2,
+    )
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("buy -1 SOL-PERP", "size must be a positive number, not '-1'"),
-    ("buy nan SOL-PERP", "size must be a number, not 'nan'"),
-    ("buy 1_0 SOL-PERP", "size must be a number, not '1_0'"),
-    ("buy １ SOL-PERP", "size must be a number, not '１'"),
-    ("buy ١ SOL-PERP", "size must be a number, not '١'"),
-    ("buy 1e0 SOL-PERP", "size must be a number, not '1e0'"),
-    ("buy +1 SOL-PERP", "size must be a positive number, not '+1'"),
-    ("buy 1 SOL-PERP @ 1.2.3", "price must be a number, not '1.2.3'"),
-    ("buy abc SOL-PERP", "size must be a number, not 'abc'"),
-    ("buy 1 DOGE-PERP", "unknown market 'DOGE-PERP'"),
-    ("buy 1 SOL-PERP @", "`@` needs a price after it"),
-    ("buy 1 SOL-PERP @ 0", "price must be a positive number, not '0'"),
-    ("buy 1 SOL-PERP mkt post", "a market order cannot be post-only"),
-    ("buy 1 SOL-PERP mkt @ 140", "choose either `mkt` or `@ PRICE`"),
-    ("buy 1 SOL-PERP wobble", "don't know 'wobble'"),
-    ("buy 1", "an order needs a size and a market"),
-    ("tf 7m", "timeframe must be one of"),
-    ("cancel", "use `cancel ID`"),
-    ("frobnicate", "unknown command 'frobnicate'"),
-    ("", "type a command"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("buy -1 SOL-PERP", "size must be a positive number, not '-1'"),
+        ("buy nan SOL-PERP", "size must be a number, not 'nan'"),
+        ("buy 1_0 SOL-PERP", "size must be a number, not '1_0'"),
+        ("buy １ SOL-PERP", "size must be a number, not '１'"),
+        ("buy ١ SOL-PERP", "size must be a number, not '١'"),
+        ("buy 1e0 SOL-PERP", "size must be a number, not '1e0'"),
+        ("buy +1 SOL-PERP", "size must be a positive number, not '+1'"),
+        ("buy 1 SOL-PERP @ 1.2.3", "price must be a number, not '1.2.3'"),
+        ("buy abc SOL-PERP", "size must be a number, not 'abc'"),
+        ("buy 1 DOGE-PERP", "unknown market 'DOGE-PERP'"),
+        ("buy 1 SOL-PERP @", "`@` needs a price after it"),
+        ("buy 1 SOL-PERP @ 0", "price must be a positive number, not '0'"),
+        ("buy 1 SOL-PERP mkt post", "a market order cannot be post-only"),
+        ("buy 1 SOL-PERP mkt @ 140", "choose either `mkt` or `@ PRICE`"),
+        ("buy 1 SOL-PERP wobble", "don't know 'wobble'"),
+        ("buy 1", "an order needs a size and a market"),
+        ("tf 7m", "timeframe must be one of"),
+        ("cancel", "use `cancel ID`"),
+        ("frobnicate", "unknown command 'frobnicate'"),
+        ("", "type a command"),
+    ],
+)
 def test_bad_input_says_what_to_fix(line, message):
     with pytest.raises(GrammarError) as err:
         parse(line, MARKETS)

@@ -17,8 +17,17 @@ async def test_help_lists_f_keys_kill_switch_palette_and_colon_under_human_headi
         assert isinstance(app.screen, HelpScreen)
         panel = app.screen.query_one("#help", HelpPanel)
         lines = panel.lines()
-        for line in ("F5  Risk", "F6  Alerts", "F7  System", "F8  Admin", "Ctrl+K  Kill switch",
-                     "Ctrl+P  Command palette", ":  Command", "Ctrl+S  Submit", "x  Close position"):
+        for line in (
+            "F5  Risk",
+            "F6  Alerts",
+            "F7  System",
+            "F8  Admin",
+            "Ctrl+K  Kill switch",
+            "Ctrl+P  Command palette",
+            ":  Command",
+            "Ctrl+S  Submit",
+            "x  Close position",
+        ):
             assert line in lines
         headings = [name for name, _ in panel.groups]
         assert headings[:4] == ["Global", "Command bar", "Trade layout", "Order ticket"]
@@ -58,7 +67,7 @@ async def test_footer_shows_the_focused_ticket_keys_and_a_click_presses_one() ->
         shown = {(key.key_display, key.description): key for key in footer.keys}
         assert {("^s", "Submit"), ("^t", "Buy/Sell")} <= set(shown), shown
         side = shown[("^t", "Buy/Sell")]
-        assert line[side.start:side.end] == " ^t Buy/Sell "
+        assert line[side.start : side.end] == " ^t Buy/Sell "
         ticket_side = app.screen.query_one("#ticket-side").label  # what ^t toggles
         await pilot.click(footer, offset=(side.start + 1, 0))
         await pilot.pause()

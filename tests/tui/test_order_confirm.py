@@ -14,8 +14,17 @@ from quantdesk_tui.screens.dialogs import ConfirmScreen
 from tests.tui.monkey import monkey_app, run_command
 from tests.tui.pilot import wait_for
 
-SOL = MarketInfo(market_index=0, symbol="SOL-PERP", base="SOL", quote="USD", tick_size=0.001, step_size=0.01,
-                 min_size=0.01, max_leverage=20, pyth_feed_id="0xef0d")
+SOL = MarketInfo(
+    market_index=0,
+    symbol="SOL-PERP",
+    base="SOL",
+    quote="USD",
+    tick_size=0.001,
+    step_size=0.01,
+    min_size=0.01,
+    max_leverage=20,
+    pyth_feed_id="0xef0d",
+)
 
 
 def test_notional_is_the_size_at_the_orders_own_price_else_at_the_last_price():
@@ -32,27 +41,71 @@ def test_the_rule_asks_above_the_notional_limit_and_above_a_share_of_free_collat
     assert confirm_reasons(Decimal("9999"), Decimal("100000"), 10_000, 0.5) == []
     assert confirm_reasons(Decimal("726000"), Decimal("100000"), 10_000, 0.5) == [
         "its notional $726,000.00 is above your confirm limit $10,000.00 (confirm_notional)",
-        "it is 7.3× your free collateral $100,000.00 (confirm above 50%: confirm_free_fraction)"]
+        "it is 7.3× your free collateral $100,000.00 (confirm above 50%: confirm_free_fraction)",
+    ]
     assert confirm_reasons(Decimal("600"), Decimal("1000"), 10_000, 0.5) == [
-        "it is 0.6× your free collateral $1,000.00 (confirm above 50%: confirm_free_fraction)"]
+        "it is 0.6× your free collateral $1,000.00 (confirm above 50%: confirm_free_fraction)"
+    ]
     assert confirm_reasons(None, Decimal("1000"), 10_000, 0.5) == ["there is no price yet to value it"]
 
 
 def test_the_outcome_says_what_filled_and_why_the_rest_was_cancelled_in_base_units():
-    cut = OrderView(order_id=1, market="SOL-PERP", side="buy", order_type="market", status="cancelled",
-                    size=5_000 * 10**9, filled=91_700_000_000, avg_fill_price=146_475_606,
-                    reason="auction ended with the rest unfilled")
-    assert describe_outcome(cut, SOL) == ("SOL-PERP #1: bought 91.70 of 5,000.00 SOL @ avg 146.476 · "
-                                          "4,908.30 SOL cancelled: auction ended with the rest unfilled")
-    resting = OrderView(order_id=5, market="SOL-PERP", side="sell", order_type="limit", status="partially_filled",
-                        size=3 * 10**9, filled=10**9, price=150_000_000, avg_fill_price=150_000_000)
-    assert describe_outcome(resting, SOL) == "SOL-PERP #5: sold 1.00 of 3.00 SOL @ avg 150.000 · sell 2.00 SOL rests @ 150.000"
+    cut = OrderView(
+        order_id=1,
+        market="SOL-PERP",
+        side="buy",
+        order_type="market",
+        status="cancelled",
+        size=5_000 * 10**9,
+        filled=91_700_000_000,
+        avg_fill_price=146_475_606,
+        reason="auction ended with the rest unfilled",
+    )
+    assert describe_outcome(cut, SOL) == (
+        "SOL-PERP #1: bought 91.70 of 5,000.00 SOL @ avg 146.476 · "
+        "4,908.30 SOL cancelled: auction ended with the rest unfilled"
+    )
+    resting = OrderView(
+        order_id=5,
+        market="SOL-PERP",
+        side="sell",
+        order_type="limit",
+        status="partially_filled",
+        size=3 * 10**9,
+        filled=10**9,
+        price=150_000_000,
+        avg_fill_price=150_000_000,
+    )
+    assert (
+        describe_outcome(resting, SOL)
+        == "SOL-PERP #5: sold 1.00 of 3.00 SOL @ avg 150.000 · sell 2.00 SOL rests @ 150.000"
+    )
     twap = OrderView(order_id=3, market="SOL-PERP", side="buy", order_type="twap", status="open", size=10**10)
     assert describe_outcome(twap, SOL) == "SOL-PERP #3: TWAP buy 10.00 SOL working"
-    fills = [FillView(fill_id=1, order_id=4, market="SOL-PERP", side="buy", price=148_000_000, size=10**9, fee=0,
-                      role="taker", ts=0),
-             FillView(fill_id=2, order_id=4, market="SOL-PERP", side="buy", price=150_000_000, size=10**9, fee=0,
-                      role="taker", ts=0)]
+    fills = [
+        FillView(
+            fill_id=1,
+            order_id=4,
+            market="SOL-PERP",
+            side="buy",
+            price=148_000_000,
+            size=10**9,
+            fee=0,
+            role="taker",
+            ts=0,
+        ),
+        FillView(
+            fill_id=2,
+            order_id=4,
+            market="SOL-PERP",
+            side="buy",
+            price=150_000_000,
+            size=10**9,
+            fee=0,
+            role="taker",
+            ts=0,
+        ),
+    ]
     assert describe_fills(fills, SOL) == "SOL-PERP #4: bought 2.00 SOL @ avg 149.000"
     in_auction = OrderView(order_id=2, market="SOL-PERP", side="buy", order_type="market", status="open", size=1)
     assert not is_settled(in_auction) and is_settled(resting) and is_settled(cut)
@@ -82,8 +135,10 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         await wait_for(pilot, lambda: confirm_shown(app))
         await pilot.press("y")
         await wait_for(pilot, lambda: len(places(app)) == 1)
-        assert places(app)[0] == ("order.place", {"side": "buy", "size": "5000", "market": "SOL-PERP",
-                                                  "type": "market"})
+        assert places(app)[0] == (
+            "order.place",
+            {"side": "buy", "size": "5000", "market": "SOL-PERP", "type": "market"},
+        )
         # a small one goes straight through
         await run_command(pilot, "buy 0.1 sol")
         await wait_for(pilot, lambda: len(places(app)) == 2)
@@ -91,12 +146,17 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         app.screen.query_one("#positions").focus()
         await pilot.press("x")
         await wait_for(pilot, lambda: confirm_shown(app))
-        assert str(app.screen.query_one("#confirm-body").render()).startswith(
-            "sell 100 SOL-PERP market reduce-only\n")
+        assert str(app.screen.query_one("#confirm-body").render()).startswith("sell 100 SOL-PERP market reduce-only\n")
         await pilot.press("y")
         await wait_for(pilot, lambda: len(places(app)) == 3)
-        assert places(app)[2][1] == {"market": "SOL-PERP", "side": "sell", "type": "market", "size": "100",
-                                     "reduce_only": True, "sub_account": 0}
+        assert places(app)[2][1] == {
+            "market": "SOL-PERP",
+            "side": "sell",
+            "type": "market",
+            "size": "100",
+            "reduce_only": True,
+            "sub_account": 0,
+        }
         # a TWAP parent under the notional limit but above half the free collateral ($71k of $100k)
         app.config.confirm_notional = 1e9
         await run_command(pilot, "twap buy 500 SOL-PERP 10m")
@@ -105,8 +165,11 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         assert "confirm_notional" not in body and "(confirm above 50%: confirm_free_fraction)" in body
         await pilot.press("escape")
         # the palette's close entry asks too
-        close = next(cb for title, _help, cb in QuantDeskCommands(app.screen)._entries()
-                     if title == "Close SOL-PERP position (sub 0)")
+        close = next(
+            cb
+            for title, _help, cb in QuantDeskCommands(app.screen)._entries()
+            if title == "Close SOL-PERP position (sub 0)"
+        )
         app.config.confirm_notional = 10_000
         close()
         await wait_for(pilot, lambda: confirm_shown(app))

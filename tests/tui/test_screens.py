@@ -53,9 +53,7 @@ async def test_portfolio_shows_the_starting_balance_and_switches_sub_accounts(ba
         await wait_for(pilot, lambda: app.hub.sub_accounts == [0, 1])
         await pilot.press("right_square_bracket")
         await wait_for(pilot, lambda: app.hub.sub_account == 1 and 1 in app.hub.accounts)
-        await wait_for(
-            pilot, lambda: "sub-account 1" in str(app.screen.query_one("#pf-balances-box").border_title)
-        )
+        await wait_for(pilot, lambda: "sub-account 1" in str(app.screen.query_one("#pf-balances-box").border_title))
         await pilot.press("left_square_bracket")
         await wait_for(pilot, lambda: app.hub.sub_account == 0)
 
@@ -113,9 +111,7 @@ async def test_admin_pauses_and_resumes_a_market_and_shows_refusals_inline(backe
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
         await pilot.press("f8")
-        await wait_for(
-            pilot, lambda: app.screen.query_one("#adm-markets", LiveTable).cursor_key == "SOL-PERP"
-        )
+        await wait_for(pilot, lambda: app.screen.query_one("#adm-markets", LiveTable).cursor_key == "SOL-PERP")
         await pilot.press("p")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
@@ -189,9 +185,7 @@ async def test_system_log_shows_backend_log_records_and_tui_notes():
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.hub.connected and app.hub.status is not None)
         await pilot.press("f7")
-        app.feed._on_backend_log(
-            {"ts": 0, "level": "warning", "logger": "backend.oracle", "message": "pyth stale"}
-        )
+        app.feed._on_backend_log({"ts": 0, "level": "warning", "logger": "backend.oracle", "message": "pyth stale"})
         log = app.screen.query_one("#sys-log")
         await wait_for(pilot, lambda: "[backend.oracle] pyth stale" in log.visible_lines)
         assert any(line.startswith("connected to") for line in log.visible_lines)

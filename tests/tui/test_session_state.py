@@ -49,23 +49,40 @@ async def test_theme_market_timeframe_indicators_layout_and_link_group_come_back
 
 
 def status(**changes) -> Status:
-    fields = {"version": "0.1.0", "protocol": 1, "pid": 1, "url": "ws://127.0.0.1:1", "uptime_s": 1.0, "clients": 1,
-              "feed": "sim", "feeds": [], "venue": "paper", "ticks_in": 0, "spawned_by_tui": True}
+    fields = {
+        "version": "0.1.0",
+        "protocol": 1,
+        "pid": 1,
+        "url": "ws://127.0.0.1:1",
+        "uptime_s": 1.0,
+        "clients": 1,
+        "feed": "sim",
+        "feeds": [],
+        "venue": "paper",
+        "ticks_in": 0,
+        "spawned_by_tui": True,
+    }
     return Status(**(fields | changes))
 
 
 def test_the_quit_line_says_whether_the_backend_stays_up_why_and_for_how_long():
     assert quit_note(status(), True, 0, 0) == (
-        "quantdesk: the backend stops in 30 s (no other terminal, no live alerts); `quantdesk stop` stops it now")
+        "quantdesk: the backend stops in 30 s (no other terminal, no live alerts); `quantdesk stop` stops it now"
+    )
     assert quit_note(status(), True, 0, 2) == (
         "quantdesk: the backend stops in 30 s (no other terminal, no live alerts); your 2 open orders cannot fill "
-        "while it is down; `quantdesk stop` stops it now")
+        "while it is down; `quantdesk stop` stops it now"
+    )
     assert quit_note(status(), True, 3, 1) == (
-        "quantdesk: the backend keeps running to watch 3 live alerts until they are done; `quantdesk stop` stops it")
+        "quantdesk: the backend keeps running to watch 3 live alerts until they are done; `quantdesk stop` stops it"
+    )
     assert quit_note(status(clients=3), True, 0, 0) == (
         "quantdesk: the backend keeps running for 2 other terminals, then stops 30 s after the last one leaves "
-        "unless alerts are live; `quantdesk stop` stops it")
+        "unless alerts are live; `quantdesk stop` stops it"
+    )
     assert quit_note(status(spawned_by_tui=False), True, 0, 0) == (
-        "quantdesk: the backend keeps running (it was started by hand) until `quantdesk stop` stops it")
+        "quantdesk: the backend keeps running (it was started by hand) until `quantdesk stop` stops it"
+    )
     assert quit_note(None, False, 0, 0) == (
-        "quantdesk: the backend was not reachable; `quantdesk status` checks it, `quantdesk stop` stops it")
+        "quantdesk: the backend was not reachable; `quantdesk status` checks it, `quantdesk stop` stops it"
+    )

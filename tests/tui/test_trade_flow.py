@@ -24,8 +24,10 @@ async def type_into(pilot, app, selector: str, text: str) -> None:
 async def test_bracket_from_the_ticket_fills_and_shows_position_and_pnl(backend):
     app = make_app(backend)
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_for(pilot, lambda: app.hub.connected and app.hub.markets and "SOL-PERP" in app.hub.quotes
-                       and 0 in app.hub.accounts)
+        await wait_for(
+            pilot,
+            lambda: app.hub.connected and app.hub.markets and "SOL-PERP" in app.hub.quotes and 0 in app.hub.accounts,
+        )
         price = sol_price(app)
         # TP and SL inside the backend's price band (10% of the oracle by default): further out, the
         # backend refuses the bracket with RISK_PRICE_BAND and the TUI toasts the refusal
@@ -56,8 +58,11 @@ async def test_command_bar_trades_and_cancels(backend):
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.hub.connected and "SOL-PERP" in app.hub.quotes and 0 in app.hub.accounts)
         await run_command(pilot, "buy 2 SOL-PERP mkt")
-        await wait_for(pilot, lambda: app.hub.positions.get((0, "SOL-PERP")) is not None
-                       and app.hub.positions[(0, "SOL-PERP")].base == 2 * 10**9)
+        await wait_for(
+            pilot,
+            lambda: app.hub.positions.get((0, "SOL-PERP")) is not None
+            and app.hub.positions[(0, "SOL-PERP")].base == 2 * 10**9,
+        )
         await run_command(pilot, "sell 0.5 sol mkt reduce")
         await wait_for(pilot, lambda: app.hub.positions[(0, "SOL-PERP")].base == 15 * 10**8)
         low = round(sol_price(app) * 0.95, 1)
@@ -67,8 +72,10 @@ async def test_command_bar_trades_and_cancels(backend):
         await run_command(pilot, "cancel all")
         await wait_for(pilot, lambda: not app.hub.open_orders())
         sides = {"buy": 2 * 10**9, "sell": 5 * 10**8}  # a market order may fill in several legs (book, curve)
-        await wait_for(pilot, lambda: all(sum(f.size for f in app.hub.fills if f.side == side) == size
-                                          for side, size in sides.items()))
+        await wait_for(
+            pilot,
+            lambda: all(sum(f.size for f in app.hub.fills if f.side == side) == size for side, size in sides.items()),
+        )
         assert all(f.realized_pnl == 0 for f in app.hub.fills if f.side == "buy")  # opening realizes nothing
         sold = sum(f.realized_pnl for f in app.hub.fills if f.side == "sell")
         assert sold != 0 and app.hub.positions[(0, "SOL-PERP")].realized_pnl == sold

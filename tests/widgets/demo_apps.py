@@ -29,9 +29,7 @@ class MarketsDemo(DemoApp):
         watchlist.update_stats("SOL-PERP", funding_rate=0.000125, open_interest=12_345_678)
         watchlist.update_stats("BTC-PERP", funding_rate=-0.00005, open_interest=456_000_000)
         watchlist.table.focus()
-        self.query_one(StatusBar).set_state(
-            connection="connected", latency_ms=2.4, trading_state="ACTIVE", feeds=FEEDS
-        )
+        self.query_one(StatusBar).set_state(connection="connected", latency_ms=2.4, trading_state="ACTIVE", feeds=FEEDS)
 
 
 class TradeDemo(DemoApp):

@@ -108,9 +108,7 @@ ORDERS = [
 
 FILLS = [
     FillView(1, 104, "ETH-PERP", "sell", 3_500_120_000, 1_000_000_000, 1_750_060, "taker", 1_767_270_896),
-    FillView(
-        2, 103, "BTC-PERP", "buy", 66_000_000_000, 5_000_000, -66_000, "maker", 1_767_270_900, realized_pnl=0
-    ),
+    FillView(2, 103, "BTC-PERP", "buy", 66_000_000_000, 5_000_000, -66_000, "maker", 1_767_270_900, realized_pnl=0),
     FillView(
         3,
         105,

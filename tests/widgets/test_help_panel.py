@@ -33,7 +33,11 @@ async def test_help_lists_table_then_watchlist_keys_with_ids() -> None:
         panel.show_for(app.focused)
         await pilot.pause()
         names = [name for name, _ in panel.groups]
-        assert names == ["Any table", "Editing and scrolling", "Markets watchlist"]  # headings from binding ids, not class names
+        assert names == [
+            "Any table",
+            "Editing and scrolling",
+            "Markets watchlist",
+        ]  # headings from binding ids, not class names
         lines = panel.lines()
         assert "↑ k  Up" in lines
         assert "s  Sort" in lines
@@ -41,4 +45,3 @@ async def test_help_lists_table_then_watchlist_keys_with_ids() -> None:
         assert "/  Filter" in lines
         ids = {binding_id for _, rows in panel.groups for _, _, binding_id in rows}
         assert {"table.cycle_sort", "watchlist.filter", "watchlist.next_group"} <= ids
-

@@ -10,8 +10,11 @@ from widgets.key_footer import KeyFooter
 
 
 class Left(Button):
-    BINDINGS = [Binding("x", "press", "Press"), Binding("y", "press", "Same action"), Binding("z", "nothing", "Quiet",
-                                                                                               show=False)]
+    BINDINGS = [
+        Binding("x", "press", "Press"),
+        Binding("y", "press", "Same action"),
+        Binding("z", "nothing", "Quiet", show=False),
+    ]
 
 
 class Right(Button):

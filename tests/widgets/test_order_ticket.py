@@ -106,9 +106,7 @@ async def test_limit_sell_with_brackets_and_tick_check() -> None:
         await _type(pilot, "tp", "155")
         await _type(pilot, "sl", "140")
         await pilot.pause()
-        assert (
-            _errors(app) == "✗ TP must be below the entry for a sell\n✗ SL must be above the entry for a sell"
-        )
+        assert _errors(app) == "✗ TP must be below the entry for a sell\n✗ SL must be above the entry for a sell"
         app.ticket.query_one("#ticket-tp", Input).value = "145.5"
         app.ticket.query_one("#ticket-sl", Input).value = "152.25"
         await pilot.pause()

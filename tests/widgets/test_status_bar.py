@@ -61,15 +61,23 @@ async def test_short_aliases_and_feed_dicts_are_accepted() -> None:
         feeds = [{"source": "pyth", "state": "down", "reason": "stale", "active": True}]
         app.bar.set_state(connected=False, note="retry in 2s", rtt_ms=300.0, feeds=feeds)
         await pilot.pause()
-        assert _text(app.bar).startswith(
-            "✗ disconnected │ feed pyth ✗ down (stale) │ rtt 300.0 ms │ retry in 2s"
-        )
+        assert _text(app.bar).startswith("✗ disconnected │ feed pyth ✗ down (stale) │ rtt 300.0 ms │ retry in 2s")
 
 
 def _account(equity: int, upnl: int, initial: int, leverage: int, state: str = "ACTIVE") -> AccountView:
-    return AccountView(sub_account=0, collateral=[], total_collateral=equity, initial_margin=initial,
-                       maintenance_margin=initial // 2, free_collateral=equity - initial, equity=equity,
-                       unrealized_pnl=upnl, leverage=leverage, margin_ratio=0, trading_state=state)
+    return AccountView(
+        sub_account=0,
+        collateral=[],
+        total_collateral=equity,
+        initial_margin=initial,
+        maintenance_margin=initial // 2,
+        free_collateral=equity - initial,
+        equity=equity,
+        unrealized_pnl=upnl,
+        leverage=leverage,
+        margin_ratio=0,
+        trading_state=state,
+    )
 
 
 async def test_money_fields_show_equity_signed_upnl_margin_used_and_leverage() -> None:
@@ -80,7 +88,8 @@ async def test_money_fields_show_equity_signed_upnl_margin_used_and_leverage() -
         await pilot.pause()
         assert _text(app.bar).startswith(
             "● connected │ feed pyth ✓ healthy │ rtt 3.2 ms │ equity $100,000.00 │ uPnL -1,234.56 │ margin 25.0% │ "
-            "lev 1.25x │ REDUCE_ONLY")
+            "lev 1.25x │ REDUCE_ONLY"
+        )
 
 
 async def test_at_120_columns_money_and_state_stay_while_feed_and_clock_shorten() -> None:
@@ -90,8 +99,9 @@ async def test_at_120_columns_money_and_state_stay_while_feed_and_clock_shorten(
         app.bar.set_account(_account(100_000_000_000, 12_300_000, 3_200_000_000, 4_000))
         await pilot.pause()
         text = _text(app.bar)
-        assert text.startswith("● connected │ pyth ✓ │ 3ms │ equity $100,000.00 │ uPnL +12.30 │ margin 3.2% │ "
-                               "lev 0.40x │ ACTIVE")
+        assert text.startswith(
+            "● connected │ pyth ✓ │ 3ms │ equity $100,000.00 │ uPnL +12.30 │ margin 3.2% │ lev 0.40x │ ACTIVE"
+        )
         assert text.endswith(" 12:34:56")
 
 
@@ -102,4 +112,6 @@ async def test_at_80_columns_the_compact_line_keeps_money_and_trading_state() ->
         app.bar.set_account(_account(100_000_000_000, 0, 0, 0))
         await pilot.pause()
         text = _text(app.bar)
-        assert text == "● conn │ pyth ✓ │ eq 100.0K │ uPnL 0.00 │ mgn 0.0% │ 0.0x │ ACTIVE    12:34:56"  # rtt dropped first
+        assert (
+            text == "● conn │ pyth ✓ │ eq 100.0K │ uPnL 0.00 │ mgn 0.0% │ 0.0x │ ACTIVE    12:34:56"
+        )  # rtt dropped first

@@ -123,8 +123,6 @@ async def test_fills_newest_first_and_bounded() -> None:
             "12:35:00 BTC-PERP ▲ BUY 66,000.0 0.0050 330.00 -0.0660 maker —",
             "12:34:56 ETH-PERP ▼ SELL 3,500.12 1.000 3,500.12 1.75 taker —",
         ]
-        table.add_fill(
-            FillView(4, 106, "SOL-PERP", "buy", 143_000_000, 10_000_000, 0, "maker", 1_767_270_999)
-        )
+        table.add_fill(FillView(4, 106, "SOL-PERP", "buy", 143_000_000, 10_000_000, 0, "maker", 1_767_270_999))
         await pilot.pause()
         assert table.row_keys == [4, 3, 2]

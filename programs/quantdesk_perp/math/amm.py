@@ -29,9 +29,7 @@ def ask_price(oracle: int, depth: int, amm_base: int, half_spread: int) -> int:
     x = depth + amm_base
     if x <= 0:
         return 0
-    return div_ceil(
-        oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread), x * x * PERCENTAGE_PRECISION
-    )
+    return div_ceil(oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread), x * x * PERCENTAGE_PRECISION)
 
 
 def bid_price(oracle: int, depth: int, amm_base: int, half_spread: int) -> int:
@@ -62,9 +60,7 @@ def max_buy(oracle: int, depth: int, amm_base: int, half_spread: int, limit: int
     x = depth + amm_base
     if x <= 0 or limit <= 0:
         return 0
-    need = div_ceil(
-        oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread), PERCENTAGE_PRECISION * limit
-    )
+    need = div_ceil(oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread), PERCENTAGE_PRECISION * limit)
     return max(0, x - sqrt_ceil(need))
 
 

@@ -160,9 +160,7 @@ def liability_transfer_implied_by_asset_amount(
 ) -> int:
     """Drift's calculate_liability_transfer_implied_by_asset_amount (rounded up, as Drift's)."""
     num_scale, den_scale = _scales(liability_decimals, asset_decimals)
-    value = div_ceil(
-        asset_amount * num_scale * asset_price * liability_multiplier, liability_price * asset_multiplier
-    )
+    value = div_ceil(asset_amount * num_scale * asset_price * liability_multiplier, liability_price * asset_multiplier)
     return div_ceil(value, den_scale)
 
 

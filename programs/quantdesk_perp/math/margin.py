@@ -61,9 +61,7 @@ def size_discount_asset_weight(size: int, imf_factor: int, asset_weight: int) ->
     if imf_factor == 0:
         return asset_weight
     numerator = IMF_PRECISION + IMF_PRECISION // 10
-    discounted = numerator * SPOT_WEIGHT_PRECISION // (
-        IMF_PRECISION + _sqrt_size(size) * imf_factor // 100_000
-    )
+    discounted = numerator * SPOT_WEIGHT_PRECISION // (IMF_PRECISION + _sqrt_size(size) * imf_factor // 100_000)
     return min(asset_weight, discounted)
 
 

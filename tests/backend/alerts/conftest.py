@@ -67,8 +67,9 @@ def store(tmp_path) -> Store:
 
 @pytest.fixture
 async def service(store) -> AsyncIterator[AlertService]:
-    svc = AlertService(Bus(), store, notifier=Notifier(desktop=False, webhook_timeout_s=0.2, webhook_attempts=3,
-                                                        backoff_base_s=0.05))
+    svc = AlertService(
+        Bus(), store, notifier=Notifier(desktop=False, webhook_timeout_s=0.2, webhook_attempts=3, backoff_base_s=0.05)
+    )
     await svc.start()
     yield svc
     await svc.stop()

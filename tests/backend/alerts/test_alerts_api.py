@@ -20,10 +20,11 @@ async def test_alert_fires_with_no_terminal_attached_and_reaches_history_and_web
             except ApiError:
                 await asyncio.sleep(0.02)
         price = quote["price"] * 10.0 ** quote["expo"]
-        added = await client.request("alert.add", kind="price_above", market="sol", level=price / 2,
-                                     webhook=receiver.url)
+        added = await client.request(
+            "alert.add", kind="price_above", market="sol", level=price / 2, webhook=receiver.url
+        )
         alert_id = added["id"]
-    # the client is gone before the alert can fire: the observation after the add triggers it
+        # the client is gone before the alert can fire: the observation after the add triggers it
         assert added["market"] == "SOL-PERP" and added["status"] == "active"
     await asyncio.wait_for(receiver.got.wait(), 10)
     assert receiver.bodies[0]["alert_id"] == alert_id
@@ -38,12 +39,18 @@ async def test_alert_fires_with_no_terminal_attached_and_reaches_history_and_web
         assert [(a["id"], a["status"], a["fire_count"]) for a in listed] == [(alert_id, "fired", 1)]
 
 
-@pytest.mark.parametrize("args, code", [
-    ({"kind": "price_above", "market": "DOGE-PERP", "level": 1}, "UNKNOWN_MARKET"),
-    ({"kind": "price_above", "market": "SOL-PERP", "level": "high"}, "ALERT_BAD_LEVEL"),
-    ({"kind": "price_above", "market": "SOL-PERP", "level": 1, "webhook": "file:///etc/passwd"}, "ALERT_BAD_WEBHOOK"),
-    ({"kind": "price_above", "market": "SOL-PERP", "level": 1, "colour": "red"}, "BAD_REQUEST"),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        ({"kind": "price_above", "market": "DOGE-PERP", "level": 1}, "UNKNOWN_MARKET"),
+        ({"kind": "price_above", "market": "SOL-PERP", "level": "high"}, "ALERT_BAD_LEVEL"),
+        (
+            {"kind": "price_above", "market": "SOL-PERP", "level": 1, "webhook": "file:///etc/passwd"},
+            "ALERT_BAD_WEBHOOK",
+        ),
+        ({"kind": "price_above", "market": "SOL-PERP", "level": 1, "colour": "red"}, "BAD_REQUEST"),
+    ],
+)
 async def test_bad_alert_requests_get_clear_error_codes(client, args, code):
     with pytest.raises(ApiError) as err:
         await client.request("alert.add", **args)

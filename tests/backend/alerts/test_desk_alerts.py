@@ -7,8 +7,10 @@ from backend.alerts.spec import AlertArgs
 
 
 def desk(gross: float, ratios: list[float | None]) -> dict:
-    return {"totals": {"gross_exposure": gross},
-            "traders": [{"trader": f"t{i}", "margin_ratio_pct": r} for i, r in enumerate(ratios)]}
+    return {
+        "totals": {"gross_exposure": gross},
+        "traders": [{"trader": f"t{i}", "margin_ratio_pct": r} for i, r in enumerate(ratios)],
+    }
 
 
 async def test_desk_exposure_and_a_traders_margin_ratio_fire_when_crossed(service):

@@ -12,8 +12,9 @@ from backend.alerts.engine import Alert, AlertEngine, Kind
 PATH = [100.0, 101.0, 104.0, 106.0, 103.0, 99.0, 97.0, 98.0, 102.0, 105.0]
 
 
-def _replay(engine: AlertEngine, path: list[float], market: str = "SOL-PERP", start: int = 1000,
-            step: int = 1) -> list[tuple[int, int]]:
+def _replay(
+    engine: AlertEngine, path: list[float], market: str = "SOL-PERP", start: int = 1000, step: int = 1
+) -> list[tuple[int, int]]:
     """(observation index, alert id) for every firing along the path."""
     fired = []
     for i, price in enumerate(path):
@@ -120,8 +121,9 @@ def test_liquidation_distance_and_margin_ratio_fire_once_below_and_above_their_l
 
 
 def test_event_alerts_filter_by_market_and_one_shot_leaves_the_index():
-    engine = _engine(Alert(1, Kind.ORDER_FILLED, "SOL-PERP", None), Alert(2, Kind.ORDER_FILLED, None, None,
-                                                                           repeat=True))
+    engine = _engine(
+        Alert(1, Kind.ORDER_FILLED, "SOL-PERP", None), Alert(2, Kind.ORDER_FILLED, None, None, repeat=True)
+    )
     assert [f.alert.id for f in engine.on_event(Kind.ORDER_FILLED, "BTC-PERP", 1.0, "x")] == [2]
     assert [f.alert.id for f in engine.on_event(Kind.ORDER_FILLED, "SOL-PERP", 2.0, "x")] == [1, 2]
     assert [f.alert.id for f in engine.on_event(Kind.ORDER_FILLED, "SOL-PERP", 3.0, "x")] == [2]
@@ -135,8 +137,10 @@ def test_removed_alert_never_fires():
     assert _replay(engine, PATH) == []
 
 
-@given(st.lists(st.floats(min_value=1, max_value=200, allow_nan=False), min_size=1, max_size=40),
-       st.lists(st.floats(min_value=1, max_value=200, allow_nan=False), min_size=1, max_size=20))
+@given(
+    st.lists(st.floats(min_value=1, max_value=200, allow_nan=False), min_size=1, max_size=40),
+    st.lists(st.floats(min_value=1, max_value=200, allow_nan=False), min_size=1, max_size=20),
+)
 def test_index_matches_a_naive_scan(path, levels):
     """The sorted index fires exactly what checking every alert on every observation would."""
     engine = AlertEngine()

@@ -33,8 +33,12 @@ async def test_desktop_notification_runs_notify_send_with_title_and_body(tmp_pat
     await until(lambda: outcomes)
     await notifier.stop()
     assert outcomes == ["desktop ok"]
-    assert out.read_text().splitlines() == ["--app-name=QuantDesk", "--urgency=normal",
-                                            "QuantDesk: SOL-PERP price above", "SOL-PERP is at 151"]
+    assert out.read_text().splitlines() == [
+        "--app-name=QuantDesk",
+        "--urgency=normal",
+        "QuantDesk: SOL-PERP price above",
+        "SOL-PERP is at 151",
+    ]
 
 
 async def test_server_errors_are_retried_and_client_errors_are_not(receiver):
@@ -58,8 +62,17 @@ def test_a_full_queue_drops_and_counts_instead_of_blocking():
     assert (notifier.stats.queued, notifier.stats.dropped) == (2, 3)
 
 
-@pytest.mark.parametrize("url, ok", [("http://127.0.0.1:8080/hook", True), ("https://hooks.example.com/x?t=1", True),
-                                     ("ftp://x/y", False), ("javascript:alert(1)", False), ("http://", False),
-                                     ("http://host:99999/", False), ("hooks.example.com/x", False)])
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("http://127.0.0.1:8080/hook", True),
+        ("https://hooks.example.com/x?t=1", True),
+        ("ftp://x/y", False),
+        ("javascript:alert(1)", False),
+        ("http://", False),
+        ("http://host:99999/", False),
+        ("hooks.example.com/x", False),
+    ],
+)
 def test_webhook_urls_must_be_absolute_http(url, ok):
     assert (check_webhook_url(url) is None) is ok

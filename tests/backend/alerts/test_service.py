@@ -15,8 +15,16 @@ from backend.notify import Notifier
 
 
 def obs(market: str, price: float, t: int) -> PriceObservation:
-    return PriceObservation(market=market, price=round(price * 1e8), conf=1000, expo=-8, publish_time=t, slot=t,
-                            ema_price=round(price * 1e8), source="replay")
+    return PriceObservation(
+        market=market,
+        price=round(price * 1e8),
+        conf=1000,
+        expo=-8,
+        publish_time=t,
+        slot=t,
+        ema_price=round(price * 1e8),
+        source="replay",
+    )
 
 
 async def until(predicate, timeout: float = 5.0) -> None:
@@ -26,24 +34,27 @@ async def until(predicate, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
-@pytest.mark.parametrize("args, code", [
-    ({"kind": "price_above", "market": "NOPE-PERP", "level": 1}, "UNKNOWN_MARKET"),
-    ({"kind": "price_above", "market": "SOL", "level": "lots"}, "ALERT_BAD_LEVEL"),
-    ({"kind": "price_above", "market": "SOL", "level": True}, "ALERT_BAD_LEVEL"),
-    ({"kind": "price_above", "market": "SOL", "level": float("nan")}, "ALERT_BAD_LEVEL"),
-    ({"kind": "price_above", "market": "SOL", "level": -5}, "ALERT_BAD_LEVEL"),
-    ({"kind": "price_above", "market": "SOL"}, "ALERT_BAD_LEVEL"),
-    ({"kind": "move_pct", "market": "SOL", "level": 5000, "window": "5m"}, "ALERT_BAD_LEVEL"),
-    ({"kind": "move_pct", "market": "SOL", "level": 5}, "ALERT_BAD_WINDOW"),
-    ({"kind": "move_pct", "market": "SOL", "level": 5, "window": "5 fortnights"}, "ALERT_BAD_WINDOW"),
-    ({"kind": "liq_distance", "level": 150}, "ALERT_BAD_LEVEL"),
-    ({"kind": "funding", "market": "SOL", "level": 0}, "ALERT_BAD_LEVEL"),
-    ({"kind": "price_above", "market": "SOL", "level": 1, "webhook": "ftp://x/y"}, "ALERT_BAD_WEBHOOK"),
-    ({"kind": "price_above", "market": "SOL", "level": 1, "webhook": "http:///nohost"}, "ALERT_BAD_WEBHOOK"),
-    ({"kind": "price_above", "market": "SOL", "level": 1, "cooldown": -1}, "ALERT_BAD_COOLDOWN"),
-    ({"kind": "price_sideways", "market": "SOL", "level": 1}, "ALERT_BAD_KIND"),
-    ({"kind": "price_above", "level": 1}, "ALERT_MARKET_REQUIRED"),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        ({"kind": "price_above", "market": "NOPE-PERP", "level": 1}, "UNKNOWN_MARKET"),
+        ({"kind": "price_above", "market": "SOL", "level": "lots"}, "ALERT_BAD_LEVEL"),
+        ({"kind": "price_above", "market": "SOL", "level": True}, "ALERT_BAD_LEVEL"),
+        ({"kind": "price_above", "market": "SOL", "level": float("nan")}, "ALERT_BAD_LEVEL"),
+        ({"kind": "price_above", "market": "SOL", "level": -5}, "ALERT_BAD_LEVEL"),
+        ({"kind": "price_above", "market": "SOL"}, "ALERT_BAD_LEVEL"),
+        ({"kind": "move_pct", "market": "SOL", "level": 5000, "window": "5m"}, "ALERT_BAD_LEVEL"),
+        ({"kind": "move_pct", "market": "SOL", "level": 5}, "ALERT_BAD_WINDOW"),
+        ({"kind": "move_pct", "market": "SOL", "level": 5, "window": "5 fortnights"}, "ALERT_BAD_WINDOW"),
+        ({"kind": "liq_distance", "level": 150}, "ALERT_BAD_LEVEL"),
+        ({"kind": "funding", "market": "SOL", "level": 0}, "ALERT_BAD_LEVEL"),
+        ({"kind": "price_above", "market": "SOL", "level": 1, "webhook": "ftp://x/y"}, "ALERT_BAD_WEBHOOK"),
+        ({"kind": "price_above", "market": "SOL", "level": 1, "webhook": "http:///nohost"}, "ALERT_BAD_WEBHOOK"),
+        ({"kind": "price_above", "market": "SOL", "level": 1, "cooldown": -1}, "ALERT_BAD_COOLDOWN"),
+        ({"kind": "price_sideways", "market": "SOL", "level": 1}, "ALERT_BAD_KIND"),
+        ({"kind": "price_above", "level": 1}, "ALERT_MARKET_REQUIRED"),
+    ],
+)
 async def test_bad_alert_input_is_refused_with_a_stable_code(service, args, code):
     with pytest.raises(ApiError) as err:
         await service.add(AlertArgs(**args))
@@ -55,8 +66,7 @@ async def test_alerts_and_their_history_survive_a_restart(store):
     first = AlertService(Bus(), store, notifier=Notifier(desktop=False))
     await first.start()
     once = await first.add(AlertArgs(kind="above", market="sol", level="150"))
-    keep = await first.add(AlertArgs(kind="price_below", market="BTC-PERP", level=50_000, repeat=True,
-                                     cooldown="5m"))
+    keep = await first.add(AlertArgs(kind="price_below", market="BTC-PERP", level=50_000, repeat=True, cooldown="5m"))
     first.bus.publish("observations", obs("SOL-PERP", 151.0, 100))
     await until(lambda: first.history())
     await first.stop()
@@ -106,8 +116,7 @@ async def test_fired_alert_reaches_the_stream_history_and_a_loopback_webhook(ser
 
 async def test_hanging_webhook_does_not_slow_evaluation_and_is_tried_a_bounded_number_of_times(service, receiver):
     receiver.hang = True
-    await service.add(AlertArgs(kind="price_above", market="SOL-PERP", level=100, webhook=receiver.url,
-                                repeat=True))
+    await service.add(AlertArgs(kind="price_above", market="SOL-PERP", level=100, webhook=receiver.url, repeat=True))
     started = time.perf_counter()
     for t in range(200):  # 100 excursions above the level: 100 firings, each queued for the hanging webhook
         service.bus.publish("observations", obs("SOL-PERP", 101.0 if t % 2 == 0 else 99.0, t))
@@ -122,8 +131,13 @@ async def test_hanging_webhook_does_not_slow_evaluation_and_is_tried_a_bounded_n
 
 async def test_a_hanging_webhook_is_retried_exactly_the_configured_number_of_times(store, receiver):
     receiver.hang = True
-    svc = AlertService(Bus(), store, notifier=Notifier(desktop=False, webhook_timeout_s=0.1, webhook_attempts=3,
-                                                       backoff_base_s=0.01, webhook_workers=1))
+    svc = AlertService(
+        Bus(),
+        store,
+        notifier=Notifier(
+            desktop=False, webhook_timeout_s=0.1, webhook_attempts=3, backoff_base_s=0.01, webhook_workers=1
+        ),
+    )
     await svc.start()
     await svc.add(AlertArgs(kind="price_above", market="SOL-PERP", level=100, webhook=receiver.url))
     svc.bus.publish("observations", obs("SOL-PERP", 101.0, 1))
@@ -148,12 +162,30 @@ async def test_order_and_oracle_events_fire_their_alerts(store):
     failover = await svc.add(AlertArgs(kind="oracle_failover"))
     seen = []
     svc.bus.on("alerts", seen.append)
-    order = OrderView(order_id=7, market="SOL-PERP", side="buy", order_type="market", status="filled",
-                      size=2 * 10**9, filled=2 * 10**9, avg_fill_price=150_000_000)
+    order = OrderView(
+        order_id=7,
+        market="SOL-PERP",
+        side="buy",
+        order_type="market",
+        status="filled",
+        size=2 * 10**9,
+        filled=2 * 10**9,
+        avg_fill_price=150_000_000,
+    )
     svc.bus.publish("orders", order)
     svc.bus.publish("orders", order)  # published twice: fires once
-    svc.bus.publish("orders", OrderView(order_id=8, market="BTC-PERP", side="sell", order_type="limit",
-                                        status="rejected", size=10**9, reason="RISK_MAX_NOTIONAL"))
+    svc.bus.publish(
+        "orders",
+        OrderView(
+            order_id=8,
+            market="BTC-PERP",
+            side="sell",
+            order_type="limit",
+            status="rejected",
+            size=10**9,
+            reason="RISK_MAX_NOTIONAL",
+        ),
+    )
     svc.check_oracle()
     oracle.feeds = [FeedHealth("sim", "down", "crashed"), FeedHealth("coingecko", "healthy", active=True)]
     svc.check_oracle()
@@ -175,8 +207,12 @@ async def test_risk_snapshots_drive_liquidation_and_margin_alerts(service):
     service.bus.on("alerts", seen.append)
 
     def snapshot(distance: float, ratio: float) -> dict:
-        return {"authority": "paper", "sub_account": 0, "margin_ratio_pct": ratio,
-                "positions": [{"market": "SOL-PERP", "liq_distance_pct": distance}]}
+        return {
+            "authority": "paper",
+            "sub_account": 0,
+            "margin_ratio_pct": ratio,
+            "positions": [{"market": "SOL-PERP", "liq_distance_pct": distance}],
+        }
 
     for d, r in [(30.0, 60.0), (12.0, 40.0), (9.0, 21.0), (7.0, 19.5), (6.0, 15.0)]:
         service.bus.publish("risk", snapshot(d, r))
@@ -200,10 +236,29 @@ async def test_a_liquidation_fires_the_liquidation_alert_with_human_numbers(stor
     alert = await svc.add(AlertArgs(kind="liquidation"))
     seen = []
     svc.bus.on("alerts", seen.append)
-    svc.bus.publish("liquidations", LiquidationView(
-        kind="liquidation", market="SOL-PERP", ts=1, seq=10, side="sell", size=30 * 10**9, price=118 * 10**6,
-        fee=70_800_000, insurance_fee=35_400_000, liquidator="keeper", insurance_fund=30_821_337))
-    assert [(m["alert_id"], m["message"]) for m in seen] == [(alert.id, (
-        "liquidation: sub-account 0 sell 30 SOL-PERP at 118.000000 (fee 70.800000 USDC) by keeper; "
-        "insurance fund 30.821337 USDC"))]
+    svc.bus.publish(
+        "liquidations",
+        LiquidationView(
+            kind="liquidation",
+            market="SOL-PERP",
+            ts=1,
+            seq=10,
+            side="sell",
+            size=30 * 10**9,
+            price=118 * 10**6,
+            fee=70_800_000,
+            insurance_fee=35_400_000,
+            liquidator="keeper",
+            insurance_fund=30_821_337,
+        ),
+    )
+    assert [(m["alert_id"], m["message"]) for m in seen] == [
+        (
+            alert.id,
+            (
+                "liquidation: sub-account 0 sell 30 SOL-PERP at 118.000000 (fee 70.800000 USDC) by keeper; "
+                "insurance fund 30.821337 USDC"
+            ),
+        )
+    ]
     await svc.stop()

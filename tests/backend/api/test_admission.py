@@ -145,7 +145,10 @@ def test_quiet_log_says_how_many_lines_it_held_back(caplog, monkeypatch):
             clock[0] = float(second)
             quiet.warning("flood", "refused")
     assert [r.getMessage() for r in caplog.records] == [
-        "refused", "refused (9 more like it since the last line)", "refused (9 more like it since the last line)"]
+        "refused",
+        "refused (9 more like it since the last line)",
+        "refused (9 more like it since the last line)",
+    ]
 
 
 async def test_a_stop_closes_open_and_half_open_connections():

@@ -15,8 +15,9 @@ from tests.fakes.hostile import venue_digest
 @pytest.fixture
 async def ws(backend):
     async with connect(backend.url, max_size=2**24) as sock:
-        await sock.send(json.dumps({"id": 0, "op": "hello", "args": {"token": backend.token,
-                                                                      "version": PROTOCOL_VERSION}}))
+        await sock.send(
+            json.dumps({"id": 0, "op": "hello", "args": {"token": backend.token, "version": PROTOCOL_VERSION}})
+        )
         assert json.loads(await sock.recv())["ok"] is True
         for _ in range(3000):  # wait for prices, then stop the clock-driven work so digests compare
             if len(backend.venue.state.markets) >= 3:
@@ -50,49 +51,113 @@ async def refused(sock, backend, message, code: str) -> dict:
 
 async def test_client_id_over_64_bits_is_refused_and_preview_and_oco_still_work(ws, backend):
     price = sol_price(backend)
-    reply = await refused(ws, backend, {"id": 1, "op": "order.place", "args": {
-        "market": "SOL-PERP", "side": "buy", "size": "1", "type": "market", "client_id": 2**70}}, "BAD_REQUEST")
+    reply = await refused(
+        ws,
+        backend,
+        {
+            "id": 1,
+            "op": "order.place",
+            "args": {"market": "SOL-PERP", "side": "buy", "size": "1", "type": "market", "client_id": 2**70},
+        },
+        "BAD_REQUEST",
+    )
     assert "client_order_id" in reply["error"]["message"] and "u64" in reply["error"]["message"]
     assert backend.venue.state.users[("paper", 0)].positions.get(0) is None
-    preview = await ask(ws, {"id": 2, "op": "order.preview", "args": {
-        "market": "SOL-PERP", "side": "buy", "size": "1", "type": "market"}})
+    preview = await ask(
+        ws,
+        {"id": 2, "op": "order.preview", "args": {"market": "SOL-PERP", "side": "buy", "size": "1", "type": "market"}},
+    )
     assert preview["ok"] is True
-    oco = await ask(ws, {"id": 3, "op": "order.oco", "args": {
-        "market": "SOL-PERP", "side": "sell", "size": "0.1", "tp": f"{price * 1.03:.2f}", "sl": f"{price * 0.97:.2f}"}})
+    oco = await ask(
+        ws,
+        {
+            "id": 3,
+            "op": "order.oco",
+            "args": {
+                "market": "SOL-PERP",
+                "side": "sell",
+                "size": "0.1",
+                "tp": f"{price * 1.03:.2f}",
+                "sl": f"{price * 0.97:.2f}",
+            },
+        },
+    )
     assert oco["error"]["code"] == "REDUCE_ONLY_INCREASES"  # the engine's own answer (INTERNAL before), no position
 
 
 async def test_twap_durations_beyond_the_limits_are_refused(ws, backend):
     for duration in (10**30, 31 * 86_400, 0, -5):
-        await refused(ws, backend, {"id": 1, "op": "order.twap", "args": {
-            "market": "SOL-PERP", "side": "buy", "size": "1", "duration": duration, "interval": 10}}, "BAD_REQUEST")
+        await refused(
+            ws,
+            backend,
+            {
+                "id": 1,
+                "op": "order.twap",
+                "args": {"market": "SOL-PERP", "side": "buy", "size": "1", "duration": duration, "interval": 10},
+            },
+            "BAD_REQUEST",
+        )
 
 
 async def test_loose_numbers_are_not_sizes(ws, backend):
     for size in ("1_0", "١", "１", "+1", "1e0", " 1", "0x1", "1.2.3", "NaN", "-1"):
-        reply = await refused(ws, backend, {"id": 1, "op": "order.place", "args": {
-            "market": "SOL-PERP", "side": "buy", "size": size, "type": "market"}}, "INVALID_AMOUNT")
+        reply = await refused(
+            ws,
+            backend,
+            {
+                "id": 1,
+                "op": "order.place",
+                "args": {"market": "SOL-PERP", "side": "buy", "size": size, "type": "market"},
+            },
+            "INVALID_AMOUNT",
+        )
         assert repr(size) in reply["error"]["message"]
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"trail": "NaN"}, "a limit order does not use trail; leave it out"),
-    ({"trigger": "150"}, "a limit order does not use trigger; leave it out"),
-    ({"expire": 1_900_000_000}, "expire is for gtd orders; add tif gtd or leave expire out"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"trail": "NaN"}, "a limit order does not use trail; leave it out"),
+        ({"trigger": "150"}, "a limit order does not use trigger; leave it out"),
+        ({"expire": 1_900_000_000}, "expire is for gtd orders; add tif gtd or leave expire out"),
+    ],
+)
 async def test_fields_a_limit_order_does_not_use_are_refused(ws, backend, extra, message):
     price = f"{sol_price(backend) * 0.98:.2f}"
-    reply = await refused(ws, backend, {"id": 1, "op": "order.place", "args": {
-        "market": "SOL-PERP", "side": "buy", "size": "1", "price": price, **extra}}, "INVALID_ORDER")
+    reply = await refused(
+        ws,
+        backend,
+        {
+            "id": 1,
+            "op": "order.place",
+            "args": {"market": "SOL-PERP", "side": "buy", "size": "1", "price": price, **extra},
+        },
+        "INVALID_ORDER",
+    )
     assert reply["error"]["message"] == message
 
 
 async def test_stop_triggers_and_preview_prices_are_band_checked(ws, backend):
-    await refused(ws, backend, {"id": 1, "op": "order.place", "args": {
-        "market": "SOL-PERP", "side": "sell", "size": "1", "type": "stop", "trigger": "1000000"}}, "RISK_PRICE_BAND")
-    reply = await refused(ws, backend, {"id": 2, "op": "order.preview", "args": {
-        "market": "SOL-PERP", "side": "buy", "size": "1", "price": f"{sol_price(backend) * 10:.2f}"}},
-        "RISK_PRICE_BAND")
+    await refused(
+        ws,
+        backend,
+        {
+            "id": 1,
+            "op": "order.place",
+            "args": {"market": "SOL-PERP", "side": "sell", "size": "1", "type": "stop", "trigger": "1000000"},
+        },
+        "RISK_PRICE_BAND",
+    )
+    reply = await refused(
+        ws,
+        backend,
+        {
+            "id": 2,
+            "op": "order.preview",
+            "args": {"market": "SOL-PERP", "side": "buy", "size": "1", "price": f"{sol_price(backend) * 10:.2f}"},
+        },
+        "RISK_PRICE_BAND",
+    )
     assert reply["error"]["message"].startswith("limit price ")
 
 

@@ -29,8 +29,9 @@ async def test_pipelined_requests_apply_and_reply_in_the_order_sent(backend, cli
     requests += [{"id": 2 + i, "op": "order.place", "args": order} for i in range(10)]
     requests.append({"id": 12, "op": "orders", "args": {"sub_account": 3}})
     async with connect(backend.url) as ws:
-        await ws.send(json.dumps({"id": 0, "op": "hello", "args": {"token": backend.token,
-                                                                    "version": PROTOCOL_VERSION}}))
+        await ws.send(
+            json.dumps({"id": 0, "op": "hello", "args": {"token": backend.token, "version": PROTOCOL_VERSION}})
+        )
         assert json.loads(await ws.recv())["ok"] is True
         for request in requests:  # all sent before any reply is read
             await ws.send(json.dumps(request))
@@ -48,12 +49,20 @@ async def test_a_client_leaving_with_orders_in_flight_still_gets_them_committed(
     below = str(Decimal(state["oracle_price"] * 97 // 100 // 10_000 * 10_000) / 10**6)
     await client.request("account.deposit", amount="1000", sub_account=4)
     async with connect(backend.url) as ws:
-        await ws.send(json.dumps({"id": 0, "op": "hello", "args": {"token": backend.token,
-                                                                    "version": PROTOCOL_VERSION}}))
+        await ws.send(
+            json.dumps({"id": 0, "op": "hello", "args": {"token": backend.token, "version": PROTOCOL_VERSION}})
+        )
         assert json.loads(await ws.recv())["ok"] is True
         for i in range(5):
-            await ws.send(json.dumps({"id": 1 + i, "op": "order.place", "args": {
-                "market": "SOL-PERP", "side": "buy", "size": "0.1", "price": below, "sub_account": 4}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": 1 + i,
+                        "op": "order.place",
+                        "args": {"market": "SOL-PERP", "side": "buy", "size": "0.1", "price": below, "sub_account": 4},
+                    }
+                )
+            )
     rows: list[dict] = []
     for _ in range(500):  # the server reads what was sent before the close; each order is applied and committed
         rows = backend.venue.store.query("SELECT order_id, status FROM orders WHERE sub_account = 4")

@@ -37,14 +37,20 @@ async def test_hello_with_token_and_version_then_status(backend):
 async def test_requests_before_hello_are_refused(backend):
     async with await _raw(backend.url) as ws:
         reply = await _ask(ws, {"id": 1, "op": "status"})
-        assert reply == {"id": 1, "ok": False, "error": {"code": "HELLO_REQUIRED",
-                                                           "message": "send hello with your token first"}}
+        assert reply == {
+            "id": 1,
+            "ok": False,
+            "error": {"code": "HELLO_REQUIRED", "message": "send hello with your token first"},
+        }
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    ({"token": "wrong", "version": PROTOCOL_VERSION}, "UNAUTHORIZED"),
-    ({"version": PROTOCOL_VERSION}, "BAD_REQUEST"),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ({"token": "wrong", "version": PROTOCOL_VERSION}, "UNAUTHORIZED"),
+        ({"version": PROTOCOL_VERSION}, "BAD_REQUEST"),
+    ],
+)
 async def test_bad_hello_gets_error(backend, args, code):
     async with await _raw(backend.url) as ws:
         reply = await _ask(ws, {"id": 1, "op": "hello", "args": args})
@@ -68,8 +74,12 @@ async def test_each_bad_input_gets_its_code_and_the_connection_survives(backend)
         assert (await _ask(ws, {"id": 2, "op": "fly"}))["error"]["code"] == "UNKNOWN_OP"
         assert (await _ask(ws, {"id": "x", "op": "status"}))["error"]["code"] == "BAD_REQUEST"
         assert (await _ask(ws, {"id": 3, "op": "quote", "args": {"market": 5}}))["error"]["code"] == "BAD_REQUEST"
-        assert (await _ask(ws, {"id": 4, "op": "quote", "args": {"market": "DOGE"}}))["error"]["code"] == "UNKNOWN_MARKET"
-        assert (await _ask(ws, {"id": 5, "op": "subscribe", "args": {"stream": "gossip"}}))["error"]["code"] == "UNKNOWN_STREAM"
+        assert (await _ask(ws, {"id": 4, "op": "quote", "args": {"market": "DOGE"}}))["error"][
+            "code"
+        ] == "UNKNOWN_MARKET"
+        assert (await _ask(ws, {"id": 5, "op": "subscribe", "args": {"stream": "gossip"}}))["error"][
+            "code"
+        ] == "UNKNOWN_STREAM"
         big = json.dumps({"id": 6, "op": "status", "args": {"pad": "a" * (MAX_MESSAGE_BYTES + 10)}})
         assert (await _ask(ws, big))["error"]["code"] == "MESSAGE_TOO_LARGE"
         assert (await _ask(ws, {"id": 7, "op": "status"}))["ok"] is True

@@ -26,8 +26,9 @@ class Harness:
         self.bus.on("observations", self.observations.append)
 
     def rejects(self, source: str, reason: str) -> float:
-        value = self.metrics.registry.get_sample_value("quantdesk_oracle_rejects_total",
-                                                       {"source": source, "reason": reason})
+        value = self.metrics.registry.get_sample_value(
+            "quantdesk_oracle_rejects_total", {"source": source, "reason": reason}
+        )
         return value or 0.0
 
     def health(self, source: str):

@@ -15,9 +15,21 @@ from backend.client import BackendClient
 async def test_backend_subprocess_on_fake_hermes_serves_its_price(hermes, coingecko, quantdesk_home):
     hermes.set_price("SOL-PERP", 151.25)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "backend", "--feed", "pyth", "--hermes-url", hermes.url,
-        "--coingecko-url", coingecko.url, "--benchmarks-url", hermes.url,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=os.environ.copy())
+        sys.executable,
+        "-m",
+        "backend",
+        "--feed",
+        "pyth",
+        "--hermes-url",
+        hermes.url,
+        "--coingecko-url",
+        coingecko.url,
+        "--benchmarks-url",
+        hermes.url,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
     try:
         url = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode().strip()
         assert url.startswith("ws://127.0.0.1:")

@@ -9,8 +9,9 @@ from backend.oracle.pyth_hermes import PythHermesSource
 
 
 def pyth(hermes, **kw) -> PythHermesSource:
-    return PythHermesSource(hermes.url, transport="sse", idle_timeout=kw.pop("idle_timeout", 2.0),
-                            backoff_base=0.05, backoff_cap=0.3, **kw)
+    return PythHermesSource(
+        hermes.url, transport="sse", idle_timeout=kw.pop("idle_timeout", 2.0), backoff_base=0.05, backoff_cap=0.3, **kw
+    )
 
 
 def gecko(coingecko, **kw) -> CoinGeckoSource:
@@ -29,8 +30,14 @@ async def test_coingecko_alone_publishes_usd_prices_in_pyth_units(coingecko, har
     assert h.health("coingecko").state == "healthy"
     query = coingecko.requests[0].query
     assert query["vs_currencies"] == ["usd"] and query["include_last_updated_at"] == ["true"]
-    assert set(query["ids"][0].split(",")) == {"solana", "bitcoin", "ethereum", "jupiter-exchange-solana",
-                                               "bonk", "dogwifcoin"}
+    assert set(query["ids"][0].split(",")) == {
+        "solana",
+        "bitcoin",
+        "ethereum",
+        "jupiter-exchange-solana",
+        "bonk",
+        "dogwifcoin",
+    }
 
 
 @pytest.mark.parametrize("pro,header", [(False, "x-cg-demo-api-key"), (True, "x-cg-pro-api-key")])

@@ -39,8 +39,16 @@ class Clock:
 
 def obs(source: str, usd: float, conf_bps: int = 2) -> PriceObservation:
     price = round(usd * 10**8)
-    return PriceObservation(market="SOL-PERP", price=price, conf=price * conf_bps // 10_000, expo=-8,
-                            publish_time=NOW, slot=1, ema_price=price, source=source)
+    return PriceObservation(
+        market="SOL-PERP",
+        price=price,
+        conf=price * conf_bps // 10_000,
+        expo=-8,
+        publish_time=NOW,
+        slot=1,
+        ema_price=price,
+        source=source,
+    )
 
 
 def make(*names: str, witness_wait_s: float = 5.0):
@@ -48,8 +56,12 @@ def make(*names: str, witness_wait_s: float = 5.0):
     wall = Clock(float(NOW))
     decisions: list[tuple[str, str]] = []
     sources = [Stub(n) for n in names]
-    agg = Aggregator(sources, clock=clock, witness_wait_s=witness_wait_s,
-                     on_jump=lambda source, decision, detail: decisions.append((source, decision)))
+    agg = Aggregator(
+        sources,
+        clock=clock,
+        witness_wait_s=witness_wait_s,
+        on_jump=lambda source, decision, detail: decisions.append((source, decision)),
+    )
     for slot in agg.slots:
         slot.validator.clock = wall
     return agg, sources, clock, wall, decisions
@@ -138,23 +150,30 @@ def test_with_a_fallback_configured_but_silent_a_jump_waits_for_it_and_wakes_it(
 
 
 async def test_e2e_persistent_10x_on_hermes_never_reaches_observations_and_the_fallback_carries(
-        hermes, coingecko, harness_factory):
+    hermes, coingecko, harness_factory
+):
     primary = PythHermesSource(hermes.url, transport="sse", idle_timeout=2.0, backoff_base=0.05, backoff_cap=0.3)
     fallback = CoinGeckoSource(coingecko.url, interval=0.2)
     h = await harness_factory([primary, fallback])
     await h.wait_for(lambda: h.health("pyth").state == "healthy" and h.service.active is primary)
     hermes.set_price("SOL-PERP", 1500.0)  # 10x from now on, every update
     n = len(h.observations)
-    await h.wait_for(lambda: any(o.source == "coingecko" and o.market == "SOL-PERP" for o in h.observations[n:]),
-                     what="the fallback carries SOL-PERP")
-    refuted = h.metrics.registry.get_sample_value("quantdesk_oracle_jump_decisions_total",
-                                                  {"source": "pyth", "decision": "refuted"})
+    await h.wait_for(
+        lambda: any(o.source == "coingecko" and o.market == "SOL-PERP" for o in h.observations[n:]),
+        what="the fallback carries SOL-PERP",
+    )
+    refuted = h.metrics.registry.get_sample_value(
+        "quantdesk_oracle_jump_decisions_total", {"source": "pyth", "decision": "refuted"}
+    )
     assert refuted >= 3 and h.service.active is primary  # the other markets stay on Pyth
-    await h.wait_for(lambda: hermes.updates_sent > 60 and len(h.prices("SOL-PERP", "coingecko")) >= 3,
-                     what="time passes")
+    await h.wait_for(
+        lambda: hermes.updates_sent > 60 and len(h.prices("SOL-PERP", "coingecko")) >= 3, what="time passes"
+    )
     assert all(abs(p - 150 * 10**8) < 10**8 for p in h.prices("SOL-PERP")), "the jump reached the oracle"
     assert h.rejects("pyth", "jump") >= refuted
     hermes.set_price("SOL-PERP", 150.0)  # Hermes is right again
     n = len(h.observations)
-    await h.wait_for(lambda: any(o.source == "pyth" and o.market == "SOL-PERP" for o in h.observations[n:]),
-                     what="pyth carries SOL-PERP again")
+    await h.wait_for(
+        lambda: any(o.source == "pyth" and o.market == "SOL-PERP" for o in h.observations[n:]),
+        what="pyth carries SOL-PERP again",
+    )

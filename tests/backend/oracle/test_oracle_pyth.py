@@ -16,13 +16,23 @@ SOL = MARKETS_BY_SYMBOL["SOL-PERP"].pyth_feed_id
 
 def pyth(hermes, **kw) -> PythHermesSource:
     kw.setdefault("transport", "sse")
-    return PythHermesSource(hermes.url, ws_url=hermes.ws_url, idle_timeout=kw.pop("idle_timeout", 2.0),
-                            backoff_base=0.05, backoff_cap=0.2, **kw)
+    return PythHermesSource(
+        hermes.url,
+        ws_url=hermes.ws_url,
+        idle_timeout=kw.pop("idle_timeout", 2.0),
+        backoff_base=0.05,
+        backoff_cap=0.2,
+        **kw,
+    )
 
 
 def feed(price="15000000000", conf="3000000", expo=-8, publish_time=None, feed_id=SOL, **extra) -> dict:
-    block = {"price": price, "conf": conf, "expo": expo,
-             "publish_time": int(time.time()) if publish_time is None else publish_time}
+    block = {
+        "price": price,
+        "conf": conf,
+        "expo": expo,
+        "publish_time": int(time.time()) if publish_time is None else publish_time,
+    }
     return {"id": feed_id, "price": block, "ema_price": dict(block), "metadata": {"slot": 1}, **extra}
 
 
@@ -45,8 +55,10 @@ async def test_websocket_transport_streams_price_updates(hermes, harness_factory
     source = pyth(hermes, transport="ws")
     h = await harness_factory([source])
     hermes.set_price("ETH-PERP", 3500.0)
-    await h.wait_for(lambda: 3500 * 10**8 in h.prices("ETH-PERP") and h.health("pyth").reason == "streaming over ws",
-                     what="ETH via ws")
+    await h.wait_for(
+        lambda: 3500 * 10**8 in h.prices("ETH-PERP") and h.health("pyth").reason == "streaming over ws",
+        what="ETH via ws",
+    )
     assert hermes.ws_connections == 1 and hermes.sse_connections == 0
     await h.wait_for(lambda: source.latest_binary["ETH-PERP"] == "504e4155", what="binary from the ws vaa")
 
@@ -140,7 +152,11 @@ BAD_INPUT = [
     ("expo_too_small", lambda: json.dumps({"parsed": [feed(expo=-40)]}).encode(), "bad_expo"),
     ("future_time", lambda: json.dumps({"parsed": [feed(publish_time=int(time.time()) + 3600)]}).encode(), "future"),
     ("stale_time", lambda: json.dumps({"parsed": [feed(publish_time=int(time.time()) - 3600)]}).encode(), "stale"),
-    ("backwards_time", lambda: json.dumps({"parsed": [feed(publish_time=int(time.time()) - 20)]}).encode(), "backwards"),
+    (
+        "backwards_time",
+        lambda: json.dumps({"parsed": [feed(publish_time=int(time.time()) - 20)]}).encode(),
+        "backwards",
+    ),
     ("unknown_feed", lambda: json.dumps({"parsed": [feed(feed_id="ab" * 32)]}).encode(), "unknown_feed"),
     ("wide_conf", lambda: json.dumps({"parsed": [feed(conf="5000000000")]}).encode(), "conf_ratio"),
     ("jump", lambda: json.dumps({"parsed": [feed(price="30000000000")]}).encode(), "jump"),
@@ -176,8 +192,12 @@ async def test_truncated_sse_frame_at_disconnect_is_counted_and_discarded(hermes
 
 
 def test_parse_update_keeps_good_feeds_when_one_in_the_message_is_bad():
-    raw = json.dumps({"binary": {"encoding": "hex", "data": ["abcd"]},
-                      "parsed": [feed(), feed(feed_id="cd" * 32), feed(price="NaN")]}).encode()
+    raw = json.dumps(
+        {
+            "binary": {"encoding": "hex", "data": ["abcd"]},
+            "parsed": [feed(), feed(feed_id="cd" * 32), feed(price="NaN")],
+        }
+    ).encode()
     observations, rejects, binary = parse_update(raw, 5)
     assert [o.market for o in observations] == ["SOL-PERP"] and observations[0].recv_ns == 5
     assert sorted(r.reason for r in rejects) == ["nan", "unknown_feed"] and binary == "abcd"

@@ -69,7 +69,8 @@ def test_while_covered_the_reconnect_delay_is_capped_at_the_probe_interval():
 
 
 async def test_primary_is_probed_while_the_fallback_carries_and_fails_back_after_an_outage(
-        hermes, coingecko, harness_factory):
+    hermes, coingecko, harness_factory
+):
     primary = PythHermesSource(hermes.url, transport="sse", idle_timeout=2.0)  # default backoff: 0.5 s .. 30 s
     fallback = CoinGeckoSource(coingecko.url, interval=0.2)
     h = await harness_factory([primary, fallback])
@@ -82,7 +83,8 @@ async def test_primary_is_probed_while_the_fallback_carries_and_fails_back_after
     await hermes.start()  # the same port
     back = time.monotonic()
     await h.wait_for(lambda: h.service.active is primary, timeout=10, what="failback")
-    print(f"\nfailback to pyth {time.monotonic() - back:.2f}s after Hermes came back "
-          f"(probed {probes} times while down)")
+    print(
+        f"\nfailback to pyth {time.monotonic() - back:.2f}s after Hermes came back (probed {probes} times while down)"
+    )
     assert not primary.covered
     await h.wait_for(lambda: not fallback.wanted)

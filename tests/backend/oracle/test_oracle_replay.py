@@ -53,13 +53,16 @@ async def test_replay_is_deterministic_and_reproduces_the_recording(tmp_path, ha
 
 async def test_replay_rebases_publish_time_to_now_and_keeps_spacing(tmp_path):
     path = tmp_path / "f.jsonl"
-    path.write_text('{"format":"quantdesk.observations","version":1}\n'
-                    '[0,"SOL-PERP",15000000000,1000,-8,1000,2500,15000000000,"pyth"]\n'
-                    '[100,"SOL-PERP",15010000000,1000,-8,1003,2507,15000000000,"pyth"]\n')
+    path.write_text(
+        '{"format":"quantdesk.observations","version":1}\n'
+        '[0,"SOL-PERP",15000000000,1000,-8,1000,2500,15000000000,"pyth"]\n'
+        '[100,"SOL-PERP",15010000000,1000,-8,1003,2507,15000000000,"pyth"]\n'
+    )
     rows = ReplaySource(path).observations(now=2_000_000_000)
     assert [(t, o.publish_time, o.slot) for t, o in rows] == [
         (0, 2_000_000_000, 2500 + int((2_000_000_000 - 1000) / 0.4)),
-        (100, 2_000_000_003, 2507 + int((2_000_000_000 - 1000) / 0.4))]
+        (100, 2_000_000_003, 2507 + int((2_000_000_000 - 1000) / 0.4)),
+    ]
     assert {o.source for _, o in rows} == {"replay"}
 
 
@@ -75,11 +78,13 @@ async def test_replay_speed_scales_the_recorded_gaps(tmp_path, harness_factory):
 
 async def test_damaged_rows_are_skipped_and_counted(tmp_path, harness_factory):
     path = tmp_path / "f.jsonl"
-    path.write_text('{"format":"quantdesk.observations","version":1}\n'
-                    '[0,"SOL-PERP",15000000000,1000,-8,1000,1,15000000000,"pyth"]\n'
-                    'garbage\n'
-                    '[0,"SOL-PERP",-5,1000,-8,1001,1,15000000000,"pyth"]\n'
-                    '[0,"SOL-PERP",15000000000,1000,-8,1002,1,150')
+    path.write_text(
+        '{"format":"quantdesk.observations","version":1}\n'
+        '[0,"SOL-PERP",15000000000,1000,-8,1000,1,15000000000,"pyth"]\n'
+        "garbage\n"
+        '[0,"SOL-PERP",-5,1000,-8,1001,1,15000000000,"pyth"]\n'
+        '[0,"SOL-PERP",15000000000,1000,-8,1002,1,150'
+    )
     h = await harness_factory([ReplaySource(path, speed=0)])
     await h.wait_for(lambda: "finished" in h.health("replay").reason)
     assert len(h.observations) == 1
@@ -98,7 +103,11 @@ def test_a_file_that_is_not_a_recording_is_refused(tmp_path):
 
 def test_record_module_entry_point_writes_a_file(tmp_path):
     path = tmp_path / "cli.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "backend.oracle.record", "--feed", "sim", "--minutes", "0.005",
-                           str(path)], capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "backend.oracle.record", "--feed", "sim", "--minutes", "0.005", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "recorded" in proc.stderr and len(path.read_text().splitlines()) > 1

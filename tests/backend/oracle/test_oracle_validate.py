@@ -13,8 +13,9 @@ NOW = 1_800_000_000
 
 
 def obs(price: int, t: int = NOW, conf: int = 10, expo: int = -8) -> PriceObservation:
-    return PriceObservation(market="SOL-PERP", price=price, conf=conf, expo=expo, publish_time=t, slot=1,
-                            ema_price=price, source="pyth")
+    return PriceObservation(
+        market="SOL-PERP", price=price, conf=conf, expo=expo, publish_time=t, slot=1, ema_price=price, source="pyth"
+    )
 
 
 def test_a_jump_is_held_back_until_three_observations_confirm_the_new_level():

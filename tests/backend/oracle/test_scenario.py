@@ -41,15 +41,18 @@ def test_a_shock_moves_the_next_step_and_resume_continues_from_a_price():
     assert _prices(sim, 1)[0] / _prices(reference, 1)[0] == pytest.approx(0.9, rel=1e-6)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[[move]]\nmarket = 'DOGE'\nkind = 'jump'\npct = 5", "move 1: unknown market 'DOGE'"),
-    ("[[move]]\nmarket = 'SOL'\nkind = 'melt'\npct = 5", "move 1: kind must be one of jump, crash, drift, vol"),
-    ("[[move]]\nmarket = 'SOL'\nkind = 'jump'\npct = -100", "move 1: pct must be between -99 and 1000, got -100"),
-    ("[[move]]\nmarket = 'SOL'\nkind = 'vol'\nmult = 3", "move 1: a vol regime needs 0 < mult <= 100 and over > 0"),
-    ("[[move]]\nmarket = 'SOL'\nkind = 'jump'\npct = 5\nat = 'soon'", "move 1: at must be seconds or like"),
-    ("title = 'x'", "unknown section(s) title"),
-    ("[[move", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[move]]\nmarket = 'DOGE'\nkind = 'jump'\npct = 5", "move 1: unknown market 'DOGE'"),
+        ("[[move]]\nmarket = 'SOL'\nkind = 'melt'\npct = 5", "move 1: kind must be one of jump, crash, drift, vol"),
+        ("[[move]]\nmarket = 'SOL'\nkind = 'jump'\npct = -100", "move 1: pct must be between -99 and 1000, got -100"),
+        ("[[move]]\nmarket = 'SOL'\nkind = 'vol'\nmult = 3", "move 1: a vol regime needs 0 < mult <= 100 and over > 0"),
+        ("[[move]]\nmarket = 'SOL'\nkind = 'jump'\npct = 5\nat = 'soon'", "move 1: at must be seconds or like"),
+        ("title = 'x'", "unknown section(s) title"),
+        ("[[move", "not valid TOML"),
+    ],
+)
 def test_bad_scenarios_are_refused_with_what_to_fix(text, message):
     with pytest.raises(ScenarioError) as err:
         parse_scenario(text)

@@ -22,8 +22,29 @@ from backend.risk.analytics import (
 from .conftest import account, position
 
 # 21 daily returns, shuffled; sorted: -0.10, -0.08, -0.05, -0.04, ..., 0.07, 0.08
-RETURNS = [0.01, -0.05, 0.03, -0.10, 0.02, 0.05, -0.01, 0.04, 0.0, -0.08, 0.06, 0.02, -0.03, 0.01, 0.08, -0.02,
-           0.03, 0.07, -0.04, 0.05, 0.04]
+RETURNS = [
+    0.01,
+    -0.05,
+    0.03,
+    -0.10,
+    0.02,
+    0.05,
+    -0.01,
+    0.04,
+    0.0,
+    -0.08,
+    0.06,
+    0.02,
+    -0.03,
+    0.01,
+    0.08,
+    -0.02,
+    0.03,
+    0.07,
+    -0.04,
+    0.05,
+    0.04,
+]
 
 
 def test_var_and_cvar_of_a_long_position_match_the_hand_computation():
@@ -72,9 +93,11 @@ def test_stress_shocks_and_correlated_crash_are_exact():
 
 
 def test_pnl_attribution_and_drawdown():
-    positions = [position("SOL-PERP", 1, 100, upnl=50, realized=20, funding=-3, fees=2),
-                 position("SOL-PERP", 0, 100, realized=-10, fees=1, sub=1),
-                 position("BTC-PERP", -1, 100, upnl=-5, funding=4)]
+    positions = [
+        position("SOL-PERP", 1, 100, upnl=50, realized=20, funding=-3, fees=2),
+        position("SOL-PERP", 0, 100, realized=-10, fees=1, sub=1),
+        position("BTC-PERP", -1, 100, upnl=-5, funding=4),
+    ]
     pnl = pnl_attribution(positions)
     assert pnl["by_market"] == [
         {"market": "BTC-PERP", "trading": -5.0, "funding": 4.0, "fees": 0.0, "total": -1.0},
@@ -87,8 +110,10 @@ def test_pnl_attribution_and_drawdown():
 
 async def test_report_is_plain_json_with_every_section(store, venue):
     venue.views[("paper", 0)] = account(0, equity=10_000 * 10**6)
-    venue.positions[("paper", 0)] = [position("SOL-PERP", 10, 150.0, liq=100.0),
-                                     position("BTC-PERP", -0.05, 100_000.0, liq=150_000.0)]
+    venue.positions[("paper", 0)] = [
+        position("SOL-PERP", 10, 150.0, liq=100.0),
+        position("BTC-PERP", -0.05, 100_000.0, liq=150_000.0),
+    ]
     venue.prices.update({"SOL-PERP": 150_000_000, "BTC-PERP": 100_000_000_000})
     day0 = 1_790_000_000 // 86_400 * 86_400
 
@@ -96,13 +121,17 @@ async def test_report_is_plain_json_with_every_section(store, venue):
         if tf != "1d":
             return []
         closes = [100.0]
-        for r in (RETURNS if market == "SOL-PERP" else RETURNS[::-1]):
+        for r in RETURNS if market == "SOL-PERP" else RETURNS[::-1]:
             closes.append(closes[-1] * (1 + r))
         return [[day0 + i * 86_400, c, c, c, c, 0, 1] for i, c in enumerate(closes)]
 
-    await store.write(lambda c: c.executemany(
-        "INSERT INTO equity_history (ts, authority, sub_account, equity, total_collateral, unrealized_pnl)"
-        " VALUES (?, 'paper', 0, ?, 0, 0)", [(60, 10_000 * 10**6), (120, 12_000 * 10**6), (180, 9_000 * 10**6)]))
+    await store.write(
+        lambda c: c.executemany(
+            "INSERT INTO equity_history (ts, authority, sub_account, equity, total_collateral, unrealized_pnl)"
+            " VALUES (?, 'paper', 0, ?, 0, 0)",
+            [(60, 10_000 * 10**6), (120, 12_000 * 10**6), (180, 9_000 * 10**6)],
+        )
+    )
     report = RiskAnalytics(venue, bars, store).report()
     json.dumps(report, allow_nan=False)
     assert report["equity"] == 10_000.0

@@ -11,12 +11,15 @@ from .conftest import account, position
 
 
 def test_liquidation_distance_margin_and_levels_are_computed_from_the_views():
-    acct = account(0, equity=2_000 * 10**6, maint=400 * 10**6, initial=800 * 10**6, leverage=75_000,
-                   margin_ratio=1_333)
-    positions = [position("SOL-PERP", 10, 150.0, liq=140.0), position("BTC-PERP", -0.1, 100_000.0, liq=125_000.0),
-                 position("ETH-PERP", 0, 3000.0)]
-    risk = account_risk("paper", acct, positions, {"SOL-PERP": 150_000_000, "BTC-PERP": 100_000_000_000},
-                        RiskThresholds(), ts=1.0)
+    acct = account(0, equity=2_000 * 10**6, maint=400 * 10**6, initial=800 * 10**6, leverage=75_000, margin_ratio=1_333)
+    positions = [
+        position("SOL-PERP", 10, 150.0, liq=140.0),
+        position("BTC-PERP", -0.1, 100_000.0, liq=125_000.0),
+        position("ETH-PERP", 0, 3000.0),
+    ]
+    risk = account_risk(
+        "paper", acct, positions, {"SOL-PERP": 150_000_000, "BTC-PERP": 100_000_000_000}, RiskThresholds(), ts=1.0
+    )
     sol, btc = risk.positions
     assert (sol.market, sol.notional, sol.liq_price) == ("SOL-PERP", 1500.0, 140.0)
     assert sol.liq_distance_pct == pytest.approx(100 * 10 / 150)  # 6.67%: critical (<= 7.5)
@@ -49,5 +52,7 @@ async def test_monitor_publishes_per_account_and_records_equity(store, venue):
     assert monitor.record_equity() == 2
     await store.write(lambda c: None)  # the submit above is committed before this write resolves
     rows = store.query("SELECT ts, sub_account, equity FROM equity_history ORDER BY sub_account")
-    assert rows == [{"ts": 1000, "sub_account": 0, "equity": 1_000 * 10**6},
-                    {"ts": 1000, "sub_account": 1, "equity": 2_000 * 10**6}]
+    assert rows == [
+        {"ts": 1000, "sub_account": 0, "equity": 1_000 * 10**6},
+        {"ts": 1000, "sub_account": 1, "equity": 2_000 * 10**6},
+    ]

@@ -30,10 +30,13 @@ async def test_kill_cancels_open_orders_halts_and_resume_reopens(backend, client
     with pytest.raises(ApiError) as err:
         await client.request("order.place", market="ETH-PERP", side="buy", size="0.1", price="3100")
     assert err.value.code == "HALTED"
-    audit = backend.store.query("SELECT actor, action, detail FROM audit WHERE action LIKE 'kill%' OR "
-                                "action = 'trading_state' ORDER BY id")
-    assert [(a["actor"], a["action"]) for a in audit] == [("api:test", "trading_state"),
-                                                          ("api:test", "kill_cancel_all")]
+    audit = backend.store.query(
+        "SELECT actor, action, detail FROM audit WHERE action LIKE 'kill%' OR action = 'trading_state' ORDER BY id"
+    )
+    assert [(a["actor"], a["action"]) for a in audit] == [
+        ("api:test", "trading_state"),
+        ("api:test", "kill_cancel_all"),
+    ]
     assert (await client.request("risk.resume", reason="done"))["state"] == "ACTIVE"
     await client.request("order.place", market="ETH-PERP", side="buy", size="0.1", price="3100")
 
@@ -51,6 +54,7 @@ async def test_monitor_and_report_answer_in_plain_json(backend, client):
     assert acct["level"] in ("ok", "warning", "critical")
     report = await client.request("risk.report")
     json.dumps(report, allow_nan=False)
-    assert {"exposure", "var", "stress", "correlation", "pnl", "equity_curve", "accounts",
-            "trading_state"} <= set(report)
+    assert {"exposure", "var", "stress", "correlation", "pnl", "equity_curve", "accounts", "trading_state"} <= set(
+        report
+    )
     assert report["exposure"]["by_market"][0]["market"] == "SOL-PERP"

@@ -52,10 +52,13 @@ async def test_kill_switch_cancels_everything_and_halts_persisted_and_audited(st
 
 async def test_daily_loss_beyond_the_limit_moves_to_reducing_once_per_day(store, venue):
     # equity recorded a minute before midnight is the day's baseline
-    await store.write(lambda c: c.execute(
-        "INSERT INTO equity_history (ts, authority, sub_account, equity, total_collateral, unrealized_pnl)"
-        " VALUES (?, 'paper', 0, ?, 0, 0), (?, 'paper', 1, ?, 0, 0)",
-        (DAY - 60, 7_000 * 10**6, DAY - 60, 3_000 * 10**6)))
+    await store.write(
+        lambda c: c.execute(
+            "INSERT INTO equity_history (ts, authority, sub_account, equity, total_collateral, unrealized_pnl)"
+            " VALUES (?, 'paper', 0, ?, 0, 0), (?, 'paper', 1, ?, 0, 0)",
+            (DAY - 60, 7_000 * 10**6, DAY - 60, 3_000 * 10**6),
+        )
+    )
     venue.views[("paper", 0)] = account(0, equity=6_800 * 10**6)
     venue.views[("paper", 1)] = account(1, equity=2_800 * 10**6)
     venue.views[("someone", 0)] = account(0, equity=1 * 10**6)  # not ours: ignored

@@ -94,9 +94,7 @@ async def test_a_transfer_goes_through_the_whole_lifecycle_over_http(keystore, s
     rpc = make_rpc(server)
     try:
         ix = transfer(TransferParams(from_pubkey=alice.pubkey, to_pubkey=Keypair().pubkey(), lamports=5))
-        outcome = await TxSender(rpc, confirm=ConfirmPolicy(poll_interval=0)).send(
-            alice, [ix], request_id="h1"
-        )
+        outcome = await TxSender(rpc, confirm=ConfirmPolicy(poll_interval=0)).send(alice, [ix], request_id="h1")
         assert outcome.status == "confirmed" and outcome.slot == 7 and len(sent) == 1
     finally:
         await rpc.close()

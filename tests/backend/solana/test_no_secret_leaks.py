@@ -47,9 +47,7 @@ async def test_no_secret_appears_anywhere_observable(quantdesk_home, caplog):
         failures = [
             lambda: svc.keys_import("dup", secret=json.dumps(list(bytes(kp))[:63])),  # one byte short
             lambda: svc.keys_import("dup2", secret=str(kp)[:-3]),  # base58 cut short
-            lambda: svc.keys_import(
-                "dup3", secret=json.dumps(list(bytes(kp))[:32] + list(bytes(Keypair()))[32:])
-            ),
+            lambda: svc.keys_import("dup3", secret=json.dumps(list(bytes(kp))[:32] + list(bytes(Keypair()))[32:])),
             lambda: svc.unlock("imported", "wrong"),
             lambda: svc.transfer("imported", "1000", "SOL", str(Keypair().pubkey())),
         ]

@@ -114,9 +114,7 @@ async def test_oracle_account_decodes_a_price_update_on_localnet(service):
     assert err.value.code == ErrorCode.ACCOUNT_NOT_FOUND
     service.rpc.svm.set_account(
         address,
-        Account(
-            lamports=10**7, data=data[:50], owner=Pubkey.from_string(RECEIVER_PROGRAM_ID), executable=False
-        ),
+        Account(lamports=10**7, data=data[:50], owner=Pubkey.from_string(RECEIVER_PROGRAM_ID), executable=False),
     )
     with pytest.raises(SolanaError) as err:
         await service.oracle_account(str(address))

@@ -158,9 +158,7 @@ async def test_same_request_id_never_sends_twice(rpc, sender, alice):
     sent_after_first = len(rpc.sent)
     again = await sender.send(alice, pay(alice, bob, 1_000), request_id="order-1")
     assert again == first and len(rpc.sent) == sent_after_first
-    both = await asyncio.gather(
-        *(sender.send(alice, pay(alice, bob, 5), request_id="order-2") for _ in range(5))
-    )
+    both = await asyncio.gather(*(sender.send(alice, pay(alice, bob, 5), request_id="order-2") for _ in range(5)))
     assert len({o.signature for o in both}) == 1
     assert len(rpc.sent) == sent_after_first + 1
     assert await rpc.get_balance(bob) == 1_005

@@ -33,9 +33,7 @@ async def test_localnet_has_no_program_so_orders_are_refused(rpc, sender, keysto
 
 
 async def test_a_non_executable_account_at_the_program_id_is_not_a_deployment(rpc, sender):
-    rpc.svm.set_account(
-        DEFAULT_PROGRAM_ID, Account(lamports=10**9, data=b"", owner=Pubkey.default(), executable=False)
-    )
+    rpc.svm.set_account(DEFAULT_PROGRAM_ID, Account(lamports=10**9, data=b"", owner=Pubkey.default(), executable=False))
     venue = SolanaVenue(rpc, sender)
     await venue.start()
     assert not venue.deployed and "not executable" in venue.status

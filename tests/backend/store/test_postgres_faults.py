@@ -50,8 +50,10 @@ async def test_a_terminated_connection_refuses_writes_until_the_database_takes_t
             assert refused.value.code == ErrorCode.STORE_UNAVAILABLE
             assert not store.writable and (store.epoch, store.faults) == (1, 1)
             # the server's notice, or the lost socket, depending on which the client reads first
-            assert ("server closed the connection unexpectedly [OperationalError]" in refused.value.message
-                    or "[AdminShutdown 57P01]" in refused.value.message)
+            assert (
+                "server closed the connection unexpectedly [OperationalError]" in refused.value.message
+                or "[AdminShutdown 57P01]" in refused.value.message
+            )
             with pytest.raises(StoreUnavailable):  # refused at once while the database cannot take writes
                 await store.write(entry(3, "refused while down"))
             await until(lambda: "not currently accepting connections" in store.fault)  # a probe failed

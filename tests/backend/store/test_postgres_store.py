@@ -64,8 +64,11 @@ async def test_a_trader_sees_and_writes_only_its_own_rows(stores):
     await bob.write(lambda c: journal.append(c, 1, "b", b"bob"))  # same seq: keys are per trader
     assert alice.query("SELECT trader, kind FROM journal") == [{"trader": "alice", "kind": "a"}]
     assert bob.query("SELECT trader, kind FROM journal") == [{"trader": "bob", "kind": "b"}]
-    forged = alice.write(lambda c: c.execute(
-        "INSERT INTO journal (trader, seq, ts, kind, payload) VALUES ('bob', 2, 0, 'forged', ?)", (b"x",)))
+    forged = alice.write(
+        lambda c: c.execute(
+            "INSERT INTO journal (trader, seq, ts, kind, payload) VALUES ('bob', 2, 0, 'forged', ?)", (b"x",)
+        )
+    )
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         await forged
     await alice.write(lambda c: c.execute("DELETE FROM journal"))
@@ -75,11 +78,17 @@ async def test_a_trader_sees_and_writes_only_its_own_rows(stores):
 async def test_sqlite_upserts_become_on_conflict_per_trader(stores):
     alice, bob = stores("alice"), stores("bob")
     for store, value in ((alice, "1"), (bob, "9"), (alice, "2")):
-        await store.write(lambda c, v=value: c.execute(
-            "INSERT OR REPLACE INTO risk_kv (key, value, updated) VALUES (?, ?, ?)", ("limit", v, 1.0)))
-    await alice.write(lambda c: c.executemany(
-        "INSERT OR IGNORE INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [("SOL-PERP", "1m", 60, 1.0, 2.0, 0.5, 1.5, 0, 1), ("SOL-PERP", "1m", 60, 9.0, 9.0, 9.0, 9.0, 0, 1)]))
+        await store.write(
+            lambda c, v=value: c.execute(
+                "INSERT OR REPLACE INTO risk_kv (key, value, updated) VALUES (?, ?, ?)", ("limit", v, 1.0)
+            )
+        )
+    await alice.write(
+        lambda c: c.executemany(
+            "INSERT OR IGNORE INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [("SOL-PERP", "1m", 60, 1.0, 2.0, 0.5, 1.5, 0, 1), ("SOL-PERP", "1m", 60, 9.0, 9.0, 9.0, 9.0, 0, 1)],
+        )
+    )
     assert alice.query("SELECT value FROM risk_kv") == [{"value": "2"}]
     assert bob.query("SELECT value FROM risk_kv") == [{"value": "9"}]
     assert alice.query("SELECT o, c FROM candles") == [{"o": 1.0, "c": 1.5}]
@@ -89,10 +98,12 @@ def test_time_series_are_native_partitions_without_timescaledb(stores, pg_url):
     store = stores("alice")
     assert store.timescale is False
     with psycopg.connect(pg_url) as conn:
-        parents = conn.execute("SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid"
-                               " ORDER BY 1").fetchall()
-        children = conn.execute("SELECT COUNT(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent"
-                                " WHERE c.relname = 'candles'").fetchone()
+        parents = conn.execute(
+            "SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid ORDER BY 1"
+        ).fetchall()
+        children = conn.execute(
+            "SELECT COUNT(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent WHERE c.relname = 'candles'"
+        ).fetchone()
         brin = conn.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%USING brin%' ORDER BY 1").fetchall()
     assert parents == [("candles",), ("observations",)]
     assert children[0] >= 4  # default + this month and the ones around it
@@ -130,18 +141,24 @@ def test_store_and_trader_come_from_flag_then_env_then_config(tmp_path, monkeypa
 
 async def test_a_batch_goes_out_as_multi_row_inserts_and_the_last_upsert_of_a_row_wins(stores):
     store = stores("alice")
-    sql = ("INSERT OR REPLACE INTO orders (order_id, authority, sub_account, market, status, updated_ts, view) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?)")
+    sql = (
+        "INSERT OR REPLACE INTO orders (order_id, authority, sub_account, market, status, updated_ts, view) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    )
 
     def job(i: int):
         def write(conn):
             journal.append(conn, i, "PlaceOrder", b"x")
             conn.executemany(sql, [(i % 3, "paper", 0, "SOL-PERP", f"s{i}", i, b"v")])
+
         return write
 
     store.submit(lambda conn: None)  # jobs queued behind it share one batch
     await asyncio.gather(*[store.write(job(i)) for i in range(1, 301)])
     assert store.query("SELECT COUNT(*) AS n FROM journal") == [{"n": 300}]
     assert store.query("SELECT order_id, status FROM orders ORDER BY order_id") == [
-        {"order_id": 0, "status": "s300"}, {"order_id": 1, "status": "s298"}, {"order_id": 2, "status": "s299"}]
+        {"order_id": 0, "status": "s300"},
+        {"order_id": 1, "status": "s298"},
+        {"order_id": 2, "status": "s299"},
+    ]
     assert store.retried_batches == 0 and store.statements < store.writes

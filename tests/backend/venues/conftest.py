@@ -18,8 +18,16 @@ class Clock:
 
 
 def observation(market: str, price: float, slot: int, ts: int, conf: float = 0.01) -> PriceObservation:
-    return PriceObservation(market=market, price=round(price * 1e8), conf=round(conf * 1e8), expo=-8,
-                            publish_time=ts, slot=slot, ema_price=round(price * 1e8), source="test")
+    return PriceObservation(
+        market=market,
+        price=round(price * 1e8),
+        conf=round(conf * 1e8),
+        expo=-8,
+        publish_time=ts,
+        slot=slot,
+        ema_price=round(price * 1e8),
+        source="test",
+    )
 
 
 @pytest.fixture

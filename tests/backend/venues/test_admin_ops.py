@@ -45,7 +45,9 @@ async def test_margin_ratios_take_drifts_names_and_the_old_names_still_work(back
     result = await client.request("admin.update_market", market="SOL-PERP", params={old_maintenance: 300})
     sol = next(m for m in result["markets"] if m["market"] == "SOL-PERP")
     assert sol["params"]["margin_ratio_maintenance"] == 300 and old_maintenance not in sol["params"]
-    assert result["precision"]["margin_ratio_initial"] == result["precision"]["margin_ratio_maintenance"] == "1e4 = 100%"
+    assert (
+        result["precision"]["margin_ratio_initial"] == result["precision"]["margin_ratio_maintenance"] == "1e4 = 100%"
+    )
 
 
 async def test_bad_parameters_are_refused_with_a_code(backend, client):

@@ -14,8 +14,9 @@ from programs.quantdesk_perp.enums import OrderType, Side, TimeInForce
 
 CODEC = journal.RecordCodec(journal.record_types(ix, engine_context))
 CTX = Context(1_000, 1_800_000_000, {0: OraclePrice(145_000_000, 10_000, 999, 1_799_999_999)})
-ORDER = ix.PlaceOrder("paper", 2, 0, Side.SELL, OrderType.LIMIT, 10_000_000, price=146_000_000,
-                      time_in_force=TimeInForce.GTC)
+ORDER = ix.PlaceOrder(
+    "paper", 2, 0, Side.SELL, OrderType.LIMIT, 10_000_000, price=146_000_000, time_in_force=TimeInForce.GTC
+)
 
 
 def test_a_payload_decodes_back_to_the_records_it_was_made_from():

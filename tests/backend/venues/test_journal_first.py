@@ -18,8 +18,9 @@ SOL = 0
 
 
 def limit_buy(price_usd: int, client_id: int = 0) -> ix.PlaceOrder:
-    return ix.PlaceOrder(AUTHORITY, 0, SOL, Side.BUY, OrderType.LIMIT, 10**8, price=price_usd * 10**6,
-                         client_order_id=client_id)
+    return ix.PlaceOrder(
+        AUTHORITY, 0, SOL, Side.BUY, OrderType.LIMIT, 10**8, price=price_usd * 10**6, client_order_id=client_id
+    )
 
 
 def refuse_next_writes(venue, monkeypatch, refusals: int) -> list[int]:
@@ -44,8 +45,10 @@ async def test_a_client_id_over_64_bits_is_refused_before_the_engine_sees_it(ven
     with pytest.raises(ApiError) as err:
         venue.apply(limit_buy(140, client_id=2**70))
     assert err.value.code == "BAD_REQUEST"
-    assert "client_order_id 1180591620717411303424 is out of range: a u64 holds 0..18446744073709551615" \
+    assert (
+        "client_order_id 1180591620717411303424 is out of range: a u64 holds 0..18446744073709551615"
         == err.value.message
+    )
     assert (state_digest(venue.state), venue.seq) == (before, seq)
     assert venue.verify()["consistent"] is True
 

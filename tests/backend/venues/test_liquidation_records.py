@@ -41,10 +41,16 @@ async def test_a_scenario_crash_ends_in_a_liquidation_fill_and_a_bigger_insuranc
     # the keeper's AMM took it on its curve, re-pegged to the oracle first: the fill's price is what was paid
     proceeds = amm.sell_proceeds(venue.state.markets[0].amm_peg, 10_000 * 10**9, -100 * 10**9, 500, taken)
     assert {k: liquidation[k] for k in ("order_id", "side", "size", "price", "fee", "role", "liquidator")} == {
-        "order_id": 0, "side": "sell", "size": to_human({"size": taken})["size"],
-        "price": to_human({"price": proceeds * 10**9 // taken})["price"], "fee": to_human({"fee": fee})["fee"], "role": "liquidation",
-        "liquidator": "keeper"}
+        "order_id": 0,
+        "side": "sell",
+        "size": to_human({"size": taken})["size"],
+        "price": to_human({"price": proceeds * 10**9 // taken})["price"],
+        "fee": to_human({"fee": fee})["fee"],
+        "role": "liquidation",
+        "liquidator": "keeper",
+    }
     record = to_human(liquidations(venue))
     assert [(r["kind"], r["size"], r["price"]) for r in record["liquidations"]] == [
-        ("liquidation", liquidation["size"], liquidation["price"])]
+        ("liquidation", liquidation["size"], liquidation["price"])
+    ]
     assert record["insurance_fund"] == record["liquidations"][-1]["insurance_fund"] == liquidation["fee"]

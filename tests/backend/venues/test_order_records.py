@@ -6,8 +6,9 @@ B, P = 10**9, 10**6
 
 
 async def test_ioc_that_fills_at_once_has_an_order_row_and_id(venue, trading):
-    result = await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "155",
-                                           "tif": "ioc"})
+    result = await trading.op_place(
+        None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "155", "tif": "ioc"}
+    )
     [order] = result["orders"]
     assert (order["status"], order["filled"], order["size"], order["tif"]) == ("filled", B, B, "ioc")
     assert order["reason"] == "filled in full"
@@ -17,26 +18,31 @@ async def test_ioc_that_fills_at_once_has_an_order_row_and_id(venue, trading):
 
 
 async def test_unfilled_ioc_returns_its_id_and_the_cancel_reason(venue, trading):
-    result = await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "140",
-                                           "tif": "ioc"})
+    result = await trading.op_place(
+        None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "140", "tif": "ioc"}
+    )
     [order] = result["orders"]
     assert order["order_id"] > 0 and result["fills"] == []
     assert (order["status"], order["filled"], order["reason"]) == ("cancelled", 0, "immediate-or-cancel remainder")
 
 
 async def test_fok_and_crossing_limit_filled_in_full_are_recorded(venue, trading):
-    fok = (await trading.op_place(None, {"market": "SOL-PERP", "side": "sell", "size": "2", "price": "140",
-                                         "tif": "fok"}))["orders"]
+    fok = (
+        await trading.op_place(None, {"market": "SOL-PERP", "side": "sell", "size": "2", "price": "140", "tif": "fok"})
+    )["orders"]
     limit = (await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "160"}))["orders"]
     assert [(o["tif"], o["side"], o["status"], o["filled"]) for o in fok + limit] == [
-        ("fok", "sell", "filled", 2 * B), ("gtc", "buy", "filled", B)]
+        ("fok", "sell", "filled", 2 * B),
+        ("gtc", "buy", "filled", B),
+    ]
     stored = venue.store._read_conn.execute("SELECT order_id, status FROM orders ORDER BY order_id").fetchall()
     assert stored == [(fok[0]["order_id"], "filled"), (limit[0]["order_id"], "filled")]
 
 
 async def test_iceberg_slices_that_fill_at_once_each_have_a_record(venue, trading):
-    result = await trading.op_iceberg(None, {"market": "SOL-PERP", "side": "buy", "size": "3", "display": "1",
-                                             "price": "160"})
+    result = await trading.op_iceberg(
+        None, {"market": "SOL-PERP", "side": "buy", "size": "3", "display": "1", "price": "160"}
+    )
     for _ in range(5):
         venue.slot += 1
         venue.crank()
@@ -54,28 +60,38 @@ async def test_iceberg_slices_that_fill_at_once_each_have_a_record(venue, tradin
 async def test_order_history_lists_every_status_with_its_reason(venue, trading):
     from backend.venues.records import order_history
 
-    placed = (await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "2", "price": "140"}))
+    placed = await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "2", "price": "140"})
     order_id = placed["orders"][0]["order_id"]
     await trading.op_cancel(None, {"order_id": order_id})
-    ioc = (await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "155",
-                                         "tif": "ioc"}))["orders"][0]
+    ioc = (
+        await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "155", "tif": "ioc"})
+    )["orders"][0]
     await venue.store.write(lambda conn: None)
     assert [(h["status"], h["filled"], h["reason"]) for h in order_history(venue, order_id)["history"]] == [
-        ("open", 0, ""), ("cancelled", 0, "cancelled by user")]
+        ("open", 0, ""),
+        ("cancelled", 0, "cancelled by user"),
+    ]
     assert [(h["status"], h["filled"], h["reason"]) for h in order_history(venue, ioc["order_id"])["history"]] == [
-        ("open", 0, ""), ("filled", B, "filled in full")]
+        ("open", 0, ""),
+        ("filled", B, "filled in full"),
+    ]
 
 
 async def test_reduce_only_remainder_capped_by_the_position_says_so(venue, trading):
     await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "155", "tif": "ioc"})
-    closing = (await trading.op_place(None, {"market": "SOL-PERP", "side": "sell", "size": "3", "price": "145",
-                                             "tif": "ioc", "reduce_only": True}))["orders"][0]
+    closing = (
+        await trading.op_place(
+            None, {"market": "SOL-PERP", "side": "sell", "size": "3", "price": "145", "tif": "ioc", "reduce_only": True}
+        )
+    )["orders"][0]
     assert (closing["status"], closing["filled"]) == ("cancelled", B)
     assert closing["reason"] == "reduce-only: the position is closed, the rest had nothing to reduce"
-    market = (await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "155",
-                                            "tif": "ioc"}))
-    close = await trading.op_place(None, {"market": "SOL-PERP", "side": "sell", "size": "2", "type": "market",
-                                          "reduce_only": True})
+    market = await trading.op_place(
+        None, {"market": "SOL-PERP", "side": "buy", "size": "1", "price": "155", "tif": "ioc"}
+    )
+    close = await trading.op_place(
+        None, {"market": "SOL-PERP", "side": "sell", "size": "2", "type": "market", "reduce_only": True}
+    )
     for _ in range(12):  # the auction runs out over a few slots
         venue.slot += 1
         venue.crank()

@@ -30,8 +30,12 @@ async def test_first_observations_create_markets_and_a_funded_paper_account(venu
 async def test_limit_order_rests_then_cancel(venue, trading):
     placed = await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "2", "price": "140"})
     order = placed["orders"][0]
-    assert (order["status"], order["size"], order["price"], order["order_type"]) == ("open", 2 * 10**9,
-                                                                                     140 * 10**6, "limit")
+    assert (order["status"], order["size"], order["price"], order["order_type"]) == (
+        "open",
+        2 * 10**9,
+        140 * 10**6,
+        "limit",
+    )
     open_orders = (await trading.op_orders(None, {}))["orders"]
     assert [o["order_id"] for o in open_orders] == [order["order_id"]]
     cancelled = await trading.op_cancel(None, {"order_id": order["order_id"]})
@@ -54,19 +58,25 @@ async def test_market_buy_fills_and_shows_a_position_and_a_fill(venue, trading):
     assert result["orders"][0]["side"] == "buy"
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    ({"market": "DOGE", "side": "buy", "size": "1"}, "UNKNOWN_MARKET"),
-    ({"market": "SOL-PERP", "side": "buy", "size": "-1", "price": "140"}, "INVALID_AMOUNT"),
-    ({"market": "SOL-PERP", "side": "buy", "size": "nan", "price": "140"}, "INVALID_AMOUNT"),
-    ({"market": "SOL-PERP", "side": "buy", "size": "1", "price": "140.0001"}, "OFF_TICK"),
-    ({"market": "SOL-PERP", "side": "buy", "size": "0.001", "price": "140"}, "OFF_STEP"),
-    ({"market": "SOL-PERP", "side": "buy", "size": "1", "price": "1000"}, "RISK_PRICE_BAND"),
-    ({"market": "SOL-PERP", "side": "buy", "size": "100000", "price": "140"}, "RISK_MAX_NOTIONAL"),
-    ({"market": "SOL-PERP", "side": "buy", "size": "15000", "price": "140"}, "RISK_MAX_LEVERAGE"),
-    ({"market": "SOL-PERP", "side": "sell", "size": "1", "price": "160", "reduce_only": True}, "REDUCE_ONLY_INCREASES"),
-    ({"market": "SOL-PERP", "side": "up", "size": "1"}, "BAD_REQUEST"),
-    ({"market": "SOL-PERP", "side": "buy", "size": 1}, "BAD_REQUEST"),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ({"market": "DOGE", "side": "buy", "size": "1"}, "UNKNOWN_MARKET"),
+        ({"market": "SOL-PERP", "side": "buy", "size": "-1", "price": "140"}, "INVALID_AMOUNT"),
+        ({"market": "SOL-PERP", "side": "buy", "size": "nan", "price": "140"}, "INVALID_AMOUNT"),
+        ({"market": "SOL-PERP", "side": "buy", "size": "1", "price": "140.0001"}, "OFF_TICK"),
+        ({"market": "SOL-PERP", "side": "buy", "size": "0.001", "price": "140"}, "OFF_STEP"),
+        ({"market": "SOL-PERP", "side": "buy", "size": "1", "price": "1000"}, "RISK_PRICE_BAND"),
+        ({"market": "SOL-PERP", "side": "buy", "size": "100000", "price": "140"}, "RISK_MAX_NOTIONAL"),
+        ({"market": "SOL-PERP", "side": "buy", "size": "15000", "price": "140"}, "RISK_MAX_LEVERAGE"),
+        (
+            {"market": "SOL-PERP", "side": "sell", "size": "1", "price": "160", "reduce_only": True},
+            "REDUCE_ONLY_INCREASES",
+        ),
+        ({"market": "SOL-PERP", "side": "up", "size": "1"}, "BAD_REQUEST"),
+        ({"market": "SOL-PERP", "side": "buy", "size": 1}, "BAD_REQUEST"),
+    ],
+)
 async def test_bad_orders_get_named_errors_and_change_nothing(venue, trading, args, code):
     before = state_to_bytes(venue.state)
     seq = venue.seq
@@ -136,7 +146,8 @@ async def test_book_merges_resting_orders_with_the_curve(venue, trading):
     assert book["oracle_price"] == 150 * 10**6
     assert len(book["asks"]) == 5 and book["asks"][0][0] > 150 * 10**6
     assert [149_500_000, 3 * 10**9] in book["bids"] or any(
-        level[0] == 149_500_000 and level[1] >= 3 * 10**9 for level in book["bids"])
+        level[0] == 149_500_000 and level[1] >= 3 * 10**9 for level in book["bids"]
+    )
     assert all(a[0] < b[0] for a, b in zip(book["asks"], book["asks"][1:]))
 
 

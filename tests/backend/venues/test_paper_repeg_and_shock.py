@@ -60,12 +60,21 @@ async def test_the_crank_after_a_917_sol_buy_re_pegs_to_the_oracle_and_a_restart
     sol = next(m for m in (await ops("admin.markets"))["markets"] if m["market"] == "SOL-PERP")
     # peg = 150 * 9908.3^2 / 10000^2 = 147.261613.. ; the longs' loss on the move went to the fee pool
     assert to_human(sol["amm"]) == {
-        "amm_peg": "147.261613", "reserve_price": "149.999999", "base_asset_reserve": "9908.3",
-        "quote_asset_reserve": "10092.548671315", "sqrt_k": "10000", "amm_base": "-91.7",
-        "fee_pool": "260.378699", "last_repeg_cost": "-253.434078", "total_repeg_cost": "-253.434078"}
+        "amm_peg": "147.261613",
+        "reserve_price": "149.999999",
+        "base_asset_reserve": "9908.3",
+        "quote_asset_reserve": "10092.548671315",
+        "sqrt_k": "10000",
+        "amm_base": "-91.7",
+        "fee_pool": "260.378699",
+        "last_repeg_cost": "-253.434078",
+        "total_repeg_cost": "-253.434078",
+    }
     text = markets_text(await ops("admin.markets"))
-    assert ("SOL-PERP amm: peg 147.261613  reserve price 149.999999  fee pool 260.378699 USDC  "
-            "repeg cost last -253.434078 total -253.434078") in text
+    assert (
+        "SOL-PERP amm: peg 147.261613  reserve price 149.999999  fee pool 260.378699 USDC  "
+        "repeg cost last -253.434078 total -253.434078"
+    ) in text
     replica = restarted(venue)
     assert state_to_bytes(replica.state) == state_to_bytes(venue.state)
     assert replica.state.markets[0].amm_peg == 147_261_613

@@ -18,8 +18,11 @@ async def trade_a_little(venue, trading) -> None:
     for _ in range(10):  # the auction runs over a few slots
         venue.slot += 1
         venue.crank()
-    await venue.store.write(lambda c: c.execute(
-        "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", (1.0, "test", "copy", "{}")))
+    await venue.store.write(
+        lambda c: c.execute(
+            "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", (1.0, "test", "copy", "{}")
+        )
+    )
 
 
 async def test_copy_moves_every_row_and_the_copied_journal_replays_to_the_same_state(venue, trading, pg_url, capsys):

@@ -21,9 +21,7 @@ SOL_ASSET = CollateralAsset.SOL
 def ctx(
     price: int = 100 * P, slot: int = SLOT0, t: int = T0, conf: int = 0, publish_slot: int | None = None
 ) -> Context:
-    return Context(
-        slot, t, {SOL: OraclePrice(price, conf, slot if publish_slot is None else publish_slot, t)}
-    )
+    return Context(slot, t, {SOL: OraclePrice(price, conf, slot if publish_slot is None else publish_slot, t)})
 
 
 def new_state(**params) -> State:

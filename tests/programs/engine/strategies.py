@@ -81,16 +81,12 @@ def build(op, oracle: int, next_order_id: int):
     if kind == "fok":
         return ix.PlaceOrder(who, 0, SOL, side, OrderType.LIMIT, size, price, time_in_force=TimeInForce.FOK)
     if kind == "market":
-        return ix.PlaceOrder(
-            who, 0, SOL, side, OrderType.MARKET, size, auction_duration_slots=0 if flag else None
-        )
+        return ix.PlaceOrder(who, 0, SOL, side, OrderType.MARKET, size, auction_duration_slots=0 if flag else None)
     if kind == "reduce":
         order_type = OrderType.MARKET if flag else OrderType.LIMIT
         return ix.PlaceOrder(who, 0, SOL, side, order_type, size, None if flag else price, reduce_only=True)
     if kind == "stop":
-        return ix.PlaceOrder(
-            who, 0, SOL, side, OrderType.STOP_MARKET, size, trigger_price=price, reduce_only=flag
-        )
+        return ix.PlaceOrder(who, 0, SOL, side, OrderType.STOP_MARKET, size, trigger_price=price, reduce_only=flag)
     if kind == "cancel":
         return ix.CancelOrder(who, 0, max(1, next_order_id - k))
     if kind == "cancel_all":
@@ -141,9 +137,7 @@ def build(op, oracle: int, next_order_id: int):
         )
     if kind == "take_profit":
         order_type = OrderType.TAKE_PROFIT_LIMIT if flag else OrderType.TAKE_PROFIT_MARKET
-        return ix.PlaceOrder(
-            who, 0, SOL, side, order_type, size, price if flag else None, trigger_price=price
-        )
+        return ix.PlaceOrder(who, 0, SOL, side, order_type, size, price if flag else None, trigger_price=price)
     if kind == "gtd":
         return ix.PlaceOrder(
             who,

@@ -48,8 +48,15 @@ def test_a_drained_fee_pool_caps_the_receiving_sides_funding_rate_alike_on_both(
         d.deposited[str(key.pubkey())] += 50_000 * USDC
     # users net short by a little, so the offset keeps the rate positive and the AMM (long) would pay
     for key, side, size in ((long_key, Side.BUY, 40), (short_key, Side.SELL, 41)):
-        order = ix.PlaceOrder(str(key.pubkey()), 0, differential.SOL.market_index, side, OrderType.MARKET,
-                              size * differential.SOL.step_size * 100, auction_duration_slots=0)
+        order = ix.PlaceOrder(
+            str(key.pubkey()),
+            0,
+            differential.SOL.market_index,
+            side,
+            OrderType.MARKET,
+            size * differential.SOL.step_size * 100,
+            auction_duration_slots=0,
+        )
         step = d.apply(order, key)
         assert step.engine_error is None and step.chain.ok, step.chain.logs[-2:]
     _drain_fee_pool(d)
@@ -64,7 +71,8 @@ def test_a_drained_fee_pool_caps_the_receiving_sides_funding_rate_alike_on_both(
     assert market.last_funding_rate_short != market.last_funding_rate  # the receiving side's rate was capped
     assert d.engine_view() == d.chain_view()
     settle = d.apply(
-        ix.SettleFunding(str(short_key.pubkey()), 0), short_key,
+        ix.SettleFunding(str(short_key.pubkey()), 0),
+        short_key,
         extra=d.chain.position_accounts([differential.SOL.market_index], writable=True, oracles=False),
     )
     assert settle.engine_error is None and settle.chain.ok

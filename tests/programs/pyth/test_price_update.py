@@ -167,9 +167,7 @@ def pnau(messages: list[bytes], proof_nodes: int = 2) -> bytes:
 
 def test_accumulator_update_yields_price_messages_vaa_and_root():
     btc = bytes.fromhex("e62df6c8b4a85fe1a67db44dc12de5db330f7ac66b72dc658afedf0f4a415b43")
-    update = decode_accumulator_update(
-        pnau([wire_message(14_250_000_000), wire_message(9_700_000_000_000, btc)])
-    )
+    update = decode_accumulator_update(pnau([wire_message(14_250_000_000), wire_message(9_700_000_000_000, btc)]))
     assert (update.major_version, update.minor_version) == (1, 0)
     feeds = update.price_feeds()
     assert [f.feed_id for f in feeds] == [SOL_FEED, btc]
