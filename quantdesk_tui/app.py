@@ -93,7 +93,9 @@ class QuantDeskApp(App[int]):
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous"),
     ]
-    # the Trade screen is the first frame; the others are imported when first opened
+    # the Trade screen is the first frame (no default screen to switch away from); the others are
+    # imported when first opened
+    DEFAULT_MODE = "trade"
     MODES = {
         "trade": TradeScreen,
         "markets": lazy_screen("markets", "MarketsScreen"),
@@ -150,16 +152,19 @@ class QuantDeskApp(App[int]):
         if self.layout_name not in BUILTIN_LAYOUTS and self.layout_name not in self.config.layouts:
             self.config.warnings.append(f"no layout named {self.layout_name!r}; using trade")
             self.layout_name = "trade"
-
-    def on_mount(self) -> None:
-        self._connection()  # first: the handshake and subscriptions overlap composing the first screen
-        self._apply_first_snapshot()
+        # before the first screen is styled: a theme set later restyles every widget
         register_themes(self, activate=self.config.theme)
         keymap = dict(VIM_KEYMAP) if self.config.vim_keys else {}
         keymap.update(self.config.keymap)
         if keymap:
             self.set_keymap(keymap)
-        self.switch_mode("trade")
+
+    def on_load(self) -> None:
+        # before the first screen is composed: the handshake and subscriptions overlap composing it
+        self._connection()
+        self._apply_first_snapshot()
+
+    def on_mount(self) -> None:
         for warning in self.config.warnings:
             self.notify(warning, title="config", severity="warning", timeout=10)
         self.set_interval(1 / FRAME_HZ, self._frame)

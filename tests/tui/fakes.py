@@ -441,10 +441,10 @@ class FixedApp(QuantDeskApp):
         pass
 
 
-def fixed_app(theme: str = "quantdesk-dark") -> QuantDeskApp:
+def fixed_app(theme: str = "quantdesk-dark", config: Config | None = None) -> QuantDeskApp:
     app = FixedApp(
         FakeClient(),
-        config=Config(theme=theme),
+        config=config or Config(theme=theme),
         clock=lambda: float(NOW),  # type: ignore[arg-type]
         status_clock=lambda: datetime.fromtimestamp(NOW, UTC),
     )

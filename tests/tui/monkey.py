@@ -18,6 +18,7 @@ from typing import Any
 from textual.screen import ModalScreen
 
 from quantdesk_tui.app import QuantDeskApp
+from quantdesk_tui.config import Config
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.panes import PANES, Pane
 from quantdesk_tui.screens.base import WorkspaceScreen
@@ -308,11 +309,11 @@ def order_reply(op: str, args: dict[str, Any]) -> dict[str, Any]:
     return {"orders": [order], "fills": []}
 
 
-def monkey_app() -> QuantDeskApp:
+def monkey_app(config: Config | None = None) -> QuantDeskApp:
     """The app on the fixed-data client, answering order ops too."""
     from tests.tui.fakes import fixed_app
 
-    app = fixed_app()
+    app = fixed_app(config=config)
     client: Any = app.client
     plain = client.request
 

@@ -37,8 +37,7 @@ async def test_theme_market_timeframe_indicators_layout_and_link_group_come_back
     assert tomllib.loads((quantdesk_home / "config.toml").read_text())["theme"] == "quantdesk-light"
     assert link_group_for(None, quantdesk_home) == "B" and link_group_for("none", quantdesk_home) is None
 
-    again = monkey_app()
-    again.config = load_config(quantdesk_home)  # as a fresh start reads it
+    again = monkey_app(config=load_config(quantdesk_home))  # as a fresh start reads it
     async with again.run_test(size=(120, 40)) as pilot:
         await started(pilot)
         assert again.theme == "quantdesk-light"
