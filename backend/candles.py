@@ -22,14 +22,16 @@ from typing import Any
 import httpx
 import msgspec
 
-from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, ApiError, ErrorCode, PriceObservation, parse_args
+from backend.api.protocol import parse_args
 from backend.bus import Bus
+from backend.domain.errors import DomainError
+from backend.domain.observations import PriceObservation
 from backend.indicators import IndicatorError, compute, frame, resample, warmup
 from backend.oracle.sim import SECONDS_PER_YEAR, SIM_PARAMS
 from backend.quotes import QuoteBook
 from backend.store.db import Store
 from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, normalize_symbol
-from programs.vocabulary import STORED_TIMEFRAMES, TIMEFRAME_SECONDS
+from programs.vocabulary import BASE_PRECISION, PRICE_PRECISION, STORED_TIMEFRAMES, TIMEFRAME_SECONDS, ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +153,7 @@ class CandleService:
     def bars(self, market: str, tf: str, limit: int = 500) -> list[Bar]:
         """The last `limit` bars, oldest first, the forming bar last; memory first, then the store."""
         if tf not in TIMEFRAME_SECONDS:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"unknown timeframe {tf!r}; use {', '.join(TIMEFRAME_SECONDS)}")
+            raise DomainError(ErrorCode.BAD_REQUEST, f"unknown timeframe {tf!r}; use {', '.join(TIMEFRAME_SECONDS)}")
         key = (market, tf)
         live = list(self._closed.get(key, ()))
         current = self._current.get(key)
@@ -349,13 +351,13 @@ def register_candle_ops(api: Any, candles: CandleService) -> None:
         a = parse_args(args, CandlesArgs)
         symbol = normalize_symbol(a.market)
         if symbol not in MARKETS_BY_SYMBOL:
-            raise ApiError(ErrorCode.UNKNOWN_MARKET, f"unknown market {a.market!r}")
+            raise DomainError(ErrorCode.UNKNOWN_MARKET, f"unknown market {a.market!r}")
         if not 1 <= a.limit <= MAX_BARS:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"limit must be 1..{MAX_BARS}")
+            raise DomainError(ErrorCode.BAD_REQUEST, f"limit must be 1..{MAX_BARS}")
         try:
             extra = min(warmup(a.indicators), MAX_BARS)
         except IndicatorError as exc:
-            raise ApiError(ErrorCode.BAD_REQUEST, str(exc)) from None
+            raise DomainError(ErrorCode.BAD_REQUEST, str(exc)) from None
         bars = candles.bars(symbol, a.tf, a.limit + extra)
         skip = max(0, len(bars) - a.limit)
         shown = bars[skip:]

@@ -12,6 +12,7 @@ from pathlib import Path
 from backend.api.protocol import ApiError
 from backend.app import Backend, BackendAlreadyRunning, BackendConfig
 from backend.candles import BENCHMARKS_URL
+from backend.domain.errors import DomainError
 from backend.home import private_file
 from backend.oracle.factory import add_feed_arguments
 from backend.preflight import StartupError, prepare_home
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     except BackendAlreadyRunning as exc:
         print(f"quantdesk backend: {exc}", file=sys.stderr)
         return 1
-    except ApiError as exc:
+    except (ApiError, DomainError) as exc:
         print(f"quantdesk backend: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -13,7 +13,7 @@ import msgspec
 from backend.api.protocol import parse_args
 from backend.api.server import ApiServer, Session
 from backend.bus import Bus
-from backend.ops import resolve_market
+from backend.domain.orders import resolve_market
 
 
 class LinkArgs(msgspec.Struct, forbid_unknown_fields=True):

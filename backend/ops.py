@@ -6,9 +6,10 @@ from typing import Any
 
 from backend.api.protocol import ApiError, ErrorCode, MarketArgs, MarketInfo, parse_args, to_builtins
 from backend.api.server import ApiServer, Session
+from backend.domain.orders import resolve_market
 from backend.oracle.service import OracleService
 from programs.quantdesk_perp.constants import BASE_PRECISION, PRICE_PRECISION
-from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, normalize_symbol
+from programs.quantdesk_perp.markets import MARKETS
 
 
 def market_infos() -> list[MarketInfo]:
@@ -26,15 +27,6 @@ def market_infos() -> list[MarketInfo]:
         )
         for m in MARKETS
     ]
-
-
-def resolve_market(text: str) -> str:
-    symbol = normalize_symbol(text)
-    if symbol not in MARKETS_BY_SYMBOL:
-        raise ApiError(
-            ErrorCode.UNKNOWN_MARKET, f"unknown market {text!r}; markets: {', '.join(m.symbol for m in MARKETS)}"
-        )
-    return symbol
 
 
 def register_market_ops(api: ApiServer, oracle: OracleService) -> None:

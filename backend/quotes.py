@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from backend.api.protocol import PriceObservation, Quote
+from backend.api.protocol import Quote
+from backend.domain.observations import PriceObservation
 
 DAY_MINUTES = 24 * 60
 

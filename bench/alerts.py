@@ -18,8 +18,8 @@ from pathlib import Path
 
 from backend.alerts.service import AlertService
 from backend.alerts.spec import AlertArgs
-from backend.api.protocol import PriceObservation
 from backend.bus import Bus
+from backend.domain.observations import PriceObservation
 from backend.notify import Notifier
 from backend.oracle.sim import SIM_PARAMS
 from backend.store.db import Store

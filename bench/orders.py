@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
+from backend.api.protocol import OrderArgs, to_builtins
 from backend.client import BackendClient
 from bench._backend import BenchBackend
 from bench._table import percentile, print_table, report_budget
@@ -35,8 +37,9 @@ async def connect_clients(backend: BenchBackend) -> list[BackendClient]:
     return clients
 
 
-def order_args(sub: int) -> dict:
-    return {"market": "SOL-PERP", "side": "buy", "size": "0.1", "price": "135", "tif": "ioc", "sub_account": sub}
+def order_args(sub: int) -> dict[str, Any]:
+    """A small IOC limit buy of sub-account `sub`, as the `order.place` arguments sent again and again."""
+    return to_builtins(OrderArgs(market="SOL-PERP", side="buy", size="0.1", price="135", tif="ioc", sub_account=sub))
 
 
 async def flood(clients: list[BackendClient], seconds: float) -> tuple[int, list[float]]:

@@ -420,12 +420,10 @@ class QuantDeskApp(App[int]):
     def run_command(self, command: Command) -> None:
         args = command.args
         match command.kind:
-            case "order":
-                self.trading.place(args)
-            case "twap" | "iceberg" | "oco":
-                self.trading.place(args, op=f"order.{command.kind}")
+            case "order" | "twap" | "iceberg" | "oco":
+                self.trading.place(command.request)
             case "cancel":
-                self.trading.cancel(args)
+                self.trading.cancel(command.request)
             case "focus":
                 self.focus_market(args["market"])
             case "tf":

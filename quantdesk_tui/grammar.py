@@ -7,8 +7,8 @@
     twap buy 10 SOL-PERP 10m every 30s         iceberg sell 20 SOL-PERP @ 150 show 2
     oco sell 1 SOL-PERP tp 160 sl 130
 
-An order phrase becomes the `order.place` arguments the backend validates again; numbers stay
-decimal strings here so no float ever rounds a price or a size.
+An order phrase becomes the wire's order request (`OrderArgs`, `TwapArgs`, ...), which the backend
+validates again; numbers stay decimal strings here so no float ever rounds a price or a size.
 """
 
 from __future__ import annotations
@@ -18,7 +18,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from backend.api.protocol import TIMEFRAMES, TIMES_IN_FORCE, NumberError, OrderType, parse_positive
+from backend.api.protocol import (
+    TIMEFRAMES,
+    TIMES_IN_FORCE,
+    CancelArgs,
+    IcebergArgs,
+    NumberError,
+    OcoArgs,
+    OrderArgs,
+    OrderRequest,
+    OrderType,
+    TwapArgs,
+    parse_positive,
+)
 
 TIFS = TIMES_IN_FORCE
 VERBS = (
@@ -38,6 +50,7 @@ VERBS = (
     "oco",
 )
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+PARENTS: dict[str, type[TwapArgs | IcebergArgs | OcoArgs]] = {"twap": TwapArgs, "iceberg": IcebergArgs, "oco": OcoArgs}
 
 
 class GrammarError(ValueError):
@@ -48,6 +61,7 @@ class GrammarError(ValueError):
 class Command:
     kind: str  # "order", "cancel", "focus", "tf", "alert", "alert_rm", "layout", "theme", "screen", ...
     args: dict[str, Any] = field(default_factory=dict)
+    request: OrderRequest | CancelArgs | None = None  # for orders, parents and cancels: what is sent
 
 
 def positive_decimal(text: str, what: str) -> str:
@@ -72,11 +86,11 @@ def parse(line: str, markets: Iterable[str]) -> Command:
         raise GrammarError("type a command, e.g. `buy 1 SOL-PERP @ 140` or `help`")
     verb = words[0].lower()
     if verb in ("buy", "sell", "long", "short"):
-        return Command("order", parse_order(words, markets))
+        return Command("order", request=parse_order(words, markets))
     if verb == "cancel":
         return _cancel(words[1:], markets)
     if verb in ("twap", "iceberg", "oco"):
-        return Command(verb, parse_parent(words, markets))
+        return Command(verb, request=parse_parent(words, markets))
     if verb == "tf":
         if len(words) != 2 or words[1].lower() not in TIMEFRAMES:
             raise GrammarError(f"timeframe must be one of {', '.join(TIMEFRAMES)}")
@@ -104,7 +118,7 @@ def parse(line: str, markets: Iterable[str]) -> Command:
     raise GrammarError(f"unknown command {words[0]!r}; try buy, sell, cancel, tf, alert, layout, theme or a market")
 
 
-def parse_order(words: list[str], markets: list[str]) -> dict[str, Any]:
+def parse_order(words: list[str], markets: list[str]) -> OrderArgs:
     """`buy|sell SIZE MARKET [@ PRICE|mkt] [stop P] [tp P] [sl P] [trail N%] [reduce] [post] [TIF] [sub N]`."""
     side = "buy" if words[0].lower() in ("buy", "long") else "sell"
     if len(words) < 3:
@@ -165,7 +179,7 @@ def parse_order(words: list[str], markets: list[str]) -> dict[str, Any]:
     order["type"] = _order_type(order)
     if order["type"] == "market" and order.get("post_only"):
         raise GrammarError("a market order cannot be post-only; give a price with @")
-    return order
+    return OrderArgs(**order)
 
 
 def duration_seconds(text: str, what: str) -> int:
@@ -176,7 +190,7 @@ def duration_seconds(text: str, what: str) -> int:
     return int(number) * DURATION_UNITS[unit.lower()]
 
 
-def parse_parent(words: list[str], markets: list[str]) -> dict[str, Any]:
+def parse_parent(words: list[str], markets: list[str]) -> TwapArgs | IcebergArgs | OcoArgs:
     """The parents the engine works itself (the args of order.twap / order.iceberg / order.oco):
 
     twap buy|sell SIZE MARKET DURATION every INTERVAL [@ LIMIT] [reduce] [sub N]
@@ -243,7 +257,7 @@ def parse_parent(words: list[str], markets: list[str]) -> dict[str, Any]:
     unused = {"twap": {"display", "tp", "sl"}, "iceberg": {"tp", "sl"}, "oco": {"price", "display"}}[verb] & set(args)
     if extra or unused:
         raise GrammarError(f"{verb} does not take {', '.join(sorted(extra | unused))}: `{usage}`")
-    return args
+    return PARENTS[verb](**args)
 
 
 def _order_type(order: dict[str, Any]) -> str:
@@ -262,13 +276,13 @@ def _cancel(words: list[str], markets: list[str]) -> Command:
         raise GrammarError("use `cancel ID`, `cancel MARKET` or `cancel all`")
     target = words[0]
     if target.lower() == "all":
-        return Command("cancel", {"all": True})
+        return Command("cancel", request=CancelArgs(all=True))
     if target.isdigit():
-        return Command("cancel", {"order_id": int(target)})
+        return Command("cancel", request=CancelArgs(order_id=int(target)))
     market = resolve_market(target, markets)
     if market is None:
         raise GrammarError(f"{target!r} is neither an order id, a market nor `all`")
-    return Command("cancel", {"market": market})
+    return Command("cancel", request=CancelArgs(market=market))
 
 
 def _alert(words: list[str], markets: list[str]) -> Command:

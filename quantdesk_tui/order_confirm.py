@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from backend.api.protocol import OrderRequest, TwapArgs
 from widgets.format import fmt_number
 
 OP_LABELS = {"order.place": "", "order.twap": "TWAP ", "order.iceberg": "iceberg ", "order.oco": "OCO "}
@@ -21,23 +22,26 @@ PRICE_ARGS = ("price", "price_limit", "trigger", "tp")  # the first one given pr
 
 @dataclass(frozen=True, slots=True)
 class OrderIntent:
-    """An order about to be sent: the op, its wire arguments (exact decimal strings) and where it came from."""
+    """An order about to be sent: the request (exact decimal strings) and where it came from."""
 
-    op: str
-    args: dict[str, Any]
+    request: OrderRequest
     source: str  # "ticket" | "command bar" | "palette" | "close"
 
     @property
+    def op(self) -> str:
+        return self.request.op
+
+    @property
     def market(self) -> str:
-        return str(self.args.get("market", ""))
+        return self.request.market
 
     def describe(self) -> str:
         """'buy 5000 SOL-PERP market', 'TWAP sell 10 ETH-PERP over 600 s every 60 s'."""
-        a = self.args
-        size = f"${a['size']}" if a.get("size_in") == "usd" else str(a.get("size", "?"))
-        text = f"{OP_LABELS.get(self.op, '')}{a.get('side', '?')} {size} {self.market}"
+        r = self.request
+        size = f"${r.size}" if getattr(r, "size_in", "base") == "usd" else r.size
+        text = f"{OP_LABELS.get(self.op, '')}{r.side} {size} {self.market}"
         if self.op == "order.place":
-            text += f" {str(a.get('type', 'limit')).replace('_', ' ')}"
+            text += f" {str(getattr(r, 'type', 'limit')).replace('_', ' ')}"
         for key, label in (
             ("price", "@"),
             ("price_limit", "limit"),
@@ -46,11 +50,11 @@ class OrderIntent:
             ("tp", "tp"),
             ("sl", "sl"),
         ):
-            if a.get(key):
-                text += f" {label} {a[key]}"
-        if self.op == "order.twap":
-            text += f" over {a.get('duration')} s every {a.get('interval')} s"
-        if a.get("reduce_only"):
+            if getattr(r, key, None):
+                text += f" {label} {getattr(r, key)}"
+        if isinstance(r, TwapArgs):
+            text += f" over {r.duration} s every {r.interval} s"
+        if getattr(r, "reduce_only", False):
             text += " reduce-only"
         return text
 
@@ -65,15 +69,14 @@ def _decimal(value: Any) -> Decimal | None:
 
 def estimate_notional(intent: OrderIntent, reference_price: Decimal | None) -> Decimal | None:
     """USD value of the order: its size at its own price, else at the market's last price; None = unknown."""
-    args = intent.args
-    size = _decimal(args.get("size"))
+    request = intent.request
+    size = _decimal(request.size)
     if size is None:
         return None
-    if args.get("size_in") == "usd":
+    if getattr(request, "size_in", "base") == "usd":
         return size
-    price = next(
-        (p for p in (_decimal(args.get(k)) for k in PRICE_ARGS if args.get(k)) if p is not None), reference_price
-    )
+    prices = (getattr(request, key, None) for key in PRICE_ARGS)
+    price = next((p for p in (_decimal(text) for text in prices if text) if p is not None), reference_price)
     return size * price if price is not None else None
 
 

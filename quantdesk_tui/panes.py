@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
-from backend.api.protocol import MARGIN_PRECISION, PRICE_PRECISION
+from backend.api.protocol import MARGIN_PRECISION, PRICE_PRECISION, CancelArgs
 from backend.api.protocol import QUOTE_PRECISION as Q
 from quantdesk_tui.hub import ALL_CHANGES, Hub
 from widgets.candle_chart import CandleChart
@@ -205,10 +205,10 @@ class BlotterPane(Pane):
             self.one("FillsTable", FillsTable).set_fills(list(hub.fills))
 
     def on_orders_table_cancel_requested(self, event: OrdersTable.CancelRequested) -> None:
-        self.actions.cancel({"order_id": event.order_id})
+        self.actions.cancel(CancelArgs(order_id=event.order_id))
 
     def on_orders_table_cancel_all_requested(self, event: OrdersTable.CancelAllRequested) -> None:
-        self.actions.cancel({"all": True})
+        self.actions.cancel(CancelArgs(all=True))
 
     def on_positions_table_close_requested(self, event: PositionsTable.CloseRequested) -> None:
         self.actions.close_position(event.market, event.sub_account)

@@ -17,9 +17,13 @@ from backend.api.protocol import (
     PRICE_PRECISION,
     TERMINAL_STATUSES,
     ApiError,
+    CancelArgs,
     FillView,
     MarketInfo,
+    OrderArgs,
+    OrderRequest,
     OrderView,
+    to_builtins,
     to_decimal,
 )
 from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
@@ -41,23 +45,25 @@ def decimal_text(value: int, precision: int) -> str:
     return format(to_decimal(value, precision).normalize(), "f")
 
 
-def ticket_to_args(order: dict[str, Any]) -> dict[str, Any]:
-    """The order ticket's integers (BASE/PRICE scale) as `order.place` arguments."""
-    args: dict[str, Any] = {
-        "market": order["market"],
-        "side": order["side"],
-        "type": order["order_type"],
-        "size": decimal_text(order["size"], BASE_PRECISION),
-        "tif": order.get("tif", "gtc"),
-        "sub_account": order.get("sub_account", 0),
+def ticket_request(order: dict[str, Any], *, with_bracket: bool = True) -> OrderArgs:
+    """The order ticket's integers (BASE/PRICE scale) as an `order.place` request; without its TP/SL
+    when `with_bracket` is False (a preview prices the entry alone)."""
+    prices = {
+        wire: decimal_text(order[key], PRICE_PRECISION)
+        for key, wire in PRICE_FIELDS.items()
+        if order.get(key) and (with_bracket or wire not in ("tp", "sl"))
     }
-    for key, wire in PRICE_FIELDS.items():
-        if order.get(key):
-            args[wire] = decimal_text(order[key], PRICE_PRECISION)
-    for flag in ("reduce_only", "post_only"):
-        if order.get(flag):
-            args[flag] = True
-    return args
+    return OrderArgs(
+        market=order["market"],
+        side=order["side"],
+        type=order["order_type"],
+        size=decimal_text(order["size"], BASE_PRECISION),
+        tif=order.get("tif", "gtc"),
+        sub_account=order.get("sub_account", 0),
+        reduce_only=bool(order.get("reduce_only")),
+        post_only=bool(order.get("post_only")),
+        **prices,
+    )
 
 
 class TradingActions:
@@ -95,30 +101,25 @@ class TradingActions:
                 severity="error",
             )
             return
-        self.submit(OrderIntent("order.place", ticket_to_args(order), "ticket"))
+        self.submit(OrderIntent(ticket_request(order), "ticket"))
 
-    def place(self, args: dict[str, Any], op: str = "order.place", source: str = "command bar") -> None:
-        self.submit(OrderIntent(op, args, source))
+    def place(self, request: OrderRequest, source: str = "command bar") -> None:
+        self.submit(OrderIntent(request, source))
 
     def close_position(self, market: str, sub_account: int) -> None:
         position = self.hub.positions.get((sub_account, market))
         if position is None or position.base == 0:
             self.app.notify(f"no {market} position to close", severity="warning")
             return
-        self.submit(
-            OrderIntent(
-                "order.place",
-                {
-                    "market": market,
-                    "side": "sell" if position.base > 0 else "buy",
-                    "type": "market",
-                    "size": decimal_text(abs(position.base), BASE_PRECISION),
-                    "reduce_only": True,
-                    "sub_account": sub_account,
-                },
-                "close",
-            )
+        close = OrderArgs(
+            market=market,
+            side="sell" if position.base > 0 else "buy",
+            type="market",
+            size=decimal_text(abs(position.base), BASE_PRECISION),
+            reduce_only=True,
+            sub_account=sub_account,
         )
+        self.submit(OrderIntent(close, "close"))
 
     def submit(self, intent: OrderIntent) -> None:
         """The one door every order goes through: the confirm rule, then the backend."""
@@ -132,7 +133,7 @@ class TradingActions:
     def confirm_reasons(self, intent: OrderIntent) -> list[str]:
         quote = self.hub.quotes.get(intent.market)
         reference = exact(quote.price, quote.expo) if quote is not None and quote.price > 0 else None
-        account = self.hub.accounts.get(int(intent.args.get("sub_account", 0) or 0))
+        account = self.hub.accounts.get(intent.request.sub_account)
         free = exact(account.free_collateral, -6) if account is not None else None
         config = self.app.config
         return confirm_reasons(
@@ -149,7 +150,7 @@ class TradingActions:
         self._spawn(partial(self._place, intent), "orders")
 
     async def _place(self, intent: OrderIntent) -> None:
-        result = await self._request(intent.op, **intent.args)
+        result = await self._request(intent.op, **to_builtins(intent.request))
         if result is not None:
             self._report_placed(result, intent)
         if result is not None and result.get("signature"):  # the solana venue: the program's transaction
@@ -203,11 +204,11 @@ class TradingActions:
     def _market_info(self, symbol: str) -> MarketInfo | None:
         return next((m for m in self.hub.markets if m.symbol == symbol), None)
 
-    def cancel(self, args: dict[str, Any]) -> None:
-        self._spawn(partial(self._cancel, args), "orders")
+    def cancel(self, request: CancelArgs) -> None:
+        self._spawn(partial(self._cancel, request), "orders")
 
-    async def _cancel(self, args: dict[str, Any]) -> None:
-        result = await self._request("order.cancel", **args)
+    async def _cancel(self, request: CancelArgs) -> None:
+        result = await self._request(request.op, **to_builtins(request))
         if result is not None:
             self.app.notify(f"cancelled {len(result['cancelled'])} order(s)", title="cancel")
 
@@ -219,11 +220,9 @@ class TradingActions:
             self.app.preview = {}
             self.hub.mark("preview")
             return
-        args = ticket_to_args(order)
-        for key in ("tp", "sl"):
-            args.pop(key, None)
+        request = ticket_request(order, with_bracket=False)
         try:
-            preview = await self.app.client.request("order.preview", **args)
+            preview = await self.app.client.request("order.preview", **to_builtins(request))
         except ApiError as exc:
             lines: dict[str, Any] = {"error": exc.message}
         else:

@@ -19,8 +19,8 @@ from typing import Any
 
 from backend.alerts.engine import ANY, Alert, AlertEngine, Firing, Kind
 from backend.alerts.spec import AlertArgs, AlertCode, AlertEditArgs, apply_edit, build_alert
-from backend.api.protocol import ApiError
 from backend.bus import Bus
+from backend.domain.errors import DomainError
 from backend.notify import Notifier
 from backend.store.db import Store
 from backend.venues.liquidations import describe as describe_liquidation
@@ -168,7 +168,7 @@ class AlertService:
 
     async def add(self, args: AlertArgs) -> Alert:
         if self.active_count >= self.max_active:
-            raise ApiError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")
+            raise DomainError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")
         alert = build_alert(args, self.resolve_market, alert_id=self._next_id, now=self.clock())
         self._next_id += 1
         await self.store.write(lambda conn: _upsert(conn, alert))
@@ -180,14 +180,14 @@ class AlertService:
     def get(self, alert_id: int) -> Alert:
         alert = self.alerts.get(alert_id)
         if alert is None:
-            raise ApiError(AlertCode.NOT_FOUND, f"no alert with id {alert_id}; `alert.list` shows them")
+            raise DomainError(AlertCode.NOT_FOUND, f"no alert with id {alert_id}; `alert.list` shows them")
         return alert
 
     async def edit(self, edit: AlertEditArgs) -> Alert:
         current = self.get(edit.id)
         changed = apply_edit(current, edit, self.clock())
         if changed.status == "active" and current.status != "active" and self.active_count >= self.max_active:
-            raise ApiError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")
+            raise DomainError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")
         self.flush()  # a pending firing's row update must land before this edit, not after it
         await self.store.write(lambda conn: _upsert(conn, changed))
         self.engine.remove(current.id)
@@ -370,7 +370,7 @@ class AlertService:
 
 
 def _default_resolver(text: str) -> str:
-    from backend.ops import resolve_market  # the one market table; imported late to keep this module light
+    from backend.domain.orders import resolve_market  # the one market table; imported late to keep this module light
 
     return resolve_market(text)
 

@@ -1,4 +1,4 @@
-"""Validation of what a client asks for: alert arguments become a checked `Alert` or an ApiError.
+"""Validation of what a client asks for: alert arguments become a checked `Alert` or a DomainError.
 
 Every refusal has a stable code (AlertCode, or UNKNOWN_MARKET) and says what to fix. The CLI,
 the TUI command bar and the SDK all go through `alert.add` / `alert.edit`, so they share it.
@@ -16,7 +16,8 @@ from typing import Any
 import msgspec
 
 from backend.alerts.engine import ANY, EVENT_KINDS, Alert, Kind
-from backend.api.protocol import ApiError, NumberError, parse_decimal
+from backend.api.numbers import NumberError, parse_decimal
+from backend.domain.errors import DomainError
 from backend.notify import check_webhook_url
 
 
@@ -94,25 +95,25 @@ def parse_kind(text: str) -> Kind:
     try:
         return Kind(key)
     except ValueError:
-        raise ApiError(
+        raise DomainError(
             AlertCode.BAD_KIND, f"unknown alert kind {text!r}; kinds: {', '.join(k.value for k in Kind)}"
         ) from None
 
 
 def parse_number(value: Any, what: str, code: str) -> float:
     if isinstance(value, bool) or value is None:
-        raise ApiError(code, f"{what} must be a number, got {value!r}")
+        raise DomainError(code, f"{what} must be a number, got {value!r}")
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
         try:  # the one strict parser: "1_0" or "1e0" is a mistake here too, not 10 or 1
             number = float(parse_decimal(value.strip().removesuffix("%"), what, signed=True))
         except NumberError as exc:
-            raise ApiError(code, str(exc)) from None
+            raise DomainError(code, str(exc)) from None
     else:
-        raise ApiError(code, f"{what} must be a number, got {type(value).__name__}")
+        raise DomainError(code, f"{what} must be a number, got {type(value).__name__}")
     if not math.isfinite(number):
-        raise ApiError(code, f"{what} must be a finite number, got {value!r}")
+        raise DomainError(code, f"{what} must be a finite number, got {value!r}")
     return number
 
 
@@ -120,7 +121,7 @@ def parse_duration(value: Any, what: str, code: str) -> float:
     if isinstance(value, str):
         match = _DURATION.match(value)
         if not match:
-            raise ApiError(code, f"{what} must be seconds or like 30s, 5m, 1h, 1d; got {value!r}")
+            raise DomainError(code, f"{what} must be seconds or like 30s, 5m, 1h, 1d; got {value!r}")
         unit = match.group(2).lower() if match.group(2) else None
         return float(match.group(1)) * _UNITS[unit]
     return parse_number(value, what, code)
@@ -130,7 +131,7 @@ def check_level(kind: Kind, level: Any) -> float | None:
     if kind in EVENT_KINDS:
         return None
     if level is None:
-        raise ApiError(AlertCode.BAD_LEVEL, f"a {kind} alert needs a level: {LEVEL_RANGE[kind][2]}")
+        raise DomainError(AlertCode.BAD_LEVEL, f"a {kind} alert needs a level: {LEVEL_RANGE[kind][2]}")
     low, high, what = LEVEL_RANGE[kind]
     number = parse_number(level, f"the level ({what})", AlertCode.BAD_LEVEL)
     magnitude = abs(number) if kind is Kind.FUNDING else number
@@ -138,7 +139,7 @@ def check_level(kind: Kind, level: Any) -> float | None:
         bound = (
             f"between -{high:g} and {high:g}, not 0" if kind is Kind.FUNDING else f"above {low:g} and at most {high:g}"
         )
-        raise ApiError(AlertCode.BAD_LEVEL, f"the level {number:g} is out of range: {what} {bound}")
+        raise DomainError(AlertCode.BAD_LEVEL, f"the level {number:g} is out of range: {what} {bound}")
     return number
 
 
@@ -146,17 +147,17 @@ def check_window(kind: Kind, window: Any) -> int:
     if kind is not Kind.MOVE_PCT:
         return 0
     if window is None:
-        raise ApiError(AlertCode.BAD_WINDOW, "a move_pct alert needs a window, e.g. 5m or 3600")
+        raise DomainError(AlertCode.BAD_WINDOW, "a move_pct alert needs a window, e.g. 5m or 3600")
     seconds = parse_duration(window, "the window", AlertCode.BAD_WINDOW)
     if not 1 <= seconds <= MAX_WINDOW_S:
-        raise ApiError(AlertCode.BAD_WINDOW, f"the window must be from 1s to 7d, got {seconds:g}s")
+        raise DomainError(AlertCode.BAD_WINDOW, f"the window must be from 1s to 7d, got {seconds:g}s")
     return int(seconds)
 
 
 def check_cooldown(cooldown: Any) -> float:
     seconds = parse_duration(cooldown if cooldown is not None else 0, "the cooldown", AlertCode.BAD_COOLDOWN)
     if not 0 <= seconds <= MAX_COOLDOWN_S:
-        raise ApiError(AlertCode.BAD_COOLDOWN, f"the cooldown must be from 0 to 30d, got {seconds:g}s")
+        raise DomainError(AlertCode.BAD_COOLDOWN, f"the cooldown must be from 0 to 30d, got {seconds:g}s")
     return seconds
 
 
@@ -164,10 +165,10 @@ def check_webhook(url: str | None) -> str | None:
     if url is None or url == "":
         return None
     if len(url) > 2048:
-        raise ApiError(AlertCode.BAD_WEBHOOK, "the webhook URL is longer than 2048 characters")
+        raise DomainError(AlertCode.BAD_WEBHOOK, "the webhook URL is longer than 2048 characters")
     problem = check_webhook_url(url)
     if problem:
-        raise ApiError(AlertCode.BAD_WEBHOOK, f"bad webhook URL: {problem}")
+        raise DomainError(AlertCode.BAD_WEBHOOK, f"bad webhook URL: {problem}")
     return url
 
 
@@ -176,25 +177,25 @@ def check_direction(kind: Kind, direction: str) -> str:
     if kind is not Kind.MOVE_PCT:
         return "any"
     if d not in ("up", "down", "any"):
-        raise ApiError(AlertCode.BAD_DIRECTION, f"direction must be up, down or any, not {direction!r}")
+        raise DomainError(AlertCode.BAD_DIRECTION, f"direction must be up, down or any, not {direction!r}")
     return d
 
 
 def check_note(note: str) -> str:
     if len(note) > 200:
-        raise ApiError(AlertCode.BAD_NOTE, "the note is longer than 200 characters")
+        raise DomainError(AlertCode.BAD_NOTE, "the note is longer than 200 characters")
     return note
 
 
 def build_alert(args: AlertArgs, resolve_market: Callable[[str], str], *, alert_id: int, now: float) -> Alert:
-    """A checked Alert from client arguments; raises ApiError naming what is wrong."""
+    """A checked Alert from client arguments; raises DomainError naming what is wrong."""
     kind = parse_kind(args.kind)
     market: str | None
     if kind in NO_MARKET:
         market = None
     elif args.market in (None, "", ANY):
         if kind in NEEDS_MARKET:
-            raise ApiError(AlertCode.MARKET_REQUIRED, f"a {kind} alert needs a market, e.g. SOL-PERP")
+            raise DomainError(AlertCode.MARKET_REQUIRED, f"a {kind} alert needs a market, e.g. SOL-PERP")
         market = None
     else:
         market = resolve_market(args.market)

@@ -1,20 +1,24 @@
-"""The wire protocol between the backend and its clients: message shapes, error codes, data records.
+"""The wire protocol between the backend and its clients: envelopes, request and reply structs, errors.
 
 Requests `{"id": 7, "op": "quote", "args": {...}}`, replies `{"id": 7, "ok": true, "result": ...}`
 or `{"id": 7, "ok": false, "error": {"code": ..., "message": ...}}`, pushes
 `{"stream": "prices", "data": {...}}`. The first request on a connection must be `hello`.
-Widgets and the TUI import the data records from here; nothing here does IO.
+Clients build order requests from the structs here (`OrderArgs`, `CancelArgs`, ...); widgets and the
+TUI import the data records from here; domain errors become error replies here. Nothing here does IO.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
 # the strict number parser and the one vocabulary are part of the wire format; re-exported so the TUI
 # and widgets (which may import only this module of the backend) reach them
 from backend.api.numbers import NumberError, parse_count, parse_decimal, parse_positive  # noqa: F401
+from backend.domain.errors import DomainError
+from backend.domain.observations import FeedHealth
+from backend.units import to_human  # noqa: F401  (what `--json` prints: the wire's integers in human units)
 from programs.vocabulary import (  # noqa: F401
     BASE_PRECISION,
     FUNDING_RATE_PRECISION,
@@ -39,16 +43,23 @@ from programs.vocabulary import (  # noqa: F401
     to_decimal,
     to_fixed,
 )
-from backend.units import to_human  # noqa: F401  (what `--json` prints: the wire's integers in human units)
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_NESTING = 32  # no op's arguments nest deeper than a few levels
 I64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+# Integer bounds of the program's IDL types, so nothing the chain cannot hold reaches the engine or the journal
+SUB_ACCOUNT = Annotated[int, msgspec.Meta(ge=0, le=2**16 - 1)]  # u16
+U64 = Annotated[int, msgspec.Meta(ge=0)]  # the top (2**64 - 1) is checked against the IDL in the venue
+UNIX_TIME = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+MAX_TWAP_SECONDS = 30 * 86_400  # a TWAP parent lives at most a month
+TWAP_SECONDS = Annotated[int, msgspec.Meta(gt=0, le=MAX_TWAP_SECONDS)]
 
 
 class ApiError(Exception):
-    """An error with a stable code and a message a trader understands."""
+    """An error reply: raised at the API edge (envelope, arguments, ops) and by the SDK for `ok: false`.
+
+    Below the API, refusals are `DomainError`s; the server sends both the same way (`error_info`)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -71,6 +82,11 @@ class Request(msgspec.Struct, forbid_unknown_fields=True):
 class ErrorInfo(msgspec.Struct):
     code: str
     message: str
+
+
+def error_info(exc: ApiError | DomainError) -> ErrorInfo:
+    """The error a reply carries: a refusal from the domain keeps its code and message, unchanged."""
+    return ErrorInfo(exc.code, exc.message)
 
 
 class Reply(msgspec.Struct, omit_defaults=True):
@@ -100,29 +116,98 @@ class SubscribeArgs(msgspec.Struct, forbid_unknown_fields=True):
     markets: list[str] | None = None
 
 
-# ---- data records ----------------------------------------------------------------------------
+# ---- order requests: what a client sends, exact decimal strings in human units -----------------
+# Built by clients from these structs and encoded (defaults omitted); the backend decodes the same
+# structs and the domain (backend/domain/orders.py) turns them into engine instructions.
 
 
-class PriceObservation(msgspec.Struct, frozen=True):
-    """One oracle observation, Pyth-shaped: value = price * 10**expo."""
+class OrderArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """`order.place` (and `order.preview`): one order, or an entry with a TP/SL bracket."""
 
+    op: ClassVar[str] = "order.place"
     market: str
-    price: int
-    conf: int
-    expo: int
-    publish_time: int  # unix seconds
-    slot: int
-    ema_price: int
-    source: str  # "sim", "pyth", "coingecko", "replay"
-    recv_ns: int = 0  # monotonic-clock nanoseconds when the backend received it (latency tracking)
+    side: str
+    size: str
+    type: str = "limit"
+    size_in: str = "base"  # "base" or "usd"
+    price: str | None = None
+    trigger: str | None = None
+    trail_pct: str | None = None  # trailing distance as a percent of the oracle price...
+    trail: str | None = None  # ...or as a price distance
+    tp: str | None = None
+    sl: str | None = None
+    reduce_only: bool = False
+    post_only: bool = False
+    tif: str = "gtc"
+    expire: UNIX_TIME | None = None  # unix seconds, for gtd
+    sub_account: SUB_ACCOUNT = 0
+    client_id: U64 = 0
 
-    @property
-    def price_float(self) -> float:
-        return self.price * 10.0**self.expo
 
-    @property
-    def conf_float(self) -> float:
-        return self.conf * 10.0**self.expo
+class TwapArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """`order.twap`: `size` in slices every `interval` seconds over `duration` seconds."""
+
+    op: ClassVar[str] = "order.twap"
+    market: str
+    side: str
+    size: str
+    duration: TWAP_SECONDS
+    interval: TWAP_SECONDS
+    price_limit: str | None = None
+    reduce_only: bool = False
+    sub_account: SUB_ACCOUNT = 0
+
+
+class IcebergArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """`order.iceberg`: a limit order showing `display` of its `size` at a time."""
+
+    op: ClassVar[str] = "order.iceberg"
+    market: str
+    side: str
+    size: str
+    display: str
+    price: str
+    reduce_only: bool = False
+    sub_account: SUB_ACCOUNT = 0
+
+
+class OcoArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """`order.oco`: a take-profit and a stop-loss; one filling cancels the other."""
+
+    op: ClassVar[str] = "order.oco"
+    market: str
+    side: str
+    size: str
+    tp: str
+    sl: str
+    sub_account: SUB_ACCOUNT = 0
+
+
+class ModifyArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """`order.modify`: a resting order's new size, price or trigger."""
+
+    op: ClassVar[str] = "order.modify"
+    order_id: U64
+    size: str | None = None
+    price: str | None = None
+    trigger: str | None = None
+    sub_account: SUB_ACCOUNT = 0
+
+
+class CancelArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """`order.cancel`: one order, a market's orders, or (`all`) every order of every sub-account."""
+
+    op: ClassVar[str] = "order.cancel"
+    order_id: U64 | None = None
+    market: str | None = None
+    all: bool = False
+    sub_account: SUB_ACCOUNT = 0
+
+
+OrderRequest = OrderArgs | TwapArgs | IcebergArgs | OcoArgs  # what places an order: each goes by its `op`
+
+
+# ---- data records ----------------------------------------------------------------------------
 
 
 class Quote(msgspec.Struct, frozen=True):
@@ -160,13 +245,6 @@ class MarketInfo(msgspec.Struct, frozen=True):
     min_size: float
     max_leverage: int
     pyth_feed_id: str
-
-
-class FeedHealth(msgspec.Struct, frozen=True):
-    source: str
-    state: str  # "healthy" | "degraded" | "down"
-    reason: str = ""
-    active: bool = False
 
 
 class Status(msgspec.Struct, frozen=True):
@@ -230,6 +308,14 @@ def parse_args(args: dict[str, Any], kind: type[msgspec.Struct]) -> Any:
         return msgspec.convert(args, kind)
     except msgspec.ValidationError as exc:
         raise ApiError(ErrorCode.BAD_REQUEST, f"bad arguments: {exc}") from None
+
+
+def parse_order_args(args: dict[str, Any]) -> OrderArgs:
+    """`order.place` / `order.preview` arguments; a mismatch is a BAD_REQUEST naming the field."""
+    try:
+        return msgspec.convert(args, OrderArgs)
+    except msgspec.ValidationError as exc:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad order: {exc}") from None
 
 
 def _int_out_of_range(value: Any) -> int | None:

@@ -38,17 +38,18 @@ from backend.api.protocol import (
     PROTOCOL_VERSION,
     ApiError,
     ErrorCode,
-    ErrorInfo,
     HelloArgs,
     Push,
     Reply,
     SubscribeArgs,
     decode_request,
     encode,
+    error_info,
     parse_args,
 )
 from backend.api.ratelimit import TokenBucket
 from backend.bus import Bus, Subscription
+from backend.domain.errors import DomainError
 from backend.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -255,7 +256,10 @@ class ApiServer:
                 result = await handler(session, request.args)
             await _after(previous)
             await session.send(encode(Reply(id=req_id, ok=True, result=result)))
-        except ApiError as exc:
+        except (
+            ApiError,
+            DomainError,
+        ) as exc:  # a refusal, from the API edge or the domain: code and message as they are
             self.metrics.errors.labels(exc.code).inc()
             await _after(previous)
             await self._send_error(session, req_id, exc)
@@ -277,9 +281,9 @@ class ApiServer:
                     timer = self._latency_of[op] = self.metrics.request_latency.labels(op)
                 timer.observe(time.perf_counter() - started)
 
-    async def _send_error(self, session: Session, req_id: int | None, exc: ApiError) -> None:
+    async def _send_error(self, session: Session, req_id: int | None, exc: ApiError | DomainError) -> None:
         with contextlib.suppress(ConnectionClosed):
-            await session.send(encode(Reply(id=req_id, ok=False, error=ErrorInfo(exc.code, exc.message))))
+            await session.send(encode(Reply(id=req_id, ok=False, error=error_info(exc))))
 
     def _hello(self, session: Session, args: dict[str, Any]) -> dict[str, Any]:
         hello = parse_args(args, HelloArgs)

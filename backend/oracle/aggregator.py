@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from backend.api.protocol import FeedHealth, PriceObservation
+from backend.domain.observations import FeedHealth, PriceObservation
 from backend.oracle.base import OracleSource
 from backend.oracle.validate import JumpVerdict, Reject, Rejected, Validator, Witness, deviation
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 
-from backend.api.protocol import FeedHealth, PriceObservation
+from backend.domain.observations import FeedHealth, PriceObservation
 from backend.oracle.validate import ValidationConfig
 
 Emit = Callable[[PriceObservation], None]

@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from backend.api.protocol import PriceObservation
 from backend.backoff import Backoff
+from backend.domain.observations import PriceObservation
 from backend.oracle.base import Emit, OracleSource
 from backend.oracle.pyth_hermes import SLOT_EPOCH, SLOT_SECONDS, retry_after_seconds
 from backend.oracle.validate import Reject, Rejected, ValidationConfig

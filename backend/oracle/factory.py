@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from backend.api.protocol import ApiError, ErrorCode
+from backend.domain.errors import DomainError
 from backend.oracle.base import OracleSource
 from backend.oracle.coingecko import COINGECKO_URL, CoinGeckoSource
 from backend.oracle.pyth_hermes import HERMES_URL, PythHermesSource
 from backend.oracle.scenario import ScenarioError, load_scenario
 from backend.oracle.sim import SimOracle
+from programs.vocabulary import ErrorCode
 
 FEEDS_HELP = "price feed: sim (default), pyth (CoinGecko fallback), coingecko, or replay:FILE"
 
@@ -32,12 +33,12 @@ class FeedOptions:
 def build_sources(opts: FeedOptions) -> list[OracleSource]:
     feed = opts.feed
     if opts.scenario is not None and feed != "sim":
-        raise ApiError(ErrorCode.BAD_REQUEST, "--scenario scripts the simulated feed; use it with --feed sim")
+        raise DomainError(ErrorCode.BAD_REQUEST, "--scenario scripts the simulated feed; use it with --feed sim")
     if feed == "sim":
         try:
             scenario = load_scenario(opts.scenario) if opts.scenario is not None else None
         except ScenarioError as exc:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"scenario {opts.scenario}: {exc}") from None
+            raise DomainError(ErrorCode.BAD_REQUEST, f"scenario {opts.scenario}: {exc}") from None
         return [SimOracle(seed=opts.seed, tick_rate=opts.tick_rate, scenario=scenario)]
     if feed == "pyth":
         sources: list[OracleSource] = [
@@ -54,8 +55,8 @@ def build_sources(opts: FeedOptions) -> list[OracleSource]:
         try:
             return [ReplaySource(feed.removeprefix("replay:"), speed=opts.speed)]
         except (OSError, ValueError) as exc:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"cannot replay {feed.removeprefix('replay:')!r}: {exc}") from None
-    raise ApiError(ErrorCode.BAD_REQUEST, f"unknown feed {feed!r}; use sim, pyth, coingecko or replay:FILE")
+            raise DomainError(ErrorCode.BAD_REQUEST, f"cannot replay {feed.removeprefix('replay:')!r}: {exc}") from None
+    raise DomainError(ErrorCode.BAD_REQUEST, f"unknown feed {feed!r}; use sim, pyth, coingecko or replay:FILE")
 
 
 def add_feed_arguments(p: argparse.ArgumentParser) -> None:

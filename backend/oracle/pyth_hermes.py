@@ -33,8 +33,8 @@ from httpx_sse import EventSource, aconnect_sse
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from backend.api.protocol import PriceObservation
 from backend.backoff import Backoff
+from backend.domain.observations import PriceObservation
 from backend.oracle.base import Emit, OracleSource
 from backend.oracle.validate import Reject, Rejected
 from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_FEED, MARKETS_BY_SYMBOL

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         count = asyncio.run(run())
-    except Exception as exc:  # ApiError for a bad feed, OSError for the file
+    except Exception as exc:  # DomainError for a bad feed, OSError for the file
         print(f"quantdesk record: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     print(f"recorded {count} observations to {args.file}", file=sys.stderr)

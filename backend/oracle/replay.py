@@ -14,7 +14,7 @@ from pathlib import Path
 
 import msgspec
 
-from backend.api.protocol import PriceObservation
+from backend.domain.observations import PriceObservation
 from backend.oracle.base import Emit, OracleSource
 from backend.oracle.recording import FORMAT, VERSION, Header
 from backend.oracle.validate import Reject, ValidationConfig

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from backend.api.protocol import FeedHealth, PriceObservation
 from backend.bus import Bus
+from backend.domain.observations import FeedHealth, PriceObservation
 from backend.metrics import Metrics
 from backend.oracle.aggregator import STATE_VALUE, Aggregator
 from backend.oracle.base import OracleSource

@@ -13,7 +13,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from backend.api.protocol import PriceObservation
+from backend.domain.observations import PriceObservation
 from backend.oracle.base import Emit, OracleSource
 from backend.oracle.scenario import Scenario, ScriptedPath
 from programs.quantdesk_perp.markets import MARKETS

@@ -17,8 +17,9 @@ from typing import Any
 
 import msgspec
 
-from backend.api.protocol import ApiError, ErrorCode, PriceObservation, parse_args
+from backend.api.protocol import ApiError, ErrorCode, parse_args
 from backend.api.server import ApiServer, Session
+from backend.domain.observations import PriceObservation
 from backend.oracle.sim import SimOracle
 from backend.store.db import Store
 from backend.venues.ops import engine_error

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from backend.api.protocol import PriceObservation
+from backend.domain.observations import PriceObservation
 
 log = logging.getLogger(__name__)
 

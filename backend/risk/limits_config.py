@@ -24,10 +24,10 @@ from typing import Any
 import tomlkit
 import tomllib
 
-from backend.api.protocol import ApiError, ErrorCode
+from backend.domain.errors import DomainError
 from backend.risk.pretrade import RiskLimits
 from backend.units import decimal_str
-from programs.vocabulary import MARGIN_PRECISION, QUOTE_PRECISION
+from programs.vocabulary import MARGIN_PRECISION, QUOTE_PRECISION, ErrorCode
 
 log = logging.getLogger(__name__)
 CODE = "RISK_BAD_LIMIT"
@@ -49,23 +49,23 @@ class RiskSettings:
 
 
 def parse_value(key: str, value: Any) -> int | float | None:
-    """A human value (string or number) in the engine's units; raises ApiError naming the key."""
+    """A human value (string or number) in the engine's units; raises DomainError naming the key."""
     if key not in KEYS:
-        raise ApiError(CODE, f"unknown risk limit {key!r}; limits: {', '.join(KEYS)}")
+        raise DomainError(CODE, f"unknown risk limit {key!r}; limits: {', '.join(KEYS)}")
     _, scale, what = KEYS[key]
     if key == "daily_loss_limit" and str(value).strip().lower() in ("none", "off", ""):
         return None
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ApiError(CODE, f"{key} must be a number ({what}), not {value!r}") from None
+        raise DomainError(CODE, f"{key} must be a number ({what}), not {value!r}") from None
     if not number.is_finite() or number <= 0 or number > Decimal(10) ** 12:
-        raise ApiError(CODE, f"{key} must be a positive number ({what}), not {value!r}")
+        raise DomainError(CODE, f"{key} must be a positive number ({what}), not {value!r}")
     if scale == 0:
         return float(number)
     scaled = number * scale
     if scaled != scaled.to_integral_value():
-        raise ApiError(CODE, f"{key} {value} has more decimals than it can hold")
+        raise DomainError(CODE, f"{key} {value} has more decimals than it can hold")
     return int(scaled)
 
 
@@ -81,7 +81,7 @@ def apply(settings: RiskSettings, key: str, value: int | float | None) -> None:
     if field == "daily_loss_limit":
         settings.daily_loss_limit = value  # type: ignore[assignment]
     elif value is None:
-        raise ApiError(CODE, f"{key} cannot be none")
+        raise DomainError(CODE, f"{key} cannot be none")
     else:
         setattr(settings.limits, field, value)
 
@@ -105,7 +105,7 @@ def load_settings(home: Path, limits: RiskLimits, daily_loss_limit: int | None) 
     for key, value in table.items() if isinstance(table, dict) else ():
         try:
             apply(settings, key, parse_value(key, value))
-        except ApiError as exc:
+        except DomainError as exc:
             log.warning("%s [risk]: %s; ignored", path, exc.message)
     return settings
 
@@ -136,7 +136,7 @@ def register_limit_ops(api: Any, home: Path, settings: RiskSettings, on_daily_li
     async def set_limits(session: Any, args: dict[str, Any]) -> Any:
         values = args.get("limits")
         if not isinstance(values, dict) or not values:
-            raise ApiError(ErrorCode.BAD_REQUEST, 'give limits as {"max_leverage": "10", ...}')
+            raise DomainError(ErrorCode.BAD_REQUEST, 'give limits as {"max_leverage": "10", ...}')
         parsed = {key: parse_value(key, value) for key, value in values.items()}  # all valid, or none applied
         for key, value in parsed.items():
             apply(settings, key, value)

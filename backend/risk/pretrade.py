@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from backend.api.protocol import ApiError
+from backend.domain.errors import DomainError
 from programs.vocabulary import BASE_PRECISION, BPS_PER_ONE, MARGIN_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
 
 
@@ -83,7 +83,7 @@ def check_price_band(prices: list[tuple[str, int]], oracle_price: int, limits: R
     band = oracle_price * limits.price_band_bps // BPS_PER_ONE
     for name, price in prices:
         if abs(price - oracle_price) > band:
-            raise ApiError(
+            raise DomainError(
                 RiskCode.PRICE_BAND,
                 f"{name} {price / PRICE_PRECISION:g} is more than "
                 f"{limits.price_band_bps / 100:g}% from the oracle "
@@ -92,26 +92,26 @@ def check_price_band(prices: list[tuple[str, int]], oracle_price: int, limits: R
 
 
 def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> None:
-    """Raise ApiError with a RiskCode when the order must not reach the engine."""
+    """Raise DomainError with a RiskCode when the order must not reach the engine."""
     if state is TradingState.HALTED:
-        raise ApiError(RiskCode.HALTED, "trading is HALTED (kill switch); `quantdesk resume` re-enables it")
+        raise DomainError(RiskCode.HALTED, "trading is HALTED (kill switch); `quantdesk resume` re-enables it")
     if state is TradingState.REDUCING and not order.reduces_position:
-        raise ApiError(
+        raise DomainError(
             RiskCode.REDUCING,
             "the account is REDUCING (the daily loss limit or a store fault; "
             "risk.state says which): only orders that reduce a position are accepted",
         )
     if not order.oracle_healthy:
-        raise ApiError(
+        raise DomainError(
             RiskCode.ORACLE_UNHEALTHY,
             f"no healthy oracle price for {order.market}; orders are refused until the feed recovers",
         )
     cap = (limits.max_order_base or {}).get(order.market)
     if cap is not None and order.size > cap:
-        raise ApiError(RiskCode.MAX_ORDER_SIZE, f"size exceeds the {order.market} cap of {cap / BASE_PRECISION:g}")
+        raise DomainError(RiskCode.MAX_ORDER_SIZE, f"size exceeds the {order.market} cap of {cap / BASE_PRECISION:g}")
     notional = order.size * order.price // BASE_PRECISION  # quote units, rounded down (the cap is a ceiling)
     if notional > limits.max_order_notional:
-        raise ApiError(
+        raise DomainError(
             RiskCode.MAX_NOTIONAL,
             f"notional ${notional / QUOTE_PRECISION:,.2f} exceeds the cap of "
             f"${limits.max_order_notional / QUOTE_PRECISION:,.0f}",
@@ -119,20 +119,20 @@ def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> N
     if order.has_limit_price and order.oracle_price > 0:
         band = order.oracle_price * limits.price_band_bps // BPS_PER_ONE
         if abs(order.price - order.oracle_price) > band:
-            raise ApiError(
+            raise DomainError(
                 RiskCode.PRICE_BAND,
                 f"price {order.price / PRICE_PRECISION:g} is more than "
                 f"{limits.price_band_bps / 100:g}% from the oracle "
                 f"{order.oracle_price / PRICE_PRECISION:g}",
             )
     if not order.reduces_position and order.leverage_after > limits.max_leverage:
-        raise ApiError(
+        raise DomainError(
             RiskCode.MAX_LEVERAGE,
             "leverage after this order would be "
             f"{order.leverage_after / MARGIN_PRECISION:.2f}x; "
             f"the limit is {limits.max_leverage / MARGIN_PRECISION:g}x",
         )
     if order.open_orders >= limits.max_open_orders:
-        raise ApiError(
+        raise DomainError(
             RiskCode.MAX_OPEN_ORDERS, f"{order.open_orders} orders are open; the limit is {limits.max_open_orders}"
         )

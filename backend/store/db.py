@@ -27,9 +27,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from backend.api.protocol import ApiError, ErrorCode
 from backend.backoff import Backoff
+from backend.domain.errors import DomainError
 from backend.store.migrations import MIGRATIONS
+from programs.vocabulary import ErrorCode
 
 log = logging.getLogger(__name__)
 WriteFn = Callable[[sqlite3.Connection], Any]
@@ -52,7 +53,7 @@ PROBE_BYTES = 64 * 1024
 RESUME_MIN_FREE = 1024 * 1024  # bytes free on the store's file system before writes are accepted again
 
 
-class StoreUnavailable(ApiError):
+class StoreUnavailable(DomainError):
     """The store cannot write now; nothing of the refused write was kept (so nothing was acked)."""
 
     def __init__(self, fault: str) -> None:

@@ -14,8 +14,8 @@ import msgspec
 
 from backend.api.protocol import ApiError, ErrorCode, parse_args
 from backend.api.server import ApiServer, Session
+from backend.domain.orders import amount_of, market_spec
 from backend.venues.ops import TradingOps, engine_error
-from backend.venues.requests import amount_of, market_spec
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.config import with_current_names
 from programs.quantdesk_perp.enums import CollateralAsset, MarketStatus

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from backend.api.protocol import ApiError, ErrorCode
+from backend.domain.errors import DomainError
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.idl import build_idl, camel, snake
+from programs.vocabulary import ErrorCode
 
 MAX_STRING_CHARS = 64  # names and symbols; the chain stores them in fixed-size fields
 INT_RANGES: dict[str, tuple[int, int]] = {
@@ -61,11 +62,11 @@ def check_instruction(instruction: Any) -> None:
         if value is None or (type(value) is int and low <= value <= high):
             continue
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ApiError(ErrorCode.BAD_REQUEST, f"{name} must be a whole number")
+            raise DomainError(ErrorCode.BAD_REQUEST, f"{name} must be a whole number")
         if not low <= value <= high:
             kind = FIELD_TYPES[cls][name]
-            raise ApiError(ErrorCode.BAD_REQUEST, f"{name} {value} is out of range: a {kind} holds {low}..{high}")
+            raise DomainError(ErrorCode.BAD_REQUEST, f"{name} {value} is out of range: a {kind} holds {low}..{high}")
     for name in _STR_CHECKS.get(cls, ()):
         value = getattr(instruction, name)
         if value is not None and (not isinstance(value, str) or len(value) > MAX_STRING_CHARS):
-            raise ApiError(ErrorCode.BAD_REQUEST, f"{name} must be text of at most {MAX_STRING_CHARS} characters")
+            raise DomainError(ErrorCode.BAD_REQUEST, f"{name} must be text of at most {MAX_STRING_CHARS} characters")

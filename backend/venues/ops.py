@@ -6,8 +6,22 @@ from typing import Annotated, Any
 
 import msgspec
 
-from backend.api.protocol import ApiError, ErrorCode, parse_args, to_builtins
+from backend.api.protocol import (
+    SUB_ACCOUNT,
+    ApiError,
+    CancelArgs,
+    ErrorCode,
+    IcebergArgs,
+    ModifyArgs,
+    OcoArgs,
+    TwapArgs,
+    parse_args,
+    parse_order_args,
+    to_builtins,
+)
 from backend.api.server import ApiServer, Session
+from backend.domain.errors import DomainError
+from backend.domain.orders import amount_of, asset_of, build_order, fixed_of, market_spec, price_of, side_of
 from backend.risk.pretrade import (
     OrderCheck,
     RiskCode,
@@ -17,20 +31,10 @@ from backend.risk.pretrade import (
     check_order,
     check_price_band,
 )
+from backend.units import decimal_str
 from backend.venues import views
 from backend.venues.bounds import check_instruction
 from backend.venues.paper import AUTHORITY, OPEN_STATUSES, Applied, PaperVenue
-from backend.units import decimal_str
-from backend.venues.requests import (
-    amount_of,
-    asset_of,
-    build_order,
-    fixed_of,
-    market_spec,
-    parse_order_args,
-    price_of,
-    side_of,
-)
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.constants import BASE_PRECISION
 from programs.quantdesk_perp.enums import OrderType
@@ -40,10 +44,6 @@ from programs.quantdesk_perp.queries import account_margin, funding_info, liquid
 from programs.vocabulary import ASSET_PRECISION, MARGIN_PRECISION, Asset, decimals_of
 
 _fill_decoder = msgspec.msgpack.Decoder(views.FillView)
-MAX_TWAP_SECONDS = 30 * 86_400  # a TWAP parent lives at most a month
-SECONDS = Annotated[int, msgspec.Meta(gt=0, le=MAX_TWAP_SECONDS)]
-SUB_ACCOUNT = Annotated[int, msgspec.Meta(ge=0, le=2**16 - 1)]
-ORDER_ID = Annotated[int, msgspec.Meta(ge=0)]  # the u64 top is checked against the IDL in the venue
 UNBOUNDED_LEVERAGE = 100_000 * MARGIN_PRECISION  # an account with no collateral: above any leverage cap
 
 
@@ -54,51 +54,6 @@ class SubArgs(msgspec.Struct, forbid_unknown_fields=True):
 class AmountArgs(msgspec.Struct, forbid_unknown_fields=True):
     amount: str
     asset: str = "USDC"
-    sub_account: SUB_ACCOUNT = 0
-
-
-class CancelArgs(msgspec.Struct, forbid_unknown_fields=True):
-    order_id: ORDER_ID | None = None
-    market: str | None = None
-    all: bool = False
-    sub_account: SUB_ACCOUNT = 0
-
-
-class ModifyArgs(msgspec.Struct, forbid_unknown_fields=True):
-    order_id: ORDER_ID
-    size: str | None = None
-    price: str | None = None
-    trigger: str | None = None
-    sub_account: SUB_ACCOUNT = 0
-
-
-class TwapArgs(msgspec.Struct, forbid_unknown_fields=True):
-    market: str
-    side: str
-    size: str
-    duration: SECONDS
-    interval: SECONDS
-    price_limit: str | None = None
-    reduce_only: bool = False
-    sub_account: SUB_ACCOUNT = 0
-
-
-class IcebergArgs(msgspec.Struct, forbid_unknown_fields=True):
-    market: str
-    side: str
-    size: str
-    display: str
-    price: str
-    reduce_only: bool = False
-    sub_account: SUB_ACCOUNT = 0
-
-
-class OcoArgs(msgspec.Struct, forbid_unknown_fields=True):
-    market: str
-    side: str
-    size: str
-    tp: str
-    sl: str
     sub_account: SUB_ACCOUNT = 0
 
 
@@ -114,8 +69,9 @@ class BookArgs(msgspec.Struct, forbid_unknown_fields=True):
     depth: Annotated[int, msgspec.Meta(ge=1, le=100)] = 12
 
 
-def engine_error(exc: EngineError) -> ApiError:
-    return ApiError(ErrorCode[exc.code.name], exc.message)
+def engine_error(exc: EngineError) -> DomainError:
+    """The engine's refusal under the vocabulary's code of the same name."""
+    return DomainError(ErrorCode[exc.code.name], exc.message)
 
 
 class TradingOps:
@@ -144,11 +100,11 @@ class TradingOps:
     def _pretrade(self, instruction: Any, sub: int) -> None:
         venue = self.venue
         if not self.rate.allow(f"{AUTHORITY}/{sub}", self.limits.submit_rate_per_s):
-            raise ApiError(RiskCode.SUBMIT_RATE, f"more than {self.limits.submit_rate_per_s:g} orders per second")
+            raise DomainError(RiskCode.SUBMIT_RATE, f"more than {self.limits.submit_rate_per_s:g} orders per second")
         market_index = instruction.market_index
         spec = market_spec(views.symbol_of(venue.state, market_index)) if market_index in venue.state.markets else None
         if spec is None:
-            raise ApiError(ErrorCode.NO_PRICE, "the market has no oracle price yet; try again in a moment")
+            raise DomainError(ErrorCode.NO_PRICE, "the market has no oracle price yet; try again in a moment")
         oracle = venue.oracle_price(market_index)
         size = getattr(instruction, "size", None) or getattr(instruction, "total_size", 0)
         price = (
@@ -192,7 +148,7 @@ class TradingOps:
             TradingState(self.trading_state()),
         )
 
-    def _reject(self, market: str, side: str, exc: ApiError) -> None:
+    def _reject(self, market: str, side: str, exc: DomainError) -> None:
         self.venue.bus.publish(
             "orders",
             views.OrderView(
@@ -212,7 +168,7 @@ class TradingOps:
         try:
             self._pretrade(instruction, sub)
             applied = await self._commit(instruction, session)
-        except ApiError as exc:
+        except DomainError as exc:
             self._reject(market, side, exc)
             raise
         return {"orders": to_builtins(applied.orders), "fills": to_builtins([f for _, f in applied.fills])}

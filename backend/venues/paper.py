@@ -21,16 +21,10 @@ from typing import Any
 
 import msgspec
 
-from backend.api.protocol import (
-    OPEN_STATUSES,
-    ApiError,
-    ErrorCode,
-    FillView,
-    LiquidationView,
-    OrderView,
-    PriceObservation,
-)
+from backend.api.protocol import OPEN_STATUSES, ErrorCode, FillView, LiquidationView, OrderView
 from backend.bus import Bus
+from backend.domain.errors import DomainError
+from backend.domain.observations import PriceObservation
 from backend.store import journal
 from backend.store.db import Store, StoreUnavailable
 from backend.venues import views
@@ -47,8 +41,8 @@ from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL
 from programs.quantdesk_perp.math.funding import rate_as_fraction
-from programs.quantdesk_perp.processor import process
 from programs.quantdesk_perp.positions import funding_pending
+from programs.quantdesk_perp.processor import process
 from programs.quantdesk_perp.queries import account_margin
 from programs.quantdesk_perp.state import State, restore_state, state_to_bytes
 from programs.vocabulary import BASE_PRECISION, QUOTE_PRECISION
@@ -133,10 +127,10 @@ class PaperVenue:
     def apply(self, instruction: Any) -> Applied:
         """Check, encode, then process and queue the durable record.
 
-        Raises ApiError (bounds, unencodable, store unavailable) or EngineError, with nothing changed.
+        Raises DomainError (bounds, unencodable, store unavailable) or EngineError, with nothing changed.
         """
         if self.diverged:
-            raise ApiError(
+            raise DomainError(
                 ErrorCode.STORE_UNAVAILABLE,
                 "the store refused a write; the venue is reloading its state from the journal: try again in a moment",
             )
@@ -147,7 +141,9 @@ class PaperVenue:
         try:
             payload = self.codec.dumps(instruction, ctx)
         except (OverflowError, TypeError, ValueError) as exc:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"{type(instruction).__name__} cannot be journaled: {exc}") from None
+            raise DomainError(
+                ErrorCode.BAD_REQUEST, f"{type(instruction).__name__} cannot be journaled: {exc}"
+            ) from None
         try:
             events = process(self.state, instruction, ctx)  # an EngineError leaves the state as it was
         except EngineError:
@@ -188,8 +184,8 @@ class PaperVenue:
         if not applied.committed.done():
             applied.committed.set_exception(
                 error
-                if isinstance(error, ApiError)
-                else ApiError(
+                if isinstance(error, DomainError)
+                else DomainError(
                     ErrorCode.STORE_UNAVAILABLE, f"the store refused the write ({error}); nothing was applied"
                 )
             )
@@ -401,7 +397,7 @@ class PaperVenue:
             return None  # keeper work waits for the store: nothing is applied that cannot be kept
         try:
             return self.apply(ix.Crank())
-        except (EngineError, ApiError) as exc:
+        except (EngineError, DomainError) as exc:
             log.warning("crank refused: %s", exc.message)
             return None
 

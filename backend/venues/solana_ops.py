@@ -12,10 +12,10 @@ from typing import Any
 
 from prometheus_client import Gauge
 
-from backend.api.protocol import ApiError, ErrorCode, to_builtins
+from backend.api.protocol import ApiError, ErrorCode, parse_order_args, to_builtins
 from backend.api.server import ApiServer, Session
+from backend.domain.orders import build_order, market_spec
 from backend.solana.errors import SolanaError
-from backend.venues.requests import build_order, market_spec, parse_order_args
 from backend.venues.solana import SolanaVenue
 
 

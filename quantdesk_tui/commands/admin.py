@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.api.protocol import QUOTE_PRECISION
+from backend.api.protocol import QUOTE_PRECISION, OcoArgs, to_builtins
 from backend.client import BackendClient
 from quantdesk_tui.commands import data_command, whole_number
 from quantdesk_tui.commands.trading import describe_orders
@@ -56,9 +56,8 @@ def register(sub: Any, add_connection_args: Any) -> None:
 
 
 async def oco(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    result = await client.request(
-        "order.oco", market=a.market, side=a.side, size=a.size, tp=a.tp, sl=a.sl, sub_account=a.sub
-    )
+    request = OcoArgs(market=a.market, side=a.side, size=a.size, tp=a.tp, sl=a.sl, sub_account=a.sub)
+    result = await client.request(request.op, **to_builtins(request))
     return result, describe_orders(result)
 
 

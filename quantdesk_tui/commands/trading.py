@@ -15,8 +15,13 @@ from backend.api.protocol import (
     ORDER_TYPE_NAMES,
     PRICE_PRECISION,
     TIMES_IN_FORCE,
+    CancelArgs,
+    IcebergArgs,
+    OrderArgs,
     OrderType,
+    TwapArgs,
     order_type_of,
+    to_builtins,
 )
 from backend.client import BackendClient
 from quantdesk_tui.commands import data_command, whole_number
@@ -119,29 +124,26 @@ def implied_order_type(a: argparse.Namespace) -> str:
     return OrderType.LIMIT.value if a.limit else OrderType.MARKET.value
 
 
-def _order_args(a: argparse.Namespace) -> dict[str, Any]:
-    args: dict[str, Any] = {
-        "side": a.side,
-        "size": a.size.lstrip("$"),
-        "market": a.market,
-        "tif": a.tif,
-        "sub_account": a.sub,
-    }
-    if a.usd or a.size.startswith("$"):
-        args["size_in"] = "usd"
-    args["type"] = a.type or implied_order_type(a)
-    for flag, key in (("limit", "price"), ("stop", "trigger"), ("trail", "trail_pct"), ("tp", "tp"), ("sl", "sl")):
-        if getattr(a, flag):
-            args[key] = getattr(a, flag)
-    if a.reduce_only:
-        args["reduce_only"] = True
-    if a.post_only:
-        args["post_only"] = True
-    if a.expire is not None:
-        args["expire"] = expire_at(a.expire, time.time())
-        if a.tif == "gtc":
-            args["tif"] = "gtd"  # an expiry is what makes an order good-till-date
-    return args
+def order_request(a: argparse.Namespace) -> OrderArgs:
+    """`quantdesk order ...` flags as an `order.place` request."""
+    expire = expire_at(a.expire, time.time()) if a.expire is not None else None
+    return OrderArgs(
+        side=a.side,
+        size=a.size.lstrip("$"),
+        market=a.market,
+        type=a.type or implied_order_type(a),
+        size_in="usd" if a.usd or a.size.startswith("$") else "base",
+        price=a.limit or None,
+        trigger=a.stop or None,
+        trail_pct=a.trail or None,
+        tp=a.tp or None,
+        sl=a.sl or None,
+        reduce_only=bool(a.reduce_only),
+        post_only=bool(a.post_only),
+        tif="gtd" if expire is not None and a.tif == "gtc" else a.tif,  # an expiry makes an order good-till-date
+        expire=expire,
+        sub_account=a.sub,
+    )
 
 
 _RELATIVE = re.compile(r"^(\d+)(s|m|h|d)$")
@@ -180,7 +182,8 @@ def describe_orders(result: dict[str, Any]) -> str:
 
 
 async def order(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    result = await client.request("order.place", **_order_args(a))
+    request = order_request(a)
+    result = await client.request(request.op, **to_builtins(request))
     return result, describe_orders(result)
 
 
@@ -190,32 +193,30 @@ async def phrase_order(client: BackendClient, a: argparse.Namespace) -> tuple[An
         a.words = [w for w in a.words if w != "--json"]
         a.json = True
     try:
-        args = parse_order([a.side, *a.words], markets)
+        request = parse_order([a.side, *a.words], markets)
     except GrammarError as exc:
         raise UsageError(str(exc)) from None
-    result = await client.request("order.place", **args)
+    result = await client.request(request.op, **to_builtins(request))
     return result, describe_orders(result)
 
 
 async def twap(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    args = {
-        "market": a.market,
-        "side": a.side,
-        "size": a.size,
-        "duration": a.duration,
-        "interval": a.interval,
-        "reduce_only": a.reduce_only,
-        "sub_account": a.sub,
-    }
-    if a.limit:
-        args["price_limit"] = a.limit
-    result = await client.request("order.twap", **args)
+    request = TwapArgs(
+        market=a.market,
+        side=a.side,
+        size=a.size,
+        duration=a.duration,
+        interval=a.interval,
+        price_limit=a.limit or None,
+        reduce_only=a.reduce_only,
+        sub_account=a.sub,
+    )
+    result = await client.request(request.op, **to_builtins(request))
     return result, describe_orders(result)
 
 
 async def iceberg(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    result = await client.request(
-        "order.iceberg",
+    request = IcebergArgs(
         market=a.market,
         side=a.side,
         size=a.size,
@@ -224,20 +225,20 @@ async def iceberg(client: BackendClient, a: argparse.Namespace) -> tuple[Any, st
         reduce_only=a.reduce_only,
         sub_account=a.sub,
     )
+    result = await client.request(request.op, **to_builtins(request))
     return result, describe_orders(result)
 
 
 async def cancel(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
     if a.order_id is None and not a.market and not a.all:
         raise UsageError("cancel needs an order id, --market M or --all")
-    args: dict[str, Any] = {"sub_account": a.sub}
     if a.order_id is not None:
-        args["order_id"] = a.order_id
+        request = CancelArgs(order_id=a.order_id, sub_account=a.sub)
     elif a.market:
-        args["market"] = a.market
+        request = CancelArgs(market=a.market, sub_account=a.sub)
     else:
-        args["all"] = True
-    result = await client.request("order.cancel", **args)
+        request = CancelArgs(all=True, sub_account=a.sub)
+    result = await client.request(request.op, **to_builtins(request))
     ids = result["cancelled"]
     return result, f"cancelled {len(ids)} order(s)" + (f": {', '.join(map(str, ids))}" if ids else "")
 

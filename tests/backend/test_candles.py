@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from backend.api.protocol import ApiError, PriceObservation
+from backend.domain.errors import DomainError
 from backend.bus import Bus
 from backend.candles import CandleService, register_candle_ops, simulated_history, tradingview_bars
+from backend.domain.observations import PriceObservation
 from backend.indicators import frame, resample
 from backend.quotes import QuoteBook
 from backend.store.db import Store
@@ -173,13 +174,13 @@ async def test_candles_op_returns_columns_and_indicator_series():
     assert set(out["indicators"]["bb:5:2"]) == {"mid", "upper", "lower"}
     assert out["indicators"]["rsi"][-1] == 100.0  # only gains
     assert len(out["indicators"]["macd"]["hist"]) == 10 and "candles" in api.streams
-    with pytest.raises(ApiError, match="unknown indicator"):
+    with pytest.raises(DomainError, match="unknown indicator"):
         await api.ops["candles"](None, {"market": "SOL-PERP", "indicators": ["nope"]})
-    with pytest.raises(ApiError, match="limit"):
+    with pytest.raises(DomainError, match="limit"):
         await api.ops["candles"](None, {"market": "SOL-PERP", "limit": 5001})
-    with pytest.raises(ApiError, match="timeframe"):
+    with pytest.raises(DomainError, match="timeframe"):
         await api.ops["candles"](None, {"market": "SOL-PERP", "tf": "2m"})
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         await api.ops["candles"](None, {"market": "DOGE-PERP"})
     assert err.value.code == "UNKNOWN_MARKET"
 

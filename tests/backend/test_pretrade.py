@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.api.protocol import ApiError
+from backend.domain.errors import DomainError
 from backend.risk.pretrade import OrderCheck, RiskLimits, SubmitRate, TradingState, check_order
 
 BASE = OrderCheck(
@@ -21,7 +21,7 @@ BASE = OrderCheck(
 def refused(**changes):
     from dataclasses import replace
 
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         check_order(
             replace(BASE, **{k: v for k, v in changes.items() if k not in ("limits", "state")}),
             changes.get("limits", RiskLimits()),

@@ -61,7 +61,7 @@ async def test_ctrl_s_in_the_ticket_buys_the_market_on_screen():
         await pilot.press("2", "ctrl+s")
         await wait_for(pilot, lambda: order_requests(app))
         assert order_requests(app) == [
-            {"market": "ETH-PERP", "side": "buy", "type": "market", "size": "2", "tif": "gtc", "sub_account": 0}
+            {"market": "ETH-PERP", "side": "buy", "type": "market", "size": "2"}  # defaults (gtc, sub 0) are not sent
         ]
 
 

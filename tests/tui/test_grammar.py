@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend.api.protocol import CancelArgs, IcebergArgs, OrderArgs, TwapArgs, to_builtins
 from quantdesk_tui.grammar import GrammarError, completions, parse
 
 MARKETS = ["SOL-PERP", "BTC-PERP", "ETH-PERP"]
@@ -10,34 +11,24 @@ MARKETS = ["SOL-PERP", "BTC-PERP", "ETH-PERP"]
 def test_bracket_limit_order_phrase():
     cmd = parse("buy 2 SOL-PERP @ 142.5 tp 150 sl 138", MARKETS)
     assert cmd.kind == "order"
-    assert cmd.args == {
-        "side": "buy",
-        "size": "2",
-        "market": "SOL-PERP",
-        "price": "142.5",
-        "tp": "150",
-        "sl": "138",
-        "type": "limit",
-    }
+    assert cmd.request == OrderArgs(
+        side="buy", size="2", market="SOL-PERP", price="142.5", tp="150", sl="138", type="limit"
+    )
 
 
 def test_market_reduce_only_sell():
-    assert parse("sell 0.5 btc mkt reduce", MARKETS).args == {
-        "side": "sell",
-        "size": "0.5",
-        "market": "BTC-PERP",
-        "type": "market",
-        "reduce_only": True,
-    }
+    assert parse("sell 0.5 btc mkt reduce", MARKETS).request == OrderArgs(
+        side="sell", size="0.5", market="BTC-PERP", type="market", reduce_only=True
+    )
 
 
 def test_stop_stop_limit_trailing_usd_size_tif_sub():
-    assert parse("buy 1 eth stop 3300", MARKETS).args["type"] == "stop"
-    assert parse("buy 1 eth stop 3300 @ 3310", MARKETS).args["type"] == "stop_limit"
-    trail = parse("sell 1 sol-perp trail 1.5%", MARKETS).args
-    assert (trail["type"], trail["trail_pct"]) == ("trailing", "1.5")
-    usd = parse("buy $500 SOL-PERP @140 ioc sub 2", MARKETS).args
-    assert (usd["size"], usd["size_in"], usd["price"], usd["tif"], usd["sub_account"]) == (
+    assert parse("buy 1 eth stop 3300", MARKETS).request.type == "stop"
+    assert parse("buy 1 eth stop 3300 @ 3310", MARKETS).request.type == "stop_limit"
+    trail = parse("sell 1 sol-perp trail 1.5%", MARKETS).request
+    assert (trail.type, trail.trail_pct) == ("trailing", "1.5")
+    usd = parse("buy $500 SOL-PERP @140 ioc sub 2", MARKETS).request
+    assert (usd.size, usd.size_in, usd.price, usd.tif, usd.sub_account) == (
         "500",
         "usd",
         "140",
@@ -77,10 +68,28 @@ def test_bad_input_says_what_to_fix(line, message):
     assert message in str(err.value)
 
 
+def test_parent_orders_become_their_request_structs_and_encode_without_defaults():
+    twap = parse("twap buy 10 SOL-PERP 10m every 30s @ 150", MARKETS)
+    assert (twap.kind, twap.request) == (
+        "twap",
+        TwapArgs(market="SOL-PERP", side="buy", size="10", duration=600, interval=30, price_limit="150"),
+    )
+    assert twap.request.op == "order.twap"
+    iceberg = parse("iceberg sell 20 sol @ 150 show 2 reduce sub 3", MARKETS).request
+    assert iceberg == IcebergArgs(
+        market="SOL-PERP", side="sell", size="20", display="2", price="150", reduce_only=True, sub_account=3
+    )
+    oco = parse("oco sell 1 SOL-PERP tp 160 sl 130", MARKETS).request
+    assert (oco.op, to_builtins(oco)) == (
+        "order.oco",
+        {"market": "SOL-PERP", "side": "sell", "size": "1", "tp": "160", "sl": "130"},
+    )
+
+
 def test_other_commands():
-    assert parse("cancel all", MARKETS).args == {"all": True}
-    assert parse("cancel 42", MARKETS).args == {"order_id": 42}
-    assert parse("cancel sol", MARKETS).args == {"market": "SOL-PERP"}
+    assert parse("cancel all", MARKETS).request == CancelArgs(all=True)
+    assert parse("cancel 42", MARKETS).request == CancelArgs(order_id=42)
+    assert parse("cancel sol", MARKETS).request == CancelArgs(market="SOL-PERP")
     assert (parse("SOL-PERP", MARKETS).kind, parse("sol", MARKETS).args) == ("focus", {"market": "SOL-PERP"})
     assert parse("tf 5m", MARKETS).args == {"tf": "5m"}
     assert parse("alert SOL-PERP > 200", MARKETS).args == {"market": "SOL-PERP", "kind": "above", "level": "200"}

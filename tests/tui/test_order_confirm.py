@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from backend.api.protocol import FillView, MarketInfo, OrderView
+from backend.api.protocol import FillView, MarketInfo, OrderArgs, OrderView
 from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
 from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
 from quantdesk_tui.palette import QuantDeskCommands
@@ -28,9 +28,9 @@ SOL = MarketInfo(
 
 
 def test_notional_is_the_size_at_the_orders_own_price_else_at_the_last_price():
-    limit = OrderIntent("order.place", {"market": "SOL-PERP", "side": "buy", "size": "2", "price": "140.5"}, "t")
-    market = OrderIntent("order.place", {"market": "SOL-PERP", "side": "buy", "size": "5000"}, "t")
-    usd = OrderIntent("order.place", {"market": "SOL-PERP", "side": "buy", "size": "500", "size_in": "usd"}, "t")
+    limit = OrderIntent(OrderArgs(market="SOL-PERP", side="buy", size="2", price="140.5"), "t")
+    market = OrderIntent(OrderArgs(market="SOL-PERP", side="buy", size="5000", type="market"), "t")
+    usd = OrderIntent(OrderArgs(market="SOL-PERP", side="buy", size="500", size_in="usd", type="market"), "t")
     assert estimate_notional(limit, Decimal("145")) == Decimal("281.0")
     assert estimate_notional(market, Decimal("145.2")) == Decimal("726000.0")
     assert estimate_notional(usd, None) == Decimal("500")
@@ -155,7 +155,6 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
             "type": "market",
             "size": "100",
             "reduce_only": True,
-            "sub_account": 0,
         }
         # a TWAP parent under the notional limit but above half the free collateral ($71k of $100k)
         app.config.confirm_notional = 1e9

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backend.api.protocol import (
-    BookLevel,
-    BookView,
-    FeedHealth,
-    FillView,
-    MarketInfo,
-    OrderView,
-    PositionView,
-    Quote,
-)
+from backend.api.protocol import BookLevel, BookView, FillView, MarketInfo, OrderView, PositionView, Quote
+from backend.domain.observations import FeedHealth
 
 FROZEN_NOW = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 FROZEN_DATETIME = datetime(2026, 1, 1, 12, 34, 56, tzinfo=UTC)

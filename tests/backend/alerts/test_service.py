@@ -9,8 +9,10 @@ import pytest
 
 from backend.alerts.service import AlertService
 from backend.alerts.spec import AlertArgs, AlertEditArgs
-from backend.api.protocol import ApiError, FeedHealth, OrderView, PriceObservation
+from backend.api.protocol import OrderView
 from backend.bus import Bus
+from backend.domain.errors import DomainError
+from backend.domain.observations import FeedHealth, PriceObservation
 from backend.notify import Notifier
 
 
@@ -56,7 +58,7 @@ async def until(predicate, timeout: float = 5.0) -> None:
     ],
 )
 async def test_bad_alert_input_is_refused_with_a_stable_code(service, args, code):
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         await service.add(AlertArgs(**args))
     assert err.value.code == code
     assert service.active_count == 0
@@ -92,11 +94,11 @@ async def test_edit_remove_and_reenable(service):
     service.bus.publish("observations", obs("SOL-PERP", 161.0, 2))
     assert service.get(a.id).status == "fired"
     assert (await service.edit(AlertEditArgs(id=a.id, enabled=True))).status == "active"
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         await service.edit(AlertEditArgs(id=a.id, level="x"))
     assert err.value.code == "ALERT_BAD_LEVEL" and service.get(a.id).level == 160.0
     await service.remove(a.id)
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         await service.remove(a.id)
     assert err.value.code == "ALERT_NOT_FOUND"
 

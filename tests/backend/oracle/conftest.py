@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from backend.api.protocol import PriceObservation
 from backend.bus import Bus
+from backend.domain.observations import PriceObservation
 from backend.metrics import Metrics
 from backend.oracle.base import OracleSource
 from backend.oracle.service import OracleService

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from backend.api.protocol import PriceObservation
+from backend.domain.observations import PriceObservation
 from backend.oracle.aggregator import Aggregator
 from backend.oracle.base import OracleSource
 from backend.oracle.coingecko import CoinGeckoSource

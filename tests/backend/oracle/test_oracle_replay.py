@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from backend.api.protocol import ApiError
+from backend.domain.errors import DomainError
 from backend.oracle.factory import FeedOptions, build_sources
 from backend.oracle.record import record
 from backend.oracle.replay import ReplaySource
@@ -95,9 +95,9 @@ async def test_damaged_rows_are_skipped_and_counted(tmp_path, harness_factory):
 def test_a_file_that_is_not_a_recording_is_refused(tmp_path):
     path = tmp_path / "x.txt"
     path.write_text("hello\n")
-    with pytest.raises(ApiError, match="cannot replay"):
+    with pytest.raises(DomainError, match="cannot replay"):
         build_sources(FeedOptions(feed=f"replay:{path}"))
-    with pytest.raises(ApiError, match="cannot replay"):
+    with pytest.raises(DomainError, match="cannot replay"):
         build_sources(FeedOptions(feed=f"replay:{tmp_path / 'missing'}"))
 
 

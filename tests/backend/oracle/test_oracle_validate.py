@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from backend.api.protocol import PriceObservation
+from backend.domain.observations import PriceObservation
 from backend.oracle.validate import Rejected, RejectLog, ValidationConfig, Validator
 
 NOW = 1_800_000_000

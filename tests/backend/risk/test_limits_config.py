@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.api.protocol import ApiError
+from backend.domain.errors import DomainError
 from backend.risk.limits_config import current, load_settings, parse_value, write_table
 from backend.risk.pretrade import RiskLimits
 
@@ -51,6 +51,6 @@ def test_writing_the_risk_table_keeps_every_other_setting_and_comment(tmp_path):
     ],
 )
 def test_bad_limits_are_refused_with_their_name(key, value, message):
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         parse_value(key, value)
     assert err.value.code == "RISK_BAD_LIMIT" and err.value.message.startswith(message)

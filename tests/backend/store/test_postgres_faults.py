@@ -11,8 +11,9 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from backend.api.protocol import ApiError, ErrorCode
+from backend.api.protocol import ErrorCode
 from backend.bus import Bus
+from backend.domain.errors import DomainError
 from backend.store import journal
 from backend.store.db import StoreUnavailable
 from backend.store.postgres import PgStore
@@ -102,12 +103,12 @@ async def test_a_paper_venue_on_postgresql_keeps_exactly_the_acked_orders_across
         with psycopg.connect(make_conninfo(pg_url, dbname="postgres"), autocommit=True) as admin:
             admin.execute(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS false')
             admin.execute("SELECT pg_terminate_backend(%s)", (store._writer.info.backend_pid,))
-            with pytest.raises(ApiError) as refused:
+            with pytest.raises(DomainError) as refused:
                 await trading.op_place(None, order | {"price": "141"})
             assert refused.value.code == "STORE_UNAVAILABLE"
             await until(lambda: venue.reloads == 1)  # back to what the journal holds
             assert set(venue.state.orders) == {acked}
-            with pytest.raises(ApiError) as again:  # refused before the engine is touched
+            with pytest.raises(DomainError) as again:  # refused before the engine is touched
                 await trading.op_place(None, order | {"price": "141"})
             assert again.value.code == "STORE_UNAVAILABLE" and set(venue.state.orders) == {acked}
             admin.execute(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS true')

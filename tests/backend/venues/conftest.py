@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.api.protocol import PriceObservation
 from backend.bus import Bus
+from backend.domain.observations import PriceObservation
 from backend.store.db import Store
 from backend.venues.ops import TradingOps
 from backend.venues.paper import PaperVenue

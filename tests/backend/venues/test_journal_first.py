@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from backend.api.protocol import ApiError
+from backend.domain.errors import DomainError
 from backend.venues.journal_entry import AUTHORITY, JournalEntry, JournalGap, persist
 from backend.venues.replay import state_digest
 from programs.quantdesk_perp import instructions as ix
@@ -42,7 +42,7 @@ def refuse_next_writes(venue, monkeypatch, refusals: int) -> list[int]:
 
 async def test_a_client_id_over_64_bits_is_refused_before_the_engine_sees_it(venue):
     before, seq = state_digest(venue.state), venue.seq
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         venue.apply(limit_buy(140, client_id=2**70))
     assert err.value.code == "BAD_REQUEST"
     assert (
@@ -55,7 +55,7 @@ async def test_a_client_id_over_64_bits_is_refused_before_the_engine_sees_it(ven
 
 async def test_a_twap_of_ten_to_the_thirty_seconds_is_refused_before_the_engine(venue):
     before = state_digest(venue.state)
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         venue.apply(ix.PlaceTwapOrder(AUTHORITY, 0, SOL, Side.BUY, 10**9, 10**30, 60))
     assert err.value.code == "BAD_REQUEST" and err.value.message.startswith("duration_seconds 10000")
     assert state_digest(venue.state) == before
@@ -69,7 +69,7 @@ async def test_a_refused_write_is_taken_out_of_the_live_state(venue, monkeypatch
     lost = venue.apply(limit_buy(141))
     lost_id = lost.orders[0].order_id
     assert lost_id in venue.state.orders  # applied in memory while its write is in flight
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(DomainError) as err:
         await lost.committed
     assert err.value.code == "STORE_UNAVAILABLE"
     assert kept_id in venue.state.orders and lost_id not in venue.state.orders
@@ -100,7 +100,7 @@ async def test_new_work_is_refused_while_the_state_reloads(venue, monkeypatch):
     first = venue.apply(limit_buy(140))
     second = venue.apply(limit_buy(141))
     await asyncio.gather(first.committed, return_exceptions=True)
-    with pytest.raises(ApiError) as err:  # the first refusal is known, the second write still in flight
+    with pytest.raises(DomainError) as err:  # the first refusal is known, the second write still in flight
         venue.apply(limit_buy(142))
     assert err.value.code == "STORE_UNAVAILABLE"
     in_flight.set_exception(sqlite3.OperationalError("database or disk is full"))

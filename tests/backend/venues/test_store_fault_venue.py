@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from backend.api.protocol import ApiError
+from backend.domain.errors import DomainError
 from backend.bus import Bus
 from backend.risk.pretrade import RiskLimits
 from backend.store.db import Store
@@ -52,11 +52,11 @@ async def test_an_order_refused_by_a_full_disk_is_not_live_and_the_next_one_work
     acked = (await trading.op_place(None, limit("140")))["orders"][0]["order_id"]
     before = state_to_bytes(venue.state)
     venue.store.disk.full = True
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(DomainError) as refused:
         await trading.op_place(None, limit("141"))
     assert refused.value.code == "STORE_UNAVAILABLE"
     assert set(venue.state.orders) == {acked} and venue.reloads == 1
-    with pytest.raises(ApiError) as again:  # refused before the engine is touched
+    with pytest.raises(DomainError) as again:  # refused before the engine is touched
         await trading.op_place(None, {"market": "SOL-PERP", "side": "buy", "size": "1", "type": "market"})
     assert again.value.code == "STORE_UNAVAILABLE" and set(venue.state.orders) == {acked}
     assert state_to_bytes(venue.state) == before  # no position, no collateral moved, no order resting
@@ -75,7 +75,7 @@ async def test_a_burst_of_orders_across_the_fault_keeps_exactly_the_acked_ones(v
     wave = [f"{136 + i * 0.2:.2f}" for i in range(50)]
     outcomes = await asyncio.gather(*(trading.op_place(None, limit(p)) for p in wave), return_exceptions=True)
     acked |= {o["orders"][0]["order_id"] for o in outcomes if isinstance(o, dict)}
-    refused = [o for o in outcomes if isinstance(o, ApiError)]
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert refused and all(o.code == "STORE_UNAVAILABLE" for o in refused)
     assert len(acked) + len(refused) == 60
     assert set(venue.state.orders) == acked  # nothing refused is live; nothing acked is lost

@@ -1,17 +1,17 @@
-"""Turning API arguments (decimal strings, names) into engine instructions, exactly.
+"""Order requests become engine instructions, exactly, or a DomainError that says what to fix.
 
-Sizes and prices arrive as decimal strings ("142.5") so no float ever rounds them; they become
-integers in engine precision or a named error that says what to fix.
+Sizes and prices arrive as decimal strings ("142.5", in the wire's `OrderArgs` and friends) so no
+float ever rounds them; they become integers in engine precision, on the market's tick and step.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
-
-from backend.api.protocol import ApiError, ErrorCode, NumberError, parse_positive
+from backend.api.numbers import NumberError, parse_positive
+from backend.api.protocol import OrderArgs
+from backend.domain.errors import DomainError
 from programs import vocabulary
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side, TimeInForce
@@ -24,14 +24,11 @@ from programs.vocabulary import (
     PLACEABLE_ORDER_TYPES,
     PRICE_PRECISION,
     SIDE_ALIASES,
+    ErrorCode,
     order_type_of,
 )
 
 MAX_DECIMAL = Decimal(10) ** 15  # above any price or size a market takes
-# Integer bounds of the program's IDL types, so nothing the chain cannot hold reaches the engine or the journal
-U16 = Annotated[int, msgspec.Meta(ge=0, le=2**16 - 1)]
-U64 = Annotated[int, msgspec.Meta(ge=0)]  # the top (2**64 - 1) is checked against the IDL in the venue
-UNIX_TIME = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 # The optional price fields each order type uses; any other one that is set is refused, not ignored
 USED_FIELDS = {
     OrderType.MARKET: {"price", "tp", "sl"},  # price = the worst price a market order takes
@@ -44,40 +41,25 @@ USED_FIELDS = {
 }
 
 
-class OrderArgs(msgspec.Struct, forbid_unknown_fields=True):
-    market: str
-    side: str
-    size: str
-    type: str = "limit"
-    size_in: str = "base"  # "base" or "usd"
-    price: str | None = None
-    trigger: str | None = None
-    trail_pct: str | None = None  # trailing distance as a percent of the oracle price...
-    trail: str | None = None  # ...or as a price distance
-    tp: str | None = None
-    sl: str | None = None
-    reduce_only: bool = False
-    post_only: bool = False
-    tif: str = "gtc"
-    expire: UNIX_TIME | None = None  # unix seconds, for gtd
-    sub_account: U16 = 0
-    client_id: U64 = 0
-
-
 def market_spec(text: str) -> MarketSpec:
     spec = MARKETS_BY_SYMBOL.get(normalize_symbol(str(text)))
     if spec is None:
-        raise ApiError(
+        raise DomainError(
             ErrorCode.UNKNOWN_MARKET, f"unknown market {text!r}; markets: {', '.join(m.symbol for m in MARKETS)}"
         )
     return spec
+
+
+def resolve_market(text: str) -> str:
+    """The market's symbol ("sol" -> "SOL-PERP"), or UNKNOWN_MARKET naming the markets there are."""
+    return market_spec(text).symbol
 
 
 def decimal_of(text: Any, what: str) -> Decimal:
     try:
         return parse_positive(text, what, maximum=MAX_DECIMAL)
     except NumberError as exc:
-        raise ApiError(ErrorCode.INVALID_AMOUNT, str(exc)) from None
+        raise DomainError(ErrorCode.INVALID_AMOUNT, str(exc)) from None
 
 
 def fixed_of(text: Any, precision: int, what: str, code: ErrorCode = ErrorCode.INVALID_AMOUNT) -> int:
@@ -85,7 +67,7 @@ def fixed_of(text: Any, precision: int, what: str, code: ErrorCode = ErrorCode.I
     try:
         return vocabulary.to_fixed(decimal_of(text, what), precision)
     except ValueError:
-        raise ApiError(
+        raise DomainError(
             code, f"{what} {text} has more decimals than allowed ({vocabulary.decimals_of(precision)})"
         ) from None
 
@@ -93,7 +75,7 @@ def fixed_of(text: Any, precision: int, what: str, code: ErrorCode = ErrorCode.I
 def price_of(text: Any, spec: MarketSpec, what: str = "price") -> int:
     price = fixed_of(text, PRICE_PRECISION, what, ErrorCode.INVALID_PRICE)
     if price % spec.tick_size:
-        raise ApiError(
+        raise DomainError(
             ErrorCode.OFF_TICK,
             f"{what} {text} is not a multiple of the {spec.symbol} tick {Decimal(spec.tick_size) / PRICE_PRECISION}",
         )
@@ -103,15 +85,15 @@ def price_of(text: Any, spec: MarketSpec, what: str = "price") -> int:
 def size_of(args: OrderArgs, spec: MarketSpec, reference_price: int) -> int:
     if args.size_in == "usd":
         if reference_price <= 0:
-            raise ApiError(ErrorCode.NO_PRICE, f"no price for {spec.symbol} to convert a USD size")
+            raise DomainError(ErrorCode.NO_PRICE, f"no price for {spec.symbol} to convert a USD size")
         usd = fixed_of(args.size, PRICE_PRECISION, "size in USD")
         base = usd * BASE_PRECISION // reference_price
         return base - base % spec.step_size  # rounded down to the step: never more than asked
     if args.size_in != "base":
-        raise ApiError(ErrorCode.BAD_REQUEST, 'size_in must be "base" or "usd"')
+        raise DomainError(ErrorCode.BAD_REQUEST, 'size_in must be "base" or "usd"')
     size = fixed_of(args.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE)
     if size % spec.step_size:
-        raise ApiError(
+        raise DomainError(
             ErrorCode.OFF_STEP,
             f"size {args.size} is not a multiple of the {spec.symbol} step {Decimal(spec.step_size) / BASE_PRECISION}",
         )
@@ -121,15 +103,8 @@ def size_of(args: OrderArgs, spec: MarketSpec, reference_price: int) -> int:
 def side_of(text: str) -> Side:
     side = SIDE_ALIASES.get(text.lower())
     if side is None:
-        raise ApiError(ErrorCode.BAD_REQUEST, f"side must be buy or sell, not {text!r}")
+        raise DomainError(ErrorCode.BAD_REQUEST, f"side must be buy or sell, not {text!r}")
     return Side[side.name]
-
-
-def parse_order_args(raw: dict[str, Any]) -> OrderArgs:
-    try:
-        return msgspec.convert(raw, OrderArgs)
-    except msgspec.ValidationError as exc:
-        raise ApiError(ErrorCode.BAD_REQUEST, f"bad order: {exc}") from None
 
 
 def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
@@ -138,20 +113,20 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
     side = side_of(args.side)
     named = order_type_of(args.type)
     if named is None or named not in PLACEABLE_ORDER_TYPES:
-        raise ApiError(ErrorCode.INVALID_ORDER, f"order type must be one of {', '.join(ORDER_TYPE_NAMES)}")
+        raise DomainError(ErrorCode.INVALID_ORDER, f"order type must be one of {', '.join(ORDER_TYPE_NAMES)}")
     order_type = OrderType[named.name]
     tif = TimeInForce.__members__.get(args.tif.upper())
     if tif is None:
-        raise ApiError(ErrorCode.INVALID_ORDER, "tif must be gtc, ioc, fok or gtd")
+        raise DomainError(ErrorCode.INVALID_ORDER, "tif must be gtc, ioc, fok or gtd")
     refuse_unused_fields(args, order_type, tif)
     price = price_of(args.price, spec) if args.price is not None else None
     trigger = price_of(args.trigger, spec, "trigger price") if args.trigger is not None else None
     size = size_of(args, spec, price or trigger or oracle_price)
     if args.tp is not None or args.sl is not None:
         if args.tp is None or args.sl is None:
-            raise ApiError(ErrorCode.INVALID_ORDER, "a bracket needs both tp and sl")
+            raise DomainError(ErrorCode.INVALID_ORDER, "a bracket needs both tp and sl")
         if order_type not in (OrderType.MARKET, OrderType.LIMIT):
-            raise ApiError(ErrorCode.INVALID_ORDER, "tp/sl ride on a market or limit entry")
+            raise DomainError(ErrorCode.INVALID_ORDER, "tp/sl ride on a market or limit entry")
         return ix.PlaceBracketOrder(
             authority=authority,
             sub_account=args.sub_account,
@@ -172,7 +147,7 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
             trailing = oracle_price * pct // PERCENTAGE_PRECISION  # rounded down, then to the tick
             trailing = max(spec.tick_size, trailing - trailing % spec.tick_size)
         else:
-            raise ApiError(
+            raise DomainError(
                 ErrorCode.INVALID_ORDER, "a trailing stop needs trail (a price distance) or trail_pct (percent)"
             )
     return ix.PlaceOrder(
@@ -198,18 +173,18 @@ def refuse_unused_fields(args: OrderArgs, order_type: OrderType, tif: TimeInForc
     used = USED_FIELDS.get(order_type, set())
     for name in ("price", "trigger", "trail", "trail_pct", "tp", "sl"):
         if getattr(args, name) is not None and name not in used:
-            raise ApiError(ErrorCode.INVALID_ORDER, f"a {args.type} order does not use {name}; leave it out")
+            raise DomainError(ErrorCode.INVALID_ORDER, f"a {args.type} order does not use {name}; leave it out")
     if args.trail is not None and args.trail_pct is not None:
-        raise ApiError(ErrorCode.INVALID_ORDER, "give trail or trail_pct, not both")
+        raise DomainError(ErrorCode.INVALID_ORDER, "give trail or trail_pct, not both")
     if args.expire is not None and tif != TimeInForce.GTD:
-        raise ApiError(ErrorCode.INVALID_ORDER, "expire is for gtd orders; add tif gtd or leave expire out")
+        raise DomainError(ErrorCode.INVALID_ORDER, "expire is for gtd orders; add tif gtd or leave expire out")
 
 
 def asset_of(text: str) -> CollateralAsset:
     try:
         return CollateralAsset[text.upper()]
     except KeyError:
-        raise ApiError(ErrorCode.UNKNOWN_ASSET, f"unknown collateral {text!r}; use USDC or SOL") from None
+        raise DomainError(ErrorCode.UNKNOWN_ASSET, f"unknown collateral {text!r}; use USDC or SOL") from None
 
 
 def amount_of(text: Any, asset: CollateralAsset) -> int:
