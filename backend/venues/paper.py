@@ -194,15 +194,11 @@ class PaperVenue:
             return
         if not self.diverged:
             log.error("the store refused journal entries (%s); the state will be reloaded from the journal", error)
+        if not isinstance(error, ApiError):
+            error = ApiError(ErrorCode.STORE_UNAVAILABLE, f"the store refused the write ({error}); nothing was applied")
         for applied in group.members:
             if not applied.committed.done():
-                applied.committed.set_exception(
-                    error
-                    if isinstance(error, ApiError)
-                    else ApiError(
-                        ErrorCode.STORE_UNAVAILABLE, f"the store refused the write ({error}); nothing was applied"
-                    )
-                )
+                applied.committed.set_exception(error)
         self._diverge()
 
     def _diverge(self) -> None:
