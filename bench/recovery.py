@@ -18,7 +18,8 @@ from typing import Any
 
 from backend.bus import Bus
 from backend.store.db import Store
-from backend.venues.paper import AUTHORITY, PaperVenue, persist
+from backend.venues.journal_entry import persist
+from backend.venues.paper import AUTHORITY, PaperVenue
 from bench._table import print_table
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.context import OraclePrice
@@ -49,7 +50,7 @@ def build_journal(path: Path, entries: int, open_store: Callable[[Path], Any] = 
     def flush() -> None:
         batch = list(pending)
         pending.clear()
-        store.write_sync(lambda conn: [persist(conn, entry) for entry in batch])
+        store.write_sync(lambda conn: persist(conn, batch))
 
     def apply(instruction) -> None:
         ctx = venue.ctx()

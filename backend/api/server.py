@@ -80,6 +80,7 @@ class Session:
         self.in_flight: set[asyncio.Task[None]] = set()
         self._may_start_next: asyncio.Future[None] | None = None
         self._last_request: asyncio.Task[None] | None = None  # replies go out in request order
+        self._outbox: list[bytes] = []  # messages sent this loop turn, written together (see send)
 
     def release(self) -> None:
         """The current request has done everything but wait for its commit: the next one may start.
@@ -91,7 +92,30 @@ class Session:
             self._may_start_next.set_result(None)
 
     async def send(self, payload: bytes) -> None:
-        await self.ws.send(payload.decode())
+        """Send one text message. The messages sent in one loop turn (the replies of one group commit,
+        a burst of pushes) leave in one socket write; with the socket's buffer full, this waits for it."""
+        ws = self.ws
+        if ws.protocol.state is not WsState.OPEN or ws.paused:  # closing (raises ConnectionClosed), or full
+            self._flush()
+            await ws.send(payload, text=True)
+            return
+        if not self._outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outbox.append(payload)
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        protocol = self.ws.protocol
+        if not outbox or protocol.state is not WsState.OPEN:  # closed meanwhile: as a send would, nothing goes
+            return
+        for payload in outbox:
+            protocol.send_text(payload)
+        self.ws.transport.write(b"".join(protocol.data_to_send()))  # only these frames: nothing else was queued
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close the connection after the messages already sent (an error reply says why it closes)."""
+        self._flush()
+        await self.ws.close(code, reason)
 
     def close_subs(self) -> None:
         for sub, task in self.subs.values():
@@ -264,7 +288,7 @@ class ApiServer:
             await _after(previous)
             await self._send_error(session, req_id, exc)
             if exc.code in (ErrorCode.UNAUTHORIZED, ErrorCode.VERSION_MISMATCH):
-                await session.ws.close(4001, exc.code)
+                await session.close(4001, exc.code)
         except ConnectionClosed:
             raise
         except Exception:
@@ -343,7 +367,7 @@ class ApiServer:
                         None,
                         ApiError(ErrorCode.SLOW_CONSUMER, f"fell too far behind on {stream}; reconnect to resync"),
                     )
-                    await session.ws.close(4002, ErrorCode.SLOW_CONSUMER)
+                    await session.close(4002, ErrorCode.SLOW_CONSUMER)
                     return
                 for _topic, message in batch:
                     await session.send(encode(Push(stream=stream, data=message)))

@@ -80,6 +80,15 @@ def append(conn: sqlite3.Connection, seq: int, kind: str, payload: bytes, ts: in
     )
 
 
+def append_many(conn: sqlite3.Connection, rows: list[tuple[int, str, bytes]]) -> None:
+    """(seq, kind, payload) rows in one statement, stamped with the time they are written."""
+    ts = int(time.time() * 1000)
+    conn.executemany(
+        "INSERT INTO journal (seq, ts, kind, payload) VALUES (?, ?, ?, ?)",
+        [(seq, ts, kind, payload) for seq, kind, payload in rows],
+    )
+
+
 def last_seq(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT MAX(seq) FROM journal").fetchone()
     return int(row[0] or 0)

@@ -4,6 +4,7 @@ sometimes a snapshot."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,48 +48,83 @@ def status_history(events: list[Any], orders: list[OrderView]) -> list[tuple[int
     return rows
 
 
-def persist(conn: Any, entry: JournalEntry) -> None:
-    """Write one journal entry and its derived rows (inside the caller's transaction).
+class CommitGroup:
+    """Consecutive journal entries that go to the store as one write: an entry joins the group until
+    the store's writer begins writing it, so entries made while a commit is under way share the next
+    one, each table gets one statement for all of them, and an entry is queued when `apply` returns."""
 
-    An entry commits only right after its predecessor: if an earlier one failed, this one was
+    __slots__ = ("_lock", "entries", "members", "closed")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # join() runs on the event loop, write() on the store's writer
+        self.entries: list[JournalEntry] = []
+        self.members: list[Any] = []  # what the caller resolves for each entry once the write is done
+        self.closed = False
+
+    def join(self, entry: JournalEntry, member: Any) -> bool:
+        with self._lock:
+            if self.closed:
+                return False
+            self.entries.append(entry)
+            self.members.append(member)
+            return True
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+
+    def write(self, conn: Any) -> None:
+        self.close()
+        persist(conn, self.entries)
+
+
+def persist(conn: Any, entries: list[JournalEntry]) -> None:
+    """Write consecutive journal entries and their derived rows (inside the caller's transaction),
+    each table with one statement for all of them: a commit group's entries go in one store write.
+
+    The entries commit only right after their predecessor: if an earlier one failed, these were
     processed on a state the journal does not hold, and must fail too.
     """
     last = journal.last_seq(conn)
-    if last != entry.seq - 1:
-        raise JournalGap(f"journal entry {entry.seq} would follow entry {last}")
-    journal.append(conn, entry.seq, entry.kind, entry.payload)
-    if entry.orders:
+    for entry in entries:
+        if entry.seq != last + 1:
+            raise JournalGap(f"journal entry {entry.seq} would follow entry {last}")
+        last = entry.seq
+    journal.append_many(conn, [(e.seq, e.kind, e.payload) for e in entries])
+    orders = [(e.seq, o) for e in entries for o in e.orders]
+    if orders:
         conn.executemany(
             "INSERT OR REPLACE INTO orders (order_id, authority, sub_account, market, status, updated_ts, view) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (o.order_id, AUTHORITY, o.sub_account, o.market, o.status, o.updated_ts, _view_encoder.encode(o))
-                for o in entry.orders
+                for _, o in orders
             ],
         )
-    if entry.history:
+    history = [(e.seq, row) for e in entries for row in e.history]
+    if history:
         conn.executemany(
             "INSERT INTO order_history (order_id, seq, ts, status, filled, reason) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (order_id, entry.seq, ts, status, filled, reason)
-                for order_id, ts, status, filled, reason in entry.history
-            ],
+            [(order_id, seq, ts, status, filled, reason) for seq, (order_id, ts, status, filled, reason) in history],
         )
-    if entry.fills:
+    fills = [f for e in entries for f in e.fills]
+    if fills:
         conn.executemany(
             "INSERT INTO fills (fill_id, order_id, authority, sub_account, market, ts, view) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (f.fill_id, f.order_id, authority, f.sub_account, f.market, f.ts, _view_encoder.encode(f))
-                for authority, f in entry.fills
+                for authority, f in fills
             ],
         )
-    if entry.liquidations:
+    liquidations = [(e.seq, r) for e in entries for r in e.liquidations]
+    if liquidations:
         conn.executemany(
             "INSERT INTO liquidations (seq, ts, authority, sub_account, kind, view) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (entry.seq, r.ts, authority, r.sub_account, r.kind, _view_encoder.encode(r))
-                for authority, r in entry.liquidations
+                (seq, r.ts, authority, r.sub_account, r.kind, _view_encoder.encode(r))
+                for seq, (authority, r) in liquidations
             ],
         )
-    if entry.snapshot is not None:
-        journal.save_snapshot(conn, entry.seq, entry.snapshot)
+    for entry in entries:
+        if entry.snapshot is not None:
+            journal.save_snapshot(conn, entry.seq, entry.snapshot)

@@ -29,7 +29,7 @@ from backend.store import journal
 from backend.store.db import Store, StoreUnavailable
 from backend.venues import views
 from backend.venues.bounds import check_instruction
-from backend.venues.journal_entry import AUTHORITY, JournalEntry, persist, status_history
+from backend.venues.journal_entry import AUTHORITY, CommitGroup, JournalEntry, status_history
 from backend.venues.liquidations import RECORDED_EVENTS, describe, liquidation_fill, liquidation_view
 from backend.venues.replay import replay_journal, state_digest
 from programs.quantdesk_perp import context as engine_context
@@ -118,6 +118,7 @@ class PaperVenue:
         self.uncommitted = 0  # records handed to the store and not yet committed or refused
         self.diverged = False  # the store refused a record the live state holds: reload when drained
         self.reloads = 0
+        self._group: CommitGroup | None = None  # the entries queued in the store that more may join
         self._keeper: asyncio.Task[None] | None = None
 
     # -- context and applying instructions ----------------------------------------------------
@@ -161,34 +162,41 @@ class PaperVenue:
 
     def _record(self, instruction: Any, ctx: Context, events: list[Any], payload: bytes) -> Applied:
         entry = self.journal_entry(instruction, ctx, events, payload)
-        stored = self.store.write(lambda conn: persist(conn, entry))
-        self.uncommitted += 1
         committed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         committed.add_done_callback(_mark_retrieved)  # cranks and keepers do not await theirs
         applied = Applied(events, entry.orders, entry.fills, committed, entry.liquidations)
-        stored.add_done_callback(lambda fut: self._on_stored(fut, applied))
+        self.uncommitted += 1
+        group = self._group
+        if group is None or not group.join(entry, applied):  # the store has begun writing that one: a new group
+            group = self._group = CommitGroup()
+            group.join(entry, applied)
+            stored = self.store.write(group.write)
+            stored.add_done_callback(lambda fut: self._on_stored(fut, group))
         return applied
 
-    def _on_stored(self, stored: asyncio.Future[Any], applied: Applied) -> None:
-        self.uncommitted -= 1
+    def _on_stored(self, stored: asyncio.Future[Any], group: CommitGroup) -> None:
+        group.close()  # a group the store refused without writing: nothing joins it any more
+        if self._group is group:
+            self._group = None
+        self.uncommitted -= len(group.members)
         error = stored.exception() if not stored.cancelled() else asyncio.CancelledError()
         if error is None:
-            if not applied.committed.done():
-                applied.committed.set_result(stored.result())
-            if not self.diverged:
-                self._publish(applied)
+            for applied in group.members:
+                if not applied.committed.done():
+                    applied.committed.set_result(stored.result())
+                if not self.diverged:
+                    self._publish(applied)
             self._reload_when_drained()
             return
         if not self.diverged:
-            log.error("the store refused journal entry (%s); the state will be reloaded from the journal", error)
-        if not applied.committed.done():
-            applied.committed.set_exception(
-                error
-                if isinstance(error, DomainError)
-                else DomainError(
-                    ErrorCode.STORE_UNAVAILABLE, f"the store refused the write ({error}); nothing was applied"
-                )
+            log.error("the store refused journal entries (%s); the state will be reloaded from the journal", error)
+        if not isinstance(error, DomainError):
+            error = DomainError(
+                ErrorCode.STORE_UNAVAILABLE, f"the store refused the write ({error}); nothing was applied"
             )
+        for applied in group.members:
+            if not applied.committed.done():
+                applied.committed.set_exception(error)
         self._diverge()
 
     def _diverge(self) -> None:

@@ -44,11 +44,19 @@ class FullDisk:
     def fill_after_journal_rows(self, rows: int) -> None:
         self._journal_rows_left = rows
 
-    def execute(self, sql: str, *args: Any) -> Any:
+    def _count_journal_rows(self, sql: str, rows: int) -> None:
         if self._journal_rows_left is not None and sql.lstrip().upper().startswith("INSERT INTO JOURNAL"):
-            self._journal_rows_left -= 1
+            self._journal_rows_left -= rows
             if self._journal_rows_left <= 0:
                 self.full, self._journal_rows_left = True, None
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        rows = list(rows)
+        self._count_journal_rows(sql, len(rows))
+        return self._conn.executemany(sql, rows)
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self._count_journal_rows(sql, 1)
         if self.full and sql.lstrip().upper().startswith(("COMMIT", "INSERT INTO STORE_PROBE")):
             self.failed_commits += 1
             raise disk_full_error()

@@ -20,6 +20,7 @@ from typing import Any
 from backend.api.protocol import PROTOCOL_VERSION
 from backend.api.ratelimit import TokenBucket
 from backend.api.server import Session
+from websockets.protocol import State as WsState
 from backend.app import Backend, BackendConfig
 from programs.quantdesk_perp.state import state_to_bytes
 
@@ -241,17 +242,35 @@ class HostileMessages:
 
 
 class RecordingSocket:
-    """Stands in for the WebSocket: keeps what the server sends, closes on request."""
+    """Stands in for the WebSocket: keeps the text of every message the server sends, closes on request.
+
+    It offers what `Session` uses of a websockets connection: its sans-I/O protocol (state, send_text,
+    data_to_send), the transport and flow control; messages are recorded when the session flushes
+    them, one loop turn after it sent them."""
 
     def __init__(self) -> None:
         self.sent: list[str] = []
         self.closed: tuple[int, str] | None = None
+        self.protocol = self  # send_text records at once, so nothing is left for the transport
+        self.transport = self
+        self.state = WsState.OPEN
+        self.paused = False
 
-    async def send(self, text: str) -> None:
-        self.sent.append(text)
+    def send_text(self, data: bytes) -> None:
+        self.sent.append(data.decode())
+
+    def data_to_send(self) -> list[bytes]:
+        return []
+
+    def write(self, data: bytes) -> None:
+        assert data == b""
+
+    async def send(self, message: bytes, text: bool = False) -> None:
+        self.sent.append(message.decode())
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         self.closed = (code, reason)
+        self.state = WsState.CLOSED
 
 
 @dataclass
@@ -279,6 +298,7 @@ async def authed_session(backend: Any) -> Session:
             {"id": 0, "op": "hello", "args": {"token": backend.token, "version": PROTOCOL_VERSION, "client": "fuzz"}}
         ),
     )
+    await asyncio.sleep(0)  # the reply leaves once the loop turn is over
     assert session.authed, session.ws.sent
     session.ws.sent.clear()
     return session
@@ -295,6 +315,7 @@ async def run_fuzz(backend: Any, messages: HostileMessages, count: int) -> FuzzR
         before = venue_digest(backend)
         socket.sent.clear()
         await backend.api._on_message(session, raw)
+        await asyncio.sleep(0)  # the reply leaves once the loop turn is over
         replies = [r for r in map(json.loads, socket.sent) if "stream" not in r]
         report.messages += 1
         if len(replies) != 1:

@@ -96,7 +96,12 @@ async def test_new_work_is_refused_while_the_state_reloads(venue, monkeypatch):
     refused, in_flight = loop.create_future(), loop.create_future()
     refused.set_exception(sqlite3.OperationalError("database or disk is full"))
     answers = [refused, in_flight]  # the store refuses the first write and has not answered the second
-    monkeypatch.setattr(venue.store, "write", lambda fn: answers.pop(0))
+
+    def write(fn):
+        fn.__self__.close()  # the writer begins each group at once, so the second entry gets its own write
+        return answers.pop(0)
+
+    monkeypatch.setattr(venue.store, "write", write)
     first = venue.apply(limit_buy(140))
     second = venue.apply(limit_buy(141))
     await asyncio.gather(first.committed, return_exceptions=True)
@@ -112,7 +117,7 @@ def test_a_journal_entry_commits_only_right_after_its_predecessor(venue):
     last = venue.seq
     entry = JournalEntry(last + 2, "Crank", b"\x90", [], [], None)
     with pytest.raises(JournalGap, match=f"journal entry {last + 2} would follow entry {last}"):
-        venue.store.write_sync(lambda conn: persist(conn, entry))
+        venue.store.write_sync(lambda conn: persist(conn, [entry]))
 
 
 async def test_the_check_finds_live_state_the_journal_does_not_hold(venue):
