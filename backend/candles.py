@@ -27,7 +27,7 @@ from backend.bus import Bus
 from backend.indicators import IndicatorError, compute, frame, resample, warmup
 from backend.oracle.sim import SECONDS_PER_YEAR, SIM_PARAMS
 from backend.quotes import QuoteBook
-from backend.store.db import Store
+from backend.store.base import StoreLike
 from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, normalize_symbol
 from programs.vocabulary import STORED_TIMEFRAMES, TIMEFRAME_SECONDS
 
@@ -55,7 +55,7 @@ class CandleService:
     def __init__(
         self,
         bus: Bus | None,
-        store: Store | None,
+        store: StoreLike | None,
         quotes: QuoteBook | None = None,
         *,
         feed: str = "sim",

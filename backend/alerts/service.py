@@ -22,7 +22,7 @@ from backend.alerts.spec import AlertArgs, AlertCode, AlertEditArgs, apply_edit,
 from backend.api.protocol import ApiError
 from backend.bus import Bus
 from backend.notify import Notifier
-from backend.store.db import Store
+from backend.store.base import StoreLike
 from backend.venues.liquidations import describe as describe_liquidation
 from programs.vocabulary import BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION
 
@@ -54,7 +54,7 @@ class AlertService:
     def __init__(
         self,
         bus: Bus,
-        store: Store,
+        store: StoreLike,
         *,
         oracle: Any = None,
         notifier: Notifier | None = None,

@@ -29,11 +29,11 @@ from typing import Any
 
 from backend.api.protocol import ApiError, ErrorCode
 from backend.backoff import Backoff
+from backend.store.base import Watcher
 from backend.store.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
 WriteFn = Callable[[sqlite3.Connection], Any]
-Watcher = Callable[[bool, str], None]  # (writable, what is wrong or "")
 _STOP = object()
 # SQLite primary result codes that mean "the store cannot write now", not "this job is wrong"
 FAULT_CODES = frozenset(

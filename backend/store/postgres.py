@@ -33,8 +33,8 @@ from psycopg_pool import ConnectionPool
 
 from backend.store import pg_schema
 from backend.backoff import Backoff
-from backend.store.base import StoreError, WriteFn
-from backend.store.db import StoreUnavailable, Watcher
+from backend.store.base import StoreError, Watcher, WriteFn
+from backend.store.db import StoreUnavailable
 from backend.store.dialect import translate
 from backend.store.pg_batch import GatheringConnection
 from backend.store.postgres_conn import PgConnection
