@@ -229,10 +229,10 @@ class Store:
             return exc
         self.commits += 1
         self.writes += len(batch)
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any, Exception | None]]] = {}
-        for loop, fut, value, exc in results:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+        for loop, fut, value, error in results:
             if fut is not None:
-                by_loop.setdefault(loop, []).append((fut, value, exc))
+                by_loop.setdefault(loop, []).append((fut, value, error))
         for loop, resolved in by_loop.items():  # one wake-up per loop and batch, not one per write
             loop.call_soon_threadsafe(_resolve_all, resolved)
         return None
