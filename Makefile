@@ -31,6 +31,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy  # programs/ and backend/, strict on programs/ (pyproject.toml [tool.mypy])
 	$(VENV)/bin/python -m pytest -n 2  # one worker per core: the suite is mostly Textual rendering
 
 clean:

@@ -10,6 +10,7 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from backend.alerts import AlertService, register_alert_ops
@@ -33,12 +34,13 @@ from backend.risk.analytics import RiskAnalytics, register_risk_ops
 from backend.risk.desk_feed import DeskPublisher, desk_reader, register_desk_ops
 from backend.risk.monitor import RiskMonitor
 from backend.risk.pretrade import RiskLimits
-from backend.risk.trading_state import TradingStateService
+from backend.risk.trading_state import TradingGate, TradingStateService
 from backend.solana.errors import SolanaError
 from backend.solana.ops import default_key_name, register_solana_ops
 from backend.solana.service import SolanaService
 from backend.store.base import StoreLike, resolve_store, resolve_trader
 from backend.store.factory import open_store
+from backend.store.observations import ObservationLog
 from backend.venues.admin_ops import register_admin_ops
 from backend.venues.ops import TradingOps, register_trading_ops
 from backend.business_metrics import BusinessMetrics
@@ -102,7 +104,133 @@ def make_sources(config: BackendConfig) -> list[OracleSource]:
     )
 
 
+@dataclass(slots=True, frozen=True)
+class Services:
+    """Every service of a running backend over one open store, each built complete by `compose`."""
+
+    store: StoreLike
+    candles: CandleService
+    observations: ObservationLog
+    venue: PaperVenue
+    trading: TradingOps
+    risk_state: TradingStateService
+    risk_monitor: RiskMonitor
+    desk_feed: DeskPublisher
+    store_policy: StoreFaultPolicy
+    solana: SolanaService
+    solana_venue: SolanaVenue | None  # with `--venue solana` only
+    alerts: AlertService
+    desk_watch: DeskWatch
+
+    async def start(self) -> None:
+        """The services that work before the API serves (risk and alerts watch from the first request)."""
+        self.store_policy.start()
+        await self.alerts.start()
+        await self.desk_watch.start()
+        await self.risk_state.start()
+        await self.risk_monitor.start()
+        await self.desk_feed.start()
+
+    async def start_trading(self) -> None:
+        """Once the API serves: the venue's keeper, the on-chain venue, candles."""
+        await self.venue.start()
+        if self.solana_venue is not None:
+            await self.solana_venue.start()
+        await self.candles.start()
+
+
+def compose(
+    config: BackendConfig, store: StoreLike, bus: Bus, metrics: Metrics, oracle: OracleService, api: ApiServer
+) -> Services:
+    """Build every service in dependency order and register its ops; the venue is recovered from the
+    journal here, before anything serves."""
+    register_market_ops(api, oracle)
+    candles = CandleService(
+        bus, store, oracle.quotes, feed=config.feed, seed=config.seed, benchmarks_url=config.benchmarks_url
+    )
+    register_candle_ops(api, candles)
+    api.stream("prices", "prices", key=lambda q: q.market, market_of=lambda q: q.market)
+    observations = ObservationLog(store, config.observation_retention)
+    bus.on("observations", observations.add)
+    gate = TradingGate()
+    venue = PaperVenue(bus, store, trading_state=gate.effective)
+    venue.recover()
+    risk_settings = load_settings(
+        config.home, RiskLimits(submit_rate_per_s=config.submit_rate), config.daily_loss_limit
+    )  # defaults, then config.toml [risk]
+    trading = TradingOps(
+        venue, limits=risk_settings.limits, trading_state=gate.effective, oracle_healthy=oracle_fresh(oracle)
+    )
+    register_trading_ops(api, trading)
+    register_record_ops(api, venue)
+    BusinessMetrics(metrics.registry, bus, venue, AUTHORITY)
+    sim = sim_source(oracle.sources)
+    if sim is not None:
+        resume_sim(sim, store, venue)
+    register_sim_ops(api, sim, store, paper=config.venue == "paper", venue=venue)
+    view = PaperVenueView(venue, trading)
+    risk_state = TradingStateService(bus, store, view, gate=gate, daily_loss_limit=risk_settings.daily_loss_limit)
+    risk_state.load()
+    register_limit_ops(api, config.home, risk_settings, risk_state.set_daily_loss_limit)
+    risk_monitor = RiskMonitor(bus, view, store)
+    desk_feed = DeskPublisher(bus, store)
+    register_desk_ops(api, store)
+    analytics = RiskAnalytics(view, candles.bars, store, risk_monitor, risk_state)
+    register_risk_ops(api, monitor=risk_monitor, analytics=analytics, trading_state=risk_state)
+    store_policy = StoreFaultPolicy(store, risk_state, metrics)
+    register_admin_ops(api, trading)
+    register_link_ops(api, bus)
+    api.stream("log", "log")
+    solana = SolanaService(config.home, config.network)
+    register_solana_ops(api, solana)
+    solana_venue: SolanaVenue | None = None
+    if config.venue == "solana":
+        from backend.venues.solana import SolanaVenue
+        from backend.venues.solana_ops import register_solana_venue_ops
+
+        solana_venue = SolanaVenue(solana.rpc, solana.sender, signer=default_signer(solana))
+        register_solana_venue_ops(api, solana_venue, venue.oracle_price)
+    alerts = AlertService(bus, store, oracle=oracle)
+    register_alert_ops(api, alerts)
+    desk_watch = DeskWatch(alerts, desk_reader(store))
+    return Services(
+        store=store,
+        candles=candles,
+        observations=observations,
+        venue=venue,
+        trading=trading,
+        risk_state=risk_state,
+        risk_monitor=risk_monitor,
+        desk_feed=desk_feed,
+        store_policy=store_policy,
+        solana=solana,
+        solana_venue=solana_venue,
+        alerts=alerts,
+        desk_watch=desk_watch,
+    )
+
+
+def oracle_fresh(oracle: OracleService, max_age_s: float = 30.0) -> Callable[[str], bool]:
+    """Pre-trade's question: has `market` a quote newer than `max_age_s`?"""
+
+    def fresh(market: str) -> bool:
+        quote = oracle.quotes.quotes.get(market)
+        return quote is not None and time.time() - quote.publish_time <= max_age_s
+
+    return fresh
+
+
+def default_signer(solana: SolanaService) -> Any:
+    """The key named `default` if it is there and unlocked; the venue refuses to sign without one."""
+    try:
+        return solana.keystore.signer(default_key_name(solana.keystore.names(), None))
+    except SolanaError:
+        return None
+
+
 class Backend:
+    """The process: locks the home, opens the store, composes the services, serves until stopped."""
+
     def __init__(self, config: BackendConfig) -> None:
         self.config = config
         self.started = time.time()
@@ -110,126 +238,39 @@ class Backend:
         self.metrics = Metrics()
         self.token = config.token or secrets.token_urlsafe(32)
         self.lock = HomeLock(config.home)
-        self.store: StoreLike | None = None
-        self.venue: PaperVenue | None = None
-        self.trading: TradingOps | None = None
-        self.solana: SolanaService | None = None
-        self.solana_venue: SolanaVenue | None = None
-        self.alerts: AlertService | None = None
-        self.risk_state: TradingStateService | None = None
-        self.risk_monitor: RiskMonitor | None = None
-        self.store_policy: StoreFaultPolicy | None = None
-        self.desk_feed: DeskPublisher | None = None
-        self.desk_watch: DeskWatch | None = None
         self.oracle = OracleService(self.bus, self.metrics, make_sources(config))
-        self.candles: CandleService | None = None
         self.api = ApiServer(self.bus, self.metrics, self.token, health=self.health, rate_per_s=config.api_rate)
+        self.api.op("status", self._op_status)
+        self.api.op("stop", self._op_stop)
         self.url = ""
+        self._services: Services | None = None  # while running
         self._stopping = asyncio.Event()
-        self._recorder_buffer: list[tuple[Any, ...]] = []
         self._log_handler = BusLogHandler(self.bus)
 
-    # -- composition --------------------------------------------------------------------------
-    def _register(self) -> None:
-        api = self.api
-        api.op("status", self._op_status)
-        api.op("stop", self._op_stop)
-        register_market_ops(api, self.oracle)
-        self.candles = CandleService(
-            self.bus,
-            self.store,
-            self.oracle.quotes,
-            feed=self.config.feed,
-            seed=self.config.seed,
-            benchmarks_url=self.config.benchmarks_url,
-        )
-        register_candle_ops(api, self.candles)
-        api.stream("prices", "prices", key=lambda q: q.market, market_of=lambda q: q.market)
-        self.bus.on("observations", self._record_observation)
-        self.venue = PaperVenue(self.bus, self.store)
-        self.venue.recover()
-        self.risk_settings = load_settings(
-            self.config.home, RiskLimits(submit_rate_per_s=self.config.submit_rate), self.config.daily_loss_limit
-        )  # defaults, then config.toml [risk]
-        self.trading = TradingOps(self.venue, limits=self.risk_settings.limits, oracle_healthy=self._oracle_fresh)
-        register_trading_ops(api, self.trading)
-        register_record_ops(api, self.venue)
-        BusinessMetrics(self.metrics.registry, self.bus, self.venue, AUTHORITY)
-        sim = sim_source(self.oracle.sources)
-        if sim is not None:
-            resume_sim(sim, self.store, self.venue)
-        register_sim_ops(api, sim, self.store, paper=self.config.venue == "paper", venue=self.venue)
-        self._register_risk(api)
-        self.store_policy = StoreFaultPolicy(self.store, self.risk_state, self.metrics)
-        register_admin_ops(api, self.trading)
-        register_link_ops(api, self.bus)
-        api.stream("log", "log")
-        self.solana = SolanaService(self.config.home, self.config.network)
-        register_solana_ops(api, self.solana)
-        if self.config.venue == "solana":
-            from backend.venues.solana import SolanaVenue
-            from backend.venues.solana_ops import register_solana_venue_ops
-
-            self.solana_venue = SolanaVenue(self.solana.rpc, self.solana.sender, signer=self._default_signer())
-            register_solana_venue_ops(api, self.solana_venue, self.venue.oracle_price)
-        self.alerts = AlertService(self.bus, self.store, oracle=self.oracle)
-        register_alert_ops(api, self.alerts)
-        self.desk_watch = DeskWatch(self.alerts, desk_reader(self.store))
-
-    def _register_risk(self, api: ApiServer) -> None:
-        view = PaperVenueView(self.venue, self.trading)
-        state = self.risk_state = TradingStateService(
-            self.bus, self.store, view, daily_loss_limit=self.risk_settings.daily_loss_limit
-        )
-        state.load()
-        register_limit_ops(
-            api, self.config.home, self.risk_settings, lambda limit: setattr(state, "daily_loss_limit", limit)
-        )
-        self.trading.trading_state = lambda: state.effective
-        self.venue.trading_state = lambda: str(state.effective)
-        self.risk_monitor = RiskMonitor(self.bus, view, self.store)
-        self.desk_feed = DeskPublisher(self.bus, self.store)
-        register_desk_ops(api, self.store)
-        analytics = RiskAnalytics(
-            view, self.candles.bars if self.candles else None, self.store, self.risk_monitor, state
-        )
-        register_risk_ops(api, monitor=self.risk_monitor, analytics=analytics, trading_state=state)
-
-    def _oracle_fresh(self, market: str, max_age_s: float = 30.0) -> bool:
-        quote = self.oracle.quotes.quotes.get(market)
-        return quote is not None and time.time() - quote.publish_time <= max_age_s
-
-    def _default_signer(self) -> Any:
-        """The key named `default` if it is there and unlocked; the venue refuses to sign without one."""
-        try:
-            return self.solana.keystore.signer(default_key_name(self.solana.keystore.names(), None))
-        except SolanaError:
-            return None
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the backend is not running")
+        return self._services
 
     def venue_description(self) -> str:
-        if self.solana_venue is not None:
-            return f"solana ({self.solana_venue.status})"
-        return "paper"
+        solana_venue = self.services.solana_venue
+        return f"solana ({solana_venue.status})" if solana_venue is not None else "paper"
 
     def health(self) -> dict[str, Any]:
-        degraded = ["store"] if self.store_policy is not None and self.store_policy.degraded else []
+        """What `/health` answers (the API serves only while the services run)."""
+        services = self.services
+        degraded = ["store"] if services.store_policy.degraded else []
         return {
             "status": "degraded" if degraded else "ok",
             "degraded": degraded,
-            "store": {
-                **(self.store_policy.health() if self.store_policy is not None else {}),
-                **({"kind": self.store.kind, "trader": self.store.trader} if self.store else {}),
-            },
+            "store": {**services.store_policy.health(), "kind": services.store.kind, "trader": services.store.trader},
             "version": VERSION,
             "pid": os.getpid(),
             "uptime_s": round(time.time() - self.started, 3),
             "clients": self.api.client_count,
             "feeds": to_builtins(self.oracle.health()),
-            "venue": {
-                "name": "paper",
-                "journal_seq": self.venue.seq if self.venue else 0,
-                "recovery": self.venue.recovery if self.venue else {},
-            },
+            "venue": {"name": "paper", "journal_seq": services.venue.seq, "recovery": services.venue.recovery},
         }
 
     async def _op_status(self, session: Session, args: dict[str, Any]) -> Any:
@@ -246,33 +287,13 @@ class Backend:
                 venue=self.venue_description(),
                 ticks_in=self.oracle.accepted,
                 spawned_by_tui=self.config.idle_exit_s is not None,
-                live_work=live_work(self.venue, self.alerts),
+                live_work=live_work(self.services.venue, self.services.alerts),
             )
         )
 
     async def _op_stop(self, session: Session, args: dict[str, Any]) -> Any:
         asyncio.get_running_loop().call_later(0.05, self._stopping.set)
         return {"stopping": True}
-
-    # -- observation recording (bounded retention) --------------------------------------------
-    def _record_observation(self, obs: Any) -> None:
-        self._recorder_buffer.append(
-            (obs.market, obs.price, obs.conf, obs.expo, obs.publish_time, obs.slot, obs.ema_price, obs.source)
-        )
-
-    async def _flush_observations(self) -> None:
-        flushes = 0
-        while True:
-            await asyncio.sleep(1.0)
-            rows, self._recorder_buffer = self._recorder_buffer, []
-            flushes += 1
-            prune = flushes % 60 == 0
-            keep = self.config.observation_retention
-            if rows or prune:
-                self.store.submit(
-                    lambda conn, rows=rows, prune=prune, keep=keep: _write_observations(conn, rows, prune, keep)
-                )
-            self.metrics.store_commits.set(self.store.commits)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -283,57 +304,62 @@ class Backend:
             raise BackendAlreadyRunning(f"a backend is already running for {home}{where}")
         try:
             logging.getLogger().addHandler(self._log_handler)
-            self.store = await asyncio.to_thread(
+            store = await asyncio.to_thread(
                 open_store, resolve_store(self.config.store, home), resolve_trader(self.config.trader, home)
             )
-            self.store.start()
-            self._register()
-            self.store_policy.start()
-            await self.alerts.start()
-            await self.desk_watch.start()
-            await self.risk_state.start()
-            await self.risk_monitor.start()
-            await self.desk_feed.start()
-            port = await self.api.start(self.config.host, self.config.port)
-            self.url = f"ws://{self.config.host}:{port}"
-            await self.venue.start()
-            if self.solana_venue is not None:
-                await self.solana_venue.start()
-            await self.candles.start()
-            await self.oracle.start()
-            write_record(
-                home,
-                BackendRecord(
-                    url=self.url,
-                    token=self.token,
-                    pid=os.getpid(),
-                    protocol=PROTOCOL_VERSION,
-                    version=VERSION,
-                    started=self.started,
-                ),
-            )
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, self._stopping.set)
-            log.info("backend listening on %s (feed %s)", self.url, self.config.feed)
-            print(self.url, flush=True)
-            tasks = [asyncio.create_task(self._flush_observations())]
-            if self.config.idle_exit_s is not None:
-                tasks.append(asyncio.create_task(self._idle_watch(self.config.idle_exit_s)))
-            await self._stopping.wait()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            try:
+                store.start()
+                self._services = compose(self.config, store, self.bus, self.metrics, self.oracle, self.api)
+            except BaseException:
+                store.stop()
+                raise
+            await self._serve(self._services)
         finally:
             await self.shutdown()
 
-    async def _idle_watch(self, grace: float) -> None:
+    async def _serve(self, services: Services) -> None:
+        await services.start()
+        port = await self.api.start(self.config.host, self.config.port)
+        self.url = f"ws://{self.config.host}:{port}"
+        await services.start_trading()
+        await self.oracle.start()
+        write_record(
+            self.config.home,
+            BackendRecord(
+                url=self.url,
+                token=self.token,
+                pid=os.getpid(),
+                protocol=PROTOCOL_VERSION,
+                version=VERSION,
+                started=self.started,
+            ),
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._stopping.set)
+        log.info("backend listening on %s (feed %s)", self.url, self.config.feed)
+        print(self.url, flush=True)
+        tasks = [asyncio.create_task(self._flush_observations(services))]
+        if self.config.idle_exit_s is not None:
+            tasks.append(asyncio.create_task(self._idle_watch(services, self.config.idle_exit_s)))
+        await self._stopping.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _flush_observations(self, services: Services) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            services.observations.flush()
+            self.metrics.store_commits.set(services.store.commits)
+
+    async def _idle_watch(self, services: Services, grace: float) -> None:
         # the grace counts from when the backend is ready, not from when it began to start up
         self.api.last_client_seen = max(self.api.last_client_seen, time.monotonic())
         while True:
             await asyncio.sleep(min(1.0, grace / 4))
             idle = self.api.client_count == 0 and time.monotonic() - self.api.last_client_seen > grace
-            if idle and (live_work(self.venue, self.alerts) or (self.alerts is not None and self.alerts.pending_work)):
+            if idle and (live_work(services.venue, services.alerts) or services.alerts.pending_work):
                 continue  # stops, TP/SL, TWAPs and alerts work with no terminal attached: stay up for them
             if idle:
                 log.info("no clients for %.0fs: exiting", grace)
@@ -346,23 +372,23 @@ class Backend:
     async def shutdown(self) -> None:
         # each service gets a bounded time to stop, so a stuck one (a history download, a webhook)
         # never keeps the process, the home lock and the record alive
-        for service in (
-            self.oracle,
-            self.candles,
-            self.risk_monitor,
-            self.desk_feed,
-            self.desk_watch,
-            self.risk_state,
-            self.alerts,
-            self.api,
-            self.venue,
-        ):
-            if service is not None:
+        services = self._services
+        await _stop_within(self.oracle, STOP_TIMEOUT_S)
+        if services is not None:
+            for service in (
+                services.candles,
+                services.risk_monitor,
+                services.desk_feed,
+                services.desk_watch,
+                services.risk_state,
+                services.alerts,
+            ):
                 await _stop_within(service, STOP_TIMEOUT_S)
-        if self.store is not None:
-            self.store.stop()
-        if self.solana is not None:
-            await self.solana.close()
+        await _stop_within(self.api, STOP_TIMEOUT_S)
+        if services is not None:
+            await _stop_within(services.venue, STOP_TIMEOUT_S)
+            services.store.stop()
+            await services.solana.close()
         remove_record(self.config.home, os.getpid())
         logging.getLogger().removeHandler(self._log_handler)
         self.lock.release()
@@ -376,14 +402,3 @@ async def _stop_within(service: Any, seconds: float) -> None:
         log.warning("%s did not stop within %gs; going on with the shutdown", type(service).__name__, seconds)
     except Exception:
         log.exception("%s failed to stop cleanly", type(service).__name__)
-
-
-def _write_observations(conn: Any, rows: list[tuple[Any, ...]], prune: bool, keep: int) -> None:
-    if rows:
-        conn.executemany(
-            "INSERT INTO observations (market, price, conf, expo, publish_time, slot, ema_price, source)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-    if prune:
-        conn.execute("DELETE FROM observations WHERE id <= (SELECT MAX(id) FROM observations) - ?", (keep,))

@@ -29,9 +29,16 @@ from backend.domain.observations import PriceObservation
 from backend.indicators import IndicatorError, compute, frame, resample, warmup
 from backend.oracle.sim import SECONDS_PER_YEAR, SIM_PARAMS
 from backend.quotes import QuoteBook
-from backend.store.db import Store
+from backend.store.base import StoreLike
 from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, normalize_symbol
-from programs.vocabulary import BASE_PRECISION, PRICE_PRECISION, STORED_TIMEFRAMES, TIMEFRAME_SECONDS, ErrorCode
+from programs.vocabulary import (
+    BASE_PRECISION,
+    PRICE_PRECISION,
+    STORED_TIMEFRAMES,
+    TIMEFRAME_SECONDS,
+    ErrorCode,
+    Timeframe,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +64,7 @@ class CandleService:
     def __init__(
         self,
         bus: Bus | None,
-        store: Store | None,
+        store: StoreLike | None,
         quotes: QuoteBook | None = None,
         *,
         feed: str = "sim",
@@ -235,6 +242,7 @@ class CandleService:
                 self.seed_quotes(spec.symbol, now)
 
     def _has_history(self, market: str, now: int) -> bool:
+        assert self.store is not None  # history is backfilled only into a store
         rows = self.store.query(
             "SELECT 1 FROM candles WHERE market = ? AND tf = '1m' AND t >= ? LIMIT 1",
             (market, now - int(self.history_days * 86400)),
@@ -245,6 +253,7 @@ class CandleService:
         """Store history bars without overwriting recorded ones; derive the coarser timeframes."""
         if not bars:
             return
+        assert self.store is not None  # history is backfilled only into a store
         rows = await asyncio.to_thread(history_rows, market, tf, bars, derive_up_to)  # pandas off the loop
         await self.store.write(lambda conn: _insert(conn, "INSERT OR IGNORE", rows))
 
@@ -274,6 +283,7 @@ class CandleService:
 
     def seed_quotes(self, market: str, now: int) -> None:
         """Prime the QuoteBook's 24h window from the stored 1m bars of the last day."""
+        assert self.store is not None and self.quotes is not None  # called by backfill with both
         expo = market_expo(market)
         rows = self.store.query(
             "SELECT t, o, h, l FROM candles WHERE market = ? AND tf = '1m' AND t >= ? AND t < ? ORDER BY t",
@@ -290,7 +300,7 @@ def history_rows(market: str, tf: str, bars: list[Bar], derive_up_to: int) -> li
     rows = [(market, tf, *b) for b in bars]
     df = frame(bars)
     for coarser, seconds in TIMEFRAME_SECONDS.items():
-        if TIMEFRAME_SECONDS[tf] < seconds <= derive_up_to:
+        if TIMEFRAME_SECONDS[Timeframe(tf)] < seconds <= derive_up_to:
             rows += [(market, coarser, *r) for r in resample(df, seconds).itertuples(index=False)]
     return [
         (m, tf_, int(t), float(o), float(h), float(lo), float(c), float(v), int(n))

@@ -58,7 +58,9 @@ class _Request(msgspec.Struct):
 
 _request_encoder = msgspec.json.Encoder()
 _envelope = msgspec.json.Decoder(_Envelope)
-_decoders = {name: msgspec.json.Decoder(kind) for name, kind in STREAM_TYPES.items()}
+_decoders: dict[str, msgspec.json.Decoder[Any]] = {
+    name: msgspec.json.Decoder(kind) for name, kind in STREAM_TYPES.items()
+}
 _any = msgspec.json.Decoder()
 
 

@@ -13,14 +13,14 @@ from typing import Any
 from backend.metrics import Metrics
 from backend.risk.pretrade import TradingState
 from backend.risk.trading_state import TradingStateService
-from backend.store.db import Store
+from backend.store.base import StoreLike
 
 log = logging.getLogger(__name__)
 HOLD_SOURCE = "store"
 
 
 class StoreFaultPolicy:
-    def __init__(self, store: Store, trading_state: TradingStateService | None, metrics: Metrics) -> None:
+    def __init__(self, store: StoreLike, trading_state: TradingStateService | None, metrics: Metrics) -> None:
         self.store = store
         self.trading_state = trading_state
         self.metrics = metrics

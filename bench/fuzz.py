@@ -20,12 +20,12 @@ from tests.fakes.hostile import HostileMessages, quiet_backend, run_fuzz, templa
 async def fuzz(count: int, seed: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         backend, task = await quiet_backend(Path(tmp))
-        price = backend.venue.oracle_price(0) / PRICE_PRECISION
+        price = backend.services.venue.oracle_price(0) / PRICE_PRECISION
         messages = HostileMessages(seed, sorted(backend.api.ops), templates_for(price))
         started = time.perf_counter()
         report = await run_fuzz(backend, messages, count)
         seconds = time.perf_counter() - started
-        verified = backend.venue.verify()
+        verified = backend.services.venue.verify()
         backend.request_stop()
         await task
     print_table(

@@ -10,6 +10,7 @@ Notifier (desktop + webhook), which never blocks the loop.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import math
 import time
@@ -22,7 +23,7 @@ from backend.alerts.spec import AlertArgs, AlertCode, AlertEditArgs, apply_edit,
 from backend.bus import Bus
 from backend.domain.errors import DomainError
 from backend.notify import Notifier
-from backend.store.db import Store
+from backend.store.base import StoreLike
 from backend.venues.liquidations import describe as describe_liquidation
 from programs.vocabulary import BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION
 
@@ -54,7 +55,7 @@ class AlertService:
     def __init__(
         self,
         bus: Bus,
-        store: Store,
+        store: StoreLike,
         *,
         oracle: Any = None,
         notifier: Notifier | None = None,
@@ -218,8 +219,9 @@ class AlertService:
 
     def history(
         self, alert_id: int | None = None, market: str | None = None, limit: int = 100, since: float | None = None
-    ) -> list[dict[str, Any]]:
-        where, params = [], []
+    ) -> builtins.list[dict[str, Any]]:  # `list` here is the method above
+        where: builtins.list[str] = []
+        params: builtins.list[Any] = []
         if alert_id is not None:
             where.append("alert_id = ?")
             params.append(alert_id)
@@ -340,7 +342,7 @@ class AlertService:
             self._emit(firings)
 
     # -- outputs --------------------------------------------------------------------------------
-    def _emit(self, firings: list[Firing]) -> None:
+    def _emit(self, firings: builtins.list[Firing]) -> None:
         rows = self._unsaved
         for firing in firings:
             self.fired += 1

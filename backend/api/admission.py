@@ -169,7 +169,7 @@ def gated_connection(gate: ConnectionGate) -> type[ServerConnection]:
     return GatedConnection
 
 
-class HandshakeLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+class HandshakeLog(logging.LoggerAdapter):
     """The logger handed to websockets, which logs a traceback for every failed opening handshake:
     count those and say them in one quiet line instead; everything else passes through."""
 

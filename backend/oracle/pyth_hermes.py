@@ -327,8 +327,8 @@ class PythHermesSource(OracleSource):
         except Rejected as exc:
             self.reject(exc.reason, exc.detail)
             return
-        for exc in rejects:
-            self.reject(exc.reason, exc.detail)
+        for rejected in rejects:
+            self.reject(rejected.reason, rejected.detail)
         if observations and streamed:
             self._connected()
         elif observations and self.state == "down":  # real prices, but no stream yet: not healthy
@@ -348,8 +348,8 @@ class PythHermesSource(OracleSource):
             return
         self._handle_update(response.content, emit, time.monotonic_ns(), streamed=False)
 
-    def _params(self) -> list[tuple[str, str]]:
-        return [("ids[]", i) for i in self.feed_ids] + [("parsed", "true")]
+    def _params(self) -> tuple[tuple[str, str], ...]:
+        return (*(("ids[]", i) for i in self.feed_ids), ("parsed", "true"))
 
     # -- SSE ----------------------------------------------------------------------------------
     async def _stream_sse(self, client: httpx.AsyncClient, emit: Emit) -> None:

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def record(
-    feed_args: Sequence[str] | object, minutes: float | None, path: Path | str, stop: asyncio.Event | None = None
+    feed_args: Sequence[str] | FeedOptions, minutes: float | None, path: Path | str, stop: asyncio.Event | None = None
 ) -> int:
     """Run the oracle with `feed_args` (CLI-style flags or FeedOptions) and write what it publishes.
 

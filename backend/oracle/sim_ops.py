@@ -21,7 +21,7 @@ from backend.api.protocol import ApiError, ErrorCode, parse_args
 from backend.api.server import ApiServer, Session
 from backend.domain.observations import PriceObservation
 from backend.oracle.sim import SimOracle
-from backend.store.db import Store
+from backend.store.base import StoreLike
 from backend.venues.ops import engine_error
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.constants import PRICE_PRECISION
@@ -42,7 +42,7 @@ def sim_source(sources: list[Any]) -> SimOracle | None:
     return next((s for s in sources if isinstance(s, SimOracle)), None)
 
 
-def last_sim_prices(store: Store, venue: Any = None) -> dict[str, float]:
+def last_sim_prices(store: StoreLike, venue: Any = None) -> dict[str, float]:
     """Each market's last simulated price on record (display floats: a walk's state is a float).
 
     The recorder flushes once a second, so after a kill -9 the venue's journal may hold a newer
@@ -71,7 +71,7 @@ def journalled_prices(venue: Any) -> dict[str, tuple[int, float]]:
     }
 
 
-def resume_sim(sim: SimOracle, store: Store, venue: Any = None) -> None:
+def resume_sim(sim: SimOracle, store: StoreLike, venue: Any = None) -> None:
     prices = last_sim_prices(store, venue)
     if prices:
         sim.resume_from(prices)
@@ -118,7 +118,7 @@ async def journal_shock(venue: Any, obs: PriceObservation) -> None:
     await applied.committed
 
 
-def register_sim_ops(api: ApiServer, sim: SimOracle | None, store: Store, paper: bool, venue: Any = None) -> None:
+def register_sim_ops(api: ApiServer, sim: SimOracle | None, store: StoreLike, paper: bool, venue: Any = None) -> None:
     async def shock(session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, ShockArgs)
         if sim is None or not paper:

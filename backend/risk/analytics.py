@@ -49,7 +49,7 @@ Bar = Sequence[Any]  # [t (unix s), o, h, l, c, v, n] as the candle service retu
 # ---- prices and returns ----------------------------------------------------------------------
 
 
-def closes_frame(bars: dict[str, list[Bar]], rule: str | None = None) -> pd.DataFrame:
+def closes_frame(bars: dict[str, Sequence[Bar]], rule: str | None = None) -> pd.DataFrame:
     """Close prices per market (columns) on a UTC DatetimeIndex; resampled to `rule` (last close) if given."""
     series = {}
     for market, rows in bars.items():
@@ -160,7 +160,9 @@ def pnl_attribution(positions: Iterable[PositionView]) -> dict[str, Any]:
         row["trading"] += (p.realized_pnl + p.unrealized_pnl) / PRICE
         row["funding"] += p.funding_pnl / PRICE
         row["fees"] -= p.fees / PRICE
-    rows = [{"market": m, **r, "total": r["trading"] + r["funding"] + r["fees"]} for m, r in sorted(by_market.items())]
+    rows: list[dict[str, Any]] = [
+        {"market": m, **r, "total": r["trading"] + r["funding"] + r["fees"]} for m, r in sorted(by_market.items())
+    ]
     total = {k: sum(r[k] for r in rows) for k in ("trading", "funding", "fees", "total")}
     return {"by_market": rows, "total": total}
 
@@ -182,7 +184,7 @@ def correlation(returns: pd.DataFrame) -> dict[str, Any]:
 
 
 def var_report(
-    bars_1d: dict[str, list[Bar]], bars_1h: dict[str, list[Bar]], notionals: dict[str, float]
+    bars_1d: dict[str, Sequence[Bar]], bars_1h: dict[str, Sequence[Bar]], notionals: dict[str, float]
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """VaR/CVaR at 95% and 99% plus the returns used (for the correlation matrix)."""
     daily = closes_frame(bars_1d, "1D")
@@ -238,7 +240,7 @@ def clean(value: Any) -> Any:
 # ---- the thin layer: gathering data, the ops -----------------------------------------------
 
 
-BarsFn = Callable[[str, str, int], list[Bar]]  # (market, timeframe, limit) -> bars, oldest first
+BarsFn = Callable[[str, str, int], Sequence[Bar]]  # (market, timeframe, limit) -> bars, oldest first
 
 
 class RiskAnalytics:

@@ -19,9 +19,11 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import tomlkit
+from tomlkit.items import InlineTable, Table
 import tomllib
 
 from backend.domain.errors import DomainError
@@ -121,6 +123,8 @@ def write_table(home: Path, values: dict[str, str]) -> None:
     if "risk" not in document:
         document["risk"] = tomlkit.table()
     table = document["risk"]
+    if not isinstance(table, Table | InlineTable):
+        raise DomainError(ErrorCode.BAD_REQUEST, f"{path}: `risk` is not a [risk] table; fix or remove it")
     for key, value in values.items():
         if table.get(key) != value:
             table[key] = value
@@ -129,7 +133,9 @@ def write_table(home: Path, values: dict[str, str]) -> None:
     os.replace(tmp, path)
 
 
-def register_limit_ops(api: Any, home: Path, settings: RiskSettings, on_daily_limit: Any) -> None:
+def register_limit_ops(
+    api: Any, home: Path, settings: RiskSettings, on_daily_limit: Callable[[int | None], None]
+) -> None:
     async def get(session: Any, args: dict[str, Any]) -> Any:
         return {"limits": current(settings), "units": {k: what for k, (_, _, what) in KEYS.items()}}
 

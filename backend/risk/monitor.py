@@ -19,7 +19,7 @@ import msgspec
 
 from backend.api.protocol import AccountView, PositionView
 from backend.bus import Bus
-from backend.store.db import Store
+from backend.store.base import StoreLike
 from programs.vocabulary import BASE_PRECISION as BASE
 from programs.vocabulary import MARGIN_PRECISION as RATIO
 from programs.vocabulary import PRICE_PRECISION as PRICE
@@ -183,7 +183,7 @@ class RiskMonitor:
         self,
         bus: Bus,
         venue: VenueView,
-        store: Store | None = None,
+        store: StoreLike | None = None,
         *,
         thresholds: RiskThresholds | None = None,
         refresh_s: float = 0.5,

@@ -11,6 +11,8 @@ deliberate `resume` holds for the rest of that day.
 A *hold* is a state a fault imposes while it lasts (the store cannot write: REDUCING). Holds live
 in memory only (a fault that stops writes cannot be persisted) and never lower the state: the
 `effective` state is the most severe of the set state and the holds, and is what pre-trade reads.
+Both live in a `TradingGate`, built before the venue (which reads it) and the service (which acts
+on the venue: the kill switch cancels through it, the daily loss limit reads its equity).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 from backend.bus import Bus
 from backend.risk.pretrade import TradingState
-from backend.store.db import Store
+from backend.store.base import StoreLike
 from programs.vocabulary import QUOTE_PRECISION
 
 log = logging.getLogger(__name__)
@@ -42,13 +44,29 @@ def day_start(ts: float) -> int:
     return int(ts // 86_400 * 86_400)
 
 
+class TradingGate:
+    """The set state and the holds on it: what pre-trade enforces (`effective`), shared by the venue and the
+    `TradingStateService` that changes it."""
+
+    __slots__ = ("state", "holds")
+
+    def __init__(self) -> None:
+        self.state = TradingState.ACTIVE
+        self.holds: dict[str, tuple[TradingState, str]] = {}  # source -> (state, why)
+
+    def effective(self) -> TradingState:
+        """The set state, raised by any hold."""
+        return max([self.state, *(state for state, _ in self.holds.values())], key=_SEVERITY.__getitem__)
+
+
 class TradingStateService:
     def __init__(
         self,
         bus: Bus,
-        store: Store,
+        store: StoreLike,
         venue: Any = None,
         *,
+        gate: TradingGate | None = None,
         daily_loss_limit: int | None = None,
         authority: str = LOCAL_AUTHORITY,
         check_every_s: float = 1.0,
@@ -62,11 +80,10 @@ class TradingStateService:
         self.authority = authority
         self.check_every_s = check_every_s
         self.clock = clock
-        self.state = TradingState.ACTIVE
+        self.gate = gate or TradingGate()
         self.changed: dict[str, Any] = {"actor": "system", "reason": "default", "ts": 0.0}
         self.baseline: dict[str, Any] = {}  # {"day": "YYYY-MM-DD", "equity": int}
         self.tripped_day = ""
-        self.holds: dict[str, tuple[TradingState, str]] = {}  # source -> (state, why)
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -92,9 +109,22 @@ class TradingStateService:
         self.tripped_day = rows.get("daily_loss_tripped", {}).get("day", "")
 
     @property
+    def state(self) -> TradingState:
+        """The state last set (by the trader, the kill switch or the daily loss limit), without the holds."""
+        return self.gate.state
+
+    @state.setter
+    def state(self, state: TradingState) -> None:
+        self.gate.state = state
+
+    @property
+    def holds(self) -> dict[str, tuple[TradingState, str]]:
+        return self.gate.holds
+
+    @property
     def effective(self) -> TradingState:
         """The state pre-trade enforces: the set state, raised by any hold."""
-        return max([self.state, *(state for state, _ in self.holds.values())], key=_SEVERITY.__getitem__)
+        return self.gate.effective()
 
     def hold(self, source: str, state: TradingState, why: str) -> None:
         """Impose `state` while `source` (a fault) lasts; in memory, logged and published."""
@@ -153,6 +183,10 @@ class TradingStateService:
 
     async def resume(self, actor: str, reason: str = "resumed") -> dict[str, Any]:
         return await self.set(TradingState.ACTIVE, actor, reason)
+
+    def set_daily_loss_limit(self, limit: int | None) -> None:
+        """A new limit (quote units; None disables it) from `risk.limits.set`, checked from the next tick."""
+        self.daily_loss_limit = limit
 
     # -- the daily loss limit -------------------------------------------------------------------
     async def _watch(self) -> None:

@@ -315,10 +315,11 @@ class Keystore:
     def import_key(self, name: str, secret: str | bytes | Path, passphrase: str | None = None) -> KeyInfo:
         """`secret`: a path to a Solana CLI keypair file, that file's JSON, or a base58 secret."""
         if isinstance(secret, Path):
+            path = secret
             try:
-                secret = secret.read_bytes()
+                secret = path.read_bytes()
             except OSError as err:
-                raise SolanaError(ErrorCode.KEY_NOT_FOUND, f"cannot read {secret}: {err.strerror}") from None
+                raise SolanaError(ErrorCode.KEY_NOT_FOUND, f"cannot read {path}: {err.strerror}") from None
         return self._store(name, parse_secret(secret), passphrase)
 
     def _store(self, name: str, keypair: Keypair, passphrase: str | None) -> KeyInfo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from solders.hash import Hash
@@ -145,7 +146,7 @@ class LiteSvmRpc(Rpc):
     async def get_token_accounts(self, owner: Pubkey) -> list[TokenAccountInfo]:
         out = []
         for address in sorted(self._seen_accounts, key=bytes):
-            account = self._guard("get_account", lambda a=address: self.svm.get_account(a))
+            account = self._guard("get_account", partial(self.svm.get_account, address))
             if account is None or account.owner != TOKEN_PROGRAM_ID:
                 continue
             info = decode_token_account(address, bytes(account.data))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 WriteFn = Callable[[Any], Any]
+Watcher = Callable[[bool, str], None]  # (writable, what is wrong or "")
 TRADER_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 SQLITE_FILE = "quantdesk.db"
 
@@ -32,10 +33,21 @@ class StoreLike(Protocol):
     schema_version: int
     trader: str
     kind: str  # "sqlite" | "postgresql"
+    writable: bool
+    fault: str  # what went wrong, while not writable
+    faults: int
+    refused: int  # writes refused (or dropped, for submit()) while not writable
+    unwritable_since: float | None  # time.time() of the fault
+
+    @property
+    def _read_conn(self) -> Any:
+        """The connection reads go through (SQLite dialect): recovery, order records, the sim's resume."""
 
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+    def watch(self, fn: Watcher) -> None: ...
 
     def write(self, fn: WriteFn) -> asyncio.Future[Any]: ...
 

@@ -81,7 +81,7 @@ def copy_store(source: StoreSpec, target: StoreSpec, trader: str) -> CopyReport:
         pg.commit()
         for table in TABLES:
             query = f"SELECT COUNT(*) FROM {table} WHERE trader = %s"
-            copied = pg.execute(query, (trader,)).fetchone()[0]  # type: ignore[index,arg-type]
+            (copied,) = pg.execute(query, (trader,)).fetchall()[0]  # COUNT(*): always one row
             if copied != report.rows[table]:
                 raise StoreError(f"{table}: {report.rows[table]} rows read but {copied} in the target")
     report.journal_seq, report.replay_identical = _verify_replay(source, target, trader)
@@ -110,7 +110,7 @@ def _verify_replay(source: StoreSpec, target: StoreSpec, trader: str) -> tuple[i
     src = Store(source.target)
     dst = PgStore(target.target, trader=trader)
     try:
-        a, b = PaperVenue(Bus(), src), PaperVenue(Bus(), dst)  # type: ignore[arg-type]
+        a, b = PaperVenue(Bus(), src), PaperVenue(Bus(), dst)
         ra, rb = a.recover(), b.recover()
         same = (
             a.seq == b.seq

@@ -29,12 +29,12 @@ from typing import Any
 
 from backend.backoff import Backoff
 from backend.domain.errors import DomainError
+from backend.store.base import Watcher
 from backend.store.migrations import MIGRATIONS
 from programs.vocabulary import ErrorCode
 
 log = logging.getLogger(__name__)
 WriteFn = Callable[[sqlite3.Connection], Any]
-Watcher = Callable[[bool, str], None]  # (writable, what is wrong or "")
 _STOP = object()
 # SQLite primary result codes that mean "the store cannot write now", not "this job is wrong"
 FAULT_CODES = frozenset(
@@ -230,10 +230,10 @@ class Store:
             return exc
         self.commits += 1
         self.writes += len(batch)
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any, Exception | None]]] = {}
-        for loop, fut, value, exc in results:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+        for loop, fut, value, error in results:
             if fut is not None:
-                by_loop.setdefault(loop, []).append((fut, value, exc))
+                by_loop.setdefault(loop, []).append((fut, value, error))
         for loop, resolved in by_loop.items():  # one wake-up per loop and batch, not one per write
             loop.call_soon_threadsafe(_resolve_all, resolved)
         return None

@@ -29,7 +29,9 @@ class RecordCodec:
         self.upgrades = dict(upgrades or {})  # record name -> turns fields an older version wrote into today's
         # typed decoders read msgpack straight into the records (no intermediate dicts); strict=False
         # keeps the lenient conversions `decode` has always applied to older journals
-        self._decoders = {name: msgspec.msgpack.Decoder(t, strict=False) for name, t in self.types.items()}
+        self._decoders: dict[str, msgspec.msgpack.Decoder[Any]] = {
+            name: msgspec.msgpack.Decoder(t, strict=False) for name, t in self.types.items()
+        }
 
     def encode(self, record: Any) -> list[Any]:
         name = type(record).__name__

@@ -135,5 +135,5 @@ class LocalPostgres:
         import psycopg
 
         with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]  # a name we chose
+            conn.execute(f"CREATE DATABASE {name}")  # a name we chose
         return self.url_for(name)

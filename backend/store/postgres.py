@@ -33,8 +33,8 @@ from psycopg_pool import ConnectionPool
 
 from backend.store import pg_schema
 from backend.backoff import Backoff
-from backend.store.base import StoreError, WriteFn
-from backend.store.db import StoreUnavailable, Watcher
+from backend.store.base import StoreError, Watcher, WriteFn
+from backend.store.db import StoreUnavailable
 from backend.store.dialect import translate
 from backend.store.pg_batch import GatheringConnection
 from backend.store.postgres_conn import PgConnection
@@ -90,7 +90,7 @@ def migrate(conn: psycopg.Connection[Any], timescale: bool) -> int:
             continue
         with conn.transaction():
             for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type]  # our own DDL, no parameters
+                conn.execute(statement)  # our own DDL, no parameters
             conn.execute("INSERT INTO schema_version (version, name) VALUES (%s, %s)", (version, name))
         applied.add(version)
     return max(applied, default=0)
@@ -101,7 +101,7 @@ def ensure_partitions(conn: psycopg.Connection[Any]) -> None:
     for table in pg_schema.TIME_SERIES:
         for statement in pg_schema.month_partitions(table, int(time.time()), before=0, after=2):
             try:
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
             except psycopg.Error as exc:  # rows for that month already sit in the default partition
                 log.warning("partition not created: %s", str(exc).strip())
 
@@ -161,7 +161,7 @@ class PgStore:
                 if not self.timescale:
                     ensure_partitions(admin)
                 for statement in pg_schema.role_setup(self.trader):
-                    admin.execute(statement)  # type: ignore[arg-type]
+                    admin.execute(statement)
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise StoreError(
                     f"the PostgreSQL user {user!r} may not set up trader {self.trader!r} ({exc}); "
@@ -191,7 +191,7 @@ class PgStore:
 
     def _as_trader(self, conn: psycopg.Connection[Any]) -> None:
         if conn.info.parameter_status("session_authorization") != self.role:
-            conn.execute(f"SET ROLE {self.role}")  # type: ignore[arg-type]  # validated name (TRADER_RE)
+            conn.execute(f"SET ROLE {self.role}")  # validated name (TRADER_RE)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -288,9 +288,9 @@ class PgStore:
             return exc
         self.commits += 1
         self.writes += len(batch)
-        for (_fn, loop, fut, _epoch), (value, exc) in zip(batch, results, strict=True):
+        for (_fn, loop, fut, _epoch), (value, error) in zip(batch, results, strict=True):
             if fut is not None:
-                loop.call_soon_threadsafe(_resolve, fut, value, exc)
+                loop.call_soon_threadsafe(_resolve, fut, value, error)
         return None
 
     def _run_fast(self, batch: list[Any]) -> list[tuple[Any, BaseException | None]]:

@@ -52,9 +52,9 @@ class StoreReader:
                 yield from cursor
             return
         assert self._sqlite is not None
-        cursor = self._sqlite.execute(sql)
-        cursor.row_factory = None
-        yield from cursor
+        rows = self._sqlite.execute(sql)
+        rows.row_factory = None
+        yield from rows
 
     def close(self) -> None:
         if self._pg is not None:

@@ -39,7 +39,7 @@ def status_history(events: list[Any], orders: list[OrderView]) -> list[tuple[int
     """One row per status an order reached in this instruction; an order placed and finished at once
     shows both its placement status and its end."""
     placed = {e.order_id: wire_status(e.status) for e in events if isinstance(e, ev.OrderPlaced)}
-    rows = []
+    rows: list[tuple[int, int, str, int, str]] = []
     for view in orders:
         first = placed.get(view.order_id)
         if first is not None and first != view.status:

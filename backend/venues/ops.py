@@ -106,7 +106,7 @@ class TradingOps:
         if spec is None:
             raise DomainError(ErrorCode.NO_PRICE, "the market has no oracle price yet; try again in a moment")
         oracle = venue.oracle_price(market_index)
-        size = getattr(instruction, "size", None) or getattr(instruction, "total_size", 0)
+        size: int = getattr(instruction, "size", 0) or getattr(instruction, "total_size", 0)
         price = (
             getattr(instruction, "price", None)
             or getattr(instruction, "trigger_price", None)

@@ -25,8 +25,10 @@ from backend.api.protocol import OPEN_STATUSES, ErrorCode, FillView, Liquidation
 from backend.bus import Bus
 from backend.domain.errors import DomainError
 from backend.domain.observations import PriceObservation
+from backend.risk.pretrade import TradingState
 from backend.store import journal
-from backend.store.db import Store, StoreUnavailable
+from backend.store.base import StoreLike
+from backend.store.db import StoreUnavailable
 from backend.venues import views
 from backend.venues.bounds import check_instruction
 from backend.venues.journal_entry import AUTHORITY, CommitGroup, JournalEntry, status_history
@@ -90,12 +92,13 @@ class PaperVenue:
     def __init__(
         self,
         bus: Bus,
-        store: Store,
+        store: StoreLike,
         *,
         clock: Callable[[], float] = time.time,
         snapshot_every: int = 50_000,
         crank_interval: float = 0.2,
         fund_new_accounts: bool = True,
+        trading_state: Callable[[], TradingState] = lambda: TradingState.ACTIVE,
     ) -> None:
         self.bus = bus
         self.store = store
@@ -112,7 +115,7 @@ class PaperVenue:
         self.meta: dict[int, OrderMeta] = {}
         self.recent: dict[int, OrderView] = {}  # views of orders, newest last (terminal ones bounded)
         self.next_fill_id = 1
-        self.trading_state: Callable[[], str] = lambda: "ACTIVE"
+        self.trading_state = trading_state  # what pre-trade enforces, shown on every account
         self.last_crank = 0.0
         self.recovery: dict[str, Any] = {}
         self.uncommitted = 0  # records handed to the store and not yet committed or refused
@@ -301,7 +304,7 @@ class PaperVenue:
     def publish_account(self, subs: set[int]) -> None:
         ctx = self.ctx()
         for sub in subs:
-            account = views.account_view(self.state, AUTHORITY, sub, ctx, self.trading_state())
+            account = views.account_view(self.state, AUTHORITY, sub, ctx, str(self.trading_state()))
             if account is not None:
                 self.bus.publish("account", account)
             for position in views.position_views(self.state, AUTHORITY, sub, ctx):

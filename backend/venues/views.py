@@ -20,7 +20,7 @@ from programs.vocabulary import OrderType as WireType
 from programs.vocabulary import Side as WireSide
 from programs.vocabulary import TimeInForce as WireTif
 
-STATUS_OF_EVENT = {
+STATUS_OF_EVENT: dict[type[ev.Event], OrderStatus] = {
     ev.OrderFinished: OrderStatus.FILLED,
     ev.OrderCancelled: OrderStatus.CANCELLED,
     ev.OrderExpired: OrderStatus.EXPIRED,
@@ -118,7 +118,7 @@ def fill_views(
 ) -> list[tuple[str, FillView]]:
     """(authority, view) for each account side of a fill; the AMM's side is not an account."""
     symbol = symbol_of(state, fill.market_index)
-    out = []
+    out: list[tuple[str, FillView]] = []
     sides = (
         (fill.taker_authority, fill.taker_sub_account, fill.taker_order_id, fill.taker_side, fill.taker_fee, "taker"),
         (

@@ -62,8 +62,10 @@ def rescale_toward_zero(value: int, exponent: int, decimals: int) -> int:
     """Re-express value x 10^exponent with `decimals` decimals, rounding toward zero (e.g. to PRICE_PRECISION 1e6)."""
     shift = exponent + decimals
     if shift >= 0:
-        return value * 10**shift
-    quotient = abs(value) // 10**-shift
+        scale: int = 10**shift  # int ** int is typed Any (a negative exponent gives a float); here it is not
+        return value * scale
+    divisor: int = 10**-shift
+    quotient = abs(value) // divisor
     return quotient if value >= 0 else -quotient
 
 

@@ -28,7 +28,8 @@ class Reader:
         return chunk
 
     def unpack(self, fmt: str, field: str) -> int:
-        return struct.unpack(fmt, self.take(struct.calcsize(fmt), field))[0]
+        value: int = struct.unpack(fmt, self.take(struct.calcsize(fmt), field))[0]  # every format read is an integer
+        return value
 
     @property
     def remaining(self) -> int:

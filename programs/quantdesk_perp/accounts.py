@@ -5,7 +5,7 @@ from __future__ import annotations
 from .context import Context
 from .enums import CollateralAsset
 from .errors import EngineError, ErrorCode
-from .events import AccountCreated, Deposit, JitLiquidityUpdated, Withdraw
+from .events import Event, AccountCreated, Deposit, JitLiquidityUpdated, Withdraw
 from .instructions import CreateUserAccount, DepositTokens, ProvideJitLiquidity, SettleFunding, WithdrawTokens
 from .math.margin import SOL_ORACLE_MARKET
 from .positions import get_position, settle_funding
@@ -14,7 +14,7 @@ from .state import JitQuote, State, UserAccount
 from .trading import MAX_AMOUNT, check_size, get_market, get_user
 
 
-def create_user_account(state: State, ix: CreateUserAccount, ctx: Context, events: list) -> None:
+def create_user_account(state: State, ix: CreateUserAccount, ctx: Context, events: list[Event]) -> None:
     if not isinstance(ix.authority, str) or not ix.authority:
         raise EngineError(ErrorCode.INVALID_PARAMETER, "an account needs an authority")
     if type(ix.sub_account) is not int or not 0 <= ix.sub_account < 2**16:
@@ -33,7 +33,7 @@ def _check_amount(asset: int, amount: int) -> None:
         raise EngineError(ErrorCode.INVALID_AMOUNT, f"amount must be a positive integer, got {amount!r}")
 
 
-def deposit_tokens(state: State, ix: DepositTokens, ctx: Context, events: list) -> None:
+def deposit_tokens(state: State, ix: DepositTokens, ctx: Context, events: list[Event]) -> None:
     user = get_user(state, ix.authority, ix.sub_account)
     _check_amount(ix.asset, ix.amount)
     asset = int(ix.asset)
@@ -47,7 +47,7 @@ def deposit_tokens(state: State, ix: DepositTokens, ctx: Context, events: list) 
     events.append(Deposit(ix.authority, ix.sub_account, asset, ix.amount, balance))
 
 
-def withdraw_tokens(state: State, ix: WithdrawTokens, ctx: Context, events: list) -> None:
+def withdraw_tokens(state: State, ix: WithdrawTokens, ctx: Context, events: list[Event]) -> None:
     user = get_user(state, ix.authority, ix.sub_account)
     _check_amount(ix.asset, ix.amount)
     asset = int(ix.asset)
@@ -70,7 +70,7 @@ def withdraw_tokens(state: State, ix: WithdrawTokens, ctx: Context, events: list
     events.append(Withdraw(ix.authority, ix.sub_account, asset, ix.amount, balance - ix.amount))
 
 
-def provide_jit_liquidity(state: State, ix: ProvideJitLiquidity, ctx: Context, events: list) -> None:
+def provide_jit_liquidity(state: State, ix: ProvideJitLiquidity, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     user = get_user(state, ix.authority, ix.sub_account)
     if ix.amount:
@@ -84,7 +84,7 @@ def provide_jit_liquidity(state: State, ix: ProvideJitLiquidity, ctx: Context, e
     events.append(JitLiquidityUpdated(ix.authority, ix.sub_account, ix.market_index, ix.amount, ix.fee_rate))
 
 
-def settle_user_funding(state: State, ix: SettleFunding, ctx: Context, events: list) -> None:
+def settle_user_funding(state: State, ix: SettleFunding, ctx: Context, events: list[Event]) -> None:
     user = get_user(state, ix.authority, ix.sub_account)
     for market_index in sorted(user.positions):
         settle_funding(state.markets[market_index], user, user.positions[market_index], events)

@@ -9,6 +9,7 @@ from .crank import accrue_funding, observe_oracle
 from .enums import CollateralAsset, ContractTier, MarketStatus
 from .errors import EngineError, ErrorCode
 from .events import (
+    Event,
     CircuitBreakerReset,
     CircuitBreakerTriggered,
     InsuranceFundDeposit,
@@ -40,7 +41,7 @@ def _positive(name: str, value: int, upper: int = MAX_AMOUNT) -> None:
         raise EngineError(ErrorCode.INVALID_PARAMETER, f"{name} must be a positive integer up to {upper}")
 
 
-def initialize_market(state: State, ix: InitializeMarket, ctx: Context, events: list) -> None:
+def initialize_market(state: State, ix: InitializeMarket, ctx: Context, events: list[Event]) -> None:
     if ix.market_index in state.markets:
         raise EngineError(ErrorCode.MARKET_EXISTS, f"market {ix.market_index} already exists")
     if not 0 <= ix.market_index < 2**16:
@@ -122,7 +123,7 @@ _MAY_BE_ZERO = {
 }
 
 
-def update_market_parameters(state: State, ix: UpdateMarketParameters, ctx: Context, events: list) -> None:
+def update_market_parameters(state: State, ix: UpdateMarketParameters, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     changes = {}
     for name in UpdateMarketParameters.__dataclass_fields__:
@@ -148,21 +149,21 @@ def _targets(state: State, market_index: int | None) -> list[Market]:
     return [get_market(state, market_index)]
 
 
-def pause_program(state: State, ix: PauseProgram, ctx: Context, events: list) -> None:
+def pause_program(state: State, ix: PauseProgram, ctx: Context, events: list[Event]) -> None:
     status = MarketStatus.REDUCE_ONLY if ix.reduce_only else MarketStatus.HALTED
     for market in _targets(state, ix.market_index):
         market.status = status
         events.append(MarketStatusChanged(market.config.market_index, status, "paused by admin"))
 
 
-def resume_program(state: State, ix: ResumeProgram, ctx: Context, events: list) -> None:
+def resume_program(state: State, ix: ResumeProgram, ctx: Context, events: list[Event]) -> None:
     for market in _targets(state, ix.market_index):
         market.status = MarketStatus.ACTIVE
         market.circuit_breaker_tripped = False
         events.append(MarketStatusChanged(market.config.market_index, MarketStatus.ACTIVE, "resumed by admin"))
 
 
-def trigger_circuit_breaker(state: State, ix: TriggerCircuitBreaker, ctx: Context, events: list) -> None:
+def trigger_circuit_breaker(state: State, ix: TriggerCircuitBreaker, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     market.status = MarketStatus.HALTED
     market.circuit_breaker_tripped = True
@@ -170,7 +171,7 @@ def trigger_circuit_breaker(state: State, ix: TriggerCircuitBreaker, ctx: Contex
     events.append(MarketStatusChanged(ix.market_index, MarketStatus.HALTED, "circuit breaker"))
 
 
-def reset_circuit_breaker(state: State, ix: ResetCircuitBreaker, ctx: Context, events: list) -> None:
+def reset_circuit_breaker(state: State, ix: ResetCircuitBreaker, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     if not market.circuit_breaker_tripped:
         raise EngineError(ErrorCode.INVALID_PARAMETER, f"{market.config.symbol} circuit breaker is not tripped")
@@ -183,7 +184,7 @@ def reset_circuit_breaker(state: State, ix: ResetCircuitBreaker, ctx: Context, e
     events.append(MarketStatusChanged(ix.market_index, MarketStatus.ACTIVE, "circuit breaker reset"))
 
 
-def deposit_insurance_fund(state: State, ix: DepositInsuranceFund, ctx: Context, events: list) -> None:
+def deposit_insurance_fund(state: State, ix: DepositInsuranceFund, ctx: Context, events: list[Event]) -> None:
     if type(ix.amount) is not int or ix.amount <= 0 or ix.amount > MAX_AMOUNT:
         raise EngineError(ErrorCode.INVALID_AMOUNT, "insurance deposit must be a positive amount")
     if state.total_deposits.get(USDC, 0) + ix.amount > MAX_AMOUNT:
@@ -193,7 +194,7 @@ def deposit_insurance_fund(state: State, ix: DepositInsuranceFund, ctx: Context,
     events.append(InsuranceFundDeposit(ix.amount, state.insurance_fund))
 
 
-def withdraw_insurance_fund(state: State, ix: WithdrawInsuranceFund, ctx: Context, events: list) -> None:
+def withdraw_insurance_fund(state: State, ix: WithdrawInsuranceFund, ctx: Context, events: list[Event]) -> None:
     if type(ix.amount) is not int or ix.amount <= 0:
         raise EngineError(ErrorCode.INVALID_AMOUNT, "insurance withdrawal must be a positive amount")
     if ix.amount > state.insurance_fund:
@@ -206,7 +207,7 @@ def withdraw_insurance_fund(state: State, ix: WithdrawInsuranceFund, ctx: Contex
     events.append(InsuranceFundWithdraw(ix.amount, state.insurance_fund))
 
 
-def update_oracle_price(state: State, ix: UpdateOraclePrice, ctx: Context, events: list) -> None:
+def update_oracle_price(state: State, ix: UpdateOraclePrice, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     oracle = ctx.oracles.get(ix.market_index)
     if oracle is None or oracle.price <= 0:
@@ -214,7 +215,7 @@ def update_oracle_price(state: State, ix: UpdateOraclePrice, ctx: Context, event
     observe_oracle(market, oracle, ctx.unix_time, events)
 
 
-def calculate_funding_rate(state: State, ix: CalculateFundingRate, ctx: Context, events: list) -> None:
+def calculate_funding_rate(state: State, ix: CalculateFundingRate, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     if not accrue_funding(market, ctx.unix_time, events):
         raise EngineError(ErrorCode.NOT_DUE, f"{market.config.symbol} funding is not due yet")

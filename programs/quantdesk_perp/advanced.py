@@ -6,7 +6,7 @@ from .context import Context
 from .enums import OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
 from .errors import EngineError, ErrorCode
-from .events import OrderPlaced, OrderRejected
+from .events import Event, OrderPlaced, OrderRejected
 from .execution import admit_order, band_price, execute_taker, refill_iceberg
 from .instructions import PlaceBracketOrder, PlaceIcebergOrder, PlaceOcoOrder, PlaceTwapOrder
 from .math.fixed import div_ceil, round_up_to
@@ -80,7 +80,7 @@ def _check_exit_prices(is_long_exit: bool, take_profit: int, stop_loss: int, ora
         raise EngineError(ErrorCode.INVALID_TRIGGER, "take-profit and stop-loss must sit either side of the price")
 
 
-def place_oco_order(state: State, ix: PlaceOcoOrder, ctx: Context, events: list) -> None:
+def place_oco_order(state: State, ix: PlaceOcoOrder, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     user = get_user(state, ix.authority, ix.sub_account)
     check_size(market, ix.size)
@@ -134,7 +134,7 @@ def place_oco_order(state: State, ix: PlaceOcoOrder, ctx: Context, events: list)
         admit_order(state, market, user, leg, ctx, oracle, events)
 
 
-def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, events: list) -> None:
+def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     user = get_user(state, ix.authority, ix.sub_account)
     check_size(market, ix.size)
@@ -217,7 +217,7 @@ def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, event
     admit_order(state, market, user, entry, ctx, oracle, events)
 
 
-def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: list) -> None:
+def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     user = get_user(state, ix.authority, ix.sub_account)
     check_size(market, ix.total_size)
@@ -275,7 +275,7 @@ def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: lis
     )
 
 
-def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list) -> None:
+def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list[Event]) -> None:
     """Send the chunk that is due as an immediate market child bounded by the price limit."""
     market = state.markets[parent.market_index]
     user = state.users[(parent.authority, parent.sub_account)]
@@ -315,7 +315,7 @@ def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list) -> N
         close_order(state, parent, ST_CANCELLED, events, "TWAP window ended")
 
 
-def place_iceberg_order(state: State, ix: PlaceIcebergOrder, ctx: Context, events: list) -> None:
+def place_iceberg_order(state: State, ix: PlaceIcebergOrder, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     user = get_user(state, ix.authority, ix.sub_account)
     check_size(market, ix.total_size)

@@ -25,7 +25,7 @@ from anchorpy.coder.accounts import AccountsCoder
 from anchorpy.coder.instruction import InstructionCoder
 from anchorpy.program.common import NamedInstruction
 from anchorpy.program.namespace.types import _build_types
-from anchorpy_core.idl import Idl
+from anchorpy_core.idl import Idl, IdlAccount
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 
@@ -189,6 +189,8 @@ class QuantDeskClient:
         overrides = dict(accounts or {})
         metas = []
         for account in self._idl_ix[name].accounts:
+            if not isinstance(account, IdlAccount):  # a nested group (IdlAccounts): the program has none
+                raise ValueError(f"{name}: nested account group {account.name!r} is not supported")
             key = overrides.get(account.name) or self._resolve(account.name, ix, signer)
             if key is None:
                 raise ValueError(f"{name}: account {account.name!r} cannot be derived; pass accounts={{...}}")
@@ -245,7 +247,7 @@ class QuantDeskClient:
 
     def error_names(self) -> dict[int, str]:
         """Custom error codes → names, for backend/solana's ErrorDecoder."""
-        return {e.code: f"{e.name}: {e.msg}" if e.msg else e.name for e in self.idl.errors}
+        return {e.code: f"{e.name}: {e.msg}" if e.msg else e.name for e in self.idl.errors or []}
 
 
 def _key(value: Any) -> Pubkey | None:

@@ -2,13 +2,13 @@
 
 The base scales are the project's vocabulary (programs/vocabulary.py); the engine's derived ones live here."""
 
-from programs.vocabulary import (  # noqa: F401  (re-exported: the engine imports its precisions from here)
-    BASE_PRECISION,
-    FUNDING_RATE_PRECISION,
-    MARGIN_PRECISION,
-    PERCENTAGE_PRECISION,
-    PRICE_PRECISION,
-    QUOTE_PRECISION,
+from programs.vocabulary import (  # re-exported: the engine imports its precisions from here
+    BASE_PRECISION as BASE_PRECISION,
+    FUNDING_RATE_PRECISION as FUNDING_RATE_PRECISION,
+    MARGIN_PRECISION as MARGIN_PRECISION,
+    PERCENTAGE_PRECISION as PERCENTAGE_PRECISION,
+    PRICE_PRECISION as PRICE_PRECISION,
+    QUOTE_PRECISION as QUOTE_PRECISION,
 )
 
 FUNDING_RATE_BUFFER = FUNDING_RATE_PRECISION // PRICE_PRECISION  # 1e3

@@ -13,7 +13,7 @@ from .context import Context, OraclePrice
 from .enums import MarketStatus, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
 from .errors import EngineError, ErrorCode
-from .events import CircuitBreakerTriggered, FundingRateUpdated, MarketStatusChanged, OrderTriggered
+from .events import Event, CircuitBreakerTriggered, FundingRateUpdated, MarketStatusChanged, OrderTriggered
 from .execution import (
     band_price,
     execute_taker,
@@ -49,7 +49,7 @@ ST_REJECTED = OrderStatus.REJECTED
 TIF_GTD = TIF.GTD
 
 
-def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list) -> None:
+def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list[Event]) -> None:
     """Feed an observation into the oracle and mark TWAPs and the circuit breaker."""
     price = oracle.price
     if price <= 0:
@@ -74,7 +74,7 @@ def observe_oracle(market: Market, oracle: OraclePrice, now: int, events: list) 
         events.append(MarketStatusChanged(cfg.market_index, MS_HALTED, "circuit breaker"))
 
 
-def accrue_funding(market: Market, now: int, events: list) -> bool:
+def accrue_funding(market: Market, now: int, events: list[Event]) -> bool:
     """Drift's update_funding_rate once the interval has elapsed; False when not due yet.
 
     rate = clamp(mark TWAP - oracle TWAP + oracle TWAP / 5000, tier cap) * 1e3 / periods a day;
@@ -137,7 +137,7 @@ def is_triggered(order: Order, oracle: int) -> bool:
     return oracle >= order.trigger_price if is_buy else oracle <= order.trigger_price
 
 
-def fire_trigger(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:
+def fire_trigger(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list[Event]) -> None:
     """PENDING_TRIGGER -> OPEN and execute; a failed check rejects the order instead of raising."""
     if order.link_id:
         sibling = state.orders.get(order.link_id)
@@ -167,7 +167,7 @@ def fire_trigger(state: State, market: Market, order: Order, ctx: Context, oracl
     run_order(state, market, user, order, ctx, oracle, events)
 
 
-def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:
+def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list[Event]) -> None:
     is_buy = order.side == SIDE_BUY
     start, end = order.auction_start_price, order.auction_end_price
     elapsed = ctx.slot - order.auction_start_slot
@@ -204,7 +204,7 @@ def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracl
         )
 
 
-def crank_order(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list) -> None:
+def crank_order(state: State, market: Market, order: Order, ctx: Context, oracle: int, events: list[Event]) -> None:
     if order.time_in_force == TIF_GTD and order.expire_time <= ctx.unix_time:
         close_order(state, order, ST_EXPIRED, events)
     elif order.status == ST_PENDING_TRIGGER:
@@ -219,8 +219,8 @@ def crank_order(state: State, market: Market, order: Order, ctx: Context, oracle
         refill_iceberg(state, order, ctx, oracle, events)
 
 
-def crank(state: State, ctx: Context) -> list:
-    events: list = []
+def crank(state: State, ctx: Context) -> list[Event]:
+    events: list[Event] = []
     for market_index in sorted(state.markets):
         market = state.markets[market_index]
         observation = ctx.oracles.get(market_index)
@@ -242,7 +242,7 @@ def crank(state: State, ctx: Context) -> list:
     return events
 
 
-def execute_conditional_order(state: State, order: Order, ctx: Context, events: list) -> None:
+def execute_conditional_order(state: State, order: Order, ctx: Context, events: list[Event]) -> None:
     market = state.markets[order.market_index]
     if order.status != ST_PENDING_TRIGGER:
         raise EngineError(ErrorCode.ORDER_NOT_OPEN, f"order {order.order_id} is not waiting for a trigger")

@@ -58,5 +58,5 @@ class EngineError(Exception):
         self.code = code
         self.message = message
 
-    def __reduce__(self):  # keep picklable across process boundaries
+    def __reduce__(self) -> tuple[type[EngineError], tuple[ErrorCode, str]]:  # keep picklable across process boundaries
         return (EngineError, (self.code, self.message))

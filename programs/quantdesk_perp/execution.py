@@ -12,7 +12,7 @@ from .constants import PERCENTAGE_PRECISION
 from .context import Context
 from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
-from .events import OrderPlaced, PositionChanged
+from .events import Event, OrderPlaced, PositionChanged
 from .matching import match_resting_against_amm, match_taker
 from .math import amm
 from .repeg import curve
@@ -64,7 +64,7 @@ def execute_taker(
     use_amm: bool,
     jit_limit: int,
     reduce_only: bool,
-    events: list,
+    events: list[Event],
 ) -> int:
     """Fill a taker for up to `size` (see matching.match_taker); returns the base filled.
 
@@ -103,14 +103,16 @@ def execute_taker(
     return filled
 
 
-def match_resting_orders_against_amm(state: State, market: Market, oracle: int, ctx: Context, events: list) -> None:
+def match_resting_orders_against_amm(
+    state: State, market: Market, oracle: int, ctx: Context, events: list[Event]
+) -> None:
     """Resting limit orders the curve now crosses fill at its price, bids first, then asks."""
     for is_buy in (True, False):
         while (follow_up := match_resting_against_amm(state, market, oracle, ctx, events, is_buy)) is not None:
             run_follow_up(state, follow_up, ctx, oracle, events)
 
 
-def run_follow_up(state: State, follow_up: FollowUp, ctx: Context, oracle: int, events: list) -> None:
+def run_follow_up(state: State, follow_up: FollowUp, ctx: Context, oracle: int, events: list[Event]) -> None:
     if isinstance(follow_up, ArmBracketLegs):
         arm_bracket_legs(state, follow_up.entry)
     else:
@@ -118,7 +120,7 @@ def run_follow_up(state: State, follow_up: FollowUp, ctx: Context, oracle: int, 
 
 
 def admit_order(
-    state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int, events: list
+    state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int, events: list[Event]
 ) -> None:
     """Start a validated order's life: wait for its trigger, or run it now (auction, match, rest).
 
@@ -159,7 +161,7 @@ def register(state: State, user: UserAccount, order: Order) -> None:
         user.order_ids.append(order.order_id)
 
 
-def record_taker_fill(state: State, order: Order, filled: int, ctx: Context, oracle: int, events: list) -> None:
+def record_taker_fill(state: State, order: Order, filled: int, ctx: Context, oracle: int, events: list[Event]) -> None:
     """Count what a taker order filled and run what that leaves to do (before the order may close)."""
     record_fill(state, order, filled)
     if order.link_id or order.parent_id or order.child_ids:
@@ -170,7 +172,7 @@ def record_taker_fill(state: State, order: Order, filled: int, ctx: Context, ora
 
 
 def run_order(
-    state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int, events: list
+    state: State, market: Market, user: UserAccount, order: Order, ctx: Context, oracle: int, events: list[Event]
 ) -> None:
     """Execute an OPEN order now: market orders start their auction, limit orders match then rest."""
     is_buy = order.side == SIDE_BUY
@@ -246,7 +248,7 @@ def _may_cross(market: Market, is_buy: bool, limit: int, oracle: int, other_liqu
     return amm.bid_price(*curve(market, oracle)) >= limit
 
 
-def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, events: list) -> None:
+def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, events: list[Event]) -> None:
     """Show the next slice of an iceberg as a limit child (margin is held by the parent)."""
     market = state.markets[parent.market_index]
     user = state.users[(parent.authority, parent.sub_account)]

@@ -352,7 +352,7 @@ Instruction = (
     | LiquidatePosition
 )
 
-ALL_INSTRUCTIONS: tuple[type, ...] = Instruction.__args__  # type: ignore[attr-defined]
+ALL_INSTRUCTIONS: tuple[type, ...] = Instruction.__args__
 # In the IDL and the engine, not yet in ALL_INSTRUCTIONS: client.py's tests hold a sample of every
 # member of ALL_INSTRUCTIONS, so a new instruction joins it once the client has one.
 NEWER_INSTRUCTIONS: tuple[type, ...] = (LiquidatePositionCrossCollateral, LiquidatePerpPnlForDeposit)

@@ -21,6 +21,7 @@ from .context import Context
 from .enums import CollateralAsset, OrderStatus
 from .errors import EngineError, ErrorCode
 from .events import (
+    Event,
     BankruptcyCovered,
     CollateralLiquidated,
     Liquidated,
@@ -64,7 +65,9 @@ USDC = CollateralAsset.USDC
 QUOTE_DECIMALS = 6
 
 
-def _counterparty(state: State, ix, user: UserAccount) -> UserAccount | None:
+def _counterparty(
+    state: State, ix: LiquidatePosition | LiquidatePerpPnlForDeposit, user: UserAccount
+) -> UserAccount | None:
     if ix.liquidator_authority == "":
         return None
     liquidator = get_user(state, ix.liquidator_authority, ix.liquidator_sub_account)
@@ -75,7 +78,7 @@ def _counterparty(state: State, ix, user: UserAccount) -> UserAccount | None:
     return liquidator
 
 
-def _set_status(user: UserAccount, being_liquidated: bool, slot: int, events: list) -> None:
+def _set_status(user: UserAccount, being_liquidated: bool, slot: int, events: list[Event]) -> None:
     user.being_liquidated = being_liquidated
     if being_liquidated:
         user.liquidation_start_slot = slot
@@ -92,7 +95,7 @@ def is_bankrupt(user: UserAccount) -> bool:
     return user.balances.get(USDC, 0) < 0 or any(p.quote_entry < 0 for p in user.positions.values())
 
 
-def enter_liquidation(state: State, user: UserAccount, ctx: Context, events: list) -> MarginSummary | None:
+def enter_liquidation(state: State, user: UserAccount, ctx: Context, events: list[Event]) -> MarginSummary | None:
     """Settle funding, check the account may be liquidated, mark it, cancel its orders.
 
     Returns the margin after the cancels, or None when they alone brought it back above
@@ -126,7 +129,7 @@ def enter_liquidation(state: State, user: UserAccount, ctx: Context, events: lis
     return after
 
 
-def _finish(state: State, user: UserAccount, covered: bool, shortage: int, ctx: Context, events: list) -> int:
+def _finish(state: State, user: UserAccount, covered: bool, shortage: int, ctx: Context, events: list[Event]) -> int:
     """Record the margin freed; leave liquidation once the shortage is covered, or go bankrupt."""
     after = account_margin(state, user, ctx)
     freed = max(0, shortage - after.margin_shortage)
@@ -138,7 +141,7 @@ def _finish(state: State, user: UserAccount, covered: bool, shortage: int, ctx: 
     return freed
 
 
-def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events: list) -> None:
+def liquidate_position(state: State, ix: LiquidatePosition, ctx: Context, events: list[Event]) -> None:
     """Drift's liquidate_perp. Runs on a copy (see processor): the liquidator's margin is only known
     after the takeover. Keeper mode (no liquidator) closes against the AMM, fees to the IF."""
     user = get_user(state, ix.authority, ix.sub_account)
@@ -243,7 +246,13 @@ def _flat_in_debt(user: UserAccount) -> bool:
 
 
 def _transfer_to_liquidator(
-    market: Market, user: UserAccount, pos: Position, liquidator: UserAccount, delta: int, oracle: int, events: list
+    market: Market,
+    user: UserAccount,
+    pos: Position,
+    liquidator: UserAccount,
+    delta: int,
+    oracle: int,
+    events: list[Event],
 ) -> tuple[int, int]:
     """The position changes hands at the oracle price; the rounding goes to the fee pool. Returns the
     liquidated account's realized pnl and the quote it received (sold) or paid (bought back)."""
@@ -279,7 +288,7 @@ def _close_against_amm(market: Market, user: UserAccount, pos: Position, delta: 
     return realized, quote
 
 
-def resolve_bankruptcy(state: State, market: Market, user: UserAccount, slot: int, events: list) -> None:
+def resolve_bankruptcy(state: State, market: Market, user: UserAccount, slot: int, events: list[Event]) -> None:
     """Drift's resolve_perp_bankruptcy for the account's USDC debt: the insurance fund (capped per
     market, one unit always left in it), then the market's fee pool, then both sides' cumulative
     funding rates. With no open position in the market, its AMM pool carries the rest."""
@@ -322,7 +331,7 @@ def resolve_bankruptcy(state: State, market: Market, user: UserAccount, slot: in
     events.append(SocializedLoss(cfg.market_index, rest, plan.funding_rate_delta))
 
 
-def liquidate_collateral(state: State, ix: LiquidatePositionCrossCollateral, ctx: Context, events: list) -> None:
+def liquidate_collateral(state: State, ix: LiquidatePositionCrossCollateral, ctx: Context, events: list[Event]) -> None:
     """The older instruction: liquidate_perp_pnl_for_deposit against SOL-PERP."""
     pnl_ix = LiquidatePerpPnlForDeposit(
         ix.liquidator_authority,
@@ -336,7 +345,9 @@ def liquidate_collateral(state: State, ix: LiquidatePositionCrossCollateral, ctx
     liquidate_perp_pnl_for_deposit(state, pnl_ix, ctx, events)
 
 
-def liquidate_perp_pnl_for_deposit(state: State, ix: LiquidatePerpPnlForDeposit, ctx: Context, events: list) -> None:
+def liquidate_perp_pnl_for_deposit(
+    state: State, ix: LiquidatePerpPnlForDeposit, ctx: Context, events: list[Event]
+) -> None:
     """Drift's liquidate_perp_pnl_for_deposit. Our negative perp pnl is realized into the USDC
     balance, so the pnl taken over is the account's USDC debt. Runs on a copy (see processor)."""
     user = get_user(state, ix.authority, ix.sub_account)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .constants import BASE_PRECISION, PERCENTAGE_PRECISION
 from .context import Context
 from .enums import OrderStatus
-from .events import AMM_MAKER, OrderFilled, PositionChanged
+from .events import Event, AMM_MAKER, OrderFilled, PositionChanged
 from .math import amm
 from .repeg import curve
 from .math.fixed import div_ceil
@@ -139,7 +139,7 @@ def match_taker(
     use_amm: bool,
     jit_limit: int,
     reduce_only: bool,
-    events: list,
+    events: list[Event],
 ) -> TakerStep:
     """Fill up to `size` at prices no worse than `limit`, until done or a fill leaves follow-up work.
 
@@ -221,7 +221,7 @@ def _fill_from_book(
     is_buy: bool,
     remaining: int,
     price: int,
-    events: list,
+    events: list[Event],
 ) -> Fill | None:
     """Fill against the oldest resting order at `price`; None when it was cancelled instead."""
     maker = state.orders[(market.asks if is_buy else market.bids)[price][0]]
@@ -259,7 +259,7 @@ def _fill_from_jit(
     remaining: int,
     price: int,
     ctx: Context,
-    events: list,
+    events: list[Event],
 ) -> Fill | None:
     """Fill against a JIT maker's quote; None when the maker cannot carry it (the quote is withdrawn)."""
     cfg = market.config
@@ -308,7 +308,7 @@ def _trade_users(
     is_buy: bool,
     qty: int,
     price: int,
-    events: list,
+    events: list[Event],
 ) -> tuple[int, int, int]:
     """Fill between two users: (the taker's realized pnl, what the buyer paid, what the seller got)."""
     base = maker_pos.base
@@ -340,7 +340,7 @@ def _trade_users(
 
 
 def match_resting_against_amm(
-    state: State, market: Market, oracle: int, ctx: Context, events: list, is_buy: bool
+    state: State, market: Market, oracle: int, ctx: Context, events: list[Event], is_buy: bool
 ) -> FollowUp | None:
     """Resting limit orders on one side that the curve now crosses fill at the curve's price (they
     are the makers). Stops after a fill that leaves follow-up work and returns it; call again after

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .book import remove_resting
 from .enums import OrderStatus, OrderType, Side
 from .errors import EngineError, ErrorCode
-from .events import OrderCancelled, OrderExpired, OrderFinished, OrderRejected
+from .events import Event, OrderCancelled, OrderExpired, OrderFinished, OrderRejected
 from .positions import reducible
 from .state import Order, Position, State
 
@@ -73,7 +73,7 @@ _TERMINAL = frozenset({ST_FILLED, ST_CANCELLED, ST_EXPIRED, ST_REJECTED})
 _RESTING_TYPES = frozenset({OT_LIMIT, OT_STOP_LIMIT, OT_TAKE_PROFIT_LIMIT})
 
 
-def close_order(state: State, order: Order, status: OrderStatus, events: list, reason: str = "") -> None:
+def close_order(state: State, order: Order, status: OrderStatus, events: list[Event], reason: str = "") -> None:
     """Move an order to a terminal status and drop it (and what hangs off it) from the live state."""
     current = order.status
     if current != status:
@@ -105,7 +105,7 @@ def close_order(state: State, order: Order, status: OrderStatus, events: list, r
         _close_linked(state, order, status, events)
 
 
-def _close_linked(state: State, order: Order, status: OrderStatus, events: list) -> None:
+def _close_linked(state: State, order: Order, status: OrderStatus, events: list[Event]) -> None:
     sibling = state.orders.get(order.link_id) if order.link_id else None
     if sibling is not None and sibling.status == ST_PENDING_TRIGGER and status == ST_FILLED:
         close_order(state, sibling, ST_CANCELLED, events, "other side of OCO filled")
@@ -141,7 +141,7 @@ class RefillIceberg:
 FollowUp = ArmBracketLegs | RefillIceberg
 
 
-def on_fill(state: State, order: Order, qty: int, events: list) -> FollowUp | None:
+def on_fill(state: State, order: Order, qty: int, events: list[Event]) -> FollowUp | None:
     """Linked-order consequences of a fill: an OCO sibling cancels and an iceberg parent counts the
     fill here; arming bracket legs and showing the next iceberg slice is follow-up work, returned
     for whoever runs the order (matching only reports it, so it never calls back up)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .enums import CollateralAsset
-from .events import FundingSettled
+from .events import Event, FundingSettled
 from .math.funding import funding_owed
 from .state import Market, Position, UserAccount
 
@@ -86,7 +86,7 @@ def apply_amm_fill(market: Market, delta: int, flow: int) -> None:
     market.amm_balance += apply_to_position(market.amm, delta, flow)
 
 
-def settle_funding(market: Market, user: UserAccount, pos: Position, events: list) -> int:
+def settle_funding(market: Market, user: UserAccount, pos: Position, events: list[Event]) -> int:
     """Move funding owed since the position's snapshot between the user and the AMM pool."""
     cumulative = side_cumulative_funding(market, pos.base)
     if pos.last_cumulative_funding == cumulative:

@@ -15,6 +15,7 @@ from . import instructions as ix
 from .context import Context
 from .enums import OrderType
 from .errors import EngineError, ErrorCode
+from .events import Event
 from .execution import refill_iceberg
 from .orders import live_order
 from .positions import funding_pending, settle_funding
@@ -23,11 +24,11 @@ from .risk import checked_oracle
 from .state import Position, State, UserAccount, copy_state, restore_state
 
 
-def _execute_conditional(state: State, i: ix.ExecuteConditionalOrder, ctx: Context, events: list) -> None:
+def _execute_conditional(state: State, i: ix.ExecuteConditionalOrder, ctx: Context, events: list[Event]) -> None:
     crank.execute_conditional_order(state, live_order(state, i.order_id, None, None), ctx, events)
 
 
-def _execute_twap(state: State, i: ix.ExecuteTwapChunk, ctx: Context, events: list) -> None:
+def _execute_twap(state: State, i: ix.ExecuteTwapChunk, ctx: Context, events: list[Event]) -> None:
     order = live_order(state, i.order_id, None, None)
     if order.order_type != OrderType.TWAP:
         raise EngineError(ErrorCode.INVALID_ORDER, f"order {i.order_id} is not a TWAP order")
@@ -36,7 +37,7 @@ def _execute_twap(state: State, i: ix.ExecuteTwapChunk, ctx: Context, events: li
     advanced.run_twap_chunk(state, order, ctx, events)
 
 
-def _execute_iceberg(state: State, i: ix.ExecuteIcebergChunk, ctx: Context, events: list) -> None:
+def _execute_iceberg(state: State, i: ix.ExecuteIcebergChunk, ctx: Context, events: list[Event]) -> None:
     order = live_order(state, i.order_id, None, None)
     if order.order_type != OrderType.ICEBERG:
         raise EngineError(ErrorCode.INVALID_ORDER, f"order {i.order_id} is not an iceberg order")
@@ -46,7 +47,7 @@ def _execute_iceberg(state: State, i: ix.ExecuteIcebergChunk, ctx: Context, even
     refill_iceberg(state, order, ctx, oracle, events)
 
 
-def _place_order(state: State, instruction: Any, ctx: Context, events: list) -> None:
+def _place_order(state: State, instruction: Any, ctx: Context, events: list[Event]) -> None:
     """PlaceOrder after the repeg, which is undone when the order is refused."""
     market = state.markets.get(instruction.market_index)
     if market is None:
@@ -76,11 +77,11 @@ def _unsettled_funding(state: State, instruction: Any) -> tuple[UserAccount, Pos
     return (user, pos) if pos is not None and funding_pending(market, pos) else None
 
 
-def _crank(state: State, i: ix.Crank, ctx: Context, events: list) -> None:
+def _crank(state: State, i: ix.Crank, ctx: Context, events: list[Event]) -> None:
     events.extend(crank.crank(state, ctx))
 
 
-Handler = Callable[[State, Any, Context, list], None]
+Handler = Callable[[State, Any, Context, list[Event]], None]
 # Validate-then-mutate: safe without a snapshot, and the hot path.
 _DIRECT: dict[type, Handler] = {
     ix.PlaceOrder: _place_order,
@@ -127,9 +128,9 @@ _TRANSACTIONAL: dict[type, Handler] = {
 }
 
 
-def process(state: State, instruction: Any, ctx: Context) -> list:
+def process(state: State, instruction: Any, ctx: Context) -> list[Event]:
     """Apply one instruction; returns its events or raises EngineError with state unchanged."""
-    events: list = []
+    events: list[Event] = []
     handler = _DIRECT.get(type(instruction))
     if handler is not None:
         handler(state, instruction, ctx, events)
@@ -141,7 +142,7 @@ def process(state: State, instruction: Any, ctx: Context) -> list:
     return events
 
 
-def _transaction(state: State, instruction: Any, ctx: Context, events: list, handler: Handler) -> None:
+def _transaction(state: State, instruction: Any, ctx: Context, events: list[Event], handler: Handler) -> None:
     """Run `handler` against a snapshot that is restored when it refuses. An instruction that can fill
     re-pegs the curve first [fill_perp_order]; one that places an order settles the trader's funding
     first, so its margin check sees that funding in the balance, not in the (weighted, capped) pnl
@@ -160,6 +161,6 @@ def _transaction(state: State, instruction: Any, ctx: Context, events: list, han
         raise
 
 
-def crank_state(state: State, ctx: Context) -> list:
+def crank_state(state: State, ctx: Context) -> list[Event]:
     """The crank as a function (also available as the Crank instruction)."""
     return crank.crank(state, ctx)

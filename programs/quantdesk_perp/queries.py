@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import msgspec
 
@@ -21,7 +22,7 @@ from .math.margin import MAINTENANCE, margin_ratio
 from .processor import process
 from .risk import MarginSummary, liquidation_buffer_ratio, margin_price
 from .risk import account_margin as _account_margin
-from .state import State, copy_state
+from .state import State, UserAccount, copy_state
 from .trading import get_market, get_user
 
 
@@ -55,7 +56,9 @@ def liquidation_price(state: State, authority: str, sub_account: int, market_ind
     return _boundary(liquidatable, max(guess, 1), is_long)
 
 
-def _linear_guess(state: State, user, base: int, market_index: int, price: int, ctx: Context) -> int | None:
+def _linear_guess(
+    state: State, user: UserAccount, base: int, market_index: int, price: int, ctx: Context
+) -> int | None:
     """Where maintenance collateral meets the maintenance requirement if both move linearly."""
     market = state.markets[market_index]
     cfg = market.config
@@ -70,7 +73,7 @@ def _linear_guess(state: State, user, base: int, market_index: int, price: int, 
     return price + (div_ceil(gap, slope) if base > 0 else gap // slope)
 
 
-def _boundary(liquidatable, guess: int, is_long: bool) -> int | None:
+def _boundary(liquidatable: Callable[[int], bool], guess: int, is_long: bool) -> int | None:
     """The last liquidatable price going up (long) or the first going down (short), found from
     `guess` by doubling steps then bisection. None when no positive price liquidates."""
     healthy = 1 if is_long else -1  # moving this way makes the account healthier

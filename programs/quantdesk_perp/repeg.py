@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from .constants import PERCENTAGE_PRECISION
 from .context import Context
 from .errors import EngineError
-from .events import AmmRepegged
+from .events import Event, AmmRepegged
 from .math import amm
 from .risk import checked_oracle
 from .state import Market, State
@@ -58,7 +58,7 @@ def plan_repeg(market: Market, oracle: int) -> Repeg:
     return Repeg(peg, amm.repeg_cost(depth, amm_base, old, peg))
 
 
-def update_amm(market: Market, ctx: Context, events: list) -> int:
+def update_amm(market: Market, ctx: Context, events: list[Event]) -> int:
     """Re-peg the market's curve to a valid oracle in `ctx`; returns the cost paid (0 when skipped)."""
     cfg = market.config
     if not cfg.amm_depth or not cfg.curve_update_intensity:

@@ -8,7 +8,7 @@ from .context import Context
 from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, MarketStatus, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
 from .errors import EngineError, ErrorCode
-from .events import OrderModified
+from .events import Event, OrderModified
 from .execution import admit_order, band_price, run_order
 from .instructions import CancelOrder, CancelOrders, ModifyOrder, PlaceOrder
 from .math import amm
@@ -145,7 +145,7 @@ def available_liquidity(state: State, market: Market, user: UserAccount, is_buy:
     return total
 
 
-def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> None:
+def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list[Event]) -> None:
     # Hot path: each check accepts inline and calls its helper only to explain a refusal.
     market = state.markets.get(ix.market_index) or get_market(state, ix.market_index)
     user = state.users.get((ix.authority, ix.sub_account)) or get_user(state, ix.authority, ix.sub_account)
@@ -256,12 +256,12 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list) -> Non
     admit_order(state, market, user, order, ctx, oracle, events)
 
 
-def cancel_order(state: State, ix: CancelOrder, ctx: Context, events: list) -> None:
+def cancel_order(state: State, ix: CancelOrder, ctx: Context, events: list[Event]) -> None:
     order = live_order(state, ix.order_id, ix.authority, ix.sub_account)
     close_order(state, order, ST_CANCELLED, events, "cancelled by user")
 
 
-def cancel_orders(state: State, ix: CancelOrders, ctx: Context, events: list) -> None:
+def cancel_orders(state: State, ix: CancelOrders, ctx: Context, events: list[Event]) -> None:
     user = get_user(state, ix.authority, ix.sub_account)
     if ix.market_index is not None:
         get_market(state, ix.market_index)
@@ -271,7 +271,7 @@ def cancel_orders(state: State, ix: CancelOrders, ctx: Context, events: list) ->
             close_order(state, order, ST_CANCELLED, events, "cancelled by user")
 
 
-def modify_order(state: State, ix: ModifyOrder, ctx: Context, events: list) -> None:
+def modify_order(state: State, ix: ModifyOrder, ctx: Context, events: list[Event]) -> None:
     """Cancel-replace in place (runs on a copy: a refusal leaves the old order untouched)."""
     order = live_order(state, ix.order_id, ix.authority, ix.sub_account)
     market = get_market(state, order.market_index)

@@ -18,7 +18,7 @@ async def test_a_spawned_backend_stays_up_for_a_resting_order_and_status_says_wh
         await asyncio.sleep(0.01)
     async with BackendClient.for_url(instance.url, instance.token, client_name="test") as client:
         for _ in range(500):
-            if 0 in instance.venue.state.markets:
+            if 0 in instance.services.venue.state.markets:
                 break
             await asyncio.sleep(0.02)
         placed = await client.request("order.place", market="SOL-PERP", side="buy", size="1", price="140")
@@ -26,5 +26,5 @@ async def test_a_spawned_backend_stays_up_for_a_resting_order_and_status_says_wh
     assert status["live_work"] == ["1 resting order"]
     await asyncio.sleep(2.5)
     assert not task.done(), "exited although an order rests on the book"
-    await instance.trading.op_cancel(None, {"order_id": placed["orders"][0]["order_id"]})  # nothing left: exit
+    await instance.services.trading.op_cancel(None, {"order_id": placed["orders"][0]["order_id"]})  # nothing left: exit
     await asyncio.wait_for(task, 5)

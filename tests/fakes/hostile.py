@@ -285,8 +285,8 @@ class FuzzReport:
 
 def venue_digest(backend: Any) -> tuple[str, int, str]:
     """Engine state, journal position and trading state: what a refusal must leave as it was."""
-    venue = backend.venue
-    return (hashlib.sha1(state_to_bytes(venue.state)).hexdigest(), venue.seq, str(backend.risk_state.state))
+    venue = backend.services.venue
+    return (hashlib.sha1(state_to_bytes(venue.state)).hexdigest(), venue.seq, str(backend.services.risk_state.state))
 
 
 async def authed_session(backend: Any) -> Session:
@@ -325,7 +325,7 @@ async def run_fuzz(backend: Any, messages: HostileMessages, count: int) -> FuzzR
         if reply.get("ok"):
             report.accepted += 1
             report.by_op[_op_of(raw)] += 1
-            await backend.venue.store.write(lambda conn: None)  # let the commit land before the next digest
+            await backend.services.venue.store.write(lambda conn: None)  # let the commit land before the next digest
             continue
         report.refused += 1
         code = reply.get("error", {}).get("code", "")
@@ -376,12 +376,12 @@ async def quiet_backend(home) -> tuple[Backend, asyncio.Task[None]]:
     backend = Backend(BackendConfig(home=home, tick_rate=400.0, seed=11))
     task = asyncio.create_task(backend.run())
     for _ in range(3000):
-        if backend.url and backend.venue.oracle_price(0) and len(backend.venue.state.markets) >= 3:
+        if backend.url and backend.services.venue.oracle_price(0) and len(backend.services.venue.state.markets) >= 3:
             break
         await asyncio.sleep(0.01)
     await backend.oracle.stop()
-    if backend.venue._keeper is not None:
-        backend.venue._keeper.cancel()
-    backend.trading.limits.submit_rate_per_s = 1e12
-    await backend.store.write(lambda conn: None)
+    if backend.services.venue._keeper is not None:
+        backend.services.venue._keeper.cancel()
+    backend.services.trading.limits.submit_rate_per_s = 1e12
+    await backend.services.store.write(lambda conn: None)
     return backend, task

@@ -29,7 +29,7 @@ async def test_alert_fires_with_no_terminal_attached_and_reaches_history_and_web
     await asyncio.wait_for(receiver.got.wait(), 10)
     assert receiver.bodies[0]["alert_id"] == alert_id
     deadline = time.monotonic() + 5
-    while not backend.alerts.history(alert_id):
+    while not backend.services.alerts.history(alert_id):
         assert time.monotonic() < deadline
         await asyncio.sleep(0.02)
     async with BackendClient.for_url(backend.url, backend.token, client_name="test") as client:
@@ -71,5 +71,5 @@ async def test_a_tui_spawned_backend_stays_up_while_an_alert_is_active(quantdesk
         added = await client.request("alert.add", kind="price_above", market="BTC-PERP", level=10_000_000)
     await asyncio.sleep(0.8)
     assert not task.done(), "exited although an alert is active"
-    await instance.alerts.remove(added["id"])
+    await instance.services.alerts.remove(added["id"])
     await asyncio.wait_for(task, 5)  # nothing left to watch: the idle exit proceeds

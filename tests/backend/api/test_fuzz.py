@@ -23,7 +23,9 @@ async def fuzz_backend(quantdesk_home):
 
 async def test_ten_thousand_hostile_messages_get_stable_codes_and_refusals_change_nothing(fuzz_backend):
     backend = fuzz_backend
-    messages = HostileMessages(FUZZ_SEED, sorted(backend.api.ops), templates_for(backend.venue.oracle_price(0) / 1e6))
+    messages = HostileMessages(
+        FUZZ_SEED, sorted(backend.api.ops), templates_for(backend.services.venue.oracle_price(0) / 1e6)
+    )
     report = await run_fuzz(backend, messages, FUZZ_MESSAGES)
     assert report.problems == []
     assert report.messages == FUZZ_MESSAGES
@@ -33,5 +35,5 @@ async def test_ten_thousand_hostile_messages_get_stable_codes_and_refusals_chang
     for code in ("BAD_JSON", "BAD_REQUEST", "UNKNOWN_OP", "MESSAGE_TOO_LARGE", "INVALID_AMOUNT", "INVALID_ORDER"):
         assert report.codes[code] > 0, (code, report.codes)
     assert report.accepted > 0 and report.by_op["order.place"] > 0
-    verified = backend.venue.verify()
+    verified = backend.services.venue.verify()
     assert verified["consistent"] is True, verified

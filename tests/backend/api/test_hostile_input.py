@@ -20,12 +20,12 @@ async def ws(backend):
         )
         assert json.loads(await sock.recv())["ok"] is True
         for _ in range(3000):  # wait for prices, then stop the clock-driven work so digests compare
-            if len(backend.venue.state.markets) >= 3:
+            if len(backend.services.venue.state.markets) >= 3:
                 break
             await asyncio.sleep(0.01)
         await backend.oracle.stop()
-        backend.venue._keeper.cancel()
-        await backend.store.write(lambda conn: None)
+        backend.services.venue._keeper.cancel()
+        await backend.services.store.write(lambda conn: None)
         yield sock
 
 
@@ -38,7 +38,7 @@ async def ask(sock, message: dict | str | bytes) -> dict:
 
 
 def sol_price(backend) -> float:
-    return backend.venue.oracle_price(0) / 1e6
+    return backend.services.venue.oracle_price(0) / 1e6
 
 
 async def refused(sock, backend, message, code: str) -> dict:
@@ -62,7 +62,7 @@ async def test_client_id_over_64_bits_is_refused_and_preview_and_oco_still_work(
         "BAD_REQUEST",
     )
     assert "client_order_id" in reply["error"]["message"] and "u64" in reply["error"]["message"]
-    assert backend.venue.state.users[("paper", 0)].positions.get(0) is None
+    assert backend.services.venue.state.users[("paper", 0)].positions.get(0) is None
     preview = await ask(
         ws,
         {"id": 2, "op": "order.preview", "args": {"market": "SOL-PERP", "side": "buy", "size": "1", "type": "market"}},

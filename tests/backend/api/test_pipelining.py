@@ -65,7 +65,7 @@ async def test_a_client_leaving_with_orders_in_flight_still_gets_them_committed(
             )
     rows: list[dict] = []
     for _ in range(500):  # the server reads what was sent before the close; each order is applied and committed
-        rows = backend.venue.store.query("SELECT order_id, status FROM orders WHERE sub_account = 4")
+        rows = backend.services.venue.store.query("SELECT order_id, status FROM orders WHERE sub_account = 4")
         if len(rows) == 5:
             break
         await asyncio.sleep(0.02)

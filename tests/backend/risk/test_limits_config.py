@@ -54,3 +54,20 @@ def test_bad_limits_are_refused_with_their_name(key, value, message):
     with pytest.raises(DomainError) as err:
         parse_value(key, value)
     assert err.value.code == "RISK_BAD_LIMIT" and err.value.message.startswith(message)
+
+
+def test_writing_an_inline_risk_table_updates_it_in_place(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('risk = { max_leverage = "7.5" }\n')
+    write_table(tmp_path, {"max_leverage": "10"})
+    assert path.read_text() == 'risk = { max_leverage = "10" }\n'
+
+
+def test_a_risk_key_that_is_not_a_table_is_refused_and_the_file_left_alone(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('risk = "high"\n')
+    with pytest.raises(DomainError) as err:
+        write_table(tmp_path, {"max_leverage": "10"})
+    assert err.value.code == "BAD_REQUEST"
+    assert err.value.message == f"{path}: `risk` is not a [risk] table; fix or remove it"
+    assert path.read_text() == 'risk = "high"\n'

@@ -30,7 +30,7 @@ async def test_kill_cancels_open_orders_halts_and_resume_reopens(backend, client
     with pytest.raises(ApiError) as err:
         await client.request("order.place", market="ETH-PERP", side="buy", size="0.1", price="3100")
     assert err.value.code == "HALTED"
-    audit = backend.store.query(
+    audit = backend.services.store.query(
         "SELECT actor, action, detail FROM audit WHERE action LIKE 'kill%' OR action = 'trading_state' ORDER BY id"
     )
     assert [(a["actor"], a["action"]) for a in audit] == [

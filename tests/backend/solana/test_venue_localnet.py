@@ -23,7 +23,7 @@ async def solana_client(quantdesk_home):
         await asyncio.sleep(0.01)
     client = BackendClient.for_url(backend.url, backend.token, client_name="test")
     await client.connect()
-    await asyncio.wait_for(backend.solana_venue.localnet.account_ready.wait(), 60)
+    await asyncio.wait_for(backend.services.solana_venue.localnet.account_ready.wait(), 60)
     yield backend, client
     await client.close()
     backend.request_stop()
@@ -35,7 +35,7 @@ async def test_a_resting_limit_order_lives_on_chain_until_cancelled_there(solana
     placed = await client.request("order.place", market="SOL-PERP", side="buy", type="limit", size="2", price="50")
     order = placed["orders"][0]
     assert (order["status"], order["filled"], order["price"], placed["fills"]) == ("open", 0, 50_000_000, [])
-    venue = backend.solana_venue
+    venue = backend.services.solana_venue
     user = await venue._user_account(0)
     assert [(o["order_id"], o["size"]) for o in user["orders"]] == [(order["order_id"], 2_000_000_000)]
     assert user["positions"][0]["open_bids"] == 2_000_000_000
