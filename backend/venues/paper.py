@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
 
 from backend.api.protocol import OPEN_STATUSES, ErrorCode, FillView, LiquidationView, OrderView
 from backend.bus import Bus
@@ -32,14 +31,15 @@ from backend.store.db import StoreUnavailable
 from backend.venues import views
 from backend.venues.bounds import check_instruction
 from backend.venues.journal_entry import AUTHORITY, CommitGroup, JournalEntry, status_history
-from backend.venues.liquidations import RECORDED_EVENTS, describe, liquidation_fill, liquidation_view
+from backend.venues.liquidations import RECORDED_EVENTS, describe, liquidation_view
+from backend.venues.tracked_orders import TrackedOrders
 from backend.venues.replay import replay_journal, state_digest
 from programs.quantdesk_perp import context as engine_context
 from programs.quantdesk_perp import events as ev
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.config import default_config
 from programs.quantdesk_perp.context import Context, OraclePrice
-from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus
+from programs.quantdesk_perp.enums import CollateralAsset
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL
 from programs.quantdesk_perp.math.funding import rate_as_fraction
@@ -47,11 +47,10 @@ from programs.quantdesk_perp.positions import funding_pending
 from programs.quantdesk_perp.processor import process
 from programs.quantdesk_perp.queries import account_margin
 from programs.quantdesk_perp.state import State, restore_state, state_to_bytes
-from programs.vocabulary import BASE_PRECISION, QUOTE_PRECISION
+from programs.vocabulary import QUOTE_PRECISION
 
 log = logging.getLogger(__name__)
 STARTING_USDC = 100_000 * QUOTE_PRECISION  # a new paper account is funded once, like any exchange's paper mode
-_order_decoder = msgspec.msgpack.Decoder(OrderView)
 
 
 def to_engine_price(value: int, expo: int, round_up: bool = False) -> int:
@@ -61,18 +60,6 @@ def to_engine_price(value: int, expo: int, round_up: bool = False) -> int:
         return value * 10**shift
     div = 10**-shift
     return -(-value // div) if round_up else (value + div // 2) // div
-
-
-@dataclass(slots=True)
-class OrderMeta:
-    created: int
-    base_filled: int = 0
-    quote_filled: int = 0
-    children: list[int] = field(default_factory=list)  # bracket legs, TWAP/iceberg slices
-
-    @property
-    def avg_price(self) -> int:
-        return self.quote_filled * BASE_PRECISION // self.base_filled if self.base_filled else 0
 
 
 @dataclass(slots=True)
@@ -112,9 +99,7 @@ class PaperVenue:
         self.snapshot_seq = 0
         self.oracles: dict[int, OraclePrice] = {}
         self.slot = 0
-        self.meta: dict[int, OrderMeta] = {}
-        self.recent: dict[int, OrderView] = {}  # views of orders, newest last (terminal ones bounded)
-        self.next_fill_id = 1
+        self.tracked = TrackedOrders()
         self.trading_state = trading_state  # what pre-trade enforces, shown on every account
         self.last_crank = 0.0
         self.recovery: dict[str, Any] = {}
@@ -123,6 +108,11 @@ class PaperVenue:
         self.reloads = 0
         self._group: CommitGroup | None = None  # the entries queued in the store that more may join
         self._keeper: asyncio.Task[None] | None = None
+
+    @property
+    def recent(self) -> dict[int, OrderView]:
+        """Views of orders, newest last (terminal ones bounded)."""
+        return self.tracked.recent
 
     # -- context and applying instructions ----------------------------------------------------
     def ctx(self) -> Context:
@@ -221,8 +211,8 @@ class PaperVenue:
         replay = replay_journal(self.store._read_conn, self.codec)
         restore_state(self.state, replay.state)  # the same object: holders of venue.state stay valid
         self.seq, self.snapshot_seq = replay.seq, replay.snapshot_seq
-        self.meta, self.recent = {}, {}
-        self._reload_views(self.store._read_conn)
+        self.tracked = TrackedOrders()
+        self.tracked.reload(self.store._read_conn)
         self.oracles, self.slot = oracles, slot
         self.diverged = False
         self.reloads += 1
@@ -257,7 +247,7 @@ class PaperVenue:
         if payload is None:
             payload = self.codec.dumps(instruction, ctx)
         self.seq += 1
-        orders, fills = self._derive(events, ctx, instruction)
+        orders, fills = self.tracked.derive(self.state, events, ctx, instruction)
         snapshot = None
         if self.seq - self.snapshot_seq >= self.snapshot_every:
             snapshot = state_to_bytes(self.state)
@@ -309,77 +299,6 @@ class PaperVenue:
                 self.bus.publish("account", account)
             for position in views.position_views(self.state, AUTHORITY, sub, ctx):
                 self.bus.publish("positions", position)
-
-    def _derive(
-        self, events: list[Any], ctx: Context, instruction: Any = None
-    ) -> tuple[list[OrderView], list[tuple[str, FillView]]]:
-        now = ctx.unix_time
-        realized: dict[tuple[str, int, int], int] = {}
-        for event in events:
-            if isinstance(event, ev.PositionChanged):
-                key = (event.authority, event.sub_account, event.market_index)
-                realized[key] = realized.get(key, 0) + event.realized_pnl
-        fills: list[tuple[str, FillView]] = []
-        ended: dict[int, tuple[OrderStatus, str]] = {}
-        placed: dict[int, ev.OrderPlaced] = {}
-        for event in events:
-            if isinstance(event, ev.OrderPlaced):
-                placed[event.order_id] = event
-                self.meta.setdefault(event.order_id, OrderMeta(created=now))
-                if event.parent_id:  # a bracket's legs are announced before their entry
-                    self.meta.setdefault(event.parent_id, OrderMeta(created=now)).children.append(event.order_id)
-            elif isinstance(event, ev.OrderFilled):
-                for order_id in (event.taker_order_id, event.maker_order_id):
-                    meta = self.meta.get(order_id)
-                    if meta is not None:
-                        meta.base_filled += event.base
-                        meta.quote_filled += event.quote
-                made = views.fill_views(self.state, event, self.next_fill_id, now, realized)
-                self.next_fill_id += len(made)
-                fills.extend(made)
-            elif isinstance(event, ev.Liquidated):
-                fills.append(liquidation_fill(self.state, event, self.next_fill_id, now, ctx.slot))
-                self.next_fill_id += 1
-            elif type(event) in views.STATUS_OF_EVENT:
-                reason = getattr(event, "reason", "") or views.REASON_OF_EVENT.get(type(event), "")
-                ended[event.order_id] = (views.STATUS_OF_EVENT[type(event)], reason)
-        orders = []
-        touched = views.touched_order_ids(events)
-        for order_id in list(touched):  # children change with their parent (bracket legs arm and resize)
-            meta = self.meta.get(order_id)
-            if meta is not None:
-                touched.extend(i for i in meta.children if i not in touched and i in self.state.orders)
-        for order_id in touched:
-            meta = self.meta.get(order_id) or self.meta.setdefault(order_id, OrderMeta(created=now))
-            order = self.state.orders.get(order_id)
-            if order is not None:
-                view = views.order_view(self.state, order, now, meta.created, meta.avg_price)
-            else:
-                previous = self.recent.get(order_id)
-                if previous is None:  # placed and finished within this instruction (IOC, FOK, a crossing fill)
-                    if order_id not in placed:
-                        continue
-                    previous = views.placed_order_view(self.state, placed[order_id], instruction, meta.created)
-                status, reason = ended.get(order_id, (OrderStatus.FILLED, ""))
-                filled = previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled
-                view = msgspec.structs.replace(
-                    previous,
-                    status=views.wire_status(status),
-                    filled=filled,
-                    avg_fill_price=meta.avg_price,
-                    updated_ts=now,
-                    reason=reason,
-                )
-                self.meta.pop(order_id, None)
-            self.recent[order_id] = view
-            orders.append(view)
-        self._trim_recent()
-        return orders, fills
-
-    def _trim_recent(self, keep: int = 5_000) -> None:
-        if len(self.recent) > keep + 500:
-            for order_id in [i for i, v in self.recent.items() if v.status not in OPEN_STATUSES][:500]:
-                self.recent.pop(order_id, None)
 
     # -- oracle input -------------------------------------------------------------------------
     def on_observation(self, obs: PriceObservation) -> None:
@@ -487,7 +406,7 @@ class PaperVenue:
         if last_ctx is not None:
             self.oracles = dict(last_ctx.oracles)
             self.slot = last_ctx.slot
-        self._reload_views(conn)
+        self.tracked.reload(conn)
         live = set(self.state.orders)
         recorded = {v.order_id for v in self.recent.values() if v.status in OPEN_STATUSES}
         self.recovery = {
@@ -511,23 +430,6 @@ class PaperVenue:
             )
         log.info("recovered: %s", self.recovery)
         return self.recovery
-
-    def _reload_views(self, conn: Any) -> None:
-        rows = conn.execute(
-            "SELECT view FROM orders WHERE status IN (?, ?, ?, ?) OR order_id IN "
-            "(SELECT order_id FROM orders ORDER BY updated_ts DESC LIMIT 2000)",
-            OPEN_STATUSES,
-        ).fetchall()
-        for (blob,) in rows:
-            view = _order_decoder.decode(blob)
-            self.recent[view.order_id] = view
-            if view.status in OPEN_STATUSES:
-                meta = self.meta.setdefault(view.order_id, OrderMeta(created=view.created_ts))
-                meta.base_filled = view.filled
-                meta.quote_filled = view.avg_fill_price * view.filled // BASE_PRECISION
-        self.recent = dict(sorted(self.recent.items()))
-        row = conn.execute("SELECT MAX(fill_id) FROM fills").fetchone()
-        self.next_fill_id = (row[0] or 0) + 1
 
     async def start(self) -> None:
         self.bus.on("observations", self.on_observation)
