@@ -178,8 +178,7 @@ def market_decimals(tick_size: float, step_size: float) -> tuple[int, int]:
     return decimals_for_tick(tick_size), decimals_for_tick(step_size)
 
 
-def fmt_time(ts: int) -> str:
-    """A unix timestamp (seconds, or milliseconds if that large) as UTC 'HH:MM:SS'."""
-    seconds = ts // 1000 if ts > 10**11 else ts
-    seconds %= 86_400
+def fmt_time(ts_s: int) -> str:
+    """A unix time in seconds as UTC 'HH:MM:SS' (every time on the wire is unix seconds)."""
+    seconds = ts_s % 86_400
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

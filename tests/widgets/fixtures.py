@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from backend.api.protocol import (
+    BASE_PRECISION,
     BookLevel,
+    Candles,
     BookView,
     FeedHealth,
     FillView,
@@ -140,22 +142,16 @@ BOOK = BookView(
 )
 
 
-def candles(count: int = 120, start: float = FROZEN_NOW, step: int = 60) -> list[dict[str, float]]:
-    """A deterministic zig-zag price series."""
-    out = []
-    price = 140.0
+def candles(count: int = 120, start: float = FROZEN_NOW, step: int = 60) -> Candles:
+    """A deterministic zig-zag price series (prices at expo -3, so the struct holds them exactly)."""
+    out = Candles("SOL-PERP", "1m", -3)
+    price = 140_000
     for i in range(count):
-        move = ((i * 7919) % 13 - 6) / 10
-        close = round(price + move, 3)
-        out.append(
-            {
-                "t": start + i * step,
-                "o": price,
-                "h": max(price, close) + 0.4,
-                "l": min(price, close) - 0.4,
-                "c": close,
-                "v": 100 + (i * 37) % 90,
-            }
-        )
+        close = price + ((i * 7919) % 13 - 6) * 100
+        bar = (int(start) + i * step, price, max(price, close) + 400, min(price, close) - 400, close)
+        for column, value in zip((out.ts_s, out.open, out.high, out.low, out.close), bar, strict=True):
+            column.append(value)
+        out.volume.append((100 + (i * 37) % 90) * BASE_PRECISION)
+        out.count.append(1)
         price = close
     return out

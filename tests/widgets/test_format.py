@@ -8,6 +8,7 @@ from widgets.format import (
     decimals_for_price,
     decimals_for_tick,
     fmt_age,
+    fmt_time,
     fmt_compact,
     fmt_leverage,
     fmt_number,
@@ -103,3 +104,8 @@ def test_parse_and_scale_user_input_exactly() -> None:
     assert is_multiple(Decimal("142.501"), 0.001)
     assert not is_multiple(Decimal("142.5005"), 0.001)
     assert is_multiple(Decimal("0.3"), 0.1)
+
+
+def test_fmt_time_reads_unix_seconds_only():
+    assert fmt_time(1_767_270_905) == "12:35:05"  # 2026-01-01 12:35:05 UTC
+    assert fmt_time(59) == "00:00:59"
