@@ -7,7 +7,6 @@ from typing import Any
 from backend.api.protocol import ApiError, ErrorCode, MarketArgs, MarketInfo, parse_args, to_builtins
 from backend.api.server import ApiServer, Session
 from backend.oracle.service import OracleService
-from programs.quantdesk_perp.constants import BASE_PRECISION, PRICE_PRECISION
 from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, normalize_symbol
 
 
@@ -18,9 +17,9 @@ def market_infos() -> list[MarketInfo]:
             symbol=m.symbol,
             base=m.base,
             quote=m.quote,
-            tick_size=m.tick_size / PRICE_PRECISION,
-            step_size=m.step_size / BASE_PRECISION,
-            min_size=m.min_size / BASE_PRECISION,
+            tick_size=m.tick_size,
+            step_size=m.step_size,
+            min_size=m.min_size,
             max_leverage=m.max_leverage,
             pyth_feed_id=m.pyth_feed_id,
         )

@@ -155,9 +155,9 @@ class MarketInfo(msgspec.Struct, frozen=True):
     symbol: str
     base: str
     quote: str
-    tick_size: float
-    step_size: float
-    min_size: float
+    tick_size: int  # PRICE_PRECISION (0 = none known)
+    step_size: int  # BASE_PRECISION
+    min_size: int  # BASE_PRECISION
     max_leverage: int
     pyth_feed_id: str
 

@@ -21,10 +21,12 @@ FROZEN_NOW = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 FROZEN_DATETIME = datetime(2026, 1, 1, 12, 34, 56, tzinfo=UTC)
 
 MARKETS = [
-    MarketInfo(0, "SOL-PERP", "SOL", "USDC", 0.001, 0.01, 0.01, 20, "ef0d"),
-    MarketInfo(1, "BTC-PERP", "BTC", "USDC", 0.1, 0.0001, 0.0001, 20, "e62d"),
-    MarketInfo(2, "ETH-PERP", "ETH", "USDC", 0.01, 0.001, 0.001, 20, "ff61"),
-    MarketInfo(3, "BONK-PERP", "BONK", "USDC", 1e-08, 1000.0, 1000.0, 5, "72b0"),
+    # tick in PRICE_PRECISION, step and min size in BASE_PRECISION
+    MarketInfo(0, "SOL-PERP", "SOL", "USDC", 1_000, 10_000_000, 10_000_000, 20, "ef0d"),
+    MarketInfo(1, "BTC-PERP", "BTC", "USDC", 100_000, 100_000, 100_000, 20, "e62d"),
+    MarketInfo(2, "ETH-PERP", "ETH", "USDC", 10_000, 1_000_000, 1_000_000, 20, "ff61"),
+    # a tick finer than PRICE_PRECISION holds is no tick: prices show the feed's own decimals
+    MarketInfo(3, "BONK-PERP", "BONK", "USDC", 0, 1000 * 10**9, 1000 * 10**9, 5, "72b0"),
 ]
 
 
