@@ -1,8 +1,8 @@
 """Live OHLCV candles per market for 1s..1d from oracle observations, persisted, with history backfill.
 
-Prices are the oracle price as a float. `n` counts the observations in a bar; `v` is traded base
-volume reported by the venue through `add_trade` (0 when nothing traded), so charts can show
-activity either way. Bars of 1m and up are stored in the `candles` table (1s bars live in memory
+Bars are exact integers: prices Pyth-shaped at the market's expo, `v` traded base volume in
+BASE_PRECISION reported by the venue through `add_trade` (0 when nothing traded), `n` the observations
+in a bar, so charts can show activity either way. They leave as one `Candles` struct. Bars of 1m and up are stored in the `candles` table (1s bars live in memory
 only). History at start: a deterministic simulated past for `sim`, Pyth Benchmarks' TradingView
 shim for `pyth`, plus whatever this home recorded before. The 1m history also seeds the QuoteBook's
 24h window so the watchlist's 24h change means something from the first tick.
@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import msgspec
 
-from backend.api.protocol import parse_args
+from backend.api.protocol import Candles, FillView, decimals_of, parse_args
 from backend.bus import Bus
 from backend.domain.errors import DomainError
 from backend.domain.observations import PriceObservation
-from backend.indicators import IndicatorError, compute, frame, resample, warmup
+from backend.indicators import IndicatorError, compute, resample, warmup
 from backend.oracle.sim import SECONDS_PER_YEAR, SIM_PARAMS
 from backend.quotes import QuoteBook
 from backend.store.base import StoreLike
@@ -45,12 +45,37 @@ log = logging.getLogger(__name__)
 BENCHMARKS_URL = "https://benchmarks.pyth.network"
 MAX_BARS = 5000
 PERSISTED = list(STORED_TIMEFRAMES)
-Bar = list[Any]  # [t, o, h, l, c, v, n]
+Bar = list[int]  # [ts_s, o, h, l, c, v, n]: prices at the market's expo, v in BASE_PRECISION
 
 
 def market_expo(symbol: str) -> int:
     params = SIM_PARAMS.get(symbol)
     return params.expo if params is not None else -8
+
+
+def rescaled(value: int, expo: int, to_expo: int) -> int:
+    """An integer at `expo` as one at `to_expo` (exact when to_expo <= expo, else rounded down)."""
+    return value * 10 ** (expo - to_expo) if to_expo <= expo else value // 10 ** (to_expo - expo)
+
+
+def as_candles(market: str, tf: str, expo: int, bars: list[Bar]) -> Candles:
+    """The aggregator's bars as the columnar struct that leaves this module."""
+    ts_s, o, h, lo, c, v, n = [list(column) for column in zip(*bars, strict=True)] if bars else [[] for _ in range(7)]
+    return Candles(market, tf, expo, ts_s, o, h, lo, c, v, n)
+
+
+def stored_row(market: str, tf: str, expo: int, bar: Bar) -> tuple[Any, ...]:
+    """A bar as a `candles` table row: the table keeps human units (REAL) and int/int divides exactly rounded."""
+    t, o, h, lo, c, v, n = bar
+    scale = 10**-expo
+    return (market, tf, t, o / scale, h / scale, lo / scale, c / scale, v / BASE_PRECISION, n)
+
+
+def stored_bar(row: dict[str, Any], expo: int) -> Bar:
+    """A `candles` table row back as exact integers (the nearest at the market's expo and BASE_PRECISION)."""
+    scale = 10**-expo
+    prices = [round(row[k] * scale) for k in ("o", "h", "l", "c")]
+    return [int(row["t"]), *prices, round(row["v"] * BASE_PRECISION), int(row["n"])]
 
 
 class CandlesArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -95,16 +120,16 @@ class CandleService:
 
     # -- live aggregation ---------------------------------------------------------------------
     def on_observation(self, obs: PriceObservation) -> None:
-        price = obs.price * 10.0**obs.expo
-        ts = obs.publish_time
+        price = rescaled(obs.price, obs.expo, market_expo(obs.market))
+        ts_s = obs.publish_time
         for tf, seconds in TIMEFRAME_SECONDS.items():
             key = (obs.market, tf)
-            start = ts - ts % seconds
+            start = ts_s - ts_s % seconds
             bar = self._current.get(key)
             if bar is None or start > bar[0]:
                 if bar is not None:
                     self._close(key, tf, bar)
-                self._current[key] = [start, price, price, price, price, 0.0, 1]
+                self._current[key] = [start, price, price, price, price, 0, 1]
             elif start == bar[0]:
                 if price > bar[2]:
                     bar[2] = price
@@ -116,16 +141,16 @@ class CandleService:
                 continue  # a late observation for a bar already closed: the closed bar stands
             self._dirty.add(key)
 
-    def add_trade(self, market: str, price: float, size: float, ts: float) -> None:
-        """The venue reports a fill: its size counts as volume in the bars containing `ts`.
+    def add_trade(self, market: str, price: int, size: int, ts_s: int) -> None:
+        """The venue reports a fill (price at the market's expo, size in BASE_PRECISION): its size counts
+        as volume in the bars containing `ts_s`.
 
         The fill price does not move the bars (they chart the oracle price); a fill for a bar that
         has no oracle observation yet opens it at the fill price.
         """
-        t = int(ts)
         for tf, seconds in TIMEFRAME_SECONDS.items():
             key = (market, tf)
-            start = t - t % seconds
+            start = ts_s - ts_s % seconds
             bar = self._current.get(key)
             if bar is not None and bar[0] == start:
                 bar[5] += abs(size)
@@ -140,13 +165,13 @@ class CandleService:
                     continue
                 match[5] += abs(size)
                 if tf != "1s":
-                    self._unsaved.append((market, tf, *match))
+                    self._unsaved.append(stored_row(market, tf, market_expo(market), match))
             self._dirty.add(key)
 
-    def _on_fill(self, fill: Any) -> None:
-        """Paper venue fills (FillView: price 1e6, size 1e9) become bar volume."""
-        ts = fill.ts / 1000.0 if fill.ts > 10**11 else float(fill.ts)  # ms or s
-        self.add_trade(fill.market, fill.price / PRICE_PRECISION, fill.size / BASE_PRECISION, ts)
+    def _on_fill(self, fill: FillView) -> None:
+        """Paper venue fills (price 1e6, size 1e9, ts unix seconds) become bar volume."""
+        price = rescaled(fill.price, -decimals_of(PRICE_PRECISION), market_expo(fill.market))
+        self.add_trade(fill.market, price, fill.size, fill.ts)
 
     def _close(self, key: tuple[str, str], tf: str, bar: Bar) -> None:
         closed = self._closed.get(key)
@@ -154,10 +179,10 @@ class CandleService:
             closed = self._closed[key] = deque(maxlen=MAX_BARS)
         closed.append(bar)
         if tf != "1s":
-            self._unsaved.append((key[0], tf, *bar))
+            self._unsaved.append(stored_row(key[0], tf, market_expo(key[0]), bar))
 
     # -- queries ------------------------------------------------------------------------------
-    def bars(self, market: str, tf: str, limit: int = 500) -> list[Bar]:
+    def bars(self, market: str, tf: str, limit: int = 500) -> Candles:
         """The last `limit` bars, oldest first, the forming bar last; memory first, then the store."""
         if tf not in TIMEFRAME_SECONDS:
             raise DomainError(ErrorCode.BAD_REQUEST, f"unknown timeframe {tf!r}; use {', '.join(TIMEFRAME_SECONDS)}")
@@ -174,8 +199,9 @@ class CandleService:
                 "SELECT t, o, h, l, c, v, n FROM candles WHERE market = ? AND tf = ? AND t < ? ORDER BY t DESC LIMIT ?",
                 (market, tf, before, missing),
             )
-            live = [[r["t"], r["o"], r["h"], r["l"], r["c"], r["v"], r["n"]] for r in reversed(rows)] + live
-        return live
+            expo = market_expo(market)
+            live = [stored_bar(r, expo) for r in reversed(rows)] + live
+        return as_candles(market, tf, market_expo(market), live)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -188,7 +214,9 @@ class CandleService:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         # keep the forming bars too, so a restart continues them
-        self._unsaved.extend((m, tf, *bar) for (m, tf), bar in self._current.items() if tf != "1s")
+        self._unsaved.extend(
+            stored_row(m, tf, market_expo(m), bar) for (m, tf), bar in self._current.items() if tf != "1s"
+        )
         self._flush()
 
     async def _loop(self) -> None:
@@ -209,7 +237,7 @@ class CandleService:
         for market, tf in dirty:
             bar = self._current.get((market, tf))
             if bar is not None:
-                self.bus.publish("candles", {"market": market, "tf": tf, "bar": list(bar)})
+                self.bus.publish("candles", as_candles(market, tf, market_expo(market), [list(bar)]))
 
     # -- history ------------------------------------------------------------------------------
     async def _backfill_task(self) -> None:
@@ -254,7 +282,8 @@ class CandleService:
         if not bars:
             return
         assert self.store is not None  # history is backfilled only into a store
-        rows = await asyncio.to_thread(history_rows, market, tf, bars, derive_up_to)  # pandas off the loop
+        history = as_candles(market, tf, market_expo(market), bars)
+        rows = await asyncio.to_thread(history_rows, history, derive_up_to)  # pandas off the loop
         await self.store.write(lambda conn: _insert(conn, "INSERT OR IGNORE", rows))
 
     async def _fetch_benchmarks(self, market: str, base: str, now: int, expo_shift: int = 0) -> None:
@@ -275,7 +304,7 @@ class CandleService:
                 try:
                     response = await client.get(f"{self.benchmarks_url}/v1/shims/tradingview/history", params=params)
                     response.raise_for_status()
-                    bars = tradingview_bars(response.json(), 10.0**expo_shift)
+                    bars = tradingview_bars(response.json(), market_expo(market), expo_shift)
                 except (httpx.HTTPError, ValueError) as exc:
                     log.warning("no %s history for %s from Pyth Benchmarks: %s", tf, market, exc)
                     return
@@ -286,25 +315,26 @@ class CandleService:
         assert self.store is not None and self.quotes is not None  # called by backfill with both
         expo = market_expo(market)
         rows = self.store.query(
-            "SELECT t, o, h, l FROM candles WHERE market = ? AND tf = '1m' AND t >= ? AND t < ? ORDER BY t",
+            "SELECT t, o, h, l, c, v, n FROM candles WHERE market = ? AND tf = '1m' AND t >= ? AND t < ? ORDER BY t",
             (market, now - 86400, now - now % 60),
         )
-        scale = 10.0**-expo
-        bars = [(r["t"] // 60, round(r["o"] * scale), round(r["h"] * scale), round(r["l"] * scale)) for r in rows]
+        bars = [(t // 60, o, h, lo) for t, o, h, lo, *_ in (stored_bar(r, expo) for r in rows)]
         if bars:
             self.quotes.seed(market, bars, expo)
 
 
-def history_rows(market: str, tf: str, bars: list[Bar], derive_up_to: int) -> list[tuple[Any, ...]]:
+def history_rows(history: Candles, derive_up_to: int) -> list[tuple[Any, ...]]:
     """Rows for the candles table: the bars, plus coarser timeframes up to `derive_up_to` seconds."""
-    rows = [(market, tf, *b) for b in bars]
-    df = frame(bars)
+    tables = [history]
     for coarser, seconds in TIMEFRAME_SECONDS.items():
-        if TIMEFRAME_SECONDS[Timeframe(tf)] < seconds <= derive_up_to:
-            rows += [(market, coarser, *r) for r in resample(df, seconds).itertuples(index=False)]
+        if TIMEFRAME_SECONDS[Timeframe(history.tf)] < seconds <= derive_up_to:
+            tables.append(resample(history, coarser, seconds))
     return [
-        (m, tf_, int(t), float(o), float(h), float(lo), float(c), float(v), int(n))
-        for m, tf_, t, o, h, lo, c, v, n in rows
+        stored_row(table.market, table.tf, table.expo, list(bar))
+        for table in tables
+        for bar in zip(
+            table.ts_s, table.open, table.high, table.low, table.close, table.volume, table.count, strict=True
+        )
     ]
 
 
@@ -313,9 +343,9 @@ def _insert(conn: Any, verb: str, rows: list[tuple[Any, ...]]) -> None:
     conn.executemany(f"{verb} INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def tradingview_bars(body: Any, scale: float = 1.0) -> list[Bar]:
-    """The TradingView UDF history shape {"s": "ok", "t": [...], "o": [...], ...} -> bars; prices × scale
-    (the market's unit per feed unit, e.g. 1e6 for 1MBONK)."""
+def tradingview_bars(body: Any, expo: int, expo_shift: int = 0) -> list[Bar]:
+    """The TradingView UDF history shape {"s": "ok", "t": [...], "o": [...], ...} -> bars at `expo`;
+    prices × 10**expo_shift (the market's unit per feed unit, e.g. 6 for 1MBONK), volume in BASE_PRECISION."""
     if not isinstance(body, dict):
         raise ValueError("history reply is not an object")
     if body.get("s") == "no_data":
@@ -323,12 +353,14 @@ def tradingview_bars(body: Any, scale: float = 1.0) -> list[Bar]:
     if body.get("s") != "ok":
         raise ValueError(f"history status {body.get('s')!r}: {body.get('errmsg', '')}")
     cols = [body[k] for k in ("t", "o", "h", "l", "c")]
-    volume = body.get("v") or [0.0] * len(cols[0])
+    volume = body.get("v") or [0] * len(cols[0])
+    scale = 10 ** (expo_shift - expo)
     bars = []
     for t, o, h, lo, c, v in zip(*cols, volume, strict=False):
         values = (o, h, lo, c)
         if all(isinstance(x, int | float) and math.isfinite(x) and x > 0 for x in values):
-            bars.append([int(t), o * scale, h * scale, lo * scale, c * scale, float(v or 0.0), 0])
+            prices = [round(x * scale) for x in values]
+            bars.append([int(t), *prices, round((v or 0) * BASE_PRECISION), 0])
     return bars
 
 
@@ -338,6 +370,7 @@ def simulated_history(market: str, seed: int, now: int, minutes: int) -> list[Ba
     A pure function of (market, seed, the minute of now): the simulated past joins the live sim.
     """
     params = SIM_PARAMS[market]
+    scale = 10**-params.expo
     rng = random.Random(f"{seed}:{market}:history")
     sigma = params.annual_vol * math.sqrt(15 / SECONDS_PER_YEAR)  # four 15 s steps per minute
     end = now - now % 60
@@ -347,7 +380,8 @@ def simulated_history(market: str, seed: int, now: int, minutes: int) -> list[Ba
         path = [close]
         for _ in range(4):
             path.append(path[-1] * math.exp(-rng.gauss(0.0, sigma)))
-        bars.append([end - 60 * i, path[-1], max(path), min(path), close, 0.0, 150])
+        o, h, lo, c = (round(x * scale) for x in (path[-1], max(path), min(path), close))
+        bars.append([end - 60 * i, o, h, lo, c, 0, 150])
         close = path[-1]
     bars.reverse()
     return bars
@@ -357,7 +391,7 @@ def register_candle_ops(api: Any, candles: CandleService) -> None:
     """`candles` op: {market, tf, limit<=5000, indicators:[...]} -> columnar bars (+ indicator series);
     `candles` stream: the forming bar per (market, tf), conflated."""
 
-    async def op_candles(session: Any, args: dict[str, Any]) -> Any:
+    async def op_candles(session: Any, args: dict[str, Any]) -> Candles:
         a = parse_args(args, CandlesArgs)
         symbol = normalize_symbol(a.market)
         if symbol not in MARKETS_BY_SYMBOL:
@@ -370,13 +404,10 @@ def register_candle_ops(api: Any, candles: CandleService) -> None:
             raise DomainError(ErrorCode.BAD_REQUEST, str(exc)) from None
         bars = candles.bars(symbol, a.tf, a.limit + extra)
         skip = max(0, len(bars) - a.limit)
-        shown = bars[skip:]
-        result: dict[str, Any] = {"market": symbol, "tf": a.tf}
-        for i, col in enumerate(("t", "o", "h", "l", "c", "v", "n")):
-            result[col] = [b[i] for b in shown]
+        shown = bars.window(skip)
         if a.indicators:
-            result["indicators"] = compute(frame(bars), a.indicators, skip) if bars else {s: [] for s in a.indicators}
-        return result
+            shown.indicators = compute(bars, a.indicators, skip)
+        return shown
 
     api.op("candles", op_candles)
-    api.stream("candles", "candles", key=lambda m: (m["market"], m["tf"]), market_of=lambda m: m["market"])
+    api.stream("candles", "candles", key=lambda m: (m.market, m.tf), market_of=lambda m: m.market)

@@ -1,8 +1,8 @@
 """Bar resampling and chart indicators on pandas: SMA, EMA, VWAP, Bollinger bands, RSI, MACD.
 
-Bars are columns t (bucket start, unix s), o, h, l, c, v (traded volume), n (observation count).
-`compute(frame, ["sma:20", "bb:20:2", ...])` returns plain lists (None where undefined) ready to
-send over the API.
+Both take the `Candles` struct. Resampling stays in its exact integers; indicators are computed on
+float prices (display values) and `compute(candles, ["sma:20", "bb:20:2", ...])` returns plain lists
+(None where undefined) ready to send over the API.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from backend.api.protocol import BASE_PRECISION, Candles
 
 COLUMNS = ["t", "o", "h", "l", "c", "v", "n"]
 # name -> (default params, max params)
@@ -31,21 +33,31 @@ class IndicatorError(ValueError):
     pass
 
 
-def frame(bars: Sequence[Sequence[float]]) -> pd.DataFrame:
-    df = pd.DataFrame(list(bars), columns=COLUMNS)
-    return df.astype({"t": "int64", "n": "int64"}) if len(df) else df
+def frame(candles: Candles) -> pd.DataFrame:
+    """The bars as an int64 frame with the columns t, o, h, l, c, v, n (the struct's exact integers)."""
+    columns = (candles.ts_s, candles.open, candles.high, candles.low, candles.close, candles.volume, candles.count)
+    return pd.DataFrame({name: pd.Series(values, dtype="int64") for name, values in zip(COLUMNS, columns, strict=True)})
 
 
-def resample(df: pd.DataFrame, seconds: int) -> pd.DataFrame:
-    """Aggregate bars into `seconds` buckets aligned to the unix epoch (so 1d = UTC days)."""
-    if df.empty:
-        return df.copy()
+def float_frame(candles: Candles) -> pd.DataFrame:
+    """The bars in human units as floats (prices × 10**expo, volume in base): what indicators are computed on."""
+    df = frame(candles)
+    scale = 10**-candles.expo
+    for name in ("o", "h", "l", "c"):
+        df[name] = df[name] / scale
+    df["v"] = df["v"] / BASE_PRECISION
+    return df
+
+
+def resample(candles: Candles, tf: str, seconds: int) -> Candles:
+    """Aggregate bars into `tf` (`seconds` wide) buckets aligned to the unix epoch (so 1d = UTC days); exact."""
+    df = frame(candles)
     bucket = df["t"] - df["t"] % seconds
     out = df.groupby(bucket, sort=True).agg(
         o=("o", "first"), h=("h", "max"), l=("l", "min"), c=("c", "last"), v=("v", "sum"), n=("n", "sum")
     )
-    out.index.name = "t"
-    return out.reset_index()[COLUMNS]
+    o, h, lo, c, v, n = (out[name].tolist() for name in COLUMNS[1:])
+    return Candles(candles.market, tf, candles.expo, out.index.tolist(), o, h, lo, c, v, n)
 
 
 def sma(close: pd.Series, period: int) -> pd.Series:
@@ -129,10 +141,11 @@ def _plain(series: pd.Series) -> list[float | None]:
     return [None if v is None or not math.isfinite(v) else round(float(v), 10) for v in series.tolist()]
 
 
-def compute(df: pd.DataFrame, specs: Sequence[str], skip: int = 0) -> dict[str, Any]:
-    """Each spec's series over df, dropping the first `skip` (warm-up) rows."""
+def compute(candles: Candles, specs: Sequence[str], skip: int = 0) -> dict[str, Any]:
+    """Each spec's series over the bars, dropping the first `skip` (warm-up) rows."""
     out: dict[str, Any] = {}
-    close = df["c"].astype(float)
+    df = float_frame(candles)
+    close = df["c"]
     for spec in specs:
         name, p = parse_spec(spec)
         if name == "sma":

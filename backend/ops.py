@@ -8,7 +8,6 @@ from backend.api.protocol import ApiError, ErrorCode, MarketArgs, MarketInfo, pa
 from backend.api.server import ApiServer, Session
 from backend.domain.orders import resolve_market
 from backend.oracle.service import OracleService
-from programs.quantdesk_perp.constants import BASE_PRECISION, PRICE_PRECISION
 from programs.quantdesk_perp.markets import MARKETS
 
 
@@ -19,9 +18,9 @@ def market_infos() -> list[MarketInfo]:
             symbol=m.symbol,
             base=m.base,
             quote=m.quote,
-            tick_size=m.tick_size / PRICE_PRECISION,
-            step_size=m.step_size / BASE_PRECISION,
-            min_size=m.min_size / BASE_PRECISION,
+            tick_size=m.tick_size,
+            step_size=m.step_size,
+            min_size=m.min_size,
             max_leverage=m.max_leverage,
             pyth_feed_id=m.pyth_feed_id,
         )

@@ -31,6 +31,8 @@ BASE_DIGITS, QUOTE_DIGITS, RATIO_DIGITS, FUNDING_DIGITS = (
 BASE_FIELDS = frozenset(
     {
         "size",
+        "step_size",
+        "min_size",
         "filled",
         "base",
         "base_filled",
@@ -83,6 +85,7 @@ QUOTE_FIELDS = frozenset(
         "fee_pool",
         "last_repeg_cost",
         "total_repeg_cost",
+        "tick_size",
     }
 )
 RATIO_FIELDS = frozenset({"leverage", "margin_ratio", "weight_initial"})
@@ -113,6 +116,7 @@ HUMAN_OPS = frozenset(
         "liquidations",
         "quote",
         "admin.markets",
+        "markets.list",
         "admin.insurance_deposit",
         "admin.insurance_withdraw",
     }

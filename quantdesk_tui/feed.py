@@ -19,6 +19,7 @@ from backend.api.protocol import (
     AccountView,
     ApiError,
     BookView,
+    Candles,
     FillView,
     MarketInfo,
     OrderView,
@@ -33,12 +34,6 @@ log = logging.getLogger(__name__)
 
 
 INDICATORS = ("sma:20", "ema:50", "vwap", "bb:20:2", "rsi:14", "macd:12:26:9")
-
-
-def candle_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `candles` op's columns as the chart's rows."""
-    columns = [result.get(k, []) for k in ("t", "o", "h", "l", "c", "v")]
-    return [dict(zip(("t", "o", "h", "l", "c", "v"), row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def chart_overlays(indicators: dict[str, Any]) -> dict[str, list[float | None]]:
@@ -129,9 +124,9 @@ class BackendFeed:
     def _on_candle(self, data: Any) -> None:
         """The forming bar of a (market, timeframe); only the focused chart's one is kept."""
         hub = self.hub
-        if data.get("market") == hub.market and data.get("tf") == hub.timeframe:
-            t, o, h, low, c, v = data["bar"][:6]
-            hub.forming_bar = {"t": t, "o": o, "h": h, "l": low, "c": c, "v": v}
+        forming = msgspec.convert(data, Candles)
+        if forming.market == hub.market and forming.tf == hub.timeframe:
+            hub.forming_bar = forming
             hub.mark("candle_tick")
 
     def _on_alert(self, data: Any) -> None:
@@ -216,8 +211,8 @@ class BackendFeed:
         self.hub.mark("book")
 
     def _set_candles(self, result: dict[str, Any]) -> None:
-        self.hub.candles = candle_rows(result)
-        self.hub.overlays = chart_overlays(result.get("indicators", {}))
+        self.hub.candles = msgspec.convert(result, Candles)
+        self.hub.overlays = chart_overlays(self.hub.candles.indicators)
         self.hub.mark("candles")
 
     def seed(self, market: str, timeframe: str, replies: dict[str, Any]) -> None:
@@ -233,7 +228,7 @@ class BackendFeed:
             return
         if hub.book is None and "book" in replies:
             self._set_book(replies["book"])
-        if not hub.candles and hub.timeframe == timeframe and "candles" in replies:
+        if hub.candles is None and hub.timeframe == timeframe and "candles" in replies:
             self._set_candles(replies["candles"])
 
     # -- loaded on demand by the Portfolio, System, Risk, Alerts and Admin screens --------------

@@ -16,6 +16,7 @@ from backend.api.protocol import (
     OPEN_STATUSES,
     AccountView,
     BookView,
+    Candles,
     FillView,
     MarketInfo,
     OrderView,
@@ -72,9 +73,9 @@ class Hub:
     positions: dict[tuple[int, str], PositionView] = field(default_factory=dict)
     accounts: dict[int, AccountView] = field(default_factory=dict)
     book: BookView | None = None
-    candles: list[dict[str, Any]] = field(default_factory=list)
+    candles: Candles | None = None  # the focused chart's bars, None until loaded
     overlays: dict[str, list[float | None]] = field(default_factory=dict)
-    forming_bar: dict[str, Any] | None = None  # the focused chart's live bar, from the candles stream
+    forming_bar: Candles | None = None  # the focused chart's live bar, from the candles stream
     alerts: list[dict[str, Any]] = field(default_factory=list)
     fired: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
     liquidations: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
@@ -109,7 +110,7 @@ class Hub:
         so no pane can draw one market's data under another's title."""
         self.market = market
         self.book = None
-        self.candles = []
+        self.candles = None
         self.overlays = {}
         self.forming_bar = None
         for what in ("market", "candles", "book"):

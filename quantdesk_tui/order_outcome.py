@@ -14,7 +14,7 @@ def _units(market: MarketInfo | None) -> tuple[int, int, str]:
     """(price decimals, size decimals, base asset) of a market (sensible defaults before markets load)."""
     if market is None:
         return 4, 4, ""
-    price_decimals, size_decimals = market_decimals(market.tick_size, market.step_size)
+    price_decimals, size_decimals = market_decimals(market)
     return price_decimals, size_decimals, market.base
 
 

@@ -87,7 +87,7 @@ class ChartPane(Pane):
         if "candles" in other:
             chart.set_candles(hub.candles)
             chart.set_overlays(hub.overlays)
-        elif "candle_tick" in other and hub.forming_bar is not None and hub.candles:
+        elif "candle_tick" in other and hub.forming_bar is not None and hub.candles is not None:
             chart.update_candle(hub.forming_bar)
         if other & {"orders", "positions", "alerts", "market"}:
             chart.set_levels(chart_levels(hub))

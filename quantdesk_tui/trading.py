@@ -24,12 +24,11 @@ from backend.api.protocol import (
     OrderRequest,
     OrderView,
     to_builtins,
-    to_decimal,
 )
 from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
 from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
 from quantdesk_tui.screens.dialogs import ConfirmScreen
-from widgets.format import exact
+from widgets.format import decimal_text, exact
 
 PRICE_FIELDS = {
     "price": "price",
@@ -38,11 +37,6 @@ PRICE_FIELDS = {
     "sl_price": "sl",
     "trail_offset": "trail",
 }
-
-
-def decimal_text(value: int, precision: int) -> str:
-    """An engine integer as an exact decimal string for the wire: (1_500_000, PRICE_PRECISION) -> "1.5"."""
-    return format(to_decimal(value, precision).normalize(), "f")
 
 
 def ticket_request(order: dict[str, Any], *, with_bracket: bool = True) -> OrderArgs:

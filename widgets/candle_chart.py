@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from backend.api.protocol import STORED_TIMEFRAMES
+from backend.api.protocol import STORED_TIMEFRAMES, Candles
 from widgets.candle_plot import INDICATORS, MODES, ChartColors, ChartSpec, build_chart, hex_to_rgb
 from widgets.thread_plot import ThreadPlot
 
@@ -99,25 +99,24 @@ class CandleChart(ThreadPlot, can_focus=True):
         self.indicators: set[str] = set()
         self.window_size = 80  # candles shown
         self.scrolled_back = 0  # candles scrolled back from the latest (0 = following)
-        self._candles: list[tuple[float, float, float, float, float, float]] = []
+        self._candles: Candles | None = None  # the chart's own copy: live updates go into it
         self._overlays: dict[str, list[float | None]] = {}
         self._levels: list[tuple[str, float, str]] = []
         self._last_spec: ChartSpec | None = None
 
     # ---- data in ------------------------------------------------------------------------------
 
-    def set_candles(self, candles: Iterable[Mapping[str, Any]]) -> None:
-        """Candles oldest first, as dicts with t (unix s), o, h, l, c, v."""
-        self._candles = [self._tuple(c) for c in candles]
+    def set_candles(self, candles: Candles | None) -> None:
+        """The bars to draw, oldest first; None clears the chart (another market's bars are not loaded yet)."""
+        self._candles = None if candles is None else candles.window(0)
         self._request_draw()
 
-    def update_candle(self, candle: Mapping[str, Any]) -> None:
-        """Replace the last candle if it has the same t, else append (a live candle ticking)."""
-        row = self._tuple(candle)
-        if self._candles and self._candles[-1][0] == row[0]:
-            self._candles[-1] = row
+    def update_candle(self, forming: Candles) -> None:
+        """A live bar: it replaces the last one if it has the same start, else it is appended."""
+        if self._candles is None:
+            self._candles = forming.window(0)
         else:
-            self._candles.append(row)
+            self._candles.absorb(forming)
         self._request_draw(self.LIVE_REDRAW_HZ)
 
     def set_overlays(self, overlays: Mapping[str, Sequence[float | None]]) -> None:
@@ -141,28 +140,17 @@ class CandleChart(ThreadPlot, can_focus=True):
         self.market = market
         self._request_draw()
 
-    @staticmethod
-    def _tuple(c: Mapping[str, Any]) -> tuple[float, float, float, float, float, float]:
-        return (
-            float(c["t"]),
-            float(c["o"]),
-            float(c["h"]),
-            float(c["l"]),
-            float(c["c"]),
-            float(c.get("v", 0)),
-        )
-
     # ---- actions ------------------------------------------------------------------------------
 
     def action_pan(self, direction: int) -> None:
         step = max(1, self.window_size // 10)
-        most = max(0, len(self._candles) - MIN_VISIBLE)
+        most = max(0, self._count - MIN_VISIBLE)
         self.scrolled_back = max(0, min(most, self.scrolled_back - direction * step))
         self._request_draw()
 
     def action_zoom(self, direction: int) -> None:
         factor = 0.8 if direction > 0 else 1.25
-        self.window_size = max(MIN_VISIBLE, min(max(MIN_VISIBLE, len(self._candles)), round(self.window_size * factor)))
+        self.window_size = max(MIN_VISIBLE, min(max(MIN_VISIBLE, self._count), round(self.window_size * factor)))
         self._request_draw()
 
     def action_follow(self) -> None:
@@ -195,9 +183,13 @@ class CandleChart(ThreadPlot, can_focus=True):
 
     # ---- drawing ------------------------------------------------------------------------------
 
+    @property
+    def _count(self) -> int:
+        return 0 if self._candles is None else len(self._candles)
+
     def spec(self) -> ChartSpec:
         """What would be drawn now: the visible window of candles, overlays and levels."""
-        end = len(self._candles) - self.scrolled_back
+        end = self._count - self.scrolled_back
         start = max(0, end - self.window_size)
         overlays = {key: tuple(values[start:end]) for key, values in self._overlays.items()}
         flags = " ".join(name.upper() for name in INDICATORS if name in self.indicators)
@@ -206,7 +198,7 @@ class CandleChart(ThreadPlot, can_focus=True):
             title += f"  ◀ {self.scrolled_back} back (end: latest)"
         variables = self.app.theme_variables if self.is_mounted else {}
         return ChartSpec(
-            candles=tuple(self._candles[start:end]),
+            candles=None if self._candles is None else self._candles.window(start, end),
             overlays=overlays,
             indicators=frozenset(self.indicators),
             levels=tuple(self._levels),

@@ -1,14 +1,15 @@
 """Pure plotext rendering of a price chart: candles / OHLC / line, volume, indicator overlays and
 horizontal price levels. Runs off the UI thread: everything it needs arrives in a frozen ChartSpec
-and it uses a private plotext figure, never the global one."""
+and it uses a private plotext figure, never the global one. The exact bars become floats here, for display."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from backend.api.protocol import BASE_PRECISION, Candles
 
 RGB = tuple[int, int, int]
 MODES = ("candles", "ohlc", "line")
@@ -31,9 +32,27 @@ class ChartColors:
     muted: RGB = (140, 140, 140)
 
 
+class Bars(NamedTuple):
+    """The visible bars as display floats: prices in quote units, volume in base units."""
+
+    ts_s: list[int]
+    open: list[float]
+    high: list[float]
+    low: list[float]
+    close: list[float]
+    volume: list[float]
+
+
+def display_bars(candles: Candles) -> Bars:
+    """Exact bars as floats for plotting (int/int divides exactly rounded)."""
+    scale = 10**-candles.expo
+    o, h, lo, c = ([p / scale for p in column] for column in (candles.open, candles.high, candles.low, candles.close))
+    return Bars(candles.ts_s, o, h, lo, c, [v / BASE_PRECISION for v in candles.volume])
+
+
 @dataclass(frozen=True, slots=True)
 class ChartSpec:
-    candles: tuple[tuple[float, float, float, float, float, float], ...]  # (t, o, h, l, c, v)
+    candles: Candles | None  # the visible window
     overlays: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
     indicators: frozenset[str] = frozenset()
     levels: tuple[tuple[str, float, str], ...] = ()  # (label, price, style: order|entry|liq|alert)
@@ -56,8 +75,8 @@ def hex_to_rgb(color: str) -> RGB:
     return (int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16))
 
 
-def _time_label(t: float, span: float) -> str:
-    moment = datetime.fromtimestamp(t, UTC)
+def _time_label(ts_s: int, span: int) -> str:
+    moment = datetime.fromtimestamp(ts_s, UTC)
     return moment.strftime("%m-%d") if span >= 3 * 86_400 else moment.strftime("%H:%M")
 
 
@@ -78,6 +97,7 @@ def build_chart(spec: ChartSpec, width: int, height: int) -> str:
     if not spec.candles:
         return "no candles yet"
     colors = spec.colors
+    bars = display_bars(spec.candles)
     xs = list(range(len(spec.candles)))
     panels, folded = chart_panels(spec, height)
     small = small_panel_rows(height)
@@ -94,12 +114,12 @@ def build_chart(spec: ChartSpec, width: int, height: int) -> str:
         plot.plotsize(width, main_height if panel == "price" else small)
         _style_axes(plot, colors)
         if panel == "price":
-            _draw_price(plot, spec, xs)
+            _draw_price(plot, spec, bars, xs)
         elif panel == "volume":
-            _draw_volume(plot, spec, xs)
+            _draw_volume(plot, spec, bars, xs)
         else:
             _draw_oscillator(plot, spec, xs, panel)
-        _draw_time_axis(plot, spec, xs, show_labels=row == len(panels))
+        _draw_time_axis(plot, bars, xs, show_labels=row == len(panels))
     return fig.build()
 
 
@@ -114,7 +134,7 @@ def chart_panels(spec: ChartSpec, height: int) -> tuple[list[str], list[str]]:
     """(panels drawn top to bottom, names of the ones that did not fit): indicators the user asked
     for come before volume, and the price panel keeps MIN_PRICE_ROWS; volume only when there is some."""
     wanted = [name for name in ("rsi", "macd") if name in spec.indicators]
-    if spec.show_volume and any(candle[5] > 0 for candle in spec.candles):
+    if spec.show_volume and spec.candles is not None and any(v > 0 for v in spec.candles.volume):
         wanted.append("volume")
     small = small_panel_rows(height)
     fits = [name for index, name in enumerate(wanted) if height - small * (index + 1) >= MIN_PRICE_ROWS]
@@ -122,9 +142,9 @@ def chart_panels(spec: ChartSpec, height: int) -> tuple[list[str], list[str]]:
     return ["price", *(name for name in ("volume", "rsi", "macd") if name in fits)], folded
 
 
-def _draw_price(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
+def _draw_price(plot: Any, spec: ChartSpec, bars: Bars, xs: list[int]) -> None:
     colors = spec.colors
-    _t, o, h, lo, c, _v = zip(*spec.candles, strict=True)
+    o, h, lo, c = bars.open, bars.high, bars.low, bars.close
     if spec.mode == "line":
         plot.plot(xs, list(c), color=colors.accent, marker="braille")
     elif spec.mode == "ohlc":
@@ -182,13 +202,14 @@ def _draw_shaped_candles(plot: Any, xs: list[int], o: Any, h: Any, lo: Any, c: A
         plot.plot([x, x], [op, cl], color=colors.up if rising else colors.down, marker="░" if rising else "█")
 
 
-def _draw_volume(plot: Any, spec: ChartSpec, xs: list[int]) -> None:
+def _draw_volume(plot: Any, spec: ChartSpec, bars: Bars, xs: list[int]) -> None:
     colors = spec.colors
-    ups = [(x, c[5]) for x, c in zip(xs, spec.candles, strict=True) if c[4] >= c[1]]
-    downs = [(x, c[5]) for x, c in zip(xs, spec.candles, strict=True) if c[4] < c[1]]
-    for bars, color in ((ups, colors.up), (downs, colors.down)):
-        if bars:
-            plot.bar([x for x, _ in bars], [v for _, v in bars], color=color, width=0.6)
+    rows = list(zip(xs, bars.open, bars.close, bars.volume, strict=True))
+    ups = [(x, v) for x, o, c, v in rows if c >= o]
+    downs = [(x, v) for x, o, c, v in rows if c < o]
+    for side, color in ((ups, colors.up), (downs, colors.down)):
+        if side:
+            plot.bar([x for x, _ in side], [v for _, v in side], color=color, width=0.6)
 
 
 def _draw_oscillator(plot: Any, spec: ChartSpec, xs: list[int], panel: str) -> None:
@@ -210,15 +231,15 @@ def _draw_oscillator(plot: Any, spec: ChartSpec, xs: list[int], panel: str) -> N
             plot.plot(sx, sy, color=color, marker="braille", label=key.upper().replace("_", " "))
 
 
-def _draw_time_axis(plot: Any, spec: ChartSpec, xs: list[int], show_labels: bool) -> None:
+def _draw_time_axis(plot: Any, bars: Bars, xs: list[int], show_labels: bool) -> None:
     plot.xlim(-0.5, len(xs) - 0.5)
     if not show_labels:
         plot.xticks([], [])
         return
-    span = spec.candles[-1][0] - spec.candles[0][0]
+    span = bars.ts_s[-1] - bars.ts_s[0]
     step = max(1, len(xs) // 6)
     ticks = xs[::step]
-    plot.xticks(ticks, [_time_label(spec.candles[x][0], span) for x in ticks])
+    plot.xticks(ticks, [_time_label(bars.ts_s[x], span) for x in ticks])
 
 
 def value_ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:

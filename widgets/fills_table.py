@@ -40,7 +40,7 @@ class FillsTable(LiveTable):
         self.sort_by("time", reverse=True)
 
     def set_markets(self, markets: Iterable[MarketInfo]) -> None:
-        self._decimals = {m.symbol: market_decimals(m.tick_size, m.step_size) for m in markets}
+        self._decimals = {m.symbol: market_decimals(m) for m in markets}
         for fill in list(self._fills.values()):
             self.upsert(fill.fill_id, self._row(fill))
 

@@ -13,8 +13,10 @@ from backend.api.protocol import (
     MARGIN_PRECISION,
     PRICE_PRECISION,
     QUOTE_PRECISION,
+    MarketInfo,
     NumberError,
     to_decimal,
+    to_fixed,
 )
 from backend.api.protocol import parse_decimal as protocol_decimal
 
@@ -22,12 +24,18 @@ UP_ARROW = "▲"
 DOWN_ARROW = "▼"
 
 
-def decimals_for_tick(tick: float) -> int:
-    """Decimals needed to show a multiple of `tick` (0.001 -> 3, 0.5 -> 1, 1 -> 0)."""
+def decimals_for_tick(tick: int, precision: int) -> int:
+    """Decimals needed to show a multiple of a tick of `tick` units of `precision`
+    (1_000 at 10**6 = 0.001 -> 3, 500_000 -> 1, 10**6 -> 0); 2 when there is no tick."""
     if tick <= 0:
         return 2
-    exponent = Decimal(repr(tick)).normalize().as_tuple().exponent
+    exponent = to_decimal(tick, precision).normalize().as_tuple().exponent
     return max(0, -int(exponent))
+
+
+def decimal_text(units: int, precision: int) -> str:
+    """An amount in `precision` units as plain decimal text, no exponent: (1_000, 10**6) -> '0.001'."""
+    return format(to_decimal(units, precision).normalize(), "f")
 
 
 def decimals_for_price(price: float, expo: int | None = None) -> int:
@@ -165,21 +173,22 @@ def parse_decimal(text: str) -> Decimal | None:
         return None
 
 
-def is_multiple(value: Decimal, step: float) -> bool:
-    """Whether `value` is an exact multiple of `step` (using the step's decimal text, not binary floats)."""
-    step_dec = Decimal(repr(step))
-    if step_dec <= 0:
-        return True
-    return value % step_dec == 0
+def on_grid(value: Decimal, precision: int, step: int) -> int | None:
+    """`value` in `precision` units if it is a whole multiple of `step` (units of the same precision),
+    else None: the one exact conversion of a typed price or size, checked against the market's grid."""
+    try:
+        units = to_fixed(value, precision)
+    except ValueError:  # finer than the precision holds: off any grid
+        return None
+    return units if step <= 0 or units % step == 0 else None
 
 
-def market_decimals(tick_size: float, step_size: float) -> tuple[int, int]:
+def market_decimals(market: MarketInfo) -> tuple[int, int]:
     """(price decimals, size decimals) for a market from its tick and step."""
-    return decimals_for_tick(tick_size), decimals_for_tick(step_size)
+    return decimals_for_tick(market.tick_size, PRICE_PRECISION), decimals_for_tick(market.step_size, BASE_PRECISION)
 
 
-def fmt_time(ts: int) -> str:
-    """A unix timestamp (seconds, or milliseconds if that large) as UTC 'HH:MM:SS'."""
-    seconds = ts // 1000 if ts > 10**11 else ts
-    seconds %= 86_400
+def fmt_time(ts_s: int) -> str:
+    """A unix time in seconds as UTC 'HH:MM:SS' (every time on the wire is unix seconds)."""
+    seconds = ts_s % 86_400
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

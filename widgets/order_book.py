@@ -95,7 +95,7 @@ class OrderBook(Widget, can_focus=True):
         if market.symbol != self.symbol:
             self.symbol = market.symbol
             self._book, self._own, self._cursor_price = None, set(), None
-        self._price_decimals, self._size_decimals = market_decimals(market.tick_size, market.step_size)
+        self._price_decimals, self._size_decimals = market_decimals(market)
         self._changed()
 
     def set_book(self, book: BookView) -> None:

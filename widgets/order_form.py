@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, MarketInfo, OrderType, TimeInForce, to_fixed
-from widgets.format import fmt_usd, is_multiple, parse_decimal
+from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, MarketInfo, OrderType, TimeInForce, to_decimal
+from widgets.format import decimal_text, fmt_usd, on_grid, parse_decimal
 
 ORDER_TYPES: dict[str, str] = {  # wire name -> label
     OrderType.MARKET: "Market",
@@ -50,10 +50,6 @@ class Validation:
     notional: int = 0  # PRICE_PRECISION quote units, 0 when unknown
 
 
-def _step_text(step: float) -> str:
-    return format(Decimal(repr(step)).normalize(), "f")
-
-
 def _positive(text: str, label: str, errors: dict[str, str], key: str) -> Decimal | None:
     value = parse_decimal(text)
     if value is None or value <= 0:
@@ -73,10 +69,11 @@ def _price(
     value = _positive(text, label, errors, key)
     if value is None:
         return 0
-    if not is_multiple(value, market.tick_size):
-        errors[key] = f"{label} must be a multiple of {_step_text(market.tick_size)}"
+    price = on_grid(value, PRICE_PRECISION, market.tick_size)
+    if price is None:
+        errors[key] = f"{label} must be a multiple of {decimal_text(market.tick_size, PRICE_PRECISION)}"
         return 0
-    return to_fixed(value, PRICE_PRECISION)
+    return price
 
 
 def validate(form: TicketForm, market: MarketInfo | None, reference_price: int = 0, equity: int = 0) -> Validation:
@@ -93,10 +90,13 @@ def validate(form: TicketForm, market: MarketInfo | None, reference_price: int =
     offset = 0
     if kind in NEEDS_OFFSET:
         value = _positive(form.offset, "trailing offset", errors, "offset")
-        if value is not None and not is_multiple(value, market.tick_size):
-            errors["offset"] = f"trailing offset must be a multiple of {_step_text(market.tick_size)}"
-        elif value is not None:
-            offset = to_fixed(value, PRICE_PRECISION)
+        on_tick = None if value is None else on_grid(value, PRICE_PRECISION, market.tick_size)
+        if value is not None and on_tick is None:
+            errors["offset"] = (
+                f"trailing offset must be a multiple of {decimal_text(market.tick_size, PRICE_PRECISION)}"
+            )
+        elif on_tick is not None:
+            offset = on_tick
     entry = (price if kind in NEEDS_PRICE else 0) or (trigger if kind in NEEDS_TRIGGER else 0) or reference_price
 
     size = _size(form, market, entry, errors, equity)
@@ -142,7 +142,7 @@ def _size(form: TicketForm, market: MarketInfo, entry: int, errors: dict[str, st
     value = _positive(text.removesuffix("%"), "size", errors, "size")
     if value is None:
         return 0
-    step = Decimal(repr(market.step_size))
+    step = to_decimal(market.step_size, BASE_PRECISION)
     budget = None  # a quote amount (PRICE_PRECISION) to spend: USD sizing or a share of equity
     if share:
         if not equity:
@@ -157,13 +157,14 @@ def _size(form: TicketForm, market: MarketInfo, entry: int, errors: dict[str, st
             return 0
         # round down to the step: a USD budget is never exceeded
         value = (budget / entry / step).to_integral_value(rounding=ROUND_DOWN) * step
-    elif not is_multiple(value, market.step_size):
-        errors["size"] = f"size must be a multiple of {_step_text(market.step_size)}"
+    size = on_grid(value, BASE_PRECISION, market.step_size)
+    if size is None:
+        errors["size"] = f"size must be a multiple of {decimal_text(market.step_size, BASE_PRECISION)}"
         return 0
-    if value < Decimal(repr(market.min_size)):
-        errors["size"] = f"size must be at least {_step_text(market.min_size)} {market.base}"
+    if size < market.min_size:
+        errors["size"] = f"size must be at least {decimal_text(market.min_size, BASE_PRECISION)} {market.base}"
         return 0
-    return to_fixed(value, BASE_PRECISION)
+    return size
 
 
 def _check_bracket(side: str, entry: int, tp: int, sl: int, errors: dict[str, str]) -> None:

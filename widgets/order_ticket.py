@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from backend.api.protocol import MarketInfo
+from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, MarketInfo
 from widgets.field_input import FieldInput
 from widgets.format import decimals_for_tick, exact, fmt_leverage, fmt_number, fmt_price, fmt_size, fmt_usd
 from widgets.order_form import (
@@ -206,7 +206,7 @@ class OrderTicket(Vertical, can_focus=False):
 
     def set_price(self, price: int) -> None:
         """Fill the limit price (e.g. from OrderBook.PricePicked); a market order becomes a limit."""
-        decimals = decimals_for_tick(self.market.tick_size) if self.market else 6
+        decimals = decimals_for_tick(self.market.tick_size, PRICE_PRECISION) if self.market else 6
         if self.form.order_type not in NEEDS_PRICE:
             self.query_one("#ticket-type", Select).value = "limit"
             self.form.order_type = "limit"
@@ -345,14 +345,14 @@ class OrderTicket(Vertical, can_focus=False):
         from the form, the rest from the owner's preview once the order is valid."""
         text = Text()
         result, preview = self._validation, self._preview
-        decimals = decimals_for_tick(self.market.tick_size) if self.market else 3
+        decimals = decimals_for_tick(self.market.tick_size, PRICE_PRECISION) if self.market else 3
 
         def line(label: str, value: str, style: str = "") -> None:
             text.append(f"{label:<{LABEL}}", style="dim")
             text.append(f"{value}\n", style=style)
 
         if result is not None and result.order is not None and self.market is not None:
-            size = fmt_size(result.order["size"], decimals_for_tick(self.market.step_size))
+            size = fmt_size(result.order["size"], decimals_for_tick(self.market.step_size, BASE_PRECISION))
             share = f" · {result.notional * 100 / self.equity:.1f}% eq" if self.equity and result.notional else ""
             line("Size", f"{size} {self.market.base}{share}")
         if "error" in preview:

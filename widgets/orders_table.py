@@ -62,7 +62,7 @@ class OrdersTable(LiveTable):
         self._orders: dict[int, OrderView] = {}
 
     def set_markets(self, markets: Iterable[MarketInfo]) -> None:
-        self._decimals = {m.symbol: market_decimals(m.tick_size, m.step_size) for m in markets}
+        self._decimals = {m.symbol: market_decimals(m) for m in markets}
         for order in list(self._orders.values()):
             self.upsert(order.order_id, self._row(order))
 

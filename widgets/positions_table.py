@@ -50,7 +50,7 @@ class PositionsTable(LiveTable):
 
     def set_markets(self, markets: Iterable[MarketInfo]) -> None:
         """Price and size decimals per market (from tick and step sizes)."""
-        self._decimals = {m.symbol: market_decimals(m.tick_size, m.step_size) for m in markets}
+        self._decimals = {m.symbol: market_decimals(m) for m in markets}
         for position in list(self._positions.values()):
             self.upsert(self._key(position), self._row(position))
 

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
 
-from backend.api.protocol import MarketInfo, Quote
+from backend.api.protocol import PRICE_PRECISION, MarketInfo, Quote
 from widgets.field_input import FieldInput
 from widgets.format import (
     decimals_for_price,
@@ -219,7 +219,7 @@ class Watchlist(Vertical):
     def _decimals(self, symbol: str, quote: Quote) -> int:
         market = self._markets.get(symbol)
         if market is not None and market.tick_size > 0:
-            return decimals_for_tick(market.tick_size)
+            return decimals_for_tick(market.tick_size, PRICE_PRECISION)
         return decimals_for_price(quote.price_float, quote.expo)
 
     def _refresh_ages(self) -> None:

@@ -240,11 +240,71 @@ class MarketInfo(msgspec.Struct, frozen=True):
     symbol: str
     base: str
     quote: str
-    tick_size: float
-    step_size: float
-    min_size: float
+    tick_size: int  # PRICE_PRECISION (0 = none known)
+    step_size: int  # BASE_PRECISION
+    min_size: int  # BASE_PRECISION
     max_leverage: int
     pyth_feed_id: str
+
+
+class Candles(msgspec.Struct):
+    """OHLCV bars of one market and timeframe as columns, oldest first (a forming bar last).
+
+    The one shape candles have from the store to the chart: prices are Pyth-shaped like a Quote's
+    (value = price * 10**expo), volume is traded base in BASE_PRECISION, `count` the oracle
+    observations in each bar. The `candles` op adds the requested indicator series (floats, display).
+    """
+
+    market: str
+    tf: str
+    expo: int
+    ts_s: list[int] = []  # bucket start, unix seconds
+    open: list[int] = []
+    high: list[int] = []
+    low: list[int] = []
+    close: list[int] = []
+    volume: list[int] = []
+    count: list[int] = []
+    indicators: dict[str, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.ts_s)
+
+    def window(self, start: int, end: int | None = None) -> Candles:
+        """Bars [start:end] as a new Candles (indicator series are not sliced: they are the caller's)."""
+        cut = slice(start, end)
+        return Candles(
+            self.market,
+            self.tf,
+            self.expo,
+            self.ts_s[cut],
+            self.open[cut],
+            self.high[cut],
+            self.low[cut],
+            self.close[cut],
+            self.volume[cut],
+            self.count[cut],
+        )
+
+    def absorb(self, forming: Candles) -> None:
+        """Take in a live update: a bar replaces the last one if it has the same start, a newer one is appended."""
+        for i, ts_s in enumerate(forming.ts_s):
+            if self.ts_s and ts_s < self.ts_s[-1]:
+                continue  # a bar this one has already moved past
+            at = -1 if self.ts_s and self.ts_s[-1] == ts_s else None
+            for mine, theirs in (
+                (self.ts_s, forming.ts_s),
+                (self.open, forming.open),
+                (self.high, forming.high),
+                (self.low, forming.low),
+                (self.close, forming.close),
+                (self.volume, forming.volume),
+                (self.count, forming.count),
+            ):
+                if at is None:
+                    mine.append(theirs[i])
+                else:
+                    mine[at] = theirs[i]
 
 
 class Status(msgspec.Struct, frozen=True):

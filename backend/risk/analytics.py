@@ -32,7 +32,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 
-from backend.api.protocol import AccountView, PositionView, parse_args, to_builtins
+from backend.api.protocol import AccountView, Candles, PositionView, parse_args, to_builtins
 from programs.vocabulary import BASE_PRECISION as BASE
 from programs.vocabulary import MARGIN_PRECISION
 from programs.vocabulary import PRICE_PRECISION as PRICE
@@ -43,19 +43,20 @@ STRESS_SHOCKS_PCT = (-30, -20, -10, -5, 5, 10, 20, 30)
 CRASH_PCTS = (10, 20, 30)
 CRASH_BETAS = {"BTC-PERP": 1.0, "ETH-PERP": 1.2, "SOL-PERP": 1.5, "JUP-PERP": 2.0, "WIF-PERP": 2.5, "1MBONK-PERP": 2.5}
 DEFAULT_BETA = 2.0
-Bar = Sequence[Any]  # [t (unix s), o, h, l, c, v, n] as the candle service returns them
 
 
 # ---- prices and returns ----------------------------------------------------------------------
 
 
-def closes_frame(bars: dict[str, Sequence[Bar]], rule: str | None = None) -> pd.DataFrame:
+def closes_frame(bars: dict[str, Candles], rule: str | None = None) -> pd.DataFrame:
     """Close prices per market (columns) on a UTC DatetimeIndex; resampled to `rule` (last close) if given."""
     series = {}
-    for market, rows in bars.items():
-        if not rows:
+    for market, candles in bars.items():
+        if not len(candles):
             continue
-        s = pd.Series([float(r[4]) for r in rows], index=pd.to_datetime([int(r[0]) for r in rows], unit="s", utc=True))
+        scale = 10**-candles.expo
+        closes = [close / scale for close in candles.close]
+        s = pd.Series(closes, index=pd.to_datetime(candles.ts_s, unit="s", utc=True))
         s = s[~s.index.duplicated(keep="last")].sort_index()
         if rule is not None:
             s = s.resample(rule).last().dropna()
@@ -184,7 +185,7 @@ def correlation(returns: pd.DataFrame) -> dict[str, Any]:
 
 
 def var_report(
-    bars_1d: dict[str, Sequence[Bar]], bars_1h: dict[str, Sequence[Bar]], notionals: dict[str, float]
+    bars_1d: dict[str, Candles], bars_1h: dict[str, Candles], notionals: dict[str, float]
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """VaR/CVaR at 95% and 99% plus the returns used (for the correlation matrix)."""
     daily = closes_frame(bars_1d, "1D")
@@ -240,7 +241,7 @@ def clean(value: Any) -> Any:
 # ---- the thin layer: gathering data, the ops -----------------------------------------------
 
 
-BarsFn = Callable[[str, str, int], Sequence[Bar]]  # (market, timeframe, limit) -> bars, oldest first
+BarsFn = Callable[[str, str, int], Candles]  # (market, timeframe, limit) -> bars, oldest first
 
 
 class RiskAnalytics:

@@ -10,7 +10,9 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.api.protocol import TIMEFRAMES
+import msgspec
+
+from backend.api.protocol import BASE_PRECISION, TIMEFRAMES, Candles
 from backend.client import BackendClient
 from quantdesk_tui.commands import whole_number
 from quantdesk_tui.output import table
@@ -38,8 +40,21 @@ def exec_backend_tool(argv: list[str]) -> None:
     os.execv(sys.executable, [sys.executable, "-m", module, *argv[1:]])
 
 
+def candle_columns(bars: Candles) -> dict[str, Any]:
+    """The CLI's view of the bars: {market, tf, t, o, h, l, c, v, n} with prices and volume as numbers in
+    human units (the exact integers divided once, for printing)."""
+    scale = 10**-bars.expo
+    prices = {
+        key: [p / scale for p in column]
+        for key, column in zip("ohlc", (bars.open, bars.high, bars.low, bars.close), strict=True)
+    }
+    volume = [v / BASE_PRECISION for v in bars.volume]
+    return {"market": bars.market, "tf": bars.tf, "t": bars.ts_s, **prices, "v": volume, "n": bars.count}
+
+
 async def candles(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    result = await client.request("candles", market=a.market, tf=a.tf, limit=a.limit)
+    reply = await client.request("candles", market=a.market, tf=a.tf, limit=a.limit)
+    result = candle_columns(msgspec.convert(reply, Candles))
     columns = ("t", "o", "h", "l", "c", "v")
     rows = list(zip(*(result[c] for c in columns), strict=True))
     if a.csv:

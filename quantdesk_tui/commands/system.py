@@ -6,6 +6,7 @@ import argparse
 import time
 from typing import Any
 
+from backend.api.protocol import to_human
 from backend.client import BackendClient
 from quantdesk_tui.commands import data_command
 from quantdesk_tui.output import price_str, table
@@ -51,16 +52,8 @@ async def stop(client: BackendClient, args: argparse.Namespace) -> tuple[Any, st
 async def markets(client: BackendClient, args: argparse.Namespace) -> tuple[Any, str]:
     result = await client.request("markets.list")
     rows = [
-        (
-            m["symbol"],
-            m["base"],
-            m["quote"],
-            f"{m['tick_size']:g}",
-            f"{m['step_size']:g}",
-            f"{m['min_size']:g}",
-            f"{m['max_leverage']}x",
-        )
-        for m in result["markets"]
+        (m["symbol"], m["base"], m["quote"], m["tick_size"], m["step_size"], m["min_size"], f"{m['max_leverage']}x")
+        for m in to_human(result["markets"])
     ]
     return result["markets"], table(
         ("MARKET", "BASE", "QUOTE", "TICK", "STEP", "MIN", "MAX LEV"), rows, right=(3, 4, 5, 6)

@@ -67,6 +67,12 @@ def test_status_markets_quote_as_json(running_backend, quantdesk_home):
     assert status["url"] == url and status["pid"] == proc.pid and status["protocol"] == 1
     markets = json.loads(cli("markets", "--json").stdout)
     assert [m["symbol"] for m in markets][:3] == ["SOL-PERP", "BTC-PERP", "ETH-PERP"]
+    assert (markets[0]["tick_size"], markets[0]["step_size"], markets[0]["min_size"]) == ("0.001", "0.01", "0.01")
+    raw_markets = json.loads(cli("markets", "--json", "--raw").stdout)
+    assert (raw_markets[1]["tick_size"], raw_markets[1]["step_size"]) == (
+        100_000,
+        100_000,
+    )  # BTC: 0.1 at 1e6, 1e-4 at 1e9
     answered = until(lambda: cli("quote", "sol-perp", "--json", check=None), lambda p: p.returncode == 0)
     quote = json.loads(answered.stdout)
     assert quote["market"] == "SOL-PERP" and Decimal(quote["price"]) > 0 and "expo" not in quote

@@ -149,7 +149,7 @@ def test_shell_answers_one_json_line_per_command_and_carries_on_after_bad_ones(h
     codes = [a["error"]["code"] if isinstance(a, dict) and "error" in a else None for a in answers]
     assert codes == [None, "USAGE", "UNKNOWN_MARKET", None, None, "USAGE", "USAGE", "USAGE", None, None]
     assert proc.stdout.splitlines()[3] + "\n" == markets  # the same bytes as `quantdesk markets --json`
-    assert answers[4][0]["tick_size"] == answers[3][0]["tick_size"]
+    assert (answers[3][0]["tick_size"], answers[4][0]["tick_size"]) == ("0.001", 1_000)  # --raw: PRICE_PRECISION
     assert answers[8]["orders"][0]["side"] == "buy"
     assert answers[9]["clients"] == 1  # the shell's one connection
 

@@ -6,7 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.api.protocol import ApiError, ErrorCode
+import msgspec
+
+from backend.api.protocol import ApiError, Candles, ErrorCode
 from quantdesk_tui.app import QuantDeskApp
 from quantdesk_tui.config import Config
 
@@ -18,9 +20,9 @@ MARKETS = [
         "symbol": "SOL-PERP",
         "base": "SOL",
         "quote": "USD",
-        "tick_size": 0.001,
-        "step_size": 0.01,
-        "min_size": 0.01,
+        "tick_size": 1_000,  # 0.001 at PRICE_PRECISION
+        "step_size": 10_000_000,  # 0.01 at BASE_PRECISION
+        "min_size": 10_000_000,
         "max_leverage": 20,
         "pyth_feed_id": "0xef0d",
     },
@@ -29,9 +31,9 @@ MARKETS = [
         "symbol": "BTC-PERP",
         "base": "BTC",
         "quote": "USD",
-        "tick_size": 0.1,
-        "step_size": 0.0001,
-        "min_size": 0.0001,
+        "tick_size": 100_000,
+        "step_size": 100_000,
+        "min_size": 100_000,
         "max_leverage": 20,
         "pyth_feed_id": "0xe62d",
     },
@@ -40,9 +42,9 @@ MARKETS = [
         "symbol": "ETH-PERP",
         "base": "ETH",
         "quote": "USD",
-        "tick_size": 0.01,
-        "step_size": 0.001,
-        "min_size": 0.001,
+        "tick_size": 10_000,
+        "step_size": 1_000_000,
+        "min_size": 1_000_000,
         "max_leverage": 20,
         "pyth_feed_id": "0xff61",
     },
@@ -71,29 +73,21 @@ def quote(market: str) -> dict[str, Any]:
     }
 
 
-def candles(count: int = 60) -> list[dict[str, float]]:
-    bars, close = [], 140.1
+def candles(market: str, tf: str, count: int = 60) -> Candles:
+    """A deterministic walk from 140.1, prices at expo -3 (exact), 100..149 base of volume a bar."""
+    bars, close = Candles(market, tf, -3), 140_100
     for i in range(count):
-        step = ((i * 37) % 11 - 5) * 0.08
-        open_, close = close, round(close + step, 3)
-        bars.append(
-            {
-                "t": NOW - (count - i) * 60,
-                "o": open_,
-                "h": max(open_, close) + 0.05,
-                "l": min(open_, close) - 0.05,
-                "c": close,
-                "v": 100.0 + (i * 13) % 50,
-                "n": 10,
-            }
-        )
+        open_, close = close, close + ((i * 37) % 11 - 5) * 80
+        bar = (NOW - (count - i) * 60, open_, max(open_, close) + 50, min(open_, close) - 50, close)
+        for column, value in zip((bars.ts_s, bars.open, bars.high, bars.low, bars.close), bar, strict=True):
+            column.append(value)
+        bars.volume.append((100 + (i * 13) % 50) * 10**9)
+        bars.count.append(10)
     return bars
 
 
 def _candle_reply(market: str, tf: str, limit: int = 300, **_: Any) -> dict[str, Any]:
-    bars = candles()[-limit:]
-    columns = {key: [bar[key] for bar in bars] for key in ("t", "o", "h", "l", "c", "v", "n")}
-    return {"market": market, "tf": tf, "candles": bars, **columns}
+    return msgspec.to_builtins(candles(market, tf).window(-limit))
 
 
 ACCOUNT = {

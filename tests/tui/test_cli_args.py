@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from backend.api.protocol import PROTOCOL_VERSION
+from backend.api.protocol import PROTOCOL_VERSION, Candles
 from backend.client import home_dir
 from quantdesk_tui import cli_thin
 from quantdesk_tui.cli_thin import parse
 from quantdesk_tui.commands.admin import parse_params
+from quantdesk_tui.commands.market_data import candle_columns
 from quantdesk_tui.commands.trading import expire_at
 from quantdesk_tui.output import UsageError
 from quantdesk_tui.wire import WireError, mask, split_url
@@ -99,3 +100,19 @@ def test_wire_masks_reversibly_and_reads_ws_urls():
     assert split_url("ws://127.0.0.1:8765") == ("127.0.0.1", 8765, "/")
     with pytest.raises(WireError):
         split_url("wss://example.com:443/")
+
+
+def test_candles_print_the_exact_bars_in_human_units_under_the_old_keys():
+    bars = Candles("SOL-PERP", "1m", -8, [60], [14_512_345_678], [14_600_000_000], [14_400_000_000], [14_500_000_001])
+    bars.volume, bars.count = [2_500_000_000], [7]
+    assert candle_columns(bars) == {
+        "market": "SOL-PERP",
+        "tf": "1m",
+        "t": [60],
+        "o": [145.12345678],
+        "h": [146.0],
+        "l": [144.0],
+        "c": [145.00000001],
+        "v": [2.5],
+        "n": [7],
+    }

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from quantdesk_tui.feed import candle_rows, chart_overlays, watchlist_stats
+from quantdesk_tui.feed import chart_overlays, watchlist_stats
 
 
 def test_watchlist_stats_convert_engine_integers_for_display():
@@ -21,22 +21,7 @@ def test_watchlist_stats_convert_engine_integers_for_display():
     assert half_hour["funding_rate_hourly"] == 0.00025
 
 
-def test_candle_columns_become_rows_and_indicators_chart_series():
-    rows = candle_rows(
-        {
-            "t": [60, 120],
-            "o": [1.0, 2.0],
-            "h": [3.0, 4.0],
-            "l": [0.5, 1.5],
-            "c": [2.0, 3.0],
-            "v": [10.0, 0.0],
-            "n": [4, 5],
-        }
-    )
-    assert rows == [
-        {"t": 60, "o": 1.0, "h": 3.0, "l": 0.5, "c": 2.0, "v": 10.0},
-        {"t": 120, "o": 2.0, "h": 4.0, "l": 1.5, "c": 3.0, "v": 0.0},
-    ]
+def test_indicator_series_become_chart_series():
     overlays = chart_overlays(
         {
             "sma:20": [None, 1.0],

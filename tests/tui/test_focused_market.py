@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from quantdesk_tui.panes import Pane
+from widgets.candle_chart import CandleChart
 from tests.tui.monkey import monkey_app, run_command, shown_markets
 from tests.tui.pilot import wait_for
 from widgets.order_ticket import OrderTicket
@@ -103,3 +104,18 @@ async def test_the_alerts_pane_repaints_when_the_trade_screen_comes_back():
         await pilot.pause(0.1)  # a frame paints the Portfolio screen and takes the change
         await pilot.press("f2")
         await wait_for(pilot, lambda: "#9 SOL-PERP above 222.0" in str(app.screen.query_one("#alerts-body").render()))
+
+
+async def test_the_chart_drops_the_previous_markets_bars_at_the_switch():
+    app = monkey_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        chart = app.screen.query_one(CandleChart)
+        await wait_for(pilot, lambda: chart.spec().candles is not None)
+        assert chart.spec().candles.market == chart.market == "SOL-PERP"
+        app.hub.focus("BTC-PERP")  # what a market switch does first, before BTC's bars arrive
+        app._frame()
+        assert chart.spec().candles is None
+        await run_command(pilot, "btc")
+        await wait_for(pilot, lambda: chart.spec().candles is not None and chart.spec().candles.market == "BTC-PERP")
+        assert chart.market == "BTC-PERP"

@@ -3,25 +3,32 @@ was cancelled — in the market's own units."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
+import msgspec
+
 from backend.api.protocol import FillView, MarketInfo, OrderArgs, OrderView
+from backend.domain.orders import price_of, size_of
 from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
 from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
+from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL
 from quantdesk_tui.palette import QuantDeskCommands
 from quantdesk_tui.panes import Pane
 from quantdesk_tui.screens.dialogs import ConfirmScreen
+from quantdesk_tui.trading import ticket_request
 from tests.tui.monkey import monkey_app, run_command
 from tests.tui.pilot import wait_for
+from widgets.order_form import TicketForm, validate
 
 SOL = MarketInfo(
     market_index=0,
     symbol="SOL-PERP",
     base="SOL",
     quote="USD",
-    tick_size=0.001,
-    step_size=0.01,
-    min_size=0.01,
+    tick_size=1_000,
+    step_size=10_000_000,
+    min_size=10_000_000,
     max_leverage=20,
     pyth_feed_id="0xef0d",
 )
@@ -174,3 +181,18 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         await wait_for(pilot, lambda: confirm_shown(app))
         await pilot.press("n")
         assert len(places(app)) == 3
+
+
+def test_a_ticket_price_reaches_the_engine_as_the_exact_integer_typed():
+    fine = msgspec.structs.replace(SOL, tick_size=1)  # a 0.000001 tick, so every decimal the wire holds counts
+    result = validate(TicketForm(order_type="limit", size="1.23", price="145.123456"), fine)
+    assert result.order is not None
+    assert (result.order["price"], result.order["size"]) == (145_123_456, 1_230_000_000)
+    request = ticket_request(result.order)
+    assert (request.price, request.size) == ("145.123456", "1.23")
+    spec = dataclasses.replace(MARKETS_BY_SYMBOL["SOL-PERP"], tick_size=1)
+    assert price_of(request.price, spec) == 145_123_456
+    assert size_of(request, spec, 0) == 1_230_000_000
+    assert validate(TicketForm(order_type="limit", size="1", price="145.1234567"), fine).errors == {
+        "price": "price must be a multiple of 0.000001"
+    }

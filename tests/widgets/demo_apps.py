@@ -105,7 +105,7 @@ class ChartDemo(DemoApp):
         from widgets.equity_chart import EquityChart
 
         rows = candles(90)
-        closes = [c["c"] for c in rows]
+        closes = [c / 1000 for c in rows.close]
         sma = [None if i < 9 else sum(closes[i - 9 : i + 1]) / 10 for i in range(len(closes))]
         chart = self.query_one(CandleChart)
         chart.set_candles(rows)

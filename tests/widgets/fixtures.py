@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backend.api.protocol import BookLevel, BookView, FillView, MarketInfo, OrderView, PositionView, Quote
+from backend.api.protocol import (
+    BASE_PRECISION,
+    BookLevel,
+    BookView,
+    Candles,
+    FillView,
+    MarketInfo,
+    OrderView,
+    PositionView,
+    Quote,
+)
 from backend.domain.observations import FeedHealth
 
 FROZEN_NOW = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 FROZEN_DATETIME = datetime(2026, 1, 1, 12, 34, 56, tzinfo=UTC)
 
 MARKETS = [
-    MarketInfo(0, "SOL-PERP", "SOL", "USDC", 0.001, 0.01, 0.01, 20, "ef0d"),
-    MarketInfo(1, "BTC-PERP", "BTC", "USDC", 0.1, 0.0001, 0.0001, 20, "e62d"),
-    MarketInfo(2, "ETH-PERP", "ETH", "USDC", 0.01, 0.001, 0.001, 20, "ff61"),
-    MarketInfo(3, "BONK-PERP", "BONK", "USDC", 1e-08, 1000.0, 1000.0, 5, "72b0"),
+    # tick in PRICE_PRECISION, step and min size in BASE_PRECISION
+    MarketInfo(0, "SOL-PERP", "SOL", "USDC", 1_000, 10_000_000, 10_000_000, 20, "ef0d"),
+    MarketInfo(1, "BTC-PERP", "BTC", "USDC", 100_000, 100_000, 100_000, 20, "e62d"),
+    MarketInfo(2, "ETH-PERP", "ETH", "USDC", 10_000, 1_000_000, 1_000_000, 20, "ff61"),
+    # a tick finer than PRICE_PRECISION holds is no tick: prices show the feed's own decimals
+    MarketInfo(3, "BONK-PERP", "BONK", "USDC", 0, 1000 * 10**9, 1000 * 10**9, 5, "72b0"),
 ]
 
 
@@ -132,22 +144,16 @@ BOOK = BookView(
 )
 
 
-def candles(count: int = 120, start: float = FROZEN_NOW, step: int = 60) -> list[dict[str, float]]:
-    """A deterministic zig-zag price series."""
-    out = []
-    price = 140.0
+def candles(count: int = 120, start: float = FROZEN_NOW, step: int = 60) -> Candles:
+    """A deterministic zig-zag price series (prices at expo -3, so the struct holds them exactly)."""
+    out = Candles("SOL-PERP", "1m", -3)
+    price = 140_000
     for i in range(count):
-        move = ((i * 7919) % 13 - 6) / 10
-        close = round(price + move, 3)
-        out.append(
-            {
-                "t": start + i * step,
-                "o": price,
-                "h": max(price, close) + 0.4,
-                "l": min(price, close) - 0.4,
-                "c": close,
-                "v": 100 + (i * 37) % 90,
-            }
-        )
+        close = price + ((i * 7919) % 13 - 6) * 100
+        bar = (int(start) + i * step, price, max(price, close) + 400, min(price, close) - 400, close)
+        for column, value in zip((out.ts_s, out.open, out.high, out.low, out.close), bar, strict=True):
+            column.append(value)
+        out.volume.append((100 + (i * 37) % 90) * BASE_PRECISION)
+        out.count.append(1)
         price = close
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
+from backend.api.protocol import Candles
 from tests.widgets.fixtures import candles
 from themes import register_themes
 from widgets.candle_chart import CandleChart
@@ -50,11 +51,35 @@ async def test_burst_of_updates_costs_few_redraws() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await _drawn(pilot, app)
         before = app.chart.draws
-        last = candles()[-1]
+        last = candles().window(-1)
         for i in range(1000):
-            app.chart.update_candle({**last, "c": last["c"] + i / 1000})
+            last.close[0] += 1
+            app.chart.update_candle(last)
         await _drawn(pilot, app, window=1 / CandleChart.LIVE_REDRAW_HZ + 0.1)
         assert app.chart.draws - before == 1
+        assert app.chart.spec().candles.close[-1] == candles().close[-1] + 1000 and len(app.chart.spec().candles) == 80
+
+
+async def test_a_live_bar_replaces_the_last_one_or_follows_it_exactly() -> None:
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)):
+        bars = candles()
+        same = Candles("SOL-PERP", "1m", -3, [bars.ts_s[-1]], [1], [145_123], [1], [145_001], [7 * 10**9], [3])
+        app.chart.update_candle(same)
+        chart_bars = app.chart._candles
+        assert (len(chart_bars), chart_bars.high[-1], chart_bars.close[-1], chart_bars.volume[-1]) == (
+            120,
+            145_123,
+            145_001,
+            7 * 10**9,
+        )
+        older = Candles("SOL-PERP", "1m", -3, [bars.ts_s[-2]], [1], [1], [1], [1], [0], [1])
+        app.chart.update_candle(older)  # a bar the chart has moved past changes nothing
+        assert len(chart_bars) == 120 and chart_bars.close[-2] == bars.close[-2]
+        newer = Candles("SOL-PERP", "1m", -3, [bars.ts_s[-1] + 60], [2], [2], [2], [2], [0], [1])
+        app.chart.update_candle(newer)
+        assert len(chart_bars) == 121 and chart_bars.ts_s[-1] == bars.ts_s[-1] + 60
+        assert len(bars) == 120  # the owner's struct is not the chart's copy
 
 
 async def test_number_keys_toggle_indicators_and_m_cycles_mode() -> None:
@@ -78,7 +103,7 @@ async def test_pan_and_zoom_move_the_window_and_end_follows_latest() -> None:
         assert app.chart.scrolled_back == 12
         spec = app.chart.spec()
         assert len(spec.candles) == 64
-        assert spec.candles[-1][0] == candles()[-13]["t"]
+        assert spec.candles.ts_s[-1] == candles().ts_s[-13]
         await pilot.press("right")
         assert app.chart.scrolled_back == 6
         await pilot.press("end", "minus")
@@ -95,8 +120,7 @@ async def test_t_cycles_timeframe_and_tells_the_owner() -> None:
 
 
 def test_levels_in_range_are_drawn_and_far_ones_are_named_in_the_title() -> None:
-    rows = tuple((c["t"], c["o"], c["h"], c["l"], c["c"], c["v"]) for c in candles(40))
-    spec = ChartSpec(rows, levels=(("entry", 140.5, "entry"), ("liq", 20.0, "liq")), title="X")
+    spec = ChartSpec(candles(40), levels=(("entry", 140.5, "entry"), ("liq", 20.0, "liq")), title="X")
     from rich.text import Text
 
     text = Text.from_ansi(build_chart(spec, 90, 30)).plain
@@ -105,7 +129,7 @@ def test_levels_in_range_are_drawn_and_far_ones_are_named_in_the_title() -> None
 
 
 def test_volume_rsi_macd_panels_render() -> None:
-    rows = tuple((c["t"], c["o"], c["h"], c["l"], c["c"], c["v"]) for c in candles(40))
+    rows = candles(40)
     overlays = {
         "rsi": tuple(50.0 + i % 20 for i in range(40)),
         "macd": tuple(0.1 * (i % 5) for i in range(40)),
@@ -120,28 +144,31 @@ def test_volume_rsi_macd_panels_render() -> None:
     assert len(text.splitlines()) == 40
 
 
-def _spec(volume: float, indicators: frozenset[str] = frozenset(), **kwargs) -> ChartSpec:
-    bars = tuple((60.0 * i, 100.0, 101.0, 99.0, 100.5 if i % 2 else 99.5, volume) for i in range(30))
+def _spec(volume: int, indicators: frozenset[str] = frozenset(), **kwargs) -> ChartSpec:
+    """30 bars at expo -1 (100.0 .. 101.0), rising and falling in turn, each with `volume` (base 1e9)."""
+    closes = [1005 if i % 2 else 995 for i in range(30)]
+    bars = Candles("SOL-PERP", "1m", -1, [60 * i for i in range(30)], [1000] * 30, [1010] * 30, [990] * 30, closes)
+    bars.volume, bars.count = [volume] * 30, [1] * 30
     return ChartSpec(candles=bars, indicators=indicators, **kwargs)
 
 
 def test_rsi_is_kept_before_volume_on_a_short_chart_and_a_folded_panel_is_named() -> None:
     rsi = frozenset({"rsi"})
-    assert chart_panels(_spec(5.0, rsi), 18) == (["price", "rsi"], [])  # 18 rows: RSI stays, volume folds
-    assert chart_panels(_spec(5.0, rsi), 21) == (["price", "volume", "rsi"], [])
-    assert chart_panels(_spec(5.0, rsi), 30) == (["price", "volume", "rsi"], [])
-    assert chart_panels(_spec(5.0, frozenset({"rsi", "macd"})), 18) == (["price", "rsi"], ["MACD"])
-    assert chart_panels(_spec(5.0, rsi), 14) == (["price"], ["RSI"])
-    assert "(RSI: need more rows, Ctrl+Z)" in build_chart(_spec(5.0, rsi, title="SOL-PERP"), 60, 14)
+    assert chart_panels(_spec(5, rsi), 18) == (["price", "rsi"], [])  # 18 rows: RSI stays, volume folds
+    assert chart_panels(_spec(5, rsi), 21) == (["price", "volume", "rsi"], [])
+    assert chart_panels(_spec(5, rsi), 30) == (["price", "volume", "rsi"], [])
+    assert chart_panels(_spec(5, frozenset({"rsi", "macd"})), 18) == (["price", "rsi"], ["MACD"])
+    assert chart_panels(_spec(5, rsi), 14) == (["price"], ["RSI"])
+    assert "(RSI: need more rows, Ctrl+Z)" in build_chart(_spec(5, rsi, title="SOL-PERP"), 60, 14)
 
 
 def test_no_volume_panel_when_no_candle_has_volume() -> None:
-    assert chart_panels(_spec(0.0), 40) == (["price"], [])
-    assert chart_panels(_spec(1.0), 40) == (["price", "volume"], [])
+    assert chart_panels(_spec(0), 40) == (["price"], [])
+    assert chart_panels(_spec(1), 40) == (["price", "volume"], [])
 
 
 def test_without_colour_rising_and_falling_candles_have_different_bodies() -> None:
-    chart = build_chart(_spec(0.0, monochrome=True), 60, 16)
+    chart = build_chart(_spec(0, monochrome=True), 60, 16)
     assert "░" in chart and "█" in chart
 
 
@@ -151,6 +178,7 @@ def test_a_flat_market_gets_a_price_scale_around_its_one_price() -> None:
     from rich.text import Text
 
     for mode in ("candles", "ohlc", "line"):
-        spec = ChartSpec(((60.0, 145.0, 145.0, 145.0, 145.0, 0.0),), mode=mode, title="flat")
+        flat = Candles("SOL-PERP", "1m", -8, [60], [145 * 10**8], [145 * 10**8], [145 * 10**8], [145 * 10**8], [0], [1])
+        spec = ChartSpec(flat, mode=mode, title="flat")
         text = Text.from_ansi(build_chart(spec, 60, 16)).plain
         assert "145.0" in text and "flat" in text, mode

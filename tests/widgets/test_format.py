@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from widgets.format import (
     decimals_for_price,
+    decimal_text,
     decimals_for_tick,
     fmt_age,
+    fmt_time,
     fmt_compact,
     fmt_leverage,
     fmt_number,
@@ -18,14 +20,17 @@ from widgets.format import (
     fmt_ratio_pct,
     fmt_size,
     fmt_usd,
-    is_multiple,
+    on_grid,
     parse_decimal,
     tone,
 )
 
 
 def test_decimals_for_tick_counts_the_tick_digits() -> None:
-    assert [decimals_for_tick(t) for t in (0.001, 0.5, 1.0, 0.1, 1e-08, 25.0)] == [3, 1, 0, 1, 8, 0]
+    ticks = (1_000, 500_000, 10**6, 100_000, 1, 25 * 10**6)  # 0.001, 0.5, 1, 0.1, 0.000001, 25 at 1e6
+    assert [decimals_for_tick(t, 10**6) for t in ticks] == [3, 1, 0, 1, 6, 0]
+    assert decimals_for_tick(1, 10**9) == 9 and decimals_for_tick(0, 10**6) == 2
+    assert decimal_text(1_000, 10**6) == "0.001" and decimal_text(25 * 10**9, 10**9) == "25"
 
 
 def test_decimals_for_price_shrink_with_magnitude_and_respect_expo() -> None:
@@ -100,6 +105,12 @@ def test_parse_and_scale_user_input_exactly() -> None:
         assert parse_decimal(loose) is None, loose
     assert parse_decimal("") is None
     assert parse_decimal("nan") is None
-    assert is_multiple(Decimal("142.501"), 0.001)
-    assert not is_multiple(Decimal("142.5005"), 0.001)
-    assert is_multiple(Decimal("0.3"), 0.1)
+    assert on_grid(Decimal("142.501"), 10**6, 1_000) == 142_501_000
+    assert on_grid(Decimal("142.5005"), 10**6, 1_000) is None  # between ticks
+    assert on_grid(Decimal("142.0000005"), 10**6, 1) is None  # finer than the precision
+    assert on_grid(Decimal("0.3"), 10**9, 10**8) == 3 * 10**8
+
+
+def test_fmt_time_reads_unix_seconds_only():
+    assert fmt_time(1_767_270_905) == "12:35:05"  # 2026-01-01 12:35:05 UTC
+    assert fmt_time(59) == "00:00:59"

@@ -48,10 +48,11 @@ async def test_backend_subprocess_on_fake_hermes_serves_its_price(hermes, coinge
             assert status["feed"] == "pyth" and pyth["active"] and pyth["state"] == "healthy"
             for _ in range(400):  # the history download lands after the first live bars
                 candles = await client.request("candles", market="SOL-PERP", tf="1m", limit=100)
-                if len(candles["t"]) == 100:
+                if len(candles["ts_s"]) == 100:
                     break
                 await asyncio.sleep(0.05)
-            assert len(candles["t"]) == 100 and candles["c"][-1] == 151.25  # history + the live bar
+            assert len(candles["ts_s"]) == 100 and candles["close"][-1] == 151_25000000  # history + the live bar
+            assert candles["expo"] == -8
         http = url.replace("ws://", "http://")
         async with httpx.AsyncClient() as h:
             health = (await h.get(f"{http}/health")).json()

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from backend.candles import as_candles
 from backend.risk.analytics import (
     RiskAnalytics,
     closes_frame,
@@ -70,7 +71,9 @@ def test_var_from_daily_candles_uses_simple_returns_of_closes():
     for r in RETURNS:
         closes.append(closes[-1] * (1 + r))
     day0 = 1_790_000_000 // 86_400 * 86_400
-    bars = [[day0 + i * 86_400, c, c, c, c, 0, 1] for i, c in enumerate(closes)]
+    bars = as_candles(
+        "SOL-PERP", "1d", -8, [[day0 + i * 86_400, *[round(c * 1e8)] * 4, 0, 1] for i, c in enumerate(closes)]
+    )
     returns = simple_returns(closes_frame({"SOL-PERP": bars}, "1D"))
     assert returns["SOL-PERP"].tolist() == pytest.approx(RETURNS)
     assert var_cvar(portfolio_pnl(returns, {"SOL-PERP": 10_000.0}), 0.95)[0] == pytest.approx(800.0)
@@ -119,11 +122,13 @@ async def test_report_is_plain_json_with_every_section(store, venue):
 
     def bars(market, tf, limit):
         if tf != "1d":
-            return []
+            return as_candles(market, tf, -8, [])
         closes = [100.0]
         for r in RETURNS if market == "SOL-PERP" else RETURNS[::-1]:
             closes.append(closes[-1] * (1 + r))
-        return [[day0 + i * 86_400, c, c, c, c, 0, 1] for i, c in enumerate(closes)]
+        return as_candles(
+            market, tf, -8, [[day0 + i * 86_400, *[round(c * 1e8)] * 4, 0, 1] for i, c in enumerate(closes)]
+        )
 
     await store.write(
         lambda c: c.executemany(
