@@ -5,11 +5,13 @@ or `{"id": 7, "ok": false, "error": {"code": ..., "message": ...}}`, pushes
 `{"stream": "prices", "data": {...}}`. The first request on a connection must be `hello`.
 Clients build order requests from the structs here (`OrderArgs`, `CancelArgs`, ...); widgets and the
 TUI import the data records from here; domain errors become error replies here. Nothing here does IO.
+The order requests live in `protocol/orders.py` and the IDL's integer bounds in `protocol/bounds.py`;
+both are re-exported here, the one backend module the TUI and widgets may import.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Any
 
 import msgspec
 
@@ -18,6 +20,16 @@ import msgspec
 from backend.api.numbers import NumberError, parse_count, parse_decimal, parse_positive  # noqa: F401
 from backend.domain.errors import DomainError
 from backend.domain.observations import FeedHealth
+from backend.api.protocol.bounds import I64, MAX_TWAP_SECONDS, SUB_ACCOUNT, TWAP_SECONDS, U64, UNIX_TIME  # noqa: F401
+from backend.api.protocol.orders import (  # noqa: F401
+    CancelArgs,
+    IcebergArgs,
+    ModifyArgs,
+    OcoArgs,
+    OrderArgs,
+    OrderRequest,
+    TwapArgs,
+)
 from backend.units import to_human  # noqa: F401  (what `--json` prints: the wire's integers in human units)
 from programs.vocabulary import (  # noqa: F401
     BASE_PRECISION,
@@ -47,13 +59,6 @@ from programs.vocabulary import (  # noqa: F401
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_NESTING = 32  # no op's arguments nest deeper than a few levels
-I64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
-# Integer bounds of the program's IDL types, so nothing the chain cannot hold reaches the engine or the journal
-SUB_ACCOUNT = Annotated[int, msgspec.Meta(ge=0, le=2**16 - 1)]  # u16
-U64 = Annotated[int, msgspec.Meta(ge=0)]  # the top (2**64 - 1) is checked against the IDL in the venue
-UNIX_TIME = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
-MAX_TWAP_SECONDS = 30 * 86_400  # a TWAP parent lives at most a month
-TWAP_SECONDS = Annotated[int, msgspec.Meta(gt=0, le=MAX_TWAP_SECONDS)]
 
 
 class ApiError(Exception):
@@ -114,97 +119,6 @@ class MarketArgs(msgspec.Struct, forbid_unknown_fields=True):
 class SubscribeArgs(msgspec.Struct, forbid_unknown_fields=True):
     stream: str
     markets: list[str] | None = None
-
-
-# ---- order requests: what a client sends, exact decimal strings in human units -----------------
-# Built by clients from these structs and encoded (defaults omitted); the backend decodes the same
-# structs and the domain (backend/domain/orders.py) turns them into engine instructions.
-
-
-class OrderArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """`order.place` (and `order.preview`): one order, or an entry with a TP/SL bracket."""
-
-    op: ClassVar[str] = "order.place"
-    market: str
-    side: str
-    size: str
-    type: str = "limit"
-    size_in: str = "base"  # "base" or "usd"
-    price: str | None = None
-    trigger: str | None = None
-    trail_pct: str | None = None  # trailing distance as a percent of the oracle price...
-    trail: str | None = None  # ...or as a price distance
-    tp: str | None = None
-    sl: str | None = None
-    reduce_only: bool = False
-    post_only: bool = False
-    tif: str = "gtc"
-    expire: UNIX_TIME | None = None  # unix seconds, for gtd
-    sub_account: SUB_ACCOUNT = 0
-    client_id: U64 = 0
-
-
-class TwapArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """`order.twap`: `size` in slices every `interval` seconds over `duration` seconds."""
-
-    op: ClassVar[str] = "order.twap"
-    market: str
-    side: str
-    size: str
-    duration: TWAP_SECONDS
-    interval: TWAP_SECONDS
-    price_limit: str | None = None
-    reduce_only: bool = False
-    sub_account: SUB_ACCOUNT = 0
-
-
-class IcebergArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """`order.iceberg`: a limit order showing `display` of its `size` at a time."""
-
-    op: ClassVar[str] = "order.iceberg"
-    market: str
-    side: str
-    size: str
-    display: str
-    price: str
-    reduce_only: bool = False
-    sub_account: SUB_ACCOUNT = 0
-
-
-class OcoArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """`order.oco`: a take-profit and a stop-loss; one filling cancels the other."""
-
-    op: ClassVar[str] = "order.oco"
-    market: str
-    side: str
-    size: str
-    tp: str
-    sl: str
-    sub_account: SUB_ACCOUNT = 0
-
-
-class ModifyArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """`order.modify`: a resting order's new size, price or trigger."""
-
-    op: ClassVar[str] = "order.modify"
-    order_id: U64
-    size: str | None = None
-    price: str | None = None
-    trigger: str | None = None
-    sub_account: SUB_ACCOUNT = 0
-
-
-class CancelArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """`order.cancel`: one order, a market's orders, or (`all`) every order of every sub-account."""
-
-    op: ClassVar[str] = "order.cancel"
-    order_id: U64 | None = None
-    market: str | None = None
-    all: bool = False
-    sub_account: SUB_ACCOUNT = 0
-
-
-OrderRequest = OrderArgs | TwapArgs | IcebergArgs | OcoArgs  # what places an order: each goes by its `op`
 
 
 # ---- data records ----------------------------------------------------------------------------
