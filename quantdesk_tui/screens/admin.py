@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from quantdesk_tui.changes import AdminChanged, UnavailableChanged
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
@@ -192,7 +193,6 @@ class AdminScreen(WorkspaceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#adm-markets", LiveTable).focus()
-        self.refresh_body(self.app.hub, set(), {"admin"})  # type: ignore[attr-defined]
         self._reload()
         self.set_interval(REFRESH_S, self._tick)
 
@@ -213,9 +213,14 @@ class AdminScreen(WorkspaceScreen):
         if self.app.hub.connected:  # type: ignore[attr-defined]
             await self.app.feed.load_admin()  # type: ignore[attr-defined]
 
-    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if not other & {"admin", "unavailable"}:
-            return
+    def on_admin_changed(self, _change: AdminChanged) -> None:
+        self._show()
+
+    def on_unavailable_changed(self, _change: UnavailableChanged) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        hub = self.hub
         admin = hub.admin
         if admin is not None:
             precision = admin.get("precision", {})
@@ -395,5 +400,5 @@ class AdminScreen(WorkspaceScreen):
         hub: Hub = self.app.hub  # type: ignore[attr-defined]
         if isinstance(result, dict) and "markets" in result:
             hub.admin = result
-            hub.mark("admin")
+            self.post_message(AdminChanged())
         await self.app.feed.load_admin()  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from quantdesk_tui.changes import AlertsChanged
 from quantdesk_tui.panes import Pane
 from tests.tui.monkey import monkey_app, run_command, shown_markets
 from tests.tui.pilot import wait_for
@@ -99,7 +100,7 @@ async def test_the_alerts_pane_repaints_when_the_trade_screen_comes_back():
         alerts = [{"id": 9, "kind": "above", "market": "SOL-PERP", "level": 222.0, "status": "active"}]
         app.client.replies["alert.list"] = {"alerts": alerts, "active": 1}  # what the 5 s alerts poll reads too
         app.hub.alerts = alerts
-        app.hub.mark("alerts")
-        await pilot.pause(0.1)  # a frame paints the Portfolio screen and takes the change
+        app.hub.post(AlertsChanged())
+        await pilot.pause(0.1)  # the Portfolio screen takes the change (and ignores it)
         await pilot.press("f2")
         await wait_for(pilot, lambda: "#9 SOL-PERP above 222.0" in str(app.screen.query_one("#alerts-body").render()))
