@@ -15,6 +15,7 @@ import msgspec
 # the strict number parser and the one vocabulary are part of the wire format; re-exported so the TUI
 # and widgets (which may import only this module of the backend) reach them
 from backend.api.numbers import NumberError, parse_count, parse_decimal, parse_positive  # noqa: F401
+from backend.api.param_units import ParamUnit, UnitKind  # noqa: F401  (admin.markets `units`)
 from programs.vocabulary import (  # noqa: F401
     BASE_PRECISION,
     FUNDING_RATE_PRECISION,
