@@ -14,8 +14,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
-from backend.api.protocol import MARGIN_PRECISION, PRICE_PRECISION
-from backend.api.protocol import QUOTE_PRECISION as Q
+from backend.api.protocol import PRICE_PRECISION, AccountView
 from quantdesk_tui.changes import (
     AccountChanged,
     AlertsChanged,
@@ -39,6 +38,7 @@ from quantdesk_tui.changes import (
 from quantdesk_tui.hub import Hub
 from widgets.candle_chart import CandleChart
 from widgets.fills_table import FillsTable
+from widgets.format import exact, fmt_leverage, fmt_number, fmt_pnl, fmt_usd, pyth_to_price
 from widgets.log_pane import LogPane
 from widgets.order_book import OrderBook
 from widgets.order_ticket import OrderTicket
@@ -191,7 +191,7 @@ class TicketPane(Pane):
     def on_quote_changed(self, change: QuoteChanged) -> None:
         quote = change.quote
         if quote.market == self.hub.market:
-            self.ticket.set_reference_price(round(quote.price * 10 ** (quote.expo + 6)))
+            self.ticket.set_reference_price(pyth_to_price(quote.price, quote.expo))
 
     def on_account_changed(self, _change: AccountChanged) -> None:
         if (account := self.hub.accounts.get(self.hub.sub_account)) is not None:
@@ -371,13 +371,16 @@ class AccountPane(Pane):
         if account is None:
             set_static(self.one("#account-body", Static), "no account yet")
             return
-        balances = "  ".join(f"{c.amount / 10**c.decimals:,.4f} {c.asset}" for c in account.collateral)
-        set_static(
-            self.one("#account-body", Static),
-            f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
-            f"equity {account.equity / Q:,.2f}  uPnL {account.unrealized_pnl / Q:+,.2f}  "
-            f"free {account.free_collateral / Q:,.2f}  lev {account.leverage / MARGIN_PRECISION:.2f}x",
-        )
+        set_static(self.one("#account-body", Static), account_text(account))
+
+
+def account_text(account: AccountView) -> str:
+    balances = "  ".join(f"{fmt_number(exact(c.amount, -c.decimals), 4)} {c.asset}" for c in account.collateral)
+    return (
+        f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
+        f"equity {fmt_usd(account.equity)}  uPnL {fmt_pnl(account.unrealized_pnl)}  "
+        f"free {fmt_usd(account.free_collateral)}  lev {fmt_leverage(account.leverage)}"
+    )
 
 
 class LogPaneBox(Pane):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from widgets.format import (
+    pyth_to_price,
     decimals_for_price,
     decimals_for_tick,
     fmt_age,
@@ -103,3 +104,11 @@ def test_parse_and_scale_user_input_exactly() -> None:
     assert is_multiple(Decimal("142.501"), 0.001)
     assert not is_multiple(Decimal("142.5005"), 0.001)
     assert is_multiple(Decimal("0.3"), 0.1)
+
+
+def test_a_pyth_price_becomes_a_price_precision_integer_rounded_half_to_even():
+    assert pyth_to_price(14_250_000_000, -8) == 142_500_000
+    assert pyth_to_price(14_300_000_499, -8) == 143_000_005  # 143000004.99
+    assert pyth_to_price(14_300_000_450, -8) == 143_000_004  # a tie goes to the even neighbour
+    assert pyth_to_price(14_300_000_350, -8) == 143_000_004
+    assert pyth_to_price(9_712_345, 0) == 9_712_345_000_000  # expo above -6: exact, scaled up
