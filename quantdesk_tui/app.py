@@ -11,16 +11,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+from rich.console import RenderableType
 from textual import on, work
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 from textual.theme import ThemeProvider
 from textual.worker import Worker, WorkerState
 
-from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, ApiError, Status
+from backend.api.protocol import ApiError, Quote, Status
 from backend.client import BackendClient, home_dir
+from quantdesk_tui.changes import ConnectionChanged, FocusedMarketChanged, OrdersChanged, PreviewChanged, StatusChanged
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.command_history import CommandHistory
 from quantdesk_tui.config import (
@@ -32,10 +35,11 @@ from quantdesk_tui.config import (
     save_config,
     save_layout,
 )
-from quantdesk_tui.feed import BackendFeed, liquidation_text
+from quantdesk_tui.feed import BackendFeed
 from quantdesk_tui.first_snapshot import FirstSnapshot
 from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
+from quantdesk_tui.notices import FillNotice, Notice
 from quantdesk_tui.layout import BUILTIN_LAYOUTS, LayoutError, layout_from_data
 from quantdesk_tui.palette import QuantDeskCommands, SafeCommandPalette
 from quantdesk_tui.quit_note import quit_note
@@ -46,7 +50,6 @@ from quantdesk_tui.screens.trade import TradeScreen
 from quantdesk_tui.trading import TradingActions
 from themes import register_themes
 
-FRAME_HZ = 32  # a little above the 30 fps budget: the interval timer drops a tick whenever a frame runs late
 REPEAT_TOAST_S = 30.0  # the same worker failure is toasted at most this often (logged every time)
 log = logging.getLogger(__name__)
 
@@ -139,11 +142,12 @@ class QuantDeskApp(App[int]):
             indicators=set(self.session.indicators),
         )
         self.exit_note = ""  # the line printed after the app ends (see quit_note)
+        self.hub.post = self.deliver
         self.feed = BackendFeed(client, self.hub)
         self.trading = TradingActions(self)
         self.preview: dict[str, Any] = {}
         self.command_history = CommandHistory.in_home(self.home)
-        self.frames = 0
+        self.frames = 0  # screen updates sent to the terminal; read by benchmarks
         self.paint_latencies_ns: list[int] | None = None  # set to a list to measure tick -> painted (bench)
         self._kill_armed_until = 0.0
         self._failures_toasted: dict[str, float] = {}  # worker failure text -> when it was last toasted
@@ -167,7 +171,6 @@ class QuantDeskApp(App[int]):
     def on_mount(self) -> None:
         for warning in self.config.warnings:
             self.notify(warning, title="config", severity="warning", timeout=10)
-        self.set_interval(1 / FRAME_HZ, self._frame)
         self.set_interval(2.0, self._ping)
         self.set_interval(0.5, self._poll_market)
         self.set_interval(5.0, self.load_candles)
@@ -195,7 +198,7 @@ class QuantDeskApp(App[int]):
         hub = self.hub
         was = hub.connected
         hub.connected, hub.connection_note = connected, note
-        hub.mark("connection")
+        hub.post(ConnectionChanged())
         hub.note(note, "info" if connected else "warning")
         if connected:
             self._load_reference_data()
@@ -213,7 +216,7 @@ class QuantDeskApp(App[int]):
         symbols = [m.symbol for m in self.hub.markets]
         if symbols and self.hub.market not in symbols:  # a remembered market this backend does not list
             self.hub.focus(symbols[0])
-        self.hub.mark("market")
+        self.hub.post(FocusedMarketChanged())
         self.load_candles()
 
     @work(exclusive=True, group="ping", exit_on_error=False)
@@ -227,7 +230,7 @@ class QuantDeskApp(App[int]):
         except ApiError:
             return
         self.hub.status = msgspec.convert(status, Status)
-        self.hub.mark("status")
+        self.hub.post(StatusChanged())
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def _poll_market(self) -> None:
@@ -265,46 +268,44 @@ class QuantDeskApp(App[int]):
                 timeout=8,
             )
 
-    # -- frames -------------------------------------------------------------------------------
-    def _frame(self) -> None:
-        quotes, other = self.hub.take_dirty()
-        if not quotes and not other:
+    # -- changes and paints --------------------------------------------------------------------
+    def deliver(self, message: Message) -> None:
+        """The Hub's outlet: a notice is toasted by the app, a change goes to the screen on top (a dialog
+        drops it; the screen under it repaints everything when it comes back)."""
+        if isinstance(message, Notice):
+            self.post_message(message)
             return
+        if isinstance(message, OrdersChanged):
+            self.post_message(OrdersChanged())  # the app reports the orders it watches as they settle
         try:
             screen = self.screen
-        except ScreenStackError:  # between screens (start, mode switch, shutdown): keep the changes
-            self.hub.dirty_quotes |= quotes
-            self.hub.dirty |= other
+        except ScreenStackError:  # between screens: the next one paints itself from the Hub when it shows
             return
-        refresh = getattr(screen, "refresh_data", None)
-        if refresh is not None:
-            refresh(self.hub, quotes, other)
-        if self.paint_latencies_ns is not None and quotes:
-            received = [self.hub.quotes[m].recv_ns for m in quotes]
-            self.call_after_refresh(self._painted, received)
-        if "orders" in other:
-            self.trading.orders_changed()
-        if "toast_fill" in other and self.hub.fills[-1].role != "liquidation":  # that one toasts below
-            fill = self.hub.fills[-1]
-            if not self.trading.fill_is_reported(fill.order_id):
-                size, price = fill.size / BASE_PRECISION, fill.price / PRICE_PRECISION
-                self.notify(f"{fill.side} {size:g} {fill.market} @ {price:g}", title="fill")
-            if self.config.bell:
-                self.bell()
-        if "toast_liquidation" in other and self.hub.liquidations:
-            self.notify(liquidation_text(self.hub.liquidations[-1]), title="liquidation", severity="error")
-            if self.config.bell:
-                self.bell()
-        if "alert_fired" in other and self.hub.fired:
-            self.notify(str(self.hub.fired[-1].get("message", "alert")), title="alert", severity="warning")
-            if self.config.bell:
-                self.bell()
-        self.frames += 1
+        screen.post_message(message)
 
-    def _painted(self, received: list[int]) -> None:
-        now = time.monotonic_ns()
-        if self.paint_latencies_ns is not None:
-            self.paint_latencies_ns.extend(now - r for r in received if r)
+    def on_orders_changed(self, _change: OrdersChanged) -> None:
+        self.trading.orders_changed()
+
+    @on(Notice)
+    def _toast(self, notice: Notice) -> None:
+        if isinstance(notice, FillNotice) and notice.fill.role == "liquidation":  # its liquidation notice toasts it
+            return
+        toast = notice.toast(self.trading.fill_is_reported)
+        if toast is not None:
+            self.notify(toast.text, title=toast.title, severity=toast.severity)  # type: ignore[arg-type]
+        if self.config.bell:
+            self.bell()
+
+    def quote_shown(self, quote: Quote) -> None:
+        """A screen drew `quote`: when measuring (bench), time it from arrival to the terminal."""
+        if (latencies := self.paint_latencies_ns) is not None and quote.recv_ns:
+            self.call_after_refresh(lambda: latencies.append(time.monotonic_ns() - quote.recv_ns))
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Every screen update goes through here (Textual coalesces them to at most 60 a second): count frames."""
+        if renderable is not None:
+            self.frames += 1
+        super()._display(screen, renderable)
 
     # -- focus and commands -------------------------------------------------------------------
     def _on_link(self, message: dict[str, Any]) -> None:
@@ -319,8 +320,7 @@ class QuantDeskApp(App[int]):
             return
         self.hub.focus(market)
         self.preview = {}
-        self.hub.mark("preview")
-        self._frame()  # every pane of the screen moves now, not on the next frame
+        self.hub.post(PreviewChanged())
         self.load_candles()
         self._poll_market()
         self.remember_session()

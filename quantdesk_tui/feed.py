@@ -1,6 +1,6 @@
 """Keeps the Hub in step with the backend: subscriptions, snapshots after each (re)connect, polling.
 
-Push handlers only store data and mark it dirty; the app's frame timer paints. Requests run in
+Push handlers only store data and post what changed (changes.py); the screens' handlers paint. Requests run in
 the app's workers, so nothing here blocks a key press.
 """
 
@@ -15,7 +15,6 @@ from backend.api.protocol import (
     BASE_PRECISION,
     FUNDING_RATE_PRECISION,
     PRICE_PRECISION,
-    QUOTE_PRECISION,
     AccountView,
     ApiError,
     BookView,
@@ -28,7 +27,29 @@ from backend.api.protocol import (
     Status,
 )
 from backend.client import BackendClient
+from quantdesk_tui.changes import (
+    AccountChanged,
+    AdminChanged,
+    AlertHistoryChanged,
+    AlertsChanged,
+    BookChanged,
+    CandlesChanged,
+    FillsChanged,
+    FiredChanged,
+    FormingBarChanged,
+    MarketStatsChanged,
+    MarketsChanged,
+    OrdersChanged,
+    PositionsChanged,
+    RiskChanged,
+    StatusChanged,
+    SubAccountsChanged,
+    TradingStateChanged,
+    UnavailableChanged,
+    WalletChanged,
+)
 from quantdesk_tui.hub import Hub
+from quantdesk_tui.notices import AlertNotice, FillNotice, LiquidationNotice, liquidation_text
 
 log = logging.getLogger(__name__)
 
@@ -61,24 +82,6 @@ def watchlist_stats(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def liquidation_text(record: dict[str, Any]) -> str:
-    """One line on a liquidation-family push (wire integers; floats for display only)."""
-    kind = record.get("kind", "liquidation")
-    fund = f"insurance fund {record.get('insurance_fund', 0) / QUOTE_PRECISION:,.2f} USDC"
-    if kind == "liquidation":
-        return (
-            f"liquidated: {record.get('side')} {record.get('size', 0) / BASE_PRECISION:g} {record.get('market')} "
-            f"@ {record.get('price', 0) / PRICE_PRECISION:g}, "
-            f"fee {record.get('fee', 0) / QUOTE_PRECISION:,.2f} USDC; {fund}"
-        )
-    if kind == "socialized_loss":
-        amount = record.get("amount", 0) / QUOTE_PRECISION
-        return f"socialized loss {amount:,.2f} USDC on {record.get('market')}; {fund}"
-    if kind == "bankruptcy_covered":
-        return f"bankruptcy: the insurance fund paid {record.get('amount', 0) / QUOTE_PRECISION:,.2f} USDC; {fund}"
-    return f"collateral liquidated ({record.get('market')}); {fund}"
-
-
 class BackendFeed:
     def __init__(self, client: BackendClient, hub: Hub) -> None:
         self.client = client
@@ -105,7 +108,7 @@ class BackendFeed:
         self.hub.on_fill(fill)
         size, price = fill.size / BASE_PRECISION, fill.price / PRICE_PRECISION
         self.hub.note(f"fill {fill.side} {size:g} {fill.market} @ {price:g}")
-        self.hub.mark("toast_fill")
+        self.hub.post(FillNotice(fill))
 
     def _on_liquidation(self, data: Any) -> None:
         """A liquidation, bankruptcy or socialized loss: a log line and a toast in every attached TUI."""
@@ -113,7 +116,7 @@ class BackendFeed:
             return
         self.hub.liquidations.append(data)
         self.hub.note(liquidation_text(data), "error")
-        self.hub.mark("toast_liquidation")
+        self.hub.post(LiquidationNotice(data))
 
     def _on_backend_log(self, data: Any) -> None:
         if isinstance(data, dict):
@@ -127,21 +130,22 @@ class BackendFeed:
         forming = msgspec.convert(data, Candles)
         if forming.market == hub.market and forming.tf == hub.timeframe:
             hub.forming_bar = forming
-            hub.mark("candle_tick")
+            hub.post(FormingBarChanged())
 
     def _on_alert(self, data: Any) -> None:
         self.hub.fired.append(data)
-        self.hub.mark("alert_fired")
+        self.hub.post(FiredChanged())
+        self.hub.post(AlertNotice(data))
         if not data.get("repeat"):  # a one-shot alert is done once it fires: off the chart, "(done)" in lists
             for alert in self.hub.alerts:
                 if alert.get("id") == data.get("alert_id"):
                     alert["status"] = "fired"
-                    self.hub.mark("alerts")
+                    self.hub.post(AlertsChanged())
         self.hub.note(f"alert: {data.get('message', data)}", "warning")
 
     def _on_trading_state(self, data: Any) -> None:
         self.hub.trading_state = data.get("state") if isinstance(data, dict) else str(data)
-        self.hub.mark("trading_state")
+        self.hub.post(TradingStateChanged())
 
     async def load_reference(self) -> None:
         """Everything a fresh connection needs before pushes take over."""
@@ -172,8 +176,17 @@ class BackendFeed:
         alerts = await self._optional("alert.list")
         if alerts is not None:
             hub.alerts = alerts.get("alerts", [])
-        for what in ("markets", "status", "orders", "fills", "positions", "account", "trading_state", "alerts"):
-            hub.mark(what)
+        for change in (
+            MarketsChanged(),
+            StatusChanged(),
+            OrdersChanged(),
+            FillsChanged(),
+            PositionsChanged(),
+            AccountChanged(),
+            TradingStateChanged(),
+            AlertsChanged(),
+        ):
+            hub.post(change)
 
     async def refresh_account(self) -> None:
         account = await self._optional("account", sub_account=self.hub.sub_account)
@@ -184,7 +197,7 @@ class BackendFeed:
         alerts = await self._optional("alert.list")
         if alerts is not None:
             self.hub.alerts = alerts.get("alerts", [])
-            self.hub.mark("alerts")
+            self.hub.post(AlertsChanged())
 
     async def poll_market(self) -> None:
         """The focused market's book and candles (cheap requests, a few times a second)."""
@@ -195,7 +208,7 @@ class BackendFeed:
         stats = await self._optional("markets.stats")
         if stats is not None:
             hub.market_stats = {m["market"]: watchlist_stats(m) for m in stats["markets"]}
-            hub.mark("market_stats")
+            hub.post(MarketStatsChanged())
 
     async def load_candles(self, limit: int = 300) -> None:
         """The focused market's bars with the chart's indicator series (computed by the backend)."""
@@ -208,12 +221,12 @@ class BackendFeed:
 
     def _set_book(self, book: dict[str, Any]) -> None:
         self.hub.book = msgspec.convert(book, BookView)
-        self.hub.mark("book")
+        self.hub.post(BookChanged())
 
     def _set_candles(self, result: dict[str, Any]) -> None:
         self.hub.candles = msgspec.convert(result, Candles)
         self.hub.overlays = chart_overlays(self.hub.candles.indicators)
-        self.hub.mark("candles")
+        self.hub.post(CandlesChanged())
 
     def seed(self, market: str, timeframe: str, replies: dict[str, Any]) -> None:
         """The first screen's data fetched while the app started (first_snapshot.py), for what the app's
@@ -221,7 +234,7 @@ class BackendFeed:
         hub = self.hub
         if not hub.markets and "markets" in replies:
             hub.markets = msgspec.convert(replies["markets"]["markets"], list[MarketInfo])
-            hub.mark("markets")
+            hub.post(MarketsChanged())
         if market not in hub.quotes and "quote" in replies:
             hub.on_quote(msgspec.convert(replies["quote"], Quote))
         if hub.market != market:
@@ -236,13 +249,13 @@ class BackendFeed:
         result = await self.fetch("account.list")
         if result is not None:
             self.hub.sub_accounts = sorted(result.get("sub_accounts", [])) or [0]
-            self.hub.mark("sub_accounts")
+            self.hub.post(SubAccountsChanged())
 
     async def load_status(self) -> None:
         result = await self.fetch("status")
         if result is not None:
             self.hub.status = msgspec.convert(result, Status)
-            self.hub.mark("status")
+            self.hub.post(StatusChanged())
 
     async def load_admin(self) -> None:
         result = await self.fetch("admin.markets")
@@ -251,7 +264,7 @@ class BackendFeed:
         audit = await self.fetch("admin.audit")
         if audit is not None:
             self.hub.audit = audit.get("audit", [])
-        self.hub.mark("admin")
+        self.hub.post(AdminChanged())
 
     async def load_risk(self) -> None:
         hub = self.hub
@@ -262,14 +275,14 @@ class BackendFeed:
         state = await self.fetch("risk.state")
         if state is not None:
             hub.trading_state = state.get("state")
-            hub.mark("trading_state")
-        hub.mark("risk")
+            hub.post(TradingStateChanged())
+        hub.post(RiskChanged())
 
     async def load_alert_history(self, limit: int = 200) -> None:
         result = await self.fetch("alert.history", limit=limit)
         if result is not None:
             self.hub.alert_history = result.get("history", [])
-        self.hub.mark("alert_history")
+        self.hub.post(AlertHistoryChanged())
 
     async def fetch(self, op: str, **args: Any) -> Any:
         """A request whose failure is kept in `hub.unavailable[op]` for the screen to explain."""
@@ -279,7 +292,7 @@ class BackendFeed:
             self.hub.unavailable[op] = (
                 f"{op} is not available from this backend" if exc.code == "UNKNOWN_OP" else f"{op}: {exc.message}"
             )
-            self.hub.mark("unavailable")
+            self.hub.post(UnavailableChanged())
             return None
         self.hub.unavailable.pop(op, None)
         return result
@@ -296,7 +309,7 @@ class BackendFeed:
             hub.wallet = wallet or {}
         history = await self._optional("solana.history", limit=30)
         hub.transactions = (history or {}).get("transactions", [])
-        hub.mark("wallet")
+        hub.post(WalletChanged())
 
     async def _optional(self, op: str, **args: Any) -> Any:
         """A request whose failure leaves the last data in place (logged, not raised)."""

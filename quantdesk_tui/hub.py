@@ -1,7 +1,7 @@
-"""The TUI's copy of backend state, fed by pushes; screens read it on each frame.
+"""The TUI's copy of backend state, fed by pushes; screens read it when told it changed.
 
-Pushes land here at any rate; `dirty` collects what changed since the last frame so a frame
-touches only the widgets whose data moved (the coalescing that keeps the TUI at ≤ 60 fps).
+Pushes land here at any rate; each change is told through `post` as a typed message (changes.py)
+that Textual coalesces, so the widgets whose data moved repaint once however many pushes arrived.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from textual.message import Message
 
 from backend.api.protocol import (
     OPEN_STATUSES,
@@ -24,36 +26,21 @@ from backend.api.protocol import (
     Quote,
     Status,
 )
-
-# every kind of change a screen can be told about: a screen coming back (or a pane just mounted)
-# repaints from all of them, since the frames it missed went to another screen
-ALL_CHANGES = frozenset(
-    {
-        "markets",
-        "market",
-        "orders",
-        "fills",
-        "positions",
-        "account",
-        "book",
-        "candles",
-        "alerts",
-        "log",
-        "alert_fired",
-        "market_stats",
-        "groups",
-        "status",
-        "trading_state",
-        "connection",
-        "preview",
-        "wallet",
-        "sub_accounts",
-        "admin",
-        "risk",
-        "alert_history",
-        "unavailable",
-    }
+from quantdesk_tui.changes import (
+    AccountChanged,
+    BookChanged,
+    CandlesChanged,
+    FillsChanged,
+    FocusedMarketChanged,
+    LogChanged,
+    OrdersChanged,
+    PositionsChanged,
+    QuoteChanged,
 )
+
+
+def _nowhere(_change: Message) -> None:
+    pass
 
 
 @dataclass
@@ -88,8 +75,6 @@ class Hub:
     connected: bool = False
     connection_note: str = "connecting…"
     rtt_ms: float | None = None
-    dirty_quotes: set[str] = field(default_factory=set)
-    dirty: set[str] = field(default_factory=set)
     ticks: int = 0
     # what the Portfolio, Risk, Alerts and Admin screens load on demand (plain dicts as the ops return them)
     sub_accounts: list[int] = field(default_factory=lambda: [0])
@@ -100,6 +85,7 @@ class Hub:
     alert_history: list[dict[str, Any]] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)  # op -> why it failed last time
     clock: Callable[[], float] = field(default=time.time, repr=False)  # stamps equity points
+    post: Callable[[Message], None] = field(default=_nowhere, repr=False)  # where changes go (the app's deliver)
 
     @property
     def market_info(self) -> MarketInfo | None:
@@ -113,16 +99,16 @@ class Hub:
         self.candles = None
         self.overlays = {}
         self.forming_bar = None
-        for what in ("market", "candles", "book"):
-            self.mark(what)
+        for change in (FocusedMarketChanged(), CandlesChanged(), BookChanged()):
+            self.post(change)
 
     def open_orders(self, market: str | None = None) -> list[OrderView]:
         return [o for o in self.orders.values() if o.status in OPEN_STATUSES and (market is None or o.market == market)]
 
     def on_quote(self, quote: Quote) -> None:
         self.quotes[quote.market] = quote
-        self.dirty_quotes.add(quote.market)
         self.ticks += 1
+        self.post(QuoteChanged(quote))
 
     def on_order(self, order: OrderView) -> None:
         if order.order_id:
@@ -130,11 +116,11 @@ class Hub:
             if len(self.orders) > 2000:
                 for order_id in [i for i, o in self.orders.items() if o.status not in OPEN_STATUSES][:200]:
                     del self.orders[order_id]
-        self.mark("orders")
+        self.post(OrdersChanged())
 
     def on_fill(self, fill: FillView) -> None:
         self.fills.append(fill)
-        self.mark("fills")
+        self.post(FillsChanged())
 
     def on_position(self, position: PositionView) -> None:
         key = (position.sub_account, position.market)
@@ -142,23 +128,15 @@ class Hub:
             self.positions.pop(key, None)
         else:
             self.positions[key] = position
-        self.mark("positions")
+        self.post(PositionsChanged())
 
     def on_account(self, account: AccountView) -> None:
         self.accounts[account.sub_account] = account
         if account.sub_account == self.sub_account:
             self.equity.append((self.clock(), account.equity))
-        self.mark("account")
+        self.post(AccountChanged())
 
     def note(self, text: str, level: str = "info") -> None:
         self.log.append((level, text))
         self.log_total += 1
-        self.mark("log")
-
-    def take_dirty(self) -> tuple[set[str], set[str]]:
-        quotes, other = self.dirty_quotes, self.dirty
-        self.dirty_quotes, self.dirty = set(), set()
-        return quotes, other
-
-    def mark(self, what: str) -> None:
-        self.dirty.add(what)
+        self.post(LogChanged())

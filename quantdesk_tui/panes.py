@@ -1,7 +1,8 @@
 """Panes: the building blocks of a layout. Each wraps one widget and feeds it from the Hub.
 
-A pane knows which Hub changes concern it (`refresh_pane`) and turns its widget's messages
-into app actions; the widget itself stays ignorant of the backend.
+A pane handles the Hub changes that concern it (`on_orders_changed`, ...: changes.py; the Trade
+screen tells every pane of every change) and turns its widget's messages into app actions; the
+widget itself stays ignorant of the backend.
 """
 
 from __future__ import annotations
@@ -13,11 +14,31 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
-from backend.api.protocol import MARGIN_PRECISION, PRICE_PRECISION, CancelArgs
-from backend.api.protocol import QUOTE_PRECISION as Q
-from quantdesk_tui.hub import ALL_CHANGES, Hub
+from backend.api.protocol import PRICE_PRECISION, AccountView, CancelArgs
+from quantdesk_tui.changes import (
+    AccountChanged,
+    AlertsChanged,
+    BookChanged,
+    CandlesChanged,
+    ConnectionChanged,
+    FillsChanged,
+    FiredChanged,
+    FocusedMarketChanged,
+    FormingBarChanged,
+    LogChanged,
+    MarketsChanged,
+    OrdersChanged,
+    PositionsChanged,
+    PreviewChanged,
+    QuoteChanged,
+    WalletChanged,
+    deliver,
+    every_change,
+)
+from quantdesk_tui.hub import Hub
 from widgets.candle_chart import CandleChart
 from widgets.fills_table import FillsTable
+from widgets.format import exact, fmt_leverage, fmt_number, fmt_pnl, fmt_usd, pyth_to_price
 from widgets.log_pane import LogPane
 from widgets.order_book import OrderBook
 from widgets.order_ticket import OrderTicket
@@ -30,7 +51,7 @@ W = TypeVar("W", bound=Widget)
 
 
 class Pane(Vertical):
-    """A titled box around one widget; `refresh_pane` is called each frame with what changed."""
+    """A titled box around one widget, told of each Hub change by its screen."""
 
     title: ClassVar[str] = ""
     DEFAULT_CSS = """
@@ -38,11 +59,11 @@ class Pane(Vertical):
     Pane:focus-within { border: round $primary; border-title-color: $primary; }
     """
 
-    ready = False  # set once the pane's own widgets are mounted; frames skip it until then
+    ready = False  # set once the pane's own widgets are mounted; changes skip it until then
     _found: dict[str, Widget] | None = None
 
     def one(self, selector: str, kind: type[W]) -> W:
-        """The pane's widget matching `selector`, found once: frames ask for it many times a second, and a
+        """The pane's widget matching `selector`, found once: changes ask for it many times a second, and a
         pane's widgets are composed once and never replaced."""
         found = self._found if self._found is not None else {}
         self._found = found
@@ -56,12 +77,14 @@ class Pane(Vertical):
         self.ready = True
         self.prime(self.app.hub)  # type: ignore[attr-defined]
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        pass
+    @property
+    def hub(self) -> Hub:
+        return self.app.hub  # type: ignore[attr-defined,no-any-return]
 
     def prime(self, hub: Hub) -> None:
-        """Fill the widget from the Hub right after mounting."""
-        self.refresh_pane(hub, set(hub.quotes), set(ALL_CHANGES))
+        """Fill the widget from the Hub right after mounting: every change there is, at once."""
+        for change in every_change(hub.quotes):
+            deliver(self, change)
 
     @property
     def actions(self) -> Any:
@@ -78,19 +101,34 @@ class ChartPane(Pane):
     def on_mount(self) -> None:
         self.one("CandleChart", CandleChart).set_indicators(self.app.hub.indicators)  # type: ignore[attr-defined]
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        chart = self.one("CandleChart", CandleChart)
-        if "market" in other:
-            chart.set_market(hub.market)
-            chart.set_timeframe(hub.timeframe)
-            self.border_title = f"Chart {hub.market} {hub.timeframe}"
-        if "candles" in other:
-            chart.set_candles(hub.candles)
-            chart.set_overlays(hub.overlays)
-        elif "candle_tick" in other and hub.forming_bar is not None and hub.candles is not None:
-            chart.update_candle(hub.forming_bar)
-        if other & {"orders", "positions", "alerts", "market"}:
-            chart.set_levels(chart_levels(hub))
+    @property
+    def chart(self) -> CandleChart:
+        return self.one("CandleChart", CandleChart)
+
+    def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
+        hub, chart = self.hub, self.chart
+        chart.set_market(hub.market)
+        chart.set_timeframe(hub.timeframe)
+        self.border_title = f"Chart {hub.market} {hub.timeframe}"
+        chart.set_levels(chart_levels(hub))
+
+    def on_candles_changed(self, _change: CandlesChanged) -> None:
+        self.chart.set_candles(self.hub.candles)
+        self.chart.set_overlays(self.hub.overlays)
+
+    def on_forming_bar_changed(self, _change: FormingBarChanged) -> None:
+        hub = self.hub
+        if hub.forming_bar is not None and hub.candles:
+            self.chart.update_candle(hub.forming_bar)
+
+    def on_orders_changed(self, _change: OrdersChanged) -> None:
+        self.chart.set_levels(chart_levels(self.hub))
+
+    def on_positions_changed(self, _change: PositionsChanged) -> None:
+        self.chart.set_levels(chart_levels(self.hub))
+
+    def on_alerts_changed(self, _change: AlertsChanged) -> None:
+        self.chart.set_levels(chart_levels(self.hub))
 
     def on_candle_chart_timeframe_changed(self, event: CandleChart.TimeframeChanged) -> None:
         self.actions.set_timeframe(event.timeframe)
@@ -130,21 +168,37 @@ class TicketPane(Pane):
     def compose(self) -> ComposeResult:
         yield OrderTicket(id="ticket")  # large orders are confirmed by the app's one rule (trading.submit)
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        ticket = self.one("OrderTicket", OrderTicket)
-        if other & {"markets", "market"} and hub.market_info is not None:
-            if ticket.market is not None and ticket.market.symbol != hub.market:
-                ticket.clear()  # one market's prices and sizes never carry over to another
-                ticket.set_reference_price(0)
-            ticket.set_market(hub.market_info)
-            self.border_title = f"Order ticket {hub.market}"
-        if hub.market in quotes:
-            quote = hub.quotes[hub.market]
-            ticket.set_reference_price(round(quote.price * 10 ** (quote.expo + 6)))
-        if "account" in other and (account := hub.accounts.get(hub.sub_account)) is not None:
-            ticket.set_equity(account.equity)
-        if "preview" in other:
-            ticket.set_preview(self.app.preview)  # type: ignore[attr-defined]
+    @property
+    def ticket(self) -> OrderTicket:
+        return self.one("OrderTicket", OrderTicket)
+
+    def _show_market(self) -> None:
+        hub, ticket = self.hub, self.ticket
+        if hub.market_info is None:
+            return
+        if ticket.market is not None and ticket.market.symbol != hub.market:
+            ticket.clear()  # one market's prices and sizes never carry over to another
+            ticket.set_reference_price(0)
+        ticket.set_market(hub.market_info)
+        self.border_title = f"Order ticket {hub.market}"
+
+    def on_markets_changed(self, _change: MarketsChanged) -> None:
+        self._show_market()
+
+    def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
+        self._show_market()
+
+    def on_quote_changed(self, change: QuoteChanged) -> None:
+        quote = change.quote
+        if quote.market == self.hub.market:
+            self.ticket.set_reference_price(pyth_to_price(quote.price, quote.expo))
+
+    def on_account_changed(self, _change: AccountChanged) -> None:
+        if (account := self.hub.accounts.get(self.hub.sub_account)) is not None:
+            self.ticket.set_equity(account.equity)
+
+    def on_preview_changed(self, _change: PreviewChanged) -> None:
+        self.ticket.set_preview(self.app.preview)  # type: ignore[attr-defined]
 
     def on_order_ticket_submitted(self, event: OrderTicket.Submitted) -> None:
         self.actions.submit_ticket(event.order)
@@ -159,15 +213,29 @@ class BookPane(Pane):
     def compose(self) -> ComposeResult:
         yield OrderBook(id="book")
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        book = self.one("OrderBook", OrderBook)
-        if other & {"markets", "market"} and hub.market_info is not None:
-            book.set_market(hub.market_info)
-            self.border_title = f"Book {hub.market}"
-        if "book" in other and hub.book is not None and hub.book.market == hub.market:
-            book.set_book(hub.book)
-        if other & {"orders", "market"}:
-            book.set_own_orders(hub.open_orders(hub.market))
+    @property
+    def book(self) -> OrderBook:
+        return self.one("OrderBook", OrderBook)
+
+    def _show_market(self) -> None:
+        if self.hub.market_info is not None:
+            self.book.set_market(self.hub.market_info)
+            self.border_title = f"Book {self.hub.market}"
+
+    def on_markets_changed(self, _change: MarketsChanged) -> None:
+        self._show_market()
+
+    def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
+        self._show_market()
+        self.book.set_own_orders(self.hub.open_orders(self.hub.market))
+
+    def on_book_changed(self, _change: BookChanged) -> None:
+        hub = self.hub
+        if hub.book is not None and hub.book.market == hub.market:
+            self.book.set_book(hub.book)
+
+    def on_orders_changed(self, _change: OrdersChanged) -> None:
+        self.book.set_own_orders(self.hub.open_orders(self.hub.market))
 
     def on_order_book_price_picked(self, event: OrderBook.PricePicked) -> None:
         ticket = self.screen.query(OrderTicket)
@@ -190,19 +258,27 @@ class BlotterPane(Pane):
             with TabPane("Fills", id="tab-fills"):
                 yield FillsTable(id="fills")
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        positions = self.one("PositionsTable", PositionsTable)
-        if "markets" in other:
-            for table in (PositionsTable, OrdersTable, FillsTable):
-                self.one(table.__name__, table).set_markets(hub.markets)
-        if "positions" in other:
-            positions.set_positions(list(hub.positions.values()))
-        if other & {"positions", "market"} and (hub.sub_account, hub.market) in hub.positions:
-            positions.move_cursor((hub.market, hub.sub_account))  # the focused market's row
-        if "orders" in other:
-            self.one("OrdersTable", OrdersTable).set_orders(hub.open_orders())
-        if "fills" in other:
-            self.one("FillsTable", FillsTable).set_fills(list(hub.fills))
+    def on_markets_changed(self, _change: MarketsChanged) -> None:
+        for table in (PositionsTable, OrdersTable, FillsTable):
+            self.one(table.__name__, table).set_markets(self.hub.markets)
+
+    def on_positions_changed(self, _change: PositionsChanged) -> None:
+        self.one("PositionsTable", PositionsTable).set_positions(list(self.hub.positions.values()))
+        self._focus_market_row()
+
+    def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
+        self._focus_market_row()
+
+    def _focus_market_row(self) -> None:
+        hub = self.hub
+        if (hub.sub_account, hub.market) in hub.positions:
+            self.one("PositionsTable", PositionsTable).move_cursor((hub.market, hub.sub_account))
+
+    def on_orders_changed(self, _change: OrdersChanged) -> None:
+        self.one("OrdersTable", OrdersTable).set_orders(self.hub.open_orders())
+
+    def on_fills_changed(self, _change: FillsChanged) -> None:
+        self.one("FillsTable", FillsTable).set_fills(list(self.hub.fills))
 
     def on_orders_table_cancel_requested(self, event: OrdersTable.CancelRequested) -> None:
         self.actions.cancel(CancelArgs(order_id=event.order_id))
@@ -222,13 +298,16 @@ class TradesPane(Pane):
     def compose(self) -> ComposeResult:
         yield FillsTable(id="trades")
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        table = self.one("FillsTable", FillsTable)
-        if "markets" in other:
-            table.set_markets(hub.markets)
-        if other & {"fills", "market"}:
-            table.set_fills([f for f in hub.fills if f.market == hub.market])
-            self.border_title = f"Trades {hub.market}"
+    def on_markets_changed(self, _change: MarketsChanged) -> None:
+        self.one("FillsTable", FillsTable).set_markets(self.hub.markets)
+
+    def on_fills_changed(self, _change: FillsChanged) -> None:
+        hub = self.hub
+        self.one("FillsTable", FillsTable).set_fills([f for f in hub.fills if f.market == hub.market])
+        self.border_title = f"Trades {hub.market}"
+
+    def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
+        self.on_fills_changed(FillsChanged())
 
 
 class AlertsPane(Pane):
@@ -239,11 +318,18 @@ class AlertsPane(Pane):
     def compose(self) -> ComposeResult:
         yield Static("", id="alerts-body", markup=False)
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if not other & {"alerts", "alert_fired", "market"}:
-            return
-        self.border_title = f"Alerts {hub.market}"
-        set_static(self.one("#alerts-body", Static), alerts_text(hub))
+    def _show(self) -> None:
+        self.border_title = f"Alerts {self.hub.market}"
+        set_static(self.one("#alerts-body", Static), alerts_text(self.hub))
+
+    def on_alerts_changed(self, _change: AlertsChanged) -> None:
+        self._show()
+
+    def on_fired_changed(self, _change: FiredChanged) -> None:
+        self._show()
+
+    def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
+        self._show()
 
 
 def alerts_text(hub: Hub) -> str:
@@ -263,12 +349,11 @@ class WatchlistPane(Pane):
     def compose(self) -> ComposeResult:
         yield Watchlist(id="pane-watchlist", clock=self.app.clock)  # type: ignore[attr-defined]
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        watchlist = self.one("Watchlist", Watchlist)
-        if "markets" in other:
-            watchlist.set_markets(hub.markets)
-        for market in quotes:
-            watchlist.update_quote(hub.quotes[market])
+    def on_markets_changed(self, _change: MarketsChanged) -> None:
+        self.one("Watchlist", Watchlist).set_markets(self.hub.markets)
+
+    def on_quote_changed(self, change: QuoteChanged) -> None:
+        self.one("Watchlist", Watchlist).update_quote(change.quote)
 
     def on_watchlist_market_selected(self, event: Watchlist.MarketSelected) -> None:
         self.app.focus_market(event.market)  # type: ignore[attr-defined]
@@ -280,20 +365,22 @@ class AccountPane(Pane):
     def compose(self) -> ComposeResult:
         yield Static("", id="account-body")
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if "account" not in other:
-            return
+    def on_account_changed(self, _change: AccountChanged) -> None:
+        hub = self.hub
         account = hub.accounts.get(hub.sub_account)
         if account is None:
             set_static(self.one("#account-body", Static), "no account yet")
             return
-        balances = "  ".join(f"{c.amount / 10**c.decimals:,.4f} {c.asset}" for c in account.collateral)
-        set_static(
-            self.one("#account-body", Static),
-            f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
-            f"equity {account.equity / Q:,.2f}  uPnL {account.unrealized_pnl / Q:+,.2f}  "
-            f"free {account.free_collateral / Q:,.2f}  lev {account.leverage / MARGIN_PRECISION:.2f}x",
-        )
+        set_static(self.one("#account-body", Static), account_text(account))
+
+
+def account_text(account: AccountView) -> str:
+    balances = "  ".join(f"{fmt_number(exact(c.amount, -c.decimals), 4)} {c.asset}" for c in account.collateral)
+    return (
+        f"sub {account.sub_account} [{account.trading_state}]  {balances}\n"
+        f"equity {fmt_usd(account.equity)}  uPnL {fmt_pnl(account.unrealized_pnl)}  "
+        f"free {fmt_usd(account.free_collateral)}  lev {fmt_leverage(account.leverage)}"
+    )
 
 
 class LogPaneBox(Pane):
@@ -302,10 +389,8 @@ class LogPaneBox(Pane):
     def compose(self) -> ComposeResult:
         yield LogPane(id="log")
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if "log" not in other:
-            return
-        log = self.one("LogPane", LogPane)
+    def on_log_changed(self, _change: LogChanged) -> None:
+        hub, log = self.hub, self.one("LogPane", LogPane)
         new = min(hub.log_total - self._seen, len(hub.log))
         for level, text in list(hub.log)[len(hub.log) - new :]:
             log.write(text, level)
@@ -334,11 +419,12 @@ class WalletPane(Pane):
             exit_on_error=False,
         )
 
-    def refresh_pane(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if "connection" in other and hub.connected:
+    def on_connection_changed(self, _change: ConnectionChanged) -> None:
+        if self.hub.connected:
             self._reload()
-        if "wallet" not in other:
-            return
+
+    def on_wallet_changed(self, _change: WalletChanged) -> None:
+        hub = self.hub
         if not hub.keys:
             text = "no keys — `quantdesk keys new default`, then `quantdesk airdrop 1` on localnet"
         else:

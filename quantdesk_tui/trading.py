@@ -25,6 +25,7 @@ from backend.api.protocol import (
     OrderView,
     to_builtins,
 )
+from quantdesk_tui.changes import FocusedMarketChanged, PreviewChanged
 from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
 from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
 from quantdesk_tui.screens.dialogs import ConfirmScreen
@@ -175,7 +176,7 @@ class TradingActions:
             )
 
     def orders_changed(self) -> None:
-        """Called by the app's frame when orders moved: report the watched ones that settled."""
+        """Called by the app when orders moved: report the watched ones that settled."""
         for order_id in list(self.watching):
             order = self.hub.orders.get(order_id)
             if order is not None and is_settled(order):
@@ -212,7 +213,7 @@ class TradingActions:
     async def _request_preview(self, order: dict[str, Any] | None) -> None:
         if order is None:  # nothing valid to preview: show no numbers of an older order
             self.app.preview = {}
-            self.hub.mark("preview")
+            self.hub.post(PreviewChanged())
             return
         request = ticket_request(order, with_bracket=False)
         try:
@@ -224,12 +225,12 @@ class TradingActions:
         if order["market"] != self.hub.market:
             return  # the market changed while this was in flight
         self.app.preview = lines
-        self.hub.mark("preview")
+        self.hub.post(PreviewChanged())
 
     # -- market, timeframe, alerts ------------------------------------------------------------
     def set_timeframe(self, timeframe: str) -> None:
         self.hub.timeframe = timeframe
-        self.hub.mark("market")
+        self.hub.post(FocusedMarketChanged())
         self.app.load_candles()
         self.app.remember_session()
 

@@ -6,7 +6,7 @@ Colour is never the only signal: signed values carry +/- and percent changes car
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from backend.api.protocol import (
     BASE_PRECISION,
@@ -60,6 +60,12 @@ def decimals_for_price(price: float, expo: int | None = None) -> int:
 def exact(value: int, exponent: int) -> Decimal:
     """value * 10**exponent without binary rounding: exact(14250000000, -8) == Decimal('142.5')."""
     return Decimal(value).scaleb(exponent)
+
+
+def pyth_to_price(price: int, expo: int) -> int:
+    """A Pyth-style price*10**expo integer as a PRICE_PRECISION one, rounded half to even:
+    pyth_to_price(14_250_000_049, -8) == 142_500_000."""
+    return int((exact(price, expo) * PRICE_PRECISION).to_integral_value(ROUND_HALF_EVEN))
 
 
 def fmt_number(value: float | Decimal, decimals: int, *, signed: bool = False) -> str:

@@ -1,6 +1,7 @@
 """Admin of the paper venue: market parameters, pause/resume, circuit breakers, the insurance fund.
 
-Parameters travel as engine integers with their precision named in `admin.markets`; every change
+Parameters travel as engine integers with their precision named (`precision`, for people) and typed
+(`units`, param_units.py) in `admin.markets`; every change
 goes through the engine (validated there), the journal and the audit table.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from backend.api.param_units import BASE, FEE_PERCENT, MARGIN_PERCENT, SECONDS, SLOTS, USDC, ParamUnit, UnitKind
 from backend.api.protocol import ApiError, ErrorCode, parse_args
 from backend.api.server import ApiServer, Session
 from backend.domain.orders import amount_of, market_spec
@@ -53,6 +55,37 @@ PRECISION = {  # what the integer of each parameter means (units of Drift v2's f
     "circuit_breaker_pct": "1e4 = 100%",
     "circuit_breaker_window": "seconds",
     "max_orders_per_account": "orders",
+}
+
+
+UNITS = {  # the same meanings as data: what a client scales each integer by
+    "margin_ratio_initial": MARGIN_PERCENT,
+    "margin_ratio_maintenance": MARGIN_PERCENT,
+    "max_leverage": ParamUnit(UnitKind.MULTIPLE),
+    "imf_factor": ParamUnit(UnitKind.FACTOR),
+    "unrealized_pnl_imf_factor": ParamUnit(UnitKind.FACTOR),
+    "unrealized_pnl_initial_asset_weight": MARGIN_PERCENT,
+    "unrealized_pnl_maintenance_asset_weight": MARGIN_PERCENT,
+    "contract_tier": ParamUnit(UnitKind.CODE),
+    "taker_fee": FEE_PERCENT,
+    "maker_fee": FEE_PERCENT,
+    "liquidator_fee": FEE_PERCENT,
+    "if_liquidation_fee": FEE_PERCENT,
+    "liquidation_buffer": MARGIN_PERCENT,
+    "initial_pct_to_liquidate": MARGIN_PERCENT,
+    "liquidation_duration": ParamUnit(UnitKind.SLOTS, zero="no per-call cap"),
+    "quote_max_insurance": USDC,
+    "funding_interval": SECONDS,
+    "max_open_interest": ParamUnit(UnitKind.BASE, BASE.one, zero="uncapped"),
+    "amm_depth": BASE,
+    "amm_half_spread": FEE_PERCENT,
+    "auction_duration_slots": SLOTS,
+    "auction_band": FEE_PERCENT,
+    "oracle_max_staleness_slots": SLOTS,
+    "oracle_max_conf": MARGIN_PERCENT,
+    "circuit_breaker_pct": MARGIN_PERCENT,
+    "circuit_breaker_window": SECONDS,
+    "max_orders_per_account": ParamUnit(UnitKind.COUNT),
 }
 
 
@@ -107,6 +140,7 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
         return {
             "markets": rows,
             "precision": PRECISION,
+            "units": msgspec.to_builtins(UNITS),
             "insurance_fund": venue.state.insurance_fund,
             "socialized_loss": venue.state.socialized_loss,
             "insurance": msgspec.to_builtins(insurance_info(venue.state)),

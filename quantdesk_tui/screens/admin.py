@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from functools import partial
+from collections.abc import Callable
 from typing import Any, ClassVar
 
+import msgspec
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -18,12 +20,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from backend.api.protocol import FUNDING_RATE_PRECISION, ParamUnit, UnitKind
+from quantdesk_tui.changes import AdminChanged, UnavailableChanged
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
 from quantdesk_tui.screens.requests import send
-from widgets.format import fmt_price, fmt_size, fmt_time, fmt_usd, parse_decimal
+from widgets.format import fmt_number, fmt_price, fmt_size, fmt_time, fmt_usd, parse_decimal
 from widgets.live_table import Cell, Column, LiveTable
 
 MARKET_COLUMNS = [
@@ -48,39 +52,50 @@ PARAM_COLUMNS = [
 ]
 REFRESH_S = 5.0
 # the curve's state under the parameters: read-only, it moves with every repeg (programs/quantdesk_perp/repeg.py)
-AMM_ROWS = (
-    ("amm_peg", "price 1e6"),
-    ("reserve_price", "price 1e6"),
-    ("fee_pool", "USDC 1e6"),
-    ("last_repeg_cost", "USDC 1e6"),
-    ("total_repeg_cost", "USDC 1e6"),
+AMM_ROWS: tuple[tuple[str, str, Callable[[int], str]], ...] = (
+    ("amm_peg", "price 1e6", partial(fmt_price, decimals=6)),
+    ("reserve_price", "price 1e6", partial(fmt_price, decimals=6)),
+    ("fee_pool", "USDC 1e6", partial(fmt_usd, decimals=6)),
+    ("last_repeg_cost", "USDC 1e6", partial(fmt_usd, decimals=6)),
+    ("total_repeg_cost", "USDC 1e6", partial(fmt_usd, decimals=6)),
 )
 AMM_KEY = "amm."
-PERCENT_SCALES = {"1e6 = 100%": 10**4, "1e4 = 100%": 100}
+LAST_FUNDING = ParamUnit(UnitKind.PERCENT, FUNDING_RATE_PRECISION)  # a fraction of the oracle TWAP per interval
 
 
-def shown(value: int, precision: str) -> str:
-    """An engine integer in human terms, from the precision text `admin.markets` gives for it."""
-    for prefix, per_percent in PERCENT_SCALES.items():
-        if precision.startswith(prefix):
-            return f"{Decimal(value) / per_percent:f}%"
-    if precision.startswith("1e9 per"):
-        return f"{Decimal(value) / 10**7:f}%"
-    if precision.startswith("base 1e9"):
-        return fmt_size(value, 2) if value else "uncapped" if "uncapped" in precision else "0"
-    if precision == "x":
-        return f"{value}x"
-    if precision in ("seconds", "slots"):
-        return f"{value} {'s' if precision == 'seconds' else 'slots'}"
+def shown(value: int, unit: ParamUnit | None) -> str:
+    """An engine integer in human terms, by the unit `admin.markets` types it with."""
+    if unit is None:
+        return str(value)
+    if value == 0 and unit.zero:
+        return unit.zero
+    match unit.kind:
+        case UnitKind.PERCENT:
+            return f"{Decimal(value) / (unit.one // 100):f}%"
+        case UnitKind.BASE:
+            return fmt_number(Decimal(value) / unit.one, 2) if value else "0"
+        case UnitKind.USDC:
+            return f"{fmt_number(Decimal(value) / unit.one, 2)} USDC"
+        case UnitKind.MULTIPLE:
+            return f"{value}x"
+        case UnitKind.SECONDS:
+            return f"{value} s"
+        case UnitKind.SLOTS:
+            return f"{value} slots"
     return str(value)
 
 
-def market_row(row: dict[str, Any], precision: dict[str, str]) -> tuple[Any, ...]:
+def param_units(admin: dict[str, Any] | None) -> dict[str, ParamUnit]:
+    """The typed unit of each parameter, as `admin.markets` sends them (none from an older backend)."""
+    return msgspec.convert((admin or {}).get("units", {}), dict[str, ParamUnit])
+
+
+def market_row(row: dict[str, Any], units: dict[str, ParamUnit]) -> tuple[Any, ...]:
     params = row.get("params", {})
 
     def param(name: str) -> Cell:
         value = params.get(name)
-        return Cell(value, "—" if value is None else shown(value, precision.get(name, "")))
+        return Cell(value, "—" if value is None else shown(value, units.get(name)))
 
     status = str(row.get("status", "?"))
     tripped = bool(row.get("circuit_breaker_tripped"))
@@ -94,7 +109,7 @@ def market_row(row: dict[str, Any], precision: dict[str, str]) -> tuple[Any, ...
         param("margin_ratio_maintenance"),
         param("max_leverage"),
         param("funding_interval"),
-        Cell(row.get("last_funding_rate", 0), shown(row.get("last_funding_rate", 0), "1e9 per interval")),
+        Cell(row.get("last_funding_rate", 0), shown(row.get("last_funding_rate", 0), LAST_FUNDING)),
         Cell(row.get("open_interest_long", 0), fmt_size(row.get("open_interest_long", 0), 2)),
         Cell(row.get("open_interest_short", 0), fmt_size(row.get("open_interest_short", 0), 2)),
     )
@@ -104,11 +119,15 @@ def amm_rows(row: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
     """Parameter-table rows for the market's curve (peg, reserve price, fee pool, repeg cost), keyed apart."""
     curve = row.get("amm") or {}
     rows = {}
-    for name, unit in AMM_ROWS:
+    for name, unit, means in AMM_ROWS:
         if name in curve:
             value = int(curve[name])
-            means = fmt_price(value, 6) if unit.startswith("price") else fmt_usd(value, 6)
-            rows[AMM_KEY + name] = (name, Cell(value, str(value)), means, Cell(unit, f"{unit}, read-only", "dim"))
+            rows[AMM_KEY + name] = (
+                name,
+                Cell(value, str(value)),
+                means(value),
+                Cell(unit, f"{unit}, read-only", "dim"),
+            )
     return rows
 
 
@@ -192,7 +211,6 @@ class AdminScreen(WorkspaceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#adm-markets", LiveTable).focus()
-        self.refresh_body(self.app.hub, set(), {"admin"})  # type: ignore[attr-defined]
         self._reload()
         self.set_interval(REFRESH_S, self._tick)
 
@@ -213,13 +231,18 @@ class AdminScreen(WorkspaceScreen):
         if self.app.hub.connected:  # type: ignore[attr-defined]
             await self.app.feed.load_admin()  # type: ignore[attr-defined]
 
-    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if not other & {"admin", "unavailable"}:
-            return
+    def on_admin_changed(self, _change: AdminChanged) -> None:
+        self._show()
+
+    def on_unavailable_changed(self, _change: UnavailableChanged) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        hub = self.hub
         admin = hub.admin
         if admin is not None:
-            precision = admin.get("precision", {})
-            self.markets_table.update_rows({row["market"]: market_row(row, precision) for row in admin["markets"]})
+            units = param_units(admin)
+            self.markets_table.update_rows({row["market"]: market_row(row, units) for row in admin["markets"]})
             self._show_params()
         self.query_one("#adm-fund", Static).update(fund_text(admin, hub.audit, hub.unavailable.get("admin.markets")))
 
@@ -237,13 +260,14 @@ class AdminScreen(WorkspaceScreen):
         if row is None:
             table.update_rows({})
             return
-        precision = (self.app.hub.admin or {}).get("precision", {})  # type: ignore[attr-defined]
+        admin = self.hub.admin
+        precision, units = (admin or {}).get("precision", {}), param_units(admin)
         table.update_rows(
             {
                 name: (
                     name,
                     Cell(value, str(value)),
-                    shown(value, precision.get(name, "")),
+                    shown(value, units.get(name)),
                     Cell(precision.get(name, ""), precision.get(name, ""), "dim"),
                 )
                 for name, value in row.get("params", {}).items()
@@ -281,7 +305,8 @@ class AdminScreen(WorkspaceScreen):
             )
             return
         market, old = row["market"], row["params"][name]
-        precision = (self.app.hub.admin or {}).get("precision", {}).get(name, "")  # type: ignore[attr-defined]
+        admin = self.hub.admin
+        precision, unit = (admin or {}).get("precision", {}).get(name, ""), param_units(admin).get(name)
 
         def confirmed(new: int, yes: bool | None) -> None:
             if yes:
@@ -299,13 +324,13 @@ class AdminScreen(WorkspaceScreen):
                 self._say("edit cancelled")
                 return
             new = int(parse_decimal(text) or 0)
-            body = f"{market} {name}\n{old} → {new}   ({precision})\n{shown(old, precision)} → {shown(new, precision)}"
+            body = f"{market} {name}\n{old} → {new}   ({precision})\n{shown(old, unit)} → {shown(new, unit)}"
             self.app.push_screen(ConfirmScreen("Change a market parameter?", body), partial(confirmed, new))
 
         self.app.push_screen(
             PromptScreen(
                 f"Edit {name} on {market}",
-                f"now {old} ({shown(old, precision)}); integer, {precision}",
+                f"now {old} ({shown(old, unit)}); integer, {precision}",
                 str(old),
                 check_integer,
             ),
@@ -395,5 +420,5 @@ class AdminScreen(WorkspaceScreen):
         hub: Hub = self.app.hub  # type: ignore[attr-defined]
         if isinstance(result, dict) and "markets" in result:
             hub.admin = result
-            hub.mark("admin")
+            self.post_message(AdminChanged())
         await self.app.feed.load_admin()  # type: ignore[attr-defined]

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from quantdesk_tui.changes import AlertHistoryChanged, AlertsChanged, FiredChanged, UnavailableChanged
 from quantdesk_tui.grammar import GrammarError, parse
-from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
@@ -104,7 +104,6 @@ class AlertsScreen(WorkspaceScreen):
     def on_mount(self) -> None:
         self.query_one("#al-active", LiveTable).focus()
         self.query_one("#al-history", LiveTable).sort_by("time", reverse=True)
-        self.refresh_body(self.app.hub, set(), {"alerts", "alert_history"})  # type: ignore[attr-defined]
         self._reload()
 
     @work(exclusive=True, group="alerts-load", exit_on_error=False)
@@ -114,19 +113,22 @@ class AlertsScreen(WorkspaceScreen):
             await feed.refresh_alerts()
             await feed.load_alert_history()
 
-    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if "alerts" in other:
-            self.query_one("#al-active", LiveTable).update_rows({a.get("id"): alert_row(a) for a in hub.alerts})
-        if "alert_history" in other:
-            self.query_one("#al-history", LiveTable).update_rows(
-                {entry.get("id", i): history_row(entry) for i, entry in enumerate(hub.alert_history)}
-            )
-        if "alert_fired" in other:
-            self._reload()
-        if "unavailable" in other:
-            problems = [hub.unavailable[op] for op in ("alert.list", "alert.history") if op in hub.unavailable]
-            if problems:
-                self._say("; ".join(problems), error=True)
+    def on_alerts_changed(self, _change: AlertsChanged) -> None:
+        self.query_one("#al-active", LiveTable).update_rows({a.get("id"): alert_row(a) for a in self.hub.alerts})
+
+    def on_alert_history_changed(self, _change: AlertHistoryChanged) -> None:
+        self.query_one("#al-history", LiveTable).update_rows(
+            {entry.get("id", i): history_row(entry) for i, entry in enumerate(self.hub.alert_history)}
+        )
+
+    def on_fired_changed(self, _change: FiredChanged) -> None:
+        self._reload()
+
+    def on_unavailable_changed(self, _change: UnavailableChanged) -> None:
+        unavailable = self.hub.unavailable
+        problems = [unavailable[op] for op in ("alert.list", "alert.history") if op in unavailable]
+        if problems:
+            self._say("; ".join(problems), error=True)
 
     def _say(self, message: str, error: bool = False) -> None:
         status = self.query_one("#al-status", Static)

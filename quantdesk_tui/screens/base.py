@@ -1,5 +1,5 @@
 """What every workstation screen shares: the status bar on top, the command bar and key footer below,
-the frame hook."""
+and the repaint from the Hub when it shows."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from quantdesk_tui.command_bar import CommandBar
-from quantdesk_tui.hub import ALL_CHANGES, Hub
+from quantdesk_tui.changes import (
+    AccountChanged,
+    ConnectionChanged,
+    FocusedMarketChanged,
+    QuoteChanged,
+    StatusChanged,
+    TradingStateChanged,
+    every_change,
+)
+from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import MIN_HEIGHT, MIN_WIDTH
 from widgets.key_footer import KeyFooter
 from widgets.static_text import set_static
@@ -55,44 +64,61 @@ class WorkspaceScreen(Screen[None]):
             self.app.post_message(Worker.StateChanged(event.worker, event.state))
 
     _ready = False
-    _status_bar: StatusBar | None = None  # found once: a query per frame costs more than the frame's work
+    _status_bar: StatusBar | None = None  # found once: a query per change costs more than the change's work
+
+    @property
+    def hub(self) -> Hub:
+        return self.app.hub  # type: ignore[attr-defined,no-any-return]
 
     def on_mount(self) -> None:
         self._status_bar = self.query_one(StatusBar)
         self._ready = True  # Textual runs every class's on_mount along the MRO; subclasses add theirs
+        self.repaint_all()
 
     def on_screen_resume(self) -> None:
-        """Back on screen: the frames painted while away went to another screen, so repaint all."""
-        if self._ready:  # the first showing primes itself in on_mount
-            hub: Hub = self.app.hub  # type: ignore[attr-defined]
-            self._status_primed = False
-            self.refresh_data(hub, set(hub.quotes), set(ALL_CHANGES))
+        """Back on screen: the changes told while away went to another screen, so repaint all."""
+        if self._ready:  # the first showing paints itself in on_mount
+            self.repaint_all()
 
-    def refresh_data(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        """Called once per frame with what changed since the last one."""
+    def repaint_all(self) -> None:
+        """Paint every part of the screen from the Hub as it is: every change, told to this screen."""
+        for change in every_change(self.hub.quotes):
+            self.post_message(change)
+
+    def _live_status_bar(self) -> StatusBar | None:
         bar = self._status_bar
-        if not self._ready or bar is None or not bar.is_attached:  # not composed yet (or torn down): keep them
-            hub.dirty_quotes |= quotes
-            hub.dirty |= other
+        return bar if bar is not None and bar.is_attached else None
+
+    def _show_connection_state(self) -> None:
+        bar, hub = self._live_status_bar(), self.hub
+        if bar is None:
             return
-        if other & {"connection", "status", "trading_state", "market"} or not self._status_primed:
-            self._status_primed = True
-            bar.set_state(
-                connection="connected" if hub.connected else "reconnecting",
-                message="" if hub.connected else hub.connection_note,
-                latency_ms=hub.rtt_ms,
-                trading_state=hub.trading_state,
-                market=hub.market,
-            )
-            if hub.status is not None:
-                bar.set_status(hub.status)
-        if "account" in other or not self._account_primed:
-            self._account_primed = True
-            bar.set_account(hub.accounts.get(hub.sub_account))
-        self.refresh_body(hub, quotes, other)
+        bar.set_state(
+            connection="connected" if hub.connected else "reconnecting",
+            message="" if hub.connected else hub.connection_note,
+            latency_ms=hub.rtt_ms,
+            trading_state=hub.trading_state,
+            market=hub.market,
+        )
+        if hub.status is not None:
+            bar.set_status(hub.status)
 
-    _status_primed = False
-    _account_primed = False
+    def on_connection_changed(self, _change: ConnectionChanged) -> None:
+        self._show_connection_state()
 
-    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        pass
+    def on_status_changed(self, _change: StatusChanged) -> None:
+        self._show_connection_state()
+
+    def on_trading_state_changed(self, _change: TradingStateChanged) -> None:
+        self._show_connection_state()
+
+    def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
+        self._show_connection_state()
+
+    def on_account_changed(self, _change: AccountChanged) -> None:
+        bar = self._live_status_bar()
+        if bar is not None:
+            bar.set_account(self.hub.accounts.get(self.hub.sub_account))
+
+    def on_quote_changed(self, change: QuoteChanged) -> None:
+        self.app.quote_shown(change.quote)  # type: ignore[attr-defined]

@@ -13,6 +13,14 @@ from textual.events import Resize
 from textual.widgets import Static, TabbedContent, TabPane
 
 from backend.api.protocol import MARGIN_PRECISION, AccountView
+from quantdesk_tui.changes import (
+    AccountChanged,
+    FillsChanged,
+    MarketsChanged,
+    OrdersChanged,
+    PositionsChanged,
+    SubAccountsChanged,
+)
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box, tone_styles, usage_bar
@@ -119,8 +127,6 @@ class PortfolioScreen(WorkspaceScreen):
     def on_mount(self) -> None:
         self._fold(self.app.size.width, self.app.size.height)
         self.query_one(PositionsTable).focus()
-        hub: Hub = self.app.hub  # type: ignore[attr-defined]
-        self.refresh_body(hub, set(), {"markets", "account", "positions", "fills", "orders"})
         self._load()
 
     def on_resize(self, event: Resize) -> None:
@@ -131,7 +137,7 @@ class PortfolioScreen(WorkspaceScreen):
         if compact != self.has_class("-compact"):
             self.set_class(compact, "-compact")
             if self.is_mounted:
-                self.app.hub.mark("account")  # type: ignore[attr-defined]
+                self.post_message(AccountChanged())
 
     @work(exclusive=True, group="portfolio", exit_on_error=False)
     async def _load(self) -> None:
@@ -140,27 +146,40 @@ class PortfolioScreen(WorkspaceScreen):
             await feed.load_sub_accounts()
             await feed.refresh_account()
 
-    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+    def on_markets_changed(self, _change: MarketsChanged) -> None:
+        for table in (PositionsTable, FillsTable, OrdersTable):
+            self.query_one(table).set_markets(self.hub.markets)
+
+    def _show_balances(self) -> None:
+        hub = self.hub
         sub = hub.sub_account
-        if "markets" in other:
-            for table in (PositionsTable, FillsTable, OrdersTable):
-                self.query_one(table).set_markets(hub.markets)
-        if other & {"account", "sub_accounts", "positions"}:
-            account = hub.accounts.get(sub)
-            realized = sum(p.realized_pnl for (s, _m), p in hub.positions.items() if s == sub)
-            wide = not self.has_class("-compact")
-            tones = tone_styles(self.app.theme_variables)
-            self.query_one("#pf-balances", Static).update(balances_text(account, hub.sub_accounts, sub, wide))
-            self.query_one("#pf-margin", Static).update(margin_text(account, realized, tones, wide))
-            self.query_one("#pf-balances-box", Box).border_title = f"Balances · sub-account {sub}"
-        if "account" in other:
-            self.query_one(EquityChart).set_points(hub.equity)
-        if "positions" in other:
-            self.query_one(PositionsTable).set_positions(p for (s, _m), p in hub.positions.items() if s == sub)
-        if "fills" in other:
-            self.query_one(FillsTable).set_fills(f for f in hub.fills if f.sub_account == sub)
-        if "orders" in other:
-            self.query_one(OrdersTable).set_orders(o for o in hub.orders.values() if o.sub_account == sub)
+        account = hub.accounts.get(sub)
+        realized = sum(p.realized_pnl for (s, _m), p in hub.positions.items() if s == sub)
+        wide = not self.has_class("-compact")
+        tones = tone_styles(self.app.theme_variables)
+        self.query_one("#pf-balances", Static).update(balances_text(account, hub.sub_accounts, sub, wide))
+        self.query_one("#pf-margin", Static).update(margin_text(account, realized, tones, wide))
+        self.query_one("#pf-balances-box", Box).border_title = f"Balances · sub-account {sub}"
+
+    def on_account_changed(self, _change: AccountChanged) -> None:
+        self._show_balances()
+        self.query_one(EquityChart).set_points(self.hub.equity)
+
+    def on_sub_accounts_changed(self, _change: SubAccountsChanged) -> None:
+        self._show_balances()
+
+    def on_positions_changed(self, _change: PositionsChanged) -> None:
+        self._show_balances()
+        sub = self.hub.sub_account
+        self.query_one(PositionsTable).set_positions(p for (s, _m), p in self.hub.positions.items() if s == sub)
+
+    def on_fills_changed(self, _change: FillsChanged) -> None:
+        sub = self.hub.sub_account
+        self.query_one(FillsTable).set_fills(f for f in self.hub.fills if f.sub_account == sub)
+
+    def on_orders_changed(self, _change: OrdersChanged) -> None:
+        sub = self.hub.sub_account
+        self.query_one(OrdersTable).set_orders(o for o in self.hub.orders.values() if o.sub_account == sub)
 
     def action_switch_sub(self, step: int) -> None:
         hub: Hub = self.app.hub  # type: ignore[attr-defined]
@@ -172,8 +191,8 @@ class PortfolioScreen(WorkspaceScreen):
             return
         hub.sub_account = target
         hub.equity.clear()
-        for what in ("account", "positions", "fills", "orders", "sub_accounts"):
-            hub.mark(what)
+        for change in (AccountChanged(), PositionsChanged(), FillsChanged(), OrdersChanged(), SubAccountsChanged()):
+            self.post_message(change)
         self._load()
 
     def action_reload(self) -> None:

@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
+from quantdesk_tui.changes import AccountChanged, RiskChanged, TradingStateChanged, UnavailableChanged
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box, tone_styles
@@ -206,12 +207,11 @@ class RiskScreen(WorkspaceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#risk-report-scroll").focus()
-        self.refresh_body(self.app.hub, set(), {"risk", "trading_state"})  # type: ignore[attr-defined]
         self._reload()
         self.set_interval(REFRESH_S, self._tick)
 
     def on_resize(self) -> None:
-        self.app.hub.mark("risk")  # type: ignore[attr-defined]  # tables fold to fit the new width
+        self.post_message(RiskChanged())  # tables fold to fit the new width
 
     def _tick(self) -> None:
         if self.app.screen is self:
@@ -222,24 +222,37 @@ class RiskScreen(WorkspaceScreen):
         if self.app.hub.connected:  # type: ignore[attr-defined]
             await self.app.feed.load_risk()  # type: ignore[attr-defined]
 
-    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if other & {"risk", "unavailable"}:
-            report = self.query_one("#risk-report", Static)
-            width = max(0, self.query_one("#risk-report-box").content_region.width - 1) or 60
-            report.update(report_text(hub.risk_report, hub.unavailable.get("risk.report"), width))
-            monitor = Text(no_wrap=True, overflow="crop")
-            if hub.risk_monitor is not None:
-                render_report(
-                    hub.risk_monitor,
-                    monitor,
-                    "",
-                    max(0, self.query_one("#risk-monitor-box").content_region.width - 1) or 40,
-                )
-            else:
-                monitor.append(hub.unavailable.get("risk.monitor", "loading…"), "italic")
-            self.query_one("#risk-monitor", Static).update(monitor)
-        if other & {"trading_state", "account"}:
-            self.query_one("#risk-state", Static).update(state_text(hub, tone_styles(self.app.theme_variables)))
+    def on_risk_changed(self, _change: RiskChanged) -> None:
+        self._show_report()
+
+    def on_unavailable_changed(self, _change: UnavailableChanged) -> None:
+        self._show_report()
+
+    def on_trading_state_changed(self, _change: TradingStateChanged) -> None:
+        self._show_trading_state()
+
+    def on_account_changed(self, _change: AccountChanged) -> None:
+        self._show_trading_state()
+
+    def _show_report(self) -> None:
+        hub = self.hub
+        report = self.query_one("#risk-report", Static)
+        width = max(0, self.query_one("#risk-report-box").content_region.width - 1) or 60
+        report.update(report_text(hub.risk_report, hub.unavailable.get("risk.report"), width))
+        monitor = Text(no_wrap=True, overflow="crop")
+        if hub.risk_monitor is not None:
+            render_report(
+                hub.risk_monitor,
+                monitor,
+                "",
+                max(0, self.query_one("#risk-monitor-box").content_region.width - 1) or 40,
+            )
+        else:
+            monitor.append(hub.unavailable.get("risk.monitor", "loading…"), "italic")
+        self.query_one("#risk-monitor", Static).update(monitor)
+
+    def _show_trading_state(self) -> None:
+        self.query_one("#risk-state", Static).update(state_text(self.hub, tone_styles(self.app.theme_variables)))
 
     def action_reload(self) -> None:
         self._reload()

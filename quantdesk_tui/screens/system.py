@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from backend.api.protocol import FeedHealth, Status
+from quantdesk_tui.changes import ConnectionChanged, LogChanged, StatusChanged
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box, tone_styles
@@ -97,7 +98,6 @@ class SystemScreen(WorkspaceScreen):
         self.query_one("#sys-log LogView").focus()
         hub: Hub = self.app.hub  # type: ignore[attr-defined]
         self._seen = max(0, hub.log_total - len(hub.log))
-        self.refresh_body(hub, set(), {"status", "log"})
         self._reload()
 
     def on_resize(self) -> None:
@@ -108,18 +108,24 @@ class SystemScreen(WorkspaceScreen):
         if self.app.hub.connected:  # type: ignore[attr-defined]
             await self.app.feed.load_status()  # type: ignore[attr-defined]
 
-    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
-        if other & {"status", "connection"}:
-            tones = tone_styles(self.app.theme_variables)
-            self.query_one("#sys-backend", Static).update(backend_text(hub.status, hub, tones))
-            feeds = hub.status.feeds if hub.status is not None else []
-            self.query_one("#sys-feeds", LiveTable).update_rows({f.source: feed_row(f) for f in feeds})
-        if "log" in other:
-            log = self.query_one(LogPane)
-            new = min(hub.log_total - self._seen, len(hub.log))
-            for level, text in list(hub.log)[len(hub.log) - new :] if new > 0 else []:
-                log.write(text, level)
-            self._seen = hub.log_total
+    def on_status_changed(self, _change: StatusChanged) -> None:
+        self._show_backend()
+
+    def on_connection_changed(self, _change: ConnectionChanged) -> None:
+        self._show_backend()
+
+    def _show_backend(self) -> None:
+        hub, tones = self.hub, tone_styles(self.app.theme_variables)
+        self.query_one("#sys-backend", Static).update(backend_text(hub.status, hub, tones))
+        feeds = hub.status.feeds if hub.status is not None else []
+        self.query_one("#sys-feeds", LiveTable).update_rows({f.source: feed_row(f) for f in feeds})
+
+    def on_log_changed(self, _change: LogChanged) -> None:
+        hub, log = self.hub, self.query_one(LogPane)
+        new = min(hub.log_total - self._seen, len(hub.log))
+        for level, text in list(hub.log)[len(hub.log) - new :] if new > 0 else []:
+            log.write(text, level)
+        self._seen = hub.log_total
 
     def action_reload(self) -> None:
         self._reload()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
 
-from quantdesk_tui.hub import Hub
+from quantdesk_tui.changes import HubChanged, deliver
 from quantdesk_tui.layout import (
     BUILTIN_LAYOUTS,
     PANES,
@@ -110,7 +111,9 @@ class TradeScreen(WorkspaceScreen):
                 target.focus()
                 return
 
-    def refresh_body(self, hub: Hub, quotes: set[str], other: set[str]) -> None:
+    @on(HubChanged)
+    def _tell_panes(self, change: HubChanged) -> None:
+        """Every mounted pane hears of every change; each handles the kinds that concern it."""
         panes = self._panes
         if panes is None:
             panes = list(self.query(Pane))
@@ -118,7 +121,7 @@ class TradeScreen(WorkspaceScreen):
                 self._panes = panes
         for pane in panes:
             if pane.ready:
-                pane.refresh_pane(hub, quotes, other)
+                deliver(pane, change)
 
     # -- layout actions -----------------------------------------------------------------------
     @property

@@ -239,6 +239,17 @@ PRECISION = {
     "max_leverage": "x",
     "circuit_breaker_pct": "1e4 = 100%",
 }
+UNITS = {  # what admin.markets types each parameter's integer as (backend/api/param_units.py)
+    "margin_ratio_initial": {"kind": "percent", "one": 10_000},
+    "margin_ratio_maintenance": {"kind": "percent", "one": 10_000},
+    "taker_fee": {"kind": "percent", "one": 1_000_000},
+    "maker_fee": {"kind": "percent", "one": 1_000_000},
+    "funding_interval": {"kind": "seconds"},
+    "max_funding_rate": {"kind": "percent", "one": 10**9},
+    "max_open_interest": {"kind": "base", "one": 10**9, "zero": "uncapped"},
+    "max_leverage": {"kind": "multiple"},
+    "circuit_breaker_pct": {"kind": "percent", "one": 10_000},
+}
 ADMIN = {
     "markets": [
         {
@@ -253,6 +264,7 @@ ADMIN = {
         for i, m in enumerate(MARKETS)
     ],
     "precision": PRECISION,
+    "units": UNITS,
     "insurance_fund": 250_000_000_000,
     "socialized_loss": 0,
 }

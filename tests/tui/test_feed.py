@@ -40,11 +40,13 @@ def test_indicator_series_become_chart_series():
     }
 
 
-def test_a_liquidation_push_becomes_a_log_line_and_a_toast_mark():
+def test_a_liquidation_push_becomes_a_log_line_and_a_liquidation_notice():
+    from quantdesk_tui.notices import LiquidationNotice
     from quantdesk_tui.feed import BackendFeed
     from quantdesk_tui.hub import Hub
 
-    hub = Hub()
+    told: list[object] = []
+    hub = Hub(post=told.append)
     feed = BackendFeed(client=None, hub=hub)  # type: ignore[arg-type]
     feed._on_liquidation(
         {
@@ -58,6 +60,7 @@ def test_a_liquidation_push_becomes_a_log_line_and_a_toast_mark():
         }
     )
     assert hub.log[-1] == ("error", "liquidated: sell 30 SOL-PERP @ 118, fee 70.80 USDC; insurance fund 30.82 USDC")
-    assert "toast_liquidation" in hub.take_dirty()[1]
+    notices = [m for m in told if isinstance(m, LiquidationNotice)]
+    assert [n.record["fee"] for n in notices] == [70_800_000]
     feed._on_liquidation({"kind": "socialized_loss", "market": "SOL-PERP", "amount": 1_500_000, "insurance_fund": 0})
     assert hub.log[-1] == ("error", "socialized loss 1.50 USDC on SOL-PERP; insurance fund 0.00 USDC")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from quantdesk_tui.changes import AlertsChanged
 from quantdesk_tui.panes import Pane
 from widgets.candle_chart import CandleChart
 from tests.tui.monkey import monkey_app, run_command, shown_markets
@@ -100,8 +101,8 @@ async def test_the_alerts_pane_repaints_when_the_trade_screen_comes_back():
         alerts = [{"id": 9, "kind": "above", "market": "SOL-PERP", "level": 222.0, "status": "active"}]
         app.client.replies["alert.list"] = {"alerts": alerts, "active": 1}  # what the 5 s alerts poll reads too
         app.hub.alerts = alerts
-        app.hub.mark("alerts")
-        await pilot.pause(0.1)  # a frame paints the Portfolio screen and takes the change
+        app.hub.post(AlertsChanged())
+        await pilot.pause(0.1)  # the Portfolio screen takes the change (and ignores it)
         await pilot.press("f2")
         await wait_for(pilot, lambda: "#9 SOL-PERP above 222.0" in str(app.screen.query_one("#alerts-body").render()))
 
@@ -114,8 +115,7 @@ async def test_the_chart_drops_the_previous_markets_bars_at_the_switch():
         await wait_for(pilot, lambda: chart.spec().candles is not None)
         assert chart.spec().candles.market == chart.market == "SOL-PERP"
         app.hub.focus("BTC-PERP")  # what a market switch does first, before BTC's bars arrive
-        app._frame()
-        assert chart.spec().candles is None
+        await wait_for(pilot, lambda: chart.spec().candles is None)
         await run_command(pilot, "btc")
         await wait_for(pilot, lambda: chart.spec().candles is not None and chart.spec().candles.market == "BTC-PERP")
         assert chart.market == "BTC-PERP"

@@ -33,10 +33,10 @@ MARKET = "ETH-PERP"
 
 def busy(app) -> bool:
     """Work still in flight: a request worker (not the connection, which runs for the app's life),
-    a chart redraw due or drawing, or Hub changes no frame has painted yet."""
+    a chart redraw due or drawing, or Hub changes the screen has not handled yet."""
     working = any(w.group != "connection" and not w.is_finished for w in app.workers)
     waiting = any(plot._pending is not None for plot in app.screen.query(ThreadPlot))  # a redraw timer set
-    return working or waiting or bool(app.hub.dirty or app.hub.dirty_quotes)
+    return working or waiting or app.screen.message_queue_size > 0
 
 
 async def settle(pilot) -> None:

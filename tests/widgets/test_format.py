@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from widgets.format import (
+    pyth_to_price,
     decimals_for_price,
     decimal_text,
     decimals_for_tick,
@@ -114,3 +115,11 @@ def test_parse_and_scale_user_input_exactly() -> None:
 def test_fmt_time_reads_unix_seconds_only():
     assert fmt_time(1_767_270_905) == "12:35:05"  # 2026-01-01 12:35:05 UTC
     assert fmt_time(59) == "00:00:59"
+
+
+def test_a_pyth_price_becomes_a_price_precision_integer_rounded_half_to_even():
+    assert pyth_to_price(14_250_000_000, -8) == 142_500_000
+    assert pyth_to_price(14_300_000_499, -8) == 143_000_005  # 143000004.99
+    assert pyth_to_price(14_300_000_450, -8) == 143_000_004  # a tie goes to the even neighbour
+    assert pyth_to_price(14_300_000_350, -8) == 143_000_004
+    assert pyth_to_price(9_712_345, 0) == 9_712_345_000_000  # expo above -6: exact, scaled up

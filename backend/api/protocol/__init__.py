@@ -31,6 +31,7 @@ from backend.api.protocol.orders import (  # noqa: F401
     TwapArgs,
 )
 from backend.units import to_human  # noqa: F401  (what `--json` prints: the wire's integers in human units)
+from backend.api.param_units import ParamUnit, UnitKind  # noqa: F401  (admin.markets `units`)
 from programs.vocabulary import (  # noqa: F401
     BASE_PRECISION,
     FUNDING_RATE_PRECISION,

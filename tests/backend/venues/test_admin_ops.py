@@ -37,6 +37,23 @@ async def test_markets_name_the_unit_of_every_parameter_in_drifts_scales(backend
     assert result["precision"]["liquidator_fee"] == "1e6 = 100%"
 
 
+async def test_markets_send_every_parameters_unit_typed_with_the_integer_worth_one(backend, client):
+    import msgspec
+
+    from backend.api.param_units import ParamUnit, UnitKind
+
+    await wait_for_markets(client)
+    result = await client.request("admin.markets")
+    units = msgspec.convert(result["units"], dict[str, ParamUnit])
+    sol = next(m for m in result["markets"] if m["market"] == "SOL-PERP")
+    assert set(sol["params"]) <= set(units) == set(result["precision"])
+    assert units["taker_fee"] == ParamUnit(UnitKind.PERCENT, 1_000_000)  # "1e6 = 100%"
+    assert units["margin_ratio_initial"] == ParamUnit(UnitKind.PERCENT, 10_000)  # "1e4 = 100%"
+    assert units["max_open_interest"] == ParamUnit(UnitKind.BASE, 10**9, zero="uncapped")
+    assert units["funding_interval"] == ParamUnit(UnitKind.SECONDS)
+    assert units["imf_factor"] == ParamUnit(UnitKind.FACTOR)
+
+
 async def test_margin_ratios_take_drifts_names_and_the_old_names_still_work(backend, client):
     from programs.quantdesk_perp.config import RENAMED_PARAMETERS
 
