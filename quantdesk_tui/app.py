@@ -33,14 +33,13 @@ from quantdesk_tui.config import (
     config_path,
     load_config,
     save_config,
-    save_layout,
 )
 from quantdesk_tui.feed import BackendFeed
 from quantdesk_tui.first_snapshot import FirstSnapshot
 from quantdesk_tui.grammar import Command
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.notices import FillNotice, Notice
-from quantdesk_tui.layout import BUILTIN_LAYOUTS, LayoutError, layout_from_data
+from quantdesk_tui.layout import BUILTIN_LAYOUTS
 from quantdesk_tui.palette import QuantDeskCommands, SafeCommandPalette
 from quantdesk_tui.quit_note import quit_note
 from quantdesk_tui.session import LINK_OFF, load_session, save_session
@@ -456,29 +455,11 @@ class QuantDeskApp(App[int]):
         self.theme = theme  # kept in config.toml by _remember_theme
 
     async def _layout_command(self, action: str, name: str) -> None:
-        screen = self.screen
-        if not isinstance(screen, TradeScreen):
+        if not isinstance(self.screen, TradeScreen):
             await self.switch_mode("trade")
-            screen = self.screen
+        screen = self.screen
         assert isinstance(screen, TradeScreen)
-        if action == "save":
-            save_layout(self.config, name, screen.layout_data())
-            self.notify(f"layout {name!r} saved to config.toml")
-        elif action == "rm":
-            if self.config.layouts.pop(name, None) is None:
-                self.notify(f"no saved layout {name!r}", severity="error")
-            else:
-                save_config(self.config)
-                self.notify(f"layout {name!r} removed")
-        else:
-            data = self.config.layouts.get(name, BUILTIN_LAYOUTS.get(name))
-            if data is None:
-                self.notify(f"no layout {name!r}; built-ins: {', '.join(BUILTIN_LAYOUTS)}", severity="error")
-                return
-            try:
-                await screen.set_layout(layout_from_data(data), name)
-            except LayoutError as exc:
-                self.notify(str(exc), severity="error")
+        await screen.layout_command(action, name)
 
     async def action_quit(self) -> None:
         self.remember_session()

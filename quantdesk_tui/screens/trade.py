@@ -7,6 +7,7 @@ swap, grow/shrink, save by name. Below about 100x30 it folds into tabs.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from textual.binding import Binding
 from textual.events import Resize
 
 from quantdesk_tui.changes import HubChanged, deliver
+from quantdesk_tui.config import save_config, save_layout
 from quantdesk_tui.layout import (
     BUILTIN_LAYOUTS,
     PANES,
@@ -184,3 +186,26 @@ class TradeScreen(WorkspaceScreen):
 
     def layout_data(self) -> object:
         return layout_to_data(self.layout_tree)
+
+    async def layout_command(self, action: str, name: str) -> None:
+        """`layout save NAME` / `layout rm NAME` / `layout NAME` (a saved or built-in layout)."""
+        app: Any = self.app
+        config = app.config
+        if action == "save":
+            save_layout(config, name, self.layout_data())
+            app.notify(f"layout {name!r} saved to config.toml")
+        elif action == "rm":
+            if config.layouts.pop(name, None) is None:
+                app.notify(f"no saved layout {name!r}", severity="error")
+            else:
+                save_config(config)
+                app.notify(f"layout {name!r} removed")
+        else:
+            data = config.layouts.get(name, BUILTIN_LAYOUTS.get(name))
+            if data is None:
+                app.notify(f"no layout {name!r}; built-ins: {', '.join(BUILTIN_LAYOUTS)}", severity="error")
+                return
+            try:
+                await self.set_layout(layout_from_data(data), name)
+            except LayoutError as exc:
+                app.notify(str(exc), severity="error")
