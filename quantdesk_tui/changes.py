@@ -28,14 +28,21 @@ class HubChanged(Message, bubble=False):
 
 
 class QuoteChanged(HubChanged):
-    """One market's price moved; a newer quote of the same market supersedes it."""
+    """Prices moved: `quotes` holds the newest quote of each market that moved.
 
-    def __init__(self, quote: Quote) -> None:
+    A newer QuoteChanged supersedes a queued one of any market and takes over the quotes it alone
+    holds, so quotes of several markets arriving interleaved still cost one handling.
+    """
+
+    def __init__(self, *quotes: Quote) -> None:
         super().__init__()
-        self.quote = quote
+        self.quotes = {quote.market: quote for quote in quotes}
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, QuoteChanged) and message.quote.market == self.quote.market
+        if not isinstance(message, QuoteChanged):
+            return False
+        message.quotes = self.quotes | message.quotes
+        return True
 
 
 class MarketsChanged(HubChanged):
@@ -161,8 +168,8 @@ def every_change(quotes: dict[str, Quote]) -> Iterator[HubChanged]:
     """All the changes there are: what repaints a screen or pane from the Hub as it is now."""
     for change in DATA_CHANGES:
         yield change()
-    for quote in quotes.values():
-        yield QuoteChanged(quote)
+    if quotes:
+        yield QuoteChanged(*quotes.values())
 
 
 def deliver(target: object, change: HubChanged) -> None:

@@ -189,8 +189,8 @@ class TicketPane(Pane):
         self._show_market()
 
     def on_quote_changed(self, change: QuoteChanged) -> None:
-        quote = change.quote
-        if quote.market == self.hub.market:
+        quote = change.quotes.get(self.hub.market)
+        if quote is not None:
             self.ticket.set_reference_price(pyth_to_price(quote.price, quote.expo))
 
     def on_account_changed(self, _change: AccountChanged) -> None:
@@ -353,7 +353,9 @@ class WatchlistPane(Pane):
         self.one("Watchlist", Watchlist).set_markets(self.hub.markets)
 
     def on_quote_changed(self, change: QuoteChanged) -> None:
-        self.one("Watchlist", Watchlist).update_quote(change.quote)
+        watchlist = self.one("Watchlist", Watchlist)
+        for quote in change.quotes.values():
+            watchlist.update_quote(quote)
 
     def on_watchlist_market_selected(self, event: Watchlist.MarketSelected) -> None:
         self.app.focus_market(event.market)  # type: ignore[attr-defined]

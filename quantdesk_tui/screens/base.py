@@ -121,4 +121,5 @@ class WorkspaceScreen(Screen[None]):
             bar.set_account(self.hub.accounts.get(self.hub.sub_account))
 
     def on_quote_changed(self, change: QuoteChanged) -> None:
-        self.app.quote_shown(change.quote)  # type: ignore[attr-defined]
+        for quote in change.quotes.values():
+            self.app.quote_shown(quote)  # type: ignore[attr-defined]

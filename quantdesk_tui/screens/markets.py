@@ -23,7 +23,9 @@ class MarketsScreen(WorkspaceScreen):
         self.query_one(Watchlist).set_markets(self.hub.markets)
 
     def on_quote_changed(self, change: QuoteChanged) -> None:
-        self.query_one(Watchlist).update_quote(change.quote)
+        watchlist = self.query_one(Watchlist)
+        for quote in change.quotes.values():
+            watchlist.update_quote(quote)
 
     def on_market_stats_changed(self, _change: MarketStatsChanged) -> None:
         watchlist = self.query_one(Watchlist)

@@ -30,15 +30,17 @@ def test_the_hub_tells_each_change_as_its_own_message_kind():
     hub.on_order(msgspec.convert(ORDERS[0], OrderView))
     hub.focus("ETH-PERP")
     assert [type(m) for m in told] == [QuoteChanged, OrdersChanged, FocusedMarketChanged, CandlesChanged, BookChanged]
-    assert told[0].quote.price == 14_300_000_000  # type: ignore[attr-defined]
+    assert told[0].quotes["SOL-PERP"].price == 14_300_000_000  # type: ignore[attr-defined]
 
 
-def test_only_a_newer_change_of_the_same_kind_and_market_supersedes_one():
+def test_only_a_newer_change_of_the_same_kind_supersedes_one_and_a_quote_keeps_every_market():
     assert OrdersChanged().can_replace(OrdersChanged())
     assert not OrdersChanged().can_replace(BookChanged())
-    assert QuoteChanged(sol_quote(1)).can_replace(QuoteChanged(sol_quote(2)))
+    assert not QuoteChanged(sol_quote(1)).can_replace(OrdersChanged())
     eth = msgspec.convert(quote("ETH-PERP"), Quote)
-    assert not QuoteChanged(sol_quote(1)).can_replace(QuoteChanged(eth))
+    older, newer = QuoteChanged(sol_quote(1), eth), QuoteChanged(sol_quote(2))
+    assert older.can_replace(newer)
+    assert {m: q.price for m, q in newer.quotes.items()} == {"SOL-PERP": 2, "ETH-PERP": eth.price}
 
 
 async def started(pilot) -> None:
@@ -47,19 +49,26 @@ async def started(pilot) -> None:
     await pilot.pause(0.2)  # the first repaint, and the polls' changes, handled
 
 
-async def test_a_burst_of_500_quotes_repaints_the_ticket_once_with_the_last_price():
+async def test_a_burst_of_500_quotes_of_two_markets_repaints_the_ticket_once_with_the_last_prices():
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
         pane = app.screen.query_one(TicketPane)
-        seen: list[int] = []
+        seen: list[dict[str, int]] = []
         handler = pane.on_quote_changed
-        pane.on_quote_changed = lambda change: (seen.append(change.quote.price), handler(change))  # type: ignore[method-assign]
-        for i in range(500):  # no await between: the burst is queued before the screen handles any
-            app.hub.on_quote(sol_quote(14_300_000_000 + i))
+
+        def spy(change: QuoteChanged) -> None:
+            seen.append({market: q.price for market, q in change.quotes.items()})
+            handler(change)
+
+        pane.on_quote_changed = spy  # type: ignore[method-assign]
+        eth = msgspec.convert(quote("ETH-PERP"), Quote)
+        for i in range(250):  # no await between: the burst is queued before the screen handles any
+            app.hub.on_quote(sol_quote(14_300_000_000 + 2 * i + 1))
+            app.hub.on_quote(msgspec.structs.replace(eth, price=eth.price + i))
         await pilot.pause()
         await pilot.pause()
-        assert seen == [14_300_000_499]
+        assert seen == [{"SOL-PERP": 14_300_000_499, "ETH-PERP": eth.price + 249}]
         assert pane.ticket.reference_price == 143_000_005
         assert app.hub.ticks >= 500
 
