@@ -1,8 +1,10 @@
-"""StatusBar: one line with backend connection, feed health, latency, your money (equity, uPnL, margin
-used, leverage), trading state and the clock; fields shorten, then drop, least important first."""
+"""StatusBar: one line with the focused market and its live price, backend connection, feed health,
+latency, your money (equity, uPnL, margin used, leverage), trading state and the clock; fields
+shorten, then drop, least important first."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,10 +13,11 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from backend.api.protocol import MARGIN_PRECISION, QUOTE_PRECISION, AccountView, FeedHealth, Status
-from widgets.format import fmt_compact, fmt_leverage, fmt_pnl, fmt_ratio_pct, fmt_usd, tone
+from backend.api.protocol import MARGIN_PRECISION, QUOTE_PRECISION, AccountView, FeedHealth, Quote, Status
+from widgets.format import fmt_compact, fmt_leverage, fmt_pnl, fmt_pyth_price, fmt_ratio_pct, fmt_usd, tone
 
 COMPACT_BELOW = 100  # columns
+PRICE_REPAINT_S = 1 / 40  # the live price repaints at most 40 times a second: above the 30 fps budget, below the 60 of Textual
 
 _CONNECTION = {  # state -> (symbol, tone); the word is always shown too, so NO_COLOR reads fine
     "connected": ("●", "up"),
@@ -66,6 +69,11 @@ class StatusBar(Widget):
         self.message = ""
         self.backend_version = ""
         self.market = ""  # the focused market: every pane of the screen shows this one
+        self.quote: Quote | None = None  # the focused market's newest price
+        self.price_decimals: int | None = None  # the market's tick decimals (None: by the price's size)
+        self.price_move = 0  # the last change of the shown price: > 0 up, < 0 down
+        self._price_painted = 0.0  # monotonic time of the last repaint for a new price
+        self._price_repaint_due = False
         self.account: AccountView | None = None
 
     def on_mount(self) -> None:
@@ -106,6 +114,31 @@ class StatusBar(Widget):
             self.message = message
         if market is not None:
             self.market = market
+        self.refresh()
+
+    def set_quote(self, quote: Quote | None, decimals: int | None = None) -> None:
+        """The focused market's newest price (None: none yet); ▲/▼ says which way it last moved."""
+        previous = self.quote
+        if quote is not None and previous is not None and previous.market == quote.market:
+            if quote.price != previous.price:
+                self.price_move = quote.price - previous.price
+        else:
+            self.price_move = 0
+        if quote == previous and decimals == self.price_decimals:
+            return
+        self.quote, self.price_decimals = quote, decimals
+        if self._price_repaint_due:
+            return  # the repaint already set takes this price too
+        wait = self._price_painted + PRICE_REPAINT_S - time.monotonic()
+        if wait > 0:
+            self._price_repaint_due = True
+            self.set_timer(wait, self._repaint_price)
+        else:
+            self._repaint_price()
+
+    def _repaint_price(self) -> None:
+        self._price_repaint_due = False
+        self._price_painted = time.monotonic()
         self.refresh()
 
     def set_status(self, status: Status) -> None:
@@ -159,6 +192,11 @@ class StatusBar(Widget):
     def _parts(self, compact: bool) -> list[_Part]:
         """Everything the line could show, in display order, each with its priority and short form."""
         parts: list[_Part] = [_Part(0, Text(self.market, style="bold"))] if self.market else []
+        quote = self.quote
+        if quote is not None and quote.market == self.market:
+            arrow = "▲" if self.price_move > 0 else "▼" if self.price_move < 0 else " "
+            price = fmt_pyth_price(quote.price, quote.expo, self.price_decimals)
+            parts.append(_Part(0, Text(f"{price} {arrow}", style=self._tone(tone(self.price_move) or "dim"))))
         symbol, tone_name = _CONNECTION.get(self.connection, ("?", "warn"))
         style = self._tone(tone_name)
         short_word = self.connection[:4] if self.connection == "connected" else self.connection

@@ -21,6 +21,7 @@ from quantdesk_tui.changes import (
 )
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import MIN_HEIGHT, MIN_WIDTH
+from widgets.format import market_decimals
 from widgets.key_footer import KeyFooter
 from widgets.static_text import set_static
 from widgets.status_bar import StatusBar
@@ -102,6 +103,11 @@ class WorkspaceScreen(Screen[None]):
         )
         if hub.status is not None:
             bar.set_status(hub.status)
+        self._show_price(bar)
+
+    def _show_price(self, bar: StatusBar) -> None:
+        info = self.hub.market_info
+        bar.set_quote(self.hub.quotes.get(self.hub.market), market_decimals(info)[0] if info is not None else None)
 
     def on_connection_changed(self, _change: ConnectionChanged) -> None:
         self._show_connection_state()
@@ -121,5 +127,7 @@ class WorkspaceScreen(Screen[None]):
             bar.set_account(self.hub.accounts.get(self.hub.sub_account))
 
     def on_quote_changed(self, change: QuoteChanged) -> None:
+        if self.hub.market in change.quotes and (bar := self._live_status_bar()) is not None:
+            self._show_price(bar)
         for quote in change.quotes.values():
             self.app.quote_shown(quote)  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from backend.api.protocol import AccountView, Status
-from tests.widgets.fixtures import FEEDS, FROZEN_DATETIME
+from tests.widgets.fixtures import FEEDS, FROZEN_DATETIME, quote
 from themes import register_themes
 from widgets.status_bar import StatusBar
 
@@ -115,3 +115,33 @@ async def test_at_80_columns_the_compact_line_keeps_money_and_trading_state() ->
         assert (
             text == "● conn │ pyth ✓ │ eq 100.0K │ uPnL 0.00 │ mgn 0.0% │ 0.0x │ ACTIVE    12:34:56"
         )  # rtt dropped first
+
+
+async def test_the_focused_markets_price_shows_after_its_name_with_the_way_it_last_moved() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(120, 3)) as pilot:
+        app.bar.set_state(connection="connected", market="SOL-PERP")
+        app.bar.set_quote(quote("SOL-PERP", 14_250_000_000, -8, 14_000_000_000), decimals=3)
+        await pilot.pause()
+        assert _text(app.bar).startswith("SOL-PERP │ 142.500   │ ● connected")
+        app.bar.set_quote(quote("SOL-PERP", 14_250_100_000, -8, 14_000_000_000), decimals=3)
+        assert _text(app.bar).startswith("SOL-PERP │ 142.501 ▲ │")
+        app.bar.set_quote(quote("SOL-PERP", 14_240_000_000, -8, 14_000_000_000), decimals=3)
+        assert _text(app.bar).startswith("SOL-PERP │ 142.400 ▼ │")
+        app.bar.set_quote(quote("ETH-PERP", 340_000_000_000, -8, 14_000_000_000))  # not the focused market
+        assert _text(app.bar).startswith("SOL-PERP │ ● connected")
+
+
+async def test_a_burst_of_prices_repaints_at_most_40_times_a_second_and_ends_on_the_last() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(120, 3)) as pilot:
+        app.bar.set_state(market="SOL-PERP")
+        await pilot.pause()
+        repaints: list[float] = []
+        repaint = app.bar._repaint_price
+        app.bar._repaint_price = lambda: (repaints.append(0.0), repaint())  # type: ignore[method-assign]
+        for i in range(100):  # one burst: the first repaints now, the other 99 share one repaint 25 ms on
+            app.bar.set_quote(quote("SOL-PERP", 14_250_000_000 + i * 100_000, -8, 14_000_000_000), decimals=3)
+        await pilot.pause(0.1)
+        assert len(repaints) == 2
+        assert _text(app.bar).startswith("SOL-PERP │ 142.599 ▲ │")
