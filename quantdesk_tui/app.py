@@ -17,6 +17,7 @@ from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Input
 from textual.theme import ThemeProvider
 from textual.worker import Worker, WorkerState
@@ -146,6 +147,9 @@ class QuantDeskApp(App[int]):
         self.trading = TradingActions(self)
         self.preview: dict[str, Any] = {}
         self.command_history = CommandHistory.in_home(self.home)
+        # the first screen's panes' own widgets, waiting for its first paint (panes.py); None: mount at once.
+        # `quantdesk` sets it to a list (tests and benchmarks read the panes as soon as the screen is up)
+        self.deferred_bodies: list[tuple[Pane, list[Widget]]] | None = None
         self.frames = 0  # screen updates sent to the terminal; read by benchmarks
         self.paint_latencies_ns: list[int] | None = None  # set to a list to measure tick -> painted (bench)
         self._kill_armed_until = 0.0
@@ -168,6 +172,7 @@ class QuantDeskApp(App[int]):
         self._apply_first_snapshot()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.mount_pane_bodies)
         for warning in self.config.warnings:
             self.notify(warning, title="config", severity="warning", timeout=10)
         self.set_interval(2.0, self._ping)
@@ -176,6 +181,17 @@ class QuantDeskApp(App[int]):
         self.set_interval(5.0, self._poll_alerts)  # alerts added or removed elsewhere (CLI, another terminal)
         self.theme_changed_signal.subscribe(self, lambda theme: self._remember_theme(theme.name))
         self.remember_session()
+
+    async def mount_pane_bodies(self) -> None:
+        """After the first paint (the layout's frames, the status bar with the live price): the widgets
+        of the first screen's panes, one pane at a time."""
+        deferred, self.deferred_bodies = self.deferred_bodies, None
+        if not deferred:
+            return
+        for pane, widgets in deferred:
+            if pane.is_attached:
+                await pane.mount_body(widgets)
+        self.screen._update_auto_focus()  # what the screen would have focused had its widgets been there
 
     # -- backend ------------------------------------------------------------------------------
     @work(exclusive=True, group="connection", exit_on_error=False)
@@ -189,9 +205,10 @@ class QuantDeskApp(App[int]):
     async def _apply_first_snapshot(self) -> None:
         """The data fetched while the app started (set by `quantdesk`; see first_snapshot.py)."""
         snapshot = self.first_snapshot
-        if snapshot is not None:
-            replies = await asyncio.to_thread(snapshot.wait, 5.0)
-            self.feed.seed(snapshot.market, snapshot.timeframe, replies)
+        if snapshot is not None:  # the price first (the status bar shows it), then the book and candles
+            for names in (("markets", "quote"), None):
+                replies = await asyncio.to_thread(snapshot.wait, 5.0, names)
+                self.feed.seed(snapshot.market, snapshot.timeframe, replies)
 
     def _on_connection_state(self, connected: bool, note: str) -> None:
         hub = self.hub

@@ -192,6 +192,7 @@ def run_tui(args: argparse.Namespace) -> int:
     app = QuantDeskApp(client=client, layout=args.layout, link_group=link_group_for(args.link, home_dir()))
     if not getattr(args, "connect", None):  # this home's backend: fetch the first screen's data while Textual starts
         app.first_snapshot = FirstSnapshot(app.hub.market, app.hub.timeframe, list(INDICATORS)).start()
+    app.deferred_bodies = []  # the live price on screen first, the panes' widgets right after
     app.run()
     if app.exit_note:
         print(app.exit_note)

@@ -33,16 +33,29 @@ class FirstSnapshot:
         }
         self.market, self.timeframe = market, timeframe
         self.replies: dict[str, Any] = {}  # name -> result, for the requests that succeeded
-        self._thread = threading.Thread(target=self._fetch, name="first-snapshot", daemon=True)
+        self._arrived = threading.Condition()  # notified at each reply and when the thread ends
+        self._done = False
+        self._thread = threading.Thread(target=self._run, name="first-snapshot", daemon=True)
 
     def start(self) -> FirstSnapshot:
         self._thread.start()
         return self
 
-    def wait(self, timeout: float) -> dict[str, Any]:
-        """The replies so far, after waiting up to `timeout` for the rest (call it off the event loop)."""
-        self._thread.join(timeout)
-        return dict(self.replies)
+    def wait(self, timeout: float, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The replies so far, after waiting up to `timeout` for those in `names` (all when None) or the
+        end of the fetch, whichever comes first (call it off the event loop)."""
+        wanted = tuple(self.requests) if names is None else names
+        with self._arrived:
+            self._arrived.wait_for(lambda: self._done or all(n in self.replies for n in wanted), timeout)
+            return dict(self.replies)
+
+    def _run(self) -> None:
+        try:
+            self._fetch()
+        finally:
+            with self._arrived:
+                self._done = True
+                self._arrived.notify_all()
 
     def _fetch(self) -> None:
         backend = live_backend()
@@ -61,7 +74,9 @@ class FirstSnapshot:
             for name, (op, args) in self.requests.items():
                 reply = session.call(op, args)
                 if reply.get("ok"):
-                    self.replies[name] = reply.get("result")
+                    with self._arrived:
+                        self.replies[name] = reply.get("result")
+                        self._arrived.notify_all()
         except WireError:
             return
         finally:

@@ -72,10 +72,25 @@ class Pane(Vertical):
             widget = found[selector] = self.query_one(selector, kind)
         return widget  # type: ignore[return-value]
 
-    def on_mount(self) -> None:
-        self.border_title = self.title
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        """The pane's own widgets; on the app's first screen the app mounts them after its first paint
+        (`QuantDeskApp.mount_pane_bodies`), so the frame, the status bar and its live price come first."""
+        self.border_title = self.title  # before the body: priming it names the market in the title
+        deferred: list[tuple[Pane, list[Widget]]] | None = self.app.deferred_bodies  # type: ignore[attr-defined]
+        if deferred is None:
+            await self.mount_body(widgets)
+        else:
+            deferred.append((self, widgets))
+
+    async def mount_body(self, widgets: list[Widget]) -> None:
+        if widgets:
+            await self.mount_all(widgets)
+        self.body_mounted()
         self.ready = True
         self.prime(self.app.hub)  # type: ignore[attr-defined]
+
+    def body_mounted(self) -> None:
+        """The pane's own widgets are mounted (what a subclass sets up on them goes here, not in on_mount)."""
 
     @property
     def hub(self) -> Hub:
@@ -98,8 +113,8 @@ class ChartPane(Pane):
         hub: Hub = self.app.hub  # type: ignore[attr-defined]
         yield CandleChart(id="chart", market=hub.market, timeframe=hub.timeframe)
 
-    def on_mount(self) -> None:
-        self.one("CandleChart", CandleChart).set_indicators(self.app.hub.indicators)  # type: ignore[attr-defined]
+    def body_mounted(self) -> None:
+        self.chart.set_indicators(self.hub.indicators)
 
     @property
     def chart(self) -> CandleChart:
@@ -409,7 +424,7 @@ class WalletPane(Pane):
     def compose(self) -> ComposeResult:
         yield Static("", id="wallet-body")
 
-    def on_mount(self) -> None:
+    def body_mounted(self) -> None:
         self.set_interval(5.0, self._reload)
         self._reload()
 

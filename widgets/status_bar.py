@@ -17,7 +17,9 @@ from backend.api.protocol import MARGIN_PRECISION, QUOTE_PRECISION, AccountView,
 from widgets.format import fmt_compact, fmt_leverage, fmt_pnl, fmt_pyth_price, fmt_ratio_pct, fmt_usd, tone
 
 COMPACT_BELOW = 100  # columns
-PRICE_REPAINT_S = 1 / 40  # the live price repaints at most 40 times a second: above the 30 fps budget, below the 60 of Textual
+PRICE_REPAINT_S = (
+    1 / 40
+)  # the live price repaints at most 40 times a second: above the 30 fps budget, below the 60 of Textual
 
 _CONNECTION = {  # state -> (symbol, tone); the word is always shown too, so NO_COLOR reads fine
     "connected": ("●", "up"),

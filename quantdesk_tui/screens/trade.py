@@ -36,6 +36,7 @@ from quantdesk_tui.screens.base import WorkspaceScreen
 
 
 class TradeScreen(WorkspaceScreen):
+    AUTO_FOCUS = "Pane *"  # the first pane's widget (the chart), not the command bar's input
     BINDINGS = [
         Binding("ctrl+z", "maximize_pane", "Maximize", id="layout.maximize"),
         Binding("ctrl+x", "hide_pane", "Hide pane", id="layout.hide"),
