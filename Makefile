@@ -31,8 +31,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy  # programs/ and backend/, strict on programs/ (pyproject.toml [tool.mypy])
-	$(VENV)/bin/python -m pytest -n 2  # one worker per core: the suite is mostly Textual rendering
+	@# mypy (programs/ and backend/, strict on programs/: pyproject.toml [tool.mypy]) runs beside pytest,
+	@# whose two workers leave about a core's worth of time idle waiting on sockets and timers
+	$(VENV)/bin/mypy & mypy=$$!; \
+	$(VENV)/bin/python -m pytest -n 2; tests=$$?; \
+	wait $$mypy; types=$$?; \
+	if [ $$types -ne 0 ]; then echo "mypy found type errors (above)" >&2; fi; \
+	if [ $$tests -ne 0 ]; then exit $$tests; fi; exit $$types
 
 clean:
 	rm -rf $(VENV)
