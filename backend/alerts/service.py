@@ -28,7 +28,7 @@ from backend.venues.liquidations import describe as describe_liquidation
 from programs.vocabulary import BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION
 
 log = logging.getLogger(__name__)
-_COLUMNS = (
+ALERT_COLUMNS = (  # the alerts table, in its order (also what `store copy` moves)
     "id",
     "kind",
     "market",
@@ -133,7 +133,7 @@ class AlertService:
     def _load(self) -> None:
         self.engine = AlertEngine()
         self.alerts.clear()
-        for row in self.store.query(f"SELECT {', '.join(_COLUMNS)} FROM alerts WHERE status != 'deleted'"):
+        for row in self.store.query(f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE status != 'deleted'"):
             alert = Alert(
                 id=row["id"],
                 kind=Kind(row["kind"]),
@@ -382,8 +382,8 @@ def _upsert(conn: Any, alert: Alert) -> None:
     row["kind"] = str(alert.kind)
     row["repeat"] = int(alert.repeat)
     conn.execute(
-        f"INSERT OR REPLACE INTO alerts ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-        tuple(row[c] for c in _COLUMNS),
+        f"INSERT OR REPLACE INTO alerts ({', '.join(ALERT_COLUMNS)}) VALUES ({', '.join('?' * len(ALERT_COLUMNS))})",
+        tuple(row[c] for c in ALERT_COLUMNS),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.alerts.service import ALERT_COLUMNS
 from backend.bus import Bus
 from backend.store.base import StoreError, StoreSpec
 from backend.store.db import Store
@@ -27,23 +28,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "orders": ("order_id", "authority", "sub_account", "market", "status", "updated_ts", "view"),
     "fills": ("fill_id", "order_id", "authority", "sub_account", "market", "ts", "view"),
     "audit": ("ts", "actor", "action", "detail"),
-    "alerts": (
-        "id",
-        "kind",
-        "market",
-        "level",
-        "window_s",
-        "direction",
-        "repeat",
-        "cooldown_s",
-        "webhook",
-        "note",
-        "status",
-        "created",
-        "updated",
-        "last_fired",
-        "fire_count",
-    ),
+    "alerts": ALERT_COLUMNS,
     "alert_history": ("id", "alert_id", "ts", "kind", "market", "level", "value", "message", "delivery"),
     "risk_kv": ("key", "value", "updated"),
     "equity_history": ("ts", "authority", "sub_account", "equity", "total_collateral", "unrealized_pnl"),
