@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -312,10 +312,12 @@ class QuantDeskApp(App[int]):
         if self.config.bell:
             self.bell()
 
-    def quote_shown(self, quote: Quote) -> None:
-        """A screen drew `quote`: when measuring (bench), time it from arrival to the terminal."""
-        if (latencies := self.paint_latencies_ns) is not None and quote.recv_ns:
-            self.call_after_refresh(lambda: latencies.append(time.monotonic_ns() - quote.recv_ns))
+    def quotes_shown(self, quotes: Iterable[Quote]) -> None:
+        """A screen drew `quotes`: when measuring (bench), time each from arrival to the terminal."""
+        if (latencies := self.paint_latencies_ns) is None:
+            return
+        arrived = [quote.recv_ns for quote in quotes if quote.recv_ns]
+        self.call_after_refresh(lambda: latencies.extend(time.monotonic_ns() - ns for ns in arrived))
 
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
         """Every screen update goes through here (Textual coalesces them to at most 60 a second): count frames."""

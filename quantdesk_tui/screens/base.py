@@ -129,5 +129,4 @@ class WorkspaceScreen(Screen[None]):
     def on_quote_changed(self, change: QuoteChanged) -> None:
         if self.hub.market in change.quotes and (bar := self._live_status_bar()) is not None:
             self._show_price(bar)
-        for quote in change.quotes.values():
-            self.app.quote_shown(quote)  # type: ignore[attr-defined]
+        self.app.quotes_shown(change.quotes.values())  # type: ignore[attr-defined]
