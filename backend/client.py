@@ -20,16 +20,18 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from backend.api.protocol import PROTOCOL_VERSION, ApiError, ErrorCode, ErrorInfo, Quote
 from backend.backoff import Backoff
 from backend.home import BackendRecord, home_dir, live_record, read_record
 from backend.units import human_push, human_result, to_human
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 __all__ = ["SPAWNED_IDLE_EXIT_S", "BackendClient", "home_dir", "spawn_backend", "to_human"]
 
@@ -62,6 +64,18 @@ _decoders: dict[str, msgspec.json.Decoder[Any]] = {
     name: msgspec.json.Decoder(kind) for name, kind in STREAM_TYPES.items()
 }
 _any = msgspec.json.Decoder()
+
+
+def _websockets() -> ModuleType:
+    """The websockets package with its asyncio client, imported at the first connection rather than with
+    this module: it costs about 60 ms (its version lookup imports importlib.metadata), which the TUI
+    would otherwise pay before its first frame, while that frame's data comes over a plain socket
+    (quantdesk_tui/first_snapshot.py). `except _websockets().exceptions.X` is evaluated only when an
+    exception reaches it."""
+    import websockets.asyncio.client
+    import websockets.exceptions
+
+    return websockets
 
 
 def _expire(fut: asyncio.Future[Any], op: str, timeout: float) -> None:
@@ -124,14 +138,20 @@ class BackendClient:
     # -- connection ---------------------------------------------------------------------------
     async def connect(self) -> dict[str, Any]:
         url, token = self._resolver()
+        websockets = _websockets()
         try:
             ws = await asyncio.wait_for(
-                connect(
+                websockets.asyncio.client.connect(
                     url, max_size=2**24, open_timeout=self.timeout, compression=None, ping_interval=20, ping_timeout=20
                 ),
                 self.timeout,
             )
-        except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
+        except (
+            OSError,
+            websockets.exceptions.InvalidHandshake,
+            websockets.exceptions.InvalidURI,
+            asyncio.TimeoutError,
+        ) as exc:
             raise ApiError(ErrorCode.NOT_CONNECTED, f"cannot reach the backend at {url}: {exc}") from None
         self._ws = ws
         self.url = url
@@ -202,7 +222,7 @@ class BackendClient:
         try:
             await ws.send(_request_encoder.encode(_Request(req_id, op, args)).decode())  # a text frame
             return await fut
-        except ConnectionClosed:
+        except _websockets().exceptions.ConnectionClosed:
             raise ApiError(ErrorCode.NOT_CONNECTED, "the backend connection closed") from None
         finally:
             timer.cancel()
@@ -246,7 +266,7 @@ class BackendClient:
                     self._dispatch(raw)
                 except msgspec.DecodeError:
                     continue  # a message we cannot read must not end the session
-        except ConnectionClosed as exc:
+        except _websockets().exceptions.ConnectionClosed as exc:
             reason = f"the backend connection closed ({exc.rcvd.reason if exc.rcvd else 'no close frame'})"
         finally:
             self.connected = False
