@@ -10,17 +10,23 @@ spacing survive, and so do tables this module does not own (the backend's `[risk
 from __future__ import annotations
 
 import os
+import re
+import tomllib
 import typing
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import Table
 
 from quantdesk_tui.layout import LayoutError, layout_from_data, layout_to_data
+
+if TYPE_CHECKING:
+    from tomlkit.items import Table
+
+# Reading uses the standard library's tomllib; tomlkit, which writes the file back with the user's
+# comments, is imported only to save (it costs ~20 ms, before the TUI's first frame otherwise).
+_TOML_ERROR_LINE = re.compile(r"at line (\d+)")
 
 THEMES = ("quantdesk-dark", "quantdesk-light", "quantdesk-high-contrast", "quantdesk-colorblind")
 THEME_ALIASES = {
@@ -112,12 +118,16 @@ def load_config(home: Path) -> Config:
         _report(config, ConfigProblem(ConfigErrorCode.UNREADABLE, "", 0, reason))
         return config
     try:
-        data = tomlkit.parse(text).unwrap()
-    except TOMLKitError as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _TOML_ERROR_LINE.search(str(exc))
         _report(
             config,
             ConfigProblem(
-                ConfigErrorCode.SYNTAX, "", getattr(exc, "line", 0), f"{exc}; the file was ignored, using defaults"
+                ConfigErrorCode.SYNTAX,
+                "",
+                int(line.group(1)) if line else 0,
+                f"{exc}; the file was ignored, using defaults",
             ),
         )
         return config
@@ -180,6 +190,9 @@ def _reason(exc: Exception, expected: Any, value: Any) -> str:
 
 
 def _as_toml(value: Any) -> str:
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         return tomlkit.item(value).as_string()
     except (TypeError, ValueError, TOMLKitError):
@@ -226,6 +239,9 @@ def save_config(config: Config) -> None:
     """Write the settings that differ from what the file says (atomically); everything else is left as it is.
 
     The file is read again first: another terminal or the backend may have written it since it was loaded."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     assert config.path is not None
     try:
         text = config.path.read_text(encoding="utf-8")
@@ -247,6 +263,8 @@ def save_config(config: Config) -> None:
 
 def _update_table(document: Any, name: str, wanted: dict[str, Any], on_file: dict[str, Any]) -> None:
     """Set the entries that changed and drop the ones removed; an entry the loader ignored stays for the user."""
+    import tomlkit
+
     if wanted == on_file:
         return
     if name not in document:
@@ -263,6 +281,8 @@ def _update_table(document: Any, name: str, wanted: dict[str, Any], on_file: dic
 def _inline(value: Any) -> Any:
     """Nested data as inline tables and arrays, one line per entry, as a person would write it."""
     if isinstance(value, dict):
+        import tomlkit
+
         table = tomlkit.inline_table()
         table.update({k: _inline(v) for k, v in value.items()})
         return table
