@@ -17,7 +17,6 @@ from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widget import Widget
 from textual.widgets import Input
 from textual.theme import ThemeProvider
 from textual.worker import Worker, WorkerState
@@ -44,7 +43,7 @@ from quantdesk_tui.layout import BUILTIN_LAYOUTS
 from quantdesk_tui.palette import QuantDeskCommands, SafeCommandPalette
 from quantdesk_tui.quit_note import quit_note
 from quantdesk_tui.session import LINK_OFF, load_session, save_session
-from quantdesk_tui.panes import Pane
+from quantdesk_tui.pane import Pane
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.trade import TradeScreen
 from quantdesk_tui.trading import TradingActions
@@ -61,8 +60,7 @@ def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
     return make
 
 
-# vim-style navigation (config.toml: vim_keys = true); tables and the book already take j/k
-VIM_KEYMAP = {"app.focus_next": "tab,ctrl+l", "app.focus_previous": "shift+tab,ctrl+h"}
+VIM_KEYMAP = {"app.focus_next": "tab,ctrl+l", "app.focus_previous": "shift+tab,ctrl+h"}  # vim_keys (tables take j/k)
 SCREENS = {
     "trade": "F2",
     "markets": "F3",
@@ -96,8 +94,7 @@ class QuantDeskApp(App[int]):
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous"),
     ]
-    # the Trade screen is the first frame (no default screen to switch away from); the others are
-    # imported when first opened
+    # the Trade screen is the first frame (no default screen to leave); the others load when first opened
     DEFAULT_MODE = "trade"
     MODES = {
         "trade": TradeScreen,
@@ -149,7 +146,7 @@ class QuantDeskApp(App[int]):
         self.command_history = CommandHistory.in_home(self.home)
         # the first screen's panes' own widgets, waiting for its first paint (panes.py); None: mount at once.
         # `quantdesk` sets it to a list (tests and benchmarks read the panes as soon as the screen is up)
-        self.deferred_bodies: list[tuple[Pane, list[Widget]]] | None = None
+        self.deferred_bodies: list[Pane] | None = None
         self.frames = 0  # screen updates sent to the terminal; read by benchmarks
         self.paint_latencies_ns: list[int] | None = None  # set to a list to measure tick -> painted (bench)
         self._kill_armed_until = 0.0
@@ -167,9 +164,10 @@ class QuantDeskApp(App[int]):
             self.set_keymap(keymap)
 
     def on_load(self) -> None:
-        # before the first screen is composed: the handshake and subscriptions overlap composing it
-        self._connection()
-        self._apply_first_snapshot()
+        if self.first_snapshot is None:  # the handshake and subscriptions overlap composing the first screen
+            self._connection()
+        else:  # the snapshot's thread is connected already: the app's connection waits for the first paint
+            self._apply_first_snapshot()
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.mount_pane_bodies)
@@ -183,15 +181,16 @@ class QuantDeskApp(App[int]):
         self.remember_session()
 
     async def mount_pane_bodies(self) -> None:
-        """After the first paint (the layout's frames, the status bar with the live price): the widgets
-        of the first screen's panes, one pane at a time."""
+        """After the first paint (the panes' frames, the status bar's live price): the app's connection if
+        it waited for the snapshot, then the widgets of the first screen's panes (pane.py)."""
+        if self.first_snapshot is not None:
+            self._connection()
         deferred, self.deferred_bodies = self.deferred_bodies, None
-        if not deferred:
-            return
-        for pane, widgets in deferred:
+        for pane in deferred or ():
             if pane.is_attached:
-                await pane.mount_body(widgets)
-        self.screen._update_auto_focus()  # what the screen would have focused had its widgets been there
+                await pane.mount_deferred_body()
+        if deferred:
+            self.screen._update_auto_focus()  # what the screen would have focused had its widgets been there
 
     # -- backend ------------------------------------------------------------------------------
     @work(exclusive=True, group="connection", exit_on_error=False)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from quantdesk_tui import __version__
-from quantdesk_tui.cli_thin import run_thin
+from quantdesk_tui.cli_thin import live_backend, run_thin
 from quantdesk_tui.output import UsageError, emit_json, json_document
 
 if TYPE_CHECKING:
@@ -46,15 +46,7 @@ def build_parser() -> Parser:
 
     parser = Parser(prog="quantdesk", description="Keyboard-driven terminal trading workstation for Solana perps.")
     parser.add_argument("--version", action="version", version=f"quantdesk {__version__}")
-    parser.add_argument("--layout", default=None, help="open the TUI with this named layout")
-    parser.add_argument(
-        "--link",
-        default=None,
-        metavar="GROUP",
-        help="link group: terminals in one group follow each other's market "
-        "(default: the last one used, else A; none = off)",
-    )
-    add_connection_args(parser)
+    add_tui_args(parser)
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     sub.add_parser("backend", help="run the backend in the foreground (prints its URL); see backend --help")
     sub.add_parser("desk", help="every trader on the store, read from the database (desk --json)", add_help=False)
@@ -84,7 +76,46 @@ def _main(argv: list[str] | None) -> int:
     thin_code = run_thin(argv)
     if thin_code is not None:
         return thin_code
+    tui_args = tui_launch(argv)
+    if tui_args is not None:
+        return run_tui(tui_args)
     return full_main(argv)
+
+
+def add_tui_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--layout", default=None, help="open the TUI with this named layout")
+    p.add_argument(
+        "--link",
+        default=None,
+        metavar="GROUP",
+        help="link group: terminals in one group follow each other's market "
+        "(default: the last one used, else A; none = off)",
+    )
+    add_connection_args(p)
+
+
+TUI_OPTIONS = ("--layout", "--link", "--connect", "--token-file")
+
+
+def tui_launch(argv: list[str]) -> argparse.Namespace | None:
+    """`quantdesk [--layout L] [--link G] [--connect URL] [--token-file F]`: the TUI's own options, parsed
+    without building the full parser, which imports every command module (about 100 ms before the first
+    frame). Anything else (a command, --help, a misspelt flag, a missing value) returns None for the full
+    parser, which prints what it always printed."""
+    rest = list(argv)
+    while rest:
+        name = rest[0].split("=", 1)[0]
+        if name not in TUI_OPTIONS:
+            return None
+        del rest[: 1 if "=" in rest[0] else 2]
+    parser = Parser(prog="quantdesk", add_help=False)
+    add_tui_args(parser)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError:
+        return None
+    args.command = None
+    return args
 
 
 def full_main(argv: list[str]) -> int:
@@ -92,14 +123,14 @@ def full_main(argv: list[str]) -> int:
     import asyncio
 
     from backend.api.protocol import ApiError, ErrorCode
-    from quantdesk_tui.commands.market_data import exec_backend_tool
     from quantdesk_tui.output import emit_error
 
     as_json = "--json" in argv
     if argv[:1] == ["backend"]:  # its own parser lives with the backend (python -m backend --help)
         os.execv(sys.executable, [sys.executable, "-m", "backend", *argv[1:]])
-    if argv[:1] in (["feeds"], ["record"]):
-        exec_backend_tool(argv)
+    if argv[:1] in (["feeds"], ["record"]):  # they run in a backend process of their own (see backend.tools)
+        module = {"feeds": "backend.tools", "record": "backend.oracle.record"}[argv[0]]
+        os.execv(sys.executable, [sys.executable, "-m", module, *argv[1:]])
     if argv[:1] in (["desk"], ["store"]) or (argv[:1] == ["fills"] and _reads_store_history(argv)):
         os.execv(sys.executable, [sys.executable, "-m", "backend.store.tool", *argv])  # reads the database itself
     parser = build_parser()
@@ -190,8 +221,9 @@ def run_tui(args: argparse.Namespace) -> int:
     except ApiError as exc:
         return emit_error(exc, False)
     app = QuantDeskApp(client=client, layout=args.layout, link_group=link_group_for(args.link, home_dir()))
-    if not getattr(args, "connect", None):  # this home's backend: fetch the first screen's data while Textual starts
-        app.first_snapshot = FirstSnapshot(app.hub.market, app.hub.timeframe, list(INDICATORS)).start()
+    backend = None if getattr(args, "connect", None) else live_backend()
+    if backend is not None:  # this home's backend, up: fetch the first screen's data while Textual starts
+        app.first_snapshot = FirstSnapshot(backend, app.hub.market, app.hub.timeframe, list(INDICATORS)).start()
     app.deferred_bodies = []  # the live price on screen first, the panes' widgets right after
     app.run()
     if app.exit_note:

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from quantdesk_tui.command_history import CommandHistory
+from quantdesk_tui.deferred_body import DeferredBody
 from quantdesk_tui.grammar import Command, GrammarError, completions, parse
 
 SHOWN_COMPLETIONS = 8
@@ -33,11 +34,12 @@ class GrammarSuggester(Suggester):
         return head + found[0]
 
 
-class CommandBar(Vertical):
+class CommandBar(DeferredBody, Vertical):
     """Hidden until `:`; Enter runs, Esc closes, ↑/↓ walk the history, Tab completes.
 
     Three rows while open: what is wrong with the last Enter (if anything), the input, and the
-    words that complete the one being typed.
+    words that complete the one being typed. On the app's first screen they are composed after the
+    first paint (deferred_body.py); a `:` pressed before that opens the bar once they are there.
     """
 
     DEFAULT_CSS = """
@@ -69,12 +71,13 @@ class CommandBar(Vertical):
         self._history = history if history is not None else CommandHistory(None)
         self._cursor = 0
         self._return_focus: Widget | None = None
+        self._open_when_ready: tuple[str, int | None] | None = None
 
     @property
     def history(self) -> list[str]:
         return self._history.entries
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
         yield Static("", id="command-error", classes="-empty", markup=False)
         with Horizontal(id="command-row"):
             yield Label(":", id="command-prompt")
@@ -94,8 +97,16 @@ class CommandBar(Vertical):
     def is_open(self) -> bool:
         return self.has_class("-open")
 
+    def body_ready(self) -> None:
+        if self._open_when_ready is not None:
+            self.open(*self._open_when_ready)
+
     def open(self, text: str = "", cursor: int | None = None) -> None:
         """Show the bar with `text` typed (the cursor at `cursor`, default its end) and focus it."""
+        if not self.ready:
+            self._open_when_ready = (text, cursor)
+            return
+        self._open_when_ready = None
         if not self.is_open:
             focused = self.screen.focused
             self._return_focus = focused if focused is not None and focused is not self.input else None
@@ -137,6 +148,8 @@ class CommandBar(Vertical):
             self.input.cursor_position = len(self.input.value)
 
     def show_error(self, message: str) -> None:
+        if not self.ready:
+            return
         error = self.query_one("#command-error", Static)
         error.update(message)
         error.set_class(not message, "-empty")

@@ -5,7 +5,9 @@ composing and styling the first screen for most of the start; its handshake, sub
 reference requests wait for the loop between those steps. This thread asks the backend of this
 home for what the first frame shows — the markets, the focused market's quote, book and candles —
 at once, so the panes fill from it on the first frames. The app's connection then takes over.
-It is best effort: no backend recorded, `--connect`, or any failure leaves the snapshot empty.
+`quantdesk` makes one only for a live backend recorded in this home (not with `--connect`, nor when
+it must spawn one); it is best effort: any failure leaves the snapshot empty, and the app's own
+connection, started after the first paint, fills the screen as it would have.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from quantdesk_tui.cli_thin import PROTOCOL_VERSION, Session, live_backend
+from quantdesk_tui.cli_thin import PROTOCOL_VERSION, Session
 from quantdesk_tui.wire import WebSocket, WireError
 
 CONNECT_TIMEOUT_S = 3.0
@@ -21,7 +23,8 @@ CANDLE_LIMIT = 300  # as BackendFeed.load_candles
 
 
 class FirstSnapshot:
-    def __init__(self, market: str, timeframe: str, indicators: list[str]) -> None:
+    def __init__(self, backend: tuple[str, str], market: str, timeframe: str, indicators: list[str]) -> None:
+        self.backend = backend  # (url, token)
         self.requests: dict[str, tuple[str, dict[str, Any]]] = {
             "markets": ("markets.list", {}),
             "quote": ("quote", {"market": market}),
@@ -58,10 +61,7 @@ class FirstSnapshot:
                 self._arrived.notify_all()
 
     def _fetch(self) -> None:
-        backend = live_backend()
-        if backend is None:
-            return
-        url, token = backend
+        url, token = self.backend
         try:
             ws = WebSocket.connect(url, CONNECT_TIMEOUT_S)
         except WireError:

@@ -8,7 +8,8 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
 from quantdesk_tui.layout import Node, Split, panes_of
-from quantdesk_tui.panes import PANES, Pane
+from quantdesk_tui.pane import Pane
+from quantdesk_tui.panes import PANES
 
 
 class LayoutView(Vertical):

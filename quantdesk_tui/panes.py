@@ -1,18 +1,16 @@
-"""Panes: the building blocks of a layout. Each wraps one widget and feeds it from the Hub.
+"""The panes a layout is built of (PANES), each wrapping one widget and feeding it from the Hub.
 
 A pane handles the Hub changes that concern it (`on_orders_changed`, ...: changes.py; the Trade
 screen tells every pane of every change) and turns its widget's messages into app actions; the
-widget itself stays ignorant of the backend.
+widget itself stays ignorant of the backend. What every pane shares is in pane.py.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static
 
 from backend.api.protocol import PRICE_PRECISION, AccountView, CancelArgs
 from quantdesk_tui.changes import (
@@ -32,93 +30,37 @@ from quantdesk_tui.changes import (
     PreviewChanged,
     QuoteChanged,
     WalletChanged,
-    deliver,
-    every_change,
 )
 from quantdesk_tui.hub import Hub
-from widgets.candle_chart import CandleChart
-from widgets.fills_table import FillsTable
+from quantdesk_tui.pane import Pane
 from widgets.format import exact, fmt_leverage, fmt_number, fmt_pnl, fmt_usd, pyth_to_price
-from widgets.log_pane import LogPane
-from widgets.order_book import OrderBook
-from widgets.order_ticket import OrderTicket
 from widgets.static_text import set_static
-from widgets.orders_table import OrdersTable
-from widgets.positions_table import PositionsTable
-from widgets.watchlist import Watchlist
 
-W = TypeVar("W", bound=Widget)
-
-
-class Pane(Vertical):
-    """A titled box around one widget, told of each Hub change by its screen."""
-
-    title: ClassVar[str] = ""
-    DEFAULT_CSS = """
-    Pane { border: round $surface-lighten-2; border-title-color: $text-muted; height: 1fr; width: 1fr; }
-    Pane:focus-within { border: round $primary; border-title-color: $primary; }
-    """
-
-    ready = False  # set once the pane's own widgets are mounted; changes skip it until then
-    _found: dict[str, Widget] | None = None
-
-    def one(self, selector: str, kind: type[W]) -> W:
-        """The pane's widget matching `selector`, found once: changes ask for it many times a second, and a
-        pane's widgets are composed once and never replaced."""
-        found = self._found if self._found is not None else {}
-        self._found = found
-        widget = found.get(selector)
-        if widget is None:
-            widget = found[selector] = self.query_one(selector, kind)
-        return widget  # type: ignore[return-value]
-
-    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
-        """The pane's own widgets; on the app's first screen the app mounts them after its first paint
-        (`QuantDeskApp.mount_pane_bodies`), so the frame, the status bar and its live price come first."""
-        self.border_title = self.title  # before the body: priming it names the market in the title
-        deferred: list[tuple[Pane, list[Widget]]] | None = self.app.deferred_bodies  # type: ignore[attr-defined]
-        if deferred is None:
-            await self.mount_body(widgets)
-        else:
-            deferred.append((self, widgets))
-
-    async def mount_body(self, widgets: list[Widget]) -> None:
-        if widgets:
-            await self.mount_all(widgets)
-        self.body_mounted()
-        self.ready = True
-        self.prime(self.app.hub)  # type: ignore[attr-defined]
-
-    def body_mounted(self) -> None:
-        """The pane's own widgets are mounted (what a subclass sets up on them goes here, not in on_mount)."""
-
-    @property
-    def hub(self) -> Hub:
-        return self.app.hub  # type: ignore[attr-defined,no-any-return]
-
-    def prime(self, hub: Hub) -> None:
-        """Fill the widget from the Hub right after mounting: every change there is, at once."""
-        for change in every_change(hub.quotes):
-            deliver(self, change)
-
-    @property
-    def actions(self) -> Any:
-        return self.app.trading  # type: ignore[attr-defined]
+if TYPE_CHECKING:  # each pane imports its widget's module in `body`: not before the first paint (pane.py)
+    from widgets.candle_chart import CandleChart
+    from widgets.order_book import OrderBook
+    from widgets.order_ticket import OrderTicket
+    from widgets.orders_table import OrdersTable
+    from widgets.positions_table import PositionsTable
+    from widgets.watchlist import Watchlist
 
 
 class ChartPane(Pane):
     title = "Chart"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
+        from widgets.candle_chart import CandleChart
+
         hub: Hub = self.app.hub  # type: ignore[attr-defined]
         yield CandleChart(id="chart", market=hub.market, timeframe=hub.timeframe)
 
-    def body_mounted(self) -> None:
+    def body_ready(self) -> None:
         self.chart.set_indicators(self.hub.indicators)
+        super().body_ready()
 
     @property
     def chart(self) -> CandleChart:
-        return self.one("CandleChart", CandleChart)
+        return self.one("CandleChart")
 
     def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
         hub, chart = self.hub, self.chart
@@ -180,12 +122,14 @@ def chart_levels(hub: Hub) -> list[tuple[str, float, str]]:
 class TicketPane(Pane):
     title = "Order ticket"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
+        from widgets.order_ticket import OrderTicket
+
         yield OrderTicket(id="ticket")  # large orders are confirmed by the app's one rule (trading.submit)
 
     @property
     def ticket(self) -> OrderTicket:
-        return self.one("OrderTicket", OrderTicket)
+        return self.one("OrderTicket")
 
     def _show_market(self) -> None:
         hub, ticket = self.hub, self.ticket
@@ -225,12 +169,14 @@ class TicketPane(Pane):
 class BookPane(Pane):
     title = "Book"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
+        from widgets.order_book import OrderBook
+
         yield OrderBook(id="book")
 
     @property
     def book(self) -> OrderBook:
-        return self.one("OrderBook", OrderBook)
+        return self.one("OrderBook")
 
     def _show_market(self) -> None:
         if self.hub.market_info is not None:
@@ -253,7 +199,7 @@ class BookPane(Pane):
         self.book.set_own_orders(self.hub.open_orders(self.hub.market))
 
     def on_order_book_price_picked(self, event: OrderBook.PricePicked) -> None:
-        ticket = self.screen.query(OrderTicket)
+        ticket = self.screen.query("OrderTicket")
         if ticket:
             ticket.first().set_price(event.price)
             ticket.first().focus()
@@ -264,7 +210,13 @@ class BlotterPane(Pane):
 
     title = "Positions · Orders · Fills"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
+        from textual.widgets import TabbedContent, TabPane
+
+        from widgets.fills_table import FillsTable
+        from widgets.orders_table import OrdersTable
+        from widgets.positions_table import PositionsTable
+
         with TabbedContent(id="blotter-tabs"):
             with TabPane("Positions", id="tab-positions"):
                 yield PositionsTable(id="positions")
@@ -274,11 +226,11 @@ class BlotterPane(Pane):
                 yield FillsTable(id="fills")
 
     def on_markets_changed(self, _change: MarketsChanged) -> None:
-        for table in (PositionsTable, OrdersTable, FillsTable):
-            self.one(table.__name__, table).set_markets(self.hub.markets)
+        for table in ("PositionsTable", "OrdersTable", "FillsTable"):
+            self.one(table).set_markets(self.hub.markets)
 
     def on_positions_changed(self, _change: PositionsChanged) -> None:
-        self.one("PositionsTable", PositionsTable).set_positions(list(self.hub.positions.values()))
+        self.one("PositionsTable").set_positions(list(self.hub.positions.values()))
         self._focus_market_row()
 
     def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
@@ -287,13 +239,13 @@ class BlotterPane(Pane):
     def _focus_market_row(self) -> None:
         hub = self.hub
         if (hub.sub_account, hub.market) in hub.positions:
-            self.one("PositionsTable", PositionsTable).move_cursor((hub.market, hub.sub_account))
+            self.one("PositionsTable").move_cursor((hub.market, hub.sub_account))
 
     def on_orders_changed(self, _change: OrdersChanged) -> None:
-        self.one("OrdersTable", OrdersTable).set_orders(self.hub.open_orders())
+        self.one("OrdersTable").set_orders(self.hub.open_orders())
 
     def on_fills_changed(self, _change: FillsChanged) -> None:
-        self.one("FillsTable", FillsTable).set_fills(list(self.hub.fills))
+        self.one("FillsTable").set_fills(list(self.hub.fills))
 
     def on_orders_table_cancel_requested(self, event: OrdersTable.CancelRequested) -> None:
         self.actions.cancel(CancelArgs(order_id=event.order_id))
@@ -310,15 +262,17 @@ class TradesPane(Pane):
 
     title = "Trades"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
+        from widgets.fills_table import FillsTable
+
         yield FillsTable(id="trades")
 
     def on_markets_changed(self, _change: MarketsChanged) -> None:
-        self.one("FillsTable", FillsTable).set_markets(self.hub.markets)
+        self.one("FillsTable").set_markets(self.hub.markets)
 
     def on_fills_changed(self, _change: FillsChanged) -> None:
         hub = self.hub
-        self.one("FillsTable", FillsTable).set_fills([f for f in hub.fills if f.market == hub.market])
+        self.one("FillsTable").set_fills([f for f in hub.fills if f.market == hub.market])
         self.border_title = f"Trades {hub.market}"
 
     def on_focused_market_changed(self, _change: FocusedMarketChanged) -> None:
@@ -330,12 +284,12 @@ class AlertsPane(Pane):
 
     title = "Alerts"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
         yield Static("", id="alerts-body", markup=False)
 
     def _show(self) -> None:
         self.border_title = f"Alerts {self.hub.market}"
-        set_static(self.one("#alerts-body", Static), alerts_text(self.hub))
+        set_static(self.one("#alerts-body"), alerts_text(self.hub))
 
     def on_alerts_changed(self, _change: AlertsChanged) -> None:
         self._show()
@@ -361,14 +315,16 @@ def alerts_text(hub: Hub) -> str:
 class WatchlistPane(Pane):
     title = "Watchlist"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
+        from widgets.watchlist import Watchlist
+
         yield Watchlist(id="pane-watchlist", clock=self.app.clock)  # type: ignore[attr-defined]
 
     def on_markets_changed(self, _change: MarketsChanged) -> None:
-        self.one("Watchlist", Watchlist).set_markets(self.hub.markets)
+        self.one("Watchlist").set_markets(self.hub.markets)
 
     def on_quote_changed(self, change: QuoteChanged) -> None:
-        watchlist = self.one("Watchlist", Watchlist)
+        watchlist = self.one("Watchlist")
         for quote in change.quotes.values():
             watchlist.update_quote(quote)
 
@@ -379,16 +335,16 @@ class WatchlistPane(Pane):
 class AccountPane(Pane):
     title = "Account"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
         yield Static("", id="account-body")
 
     def on_account_changed(self, _change: AccountChanged) -> None:
         hub = self.hub
         account = hub.accounts.get(hub.sub_account)
         if account is None:
-            set_static(self.one("#account-body", Static), "no account yet")
+            set_static(self.one("#account-body"), "no account yet")
             return
-        set_static(self.one("#account-body", Static), account_text(account))
+        set_static(self.one("#account-body"), account_text(account))
 
 
 def account_text(account: AccountView) -> str:
@@ -403,11 +359,13 @@ def account_text(account: AccountView) -> str:
 class LogPaneBox(Pane):
     title = "Log"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
+        from widgets.log_pane import LogPane
+
         yield LogPane(id="log")
 
     def on_log_changed(self, _change: LogChanged) -> None:
-        hub, log = self.hub, self.one("LogPane", LogPane)
+        hub, log = self.hub, self.one("LogPane")
         new = min(hub.log_total - self._seen, len(hub.log))
         for level, text in list(hub.log)[len(hub.log) - new :]:
             log.write(text, level)
@@ -421,12 +379,13 @@ class WalletPane(Pane):
 
     title = "Wallet"
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
         yield Static("", id="wallet-body")
 
-    def body_mounted(self) -> None:
+    def body_ready(self) -> None:
         self.set_interval(5.0, self._reload)
         self._reload()
+        super().body_ready()
 
     def _reload(self) -> None:
         self.app.run_worker(
@@ -462,7 +421,7 @@ class WalletPane(Pane):
                 for t in hub.transactions[:10]
             ]
             text = "\n".join(lines)
-        set_static(self.one("#wallet-body", Static), text)
+        set_static(self.one("#wallet-body"), text)
 
 
 PANES: dict[str, type[Pane]] = {

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,12 +30,6 @@ def register(sub: Any, add_connection_args: Any) -> None:
     sub.add_parser(
         "record", help="record oracle observations to a file (record --feed pyth --minutes 5 F)", add_help=False
     )
-
-
-def exec_backend_tool(argv: list[str]) -> None:
-    """`feeds ...` and `record ...` run in a backend process of their own (see `backend.tools`)."""
-    module = {"feeds": "backend.tools", "record": "backend.oracle.record"}[argv[0]]
-    os.execv(sys.executable, [sys.executable, "-m", module, *argv[1:]])
 
 
 def candle_columns(bars: Candles) -> dict[str, Any]:

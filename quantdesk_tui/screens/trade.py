@@ -31,7 +31,7 @@ from quantdesk_tui.layout import (
     swap_panes,
 )
 from quantdesk_tui.layout_view import LayoutView
-from quantdesk_tui.panes import Pane
+from quantdesk_tui.pane import Pane
 from quantdesk_tui.screens.base import WorkspaceScreen
 
 

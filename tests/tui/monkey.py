@@ -20,7 +20,8 @@ from textual.screen import ModalScreen
 from quantdesk_tui.app import QuantDeskApp
 from quantdesk_tui.config import Config
 from quantdesk_tui.command_bar import CommandBar
-from quantdesk_tui.panes import PANES, Pane
+from quantdesk_tui.pane import Pane
+from quantdesk_tui.panes import PANES
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.trade import TradeScreen
 from widgets.candle_chart import CandleChart

@@ -14,7 +14,8 @@ from quantdesk_tui.changes import (
     QuoteChanged,
 )
 from quantdesk_tui.hub import Hub
-from quantdesk_tui.panes import BookPane, Pane, TicketPane
+from quantdesk_tui.pane import Pane
+from quantdesk_tui.panes import BookPane, TicketPane
 from tests.tui.fakes import ORDERS, fixed_app, quote
 from tests.tui.pilot import wait_for
 

@@ -7,7 +7,7 @@ import pytest
 
 from backend.api.protocol import PROTOCOL_VERSION, Candles
 from backend.client import home_dir
-from quantdesk_tui import cli_thin
+from quantdesk_tui import cli, cli_thin
 from quantdesk_tui.cli_thin import parse
 from quantdesk_tui.commands.admin import parse_params
 from quantdesk_tui.commands.market_data import candle_columns
@@ -116,3 +116,37 @@ def test_candles_print_the_exact_bars_in_human_units_under_the_old_keys():
         "v": [2.5],
         "n": [7],
     }
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], {"layout": None, "link": None, "command": None}),
+        (["--layout", "scalp", "--link=B"], {"layout": "scalp", "link": "B", "command": None}),
+        (
+            ["--connect", "ws://127.0.0.1:9000/", "--token-file=/tmp/t"],
+            {
+                "layout": None,
+                "link": None,
+                "connect": "ws://127.0.0.1:9000/",
+                "token_file": "/tmp/t",
+                "command": None,
+            },
+        ),
+    ],
+)
+def test_the_tui_launch_is_parsed_without_the_full_parser(argv, expected):
+    assert vars(cli.tui_launch(argv)) == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["quote", "SOL-PERP"], ["--help"], ["--version"], ["--layout"], ["--lay", "scalp"], ["--layout", "a", "orders"]],
+)
+def test_anything_but_the_tuis_own_options_goes_to_the_full_parser(argv):
+    assert cli.tui_launch(argv) is None
+
+
+def test_the_full_parser_still_takes_the_tuis_options():
+    args = cli.build_parser().parse_args(["--layout", "scalp", "--link", "none"])
+    assert (args.layout, args.link, args.command) == ("scalp", "none", None)

@@ -7,7 +7,7 @@ from textual.widgets import Button
 
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.command_history import HISTORY_FILE
-from quantdesk_tui.panes import Pane
+from quantdesk_tui.pane import Pane
 from quantdesk_tui.screens.help import HelpScreen
 from tests.tui.monkey import monkey_app, run_command
 from tests.tui.pilot import wait_for

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from quantdesk_tui.changes import AlertsChanged
-from quantdesk_tui.panes import Pane
+from quantdesk_tui.pane import Pane
 from widgets.candle_chart import CandleChart
 from tests.tui.monkey import monkey_app, run_command, shown_markets
 from tests.tui.pilot import wait_for

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from quantdesk_tui.layout import panes_of
 from quantdesk_tui.layout_view import LayoutView
-from quantdesk_tui.panes import Pane
+from quantdesk_tui.pane import Pane
 from tests.tui.fakes import fixed_app
 from tests.tui.monkey import run_command
 from tests.tui.pilot import wait_for

@@ -14,7 +14,7 @@ from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_n
 from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
 from programs.quantdesk_perp.markets import MARKETS_BY_SYMBOL
 from quantdesk_tui.palette import QuantDeskCommands
-from quantdesk_tui.panes import Pane
+from quantdesk_tui.pane import Pane
 from quantdesk_tui.screens.dialogs import ConfirmScreen
 from quantdesk_tui.trading import ticket_request
 from tests.tui.monkey import monkey_app, run_command

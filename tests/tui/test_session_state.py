@@ -8,7 +8,7 @@ import tomllib
 from backend.api.protocol import Status
 from quantdesk_tui.config import load_config
 from quantdesk_tui.layout import panes_of
-from quantdesk_tui.panes import Pane
+from quantdesk_tui.pane import Pane
 from quantdesk_tui.quit_note import quit_note
 from quantdesk_tui.session import link_group_for, load_session
 from tests.tui.monkey import monkey_app, run_command

@@ -1,0 +1,46 @@
+"""DeferredBody: a widget whose children can wait for the app's first paint.
+
+`quantdesk` sets the app's `deferred_bodies` to a list before it runs. While that list is there, a
+DeferredBody composes nothing and adds itself to it; the app mounts the bodies right after its first
+paint (`QuantDeskApp.mount_pane_bodies`). So the first frame is the layout's frames and the status
+bar with its live price, drawn before the panes' widgets (or the command bar's input) are composed,
+styled, or even imported. Anywhere else (tests, screens opened later) the body is composed at once.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widget import Widget
+
+
+class DeferredBody(Widget):
+    ready = False  # the body is mounted
+
+    def body(self) -> ComposeResult:
+        """The widget's children (a subclass composes them here, and imports their modules here)."""
+        yield from ()
+
+    def body_ready(self) -> None:
+        """The body is mounted (a subclass sets up what needs its children here)."""
+
+    def compose(self) -> ComposeResult:
+        deferred: list[DeferredBody] | None = self.app.deferred_bodies  # type: ignore[attr-defined]
+        self._deferred = deferred is not None
+        if deferred is None:
+            yield from self.body()
+        else:
+            deferred.append(self)
+
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        await super().mount_composed_widgets(widgets)
+        if not self._deferred:
+            self._ready()
+
+    async def mount_deferred_body(self) -> None:
+        await self.recompose()
+        if self.is_attached and self.children:  # not when the app closed meanwhile (a quit in the first instants)
+            self._ready()
+
+    def _ready(self) -> None:
+        self.ready = True
+        self.body_ready()
