@@ -241,7 +241,7 @@ class ApiServer:
         loop = asyncio.get_running_loop()
         may_start_next: asyncio.Future[None] = loop.create_future()
         session._may_start_next = may_start_next
-        task = loop.create_task(self._run_request(session, raw, session._last_request))
+        task = loop.create_task(self._on_message(session, raw, session._last_request))
         session._last_request = task
         session.in_flight.add(task)
 
@@ -252,10 +252,6 @@ class ApiServer:
 
         task.add_done_callback(finished)
         await may_start_next
-
-    async def _run_request(self, session: Session, raw: str | bytes, previous: asyncio.Task[None] | None) -> None:
-        with contextlib.suppress(ConnectionClosed):  # the client left; what it asked for still completed
-            await self._on_message(session, raw, previous)
 
     async def _on_message(self, session: Session, raw: str | bytes, previous: asyncio.Task[None] | None = None) -> None:
         """Handle one request; its reply waits for `previous` (the request before it) to reply first."""
@@ -288,9 +284,10 @@ class ApiServer:
             await _after(previous)
             await self._send_error(session, req_id, exc)
             if exc.code in (ErrorCode.UNAUTHORIZED, ErrorCode.VERSION_MISMATCH):
-                await session.close(4001, exc.code)
+                with contextlib.suppress(ConnectionClosed):
+                    await session.close(4001, exc.code)
         except ConnectionClosed:
-            raise
+            pass  # the client left; what it asked for still completed
         except Exception:
             log.exception("op %s failed", op)
             self.metrics.errors.labels(ErrorCode.INTERNAL).inc()
