@@ -70,6 +70,10 @@ class BookArgs(msgspec.Struct, forbid_unknown_fields=True):
     depth: Annotated[int, msgspec.Meta(ge=1, le=100)] = 12
 
 
+def _trading_state(state: Any) -> TradingState:
+    return state if type(state) is TradingState else TradingState(state)
+
+
 def engine_error(exc: EngineError) -> DomainError:
     """The engine's refusal under the vocabulary's code of the same name."""
     return DomainError(ErrorCode[exc.code.name], exc.message)
@@ -144,7 +148,7 @@ class TradingOps:
                 oracle_healthy=oracle > 0 and self.oracle_healthy(symbol),
             ),
             limits,
-            TradingState(self.trading_state()),
+            _trading_state(self.trading_state()),
         )
 
     def _reject(self, market: str, side: str, exc: DomainError) -> None:
