@@ -147,6 +147,8 @@ class ApiServer:
         self._server: Server | None = None
         self.last_client_seen = time.monotonic()
         self._latency_of: dict[str, Any] = {}  # op -> its labelled latency histogram
+        # pushes encoded this loop turn, for every other subscriber of the same message: (stream, id) -> (message, frame)
+        self._pushes: dict[tuple[str, int], tuple[Any, bytes]] = {}
         self.op("subscribe", self._op_subscribe)
         self.op("unsubscribe", self._op_unsubscribe)
 
@@ -367,11 +369,23 @@ class ApiServer:
                     await session.close(4002, ErrorCode.SLOW_CONSUMER)
                     return
                 for _topic, message in batch:
-                    await session.send(encode(Push(stream=stream, data=message)))
+                    await session.send(self._push_frame(stream, message))
                 if is_prices:
                     self.metrics.ticks_out.inc(len(batch))
         except (ConnectionClosed, asyncio.CancelledError):
             return
+
+    def _push_frame(self, stream: str, message: Any) -> bytes:
+        """The push of `message` on `stream`, encoded once for all its subscribers (they drain in the same turn)."""
+        key = (stream, id(message))
+        cached = self._pushes.get(key)
+        if cached is not None and cached[0] is message:
+            return cached[1]
+        if not self._pushes:
+            asyncio.get_running_loop().call_soon(self._pushes.clear)  # the message is kept alive until then
+        frame = encode(Push(stream=stream, data=message))
+        self._pushes[key] = (message, frame)
+        return frame
 
 
 async def _after(previous: asyncio.Task[None] | None) -> None:

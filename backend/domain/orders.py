@@ -43,7 +43,9 @@ USED_FIELDS = {
 
 
 def market_spec(text: str) -> MarketSpec:
-    spec = MARKETS_BY_SYMBOL.get(normalize_symbol(str(text)))
+    spec = MARKETS_BY_SYMBOL.get(text)  # the symbol itself, as clients send it; else any spelling of it
+    if spec is None:
+        spec = MARKETS_BY_SYMBOL.get(normalize_symbol(str(text)))
     if spec is None:
         raise DomainError(
             ErrorCode.UNKNOWN_MARKET, f"unknown market {text!r}; markets: {', '.join(m.symbol for m in MARKETS)}"
