@@ -243,20 +243,22 @@ class ApiServer:
         loop = asyncio.get_running_loop()
         may_start_next: asyncio.Future[None] = loop.create_future()
         session._may_start_next = may_start_next
-        task = loop.create_task(self._on_message(session, raw, session._last_request))
+        task = loop.create_task(self._on_message(session, raw, session._last_request, may_start_next))
         session._last_request = task
         session.in_flight.add(task)
-
-        def finished(done: asyncio.Task[None]) -> None:
-            session.in_flight.discard(done)
-            if not may_start_next.done():
-                may_start_next.set_result(None)
-
-        task.add_done_callback(finished)
         await may_start_next
 
-    async def _on_message(self, session: Session, raw: str | bytes, previous: asyncio.Task[None] | None = None) -> None:
-        """Handle one request; its reply waits for `previous` (the request before it) to reply first."""
+    async def _on_message(
+        self,
+        session: Session,
+        raw: str | bytes,
+        previous: asyncio.Task[None] | None = None,
+        may_start_next: asyncio.Future[None] | None = None,
+    ) -> None:
+        """Handle one request; its reply waits for `previous` (the request before it) to reply first.
+
+        Run as a task by `_start_request`, it ends by leaving the connection's requests in flight and
+        letting the next one start (`may_start_next`), unless it released the connection already."""
         started = time.perf_counter()
         req_id: int | None = None
         op = "invalid"
@@ -303,6 +305,10 @@ class ApiServer:
                 if timer is None:  # labels() is a locked lookup: once per op, not per request
                     timer = self._latency_of[op] = self.metrics.request_latency.labels(op)
                 timer.observe(time.perf_counter() - started)
+            if may_start_next is not None:  # here, not in a done callback: one loop callback less per request
+                session.in_flight.discard(asyncio.current_task())
+                if not may_start_next.done():
+                    may_start_next.set_result(None)
 
     async def _send_error(self, session: Session, req_id: int | None, exc: ApiError | DomainError) -> None:
         with contextlib.suppress(ConnectionClosed):
