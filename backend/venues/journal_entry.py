@@ -38,7 +38,7 @@ class JournalEntry:
 def status_history(events: list[Any], orders: list[OrderView]) -> list[tuple[int, int, str, int, str]]:
     """One row per status an order reached in this instruction; an order placed and finished at once
     shows both its placement status and its end."""
-    placed = {e.order_id: wire_status(e.status) for e in events if isinstance(e, ev.OrderPlaced)}
+    placed = {e.order_id: wire_status(e.status) for e in events if type(e) is ev.OrderPlaced}
     rows: list[tuple[int, int, str, int, str]] = []
     for view in orders:
         first = placed.get(view.order_id)

@@ -51,6 +51,9 @@ from programs.vocabulary import QUOTE_PRECISION
 
 log = logging.getLogger(__name__)
 STARTING_USDC = 100_000 * QUOTE_PRECISION  # a new paper account is funded once, like any exchange's paper mode
+# events after which the sub-account's account and positions are pushed again
+ACCOUNT_EVENTS = frozenset({ev.PositionChanged, ev.Deposit, ev.Withdraw, ev.FundingSettled, ev.Liquidated})
+_RECORDED = frozenset(RECORDED_EVENTS)
 
 
 def to_engine_price(value: int, expo: int, round_up: bool = False) -> int:
@@ -262,11 +265,7 @@ class PaperVenue:
             fills,
             snapshot,
             status_history(events, orders),
-            [
-                liquidation_view(self.state, e, self.seq, ctx.unix_time)
-                for e in events
-                if isinstance(e, RECORDED_EVENTS)
-            ],
+            [liquidation_view(self.state, e, self.seq, ctx.unix_time) for e in events if type(e) in _RECORDED],
         )
 
     def _publish(self, applied: Applied) -> None:
@@ -278,10 +277,11 @@ class PaperVenue:
             log.warning("%s", describe(record))
             self.bus.publish("liquidations", record)
         touched = {(f.sub_account) for _, f in applied.fills}
-        for event in applied.events:
-            if isinstance(event, ev.PositionChanged | ev.Deposit | ev.Withdraw | ev.FundingSettled | ev.Liquidated):
+        for event in applied.events:  # event types are final classes: type() is exact
+            kind = type(event)
+            if kind in ACCOUNT_EVENTS:
                 touched.add(event.sub_account)
-            elif isinstance(event, ev.FundingRateUpdated):
+            elif kind is ev.FundingRateUpdated:
                 self.bus.publish(
                     "funding",
                     {
