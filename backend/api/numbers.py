@@ -16,6 +16,7 @@ MAX_NUMBER_CHARS = 40  # longer than any price or size the engine can hold, shor
 _UNSIGNED = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _SIGNED = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _INTEGER = re.compile(r"[0-9]+")
+_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # what plain_fixed takes on: digits, maybe a fraction
 
 
 class NumberError(ValueError):
@@ -54,4 +55,21 @@ def parse_count(text: object, what: str = "number", *, maximum: int = 2**64 - 1)
     value = int(text)
     if value > maximum:
         raise NumberError(f"{what} {text} is too large; the most is {maximum}")
+    return value
+
+
+def plain_fixed(text: object, precision: int, maximum: int) -> int | None:
+    """The common case of `to_fixed(parse_positive(text), precision)` without a Decimal: a positive
+    "123" or "123.45" with no more decimals than `precision` holds (trailing zeros aside), at most
+    `maximum` whole units. None for anything else (the caller then takes the strict, explaining path)."""
+    if type(text) is not str or len(text) > MAX_NUMBER_CHARS or _PLAIN.fullmatch(text) is None:
+        return None
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0")
+    digits = len(str(precision)) - 1  # precisions are powers of ten
+    if len(fraction) > digits:
+        return None
+    value = int(whole) * precision + (int(fraction) * 10 ** (digits - len(fraction)) if fraction else 0)
+    if value <= 0 or value > maximum * precision:
+        return None
     return value

@@ -147,6 +147,8 @@ class ApiServer:
         self._server: Server | None = None
         self.last_client_seen = time.monotonic()
         self._latency_of: dict[str, Any] = {}  # op -> its labelled latency histogram
+        # pushes encoded this loop turn, for every other subscriber of the same message: (stream, id) -> (message, frame)
+        self._pushes: dict[tuple[str, int], tuple[Any, bytes]] = {}
         self.op("subscribe", self._op_subscribe)
         self.op("unsubscribe", self._op_unsubscribe)
 
@@ -241,24 +243,22 @@ class ApiServer:
         loop = asyncio.get_running_loop()
         may_start_next: asyncio.Future[None] = loop.create_future()
         session._may_start_next = may_start_next
-        task = loop.create_task(self._run_request(session, raw, session._last_request))
+        task = loop.create_task(self._on_message(session, raw, session._last_request, may_start_next))
         session._last_request = task
         session.in_flight.add(task)
-
-        def finished(done: asyncio.Task[None]) -> None:
-            session.in_flight.discard(done)
-            if not may_start_next.done():
-                may_start_next.set_result(None)
-
-        task.add_done_callback(finished)
         await may_start_next
 
-    async def _run_request(self, session: Session, raw: str | bytes, previous: asyncio.Task[None] | None) -> None:
-        with contextlib.suppress(ConnectionClosed):  # the client left; what it asked for still completed
-            await self._on_message(session, raw, previous)
+    async def _on_message(
+        self,
+        session: Session,
+        raw: str | bytes,
+        previous: asyncio.Task[None] | None = None,
+        may_start_next: asyncio.Future[None] | None = None,
+    ) -> None:
+        """Handle one request; its reply waits for `previous` (the request before it) to reply first.
 
-    async def _on_message(self, session: Session, raw: str | bytes, previous: asyncio.Task[None] | None = None) -> None:
-        """Handle one request; its reply waits for `previous` (the request before it) to reply first."""
+        Run as a task by `_start_request`, it ends by leaving the connection's requests in flight and
+        letting the next one start (`may_start_next`), unless it released the connection already."""
         started = time.perf_counter()
         req_id: int | None = None
         op = "invalid"
@@ -288,9 +288,10 @@ class ApiServer:
             await _after(previous)
             await self._send_error(session, req_id, exc)
             if exc.code in (ErrorCode.UNAUTHORIZED, ErrorCode.VERSION_MISMATCH):
-                await session.close(4001, exc.code)
+                with contextlib.suppress(ConnectionClosed):
+                    await session.close(4001, exc.code)
         except ConnectionClosed:
-            raise
+            pass  # the client left; what it asked for still completed
         except Exception:
             log.exception("op %s failed", op)
             self.metrics.errors.labels(ErrorCode.INTERNAL).inc()
@@ -304,6 +305,10 @@ class ApiServer:
                 if timer is None:  # labels() is a locked lookup: once per op, not per request
                     timer = self._latency_of[op] = self.metrics.request_latency.labels(op)
                 timer.observe(time.perf_counter() - started)
+            if may_start_next is not None:  # here, not in a done callback: one loop callback less per request
+                session.in_flight.discard(asyncio.current_task())
+                if not may_start_next.done():
+                    may_start_next.set_result(None)
 
     async def _send_error(self, session: Session, req_id: int | None, exc: ApiError | DomainError) -> None:
         with contextlib.suppress(ConnectionClosed):
@@ -370,11 +375,23 @@ class ApiServer:
                     await session.close(4002, ErrorCode.SLOW_CONSUMER)
                     return
                 for _topic, message in batch:
-                    await session.send(encode(Push(stream=stream, data=message)))
+                    await session.send(self._push_frame(stream, message))
                 if is_prices:
                     self.metrics.ticks_out.inc(len(batch))
         except (ConnectionClosed, asyncio.CancelledError):
             return
+
+    def _push_frame(self, stream: str, message: Any) -> bytes:
+        """The push of `message` on `stream`, encoded once for all its subscribers (they drain in the same turn)."""
+        key = (stream, id(message))
+        cached = self._pushes.get(key)
+        if cached is not None and cached[0] is message:
+            return cached[1]
+        if not self._pushes:
+            asyncio.get_running_loop().call_soon(self._pushes.clear)  # the message is kept alive until then
+        frame = encode(Push(stream=stream, data=message))
+        self._pushes[key] = (message, frame)
+        return frame
 
 
 async def _after(previous: asyncio.Task[None] | None) -> None:

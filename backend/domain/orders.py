@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from backend.api.numbers import NumberError, parse_positive
+from backend.api.numbers import NumberError, parse_positive, plain_fixed
 from backend.api.protocol import OrderArgs
 from backend.domain.errors import DomainError
 from programs import vocabulary
@@ -29,6 +29,7 @@ from programs.vocabulary import (
 )
 
 MAX_DECIMAL = Decimal(10) ** 15  # above any price or size a market takes
+MAX_WHOLE = 10**15  # the same bound, for the integer fast path
 # The optional price fields each order type uses; any other one that is set is refused, not ignored
 USED_FIELDS = {
     OrderType.MARKET: {"price", "tp", "sl"},  # price = the worst price a market order takes
@@ -42,7 +43,9 @@ USED_FIELDS = {
 
 
 def market_spec(text: str) -> MarketSpec:
-    spec = MARKETS_BY_SYMBOL.get(normalize_symbol(str(text)))
+    spec = MARKETS_BY_SYMBOL.get(text)  # the symbol itself, as clients send it; else any spelling of it
+    if spec is None:
+        spec = MARKETS_BY_SYMBOL.get(normalize_symbol(str(text)))
     if spec is None:
         raise DomainError(
             ErrorCode.UNKNOWN_MARKET, f"unknown market {text!r}; markets: {', '.join(m.symbol for m in MARKETS)}"
@@ -64,6 +67,9 @@ def decimal_of(text: Any, what: str) -> Decimal:
 
 def fixed_of(text: Any, precision: int, what: str, code: ErrorCode = ErrorCode.INVALID_AMOUNT) -> int:
     """An exact decimal string in `precision` units; more decimals than the precision holds is an error."""
+    value = plain_fixed(text, precision, MAX_WHOLE)  # the usual "142.5", in integers
+    if value is not None:
+        return value
     try:
         return vocabulary.to_fixed(decimal_of(text, what), precision)
     except ValueError:
@@ -100,22 +106,33 @@ def size_of(args: OrderArgs, spec: MarketSpec, reference_price: int) -> int:
     return size
 
 
+_ENGINE_SIDES = {alias: Side[side.name] for alias, side in SIDE_ALIASES.items()}
+_ENGINE_TIFS = {tif.name.lower(): tif for tif in TimeInForce}
+_ENGINE_TYPES = {str(named): OrderType[named.name] for named in PLACEABLE_ORDER_TYPES}
+
+
 def side_of(text: str) -> Side:
-    side = SIDE_ALIASES.get(text.lower())
+    side = _ENGINE_SIDES.get(text)
+    if side is None:
+        side = _ENGINE_SIDES.get(text.lower())
     if side is None:
         raise DomainError(ErrorCode.BAD_REQUEST, f"side must be buy or sell, not {text!r}")
-    return Side[side.name]
+    return side
 
 
 def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
     """PlaceOrder, or PlaceBracketOrder when TP/SL ride along with an entry."""
     spec = market_spec(args.market)
     side = side_of(args.side)
-    named = order_type_of(args.type)
-    if named is None or named not in PLACEABLE_ORDER_TYPES:
-        raise DomainError(ErrorCode.INVALID_ORDER, f"order type must be one of {', '.join(ORDER_TYPE_NAMES)}")
-    order_type = OrderType[named.name]
-    tif = TimeInForce.__members__.get(args.tif.upper())
+    order_type = _ENGINE_TYPES.get(args.type)  # as the wire names it; else every spelling order_type_of takes
+    if order_type is None:
+        named = order_type_of(args.type)
+        if named is None or named not in PLACEABLE_ORDER_TYPES:
+            raise DomainError(ErrorCode.INVALID_ORDER, f"order type must be one of {', '.join(ORDER_TYPE_NAMES)}")
+        order_type = OrderType[named.name]
+    tif = _ENGINE_TIFS.get(args.tif)
+    if tif is None:
+        tif = TimeInForce.__members__.get(args.tif.upper())
     if tif is None:
         raise DomainError(ErrorCode.INVALID_ORDER, "tif must be gtc, ioc, fok or gtd")
     refuse_unused_fields(args, order_type, tif)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,11 +64,13 @@ class SubmitRate:
 
     def __init__(self, clock=time.monotonic) -> None:
         self.clock = clock
-        self._stamps: dict[str, deque[float]] = {}
+        self._stamps: dict[Hashable, deque[float]] = {}
 
-    def allow(self, account: str, limit: float) -> bool:
+    def allow(self, account: Hashable, limit: float) -> bool:
         now = self.clock()
-        stamps = self._stamps.setdefault(account, deque())
+        stamps = self._stamps.get(account)
+        if stamps is None:
+            stamps = self._stamps[account] = deque()
         while stamps and now - stamps[0] >= 1.0:
             stamps.popleft()
         if len(stamps) >= limit:

@@ -56,6 +56,8 @@ class TradingGate:
 
     def effective(self) -> TradingState:
         """The set state, raised by any hold."""
+        if not self.holds:  # the usual case, asked once per order
+            return self.state
         return max([self.state, *(state for state, _ in self.holds.values())], key=_SEVERITY.__getitem__)
 
 

@@ -38,7 +38,7 @@ class JournalEntry:
 def status_history(events: list[Any], orders: list[OrderView]) -> list[tuple[int, int, str, int, str]]:
     """One row per status an order reached in this instruction; an order placed and finished at once
     shows both its placement status and its end."""
-    placed = {e.order_id: wire_status(e.status) for e in events if isinstance(e, ev.OrderPlaced)}
+    placed = {e.order_id: wire_status(e.status) for e in events if type(e) is ev.OrderPlaced}
     rows: list[tuple[int, int, str, int, str]] = []
     for view in orders:
         first = placed.get(view.order_id)
@@ -53,20 +53,21 @@ class CommitGroup:
     the store's writer begins writing it, so entries made while a commit is under way share the next
     one, each table gets one statement for all of them, and an entry is queued when `apply` returns."""
 
-    __slots__ = ("_lock", "entries", "members", "closed")
+    __slots__ = ("_lock", "entries", "members", "closed", "committed")
 
-    def __init__(self) -> None:
+    def __init__(self, committed: Any = None) -> None:
         self._lock = threading.Lock()  # join() runs on the event loop, write() on the store's writer
         self.entries: list[JournalEntry] = []
-        self.members: list[Any] = []  # what the caller resolves for each entry once the write is done
+        self.members: list[Any] = []  # what the caller keeps for each entry (only the event loop touches it)
         self.closed = False
+        self.committed = committed  # what the caller resolves once for all its entries when the write is done
 
-    def join(self, entry: JournalEntry, member: Any) -> bool:
+    def join(self, entry: JournalEntry) -> bool:
+        """Add the entry unless the writer has begun writing the group; the caller then adds its member."""
         with self._lock:
             if self.closed:
                 return False
             self.entries.append(entry)
-            self.members.append(member)
             return True
 
     def close(self) -> None:

@@ -40,7 +40,8 @@ from programs.quantdesk_perp.constants import BASE_PRECISION
 from programs.quantdesk_perp.enums import OrderType
 from programs.quantdesk_perp.errors import EngineError
 from programs.quantdesk_perp.math.funding import rate_as_fraction
-from programs.quantdesk_perp.queries import account_margin, funding_info, liquidation_status, preview_order
+from programs.quantdesk_perp.queries import funding_info, liquidation_status, preview_order
+from programs.quantdesk_perp.risk import account_margin
 from programs.vocabulary import ASSET_PRECISION, MARGIN_PRECISION, Asset, decimals_of
 
 _fill_decoder = msgspec.msgpack.Decoder(views.FillView)
@@ -67,6 +68,10 @@ class QueryArgs(msgspec.Struct, forbid_unknown_fields=True):
 class BookArgs(msgspec.Struct, forbid_unknown_fields=True):
     market: str
     depth: Annotated[int, msgspec.Meta(ge=1, le=100)] = 12
+
+
+def _trading_state(state: Any) -> TradingState:
+    return state if type(state) is TradingState else TradingState(state)
 
 
 def engine_error(exc: EngineError) -> DomainError:
@@ -98,21 +103,19 @@ class TradingOps:
         return applied
 
     def _pretrade(self, instruction: Any, sub: int) -> None:
-        venue = self.venue
-        if not self.rate.allow(f"{AUTHORITY}/{sub}", self.limits.submit_rate_per_s):
-            raise DomainError(RiskCode.SUBMIT_RATE, f"more than {self.limits.submit_rate_per_s:g} orders per second")
+        """Every pre-trade check of one order, from one look at the market, the account and its margin."""
+        venue, limits = self.venue, self.limits
+        if not self.rate.allow(sub, limits.submit_rate_per_s):
+            raise DomainError(RiskCode.SUBMIT_RATE, f"more than {limits.submit_rate_per_s:g} orders per second")
         market_index = instruction.market_index
-        spec = market_spec(views.symbol_of(venue.state, market_index)) if market_index in venue.state.markets else None
-        if spec is None:
+        market = venue.state.markets.get(market_index)
+        if market is None:
             raise DomainError(ErrorCode.NO_PRICE, "the market has no oracle price yet; try again in a moment")
+        symbol = market.config.symbol
         oracle = venue.oracle_price(market_index)
         size: int = getattr(instruction, "size", 0) or getattr(instruction, "total_size", 0)
-        price = (
-            getattr(instruction, "price", None)
-            or getattr(instruction, "trigger_price", None)
-            or getattr(instruction, "entry_price", None)
-            or oracle
-        )
+        prices = order_prices(instruction)
+        price = next((value for field, value in prices if field in PRE_TRADE_PRICES), oracle)
         user = venue.state.users.get((AUTHORITY, sub))
         position = user.positions.get(market_index) if user else None
         base = position.base if position else 0
@@ -121,9 +124,9 @@ class TradingOps:
             base != 0 and (base < 0) == buying and size <= abs(base)
         )
         leverage_after = 0
-        if user is not None:
+        if user is not None and not reduces:  # a reducing order passes the leverage cap whatever its value
             try:
-                summary = account_margin(venue.state, AUTHORITY, sub, venue.ctx())
+                summary = account_margin(venue.state, user, venue.ctx())
                 added = size * oracle // BASE_PRECISION
                 total = summary.total_collateral
                 leverage_after = (
@@ -131,10 +134,10 @@ class TradingOps:
                 )
             except EngineError:
                 leverage_after = 0
-        check_price_band(order_prices(instruction), oracle, self.limits)
+        check_price_band(prices, oracle, limits)
         check_order(
             OrderCheck(
-                market=spec.symbol,
+                market=symbol,
                 size=size,
                 price=price,
                 oracle_price=oracle,
@@ -142,10 +145,10 @@ class TradingOps:
                 reduces_position=reduces,
                 leverage_after=leverage_after,
                 open_orders=len(user.order_ids) if user else 0,
-                oracle_healthy=self.oracle_healthy(spec.symbol) and oracle > 0,
+                oracle_healthy=oracle > 0 and self.oracle_healthy(symbol),
             ),
-            self.limits,
-            TradingState(self.trading_state()),
+            limits,
+            _trading_state(self.trading_state()),
         )
 
     def _reject(self, market: str, side: str, exc: DomainError) -> None:
@@ -442,17 +445,21 @@ class TradingOps:
         return to_builtins(preview)
 
 
+PRICE_FIELDS = (
+    ("price", "limit price"),
+    ("trigger_price", "trigger price"),
+    ("entry_price", "entry price"),
+    ("price_limit", "price limit"),
+    ("take_profit_price", "take-profit"),
+    ("stop_loss_price", "stop-loss"),
+)
+# the price pre-trade values an order at, in this order of preference (else the oracle's)
+PRE_TRADE_PRICES = ("limit price", "trigger price", "entry price")
+
+
 def order_prices(instruction: Any) -> list[tuple[str, int]]:
     """Every limit and trigger price an order instruction carries, by the name a trader knows it."""
-    names = (
-        ("price", "limit price"),
-        ("trigger_price", "trigger price"),
-        ("entry_price", "entry price"),
-        ("price_limit", "price limit"),
-        ("take_profit_price", "take-profit"),
-        ("stop_loss_price", "stop-loss"),
-    )
-    return [(label, value) for field, label in names if (value := getattr(instruction, field, None))]
+    return [(label, value) for field, label in PRICE_FIELDS if (value := getattr(instruction, field, None))]
 
 
 def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:

@@ -51,6 +51,9 @@ from programs.vocabulary import QUOTE_PRECISION
 
 log = logging.getLogger(__name__)
 STARTING_USDC = 100_000 * QUOTE_PRECISION  # a new paper account is funded once, like any exchange's paper mode
+# events after which the sub-account's account and positions are pushed again
+ACCOUNT_EVENTS = frozenset({ev.PositionChanged, ev.Deposit, ev.Withdraw, ev.FundingSettled, ev.Liquidated})
+_RECORDED = frozenset(RECORDED_EVENTS)
 
 
 def to_engine_price(value: int, expo: int, round_up: bool = False) -> int:
@@ -155,16 +158,18 @@ class PaperVenue:
 
     def _record(self, instruction: Any, ctx: Context, events: list[Any], payload: bytes) -> Applied:
         entry = self.journal_entry(instruction, ctx, events, payload)
-        committed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        committed.add_done_callback(_mark_retrieved)  # cranks and keepers do not await theirs
-        applied = Applied(events, entry.orders, entry.fills, committed, entry.liquidations)
         self.uncommitted += 1
         group = self._group
-        if group is None or not group.join(entry, applied):  # the store has begun writing that one: a new group
-            group = self._group = CommitGroup()
-            group.join(entry, applied)
+        if group is None or not group.join(entry):  # the store has begun writing that one: a new group
+            committed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            committed.add_done_callback(_mark_retrieved)  # cranks and keepers do not await theirs
+            group = self._group = CommitGroup(committed)
+            group.join(entry)
             stored = self.store.write(group.write)
             stored.add_done_callback(lambda fut: self._on_stored(fut, group))
+        # one future for the group: its entries commit together
+        applied = Applied(events, entry.orders, entry.fills, group.committed, entry.liquidations)
+        group.members.append(applied)
         return applied
 
     def _on_stored(self, stored: asyncio.Future[Any], group: CommitGroup) -> None:
@@ -173,11 +178,12 @@ class PaperVenue:
             self._group = None
         self.uncommitted -= len(group.members)
         error = stored.exception() if not stored.cancelled() else asyncio.CancelledError()
+        committed = group.committed
         if error is None:
-            for applied in group.members:
-                if not applied.committed.done():
-                    applied.committed.set_result(stored.result())
-                if not self.diverged:
+            if not committed.done():
+                committed.set_result(stored.result())
+            if not self.diverged:
+                for applied in group.members:
                     self._publish(applied)
             self._reload_when_drained()
             return
@@ -187,9 +193,8 @@ class PaperVenue:
             error = DomainError(
                 ErrorCode.STORE_UNAVAILABLE, f"the store refused the write ({error}); nothing was applied"
             )
-        for applied in group.members:
-            if not applied.committed.done():
-                applied.committed.set_exception(error)
+        if not committed.done():
+            committed.set_exception(error)
         self._diverge()
 
     def _diverge(self) -> None:
@@ -260,11 +265,7 @@ class PaperVenue:
             fills,
             snapshot,
             status_history(events, orders),
-            [
-                liquidation_view(self.state, e, self.seq, ctx.unix_time)
-                for e in events
-                if isinstance(e, RECORDED_EVENTS)
-            ],
+            [liquidation_view(self.state, e, self.seq, ctx.unix_time) for e in events if type(e) in _RECORDED],
         )
 
     def _publish(self, applied: Applied) -> None:
@@ -276,10 +277,11 @@ class PaperVenue:
             log.warning("%s", describe(record))
             self.bus.publish("liquidations", record)
         touched = {(f.sub_account) for _, f in applied.fills}
-        for event in applied.events:
-            if isinstance(event, ev.PositionChanged | ev.Deposit | ev.Withdraw | ev.FundingSettled | ev.Liquidated):
+        for event in applied.events:  # event types are final classes: type() is exact
+            kind = type(event)
+            if kind in ACCOUNT_EVENTS:
                 touched.add(event.sub_account)
-            elif isinstance(event, ev.FundingRateUpdated):
+            elif kind is ev.FundingRateUpdated:
                 self.bus.publish(
                     "funding",
                     {

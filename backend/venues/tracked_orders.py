@@ -47,42 +47,64 @@ class TrackedOrders:
     ) -> tuple[list[OrderView], list[tuple[str, FillView]]]:
         now = ctx.unix_time
         realized: dict[tuple[str, int, int], int] = {}
-        for event in events:
-            if isinstance(event, ev.PositionChanged):
-                key = (event.authority, event.sub_account, event.market_index)
-                realized[key] = realized.get(key, 0) + event.realized_pnl
-        fills: list[tuple[str, FillView]] = []
+        filled: list[Any] = []  # fills and liquidations, in event order: their views need all of `realized`
         ended: dict[int, tuple[OrderStatus, str]] = {}
         placed: dict[int, ev.OrderPlaced] = {}
-        for event in events:
-            if isinstance(event, ev.OrderPlaced):
+        touched: dict[int, None] = {}  # the orders the events name, in order (a dict: no repeats)
+        meta_of = self.meta
+        for event in events:  # one pass; the event types are final classes, so type() is exact
+            kind = type(event)
+            if kind is ev.PositionChanged:
+                key = (event.authority, event.sub_account, event.market_index)
+                realized[key] = realized.get(key, 0) + event.realized_pnl
+            elif kind is ev.OrderPlaced:
                 placed[event.order_id] = event
-                self.meta.setdefault(event.order_id, OrderMeta(created=now))
+                touched[event.order_id] = None
+                if event.order_id not in meta_of:
+                    meta_of[event.order_id] = OrderMeta(created=now)
                 if event.parent_id:  # a bracket's legs are announced before their entry
-                    self.meta.setdefault(event.parent_id, OrderMeta(created=now)).children.append(event.order_id)
-            elif isinstance(event, ev.OrderFilled):
+                    parent = meta_of.get(event.parent_id)
+                    if parent is None:
+                        parent = meta_of[event.parent_id] = OrderMeta(created=now)
+                    parent.children.append(event.order_id)
+            elif kind is ev.OrderFilled:
                 for order_id in (event.taker_order_id, event.maker_order_id):
-                    meta = self.meta.get(order_id)
+                    if order_id:
+                        touched[order_id] = None
+                    meta = meta_of.get(order_id)
                     if meta is not None:
                         meta.base_filled += event.base
                         meta.quote_filled += event.quote
+                filled.append(event)
+            elif kind is ev.Liquidated:  # names no order
+                filled.append(event)
+            else:
+                order_id = getattr(event, "order_id", 0)
+                if order_id:
+                    touched[order_id] = None
+                status = views.STATUS_OF_EVENT.get(kind)
+                if status is not None:
+                    ended[order_id] = (status, getattr(event, "reason", "") or views.REASON_OF_EVENT.get(kind, ""))
+        fills: list[tuple[str, FillView]] = []
+        for event in filled:
+            if type(event) is ev.OrderFilled:
                 made = views.fill_views(state, event, self.next_fill_id, now, realized)
                 self.next_fill_id += len(made)
                 fills.extend(made)
-            elif isinstance(event, ev.Liquidated):
+            else:
                 fills.append(liquidation_fill(state, event, self.next_fill_id, now, ctx.slot))
                 self.next_fill_id += 1
-            elif type(event) in views.STATUS_OF_EVENT:
-                reason = getattr(event, "reason", "") or views.REASON_OF_EVENT.get(type(event), "")
-                ended[event.order_id] = (views.STATUS_OF_EVENT[type(event)], reason)
         orders = []
-        touched = views.touched_order_ids(events)
         for order_id in list(touched):  # children change with their parent (bracket legs arm and resize)
-            meta = self.meta.get(order_id)
-            if meta is not None:
-                touched.extend(i for i in meta.children if i not in touched and i in state.orders)
+            meta = meta_of.get(order_id)
+            if meta is not None and meta.children:
+                for child in meta.children:
+                    if child not in touched and child in state.orders:
+                        touched[child] = None
         for order_id in touched:
-            meta = self.meta.get(order_id) or self.meta.setdefault(order_id, OrderMeta(created=now))
+            meta = meta_of.get(order_id)
+            if meta is None:
+                meta = meta_of[order_id] = OrderMeta(created=now)
             order = state.orders.get(order_id)
             if order is not None:
                 view = views.order_view(state, order, now, meta.created, meta.avg_price)
@@ -93,16 +115,15 @@ class TrackedOrders:
                         continue
                     previous = views.placed_order_view(state, placed[order_id], instruction, meta.created)
                 status, reason = ended.get(order_id, (OrderStatus.FILLED, ""))
-                filled = previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled
                 view = msgspec.structs.replace(
                     previous,
                     status=views.wire_status(status),
-                    filled=filled,
+                    filled=previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled,
                     avg_fill_price=meta.avg_price,
                     updated_ts=now,
                     reason=reason,
                 )
-                self.meta.pop(order_id, None)
+                meta_of.pop(order_id, None)
             self.recent[order_id] = view
             orders.append(view)
         self._trim()

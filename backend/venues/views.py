@@ -34,13 +34,20 @@ def initial_ratio(cfg: Any, base: int) -> int:
     return margin_ratio(cfg.margin_ratio_initial, cfg.margin_ratio_maintenance, cfg.imf_factor, abs(base), INITIAL)
 
 
+# the engine's IDL integers as the vocabulary's names, looked up once per value here, not per view
+_WIRE_SIDE = {int(s): WireSide[s.name] for s in Side}
+_WIRE_STATUS = {int(s): WireStatus[s.name] for s in OrderStatus}
+_WIRE_TYPE = {int(t): WireType[t.name] for t in OrderType}
+_WIRE_TIF = {int(t): WireTif[t.name] for t in TimeInForce}
+
+
 def side_name(side: int) -> WireSide:
-    return WireSide[Side(side).name]
+    return _WIRE_SIDE[side]
 
 
 def wire_status(status: int) -> WireStatus:
     """An engine OrderStatus (IDL integer) as its wire name."""
-    return WireStatus[OrderStatus(status).name]
+    return _WIRE_STATUS[status]
 
 
 def symbol_of(state: State, market_index: int) -> str:
@@ -52,7 +59,7 @@ def order_view(state: State, order: Order, now: int, created: int, avg_price: in
         order_id=order.order_id,
         market=symbol_of(state, order.market_index),
         side=side_name(order.side),
-        order_type=WireType[OrderType(order.order_type).name],
+        order_type=_WIRE_TYPE[order.order_type],
         status=wire_status(order.status),
         size=order.size,
         filled=order.filled,
@@ -61,7 +68,7 @@ def order_view(state: State, order: Order, now: int, created: int, avg_price: in
         avg_fill_price=avg_price,
         reduce_only=order.reduce_only,
         post_only=order.post_only,
-        tif=WireTif[TimeInForce(order.time_in_force).name],
+        tif=_WIRE_TIF[order.time_in_force],
         expire_ts=order.expire_time,
         sub_account=order.sub_account,
         parent_id=order.parent_id,
@@ -84,14 +91,14 @@ def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, cr
         order_id=placed.order_id,
         market=symbol_of(state, placed.market_index),
         side=side_name(placed.side),
-        order_type=WireType[OrderType(placed.order_type).name],
+        order_type=_WIRE_TYPE[placed.order_type],
         status=wire_status(placed.status),
         size=placed.size,
         price=placed.price,
         trigger_price=placed.trigger_price,
         reduce_only=reduce_only,
         post_only=bool(getattr(own, "post_only", False)),
-        tif=WireTif[TimeInForce(own.time_in_force).name] if own is not None else WireTif.GTC,
+        tif=_WIRE_TIF[own.time_in_force] if own is not None else WireTif.GTC,
         expire_ts=(getattr(own, "expire_time", None) or 0),
         sub_account=placed.sub_account,
         parent_id=placed.parent_id,

@@ -256,9 +256,18 @@ def decode_request(raw: str | bytes) -> Request:
         raise ApiError(ErrorCode.BAD_JSON, f"not valid JSON: nested deeper than {MAX_NESTING} levels") from None
     except UnicodeError:
         raise ApiError(ErrorCode.BAD_JSON, "not valid JSON: the message is not UTF-8 text") from None
-    if _nesting_exceeds(request.args, MAX_NESTING):
+    if _has_containers(request.args) and _nesting_exceeds(request.args, MAX_NESTING):
         raise ApiError(ErrorCode.BAD_JSON, f"not valid JSON: nested deeper than {MAX_NESTING} levels")
     return request
+
+
+def _has_containers(args: dict[str, Any]) -> bool:
+    """False for the usual flat arguments (strings, numbers, booleans): no nesting to measure."""
+    for value in args.values():
+        kind = type(value)
+        if kind is dict or kind is list:
+            return True
+    return False
 
 
 def _nesting_exceeds(value: Any, levels: int) -> bool:

@@ -1,0 +1,153 @@
+"""`python -m bench order_stages [N]`: where an API order's time goes, stage by stage, in process.
+
+The same request the `orders` bench sends (an IOC limit buy that expires unfilled) runs through the
+backend's own functions one stage at a time on a real paper venue and store, N times; each stage's
+mean wall time per order is shown. The store writer's CPU per order and the commits it needed come
+from its thread's clock. Wall times on a shared machine are noisy: compare runs made minutes apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from websockets.frames import Frame, Opcode
+from websockets.protocol import OPEN, Protocol, Side
+
+from backend.api.protocol import OrderArgs, Reply, decode_request, encode, parse_order_args, to_builtins
+from backend.bus import Bus
+from backend.domain.observations import PriceObservation
+from backend.domain.orders import build_order, market_spec
+from backend.store.db import Store
+from backend.venues.bounds import check_instruction
+from backend.venues.ops import TradingOps
+from backend.venues.paper import AUTHORITY, PaperVenue
+from bench._table import print_table
+from programs.quantdesk_perp.processor import process
+
+SUBS = 10  # sub-accounts, one per bench client
+GROUP = 40  # orders per group commit, about what 10 clients with 8 in flight each reach
+
+
+def _observation(ts: int, slot: int) -> PriceObservation:
+    price = 145 * 10**8
+    return PriceObservation("SOL-PERP", price, 10**6, -8, ts, slot, price, "bench")
+
+
+async def _venue(home: Path) -> tuple[PaperVenue, TradingOps]:
+    store = Store(home / "stages.db")
+    store.start()
+    now = time.time()
+    venue = PaperVenue(Bus(), store, clock=lambda: now, crank_interval=1e9)
+    venue.recover()
+    venue.on_observation(_observation(int(now), 1000))
+    trading = TradingOps(venue)
+    trading.limits.submit_rate_per_s = 1e9
+    for sub in range(1, SUBS + 1):
+        await trading.op_deposit(None, {"amount": "100000", "sub_account": sub})  # type: ignore[arg-type]
+    return venue, trading
+
+
+def _writer_cpu(store: Store) -> float:
+    assert store._thread is not None
+    fields = Path(f"/proc/self/task/{store._thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _frames(request: bytes) -> tuple[bytes, Protocol]:
+    """A masked client frame of `request` and a server-side protocol to parse it and send replies."""
+    client = Protocol(Side.CLIENT, state=OPEN)
+    client.send_text(request)
+    return b"".join(client.data_to_send()), Protocol(Side.SERVER, state=OPEN, max_size=None)
+
+
+async def measure(n: int) -> list[tuple[str, float]]:
+    home = Path(tempfile.mkdtemp(prefix="qd-stages-"))
+    venue, trading = await _venue(home)
+    spent: dict[str, float] = {}
+    clock = time.thread_time  # this thread's CPU: other processes on a shared machine do not count
+
+    def add(stage: str, since: float) -> float:
+        now = clock()
+        spent[stage] = spent.get(stage, 0.0) + now - since
+        return now
+
+    requests = [
+        encode(
+            {
+                "id": 1,
+                "op": "order.place",
+                "args": to_builtins(
+                    OrderArgs(market="SOL-PERP", side="buy", size="0.1", price="135", tif="ioc", sub_account=sub)
+                ),
+            }
+        )
+        for sub in range(1, SUBS + 1)
+    ]
+    wire = [_frames(r) for r in requests]
+    writer0, commits0 = _writer_cpu(venue.store), venue.store.commits
+    started = clock()
+    pending: list[Any] = []
+    for i in range(n):
+        frame, server = wire[i % SUBS]
+        t = clock()
+        server.receive_data(frame)
+        raw = server.events_received()[0].data
+        t = add("websocket frame in", t)
+        request = decode_request(raw)
+        t = add("envelope decode", t)
+        args = parse_order_args(request.args)
+        spec = market_spec(args.market)
+        instruction = build_order(args, AUTHORITY, venue.oracle_price(spec.market_index))
+        t = add("args: validate, parse decimals", t)
+        trading._pretrade(instruction, args.sub_account)
+        t = add("pre-trade risk", t)
+        check_instruction(instruction)
+        ctx = venue.ctx()
+        payload = venue.codec.dumps(instruction, ctx)
+        t = add("bounds + journal encode", t)
+        events = process(venue.state, instruction, ctx)
+        t = add("engine", t)
+        applied = venue._record(instruction, ctx, events, payload)
+        t = add("views, derived rows, commit queue", t)
+        pending.append((applied, request.id, server))
+        if len(pending) == GROUP or i == n - 1:
+            await applied.committed  # the group commit; publishes each member as it resolves
+            t = clock()
+            for done, req_id, proto in pending:
+                reply = encode(
+                    Reply(
+                        id=req_id,
+                        ok=True,
+                        result={"orders": to_builtins(done.orders), "fills": to_builtins([f for _, f in done.fills])},
+                    )
+                )
+                t = add("reply encode", t)
+                proto.send_frame(Frame(Opcode.TEXT, reply))
+                proto.data_to_send()
+                t = add("websocket frame out", t)
+            pending.clear()
+    total = clock() - started
+    writer, commits = _writer_cpu(venue.store) - writer0, venue.store.commits - commits0
+    venue.store.stop()
+    rows = [(stage, seconds / n * 1e6) for stage, seconds in spent.items()]
+    rows.append(("commit resolve + publish", (total - sum(spent.values())) / n * 1e6))
+    rows.append((f"store writer CPU ({commits} commits)", writer / n * 1e6))
+    return rows
+
+
+def main() -> int:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    rows = asyncio.run(measure(n))
+    in_loop = sum(us for stage, us in rows if not stage.startswith(("wait", "store")))
+    print_table(
+        f"one order's stages, mean of {n:,} (µs per order)",
+        ("stage", "µs/order"),
+        [*rows, ("event loop total, without the commit wait", in_loop)],
+    )
+    return 0
