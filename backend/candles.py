@@ -2,8 +2,9 @@
 
 Bars are exact integers: prices Pyth-shaped at the market's expo, `v` traded base volume in
 BASE_PRECISION reported by the venue through `add_trade` (0 when nothing traded), `n` the observations
-in a bar, so charts can show activity either way. They leave as one `Candles` struct. Bars of 1m and up are stored in the `candles` table (1s bars live in memory
-only). History at start: a deterministic simulated past for `sim`, Pyth Benchmarks' TradingView
+in a bar, so charts can show activity either way. They leave as one `Candles` struct. Bars of 1m and up
+are stored in the `candles` table as the same integers, with the expo their prices carry (1s bars live
+in memory only). History at start: a deterministic simulated past for `sim`, Pyth Benchmarks' TradingView
 shim for `pyth`, plus whatever this home recorded before. The 1m history also seeds the QuoteBook's
 24h window so the watchlist's 24h change means something from the first tick.
 """
@@ -27,9 +28,10 @@ from backend.bus import Bus
 from backend.domain.errors import DomainError
 from backend.domain.observations import PriceObservation
 from backend.indicators import IndicatorError, compute, resample, warmup
-from backend.oracle.sim import SECONDS_PER_YEAR, SIM_PARAMS
+from backend.oracle.sim import SECONDS_PER_YEAR, SIM_PARAMS, market_expo
 from backend.quotes import QuoteBook
 from backend.store.base import StoreLike
+from backend.store.migrations import CANDLE_COLUMNS
 from programs.quantdesk_perp.markets import MARKETS, MARKETS_BY_SYMBOL, normalize_symbol
 from programs.vocabulary import (
     BASE_PRECISION,
@@ -46,11 +48,7 @@ BENCHMARKS_URL = "https://benchmarks.pyth.network"
 MAX_BARS = 5000
 PERSISTED = list(STORED_TIMEFRAMES)
 Bar = list[int]  # [ts_s, o, h, l, c, v, n]: prices at the market's expo, v in BASE_PRECISION
-
-
-def market_expo(symbol: str) -> int:
-    params = SIM_PARAMS.get(symbol)
-    return params.expo if params is not None else -8
+_SELECT = "SELECT ts_s, expo, o, h, l, c, v, n FROM candles"
 
 
 def rescaled(value: int, expo: int, to_expo: int) -> int:
@@ -65,17 +63,16 @@ def as_candles(market: str, tf: str, expo: int, bars: list[Bar]) -> Candles:
 
 
 def stored_row(market: str, tf: str, expo: int, bar: Bar) -> tuple[Any, ...]:
-    """A bar as a `candles` table row: the table keeps human units (REAL) and int/int divides exactly rounded."""
-    t, o, h, lo, c, v, n = bar
-    scale = 10**-expo
-    return (market, tf, t, o / scale, h / scale, lo / scale, c / scale, v / BASE_PRECISION, n)
+    """A bar as a `candles` table row (migrations.CANDLE_COLUMNS): the same integers and their expo."""
+    ts_s, o, h, lo, c, v, n = bar
+    return (market, tf, ts_s, expo, o, h, lo, c, v, n)
 
 
 def stored_bar(row: dict[str, Any], expo: int) -> Bar:
-    """A `candles` table row back as exact integers (the nearest at the market's expo and BASE_PRECISION)."""
-    scale = 10**-expo
-    prices = [round(row[k] * scale) for k in ("o", "h", "l", "c")]
-    return [int(row["t"]), *prices, round(row["v"] * BASE_PRECISION), int(row["n"])]
+    """A `candles` table row as a bar at `expo` (the row's own integers when it was stored at that expo)."""
+    at = int(row["expo"])
+    prices = [rescaled(int(row[k]), at, expo) for k in ("o", "h", "l", "c")]
+    return [int(row["ts_s"]), *prices, int(row["v"]), int(row["n"])]
 
 
 class CandlesArgs(msgspec.Struct, forbid_unknown_fields=True):
@@ -196,7 +193,7 @@ class CandleService:
         if missing > 0 and self.store is not None and tf != "1s":
             before = live[0][0] if live else 2**62
             rows = self.store.query(
-                "SELECT t, o, h, l, c, v, n FROM candles WHERE market = ? AND tf = ? AND t < ? ORDER BY t DESC LIMIT ?",
+                f"{_SELECT} WHERE market = ? AND tf = ? AND ts_s < ? ORDER BY ts_s DESC LIMIT ?",
                 (market, tf, before, missing),
             )
             expo = market_expo(market)
@@ -272,7 +269,7 @@ class CandleService:
     def _has_history(self, market: str, now: int) -> bool:
         assert self.store is not None  # history is backfilled only into a store
         rows = self.store.query(
-            "SELECT 1 FROM candles WHERE market = ? AND tf = '1m' AND t >= ? LIMIT 1",
+            "SELECT 1 FROM candles WHERE market = ? AND tf = '1m' AND ts_s >= ? LIMIT 1",
             (market, now - int(self.history_days * 86400)),
         )
         return bool(rows)
@@ -315,7 +312,7 @@ class CandleService:
         assert self.store is not None and self.quotes is not None  # called by backfill with both
         expo = market_expo(market)
         rows = self.store.query(
-            "SELECT t, o, h, l, c, v, n FROM candles WHERE market = ? AND tf = '1m' AND t >= ? AND t < ? ORDER BY t",
+            f"{_SELECT} WHERE market = ? AND tf = '1m' AND ts_s >= ? AND ts_s < ? ORDER BY ts_s",
             (market, now - 86400, now - now % 60),
         )
         bars = [(t // 60, o, h, lo) for t, o, h, lo, *_ in (stored_bar(r, expo) for r in rows)]
@@ -340,7 +337,9 @@ def history_rows(history: Candles, derive_up_to: int) -> list[tuple[Any, ...]]:
 
 def _insert(conn: Any, verb: str, rows: list[tuple[Any, ...]]) -> None:
     # returns None on purpose: a cursor handed to the event loop thread must not outlive the batch
-    conn.executemany(f"{verb} INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany(
+        f"{verb} INTO candles ({', '.join(CANDLE_COLUMNS)}) VALUES ({', '.join('?' * len(CANDLE_COLUMNS))})", rows
+    )
 
 
 def tradingview_bars(body: Any, expo: int, expo_shift: int = 0) -> list[Bar]:

@@ -45,7 +45,7 @@ async def _populate(service: AlertService, count: int, rng: random.Random) -> No
                 cooldown="1m",
             )
         else:
-            level = price * (1 + rng.uniform(-0.05, 0.05))
+            level = f"{price * (1 + rng.uniform(-0.05, 0.05)):.6f}"  # exact text, at PRICE_PRECISION
             args = AlertArgs(kind=kind, market=market, level=level, repeat=repeat, cooldown="1m")
         await service.add(args)
 

@@ -23,6 +23,7 @@ FUNDING_RATE_PRECISION = 10**9  # funding rates: quote per whole base per period
 MARGIN_PRECISION = 10**4  # margin ratios, asset weights and leverage: 10_000 = 100% = 1.0x
 PERCENTAGE_PRECISION = 10**6  # fees, spreads, auction bands: 1_000_000 = 100%
 BPS_PER_ONE = 10**4  # basis points in a whole
+PERCENT_PER_ONE = 100  # percent in a whole: levels typed in % are fractions of one in a precision above
 MS_PER_S = 1_000  # timestamps on the wire carry their unit in their name: ts_ms vs ts_s
 NS_PER_MS = 1_000_000
 LAMPORTS_PER_SOL = 10**9  # SOL's own 9 decimals (on chain); the engine's SOL collateral uses the same

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from backend.api.protocol import (
     BASE_PRECISION,
     MARGIN_PRECISION,
+    MS_PER_S,
     PRICE_PRECISION,
     QUOTE_PRECISION,
     MarketInfo,
@@ -195,6 +196,19 @@ def market_decimals(market: MarketInfo) -> tuple[int, int]:
 
 
 def fmt_time(ts_s: int) -> str:
-    """A unix time in seconds as UTC 'HH:MM:SS' (every time on the wire is unix seconds)."""
+    """A unix time in seconds as UTC 'HH:MM:SS' (a time on the wire says its unit: ts_s, ts_ms)."""
     seconds = ts_s % 86_400
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def fmt_time_ms(ts_ms: int) -> str:
+    """A unix time in milliseconds as UTC 'HH:MM:SS'."""
+    return fmt_time(ts_ms // MS_PER_S)
+
+
+def fmt_level(text: str | None, unit: str | None = None) -> str:
+    """An alert's level or reading exactly as the backend sent it ("145.1"), "4.5%" when its unit is %,
+    "—" for none. The text is the exact decimal; nothing here rounds it."""
+    if text is None:
+        return "—"
+    return f"{text}%" if unit == "%" else str(text)

@@ -10,7 +10,10 @@ number of alerts. Semantics:
   (value < level, resp. > level), so it fires once per excursion, not on every tick.
 - `cross` alerts fire when the value moves from one side of the level to the other between two
   consecutive updates: prev < level <= value (up) or prev > level >= value (down).
-- A repeating alert fires at most once per `cooldown_s`; an excursion that starts inside the
+- Levels and readings are integers in the kind's unit (`backend/domain/alerts.py`: prices in
+  PRICE_PRECISION, moves in PERCENTAGE_PRECISION, ...), so a comparison at the level is exact; times
+  are unix milliseconds (`ts_ms`).
+- A repeating alert fires at most once per `cooldown_ms`; an excursion that starts inside the
   cooldown is suppressed (the alert waits for the next one). One-shot alerts leave the index
   after they fire.
 - Event kinds (orders, oracle) have no level; they repeat by default, subject to the cooldown.
@@ -20,29 +23,13 @@ number of alerts. Semantics:
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-
-class Kind(StrEnum):
-    PRICE_ABOVE = "price_above"
-    PRICE_BELOW = "price_below"
-    PRICE_CROSS = "price_cross"
-    MOVE_PCT = "move_pct"  # |move| within `window_s`, in %, direction up/down/any
-    FUNDING = "funding"  # funding rate per interval in %; level > 0: rate >= level, level < 0: rate <= level
-    LIQ_DISTANCE = "liq_distance"  # a position's distance to its liquidation price in % <= level
-    MARGIN_RATIO = "margin_ratio"  # an account's margin ratio (collateral / notional, %) <= level
-    DESK_EXPOSURE = "desk_exposure"  # the desk's gross exposure over every trader (USD) >= level
-    DESK_MARGIN_RATIO = "desk_margin_ratio"  # the lowest margin ratio of any trader on the desk (%) <= level
-    ORACLE_STALE = "oracle_stale"  # a feed stops being healthy
-    ORACLE_FAILOVER = "oracle_failover"  # the active feed changes
-    ORDER_FILLED = "order_filled"
-    ORDER_REJECTED = "order_rejected"
-    LIQUIDATION = "liquidation"  # one of our positions liquidated, a bankruptcy covered, or a loss socialized
+from backend.domain.alerts import LEVEL_UNITS, Kind, level_text
+from programs.vocabulary import MS_PER_S, PERCENTAGE_PRECISION
 
 
 THRESHOLD_KINDS = {
@@ -60,6 +47,8 @@ DESK_KINDS = {Kind.DESK_EXPOSURE, Kind.DESK_MARGIN_RATIO}
 EVENT_KINDS = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.ORDER_FILLED, Kind.ORDER_REJECTED, Kind.LIQUIDATION}
 ANY = "*"  # market wildcard for liquidation/order alerts
 ABOVE, BELOW, CROSS = "above", "below", "cross"
+NO_READING = 1 << 63  # above every level a store holds (64-bit): a flat account's margin ratio, no position's distance
+_AFTER_IDS, _BEFORE_IDS = 1 << 63, -1  # bisect keys past every alert id on one side of a level
 
 
 @dataclass(slots=True)
@@ -67,35 +56,41 @@ class Alert:
     id: int
     kind: Kind
     market: str | None
-    level: float | None
+    level: int | None  # in the kind's unit (LEVEL_UNITS); None for event kinds
     window_s: int = 0
     direction: str = "any"  # move_pct only: "up" | "down" | "any"
     repeat: bool = False
-    cooldown_s: float = 0.0
+    cooldown_ms: int = 0
     webhook: str | None = None
     note: str = ""
     status: str = "active"  # "active" | "fired" (one-shot, done) | "disabled"
-    created: float = 0.0
-    updated: float = 0.0
-    last_fired: float | None = None
+    created_ms: int = 0
+    updated_ms: int = 0
+    last_fired_ms: int | None = None
     fire_count: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The wire record: `level` as exact typed text ("145.1" USD, "4.5" %), `level_fixed` the integer
+        in `level_precision` units (`level_in` says what a person types: "USD" or "%")."""
+        unit = LEVEL_UNITS.get(self.kind)
         return {
             "id": self.id,
             "kind": str(self.kind),
             "market": self.market,
-            "level": self.level,
+            "level": level_text(self.kind, self.level),
+            "level_fixed": self.level,
+            "level_precision": unit.precision if unit else None,
+            "level_in": unit.symbol if unit else None,
             "window_s": self.window_s,
             "direction": self.direction,
             "repeat": self.repeat,
-            "cooldown_s": self.cooldown_s,
+            "cooldown_ms": self.cooldown_ms,
             "webhook": self.webhook,
             "note": self.note,
             "status": self.status,
-            "created": self.created,
-            "updated": self.updated,
-            "last_fired": self.last_fired,
+            "created_ms": self.created_ms,
+            "updated_ms": self.updated_ms,
+            "last_fired_ms": self.last_fired_ms,
             "fire_count": self.fire_count,
         }
 
@@ -103,8 +98,8 @@ class Alert:
 @dataclass(slots=True, frozen=True)
 class Firing:
     alert: Alert
-    ts: float
-    value: float | None
+    ts_ms: int
+    value: int | None  # the reading in the kind's unit; None for event kinds
     message: str
     severity: str  # "info" | "warning" | "critical"
 
@@ -114,9 +109,12 @@ class Firing:
             "alert_id": a.id,
             "kind": str(a.kind),
             "market": a.market,
-            "level": a.level,
-            "value": self.value,
-            "ts": self.ts,
+            "level": level_text(a.kind, a.level),
+            "value": level_text(a.kind, self.value),
+            "level_fixed": a.level,
+            "value_fixed": self.value,
+            "level_in": LEVEL_UNITS[a.kind].symbol if a.kind in LEVEL_UNITS else None,
+            "ts_ms": self.ts_ms,
             "message": self.message,
             "title": f"QuantDesk: {_title(a)}",
             "severity": self.severity,
@@ -125,7 +123,7 @@ class Firing:
         }
 
 
-Entry = tuple[float, int]  # (level, alert id)
+Entry = tuple[int, int]  # (level, alert id)
 
 
 @dataclass(slots=True)
@@ -137,7 +135,7 @@ class ThresholdBook:
     below: list[Entry] = field(default_factory=list)  # armed; fire when level >= value (a suffix)
     below_off: list[Entry] = field(default_factory=list)  # disarmed; re-arm when level < value (a prefix)
     cross: list[Entry] = field(default_factory=list)
-    value: float | None = None
+    value: int | None = None
 
     def __len__(self) -> int:
         return len(self.above) + len(self.above_off) + len(self.below) + len(self.below_off) + len(self.cross)
@@ -152,7 +150,7 @@ class ThresholdBook:
                 del lst[i]
                 return
 
-    def update(self, value: float) -> list[tuple[str, Entry]]:
+    def update(self, value: int) -> list[tuple[str, Entry]]:
         """Move to `value`; returns the (side, entry) pairs whose condition just became true.
 
         Triggered above/below entries are moved to the disarmed lists here; the caller decides
@@ -161,32 +159,32 @@ class ThresholdBook:
         prev, self.value = self.value, value
         hits: list[tuple[str, Entry]] = []
         if self.above_off:
-            i = bisect_right(self.above_off, (value, math.inf))
+            i = bisect_right(self.above_off, (value, _AFTER_IDS))
             if i < len(self.above_off):
                 self._merge(self.above, self.above_off[i:])
                 del self.above_off[i:]
         if self.below_off:
-            i = bisect_left(self.below_off, (value, -1))
+            i = bisect_left(self.below_off, (value, _BEFORE_IDS))
             if i:
                 self._merge(self.below, self.below_off[:i])
                 del self.below_off[:i]
         if self.above and self.above[0][0] <= value:
-            i = bisect_right(self.above, (value, math.inf))
+            i = bisect_right(self.above, (value, _AFTER_IDS))
             fired = self.above[:i]
             del self.above[:i]
             self._merge(self.above_off, fired)
             hits.extend((ABOVE, e) for e in fired)
         if self.below and self.below[-1][0] >= value:
-            i = bisect_left(self.below, (value, -1))
+            i = bisect_left(self.below, (value, _BEFORE_IDS))
             fired = self.below[i:]
             del self.below[i:]
             self._merge(self.below_off, fired)
             hits.extend((BELOW, e) for e in fired)
         if self.cross and prev is not None and prev != value:
             if value > prev:  # prev < level <= value
-                lo, hi = bisect_right(self.cross, (prev, math.inf)), bisect_right(self.cross, (value, math.inf))
+                lo, hi = bisect_right(self.cross, (prev, _AFTER_IDS)), bisect_right(self.cross, (value, _AFTER_IDS))
             else:  # value <= level < prev
-                lo, hi = bisect_left(self.cross, (value, -1)), bisect_left(self.cross, (prev, -1))
+                lo, hi = bisect_left(self.cross, (value, _BEFORE_IDS)), bisect_left(self.cross, (prev, _BEFORE_IDS))
             hits.extend((CROSS, e) for e in self.cross[lo:hi])
         return hits
 
@@ -207,27 +205,29 @@ class MoveWindow:
 
     def __init__(self, window_s: int) -> None:
         self.window_s = window_s
-        self._mins: deque[tuple[float, float]] = deque()  # (ts, price), prices increasing
-        self._maxs: deque[tuple[float, float]] = deque()  # prices decreasing
-        self.books: dict[str, ThresholdBook] = {}  # direction -> book on the move in %
+        self._mins: deque[tuple[int, int]] = deque()  # (ts_ms, price), prices increasing
+        self._maxs: deque[tuple[int, int]] = deque()  # prices decreasing
+        self.books: dict[str, ThresholdBook] = {}  # direction -> book on the move in PERCENTAGE_PRECISION
 
-    def update(self, ts: float, price: float) -> tuple[float, float]:
-        """Add a price; returns (up %, down %) of `price` versus the window's min and max (both >= 0)."""
+    def update(self, ts_ms: int, price: int) -> tuple[int, int]:
+        """Add a price; returns the rise and the fall of `price` versus the window's min and max, as
+        fractions in PERCENTAGE_PRECISION (both >= 0), rounded down: with an integer level L,
+        floor(move) >= L exactly when move >= L."""
         mins, maxs = self._mins, self._maxs
         while mins and mins[-1][1] >= price:
             mins.pop()
-        mins.append((ts, price))
+        mins.append((ts_ms, price))
         while maxs and maxs[-1][1] <= price:
             maxs.pop()
-        maxs.append((ts, price))
-        horizon = ts - self.window_s
+        maxs.append((ts_ms, price))
+        horizon = ts_ms - self.window_s * MS_PER_S
         while mins[0][0] < horizon:
             mins.popleft()
         while maxs[0][0] < horizon:
             maxs.popleft()
         low, high = mins[0][1], maxs[0][1]
-        up = (price / low - 1.0) * 100.0 if low > 0 else 0.0
-        down = (1.0 - price / high) * 100.0 if high > 0 else 0.0
+        up = (price - low) * PERCENTAGE_PRECISION // low if low > 0 else 0
+        down = (high - price) * PERCENTAGE_PRECISION // high if high > 0 else 0
         return up, down
 
 
@@ -255,7 +255,7 @@ class AlertEngine:
         self._books: dict[tuple[Any, ...], ThresholdBook] = {}
         self._moves: dict[str, dict[int, MoveWindow]] = {}
         self._events: dict[Kind, dict[str, set[int]]] = {k: {} for k in EVENT_KINDS}
-        self.last_price: dict[str, float] = {}
+        self.last_price: dict[str, int] = {}  # PRICE_PRECISION
         self.evaluations = 0
 
     def __len__(self) -> int:
@@ -279,7 +279,7 @@ class AlertEngine:
             self._books[key] = book
         else:
             book = self._books.setdefault(key, ThresholdBook())
-        book.add(side, (float(alert.level or 0.0), alert.id))
+        book.add(side, (alert.level or 0, alert.id))
 
     def remove(self, alert_id: int) -> Alert | None:
         alert = self.alerts.pop(alert_id, None)
@@ -293,7 +293,7 @@ class AlertEngine:
         key, _side = self._place(alert)
         book = self._books.get(key)
         if book is not None:
-            book.remove((float(alert.level or 0.0), alert.id))
+            book.remove((alert.level or 0, alert.id))
             if alert.kind is Kind.MOVE_PCT and not len(book):
                 windows = self._moves.get(alert.market or "", {})
                 window = windows.get(alert.window_s)
@@ -316,7 +316,7 @@ class AlertEngine:
         if k is Kind.MOVE_PCT:
             return ("move", m, alert.window_s, alert.direction), ABOVE
         if k is Kind.FUNDING:
-            return ("funding", m), ABOVE if (alert.level or 0.0) >= 0 else BELOW
+            return ("funding", m), ABOVE if (alert.level or 0) >= 0 else BELOW
         if k is Kind.LIQ_DISTANCE:
             return ("liq", m), BELOW
         if k is Kind.MARGIN_RATIO:
@@ -328,7 +328,8 @@ class AlertEngine:
         raise ValueError(f"{k} is not a threshold kind")
 
     # -- evaluation ----------------------------------------------------------------------------
-    def on_price(self, market: str, price: float, ts: float) -> list[Firing]:
+    def on_price(self, market: str, price: int, ts_ms: int) -> list[Firing]:
+        """A market's oracle price in PRICE_PRECISION at `ts_ms`."""
         self.evaluations += 1
         self.last_price[market] = price
         out: list[Firing] = []
@@ -336,32 +337,31 @@ class AlertEngine:
         if book is not None:
             hits = book.update(price)
             if hits:
-                self._fire(book, hits, price, ts, out)
+                self._fire(book, hits, price, ts_ms, out)
         windows = self._moves.get(market)
         if windows:
             for window in tuple(windows.values()):
-                up, down = window.update(ts, price)
+                up, down = window.update(ts_ms, price)
                 for direction, mbook in tuple(window.books.items()):
                     value = up if direction == "up" else down if direction == "down" else max(up, down)
                     hits = mbook.update(value)
                     if hits:
-                        self._fire(mbook, hits, value, ts, out)
+                        self._fire(mbook, hits, value, ts_ms, out)
         return out
 
-    def on_value(self, what: str, market: str, value: float, ts: float) -> list[Firing]:
-        """Funding ("funding", % per interval), liquidation distance ("liq", %), margin ratio ("margin", %)."""
+    def on_value(self, what: str, market: str, value: int, ts_ms: int) -> list[Firing]:
+        """Funding ("funding", FUNDING_RATE_PRECISION), liquidation distance ("liq", PERCENTAGE_PRECISION),
+        margin ratio ("margin", MARGIN_PRECISION); desk totals ("desk_exposure", "desk_margin")."""
         book = self._books.get((what, market))
         if book is None:
             return []
         out: list[Firing] = []
         hits = book.update(value)
         if hits:
-            self._fire(book, hits, value, ts, out)
+            self._fire(book, hits, value, ts_ms, out)
         return out
 
-    def on_event(
-        self, kind: Kind, market: str | None, ts: float, message: str, value: float | None = None
-    ) -> list[Firing]:
+    def on_event(self, kind: Kind, market: str | None, ts_ms: int, message: str) -> list[Firing]:
         by_market = self._events[kind]
         ids = list(by_market.get(ANY, ()))
         if market is not None and market != ANY:
@@ -369,61 +369,62 @@ class AlertEngine:
         out: list[Firing] = []
         for alert_id in sorted(ids):
             alert = self.alerts[alert_id]
-            if self._cooling(alert, ts):
+            if self._cooling(alert, ts_ms):
                 continue
-            out.append(self._record(alert, ts, value, message))
+            out.append(self._record(alert, ts_ms, None, message))
             if not alert.repeat:
                 self.remove(alert_id)
         return out
 
     def _fire(
-        self, book: ThresholdBook, hits: list[tuple[str, Entry]], value: float, ts: float, out: list[Firing]
+        self, book: ThresholdBook, hits: list[tuple[str, Entry]], value: int, ts_ms: int, out: list[Firing]
     ) -> None:
         for side, entry in hits:
             alert = self.alerts.get(entry[1])
-            if alert is None or self._cooling(alert, ts):
+            if alert is None or self._cooling(alert, ts_ms):
                 continue
-            out.append(self._record(alert, ts, value, _describe(alert, side, value, book)))
+            out.append(self._record(alert, ts_ms, value, _describe(alert, side, value)))
             if not alert.repeat:
                 self.remove(alert.id)
 
     @staticmethod
-    def _cooling(alert: Alert, ts: float) -> bool:
-        return alert.last_fired is not None and alert.repeat and ts - alert.last_fired < alert.cooldown_s
+    def _cooling(alert: Alert, ts_ms: int) -> bool:
+        return alert.last_fired_ms is not None and alert.repeat and ts_ms - alert.last_fired_ms < alert.cooldown_ms
 
     @staticmethod
-    def _record(alert: Alert, ts: float, value: float | None, message: str) -> Firing:
-        alert.last_fired = ts
+    def _record(alert: Alert, ts_ms: int, value: int | None, message: str) -> Firing:
+        alert.last_fired_ms = ts_ms
         alert.fire_count += 1
         if not alert.repeat:
             alert.status = "fired"
-        return Firing(alert, ts, value, message, SEVERITY.get(alert.kind, "info"))
+        return Firing(alert, ts_ms, value, message, SEVERITY.get(alert.kind, "info"))
 
 
-def _num(x: float) -> str:
-    return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:,.0f}"
+def _text(kind: Kind, fixed: int) -> str:
+    """A level or reading for a message: exact, with thousands separators ("1,200,000", "145.1")."""
+    return f"{LEVEL_UNITS[kind].typed(fixed).normalize():,f}"
 
 
-def _describe(alert: Alert, side: str, value: float, book: ThresholdBook) -> str:
-    m, level = alert.market or "an account", alert.level or 0.0
-    k = alert.kind
+def _describe(alert: Alert, side: str, value: int) -> str:
+    m, k = alert.market or "an account", alert.kind
+    level, now = _text(k, alert.level or 0), _text(k, value)
     if k is Kind.PRICE_ABOVE:
-        return f"{m} is at {_num(value)}, above {_num(level)}"
+        return f"{m} is at {now}, above {level}"
     if k is Kind.PRICE_BELOW:
-        return f"{m} is at {_num(value)}, below {_num(level)}"
+        return f"{m} is at {now}, below {level}"
     if k is Kind.PRICE_CROSS:
-        return f"{m} crossed {_num(level)}: now {_num(value)}"
+        return f"{m} crossed {level}: now {now}"
     if k is Kind.MOVE_PCT:
-        return f"{m} moved {value:.2f}% ({alert.direction}) within {alert.window_s}s (alert at {level:g}%)"
+        return f"{m} moved {now}% ({alert.direction}) within {alert.window_s}s (alert at {level}%)"
     if k is Kind.FUNDING:
-        return f"{m} funding rate is {value:.4f}% per interval, beyond {level:g}%"
+        return f"{m} funding rate is {now}% per interval, beyond {level}%"
     if k is Kind.LIQ_DISTANCE:
         where = "a position" if alert.market in (None, ANY) else f"the {alert.market} position"
-        return f"{where} is {value:.2f}% from its liquidation price (alert at {level:g}%)"
+        return f"{where} is {now}% from its liquidation price (alert at {level}%)"
     if k is Kind.MARGIN_RATIO:
-        return f"margin ratio is {value:.1f}%, at or below {level:g}%"
+        return f"margin ratio is {now}%, at or below {level}%"
     if k is Kind.DESK_EXPOSURE:
-        return f"desk gross exposure is ${_num(value)}, at or above ${_num(level)}"
+        return f"desk gross exposure is ${now}, at or above ${level}"
     if k is Kind.DESK_MARGIN_RATIO:
-        return f"a trader's margin ratio is {value:.1f}%, at or below {level:g}%"
-    return f"{k} {m} {side} {_num(value)}"
+        return f"a trader's margin ratio is {now}%, at or below {level}%"
+    return f"{k} {m} {side} {now}"

@@ -25,7 +25,7 @@ class AlertHistoryArgs(msgspec.Struct, forbid_unknown_fields=True):
     id: int | None = None
     market: str | None = None
     limit: int = 100
-    since: float | None = None
+    since_ms: int | None = None  # unix milliseconds
 
 
 def register_alert_ops(api: ApiServer, alerts: AlertService) -> None:
@@ -50,7 +50,7 @@ def register_alert_ops(api: ApiServer, alerts: AlertService) -> None:
         a = parse_args(args, AlertHistoryArgs)
         market = alerts.resolve_market(a.market) if a.market else None
         await alerts.sync()
-        return {"history": alerts.history(a.id, market, a.limit, a.since)}
+        return {"history": alerts.history(a.id, market, a.limit, a.since_ms)}
 
     api.op("alert.add", add)
     api.op("alert.edit", edit)

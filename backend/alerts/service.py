@@ -12,20 +12,21 @@ from __future__ import annotations
 import asyncio
 import builtins
 import logging
-import math
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from backend.alerts.engine import ANY, Alert, AlertEngine, Firing, Kind
+from backend.alerts.engine import ANY, NO_READING, Alert, AlertEngine, Firing, Kind
 from backend.alerts.spec import AlertArgs, AlertCode, AlertEditArgs, apply_edit, build_alert
 from backend.bus import Bus
+from backend.domain.alerts import LEVEL_UNITS, level_text
 from backend.domain.errors import DomainError
 from backend.notify import Notifier
 from backend.store.base import StoreLike
 from backend.venues.liquidations import describe as describe_liquidation
-from programs.vocabulary import BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION
+from backend.venues.paper import to_engine_price
+from programs.vocabulary import BASE_PRECISION, MS_PER_S, PRICE_PRECISION, to_decimal
 
 log = logging.getLogger(__name__)
 ALERT_COLUMNS = (  # the alerts table, in its order (also what `store copy` moves)
@@ -36,15 +37,18 @@ ALERT_COLUMNS = (  # the alerts table, in its order (also what `store copy` move
     "window_s",
     "direction",
     "repeat",
-    "cooldown_s",
+    "cooldown_ms",
     "webhook",
     "note",
     "status",
-    "created",
-    "updated",
-    "last_fired",
+    "created_ms",
+    "updated_ms",
+    "last_fired_ms",
     "fire_count",
 )
+# the alert_history table, in its order: `level` and `value` in the kind's unit (backend/domain/alerts.py)
+HISTORY_COLUMNS = ("id", "alert_id", "ts_ms", "kind", "market", "level", "value", "message", "delivery")
+FiringRow = tuple[dict[str, Any], int, int | None, int, str]  # (message, alert id, last_fired_ms, count, status)
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -84,10 +88,10 @@ class AlertService:
         self._listening = False
         self._task: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
-        self._unsaved: list[tuple[dict[str, Any], int, float | None, int, str]] = []
+        self._unsaved: list[FiringRow] = []
         self.flush_every_s = 0.1
-        self._liq: dict[tuple[Any, ...], float] = {}  # (authority, sub, market) -> distance %
-        self._margin: dict[tuple[Any, ...], float] = {}  # (authority, sub) -> margin ratio % (inf when flat)
+        self._liq: dict[tuple[Any, ...], int] = {}  # (authority, sub, market) -> distance, PERCENTAGE_PRECISION
+        self._margin: dict[tuple[Any, ...], int] = {}  # (authority, sub) -> margin ratio (NO_READING when flat)
         self._orders_seen: deque[tuple[int, str]] = deque(maxlen=4096)
         self._orders_seen_set: set[tuple[int, str]] = set()
         self._feed_state: dict[str, str] = {}
@@ -142,13 +146,13 @@ class AlertService:
                 window_s=row["window_s"],
                 direction=row["direction"],
                 repeat=bool(row["repeat"]),
-                cooldown_s=row["cooldown_s"],
+                cooldown_ms=row["cooldown_ms"],
                 webhook=row["webhook"],
                 note=row["note"],
                 status=row["status"],
-                created=row["created"],
-                updated=row["updated"],
-                last_fired=row["last_fired"],
+                created_ms=row["created_ms"],
+                updated_ms=row["updated_ms"],
+                last_fired_ms=row["last_fired_ms"],
                 fire_count=row["fire_count"],
             )
             self.alerts[alert.id] = alert
@@ -170,13 +174,18 @@ class AlertService:
     async def add(self, args: AlertArgs) -> Alert:
         if self.active_count >= self.max_active:
             raise DomainError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")
-        alert = build_alert(args, self.resolve_market, alert_id=self._next_id, now=self.clock())
+        alert = build_alert(args, self.resolve_market, alert_id=self._next_id, now_ms=self._now_ms())
         self._next_id += 1
         await self.store.write(lambda conn: _upsert(conn, alert))
         self.alerts[alert.id] = alert
         self.engine.add(alert)
-        log.info("alert %d added: %s %s %s", alert.id, alert.kind, alert.market or "", alert.level)
+        log.info(
+            "alert %d added: %s %s %s", alert.id, alert.kind, alert.market or "", level_text(alert.kind, alert.level)
+        )
         return alert
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * MS_PER_S)
 
     def get(self, alert_id: int) -> Alert:
         alert = self.alerts.get(alert_id)
@@ -186,7 +195,7 @@ class AlertService:
 
     async def edit(self, edit: AlertEditArgs) -> Alert:
         current = self.get(edit.id)
-        changed = apply_edit(current, edit, self.clock())
+        changed = apply_edit(current, edit, self._now_ms())
         if changed.status == "active" and current.status != "active" and self.active_count >= self.max_active:
             raise DomainError(AlertCode.LIMIT, f"{self.active_count} alerts are active; the limit is {self.max_active}")
         self.flush()  # a pending firing's row update must land before this edit, not after it
@@ -218,8 +227,9 @@ class AlertService:
         await self.store.write(lambda conn: None)
 
     def history(
-        self, alert_id: int | None = None, market: str | None = None, limit: int = 100, since: float | None = None
+        self, alert_id: int | None = None, market: str | None = None, limit: int = 100, since_ms: int | None = None
     ) -> builtins.list[dict[str, Any]]:  # `list` here is the method above
+        """Firings, newest first, as on the wire: `level`/`value` exact text, `*_fixed` the integers."""
         where: builtins.list[str] = []
         params: builtins.list[Any] = []
         if alert_id is not None:
@@ -228,16 +238,20 @@ class AlertService:
         if market is not None:
             where.append("market = ?")
             params.append(market)
-        if since is not None:
-            where.append("ts >= ?")
-            params.append(since)
-        sql = "SELECT * FROM alert_history" + (" WHERE " + " AND ".join(where) if where else "")
-        return self.store.query(sql + " ORDER BY id DESC LIMIT ?", (*params, max(1, min(limit, 10_000))))
+        if since_ms is not None:
+            where.append("ts_ms >= ?")
+            params.append(since_ms)
+        sql = f"SELECT {', '.join(HISTORY_COLUMNS)} FROM alert_history" + (
+            " WHERE " + " AND ".join(where) if where else ""
+        )
+        rows = self.store.query(sql + " ORDER BY id DESC LIMIT ?", (*params, max(1, min(limit, 10_000))))
+        return [_history_entry(row) for row in rows]
 
     # -- inputs (bus listeners: synchronous and cheap) ------------------------------------------
     def _on_observation(self, obs: Any) -> None:
         if self._running:
-            firings = self.engine.on_price(obs.market, obs.price * 10.0**obs.expo, float(obs.publish_time))
+            price = to_engine_price(obs.price, obs.expo)  # the mark the engine itself sees
+            firings = self.engine.on_price(obs.market, price, obs.publish_time * MS_PER_S)
             if firings:
                 self._emit(firings)
 
@@ -256,14 +270,14 @@ class AlertService:
         self._orders_seen.append(seen)
         self._orders_seen_set.add(seen)
         market, side = _get(order, "market"), _get(order, "side", "")
-        size = _get(order, "size", 0) / BASE_PRECISION
+        size = _exact(_get(order, "size", 0), BASE_PRECISION)
         if status == "filled":
-            avg = _get(order, "avg_fill_price", 0) / PRICE_PRECISION
-            kind, text = Kind.ORDER_FILLED, f"order {order_id} {side} {size:g} {market} filled at {avg:,.6g}"
+            avg = _exact(_get(order, "avg_fill_price", 0), PRICE_PRECISION)
+            kind, text = Kind.ORDER_FILLED, f"order {order_id} {side} {size} {market} filled at {avg}"
         else:
             reason = _get(order, "reason", "") or "no reason given"
-            kind, text = Kind.ORDER_REJECTED, f"order {order_id} {side} {size:g} {market} rejected: {reason}"
-        firings = self.engine.on_event(kind, market, self.clock(), text)
+            kind, text = Kind.ORDER_REJECTED, f"order {order_id} {side} {size} {market} rejected: {reason}"
+        firings = self.engine.on_event(kind, market, self._now_ms(), text)
         if firings:
             self._emit(firings)
 
@@ -271,7 +285,7 @@ class AlertService:
         if not self._running:
             return
         market = _get(record, "market") or None
-        firings = self.engine.on_event(Kind.LIQUIDATION, market, self.clock(), describe_liquidation(record))
+        firings = self.engine.on_event(Kind.LIQUIDATION, market, self._now_ms(), describe_liquidation(record))
         if firings:
             self._emit(firings)
 
@@ -282,8 +296,9 @@ class AlertService:
         market = _get(message, "market")
         if rate is None or market is None:
             return
-        pct = rate * 100.0 / FUNDING_RATE_PRECISION
-        firings = self.engine.on_value("funding", market, pct, float(_get(message, "ts") or self.clock()))
+        ts = _get(message, "ts")  # unix seconds
+        ts_ms = int(ts) * MS_PER_S if ts else self._now_ms()
+        firings = self.engine.on_value("funding", market, int(rate), ts_ms)  # FUNDING_RATE_PRECISION, like the level
         if firings:
             self._emit(firings)
 
@@ -292,7 +307,9 @@ class AlertService:
         if not self._running:
             return
         account = (_get(snapshot, "authority"), _get(snapshot, "sub_account"))
-        now = self.clock()
+        now = self._now_ms()
+        # the monitor reports % as floats; each becomes the integer that compares with a level as it would
+        liq_unit, margin_unit = LEVEL_UNITS[Kind.LIQ_DISTANCE], LEVEL_UNITS[Kind.MARGIN_RATIO]
         touched = {ANY}
         for key in [k for k in self._liq if k[:2] == account]:
             touched.add(key[2])
@@ -301,14 +318,14 @@ class AlertService:
             distance = _get(position, "liq_distance_pct")
             if distance is not None:
                 market = _get(position, "market")
-                self._liq[(*account, market)] = float(distance)
+                self._liq[(*account, market)] = liq_unit.of_reading(float(distance), above=False)
                 touched.add(market)
         firings: list[Firing] = []
         for market in sorted(touched):
             values = [d for k, d in self._liq.items() if market == ANY or k[2] == market]
-            firings += self.engine.on_value("liq", market, min(values, default=math.inf), now)
+            firings += self.engine.on_value("liq", market, min(values, default=NO_READING), now)
         ratio = _get(snapshot, "margin_ratio_pct")  # None while the account is flat
-        self._margin[account] = math.inf if ratio is None else float(ratio)
+        self._margin[account] = NO_READING if ratio is None else margin_unit.of_reading(float(ratio), above=False)
         firings += self.engine.on_value("margin", ANY, min(self._margin.values()), now)
         if firings:
             self._emit(firings)
@@ -325,7 +342,7 @@ class AlertService:
         """Compare the feeds' health with the last look: unhealthy feeds and failovers fire alerts."""
         if self.oracle is None or not self._running:
             return
-        now = self.clock()
+        now = self._now_ms()
         firings: list[Firing] = []
         for feed in self.oracle.health():
             before = self._feed_state.get(feed.source, "healthy")
@@ -350,7 +367,7 @@ class AlertService:
             message["id"] = self._next_history_id
             self._next_history_id += 1
             alert = firing.alert
-            rows.append((message, alert.id, alert.last_fired, alert.fire_count, alert.status))
+            rows.append((message, alert.id, alert.last_fired_ms, alert.fire_count, alert.status))
             self.recent.appendleft(message)
             log.log(
                 logging.WARNING if firing.severity != "info" else logging.INFO, "alert %d: %s", alert.id, firing.message
@@ -378,7 +395,7 @@ def _default_resolver(text: str) -> str:
 
 
 def _upsert(conn: Any, alert: Alert) -> None:
-    row = alert.to_dict()
+    row = {c: getattr(alert, c) for c in ALERT_COLUMNS}  # the integers, not the wire's text
     row["kind"] = str(alert.kind)
     row["repeat"] = int(alert.repeat)
     conn.execute(
@@ -387,24 +404,39 @@ def _upsert(conn: Any, alert: Alert) -> None:
     )
 
 
-def _record_firings(conn: Any, rows: list[tuple[dict[str, Any], int, float | None, int, str]]) -> None:
+def _record_firings(conn: Any, rows: list[FiringRow]) -> None:
     conn.executemany(
-        "INSERT INTO alert_history (id, alert_id, ts, kind, market, level, value, message) VALUES (?,?,?,?,?,?,?,?)",
+        "INSERT INTO alert_history (id, alert_id, ts_ms, kind, market, level, value, message) VALUES (?,?,?,?,?,?,?,?)",
         [
             (
                 m["id"],
                 m["alert_id"],
-                m["ts"],
+                m["ts_ms"],
                 m["kind"],
                 m["market"],
-                m["level"],
-                None if m["value"] is None or not math.isfinite(m["value"]) else m["value"],
+                m["level_fixed"],
+                m["value_fixed"],
                 m["message"],
             )
             for m, *_ in rows
         ],
     )
     conn.executemany(
-        "UPDATE alerts SET last_fired = ?, fire_count = ?, status = ?, updated = ? WHERE id = ?",
+        "UPDATE alerts SET last_fired_ms = ?, fire_count = ?, status = ?, updated_ms = ? WHERE id = ?",
         [(last, count, status, last, alert_id) for _m, alert_id, last, count, status in rows],
     )
+
+
+def _history_entry(row: dict[str, Any]) -> dict[str, Any]:
+    """An alert_history row as the wire's firing record: exact text beside the integers."""
+    entry = dict(row)
+    entry["level_fixed"], entry["value_fixed"] = row["level"], row["value"]
+    entry["level"], entry["value"] = level_text(row["kind"], row["level"]), level_text(row["kind"], row["value"])
+    unit = LEVEL_UNITS.get(Kind(row["kind"]))
+    entry["level_in"] = unit.symbol if unit else None
+    return entry
+
+
+def _exact(units: int, precision: int) -> str:
+    """An engine integer as exact text for a message: (1_500_000_000, BASE_PRECISION) -> "1.5"."""
+    return f"{to_decimal(units, precision).normalize():f}"

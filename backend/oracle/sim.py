@@ -24,11 +24,14 @@ SECONDS_PER_YEAR = 365 * 24 * 3600
 SLOT_EPOCH = 1_577_836_800  # slots are counted from 2020-01-01 so a slot follows from a time
 
 
+DEFAULT_EXPO = -8  # Pyth's exponent for the crypto/USD feeds
+
+
 @dataclass(slots=True, frozen=True)
 class SimParams:
     start_price: float
     annual_vol: float
-    expo: int = -8
+    expo: int = DEFAULT_EXPO
     jump_prob: float = 0.002  # per step
     jump_size: float = 0.012  # typical jump as a fraction of price
     base_conf_bps: float = 3.0
@@ -42,6 +45,12 @@ SIM_PARAMS: dict[str, SimParams] = {
     "1MBONK-PERP": SimParams(25.0, 1.40),
     "WIF-PERP": SimParams(2.10, 1.30),
 }
+
+
+def market_expo(symbol: str) -> int:
+    """The exponent a market's prices carry (quotes and candles): its feed's, Pyth's by default."""
+    params = SIM_PARAMS.get(symbol)
+    return params.expo if params is not None else DEFAULT_EXPO
 
 
 @dataclass(slots=True)

@@ -12,16 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.alerts.service import ALERT_COLUMNS
+from backend.alerts.service import ALERT_COLUMNS, HISTORY_COLUMNS
 from backend.bus import Bus
 from backend.store.base import StoreError, StoreSpec
 from backend.store.db import Store
+from backend.store.migrations import CANDLE_COLUMNS
 from backend.store.postgres import PgStore, connect
 from backend.store.reader import StoreReader
 from backend.venues.paper import PaperVenue
 from programs.quantdesk_perp.state import state_to_bytes
 
-# table -> columns copied (in SQLite order); `trader` is added in front
+# table -> columns copied (in SQLite order); `trader` is added in front. Amounts are integers on both
+# sides (alert levels in their kind's unit, candles at their expo), so the copy is exact.
 TABLES: dict[str, tuple[str, ...]] = {
     "journal": ("seq", "ts", "kind", "payload"),
     "snapshots": ("seq", "created", "state"),
@@ -29,10 +31,10 @@ TABLES: dict[str, tuple[str, ...]] = {
     "fills": ("fill_id", "order_id", "authority", "sub_account", "market", "ts", "view"),
     "audit": ("ts", "actor", "action", "detail"),
     "alerts": ALERT_COLUMNS,
-    "alert_history": ("id", "alert_id", "ts", "kind", "market", "level", "value", "message", "delivery"),
+    "alert_history": HISTORY_COLUMNS,
     "risk_kv": ("key", "value", "updated"),
     "equity_history": ("ts", "authority", "sub_account", "equity", "total_collateral", "unrealized_pnl"),
-    "candles": ("market", "tf", "t", "o", "h", "l", "c", "v", "n"),
+    "candles": CANDLE_COLUMNS,
     "observations": ("market", "price", "conf", "expo", "publish_time", "slot", "ema_price", "source"),
 }
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 import calendar
 import time
 
+from backend.store.migrations import CANDLE_COLUMNS, alert_level_sql, candle_row_sql, real_to_fixed_sql
+from programs.vocabulary import MS_PER_S
+
 TRADER_ROLE_PREFIX = "qd_"
 DESK_ROLE = "quantdesk_desk"
 MONTH_S = 31 * 86_400
 # table -> the columns (after `trader`) that identify a row: what `INSERT OR REPLACE/IGNORE` conflicts on
 CONFLICT_KEYS: dict[str, tuple[str, ...]] = {
-    "candles": ("market", "tf", "t"),
+    "candles": ("market", "tf", "ts_s"),
     "journal": ("seq",),
     "snapshots": ("seq",),
     "orders": ("order_id",),
@@ -30,7 +33,7 @@ CONFLICT_KEYS: dict[str, tuple[str, ...]] = {
     "alert_history": ("id",),
     "desk_accounts": ("authority", "sub_account"),
 }
-TIME_SERIES: dict[str, str] = {"candles": "t", "observations": "publish_time"}  # table -> time column (unix s)
+TIME_SERIES: dict[str, str] = {"candles": "ts_s", "observations": "publish_time"}  # table -> time column (unix s)
 
 _TRADER = "trader TEXT NOT NULL DEFAULT quantdesk_trader()"
 # BRIN on append-only time columns; autosummarize so freshly filled page ranges are indexed without a VACUUM
@@ -81,9 +84,9 @@ def month_partitions(table: str, now: int, before: int = 1, after: int = 2) -> l
     return out
 
 
-def time_series_ddl(table: str, timescale: bool, now: int, segment_by: str) -> list[str]:
+def time_series_ddl(table: str, timescale: bool, now: int, segment_by: str, column: str | None = None) -> list[str]:
     """Statements that make `table` (created PARTITION BY RANGE when native) a time series."""
-    column = TIME_SERIES[table]
+    column = column or TIME_SERIES[table]
     if timescale:
         return [
             f"SELECT create_hypertable('{table}', '{column}', chunk_time_interval => 604800, migrate_data => true)",
@@ -133,10 +136,11 @@ def migrations(timescale: bool, now: int | None = None) -> list[tuple[int, str, 
                 c DOUBLE PRECISION NOT NULL, v DOUBLE PRECISION NOT NULL DEFAULT 0, n BIGINT NOT NULL DEFAULT 0,
                 PRIMARY KEY (trader, market, tf, t)
             ){_partitioned(timescale).format(col="t")}""",
-                *time_series_ddl("candles", timescale, now, "trader, market, tf"),
+                *time_series_ddl("candles", timescale, now, "trader, market, tf", column="t"),
                 trader_policies("candles"),
             ],
         ),
+        (3, "candles_exact", _candles_exact(timescale, now)),
         (
             10,
             "journal",
@@ -224,6 +228,7 @@ def migrations(timescale: bool, now: int | None = None) -> list[tuple[int, str, 
                 *(trader_policies(t) for t in ("alerts", "alert_history")),
             ],
         ),
+        (22, "alerts_exact", _alerts_exact()),
         (
             21,
             "risk_state",
@@ -256,6 +261,55 @@ def migrations(timescale: bool, now: int | None = None) -> list[tuple[int, str, 
                 trader_policies("desk_accounts"),
             ],
         ),
+    ]
+
+
+def _candles_exact(timescale: bool, now: int) -> list[str]:
+    """Migration 3: the candles as exact integers (backend/store/migrations.py says how each REAL became one).
+    The table is rebuilt, not altered: a compressed hypertable refuses a column's type change."""
+    return [
+        f"CREATE TEMP TABLE candles_exact ON COMMIT DROP AS SELECT trader, {candle_row_sql(pg=True)} FROM candles",
+        "DROP TABLE candles",
+        f"""
+            CREATE TABLE candles (
+                {_TRADER},
+                market TEXT NOT NULL, tf TEXT NOT NULL, ts_s BIGINT NOT NULL, expo INTEGER NOT NULL,
+                o BIGINT NOT NULL, h BIGINT NOT NULL, l BIGINT NOT NULL, c BIGINT NOT NULL,
+                v BIGINT NOT NULL DEFAULT 0, n BIGINT NOT NULL DEFAULT 0,
+                PRIMARY KEY (trader, market, tf, ts_s)
+            ){_partitioned(timescale).format(col="ts_s")}""",
+        *time_series_ddl("candles", timescale, now, "trader, market, tf"),
+        f"INSERT INTO candles (trader, {', '.join(CANDLE_COLUMNS)}) SELECT * FROM candles_exact",
+        trader_policies("candles"),
+    ]
+
+
+def _alerts_exact() -> list[str]:
+    """Migration 22: alert levels and readings as integers in their kind's unit, instants in unix ms."""
+
+    def ms(column: str) -> str:
+        return real_to_fixed_sql(column, MS_PER_S, pg=True)
+
+    return [
+        f"""
+        ALTER TABLE alerts ALTER COLUMN cooldown_s DROP DEFAULT;
+        ALTER TABLE alerts
+            ALTER COLUMN level TYPE BIGINT USING {alert_level_sql("level", pg=True)},
+            ALTER COLUMN cooldown_s TYPE BIGINT USING {ms("cooldown_s")},
+            ALTER COLUMN created TYPE BIGINT USING {ms("created")},
+            ALTER COLUMN updated TYPE BIGINT USING {ms("updated")},
+            ALTER COLUMN last_fired TYPE BIGINT USING {ms("last_fired")};
+        ALTER TABLE alerts ALTER COLUMN cooldown_s SET DEFAULT 0;
+        ALTER TABLE alerts RENAME COLUMN cooldown_s TO cooldown_ms;
+        ALTER TABLE alerts RENAME COLUMN created TO created_ms;
+        ALTER TABLE alerts RENAME COLUMN updated TO updated_ms;
+        ALTER TABLE alerts RENAME COLUMN last_fired TO last_fired_ms;
+        ALTER TABLE alert_history
+            ALTER COLUMN ts TYPE BIGINT USING {ms("ts")},
+            ALTER COLUMN level TYPE BIGINT USING {alert_level_sql("level", pg=True)},
+            ALTER COLUMN value TYPE BIGINT USING {alert_level_sql("value", pg=True)};
+        ALTER TABLE alert_history RENAME COLUMN ts TO ts_ms;
+        """
     ]
 
 

@@ -9,6 +9,7 @@ from backend.client import BackendClient
 from quantdesk_tui.commands import data_command, whole_number
 from quantdesk_tui.commands.records import insurance_text, liquidation_rows
 from quantdesk_tui.output import UsageError, table
+from widgets.format import fmt_level
 
 
 def register(sub: Any, add_connection_args: Any) -> None:
@@ -127,7 +128,8 @@ async def alert_add(client: BackendClient, a: argparse.Namespace) -> tuple[Any, 
             args[key] = getattr(a, key)
     result = await client.request("alert.add", **args)
     alert = result.get("alert", result)
-    return alert, f"alert #{alert['id']}: {alert.get('market')} {alert['kind']} {alert.get('level')}"
+    level = fmt_level(alert.get("level"), alert.get("level_in"))  # exact, as the backend holds it
+    return alert, f"alert #{alert['id']}: {alert.get('market')} {alert['kind']} {level}"
 
 
 async def alert_list(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
@@ -137,7 +139,7 @@ async def alert_list(client: BackendClient, a: argparse.Namespace) -> tuple[Any,
             x["id"],
             x.get("market") or "-",
             x["kind"],
-            x.get("level") if x.get("level") is not None else "-",
+            fmt_level(x.get("level"), x.get("level_in")) if x.get("level") is not None else "-",
             x.get("status", ""),
             x.get("fire_count", 0),
         )

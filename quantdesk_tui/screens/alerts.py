@@ -16,7 +16,7 @@ from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
 from quantdesk_tui.screens.requests import send
-from widgets.format import fmt_time, parse_decimal
+from widgets.format import fmt_level, fmt_time_ms, parse_decimal
 from widgets.live_table import Cell, Column, LiveTable
 
 ALERT_COLUMNS = [
@@ -41,34 +41,35 @@ HISTORY_COLUMNS = [
 STATUS_TONES = {"active": "up", "fired": "warn", "disabled": "dim"}
 
 
-def fmt_level(value: Any) -> str:
-    return "—" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+def level_of(alert: dict[str, Any]) -> str:
+    """The alert's exact level with its unit (% for moves, ratios and rates)."""
+    return fmt_level(alert.get("level"), alert.get("level_in"))
 
 
 def alert_row(alert: dict[str, Any]) -> tuple[Any, ...]:
     status = str(alert.get("status", "active"))
-    last = alert.get("last_fired")
+    last = alert.get("last_fired_ms")
     return (
         alert.get("id"),
         alert.get("market") or "any",
         alert.get("kind", ""),
-        Cell(alert.get("level"), fmt_level(alert.get("level"))),
+        Cell(alert.get("level_fixed"), level_of(alert)),  # sorts by the integer, shows the exact text
         Cell(status, status, STATUS_TONES.get(status)),
         "yes" if alert.get("repeat") else "once",
         alert.get("fire_count", 0),
-        Cell(last, fmt_time(int(last)) if last else "—", "dim"),
+        Cell(last, fmt_time_ms(int(last)) if last else "—", "dim"),
         alert.get("note", ""),
     )
 
 
 def history_row(entry: dict[str, Any]) -> tuple[Any, ...]:
-    ts = entry.get("ts") or 0
+    ts_ms = entry.get("ts_ms") or 0
     return (
-        Cell(ts, fmt_time(int(ts)), "dim"),
+        Cell(ts_ms, fmt_time_ms(int(ts_ms)), "dim"),
         entry.get("alert_id"),
         entry.get("market") or "",
         entry.get("kind", ""),
-        Cell(entry.get("value"), fmt_level(entry.get("value"))),
+        Cell(entry.get("value_fixed"), fmt_level(entry.get("value"), entry.get("level_in"))),
         entry.get("message", ""),
     )
 
@@ -183,8 +184,8 @@ class AlertsScreen(WorkspaceScreen):
         self.app.push_screen(
             PromptScreen(
                 f"Edit alert #{alert['id']} ({alert.get('market') or 'any'} {alert.get('kind')})",
-                f"new level; now {fmt_level(alert.get('level'))}",
-                fmt_level(alert.get("level")),
+                f"new level; now {level_of(alert)}",
+                alert.get("level") or "",
                 check,
             ),
             typed,
@@ -213,7 +214,7 @@ class AlertsScreen(WorkspaceScreen):
             if yes:
                 self._request("alert.rm", f"alert #{alert_id} removed", id=alert_id)
 
-        body = f"#{alert['id']} {alert.get('market') or 'any'} {alert.get('kind')} {fmt_level(alert.get('level'))}"
+        body = f"#{alert['id']} {alert.get('market') or 'any'} {alert.get('kind')} {level_of(alert)}"
         self.app.push_screen(ConfirmScreen("Remove this alert?", body), partial(confirmed, alert["id"]))
 
     def action_reload(self) -> None:

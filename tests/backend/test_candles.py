@@ -6,6 +6,7 @@ import pytest
 
 from backend.api.protocol import Candles, FillView
 from backend.bus import Bus
+from backend.store.migrations import CANDLE_COLUMNS
 from backend.candles import (
     CandleService,
     as_candles,
@@ -111,9 +112,11 @@ def test_a_paper_fill_adds_its_exact_size_as_volume_at_its_unix_second():
 def test_store_rows_come_back_as_the_same_exact_integers():
     bar = [T0, 14_512_345_678, 14_600_000_001, 14_400_000_000, 14_599_999_999, 123_456_789_012, 7]
     row = stored_row("BTC-PERP", "1m", -8, bar)
-    assert row[:4] == ("BTC-PERP", "1m", T0, 145.12345678) and row[7] == 123.456789012
-    named = dict(zip(("market", "tf", "t", "o", "h", "l", "c", "v", "n"), row, strict=True))
+    assert row == ("BTC-PERP", "1m", T0, -8, 14_512_345_678, 14_600_000_001, 14_400_000_000, 14_599_999_999,
+                   123_456_789_012, 7)  # fmt: skip
+    named = dict(zip(CANDLE_COLUMNS, row, strict=True))
     assert stored_bar(named, -8) == bar
+    assert stored_bar(named, -6)[1:5] == [145_123_456, 146_000_000, 144_000_000, 145_999_999]  # rescaled down
 
 
 async def test_closed_bars_persist_and_come_back_after_a_restart(store):

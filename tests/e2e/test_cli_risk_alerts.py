@@ -59,6 +59,11 @@ def test_alert_add_list_rm_and_bad_input(backend_proc):
     assert bad["error"]["code"] == "ALERT_BAD_WEBHOOK"
     cli("alert", "rm", str(added["id"]))
     assert json.loads(cli("alert", "list", "--json").stdout) == []
+    # the level as typed comes back exact: text, its integer in PRICE_PRECISION, and in the table
+    assert cli("alert", "add", "SOL-PERP", "above", "500.10").stdout.strip().endswith("SOL-PERP price_above 500.1")
+    [exact] = json.loads(cli("alert", "list", "--json").stdout)
+    assert (exact["level"], exact["level_fixed"], exact["level_in"]) == ("500.1", 500_100_000, "USD")
+    assert "500.1 " in cli("alert", "list").stdout
 
 
 def test_candles_as_json_and_csv(backend_proc):

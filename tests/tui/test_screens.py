@@ -149,16 +149,16 @@ async def test_alerts_add_edit_and_remove_through_the_ui(backend, client):
         await pilot.press("a", *"SOL-PERP > 99999", "enter")
         await wait_for(pilot, lambda: table.row_count == 1)
         alerts = (await client.request("alert.list", status="active"))["alerts"]
-        assert [(a["market"], a["level"]) for a in alerts] == [("SOL-PERP", 99999.0)]
+        assert [(a["market"], a["level"]) for a in alerts] == [("SOL-PERP", "99999")]
         await pilot.press("e")
         assert isinstance(app.screen, PromptScreen)
         await pilot.press("ctrl+a", "ctrl+k", *"88888", "enter")
         for _ in range(100):
             alerts = (await client.request("alert.list", status="active"))["alerts"]
-            if alerts[0]["level"] == 88888.0:
+            if alerts[0]["level"] == "88888":
                 break
             await pilot.pause(0.05)
-        assert alerts[0]["level"] == 88888.0
+        assert alerts[0]["level"] == "88888"
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")

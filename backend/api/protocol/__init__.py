@@ -36,6 +36,7 @@ from programs.vocabulary import (  # noqa: F401
     BASE_PRECISION,
     FUNDING_RATE_PRECISION,
     MARGIN_PRECISION,
+    MS_PER_S,
     OPEN_STATUSES,
     ORDER_TYPE_NAMES,
     PERCENTAGE_PRECISION,

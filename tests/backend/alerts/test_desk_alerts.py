@@ -20,7 +20,18 @@ async def test_desk_exposure_and_a_traders_margin_ratio_fire_when_crossed(servic
     assert watch.wanted() and exposure.market is None
     assert watch.check(desk(900_000.0, [40.0, None])) == []
     fired = watch.check(desk(1_200_000.0, [40.0, 12.5, None]))
-    assert sorted((f.alert.id, f.value) for f in fired) == [(exposure.id, 1_200_000.0), (margin.id, 12.5)]
+    # in the levels' units: exposure in QUOTE_PRECISION, the margin ratio in MARGIN_PRECISION (12.5% = 1250)
+    assert sorted((f.alert.id, f.value) for f in fired) == [(exposure.id, 1_200_000_000_000), (margin.id, 1250)]
     assert "desk gross exposure is $1,200,000" in next(f.message for f in fired if f.alert.id == exposure.id)
     assert watch.check(desk(2_000_000.0, [5.0])) == []  # one-shot alerts fired once
     assert not watch.wanted()
+
+
+async def test_desk_exposure_compares_in_quote_fixed_point_at_the_level_exactly(service):
+    # 1,000,000.000001 USD is one QUOTE_PRECISION unit over the level; 999,999.999999 one under
+    exposure = await service.add(AlertArgs(kind="desk_exposure", level="1000000.000001"))
+    assert exposure.level == 1_000_000_000_001
+    watch = DeskWatch(service, lambda: desk(0, []), clock=lambda: 100.0)
+    assert watch.check(desk(1_000_000.0, [])) == []
+    [fired] = watch.check(desk(1_000_000.000001, []))
+    assert fired.value == 1_000_000_000_001 and fired.to_dict()["value"] == "1000000.000001"

@@ -151,8 +151,8 @@ def test_dialect_turns_sqlite_conflict_verbs_into_on_conflict_with_the_trader_ke
         "INSERT INTO risk_kv (key, value, updated) VALUES (%s, %s, %s) ON CONFLICT (trader, key) "
         "DO UPDATE SET value = EXCLUDED.value, updated = EXCLUDED.updated"
     )
-    assert translate("INSERT OR IGNORE INTO candles (market, tf, t) VALUES (?, ?, ?)") == (
-        "INSERT INTO candles (market, tf, t) VALUES (%s, %s, %s) ON CONFLICT (trader, market, tf, t) DO NOTHING"
+    assert translate("INSERT OR IGNORE INTO candles (market, tf, ts_s) VALUES (?, ?, ?)") == (
+        "INSERT INTO candles (market, tf, ts_s) VALUES (%s, %s, %s) ON CONFLICT (trader, market, tf, ts_s) DO NOTHING"
     )
     with pytest.raises(DialectError):
         translate("INSERT OR REPLACE INTO nowhere (a) VALUES (?)")
@@ -160,7 +160,7 @@ def test_dialect_turns_sqlite_conflict_verbs_into_on_conflict_with_the_trader_ke
 
 def test_time_series_are_hypertables_with_compression_under_timescaledb_and_partitions_otherwise():
     timescale = time_series_ddl("candles", True, int(NOW), "trader, market, tf")
-    assert timescale[0].startswith("SELECT create_hypertable('candles', 't'")
+    assert timescale[0].startswith("SELECT create_hypertable('candles', 'ts_s'")
     assert "timescaledb.compress_segmentby = 'trader, market, tf'" in timescale[2]
     assert "add_compression_policy('candles'" in timescale[3]
     native = time_series_ddl("observations", False, int(NOW), "trader, market")
@@ -169,4 +169,4 @@ def test_time_series_are_hypertables_with_compression_under_timescaledb_and_part
         "CREATE TABLE IF NOT EXISTS candles_2027_01 PARTITION OF candles FOR VALUES FROM (1798761600) TO (1801440000)"
     ]
     hyper = "\n".join(str(s) for _, _, stmts in migrations(True, int(NOW)) for s in stmts)
-    assert "PARTITION BY" not in hyper and hyper.count("create_hypertable") == 2
+    assert "PARTITION BY" not in hyper and hyper.count("create_hypertable") == 3  # candles made twice (2, 3)

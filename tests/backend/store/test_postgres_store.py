@@ -85,13 +85,13 @@ async def test_sqlite_upserts_become_on_conflict_per_trader(stores):
         )
     await alice.write(
         lambda c: c.executemany(
-            "INSERT OR IGNORE INTO candles (market, tf, t, o, h, l, c, v, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [("SOL-PERP", "1m", 60, 1.0, 2.0, 0.5, 1.5, 0, 1), ("SOL-PERP", "1m", 60, 9.0, 9.0, 9.0, 9.0, 0, 1)],
+            "INSERT OR IGNORE INTO candles (market, tf, ts_s, expo, o, h, l, c, v, n) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [("SOL-PERP", "1m", 60, -8, 100, 200, 50, 150, 0, 1), ("SOL-PERP", "1m", 60, -8, 9, 9, 9, 9, 0, 1)],
         )
     )
     assert alice.query("SELECT value FROM risk_kv") == [{"value": "2"}]
     assert bob.query("SELECT value FROM risk_kv") == [{"value": "9"}]
-    assert alice.query("SELECT o, c FROM candles") == [{"o": 1.0, "c": 1.5}]
+    assert alice.query("SELECT o, c FROM candles") == [{"o": 100, "c": 150}]
 
 
 def test_time_series_are_native_partitions_without_timescaledb(stores, pg_url):
