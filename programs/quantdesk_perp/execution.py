@@ -54,7 +54,6 @@ def execute_taker(
     state: State,
     market: Market,
     user: UserAccount,
-    *,
     is_buy: bool,
     size: int,
     limit: int,
@@ -189,20 +188,20 @@ def run_order(
             limit = jit = oracle
     filled = 0
     if not order.post_only and _may_cross(market, is_buy, limit, oracle, jit):
-        filled = execute_taker(
+        filled = execute_taker(  # positional: keywords cost on every order
             state,
             market,
             user,
-            is_buy=is_buy,
-            size=order.size - order.filled,
-            limit=limit,
-            taker_order_id=order.order_id,
-            oracle=oracle,
-            ctx=ctx,
-            use_amm=use_amm,
-            jit_limit=jit,
-            reduce_only=order.reduce_only,
-            events=events,
+            is_buy,
+            order.size - order.filled,
+            limit,
+            order.order_id,
+            oracle,
+            ctx,
+            use_amm,
+            jit,
+            order.reduce_only,
+            events,
         )
     if filled:
         if order.link_id or order.parent_id or order.child_ids:

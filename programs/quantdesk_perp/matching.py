@@ -112,10 +112,17 @@ def _beat_the_book(
     if use_amm and cfg.amm_depth:
         cap = price if source != NONE else limit
         peg, depth, amm_base, spread = curve(market, oracle)
+        # With nothing else to beat, the marginal price is positive exactly when the curve has
+        # reserves (x > 0), and max_buy / max_sell > 0 implies it: one curve call, not two.
         if is_buy:
-            amm_price = amm.ask_price(peg, depth, amm_base, spread)
-            better = amm_price > 0 and (source == NONE or amm_price < price)
-            amm_qty = amm.max_buy(peg, depth, amm_base, spread, cap) if better else 0
+            if source == NONE:
+                amm_qty = amm.max_buy(peg, depth, amm_base, spread, cap)
+            else:
+                amm_price = amm.ask_price(peg, depth, amm_base, spread)
+                better = amm_price > 0 and amm_price < price
+                amm_qty = amm.max_buy(peg, depth, amm_base, spread, cap) if better else 0
+        elif source == NONE and depth + amm_base > 0:
+            amm_qty = amm.max_sell(peg, depth, amm_base, spread, cap)
         else:
             amm_price = amm.bid_price(peg, depth, amm_base, spread)
             better = amm_price > 0 and (source == NONE or amm_price > price)
