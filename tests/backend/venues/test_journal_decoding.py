@@ -42,3 +42,29 @@ def test_entries_of_one_tick_share_a_context_and_a_new_tick_gets_its_own():
     assert (first, second) == (ORDER, cancel)
     assert ctx1 is ctx2 and ctx1 == CTX
     assert ctx3 == later and ctx3 is not ctx1
+
+
+def test_a_batch_of_mixed_instructions_decodes_in_journal_order_with_shared_contexts():
+    codec = journal.RecordCodec(journal.record_types(ix, engine_context), ix.UPGRADES)
+    later = Context(1_001, 1_800_000_001, {0: OraclePrice(145_010_000, 10_000, 1_000, 1_800_000_000)})
+    cancel = ix.CancelOrders("paper", 2, None)
+    records = [(ORDER, CTX), (cancel, CTX), (ix.Crank(), later), (ORDER, later)]
+    decode = EntryDecoder(codec)
+    instructions, contexts = decode.batch([codec.dumps(i, c) for i, c in records])
+    assert instructions == [ORDER, cancel, ix.Crank(), ORDER]
+    assert contexts == [CTX, CTX, later, later]
+    assert contexts[0] is contexts[1] and contexts[2] is contexts[3]
+    # the next batch goes on sharing the last context while the tick lasts
+    (again,), (ctx,) = decode.batch([codec.dumps(cancel, later)])
+    assert again == cancel and ctx is contexts[3]
+
+
+def test_a_batch_upgrades_an_older_record_layout_among_current_ones():
+    codec = journal.RecordCodec(journal.record_types(ix, engine_context), ix.UPGRADES)
+    market = ix.InitializeMarket(0, "SOL-PERP", "SOL", "USD", 145_000_000, 1_000, 10_000_000, 10_000_000, 20, 500, 250)
+    fields = msgspec.to_builtins(market)
+    fields["initial_margin_ratio"] = fields.pop("margin_ratio_initial")  # the name before Drift's
+    old = msgspec.msgpack.encode([["InitializeMarket", fields], ["Context", msgspec.to_builtins(CTX)]])
+    instructions, contexts = EntryDecoder(codec).batch([old, codec.dumps(ORDER, CTX)])
+    assert instructions == [market, ORDER]
+    assert contexts == [CTX, CTX]
