@@ -136,7 +136,8 @@ def timed_cancel(state: State, n: int) -> tuple[float, float]:
 
 def row(name: str, instructions: int, events: int, seconds: float, cpu: float) -> list:
     rate = instructions / seconds
-    return [name, instructions, events, rate, instructions / cpu, BUDGET, "ok" if rate >= BUDGET else "UNDER"]
+    # the judged (wall) rate sits just before the budget, where `python -m bench all` reads it
+    return [name, instructions, events, instructions / cpu, rate, BUDGET, "ok" if rate >= BUDGET else "UNDER"]
 
 
 def main() -> int:
@@ -164,7 +165,7 @@ def main() -> int:
     rows.append(row("limit place + cancel", n, 0, seconds, cpu))
     print_table(
         "perp engine, in process (python -m bench engine)",
-        ["scenario", "instructions", "events", "instr/s", "instr/s CPU", "budget", ""],
+        ["scenario", "instructions", "events", "instr/s CPU", "instr/s", "budget", ""],
         rows,
     )
     return 0
