@@ -1,7 +1,8 @@
 """`python -m bench engine`: in-process perp engine throughput (place+match limit/market instructions).
 
 Budget (DESIGN.md): >= 100,000 instructions/s. Instructions are built before the clock starts;
-the timed loop is only `process(state, instruction, ctx)`.
+the timed loop is only `process(state, instruction, ctx)`. The rate is wall time; the CPU rate beside
+it (process time) is the steadier one on a shared machine.
 """
 
 from __future__ import annotations
@@ -112,24 +113,31 @@ def mixed_flow(n: int, first_id: int) -> list:
     return out
 
 
-def timed(state: State, instructions: list) -> tuple[float, int]:
+def timed(state: State, instructions: list) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, events) of processing `instructions` in order."""
     fills = 0
     run = process
     ctx = CTX
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for instruction in instructions:
         fills += len(run(state, instruction, ctx))
-    return time.perf_counter() - start, fills
+    return time.perf_counter() - start, time.process_time() - cpu, fills
 
 
-def timed_cancel(state: State, n: int) -> float:
+def timed_cancel(state: State, n: int) -> tuple[float, float]:
     placed = place_and_cancel(n)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for k in range(0, len(placed), 2):
         order_id = state.next_order_id
         process(state, placed[k], CTX)
         process(state, ix.CancelOrder(placed[k].authority, 0, order_id), CTX)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def row(name: str, instructions: int, events: int, seconds: float, cpu: float) -> list:
+    rate = instructions / seconds
+    # the judged (wall) rate sits just before the budget, where `python -m bench all` reads it
+    return [name, instructions, events, instructions / cpu, rate, BUDGET, "ok" if rate >= BUDGET else "UNDER"]
 
 
 def main() -> int:
@@ -146,30 +154,18 @@ def main() -> int:
     ):
         state = fresh(amm)
         instructions = build(n)
-        seconds, events = timed(state, instructions)
-        rate = len(instructions) / seconds
-        rows.append([name, len(instructions), events, rate, BUDGET, "ok" if rate >= BUDGET else "UNDER"])
+        seconds, cpu, events = timed(state, instructions)
+        rows.append(row(name, len(instructions), events, seconds, cpu))
     state = fresh(False)
     instructions = mixed_flow(n, state.next_order_id)
-    seconds, events = timed(state, instructions)
-    rate = len(instructions) / seconds
-    rows.append(
-        [
-            "mixed: 2 rest, 1 cancel, 1 take",
-            len(instructions),
-            events,
-            rate,
-            BUDGET,
-            "ok" if rate >= BUDGET else "UNDER",
-        ]
-    )
+    seconds, cpu, events = timed(state, instructions)
+    rows.append(row("mixed: 2 rest, 1 cancel, 1 take", len(instructions), events, seconds, cpu))
     state = fresh(False)
-    seconds = timed_cancel(state, n)
-    rate = n / seconds
-    rows.append(["limit place + cancel", n, 0, rate, BUDGET, "ok" if rate >= BUDGET else "UNDER"])
+    seconds, cpu = timed_cancel(state, n)
+    rows.append(row("limit place + cancel", n, 0, seconds, cpu))
     print_table(
         "perp engine, in process (python -m bench engine)",
-        ["scenario", "instructions", "events", "instr/s", "budget", ""],
+        ["scenario", "instructions", "events", "instr/s CPU", "instr/s", "budget", ""],
         rows,
     )
     return 0

@@ -13,12 +13,21 @@ import enum
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import GenericAlias
 from typing import Any
 
 import msgspec
 
 _encoder = msgspec.msgpack.Encoder()
 _records_decoder = msgspec.msgpack.Decoder(list[tuple[str, msgspec.Raw]])  # [type name, fields] pairs, undecoded
+# many two-record payloads (instruction, context) at once, each record's fields left undecoded
+_pairs_decoder = msgspec.msgpack.Decoder(list[tuple[tuple[str, msgspec.Raw], tuple[str, msgspec.Raw]]])
+
+
+def msgpack_array(encoded: list[Any]) -> bytes:
+    """Encoded msgpack values (bytes or msgspec.Raw) joined into one encoded array of them, so a
+    single decode call reads them all."""
+    return b"\xdd" + len(encoded).to_bytes(4, "big") + b"".join(encoded)
 
 
 class RecordCodec:
@@ -31,6 +40,9 @@ class RecordCodec:
         # keeps the lenient conversions `decode` has always applied to older journals
         self._decoders: dict[str, msgspec.msgpack.Decoder[Any]] = {
             name: msgspec.msgpack.Decoder(t, strict=False) for name, t in self.types.items()
+        }
+        self._list_decoders: dict[str, msgspec.msgpack.Decoder[Any]] = {  # list[t]: a batch of one type
+            name: msgspec.msgpack.Decoder(GenericAlias(list, (t,)), strict=False) for name, t in self.types.items()
         }
 
     def encode(self, record: Any) -> list[Any]:
@@ -60,6 +72,16 @@ class RecordCodec:
         if name in self.upgrades:  # an older layout may be in the journal: go through a dict to upgrade it
             return self.decode([name, msgspec.msgpack.decode(fields)])
         return self._decoders[name].decode(fields)
+
+    def split_pairs(self, payloads: list[bytes]) -> list[tuple[tuple[str, msgspec.Raw], tuple[str, msgspec.Raw]]]:
+        """Many two-record payloads in one decode call: ((name, fields), (name, fields)) each."""
+        return _pairs_decoder.decode(msgpack_array(payloads))
+
+    def decode_many(self, name: str, fields: list[msgspec.Raw]) -> list[Any]:
+        """Records of one type from their encoded fields, in one decode call (same rules as decode_raw)."""
+        if name in self.upgrades:
+            return [self.decode_raw(name, f) for f in fields]
+        return self._list_decoders[name].decode(msgpack_array(fields))
 
 
 def record_types(*modules: Any) -> list[type]:
@@ -106,6 +128,19 @@ def entries_after(conn: sqlite3.Connection, seq: int, batch: int = 20_000) -> It
         if not rows:
             return
         yield from rows
+        cursor = rows[-1][0]
+
+
+def entry_batches(conn: sqlite3.Connection, seq: int, batch: int = 20_000) -> Iterator[list[tuple[int, bytes]]]:
+    """(seq, payload) rows after `seq` in order, one list per read: a replay decodes each list at once."""
+    cursor = seq
+    while True:
+        rows = conn.execute(
+            "SELECT seq, payload FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", (cursor, batch)
+        ).fetchall()
+        if not rows:
+            return
+        yield rows
         cursor = rows[-1][0]
 
 

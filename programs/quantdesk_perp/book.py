@@ -11,24 +11,29 @@ BUY = Side.BUY
 
 
 def add_resting(market: Market, order: Order) -> None:
-    levels, prices = (market.bids, market.bid_prices) if order.side == BUY else (market.asks, market.ask_prices)
-    level = levels.get(order.price)
+    is_bid = order.side == BUY
+    levels = market.bids if is_bid else market.asks
+    price = order.price
+    level = levels.get(price)
     if level is None:
-        levels[order.price] = [order.order_id]
-        insort(prices, order.price)
+        levels[price] = [order.order_id]
+        insort(market.bid_prices if is_bid else market.ask_prices, price)
     else:
         level.append(order.order_id)
 
 
 def remove_resting(market: Market, order: Order) -> None:
-    levels, prices = (market.bids, market.bid_prices) if order.side == BUY else (market.asks, market.ask_prices)
-    level = levels.get(order.price)
+    is_bid = order.side == BUY
+    levels = market.bids if is_bid else market.asks
+    price = order.price
+    level = levels.get(price)
     if level is None or order.order_id not in level:
         return
     level.remove(order.order_id)
     if not level:
-        del levels[order.price]
-        del prices[bisect_left(prices, order.price)]
+        del levels[price]
+        prices = market.bid_prices if is_bid else market.ask_prices
+        del prices[bisect_left(prices, price)]
 
 
 def best_bid(market: Market) -> int:

@@ -15,7 +15,6 @@ from .enums import TimeInForce as TIF
 from .events import Event, OrderPlaced, PositionChanged
 from .matching import match_resting_against_amm, match_taker
 from .math import amm
-from .repeg import curve
 from .orders import (
     ArmBracketLegs,
     FollowUp,
@@ -54,7 +53,6 @@ def execute_taker(
     state: State,
     market: Market,
     user: UserAccount,
-    *,
     is_buy: bool,
     size: int,
     limit: int,
@@ -189,20 +187,20 @@ def run_order(
             limit = jit = oracle
     filled = 0
     if not order.post_only and _may_cross(market, is_buy, limit, oracle, jit):
-        filled = execute_taker(
+        filled = execute_taker(  # positional: keywords cost on every order
             state,
             market,
             user,
-            is_buy=is_buy,
-            size=order.size - order.filled,
-            limit=limit,
-            taker_order_id=order.order_id,
-            oracle=oracle,
-            ctx=ctx,
-            use_amm=use_amm,
-            jit_limit=jit,
-            reduce_only=order.reduce_only,
-            events=events,
+            is_buy,
+            order.size - order.filled,
+            limit,
+            order.order_id,
+            oracle,
+            ctx,
+            use_amm,
+            jit,
+            order.reduce_only,
+            events,
         )
     if filled:
         if order.link_id or order.parent_id or order.child_ids:
@@ -243,9 +241,10 @@ def _may_cross(market: Market, is_buy: bool, limit: int, oracle: int, other_liqu
     cfg = market.config
     if not cfg.amm_depth:
         return False
+    peg, depth, amm_base, spread = market.amm_peg or oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread
     if is_buy:
-        return amm.ask_price(*curve(market, oracle)) <= limit
-    return amm.bid_price(*curve(market, oracle)) >= limit
+        return amm.ask_price(peg, depth, amm_base, spread) <= limit
+    return amm.bid_price(peg, depth, amm_base, spread) >= limit
 
 
 def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, events: list[Event]) -> None:

@@ -111,11 +111,19 @@ def _beat_the_book(
     cfg = market.config
     if use_amm and cfg.amm_depth:
         cap = price if source != NONE else limit
-        peg, depth, amm_base, spread = curve(market, oracle)
+        # repeg.curve, inlined (every order that can reach the AMM)
+        peg, depth, amm_base, spread = market.amm_peg or oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread
+        # With nothing else to beat, the marginal price is positive exactly when the curve has
+        # reserves (x > 0), and max_buy / max_sell > 0 implies it: one curve call, not two.
         if is_buy:
-            amm_price = amm.ask_price(peg, depth, amm_base, spread)
-            better = amm_price > 0 and (source == NONE or amm_price < price)
-            amm_qty = amm.max_buy(peg, depth, amm_base, spread, cap) if better else 0
+            if source == NONE:
+                amm_qty = amm.max_buy(peg, depth, amm_base, spread, cap)
+            else:
+                amm_price = amm.ask_price(peg, depth, amm_base, spread)
+                better = amm_price > 0 and amm_price < price
+                amm_qty = amm.max_buy(peg, depth, amm_base, spread, cap) if better else 0
+        elif source == NONE and depth + amm_base > 0:
+            amm_qty = amm.max_sell(peg, depth, amm_base, spread, cap)
         else:
             amm_price = amm.bid_price(peg, depth, amm_base, spread)
             better = amm_price > 0 and (source == NONE or amm_price > price)
@@ -288,12 +296,14 @@ def _fill_from_jit(
 
 def _fill_from_amm(market: Market, user: UserAccount, pos: Position, is_buy: bool, qty: int, oracle: int) -> Fill:
     """Fill `qty` against the curve; its quote (cost up, proceeds down) is also the fee's notional."""
+    cfg = market.config
+    peg, depth, amm_base, spread = market.amm_peg or oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread
     if is_buy:
-        quote = amm.buy_cost(*curve(market, oracle), qty)
+        quote = amm.buy_cost(peg, depth, amm_base, spread, qty)
         realized = apply_user_fill(market, user, pos, qty, -quote)
         apply_amm_fill(market, -qty, quote)
     else:
-        quote = amm.sell_proceeds(*curve(market, oracle), qty)
+        quote = amm.sell_proceeds(peg, depth, amm_base, spread, qty)
         realized = apply_user_fill(market, user, pos, -qty, quote)
         apply_amm_fill(market, qty, -quote)
     return qty, quote, quote, quote * BASE_PRECISION // qty, realized, 0, AMM_MAKER, 0, 0, None

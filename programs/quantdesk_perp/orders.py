@@ -66,7 +66,11 @@ def record_fill(state: State, order: Order, amount: int, pos: Position | None = 
     order.filled += amount
     if order.counted:
         count_open(state, order, -min(order.counted, amount), pos)
-    transition(order, ST_FILLED if order.filled >= order.size else ST_PARTIALLY_FILLED)
+    new = ST_FILLED if order.filled >= order.size else ST_PARTIALLY_FILLED
+    if new in LEGAL_TRANSITIONS[order.status]:  # transition's check, inlined: every fill
+        order.status = new
+    else:
+        transition(order, new)
 
 
 _TERMINAL = frozenset({ST_FILLED, ST_CANCELLED, ST_EXPIRED, ST_REJECTED})
@@ -82,11 +86,13 @@ def close_order(state: State, order: Order, status: OrderStatus, events: list[Ev
         transition(order, status)
     order_id = order.order_id
     market = state.markets[order.market_index]
-    if order.order_type in _RESTING_TYPES:
-        remove_resting(market, order)
     if order.counted:
         count_open(state, order, -order.counted)
-    if state.orders.pop(order_id, None) is not None:  # orders that never rested were never registered
+    # Orders that never rested were never registered (a taker that filled at once): nothing to unlink.
+    # Only registered orders are on the book (execution.run_order registers before add_resting).
+    if state.orders.pop(order_id, None) is not None:
+        if order.order_type in _RESTING_TYPES:
+            remove_resting(market, order)
         user = state.users.get((order.authority, order.sub_account))
         if user is not None and order_id in user.order_ids:
             user.order_ids.remove(order_id)

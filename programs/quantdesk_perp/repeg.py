@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .constants import PERCENTAGE_PRECISION
+from .constants import BASE_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION
 from .context import Context
 from .errors import EngineError
 from .events import Event, AmmRepegged
@@ -59,18 +59,38 @@ def plan_repeg(market: Market, oracle: int) -> Repeg:
 
 
 def update_amm(market: Market, ctx: Context, events: list[Event]) -> int:
-    """Re-peg the market's curve to a valid oracle in `ctx`; returns the cost paid (0 when skipped)."""
+    """Re-peg the market's curve to a valid oracle in `ctx`; returns the cost paid (0 when skipped).
+
+    Runs before every order on a market with a curve: the valid oracle and the in-budget plan (the
+    common case) are tested inline, and checked_oracle / plan_repeg run only for the rest."""
     cfg = market.config
-    if not cfg.amm_depth or not cfg.curve_update_intensity:
+    depth = cfg.amm_depth
+    if not depth or not cfg.curve_update_intensity:
         return 0
-    try:
-        oracle = checked_oracle(market, ctx).price
-    except EngineError:
-        return 0  # no repeg on a stale, missing or too-uncertain price [UpdateAMMCurve validity]
-    peg, cost = plan_repeg(market, oracle)
-    if peg == market.amm_peg:
-        return 0
+    observed = ctx.oracles.get(cfg.market_index)
+    if (
+        observed is None
+        or observed.price <= 0
+        or ctx.slot - observed.publish_slot > cfg.oracle_max_staleness_slots
+        or observed.conf * MARGIN_PRECISION > observed.price * cfg.oracle_max_conf
+    ):
+        try:
+            observed = checked_oracle(market, ctx)
+        except EngineError:
+            return 0  # no repeg on a stale, missing or too-uncertain price [UpdateAMMCurve validity]
+    oracle = observed.price
     old = market.amm_peg
+    amm_base = market.amm.base
+    x = depth + amm_base
+    peg = max(1, (2 * oracle * x * x + depth * depth) // (2 * depth * depth))  # amm.peg_for_price, inlined
+    if peg == old:
+        return 0  # already at the oracle: moving to the same peg costs nothing
+    # amm.repeg_cost, inlined (rounded up)
+    cost = -(depth * amm_base * (peg - (old or oracle)) // (x * BASE_PRECISION))
+    if cost > max(market.fee_pool, 0):
+        peg, cost = plan_repeg(market, oracle)
+        if peg == old:
+            return 0
     market.amm_peg = peg
     market.fee_pool -= cost
     market.amm_balance += cost  # the AMM's side: it now owes the users' position what the move gave it

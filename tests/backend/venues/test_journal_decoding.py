@@ -3,14 +3,18 @@ shares one decoded context between the entries of one oracle tick."""
 
 from __future__ import annotations
 
+import gc
+import sqlite3
+
 import msgspec
 
 from backend.store import journal
+from backend.venues import replay as replay_module
 from backend.venues.replay import EntryDecoder
 from programs.quantdesk_perp import context as engine_context
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.context import Context, OraclePrice
-from programs.quantdesk_perp.enums import OrderType, Side, TimeInForce
+from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side, TimeInForce
 
 CODEC = journal.RecordCodec(journal.record_types(ix, engine_context))
 CTX = Context(1_000, 1_800_000_000, {0: OraclePrice(145_000_000, 10_000, 999, 1_799_999_999)})
@@ -42,3 +46,63 @@ def test_entries_of_one_tick_share_a_context_and_a_new_tick_gets_its_own():
     assert (first, second) == (ORDER, cancel)
     assert ctx1 is ctx2 and ctx1 == CTX
     assert ctx3 == later and ctx3 is not ctx1
+
+
+def test_a_batch_of_mixed_instructions_decodes_in_journal_order_with_shared_contexts():
+    codec = journal.RecordCodec(journal.record_types(ix, engine_context), ix.UPGRADES)
+    later = Context(1_001, 1_800_000_001, {0: OraclePrice(145_010_000, 10_000, 1_000, 1_800_000_000)})
+    cancel = ix.CancelOrders("paper", 2, None)
+    records = [(ORDER, CTX), (cancel, CTX), (ix.Crank(), later), (ORDER, later)]
+    decode = EntryDecoder(codec)
+    instructions, contexts = decode.batch([codec.dumps(i, c) for i, c in records])
+    assert instructions == [ORDER, cancel, ix.Crank(), ORDER]
+    assert contexts == [CTX, CTX, later, later]
+    assert contexts[0] is contexts[1] and contexts[2] is contexts[3]
+    # the next batch goes on sharing the last context while the tick lasts
+    (again,), (ctx,) = decode.batch([codec.dumps(cancel, later)])
+    assert again == cancel and ctx is contexts[3]
+
+
+def test_a_batch_upgrades_an_older_record_layout_among_current_ones():
+    codec = journal.RecordCodec(journal.record_types(ix, engine_context), ix.UPGRADES)
+    market = ix.InitializeMarket(0, "SOL-PERP", "SOL", "USD", 145_000_000, 1_000, 10_000_000, 10_000_000, 20, 500, 250)
+    fields = msgspec.to_builtins(market)
+    fields["initial_margin_ratio"] = fields.pop("margin_ratio_initial")  # the name before Drift's
+    old = msgspec.msgpack.encode([["InitializeMarket", fields], ["Context", msgspec.to_builtins(CTX)]])
+    instructions, contexts = EntryDecoder(codec).batch([old, codec.dumps(ORDER, CTX)])
+    assert instructions == [market, ORDER]
+    assert contexts == [CTX, CTX]
+
+
+def _journal_of(conn, records):
+    conn.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY, ts INTEGER, kind TEXT, payload BLOB)")
+    conn.execute("CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, created INTEGER, state BLOB)")
+    for seq, (instruction, ctx) in enumerate(records, 1):
+        journal.append(conn, seq, type(instruction).__name__, CODEC.dumps(instruction, ctx), ts=0)
+
+
+def test_a_replay_applies_entries_across_read_batches_and_leaves_the_collector_as_it_found_it(monkeypatch):
+    conn = sqlite3.connect(":memory:")
+    setup = [
+        ix.InitializeMarket(0, "SOL-PERP", "SOL", "USD", 145_000_000, 1_000, 10_000_000, 10_000_000, 20, 500, 250),
+        ix.CreateUserAccount("paper", 2),
+        ix.DepositTokens("paper", 2, CollateralAsset.USDC, 10_000_000_000),
+    ]
+    orders = [ORDER] * 4
+    _journal_of(conn, [(i, CTX) for i in [*setup, *orders]])
+    real_batches = journal.entry_batches
+    monkeypatch.setattr(journal, "entry_batches", lambda c, seq: real_batches(c, seq, batch=2))  # 4 reads
+    seen = []
+    monkeypatch.setattr(replay_module, "process", lambda state, i, ctx: seen.append((i, gc.isenabled())))
+    assert gc.isenabled()
+    result = replay_module.replay_journal(conn, CODEC)
+    assert [i for i, _ in seen] == [*setup, *orders]
+    assert {enabled for _, enabled in seen} == {False}  # paused while entries apply
+    assert (result.seq, result.replayed, result.failed, result.last_ctx) == (7, 7, 0, CTX)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        replay_module.replay_journal(conn, CODEC)
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
