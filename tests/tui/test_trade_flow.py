@@ -87,7 +87,6 @@ async def test_ticket_refuses_what_cannot_be_an_order_and_sends_nothing(backend)
         await wait_for(pilot, lambda: app.hub.connected and app.hub.markets and "SOL-PERP" in app.hub.quotes)
         await type_into(pilot, app, "#ticket-size", "-3")
         await pilot.press("ctrl+s")
-        await pilot.pause(0.3)
         ticket = app.screen.query_one(OrderTicket)
-        assert "size" in ticket.errors
+        await wait_for(pilot, lambda: "size" in ticket.errors, what="the ticket's refusal of size -3")
         assert not app.hub.orders
