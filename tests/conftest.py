@@ -8,6 +8,7 @@ import pytest
 
 from backend.app import Backend, BackendConfig
 from backend.client import BackendClient
+from tests.polling import wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -44,12 +45,32 @@ def quantdesk_home(tmp_path, monkeypatch):
 async def running_backend(home, tick_rate: float):
     instance = Backend(BackendConfig(home=home, tick_rate=tick_rate, seed=3))
     task = asyncio.create_task(instance.run())
-    for _ in range(2000):  # generous: the suite shares two cores
-        if instance.url:
-            break
-        await asyncio.sleep(0.01)
-    assert instance.url, "backend did not start"
+    await wait_until(lambda: instance.url or task.done(), what="the backend to listen", timeout=20.0)
+    if task.done():
+        task.result()  # it failed to start: its own error says why
+        raise AssertionError("the backend exited before it listened")
     return instance, task
+
+
+@pytest.fixture
+def idle_decisions(monkeypatch):
+    """Call it to start recording the live work a spawned backend's idle watch finds each time it has
+    seen no client for its whole grace (it asks only then): a stay-up decision, observed, not slept on."""
+    import backend.app
+    from backend.lifetime import live_work
+
+    def start() -> list[list[str]]:
+        seen: list[list[str]] = []
+
+        def spy(venue, alerts) -> list[str]:
+            reasons = live_work(venue, alerts)
+            seen.append(reasons)
+            return reasons
+
+        monkeypatch.setattr(backend.app, "live_work", spy)
+        return seen
+
+    return start
 
 
 # a real backend in-process on 127.0.0.1 with a random port

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 
 import pytest
 
@@ -19,6 +18,7 @@ from backend.metrics import Metrics
 from backend.risk.pretrade import TradingState
 from backend.risk.trading_state import TradingStateService
 from backend.store.db import Store, StoreUnavailable, is_fault
+from tests.polling import wait_until
 
 
 def fill_disk(store: Store, headroom_pages: int = 0) -> None:
@@ -36,13 +36,6 @@ def insert_blob(size: int = 8192):
     return lambda conn: conn.execute(
         "INSERT INTO audit (ts, actor, action, detail) VALUES (0, 't', 'blob', ?)", ("x" * size,)
     ).lastrowid
-
-
-async def until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -64,7 +57,7 @@ async def test_a_full_disk_refuses_the_write_and_the_writer_thread_survives(stor
     with pytest.raises(StoreUnavailable):  # refused at once while the store cannot write
         await store.write(insert_blob())
     free_disk(store)
-    await until(lambda: store.writable)
+    await wait_until(lambda: store.writable, what="the store writable again")
     assert await store.write(insert_blob()) == 2  # the refused rows were never written
     assert [r["id"] for r in store.query("SELECT id FROM audit WHERE action = 'blob'")] == [1, 2]
 
@@ -75,7 +68,7 @@ async def test_every_write_of_the_failing_batch_and_behind_it_is_refused_and_non
     kept = [o for o in outcomes if not isinstance(o, BaseException)]
     refused = [o for o in outcomes if isinstance(o, StoreUnavailable)]
     assert len(kept) + len(refused) == 40 and refused, outcomes
-    await until(lambda: not store._jobs.qsize())
+    await wait_until(lambda: not store._jobs.qsize(), what="the store's job queue drained")
     rows = store.query("SELECT id FROM audit WHERE action = 'blob' ORDER BY id")
     assert [r["id"] for r in rows] == sorted(kept)  # exactly what was reported committed
 
@@ -86,7 +79,7 @@ async def test_writes_submitted_before_a_fault_are_refused_even_after_the_store_
     with pytest.raises(StoreUnavailable):
         await store.write(insert_blob())
     free_disk(store)
-    await until(lambda: store.writable)
+    await wait_until(lambda: store.writable, what="the store writable again")
     loop = asyncio.get_running_loop()
     stale: asyncio.Future = loop.create_future()
     store._jobs.put((insert_blob(), loop, stale, stamped_before))  # queued on the state before the fault
@@ -114,13 +107,17 @@ async def test_a_bad_job_still_fails_alone_without_a_fault(store):
 
 
 async def test_the_store_resumes_only_once_a_probe_really_commits(store):
+    probes: list[str | None] = []
+    probe = store._probe
+    store._probe = lambda conn: probes.append(probe(conn)) or probes[-1]  # each probe's outcome, seen
     fill_disk(store)
     with pytest.raises(StoreUnavailable):
         await store.write(insert_blob())
-    await asyncio.sleep(0.3)  # several probes, all refused by the full disk
+    await wait_until(lambda: len(probes) >= 3, what="three probes of the full disk")
+    assert None not in probes[:3]  # all refused: no probe commits on a full disk
     assert not store.writable and "full" in store.fault
     free_disk(store)
-    await until(lambda: store.writable)
+    await wait_until(lambda: store.writable, what="the store writable again")
     assert store.fault == "" and store.unwritable_since is None
 
 
@@ -132,14 +129,14 @@ async def test_a_store_fault_holds_trading_at_reducing_until_writes_succeed(stor
     fill_disk(store)
     with pytest.raises(StoreUnavailable):
         await store.write(insert_blob())
-    await until(lambda: state.effective == TradingState.REDUCING)
+    await wait_until(lambda: state.effective == TradingState.REDUCING, what="trading state REDUCING")
     assert state.state == TradingState.ACTIVE  # the state the trader set is kept underneath
     assert state.view()["state"] == "REDUCING" and "store" in state.view()["holds"]
     assert policy.degraded and policy.health()["writable"] is False
     assert metrics.registry.get_sample_value("quantdesk_store_writable") == 0
     assert metrics.registry.get_sample_value("quantdesk_store_faults_total") == 1
     free_disk(store)
-    await until(lambda: state.effective == TradingState.ACTIVE)
+    await wait_until(lambda: state.effective == TradingState.ACTIVE, what="trading state ACTIVE")
     assert not policy.degraded and metrics.registry.get_sample_value("quantdesk_store_writable") == 1
 
 

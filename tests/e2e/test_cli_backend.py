@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from decimal import Decimal
 
 import pytest
 
 from backend.home import read_record
+from tests.polling import wait_until_sync
 
 
 def cli(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
@@ -28,15 +28,14 @@ def cli(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def until(attempt, done, timeout: float = 30.0, step: float = 0.1):
+def until(attempt, done, what: str, timeout: float = 30.0):
     """Repeat `attempt()` until `done(result)` holds: readiness is a condition, not a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = attempt()
-        if done(result):
-            return result
-        assert time.monotonic() < deadline, f"condition not reached within {timeout:g} s; last: {result}"
-        time.sleep(step)
+
+    def result():
+        value = attempt()
+        return value if done(value) else None
+
+    return wait_until_sync(result, what=what, timeout=timeout, interval=0.1)
 
 
 def venue_has_markets(proc: subprocess.CompletedProcess[str]) -> bool:
@@ -73,7 +72,9 @@ def test_status_markets_quote_as_json(running_backend, quantdesk_home):
         100_000,
         100_000,
     )  # BTC: 0.1 at 1e6, 1e-4 at 1e9
-    answered = until(lambda: cli("quote", "sol-perp", "--json", check=None), lambda p: p.returncode == 0)
+    answered = until(
+        lambda: cli("quote", "sol-perp", "--json", check=None), lambda p: p.returncode == 0, what="a SOL-PERP quote"
+    )
     quote = json.loads(answered.stdout)
     assert quote["market"] == "SOL-PERP" and Decimal(quote["price"]) > 0 and "expo" not in quote
     raw = json.loads(cli("quote", "sol-perp", "--json", "--raw").stdout)

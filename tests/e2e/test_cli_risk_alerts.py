@@ -7,11 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.e2e.test_cli_backend import cli, until, venue_has_markets
+from tests.polling import wait_until_sync
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def backend_proc(quantdesk_home):
         env=os.environ.copy(),
     )
     assert proc.stdout.readline().startswith("ws://")
-    until(lambda: cli("admin", "markets", "--json", check=None), venue_has_markets)
+    until(lambda: cli("admin", "markets", "--json", check=None), venue_has_markets, what="the venue's markets")
     yield proc
     proc.send_signal(signal.SIGTERM)
     proc.wait(10)
@@ -40,10 +40,9 @@ def test_kill_switch_halts_and_resume_reopens(backend_proc):
     cli("resume")
     placed = json.loads(cli("buy", "0.1", "sol", "mkt", "--json").stdout)
     assert placed["orders"][0]["side"] == "buy"
-    for _ in range(50):  # the market order's auction runs over a few slots
-        if json.loads(cli("positions", "--json").stdout):
-            break
-        time.sleep(0.2)
+    wait_until_sync(  # the market order's auction runs over a few slots
+        lambda: json.loads(cli("positions", "--json").stdout), what="the market order's position", timeout=20.0
+    )
     report = json.loads(cli("risk", "--json").stdout)
     assert set(report["var"]["levels"]) == {"95", "99"} and report["stress"]["shocks"]
     assert "VaR 95% 1d" in cli("risk").stdout

@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from quantdesk_tui.cli import full_main
 from quantdesk_tui.cli_thin import run_thin
+from tests.polling import wait_until_sync
 
 HEAVY = ("textual", "pandas", "solana", "solders", "anchorpy", "plotext")
 FULL_PATH_ONLY = ("asyncio", "websockets")  # loaded by the full CLI, so their absence proves the thin path
@@ -50,10 +50,9 @@ def run_cli(argv: list[str], capsys, runner=full_main) -> tuple[int | None, str]
 
 
 def wait_for_price(capsys) -> None:
-    deadline = time.monotonic() + 20
-    while run_cli(["quote", "SOL-PERP", "--json"], capsys)[0] != 0:
-        assert time.monotonic() < deadline, "no SOL-PERP price within 20 s"
-        time.sleep(0.05)
+    wait_until_sync(
+        lambda: run_cli(["quote", "SOL-PERP", "--json"], capsys)[0] == 0, what="a SOL-PERP price", timeout=20
+    )
 
 
 def test_thin_quote_imports_none_of_textual_pandas_solana_anchorpy_plotext(home, capsys):

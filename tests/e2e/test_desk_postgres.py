@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -15,6 +14,7 @@ import pytest
 
 from backend.api.protocol import ApiError
 from backend.client import BackendClient
+from tests.polling import wait_until
 
 
 def env_for(home: Path) -> dict[str, str]:
@@ -39,16 +39,20 @@ def attach(proc: subprocess.Popen[str], home: Path) -> BackendClient:
     return BackendClient.for_url(url, token, client_name="e2e", timeout=5)
 
 
+NOT_YET = ("NO_PRICE", "ORACLE_UNHEALTHY", "ORACLE_STALE", "INSUFFICIENT_COLLATERAL")
+
+
 async def place(client: BackendClient, **order) -> list[int]:
-    for _ in range(400):  # until the market has a price and the account is funded
+    async def accepted() -> list[int] | None:  # once the market has a price and the account is funded
         try:
             result = await client.request("order.place", market="SOL-PERP", size="0.1", **order)
-            return [o["order_id"] for o in result["orders"]]
         except ApiError as exc:
-            if exc.code not in ("NO_PRICE", "ORACLE_UNHEALTHY", "ORACLE_STALE", "INSUFFICIENT_COLLATERAL"):
+            if exc.code not in NOT_YET:
                 raise
-            await asyncio.sleep(0.05)
-    raise AssertionError("orders were never accepted")
+            return None
+        return [o["order_id"] for o in result["orders"]]
+
+    return await wait_until(accepted, what=f"the order {order} accepted", timeout=20.0)
 
 
 def desk_from(*homes: Path) -> list[dict]:
@@ -72,12 +76,11 @@ def desk_from(*homes: Path) -> list[dict]:
 
 
 async def wait_for_desk(client: BackendClient, ready) -> dict:
-    for _ in range(200):
-        view = await client.request("desk.view")
-        if ready(view):
-            return view
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"desk never showed what was expected: {view}")
+    async def view() -> dict | None:
+        desk = await client.request("desk.view")
+        return desk if ready(desk) else None
+
+    return await wait_until(view, what="the desk view showing what was expected", timeout=20.0, interval=0.1)
 
 
 def both_with_positions(view: dict) -> bool:

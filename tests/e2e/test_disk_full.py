@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from backend.api.protocol import ApiError
 from backend.app import Backend, BackendConfig
@@ -21,6 +22,7 @@ from backend.client import BackendClient
 from backend.store.db import Store
 from backend.venues.paper import PaperVenue
 from tests.fakes.tmpfs import small_tmpfs
+from tests.polling import wait_until
 
 ORDER = {"market": "SOL-PERP", "side": "buy", "size": "0.1", "price": "140"}
 
@@ -29,9 +31,8 @@ async def start_backend(home: Path) -> tuple[Backend, asyncio.Task, BackendClien
     """The backend in this process (the subprocess start-up costs seconds), serving on 127.0.0.1."""
     instance = Backend(BackendConfig(home=home, tick_rate=20.0, seed=5))
     task = asyncio.create_task(instance.run())
-    while not instance.url:
-        assert not task.done(), task
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: instance.url or task.done(), what="the backend to listen", timeout=20.0)
+    assert instance.url, f"the backend exited before it listened: {task}"
     client = BackendClient.for_url(instance.url, instance.token, client_name="e2e-disk", timeout=10)
     return instance, task, client, instance.url.replace("ws://", "http://")
 
@@ -63,23 +64,15 @@ async def place(client: BackendClient) -> int | ApiError:
         return exc
 
 
-async def until(predicate, timeout: float = 30.0, step: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(step)
-
-
 async def test_full_disk_refuses_orders_degrades_and_resumes_without_restart(tmp_path):
     with small_tmpfs(tmp_path / "disk", "16m") as home:
         backend, task, client, http = await start_backend(home)
         web = httpx.AsyncClient()
         try:
             await client.connect()
-            first = await until(lambda: _when(place(client), lambda r: isinstance(r, int)))  # a price is in
+            first = await wait_until(  # a price is in
+                lambda: _when(place(client), lambda r: isinstance(r, int)), what="the first order acked", timeout=30
+            )
             acked, refused = [first], []
             for _ in range(5):
                 result = await place(client)
@@ -97,32 +90,42 @@ async def test_full_disk_refuses_orders_degrades_and_resumes_without_restart(tmp
                 refused.append(result)
                 return True
 
-            await until(refused_now)
+            await wait_until(refused_now, what="an order refused by the full disk", timeout=30)
             t_refused = time.monotonic()
 
             async def health() -> dict:
                 return (await web.get(f"{http}/health")).json()
 
-            degraded = await until(lambda: _when(health(), lambda h: h["degraded"] == ["store"]))
+            degraded = await wait_until(
+                lambda: _when(health(), lambda h: h["degraded"] == ["store"]), what="/health degraded", timeout=30
+            )
             t_degraded = time.monotonic()
             assert degraded["status"] == "degraded" and degraded["store"]["writable"] is False
             assert "full" in degraded["store"]["fault"]
             assert (await client.request("risk.state"))["state"] == "REDUCING"
             again = await place(client)  # pre-trade refuses an opening order first: trading is REDUCING
             assert isinstance(again, ApiError) and again.code == "REDUCING"
-            try:  # a cancel reduces risk, so pre-trade lets it through; the store refuses it
+            with pytest.raises(ApiError) as cancel:  # a cancel reduces risk, so pre-trade lets it through
                 await client.request("order.cancel", order_id=acked[0])
-                raise AssertionError("a cancel was acked while the store could not write")
-            except ApiError as exc:
-                assert exc.code == "STORE_UNAVAILABLE", exc
+            assert cancel.value.code == "STORE_UNAVAILABLE"  # the store refuses it
             open_ids = {o["order_id"] for o in (await client.request("orders"))["orders"]}
             assert open_ids == set(acked)  # nothing refused is live
 
             # stay full long enough for the writer's probes to back off to their cap, then free the space
-            await until(lambda: _when(health(), lambda h: time.time() - h["store"]["unwritable_since"] > 1.5), step=0.2)
+            await wait_until(
+                lambda: _when(health(), lambda h: time.time() - h["store"]["unwritable_since"] > 1.5),
+                what="1.5 s unwritable (the probes' backoff at its cap: the behaviour under test)",
+                timeout=30,
+                interval=0.2,
+            )
             filler.unlink()
             t_free = time.monotonic()
-            resumed = await until(lambda: _when(place(client), lambda r: isinstance(r, int)), step=0.05)
+            resumed = await wait_until(
+                lambda: _when(place(client), lambda r: isinstance(r, int)),
+                what="an order acked after the space came back",
+                timeout=30,
+                interval=0.05,
+            )
             t_resumed = time.monotonic()
             acked.append(resumed)
             after = await health()

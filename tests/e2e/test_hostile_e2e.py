@@ -3,7 +3,6 @@ order with a 2**70 client id followed by kill -9. Also: a private home and files
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import resource
@@ -21,6 +20,7 @@ from websockets.asyncio.client import connect
 from backend.api.protocol import PROTOCOL_VERSION
 from backend.client import BackendClient
 from backend.home import read_record
+from tests.polling import wait_until
 
 FLOOD = 2_000
 BACKEND_FILE_LIMIT = 1_024  # the common default the lock-out was found at
@@ -98,11 +98,9 @@ async def test_two_thousand_idle_sockets_do_not_lock_out_the_client_or_the_cli(q
         for _ in range(FLOOD):
             flood.append(socket.create_connection((host, int(port)), timeout=10))
         http_url = record.url.replace("ws://", "http://")
-        for _ in range(1000):  # the backend has seen every socket: admitted, or refused and closed
-            if refusals(http_url) >= FLOOD - 64:
-                break
-            await asyncio.sleep(0.02)
-        assert refusals(http_url) >= FLOOD - 64
+        await wait_until(  # the backend has seen every socket: admitted, or refused and closed
+            lambda: refusals(http_url) >= FLOOD - 64, what=f"{FLOOD - 64} connections refused", timeout=20.0
+        )
         async with BackendClient.for_url(url, record.token, client_name="tui") as client:  # what the TUI uses
             status = await client.request("status")
             assert status["pid"] == proc.pid
@@ -145,11 +143,12 @@ async def test_a_2_70_client_id_is_refused_and_the_state_survives_kill_9_consist
     token = read_record(quantdesk_home).token
     try:
         ws = await hello(url, token)
-        for _ in range(500):  # the paper account exists once the first prices arrived
+
+        async def account_ready() -> dict | None:  # the paper account exists once the first prices arrived
             account = await ask(ws, {"id": 1, "op": "account"})
-            if account["ok"]:
-                break
-            await asyncio.sleep(0.02)
+            return account if account["ok"] else None
+
+        await wait_until(account_ready, what="the paper account", timeout=20.0)
         huge = await ask(
             ws,
             {

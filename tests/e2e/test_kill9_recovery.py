@@ -10,6 +10,7 @@ import sys
 
 from backend.api.protocol import ApiError
 from backend.client import BackendClient
+from tests.polling import wait_until
 
 
 def start_backend() -> tuple[subprocess.Popen[str], str]:
@@ -52,14 +53,6 @@ async def venue_has_sol_perp(client: BackendClient) -> bool:
     return any(m["market"] == "SOL-PERP" for m in markets)
 
 
-async def until(condition, timeout: float = 30.0) -> None:
-    """Poll an async condition: readiness is waited for, never slept for."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
-        await asyncio.sleep(0.02)
-
-
 async def test_every_acked_order_and_fill_survives_sigkill(quantdesk_home):
     proc, url = start_backend()
     record = (quantdesk_home / "backend.json").read_text()
@@ -68,11 +61,12 @@ async def test_every_acked_order_and_fill_survives_sigkill(quantdesk_home):
     token = json.loads(record)["token"]
     client = BackendClient.for_url(url, token, client_name="e2e", timeout=5)
     await client.connect()
-    await until(lambda: venue_has_sol_perp(client))  # the first price creates the market and funds the account
+    # the first price creates the market and funds the account
+    await wait_until(lambda: venue_has_sol_perp(client), what="the venue's SOL-PERP market", timeout=30.0)
     acked: dict[int, dict] = {}
     stop = asyncio.Event()
     streamer = asyncio.create_task(stream_orders(client, acked, stop))
-    await until(lambda: asyncio.sleep(0, result=len(acked) > 100))
+    await wait_until(lambda: len(acked) > 100, what="more than 100 acked orders", timeout=30.0)
     fills_before = (await client.request("fills", limit=5000))["fills"]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)

@@ -1,9 +1,11 @@
-"""The real `quantdesk` binary in tmux, driven as a trader would: resizes 120x40 → 80x24 → 200x60,
-every layout key, a market switch, then a typed command that stays on screen, then `q` and the quit line."""
+"""The real `quantdesk` binary in tmux, driven as a trader would: resizes 120x40 → 80x24 → 200x60 and
+every layout key; in a second run, a market switch, a typed command that stays on screen, then `q`
+and the quit line."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import pytest
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 QUANTDESK = Path(sys.executable).parent / "quantdesk"
 TROUBLE = ("Traceback", "EXITED 1", "DuplicateIds", "Error in ")
+CORNERS = "╭╮╰╯┌┐└┘┏┓┗┛"
 
 
 class Terminal:
@@ -52,42 +55,56 @@ class Terminal:
         self.tmux("kill-server")
 
 
-def test_real_binary_survives_resizes_and_layout_keys_and_keeps_a_typed_command_visible(tmp_path):
+def frame(screen: str) -> list[str]:
+    """The pane boxes' edge lines, without the numbers that change with every price."""
+    return [re.sub(r"[0-9.,:%$+-]", "", line) for line in screen.splitlines() if any(c in line for c in CORNERS)]
+
+
+@pytest.fixture
+def term(tmp_path):
+    """`quantdesk` on its own home in a 120x40 tmux window, on its Trade screen; its backend stopped after."""
     home = tmp_path / "home"
     home.mkdir()
     # COLUMNS/LINES from this process would pin the app's idea of the terminal size (shutil reads them first)
-    term = Terminal(f"env -u COLUMNS -u LINES QUANTDESK_HOME={home} {QUANTDESK}; echo EXITED $?; sleep 120", 120, 40)
+    terminal = Terminal(
+        f"env -u COLUMNS -u LINES QUANTDESK_HOME={home} {QUANTDESK}; echo EXITED $?; sleep 120", 120, 40
+    )
     try:
-        term.wait("the Trade screen", lambda s: "Order ticket SOL-PERP" in s and "connected" in s, timeout=90)
-        term.resize(80, 24)
-        term.wait("the folded layout at 80x24", lambda s: len(s.splitlines()) <= 24 and "Chart" in s)
-        term.resize(200, 60)
-        term.wait("the full layout at 200x60", lambda s: "Book SOL-PERP" in s and "Trades SOL-PERP" in s)
-        term.keys("Tab")  # the focus into a pane, so the layout keys have one to act on
-        for key in ("C-z", "C-z", "C-x", "C-n", "C-o", "C-Up", "C-Down"):
-            term.keys(key)
-            time.sleep(0.3)
-            term.wait(f"the app after {key}", lambda s: "SOL-PERP" in s)
-        term.keys(":")
-        term.keys("eth", literal=True)
-        term.keys("Enter")
-        term.wait(
-            "every pane on ETH-PERP",
-            lambda s: s.splitlines()[0].lstrip().startswith("ETH-PERP")
-            and all(
-                f"{pane} ETH-PERP" in s and f"{pane} SOL-PERP" not in s for pane in ("Order ticket", "Chart", "Book")
-            ),
-        )
-        term.keys(":")
-        term.keys("buy 1 eth @ 100", literal=True)
-        term.wait("the typed command", lambda s: any(line.strip() == ":buy 1 eth @ 100" for line in s.splitlines()))
-        term.keys("Escape")
-        term.wait("the bar closed", lambda s: ":buy 1 eth" not in s)
-        term.keys("q")
-        screen = term.wait("the quit line", lambda s: "EXITED 0" in s)
-        assert "quantdesk: the backend stops in 30 s" in screen and "`quantdesk stop`" in screen
+        terminal.wait("the Trade screen", lambda s: "Order ticket SOL-PERP" in s and "connected" in s, timeout=90)
+        yield terminal
     finally:
-        term.close()
+        terminal.close()
         subprocess.run(
             [str(QUANTDESK), "stop"], env={**os.environ, "QUANTDESK_HOME": str(home)}, capture_output=True, timeout=60
         )
+
+
+def test_real_binary_survives_resizes_and_every_layout_key(term):
+    term.resize(80, 24)
+    term.wait("the folded layout at 80x24", lambda s: len(s.splitlines()) <= 24 and "Chart" in s)
+    term.resize(200, 60)
+    term.wait("the full layout at 200x60", lambda s: "Book SOL-PERP" in s and "Trades SOL-PERP" in s)
+    term.keys("Tab")  # the focus into a pane, so the layout keys have one to act on
+    for key in ("C-z", "C-z", "C-x", "C-n", "C-o", "C-Up", "C-Down"):
+        before = frame(term.screen())
+        term.keys(key)  # each one changes the layout: the box lines move or their titles change
+        term.wait(f"the layout changed by {key}", lambda s, before=before: "SOL-PERP" in s and frame(s) != before)
+
+
+def test_real_binary_switches_market_keeps_a_typed_command_visible_and_quits_with_its_note(term):
+    term.keys(":")
+    term.keys("eth", literal=True)
+    term.keys("Enter")
+    term.wait(
+        "every pane on ETH-PERP",
+        lambda s: s.splitlines()[0].lstrip().startswith("ETH-PERP")
+        and all(f"{pane} ETH-PERP" in s and f"{pane} SOL-PERP" not in s for pane in ("Order ticket", "Chart", "Book")),
+    )
+    term.keys(":")
+    term.keys("buy 1 eth @ 100", literal=True)
+    term.wait("the typed command", lambda s: any(line.strip() == ":buy 1 eth @ 100" for line in s.splitlines()))
+    term.keys("Escape")
+    term.wait("the bar closed", lambda s: ":buy 1 eth" not in s)
+    term.keys("q")
+    screen = term.wait("the quit line", lambda s: "EXITED 0" in s)
+    assert "quantdesk: the backend stops in 30 s" in screen and "`quantdesk stop`" in screen

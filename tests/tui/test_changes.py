@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import msgspec
 
-from backend.api.protocol import OrderView, Quote
+from backend.api.protocol import Quote
 from quantdesk_tui.changes import (
     BookChanged,
     CandlesChanged,
@@ -21,14 +21,14 @@ from tests.tui.pilot import wait_for
 
 
 def sol_quote(price: int) -> Quote:
-    return msgspec.convert(quote("SOL-PERP") | {"price": price}, Quote)
+    return msgspec.structs.replace(quote("SOL-PERP"), price=price)
 
 
 def test_the_hub_tells_each_change_as_its_own_message_kind():
     told: list[object] = []
     hub = Hub(post=told.append)
     hub.on_quote(sol_quote(14_300_000_000))
-    hub.on_order(msgspec.convert(ORDERS[0], OrderView))
+    hub.on_order(ORDERS[0])
     hub.focus("ETH-PERP")
     assert [type(m) for m in told] == [QuoteChanged, OrdersChanged, FocusedMarketChanged, CandlesChanged, BookChanged]
     assert told[0].quotes["SOL-PERP"].price == 14_300_000_000  # type: ignore[attr-defined]
@@ -38,7 +38,7 @@ def test_only_a_newer_change_of_the_same_kind_supersedes_one_and_a_quote_keeps_e
     assert OrdersChanged().can_replace(OrdersChanged())
     assert not OrdersChanged().can_replace(BookChanged())
     assert not QuoteChanged(sol_quote(1)).can_replace(OrdersChanged())
-    eth = msgspec.convert(quote("ETH-PERP"), Quote)
+    eth = quote("ETH-PERP")
     older, newer = QuoteChanged(sol_quote(1), eth), QuoteChanged(sol_quote(2))
     assert older.can_replace(newer)
     assert {m: q.price for m, q in newer.quotes.items()} == {"SOL-PERP": 2, "ETH-PERP": eth.price}
@@ -47,7 +47,7 @@ def test_only_a_newer_change_of_the_same_kind_supersedes_one_and_a_quote_keeps_e
 async def started(pilot) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: app.hub.markets and app.hub.alerts and len(app.screen.query(Pane)) == 6)
-    await pilot.pause(0.2)  # the first repaint, and the polls' changes, handled
+    await pilot.pause()  # the first repaint handled: the screen's queue is empty
 
 
 async def test_a_burst_of_500_quotes_of_two_markets_repaints_the_ticket_once_with_the_last_prices():
@@ -63,7 +63,7 @@ async def test_a_burst_of_500_quotes_of_two_markets_repaints_the_ticket_once_wit
             handler(change)
 
         pane.on_quote_changed = spy  # type: ignore[method-assign]
-        eth = msgspec.convert(quote("ETH-PERP"), Quote)
+        eth = quote("ETH-PERP")
         for i in range(250):  # no await between: the burst is queued before the screen handles any
             app.hub.on_quote(sol_quote(14_300_000_000 + 2 * i + 1))
             app.hub.on_quote(msgspec.structs.replace(eth, price=eth.price + i))

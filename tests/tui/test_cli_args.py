@@ -98,8 +98,9 @@ def test_wire_masks_reversibly_and_reads_ws_urls():
     assert mask(b"hello", key) == bytes(b ^ key[i % 4] for i, b in enumerate(b"hello"))
     assert mask(mask(b"x" * 1000, key), key) == b"x" * 1000
     assert split_url("ws://127.0.0.1:8765") == ("127.0.0.1", 8765, "/")
-    with pytest.raises(WireError):
+    with pytest.raises(WireError) as refused:
         split_url("wss://example.com:443/")
+    assert str(refused.value) == "not a ws:// URL: 'wss://example.com:443/'"
 
 
 def test_candles_print_the_exact_bars_in_human_units_under_the_old_keys():

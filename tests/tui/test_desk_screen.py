@@ -14,6 +14,7 @@ from backend.store.postgres import PgStore
 from quantdesk_tui.screens.desk import DeskScreen
 from tests.tui.pilot import make_app, wait_for
 from widgets.live_table import LiveTable
+from tests.polling import wait_until
 
 BOB_POSITION = {
     "market": "BTC-PERP",
@@ -55,10 +56,8 @@ async def desk_backend(quantdesk_home, pg_url):
     )
     instance = Backend(BackendConfig(home=quantdesk_home, tick_rate=200.0, seed=3, store=pg_url, trader="alice"))
     task = asyncio.create_task(instance.run())
-    for _ in range(2000):
-        if instance.url:
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: instance.url or task.done(), what="alice's backend to listen", timeout=20.0)
+    assert instance.url, f"alice's backend exited before it listened: {task}"
     yield instance
     instance.request_stop()
     await asyncio.wait_for(task, 60)

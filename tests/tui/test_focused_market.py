@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.alerts.engine import Alert, Kind
 from quantdesk_tui.changes import AlertsChanged
 from quantdesk_tui.pane import Pane
 from widgets.candle_chart import CandleChart
@@ -98,13 +99,15 @@ async def test_the_alerts_pane_repaints_when_the_trade_screen_comes_back():
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
         await pilot.press("f4")
-        alerts = [{"id": 9, "kind": "above", "market": "SOL-PERP", "level": 222.0, "status": "active"}]
+        alerts = [Alert(9, Kind.PRICE_ABOVE, "SOL-PERP", 222_000_000).to_dict()]
         app.client.replies["alert.list"] = {"alerts": alerts, "active": 1}  # what the 5 s alerts poll reads too
         app.hub.alerts = alerts
         app.hub.post(AlertsChanged())
-        await pilot.pause(0.1)  # the Portfolio screen takes the change (and ignores it)
+        await pilot.pause()  # the Portfolio screen takes the change (and ignores it): its queue is handled
         await pilot.press("f2")
-        await wait_for(pilot, lambda: "#9 SOL-PERP above 222.0" in str(app.screen.query_one("#alerts-body").render()))
+        await wait_for(
+            pilot, lambda: "#9 SOL-PERP price_above 222" in str(app.screen.query_one("#alerts-body").render())
+        )
 
 
 async def test_the_chart_drops_the_previous_markets_bars_at_the_switch():

@@ -45,9 +45,9 @@ def test_split_hide_swap_resize():
 def test_last_pane_cannot_be_hidden_and_duplicates_refused():
     import pytest
 
-    with pytest.raises(LayoutError):
+    with pytest.raises(LayoutError, match="^the last pane cannot be hidden$"):
         remove_pane("chart", "chart")
-    with pytest.raises(LayoutError):
+    with pytest.raises(LayoutError, match="^book is already in the layout$"):
         split_pane(Split("h", ["chart", "book"]), "chart", "book", "v")
 
 

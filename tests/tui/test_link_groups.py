@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.tui.monkey import run_command
 from tests.tui.pilot import make_app, wait_for
 
 
@@ -14,9 +15,8 @@ async def test_a_terminal_follows_its_link_group_and_ignores_others(backend, cli
         await client.request("link.set", group="A", market="btc")
         await wait_for(pilot, lambda: app.hub.market == "BTC-PERP")
         await wait_for(pilot, lambda: app.hub.book is not None and app.hub.book.market == "BTC-PERP")
-        await pilot.press("colon", *"ETH-PERP", "enter")  # and it tells its group when the trader picks one
-        received = []
-        await client.subscribe("link", lambda _s, m: received.append(m), markets=["A"])
-        await pilot.press("colon", *"SOL-PERP", "enter")
+        received = []  # and it tells its group when the trader picks one (typing it key by key is
+        await client.subscribe("link", lambda _s, m: received.append(m), markets=["A"])  # test_command_bar_visible's)
+        await run_command(pilot, "SOL-PERP")
         await wait_for(pilot, lambda: any(m["market"] == "SOL-PERP" for m in received))
         assert received[-1]["origin"] == "pilot"

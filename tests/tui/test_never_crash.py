@@ -25,7 +25,7 @@ async def focus_pane(pilot, pane: str) -> None:
     await pilot.pause()
 
 
-async def test_resizes_and_every_layout_key_keep_exactly_one_layout(tmp_path):
+async def test_resizes_keep_exactly_one_layout():
     app = fixed_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
@@ -35,19 +35,42 @@ async def test_resizes_and_every_layout_key_keep_exactly_one_layout(tmp_path):
             await wait_for(pilot, lambda: not screen.rebuilding)
             assert len(screen.query(LayoutView)) == 1
         assert shown_panes(app) == ["alerts", "blotter", "book", "chart", "ticket", "trades"]
+
+
+async def test_the_layout_keys_hide_and_add_a_pane():
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+        screen = app.screen
         await focus_pane(pilot, "trades")
         await pilot.press("ctrl+x")  # hide
         assert "trades" not in panes_of(screen.layout_tree) and "trades" not in shown_panes(app)
         await focus_pane(pilot, "chart")
         await pilot.press("ctrl+n")  # the first pane not shown goes below the focused one
         assert shown_panes(app) == ["alerts", "blotter", "book", "chart", "ticket", "trades"]
+        assert app.is_running and len(screen.query(LayoutView)) == 1
+
+
+async def test_the_layout_keys_swap_and_resize_panes():
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+        screen = app.screen
         await focus_pane(pilot, "chart")
         await pilot.press("ctrl+o")  # swap with the next pane of the tree
         order = panes_of(screen.layout_tree)
-        assert order.index("trades") < order.index("chart")
+        assert order.index("blotter") < order.index("chart")
         await focus_pane(pilot, "book")
         await pilot.press("ctrl+up", "ctrl+up", "ctrl+down")
-        assert screen.layout_tree.children[1].sizes == [4, 4, 1]  # ticket 4, book 3 + 1, alerts 1
+        assert screen.layout_tree.children[1].sizes == [4, 4, 2, 1]  # ticket 4, book 3 + 1, trades 2, alerts 1
+        assert app.is_running and len(screen.query(LayoutView)) == 1
+
+
+async def test_loading_a_layout_and_back_keeps_exactly_one_layout():
+    app = fixed_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+        screen = app.screen
         await run_command(pilot, "layout load chart")
         await wait_for(pilot, lambda: shown_panes(app) == ["blotter", "chart"], timeout=60)
         await run_command(pilot, "layout load trade")

@@ -127,10 +127,15 @@ def places(app) -> list[tuple[str, dict]]:
     return [(op, args) for op, args in app.client.requests if op.startswith("order.") and op != "order.preview"]
 
 
-async def test_every_order_path_goes_through_the_one_confirm_rule():
+async def started(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.hub.markets and app.hub.accounts and len(app.screen.query(Pane)) == 6)
+
+
+async def test_a_large_command_bar_order_is_asked_about_and_a_small_one_goes_straight_through():
     app = monkey_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.hub.markets and app.hub.accounts and len(app.screen.query(Pane)) == 6)
+        await started(pilot)
         # command bar: $730k on $100k is asked about; n sends nothing, y sends it
         await run_command(pilot, "buy 5000 SOL-PERP")
         await wait_for(pilot, lambda: confirm_shown(app))
@@ -149,20 +154,33 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         # a small one goes straight through
         await run_command(pilot, "buy 0.1 sol")
         await wait_for(pilot, lambda: len(places(app)) == 2)
+        assert places(app)[1] == ("order.place", {"side": "buy", "size": "0.1", "market": "SOL-PERP", "type": "market"})
+
+
+async def test_x_on_a_position_asks_then_sends_a_reduce_only_market_close():
+    app = monkey_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
         # `x` on the SOL position ($14k): asked, then a reduce-only market sell of all of it
         app.screen.query_one("#positions").focus()
         await pilot.press("x")
         await wait_for(pilot, lambda: confirm_shown(app))
         assert str(app.screen.query_one("#confirm-body").render()).startswith("sell 100 SOL-PERP market reduce-only\n")
         await pilot.press("y")
-        await wait_for(pilot, lambda: len(places(app)) == 3)
-        assert places(app)[2][1] == {
+        await wait_for(pilot, lambda: len(places(app)) == 1)
+        assert places(app)[0][1] == {
             "market": "SOL-PERP",
             "side": "sell",
             "type": "market",
             "size": "100",
             "reduce_only": True,
         }
+
+
+async def test_a_twap_over_half_the_free_collateral_and_the_palettes_close_are_asked_about():
+    app = monkey_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
         # a TWAP parent under the notional limit but above half the free collateral ($71k of $100k)
         app.config.confirm_notional = 1e9
         await run_command(pilot, "twap buy 500 SOL-PERP 10m")
@@ -170,6 +188,7 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         body = str(app.screen.query_one("#confirm-body").render())
         assert "confirm_notional" not in body and "(confirm above 50%: confirm_free_fraction)" in body
         await pilot.press("escape")
+        await wait_for(pilot, lambda: not confirm_shown(app), what="the confirm modal gone")
         # the palette's close entry asks too
         close = next(
             cb
@@ -179,8 +198,9 @@ async def test_every_order_path_goes_through_the_one_confirm_rule():
         app.config.confirm_notional = 10_000
         close()
         await wait_for(pilot, lambda: confirm_shown(app))
+        assert str(app.screen.query_one("#confirm-body").render()).startswith("sell 100 SOL-PERP market reduce-only\n")
         await pilot.press("n")
-        assert len(places(app)) == 3
+        assert places(app) == []
 
 
 def test_a_ticket_price_reaches_the_engine_as_the_exact_integer_typed():

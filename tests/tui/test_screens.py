@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 
+import pytest
 from textual.widgets import Static
 
 from quantdesk_tui.screens.admin import AdminScreen
@@ -12,6 +12,7 @@ from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
 from quantdesk_tui.screens.portfolio import PortfolioScreen
 from quantdesk_tui.screens.risk import RiskScreen
 from quantdesk_tui.screens.system import SystemScreen
+from tests.polling import wait_until
 from tests.tui.fakes import fixed_app
 from tests.tui.test_app_shell import make_app, wait_for
 from widgets.live_table import LiveTable
@@ -25,17 +26,19 @@ async def ready(pilot, app) -> None:
     await wait_for(pilot, lambda: app.hub.connected and app.hub.markets and app.hub.accounts)
 
 
-async def test_f_keys_switch_to_every_screen(backend):
+@pytest.mark.parametrize(
+    "keys",
+    [
+        (("f4", PortfolioScreen), ("f5", RiskScreen)),
+        (("f6", AlertsScreen), ("f7", SystemScreen), ("f8", AdminScreen)),
+    ],
+    ids=["f4-f5", "f6-f8"],
+)
+async def test_f_keys_switch_to_every_screen(backend, keys):
     app = make_app(backend)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, app)
-        for key, screen in (
-            ("f4", PortfolioScreen),
-            ("f5", RiskScreen),
-            ("f6", AlertsScreen),
-            ("f7", SystemScreen),
-            ("f8", AdminScreen),
-        ):
+        for key, screen in keys:
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen)
@@ -60,12 +63,12 @@ async def test_portfolio_shows_the_starting_balance_and_switches_sub_accounts(ba
 
 async def venue_markets(client) -> dict[str, dict]:
     """The paper venue's markets, once the first prices have created them."""
-    for _ in range(200):
+
+    async def with_sol() -> dict[str, dict] | None:
         rows = {m["market"]: m for m in (await client.request("admin.markets"))["markets"]}
-        if "SOL-PERP" in rows:
-            return rows
-        await asyncio.sleep(0.05)
-    raise AssertionError("the venue has no SOL-PERP market")
+        return rows if "SOL-PERP" in rows else None
+
+    return await wait_until(with_sol, what="the venue's SOL-PERP market")
 
 
 async def test_admin_edit_of_taker_fee_through_the_confirm_modal_changes_the_venue(backend, client):
@@ -166,18 +169,30 @@ async def test_alerts_add_edit_and_remove_through_the_ui(backend, client):
         assert (await client.request("alert.list", status="active"))["alerts"] == []
 
 
-async def test_risk_screen_shows_the_report_or_says_it_is_not_available(backend):
+async def test_risk_screen_shows_the_backends_report_and_trading_state(backend):
     app = make_app(backend)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, app)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.hub.risk_report is not None or "risk.report" in app.hub.unavailable)
-        await pilot.pause()
+        await wait_for(pilot, lambda: "EXPOSURE" in text_of(app, "#risk-report"), what="the report on screen")
         report = text_of(app, "#risk-report")
-        assert report.strip() and "loading" not in report
-        if app.hub.risk_report is None:
-            assert "not available from this backend" in report
-        assert "ACTIVE" in text_of(app, "#risk-state") or "HALT" in text_of(app, "#risk-state").upper()
+        assert "risk.report" not in app.hub.unavailable and "loading" not in report
+        assert all(f"\n{section}\n" in report for section in ("EXPOSURE", "VAR", "STRESS", "CORRELATION", "PNL"))
+        assert "ACTIVE" in text_of(app, "#risk-state")
+
+
+async def test_risk_screen_says_when_the_backend_has_no_risk_report():
+    app = fixed_app()
+    del app.client.replies["risk.report"]  # type: ignore[attr-defined]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.hub.connected and app.hub.markets)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "risk.report" in app.hub.unavailable, what="the report refused")
+        await wait_for(
+            pilot,
+            lambda: "risk.report is not available from this backend" in text_of(app, "#risk-report"),
+            what="the refusal on screen",
+        )
 
 
 async def test_system_log_shows_backend_log_records_and_tui_notes():

@@ -10,7 +10,7 @@ from quantdesk_tui.config import load_config
 from quantdesk_tui.layout import panes_of
 from quantdesk_tui.pane import Pane
 from quantdesk_tui.quit_note import quit_note
-from quantdesk_tui.session import link_group_for, load_session
+from quantdesk_tui.session import Session, link_group_for, load_session, save_session
 from tests.tui.monkey import monkey_app, run_command
 from tests.tui.pilot import wait_for
 from widgets.candle_chart import CandleChart
@@ -21,7 +21,7 @@ async def started(pilot) -> None:
     await wait_for(pilot, lambda: app.hub.markets and len(app.screen.query(Pane)) >= 5)
 
 
-async def test_theme_market_timeframe_indicators_layout_and_link_group_come_back(quantdesk_home):
+async def test_quit_saves_theme_market_timeframe_indicators_layout_and_link_group(quantdesk_home):
     app = monkey_app()
     app.link_group = "B"
     async with app.run_test(size=(120, 40)) as pilot:
@@ -36,7 +36,27 @@ async def test_theme_market_timeframe_indicators_layout_and_link_group_come_back
         await app.action_quit()
     assert tomllib.loads((quantdesk_home / "config.toml").read_text())["theme"] == "quantdesk-light"
     assert link_group_for(None, quantdesk_home) == "B" and link_group_for("none", quantdesk_home) is None
+    session = load_session(quantdesk_home)
+    assert (session.market, session.timeframe, sorted(session.indicators)) == ("ETH-PERP", "5m", ["rsi", "sma"])
+    assert session.layout == WITHOUT_TRADES
 
+
+WITHOUT_TRADES = {  # the Trade layout with its Trades pane hidden, as the session file keeps it
+    "split": "h",
+    "sizes": [5, 2],
+    "children": [
+        {"split": "v", "sizes": [3, 2], "children": ["chart", "blotter"]},
+        {"split": "v", "sizes": [4, 3, 1], "children": ["ticket", "book", "alerts"]},
+    ],
+}
+
+
+async def test_a_start_restores_the_saved_theme_market_timeframe_indicators_and_layout(quantdesk_home):
+    (quantdesk_home / "config.toml").write_text('theme = "quantdesk-light"\n')
+    save_session(
+        quantdesk_home,
+        Session(market="ETH-PERP", timeframe="5m", indicators=["sma", "rsi"], layout=WITHOUT_TRADES, link_group="B"),
+    )
     again = monkey_app(config=load_config(quantdesk_home))  # as a fresh start reads it
     async with again.run_test(size=(120, 40)) as pilot:
         await started(pilot)

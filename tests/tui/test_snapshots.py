@@ -1,8 +1,8 @@
 """SVG snapshots of every screen at 80x24, 100x30, 120x40 and 200x60, in the dark theme and with
 NO_COLOR, after a market switch to ETH-PERP, on fixed data (tests/tui/fakes.py).
 
-One app per size visits all seven screens and snapshots each with and without colour, so 56
-snapshots cost 4 start-ups and 28 screen visits.
+One app per size and half of the screens visits them and snapshots each with and without colour,
+so 56 snapshots cost 8 start-ups and 28 screen visits, and no one test runs long.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pytest_textual_snapshot import SVGImageExtension
 from textual.filter import Monochrome
 
 from tests.tui.fakes import fixed_app
+from tests.tui.pilot import wait_for
 from widgets.candle_chart import CandleChart
 from widgets.equity_chart import EquityChart
 from widgets.thread_plot import ThreadPlot
@@ -70,19 +71,24 @@ def set_no_color(app, on: bool) -> None:
             widget._request_draw()
 
 
+HALVES = {
+    "trade-markets-portfolio": ("trade", "markets", "portfolio"),
+    "risk-alerts-system-admin": ("risk", "alerts", "system", "admin"),
+}
+
+
+@pytest.mark.parametrize("half", HALVES)
 @pytest.mark.parametrize("size", SIZES)
-async def test_every_screen_snapshot_after_a_market_switch(snapshot, monkeypatch, size):
+async def test_every_screen_snapshot_after_a_market_switch(snapshot, monkeypatch, size, half):
     monkeypatch.delenv("NO_COLOR", raising=False)
     snapshot = snapshot.use_extension(SVGImageExtension)
     app = fixed_app("quantdesk-dark")
     mismatched = []
     async with app.run_test(size=SIZES[size]) as pilot:
-        for _ in range(100):
-            if app.hub.markets and app.hub.accounts and app.hub.status:
-                break
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: app.hub.markets and app.hub.accounts and app.hub.status, what="the first load")
         app.focus_market(MARKET)
-        for screen, key in SCREENS.items():
+        for screen in HALVES[half]:
+            key = SCREENS[screen]
             await pilot.press(key)
             for theme in THEMES:
                 set_no_color(app, theme == "nocolor")

@@ -52,7 +52,7 @@ async def test_bracket_from_the_ticket_fills_and_shows_position_and_pnl(backend)
         await wait_for(pilot, lambda: app.hub.accounts[0].unrealized_pnl != 0)
 
 
-async def test_command_bar_trades_and_cancels(backend):
+async def test_command_bar_buys_then_reduces_at_market_with_fills_and_realized_pnl(backend):
     """Each command goes in through the bar and Enter (typing it key by key is test_command_bar_visible's)."""
     app = make_app(backend)
     async with app.run_test(size=(160, 50)) as pilot:
@@ -65,12 +65,6 @@ async def test_command_bar_trades_and_cancels(backend):
         )
         await run_command(pilot, "sell 0.5 sol mkt reduce")
         await wait_for(pilot, lambda: app.hub.positions[(0, "SOL-PERP")].base == 15 * 10**8)
-        low = round(sol_price(app) * 0.95, 1)
-        await run_command(pilot, f"buy 1 SOL-PERP @ {low}")
-        await wait_for(pilot, lambda: len(app.hub.open_orders("SOL-PERP")) == 1)
-        assert app.hub.open_orders("SOL-PERP")[0].price == round(low * 10**6)
-        await run_command(pilot, "cancel all")
-        await wait_for(pilot, lambda: not app.hub.open_orders())
         sides = {"buy": 2 * 10**9, "sell": 5 * 10**8}  # a market order may fill in several legs (book, curve)
         await wait_for(
             pilot,
@@ -81,13 +75,25 @@ async def test_command_bar_trades_and_cancels(backend):
         assert sold != 0 and app.hub.positions[(0, "SOL-PERP")].realized_pnl == sold
 
 
+async def test_command_bar_rests_a_limit_order_then_cancels_all(backend):
+    app = make_app(backend)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.hub.connected and "SOL-PERP" in app.hub.quotes and 0 in app.hub.accounts)
+        low = round(sol_price(app) * 0.95, 1)
+        await run_command(pilot, f"buy 1 SOL-PERP @ {low}")
+        await wait_for(pilot, lambda: len(app.hub.open_orders("SOL-PERP")) == 1)
+        assert app.hub.open_orders("SOL-PERP")[0].price == round(low * 10**6)
+        await run_command(pilot, "cancel all")
+        await wait_for(pilot, lambda: not app.hub.open_orders())
+        assert [o.status for o in app.hub.orders.values()] == ["cancelled"]
+
+
 async def test_ticket_refuses_what_cannot_be_an_order_and_sends_nothing(backend):
     app = make_app(backend)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.hub.connected and app.hub.markets and "SOL-PERP" in app.hub.quotes)
         await type_into(pilot, app, "#ticket-size", "-3")
         await pilot.press("ctrl+s")
-        await pilot.pause(0.3)
         ticket = app.screen.query_one(OrderTicket)
-        assert "size" in ticket.errors
+        await wait_for(pilot, lambda: "size" in ticket.errors, what="the ticket's refusal of size -3")
         assert not app.hub.orders

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tests.tui.pilot import make_app
+from tests.tui.pilot import make_app, wait_for
 
 
 async def test_wallet_pane_shows_the_airdrop(backend, client):
     made = await client.request("keys.new", name="default")
     await client.request("wallet.airdrop", name="default", sol="1.5")
     app = make_app(backend, layout="monitor")
+
+    def body() -> str:
+        return str(app.screen.query_one("#wallet-body", Static).render())
+
     async with app.run_test(size=(160, 50)) as pilot:
-        for _ in range(200):
-            if app.hub.wallet.get("sol") == "1.5":
-                break
-            await pilot.pause(0.05)
-        assert app.hub.wallet["sol"] == "1.5"
-        await pilot.pause(0.2)
-        body = str(app.screen.query_one("#wallet-body", Static).render())
-        assert "default" in body and made["pubkey"][:12] in body and "1.5 SOL on localnet" in body
+        await wait_for(pilot, lambda: app.hub.wallet.get("sol") == "1.5", what="the airdropped balance")
+        await wait_for(pilot, lambda: "1.5 SOL on localnet" in body(), what="the Wallet pane painting the balance")
+        assert "default" in body() and made["pubkey"][:12] in body()

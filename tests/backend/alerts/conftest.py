@@ -37,7 +37,7 @@ class WebhookReceiver:
                     length = int(line.split(":", 1)[1])
             body = await reader.readexactly(length)
             if self.hang:
-                await asyncio.sleep(3600)
+                await asyncio.sleep(3600)  # the behaviour under test: a webhook that never answers
             self.bodies.append(json.loads(body))
             self.got.set()
             writer.write(f"HTTP/1.1 {self.status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())

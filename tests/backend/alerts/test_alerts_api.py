@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
 from backend.api.protocol import ApiError
 from backend.client import BackendClient
+from tests.polling import wait_until
 
 
 async def test_alert_fires_with_no_terminal_attached_and_reaches_history_and_webhook(backend, receiver):
     async with BackendClient.for_url(backend.url, backend.token, client_name="test") as client:
-        for _ in range(300):
-            try:
-                quote = await client.request("quote", market="SOL-PERP")
-                break
-            except ApiError:
-                await asyncio.sleep(0.02)
+        quote = await wait_until(
+            lambda: client.request("quote", market="SOL-PERP"), what="a SOL-PERP quote", ignore=(ApiError,)
+        )
         price = quote["price"] * 10.0 ** quote["expo"]
         added = await client.request(
             "alert.add", kind="price_above", market="sol", level=str(int(price / 2)), webhook=receiver.url
@@ -28,10 +25,7 @@ async def test_alert_fires_with_no_terminal_attached_and_reaches_history_and_web
         assert added["market"] == "SOL-PERP" and added["status"] == "active"
     await asyncio.wait_for(receiver.got.wait(), 10)
     assert receiver.bodies[0]["alert_id"] == alert_id
-    deadline = time.monotonic() + 5
-    while not backend.services.alerts.history(alert_id):
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.02)
+    await wait_until(lambda: backend.services.alerts.history(alert_id), what="the firing in the alert's history")
     async with BackendClient.for_url(backend.url, backend.token, client_name="test") as client:
         history = (await client.request("alert.history", id=alert_id))["history"]
         assert history[0]["alert_id"] == alert_id and float(history[0]["value"]) > price / 2
@@ -60,16 +54,17 @@ async def test_bad_alert_requests_get_clear_error_codes(client, args, code):
     assert err.value.code == "ALERT_NOT_FOUND"
 
 
-async def test_a_tui_spawned_backend_stays_up_while_an_alert_is_active(quantdesk_home):
+async def test_a_tui_spawned_backend_stays_up_while_an_alert_is_active(quantdesk_home, idle_decisions):
     from backend.app import Backend, BackendConfig
 
     instance = Backend(BackendConfig(home=quantdesk_home, tick_rate=50.0, idle_exit_s=0.2))
     task = asyncio.create_task(instance.run())
-    while not instance.url:
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: instance.url, what="the backend to listen")
     async with BackendClient.for_url(instance.url, instance.token, client_name="test") as client:
         added = await client.request("alert.add", kind="price_above", market="BTC-PERP", level=10_000_000)
-    await asyncio.sleep(0.8)
+    decisions = idle_decisions()
+    await wait_until(lambda: len(decisions) >= 2, what="two idle checks past the grace with no client")
+    assert decisions[:2] == [["1 active alert"]] * 2
     assert not task.done(), "exited although an alert is active"
     await instance.services.alerts.remove(added["id"])
     await asyncio.wait_for(task, 5)  # nothing left to watch: the idle exit proceeds

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
 import time
 
 import pytest
 
 from backend.notify import Notifier, check_webhook_url
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
+from tests.polling import wait_until
 
 
 async def test_desktop_notification_runs_notify_send_with_title_and_body(tmp_path):
@@ -30,7 +23,7 @@ async def test_desktop_notification_runs_notify_send_with_title_and_body(tmp_pat
     started = time.perf_counter()
     notifier.deliver({"title": "QuantDesk: SOL-PERP price above", "message": "SOL-PERP is at 151", "severity": "info"})
     assert time.perf_counter() - started < 0.01  # queued, not run on the caller's time
-    await until(lambda: outcomes)
+    await wait_until(lambda: outcomes, what="the notification's outcome")
     await notifier.stop()
     assert outcomes == ["desktop ok"]
     assert out.read_text().splitlines() == [

@@ -14,6 +14,7 @@ from backend.bus import Bus
 from backend.domain.errors import DomainError
 from backend.domain.observations import FeedHealth, PriceObservation
 from backend.notify import Notifier
+from tests.polling import wait_until
 
 
 def obs(market: str, price: float, t: int) -> PriceObservation:
@@ -27,13 +28,6 @@ def obs(market: str, price: float, t: int) -> PriceObservation:
         ema_price=round(price * 1e8),
         source="replay",
     )
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +64,7 @@ async def test_alerts_and_their_history_survive_a_restart(store):
     once = await first.add(AlertArgs(kind="above", market="sol", level="150"))
     keep = await first.add(AlertArgs(kind="price_below", market="BTC-PERP", level=50_000, repeat=True, cooldown="5m"))
     first.bus.publish("observations", obs("SOL-PERP", 151.0, 100))
-    await until(lambda: first.history())
+    await wait_until(lambda: first.history(), what="the firing in the first service's history")
     await first.stop()
 
     second = AlertService(Bus(), store, notifier=Notifier(desktop=False))
@@ -113,7 +107,10 @@ async def test_fired_alert_reaches_the_stream_history_and_a_loopback_webhook(ser
     await asyncio.wait_for(receiver.got.wait(), 5)
     [body] = receiver.bodies
     assert body["kind"] == "price_cross" and body["market"] == "SOL-PERP" and body["value"] == "150.5"
-    await until(lambda: service.history() and service.history()[0]["delivery"] == "webhook ok")
+    await wait_until(
+        lambda: service.history() and service.history()[0]["delivery"] == "webhook ok",
+        what="the webhook delivery recorded in the history",
+    )
 
 
 async def test_hanging_webhook_does_not_slow_evaluation_and_is_tried_a_bounded_number_of_times(service, receiver):
@@ -126,8 +123,11 @@ async def test_hanging_webhook_does_not_slow_evaluation_and_is_tried_a_bounded_n
     assert service.fired == 100
     assert elapsed < 0.5, f"evaluation took {elapsed:.3f}s with a hanging webhook"
     # one message: 3 attempts of 0.2s each, then given up
-    await until(lambda: service.notifier.stats.webhook_failed >= 1, timeout=5)
-    await until(lambda: any("timed out" in (r["delivery"] or "") for r in service.history(limit=200)))
+    await wait_until(lambda: service.notifier.stats.webhook_failed >= 1, what="a failed webhook delivery")
+    await wait_until(
+        lambda: any("timed out" in (r["delivery"] or "") for r in service.history(limit=200)),
+        what="a timed-out delivery recorded in the history",
+    )
     assert service.notifier.stats.webhook_ok == 0
 
 
@@ -143,7 +143,7 @@ async def test_a_hanging_webhook_is_retried_exactly_the_configured_number_of_tim
     await svc.start()
     await svc.add(AlertArgs(kind="price_above", market="SOL-PERP", level=100, webhook=receiver.url))
     svc.bus.publish("observations", obs("SOL-PERP", 101.0, 1))
-    await until(lambda: svc.notifier.stats.webhook_failed == 1)
+    await wait_until(lambda: svc.notifier.stats.webhook_failed == 1, what="one failed webhook delivery")
     assert receiver.connections == 3 and svc.notifier.stats.webhook_attempts == 3
     await svc.stop()
 

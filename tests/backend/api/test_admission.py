@@ -14,6 +14,7 @@ from backend.api.protocol import PROTOCOL_VERSION
 from backend.api.server import ApiServer
 from backend.bus import Bus
 from backend.metrics import Metrics
+from tests.polling import wait_until
 
 TOKEN = "t0ken"
 
@@ -26,11 +27,7 @@ async def start_server(**limits) -> tuple[ApiServer, int]:
 
 
 async def wait_for(predicate, what: str, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+    await wait_until(predicate, what=what, timeout=timeout)
 
 
 def refused(server: ApiServer, reason: str) -> float:

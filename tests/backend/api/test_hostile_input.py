@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 from websockets.asyncio.client import connect
 
 from backend.api.protocol import PROTOCOL_VERSION
+from tests.polling import wait_until
 from tests.fakes.hostile import venue_digest
 
 
@@ -19,10 +19,8 @@ async def ws(backend):
             json.dumps({"id": 0, "op": "hello", "args": {"token": backend.token, "version": PROTOCOL_VERSION}})
         )
         assert json.loads(await sock.recv())["ok"] is True
-        for _ in range(3000):  # wait for prices, then stop the clock-driven work so digests compare
-            if len(backend.services.venue.state.markets) >= 3:
-                break
-            await asyncio.sleep(0.01)
+        # wait for prices, then stop the clock-driven work so digests compare
+        await wait_until(lambda: len(backend.services.venue.state.markets) >= 3, what="three markets priced")
         await backend.oracle.stop()
         backend.services.venue._keeper.cancel()
         await backend.services.store.write(lambda conn: None)

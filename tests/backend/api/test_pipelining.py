@@ -3,22 +3,19 @@ acked after its commit (their waits for durability overlap, so they share group 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from decimal import Decimal
 
 from websockets.asyncio.client import connect
 
-from backend.api.protocol import PROTOCOL_VERSION
+from backend.api.protocol import PROTOCOL_VERSION, ApiError
+from tests.polling import wait_until
 
 
 async def _priced(client) -> dict:
-    for _ in range(500):
-        try:
-            return await client.request("market.state", market="SOL-PERP")
-        except Exception:
-            await asyncio.sleep(0.02)
-    raise AssertionError("no SOL-PERP price")
+    return await wait_until(
+        lambda: client.request("market.state", market="SOL-PERP"), what="a SOL-PERP price", ignore=(ApiError,)
+    )
 
 
 async def test_pipelined_requests_apply_and_reply_in_the_order_sent(backend, client):
@@ -63,12 +60,12 @@ async def test_a_client_leaving_with_orders_in_flight_still_gets_them_committed(
                     }
                 )
             )
-    rows: list[dict] = []
-    for _ in range(500):  # the server reads what was sent before the close; each order is applied and committed
+
+    def stored() -> list[dict]:  # the server reads what was sent before the close; each is applied and committed
         rows = backend.services.venue.store.query("SELECT order_id, status FROM orders WHERE sub_account = 4")
-        if len(rows) == 5:
-            break
-        await asyncio.sleep(0.02)
+        return rows if len(rows) == 5 else []
+
+    rows = await wait_until(stored, what="the 5 orders sent before the close, stored")
     assert [r["status"] for r in rows] == ["open"] * 5
     listed = (await client.request("orders", sub_account=4))["orders"]
     assert sorted(o["order_id"] for o in listed) == sorted(r["order_id"] for r in rows)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
+
+from backend.api.protocol import ApiError
+from tests.polling import wait_until
 
 
 async def _priced(client) -> dict:
-    for _ in range(500):
-        try:
-            return await client.request("market.state", market="SOL-PERP")
-        except Exception:
-            await asyncio.sleep(0.02)
-    raise AssertionError("no SOL-PERP price")
+    return await wait_until(
+        lambda: client.request("market.state", market="SOL-PERP"), what="a SOL-PERP price", ignore=(ApiError,)
+    )
 
 
 async def test_view_gives_exact_decimals_and_pushes_too(client):
@@ -28,10 +27,7 @@ async def test_view_gives_exact_decimals_and_pushes_too(client):
     assert fill["size"] == "0.5" and Decimal(fill["price"]) <= Decimal(limit)
     raw = await client.request("fills")
     assert raw["fills"][-1]["price"] == int(Decimal(fill["price"]) * 10**6)
-    for _ in range(200):
-        if pushed:
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: pushed, what="the fill's push")
     assert pushed[0]["size"] == "0.5" and pushed[0]["price"] == fill["price"]
     quote = await client.view("quote", market="SOL-PERP")
     assert "expo" not in quote and Decimal(quote["price"]) > 0

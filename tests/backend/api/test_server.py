@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed
 
 from backend.api.protocol import MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ApiError
 from backend.client import BackendClient
+from tests.polling import wait_until
 
 
 async def _raw(url):
@@ -121,15 +122,16 @@ async def test_health_endpoint_reports_uptime_feeds_clients(backend, client):
 async def test_price_pushes_arrive_after_subscribe_and_stop_after_unsubscribe(backend, client):
     got: list = []
     await client.subscribe("prices", lambda stream, quote: got.append(quote), markets=["SOL-PERP"])
-    for _ in range(200):
-        if len(got) >= 3:
-            break
-        await asyncio.sleep(0.01)
-    assert len(got) >= 3 and {q.market for q in got} == {"SOL-PERP"}
+    await wait_until(lambda: len(got) >= 3, what="three SOL-PERP price pushes")
+    assert {q.market for q in got} == {"SOL-PERP"}
     await client.unsubscribe("prices")
-    await asyncio.sleep(0.05)
-    count = len(got)
-    await asyncio.sleep(0.2)
+    count = len(got)  # replies and pushes leave one socket in order: none sent before the reply is still due
+    ticks = (await client.request("status"))["ticks_in"]
+
+    async def ticked_on() -> bool:  # its reply leaves after any push of those ticks would have
+        return (await client.request("status"))["ticks_in"] >= ticks + 30
+
+    await wait_until(ticked_on, what="30 more prices published after the unsubscribe")
     assert len(got) == count
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -15,6 +14,7 @@ from backend.oracle.base import OracleSource
 from backend.oracle.service import OracleService
 from tests.fakes.coingecko import FakeCoinGecko
 from tests.fakes.hermes import FakeHermes
+from tests.polling import wait_until
 
 
 class Harness:
@@ -36,10 +36,7 @@ class Harness:
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> float:
         start = time.monotonic()
-        while not predicate():
-            if time.monotonic() - start > timeout:
-                raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-            await asyncio.sleep(0.01)
+        await wait_until(predicate, what=what or repr(predicate), timeout=timeout)
         return time.monotonic() - start
 
     def prices(self, market: str, source: str | None = None) -> list[int]:

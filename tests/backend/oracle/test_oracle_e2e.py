@@ -9,7 +9,9 @@ import sys
 
 import httpx
 
+from backend.api.protocol import ApiError
 from backend.client import BackendClient
+from tests.polling import wait_until
 
 
 async def test_backend_subprocess_on_fake_hermes_serves_its_price(hermes, coingecko, quantdesk_home):
@@ -34,24 +36,27 @@ async def test_backend_subprocess_on_fake_hermes_serves_its_price(hermes, coinge
         url = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode().strip()
         assert url.startswith("ws://127.0.0.1:")
         async with BackendClient.for_home(quantdesk_home) as client:
-            for _ in range(400):  # CoinGecko may carry the first quotes until Pyth's stream is up
-                try:
-                    status = await client.request("status")
-                    pyth = next(f for f in status["feeds"] if f["source"] == "pyth")
-                    quote = await client.request("quote", market="SOL-PERP")
-                except Exception:  # no price yet
-                    quote, pyth = {"source": ""}, {}
-                if quote["source"] == "pyth" and pyth["active"] and pyth["state"] == "healthy":
-                    break
-                await asyncio.sleep(0.05)
+
+            async def on_pyth() -> tuple[dict, dict, dict] | None:
+                status = await client.request("status")
+                pyth = next(f for f in status["feeds"] if f["source"] == "pyth")
+                quote = await client.request("quote", market="SOL-PERP")
+                healthy = quote["source"] == "pyth" and pyth["active"] and pyth["state"] == "healthy"
+                return (status, pyth, quote) if healthy else None
+
+            status, pyth, quote = await wait_until(  # CoinGecko may carry the first quotes until Pyth's stream is up
+                on_pyth, what="SOL-PERP quoted by a healthy, active Pyth feed", timeout=20.0, ignore=(ApiError,)
+            )
             assert quote["price"] == 151_25000000 and quote["source"] == "pyth" and quote["expo"] == -8
             assert status["feed"] == "pyth" and pyth["active"] and pyth["state"] == "healthy"
-            for _ in range(400):  # the history download lands after the first live bars
+
+            async def with_history() -> dict | None:
                 candles = await client.request("candles", market="SOL-PERP", tf="1m", limit=100)
-                if len(candles["ts_s"]) == 100:
-                    break
-                await asyncio.sleep(0.05)
-            assert len(candles["ts_s"]) == 100 and candles["close"][-1] == 151_25000000  # history + the live bar
+                return candles if len(candles["ts_s"]) == 100 else None
+
+            # the history download lands after the first live bars
+            candles = await wait_until(with_history, what="100 1m bars: the downloaded history and the live bar")
+            assert candles["close"][-1] == 151_25000000  # history + the live bar
             assert candles["expo"] == -8
         http = url.replace("ws://", "http://")
         async with httpx.AsyncClient() as h:
