@@ -13,7 +13,7 @@ from backend.store.db import Store
 from backend.venues.ops import TradingOps
 from backend.venues.paper import PaperVenue
 from programs.quantdesk_perp.state import state_to_bytes
-from tests.backend.test_store_faults import until
+from tests.polling import wait_until
 from tests.backend.venues.conftest import Clock, observation
 from tests.fakes.full_disk import FullDisk
 
@@ -61,7 +61,7 @@ async def test_an_order_refused_by_a_full_disk_is_not_live_and_the_next_one_work
     assert again.value.code == "STORE_UNAVAILABLE" and set(venue.state.orders) == {acked}
     assert state_to_bytes(venue.state) == before  # no position, no collateral moved, no order resting
     venue.store.disk.full = False
-    await until(lambda: venue.store.writable)
+    await wait_until(lambda: venue.store.writable, what="the store writable again")
     later = (await trading.op_place(None, limit("142")))["orders"][0]["order_id"]
     assert set(venue.state.orders) == {acked, later}
     assert state_to_bytes(replayed(venue).state) == state_to_bytes(venue.state)
@@ -81,7 +81,7 @@ async def test_a_burst_of_orders_across_the_fault_keeps_exactly_the_acked_ones(v
     assert set(venue.state.orders) == acked  # nothing refused is live; nothing acked is lost
     assert set(replayed(venue).state.orders) == acked
     venue.store.disk.full = False
-    await until(lambda: venue.store.writable)
+    await wait_until(lambda: venue.store.writable, what="the store writable again")
     await trading.op_place(None, limit("145"))
     assert state_to_bytes(replayed(venue).state) == state_to_bytes(venue.state)
     assert replayed(venue).recovery["consistent"] is True
