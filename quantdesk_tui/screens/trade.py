@@ -120,7 +120,8 @@ class TradeScreen(WorkspaceScreen):
         panes = self._panes
         if panes is None:
             panes = list(self.query(Pane))
-            if all(pane.ready for pane in panes):  # keep the list once every pane has mounted
+            shown = 1 if self.maximized_pane is not None else len(panes_of(self.layout_tree))
+            if len(panes) == shown:  # keep the list once the whole layout is in (bodies may still be coming)
                 self._panes = panes
         for pane in panes:
             if pane.ready:
