@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .constants import BASE_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION
+from .constants import BASE_PRECISION, PERCENTAGE_PRECISION
 from .context import Context
-from .errors import EngineError
 from .events import Event, AmmRepegged
 from .math import amm
-from .risk import checked_oracle
+from .risk import usable_oracle
 from .state import Market, State
 
 
@@ -61,23 +60,15 @@ def plan_repeg(market: Market, oracle: int) -> Repeg:
 def update_amm(market: Market, ctx: Context, events: list[Event]) -> int:
     """Re-peg the market's curve to a valid oracle in `ctx`; returns the cost paid (0 when skipped).
 
-    Runs before every order on a market with a curve: the valid oracle and the in-budget plan (the
-    common case) are tested inline, and checked_oracle / plan_repeg run only for the rest."""
+    Runs before every order on a market with a curve: the in-budget plan (the common case) is tested
+    inline, and plan_repeg runs only for the rest."""
     cfg = market.config
     depth = cfg.amm_depth
     if not depth or not cfg.curve_update_intensity:
         return 0
-    observed = ctx.oracles.get(cfg.market_index)
-    if (
-        observed is None
-        or observed.price <= 0
-        or ctx.slot - observed.publish_slot > cfg.oracle_max_staleness_slots
-        or observed.conf * MARGIN_PRECISION > observed.price * cfg.oracle_max_conf
-    ):
-        try:
-            observed = checked_oracle(market, ctx)
-        except EngineError:
-            return 0  # no repeg on a stale, missing or too-uncertain price [UpdateAMMCurve validity]
+    observed = usable_oracle(market, ctx)
+    if observed is None:
+        return 0  # no repeg on a stale, missing or too-uncertain price [UpdateAMMCurve validity]
     oracle = observed.price
     old = market.amm_peg
     amm_base = market.amm.base

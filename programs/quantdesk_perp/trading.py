@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .book import remove_resting
-from .constants import BASE_PRECISION, MARGIN_PRECISION, PERCENTAGE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
+from .constants import BASE_PRECISION, PERCENTAGE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
 from .context import Context
 from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, MarketStatus, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
@@ -15,7 +15,7 @@ from .math import amm
 from .repeg import curve
 from .orders import close_order, count_open, live_order, new_order_id
 from .positions import reducible
-from .risk import checked_oracle, order_free_collateral, require_not_being_liquidated
+from .risk import checked_oracle, order_free_collateral, require_not_being_liquidated, usable_oracle
 from .state import Market, Order, State, UserAccount
 
 MS_ACTIVE = MarketStatus.ACTIVE
@@ -166,14 +166,9 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list[Event])
         raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "reduce-only order would open or grow a position")
     if market.status != MS_ACTIVE:
         market_guard(market, ix.reduce_only or can_reduce >= ix.size)
-    observed = ctx.oracles.get(ix.market_index)
-    if (
-        observed is None
-        or observed.price <= 0
-        or ctx.slot - observed.publish_slot > cfg.oracle_max_staleness_slots
-        or observed.conf * MARGIN_PRECISION > observed.price * cfg.oracle_max_conf
-    ):
-        observed = checked_oracle(market, ctx)
+    observed = usable_oracle(market, ctx)
+    if observed is None:
+        observed = checked_oracle(market, ctx)  # refuses, naming what is wrong
     oracle = observed.price
     tif = ix.time_in_force
     if tif == TIF_GTD:
