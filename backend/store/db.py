@@ -27,15 +27,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from backend.backoff import Backoff
-from backend.domain.errors import DomainError
-from backend.store.base import Watcher
+from backend.store.write_queue import STOP, StoreUnavailable, WriteQueue, resolve
 from backend.store.migrations import MIGRATIONS
-from programs.vocabulary import ErrorCode
 
 log = logging.getLogger(__name__)
 WriteFn = Callable[[sqlite3.Connection], Any]
-_STOP = object()
 # SQLite primary result codes that mean "the store cannot write now", not "this job is wrong"
 FAULT_CODES = frozenset(
     {
@@ -51,18 +47,6 @@ FAULT_CODES = frozenset(
 )
 PROBE_BYTES = 64 * 1024
 RESUME_MIN_FREE = 1024 * 1024  # bytes free on the store's file system before writes are accepted again
-
-
-class StoreUnavailable(DomainError):
-    """The store cannot write now; nothing of the refused write was kept (so nothing was acked)."""
-
-    def __init__(self, fault: str) -> None:
-        super().__init__(
-            ErrorCode.STORE_UNAVAILABLE,
-            f"the store cannot write ({fault}); nothing was saved or changed. Trading is reducing-only "
-            "until writes succeed again; see /health",
-        )
-        self.fault = fault
 
 
 def is_fault(exc: BaseException) -> bool:
@@ -109,7 +93,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     return max(applied, default=0)
 
 
-class Store:
+class Store(WriteQueue):
     kind = "sqlite"
     trader = "local"  # one home, one trader; the desk (PostgreSQL) names them
 
@@ -125,20 +109,8 @@ class Store:
         self._writer_conn = connect(self.path)
         self.schema_version = migrate(self._writer_conn)
         self._read_conn = connect(self.path)
-        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._watchers: list[tuple[asyncio.AbstractEventLoop, Watcher]] = []
-        self.retry_base_s, self.retry_cap_s = retry_base_s, retry_cap_s
+        super().__init__(retry_base_s=retry_base_s, retry_cap_s=retry_cap_s)
         self.resume_min_free = resume_min_free
-        self.commits = 0
-        self.writes = 0
-        # fault state: written by the writer thread, read anywhere (plain attribute reads are atomic)
-        self.writable = True
-        self.epoch = 0  # bumped by every fault
-        self.fault = ""  # what went wrong, while not writable
-        self.faults = 0
-        self.refused = 0  # writes refused with StoreUnavailable (or dropped, for submit())
-        self.unwritable_since: float | None = None  # time.time() of the fault
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -147,37 +119,13 @@ class Store:
 
     def stop(self) -> None:
         if self._thread is not None:
-            self._jobs.put(_STOP)
+            self._jobs.put(STOP)
             self._thread.join(timeout=10)
             self._thread = None
         self._writer_conn.close()
         self._read_conn.close()
 
-    def watch(self, fn: Watcher) -> None:
-        """Call fn(writable, fault) on the calling event loop whenever the store stops or resumes writing."""
-        self._watchers.append((asyncio.get_running_loop(), fn))
-
     # -- writing ------------------------------------------------------------------------------
-    def write(self, fn: WriteFn) -> asyncio.Future[Any]:
-        """Run fn(conn) in the next group commit; the future resolves after COMMIT with fn's result.
-
-        It fails with StoreUnavailable when the store cannot write (then nothing of fn was kept).
-        """
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[Any] = loop.create_future()
-        if not self.writable:
-            self.refused += 1
-            fut.set_exception(StoreUnavailable(self.fault))
-        else:
-            self._jobs.put((fn, loop, fut, self.epoch))
-        return fut
-
-    def submit(self, fn: WriteFn) -> None:
-        if self.writable:
-            self._jobs.put((fn, None, None, self.epoch))
-        else:
-            self.refused += 1
-
     def write_sync(self, fn: WriteFn) -> Any:
         """For start-up and tools: run fn in its own transaction on the calling thread (writer idle)."""
         conn = self._writer_conn
@@ -196,7 +144,7 @@ class Store:
         conn = self._writer_conn
         while True:
             job = self._jobs.get()
-            if job is _STOP:
+            if job is STOP:
                 return
             batch = [job]
             stop_after = False
@@ -205,14 +153,14 @@ class Store:
                     nxt = self._jobs.get_nowait()
                 except queue.Empty:
                     break
-                if nxt is _STOP:
+                if nxt is STOP:
                     stop_after = True
                     break
                 batch.append(nxt)
             failed = self._run_batch(conn, batch)
             if stop_after:
                 return
-            if failed is not None and self._wait_until_writable(conn, failed):
+            if failed is not None and self._wait_until_writable(failed):
                 return
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> BaseException | None:
@@ -271,39 +219,12 @@ class Store:
         self._notify(False, fault)  # queued first: the venue rolls back before any refused caller resumes
         self._refuse(batch, fault)
 
-    def _refuse(self, jobs: list[Any], fault: str) -> None:
-        for _fn, loop, fut, _epoch in jobs:
-            self.refused += 1
-            if fut is not None:
-                loop.call_soon_threadsafe(_resolve, fut, None, StoreUnavailable(fault))
+    def describe(self, exc: BaseException) -> str:
+        return describe(exc)
 
-    def _wait_until_writable(self, conn: sqlite3.Connection, first: BaseException) -> bool:
-        """Refuse writes and probe with backoff until a probe commits; True when told to stop meanwhile."""
-        backoff = Backoff(self.retry_base_s, self.retry_cap_s)
-        while True:
-            deadline = time.monotonic() + backoff.next()
-            while (left := deadline - time.monotonic()) > 0:
-                try:
-                    job = self._jobs.get(timeout=left)
-                except queue.Empty:
-                    break
-                if job is _STOP:
-                    return True
-                self._refuse([job], self.fault)  # submitted before write() saw the fault
-            problem = self._probe(conn)
-            if problem is None:
-                break
-            self.fault = problem
-        took = time.time() - (self.unwritable_since or time.time())
-        log.warning("store writable again after %.1fs (fault was: %s)", took, describe(first))
-        self.writable = True
-        self.fault = ""
-        self.unwritable_since = None
-        self._notify(True, "")
-        return False
-
-    def _probe(self, conn: sqlite3.Connection) -> str | None:
+    def _probe(self) -> str | None:
         """None when the disk has headroom and a PROBE_BYTES write commits; else what is still wrong."""
+        conn = self._writer_conn
         free = shutil.disk_usage(self.path.parent).free
         if free < self.resume_min_free:
             return f"disk full: only {free // 1024} KiB free for {self.path.name}"
@@ -317,11 +238,6 @@ class Store:
             _rollback(conn)
             return describe(exc)
         return None
-
-    def _notify(self, writable: bool, fault: str) -> None:
-        for loop, fn in self._watchers:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(fn, writable, fault)
 
     # -- reading ------------------------------------------------------------------------------
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
@@ -341,13 +257,4 @@ def _rollback(conn: sqlite3.Connection) -> None:
 
 def _resolve_all(resolved: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
     for fut, value, exc in resolved:  # in commit order, so acks go out in the order the writes were made
-        _resolve(fut, value, exc)
-
-
-def _resolve(fut: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:
-    if fut.done():
-        return
-    if exc is not None:
-        fut.set_exception(exc)
-    else:
-        fut.set_result(value)
+        resolve(fut, value, exc)

@@ -20,7 +20,6 @@ which reloads from the journal when the epoch moves, shows whatever the database
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import queue
 import threading
@@ -32,15 +31,13 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from backend.store import pg_schema
-from backend.backoff import Backoff
-from backend.store.base import StoreError, Watcher, WriteFn
-from backend.store.db import StoreUnavailable
+from backend.store.base import StoreError, WriteFn
+from backend.store.write_queue import STOP, WriteQueue, resolve
 from backend.store.dialect import translate
 from backend.store.pg_batch import GatheringConnection
 from backend.store.postgres_conn import PgConnection
 
 log = logging.getLogger(__name__)
-_STOP = object()
 MIGRATION_LOCK = 0x51D35C  # pg_advisory_lock key: one backend migrates at a time
 MAX_BATCH = 5000
 CONNECT_TIMEOUT_S = 10
@@ -106,7 +103,7 @@ def ensure_partitions(conn: psycopg.Connection[Any]) -> None:
                 log.warning("partition not created: %s", str(exc).strip())
 
 
-class PgStore:
+class PgStore(WriteQueue):
     kind = "postgresql"
 
     def __init__(self, url: str, *, trader: str, retry_base_s: float = 0.05, retry_cap_s: float = 2.0) -> None:
@@ -129,23 +126,11 @@ class PgStore:
             open=True,
             name=f"quantdesk-{trader}",
         )
-        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self.commits = 0
-        self.writes = 0
+        super().__init__(retry_base_s=retry_base_s, retry_cap_s=retry_cap_s)
         self.retried_batches = 0
         self.statements = 0  # sent by fast batches: far fewer than the jobs' statements
         self._desk: psycopg.Connection[Any] | None = None
         self._desk_lock = threading.Lock()
-        self._watchers: list[tuple[asyncio.AbstractEventLoop, Watcher]] = []
-        self.retry_base_s, self.retry_cap_s = retry_base_s, retry_cap_s
-        # the fault interface the venue and /health read (as backend.store.db.Store): written by the
-        # writer thread, read anywhere
-        self.writable = True
-        self.fault = ""  # what went wrong, while not writable
-        self.epoch = 0  # bumped by every fault
-        self.faults = self.refused = 0
-        self.unwritable_since: float | None = None
 
     # -- set-up -------------------------------------------------------------------------------
     def _prepare(self) -> int:
@@ -200,7 +185,7 @@ class PgStore:
 
     def stop(self) -> None:
         if self._thread is not None:
-            self._jobs.put(_STOP)
+            self._jobs.put(STOP)
             self._thread.join(timeout=10)
             self._thread = None
         self._pool.close()
@@ -210,30 +195,6 @@ class PgStore:
             self._desk.close()
 
     # -- writing ------------------------------------------------------------------------------
-    def watch(self, fn: Watcher) -> None:
-        """Call fn(writable, fault) on the calling event loop whenever the store stops or resumes writing."""
-        self._watchers.append((asyncio.get_running_loop(), fn))
-
-    def write(self, fn: WriteFn) -> asyncio.Future[Any]:
-        """Run fn(conn) in the next group commit; the future resolves after COMMIT with fn's result.
-
-        It fails with StoreUnavailable when the store cannot write (then nothing of fn was kept).
-        """
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[Any] = loop.create_future()
-        if not self.writable:
-            self.refused += 1
-            fut.set_exception(StoreUnavailable(self.fault))
-        else:
-            self._jobs.put((fn, loop, fut, self.epoch))
-        return fut
-
-    def submit(self, fn: WriteFn) -> None:
-        if self.writable:
-            self._jobs.put((fn, None, None, self.epoch))
-        else:
-            self.refused += 1
-
     def write_sync(self, fn: WriteFn) -> Any:
         """For start-up and tools: run fn in its own transaction on the calling thread (writer idle)."""
         with self._writer.transaction():
@@ -246,7 +207,7 @@ class PgStore:
     def _writer_loop(self) -> None:
         while True:
             job = self._jobs.get()
-            if job is _STOP:
+            if job is STOP:
                 return
             batch = [job]
             stop_after = False
@@ -255,7 +216,7 @@ class PgStore:
                     nxt = self._jobs.get_nowait()
                 except queue.Empty:
                     break
-                if nxt is _STOP:
+                if nxt is STOP:
                     stop_after = True
                     break
                 batch.append(nxt)
@@ -290,7 +251,7 @@ class PgStore:
         self.writes += len(batch)
         for (_fn, loop, fut, _epoch), (value, error) in zip(batch, results, strict=True):
             if fut is not None:
-                loop.call_soon_threadsafe(_resolve, fut, value, error)
+                loop.call_soon_threadsafe(resolve, fut, value, error)
         return None
 
     def _run_fast(self, batch: list[Any]) -> list[tuple[Any, BaseException | None]]:
@@ -333,36 +294,8 @@ class PgStore:
         self._notify(False, fault)  # queued first: the venue rolls back before any refused caller resumes
         self._refuse(batch, fault)
 
-    def _refuse(self, jobs: list[Any], fault: str) -> None:
-        for _fn, loop, fut, _epoch in jobs:
-            self.refused += 1
-            if fut is not None:
-                loop.call_soon_threadsafe(_resolve, fut, None, StoreUnavailable(fault))
-
-    def _wait_until_writable(self, first: BaseException) -> bool:
-        """Refuse writes and probe with backoff until a probe commits; True when told to stop meanwhile."""
-        backoff = Backoff(self.retry_base_s, self.retry_cap_s)
-        while True:
-            deadline = time.monotonic() + backoff.next()
-            while (left := deadline - time.monotonic()) > 0:
-                try:
-                    job = self._jobs.get(timeout=left)
-                except queue.Empty:
-                    break
-                if job is _STOP:
-                    return True
-                self._refuse([job], self.fault)  # submitted before write() saw the fault
-            problem = self._probe()
-            if problem is None:
-                break
-            self.fault = problem
-        took = time.time() - (self.unwritable_since or time.time())
-        log.warning("store writable again after %.1fs (fault was: %s)", took, describe(first))
-        self.writable = True
-        self.fault = ""
-        self.unwritable_since = None
-        self._notify(True, "")
-        return False
+    def describe(self, exc: BaseException) -> str:
+        return describe(exc)
 
     def _probe(self) -> str | None:
         """None once a fresh writer connection commits a transaction that takes a transaction id."""
@@ -380,11 +313,6 @@ class PgStore:
         old, self._writer = self._writer, fresh
         old.close()
         return None
-
-    def _notify(self, writable: bool, fault: str) -> None:
-        for loop, fn in self._watchers:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(fn, writable, fault)
 
     def _rollback(self) -> None:
         if self._writer.closed or self._writer.broken:
@@ -410,12 +338,3 @@ class PgStore:
     def _read_conn(self) -> PgConnection:
         """The venue's recovery reads through this (the SQLite store's attribute of the same name)."""
         return PgConnection(self._reader)
-
-
-def _resolve(fut: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:
-    if fut.done():
-        return
-    if exc is not None:
-        fut.set_exception(exc)
-    else:
-        fut.set_result(value)

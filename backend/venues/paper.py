@@ -27,7 +27,7 @@ from backend.domain.observations import PriceObservation
 from backend.risk.pretrade import TradingState
 from backend.store import journal
 from backend.store.base import StoreLike
-from backend.store.db import StoreUnavailable
+from backend.store.write_queue import StoreUnavailable
 from backend.venues import views
 from backend.venues.bounds import check_instruction
 from backend.venues.journal_entry import AUTHORITY, CommitGroup, JournalEntry, status_history

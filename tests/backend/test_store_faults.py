@@ -17,7 +17,8 @@ from backend.degraded import StoreFaultPolicy
 from backend.metrics import Metrics
 from backend.risk.pretrade import TradingState
 from backend.risk.trading_state import TradingStateService
-from backend.store.db import Store, StoreUnavailable, is_fault
+from backend.store.db import Store, is_fault
+from backend.store.write_queue import StoreUnavailable
 from tests.polling import wait_until
 
 
@@ -109,7 +110,7 @@ async def test_a_bad_job_still_fails_alone_without_a_fault(store):
 async def test_the_store_resumes_only_once_a_probe_really_commits(store):
     probes: list[str | None] = []
     probe = store._probe
-    store._probe = lambda conn: probes.append(probe(conn)) or probes[-1]  # each probe's outcome, seen
+    store._probe = lambda: probes.append(probe()) or probes[-1]  # each probe's outcome, seen
     fill_disk(store)
     with pytest.raises(StoreUnavailable):
         await store.write(insert_blob())

@@ -15,7 +15,7 @@ from backend.api.protocol import ErrorCode
 from backend.bus import Bus
 from backend.domain.errors import DomainError
 from backend.store import journal
-from backend.store.db import StoreUnavailable
+from backend.store.write_queue import StoreUnavailable
 from backend.store.postgres import PgStore
 from backend.venues.ops import TradingOps
 from backend.venues.paper import PaperVenue
