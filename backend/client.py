@@ -78,9 +78,17 @@ def _websockets() -> ModuleType:
     return websockets
 
 
-def _expire(fut: asyncio.Future[Any], op: str, timeout: float) -> None:
+def _fail(fut: asyncio.Future[Any], exc: ApiError) -> None:
+    """Fail a pending request. Its exception counts as seen at once: the caller may have been cancelled
+    meanwhile (a worker ended as the app quit), and asyncio would otherwise print "Future exception
+    was never retrieved" on the trader's terminal when the future is collected."""
     if not fut.done():
-        fut.set_exception(ApiError(ErrorCode.TIMEOUT, f"{op} got no reply within {timeout:g}s"))
+        fut.set_exception(exc)
+        fut.exception()
+
+
+def _expire(fut: asyncio.Future[Any], op: str, timeout: float) -> None:
+    _fail(fut, ApiError(ErrorCode.TIMEOUT, f"{op} got no reply within {timeout:g}s"))
 
 
 def _decode_push(stream: str, raw: msgspec.Raw) -> Any:
@@ -271,8 +279,7 @@ class BackendClient:
         finally:
             self.connected = False
             for fut in self._pending.values():
-                if not fut.done():
-                    fut.set_exception(ApiError(ErrorCode.NOT_CONNECTED, reason))
+                _fail(fut, ApiError(ErrorCode.NOT_CONNECTED, reason))
             if self.on_state and not self._closing:
                 self.on_state(False, reason)
 
@@ -294,7 +301,7 @@ class BackendClient:
             fut.set_result(_any.decode(env.result))
         else:
             err = env.error or ErrorInfo(ErrorCode.INTERNAL, "error without details")
-            fut.set_exception(ApiError(err.code, err.message))
+            _fail(fut, ApiError(err.code, err.message))
 
 
 # -- finding or starting the backend ----------------------------------------------------------
