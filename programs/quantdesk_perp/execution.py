@@ -15,6 +15,7 @@ from .enums import TimeInForce as TIF
 from .events import Event, OrderPlaced, PositionChanged
 from .matching import match_resting_against_amm, match_taker
 from .math import amm
+from .repeg import curve
 from .orders import (
     ArmBracketLegs,
     FollowUp,
@@ -241,10 +242,9 @@ def _may_cross(market: Market, is_buy: bool, limit: int, oracle: int, other_liqu
     cfg = market.config
     if not cfg.amm_depth:
         return False
-    peg, depth, amm_base, spread = market.amm_peg or oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread
     if is_buy:
-        return amm.ask_price(peg, depth, amm_base, spread) <= limit
-    return amm.bid_price(peg, depth, amm_base, spread) >= limit
+        return amm.ask_price(*curve(market, oracle)) <= limit
+    return amm.bid_price(*curve(market, oracle)) >= limit
 
 
 def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, events: list[Event]) -> None:

@@ -50,23 +50,16 @@ def _execute_iceberg(state: State, i: ix.ExecuteIcebergChunk, ctx: Context, even
 def _place_order(state: State, instruction: Any, ctx: Context, events: list[Event]) -> None:
     """PlaceOrder after the repeg, which is undone when the order is refused.
 
-    The hot path: funding owed and a curve to re-peg are tested inline (one dict lookup each), so an
-    order that finds neither pays for neither."""
+    The hot path: an order that finds no funding owed and no curve to re-peg pays for neither."""
     market = state.markets.get(instruction.market_index)
     if market is None:
         trading.place_order(state, instruction, ctx, events)
         return
     user = state.users.get((instruction.authority, instruction.sub_account))
-    if user is not None:
-        pos = user.positions.get(instruction.market_index)
-        if (
-            pos is not None
-            and (base := pos.base)
-            and pos.last_cumulative_funding
-            != (market.cumulative_funding_rate_long if base > 0 else market.cumulative_funding_rate_short)
-        ):  # funding_pending, inlined; rare: settling it mutates before the checks, so run on a snapshot
-            _transaction(state, instruction, ctx, events, trading.place_order)
-            return
+    pos = user.positions.get(instruction.market_index) if user is not None else None
+    if pos is not None and funding_pending(market, pos):  # rare: settling mutates before the checks
+        _transaction(state, instruction, ctx, events, trading.place_order)
+        return
     cfg = market.config
     if not cfg.amm_depth or not cfg.curve_update_intensity:  # no curve: update_amm has nothing to do
         trading.place_order(state, instruction, ctx, events)

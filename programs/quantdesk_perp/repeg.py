@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .constants import BASE_PRECISION, PERCENTAGE_PRECISION
+from .constants import PERCENTAGE_PRECISION
 from .context import Context
 from .events import Event, AmmRepegged
 from .math import amm
@@ -60,8 +60,8 @@ def plan_repeg(market: Market, oracle: int) -> Repeg:
 def update_amm(market: Market, ctx: Context, events: list[Event]) -> int:
     """Re-peg the market's curve to a valid oracle in `ctx`; returns the cost paid (0 when skipped).
 
-    Runs before every order on a market with a curve: the in-budget plan (the common case) is tested
-    inline, and plan_repeg runs only for the rest."""
+    Runs before every order on a market with a curve: the full move to the oracle's peg when the fee
+    pool pays for it (the common case), else plan_repeg's."""
     cfg = market.config
     depth = cfg.amm_depth
     if not depth or not cfg.curve_update_intensity:
@@ -72,13 +72,11 @@ def update_amm(market: Market, ctx: Context, events: list[Event]) -> int:
     oracle = observed.price
     old = market.amm_peg
     amm_base = market.amm.base
-    x = depth + amm_base
-    peg = max(1, (2 * oracle * x * x + depth * depth) // (2 * depth * depth))  # amm.peg_for_price, inlined
+    peg = amm.peg_for_price(oracle, depth, amm_base)
     if peg == old:
         return 0  # already at the oracle: moving to the same peg costs nothing
-    # amm.repeg_cost, inlined (rounded up)
-    cost = -(depth * amm_base * (peg - (old or oracle)) // (x * BASE_PRECISION))
-    if cost > max(market.fee_pool, 0):
+    cost = amm.repeg_cost(depth, amm_base, old or oracle, peg)
+    if cost > max(market.fee_pool, 0):  # over budget: plan_repeg finds the peg the fee pool can pay for
         peg, cost = plan_repeg(market, oracle)
         if peg == old:
             return 0

@@ -178,12 +178,7 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list[Event])
         raise EngineError(ErrorCode.INVALID_EXPIRY, "only GTD orders take an expire time")
     if len(user.order_ids) >= cfg.max_orders_per_account:
         raise EngineError(ErrorCode.TOO_MANY_ORDERS, f"at most {cfg.max_orders_per_account} open orders per account")
-    price = ix.price
-    if order_type in LIMIT_EXECUTION_TYPES or price is not None:
-        if price is None or type(price) is not int or price <= 0 or price > MAX_AMOUNT or price % cfg.tick_size:
-            price = check_price(market, price)  # check_price's test, inlined: it only explains a refusal
-    else:
-        price = 0
+    price = check_price(market, ix.price) if order_type in LIMIT_EXECUTION_TYPES or ix.price is not None else 0
     trigger = 0
     if order_type in CONDITIONAL_TYPES and order_type != OT_TRAILING_STOP:
         trigger = check_price(market, ix.trigger_price, "trigger price")
