@@ -10,7 +10,7 @@ from __future__ import annotations
 from math import isqrt
 
 from ..constants import BASE_PRECISION, PERCENTAGE_PRECISION
-from .fixed import div_ceil
+from .fixed import div_ceil, sqrt_ceil
 
 
 def reserve(depth: int, amm_base: int) -> int:
@@ -29,8 +29,7 @@ def ask_price(oracle: int, depth: int, amm_base: int, half_spread: int) -> int:
     x = depth + amm_base
     if x <= 0:
         return 0
-    # div_ceil, inlined here and below: the curve functions run on every fill against the AMM
-    return -(-oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread) // (x * x * PERCENTAGE_PRECISION))
+    return div_ceil(oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread), x * x * PERCENTAGE_PRECISION)
 
 
 def bid_price(oracle: int, depth: int, amm_base: int, half_spread: int) -> int:
@@ -42,13 +41,9 @@ def bid_price(oracle: int, depth: int, amm_base: int, half_spread: int) -> int:
 def buy_cost(oracle: int, depth: int, amm_base: int, half_spread: int, base: int) -> int:
     """Quote a taker pays for `base` bought from the AMM: rounded up."""
     x = depth + amm_base
-    return -(
-        -oracle
-        * base
-        * depth
-        * depth
-        * (PERCENTAGE_PRECISION + half_spread)
-        // (BASE_PRECISION * x * (x - base) * PERCENTAGE_PRECISION)
+    return div_ceil(
+        oracle * base * depth * depth * (PERCENTAGE_PRECISION + half_spread),
+        BASE_PRECISION * x * (x - base) * PERCENTAGE_PRECISION,
     )
 
 
@@ -65,11 +60,8 @@ def max_buy(oracle: int, depth: int, amm_base: int, half_spread: int, limit: int
     x = depth + amm_base
     if x <= 0 or limit <= 0:
         return 0
-    need = -(-oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread) // (PERCENTAGE_PRECISION * limit))
-    root = isqrt(need)
-    if root * root != need:  # sqrt_ceil
-        root += 1
-    return x - root if x > root else 0
+    need = div_ceil(oracle * depth * depth * (PERCENTAGE_PRECISION + half_spread), PERCENTAGE_PRECISION * limit)
+    return max(0, x - sqrt_ceil(need))
 
 
 def max_sell(oracle: int, depth: int, amm_base: int, half_spread: int, limit: int) -> int:
@@ -78,8 +70,7 @@ def max_sell(oracle: int, depth: int, amm_base: int, half_spread: int, limit: in
     if limit <= 0:
         return 0
     allowed = oracle * depth * depth * (PERCENTAGE_PRECISION - half_spread) // (PERCENTAGE_PRECISION * limit)
-    root = isqrt(allowed)
-    return root - x if root > x else 0
+    return max(0, isqrt(allowed) - x)
 
 
 # -- Drift's reserves, peg and repeg cost (math/repeg.rs), on the same curve ----------------------
