@@ -111,8 +111,7 @@ def _beat_the_book(
     cfg = market.config
     if use_amm and cfg.amm_depth:
         cap = price if source != NONE else limit
-        # repeg.curve, inlined (every order that can reach the AMM)
-        peg, depth, amm_base, spread = market.amm_peg or oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread
+        peg, depth, amm_base, spread = curve(market, oracle)
         # With nothing else to beat, the marginal price is positive exactly when the curve has
         # reserves (x > 0), and max_buy / max_sell > 0 implies it: one curve call, not two.
         if is_buy:
@@ -296,8 +295,7 @@ def _fill_from_jit(
 
 def _fill_from_amm(market: Market, user: UserAccount, pos: Position, is_buy: bool, qty: int, oracle: int) -> Fill:
     """Fill `qty` against the curve; its quote (cost up, proceeds down) is also the fee's notional."""
-    cfg = market.config
-    peg, depth, amm_base, spread = market.amm_peg or oracle, cfg.amm_depth, market.amm.base, cfg.amm_half_spread
+    peg, depth, amm_base, spread = curve(market, oracle)
     if is_buy:
         quote = amm.buy_cost(peg, depth, amm_base, spread, qty)
         realized = apply_user_fill(market, user, pos, qty, -quote)
