@@ -118,19 +118,6 @@ def last_seq(conn: sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
-def entries_after(conn: sqlite3.Connection, seq: int, batch: int = 20_000) -> Iterator[tuple[int, str, bytes]]:
-    """(seq, kind, payload) in order, read in batches so a million entries stay cheap in memory."""
-    cursor = seq
-    while True:
-        rows = conn.execute(
-            "SELECT seq, kind, payload FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", (cursor, batch)
-        ).fetchall()
-        if not rows:
-            return
-        yield from rows
-        cursor = rows[-1][0]
-
-
 def entry_batches(conn: sqlite3.Connection, seq: int, batch: int = 20_000) -> Iterator[list[tuple[int, bytes]]]:
     """(seq, payload) rows after `seq` in order, one list per read: a replay decodes each list at once."""
     cursor = seq

@@ -60,6 +60,6 @@ def test_journal_entries_come_back_in_order_after_a_sequence(tmp_path):
     store = Store(tmp_path / "q.db")
     store.write_sync(lambda c: [journal.append(c, i, "k", bytes([i])) for i in range(1, 8)])
     conn = connect(tmp_path / "q.db")
-    assert [s for s, _, _ in journal.entries_after(conn, 3, batch=2)] == [4, 5, 6, 7]
+    assert [s for rows in journal.entry_batches(conn, 3, batch=2) for s, _ in rows] == [4, 5, 6, 7]
     assert journal.last_seq(conn) == 7
     store.stop()

@@ -44,7 +44,7 @@ async def test_writes_resolve_after_commit_in_group_batches(stores):
     assert store.query("SELECT COUNT(*) AS n FROM journal")[0]["n"] == 500
     assert store.commits < 500 and store.writes == 500
     assert journal.last_seq(store._read_conn) == 500
-    assert [seq for seq, _, _ in journal.entries_after(store._read_conn, 497)] == [498, 499, 500]
+    assert [seq for rows in journal.entry_batches(store._read_conn, 497) for seq, _ in rows] == [498, 499, 500]
 
 
 async def test_one_failing_job_fails_alone_and_the_rest_of_its_batch_commits(stores):
