@@ -108,18 +108,6 @@ def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, cr
     )
 
 
-def touched_order_ids(events: list[Any]) -> list[int]:
-    ids: list[int] = []
-    for event in events:
-        if isinstance(event, ev.OrderFilled):
-            ids.extend(i for i in (event.taker_order_id, event.maker_order_id) if i)
-        else:
-            order_id = getattr(event, "order_id", 0)
-            if order_id:
-                ids.append(order_id)
-    return list(dict.fromkeys(ids))
-
-
 def fill_views(
     state: State, fill: ev.OrderFilled, first_id: int, ts: int, realized: dict[tuple[str, int, int], int]
 ) -> list[tuple[str, FillView]]:
