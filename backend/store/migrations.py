@@ -8,7 +8,6 @@ how a REAL became an integer (round half to even, the best a float's old value a
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
 
 from backend.domain.alerts import LEVEL_UNITS
 from backend.oracle.sim import DEFAULT_EXPO, SIM_PARAMS
@@ -45,11 +44,6 @@ def real_to_fixed_sql(x: str, scale: int, *, pg: bool = False) -> str:
 
 
 _SPLITTER = "134217729.0"  # 2**27 + 1: Veltkamp's split of a double into two 26-bit halves
-
-
-def real_to_fixed(x: float, scale: int) -> int:
-    """What `real_to_fixed_sql` computes, in Python: the REAL's exact value times `scale`, half to even."""
-    return int((Decimal(x) * scale).to_integral_value(ROUND_HALF_EVEN))
 
 
 def alert_level_sql(level: str, *, pg: bool = False) -> str:
