@@ -17,7 +17,7 @@ from prometheus_client.registry import Collector
 
 from backend.bus import Bus
 from backend.venues import views
-from programs.quantdesk_perp.constants import BASE_PRECISION, PRICE_PRECISION
+from programs.vocabulary import BASE_PRECISION, MARGIN_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
 
 FINAL_STATUSES = ("filled", "cancelled", "expired", "rejected")
 
@@ -40,9 +40,9 @@ class VenueCollector(Collector):
                 continue
             account = views.account_view(state, authority, sub, ctx, "ACTIVE")
             if account is not None:
-                equity.add_metric([str(sub)], account.equity / PRICE_PRECISION)
-                upnl.add_metric([str(sub)], account.unrealized_pnl / PRICE_PRECISION)
-                ratio.add_metric([str(sub)], account.margin_ratio / 10_000)
+                equity.add_metric([str(sub)], account.equity / QUOTE_PRECISION)
+                upnl.add_metric([str(sub)], account.unrealized_pnl / QUOTE_PRECISION)
+                ratio.add_metric([str(sub)], account.margin_ratio / MARGIN_PRECISION)
         oi = GaugeMetricFamily(
             "quantdesk_open_interest_base", "Open interest (long + short), base units", labels=["market"]
         )
@@ -58,9 +58,9 @@ class VenueCollector(Collector):
             oi.add_metric([symbol], (market.open_interest_long + market.open_interest_short) / BASE_PRECISION)
             open_orders.add_metric([symbol], counts.get(index, 0))
         fund = GaugeMetricFamily("quantdesk_insurance_fund_usd", "Insurance fund balance")
-        fund.add_metric([], state.insurance_fund / PRICE_PRECISION)
+        fund.add_metric([], state.insurance_fund / QUOTE_PRECISION)
         socialized = GaugeMetricFamily("quantdesk_socialized_loss_usd", "Losses socialized so far")
-        socialized.add_metric([], state.socialized_loss / PRICE_PRECISION)
+        socialized.add_metric([], state.socialized_loss / QUOTE_PRECISION)
         yield from (equity, upnl, ratio, oi, open_orders, fund, socialized)
 
 
@@ -94,7 +94,7 @@ class BusinessMetrics:
         self.fills.labels(fill.market, fill.role).inc()
         self.volume.labels(fill.market).inc(fill.size * fill.price / BASE_PRECISION / PRICE_PRECISION)
         if fill.fee > 0:
-            self.fees.labels(fill.market).inc(fill.fee / PRICE_PRECISION)
+            self.fees.labels(fill.market).inc(fill.fee / QUOTE_PRECISION)
 
     def on_liquidation(self, record: Any) -> None:
         self.liquidations.labels(record.market or "-", record.kind).inc()

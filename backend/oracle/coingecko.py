@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from backend.backoff import Backoff
+from programs.vocabulary import BPS_PER_ONE
 from backend.domain.observations import PriceObservation
 from backend.oracle.base import Emit, OracleSource
 from backend.oracle.pyth_hermes import SLOT_EPOCH, SLOT_SECONDS, retry_after_seconds
@@ -169,7 +170,7 @@ class CoinGeckoSource(OracleSource):
         return PriceObservation(
             market=spec.symbol,
             price=price,
-            conf=max(1, price * SYNTHETIC_CONF_BPS // 10_000),
+            conf=max(1, price * SYNTHETIC_CONF_BPS // BPS_PER_ONE),
             expo=expo,
             publish_time=updated,
             slot=int((updated - SLOT_EPOCH) / SLOT_SECONDS),
