@@ -21,12 +21,12 @@ from typing import Any
 import httpx
 
 from backend.backoff import Backoff
-from programs.vocabulary import BPS_PER_ONE
 from backend.domain.observations import PriceObservation
 from backend.oracle.base import Emit, OracleSource
 from backend.oracle.pyth_hermes import SLOT_EPOCH, SLOT_SECONDS, retry_after_seconds
 from backend.oracle.validate import Reject, Rejected, ValidationConfig
 from programs.quantdesk_perp.markets import MARKETS
+from programs.vocabulary import BPS_PER_ONE
 
 log = logging.getLogger(__name__)
 
