@@ -2,7 +2,8 @@
 
 The journal is the recovery bench's instruction mix, each entry encoded by the venue's own codec
 (instruction + the context it saw) and written in bulk, with no derived rows or snapshots: only what
-a replay reads. Timed: reading, decoding and applying every entry through the engine, then the
+a replay reads. Timed: reading, decoding and applying every entry through the engine (in its replay
+mode, processor.replay: an accepted PlaceOrder skips the checks that can only refuse it), then the
 state digest, which must equal the live state's (replay = live). Budget (DESIGN.md): ≤ 10 s.
 `python -m bench recovery` times the whole start-up (snapshots, derived rows, consistency check).
 Building a million entries takes minutes, so the journal is kept (in the temp dir) for the next

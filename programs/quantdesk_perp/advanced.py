@@ -6,14 +6,14 @@ from .context import Context
 from .enums import OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
 from .errors import EngineError, ErrorCode
-from .events import Event, OrderPlaced, OrderRejected
+from .events import Event, OrderRejected
 from .execution import admit_order, band_price, execute_taker, refill_iceberg
 from .instructions import PlaceBracketOrder, PlaceIcebergOrder, PlaceOcoOrder, PlaceTwapOrder
 from .math.fixed import div_ceil, round_up_to
-from .orders import close_order, count_open, new_order_id, record_fill
+from .orders import close_order, count_open, new_order_id, order_placed, record_fill
 from .positions import get_position, reducible
 from .risk import checked_oracle
-from .state import Order, State
+from .state import Market, Order, State, UserAccount
 from .trading import (
     check_margin_for,
     check_open_interest,
@@ -44,33 +44,30 @@ def _opposite(side: Side) -> Side:
     return SIDE_SELL if side == SIDE_BUY else SIDE_BUY
 
 
-def _leg(
-    state: State,
-    authority: str,
-    sub: int,
-    market_index: int,
-    side: Side,
-    order_type: OrderType,
-    size: int,
-    trigger: int,
-    status: OrderStatus,
-    client_order_id: int,
-    slot: int,
-) -> Order:
-    return Order(
-        new_order_id(state),
-        authority,
-        sub,
-        market_index,
-        side,
-        order_type,
-        status,
-        size,
-        trigger_price=trigger,
-        reduce_only=True,
-        client_order_id=client_order_id,
-        slot=slot,
+def _exit_legs(
+    state: State, ix: PlaceOcoOrder | PlaceBracketOrder, side: Side, tp: int, sl: int, status: OrderStatus, slot: int
+) -> tuple[Order, Order]:
+    """A take-profit and a stop-loss market leg (reduce-only) for the whole size, each the other's
+    one-cancels-other sibling."""
+    take, stop = (
+        Order(
+            new_order_id(state),
+            ix.authority,
+            ix.sub_account,
+            ix.market_index,
+            side,
+            order_type,
+            status,
+            ix.size,
+            trigger_price=trigger,
+            reduce_only=True,
+            client_order_id=ix.client_order_id,
+            slot=slot,
+        )
+        for order_type, trigger in ((OT_TAKE_PROFIT_MARKET, tp), (OT_STOP_MARKET, sl))
     )
+    take.link_id, stop.link_id = stop.order_id, take.order_id
+    return take, stop
 
 
 def _check_exit_prices(is_long_exit: bool, take_profit: int, stop_loss: int, oracle: int) -> None:
@@ -102,34 +99,8 @@ def place_oco_order(state: State, ix: PlaceOcoOrder, ctx: Context, events: list[
             ix.size,
             band_price(market, max(tp, sl) if ix.side == SIDE_BUY else min(tp, sl), ix.side == SIDE_BUY),
         )
-    take = _leg(
-        state,
-        ix.authority,
-        ix.sub_account,
-        ix.market_index,
-        ix.side,
-        OT_TAKE_PROFIT_MARKET,
-        ix.size,
-        tp,
-        ST_PENDING_TRIGGER,
-        ix.client_order_id,
-        ctx.slot,
-    )
-    stop = _leg(
-        state,
-        ix.authority,
-        ix.sub_account,
-        ix.market_index,
-        ix.side,
-        OT_STOP_MARKET,
-        ix.size,
-        sl,
-        ST_PENDING_TRIGGER,
-        ix.client_order_id,
-        ctx.slot,
-    )
+    take, stop = _exit_legs(state, ix, ix.side, tp, sl, ST_PENDING_TRIGGER, ctx.slot)
     take.reduce_only = stop.reduce_only = ix.reduce_only
-    take.link_id, stop.link_id = stop.order_id, take.order_id
     for leg in (take, stop):
         admit_order(state, market, user, leg, ctx, oracle, events)
 
@@ -164,57 +135,74 @@ def place_bracket_order(state: State, ix: PlaceBracketOrder, ctx: Context, event
         client_order_id=ix.client_order_id,
         slot=ctx.slot,
     )
-    exit_side = _opposite(ix.side)
-    take = _leg(
-        state,
-        ix.authority,
-        ix.sub_account,
-        ix.market_index,
-        exit_side,
-        OT_TAKE_PROFIT_MARKET,
-        ix.size,
-        tp,
-        ST_PENDING_ENTRY,
-        ix.client_order_id,
-        ctx.slot,
-    )
-    stop = _leg(
-        state,
-        ix.authority,
-        ix.sub_account,
-        ix.market_index,
-        exit_side,
-        OT_STOP_MARKET,
-        ix.size,
-        sl,
-        ST_PENDING_ENTRY,
-        ix.client_order_id,
-        ctx.slot,
-    )
-    take.link_id, stop.link_id = stop.order_id, take.order_id
+    take, stop = _exit_legs(state, ix, _opposite(ix.side), tp, sl, ST_PENDING_ENTRY, ctx.slot)
     take.parent_id = stop.parent_id = entry.order_id
     entry.child_ids = [take.order_id, stop.order_id]
     entry.auction_duration = 0 if entry_type == OT_LIMIT else market.config.auction_duration_slots
     for leg in (take, stop):
         state.orders[leg.order_id] = leg
         user.order_ids.append(leg.order_id)
-        events.append(
-            OrderPlaced(
-                leg.order_id,
-                leg.authority,
-                leg.sub_account,
-                leg.market_index,
-                leg.side,
-                leg.order_type,
-                leg.size,
-                0,
-                leg.trigger_price,
-                leg.status,
-                leg.client_order_id,
-                entry.order_id,
-            )
-        )
+        events.append(order_placed(leg))
     admit_order(state, market, user, entry, ctx, oracle, events)
+
+
+def _check_parent(
+    state: State,
+    market: Market,
+    user: UserAccount,
+    ctx: Context,
+    ix: PlaceTwapOrder | PlaceIcebergOrder,
+    what: str,
+    price: int,
+) -> int:
+    """The checks a TWAP or iceberg parent shares (reduce-only, market status, open interest, margin on
+    its whole size at `price`, or at the band when it has none); returns the oracle price."""
+    oracle = checked_oracle(market, ctx).price
+    is_buy = ix.side == SIDE_BUY
+    pos = user.positions.get(ix.market_index)
+    if ix.reduce_only and reducible(pos.base if pos else 0, is_buy) == 0:
+        raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, f"reduce-only {what} needs a position to reduce")
+    market_guard(market, ix.reduce_only)
+    if not ix.reduce_only:
+        check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
+        check_margin_for(state, market, user, ctx, is_buy, ix.total_size, price or band_price(market, oracle, is_buy))
+    return oracle
+
+
+def _parent(
+    state: State,
+    ix: PlaceTwapOrder | PlaceIcebergOrder,
+    order_type: OrderType,
+    price: int,
+    display_size: int,
+    slot: int,
+) -> Order:
+    """A TWAP or iceberg parent for the whole size; `display_size` is its chunk or slice."""
+    return Order(
+        new_order_id(state),
+        ix.authority,
+        ix.sub_account,
+        ix.market_index,
+        ix.side,
+        order_type,
+        ST_OPEN,
+        ix.total_size,
+        price,
+        reduce_only=ix.reduce_only,
+        client_order_id=ix.client_order_id,
+        slot=slot,
+        display_size=display_size,
+    )
+
+
+def _open_parent(state: State, market: Market, user: UserAccount, parent: Order, events: list[Event]) -> None:
+    """A TWAP or iceberg parent joins the live state; it holds its whole size open until it is done."""
+    state.orders[parent.order_id] = parent
+    user.order_ids.append(parent.order_id)
+    get_position(user, market)
+    count_open(state, parent, parent.size)
+    market.crank_ids.append(parent.order_id)
+    events.append(order_placed(parent))
 
 
 def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: list[Event]) -> None:
@@ -224,55 +212,16 @@ def place_twap_order(state: State, ix: PlaceTwapOrder, ctx: Context, events: lis
     if ix.interval_seconds <= 0 or ix.duration_seconds < ix.interval_seconds:
         raise EngineError(ErrorCode.INVALID_PARAMETER, "TWAP needs 0 < interval <= duration")
     limit = check_price(market, ix.price_limit, "price limit") if ix.price_limit is not None else 0
-    oracle = checked_oracle(market, ctx).price
-    is_buy = ix.side == SIDE_BUY
-    pos = user.positions.get(ix.market_index)
-    if ix.reduce_only and reducible(pos.base if pos else 0, is_buy) == 0:
-        raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "reduce-only TWAP needs a position to reduce")
-    market_guard(market, ix.reduce_only)
-    if not ix.reduce_only:
-        check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
-        check_margin_for(state, market, user, ctx, is_buy, ix.total_size, limit or band_price(market, oracle, is_buy))
+    _check_parent(state, market, user, ctx, ix, "TWAP", limit)
     chunks = ix.duration_seconds // ix.interval_seconds
-    parent = Order(
-        new_order_id(state),
-        ix.authority,
-        ix.sub_account,
-        ix.market_index,
-        ix.side,
-        OT_TWAP,
-        ST_OPEN,
-        ix.total_size,
-        limit,
-        reduce_only=ix.reduce_only,
-        client_order_id=ix.client_order_id,
-        slot=ctx.slot,
-        interval=ix.interval_seconds,
-        next_time=ctx.unix_time,
-        end_time=ctx.unix_time + ix.duration_seconds,
-        display_size=round_up_to(div_ceil(ix.total_size, chunks), market.config.step_size),
+    chunk = round_up_to(div_ceil(ix.total_size, chunks), market.config.step_size)
+    parent = _parent(state, ix, OT_TWAP, limit, chunk, ctx.slot)
+    parent.interval, parent.next_time, parent.end_time = (
+        ix.interval_seconds,
+        ctx.unix_time,
+        ctx.unix_time + ix.duration_seconds,
     )
-    state.orders[parent.order_id] = parent
-    user.order_ids.append(parent.order_id)
-    get_position(user, market)
-    count_open(state, parent, parent.size)
-    market.crank_ids.append(parent.order_id)
-    events.append(
-        OrderPlaced(
-            parent.order_id,
-            parent.authority,
-            parent.sub_account,
-            parent.market_index,
-            parent.side,
-            parent.order_type,
-            parent.size,
-            limit,
-            0,
-            parent.status,
-            parent.client_order_id,
-            0,
-        )
-    )
+    _open_parent(state, market, user, parent, events)
 
 
 def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list[Event]) -> None:
@@ -292,21 +241,7 @@ def run_twap_chunk(state: State, parent: Order, ctx: Context, events: list[Event
     limit = band_price(market, oracle, is_buy)
     if parent.price:
         limit = min(limit, parent.price) if is_buy else max(limit, parent.price)
-    filled = execute_taker(
-        state,
-        market,
-        user,
-        is_buy=is_buy,
-        size=chunk,
-        limit=limit,
-        taker_order_id=parent.order_id,
-        oracle=oracle,
-        ctx=ctx,
-        use_amm=True,
-        jit_limit=limit,
-        reduce_only=parent.reduce_only,
-        events=events,
-    )
+    filled = execute_taker(state, market, user, parent, chunk, limit, oracle, ctx, True, limit, events)
     if filled:
         record_fill(state, parent, filled)
     if parent.status == ST_FILLED:
@@ -323,49 +258,7 @@ def place_iceberg_order(state: State, ix: PlaceIcebergOrder, ctx: Context, event
     if ix.display_size > ix.total_size:
         raise EngineError(ErrorCode.INVALID_PARAMETER, "iceberg display size exceeds the total")
     price = check_price(market, ix.price)
-    oracle = checked_oracle(market, ctx).price
-    is_buy = ix.side == SIDE_BUY
-    pos = user.positions.get(ix.market_index)
-    if ix.reduce_only and reducible(pos.base if pos else 0, is_buy) == 0:
-        raise EngineError(ErrorCode.REDUCE_ONLY_INCREASES, "reduce-only iceberg needs a position to reduce")
-    market_guard(market, ix.reduce_only)
-    if not ix.reduce_only:
-        check_open_interest(market, pos.base if pos else 0, is_buy, ix.total_size)
-        check_margin_for(state, market, user, ctx, is_buy, ix.total_size, price)
-    parent = Order(
-        new_order_id(state),
-        ix.authority,
-        ix.sub_account,
-        ix.market_index,
-        ix.side,
-        OT_ICEBERG,
-        ST_OPEN,
-        ix.total_size,
-        price,
-        reduce_only=ix.reduce_only,
-        client_order_id=ix.client_order_id,
-        slot=ctx.slot,
-        display_size=ix.display_size,
-    )
-    state.orders[parent.order_id] = parent
-    user.order_ids.append(parent.order_id)
-    get_position(user, market)
-    count_open(state, parent, parent.size)
-    market.crank_ids.append(parent.order_id)
-    events.append(
-        OrderPlaced(
-            parent.order_id,
-            parent.authority,
-            parent.sub_account,
-            parent.market_index,
-            parent.side,
-            parent.order_type,
-            parent.size,
-            price,
-            0,
-            parent.status,
-            parent.client_order_id,
-            0,
-        )
-    )
+    oracle = _check_parent(state, market, user, ctx, ix, "iceberg", price)
+    parent = _parent(state, ix, OT_ICEBERG, price, ix.display_size, ctx.slot)
+    _open_parent(state, market, user, parent, events)
     refill_iceberg(state, parent, ctx, oracle, events)

@@ -179,21 +179,8 @@ def _run_auction(state: State, market: Market, order: Order, ctx: Context, oracl
     else:
         limit = start + (end - start) * elapsed // order.auction_duration
     user = state.users[(order.authority, order.sub_account)]
-    filled = execute_taker(
-        state,
-        market,
-        user,
-        is_buy=is_buy,
-        size=order.size - order.filled,
-        limit=limit,
-        taker_order_id=order.order_id,
-        oracle=oracle,
-        ctx=ctx,
-        use_amm=finished,
-        jit_limit=limit,
-        reduce_only=order.reduce_only,
-        events=events,
-    )
+    size = order.size - order.filled
+    filled = execute_taker(state, market, user, order, size, limit, oracle, ctx, finished, limit, events)
     if filled:
         record_taker_fill(state, order, filled, ctx, oracle, events)
     if order.status == ST_FILLED:

@@ -12,7 +12,7 @@ from .constants import PERCENTAGE_PRECISION
 from .context import Context
 from .enums import CONDITIONAL_TYPES, LIMIT_EXECUTION_TYPES, OrderStatus, OrderType, Side
 from .enums import TimeInForce as TIF
-from .events import Event, OrderPlaced, PositionChanged
+from .events import Event, PositionChanged
 from .matching import match_resting_against_amm, match_taker
 from .math import amm
 from .repeg import curve
@@ -24,6 +24,7 @@ from .orders import (
     count_open,
     new_order_id,
     on_fill,
+    order_placed,
     record_fill,
     unfilled_reason,
 )
@@ -54,35 +55,31 @@ def execute_taker(
     state: State,
     market: Market,
     user: UserAccount,
-    is_buy: bool,
+    order: Order,
     size: int,
     limit: int,
-    taker_order_id: int,
     oracle: int,
     ctx: Context,
     use_amm: bool,
     jit_limit: int,
-    reduce_only: bool,
     events: list[Event],
 ) -> int:
-    """Fill a taker for up to `size` (see matching.match_taker); returns the base filled.
+    """Fill `order` as a taker for up to `size` (see matching.match_taker); returns the base filled.
 
     When a fill leaves follow-up work, matching stops; the work runs (a filled iceberg slice's
     successor joins its level now, so the taker may reach it) and matching goes on.
     """
-    filled, realized, follow_up = match_taker(  # positional: keywords cost on every order
-        state, market, user, is_buy, size, limit, taker_order_id, oracle, ctx, use_amm, jit_limit, reduce_only, events
-    )
-    while follow_up is not None:
-        run_follow_up(state, follow_up, ctx, oracle, events)
-        more, more_realized, follow_up = match_taker(
+    is_buy, reduce_only = order.side == SIDE_BUY, order.reduce_only
+    filled = realized = 0
+    while True:
+        more, more_realized, follow_up = match_taker(  # positional: keywords cost on every order
             state,
             market,
             user,
             is_buy,
             size - filled,
             limit,
-            taker_order_id,
+            order.order_id,
             oracle,
             ctx,
             use_amm,
@@ -92,6 +89,9 @@ def execute_taker(
         )
         filled += more
         realized += more_realized
+        if follow_up is None:
+            break
+        run_follow_up(state, follow_up, ctx, oracle, events)
     if filled:
         pos = user.positions[market.config.market_index]
         events.append(
@@ -130,22 +130,7 @@ def admit_order(
         get_position(user, market)
     if order.order_type in CONDITIONAL_TYPES:
         order.status = ST_PENDING_TRIGGER
-    events.append(
-        OrderPlaced(
-            order.order_id,
-            order.authority,
-            order.sub_account,
-            order.market_index,
-            order.side,
-            order.order_type,
-            order.size,
-            order.price,
-            order.trigger_price,
-            order.status,
-            order.client_order_id,
-            order.parent_id,
-        )
-    )
+    events.append(order_placed(order))
     if order.status == ST_PENDING_TRIGGER:
         register(state, user, order)
         count_open(state, order, order.size)
@@ -188,21 +173,8 @@ def run_order(
             limit = jit = oracle
     filled = 0
     if not order.post_only and _may_cross(market, is_buy, limit, oracle, jit):
-        filled = execute_taker(  # positional: keywords cost on every order
-            state,
-            market,
-            user,
-            is_buy,
-            order.size - order.filled,
-            limit,
-            order.order_id,
-            oracle,
-            ctx,
-            use_amm,
-            jit,
-            order.reduce_only,
-            events,
-        )
+        size = order.size - order.filled
+        filled = execute_taker(state, market, user, order, size, limit, oracle, ctx, use_amm, jit, events)
     if filled:
         if order.link_id or order.parent_id or order.child_ids:
             record_taker_fill(state, order, filled, ctx, oracle, events)
@@ -272,20 +244,5 @@ def refill_iceberg(state: State, parent: Order, ctx: Context, oracle: int, event
         parent.child_ids.append(child.order_id)
         state.orders[child.order_id] = child
         user.order_ids.append(child.order_id)
-        events.append(
-            OrderPlaced(
-                child.order_id,
-                child.authority,
-                child.sub_account,
-                child.market_index,
-                child.side,
-                child.order_type,
-                child.size,
-                child.price,
-                0,
-                child.status,
-                child.client_order_id,
-                parent.order_id,
-            )
-        )
+        events.append(order_placed(child))
         run_order(state, market, user, child, ctx, oracle, events)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .book import remove_resting
 from .enums import OrderStatus, OrderType, Side
 from .errors import EngineError, ErrorCode
-from .events import Event, OrderCancelled, OrderExpired, OrderFinished, OrderRejected
+from .events import Event, OrderCancelled, OrderExpired, OrderFinished, OrderPlaced, OrderRejected
 from .positions import reducible
 from .state import Order, Position, State
 
@@ -59,6 +59,24 @@ def count_open(state: State, order: Order, amount: int, pos: Position | None = N
     else:
         pos.open_asks += amount
     order.counted += amount
+
+
+def order_placed(order: Order) -> OrderPlaced:
+    """The OrderPlaced event of an order as it starts its life."""
+    return OrderPlaced(
+        order.order_id,
+        order.authority,
+        order.sub_account,
+        order.market_index,
+        order.side,
+        order.order_type,
+        order.size,
+        order.price,
+        order.trigger_price,
+        order.status,
+        order.client_order_id,
+        order.parent_id,
+    )
 
 
 def record_fill(state: State, order: Order, amount: int, pos: Position | None = None) -> None:

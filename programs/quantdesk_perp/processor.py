@@ -23,6 +23,8 @@ from .repeg import market_of, restore_amm, saved_amm, update_amm
 from .risk import checked_oracle
 from .state import Position, State, UserAccount, copy_state, restore_state
 
+Handler = Callable[[State, Any, Context, list[Event]], None]
+
 
 def _execute_conditional(state: State, i: ix.ExecuteConditionalOrder, ctx: Context, events: list[Event]) -> None:
     crank.execute_conditional_order(state, live_order(state, i.order_id, None, None), ctx, events)
@@ -47,30 +49,35 @@ def _execute_iceberg(state: State, i: ix.ExecuteIcebergChunk, ctx: Context, even
     refill_iceberg(state, order, ctx, oracle, events)
 
 
-def _place_order(state: State, instruction: Any, ctx: Context, events: list[Event]) -> None:
-    """PlaceOrder after the repeg, which is undone when the order is refused.
+def _placing(place: Handler) -> Handler:
+    """The PlaceOrder handler around `place` (place_order live, place_accepted_order on replay)."""
 
-    The hot path: an order that finds no funding owed and no curve to re-peg pays for neither."""
-    market = state.markets.get(instruction.market_index)
-    if market is None:
-        trading.place_order(state, instruction, ctx, events)
-        return
-    user = state.users.get((instruction.authority, instruction.sub_account))
-    pos = user.positions.get(instruction.market_index) if user is not None else None
-    if pos is not None and funding_pending(market, pos):  # rare: settling mutates before the checks
-        _transaction(state, instruction, ctx, events, trading.place_order)
-        return
-    cfg = market.config
-    if not cfg.amm_depth or not cfg.curve_update_intensity:  # no curve: update_amm has nothing to do
-        trading.place_order(state, instruction, ctx, events)
-        return
-    saved = saved_amm(market)
-    try:
-        update_amm(market, ctx, events)
-        trading.place_order(state, instruction, ctx, events)
-    except BaseException:
-        restore_amm(market, saved)
-        raise
+    def place_order(state: State, instruction: Any, ctx: Context, events: list[Event]) -> None:
+        """PlaceOrder after the repeg, which is undone when the order is refused.
+
+        The hot path: an order that finds no funding owed and no curve to re-peg pays for neither."""
+        market = state.markets.get(instruction.market_index)
+        if market is None:
+            place(state, instruction, ctx, events)
+            return
+        user = state.users.get((instruction.authority, instruction.sub_account))
+        pos = user.positions.get(instruction.market_index) if user is not None else None
+        if pos is not None and funding_pending(market, pos):  # rare: settling mutates before the checks
+            _transaction(state, instruction, ctx, events, place)
+            return
+        cfg = market.config
+        if not cfg.amm_depth or not cfg.curve_update_intensity:  # no curve: update_amm has nothing to do
+            place(state, instruction, ctx, events)
+            return
+        saved = saved_amm(market)
+        try:
+            update_amm(market, ctx, events)
+            place(state, instruction, ctx, events)
+        except BaseException:
+            restore_amm(market, saved)
+            raise
+
+    return place_order
 
 
 def _unsettled_funding(state: State, instruction: Any) -> tuple[UserAccount, Position] | None:
@@ -89,10 +96,9 @@ def _crank(state: State, i: ix.Crank, ctx: Context, events: list[Event]) -> None
     events.extend(crank.crank(state, ctx))
 
 
-Handler = Callable[[State, Any, Context, list[Event]], None]
 # Validate-then-mutate: safe without a snapshot, and the hot path.
 _DIRECT: dict[type, Handler] = {
-    ix.PlaceOrder: _place_order,
+    ix.PlaceOrder: _placing(trading.place_order),
     ix.CancelOrder: trading.cancel_order,
     ix.CancelOrders: trading.cancel_orders,
     ix.CreateUserAccount: accounts.create_user_account,
@@ -136,10 +142,29 @@ _TRANSACTIONAL: dict[type, Handler] = {
 }
 
 
+# Replay mode: the journal holds only instructions the engine accepted, so a journaled PlaceOrder
+# (nearly every entry) skips the checks that can only refuse it (trading.place_accepted_order).
+_REPLAY_DIRECT: dict[type, Handler] = {**_DIRECT, ix.PlaceOrder: _placing(trading.place_accepted_order)}
+
+
 def process(state: State, instruction: Any, ctx: Context) -> list[Event]:
     """Apply one instruction; returns its events or raises EngineError with state unchanged."""
+    return _apply(_DIRECT, state, instruction, ctx)
+
+
+def replay(state: State, instruction: Any, ctx: Context) -> list[Event]:
+    """Apply one instruction the engine accepted before (a journal entry), in replay mode.
+
+    Same state, events and refusals as `process` for every instruction `process` accepts from that
+    state and context; a PlaceOrder skips the checks whose only outcome is a refusal, so an acked
+    order also replays when a later rule change would refuse it. Every other instruction, and every
+    check that changes what an order does, runs exactly as live."""
+    return _apply(_REPLAY_DIRECT, state, instruction, ctx)
+
+
+def _apply(direct: dict[type, Handler], state: State, instruction: Any, ctx: Context) -> list[Event]:
     events: list[Event] = []
-    handler = _DIRECT.get(type(instruction))
+    handler = direct.get(type(instruction))
     if handler is not None:
         handler(state, instruction, ctx, events)
         return events

@@ -222,7 +222,47 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list[Event])
             fillable = min(fillable, can_reduce)
         if fillable < ix.size:
             raise EngineError(ErrorCode.FOK_NOT_FILLED, "fill-or-kill order cannot fill completely now")
-    # -- validated: mutate from here on --
+    open_order(state, market, user, ix, ctx, oracle, price, trigger, offset, events)
+
+
+def place_accepted_order(state: State, ix: PlaceOrder, ctx: Context, events: list[Event]) -> None:
+    """A PlaceOrder the engine has already accepted, as the journal replays it: place_order less the
+    checks whose only outcome is a refusal (account, size, type, reduce-only, market status, oracle
+    validity, expiry, order count, price and trigger ticks, post-only, open interest, margin, FOK).
+
+    Same state, same instruction, same context: they passed when the order was acked, so they would
+    pass again; skipping them is also what keeps an acked order when a later rule would refuse it.
+    What decides how the order runs (its prices, trigger, auction, reduce-only clipping, post-only,
+    IOC/FOK remainders, self-trade prevention) is computed as place_order computes it."""
+    market = state.markets.get(ix.market_index) or get_market(state, ix.market_index)
+    user = state.users.get((ix.authority, ix.sub_account)) or get_user(state, ix.authority, ix.sub_account)
+    observed = ctx.oracles.get(ix.market_index) or checked_oracle(market, ctx)
+    oracle = observed.price
+    order_type = ix.order_type
+    price = ix.price or 0
+    trigger = offset = 0
+    if order_type == OT_TRAILING_STOP:
+        offset = ix.trailing_offset or 0
+        trigger = oracle + offset if ix.side == SIDE_BUY else oracle - offset
+    elif order_type in CONDITIONAL_TYPES:
+        trigger = ix.trigger_price or 0
+    open_order(state, market, user, ix, ctx, oracle, price, trigger, offset, events)
+
+
+def open_order(
+    state: State,
+    market: Market,
+    user: UserAccount,
+    ix: PlaceOrder,
+    ctx: Context,
+    oracle: int,
+    price: int,
+    trigger: int,
+    offset: int,
+    events: list[Event],
+) -> None:
+    """Create the validated order and start its life (execution.admit_order)."""
+    order_type = ix.order_type
     order = Order(
         new_order_id(state),
         ix.authority,
@@ -234,7 +274,7 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list[Event])
         ix.size,
         price,
         trigger,
-        tif,
+        ix.time_in_force,
         ix.reduce_only,
         ix.post_only,
         ix.expire_time or 0,
@@ -246,7 +286,7 @@ def place_order(state: State, ix: PlaceOrder, ctx: Context, events: list[Event])
         order.auction_start_price = oracle  # the trail's reference (best price seen)
     if order_type == OT_MARKET:
         order.auction_duration = (
-            cfg.auction_duration_slots if ix.auction_duration_slots is None else ix.auction_duration_slots
+            market.config.auction_duration_slots if ix.auction_duration_slots is None else ix.auction_duration_slots
         )
     admit_order(state, market, user, order, ctx, oracle, events)
 

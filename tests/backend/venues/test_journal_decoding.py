@@ -13,6 +13,7 @@ from backend.venues import replay as replay_module
 from backend.venues.replay import EntryDecoder
 from programs.quantdesk_perp import context as engine_context
 from programs.quantdesk_perp import instructions as ix
+from programs.quantdesk_perp import processor
 from programs.quantdesk_perp.context import Context, OraclePrice
 from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side, TimeInForce
 
@@ -93,7 +94,7 @@ def test_a_replay_applies_entries_across_read_batches_and_leaves_the_collector_a
     real_batches = journal.entry_batches
     monkeypatch.setattr(journal, "entry_batches", lambda c, seq: real_batches(c, seq, batch=2))  # 4 reads
     seen = []
-    monkeypatch.setattr(replay_module, "process", lambda state, i, ctx: seen.append((i, gc.isenabled())))
+    monkeypatch.setattr(processor, "replay", lambda state, i, ctx: seen.append((i, gc.isenabled())))
     assert gc.isenabled()
     result = replay_module.replay_journal(conn, CODEC)
     assert [i for i, _ in seen] == [*setup, *orders]
