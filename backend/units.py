@@ -20,12 +20,14 @@ from programs.vocabulary import (
     BASE_PRECISION,
     FUNDING_RATE_PRECISION,
     MARGIN_PRECISION,
+    PERCENTAGE_PRECISION,
     QUOTE_PRECISION,
     decimals_of,
 )
 
-BASE_DIGITS, QUOTE_DIGITS, RATIO_DIGITS, FUNDING_DIGITS = (
-    decimals_of(p) for p in (BASE_PRECISION, QUOTE_PRECISION, MARGIN_PRECISION, FUNDING_RATE_PRECISION)
+BASE_DIGITS, QUOTE_DIGITS, RATIO_DIGITS, FUNDING_DIGITS, PERCENTAGE_DIGITS = (
+    decimals_of(p)
+    for p in (BASE_PRECISION, QUOTE_PRECISION, MARGIN_PRECISION, FUNDING_RATE_PRECISION, PERCENTAGE_PRECISION)
 )
 
 BASE_FIELDS = frozenset(
@@ -86,9 +88,33 @@ QUOTE_FIELDS = frozenset(
         "last_repeg_cost",
         "total_repeg_cost",
         "tick_size",
+        # the risk monitor's and the desk's money (backend/risk/monitor.py, backend/store/desk.py)
+        "margin_used",
+        "today_pnl",
+        "day_start_equity",
+        "gross_exposure",
+        "net_exposure",
+        "long",
+        "short",
+        "net",
+        "gross",
     }
 )
-RATIO_FIELDS = frozenset({"leverage", "margin_ratio", "weight_initial"})
+RATIO_FIELDS = frozenset(
+    {
+        "leverage",
+        "margin_ratio",
+        "weight_initial",
+        "margin_usage",
+        "margin_ratio_warning",
+        "margin_ratio_critical",
+        "margin_usage_warning",
+        "margin_usage_critical",
+        "leverage_warning",
+        "leverage_critical",
+    }
+)
+PERCENTAGE_FIELDS = frozenset({"liq_distance", "liq_distance_warning", "liq_distance_critical"})
 FUNDING_FIELDS = frozenset({"funding_rate", "last_funding_rate", "rate"})
 NONE_WHEN_ZERO = frozenset({"price", "trigger_price", "avg_fill_price", "liq_price", "liquidation_price"})
 QUOTE_EXPO_FIELDS = ("price", "conf", "ema_price", "open_24h", "high_24h", "low_24h")
@@ -119,9 +145,13 @@ HUMAN_OPS = frozenset(
         "markets.list",
         "admin.insurance_deposit",
         "admin.insurance_withdraw",
+        "risk.monitor",
+        "desk.view",
     }
 )
-HUMAN_STREAMS = frozenset({"orders", "fills", "positions", "account", "liquidations", "book", "funding", "prices"})
+HUMAN_STREAMS = frozenset(
+    {"orders", "fills", "positions", "account", "liquidations", "book", "funding", "prices", "risk"}
+)
 
 
 def decimal_str(value: int, digits: int) -> str:
@@ -151,6 +181,8 @@ def _field(key: str, value: Any, record: dict[str, Any]) -> Any:
         return decimal_str(value, RATIO_DIGITS)
     if key in FUNDING_FIELDS:
         return decimal_str(value, FUNDING_DIGITS)
+    if key in PERCENTAGE_FIELDS:
+        return decimal_str(value, PERCENTAGE_DIGITS)
     return value
 
 

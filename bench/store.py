@@ -69,15 +69,15 @@ def desk_rows(n_fills: int, now: int, rng: random.Random) -> tuple[list[tuple], 
     accounts, open_orders, fills = [], [], []
     for t in range(TRADERS):
         positions = [
-            {
+            {  # the risk monitor's integers (backend/risk/monitor.py: PositionRisk)
                 "market": m,
-                "base": 1.0,
-                "notional": rng.uniform(-50_000, 50_000),
-                "entry_price": 100.0,
-                "mark_price": 100.0,
-                "unrealized_pnl": 10.0,
-                "liq_price": 50.0,
-                "liq_distance_pct": 50.0,
+                "base": 10**9,
+                "notional": rng.randrange(-50_000 * 10**6, 50_000 * 10**6),
+                "entry_price": 100 * 10**6,
+                "mark_price": 100 * 10**6,
+                "unrealized_pnl": 10 * 10**6,
+                "liq_price": 50 * 10**6,
+                "liq_distance": 500_000,
             }
             for m in MARKETS
         ]
@@ -86,16 +86,16 @@ def desk_rows(n_fills: int, now: int, rng: random.Random) -> tuple[list[tuple], 
                 f"t{t:02d}",
                 "paper",
                 0,
-                float(now),
-                100_000.0,
-                30.0,
-                99_970.0,
-                5_000.0,
-                2_500.0,
-                1.5,
-                60.0,
-                50.0,
-                99_000.0,
+                now * 1_000,  # ts_ms
+                100_000 * 10**6,
+                30 * 10**6,
+                99_970 * 10**6,
+                5_000 * 10**6,
+                2_500 * 10**6,
+                15_000,  # 1.5x
+                6_000,  # 60%
+                500_000,  # 50%
+                99_000 * 10**6,
                 "ok",
                 json.dumps(positions),
             )
@@ -114,8 +114,8 @@ def desk_on_postgres(url: str, n_fills: int) -> float:
         for table, columns, rows in (
             (
                 "desk_accounts",
-                "trader, authority, sub_account, ts, equity, unrealized_pnl, total_collateral, "
-                "margin_used, maintenance_margin, leverage, margin_ratio_pct, liq_distance_pct, day_start_equity, "
+                "trader, authority, sub_account, ts_ms, equity, unrealized_pnl, total_collateral, "
+                "margin_used, maintenance_margin, leverage, margin_ratio, liq_distance, day_start_equity, "
                 "level, positions",
                 accounts,
             ),

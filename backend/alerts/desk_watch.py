@@ -12,9 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from backend.alerts.engine import ANY, DESK_KINDS, NO_READING, Firing, Kind
+from backend.alerts.engine import ANY, DESK_KINDS, NO_READING, Firing
 from backend.alerts.service import AlertService
-from backend.domain.alerts import LEVEL_UNITS
 from programs.vocabulary import MS_PER_S
 
 log = logging.getLogger(__name__)
@@ -58,17 +57,12 @@ class DeskWatch:
                 log.exception("alerts: desk check failed")
 
     def check(self, view: dict[str, Any]) -> list[Firing]:
-        """Feed the desk view's totals to the engine in the levels' units: the gross exposure in
-        QUOTE_PRECISION, the lowest margin ratio in MARGIN_PRECISION (the view reports them as floats)."""
+        """Feed the desk view's totals to the engine: the view's integers are in the levels' units, the gross
+        exposure in QUOTE_PRECISION, the lowest margin ratio in MARGIN_PRECISION (backend/store/desk.py)."""
         now = int(self.clock() * MS_PER_S)
         engine = self.alerts.engine
-        exposure = LEVEL_UNITS[Kind.DESK_EXPOSURE].of_reading(float(view["totals"]["gross_exposure"]), above=True)
-        ratio_unit = LEVEL_UNITS[Kind.DESK_MARGIN_RATIO]
-        ratios = [
-            ratio_unit.of_reading(float(t["margin_ratio_pct"]), above=False)
-            for t in view["traders"]
-            if t["margin_ratio_pct"] is not None
-        ]
+        exposure = int(view["totals"]["gross_exposure"])
+        ratios = [int(t["margin_ratio"]) for t in view["traders"] if t["margin_ratio"] is not None]
         firings = engine.on_value("desk_exposure", ANY, exposure, now)
         firings += engine.on_value("desk_margin", ANY, min(ratios, default=NO_READING), now)
         if firings:

@@ -308,24 +308,24 @@ class AlertService:
             return
         account = (_get(snapshot, "authority"), _get(snapshot, "sub_account"))
         now = self._now_ms()
-        # the monitor reports % as floats; each becomes the integer that compares with a level as it would
-        liq_unit, margin_unit = LEVEL_UNITS[Kind.LIQ_DISTANCE], LEVEL_UNITS[Kind.MARGIN_RATIO]
+        # the monitor's readings are integers in the levels' units: liquidation distances in
+        # PERCENTAGE_PRECISION, margin ratios in MARGIN_PRECISION (backend/risk/monitor.py)
         touched = {ANY}
         for key in [k for k in self._liq if k[:2] == account]:
             touched.add(key[2])
             del self._liq[key]
         for position in _get(snapshot, "positions", ()) or ():
-            distance = _get(position, "liq_distance_pct")
+            distance = _get(position, "liq_distance")
             if distance is not None:
                 market = _get(position, "market")
-                self._liq[(*account, market)] = liq_unit.of_reading(float(distance), above=False)
+                self._liq[(*account, market)] = int(distance)
                 touched.add(market)
         firings: list[Firing] = []
         for market in sorted(touched):
             values = [d for k, d in self._liq.items() if market == ANY or k[2] == market]
             firings += self.engine.on_value("liq", market, min(values, default=NO_READING), now)
-        ratio = _get(snapshot, "margin_ratio_pct")  # None while the account is flat
-        self._margin[account] = NO_READING if ratio is None else margin_unit.of_reading(float(ratio), above=False)
+        ratio = _get(snapshot, "margin_ratio")  # None while the account is flat
+        self._margin[account] = NO_READING if ratio is None else int(ratio)
         firings += self.engine.on_value("margin", ANY, min(self._margin.values()), now)
         if firings:
             self._emit(firings)

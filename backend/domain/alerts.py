@@ -11,7 +11,7 @@ MARGIN_PRECISION. A typed level with more digits than its unit holds is refused,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from programs.vocabulary import (
@@ -68,17 +68,6 @@ class LevelUnit:
     def text(self, fixed: int) -> str:
         """The exact typed decimal as plain text, no exponent and no trailing zeros: "145.1", "4.5"."""
         return format(self.typed(fixed).normalize(), "f")
-
-    def of_reading(self, value: float, *, above: bool) -> int:
-        """A reading another service computes as a float (a % from the risk monitor, the desk's exposure),
-        as the integer that compares with an integer level exactly as the float's decimal does.
-
-        The float stands for its shortest decimal (`repr`). For an `above` comparison (value >= level)
-        it rounds down, for a `below` one (value <= level) up: with an integer level L, floor(x) >= L
-        exactly when x >= L, and ceil(x) <= L exactly when x <= L, so no reading fires early or late.
-        """
-        scaled = Decimal(repr(value)).scaleb(decimals_of(self.scale))
-        return int(scaled.to_integral_value(ROUND_FLOOR if above else ROUND_CEILING))
 
 
 PRICE_UNIT = LevelUnit(PRICE_PRECISION, 1, "USD")

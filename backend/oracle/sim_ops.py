@@ -21,6 +21,7 @@ from backend.api.protocol import ApiError, ErrorCode, parse_args
 from backend.api.server import ApiServer, Session
 from backend.domain.observations import PriceObservation
 from backend.oracle.sim import SimOracle
+from backend.store.audit import audit_row, ms_of
 from backend.store.base import StoreLike
 from backend.venues.ops import engine_error
 from programs.quantdesk_perp import instructions as ix
@@ -138,10 +139,8 @@ def register_sim_ops(api: ApiServer, sim: SimOracle | None, store: StoreLike, pa
         if venue is not None:
             await journal_shock(venue, shocked_observation(sim, market, target, venue.slot, time.time()))
         detail = json.dumps({"market": market, "pct": str(pct)}, sort_keys=True)
-        entry = (time.time(), f"api:{session.client}", "oracle.shock", detail)
-        await store.write(
-            lambda c: c.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", entry)
-        )
+        entry = (ms_of(time.time()), f"api:{session.client}", "oracle.shock", detail)
+        await store.write(lambda c: audit_row(c, *entry))
         log.warning("oracle shock: %s %s%% (towards %.6f)", market, pct, target)
         return {"market": market, "pct": str(pct), "target_price": f"{target:.6f}"}
 

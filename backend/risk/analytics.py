@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from backend.api.protocol import AccountView, Candles, PositionView, parse_args, to_builtins
+from backend.risk.monitor import oracle_prices
 from programs.vocabulary import BASE_PRECISION as BASE
 from programs.vocabulary import MARGIN_PRECISION
 from programs.vocabulary import PRICE_PRECISION as PRICE
@@ -269,12 +270,7 @@ class RiskAnalytics:
         accounts = [a for a in (self.venue.account_view(authority, s) for s in subs) if a is not None]
         positions = [p for s in subs for p in self.venue.positions_view(authority, s)]
         markets = sorted({p.market for p in positions if p.base})
-        prices = {}
-        for m in markets:
-            try:
-                prices[m] = int(self.venue.market_state(m).get("oracle_price") or 0)
-            except Exception:
-                prices[m] = 0
+        prices = oracle_prices(self.venue, markets)
         notionals = notionals_of(positions, prices)
         equity = sum(a.equity for a in accounts) / PRICE
         bars_1d, bars_1h = {}, {}

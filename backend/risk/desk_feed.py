@@ -2,7 +2,9 @@
 
 It listens to the risk monitor's `AccountRisk` messages on the bus and upserts the newest one per
 account (fire-and-forget: desk rows are display data, rebuilt every second). `day_start_equity` is the
-first equity seen in the current UTC day, kept across restarts through the row itself.
+first equity seen in the current UTC day, kept across restarts through the row itself. A row holds the
+monitor's integers in its units (backend/risk/monitor.py): money in QUOTE_PRECISION, `leverage` and
+`margin_ratio` in MARGIN_PRECISION, `liq_distance` in PERCENTAGE_PRECISION, `ts_ms` in milliseconds.
 """
 
 from __future__ import annotations
@@ -15,23 +17,25 @@ from collections.abc import Callable
 from typing import Any
 
 from backend.bus import Bus
+from backend.risk.monitor import AccountRisk
 from backend.store.base import StoreLike
 from backend.store.desk import desk_view, utc_day_start
+from programs.vocabulary import MS_PER_S
 
 log = logging.getLogger(__name__)
 COLUMNS = (
     "trader",
     "authority",
     "sub_account",
-    "ts",
+    "ts_ms",
     "equity",
     "unrealized_pnl",
     "total_collateral",
     "margin_used",
     "maintenance_margin",
     "leverage",
-    "margin_ratio_pct",
-    "liq_distance_pct",
+    "margin_ratio",
+    "liq_distance",
     "day_start_equity",
     "level",
     "positions",
@@ -47,8 +51,8 @@ class DeskPublisher:
         self.store = store
         self.every_s = every_s
         self.clock = clock
-        self.latest: dict[tuple[str, int], Any] = {}
-        self.day_start: dict[tuple[str, int], tuple[int, float]] = {}  # account -> (UTC day, equity)
+        self.latest: dict[tuple[str, int], AccountRisk] = {}
+        self.day_start: dict[tuple[str, int], tuple[int, int]] = {}  # account -> (UTC day, equity)
         self._task: asyncio.Task[None] | None = None
         bus.on("risk", self._on_risk)
 
@@ -58,9 +62,9 @@ class DeskPublisher:
     def load(self) -> None:
         """Today's starting equity of every account, from the rows of an earlier run."""
         today = utc_day_start(self.clock())
-        for row in self.store.query("SELECT authority, sub_account, ts, day_start_equity FROM desk_accounts"):
-            if utc_day_start(row["ts"]) == today:
-                self.day_start[(row["authority"], row["sub_account"])] = (today, float(row["day_start_equity"]))
+        for row in self.store.query("SELECT authority, sub_account, ts_ms, day_start_equity FROM desk_accounts"):
+            if utc_day_start(row["ts_ms"] // MS_PER_S) == today:
+                self.day_start[(row["authority"], row["sub_account"])] = (today, int(row["day_start_equity"]))
 
     async def start(self) -> None:
         self.load()
@@ -88,14 +92,14 @@ class DeskPublisher:
             self.store.submit(lambda conn: conn.executemany(UPSERT, rows))
         return len(rows)
 
-    def row(self, risk: Any) -> tuple[Any, ...]:
+    def row(self, risk: AccountRisk) -> tuple[Any, ...]:
         key = (risk.authority, risk.sub_account)
         today = utc_day_start(self.clock())
         day, start_equity = self.day_start.get(key, (None, risk.equity))
         if day != today:
             self.day_start[key] = (today, risk.equity)
             start_equity = risk.equity
-        liq = [p.liq_distance_pct for p in risk.positions if p.liq_distance_pct is not None]
+        liq = [p.liq_distance for p in risk.positions if p.liq_distance is not None]
         positions = [
             {
                 "market": p.market,
@@ -105,23 +109,22 @@ class DeskPublisher:
                 "mark_price": p.mark_price,
                 "unrealized_pnl": p.unrealized_pnl,
                 "liq_price": p.liq_price,
-                "liq_distance_pct": p.liq_distance_pct,
+                "liq_distance": p.liq_distance,
             }
             for p in risk.positions
         ]
-        upnl = sum(p.unrealized_pnl for p in risk.positions)
         return (
             self.store.trader,
             risk.authority,
             risk.sub_account,
-            risk.ts,
+            risk.ts_ms,
             risk.equity,
-            upnl,
+            sum(p.unrealized_pnl for p in risk.positions),
             risk.total_collateral,
             risk.initial_margin,
             risk.maintenance_margin,
-            risk.leverage_x,
-            risk.margin_ratio_pct,
+            risk.leverage,
+            risk.margin_ratio,
             min(liq) if liq else None,
             start_equity,
             risk.level,

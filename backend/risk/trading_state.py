@@ -27,8 +27,9 @@ from typing import Any
 
 from backend.bus import Bus
 from backend.risk.pretrade import TradingState
+from backend.store.audit import audit_row, ms_of
 from backend.store.base import StoreLike
-from programs.vocabulary import QUOTE_PRECISION
+from programs.vocabulary import QUOTE_PRECISION, to_decimal
 
 log = logging.getLogger(__name__)
 STATE_KEY = "trading_state"
@@ -83,7 +84,7 @@ class TradingStateService:
         self.check_every_s = check_every_s
         self.clock = clock
         self.gate = gate or TradingGate()
-        self.changed: dict[str, Any] = {"actor": "system", "reason": "default", "ts": 0.0}
+        self.changed: dict[str, Any] = {"actor": "system", "reason": "default", "ts_ms": 0}
         self.baseline: dict[str, Any] = {}  # {"day": "YYYY-MM-DD", "equity": int}
         self.tripped_day = ""
         self._task: asyncio.Task[None] | None = None
@@ -106,7 +107,7 @@ class TradingStateService:
         saved = rows.get(STATE_KEY)
         if saved:
             self.state = TradingState(saved["state"])
-            self.changed = {k: saved[k] for k in ("actor", "reason", "ts")}
+            self.changed = {k: saved[k] for k in ("actor", "reason", "ts_ms")}
         self.baseline = rows.get("daily_baseline", {})
         self.tripped_day = rows.get("daily_loss_tripped", {}).get("day", "")
 
@@ -161,7 +162,7 @@ class TradingStateService:
             old = self.state
             now = self.clock()
             self.state = new  # in memory first: pre-trade sees it before the commit returns
-            self.changed = {"actor": actor, "reason": reason, "ts": now}
+            self.changed = {"actor": actor, "reason": reason, "ts_ms": ms_of(now)}
             record = json.dumps({"state": str(new), **self.changed})
             detail = json.dumps({"from": str(old), "to": str(new), "reason": reason})
             await self.store.write(lambda conn: _save(conn, STATE_KEY, record, now, actor, "trading_state", detail))
@@ -180,7 +181,7 @@ class TradingStateService:
             cancelled = await self.venue.cancel_all(None, f"kill switch: {reason}")
         now = self.clock()
         detail = json.dumps({"cancelled": cancelled, "reason": reason})
-        await self.store.write(lambda conn: _audit(conn, now, actor, "kill_cancel_all", detail))
+        await self.store.write(lambda conn: audit_row(conn, ms_of(now), actor, "kill_cancel_all", detail))
         return {**self.view(), "cancelled": cancelled}
 
     async def resume(self, actor: str, reason: str = "resumed") -> dict[str, Any]:
@@ -233,7 +234,8 @@ class TradingStateService:
             await self.set(
                 TradingState.REDUCING,
                 "risk",
-                f"daily loss ${loss / QUOTE_PRECISION:,.2f} exceeds the limit of ${limit / QUOTE_PRECISION:,.2f}",
+                f"daily loss ${to_decimal(loss, QUOTE_PRECISION):,.2f} exceeds the limit of"
+                f" ${to_decimal(limit, QUOTE_PRECISION):,.2f}",
             )
         return loss
 
@@ -249,13 +251,9 @@ class TradingStateService:
 
 
 def _put(conn: Any, key: str, value: str, now: float) -> None:
-    conn.execute("INSERT OR REPLACE INTO risk_kv (key, value, updated) VALUES (?, ?, ?)", (key, value, now))
-
-
-def _audit(conn: Any, now: float, actor: str, action: str, detail: str) -> None:
-    conn.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", (now, actor, action, detail))
+    conn.execute("INSERT OR REPLACE INTO risk_kv (key, value, updated_ms) VALUES (?, ?, ?)", (key, value, ms_of(now)))
 
 
 def _save(conn: Any, key: str, value: str, now: float, actor: str, action: str, detail: str) -> None:
     _put(conn, key, value, now)
-    _audit(conn, now, actor, action, detail)
+    audit_row(conn, ms_of(now), actor, action, detail)

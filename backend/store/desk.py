@@ -3,6 +3,12 @@
 Each backend publishes its accounts' risk into `desk_accounts` about once a second (see
 backend/risk/desk_feed.py); open orders and today's fills come from the orders and fills tables. A
 trader whose row is older than `STALE_S` has no live backend: its numbers are the last ones known.
+
+Every number is an integer in the risk monitor's units (backend/risk/monitor.py): money and exposure in
+QUOTE_PRECISION, `leverage` and `margin_ratio` in MARGIN_PRECISION, `liq_distance` in PERCENTAGE_PRECISION,
+instants in unix milliseconds (`ts_ms`, `updated_ms`); `backend/units.py` writes them for people. A trader's
+and the desk's leverage (gross exposure / equity) rounds up, like the monitor's ratios, and is None when
+the equity is not positive.
 """
 
 from __future__ import annotations
@@ -13,14 +19,16 @@ from collections.abc import Callable
 from typing import Any
 
 from backend.api.protocol import OPEN_STATUSES
+from programs.quantdesk_perp.math.fixed import div_ceil
+from programs.vocabulary import MARGIN_PRECISION, MS_PER_S
 
-STALE_S = 30.0
+STALE_MS = 30 * MS_PER_S
 LARGEST_POSITIONS = 3
 Query = Callable[[str, tuple[Any, ...]], list[dict[str, Any]]]
 
 _ACCOUNTS = (
-    "SELECT trader, authority, sub_account, ts, equity, unrealized_pnl, total_collateral, margin_used, "
-    "maintenance_margin, leverage, margin_ratio_pct, liq_distance_pct, day_start_equity, level, positions "
+    "SELECT trader, authority, sub_account, ts_ms, equity, unrealized_pnl, total_collateral, margin_used, "
+    "maintenance_margin, leverage, margin_ratio, liq_distance, day_start_equity, level, positions "
     "FROM desk_accounts ORDER BY trader, authority, sub_account"
 )
 
@@ -35,13 +43,13 @@ def _per_trader_counts(query: Query, sql: str, params: tuple[Any, ...], by_trade
     return {r["trader"]: int(r["n"]) for r in rows}
 
 
-def desk_view(query: Query, *, by_trader: bool, now: float | None = None) -> dict[str, Any]:
-    """Every trader's risk, the desk's totals and its exposure per market (USD floats, for display).
+def desk_view(query: Query, *, by_trader: bool, now_ms: int | None = None) -> dict[str, Any]:
+    """Every trader's risk, the desk's totals and its exposure per market, in the units above.
 
     by_trader: the tables carry a trader column (PostgreSQL). A SQLite home holds one trader, so its
     order and fill counts belong to the trader its desk_accounts rows name.
     """
-    now = time.time() if now is None else now
+    now_ms = int(time.time() * MS_PER_S) if now_ms is None else now_ms
     marks = ", ".join("?" * len(OPEN_STATUSES))
     open_orders = _per_trader_counts(
         query,
@@ -52,20 +60,20 @@ def desk_view(query: Query, *, by_trader: bool, now: float | None = None) -> dic
     fills_today = _per_trader_counts(
         query,
         "SELECT {trader} AS trader, COUNT(*) AS n FROM fills WHERE ts >= ? GROUP BY 1",
-        (utc_day_start(now),),
+        (utc_day_start(now_ms // MS_PER_S),),
         by_trader,
     )
     traders: dict[str, dict[str, Any]] = {}
     for row in query(_ACCOUNTS, ()):
         trader = traders.setdefault(row["trader"], _empty_trader(row["trader"]))
-        _add_account(trader, row, now)
+        _add_account(trader, row, now_ms)
     for name, trader in traders.items():
         key = name if by_trader else None
         trader["open_orders"] = open_orders.get(key, 0)
         trader["fills_today"] = fills_today.get(key, 0)
         _finish_trader(trader)
     return {
-        "ts": now,
+        "ts_ms": now_ms,
         "traders": list(traders.values()),
         "totals": _totals(list(traders.values())),
         "exposure": _exposure(list(traders.values())),
@@ -76,44 +84,49 @@ def _empty_trader(name: str) -> dict[str, Any]:
     return {
         "trader": name,
         "accounts": 0,
-        "equity": 0.0,
-        "unrealized_pnl": 0.0,
-        "margin_used": 0.0,
-        "maintenance_margin": 0.0,
-        "today_pnl": 0.0,
-        "leverage": 0.0,
-        "margin_ratio_pct": None,
-        "liq_distance_pct": None,
+        "equity": 0,
+        "unrealized_pnl": 0,
+        "margin_used": 0,
+        "maintenance_margin": 0,
+        "today_pnl": 0,
+        "leverage": 0,
+        "margin_ratio": None,
+        "liq_distance": None,
         "level": "ok",
-        "updated": 0.0,
+        "updated_ms": 0,
         "stale": False,
         "positions": [],
     }
 
 
-def _add_account(trader: dict[str, Any], row: dict[str, Any], now: float) -> None:
+def _add_account(trader: dict[str, Any], row: dict[str, Any], now_ms: int) -> None:
     trader["accounts"] += 1
     for field in ("equity", "unrealized_pnl", "margin_used", "maintenance_margin"):
-        trader[field] += float(row[field])
-    trader["today_pnl"] += float(row["equity"]) - float(row["day_start_equity"])
-    trader["updated"] = max(trader["updated"], float(row["ts"]))
-    trader["liq_distance_pct"] = _lowest(trader["liq_distance_pct"], row["liq_distance_pct"])
-    trader["margin_ratio_pct"] = _lowest(trader["margin_ratio_pct"], row["margin_ratio_pct"])
+        trader[field] += int(row[field])
+    trader["today_pnl"] += int(row["equity"]) - int(row["day_start_equity"])
+    trader["updated_ms"] = max(trader["updated_ms"], int(row["ts_ms"]))
+    trader["liq_distance"] = _lowest(trader["liq_distance"], row["liq_distance"])
+    trader["margin_ratio"] = _lowest(trader["margin_ratio"], row["margin_ratio"])
     if ("ok", "warning", "critical").index(row["level"]) > ("ok", "warning", "critical").index(trader["level"]):
         trader["level"] = row["level"]
     trader["positions"].extend(json.loads(row["positions"]))
-    trader["stale"] = now - trader["updated"] > STALE_S
+    trader["stale"] = now_ms - trader["updated_ms"] > STALE_MS
 
 
-def _lowest(a: float | None, b: float | None) -> float | None:
-    values = [v for v in (a, b) if v is not None]
+def _lowest(a: int | None, b: int | None) -> int | None:
+    values = [int(v) for v in (a, b) if v is not None]
     return min(values) if values else None
+
+
+def leverage(gross: int, equity: int) -> int | None:
+    """gross exposure / equity in MARGIN_PRECISION, rounded up; None when the equity is not positive."""
+    return div_ceil(gross * MARGIN_PRECISION, equity) if equity > 0 else None
 
 
 def _finish_trader(trader: dict[str, Any]) -> None:
     gross = sum(abs(p["notional"]) for p in trader["positions"])
     trader["gross_exposure"] = gross
-    trader["leverage"] = gross / trader["equity"] if trader["equity"] > 0 else 0.0
+    trader["leverage"] = leverage(gross, trader["equity"])
     trader["positions"] = sorted(trader["positions"], key=lambda p: -abs(p["notional"]))
     trader["largest_positions"] = trader["positions"][:LARGEST_POSITIONS]
 
@@ -133,7 +146,7 @@ def _totals(traders: list[dict[str, Any]]) -> dict[str, Any]:
     }
     totals["traders"] = len(traders)
     totals["net_exposure"] = sum(p["notional"] for t in traders for p in t["positions"])
-    totals["leverage"] = totals["gross_exposure"] / totals["equity"] if totals["equity"] > 0 else 0.0
+    totals["leverage"] = leverage(totals["gross_exposure"], totals["equity"])
     return totals
 
 
@@ -142,7 +155,7 @@ def _exposure(traders: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for trader in traders:
         for p in trader["positions"]:
             m = markets.setdefault(
-                p["market"], {"market": p["market"], "long": 0.0, "short": 0.0, "net": 0.0, "gross": 0.0, "traders": 0}
+                p["market"], {"market": p["market"], "long": 0, "short": 0, "net": 0, "gross": 0, "traders": 0}
             )
             side = "long" if p["notional"] > 0 else "short"
             m[side] += abs(p["notional"])

@@ -2,93 +2,25 @@
 
 Append new entries with the next number; never edit an applied one.
 Amounts are integers in a named unit and instants carry theirs in the column name (`ts_ms`, `ts_s`).
-Migrations 3 and 22 moved the candles' and the alerts' REAL columns there; `real_to_fixed_sql` says
-how a REAL became an integer (round half to even, the best a float's old value allows).
+Migrations 3, 12, 22, 23 and 31 moved the candles', the audit's, the alerts', the risk state's and the
+desk's REAL columns there; `real_to_fixed_sql` says how a REAL became an integer (round half to even,
+the best a float's old value allows).
 """
 
 from __future__ import annotations
 
 
-from backend.domain.alerts import LEVEL_UNITS
-from backend.oracle.sim import DEFAULT_EXPO, SIM_PARAMS
-from programs.vocabulary import BASE_PRECISION, MS_PER_S
-
-
-def real_to_fixed_sql(x: str, scale: int, *, pg: bool = False) -> str:
-    """SQL for the REAL `x` times the integer `scale`, rounded half to even, as an integer (NULL stays NULL).
-
-    Exact: the result is the REAL's exact binary value times `scale`, rounded half to even, in plain
-    IEEE double arithmetic that SQLite and PostgreSQL both run alike. The whole part is split off
-    (exact), the fraction's product p = fl(f * scale) is rounded as usual, and when p lands on a tie
-    the product's rounding error (Dekker's exact product: `scale` has at most 21 significant bits)
-    says on which side of the tie the exact value lies. A REAL that held a decimal with at most the
-    unit's digits (145.1 at 10**6) comes back as exactly that decimal.
-    """
-    whole = f"trunc({x})" if pg else f"CAST({x} AS INTEGER)"
-    f = f"({x} - {whole})"
-    p = f"({f} * {scale})"
-    t = f"trunc({p})::bigint" if pg else f"CAST({p} AS INTEGER)"
-    r = f"({p} - {t})"
-    split = f"({_SPLITTER} * {f})"
-    high = f"({split} - ({split} - {f}))"
-    error = f"((({high} * {scale}) - {p}) + (({f} - {high}) * {scale}))"  # f * scale - p, exactly
-    away = f"sign({r})"
-    bump = (
-        f"CASE WHEN abs({r}) > 0.5 THEN {away} WHEN abs({r}) < 0.5 THEN 0"
-        f" WHEN {error} * {away} > 0 THEN {away} WHEN {error} * {away} < 0 THEN 0"
-        f" WHEN {t} % 2 <> 0 THEN {away} ELSE 0 END"
-    )
-    if pg:
-        return f"({whole}::bigint * {scale} + {t} + ({bump})::bigint)"
-    return f"({whole} * {scale} + {t} + {bump})"
-
-
-_SPLITTER = "134217729.0"  # 2**27 + 1: Veltkamp's split of a double into two 26-bit halves
-
-
-def alert_level_sql(level: str, *, pg: bool = False) -> str:
-    """An alert row's REAL level (typed USD or %) in its kind's unit (backend/domain/alerts.py)."""
-    by_scale: dict[int, list[str]] = {}
-    for kind, unit in LEVEL_UNITS.items():
-        by_scale.setdefault(unit.scale, []).append(f"'{kind}'")
-    cases = " ".join(
-        f"WHEN kind IN ({', '.join(kinds)}) THEN {real_to_fixed_sql(level, scale, pg=pg)}"
-        for scale, kinds in by_scale.items()
-    )
-    return f"(CASE {cases} ELSE NULL END)"
-
-
-def candle_expo_sql() -> str:
-    """The exponent of a candles row's prices: its market's (backend/oracle/sim.py: market_expo)."""
-    cases = " ".join(f"WHEN '{market}' THEN {params.expo}" for market, params in SIM_PARAMS.items())
-    return f"(CASE market {cases} ELSE {DEFAULT_EXPO} END)"
-
-
-def candle_price_sql(column: str, *, pg: bool = False) -> str:
-    """A candles row's REAL human-unit price as an integer at its market's exponent."""
-    by_expo: dict[int, list[str]] = {}
-    for market, params in SIM_PARAMS.items():
-        by_expo.setdefault(params.expo, []).append(market)
-    cases = " ".join(
-        f"WHEN market IN ({', '.join(repr(m) for m in markets)}) THEN {real_to_fixed_sql(column, 10**-expo, pg=pg)}"
-        for expo, markets in by_expo.items()
-    )
-    return f"(CASE {cases} ELSE {real_to_fixed_sql(column, 10**-DEFAULT_EXPO, pg=pg)} END)"
-
+from backend.store.exact_sql import (
+    DESK_SCALES,
+    alert_level_sql,
+    candle_row_sql,
+    desk_positions_sql,
+    ms_sql,
+    real_to_fixed_sql,
+    trading_state_ms_sql,
+)
 
 CANDLE_COLUMNS = ("market", "tf", "ts_s", "expo", "o", "h", "l", "c", "v", "n")  # the candles table, in its order
-
-
-def candle_row_sql(*, pg: bool = False) -> str:
-    """The old REAL candles row's columns as CANDLE_COLUMNS: ts_s from t, prices at the market's expo,
-    volume in BASE_PRECISION."""
-    prices = ", ".join(f"{candle_price_sql(c, pg=pg)} AS {c}" for c in ("o", "h", "l", "c"))
-    volume = real_to_fixed_sql("v", BASE_PRECISION, pg=pg)
-    return f"market, tf, t AS ts_s, {candle_expo_sql()} AS expo, {prices}, {volume} AS v, n"
-
-
-def _ms(column: str, *, pg: bool = False) -> str:
-    return real_to_fixed_sql(column, MS_PER_S, pg=pg)
 
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -361,8 +293,8 @@ MIGRATIONS += [
             fire_count INTEGER NOT NULL DEFAULT 0
         );
         INSERT INTO alerts_exact
-            SELECT id, kind, market, {alert_level_sql("level")}, window_s, direction, repeat, {_ms("cooldown_s")},
-                   webhook, note, status, {_ms("created")}, {_ms("updated")}, {_ms("last_fired")}, fire_count
+            SELECT id, kind, market, {alert_level_sql("level")}, window_s, direction, repeat, {ms_sql("cooldown_s")},
+                   webhook, note, status, {ms_sql("created")}, {ms_sql("updated")}, {ms_sql("last_fired")}, fire_count
             FROM alerts;
         DROP TABLE alerts;
         ALTER TABLE alerts_exact RENAME TO alerts;
@@ -379,13 +311,87 @@ MIGRATIONS += [
             delivery TEXT NOT NULL DEFAULT ''
         );
         INSERT INTO alert_history_exact
-            SELECT id, alert_id, {_ms("ts")}, kind, market, {alert_level_sql("level")}, {alert_level_sql("value")},
+            SELECT id, alert_id, {ms_sql("ts")}, kind, market, {alert_level_sql("level")}, {alert_level_sql("value")},
                    message, delivery
             FROM alert_history;
         DROP TABLE alert_history;
         ALTER TABLE alert_history_exact RENAME TO alert_history;
         CREATE INDEX alert_history_alert ON alert_history(alert_id, ts_ms);
         CREATE INDEX alert_history_ts ON alert_history(ts_ms)
+    """,
+    ),
+]
+
+# 12: the audit's instants in unix milliseconds
+MIGRATIONS += [
+    (
+        12,
+        "audit_exact",
+        f"""
+        CREATE TABLE audit_exact (
+            id INTEGER PRIMARY KEY,
+            ts_ms INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        INSERT INTO audit_exact SELECT id, {ms_sql("ts")}, actor, action, detail FROM audit;
+        DROP TABLE audit;
+        ALTER TABLE audit_exact RENAME TO audit
+    """,
+    ),
+]
+
+# 23: the risk state's instants in unix milliseconds (the trading state's JSON `ts` too)
+MIGRATIONS += [
+    (
+        23,
+        "risk_kv_exact",
+        f"""
+        CREATE TABLE risk_kv_exact (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL
+        );
+        INSERT INTO risk_kv_exact SELECT key, value, {ms_sql("updated")} FROM risk_kv;
+        DROP TABLE risk_kv;
+        ALTER TABLE risk_kv_exact RENAME TO risk_kv;
+        {trading_state_ms_sql()}
+    """,
+    ),
+]
+
+# 31: the desk's accounts as integers in the risk monitor's units (backend/store/exact_sql.py: DESK_SCALES)
+MIGRATIONS += [
+    (
+        31,
+        "desk_exact",
+        f"""
+        CREATE TABLE desk_accounts_exact (
+            trader TEXT NOT NULL,
+            authority TEXT NOT NULL,
+            sub_account INTEGER NOT NULL,
+            ts_ms INTEGER NOT NULL,
+            equity INTEGER NOT NULL,
+            unrealized_pnl INTEGER NOT NULL,
+            total_collateral INTEGER NOT NULL,
+            margin_used INTEGER NOT NULL,
+            maintenance_margin INTEGER NOT NULL,
+            leverage INTEGER NOT NULL,
+            margin_ratio INTEGER,
+            liq_distance INTEGER,
+            day_start_equity INTEGER NOT NULL,
+            level TEXT NOT NULL,
+            positions TEXT NOT NULL,
+            PRIMARY KEY (trader, authority, sub_account)
+        );
+        INSERT INTO desk_accounts_exact
+            SELECT trader, authority, sub_account,
+                   {", ".join(real_to_fixed_sql(old, scale) for old, (_new, scale) in DESK_SCALES.items())},
+                   level, {desk_positions_sql("positions")}
+            FROM desk_accounts;
+        DROP TABLE desk_accounts;
+        ALTER TABLE desk_accounts_exact RENAME TO desk_accounts
     """,
     ),
 ]

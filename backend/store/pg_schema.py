@@ -15,8 +15,16 @@ from __future__ import annotations
 import calendar
 import time
 
-from backend.store.migrations import CANDLE_COLUMNS, alert_level_sql, candle_row_sql, real_to_fixed_sql
-from programs.vocabulary import MS_PER_S
+from backend.store.exact_sql import (
+    DESK_SCALES,
+    alert_level_sql,
+    candle_row_sql,
+    desk_positions_sql,
+    ms_sql,
+    real_to_fixed_sql,
+    trading_state_ms_sql,
+)
+from backend.store.migrations import CANDLE_COLUMNS
 
 TRADER_ROLE_PREFIX = "qd_"
 DESK_ROLE = "quantdesk_desk"
@@ -180,6 +188,7 @@ def migrations(timescale: bool, now: int | None = None) -> list[tuple[int, str, 
                 trader_policies("audit"),
             ],
         ),
+        (12, "audit_exact", [_retype("audit", {"ts": ("ts_ms", ms_sql("ts", pg=True))})]),
         (
             15,
             "order_history",
@@ -246,6 +255,14 @@ def migrations(timescale: bool, now: int | None = None) -> list[tuple[int, str, 
             ],
         ),
         (
+            23,
+            "risk_kv_exact",
+            [
+                _retype("risk_kv", {"updated": ("updated_ms", ms_sql("updated", pg=True))}),
+                trading_state_ms_sql(pg=True),
+            ],
+        ),
+        (
             30,
             "desk",
             [
@@ -261,6 +278,25 @@ def migrations(timescale: bool, now: int | None = None) -> list[tuple[int, str, 
                 trader_policies("desk_accounts"),
             ],
         ),
+        (31, "desk_exact", _desk_exact()),
+    ]
+
+
+def _retype(table: str, columns: dict[str, tuple[str, str]]) -> str:
+    """DOUBLE PRECISION columns as BIGINT, each through its conversion, then renamed: {old: (new, SQL)}."""
+    alters = ", ".join(f"ALTER COLUMN {old} TYPE BIGINT USING {sql}" for old, (_new, sql) in columns.items())
+    renames = "".join(
+        f"; ALTER TABLE {table} RENAME COLUMN {old} TO {new}" for old, (new, _sql) in columns.items() if new != old
+    )
+    return f"ALTER TABLE {table} {alters}{renames}"
+
+
+def _desk_exact() -> list[str]:
+    """Migration 31: the desk's accounts as integers in the risk monitor's units (exact_sql.py: DESK_SCALES)."""
+    from_real = {old: (new, real_to_fixed_sql(old, scale, pg=True)) for old, (new, scale) in DESK_SCALES.items()}
+    return [
+        f"UPDATE desk_accounts SET positions = {desk_positions_sql('positions', pg=True)}",
+        _retype("desk_accounts", from_real),
     ]
 
 
@@ -288,7 +324,7 @@ def _alerts_exact() -> list[str]:
     """Migration 22: alert levels and readings as integers in their kind's unit, instants in unix ms."""
 
     def ms(column: str) -> str:
-        return real_to_fixed_sql(column, MS_PER_S, pg=True)
+        return ms_sql(column, pg=True)
 
     return [
         f"""

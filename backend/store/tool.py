@@ -1,7 +1,7 @@
 """Store commands the `quantdesk` CLI runs as a process of their own; they read the database directly,
 so they work with no backend running (on a risk manager's machine, say):
 
-  quantdesk desk [--json] [--store S]                          every trader on the store
+  quantdesk desk [--json [--raw]] [--store S]                  every trader on the store
   quantdesk fills --trader bob --since 7d [--market M] [--json] fills from the store's history
   quantdesk store copy --from sqlite:PATH --to postgresql://… --trader NAME [--json]
 """
@@ -22,7 +22,16 @@ from backend.home import home_dir
 from backend.store.base import StoreError, parse_store, resolve_store, resolve_trader
 from backend.store.desk import desk_view
 from backend.store.reader import StoreReader
-from programs.vocabulary import BASE_PRECISION, PRICE_PRECISION
+from backend.units import to_human
+from programs.vocabulary import (
+    BASE_PRECISION,
+    MARGIN_PRECISION,
+    PERCENT_PER_ONE,
+    PERCENTAGE_PRECISION,
+    PRICE_PRECISION,
+    QUOTE_PRECISION,
+    to_decimal,
+)
 
 _fill_decoder = msgspec.msgpack.Decoder(FillView)
 _SPAN = re.compile(r"^(\d+)([smhdw])$")
@@ -54,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("--trader", default=None, help="whose history it is (default: this home's trader)")
     for parser in (desk, fills, copy):
         parser.add_argument("--json", action="store_true", help="print one JSON document")
+    desk.add_argument("--raw", action="store_true", help="with --json: the integers, not decimal strings")
     for parser in (desk, fills):
         parser.add_argument("--store", default=None, help="sqlite:PATH or postgresql://… (default: this home's)")
     for parser in (desk, fills, store, copy):
@@ -66,36 +76,48 @@ def build_parser() -> argparse.ArgumentParser:
 def run_desk(args: argparse.Namespace) -> tuple[Any, str]:
     with StoreReader(resolve_store(args.store, home_dir())) as reader:
         view = desk_view(reader.query, by_trader=reader.by_trader)
-    return view, desk_text(view)
+    return (view if args.raw else to_human(view)), desk_text(view)
 
 
 def desk_text(view: dict[str, Any]) -> str:
+    """The desk view as a text table: the view's integers as decimals, cut to cents for the columns."""
     if not view["traders"]:
         return "no trader has published to this store yet"
+
+    def usd(value: int, sign: str = "", places: int = 2) -> str:
+        return f"{to_decimal(value, QUOTE_PRECISION):{sign},.{places}f}"
+
+    def lev(value: int | None) -> str:
+        return "-" if value is None else f"{to_decimal(value, MARGIN_PRECISION):.2f}"
+
     lines = [
         f"{'TRADER':<14}{'EQUITY':>14}{'UPNL':>12}{'TODAY':>12}{'MARGIN':>12}{'LEV':>7}{'LIQ%':>8}{'ORDERS':>8}"
         "  LARGEST"
     ]
     for t in view["traders"]:
-        liq = "-" if t["liq_distance_pct"] is None else f"{t['liq_distance_pct']:.1f}"
-        largest = ", ".join(f"{p['market']} {p['notional']:+,.0f}" for p in t["largest_positions"]) or "flat"
+        liq = (
+            "-"
+            if t["liq_distance"] is None
+            else f"{to_decimal(t['liq_distance'] * PERCENT_PER_ONE, PERCENTAGE_PRECISION):.1f}"
+        )
+        largest = ", ".join(f"{p['market']} {usd(p['notional'], '+', 0)}" for p in t["largest_positions"]) or "flat"
         stale = " (stale)" if t["stale"] else ""
         lines.append(
-            f"{t['trader']:<14}{t['equity']:>14,.2f}{t['unrealized_pnl']:>12,.2f}{t['today_pnl']:>12,.2f}"
-            f"{t['margin_used']:>12,.2f}{t['leverage']:>7.2f}{liq:>8}{t['open_orders']:>8}  {largest}{stale}"
+            f"{t['trader']:<14}{usd(t['equity']):>14}{usd(t['unrealized_pnl']):>12}{usd(t['today_pnl']):>12}"
+            f"{usd(t['margin_used']):>12}{lev(t['leverage']):>7}{liq:>8}{t['open_orders']:>8}  {largest}{stale}"
         )
     tot = view["totals"]
     lines.append(
-        f"{'DESK':<14}{tot['equity']:>14,.2f}{tot['unrealized_pnl']:>12,.2f}{tot['today_pnl']:>12,.2f}"
-        f"{tot['margin_used']:>12,.2f}{tot['leverage']:>7.2f}{'':>8}{tot['open_orders']:>8}"
+        f"{'DESK':<14}{usd(tot['equity']):>14}{usd(tot['unrealized_pnl']):>12}{usd(tot['today_pnl']):>12}"
+        f"{usd(tot['margin_used']):>12}{lev(tot['leverage']):>7}{'':>8}{tot['open_orders']:>8}"
     )
     if view["exposure"]:
         lines.append("")
         lines.append(f"{'MARKET':<14}{'LONG':>14}{'SHORT':>14}{'NET':>14}{'GROSS':>14}{'TRADERS':>9}")
         for m in view["exposure"]:
             lines.append(
-                f"{m['market']:<14}{m['long']:>14,.2f}{m['short']:>14,.2f}{m['net']:>+14,.2f}"
-                f"{m['gross']:>14,.2f}{m['traders']:>9}"
+                f"{m['market']:<14}{usd(m['long']):>14}{usd(m['short']):>14}{usd(m['net'], '+'):>14}"
+                f"{usd(m['gross']):>14}{m['traders']:>9}"
             )
     return "\n".join(lines)
 

@@ -17,6 +17,8 @@ from backend.api.param_units import BASE, FEE_PERCENT, MARGIN_PERCENT, SECONDS, 
 from backend.api.protocol import ApiError, ErrorCode, parse_args
 from backend.api.server import ApiServer, Session
 from backend.domain.orders import amount_of, market_spec
+from backend.store.audit import RECENT as RECENT_AUDIT
+from backend.store.audit import audit_row, ms_of
 from backend.venues.ops import TradingOps, engine_error
 from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.config import with_current_names
@@ -107,10 +109,8 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
     venue = trading.venue
 
     async def audit(session: Session, action: str, detail: dict[str, Any]) -> None:
-        entry = (time.time(), f"api:{session.client}", action, json.dumps(detail, sort_keys=True))
-        await venue.store.write(
-            lambda c: c.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", entry)
-        )
+        entry = (ms_of(time.time()), f"api:{session.client}", action, json.dumps(detail, sort_keys=True))
+        await venue.store.write(lambda c: audit_row(c, *entry))
 
     async def commit(session: Session, instruction: Any, action: str, detail: dict[str, Any]) -> None:
         try:
@@ -203,7 +203,7 @@ def register_admin_ops(api: ApiServer, trading: TradingOps) -> None:
         return {"insurance_fund": venue.state.insurance_fund}
 
     async def audit_log(session: Session, args: dict[str, Any]) -> Any:
-        rows = venue.store.query("SELECT ts, actor, action, detail FROM audit ORDER BY id DESC LIMIT 200")
+        rows = venue.store.query(RECENT_AUDIT, (200,))
         return {"audit": rows}
 
     for name, handler in {

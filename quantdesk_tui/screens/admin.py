@@ -27,7 +27,7 @@ from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
 from quantdesk_tui.screens.requests import send
-from widgets.format import fmt_number, fmt_price, fmt_size, fmt_time, fmt_usd, parse_decimal
+from widgets.format import fmt_number, fmt_price, fmt_size, fmt_time_ms, fmt_usd, parse_decimal
 from widgets.live_table import Cell, Column, LiveTable
 
 MARKET_COLUMNS = [
@@ -145,7 +145,7 @@ def fund_text(admin: dict[str, Any] | None, audit: list[dict[str, Any]], unavail
     if audit:
         text.append("recent changes\n", "dim")
     for entry in audit[:8]:
-        text.append(f"{fmt_time(int(entry.get('ts', 0)))} ", "dim")
+        text.append(f"{fmt_time_ms(int(entry.get('ts_ms', 0)))} ", "dim")
         text.append(f"{entry.get('action', '')} {audit_detail(entry.get('detail', ''))}\n")
     return text
 

@@ -1,5 +1,10 @@
 """Desk: every trader on the store (equity, PnL, margin, leverage, liquidation distance, largest
-positions, open orders) and the desk's exposure per market, from the backend's `desk.view`."""
+positions, open orders) and the desk's exposure per market, from the backend's `desk.view`.
+
+The view's numbers are integers in the risk monitor's units (money in QUOTE_PRECISION, leverage in
+MARGIN_PRECISION, the liquidation distance in PERCENTAGE_PRECISION); cells sort by the integer and show
+it through the widgets' exact decimal formatting.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from backend.api.protocol import PERCENT_PER_ONE, PERCENTAGE_PRECISION, QUOTE_PRECISION, to_decimal
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box, tone_styles
 from widgets.columns import Cell, Column
-from widgets.format import fmt_number
+from widgets.format import fmt_leverage, fmt_number
 from widgets.live_table import LiveTable
 
 REFRESH_S = 2.0
 LEVEL_TONES = {"ok": None, "warning": "warn", "critical": "down"}
+LIQ_WARN = 15 * PERCENTAGE_PRECISION // PERCENT_PER_ONE  # a trader this close (15%) to liquidation shows amber
 
 TRADER_COLUMNS = [
     Column("trader", "Trader", 12),
@@ -41,14 +48,27 @@ EXPOSURE_COLUMNS = [
 ]
 
 
-def _money(value: float, signed: bool = False) -> Cell:
+def _usd(value: int, decimals: int = 2, *, signed: bool = False) -> str:
+    return fmt_number(to_decimal(value, QUOTE_PRECISION), decimals, signed=signed)
+
+
+def _money(value: int, signed: bool = False) -> Cell:
     tone = None if not signed or value == 0 else "up" if value > 0 else "down"
-    return Cell(value, fmt_number(value, 2, signed=signed), tone)
+    return Cell(value, _usd(value, signed=signed), tone)
+
+
+def _leverage(value: int | None) -> str:
+    return "—" if value is None else fmt_leverage(value)
+
+
+def _liq_pct(value: int | None) -> str:
+    """A PERCENTAGE_PRECISION distance as a percent: 900_000 -> '90.0'."""
+    return "—" if value is None else fmt_number(to_decimal(value * PERCENT_PER_ONE, PERCENTAGE_PRECISION), 1)
 
 
 def trader_row(t: dict[str, Any]) -> tuple[Any, ...]:
-    liq = t["liq_distance_pct"]
-    largest = ", ".join(f"{p['market']} {p['notional']:+,.0f}" for p in t["largest_positions"]) or "flat"
+    liq = t["liq_distance"]
+    largest = ", ".join(f"{p['market']} {_usd(p['notional'], 0, signed=True)}" for p in t["largest_positions"])
     name = t["trader"] + (" (stale)" if t["stale"] else "")
     return (
         Cell(t["trader"], name, "dim" if t["stale"] else LEVEL_TONES.get(t["level"])),
@@ -56,10 +76,10 @@ def trader_row(t: dict[str, Any]) -> tuple[Any, ...]:
         _money(t["unrealized_pnl"], signed=True),
         _money(t["today_pnl"], signed=True),
         _money(t["margin_used"]),
-        Cell(t["leverage"], f"{t['leverage']:.2f}x", LEVEL_TONES.get(t["level"])),
-        Cell(liq, "—" if liq is None else f"{liq:.1f}", None if liq is None or liq > 15 else "warn"),
+        Cell(t["leverage"], _leverage(t["leverage"]), LEVEL_TONES.get(t["level"])),
+        Cell(liq, _liq_pct(liq), None if liq is None or liq > LIQ_WARN else "warn"),
         t["open_orders"],
-        largest,
+        largest or "flat",
     )
 
 
@@ -89,11 +109,11 @@ def totals_text(view: dict[str, Any] | None, note: str, tones: dict[str, str]) -
         ("net", t["net_exposure"], True),
     ):
         text.append(f"{label} ", "dim")
-        shown = str(value) if isinstance(value, int) else fmt_number(value, 2, signed=signed)
+        shown = str(value) if label == "traders" else _usd(value, signed=signed)
         tone = "" if not signed or value == 0 else tones["up"] if value > 0 else tones["down"]
         text.append(shown + "   ", tone)
     text.append("lev ", "dim")
-    text.append(f"{t['leverage']:.2f}x   ")
+    text.append(f"{_leverage(t['leverage'])}   ")
     text.append("orders ", "dim")
     text.append(str(t["open_orders"]))
     return text

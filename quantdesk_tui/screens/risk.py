@@ -2,7 +2,8 @@
 the live monitor, and the trading state with kill (Ctrl+K twice) and resume.
 
 The report is shown as the backend shapes it: numbers as lines, dicts of rows as small tables, so a
-new section on the backend appears here without a TUI change.
+new section on the backend appears here without a TUI change. The monitor's integers are shown as the
+exact decimal strings `--json` prints (`to_human`: "equity 10000.5", "margin ratio 0.1333").
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
+from backend.api.protocol import to_human
 from quantdesk_tui.changes import AccountChanged, RiskChanged, TradingStateChanged, UnavailableChanged
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box, tone_styles
 from quantdesk_tui.screens.dialogs import ConfirmScreen
-from widgets.format import fmt_number, fmt_time
+from widgets.format import fmt_number, fmt_time, fmt_time_ms
 
 REFRESH_S = 3.0
 MAX_CELL = 20  # widest table column (header or value) before it is cut
@@ -49,6 +51,8 @@ TIME_KEYS = ("ts", "time", "as_of", "at")
 def fmt_field(key: Any, value: Any) -> str:
     """A value under its key: epoch seconds under a time-like key read as a UTC time, not a number."""
     name = str(key)
+    if name.endswith("_ms") and isinstance(value, int) and not isinstance(value, bool) and value > 1e12:
+        return fmt_time_ms(value) + " UTC"
     if (
         isinstance(value, (int, float))
         and not isinstance(value, bool)
@@ -84,7 +88,8 @@ def _table(rows: list[tuple[str, dict[str, Any]]], text: Text, indent: str, widt
     if len(indent) + first + sum(sizes) > width:
         for name, row in rows:
             text.append(f"{indent}{name}\n", "bold")
-            render_report({c: row.get(c) for c in columns}, text, indent + "  ", width)
+            nested = {c: v for c, v in row.items() if not _is_scalar(v)}  # a monitored account's positions
+            render_report({**{c: row.get(c) for c in columns}, **nested}, text, indent + "  ", width)
         return
     header = "".join(f"{label(c)[: size - 2]:>{size}}" for c, size in zip(columns, sizes, strict=True))
     # the corner names the row labels; no-break spaces, since Textual drops a line's leading spaces
@@ -242,7 +247,7 @@ class RiskScreen(WorkspaceScreen):
         monitor = Text(no_wrap=True, overflow="crop")
         if hub.risk_monitor is not None:
             render_report(
-                hub.risk_monitor,
+                to_human(hub.risk_monitor),
                 monitor,
                 "",
                 max(0, self.query_one("#risk-monitor-box").content_region.width - 1) or 40,

@@ -23,8 +23,12 @@ from tests.polling import wait_until
 
 
 def fill_disk(store: Store, headroom_pages: int = 0) -> None:
-    """From now on the database file may not grow by more than headroom_pages pages."""
+    """From now on the database file may not grow by more than headroom_pages pages.
+
+    VACUUM first: the pages the migrations' table rebuilds freed would otherwise take writes without
+    the file growing."""
     conn = store._writer_conn
+    conn.execute("VACUUM")
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages + headroom_pages}")
 
@@ -35,7 +39,7 @@ def free_disk(store: Store) -> None:
 
 def insert_blob(size: int = 8192):
     return lambda conn: conn.execute(
-        "INSERT INTO audit (ts, actor, action, detail) VALUES (0, 't', 'blob', ?)", ("x" * size,)
+        "INSERT INTO audit (ts_ms, actor, action, detail) VALUES (0, 't', 'blob', ?)", ("x" * size,)
     ).lastrowid
 
 

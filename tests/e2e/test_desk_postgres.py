@@ -8,11 +8,11 @@ import os
 import signal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
-import pytest
 
-from backend.api.protocol import ApiError
+from backend.api.protocol import ApiError, to_human
 from backend.client import BackendClient
 from tests.polling import wait_until
 
@@ -135,14 +135,17 @@ async def test_two_traders_share_one_database_survive_sigkill_and_the_desk_sums_
         for trader in view["traders"]:
             assert trader["open_orders"] == 3
             (pos,) = positions[trader["trader"]]
-            assert [(p["market"], round(p["base"] * 1e9)) for p in trader["positions"]] == [("SOL-PERP", pos["base"])]
+            # `--json` prints exact decimal strings: the position's base exactly as the engine holds it
+            assert [(p["market"], p["base"]) for p in trader["positions"]] == [
+                ("SOL-PERP", to_human({"base": pos["base"]})["base"])
+            ]
         totals = view["totals"]
         assert totals["traders"] == 2 and totals["open_orders"] == 6
-        assert totals["equity"] == pytest.approx(sum(t["equity"] for t in view["traders"]))
+        assert Decimal(totals["equity"]) == sum(Decimal(t["equity"]) for t in view["traders"])
         (sol,) = view["exposure"]
         assert sol["market"] == "SOL-PERP" and sol["traders"] == 2
-        assert sol["long"] == pytest.approx(view["traders"][0]["positions"][0]["notional"])
-        assert sol["short"] == pytest.approx(-view["traders"][1]["positions"][0]["notional"])
+        assert Decimal(sol["long"]) == Decimal(view["traders"][0]["positions"][0]["notional"])
+        assert Decimal(sol["short"]) == -Decimal(view["traders"][1]["positions"][0]["notional"])
     finally:
         for proc in procs.values():
             stop(proc)

@@ -11,6 +11,7 @@ from typing import Any
 from backend.api.protocol import AccountView, Candles, PositionView, to_builtins
 from backend.risk.analytics import RiskAnalytics
 from backend.risk.monitor import AccountRisk, RiskThresholds, account_risk
+from programs.vocabulary import MS_PER_S
 
 DAY_S = 86_400
 
@@ -90,7 +91,7 @@ def risk_replies(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(`risk.report`, `risk.monitor`) as the backend computes them for this account and history."""
     prices = {p.market: p.mark_price for p in positions}
-    risk = account_risk("paper", account, list(positions), prices, RiskThresholds(), float(now))
+    risk = account_risk("paper", account, list(positions), prices, RiskThresholds(), now * MS_PER_S)
     monitor = _Monitor(risk)
     analytics = RiskAnalytics(
         _Venue(account, positions),

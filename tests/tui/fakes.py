@@ -36,6 +36,7 @@ from backend.venues.admin_ops import EDITABLE, PRECISION, UNITS
 from programs.quantdesk_perp.config import default_config
 from programs.quantdesk_perp.markets import MARKETS as MARKET_SPECS
 from programs.quantdesk_perp.queries import FundingView, InsuranceView, MarketInsuranceView
+from programs.vocabulary import MS_PER_S
 from quantdesk_tui.app import QuantDeskApp
 from quantdesk_tui.config import Config
 from tests.tui.fake_risk import risk_replies
@@ -215,7 +216,7 @@ TRADING_STATE = {  # backend/risk/trading_state.py: TradingStateService.view()
     "holds": {},
     "actor": "system",
     "reason": "default",
-    "ts": 0.0,
+    "ts_ms": 0,
     "daily_loss_limit": None,
     "day_start_equity": None,
     "day": None,
@@ -318,9 +319,9 @@ ADMIN = {
         )
     ),
 }
-AUDIT = [
+AUDIT = [  # backend/store/audit.py: RECENT
     {
-        "ts": NOW - 600,
+        "ts_ms": (NOW - 600) * MS_PER_S,
         "actor": "api:tui",
         "action": "market.update",
         "detail": '{"market": "SOL-PERP", "taker_fee": 500}',

@@ -16,15 +16,16 @@ from tests.tui.pilot import make_app, wait_for
 from widgets.live_table import LiveTable
 from tests.polling import wait_until
 
-BOB_POSITION = {
+USD = 10**6  # QUOTE_PRECISION
+BOB_POSITION = {  # the monitor's integers (backend/risk/monitor.py: PositionRisk)
     "market": "BTC-PERP",
-    "base": -0.5,
-    "notional": -50_000.0,
-    "entry_price": 100_000.0,
-    "mark_price": 100_000.0,
-    "unrealized_pnl": 250.0,
-    "liq_price": 190_000.0,
-    "liq_distance_pct": 90.0,
+    "base": -500_000_000,
+    "notional": -50_000 * USD,
+    "entry_price": 100_000 * USD,
+    "mark_price": 100_000 * USD,
+    "unrealized_pnl": 250 * USD,
+    "liq_price": 190_000 * USD,
+    "liq_distance": 900_000,  # 90%
 }
 
 
@@ -39,16 +40,16 @@ async def desk_backend(quantdesk_home, pg_url):
                 "bob",
                 "paper",
                 0,
-                time.time(),
-                80_000.0,
-                250.0,
-                80_000.0,
-                5_000.0,
-                2_500.0,
-                0.625,
-                160.0,
-                90.0,
-                79_000.0,
+                int(time.time() * 1_000),
+                80_000_004_999,  # $80,000.004999
+                250 * USD,
+                80_000 * USD,
+                5_000 * USD,
+                2_500 * USD,
+                6_250,  # 0.625x
+                16_000,  # 160%
+                900_000,  # 90%
+                79_000 * USD,
                 "ok",
                 json.dumps([BOB_POSITION]),
             ),
@@ -78,8 +79,20 @@ async def test_f9_desk_lists_both_traders_and_totals_match_the_desk_view(desk_ba
         view = await app.client.request("desk.view")
         assert [t["trader"] for t in view["traders"]] == ["alice", "bob"]
         bob_row = traders.get_row("bob")
-        assert bob_row[1].text == "80,000.00" and bob_row[3].text == "+1,000.00"  # today = 80,000 - 79,000
+        # the integers, sorted by and shown exactly to the cent: today = 80,000.004999 - 79,000
+        assert (bob_row[1].value, bob_row[1].text, bob_row[3].text) == (80_000_004_999, "80,000.00", "+1,000.00")
+        assert (bob_row[5].text, bob_row[6].text, bob_row[6].value) == ("0.63x", "90.0", 900_000)
         assert "BTC-PERP -50,000" in bob_row[8]
+        [bob] = [t for t in view["traders"] if t["trader"] == "bob"]
+        assert (bob["equity"], bob["today_pnl"], bob["liq_distance"]) == (80_000_004_999, 1_000_004_999, 900_000)
+        human = await app.client.view("desk.view")  # what `--json` and the SDK read: exact decimal strings
+        [bob] = [t for t in human["traders"] if t["trader"] == "bob"]
+        assert (bob["equity"], bob["today_pnl"], bob["leverage"], bob["liq_distance"]) == (
+            "80000.004999",
+            "1000.004999",
+            "0.625",
+            "0.9",
+        )
         totals = str(screen.query_one("#desk-totals").render())
         assert "traders 2" in totals
         exposure = screen.query_one("#desk-exposure", LiveTable)

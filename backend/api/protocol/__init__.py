@@ -39,6 +39,7 @@ from programs.vocabulary import (  # noqa: F401
     MS_PER_S,
     OPEN_STATUSES,
     ORDER_TYPE_NAMES,
+    PERCENT_PER_ONE,
     PERCENTAGE_PRECISION,
     PRICE_PRECISION,
     QUOTE_PRECISION,

@@ -208,17 +208,19 @@ async def test_risk_snapshots_drive_liquidation_and_margin_alerts(service):
     seen = []
     service.bus.on("alerts", seen.append)
 
-    def snapshot(distance: float, ratio: float) -> dict:
+    def snapshot(distance: int, ratio: int) -> dict:
+        """The monitor's integers: the distance in PERCENTAGE_PRECISION, the ratio in MARGIN_PRECISION."""
         return {
             "authority": "paper",
             "sub_account": 0,
-            "margin_ratio_pct": ratio,
-            "positions": [{"market": "SOL-PERP", "liq_distance_pct": distance}],
+            "margin_ratio": ratio,
+            "positions": [{"market": "SOL-PERP", "liq_distance": distance}],
         }
 
-    for d, r in [(30.0, 60.0), (12.0, 40.0), (9.0, 21.0), (7.0, 19.5), (6.0, 15.0)]:
+    # 30%/60%, 12%/40%, 10.0001%/20.01%, then exactly at both levels (10% and 20%: they fire), then under
+    for d, r in [(300_000, 6_000), (120_000, 4_000), (100_001, 2_001), (100_000, 2_000), (60_000, 1_500)]:
         service.bus.publish("risk", snapshot(d, r))
-    assert [(m["alert_id"], m["value"]) for m in seen] == [(liq.id, "9"), (margin.id, "19.5")]
+    assert [(m["alert_id"], m["value"]) for m in seen] == [(liq.id, "10"), (margin.id, "20")]
 
 
 async def test_funding_events_fire_the_funding_alert(service):

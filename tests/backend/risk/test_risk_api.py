@@ -7,7 +7,18 @@ import json
 
 import pytest
 
-from backend.api.protocol import ApiError
+from backend.api.protocol import ApiError, to_human
+
+
+def assert_no_floats(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            assert_no_floats(item)
+    elif isinstance(value, list):
+        for item in value:
+            assert_no_floats(item)
+    else:
+        assert not isinstance(value, float), value
 
 
 async def wait_for_markets(client):
@@ -49,9 +60,38 @@ async def test_monitor_and_report_answer_in_plain_json(backend, client):
             break
         await asyncio.sleep(0.02)
     monitor = await client.request("risk.monitor")
-    assert monitor["thresholds"]["liq_distance_critical_pct"] == 7.5
+    assert_no_floats(monitor)  # the wire keeps the monitor's integers, like every trading record
+    assert monitor["thresholds"] == {
+        "margin_ratio_warning": 2_000,
+        "margin_ratio_critical": 1_000,
+        "margin_usage_warning": 5_000,
+        "margin_usage_critical": 8_000,
+        "leverage_warning": 100_000,
+        "leverage_critical": 150_000,
+        "liq_distance_warning": 150_000,
+        "liq_distance_critical": 75_000,
+    }
     [acct] = [a for a in monitor["accounts"] if a["authority"] == "paper" and a["sub_account"] == 0]
     assert acct["level"] in ("ok", "warning", "critical")
+    [sol] = acct["positions"]
+    assert (sol["market"], sol["base"]) == ("SOL-PERP", 10**9)
+    # what a person or a script reads (`--json`, the SDK's view): exact decimal strings in human units
+    view = await client.view("risk.monitor")
+    assert view["thresholds"] == {
+        "margin_ratio_warning": "0.2",
+        "margin_ratio_critical": "0.1",
+        "margin_usage_warning": "0.5",
+        "margin_usage_critical": "0.8",
+        "leverage_warning": "10",
+        "leverage_critical": "15",
+        "liq_distance_warning": "0.15",
+        "liq_distance_critical": "0.075",
+    }
+    [human] = [a for a in view["accounts"] if a["authority"] == "paper" and a["sub_account"] == 0]
+    assert human["positions"][0]["base"] == "1"
+    for key in ("equity", "total_collateral", "free_collateral", "margin_ratio", "margin_usage", "leverage"):
+        assert human[key] == to_human({key: acct[key]})[key] and isinstance(human[key], str), key
+    assert isinstance(human["ts_ms"], int)
     report = await client.request("risk.report")
     json.dumps(report, allow_nan=False)
     assert {"exposure", "var", "stress", "correlation", "pnl", "equity_curve", "accounts", "trading_state"} <= set(

@@ -33,10 +33,10 @@ async def test_kill_switch_cancels_everything_and_halts_persisted_and_audited(st
     assert venue.cancel_calls == [(None, "kill switch: fat finger")]
     assert svc.state is TradingState.HALTED
     assert pushed[-1]["state"] == "HALTED" and pushed[-1]["actor"] == "api:tui"
-    audit = store.query("SELECT ts, actor, action, detail FROM audit ORDER BY id")
+    audit = store.query("SELECT ts_ms, actor, action, detail FROM audit ORDER BY id")
     assert [(r["actor"], r["action"]) for r in audit] == [("api:tui", "trading_state"), ("api:tui", "kill_cancel_all")]
     assert json.loads(audit[0]["detail"]) == {"from": "ACTIVE", "to": "HALTED", "reason": "kill: fat finger"}
-    assert audit[0]["ts"] == DAY + 10
+    assert audit[0]["ts_ms"] == (DAY + 10) * 1_000
     await svc.stop()
 
     restarted = TradingStateService(Bus(), store, venue)

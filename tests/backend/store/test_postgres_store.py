@@ -80,7 +80,7 @@ async def test_sqlite_upserts_become_on_conflict_per_trader(stores):
     for store, value in ((alice, "1"), (bob, "9"), (alice, "2")):
         await store.write(
             lambda c, v=value: c.execute(
-                "INSERT OR REPLACE INTO risk_kv (key, value, updated) VALUES (?, ?, ?)", ("limit", v, 1.0)
+                "INSERT OR REPLACE INTO risk_kv (key, value, updated_ms) VALUES (?, ?, ?)", ("limit", v, 1_000)
             )
         )
     await alice.write(

@@ -20,7 +20,7 @@ async def trade_a_little(venue, trading) -> None:
         venue.crank()
     await venue.store.write(
         lambda c: c.execute(
-            "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", (1.0, "test", "copy", "{}")
+            "INSERT INTO audit (ts_ms, actor, action, detail) VALUES (?, ?, ?, ?)", (1_000, "test", "copy", "{}")
         )
     )
 
