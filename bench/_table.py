@@ -1,4 +1,5 @@
-"""Printing a benchmark's results: one aligned table, the budget beside each number.
+"""Printing a benchmark's results: one aligned table, the budget beside each number (and the
+statistics the tables use: percentiles, medians of runs taken alternately).
 
 Under `python -m bench all` (RECORD_ENV names a file) every table and budget verdict is also
 appended there as a JSON line, which `bench all` reads back into its one summary table.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+import statistics
+from collections.abc import Callable, Sequence
 
 RECORD_ENV = "QUANTDESK_BENCH_RECORD"
 
@@ -31,6 +33,24 @@ def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100.0 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def alternating_medians_ms(first: Callable[[], float], second: Callable[[], float], runs: int) -> tuple[float, float]:
+    """The median milliseconds of two timed runs (each returns seconds), alternated `runs` times so
+    load on the machine hits both alike; one run of each first warms the OS file cache."""
+    first()
+    second()
+    firsts: list[float] = []
+    seconds: list[float] = []
+    for _ in range(runs):
+        firsts.append(first())
+        seconds.append(second())
+    return statistics.median(firsts) * 1000, statistics.median(seconds) * 1000
+
+
+def ratio_row(measure: str, ratio: float, target: float) -> tuple[str, float, str, str]:
+    """A table row for a ratio whose budget is `target` at most: the measure, the ratio, ≤ target×, yes/NO."""
+    return (measure, ratio, f"≤ {target:g}×", "yes" if ratio <= target else "NO")
 
 
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

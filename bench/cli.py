@@ -7,14 +7,13 @@ measured in the same run (interleaved, so machine load hits both alike).
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench._backend import BenchBackend
-from bench._table import print_table
+from bench._table import alternating_medians_ms, print_table, ratio_row
 
 RUNS = 11
 SHELL_COMMANDS = 500
@@ -63,14 +62,10 @@ def main() -> int:
         # bytecode cached as on a user's machine (pip compiles it; an editable install caches it on first run)
         env = {k: v for k, v in backend.env.items() if k != "PYTHONDONTWRITEBYTECODE"}
         wait_for_first_quote(quote, env)
-        wall_seconds(bare, env)  # warm the OS file cache for both
-        bare_s: list[float] = []
-        quote_s: list[float] = []
-        for _ in range(RUNS):  # interleaved: load on the machine hits both alike
-            bare_s.append(wall_seconds(bare, env))
-            quote_s.append(wall_seconds(quote, env))
+        bare_ms, quote_ms = alternating_medians_ms(
+            lambda: wall_seconds(bare, env), lambda: wall_seconds(quote, env), RUNS
+        )
         shell_s = shell_seconds_per_command(env)
-    bare_ms, quote_ms = statistics.median(bare_s) * 1000, statistics.median(quote_s) * 1000
     ratio = quote_ms / bare_ms
     print_table(
         f"CLI data command vs a bare interpreter, backend already up (medians of {RUNS})",
@@ -78,12 +73,7 @@ def main() -> int:
         [
             ('python -c "import json"', bare_ms, "", ""),
             ("quantdesk quote SOL-PERP --json", quote_ms, "", ""),
-            (
-                "quote --json / bare interpreter",
-                ratio,
-                f"≤ {TARGET_RATIO:g}×",
-                "yes" if ratio <= TARGET_RATIO else "NO",
-            ),
+            ratio_row("quote --json / bare interpreter", ratio, TARGET_RATIO),
             (f"quantdesk shell, per quote ({SHELL_COMMANDS} in one run)", shell_s * 1000, "", ""),
         ],
     )

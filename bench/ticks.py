@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 
-from backend.client import BackendClient
+from bench._app import PaintWindow, live_app
 from bench._backend import BenchBackend
 from bench._table import percentile, print_table
-from quantdesk_tui.app import QuantDeskApp
-from quantdesk_tui.config import Config
 
 RATES = (100, 1_000, 5_000)
 SECONDS = 8.0
@@ -25,34 +22,22 @@ SECONDS = 8.0
 
 async def measure(rate: int, mode: str, seconds: float = SECONDS) -> tuple[float, ...]:
     with BenchBackend("--tick-rate", str(rate)) as backend:
-        client = BackendClient.for_url(backend.url, backend.token, client_name="bench")
-        app = QuantDeskApp(client, config=Config())
-        async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(200):
-                if app.hub.connected and app.hub.markets:
-                    break
-                await pilot.pause(0.05)
+        async with live_app(backend, (120, 40), "bench", lambda app: app.hub.markets, 200) as (app, pilot):
             if mode != "trade":
                 await pilot.press({"markets": "f3"}[mode])
             await pilot.pause(1.0)  # settle
-            app.paint_latencies_ns = []
-            frames0, ticks0 = app.frames, app.hub.ticks
-            wall0, cpu0 = time.perf_counter(), time.process_time()
+            window = PaintWindow(app)
             backend_cpu0 = backend.cpu_seconds()
             await pilot.pause(seconds)
-            wall = time.perf_counter() - wall0
-            cpu = time.process_time() - cpu0
+            painted = window.stop()
             backend_cpu = backend.cpu_seconds() - backend_cpu0
-            latencies = [n / 1e6 for n in app.paint_latencies_ns]
-            frames, ticks = app.frames - frames0, app.hub.ticks - ticks0
-            app.paint_latencies_ns = None
-            await client.close()
+    wall = painted.wall
     return (
-        percentile(latencies, 50),
-        percentile(latencies, 99),
-        frames / wall,
-        100 * cpu / wall,
-        ticks / wall,
+        percentile(painted.latencies_ms, 50),
+        percentile(painted.latencies_ms, 99),
+        painted.frames / wall,
+        100 * painted.cpu / wall,
+        painted.pushes / wall,
         100 * backend_cpu / wall,
     )
 

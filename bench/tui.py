@@ -14,11 +14,9 @@ import os
 import sys
 import time
 
-from backend.client import BackendClient
+from bench._app import PaintWindow, live_app
 from bench._backend import BenchBackend
 from bench._table import percentile, print_table
-from quantdesk_tui.app import QuantDeskApp
-from quantdesk_tui.config import Config
 from widgets.candle_chart import CandleChart
 from widgets.candle_plot import build_chart
 
@@ -32,35 +30,31 @@ def rss_mb() -> float:
 
 async def run(seconds: float) -> list[tuple]:
     with BenchBackend("--tick-rate", str(RATE)) as backend:
-        client = BackendClient.for_url(backend.url, backend.token, client_name="bench-tui")
-        app = QuantDeskApp(client, config=Config())
-        async with app.run_test(size=(160, 50)) as pilot:
-            for _ in range(400):
-                if app.hub.connected and app.hub.candles:
-                    break
-                await pilot.pause(0.05)
+        async with live_app(backend, (160, 50), "bench-tui", lambda app: app.hub.candles, 400) as (app, pilot):
             await pilot.pause(2.0)
             rss_start = rss_mb()
             chart = app.screen.query_one(CandleChart)
             draws0 = chart.draws
-            app.paint_latencies_ns = []
-            frames0, ticks0 = app.frames, app.hub.ticks
-            wall0, cpu0 = time.perf_counter(), time.process_time()
+            window = PaintWindow(app)
             samples = []
-            while time.perf_counter() - wall0 < seconds:
+            while window.elapsed() < seconds:
                 await pilot.pause(5.0)
                 samples.append(rss_mb())
-            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-            latencies = [n / 1e6 for n in app.paint_latencies_ns]
-            frames, pushes, draws = app.frames - frames0, app.hub.ticks - ticks0, chart.draws - draws0
-            app.paint_latencies_ns = None
+            painted = window.stop()
+            draws = chart.draws - draws0
             spec, width, height = chart.spec(), chart.size.width, chart.size.height
             redraws = []
             for _ in range(10):
                 started = time.perf_counter()
                 build_chart(spec, width, height)
                 redraws.append((time.perf_counter() - started) * 1000)
-            await client.close()
+    wall, cpu, frames, pushes, latencies = (
+        painted.wall,
+        painted.cpu,
+        painted.frames,
+        painted.pushes,
+        painted.latencies_ms,
+    )
     return [
         (
             "tick → paint p50 / p99",

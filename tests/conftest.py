@@ -73,10 +73,16 @@ def idle_decisions(monkeypatch):
     return start
 
 
+@pytest.fixture
+def backend_tick_rate() -> float:
+    """Observations per second of the `backend` fixture's simulated feed; a folder's conftest may override it."""
+    return 200.0
+
+
 # a real backend in-process on 127.0.0.1 with a random port
 @pytest.fixture
-async def backend(quantdesk_home):
-    instance, task = await running_backend(quantdesk_home, tick_rate=200.0)
+async def backend(quantdesk_home, backend_tick_rate):
+    instance, task = await running_backend(quantdesk_home, tick_rate=backend_tick_rate)
     yield instance
     instance.request_stop()
     await asyncio.wait_for(task, 60)

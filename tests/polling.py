@@ -24,9 +24,36 @@ class WaitTimeout(AssertionError):
     """The condition did not hold in time; the message names it and the last value or error seen."""
 
 
-def _timeout(what: str, timeout: float, last: Any, error: BaseException | None) -> WaitTimeout:
-    seen = f"last error {error!r}" if error is not None else f"last value {last!r}"
-    return WaitTimeout(f"timed out after {timeout:g}s waiting for {what} ({seen})")
+class _Watch:
+    """One wait's deadline, and the last value or error seen (named when time runs out).
+
+    Each attempt runs in `with watch:`, which treats the `ignore`d exceptions as "not yet" and,
+    unless `saw` was handed a truthy value, fails the wait once the deadline has passed.
+    """
+
+    def __init__(self, what: str, timeout: float, ignore: tuple[type[BaseException], ...]) -> None:
+        self.what, self.timeout, self.ignore = what, timeout, ignore
+        self.deadline = time.monotonic() + timeout
+        self.last: Any = None
+        self.error: BaseException | None = None
+        self.done = False
+
+    def saw(self, value: Any) -> bool:
+        self.last, self.error, self.done = value, None, bool(value)
+        return self.done
+
+    def __enter__(self) -> _Watch:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if exc is not None and not isinstance(exc, self.ignore):
+            return False
+        if exc is not None:
+            self.error = exc
+        if not self.done and time.monotonic() >= self.deadline:
+            seen = f"last error {self.error!r}" if self.error is not None else f"last value {self.last!r}"
+            raise WaitTimeout(f"timed out after {self.timeout:g}s waiting for {self.what} ({seen})") from None
+        return True
 
 
 async def wait_until(
@@ -38,21 +65,14 @@ async def wait_until(
     ignore: tuple[type[BaseException], ...] = (),
 ) -> T:
     """Poll `predicate` (sync or async) every `interval` until it returns something truthy; return that."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    error: BaseException | None = None
+    watch = _Watch(what, timeout, ignore)
     while True:
-        try:
+        with watch:
             value = predicate()
             if inspect.isawaitable(value):
                 value = await value
-            last, error = value, None
-            if value:
+            if watch.saw(value):
                 return value  # type: ignore[return-value]
-        except ignore as exc:
-            error = exc
-        if time.monotonic() >= deadline:
-            raise _timeout(what, timeout, last, error)
         await asyncio.sleep(interval)
 
 
@@ -65,16 +85,9 @@ def wait_until_sync(
     ignore: tuple[type[BaseException], ...] = (),
 ) -> T:
     """`wait_until` for blocking tests (subprocesses, tmux): the same contract, with time.sleep between polls."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    error: BaseException | None = None
+    watch = _Watch(what, timeout, ignore)
     while True:
-        try:
-            last, error = predicate(), None
-            if last:
-                return last
-        except ignore as exc:
-            error = exc
-        if time.monotonic() >= deadline:
-            raise _timeout(what, timeout, last, error)
+        with watch:
+            if watch.saw(value := predicate()):
+                return value
         time.sleep(interval)

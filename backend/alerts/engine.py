@@ -47,6 +47,18 @@ DESK_KINDS = {Kind.DESK_EXPOSURE, Kind.DESK_MARGIN_RATIO}
 EVENT_KINDS = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.ORDER_FILLED, Kind.ORDER_REJECTED, Kind.LIQUIDATION}
 ANY = "*"  # market wildcard for liquidation/order alerts
 ABOVE, BELOW, CROSS = "above", "below", "cross"
+# the value a threshold kind watches (`on_value`'s `what`) and the side of its book it sits on;
+# MOVE_PCT (a book per window and direction) and FUNDING (the level's sign picks the side) are placed in code
+_BOOKS = {
+    Kind.PRICE_ABOVE: ("price", ABOVE),
+    Kind.PRICE_BELOW: ("price", BELOW),
+    Kind.PRICE_CROSS: ("price", CROSS),
+    Kind.LIQ_DISTANCE: ("liq", BELOW),
+    Kind.MARGIN_RATIO: ("margin", BELOW),
+    Kind.DESK_EXPOSURE: ("desk_exposure", ABOVE),
+    Kind.DESK_MARGIN_RATIO: ("desk_margin", BELOW),
+}
+ACCOUNT_WIDE = {Kind.MARGIN_RATIO, *DESK_KINDS}  # one book for the account (the desk), whatever the market
 NO_READING = 1 << 63  # above every level a store holds (64-bit): a flat account's margin ratio, no position's distance
 _AFTER_IDS, _BEFORE_IDS = 1 << 63, -1  # bisect keys past every alert id on one side of a level
 
@@ -306,26 +318,16 @@ class AlertEngine:
 
     @staticmethod
     def _place(alert: Alert) -> tuple[tuple[Any, ...], str]:
+        """The key of the book an alert sits in, and its side of that book."""
         k, m = alert.kind, alert.market or ANY
-        if k is Kind.PRICE_ABOVE:
-            return ("price", m), ABOVE
-        if k is Kind.PRICE_BELOW:
-            return ("price", m), BELOW
-        if k is Kind.PRICE_CROSS:
-            return ("price", m), CROSS
         if k is Kind.MOVE_PCT:
             return ("move", m, alert.window_s, alert.direction), ABOVE
         if k is Kind.FUNDING:
             return ("funding", m), ABOVE if (alert.level or 0) >= 0 else BELOW
-        if k is Kind.LIQ_DISTANCE:
-            return ("liq", m), BELOW
-        if k is Kind.MARGIN_RATIO:
-            return ("margin", ANY), BELOW
-        if k is Kind.DESK_EXPOSURE:
-            return ("desk_exposure", ANY), ABOVE
-        if k is Kind.DESK_MARGIN_RATIO:
-            return ("desk_margin", ANY), BELOW
-        raise ValueError(f"{k} is not a threshold kind")
+        if k not in _BOOKS:
+            raise ValueError(f"{k} is not a threshold kind")
+        value, side = _BOOKS[k]
+        return (value, ANY if k in ACCOUNT_WIDE else m), side
 
     # -- evaluation ----------------------------------------------------------------------------
     def on_price(self, market: str, price: int, ts_ms: int) -> list[Firing]:
@@ -405,26 +407,27 @@ def _text(kind: Kind, fixed: int) -> str:
     return f"{LEVEL_UNITS[kind].typed(fixed).normalize():,f}"
 
 
+# a firing's message by kind: `m` the market, `now` the reading, `level` the alert's level (both `_text`)
+_MESSAGES = {
+    Kind.PRICE_ABOVE: "{m} is at {now}, above {level}",
+    Kind.PRICE_BELOW: "{m} is at {now}, below {level}",
+    Kind.PRICE_CROSS: "{m} crossed {level}: now {now}",
+    Kind.MOVE_PCT: "{m} moved {now}% ({direction}) within {window_s}s (alert at {level}%)",
+    Kind.FUNDING: "{m} funding rate is {now}% per interval, beyond {level}%",
+    Kind.LIQ_DISTANCE: "{position} is {now}% from its liquidation price (alert at {level}%)",
+    Kind.MARGIN_RATIO: "margin ratio is {now}%, at or below {level}%",
+    Kind.DESK_EXPOSURE: "desk gross exposure is ${now}, at or above ${level}",
+    Kind.DESK_MARGIN_RATIO: "a trader's margin ratio is {now}%, at or below {level}%",
+}
+
+
 def _describe(alert: Alert, side: str, value: int) -> str:
     m, k = alert.market or "an account", alert.kind
     level, now = _text(k, alert.level or 0), _text(k, value)
-    if k is Kind.PRICE_ABOVE:
-        return f"{m} is at {now}, above {level}"
-    if k is Kind.PRICE_BELOW:
-        return f"{m} is at {now}, below {level}"
-    if k is Kind.PRICE_CROSS:
-        return f"{m} crossed {level}: now {now}"
-    if k is Kind.MOVE_PCT:
-        return f"{m} moved {now}% ({alert.direction}) within {alert.window_s}s (alert at {level}%)"
-    if k is Kind.FUNDING:
-        return f"{m} funding rate is {now}% per interval, beyond {level}%"
-    if k is Kind.LIQ_DISTANCE:
-        where = "a position" if alert.market in (None, ANY) else f"the {alert.market} position"
-        return f"{where} is {now}% from its liquidation price (alert at {level}%)"
-    if k is Kind.MARGIN_RATIO:
-        return f"margin ratio is {now}%, at or below {level}%"
-    if k is Kind.DESK_EXPOSURE:
-        return f"desk gross exposure is ${now}, at or above ${level}"
-    if k is Kind.DESK_MARGIN_RATIO:
-        return f"a trader's margin ratio is {now}%, at or below {level}%"
-    return f"{k} {m} {side} {now}"
+    template = _MESSAGES.get(k)
+    if template is None:
+        return f"{k} {m} {side} {now}"
+    position = "a position" if alert.market in (None, ANY) else f"the {alert.market} position"
+    return template.format(
+        m=m, now=now, level=level, direction=alert.direction, window_s=alert.window_s, position=position
+    )

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend.api.numbers import NumberError, parse_positive, plain_fixed
-from backend.api.protocol import OrderArgs
+from backend.api.protocol import IcebergArgs, OcoArgs, OrderArgs, TwapArgs
 from backend.domain.errors import DomainError
 from programs import vocabulary
 from programs.quantdesk_perp import instructions as ix
@@ -183,6 +183,28 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
         trailing_offset=trailing,
         client_order_id=args.client_id,
     )
+
+
+def build_parent(args: TwapArgs | IcebergArgs | OcoArgs, authority: str) -> Any:
+    """PlaceTwapOrder, PlaceIcebergOrder or PlaceOcoOrder: an order the engine works in child orders."""
+    spec = market_spec(args.market)
+    if isinstance(args, TwapArgs) and (args.duration <= 0 or args.interval <= 0 or args.interval > args.duration):
+        raise DomainError(ErrorCode.INVALID_ORDER, "TWAP needs duration ≥ interval > 0 (seconds)")
+    side = side_of(args.side)
+    head = (
+        authority,
+        args.sub_account,
+        spec.market_index,
+        side,
+        fixed_of(args.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
+    )
+    if isinstance(args, TwapArgs):
+        limit = price_of(args.price_limit, spec, "price limit") if args.price_limit else None
+        return ix.PlaceTwapOrder(*head, args.duration, args.interval, limit, args.reduce_only)
+    if isinstance(args, IcebergArgs):
+        display = fixed_of(args.display, BASE_PRECISION, "display size", ErrorCode.INVALID_SIZE)
+        return ix.PlaceIcebergOrder(*head, display, price_of(args.price, spec), args.reduce_only)
+    return ix.PlaceOcoOrder(*head, price_of(args.tp, spec, "take-profit"), price_of(args.sl, spec, "stop-loss"))
 
 
 def refuse_unused_fields(args: OrderArgs, order_type: OrderType, tif: TimeInForce) -> None:

@@ -16,18 +16,14 @@ hear both changes on their event loop.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import queue
 import shutil
 import sqlite3
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from backend.store.write_queue import STOP, StoreUnavailable, WriteQueue, resolve
+from backend.store.write_queue import Job, StoreUnavailable, WriteQueue
 from backend.store.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -113,15 +109,8 @@ class Store(WriteQueue):
         self.resume_min_free = resume_min_free
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._writer_loop, name="store-writer", daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
-        if self._thread is not None:
-            self._jobs.put(STOP)
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._stop_writer()
         self._writer_conn.close()
         self._read_conn.close()
 
@@ -140,84 +129,37 @@ class Store(WriteQueue):
                 raise StoreUnavailable(describe(exc)) from exc
             raise
 
-    def _writer_loop(self) -> None:
-        conn = self._writer_conn
-        while True:
-            job = self._jobs.get()
-            if job is STOP:
-                return
-            batch = [job]
-            stop_after = False
-            while len(batch) < 5000:
-                try:
-                    nxt = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is STOP:
-                    stop_after = True
-                    break
-                batch.append(nxt)
-            failed = self._run_batch(conn, batch)
-            if stop_after:
-                return
-            if failed is not None and self._wait_until_writable(failed):
-                return
-
-    def _run_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> BaseException | None:
-        """Commit the batch and resolve its futures; on a store fault refuse them all and return the fault."""
-        epoch = self.epoch
-        stale = [job for job in batch if job[3] != epoch]
-        batch = [job for job in batch if job[3] == epoch]
-        self._refuse(stale, "it was queued behind writes the store refused after a fault")
-        if not batch:
-            return None
+    def _run_batch(self, batch: list[Job]) -> BaseException | None:
         try:
-            results = self._transaction(conn, batch)
+            results = self._transaction(self._writer_conn, batch)
         except Exception as exc:  # noqa: BLE001 - anything that sinks the transaction itself is a store fault
-            self._enter_fault(conn, exc, batch)
+            self._enter_fault(exc, batch)
             return exc
-        self.commits += 1
-        self.writes += len(batch)
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
-        for loop, fut, value, error in results:
-            if fut is not None:
-                by_loop.setdefault(loop, []).append((fut, value, error))
-        for loop, resolved in by_loop.items():  # one wake-up per loop and batch, not one per write
-            loop.call_soon_threadsafe(_resolve_all, resolved)
+        self._acknowledge(batch, results)
         return None
 
-    def _transaction(self, conn: sqlite3.Connection, batch: list[Any]) -> list[tuple[Any, Any, Any, Exception | None]]:
-        results: list[tuple[Any, Any, Any, Exception | None]] = []
+    def _transaction(self, conn: sqlite3.Connection, batch: list[Job]) -> list[tuple[Any, BaseException | None]]:
+        results: list[tuple[Any, BaseException | None]] = []
         conn.execute("BEGIN IMMEDIATE")
-        for fn, loop, fut, _epoch in batch:
+        for fn, _loop, _fut, _epoch in batch:
             conn.execute("SAVEPOINT job")
             try:
                 value = fn(conn)
                 conn.execute("RELEASE job")
-                results.append((loop, fut, value, None))
+                results.append((value, None))
             except Exception as exc:  # one bad job must not sink the batch; a store fault does
                 if is_fault(exc):
                     raise
                 conn.execute("ROLLBACK TO job")
                 conn.execute("RELEASE job")
                 log.exception("store job failed")
-                results.append((loop, fut, None, exc))
+                results.append((None, exc))
         conn.execute("COMMIT")
         return results
 
     # -- faults -------------------------------------------------------------------------------
-    def _enter_fault(self, conn: sqlite3.Connection, exc: BaseException, batch: list[Any]) -> None:
-        _rollback(conn)
-        fault = describe(exc)
-        # the order matters: writable goes false and the epoch moves before anyone hears of the refusal
-        self.writable = False
-        self.fault = fault
-        self.epoch += 1
-        self.faults += 1
-        self.unwritable_since = time.time()
-        log.error("store write failed: %s; refused the batch's %d writes; retrying with backoff", fault, len(batch))
-        self._notify(False, fault)  # queued first: the venue rolls back before any refused caller resumes
-        self._refuse(batch, fault)
+    def _rollback(self) -> None:
+        _rollback(self._writer_conn)
 
     def describe(self, exc: BaseException) -> str:
         return describe(exc)
@@ -253,8 +195,3 @@ def _rollback(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
         except sqlite3.Error as exc:
             log.error("store rollback failed: %s", describe(exc))
-
-
-def _resolve_all(resolved: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
-    for fut, value, exc in resolved:  # in commit order, so acks go out in the order the writes were made
-        resolve(fut, value, exc)

@@ -21,7 +21,6 @@ which reloads from the journal when the epoch moves, shows whatever the database
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from typing import Any
@@ -32,14 +31,13 @@ from psycopg_pool import ConnectionPool
 
 from backend.store import pg_schema
 from backend.store.base import StoreError, WriteFn
-from backend.store.write_queue import STOP, WriteQueue, resolve
+from backend.store.write_queue import Job, WriteQueue
 from backend.store.dialect import translate
 from backend.store.pg_batch import GatheringConnection
 from backend.store.postgres_conn import PgConnection
 
 log = logging.getLogger(__name__)
 MIGRATION_LOCK = 0x51D35C  # pg_advisory_lock key: one backend migrates at a time
-MAX_BATCH = 5000
 CONNECT_TIMEOUT_S = 10
 PROBE_CONNECT_TIMEOUT_S = 2  # a probe that hangs would hold the refusals' backoff up
 
@@ -105,6 +103,7 @@ def ensure_partitions(conn: psycopg.Connection[Any]) -> None:
 
 class PgStore(WriteQueue):
     kind = "postgresql"
+    thread_name = "store-writer-pg"
 
     def __init__(self, url: str, *, trader: str, retry_base_s: float = 0.05, retry_cap_s: float = 2.0) -> None:
         self.url = url
@@ -179,15 +178,8 @@ class PgStore(WriteQueue):
             conn.execute(f"SET ROLE {self.role}")  # validated name (TRADER_RE)
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._writer_loop, name="store-writer-pg", daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
-        if self._thread is not None:
-            self._jobs.put(STOP)
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._stop_writer()
         self._pool.close()
         self._writer.close()
         self._reader.close()
@@ -204,37 +196,7 @@ class PgStore(WriteQueue):
                 conn.flush()
             return result
 
-    def _writer_loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is STOP:
-                return
-            batch = [job]
-            stop_after = False
-            while len(batch) < MAX_BATCH:
-                try:
-                    nxt = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is STOP:
-                    stop_after = True
-                    break
-                batch.append(nxt)
-            failed = self._run_batch(batch)
-            if stop_after:
-                return
-            if failed is not None and self._wait_until_writable(failed):
-                return
-
-    def _run_batch(self, batch: list[Any]) -> BaseException | None:
-        """Commit the batch and resolve its futures; on a store fault refuse them all and return the fault."""
-        epoch = self.epoch
-        self._refuse(
-            [job for job in batch if job[3] != epoch], "it was queued behind writes the store refused after a fault"
-        )
-        batch = [job for job in batch if job[3] == epoch]
-        if not batch:
-            return None
+    def _run_batch(self, batch: list[Job]) -> BaseException | None:
         try:
             try:
                 results = self._run_fast(batch)
@@ -247,14 +209,10 @@ class PgStore(WriteQueue):
         except Exception as exc:  # noqa: BLE001 - whatever sinks the transaction itself is a store fault
             self._enter_fault(exc, batch)
             return exc
-        self.commits += 1
-        self.writes += len(batch)
-        for (_fn, loop, fut, _epoch), (value, error) in zip(batch, results, strict=True):
-            if fut is not None:
-                loop.call_soon_threadsafe(resolve, fut, value, error)
+        self._acknowledge(batch, results)
         return None
 
-    def _run_fast(self, batch: list[Any]) -> list[tuple[Any, BaseException | None]]:
+    def _run_fast(self, batch: list[Job]) -> list[tuple[Any, BaseException | None]]:
         conn = GatheringConnection(self._writer)
         with self._writer.pipeline():
             values = [fn(conn) for fn, _loop, _fut, _epoch in batch]
@@ -263,7 +221,7 @@ class PgStore(WriteQueue):
         self.statements += conn.statements
         return [(value, None) for value in values]
 
-    def _run_each(self, batch: list[Any]) -> list[tuple[Any, BaseException | None]]:
+    def _run_each(self, batch: list[Job]) -> list[tuple[Any, BaseException | None]]:
         """One savepoint a job: a job that fails fails alone; a store fault sinks the batch (raised)."""
         conn = PgConnection(self._writer)
         results: list[tuple[Any, BaseException | None]] = []
@@ -281,19 +239,6 @@ class PgStore(WriteQueue):
         return results
 
     # -- faults -------------------------------------------------------------------------------
-    def _enter_fault(self, exc: BaseException, batch: list[Any]) -> None:
-        self._rollback()
-        fault = describe(exc)
-        # the order matters: writable goes false and the epoch moves before anyone hears of the refusal
-        self.writable = False
-        self.fault = fault
-        self.epoch += 1
-        self.faults += 1
-        self.unwritable_since = time.time()
-        log.error("store write failed: %s; refused the batch's %d writes; retrying with backoff", fault, len(batch))
-        self._notify(False, fault)  # queued first: the venue rolls back before any refused caller resumes
-        self._refuse(batch, fault)
-
     def describe(self, exc: BaseException) -> str:
         return describe(exc)
 

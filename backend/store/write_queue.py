@@ -1,12 +1,14 @@
 """WriteQueue: what both stores (SQLite `Store`, PostgreSQL `PgStore`) do the same way around their
 writer thread.
 
-`write` and `submit` put a job on the queue; the store's writer thread takes every job waiting and
-commits them as one group (its own `_writer_loop`). A job's future resolves on the caller's event
-loop after COMMIT. When the store cannot write it sets the fault state the venue and /health read
+`write` and `submit` put a job on the queue; the writer thread (`_writer_loop`) takes every job
+waiting, drops those stamped with an older epoch, and hands the rest to the store's `_run_batch`,
+which commits them as one group. A job's future resolves on the caller's event loop after COMMIT
+(`_acknowledge`). When the store cannot write it sets the fault state the venue and /health read
 (`writable`, `fault`, `epoch`, ...), refuses every job with StoreUnavailable (nothing of it was kept,
 so nothing was acked), tells the watchers, and probes with backoff until a probe commits
-(`_wait_until_writable`; each store has its own `_probe` and its own way to `describe` an error).
+(`_enter_fault`, `_wait_until_writable`; each store has its own `_probe`, its own `_rollback` and its
+own way to `describe` an error).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from programs.vocabulary import ErrorCode
 
 log = logging.getLogger(__name__)
 STOP = object()  # put on the queue by stop(): the writer thread ends after what came before it
+MAX_BATCH = 5000  # jobs in one group commit at the most
+STALE = "it was queued behind writes the store refused after a fault"
+Job = tuple[Any, Any, Any, int]  # (fn, loop, future, epoch); loop and future are None for submit()
 
 
 class StoreUnavailable(DomainError):
@@ -40,6 +45,8 @@ class StoreUnavailable(DomainError):
 
 
 class WriteQueue:
+    thread_name = "store-writer"
+
     def __init__(self, *, retry_base_s: float, retry_cap_s: float) -> None:
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -61,6 +68,66 @@ class WriteQueue:
 
     def describe(self, exc: BaseException) -> str:
         raise NotImplementedError
+
+    def _run_batch(self, batch: list[Job]) -> BaseException | None:
+        """Commit the batch (jobs of the current epoch) and acknowledge it; on a store fault return the fault."""
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        """Roll back whatever the writer has open."""
+        raise NotImplementedError
+
+    # -- the writer thread ---------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._writer_loop, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def _stop_writer(self) -> None:
+        """Let the writer commit what was queued before this, then end it."""
+        if self._thread is not None:
+            self._jobs.put(STOP)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _writer_loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is STOP:
+                return
+            batch = [job]
+            stop_after = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    nxt = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is STOP:
+                    stop_after = True
+                    break
+                batch.append(nxt)
+            failed = self._run_current(batch)
+            if stop_after:
+                return
+            if failed is not None and self._wait_until_writable(failed):
+                return
+
+    def _run_current(self, batch: list[Job]) -> BaseException | None:
+        """Refuse the jobs stamped before the last fault (they may rest on refused state); run the rest."""
+        epoch = self.epoch
+        self._refuse([job for job in batch if job[3] != epoch], STALE)
+        current = [job for job in batch if job[3] == epoch]
+        return self._run_batch(current) if current else None
+
+    def _acknowledge(self, batch: list[Job], results: list[tuple[Any, BaseException | None]]) -> None:
+        """After COMMIT: resolve each job's future with its (value, error), one wake-up per event loop."""
+        self.commits += 1
+        self.writes += len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+        for (_fn, loop, fut, _epoch), (value, error) in zip(batch, results, strict=True):
+            if fut is not None:
+                by_loop.setdefault(loop, []).append((fut, value, error))
+        for loop, resolved in by_loop.items():
+            loop.call_soon_threadsafe(_resolve_all, resolved)
 
     def watch(self, fn: Watcher) -> None:
         """Call fn(writable, fault) on the calling event loop whenever the store stops or resumes writing."""
@@ -85,6 +152,21 @@ class WriteQueue:
             self._jobs.put((fn, None, None, self.epoch))
         else:
             self.refused += 1
+
+    # -- faults -------------------------------------------------------------------------------
+    def _enter_fault(self, exc: BaseException, batch: list[Job]) -> None:
+        """The store could not take the batch: roll back, stop accepting writes, refuse the batch."""
+        self._rollback()
+        fault = self.describe(exc)
+        # the order matters: writable goes false and the epoch moves before anyone hears of the refusal
+        self.writable = False
+        self.fault = fault
+        self.epoch += 1
+        self.faults += 1
+        self.unwritable_since = time.time()
+        log.error("store write failed: %s; refused the batch's %d writes; retrying with backoff", fault, len(batch))
+        self._notify(False, fault)  # queued first: the venue rolls back before any refused caller resumes
+        self._refuse(batch, fault)
 
     def _refuse(self, jobs: list[Any], fault: str) -> None:
         for _fn, loop, fut, _epoch in jobs:
@@ -121,6 +203,11 @@ class WriteQueue:
         for loop, fn in self._watchers:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(fn, writable, fault)
+
+
+def _resolve_all(resolved: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for fut, value, exc in resolved:  # in commit order, so acks go out in the order the writes were made
+        resolve(fut, value, exc)
 
 
 def resolve(fut: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:

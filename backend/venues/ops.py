@@ -21,7 +21,7 @@ from backend.api.protocol import (
 )
 from backend.api.server import ApiServer, Session
 from backend.domain.errors import DomainError
-from backend.domain.orders import amount_of, asset_of, build_order, fixed_of, market_spec, price_of, side_of
+from backend.domain.orders import amount_of, asset_of, build_order, build_parent, fixed_of, market_spec, price_of
 from backend.risk.pretrade import (
     OrderCheck,
     RiskCode,
@@ -184,51 +184,17 @@ class TradingOps:
         return await self.place(instruction, order.sub_account, spec.symbol, order.side, session)
 
     async def op_twap(self, session: Session, args: dict[str, Any]) -> Any:
-        a = parse_args(args, TwapArgs)
-        spec = market_spec(a.market)
-        if a.duration <= 0 or a.interval <= 0 or a.interval > a.duration:
-            raise ApiError(ErrorCode.INVALID_ORDER, "TWAP needs duration ≥ interval > 0 (seconds)")
-        instruction = ix.PlaceTwapOrder(
-            AUTHORITY,
-            a.sub_account,
-            spec.market_index,
-            side_of(a.side),
-            fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
-            a.duration,
-            a.interval,
-            price_of(a.price_limit, spec, "price limit") if a.price_limit else None,
-            a.reduce_only,
-        )
-        return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
+        return await self._place_parent(parse_args(args, TwapArgs), session)
 
     async def op_iceberg(self, session: Session, args: dict[str, Any]) -> Any:
-        a = parse_args(args, IcebergArgs)
-        spec = market_spec(a.market)
-        instruction = ix.PlaceIcebergOrder(
-            AUTHORITY,
-            a.sub_account,
-            spec.market_index,
-            side_of(a.side),
-            fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
-            fixed_of(a.display, BASE_PRECISION, "display size", ErrorCode.INVALID_SIZE),
-            price_of(a.price, spec),
-            a.reduce_only,
-        )
-        return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
+        return await self._place_parent(parse_args(args, IcebergArgs), session)
 
     async def op_oco(self, session: Session, args: dict[str, Any]) -> Any:
-        a = parse_args(args, OcoArgs)
-        spec = market_spec(a.market)
-        instruction = ix.PlaceOcoOrder(
-            AUTHORITY,
-            a.sub_account,
-            spec.market_index,
-            side_of(a.side),
-            fixed_of(a.size, BASE_PRECISION, "size", ErrorCode.INVALID_SIZE),
-            price_of(a.tp, spec, "take-profit"),
-            price_of(a.sl, spec, "stop-loss"),
-        )
-        return await self.place(instruction, a.sub_account, spec.symbol, a.side, session)
+        return await self._place_parent(parse_args(args, OcoArgs), session)
+
+    async def _place_parent(self, order: TwapArgs | IcebergArgs | OcoArgs, session: Session) -> dict[str, Any]:
+        instruction = build_parent(order, AUTHORITY)
+        return await self.place(instruction, order.sub_account, market_spec(order.market).symbol, order.side, session)
 
     async def op_modify(self, session: Session, args: dict[str, Any]) -> Any:
         a = parse_args(args, ModifyArgs)

@@ -8,6 +8,7 @@ program's fills; /metrics has the compute units of each instruction's latest tra
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prometheus_client import Gauge
@@ -39,20 +40,17 @@ def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: 
         except SolanaError as exc:
             raise ApiError(str(exc.code), exc.message) from None
 
-    async def refuse(session: Session, args: dict[str, Any]) -> Any:
-        try:
-            venue._ensure_ready()
-        except SolanaError as exc:
-            raise ApiError(str(exc.code), exc.message) from None
-        raise ApiError(ErrorCode.NOT_SUPPORTED, "this order kind is not sent to the program yet; use order.place")
+    def refusing(message: str) -> Callable[[Session, dict[str, Any]], Awaitable[Any]]:
+        """An op this venue does not do: NOT_SUPPORTED with `message` (or why the venue is not ready)."""
 
-    async def refuse_account(session: Session, args: dict[str, Any]) -> Any:
-        # the paper account (and its 100k USDC) is not this venue's: never show or move it as if on-chain
-        try:
-            venue._ensure_ready()
-        except SolanaError as exc:
-            raise ApiError(str(exc.code), exc.message) from None
-        raise ApiError(ErrorCode.NOT_SUPPORTED, "on-chain deposits, withdrawals and account reads are not wired yet")
+        async def refuse(session: Session, args: dict[str, Any]) -> Any:
+            try:
+                venue._ensure_ready()
+            except SolanaError as exc:
+                raise ApiError(str(exc.code), exc.message) from None
+            raise ApiError(ErrorCode.NOT_SUPPORTED, message)
+
+        return refuse
 
     async def fills(session: Session, args: dict[str, Any]) -> Any:
         limit = args.get("limit", 100) if isinstance(args.get("limit", 100), int) else 100
@@ -78,6 +76,8 @@ def register_solana_venue_ops(api: ApiServer, venue: SolanaVenue, oracle_price: 
     api.op("order.cancel", cancel)
     api.op("fills", fills)
     for name in ("order.twap", "order.iceberg", "order.oco", "order.modify"):
-        api.op(name, refuse)
+        api.op(name, refusing("this order kind is not sent to the program yet; use order.place"))
+    # the paper account (and its 100k USDC) is not this venue's: never show or move it as if on-chain
+    unwired = refusing("on-chain deposits, withdrawals and account reads are not wired yet")
     for name in ("account", "account.list", "account.create", "account.deposit", "account.withdraw"):
-        api.op(name, refuse_account)
+        api.op(name, unwired)

@@ -55,26 +55,17 @@ def symbol_of(state: State, market_index: int) -> str:
 
 
 def order_view(state: State, order: Order, now: int, created: int, avg_price: int) -> OrderView:
-    return OrderView(
-        order_id=order.order_id,
-        market=symbol_of(state, order.market_index),
-        side=side_name(order.side),
-        order_type=_WIRE_TYPE[order.order_type],
-        status=wire_status(order.status),
-        size=order.size,
+    return _order_view(
+        state,
+        order,
+        created,
+        now,
         filled=order.filled,
-        price=order.price,
-        trigger_price=order.trigger_price,
         avg_fill_price=avg_price,
         reduce_only=order.reduce_only,
         post_only=order.post_only,
         tif=_WIRE_TIF[order.time_in_force],
         expire_ts=order.expire_time,
-        sub_account=order.sub_account,
-        parent_id=order.parent_id,
-        client_id=str(order.client_order_id) if order.client_order_id else "",
-        created_ts=created,
-        updated_ts=now,
     )
 
 
@@ -87,24 +78,52 @@ def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, cr
     parent = state.orders.get(placed.parent_id) if placed.parent_id else None
     own = instruction if not placed.parent_id and hasattr(instruction, "time_in_force") else None
     reduce_only = parent.reduce_only if parent is not None else bool(getattr(instruction, "reduce_only", False))
-    return OrderView(
-        order_id=placed.order_id,
-        market=symbol_of(state, placed.market_index),
-        side=side_name(placed.side),
-        order_type=_WIRE_TYPE[placed.order_type],
-        status=wire_status(placed.status),
-        size=placed.size,
-        price=placed.price,
-        trigger_price=placed.trigger_price,
+    return _order_view(
+        state,
+        placed,
+        created,
+        created,
         reduce_only=reduce_only,
         post_only=bool(getattr(own, "post_only", False)),
         tif=_WIRE_TIF[own.time_in_force] if own is not None else WireTif.GTC,
         expire_ts=(getattr(own, "expire_time", None) or 0),
-        sub_account=placed.sub_account,
-        parent_id=placed.parent_id,
-        client_id=str(placed.client_order_id) if placed.client_order_id else "",
+    )
+
+
+def _order_view(
+    state: State,
+    o: Order | ev.OrderPlaced,
+    created: int,
+    updated: int,
+    *,
+    reduce_only: bool,
+    post_only: bool,
+    tif: WireTif,
+    expire_ts: int,
+    filled: int = 0,
+    avg_fill_price: int = 0,
+) -> OrderView:
+    """The view of an order, or of the event that placed it (they name their common fields alike)."""
+    return OrderView(
+        order_id=o.order_id,
+        market=symbol_of(state, o.market_index),
+        side=side_name(o.side),
+        order_type=_WIRE_TYPE[o.order_type],
+        status=wire_status(o.status),
+        size=o.size,
+        price=o.price,
+        trigger_price=o.trigger_price,
+        sub_account=o.sub_account,
+        parent_id=o.parent_id,
+        client_id=str(o.client_order_id) if o.client_order_id else "",
+        filled=filled,
+        avg_fill_price=avg_fill_price,
+        reduce_only=reduce_only,
+        post_only=post_only,
+        tif=tif,
+        expire_ts=expire_ts,
         created_ts=created,
-        updated_ts=created,
+        updated_ts=updated,
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from decimal import Decimal
@@ -13,6 +12,7 @@ import pytest
 
 from backend.home import read_record
 from tests.polling import wait_until_sync
+from tests.e2e.backend_proc import spawn_backend, stop_backend
 
 
 def cli(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
@@ -45,19 +45,9 @@ def venue_has_markets(proc: subprocess.CompletedProcess[str]) -> bool:
 
 @pytest.fixture
 def running_backend(quantdesk_home):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "11"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=os.environ.copy(),
-    )
-    url = proc.stdout.readline().strip()
-    assert url.startswith("ws://127.0.0.1:")
+    proc, url = spawn_backend("--tick-rate", "60", "--seed", "11")
     yield proc, url
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
+    stop_backend(proc)
 
 
 def test_status_markets_quote_as_json(running_backend, quantdesk_home):
@@ -127,20 +117,12 @@ def test_stale_record_with_dead_pid_is_replaced(quantdesk_home):
             {"url": "ws://127.0.0.1:1", "token": "t", "pid": 999_999, "protocol": 1, "version": "0", "started": 0}
         )
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=os.environ.copy(),
-    )
+    proc, url = spawn_backend()
     try:
-        url = proc.stdout.readline().strip()
         record = read_record(quantdesk_home)
         assert record.pid == proc.pid and record.url == url
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
+        stop_backend(proc)
 
 
 def test_connect_with_token_file_reaches_a_backend_elsewhere(running_backend, quantdesk_home, tmp_path, monkeypatch):

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 
 import pytest
 
 from tests.e2e.test_cli_backend import cli, until, venue_has_markets
 from tests.polling import wait_until_sync
+from tests.e2e.backend_proc import spawn_backend, stop_backend
 
 
 @pytest.fixture
 def backend_proc(quantdesk_home):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend", "--tick-rate", "30"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=os.environ.copy(),
-    )
-    assert proc.stdout.readline().startswith("ws://")
+    proc, _url = spawn_backend("--tick-rate", "30")
     until(lambda: cli("admin", "markets", "--json", check=None), venue_has_markets, what="the venue's markets")
     yield proc
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(10)
+    stop_backend(proc)
 
 
 def test_kill_switch_halts_and_resume_reopens(backend_proc):

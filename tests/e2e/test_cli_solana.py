@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-import os
-import signal
-import subprocess
-import sys
 
 import httpx
 import pytest
 
 from tests.e2e.test_cli_backend import cli
+from tests.e2e.backend_proc import spawn_backend, stop_backend
 
 
 @pytest.fixture
 def backend_proc(quantdesk_home):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend", "--tick-rate", "20"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=os.environ.copy(),
-    )
-    assert proc.stdout.readline().startswith("ws://")
+    proc, _url = spawn_backend("--tick-rate", "20")
     yield proc
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(10)
+    stop_backend(proc)
 
 
 def test_keys_airdrop_transfer_and_no_secret_in_replies(backend_proc, quantdesk_home, tmp_path):
@@ -69,16 +58,8 @@ def test_solana_venue_on_localnet_deploys_the_program_and_trades_on_chain(quantd
     from backend.solana.keystore import Keystore
 
     Keystore(quantdesk_home, audit=lambda event: None).create("default")  # the venue signs with `default`
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend", "--venue", "solana", "--tick-rate", "20"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=os.environ.copy(),
-    )
+    proc, url = spawn_backend("--venue", "solana", "--tick-rate", "20")
     try:
-        url = proc.stdout.readline().strip()
-        assert url.startswith("ws://")
         status = json.loads(cli("status", "--json").stdout)
         assert status["venue"].startswith("solana (program") and "is deployed on localnet" in status["venue"]
         for _ in range(200):  # the market exists once the feed priced it and the account once it was funded
@@ -102,5 +83,4 @@ def test_solana_venue_on_localnet_deploys_the_program_and_trades_on_chain(quantd
             refused = json.loads(cli(*command, "--json", check=1).stdout)
             assert refused["error"]["code"] == "NOT_SUPPORTED", command
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
+        stop_backend(proc)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 
@@ -14,6 +13,7 @@ import pytest
 from quantdesk_tui.cli import full_main
 from quantdesk_tui.cli_thin import run_thin
 from tests.polling import wait_until_sync
+from tests.e2e.backend_proc import spawn_backend, stop_backend
 
 HEAVY = ("textual", "pandas", "solana", "solders", "anchorpy", "plotext")
 FULL_PATH_ONLY = ("asyncio", "websockets")  # loaded by the full CLI, so their absence proves the thin path
@@ -25,17 +25,9 @@ def backend_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("thin") / "qdhome"
     home.mkdir()
     env = {**os.environ, "QUANTDESK_HOME": str(home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend", "--tick-rate", "3", "--seed", "11"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout.readline().startswith("ws://127.0.0.1:")
+    proc, _url = spawn_backend("--tick-rate", "3", "--seed", "11", env=env)
     yield home
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(10)
+    stop_backend(proc)
 
 
 @pytest.fixture

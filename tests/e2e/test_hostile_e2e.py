@@ -21,6 +21,7 @@ from backend.api.protocol import PROTOCOL_VERSION
 from backend.client import BackendClient
 from backend.home import read_record
 from tests.polling import wait_until
+from tests.e2e.backend_proc import MODULE, spawn_backend, stop_backend
 
 FLOOD = 2_000
 BACKEND_FILE_LIMIT = 1_024  # the common default the lock-out was found at
@@ -36,23 +37,8 @@ LIMITED_BACKEND = (
 
 def start_backend(home: Path, *, file_limit: bool = False) -> tuple[subprocess.Popen[str], str]:
     env = dict(os.environ, QUANTDESK_HOME=str(home))
-    command = ["-c", LIMITED_BACKEND] if file_limit else ["-m", "backend"]
-    proc = subprocess.Popen(
-        [sys.executable, *command, "--tick-rate", "60", "--seed", "5"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    url = proc.stdout.readline().strip()
-    assert url.startswith("ws://"), url
-    return proc, url
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+    python_args = ("-c", LIMITED_BACKEND) if file_limit else MODULE
+    return spawn_backend("--tick-rate", "60", "--seed", "5", env=env, python_args=python_args)
 
 
 def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -118,7 +104,7 @@ async def test_two_thousand_idle_sockets_do_not_lock_out_the_client_or_the_cli(q
     finally:
         for s in flood:
             s.close()
-        stop(proc)
+        stop_backend(proc, timeout=30)
     assert proc.returncode == 0
 
 
@@ -183,4 +169,4 @@ async def test_a_2_70_client_id_is_refused_and_the_state_survives_kill_9_consist
         assert str(2**70) not in [o["client_id"] for o in orders]
         await ws.close()
     finally:
-        stop(proc)
+        stop_backend(proc, timeout=30)

@@ -5,25 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 
 from backend.api.protocol import ApiError
 from backend.client import BackendClient
 from tests.polling import wait_until
+from tests.e2e.backend_proc import spawn_backend, stop_backend
 
 
-def start_backend() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend", "--tick-rate", "60", "--seed", "5"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=os.environ.copy(),
-    )
-    url = proc.stdout.readline().strip()
-    assert url.startswith("ws://"), url
-    return proc, url
+BACKEND_ARGS = ("--tick-rate", "60", "--seed", "5")
 
 
 async def stream_orders(client: BackendClient, acked: dict[int, dict], stop: asyncio.Event) -> None:
@@ -54,7 +43,7 @@ async def venue_has_sol_perp(client: BackendClient) -> bool:
 
 
 async def test_every_acked_order_and_fill_survives_sigkill(quantdesk_home):
-    proc, url = start_backend()
+    proc, url = spawn_backend(*BACKEND_ARGS)
     record = (quantdesk_home / "backend.json").read_text()
     import json
 
@@ -75,7 +64,7 @@ async def test_every_acked_order_and_fill_survives_sigkill(quantdesk_home):
     await client.close()
     assert len(acked) > 20, "the client should have been acked many orders"
 
-    proc2, url2 = start_backend()
+    proc2, url2 = spawn_backend(*BACKEND_ARGS)
     try:
         token2 = json.loads((quantdesk_home / "backend.json").read_text())["token"]
         async with BackendClient.for_url(url2, token2, client_name="e2e-after") as after:
@@ -87,5 +76,4 @@ async def test_every_acked_order_and_fill_survives_sigkill(quantdesk_home):
             recovery = after.hello["venue"]["recovery"]
             assert recovery["consistent"] is True and recovery["failed"] == 0 and recovery["replayed"] > 0
     finally:
-        proc2.send_signal(signal.SIGTERM)
-        proc2.wait(10)
+        stop_backend(proc2)

@@ -12,62 +12,22 @@ from programs.quantdesk_perp import instructions as ix
 from programs.quantdesk_perp.client import DEFAULT_PROGRAM_ID, PYTH_PUSH_ORACLE_ID, QuantDeskClient
 from programs.quantdesk_perp.enums import CollateralAsset, OrderStatus, OrderType, Side, TimeInForce
 from programs.quantdesk_perp.errors import ErrorCode
+from tests.programs.instruction_samples import order_samples, setup_samples, trailing_stop_sample
 
 ALICE = str(Keypair().pubkey())
 KEEPER = str(Keypair().pubkey())
 ADMIN = Keypair().pubkey()
 
 SAMPLES = [
-    ix.InitializeMarket(0, "SOL-PERP", "SOL", "USD", 150_000_000, 1000, 10_000_000, 10_000_000, 20, 500, 250),
-    ix.UpdateMarketParameters(0, taker_fee=700, max_open_interest=10**15),
-    ix.PauseProgram(3, reduce_only=True),
-    ix.ResumeProgram(None),
-    ix.TriggerCircuitBreaker(1),
-    ix.ResetCircuitBreaker(1),
-    ix.DepositInsuranceFund(5_000_000),
-    ix.WithdrawInsuranceFund(1),
-    ix.UpdateOraclePrice(0),
-    ix.CalculateFundingRate(2),
-    ix.Crank(),
-    ix.CreateUserAccount(ALICE, 3, "main"),
-    ix.DepositTokens(ALICE, 0, CollateralAsset.SOL, 2_000_000_000),
-    ix.WithdrawTokens(ALICE, 0, CollateralAsset.USDC, 7),
-    ix.ProvideJitLiquidity(KEEPER, 1, 0, 10**10, 300),
-    ix.SettleFunding(ALICE, 0),
+    *setup_samples(ALICE, KEEPER),
     ix.PlaceOrder(ALICE, 0, 0, Side.BUY, OrderType.MARKET, 10**9, 151_000_000, auction_duration_slots=0),
     ix.PlaceOrder(ALICE, 0, 1, Side.BUY, OrderType.LIMIT, 10**5, 65_000_000_000, post_only=True),
     ix.PlaceOrder(ALICE, 0, 0, Side.SELL, OrderType.STOP_MARKET, 10**9, None, 140_000_000, reduce_only=True),
     ix.PlaceOrder(ALICE, 0, 0, Side.SELL, OrderType.STOP_LIMIT, 10**9, 139_000_000, 140_000_000),
-    ix.PlaceOrder(
-        ALICE,
-        0,
-        0,
-        Side.SELL,
-        OrderType.TRAILING_STOP,
-        10**9,
-        None,
-        None,
-        TimeInForce.GTD,
-        True,
-        False,
-        1_800_000_000,
-        2_000_000,
-        42,
-        0,
-    ),
+    trailing_stop_sample(ALICE),
     ix.PlaceOrder(ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.IOC),
     ix.PlaceOrder(ALICE, 1, 2, Side.BUY, OrderType.LIMIT, 10**6, 3_000_000_000, time_in_force=TimeInForce.FOK),
-    ix.CancelOrder(ALICE, 0, 17),
-    ix.CancelOrders(ALICE, 0, None),
-    ix.ModifyOrder(ALICE, 0, 17, size=None, price=150_000_000),
-    ix.PlaceOcoOrder(ALICE, 0, 0, Side.SELL, 10**9, 160_000_000, 140_000_000),
-    ix.PlaceBracketOrder(ALICE, 0, 0, Side.BUY, 10**9, 160_000_000, 140_000_000, 149_000_000, 9),
-    ix.PlaceTwapOrder(ALICE, 0, 0, Side.BUY, 10**10, 600, 60, 151_000_000),
-    ix.ExecuteTwapChunk(5),
-    ix.PlaceIcebergOrder(ALICE, 0, 0, Side.SELL, 10**11, 10**9, 151_000_000),
-    ix.ExecuteIcebergChunk(6),
-    ix.ExecuteConditionalOrder(7),
-    ix.LiquidatePosition(KEEPER, 0, ALICE, 0, 0, None),
+    *order_samples(ALICE, KEEPER),
 ]
 
 

@@ -155,14 +155,15 @@ def _long_alice(state, size=B, price=100 * P):
     process(state, market("alice", Side.BUY, size), ctx())
 
 
+def _alice_closes(state, order_type, **prices):
+    """Alice's reduce-only sell of B, the conditional order that closes the long `_long_alice` opened."""
+    order = ix.PlaceOrder("alice", 0, SOL, Side.SELL, order_type, B, reduce_only=True, **prices)
+    return process(state, order, ctx())
+
+
 def test_stop_market_triggers_at_the_oracle_and_fills(state):
     _long_alice(state)
-    placed = process(
-        state,
-        ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.STOP_MARKET, B, trigger_price=95 * P, reduce_only=True),
-        ctx(),
-    )
-    stop_id = placed[0].order_id
+    stop_id = _alice_closes(state, OrderType.STOP_MARKET, trigger_price=95 * P)[0].order_id
     assert state.orders[stop_id].status == OrderStatus.PENDING_TRIGGER
     process(state, limit("carol", Side.BUY, B, 95 * P), ctx())
     assert crank_state(state, ctx(96 * P, SLOT0 + 1)) == []
@@ -173,78 +174,30 @@ def test_stop_market_triggers_at_the_oracle_and_fills(state):
     assert position(state, "alice").base == 0 and position(state, "alice").realized_pnl == -5 * P
 
 
-def test_stop_limit_rests_at_its_limit_after_trigger(state):
+@pytest.mark.parametrize(
+    ("order_type", "limit_price", "trigger"),
+    [(OrderType.STOP_LIMIT, 94 * P, 95 * P), (OrderType.TAKE_PROFIT_LIMIT, 111 * P, 110 * P)],
+    ids=["stop_limit", "take_profit_limit"],
+)
+def test_stop_and_take_profit_limits_rest_at_their_limit_after_trigger(state, order_type, limit_price, trigger):
     _long_alice(state)
-    process(
-        state,
-        ix.PlaceOrder(
-            "alice",
-            0,
-            SOL,
-            Side.SELL,
-            OrderType.STOP_LIMIT,
-            B,
-            price=94 * P,
-            trigger_price=95 * P,
-            reduce_only=True,
-        ),
-        ctx(),
-    )
-    crank_state(state, ctx(95 * P, SLOT0 + 1))
-    assert book_levels(state, SOL)[1] == [(94 * P, B)]
+    _alice_closes(state, order_type, price=limit_price, trigger_price=trigger)
+    crank_state(state, ctx(trigger, SLOT0 + 1))
+    assert book_levels(state, SOL)[1] == [(limit_price, B)]
 
 
 def test_take_profit_market_triggers_above_for_a_long(state):
     _long_alice(state)
-    process(
-        state,
-        ix.PlaceOrder(
-            "alice",
-            0,
-            SOL,
-            Side.SELL,
-            OrderType.TAKE_PROFIT_MARKET,
-            B,
-            trigger_price=110 * P,
-            reduce_only=True,
-        ),
-        ctx(),
-    )
+    _alice_closes(state, OrderType.TAKE_PROFIT_MARKET, trigger_price=110 * P)
     process(state, limit("carol", Side.BUY, B, 110 * P), ctx())
     assert fills(crank_state(state, ctx(109 * P, SLOT0 + 1))) == []
     [fill] = fills(crank_state(state, ctx(110 * P, SLOT0 + 2)))
     assert fill.quote == 110 * P and position(state, "alice").realized_pnl == 10 * P
 
 
-def test_take_profit_limit(state):
-    _long_alice(state)
-    process(
-        state,
-        ix.PlaceOrder(
-            "alice",
-            0,
-            SOL,
-            Side.SELL,
-            OrderType.TAKE_PROFIT_LIMIT,
-            B,
-            price=111 * P,
-            trigger_price=110 * P,
-            reduce_only=True,
-        ),
-        ctx(),
-    )
-    crank_state(state, ctx(110 * P, SLOT0 + 1))
-    assert book_levels(state, SOL)[1] == [(111 * P, B)]
-
-
 def test_trailing_stop_follows_the_high_and_fires_on_the_pullback(state):
     _long_alice(state)
-    placed = process(
-        state,
-        ix.PlaceOrder("alice", 0, SOL, Side.SELL, OrderType.TRAILING_STOP, B, trailing_offset=5 * P, reduce_only=True),
-        ctx(),
-    )
-    order_id = placed[0].order_id
+    order_id = _alice_closes(state, OrderType.TRAILING_STOP, trailing_offset=5 * P)[0].order_id
     assert state.orders[order_id].trigger_price == 95 * P
     crank_state(state, ctx(110 * P, SLOT0 + 1))
     assert state.orders[order_id].trigger_price == 105 * P

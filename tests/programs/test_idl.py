@@ -14,58 +14,18 @@ from anchorpy.coder.instruction import InstructionCoder
 from anchorpy.program.namespace.types import _build_types
 
 from programs.quantdesk_perp import instructions as ix
-from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side, TimeInForce
+from programs.quantdesk_perp.enums import CollateralAsset, OrderType, Side
 from programs.quantdesk_perp.errors import ErrorCode
 from programs.quantdesk_perp.idl import INSTRUCTIONS_BY_IDL_NAME, build_idl, to_idl, variant_name
+from tests.programs.instruction_samples import order_samples, setup_samples, trailing_stop_sample
 
 IDL_PATH = Path(__file__).resolve().parents[2] / "programs" / "quantdesk_perp" / "idl" / "quantdesk_perp.json"
 
 SAMPLES = [
-    ix.InitializeMarket(0, "SOL-PERP", "SOL", "USD", 150_000_000, 1000, 10_000_000, 10_000_000, 20, 500, 250),
-    ix.UpdateMarketParameters(0, taker_fee=700, max_open_interest=10**15),
-    ix.PauseProgram(3, reduce_only=True),
-    ix.ResumeProgram(None),
-    ix.TriggerCircuitBreaker(1),
-    ix.ResetCircuitBreaker(1),
-    ix.DepositInsuranceFund(5_000_000),
-    ix.WithdrawInsuranceFund(1),
-    ix.UpdateOraclePrice(0),
-    ix.CalculateFundingRate(2),
-    ix.Crank(),
-    ix.CreateUserAccount("alice", 3, "main"),
-    ix.DepositTokens("alice", 0, CollateralAsset.SOL, 2_000_000_000),
-    ix.WithdrawTokens("alice", 0, CollateralAsset.USDC, 7),
-    ix.ProvideJitLiquidity("mm", 1, 0, 10**10, 300),
-    ix.SettleFunding("alice", 0),
-    ix.PlaceOrder(
-        "alice",
-        0,
-        0,
-        Side.SELL,
-        OrderType.TRAILING_STOP,
-        10**9,
-        None,
-        None,
-        TimeInForce.GTD,
-        True,
-        False,
-        1_800_000_000,
-        2_000_000,
-        42,
-        0,
-    ),
+    *setup_samples("alice", "keeper"),
+    trailing_stop_sample("alice"),
     ix.PlaceOrder("alice", 0, 1, Side.BUY, OrderType.LIMIT, 10**5, 65_000_000_000),
-    ix.CancelOrder("alice", 0, 17),
-    ix.CancelOrders("alice", 0, None),
-    ix.ModifyOrder("alice", 0, 17, size=None, price=150_000_000),
-    ix.PlaceOcoOrder("alice", 0, 0, Side.SELL, 10**9, 160_000_000, 140_000_000),
-    ix.PlaceBracketOrder("alice", 0, 0, Side.BUY, 10**9, 160_000_000, 140_000_000, 149_000_000, 9),
-    ix.PlaceTwapOrder("alice", 0, 0, Side.BUY, 10**10, 600, 60, 151_000_000),
-    ix.ExecuteTwapChunk(5),
-    ix.PlaceIcebergOrder("alice", 0, 0, Side.SELL, 10**11, 10**9, 151_000_000),
-    ix.ExecuteIcebergChunk(6),
-    ix.ExecuteConditionalOrder(7),
-    ix.LiquidatePosition("keeper", 0, "alice", 0, 0, None),
+    *order_samples("alice", "keeper"),
     ix.LiquidatePositionCrossCollateral("keeper", 2, "alice", 0, CollateralAsset.SOL, 5_000_000),
     ix.LiquidatePerpPnlForDeposit("keeper", 2, "alice", 0, 1, CollateralAsset.SOL, None),
 ]

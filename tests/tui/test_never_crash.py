@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import msgspec
+from textual.pilot import Pilot
 from textual.widgets import Static
 
+from quantdesk_tui.app import QuantDeskApp
 from quantdesk_tui.layout import panes_of
 from quantdesk_tui.layout_view import LayoutView
 from quantdesk_tui.pane import Pane
@@ -19,6 +23,15 @@ def shown_panes(app) -> list[str]:
     return sorted(p.id.removeprefix("pane-") for p in app.screen.query(Pane) if p.id)
 
 
+@asynccontextmanager
+async def panes_up(size: tuple[int, int] = (120, 40)) -> AsyncIterator[tuple[QuantDeskApp, Pilot[None]]]:
+    """The fixed-data app, once it has its markets and its panes."""
+    app = fixed_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+        yield app, pilot
+
+
 async def focus_pane(pilot, pane: str) -> None:
     target = next(w for w in pilot.app.screen.query_one(f"#pane-{pane}").query("*") if w.focusable)
     target.focus()
@@ -26,9 +39,7 @@ async def focus_pane(pilot, pane: str) -> None:
 
 
 async def test_resizes_keep_exactly_one_layout():
-    app = fixed_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+    async with panes_up() as (app, pilot):
         screen = app.screen
         for size in ((80, 24), (120, 40), (80, 24), (200, 60), (120, 40)):
             await pilot.resize_terminal(*size)
@@ -38,9 +49,7 @@ async def test_resizes_keep_exactly_one_layout():
 
 
 async def test_the_layout_keys_hide_and_add_a_pane():
-    app = fixed_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+    async with panes_up() as (app, pilot):
         screen = app.screen
         await focus_pane(pilot, "trades")
         await pilot.press("ctrl+x")  # hide
@@ -52,9 +61,7 @@ async def test_the_layout_keys_hide_and_add_a_pane():
 
 
 async def test_the_layout_keys_swap_and_resize_panes():
-    app = fixed_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+    async with panes_up() as (app, pilot):
         screen = app.screen
         await focus_pane(pilot, "chart")
         await pilot.press("ctrl+o")  # swap with the next pane of the tree
@@ -67,9 +74,7 @@ async def test_the_layout_keys_swap_and_resize_panes():
 
 
 async def test_loading_a_layout_and_back_keeps_exactly_one_layout():
-    app = fixed_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+    async with panes_up() as (app, pilot):
         screen = app.screen
         await run_command(pilot, "layout load chart")
         await wait_for(pilot, lambda: shown_panes(app) == ["blotter", "chart"], timeout=60)
@@ -79,9 +84,7 @@ async def test_loading_a_layout_and_back_keeps_exactly_one_layout():
 
 
 async def test_ctrl_z_maximizes_the_focused_pane_and_gives_the_layout_back():
-    app = fixed_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+    async with panes_up() as (app, pilot):
         await focus_pane(pilot, "book")
         await pilot.press("ctrl+z")
         assert shown_panes(app) == ["book"] and app.screen.maximized_pane == "book"
@@ -107,9 +110,7 @@ async def test_a_failed_worker_becomes_a_toast_and_a_log_line_and_the_app_runs_o
 
 
 async def test_below_60x20_a_notice_replaces_the_screen_and_goes_when_it_grows():
-    app = fixed_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+    async with panes_up() as (app, pilot):
         await pilot.resize_terminal(59, 20)
         notice = app.screen.query_one("#too-small", Static)
         await wait_for(pilot, lambda: notice.display)
@@ -127,9 +128,7 @@ async def test_below_60x20_a_notice_replaces_the_screen_and_goes_when_it_grows()
 async def test_f_keys_in_a_burst_over_a_dialog_switch_once_each_and_never_pop_a_screen_away():
     """A monkey seed ended the app with "Can't pop screen": two F-keys handled at once, both closing the
     same dialog, the second popping the new screen's only one."""
-    app = fixed_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.hub.markets and app.screen.query(Pane))
+    async with panes_up(size=(100, 30)) as (app, pilot):
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
         await asyncio.gather(*(app.run_action(f"switch_mode('{mode}')") for mode in ("admin", "system", "system")))

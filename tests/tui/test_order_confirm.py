@@ -91,27 +91,9 @@ def test_the_outcome_says_what_filled_and_why_the_rest_was_cancelled_in_base_uni
     assert describe_outcome(twap, SOL) == "SOL-PERP #3: TWAP buy 10.00 SOL working"
     fills = [
         FillView(
-            fill_id=1,
-            order_id=4,
-            market="SOL-PERP",
-            side="buy",
-            price=148_000_000,
-            size=10**9,
-            fee=0,
-            role="taker",
-            ts=0,
-        ),
-        FillView(
-            fill_id=2,
-            order_id=4,
-            market="SOL-PERP",
-            side="buy",
-            price=150_000_000,
-            size=10**9,
-            fee=0,
-            role="taker",
-            ts=0,
-        ),
+            fill_id=n, order_id=4, market="SOL-PERP", side="buy", price=price, size=10**9, fee=0, role="taker", ts=0
+        )
+        for n, price in ((1, 148_000_000), (2, 150_000_000))
     ]
     assert describe_fills(fills, SOL) == "SOL-PERP #4: bought 2.00 SOL @ avg 149.000"
     in_auction = OrderView(order_id=2, market="SOL-PERP", side="buy", order_type="market", status="open", size=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from tests.tui.pilot import wait_for
 from themes import register_themes
@@ -60,18 +61,16 @@ async def test_cursor_moves_with_arrows_jk_home_end_and_enter_selects() -> None:
         app.table.focus()
         await pilot.pause()
         assert app.table.cursor_key == "SOL"
-        await pilot.press("down")
-        assert app.table.cursor_key == "BTC"
-        await pilot.press("j")
-        assert app.table.cursor_key == "ETH"
-        await pilot.press("k")
-        assert app.table.cursor_key == "BTC"
-        await pilot.press("end")
-        assert app.table.cursor_key == "ETH"
-        await pilot.press("home")
-        assert app.table.cursor_key == "SOL"
-        await pilot.press("pagedown")
-        assert app.table.cursor_key == "ETH"
+        for key, row in (
+            ("down", "BTC"),
+            ("j", "ETH"),
+            ("k", "BTC"),
+            ("end", "ETH"),
+            ("home", "SOL"),
+            ("pagedown", "ETH"),
+        ):
+            await pilot.press(key)
+            assert app.table.cursor_key == row, key
         await pilot.press("pageup", "enter")
         await pilot.pause()
         assert app.selected == ["SOL"]
@@ -141,18 +140,22 @@ def _flash_background(table: LiveTable, y: int, text: str) -> str | None:
     raise AssertionError(f"{text!r} not on line {y}")
 
 
+async def _rise_and_fall(table: LiveTable, pilot: Pilot[None]) -> tuple[str | None, str | None]:
+    """SOL's price rises and BTC's falls: the background each price cell flashes."""
+    _fill(table)
+    await pilot.pause()
+    table.upsert("SOL", ("SOL-PERP", 143.0, 3))
+    table.upsert("BTC", ("BTC-PERP", 66000.0, 1))
+    await pilot.pause()
+    return _flash_background(table, 1, "143.00"), _flash_background(table, 2, "66000.00")
+
+
 async def test_price_rise_flashes_up_colour_and_fall_flashes_down_then_clears() -> None:
     app = TableApp()
     async with app.run_test(size=(40, 8)) as pilot:
         LiveTable.FLASH_SECONDS = 0.2
         try:
-            _fill(app.table)
-            await pilot.pause()
-            app.table.upsert("SOL", ("SOL-PERP", 143.0, 3))
-            app.table.upsert("BTC", ("BTC-PERP", 66000.0, 1))
-            await pilot.pause()
-            assert _flash_background(app.table, 1, "143.00") == "#14532d"
-            assert _flash_background(app.table, 2, "66000.00") == "#7f1d1d"
+            assert await _rise_and_fall(app.table, pilot) == ("#14532d", "#7f1d1d")
             await wait_for(  # the flashes' timer, however late a loaded machine runs it
                 pilot,
                 lambda: _flash_background(app.table, 1, "143.00") != "#14532d"
@@ -168,13 +171,7 @@ async def test_colourblind_theme_flashes_blue_and_orange() -> None:
     app = TableApp()
     async with app.run_test(size=(40, 8)) as pilot:
         app.theme = "quantdesk-colorblind"
-        _fill(app.table)
-        await pilot.pause()
-        app.table.upsert("SOL", ("SOL-PERP", 143.0, 3))
-        app.table.upsert("BTC", ("BTC-PERP", 66000.0, 1))
-        await pilot.pause()
-        assert _flash_background(app.table, 1, "143.00") == "#1e3a8a"
-        assert _flash_background(app.table, 2, "66000.00") == "#7c2d12"
+        assert await _rise_and_fall(app.table, pilot) == ("#1e3a8a", "#7c2d12")
 
 
 async def test_cell_values_carry_their_own_text_and_tone() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 
 from backend.api.protocol import AccountView, Status
@@ -24,25 +25,23 @@ def _text(bar: StatusBar) -> str:
     return bar.render().plain.rstrip()
 
 
-async def test_full_width_shows_every_field_and_the_frozen_clock() -> None:
+@pytest.mark.parametrize(
+    ("width", "trading_state", "start", "end", "length"),
+    [
+        (120, "ACTIVE", "● connected │ feed pyth ✓ healthy │ rtt 3.2 ms │ ACTIVE", "2026-01-01 12:34:56 UTC", 118),
+        (80, "REDUCE_ONLY", "● conn │ pyth ✓ │ 3ms │ REDUCE_ONLY", "12:34:56", 78),
+    ],
+    ids=["full_width_shows_every_field_and_the_frozen_clock", "compact_at_80_columns"],
+)
+async def test_the_bar_fits_its_width(width: int, trading_state: str, start: str, end: str, length: int) -> None:
     app = StatusApp()
-    async with app.run_test(size=(120, 3)) as pilot:
-        app.bar.set_state(connection="connected", latency_ms=3.21, trading_state="ACTIVE", feeds=FEEDS)
+    async with app.run_test(size=(width, 3)) as pilot:
+        app.bar.set_state(connection="connected", latency_ms=3.21, trading_state=trading_state, feeds=FEEDS)
         await pilot.pause()
         text = _text(app.bar)
-        assert text.startswith("● connected │ feed pyth ✓ healthy │ rtt 3.2 ms │ ACTIVE")
-        assert text.endswith("2026-01-01 12:34:56 UTC")
-        assert len(text) == 118  # padding 1 each side
-
-
-async def test_compact_at_80_columns() -> None:
-    app = StatusApp()
-    async with app.run_test(size=(80, 3)) as pilot:
-        app.bar.set_state(connection="connected", latency_ms=3.21, trading_state="REDUCE_ONLY", feeds=FEEDS)
-        await pilot.pause()
-        text = _text(app.bar)
-        assert text.startswith("● conn │ pyth ✓ │ 3ms │ REDUCE_ONLY")
-        assert text.endswith("12:34:56")
+        assert text.startswith(start)
+        assert text.endswith(end)
+        assert len(text) == length  # padding 1 each side
 
 
 async def test_disconnected_and_degraded_feed_are_spelled_out() -> None:
@@ -64,6 +63,16 @@ async def test_short_aliases_and_feed_dicts_are_accepted() -> None:
         assert _text(app.bar).startswith("✗ disconnected │ feed pyth ✗ down (stale) │ rtt 300.0 ms │ retry in 2s")
 
 
+async def _with_account(width: int, account: AccountView) -> str:
+    """The bar's text at `width` columns, connected (rtt 3.21 ms, FEEDS), showing `account`."""
+    app = StatusApp()
+    async with app.run_test(size=(width, 3)) as pilot:
+        app.bar.set_state(connection="connected", latency_ms=3.21, feeds=FEEDS)
+        app.bar.set_account(account)
+        await pilot.pause()
+        return _text(app.bar)
+
+
 def _account(equity: int, upnl: int, initial: int, leverage: int, state: str = "ACTIVE") -> AccountView:
     return AccountView(
         sub_account=0,
@@ -81,40 +90,24 @@ def _account(equity: int, upnl: int, initial: int, leverage: int, state: str = "
 
 
 async def test_money_fields_show_equity_signed_upnl_margin_used_and_leverage() -> None:
-    app = StatusApp()
-    async with app.run_test(size=(160, 3)) as pilot:
-        app.bar.set_state(connection="connected", latency_ms=3.21, feeds=FEEDS)
-        app.bar.set_account(_account(100_000_000_000, -1_234_560_000, 25_000_000_000, 12_500, "REDUCE_ONLY"))
-        await pilot.pause()
-        assert _text(app.bar).startswith(
-            "● connected │ feed pyth ✓ healthy │ rtt 3.2 ms │ equity $100,000.00 │ uPnL -1,234.56 │ margin 25.0% │ "
-            "lev 1.25x │ REDUCE_ONLY"
-        )
+    text = await _with_account(160, _account(100_000_000_000, -1_234_560_000, 25_000_000_000, 12_500, "REDUCE_ONLY"))
+    assert text.startswith(
+        "● connected │ feed pyth ✓ healthy │ rtt 3.2 ms │ equity $100,000.00 │ uPnL -1,234.56 │ margin 25.0% │ "
+        "lev 1.25x │ REDUCE_ONLY"
+    )
 
 
 async def test_at_120_columns_money_and_state_stay_while_feed_and_clock_shorten() -> None:
-    app = StatusApp()
-    async with app.run_test(size=(120, 3)) as pilot:
-        app.bar.set_state(connection="connected", latency_ms=3.21, feeds=FEEDS)
-        app.bar.set_account(_account(100_000_000_000, 12_300_000, 3_200_000_000, 4_000))
-        await pilot.pause()
-        text = _text(app.bar)
-        assert text.startswith(
-            "● connected │ pyth ✓ │ 3ms │ equity $100,000.00 │ uPnL +12.30 │ margin 3.2% │ lev 0.40x │ ACTIVE"
-        )
-        assert text.endswith(" 12:34:56")
+    text = await _with_account(120, _account(100_000_000_000, 12_300_000, 3_200_000_000, 4_000))
+    assert text.startswith(
+        "● connected │ pyth ✓ │ 3ms │ equity $100,000.00 │ uPnL +12.30 │ margin 3.2% │ lev 0.40x │ ACTIVE"
+    )
+    assert text.endswith(" 12:34:56")
 
 
 async def test_at_80_columns_the_compact_line_keeps_money_and_trading_state() -> None:
-    app = StatusApp()
-    async with app.run_test(size=(80, 3)) as pilot:
-        app.bar.set_state(connection="connected", latency_ms=3.21, feeds=FEEDS)
-        app.bar.set_account(_account(100_000_000_000, 0, 0, 0))
-        await pilot.pause()
-        text = _text(app.bar)
-        assert (
-            text == "● conn │ pyth ✓ │ eq 100.0K │ uPnL 0.00 │ mgn 0.0% │ 0.0x │ ACTIVE    12:34:56"
-        )  # rtt dropped first
+    text = await _with_account(80, _account(100_000_000_000, 0, 0, 0))
+    assert text == "● conn │ pyth ✓ │ eq 100.0K │ uPnL 0.00 │ mgn 0.0% │ 0.0x │ ACTIVE    12:34:56"  # rtt dropped first
 
 
 async def test_the_focused_markets_price_shows_after_its_name_with_the_way_it_last_moved() -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.message import Message
 from textual.widget import Widget
 
@@ -37,17 +42,27 @@ class OneWidgetApp(App[None]):
         self.messages.append(message)
 
 
+@asynccontextmanager
+async def _showing(
+    table: Widget, show: Callable[[Any], None], rows: Any, size: tuple[int, int] = (130, 10), markets: bool = True
+) -> AsyncIterator[tuple[OneWidgetApp, Pilot[None]]]:
+    """`table` alone on screen, focused, showing `rows` (through its `show` setter), with the markets' specs."""
+    app = OneWidgetApp(table)
+    async with app.run_test(size=size) as pilot:
+        if markets:
+            table.set_markets(MARKETS)
+        show(rows)
+        await pilot.pause()
+        yield app, pilot
+
+
 def _rows(table: Widget) -> list[str]:
     return [" ".join(table.render_line(y).text.split()) for y in range(1, table.row_count + 1)]
 
 
 async def test_positions_show_side_signed_size_pnl_and_liq_and_skip_flat() -> None:
     table = PositionsTable()
-    app = OneWidgetApp(table)
-    async with app.run_test(size=(130, 10)) as pilot:
-        table.set_markets(MARKETS)
-        table.set_positions(POSITIONS)
-        await pilot.pause()
+    async with _showing(table, table.set_positions, POSITIONS) as (app, pilot):
         assert _rows(table) == [
             "SOL-PERP ▲ LONG +2.50 140.000 142.500 +6.25 98.765 35.63 +1.00 356.25 0",
             "BTC-PERP ▼ SHORT -0.0100 68,000.0 67,123.5 +8.77 — 67.12 0.00 671.24 0",
@@ -56,11 +71,7 @@ async def test_positions_show_side_signed_size_pnl_and_liq_and_skip_flat() -> No
 
 async def test_narrow_positions_keep_entry_mark_upnl_liq_and_margin() -> None:
     table = PositionsTable()
-    app = OneWidgetApp(table)
-    async with app.run_test(size=(72, 10)) as pilot:
-        table.set_markets(MARKETS)
-        table.set_positions(POSITIONS)
-        await pilot.pause()
+    async with _showing(table, table.set_positions, POSITIONS, size=(72, 10)) as (app, pilot):
         assert table.shown_columns == ["market", "size", "entry", "mark", "upnl", "liq", "margin"]
         assert _rows(table)[0] == "SOL-PERP +2.50 140.000 142.500 +6.25 98.765 35.63"
         await pilot.resize_terminal(82, 10)
@@ -70,9 +81,7 @@ async def test_narrow_positions_keep_entry_mark_upnl_liq_and_margin() -> None:
 
 async def test_x_requests_closing_the_highlighted_position() -> None:
     table = PositionsTable()
-    app = OneWidgetApp(table)
-    async with app.run_test(size=(130, 10)) as pilot:
-        table.set_positions(POSITIONS)
+    async with _showing(table, table.set_positions, POSITIONS, markets=False) as (app, pilot):
         await pilot.press("down", "x")
         await pilot.pause()
         (message,) = app.messages
@@ -82,11 +91,7 @@ async def test_x_requests_closing_the_highlighted_position() -> None:
 
 async def test_orders_hide_terminal_ones_and_show_flags_and_progress() -> None:
     table = OrdersTable()
-    app = OneWidgetApp(table)
-    async with app.run_test(size=(130, 10)) as pilot:
-        table.set_markets(MARKETS)
-        table.set_orders(ORDERS)
-        await pilot.pause()
+    async with _showing(table, table.set_orders, ORDERS) as (app, pilot):
         assert _rows(table) == [
             "101 SOL-PERP ▲ BUY limit open 1.00 0.00 140.000 — P GTC",
             "102 SOL-PERP ▼ SELL stop market pending trigger 2.50 0.00 market 135.000 R GTC",
@@ -99,9 +104,7 @@ async def test_orders_hide_terminal_ones_and_show_flags_and_progress() -> None:
 
 async def test_c_cancels_highlighted_order_and_shift_c_cancels_all() -> None:
     table = OrdersTable()
-    app = OneWidgetApp(table)
-    async with app.run_test(size=(130, 10)) as pilot:
-        table.set_orders(ORDERS)
+    async with _showing(table, table.set_orders, ORDERS, markets=False) as (app, pilot):
         await pilot.press("down", "c", "C")
         await pilot.pause()
         cancel, cancel_all = app.messages
@@ -113,11 +116,7 @@ async def test_c_cancels_highlighted_order_and_shift_c_cancels_all() -> None:
 
 async def test_fills_newest_first_and_bounded() -> None:
     table = FillsTable(max_rows=3)
-    app = OneWidgetApp(table)
-    async with app.run_test(size=(130, 10)) as pilot:
-        table.set_markets(MARKETS)
-        table.set_fills(FILLS)
-        await pilot.pause()
+    async with _showing(table, table.set_fills, FILLS) as (app, pilot):
         assert _rows(table) == [
             "12:35:05 SOL-PERP ▼ SELL 142.500 0.50 71.25 0.0356 taker +1.25",
             "12:35:00 BTC-PERP ▲ BUY 66,000.0 0.0050 330.00 -0.0660 maker —",

@@ -13,13 +13,18 @@ import msgspec
 from backend.api.protocol.bounds import SUB_ACCOUNT, TWAP_SECONDS, U64, UNIX_TIME
 
 
-class OrderArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """`order.place` (and `order.preview`): one order, or an entry with a TP/SL bracket."""
+class Placement(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """What every order placed names first: its market, its side and its size (base units unless said)."""
 
-    op: ClassVar[str] = "order.place"
     market: str
     side: str
     size: str
+
+
+class OrderArgs(Placement):
+    """`order.place` (and `order.preview`): one order, or an entry with a TP/SL bracket."""
+
+    op: ClassVar[str] = "order.place"
     type: str = "limit"
     size_in: str = "base"  # "base" or "usd"
     price: str | None = None
@@ -36,13 +41,10 @@ class OrderArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     client_id: U64 = 0
 
 
-class TwapArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+class TwapArgs(Placement):
     """`order.twap`: `size` in slices every `interval` seconds over `duration` seconds."""
 
     op: ClassVar[str] = "order.twap"
-    market: str
-    side: str
-    size: str
     duration: TWAP_SECONDS
     interval: TWAP_SECONDS
     price_limit: str | None = None
@@ -50,26 +52,20 @@ class TwapArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     sub_account: SUB_ACCOUNT = 0
 
 
-class IcebergArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+class IcebergArgs(Placement):
     """`order.iceberg`: a limit order showing `display` of its `size` at a time."""
 
     op: ClassVar[str] = "order.iceberg"
-    market: str
-    side: str
-    size: str
     display: str
     price: str
     reduce_only: bool = False
     sub_account: SUB_ACCOUNT = 0
 
 
-class OcoArgs(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+class OcoArgs(Placement):
     """`order.oco`: a take-profit and a stop-loss; one filling cancels the other."""
 
     op: ClassVar[str] = "order.oco"
-    market: str
-    side: str
-    size: str
     tp: str
     sl: str
     sub_account: SUB_ACCOUNT = 0

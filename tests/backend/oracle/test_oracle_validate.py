@@ -29,22 +29,19 @@ def test_a_jump_is_held_back_until_three_observations_confirm_the_new_level():
     assert v.check(obs(152_000)).price == 152_000
 
 
+def _refusal(v: Validator, observation: PriceObservation) -> tuple[str, str]:
+    """The reason and message of the Rejected that checking `observation` must raise."""
+    with pytest.raises(Rejected) as refused:
+        v.check(observation)
+    return refused.value.reason, str(refused.value)
+
+
 def test_a_single_outlier_between_normal_prices_never_gets_through():
     v = Validator(ValidationConfig(), clock=lambda: NOW)
     v.check(obs(100_000))
-    with pytest.raises(Rejected) as first:
-        v.check(obs(300_000))
-    assert (first.value.reason, str(first.value)) == (
-        Reject.JUMP,
-        "jump: SOL-PERP: 100000 -> 300000, awaiting confirmation",
-    )
+    assert _refusal(v, obs(300_000)) == (Reject.JUMP, "jump: SOL-PERP: 100000 -> 300000, awaiting confirmation")
     v.check(obs(100_100))
-    with pytest.raises(Rejected) as second:
-        v.check(obs(300_000))
-    assert (second.value.reason, str(second.value)) == (
-        Reject.JUMP,
-        "jump: SOL-PERP: 100100 -> 300000, awaiting confirmation",
-    )
+    assert _refusal(v, obs(300_000)) == (Reject.JUMP, "jump: SOL-PERP: 100100 -> 300000, awaiting confirmation")
 
 
 def test_equal_publish_times_pass_and_older_ones_are_rejected():
