@@ -252,3 +252,20 @@ async def test_a_client_that_never_answers_pings_is_closed(monkeypatch):
         writer.close()
     finally:
         await server.stop()
+
+
+def test_a_text_frame_is_built_as_the_library_builds_it():
+    from websockets.protocol import OPEN
+    from websockets.server import ServerProtocol
+
+    from backend.api.connection import FastServerProtocol
+
+    for size in (0, 1, 125, 126, 127, 65_535, 65_536, 70_000):
+        payload = b"x" * size
+        fast, reference = FastServerProtocol(state=OPEN), ServerProtocol(state=OPEN)
+        fast.send_text(payload)
+        reference.send_text(payload)
+        assert b"".join(fast.data_to_send()) == b"".join(reference.data_to_send()), size
+    fragmented = FastServerProtocol(state=OPEN)
+    fragmented.send_text(b"ab", fin=False)
+    assert b"".join(fragmented.data_to_send()) == b"\x01\x02ab"  # not final: the library's path
