@@ -12,6 +12,12 @@ import time
 from pathlib import Path
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU the process `pid` has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class BenchBackend:
     def __init__(self, *args: str, home: Path | None = None) -> None:
         self.home = home or Path(tempfile.mkdtemp(prefix="qd-bench-"))
@@ -30,8 +36,7 @@ class BenchBackend:
 
     def cpu_seconds(self) -> float:
         """User + system CPU the backend process has used so far (from /proc)."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.proc.pid)
 
     def settle(self, busy_below: float = 0.1, window_s: float = 0.5, timeout_s: float = 20.0) -> float:
         """Wait until the start-up work (candle history backfill and its store writes) is over: the
