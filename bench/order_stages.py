@@ -22,7 +22,7 @@ from typing import Any
 
 from websockets.protocol import OPEN, Protocol, Side
 
-from backend.api.connection import FastServerProtocol
+from backend.api.framing import FastServerProtocol
 from backend.api.protocol import (
     OrderArgs,
     OrderView,

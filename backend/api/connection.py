@@ -3,8 +3,9 @@
 An `asyncio.Protocol` feeds the socket's bytes to the library's protocol and hands each complete
 message to its session as it is parsed, so the requests of one read are dispatched in one pass,
 without a coroutine, future or lock per message. The library keeps the opening handshake, the
-framing, the size limit, ping/pong and the close handshake; this class adds the keepalive, the
-close timeout and write backpressure (`paused`, and `send` waits for the socket's buffer to drain).
+size limit, ping/pong and the close handshake (whole data frames take the fast path of
+`framing.py`); this class adds the keepalive, the close timeout and write backpressure (`paused`,
+and `send` waits for the socket's buffer to drain).
 """
 
 from __future__ import annotations
@@ -21,31 +22,12 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from backend.api.admission import ConnectionGate
+from backend.api.framing import FastServerProtocol
 
 CLOSE_TIMEOUT_S = 0.5  # a client gets this long to answer a close frame, so a shutdown takes under a second
 PING_INTERVAL_S = 20.0  # a ping this often; no pong by the next one closes the connection (1011)
 _QUIET = logging.getLogger("backend.api.websocket")  # the library logs each handshake at INFO
 _QUIET.setLevel(logging.WARNING)
-
-
-class FastServerProtocol(ServerProtocol):
-    """`ServerProtocol` with the frame of a whole text message built directly: a server frame is not
-    masked and this server negotiates no extensions, so the header is 2, 4 or 10 bytes and the
-    payload follows unchanged (the library's `Frame.serialize` builds the same bytes, slower)."""
-
-    def send_text(self, data: bytes, fin: bool = True) -> None:
-        if not fin or self.expect_continuation_frame or self._state is not State.OPEN or self.extensions:
-            super().send_text(data, fin)  # fragments, extensions and the errors: the library's way
-            return
-        size = len(data)
-        if size < 126:
-            header = bytes((0x81, size))
-        elif size < 65_536:
-            header = b"\x81\x7e" + size.to_bytes(2, "big")
-        else:
-            header = b"\x81\x7f" + size.to_bytes(8, "big")
-        self.writes.append(header)
-        self.writes.append(data)
 
 
 class Receiver(Protocol):
@@ -92,11 +74,14 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         protocol = self.protocol
         protocol.receive_data(data)
-        for event in protocol.events_received():
-            if isinstance(event, Frame):
-                self._frame(event)
-            elif isinstance(event, Request):
-                self._handshake(event)
+        events = protocol.events_received()
+        while events:  # accepting the handshake parses the frames that came with the request
+            for event in events:
+                if isinstance(event, Frame):
+                    self._frame(event)
+                elif isinstance(event, Request):
+                    self._handshake(event)
+            events = protocol.events_received()
         self._send_pending()
         if self.receiver is None:
             self._check_handshake()

@@ -258,7 +258,7 @@ def test_a_text_frame_is_built_as_the_library_builds_it():
     from websockets.protocol import OPEN
     from websockets.server import ServerProtocol
 
-    from backend.api.connection import FastServerProtocol
+    from backend.api.framing import FastServerProtocol
 
     for size in (0, 1, 125, 126, 127, 65_535, 65_536, 70_000):
         payload = b"x" * size
