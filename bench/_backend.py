@@ -8,7 +8,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU the process `pid` has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class BenchBackend:
@@ -29,8 +36,20 @@ class BenchBackend:
 
     def cpu_seconds(self) -> float:
         """User + system CPU the backend process has used so far (from /proc)."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.proc.pid)
+
+    def settle(self, busy_below: float = 0.1, window_s: float = 0.5, timeout_s: float = 20.0) -> float:
+        """Wait until the start-up work (candle history backfill and its store writes) is over: the
+        backend used less than `busy_below` of a core over one window. Returns the seconds waited."""
+        started = time.perf_counter()
+        before = self.cpu_seconds()
+        while time.perf_counter() - started < timeout_s:
+            time.sleep(window_s)
+            now = self.cpu_seconds()
+            if now - before < busy_below * window_s:
+                break
+            before = now
+        return time.perf_counter() - started
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -2,24 +2,38 @@
 
 The same request the `orders` bench sends (an IOC limit buy that expires unfilled) runs through the
 backend's own functions one stage at a time on a real paper venue and store, N times; each stage's
-mean wall time per order is shown. The store writer's CPU per order and the commits it needed come
-from its thread's clock. Wall times on a shared machine are noisy: compare runs made minutes apart.
+mean CPU time per order is shown. The store writer's CPU per order and the commits it needed come
+from its thread's clock. Then what the stages leave out, the socket and the dispatch (tasks, reply
+order, the per-turn write, syscalls): the server process's CPU per request for a no-op op that
+replies like an order, 10 connections with 8 requests in flight each, as the `orders` bench sends.
+CPU on a shared machine is noisy too: compare runs made minutes apart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from websockets.frames import Frame, Opcode
 from websockets.protocol import OPEN, Protocol, Side
 
-from backend.api.protocol import OrderArgs, Reply, decode_request, encode, parse_order_args, to_builtins
+from backend.api.framing import FastServerProtocol
+from backend.api.protocol import (
+    OrderArgs,
+    OrderView,
+    Reply,
+    decode_request,
+    encode,
+    parse_order_args,
+    to_builtins,
+)
+from backend.api.server import ApiServer, Session
+from backend.metrics import Metrics
 from backend.bus import Bus
 from backend.domain.observations import PriceObservation
 from backend.domain.orders import build_order, market_spec
@@ -27,7 +41,9 @@ from backend.store.db import Store
 from backend.venues.bounds import check_instruction
 from backend.venues.ops import TradingOps
 from backend.venues.paper import AUTHORITY, PaperVenue
+from bench._backend import process_cpu_seconds
 from bench._table import print_table
+from bench.orders import CLIENTS, OrderConnection, flood
 from programs.quantdesk_perp.processor import process
 
 SUBS = 10  # sub-accounts, one per bench client
@@ -60,10 +76,10 @@ def _writer_cpu(store: Store) -> float:
 
 
 def _frames(request: bytes) -> tuple[bytes, Protocol]:
-    """A masked client frame of `request` and a server-side protocol to parse it and send replies."""
+    """A masked client frame of `request` and the server's protocol to parse it and send replies."""
     client = Protocol(Side.CLIENT, state=OPEN)
     client.send_text(request)
-    return b"".join(client.data_to_send()), Protocol(Side.SERVER, state=OPEN, max_size=None)
+    return b"".join(client.data_to_send()), FastServerProtocol(state=OPEN, max_size=None)
 
 
 async def measure(n: int) -> list[tuple[str, float]]:
@@ -128,7 +144,7 @@ async def measure(n: int) -> list[tuple[str, float]]:
                     )
                 )
                 t = add("reply encode", t)
-                proto.send_frame(Frame(Opcode.TEXT, reply))
+                proto.send_text(reply)
                 proto.data_to_send()
                 t = add("websocket frame out", t)
             pending.clear()
@@ -141,13 +157,58 @@ async def measure(n: int) -> list[tuple[str, float]]:
     return rows
 
 
+async def _serve_noop() -> None:
+    """The child process of `measure_transport`: an API server whose `order.place` does no work but
+    releases the connection, yields once (as the commit wait does) and replies like an order."""
+    view = OrderView(order_id=1, market="SOL-PERP", side="buy", order_type="limit", status="cancelled", size=10**8)
+    result = {"orders": [to_builtins(view)], "fills": []}
+    api = ApiServer(Bus(), Metrics(), "bench", rate_per_s=1e9)
+
+    async def place(session: Session, args: dict[str, Any]) -> dict[str, Any]:
+        session.release()
+        await asyncio.sleep(0)
+        return result
+
+    api.op("order.place", place)
+    print(await api.start("127.0.0.1", 0), flush=True)
+    await asyncio.Event().wait()
+
+
+async def measure_transport(seconds: float = 5.0) -> tuple[float, float]:
+    """(server CPU µs per request, requests/s) for no-op orders over the API, the `orders` bench's way."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench", "order_stages", "serve-noop"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        url = f"ws://127.0.0.1:{int(server.stdout.readline())}"  # type: ignore[union-attr]
+        clients = [await OrderConnection.open(url, "bench", sub) for sub in range(1, CLIENTS + 1)]
+        await flood(clients, 1.0)  # warm up
+        cpu0, t0 = process_cpu_seconds(server.pid), time.perf_counter()
+        count, _ = await flood(clients, seconds)
+        cpu, wall = process_cpu_seconds(server.pid) - cpu0, time.perf_counter() - t0
+        for c in clients:
+            await c.close()
+    finally:
+        server.kill()
+        server.wait()
+    return cpu / count * 1e6, count / wall
+
+
 def main() -> int:
+    if sys.argv[1:] == ["serve-noop"]:
+        asyncio.run(_serve_noop())
+        return 0
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     rows = asyncio.run(measure(n))
     in_loop = sum(us for stage, us in rows if not stage.startswith(("wait", "store")))
+    transport_us, rate = asyncio.run(measure_transport())
     print_table(
         f"one order's stages, mean of {n:,} (µs per order)",
         ("stage", "µs/order"),
-        [*rows, ("event loop total, without the commit wait", in_loop)],
+        [
+            *rows,
+            ("event loop total, without the commit wait", in_loop),
+            (f"socket + dispatch of a no-op order.place (server process, {rate:,.0f}/s)", transport_us),
+        ],
     )
     return 0

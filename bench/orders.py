@@ -84,6 +84,7 @@ class OrderConnection:
 
 
 async def connect_clients(backend: BenchBackend) -> list[OrderConnection]:
+    await asyncio.to_thread(backend.settle)  # the start-up backfill would otherwise run inside the measurement
     setup = BackendClient.for_url(backend.url, backend.token, client_name="bench-setup")
     await setup.connect()
     for _ in range(100):

@@ -13,20 +13,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from websockets.asyncio.server import ServerConnection
+from websockets.protocol import Protocol as WsProtocol
 from websockets.protocol import State as WsState
 
 from backend.api.ratelimit import TokenBucket
 from backend.metrics import Metrics
 
 log = logging.getLogger(__name__)
-HANDSHAKE_LOG = logging.getLogger("backend.api.handshake")  # the logger websockets reports handshakes to
+
+
+class GatedConnection(Protocol):
+    """What the gate needs of a connection (`backend/api/connection.py`): its state, its socket, a close."""
+
+    @property
+    def protocol(self) -> WsProtocol: ...
+
+    @property
+    def transport(self) -> asyncio.Transport: ...
+
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
 
 
 @dataclass(slots=True, frozen=True)
@@ -66,16 +76,16 @@ class ConnectionGate:
         self.limits = limits
         self.metrics = metrics
         self.quiet = QuietLog(log, limits.log_every_s)
-        self.unauthenticated: dict[ServerConnection, float] = {}  # insertion order = oldest first
-        self.authenticated: set[ServerConnection] = set()
-        self.refused: weakref.WeakSet[ServerConnection] = weakref.WeakSet()  # their failed handshakes are expected
+        self.unauthenticated: dict[GatedConnection, float] = {}  # insertion order = oldest first
+        self.authenticated: set[GatedConnection] = set()
+        self.refused: weakref.WeakSet[GatedConnection] = weakref.WeakSet()  # their failed handshakes are expected
         self._buckets: dict[str, TokenBucket] = {}
 
     @property
     def open_count(self) -> int:
         return len(self.unauthenticated) + len(self.authenticated)
 
-    def admit(self, conn: ServerConnection, transport: asyncio.BaseTransport) -> None:
+    def admit(self, conn: GatedConnection, transport: asyncio.BaseTransport) -> None:
         """Called on accept: keep the connection under the hello deadline, or drop it at once."""
         peer = transport.get_extra_info("peername")
         ip = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
@@ -107,17 +117,17 @@ class ConnectionGate:
         self._gauge()
         asyncio.get_running_loop().call_later(self.limits.hello_deadline_s, self._deadline, conn)
 
-    def authenticate(self, conn: ServerConnection) -> None:
+    def authenticate(self, conn: GatedConnection) -> None:
         if self.unauthenticated.pop(conn, None) is not None:
             self.authenticated.add(conn)
             self._gauge()
 
-    def closed(self, conn: ServerConnection) -> None:
+    def closed(self, conn: GatedConnection) -> None:
         self.unauthenticated.pop(conn, None)
         self.authenticated.discard(conn)
         self._gauge()
 
-    def refuse(self, conn: ServerConnection, reason: str, message: str) -> None:
+    def refuse(self, conn: GatedConnection, reason: str, message: str) -> None:
         self.metrics.connections_refused.labels(reason).inc()
         self.quiet.warning(reason, message)
         self.unauthenticated.pop(conn, None)
@@ -125,7 +135,14 @@ class ConnectionGate:
         self._gauge()
         drop(conn, 4008, reason)
 
-    def _deadline(self, conn: ServerConnection) -> None:
+    def handshake_failed(self, conn: GatedConnection, error: BaseException) -> None:
+        """A failed opening handshake (garbage, a bad upgrade) is counted and said in one quiet line."""
+        if conn in self.refused:
+            return  # we dropped it ourselves; that refusal is already counted
+        self.metrics.connections_refused.labels("bad_handshake").inc()
+        self.quiet.warning("bad_handshake", f"a client failed the opening handshake ({type(error).__name__}: {error})")
+
+    def _deadline(self, conn: GatedConnection) -> None:
         if conn in self.unauthenticated:
             self.refuse(
                 conn,
@@ -146,47 +163,12 @@ class ConnectionGate:
         self.metrics.connections_open.labels("authenticated").set(len(self.authenticated))
 
 
-def drop(conn: ServerConnection, code: int, reason: str) -> None:
+def drop(conn: GatedConnection, code: int, reason: str) -> None:
     """Close now: an open WebSocket gets a close frame (its close timeout is short), anything else is aborted."""
     if conn.protocol.state is WsState.OPEN:
         asyncio.get_running_loop().create_task(conn.close(code, reason))
     elif conn.transport is not None:
         conn.transport.abort()
-
-
-def gated_connection(gate: ConnectionGate) -> type[ServerConnection]:
-    """A ServerConnection class that reports accept and close to the gate."""
-
-    class GatedConnection(ServerConnection):
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            super().connection_made(transport)
-            gate.admit(self, transport)
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            gate.closed(self)
-            super().connection_lost(exc)
-
-    return GatedConnection
-
-
-class HandshakeLog(logging.LoggerAdapter):
-    """The logger handed to websockets, which logs a traceback for every failed opening handshake:
-    count those and say them in one quiet line instead; everything else passes through."""
-
-    def __init__(self, gate: ConnectionGate) -> None:
-        super().__init__(HANDSHAKE_LOG, {})
-        self.gate = gate
-
-    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        if msg != "opening handshake failed":
-            super().log(level, msg, *args, **kwargs)
-            return
-        if (kwargs.get("extra") or {}).get("websocket") in self.gate.refused:
-            return  # we dropped it ourselves; that refusal is already counted
-        error = sys.exc_info()[1]
-        self.gate.metrics.connections_refused.labels("bad_handshake").inc()
-        cause = f"{type(error).__name__}: {error}" if error is not None else "no detail"
-        self.gate.quiet.warning("bad_handshake", f"a client failed the opening handshake ({cause})")
 
 
 def install_accept_error_handler(loop: asyncio.AbstractEventLoop, metrics: Metrics, quiet: QuietLog) -> None:

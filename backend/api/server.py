@@ -2,7 +2,8 @@
 and plain HTTP `GET /health` and `GET /metrics` on the same port.
 
 Services register ops (`server.op("quote", handler)`) and streams (`server.stream("prices", topic,
-key=...)`); the server owns validation, errors, rate limits and the per-connection push tasks.
+key=...)`); the server owns validation, errors, rate limits and the per-connection push tasks. The
+sockets are driven by `connection.py`, which hands each session its messages as they are parsed.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import hmac
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
@@ -28,11 +29,10 @@ from websockets.protocol import State as WsState
 from backend.api.admission import (
     AdmissionLimits,
     ConnectionGate,
-    HandshakeLog,
-    gated_connection,
     install_accept_error_handler,
     raise_open_file_limit,
 )
+from backend.api.connection import CLOSE_TIMEOUT_S, Connection
 from backend.api.protocol import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
@@ -54,7 +54,6 @@ from backend.metrics import Metrics
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Session", dict[str, Any]], Awaitable[Any]]
-CLOSE_TIMEOUT_S = 0.5  # a client gets this long to answer a close frame, so a shutdown takes under a second
 LISTEN_BACKLOG = 256  # room for a burst of connects (no SYN retransmits); asyncio accepts this many per wake-up
 MAX_PIPELINED = 64  # requests of one connection in flight at once (the released ones wait only for their commit)
 
@@ -67,9 +66,14 @@ class StreamSpec:
 
 
 class Session:
-    """One connected client."""
+    """One connected client.
 
-    def __init__(self, server: ApiServer, ws: ServerConnection) -> None:
+    Its requests start one at a time in the order they arrived; one that has done everything but
+    wait for its commit releases the connection (`release`), so the next starts and their waits
+    for durability overlap (one connection's orders share group commits). Replies go out in
+    request order."""
+
+    def __init__(self, server: ApiServer, ws: Connection) -> None:
         self.server = server
         self.ws = ws
         self.authed = False
@@ -78,18 +82,53 @@ class Session:
         self.bucket = TokenBucket(server.rate_per_s, server.rate_per_s * 2)
         self.state: dict[str, Any] = {}  # per-session data for services (e.g. link group)
         self.in_flight: set[asyncio.Task[None]] = set()
-        self._may_start_next: asyncio.Future[None] | None = None
+        self.inbox: deque[bytes] = deque()  # received, not started yet
+        self._holder: asyncio.Task[None] | None = None  # the started request that has not released
         self._last_request: asyncio.Task[None] | None = None  # replies go out in request order
         self._outbox: list[bytes] = []  # messages sent this loop turn, written together (see send)
+        self._reading_paused = False
+
+    def received(self, message: bytes) -> None:
+        """A request arrived (connection.py calls this for each message it parses, in order)."""
+        self.inbox.append(message)
+        self._start_next()
 
     def release(self) -> None:
-        """The current request has done everything but wait for its commit: the next one may start.
+        """The current request has done everything but wait for its commit: the next one may start."""
+        if self._holder is not None:
+            self._holder = None
+            self._start_next()
 
-        Requests still start in the order they arrived and replies go out in that order; only the
-        waits for durability overlap, so one connection's orders share group commits.
-        """
-        if self._may_start_next is not None and not self._may_start_next.done():
-            self._may_start_next.set_result(None)
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        self.server.requests.discard(task)
+        if self._holder is task:
+            self._holder = None
+        self._start_next()
+
+    def _start_next(self) -> None:
+        inbox = self.inbox
+        if inbox and self._holder is None and len(self.in_flight) < MAX_PIPELINED:
+            task = asyncio.get_running_loop().create_task(
+                self.server._on_message(self, inbox.popleft(), self._last_request, pipelined=True)
+            )
+            self._holder = self._last_request = task
+            self.in_flight.add(task)
+            self.server.requests.add(task)
+        # a client that sends faster than its requests start waits in its socket, not in our memory
+        transport = self.ws.transport
+        if len(inbox) >= MAX_PIPELINED and not self._reading_paused:
+            self._reading_paused = True
+            transport.pause_reading()
+        elif self._reading_paused and len(inbox) < MAX_PIPELINED // 2:
+            self._reading_paused = False
+            if not transport.is_closing():
+                transport.resume_reading()
+
+    def lost(self) -> None:
+        """The connection is gone; what it sent before still runs (its orders are applied and committed)."""
+        self.close_subs()
+        self.server._session_lost(self)
 
     async def send(self, payload: bytes) -> None:
         """Send one text message. The messages sent in one loop turn (the replies of one group commit,
@@ -144,7 +183,9 @@ class ApiServer:
         self.streams: dict[str, StreamSpec] = {}
         self.sessions: set[Session] = set()
         self.gate = ConnectionGate(limits or AdmissionLimits(), metrics)
-        self._server: Server | None = None
+        self.connections: set[Connection] = set()
+        self.requests: set[asyncio.Task[None]] = set()  # every connection's, also of clients that left
+        self._server: asyncio.Server | None = None
         self.last_client_seen = time.monotonic()
         self._latency_of: dict[str, Any] = {}  # op -> its labelled latency histogram
         # pushes encoded this loop turn, for every other subscriber of the same message: (stream, id) -> (message, frame)
@@ -167,48 +208,51 @@ class ApiServer:
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self, host: str, port: int) -> int:
+        loop = asyncio.get_running_loop()
         raise_open_file_limit()
-        install_accept_error_handler(asyncio.get_running_loop(), self.metrics, self.gate.quiet)
-        self._server = await serve(
-            self._handle,
-            host,
-            port,
-            process_request=self._http,
-            max_size=MAX_MESSAGE_BYTES * 4,
-            ping_interval=20,
-            ping_timeout=20,
-            open_timeout=self.gate.limits.hello_deadline_s,
-            close_timeout=CLOSE_TIMEOUT_S,
-            create_connection=gated_connection(self.gate),
-            logger=HandshakeLog(self.gate),
-            backlog=LISTEN_BACKLOG,
-            compression=None,
-        )  # loopback: deflate costs CPU and saves nothing
+        install_accept_error_handler(loop, self.metrics, self.gate.quiet)
+        self._server = await loop.create_server(self._connection, host, port, backlog=LISTEN_BACKLOG)
         sock = next(iter(self._server.sockets))
         return int(sock.getsockname()[1])
 
+    def _connection(self) -> Connection:
+        connection = Connection(self, max_size=MAX_MESSAGE_BYTES * 4)  # larger: refused with a reply, not a close
+        self.connections.add(connection)
+        connection.done.add_done_callback(lambda _: self.connections.discard(connection))
+        return connection
+
     async def stop(self) -> None:
-        """Close every connection: a close frame to open ones, an abort for handshakes and the unresponsive."""
+        """Close every connection: a close frame to open ones, an abort for handshakes and the unresponsive;
+        then let the requests they sent finish (their orders are applied and committing)."""
         if self._server is None:
             return
-        for connection in list(self._server.handlers):
-            if connection.protocol.state is WsState.CONNECTING and connection.transport is not None:
-                connection.transport.abort()  # an idle socket would hold the shutdown until its open timeout
         self._server.close()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._server.wait_closed()), CLOSE_TIMEOUT_S)
-        except TimeoutError:
-            for connection in list(self._server.handlers):
-                if connection.transport is not None:
-                    connection.transport.abort()
-            await asyncio.wait_for(self._server.wait_closed(), CLOSE_TIMEOUT_S)
+        self._server = None
+        for connection in list(self.connections):
+            if connection.protocol.state is WsState.OPEN:
+                connection.protocol.send_close(1001, "")
+                connection.write_frames()
+            else:
+                connection.transport.abort()  # an idle socket would hold the shutdown until its hello deadline
+        if self.connections:
+            _, late = await asyncio.wait([c.done for c in self.connections], timeout=CLOSE_TIMEOUT_S)
+            for connection in list(self.connections):
+                connection.transport.abort()
+            if late:
+                await asyncio.wait(late, timeout=CLOSE_TIMEOUT_S)
+        if self.requests:
+            await asyncio.wait(self.requests, timeout=CLOSE_TIMEOUT_S)
+
+    def accepting(self) -> bool:
+        return self._server is not None and self._server.is_serving()
 
     @property
     def client_count(self) -> int:
         return sum(1 for s in self.sessions if s.authed)
 
     # -- HTTP ---------------------------------------------------------------------------------
-    def _http(self, connection: ServerConnection, request: HttpRequest) -> HttpResponse | None:
+    def http(self, request: HttpRequest) -> HttpResponse | None:
+        """The answer to a plain HTTP request; None for a WebSocket upgrade."""
         path = request.path.split("?", 1)[0]
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return None
@@ -220,45 +264,28 @@ class ApiServer:
         return _response(HTTPStatus.NOT_FOUND, b'{"error":"not found; try /health or /metrics"}', "application/json")
 
     # -- WebSocket ----------------------------------------------------------------------------
-    async def _handle(self, ws: ServerConnection) -> None:
-        session = Session(self, ws)
+    def open_session(self, connection: Connection) -> Session:
+        session = Session(self, connection)
         self.sessions.add(session)
-        try:
-            async for raw in ws:
-                await self._start_request(session, raw)
-        except ConnectionClosed:
-            pass
-        finally:
-            session.close_subs()
-            self.sessions.discard(session)
-            self.metrics.clients.set(self.client_count)
-            self.last_client_seen = time.monotonic()
-            if session.in_flight:  # released requests still finish: their orders are applied and committing
-                await asyncio.wait(session.in_flight)
+        return session
 
-    async def _start_request(self, session: Session, raw: str | bytes) -> None:
-        """Run one request as a task; return once it finished or released the connection (Session.release)."""
-        while len(session.in_flight) >= MAX_PIPELINED:
-            await asyncio.wait(session.in_flight, return_when=asyncio.FIRST_COMPLETED)
-        loop = asyncio.get_running_loop()
-        may_start_next: asyncio.Future[None] = loop.create_future()
-        session._may_start_next = may_start_next
-        task = loop.create_task(self._on_message(session, raw, session._last_request, may_start_next))
-        session._last_request = task
-        session.in_flight.add(task)
-        await may_start_next
+    def _session_lost(self, session: Session) -> None:
+        self.sessions.discard(session)
+        self.metrics.clients.set(self.client_count)
+        self.last_client_seen = time.monotonic()
 
     async def _on_message(
         self,
         session: Session,
         raw: str | bytes,
         previous: asyncio.Task[None] | None = None,
-        may_start_next: asyncio.Future[None] | None = None,
+        *,
+        pipelined: bool = False,
     ) -> None:
         """Handle one request; its reply waits for `previous` (the request before it) to reply first.
 
-        Run as a task by `_start_request`, it ends by leaving the connection's requests in flight and
-        letting the next one start (`may_start_next`), unless it released the connection already."""
+        Started by `Session._start_next` (`pipelined`), it ends by leaving the connection's requests
+        in flight and letting the next one start, unless it released the connection already."""
         started = time.perf_counter()
         req_id: int | None = None
         op = "invalid"
@@ -305,10 +332,8 @@ class ApiServer:
                 if timer is None:  # labels() is a locked lookup: once per op, not per request
                     timer = self._latency_of[op] = self.metrics.request_latency.labels(op)
                 timer.observe(time.perf_counter() - started)
-            if may_start_next is not None:  # here, not in a done callback: one loop callback less per request
-                session.in_flight.discard(asyncio.current_task())
-                if not may_start_next.done():
-                    may_start_next.set_result(None)
+            if pipelined:  # here, not in a done callback: one loop callback less per request
+                session._finished(asyncio.current_task())  # type: ignore[arg-type]
 
     async def _send_error(self, session: Session, req_id: int | None, exc: ApiError | DomainError) -> None:
         with contextlib.suppress(ConnectionClosed):

@@ -111,6 +111,7 @@ class PaperVenue:
         self.reloads = 0
         self._group: CommitGroup | None = None  # the entries queued in the store that more may join
         self._keeper: asyncio.Task[None] | None = None
+        self._ctx: Context | None = None  # see ctx()
 
     @property
     def recent(self) -> dict[int, OrderView]:
@@ -119,7 +120,20 @@ class PaperVenue:
 
     # -- context and applying instructions ----------------------------------------------------
     def ctx(self) -> Context:
-        return Context(self.slot, int(self.clock()), dict(self.oracles))
+        """What an instruction sees now. The same Context until the slot, the second or an oracle
+        changes: it is frozen and its oracles are a copy nothing writes, and an order asks for it
+        twice (pre-trade, apply), so orders within one second share one instead of copying twice each."""
+        now = int(self.clock())
+        cached = self._ctx
+        if (
+            cached is not None
+            and cached.unix_time == now
+            and cached.slot == self.slot
+            and cached.oracles == self.oracles
+        ):
+            return cached
+        cached = self._ctx = Context(self.slot, now, dict(self.oracles))
+        return cached
 
     def apply(self, instruction: Any) -> Applied:
         """Check, encode, then process and queue the durable record.
