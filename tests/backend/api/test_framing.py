@@ -77,6 +77,7 @@ def test_a_mixed_stream_in_any_cut_gives_the_librarys_events_replies_and_close(c
         (b"\xc1\x81\x00\x00\x00\x00x", 1002),  # reserved bit 1 set, no extension negotiated
         (client_bytes(Frame(Opcode.CONT, b"x")), 1002),  # a continuation with nothing to continue
     ],
+    ids=["too-large", "reserved-bit", "stray-continuation"],  # stable: the client frames' masks are random
 )
 def test_a_frame_the_library_refuses_is_refused_the_same_way(frame, code):
     stream = client_bytes(Frame(Opcode.TEXT, b"ok")) + frame + client_bytes(Frame(Opcode.TEXT, b"never read"))
