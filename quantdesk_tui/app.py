@@ -34,6 +34,7 @@ from quantdesk_tui.config import (
     load_config,
     save_config,
 )
+from quantdesk_tui.deferred_body import DeferredBody
 from quantdesk_tui.feed import BackendFeed
 from quantdesk_tui.first_snapshot import FirstSnapshot
 from quantdesk_tui.grammar import Command
@@ -144,9 +145,8 @@ class QuantDeskApp(App[int]):
         self.trading = TradingActions(self)
         self.preview: dict[str, Any] = {}
         self.command_history = CommandHistory.in_home(self.home)
-        # the first screen's panes' own widgets, waiting for its first paint (panes.py); None: mount at once.
-        # `quantdesk` sets it to a list (tests and benchmarks read the panes as soon as the screen is up)
-        self.deferred_bodies: list[Pane] | None = None
+        # widgets of the first screen waiting for its first paint (deferred_body.py); `quantdesk` sets a list
+        self.deferred_bodies: list[DeferredBody] | None = None
         self.frames = 0  # screen updates sent to the terminal; read by benchmarks
         self.paint_latencies_ns: list[int] | None = None  # set to a list to measure tick -> painted (bench)
         self._kill_armed_until = 0.0
@@ -182,13 +182,13 @@ class QuantDeskApp(App[int]):
 
     async def mount_pane_bodies(self) -> None:
         """After the first paint (the panes' frames, the status bar's live price): the app's connection if
-        it waited for the snapshot, then the widgets of the first screen's panes (pane.py)."""
+        it waited for the snapshot, then the first screen's panes and command bar (deferred_body.py)."""
         if self.first_snapshot is not None:
             self._connection()
         deferred, self.deferred_bodies = self.deferred_bodies, None
-        for pane in deferred or ():
-            if pane.is_attached:
-                await pane.mount_deferred_body()
+        for widget in deferred or ():
+            if widget.is_attached:
+                await widget.mount_deferred_body()
         if deferred:
             self.screen._update_auto_focus()  # what the screen would have focused had its widgets been there
 
