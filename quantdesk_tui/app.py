@@ -62,16 +62,6 @@ def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
 
 
 VIM_KEYMAP = {"app.focus_next": "tab,ctrl+l", "app.focus_previous": "shift+tab,ctrl+h"}  # vim_keys (tables take j/k)
-SCREENS = {
-    "trade": "F2",
-    "markets": "F3",
-    "portfolio": "F4",
-    "risk": "F5",
-    "alerts": "F6",
-    "system": "F7",
-    "admin": "F8",
-    "desk": "F9",
-}
 
 
 class QuantDeskApp(App[int]):
@@ -95,10 +85,11 @@ class QuantDeskApp(App[int]):
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous"),
     ]
-    # the Trade screen is the first frame (no default screen to leave); the others load when first opened
+    # the Trade screen is the first frame, as the default mode's screen: Textual re-parses every rule for
+    # the first screen of a MODES mode, not for the default one; it joins the modes once up (on_mount).
+    # The other screens load when first opened.
     DEFAULT_MODE = "trade"
     MODES = {
-        "trade": TradeScreen,
         "markets": lazy_screen("markets", "MarketsScreen"),
         "portfolio": lazy_screen("portfolio", "PortfolioScreen"),
         "risk": lazy_screen("risk", "RiskScreen"),
@@ -107,6 +98,7 @@ class QuantDeskApp(App[int]):
         "admin": lazy_screen("admin", "AdminScreen"),
         "desk": lazy_screen("desk", "DeskScreen"),
     }
+    SCREEN_NAMES = ("trade", *MODES)
 
     first_snapshot: FirstSnapshot | None = None  # the first screen's data, fetched while Textual starts
 
@@ -169,7 +161,11 @@ class QuantDeskApp(App[int]):
         else:  # the snapshot's thread is connected already: the app's connection waits for the first paint
             self._apply_first_snapshot()
 
+    def get_default_screen(self) -> Screen[Any]:
+        return TradeScreen()
+
     def on_mount(self) -> None:
+        self.add_mode("trade", TradeScreen)  # F2 and `screen trade` switch back to the first screen
         self.call_after_refresh(self.mount_pane_bodies)
         for warning in self.config.warnings:
             self.notify(warning, title="config", severity="warning", timeout=10)
@@ -458,10 +454,12 @@ class QuantDeskApp(App[int]):
             case "layout":
                 self.run_worker(self._layout_command(args["action"], args["name"]), group="layout", exit_on_error=False)
             case "screen":
-                if args["name"] in self.MODES:
+                if args["name"] in self.SCREEN_NAMES:
                     self.switch_mode(args["name"])
                 else:
-                    self.notify(f"no screen {args['name']!r}; screens: {', '.join(self.MODES)}", severity="error")
+                    self.notify(
+                        f"no screen {args['name']!r}; screens: {', '.join(self.SCREEN_NAMES)}", severity="error"
+                    )
             case "help":
                 self.action_help()
 
