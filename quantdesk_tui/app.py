@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from rich.console import RenderableType
@@ -42,13 +42,14 @@ from quantdesk_tui.hub import Hub
 from quantdesk_tui.notices import FillNotice, Notice
 from quantdesk_tui.layout import BUILTIN_LAYOUTS
 from quantdesk_tui.palette import QuantDeskCommands, SafeCommandPalette
-from quantdesk_tui.quit_note import quit_note
 from quantdesk_tui.session import LINK_OFF, load_session, save_session
 from quantdesk_tui.pane import Pane
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.trade import TradeScreen
-from quantdesk_tui.trading import TradingActions
 from themes import register_themes
+
+if TYPE_CHECKING:
+    from quantdesk_tui.trading import TradingActions
 
 REPEAT_TOAST_S = 30.0  # the same worker failure is toasted at most this often (logged every time)
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class QuantDeskApp(App[int]):
         self.exit_note = ""  # the line printed after the app ends (see quit_note)
         self.hub.post = self.deliver
         self.feed = BackendFeed(client, self.hub)
-        self.trading = TradingActions(self)
+        self._trading: TradingActions | None = None
         self.preview: dict[str, Any] = {}
         self.command_history = CommandHistory.in_home(self.home)
         # widgets of the first screen waiting for its first paint (deferred_body.py); `quantdesk` sets a list
@@ -154,6 +155,15 @@ class QuantDeskApp(App[int]):
         keymap.update(self.config.keymap)
         if keymap:
             self.set_keymap(keymap)
+
+    @property
+    def trading(self) -> TradingActions:
+        """Orders, cancels, alerts and the kill switch (trading.py), loaded when first used."""
+        if self._trading is None:
+            from quantdesk_tui.trading import TradingActions
+
+            self._trading = TradingActions(self)
+        return self._trading
 
     def on_load(self) -> None:
         if self.first_snapshot is None:  # the handshake and subscriptions overlap composing the first screen
@@ -478,20 +488,9 @@ class QuantDeskApp(App[int]):
         await screen.layout_command(action, name)
 
     async def action_quit(self) -> None:
+        from quantdesk_tui.quit_note import ask_quit_note
+
         self.remember_session()
-        await self._note_for_exit()
+        self.exit_note = await ask_quit_note(self.client, self.hub)
         await self.client.close()
         self.exit(0)
-
-    async def _note_for_exit(self) -> None:
-        """Ask the backend (briefly) what keeps it up, for the line printed after the app ends."""
-        status, alerts = self.hub.status, [a for a in self.hub.alerts if a.get("status", "active") == "active"]
-        if self.hub.connected:
-            try:
-                async with asyncio.timeout(1.5):
-                    status = msgspec.convert(await self.client.request("status"), Status)
-                    reply = await self.client.request("alert.list")
-                    alerts = [a for a in reply.get("alerts", []) if a.get("status", "active") == "active"]
-            except (ApiError, TimeoutError, msgspec.ValidationError):
-                pass
-        self.exit_note = quit_note(status, self.hub.connected, len(alerts), len(self.hub.open_orders()))

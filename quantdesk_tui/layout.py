@@ -10,7 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PANES = ("chart", "ticket", "book", "blotter", "trades", "alerts", "watchlist", "account", "log", "wallet")
+PANE_TITLES = {  # each pane's frame title (panes.py); the first frame draws them before the panes exist
+    "chart": "Chart",
+    "ticket": "Order ticket",
+    "book": "Book",
+    "blotter": "Positions · Orders · Fills",
+    "trades": "Trades",
+    "alerts": "Alerts",
+    "watchlist": "Watchlist",
+    "account": "Account",
+    "log": "Log",
+    "wallet": "Wallet",
+}
+PANES = tuple(PANE_TITLES)
 
 
 class LayoutError(ValueError):

@@ -14,9 +14,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from quantdesk_tui.deferred_body import DeferredBody
-from quantdesk_tui.layout import Node, Split, pane_boxes, panes_of
+from quantdesk_tui.layout import PANE_TITLES, Node, Split, pane_boxes, panes_of
 from quantdesk_tui.pane import Pane
-from quantdesk_tui.panes import PANES
 
 
 class LayoutView(DeferredBody, Vertical):
@@ -42,6 +41,8 @@ class LayoutView(DeferredBody, Vertical):
         return not self.folded  # frames it can draw; tabs are composed at once
 
     def body(self) -> ComposeResult:
+        from quantdesk_tui.panes import PANES  # the panes' modules load after the first paint
+
         if self.maximized_pane is not None:
             yield PANES[self.maximized_pane](id=f"pane-{self.maximized_pane}")
         elif self.folded:
@@ -49,7 +50,7 @@ class LayoutView(DeferredBody, Vertical):
 
             with TabbedContent(id="layout-tabs"):
                 for name in panes_of(self.layout_tree):
-                    with TabPane(PANES[name].title or name, id=f"tab-{name}"):
+                    with TabPane(PANE_TITLES[name], id=f"tab-{name}"):
                         yield PANES[name](id=f"pane-{name}")
         else:
             yield build(self.layout_tree)
@@ -81,7 +82,7 @@ class LayoutView(DeferredBody, Vertical):
         for name, x, y, w, h in pane_boxes(tree, 0, 0, width, height):
             if w < 2 or h < 2:
                 continue
-            rows[y].append((x, _top_edge(PANES[name].title, w, frame, title_style)))
+            rows[y].append((x, _top_edge(PANE_TITLES[name], w, frame, title_style)))
             for row in range(y + 1, y + h - 1):
                 rows[row].append((x, [Segment("│", frame), Segment(" " * (w - 2), blank), Segment("│", frame)]))
             rows[y + h - 1].append((x, [Segment("╰" + "─" * (w - 2) + "╯", frame)]))
@@ -111,6 +112,8 @@ def _top_edge(title: str, width: int, frame: Style, title_style: Style) -> list[
 
 
 def build(node: Node) -> Widget:
+    from quantdesk_tui.panes import PANES
+
     if isinstance(node, str):
         return PANES[node](id=f"pane-{node}")
     children = [build(child) for child in node.children]
