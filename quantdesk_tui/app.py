@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -44,6 +44,7 @@ from quantdesk_tui.layout import BUILTIN_LAYOUTS
 from quantdesk_tui.palette import QuantDeskCommands, SafeCommandPalette
 from quantdesk_tui.session import LINK_OFF, load_session, save_session
 from quantdesk_tui.pane import Pane
+from quantdesk_tui.screens import lazy_screen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.trade import TradeScreen
 from themes import register_themes
@@ -52,14 +53,8 @@ if TYPE_CHECKING:
     from quantdesk_tui.trading import TradingActions
 
 REPEAT_TOAST_S = 30.0  # the same worker failure is toasted at most this often (logged every time)
+PRICE_FIRST_S = 0.3  # after the first paint, the panes wait this long at most for the first snapshot's price
 log = logging.getLogger(__name__)
-
-
-def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
-    def make() -> Screen[Any]:
-        return getattr(importlib.import_module(f"quantdesk_tui.screens.{module}"), name)()
-
-    return make
 
 
 VIM_KEYMAP = {"app.focus_next": "tab,ctrl+l", "app.focus_previous": "shift+tab,ctrl+h"}  # vim_keys (tables take j/k)
@@ -145,6 +140,7 @@ class QuantDeskApp(App[int]):
         self._kill_armed_until = 0.0
         self._failures_toasted: dict[str, float] = {}  # worker failure text -> when it was last toasted
         self._switching = asyncio.Lock()  # F-keys pressed in a burst switch one after another
+        self._price_handed_over = asyncio.Event()  # the first snapshot's markets and quote are in the Hub
         client.on_state = self._on_connection_state
         if self.layout_name not in BUILTIN_LAYOUTS and self.layout_name not in self.config.layouts:
             self.config.warnings.append(f"no layout named {self.layout_name!r}; using trade")
@@ -189,6 +185,12 @@ class QuantDeskApp(App[int]):
     async def mount_pane_bodies(self) -> None:
         """After the first paint (the panes' frames, the status bar's live price): the app's connection if
         it waited for the snapshot, then the first screen's panes and command bar (deferred_body.py)."""
+        if self.first_snapshot is not None and not self._price_handed_over.is_set():  # paint the price first:
+            with contextlib.suppress(TimeoutError):  # mounting the panes holds the event loop for a while
+                await asyncio.wait_for(self._price_handed_over.wait(), PRICE_FIRST_S)
+            self._price_handed_over.set()
+            self.call_after_refresh(self.mount_pane_bodies)
+            return
         if self.first_snapshot is not None:
             self._connection()
         deferred, self.deferred_bodies = self.deferred_bodies, None
@@ -214,6 +216,7 @@ class QuantDeskApp(App[int]):
             for names in (("markets", "quote"), None):
                 replies = await asyncio.to_thread(snapshot.wait, 5.0, names)
                 self.feed.seed(snapshot.market, snapshot.timeframe, replies)
+                self._price_handed_over.set()
 
     def _on_connection_state(self, connected: bool, note: str) -> None:
         hub = self.hub

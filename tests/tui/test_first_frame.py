@@ -3,6 +3,7 @@ book and candles, and the first screen draws its panes' frames, then mounts the 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -21,7 +22,7 @@ BACKEND = ("ws://127.0.0.1:9/", "token")  # never dialled: each test replaces th
 
 
 def test_the_snapshot_hands_over_the_markets_and_quote_without_waiting_for_the_book_and_candles():
-    snapshot = FirstSnapshot(BACKEND, "SOL-PERP", "1m", [])
+    snapshot = FirstSnapshot(BACKEND).focus("SOL-PERP", "1m", [])
     gate = threading.Event()
 
     def fetch() -> None:  # what _fetch does, with the book and candles held back until the gate opens
@@ -39,8 +40,20 @@ def test_the_snapshot_hands_over_the_markets_and_quote_without_waiting_for_the_b
     assert sorted(snapshot.wait(5.0)) == ["book", "candles", "markets", "quote"]
 
 
+async def test_the_snapshot_asks_the_market_list_at_once_and_the_focused_market_once_the_app_names_it(backend):
+    snapshot = FirstSnapshot((backend.url, backend.token)).start()  # as `quantdesk` does before importing the app
+    assert sorted(await asyncio.to_thread(snapshot.wait, 10.0, ("markets",))) == ["markets"]
+    assert sorted(await asyncio.to_thread(snapshot.wait, 0.3, ("quote",))) == ["markets"]  # no market named yet
+    snapshot.focus("ETH-PERP", "5m", ["sma:20"])
+    replies = await asyncio.to_thread(snapshot.wait, 10.0)
+    assert sorted(replies) == ["book", "candles", "markets", "quote"]
+    assert (replies["quote"]["market"], replies["book"]["market"]) == ("ETH-PERP", "ETH-PERP")
+    assert sorted(replies["candles"]["indicators"]) == ["sma:20"]
+    assert [m["symbol"] for m in replies["markets"]["markets"]][:3] == ["SOL-PERP", "BTC-PERP", "ETH-PERP"]
+
+
 def test_a_fetch_that_gives_up_ends_the_wait_with_what_arrived():
-    snapshot = FirstSnapshot(BACKEND, "SOL-PERP", "1m", [])
+    snapshot = FirstSnapshot(BACKEND).focus("SOL-PERP", "1m", [])
 
     def fetch() -> None:  # the backend answered `markets.list`, then the connection failed
         snapshot.replies["markets"] = {}
@@ -155,7 +168,7 @@ async def test_the_frames_drawn_before_the_panes_exist_are_the_frames_the_panes_
 async def test_with_a_first_snapshot_the_apps_own_connection_starts_after_the_first_paint():
     app = fixed_app()
     app.deferred_bodies = []
-    snapshot = FirstSnapshot(BACKEND, "SOL-PERP", "1m", [])
+    snapshot = FirstSnapshot(BACKEND).focus("SOL-PERP", "1m", [])
     snapshot._fetch = lambda: None  # type: ignore[method-assign]  # nothing arrives: the wait ends with the thread
     app.first_snapshot = snapshot.start()
     connected_at_first_paint: list[bool] = []
