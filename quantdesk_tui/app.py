@@ -81,9 +81,8 @@ class QuantDeskApp(App[int]):
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous"),
     ]
-    # the Trade screen is the first frame, as the default mode's screen: Textual re-parses every rule for
-    # the first screen of a MODES mode, not for the default one; it joins the modes once up (on_mount).
-    # The other screens load when first opened.
+    # the Trade screen is the first frame as the default mode's screen (Textual re-parses every rule for a
+    # MODES mode's first screen, not the default one's) and joins the modes once up; the others load when opened
     DEFAULT_MODE = "trade"
     MODES = {
         "markets": lazy_screen("markets", "MarketsScreen"),
@@ -167,7 +166,9 @@ class QuantDeskApp(App[int]):
         else:  # the snapshot's thread is connected already: the app's connection waits for the first paint
             self._apply_first_snapshot()
 
-    def get_default_screen(self) -> Screen[Any]:
+    def get_default_screen(self) -> Screen[Any]:  # not a MODES screen: see DEFAULT_MODE
+        if (snapshot := self.first_snapshot) is not None:  # the price it holds already is on the first frame
+            self.feed.seed(snapshot.market, snapshot.timeframe, snapshot.wait(0.0, ("markets", "quote")))
         return TradeScreen()
 
     def on_mount(self) -> None:
@@ -183,8 +184,7 @@ class QuantDeskApp(App[int]):
         self.remember_session()
 
     async def mount_pane_bodies(self) -> None:
-        """After the first paint (the panes' frames, the status bar's live price): the app's connection if
-        it waited for the snapshot, then the first screen's panes and command bar (deferred_body.py)."""
+        """After the first paint: the app's connection, then the first screen's panes and command bar."""
         if self.first_snapshot is not None and not self._price_handed_over.is_set():  # paint the price first:
             with contextlib.suppress(TimeoutError):  # mounting the panes holds the event loop for a while
                 await asyncio.wait_for(self._price_handed_over.wait(), PRICE_FIRST_S)
