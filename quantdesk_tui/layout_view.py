@@ -56,7 +56,8 @@ class LayoutView(DeferredBody, Vertical):
             yield build(self.layout_tree)
 
     def body_ready(self) -> None:
-        self._frames = None
+        self._frames = None  # the panes draw their own frames from now on
+        self.refresh()
 
     def panes(self) -> list[Pane]:
         return list(self.query(Pane))
