@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from rich.console import RenderableType
@@ -34,6 +34,7 @@ from quantdesk_tui.config import (
     load_config,
     save_config,
 )
+from quantdesk_tui.deferred_body import DeferredBody
 from quantdesk_tui.feed import BackendFeed
 from quantdesk_tui.first_snapshot import FirstSnapshot
 from quantdesk_tui.grammar import Command
@@ -41,36 +42,22 @@ from quantdesk_tui.hub import Hub
 from quantdesk_tui.notices import FillNotice, Notice
 from quantdesk_tui.layout import BUILTIN_LAYOUTS
 from quantdesk_tui.palette import QuantDeskCommands, SafeCommandPalette
-from quantdesk_tui.quit_note import quit_note
 from quantdesk_tui.session import LINK_OFF, load_session, save_session
 from quantdesk_tui.pane import Pane
+from quantdesk_tui.screens import lazy_screen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.trade import TradeScreen
-from quantdesk_tui.trading import TradingActions
 from themes import register_themes
 
+if TYPE_CHECKING:
+    from quantdesk_tui.trading import TradingActions
+
 REPEAT_TOAST_S = 30.0  # the same worker failure is toasted at most this often (logged every time)
+PRICE_FIRST_S = 0.3  # after the first paint, the panes wait this long at most for the first snapshot's price
 log = logging.getLogger(__name__)
 
 
-def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
-    def make() -> Screen[Any]:
-        return getattr(importlib.import_module(f"quantdesk_tui.screens.{module}"), name)()
-
-    return make
-
-
 VIM_KEYMAP = {"app.focus_next": "tab,ctrl+l", "app.focus_previous": "shift+tab,ctrl+h"}  # vim_keys (tables take j/k)
-SCREENS = {
-    "trade": "F2",
-    "markets": "F3",
-    "portfolio": "F4",
-    "risk": "F5",
-    "alerts": "F6",
-    "system": "F7",
-    "admin": "F8",
-    "desk": "F9",
-}
 
 
 class QuantDeskApp(App[int]):
@@ -94,10 +81,10 @@ class QuantDeskApp(App[int]):
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous"),
     ]
-    # the Trade screen is the first frame (no default screen to leave); the others load when first opened
+    # the Trade screen is the first frame as the default mode's screen (Textual re-parses every rule for a
+    # MODES mode's first screen, not the default one's) and joins the modes once up; the others load when opened
     DEFAULT_MODE = "trade"
     MODES = {
-        "trade": TradeScreen,
         "markets": lazy_screen("markets", "MarketsScreen"),
         "portfolio": lazy_screen("portfolio", "PortfolioScreen"),
         "risk": lazy_screen("risk", "RiskScreen"),
@@ -106,6 +93,7 @@ class QuantDeskApp(App[int]):
         "admin": lazy_screen("admin", "AdminScreen"),
         "desk": lazy_screen("desk", "DeskScreen"),
     }
+    SCREEN_NAMES = ("trade", *MODES)
 
     first_snapshot: FirstSnapshot | None = None  # the first screen's data, fetched while Textual starts
 
@@ -141,17 +129,17 @@ class QuantDeskApp(App[int]):
         self.exit_note = ""  # the line printed after the app ends (see quit_note)
         self.hub.post = self.deliver
         self.feed = BackendFeed(client, self.hub)
-        self.trading = TradingActions(self)
+        self._trading: TradingActions | None = None
         self.preview: dict[str, Any] = {}
         self.command_history = CommandHistory.in_home(self.home)
-        # the first screen's panes' own widgets, waiting for its first paint (panes.py); None: mount at once.
-        # `quantdesk` sets it to a list (tests and benchmarks read the panes as soon as the screen is up)
-        self.deferred_bodies: list[Pane] | None = None
+        # widgets of the first screen waiting for its first paint (deferred_body.py); `quantdesk` sets a list
+        self.deferred_bodies: list[DeferredBody] | None = None
         self.frames = 0  # screen updates sent to the terminal; read by benchmarks
         self.paint_latencies_ns: list[int] | None = None  # set to a list to measure tick -> painted (bench)
         self._kill_armed_until = 0.0
         self._failures_toasted: dict[str, float] = {}  # worker failure text -> when it was last toasted
         self._switching = asyncio.Lock()  # F-keys pressed in a burst switch one after another
+        self._price_handed_over = asyncio.Event()  # the first snapshot's markets and quote are in the Hub
         client.on_state = self._on_connection_state
         if self.layout_name not in BUILTIN_LAYOUTS and self.layout_name not in self.config.layouts:
             self.config.warnings.append(f"no layout named {self.layout_name!r}; using trade")
@@ -163,13 +151,28 @@ class QuantDeskApp(App[int]):
         if keymap:
             self.set_keymap(keymap)
 
+    @property
+    def trading(self) -> TradingActions:
+        """Orders, cancels, alerts and the kill switch (trading.py), loaded when first used."""
+        if self._trading is None:
+            from quantdesk_tui.trading import TradingActions
+
+            self._trading = TradingActions(self)
+        return self._trading
+
     def on_load(self) -> None:
         if self.first_snapshot is None:  # the handshake and subscriptions overlap composing the first screen
             self._connection()
         else:  # the snapshot's thread is connected already: the app's connection waits for the first paint
             self._apply_first_snapshot()
 
+    def get_default_screen(self) -> Screen[Any]:  # not a MODES screen: see DEFAULT_MODE
+        if (snapshot := self.first_snapshot) is not None:  # the price it holds already is on the first frame
+            self.feed.seed(snapshot.market, snapshot.timeframe, snapshot.wait(0.0, ("markets", "quote")))
+        return TradeScreen()
+
     def on_mount(self) -> None:
+        self.add_mode("trade", TradeScreen)  # F2 and `screen trade` switch back to the first screen
         self.call_after_refresh(self.mount_pane_bodies)
         for warning in self.config.warnings:
             self.notify(warning, title="config", severity="warning", timeout=10)
@@ -181,14 +184,19 @@ class QuantDeskApp(App[int]):
         self.remember_session()
 
     async def mount_pane_bodies(self) -> None:
-        """After the first paint (the panes' frames, the status bar's live price): the app's connection if
-        it waited for the snapshot, then the widgets of the first screen's panes (pane.py)."""
+        """After the first paint: the app's connection, then the first screen's panes and command bar."""
+        if self.first_snapshot is not None and not self._price_handed_over.is_set():  # paint the price first:
+            with contextlib.suppress(TimeoutError):  # mounting the panes holds the event loop for a while
+                await asyncio.wait_for(self._price_handed_over.wait(), PRICE_FIRST_S)
+            self._price_handed_over.set()
+            self.call_after_refresh(self.mount_pane_bodies)
+            return
         if self.first_snapshot is not None:
             self._connection()
         deferred, self.deferred_bodies = self.deferred_bodies, None
-        for pane in deferred or ():
-            if pane.is_attached:
-                await pane.mount_deferred_body()
+        for widget in deferred or ():
+            if widget.is_attached:
+                await widget.mount_deferred_body()
         if deferred:
             self.screen._update_auto_focus()  # what the screen would have focused had its widgets been there
 
@@ -208,6 +216,7 @@ class QuantDeskApp(App[int]):
             for names in (("markets", "quote"), None):
                 replies = await asyncio.to_thread(snapshot.wait, 5.0, names)
                 self.feed.seed(snapshot.market, snapshot.timeframe, replies)
+                self._price_handed_over.set()
 
     def _on_connection_state(self, connected: bool, note: str) -> None:
         hub = self.hub
@@ -458,10 +467,12 @@ class QuantDeskApp(App[int]):
             case "layout":
                 self.run_worker(self._layout_command(args["action"], args["name"]), group="layout", exit_on_error=False)
             case "screen":
-                if args["name"] in self.MODES:
+                if args["name"] in self.SCREEN_NAMES:
                     self.switch_mode(args["name"])
                 else:
-                    self.notify(f"no screen {args['name']!r}; screens: {', '.join(self.MODES)}", severity="error")
+                    self.notify(
+                        f"no screen {args['name']!r}; screens: {', '.join(self.SCREEN_NAMES)}", severity="error"
+                    )
             case "help":
                 self.action_help()
 
@@ -480,20 +491,9 @@ class QuantDeskApp(App[int]):
         await screen.layout_command(action, name)
 
     async def action_quit(self) -> None:
+        from quantdesk_tui.quit_note import ask_quit_note
+
         self.remember_session()
-        await self._note_for_exit()
+        self.exit_note = await ask_quit_note(self.client, self.hub)
         await self.client.close()
         self.exit(0)
-
-    async def _note_for_exit(self) -> None:
-        """Ask the backend (briefly) what keeps it up, for the line printed after the app ends."""
-        status, alerts = self.hub.status, [a for a in self.hub.alerts if a.get("status", "active") == "active"]
-        if self.hub.connected:
-            try:
-                async with asyncio.timeout(1.5):
-                    status = msgspec.convert(await self.client.request("status"), Status)
-                    reply = await self.client.request("alert.list")
-                    alerts = [a for a in reply.get("alerts", []) if a.get("status", "active") == "active"]
-            except (ApiError, TimeoutError, msgspec.ValidationError):
-                pass
-        self.exit_note = quit_note(status, self.hub.connected, len(alerts), len(self.hub.open_orders()))

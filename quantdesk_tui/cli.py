@@ -201,12 +201,17 @@ async def _run_command(runner: Runner, args: argparse.Namespace) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from quantdesk_tui.first_snapshot import FirstSnapshot
+
+    backend = None if getattr(args, "connect", None) else live_backend()
+    # this home's backend, up: its first screen's data is fetched while Textual and the app are imported
+    snapshot = FirstSnapshot(backend).start() if backend is not None else None
+
     from backend.api.protocol import ApiError
     from backend.client import home_dir
     from quantdesk_tui.app import QuantDeskApp
     from quantdesk_tui.connection import make_client
     from quantdesk_tui.feed import INDICATORS
-    from quantdesk_tui.first_snapshot import FirstSnapshot
     from quantdesk_tui.output import emit_error
     from quantdesk_tui.session import link_group_for
 
@@ -221,9 +226,8 @@ def run_tui(args: argparse.Namespace) -> int:
     except ApiError as exc:
         return emit_error(exc, False)
     app = QuantDeskApp(client=client, layout=args.layout, link_group=link_group_for(args.link, home_dir()))
-    backend = None if getattr(args, "connect", None) else live_backend()
-    if backend is not None:  # this home's backend, up: fetch the first screen's data while Textual starts
-        app.first_snapshot = FirstSnapshot(backend, app.hub.market, app.hub.timeframe, list(INDICATORS)).start()
+    if snapshot is not None:
+        app.first_snapshot = snapshot.focus(app.hub.market, app.hub.timeframe, list(INDICATORS))
     app.deferred_bodies = []  # the live price on screen first, the panes' widgets right after
     app.run()
     if app.exit_note:

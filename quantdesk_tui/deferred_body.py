@@ -2,9 +2,10 @@
 
 `quantdesk` sets the app's `deferred_bodies` to a list before it runs. While that list is there, a
 DeferredBody composes nothing and adds itself to it; the app mounts the bodies right after its first
-paint (`QuantDeskApp.mount_pane_bodies`). So the first frame is the layout's frames and the status
-bar with its live price, drawn before the panes' widgets (or the command bar's input) are composed,
-styled, or even imported. Anywhere else (tests, screens opened later) the body is composed at once.
+paint (`QuantDeskApp.mount_pane_bodies`). So the first frame is the layout's frames, drawn by the
+layout view alone (layout_view.py), and the status bar with its live price: the panes, their widgets
+and the command bar's input are composed, styled and even imported after it. Anywhere else (tests,
+screens opened later, a layout folded into tabs) the body is composed at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,16 @@ from textual.widget import Widget
 
 class DeferredBody(Widget):
     ready = False  # the body is mounted
+    _deferred = False  # the body waits for the first paint
+
+    @property
+    def waiting(self) -> bool:
+        """Composed without its body, which the first paint is still waiting for."""
+        return self._deferred and not self.ready
+
+    def can_wait(self) -> bool:
+        """Whether this widget shows something sensible without its body (a subclass may say no)."""
+        return True
 
     def body(self) -> ComposeResult:
         """The widget's children (a subclass composes them here, and imports their modules here)."""
@@ -24,7 +35,7 @@ class DeferredBody(Widget):
         """The body is mounted (a subclass sets up what needs its children here)."""
 
     def compose(self) -> ComposeResult:
-        deferred: list[DeferredBody] | None = self.app.deferred_bodies  # type: ignore[attr-defined]
+        deferred: list[DeferredBody] | None = self.app.deferred_bodies if self.can_wait() else None  # type: ignore[attr-defined]
         self._deferred = deferred is not None
         if deferred is None:
             yield from self.body()

@@ -10,7 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PANES = ("chart", "ticket", "book", "blotter", "trades", "alerts", "watchlist", "account", "log", "wallet")
+PANE_TITLES = {  # each pane's frame title (panes.py); the first frame draws them before the panes exist
+    "chart": "Chart",
+    "ticket": "Order ticket",
+    "book": "Book",
+    "blotter": "Positions · Orders · Fills",
+    "trades": "Trades",
+    "alerts": "Alerts",
+    "watchlist": "Watchlist",
+    "account": "Account",
+    "log": "Log",
+    "wallet": "Wallet",
+}
+PANES = tuple(PANE_TITLES)
 
 
 class LayoutError(ValueError):
@@ -143,3 +155,22 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20  # below this no layout is usable: the screens sh
 def folds_to_tabs(width: int, height: int) -> bool:
     """Below about 100x30 a split layout is unreadable: show its panes as tabs instead."""
     return width < 100 or height < 30
+
+
+def pane_boxes(node: Node, x: int, y: int, width: int, height: int) -> list[tuple[str, int, int, int, int]]:
+    """(pane, x, y, width, height) of every pane of `node` laid out in the given box, as Textual's fr
+    layout places them: a split's children share its width (h) or height (v) by their sizes, each edge
+    at the floor of its exact fraction."""
+    if isinstance(node, str):
+        return [(node, x, y, width, height)]
+    total, edge, boxes = sum(node.sizes), 0, []
+    span = width if node.direction == "h" else height
+    for child, size in zip(node.children, node.sizes, strict=True):
+        start = span * edge // total
+        edge += size
+        extent = span * edge // total - start
+        if node.direction == "h":
+            boxes += pane_boxes(child, x + start, y, extent, height)
+        else:
+            boxes += pane_boxes(child, x, y + start, width, extent)
+    return boxes

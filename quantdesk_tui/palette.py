@@ -53,7 +53,7 @@ class QuantDeskCommands(Provider):
                         partial(node.run_action, action),
                     )
                 )
-        for mode in app.MODES:
+        for mode in app.SCREEN_NAMES:
             entries.append((f"Screen: {mode.title()}", "switch screen", partial(app.switch_mode, mode)))
         return entries
 

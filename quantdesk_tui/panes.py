@@ -32,6 +32,7 @@ from quantdesk_tui.changes import (
     WalletChanged,
 )
 from quantdesk_tui.hub import Hub
+from quantdesk_tui.layout import PANE_TITLES
 from quantdesk_tui.pane import Pane
 from widgets.format import exact, fmt_leverage, fmt_number, fmt_pnl, fmt_usd, pyth_to_price
 from widgets.static_text import set_static
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # each pane imports its widget's module in `body`: not before
 
 
 class ChartPane(Pane):
-    title = "Chart"
+    title = PANE_TITLES["chart"]
 
     def body(self) -> ComposeResult:
         from widgets.candle_chart import CandleChart
@@ -120,7 +121,7 @@ def chart_levels(hub: Hub) -> list[tuple[str, float, str]]:
 
 
 class TicketPane(Pane):
-    title = "Order ticket"
+    title = PANE_TITLES["ticket"]
 
     def body(self) -> ComposeResult:
         from widgets.order_ticket import OrderTicket
@@ -167,7 +168,7 @@ class TicketPane(Pane):
 
 
 class BookPane(Pane):
-    title = "Book"
+    title = PANE_TITLES["book"]
 
     def body(self) -> ComposeResult:
         from widgets.order_book import OrderBook
@@ -208,7 +209,7 @@ class BookPane(Pane):
 class BlotterPane(Pane):
     """Positions | orders | fills in tabs."""
 
-    title = "Positions · Orders · Fills"
+    title = PANE_TITLES["blotter"]
 
     def body(self) -> ComposeResult:
         from textual.widgets import TabbedContent, TabPane
@@ -260,7 +261,7 @@ class BlotterPane(Pane):
 class TradesPane(Pane):
     """The tape of the focused market: recent fills, newest first."""
 
-    title = "Trades"
+    title = PANE_TITLES["trades"]
 
     def body(self) -> ComposeResult:
         from widgets.fills_table import FillsTable
@@ -282,7 +283,7 @@ class TradesPane(Pane):
 class AlertsPane(Pane):
     """The focused market's alerts (and those on no market), what fired last on top."""
 
-    title = "Alerts"
+    title = PANE_TITLES["alerts"]
 
     def body(self) -> ComposeResult:
         yield Static("", id="alerts-body", markup=False)
@@ -313,7 +314,7 @@ def alerts_text(hub: Hub) -> str:
 
 
 class WatchlistPane(Pane):
-    title = "Watchlist"
+    title = PANE_TITLES["watchlist"]
 
     def body(self) -> ComposeResult:
         from widgets.watchlist import Watchlist
@@ -333,7 +334,7 @@ class WatchlistPane(Pane):
 
 
 class AccountPane(Pane):
-    title = "Account"
+    title = PANE_TITLES["account"]
 
     def body(self) -> ComposeResult:
         yield Static("", id="account-body")
@@ -357,7 +358,7 @@ def account_text(account: AccountView) -> str:
 
 
 class LogPaneBox(Pane):
-    title = "Log"
+    title = PANE_TITLES["log"]
 
     def body(self) -> ComposeResult:
         from widgets.log_pane import LogPane
@@ -377,7 +378,7 @@ class LogPaneBox(Pane):
 class WalletPane(Pane):
     """Solana keys (public), balances and the transaction history of the backend's signer."""
 
-    title = "Wallet"
+    title = PANE_TITLES["wallet"]
 
     def body(self) -> ComposeResult:
         yield Static("", id="wallet-body")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from backend.api.protocol import Status
-from backend.client import SPAWNED_IDLE_EXIT_S
+import asyncio
+
+import msgspec
+
+from backend.api.protocol import ApiError, Status
+from backend.client import SPAWNED_IDLE_EXIT_S, BackendClient
+from quantdesk_tui.hub import Hub
 
 STOP = "`quantdesk stop` stops it"
 
@@ -34,3 +39,17 @@ def quit_note(status: Status | None, connected: bool, live_alerts: int, open_ord
         f"quantdesk: the backend stops in {SPAWNED_IDLE_EXIT_S:g} s (no other terminal, no live alerts)"
         f"{orders}; {STOP} now"
     )
+
+
+async def ask_quit_note(client: BackendClient, hub: Hub) -> str:
+    """The note, from the backend's own answer if it gives one quickly, else from what the Hub last saw."""
+    status, alerts = hub.status, [a for a in hub.alerts if a.get("status", "active") == "active"]
+    if hub.connected:
+        try:
+            async with asyncio.timeout(1.5):
+                status = msgspec.convert(await client.request("status"), Status)
+                reply = await client.request("alert.list")
+                alerts = [a for a in reply.get("alerts", []) if a.get("status", "active") == "active"]
+        except (ApiError, TimeoutError, msgspec.ValidationError):
+            pass
+    return quit_note(status, hub.connected, len(alerts), len(hub.open_orders()))

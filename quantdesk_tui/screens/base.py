@@ -74,6 +74,7 @@ class WorkspaceScreen(Screen[None]):
     def on_mount(self) -> None:
         self._status_bar = self.query_one(StatusBar)
         self._ready = True  # Textual runs every class's on_mount along the MRO; subclasses add theirs
+        self._show_connection_state()  # the status bar (the live price) is on the first frame: not a message later
         self.repaint_all()
 
     def on_screen_resume(self) -> None:
