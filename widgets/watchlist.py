@@ -118,9 +118,11 @@ class Watchlist(Vertical):
     # ---- data in ------------------------------------------------------------------------------
 
     def set_markets(self, markets: Iterable[MarketInfo]) -> None:
-        """The markets to list (a row each, even before the first quote); sets price decimals from ticks."""
+        """The markets to list, in the venue's order (a row each, even before the first quote; markets
+        quoted before the list came follow it); sets price decimals from ticks."""
         self._markets = {market.symbol: market for market in markets}
-        for symbol in self._markets:
+        self.table.clear()  # rows were added as quotes arrived: list them again in the markets' order
+        for symbol in [*self._markets, *(s for s in self._quotes if s not in self._markets)]:
             self._upsert(symbol)
 
     def update_quote(self, quote: Quote) -> None:

@@ -52,6 +52,23 @@ async def test_prices_use_tick_decimals_and_changes_carry_signs() -> None:
         assert _row_text(app, "BONK-PERP") == "BONK-PERP 0.00002345 +0.00000245 ▲ +11.67% 0.00000001 1.0s"
 
 
+async def test_markets_are_listed_in_the_venues_order_even_when_quotes_came_first() -> None:
+    app = App[None]()
+    register_themes(app)
+    watchlist = Watchlist(id="wl", clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await app.mount(watchlist)
+        for q in [QUOTES[3], QUOTES[2], quote("JUP-PERP", 90_000_000, -8, 90_000_000)]:
+            watchlist.update_quote(q)
+        await pilot.pause()
+        assert watchlist.symbols == ["BONK-PERP", "ETH-PERP", "JUP-PERP"]
+        watchlist.set_markets(MARKETS)
+        await pilot.pause()
+        assert watchlist.symbols == ["SOL-PERP", "BTC-PERP", "ETH-PERP", "BONK-PERP", "JUP-PERP"]
+        y = watchlist.table.row_keys.index("ETH-PERP") + 1
+        assert " ".join(watchlist.table.render_line(y).text.split()) == "ETH-PERP 3,500.12 0.00 0.00% 1.50 30s"
+
+
 async def test_funding_and_oi_columns_are_optional() -> None:
     app = WatchlistApp(show_funding=True, show_oi=True)
     async with app.run_test(size=(120, 20)) as pilot:
