@@ -161,6 +161,59 @@ TIMEFRAMES: tuple[str, ...] = tuple(tf.value for tf in Timeframe)  # as plain st
 STORED_TIMEFRAMES: tuple[str, ...] = tuple(tf.value for tf in Timeframe if tf != Timeframe.S1)
 
 
+# -- alert kinds: the wire names, and the one word a trader types and reads for each ---------------------------------
+class AlertKind(StrEnum):
+    PRICE_ABOVE = "price_above"
+    PRICE_BELOW = "price_below"
+    PRICE_CROSS = "price_cross"
+    MOVE_PCT = "move_pct"  # |move| within `window_s`, in %, direction up/down/any
+    FUNDING = "funding"  # funding rate per interval in %; level > 0: rate >= level, level < 0: rate <= level
+    LIQ_DISTANCE = "liq_distance"  # a position's distance to its liquidation price in % <= level
+    MARGIN_RATIO = "margin_ratio"  # an account's margin ratio (collateral / notional, %) <= level
+    DESK_EXPOSURE = "desk_exposure"  # the desk's gross exposure over every trader (USD) >= level
+    DESK_MARGIN_RATIO = "desk_margin_ratio"  # the lowest margin ratio of any trader on the desk (%) <= level
+    ORACLE_STALE = "oracle_stale"  # a feed stops being healthy
+    ORACLE_FAILOVER = "oracle_failover"  # the active feed changes
+    ORDER_FILLED = "order_filled"
+    ORDER_REJECTED = "order_rejected"
+    LIQUIDATION = "liquidation"  # one of our positions liquidated, a bankruptcy covered, or a loss socialized
+
+
+# What a person types and reads for a kind (`alert SOL-PERP above 150`, the Alerts pane and screen, the
+# CLI's tables); the wire, `--json` and the store keep the kind's value. A kind not named here reads as its value.
+ALERT_KIND_WORDS: dict[AlertKind, str] = {kind: kind.value for kind in AlertKind} | {
+    AlertKind.PRICE_ABOVE: "above",
+    AlertKind.PRICE_BELOW: "below",
+    AlertKind.PRICE_CROSS: "cross",
+    AlertKind.MOVE_PCT: "move",
+}
+# The one-character shorthands a person may type instead (`alert SOL-PERP > 150`).
+ALERT_KIND_SYMBOLS: dict[AlertKind, str] = {
+    AlertKind.PRICE_ABOVE: ">",
+    AlertKind.PRICE_BELOW: "<",
+    AlertKind.PRICE_CROSS: "x",
+}
+_ALERT_KINDS_TYPED: dict[str, AlertKind] = {
+    **{kind.value: kind for kind in AlertKind},  # the wire names, which clients send
+    **{word: kind for kind, word in ALERT_KIND_WORDS.items()},
+    **{symbol: kind for kind, symbol in ALERT_KIND_SYMBOLS.items()},
+    "crossing": AlertKind.PRICE_CROSS,
+}
+
+
+def alert_kind_of(text: str) -> AlertKind | None:
+    """A typed or wire alert kind ("above", ">", "price_above", "liq-distance") as the AlertKind, or None."""
+    return _ALERT_KINDS_TYPED.get(str(text).strip().lower().replace("-", "_").replace(" ", "_"))
+
+
+def alert_kind_word(kind: str) -> str:
+    """The word a person reads for a wire kind: "price_above" -> "above"; an unknown kind reads as sent."""
+    try:
+        return ALERT_KIND_WORDS[AlertKind(kind)]
+    except ValueError:  # a kind newer than this client
+        return kind
+
+
 # -- error codes: the `code` of every error reply; clients switch on these -----------------------------------------
 class ErrorCode(StrEnum):
     # the protocol

@@ -3,7 +3,7 @@
     buy 2 SOL-PERP @ 142.5 tp 150 sl 138      sell 0.5 BTC-PERP mkt reduce
     buy $500 ETH-PERP stop 3300 ioc            sell 1 SOL-PERP trail 1.5%
     cancel all | cancel SOL-PERP | cancel 42   SOL-PERP (focus)   tf 5m   theme light
-    alert SOL-PERP > 200 | alert rm 3          layout save mine | layout load trade
+    alert SOL-PERP above 200 (or >) | alert rm 3   layout save mine | layout load trade
     twap buy 10 SOL-PERP 10m every 30s         iceberg sell 20 SOL-PERP @ 150 show 2
     oco sell 1 SOL-PERP tp 160 sl 130
 
@@ -19,8 +19,11 @@ from decimal import Decimal
 from typing import Any
 
 from backend.api.protocol import (
+    ALERT_KIND_SYMBOLS,
+    ALERT_KIND_WORDS,
     TIMEFRAMES,
     TIMES_IN_FORCE,
+    AlertKind,
     CancelArgs,
     IcebergArgs,
     NumberError,
@@ -29,10 +32,15 @@ from backend.api.protocol import (
     OrderRequest,
     OrderType,
     TwapArgs,
+    alert_kind_of,
     parse_positive,
 )
 
 TIFS = TIMES_IN_FORCE
+# the alerts the bar sets: a price level on a market, named by the vocabulary's word or its symbol
+PRICE_ALERT_KINDS = (AlertKind.PRICE_ABOVE, AlertKind.PRICE_BELOW, AlertKind.PRICE_CROSS)
+PRICE_ALERT_WORDS = tuple(ALERT_KIND_WORDS[kind] for kind in PRICE_ALERT_KINDS)
+PRICE_ALERT_CHOICES = ", ".join(f"{ALERT_KIND_WORDS[k]} ({ALERT_KIND_SYMBOLS[k]})" for k in PRICE_ALERT_KINDS)
 VERBS = (
     "buy",
     "sell",
@@ -291,17 +299,14 @@ def _alert(words: list[str], markets: list[str]) -> Command:
             raise GrammarError(f"alert id must be a number, not {words[1]!r}")
         return Command("alert_rm", {"alert_id": int(words[1])})
     if len(words) != 3:
-        raise GrammarError(
-            "use `alert MARKET > PRICE`, `alert MARKET < PRICE`, `alert MARKET x PRICE` or `alert rm ID`"
-        )
+        raise GrammarError(f"use `alert MARKET KIND PRICE`, KIND one of {PRICE_ALERT_CHOICES}, or `alert rm ID`")
     market = resolve_market(words[0], markets)
     if market is None:
         raise GrammarError(f"unknown market {words[0]!r}")
-    kinds = {">": "above", "above": "above", "<": "below", "below": "below", "x": "cross", "cross": "cross"}
-    kind = kinds.get(words[1].lower())
-    if kind is None:
-        raise GrammarError(f"use >, < or x (cross), not {words[1]!r}")
-    return Command("alert", {"market": market, "kind": kind, "level": positive_decimal(words[2], "alert level")})
+    kind = alert_kind_of(words[1])
+    if kind is None or kind not in PRICE_ALERT_KINDS:
+        raise GrammarError(f"use {PRICE_ALERT_CHOICES}, not {words[1]!r}")
+    return Command("alert", {"market": market, "kind": kind.value, "level": positive_decimal(words[2], "alert level")})
 
 
 def completions(prefix: str, markets: Iterable[str]) -> list[str]:
@@ -316,6 +321,8 @@ def completions(prefix: str, markets: Iterable[str]) -> list[str]:
         pool = ["buy", "sell"] if len(words) == 2 else list(markets)
     elif words[0].lower() in ("cancel", "alert") and len(words) == 2:
         pool = ["all", *markets] if words[0].lower() == "cancel" else ["rm", *markets]
+    elif words[0].lower() == "alert" and len(words) == 3:
+        pool = [] if words[1].lower() == "rm" else list(PRICE_ALERT_WORDS)  # an id, or the kind
     elif words[0].lower() == "tf":
         pool = list(TIMEFRAMES)
     else:

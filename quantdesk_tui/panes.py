@@ -34,7 +34,7 @@ from quantdesk_tui.changes import (
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.layout import PANE_TITLES
 from quantdesk_tui.pane import Pane
-from widgets.format import exact, fmt_leverage, fmt_number, fmt_pnl, fmt_usd, pyth_to_price
+from widgets.format import exact, fmt_alert, fmt_leverage, fmt_number, fmt_pnl, fmt_usd, pyth_to_price
 from widgets.static_text import set_static
 
 if TYPE_CHECKING:  # each pane imports its widget's module in `body`: not before the first paint (pane.py)
@@ -305,9 +305,7 @@ class AlertsPane(Pane):
 def alerts_text(hub: Hub) -> str:
     mine = [a for a in hub.alerts if a.get("market") in (hub.market, None)]
     lines = [
-        f"#{a.get('id')} {a.get('market') or 'any'} {a.get('kind')} {a.get('level') or ''}".rstrip()
-        + ("" if a.get("status", "active") == "active" else f" ({a.get('status')})")
-        for a in mine[-20:]
+        fmt_alert(a) + ("" if a.get("status", "active") == "active" else f" ({a.get('status')})") for a in mine[-20:]
     ]
     fired = [f"! {f.get('message', f)}" for f in list(hub.fired)[-5:] if f.get("market") in (hub.market, None)]
     return "\n".join(fired + lines) or f"no {hub.market} alerts — `:alert {hub.market} > PRICE` adds one"

@@ -29,7 +29,7 @@ from quantdesk_tui.changes import FocusedMarketChanged, PreviewChanged
 from quantdesk_tui.order_confirm import OrderIntent, confirm_reasons, estimate_notional
 from quantdesk_tui.order_outcome import describe_fills, describe_outcome, is_settled
 from quantdesk_tui.screens.dialogs import ConfirmScreen
-from widgets.format import decimal_text, exact, fmt_level
+from widgets.format import decimal_text, exact, fmt_alert
 
 PRICE_FIELDS = {
     "price": "price",
@@ -244,10 +244,7 @@ class TradingActions:
     async def _add_alert(self, args: dict[str, Any]) -> None:
         result = await self._request("alert.add", **args)
         if result is not None:
-            level = fmt_level(result.get("level", args["level"]), result.get("level_in"))  # as the backend holds it
-            self.app.notify(
-                f"alert #{result.get('id', '?')} on {args['market']} {args['kind']} {level}", title="alert added"
-            )
+            self.app.notify(fmt_alert({**args, **result}), title="alert added")  # the level as the backend holds it
             await self.app.feed.refresh_alerts()
 
     def remove_alert(self, alert_id: int) -> None:

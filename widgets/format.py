@@ -6,7 +6,9 @@ Colour is never the only signal: signed values carry +/- and percent changes car
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import Any
 
 from backend.api.protocol import (
     BASE_PRECISION,
@@ -16,6 +18,7 @@ from backend.api.protocol import (
     QUOTE_PRECISION,
     MarketInfo,
     NumberError,
+    alert_kind_word,
     to_decimal,
     to_fixed,
 )
@@ -212,3 +215,12 @@ def fmt_level(text: str | None, unit: str | None = None) -> str:
     if text is None:
         return "—"
     return f"{text}%" if unit == "%" else str(text)
+
+
+def fmt_alert(alert: Mapping[str, Any]) -> str:
+    """An alert as a trader reads it, in the words they type: "#3 SOL-PERP above 145.1", "#4 SOL-PERP move 4.5%",
+    "#5 any oracle_stale" (an event kind has no level)."""
+    kind = alert_kind_word(str(alert.get("kind", "")))
+    head = f"#{alert.get('id', '?')} {alert.get('market') or 'any'} {kind}"
+    level = alert.get("level")
+    return head if level is None else f"{head} {fmt_level(level, alert.get('level_in'))}"

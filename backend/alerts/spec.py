@@ -21,7 +21,7 @@ from backend.api.numbers import NumberError, parse_decimal
 from backend.domain.alerts import LEVEL_UNITS
 from backend.domain.errors import DomainError
 from backend.notify import check_webhook_url
-from programs.vocabulary import MS_PER_S, decimals_of
+from programs.vocabulary import ALERT_KIND_WORDS, MS_PER_S, alert_kind_of, decimals_of
 
 
 class AlertCode(StrEnum):
@@ -40,15 +40,6 @@ class AlertCode(StrEnum):
 MAX_WINDOW_S = 7 * 86_400
 MAX_COOLDOWN_S = 30 * 86_400
 MAX_PRICE = Decimal(10) ** 12  # USD: 10**18 in PRICE_PRECISION, inside a store's 64-bit integer
-KIND_ALIASES = {
-    "above": Kind.PRICE_ABOVE,
-    ">": Kind.PRICE_ABOVE,
-    "below": Kind.PRICE_BELOW,
-    "<": Kind.PRICE_BELOW,
-    "cross": Kind.PRICE_CROSS,
-    "crossing": Kind.PRICE_CROSS,
-    "move": Kind.MOVE_PCT,
-}
 NEEDS_MARKET = {Kind.PRICE_ABOVE, Kind.PRICE_BELOW, Kind.PRICE_CROSS, Kind.MOVE_PCT, Kind.FUNDING}
 NO_MARKET = {Kind.ORACLE_STALE, Kind.ORACLE_FAILOVER, Kind.MARGIN_RATIO, Kind.DESK_EXPOSURE, Kind.DESK_MARGIN_RATIO}
 # (low exclusive, high inclusive, what the level is) per kind, as typed (USD or %); funding may be negative
@@ -94,15 +85,12 @@ class AlertEditArgs(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def parse_kind(text: str) -> Kind:
-    key = text.strip().lower().replace("-", "_").replace(" ", "_")
-    if key in KIND_ALIASES:
-        return KIND_ALIASES[key]
-    try:
-        return Kind(key)
-    except ValueError:
-        raise DomainError(
-            AlertCode.BAD_KIND, f"unknown alert kind {text!r}; kinds: {', '.join(k.value for k in Kind)}"
-        ) from None
+    """A kind as a person or a client names it: the vocabulary's words, shorthands and wire names."""
+    kind = alert_kind_of(text)
+    if kind is None:
+        words = ", ".join(ALERT_KIND_WORDS.values())
+        raise DomainError(AlertCode.BAD_KIND, f"unknown alert kind {text!r}; kinds: {words}")
+    return kind
 
 
 def parse_number(value: Any, what: str, code: str) -> Decimal:

@@ -1,6 +1,6 @@
-"""Alert kinds and the fixed-point unit each kind's level lives in, with the exact conversions to and
-from what a person types (USD or %). Pure: the engine, the service, the store's migrations and the
-wire all read the units from here.
+"""The fixed-point unit each alert kind's level lives in, with the exact conversions to and from what a
+person types (USD or %). Pure: the engine, the service, the store's migrations and the wire all read the
+units from here; the kinds and their words are the vocabulary's (`AlertKind`, `ALERT_KIND_WORDS`).
 
 A level is an integer in a vocabulary precision: prices in PRICE_PRECISION, the desk's gross exposure
 in QUOTE_PRECISION, moves and liquidation distances as fractions of one in PERCENTAGE_PRECISION,
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 
 from programs.vocabulary import (
     FUNDING_RATE_PRECISION,
@@ -21,27 +20,13 @@ from programs.vocabulary import (
     PERCENTAGE_PRECISION,
     PRICE_PRECISION,
     QUOTE_PRECISION,
+    AlertKind,
     decimals_of,
     to_decimal,
     to_fixed,
 )
 
-
-class Kind(StrEnum):
-    PRICE_ABOVE = "price_above"
-    PRICE_BELOW = "price_below"
-    PRICE_CROSS = "price_cross"
-    MOVE_PCT = "move_pct"  # |move| within `window_s`, in %, direction up/down/any
-    FUNDING = "funding"  # funding rate per interval in %; level > 0: rate >= level, level < 0: rate <= level
-    LIQ_DISTANCE = "liq_distance"  # a position's distance to its liquidation price in % <= level
-    MARGIN_RATIO = "margin_ratio"  # an account's margin ratio (collateral / notional, %) <= level
-    DESK_EXPOSURE = "desk_exposure"  # the desk's gross exposure over every trader (USD) >= level
-    DESK_MARGIN_RATIO = "desk_margin_ratio"  # the lowest margin ratio of any trader on the desk (%) <= level
-    ORACLE_STALE = "oracle_stale"  # a feed stops being healthy
-    ORACLE_FAILOVER = "oracle_failover"  # the active feed changes
-    ORDER_FILLED = "order_filled"
-    ORDER_REJECTED = "order_rejected"
-    LIQUIDATION = "liquidation"  # one of our positions liquidated, a bankruptcy covered, or a loss socialized
+Kind = AlertKind  # the wire's alert kinds and the words people use for them are the vocabulary's
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from backend.api.protocol import ALERT_KIND_WORDS, alert_kind_word
 from backend.client import BackendClient
 from quantdesk_tui.commands import data_command, whole_number
 from quantdesk_tui.commands.records import insurance_text, liquidation_rows
 from quantdesk_tui.output import UsageError, table
-from widgets.format import fmt_level
+from widgets.format import fmt_alert, fmt_level
 
 
 def register(sub: Any, add_connection_args: Any) -> None:
@@ -34,9 +35,9 @@ def register(sub: Any, add_connection_args: Any) -> None:
     )
     p = command(alert, "add", "add an alert: alert add SOL-PERP above 200", alert_add)
     p.add_argument("market")
-    p.add_argument("kind", help="above | below | cross | move_pct | funding | liq_distance | margin_ratio")
+    p.add_argument("kind", help=" | ".join(ALERT_KIND_WORDS.values()))
     p.add_argument("level")
-    p.add_argument("--window", help="for move_pct: 30s, 5m, 1h …")
+    p.add_argument("--window", help="for move: 30s, 5m, 1h …")
     p.add_argument("--repeat", action="store_true", help="fire again each time the condition becomes true")
     p.add_argument("--cooldown", help="seconds (or 30s/5m/1h) between repeats")
     p.add_argument("--webhook", help="POST the alert as JSON to this http(s) URL")
@@ -128,8 +129,7 @@ async def alert_add(client: BackendClient, a: argparse.Namespace) -> tuple[Any, 
             args[key] = getattr(a, key)
     result = await client.request("alert.add", **args)
     alert = result.get("alert", result)
-    level = fmt_level(alert.get("level"), alert.get("level_in"))  # exact, as the backend holds it
-    return alert, f"alert #{alert['id']}: {alert.get('market')} {alert['kind']} {level}"
+    return alert, f"alert {fmt_alert(alert)}"  # the level exact, as the backend holds it
 
 
 async def alert_list(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
@@ -138,7 +138,7 @@ async def alert_list(client: BackendClient, a: argparse.Namespace) -> tuple[Any,
         (
             x["id"],
             x.get("market") or "-",
-            x["kind"],
+            alert_kind_word(x["kind"]),
             fmt_level(x.get("level"), x.get("level_in")) if x.get("level") is not None else "-",
             x.get("status", ""),
             x.get("fire_count", 0),

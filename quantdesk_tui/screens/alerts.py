@@ -11,12 +11,13 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from quantdesk_tui.changes import AlertHistoryChanged, AlertsChanged, FiredChanged, UnavailableChanged
-from quantdesk_tui.grammar import GrammarError, parse
+from backend.api.protocol import alert_kind_word
+from quantdesk_tui.grammar import PRICE_ALERT_CHOICES, GrammarError, parse
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
 from quantdesk_tui.screens.requests import send
-from widgets.format import fmt_level, fmt_time_ms, parse_decimal
+from widgets.format import fmt_alert, fmt_level, fmt_time_ms, parse_decimal
 from widgets.live_table import Cell, Column, LiveTable
 
 ALERT_COLUMNS = [
@@ -52,7 +53,7 @@ def alert_row(alert: dict[str, Any]) -> tuple[Any, ...]:
     return (
         alert.get("id"),
         alert.get("market") or "any",
-        alert.get("kind", ""),
+        alert_kind_word(alert.get("kind", "")),
         Cell(alert.get("level_fixed"), level_of(alert)),  # sorts by the integer, shows the exact text
         Cell(status, status, STATUS_TONES.get(status)),
         "yes" if alert.get("repeat") else "once",
@@ -68,7 +69,7 @@ def history_row(entry: dict[str, Any]) -> tuple[Any, ...]:
         Cell(ts_ms, fmt_time_ms(int(ts_ms)), "dim"),
         entry.get("alert_id"),
         entry.get("market") or "",
-        entry.get("kind", ""),
+        alert_kind_word(entry.get("kind", "")),
         Cell(entry.get("value_fixed"), fmt_level(entry.get("value"), entry.get("level_in"))),
         entry.get("message", ""),
     )
@@ -91,7 +92,7 @@ class AlertsScreen(WorkspaceScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Box(
-            LiveTable(ALERT_COLUMNS, empty_text="no alerts — a adds one (e.g. SOL-PERP > 200)", id="al-active"),
+            LiveTable(ALERT_COLUMNS, empty_text="no alerts — a adds one (e.g. SOL-PERP above 200)", id="al-active"),
             title="Alerts  (a add · e edit · t enable/disable · d remove)",
             id="al-active-box",
         )
@@ -149,7 +150,7 @@ class AlertsScreen(WorkspaceScreen):
             command = parse(f"alert {text}", self._markets())
         except GrammarError as exc:
             return str(exc)
-        return None if command.kind == "alert" else "use MARKET > PRICE, MARKET < PRICE or MARKET x PRICE"
+        return None if command.kind == "alert" else f"use MARKET KIND PRICE, KIND one of {PRICE_ALERT_CHOICES}"
 
     def action_add(self) -> None:
         def typed(text: str | None) -> None:
@@ -160,7 +161,7 @@ class AlertsScreen(WorkspaceScreen):
         self.app.push_screen(
             PromptScreen(
                 "Add a price alert",
-                "MARKET > PRICE, MARKET < PRICE or MARKET x PRICE (crossing), e.g. SOL-PERP > 200",
+                f"MARKET KIND PRICE, KIND one of {PRICE_ALERT_CHOICES}; e.g. SOL-PERP above 200",
                 "",
                 self._parse_add,
             ),
@@ -183,7 +184,7 @@ class AlertsScreen(WorkspaceScreen):
 
         self.app.push_screen(
             PromptScreen(
-                f"Edit alert #{alert['id']} ({alert.get('market') or 'any'} {alert.get('kind')})",
+                f"Edit alert {fmt_alert({**alert, 'level': None})}",
                 f"new level; now {level_of(alert)}",
                 alert.get("level") or "",
                 check,
@@ -214,7 +215,7 @@ class AlertsScreen(WorkspaceScreen):
             if yes:
                 self._request("alert.rm", f"alert #{alert_id} removed", id=alert_id)
 
-        body = f"#{alert['id']} {alert.get('market') or 'any'} {alert.get('kind')} {level_of(alert)}"
+        body = fmt_alert(alert)
         self.app.push_screen(ConfirmScreen("Remove this alert?", body), partial(confirmed, alert["id"]))
 
     def action_reload(self) -> None:

@@ -48,7 +48,7 @@ def test_alert_add_list_rm_and_bad_input(backend_proc):
     cli("alert", "rm", str(added["id"]))
     assert json.loads(cli("alert", "list", "--json").stdout) == []
     # the level as typed comes back exact: text, its integer in PRICE_PRECISION, and in the table
-    assert cli("alert", "add", "SOL-PERP", "above", "500.10").stdout.strip().endswith("SOL-PERP price_above 500.1")
+    assert cli("alert", "add", "SOL-PERP", "above", "500.10").stdout.strip().endswith("SOL-PERP above 500.1")
     [exact] = json.loads(cli("alert", "list", "--json").stdout)
     assert (exact["level"], exact["level_fixed"], exact["level_in"]) == ("500.1", 500_100_000, "USD")
     assert "500.1 " in cli("alert", "list").stdout

@@ -105,9 +105,7 @@ async def test_the_alerts_pane_repaints_when_the_trade_screen_comes_back():
         app.hub.post(AlertsChanged())
         await pilot.pause()  # the Portfolio screen takes the change (and ignores it): its queue is handled
         await pilot.press("f2")
-        await wait_for(
-            pilot, lambda: "#9 SOL-PERP price_above 222" in str(app.screen.query_one("#alerts-body").render())
-        )
+        await wait_for(pilot, lambda: "#9 SOL-PERP above 222" in str(app.screen.query_one("#alerts-body").render()))
 
 
 async def test_the_chart_drops_the_previous_markets_bars_at_the_switch():

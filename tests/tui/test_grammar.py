@@ -92,7 +92,7 @@ def test_other_commands():
     assert parse("cancel sol", MARKETS).request == CancelArgs(market="SOL-PERP")
     assert (parse("SOL-PERP", MARKETS).kind, parse("sol", MARKETS).args) == ("focus", {"market": "SOL-PERP"})
     assert parse("tf 5m", MARKETS).args == {"tf": "5m"}
-    assert parse("alert SOL-PERP > 200", MARKETS).args == {"market": "SOL-PERP", "kind": "above", "level": "200"}
+    assert parse("alert SOL-PERP > 200", MARKETS).args == {"market": "SOL-PERP", "kind": "price_above", "level": "200"}
     assert parse("alert rm 3", MARKETS).args == {"alert_id": 3}
     assert parse("layout save mine", MARKETS).args == {"action": "save", "name": "mine"}
     assert parse("theme light", MARKETS).args == {"name": "light"}

@@ -33,6 +33,8 @@ from backend.api.protocol.orders import (  # noqa: F401
 from backend.units import to_human  # noqa: F401  (what `--json` prints: the wire's integers in human units)
 from backend.api.param_units import ParamUnit, UnitKind  # noqa: F401  (admin.markets `units`)
 from programs.vocabulary import (  # noqa: F401
+    ALERT_KIND_SYMBOLS,
+    ALERT_KIND_WORDS,
     BASE_PRECISION,
     FUNDING_RATE_PRECISION,
     MARGIN_PRECISION,
@@ -53,6 +55,9 @@ from programs.vocabulary import (  # noqa: F401
     Side,
     Timeframe,
     TimeInForce,
+    AlertKind,
+    alert_kind_of,
+    alert_kind_word,
     decimals_of,
     order_type_of,
     to_decimal,
