@@ -27,6 +27,7 @@ from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
 from quantdesk_tui.screens.requests import send
+from quantdesk_tui.screens.status_line import StatusLine
 from widgets.format import fmt_number, fmt_price, fmt_size, fmt_time_ms, fmt_usd, parse_decimal
 from widgets.live_table import Cell, Column, LiveTable
 
@@ -190,8 +191,6 @@ class AdminScreen(WorkspaceScreen):
     AdminScreen #adm-bottom { height: 1fr; }
     AdminScreen #adm-params-box { width: 3fr; }
     AdminScreen #adm-fund-box { width: 2fr; }
-    AdminScreen #adm-status { height: 1; padding: 0 1; color: $text-muted; }
-    AdminScreen #adm-status.-error { color: $error; text-style: bold; }
     """
 
     def compose_body(self) -> ComposeResult:
@@ -207,7 +206,7 @@ class AdminScreen(WorkspaceScreen):
                 id="adm-params-box",
             )
             yield Box(Static("", id="adm-fund"), title="Insurance fund", id="adm-fund-box")
-        yield Static("", id="adm-status")
+        yield StatusLine(id="adm-status")
 
     def on_mount(self) -> None:
         self.query_one("#adm-markets", LiveTable).focus()
@@ -287,9 +286,7 @@ class AdminScreen(WorkspaceScreen):
             self.action_edit()
 
     def _say(self, message: str, error: bool = False) -> None:
-        status = self.query_one("#adm-status", Static)
-        status.update(message)
-        status.set_class(error, "-error")
+        self.query_one("#adm-status", StatusLine).say(message, error)
 
     # -- actions ------------------------------------------------------------------------------
     def action_edit(self) -> None:

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
 
 from quantdesk_tui.changes import AlertHistoryChanged, AlertsChanged, FiredChanged, UnavailableChanged
 from backend.api.protocol import alert_kind_word
@@ -17,6 +16,7 @@ from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
 from quantdesk_tui.screens.dialogs import ConfirmScreen, PromptScreen
 from quantdesk_tui.screens.requests import send
+from quantdesk_tui.screens.status_line import StatusLine
 from widgets.format import fmt_alert, fmt_level, fmt_time_ms, parse_decimal
 from widgets.live_table import Cell, Column, LiveTable
 
@@ -86,8 +86,6 @@ class AlertsScreen(WorkspaceScreen):
     DEFAULT_CSS = """
     AlertsScreen #al-active-box { height: 3fr; }
     AlertsScreen #al-history-box { height: 2fr; }
-    AlertsScreen #al-status { height: 1; padding: 0 1; color: $text-muted; }
-    AlertsScreen #al-status.-error { color: $error; text-style: bold; }
     """
 
     def compose_body(self) -> ComposeResult:
@@ -101,7 +99,7 @@ class AlertsScreen(WorkspaceScreen):
             title="Fired",
             id="al-history-box",
         )
-        yield Static("", id="al-status")
+        yield StatusLine(id="al-status")
 
     def on_mount(self) -> None:
         self.query_one("#al-active", LiveTable).focus()
@@ -133,13 +131,15 @@ class AlertsScreen(WorkspaceScreen):
             self._say("; ".join(problems), error=True)
 
     def _say(self, message: str, error: bool = False) -> None:
-        status = self.query_one("#al-status", Static)
-        status.update(message)
-        status.set_class(error, "-error")
+        self.query_one("#al-status", StatusLine).say(message, error)
 
     def selected(self) -> dict[str, Any] | None:
+        """The alert under the cursor; None, and the status line asks for one, when there is none."""
         key = self.query_one("#al-active", LiveTable).cursor_key
-        return next((a for a in self.app.hub.alerts if a.get("id") == key), None)  # type: ignore[attr-defined]
+        alert = next((a for a in self.app.hub.alerts if a.get("id") == key), None)  # type: ignore[attr-defined]
+        if alert is None:
+            self._say("select an alert first", error=True)
+        return alert
 
     # -- actions ------------------------------------------------------------------------------
     def _markets(self) -> list[str]:
@@ -169,9 +169,7 @@ class AlertsScreen(WorkspaceScreen):
         )
 
     def action_edit(self) -> None:
-        alert = self.selected()
-        if alert is None:
-            self._say("select an alert first", error=True)
+        if (alert := self.selected()) is None:
             return
 
         def check(text: str) -> str | None:
@@ -193,9 +191,7 @@ class AlertsScreen(WorkspaceScreen):
         )
 
     def action_toggle(self) -> None:
-        alert = self.selected()
-        if alert is None:
-            self._say("select an alert first", error=True)
+        if (alert := self.selected()) is None:
             return
         enable = alert.get("status") == "disabled"
         self._request(
@@ -206,9 +202,7 @@ class AlertsScreen(WorkspaceScreen):
         )
 
     def action_remove(self) -> None:
-        alert = self.selected()
-        if alert is None:
-            self._say("select an alert first", error=True)
+        if (alert := self.selected()) is None:
             return
 
         def confirmed(alert_id: int, yes: bool | None) -> None:
