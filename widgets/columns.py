@@ -35,13 +35,13 @@ class Column:
     drop: int = 0  # when the table is too narrow, columns with the highest `drop` go first; 0 = always shown
 
 
-def sort_value(value: Any) -> tuple[bool, Any]:
-    raw = value.value if isinstance(value, Cell) else value
-    return (raw is None, raw if raw is not None else 0)
-
-
 def raw_value(value: Any) -> Any:
     return value.value if isinstance(value, Cell) else value
+
+
+def sort_value(value: Any) -> tuple[bool, Any]:
+    raw = raw_value(value)
+    return (raw is None, raw if raw is not None else 0)
 
 
 def cell_text(column: Column, value: Any) -> tuple[str, str | None]:

@@ -18,6 +18,7 @@ from backend.api.protocol import (
     CancelArgs,
     IcebergArgs,
     OrderArgs,
+    OrderRequest,
     OrderType,
     TwapArgs,
     order_type_of,
@@ -181,10 +182,14 @@ def describe_orders(result: dict[str, Any]) -> str:
     return "\n".join(lines) or "accepted"
 
 
-async def order(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    request = order_request(a)
+async def place(client: BackendClient, request: OrderRequest) -> tuple[Any, str]:
+    """Send one order request (a phrase, flags, a TWAP or an iceberg parent) and say what became of it."""
     result = await client.request(request.op, **to_builtins(request))
     return result, describe_orders(result)
+
+
+async def order(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
+    return await place(client, order_request(a))
 
 
 async def phrase_order(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
@@ -196,37 +201,38 @@ async def phrase_order(client: BackendClient, a: argparse.Namespace) -> tuple[An
         request = parse_order([a.side, *a.words], markets)
     except GrammarError as exc:
         raise UsageError(str(exc)) from None
-    result = await client.request(request.op, **to_builtins(request))
-    return result, describe_orders(result)
+    return await place(client, request)
 
 
 async def twap(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    request = TwapArgs(
-        market=a.market,
-        side=a.side,
-        size=a.size,
-        duration=a.duration,
-        interval=a.interval,
-        price_limit=a.limit or None,
-        reduce_only=a.reduce_only,
-        sub_account=a.sub,
+    return await place(
+        client,
+        TwapArgs(
+            market=a.market,
+            side=a.side,
+            size=a.size,
+            duration=a.duration,
+            interval=a.interval,
+            price_limit=a.limit or None,
+            reduce_only=a.reduce_only,
+            sub_account=a.sub,
+        ),
     )
-    result = await client.request(request.op, **to_builtins(request))
-    return result, describe_orders(result)
 
 
 async def iceberg(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
-    request = IcebergArgs(
-        market=a.market,
-        side=a.side,
-        size=a.size,
-        display=a.display,
-        price=a.limit,
-        reduce_only=a.reduce_only,
-        sub_account=a.sub,
+    return await place(
+        client,
+        IcebergArgs(
+            market=a.market,
+            side=a.side,
+            size=a.size,
+            display=a.display,
+            price=a.limit,
+            reduce_only=a.reduce_only,
+            sub_account=a.sub,
+        ),
     )
-    result = await client.request(request.op, **to_builtins(request))
-    return result, describe_orders(result)
 
 
 async def cancel(client: BackendClient, a: argparse.Namespace) -> tuple[Any, str]:
