@@ -20,10 +20,10 @@ from quantdesk_tui.screens.status_line import StatusLine
 from widgets.format import fmt_alert, fmt_level, fmt_time_ms, parse_decimal
 from widgets.live_table import Cell, Column, LiveTable
 
+# the alert's own columns, alike in both tables
+ID_MARKET_KIND = [Column("id", "ID", 4, "right"), Column("market", "Market", 10), Column("kind", "Kind", 12)]
 ALERT_COLUMNS = [
-    Column("id", "ID", 4, "right"),
-    Column("market", "Market", 10),
-    Column("kind", "Kind", 12),
+    *ID_MARKET_KIND,
     Column("level", "Level", 10, "right"),
     Column("status", "Status", 8),
     Column("repeat", "Repeat", 6),
@@ -33,9 +33,7 @@ ALERT_COLUMNS = [
 ]
 HISTORY_COLUMNS = [
     Column("time", "Time", 8),
-    Column("id", "ID", 4, "right"),
-    Column("market", "Market", 10),
-    Column("kind", "Kind", 12),
+    *ID_MARKET_KIND,
     Column("value", "Value", 10, "right"),
     Column("message", "Message", 50),
 ]
