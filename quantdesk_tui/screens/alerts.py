@@ -9,8 +9,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
-from quantdesk_tui.changes import AlertHistoryChanged, AlertsChanged, FiredChanged, UnavailableChanged
 from backend.api.protocol import alert_kind_word
+from quantdesk_tui.changes import AlertHistoryChanged, AlertsChanged, FiredChanged, UnavailableChanged
 from quantdesk_tui.grammar import PRICE_ALERT_CHOICES, GrammarError, parse
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box
