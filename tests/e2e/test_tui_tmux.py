@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.backend_proc import spawn_backend, stop_backend
+
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 QUANTDESK = Path(sys.executable).parent / "quantdesk"
 TROUBLE = ("Traceback", "EXITED 1", "DuplicateIds", "Error in ")
@@ -84,23 +86,14 @@ def running(home: Path, options: str = "", width: int = 120, height: int = 40) -
 def hand_started_backend(tmp_path_factory) -> Iterator[str]:
     """One backend started by hand for the tests that only look at the screen: `--connect URL --token-file F`."""
     home = tmp_path_factory.mktemp("backend-home")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "QUANTDESK_HOME": str(home)},
-    )
+    proc, url = spawn_backend(env={**os.environ, "QUANTDESK_HOME": str(home)})
     try:
-        url = proc.stdout.readline().strip() if proc.stdout else ""
-        assert url.startswith("ws://127.0.0.1:"), f"the backend printed {url!r}, not its url"
         token_file = home / "token"
         token_file.write_text(json.loads((home / "backend.json").read_text())["token"])
         token_file.chmod(0o600)
         yield f"--connect {url} --token-file {token_file}"
     finally:
-        proc.terminate()
-        proc.wait(60)
+        stop_backend(proc, timeout=60)
 
 
 @pytest.fixture
