@@ -93,6 +93,10 @@ def stop(proc: subprocess.Popen[str]) -> None:
         proc.wait(15)
 
 
+async def _positions(client: BackendClient) -> list[dict]:
+    return (await client.request("positions"))["positions"]
+
+
 def _url_token(home: Path) -> tuple[str, str]:
     record = json.loads((home / "backend.json").read_text())
     return record["url"], record["token"]
@@ -109,7 +113,10 @@ async def test_two_traders_share_one_database_survive_sigkill_and_the_desk_sums_
         procs = {name: spawn_backend(home, pg_url, name) for name, home in homes.items()}  # starts overlap
         for name, side, resting in (("alice", "buy", "135"), ("bob", "sell", "155")):
             async with attach(procs[name], homes[name]) as client:
-                acked[name] = set(await place(client, side=side, type="market"))  # a position
+                acked[name] = set(await place(client, side=side, type="market"))  # a position once it fills:
+                await wait_until(  # market orders fill at the end of their auction, a few slots after the ack
+                    lambda c=client: _positions(c), what=f"{name}'s market order filled", timeout=20.0, interval=0.1
+                )
                 for _ in range(3):
                     acked[name] |= set(await place(client, side=side, price=resting))  # resting orders
         os.kill(procs["alice"].pid, signal.SIGKILL)
@@ -123,10 +130,10 @@ async def test_two_traders_share_one_database_survive_sigkill_and_the_desk_sums_
                 "kind": "postgresql",
                 "trader": "alice",
             }
-            positions["alice"] = (await client.request("positions"))["positions"]
+            positions["alice"] = await _positions(client)
             await wait_for_desk(client, both_with_positions)  # the restarted backend has published again
         async with BackendClient.for_url(*_url_token(homes["bob"]), client_name="e2e") as bob_client:
-            positions["bob"] = (await bob_client.request("positions"))["positions"]
+            positions["bob"] = await _positions(bob_client)
             over_api = await bob_client.request("desk.view")
         view, same = desk_from(homes["bob"], homes["alice"])  # the CLI reads the database, asks no backend
         for v in (view, same, over_api):
