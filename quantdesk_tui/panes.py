@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from backend.api.protocol import PRICE_PRECISION, AccountView, CancelArgs
+from backend.api.protocol import PRICE_PRECISION, AccountView, AlertKind, CancelArgs, alert_kind_word
 from quantdesk_tui.changes import (
     AccountChanged,
     AlertsChanged,
@@ -308,7 +308,8 @@ def alerts_text(hub: Hub) -> str:
         fmt_alert(a) + ("" if a.get("status", "active") == "active" else f" ({a.get('status')})") for a in mine[-20:]
     ]
     fired = [f"! {f.get('message', f)}" for f in list(hub.fired)[-5:] if f.get("market") in (hub.market, None)]
-    return "\n".join(fired + lines) or f"no {hub.market} alerts — `:alert {hub.market} > PRICE` adds one"
+    add = f":alert {hub.market} {alert_kind_word(AlertKind.PRICE_ABOVE)} PRICE"
+    return "\n".join(fired + lines) or f"no {hub.market} alerts — `{add}` adds one"
 
 
 class WatchlistPane(Pane):

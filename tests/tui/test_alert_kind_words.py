@@ -12,6 +12,8 @@ from backend.api.protocol import ALERT_KIND_WORDS, AlertKind, alert_kind_of, ale
 from backend.domain.errors import DomainError
 from quantdesk_tui.commands.risk import alert_add, alert_list
 from quantdesk_tui.grammar import GrammarError, completions, parse
+from quantdesk_tui.hub import Hub
+from quantdesk_tui.panes import alerts_text
 from tests.tui.fakes import ALERTS, FakeClient, fixed_app
 from tests.tui.test_app_shell import wait_for
 from widgets.format import fmt_alert
@@ -98,6 +100,14 @@ def test_an_alert_reads_as_its_word_and_its_exact_level_with_its_unit():
         "#6 ETH-PERP cross 3300.25"
     )
     assert fmt_alert({"id": 7, "kind": "oracle_failover", "market": None, "level": None}) == "#7 any oracle_failover"
+
+
+def test_the_empty_alerts_pane_says_how_to_add_one_in_the_words_the_bar_takes():
+    hub = Hub()
+    hub.market = "ETH-PERP"
+    assert alerts_text(hub) == "no ETH-PERP alerts — `:alert ETH-PERP above PRICE` adds one"
+    command = parse("alert ETH-PERP above 4000", MARKETS)  # the hint, typed
+    assert (command.kind, command.args) == ("alert", {"market": "ETH-PERP", "kind": "price_above", "level": "4000"})
 
 
 async def test_the_alerts_pane_and_the_alerts_screen_show_the_words():
