@@ -3,11 +3,13 @@ the live monitor, and the trading state with kill (Ctrl+K twice) and resume.
 
 The report is shown as the backend shapes it: numbers as lines, dicts of rows as small tables, so a
 new section on the backend appears here without a TUI change. The monitor's integers are shown as the
-exact decimal strings `--json` prints (`to_human`: "equity 10000.5", "margin ratio 0.1333").
+exact decimal strings `--json` prints (`to_human`: "equity 10000.5"), ratios in the units a trader reads
+them in (`monitor_view`: "margin ratio 13.33%", "leverage 0.2086x"), still exact.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -46,6 +48,24 @@ def fmt_value(value: Any) -> str:
 
 
 TIME_KEYS = ("ts", "time", "as_of", "at")
+PERCENT_KEYS = ("margin_ratio", "margin_usage", "liq_distance")  # fractions of one, thresholds included
+LEVERAGE_KEYS = ("leverage",)
+
+
+def monitor_view(value: Any, key: str = "") -> Any:
+    """The monitor's exact decimal strings with their units: a ratio as a percentage ("0.0071" -> "0.71%"),
+    a leverage as "0.2086x", `ts_ms` as the UTC time it is "as of"; every digit kept (a decimal shift)."""
+    if isinstance(value, dict):
+        return {("as_of" if k == "ts_ms" else k): monitor_view(v, str(k)) for k, v in value.items()}
+    if key == "ts_ms" and isinstance(value, int):
+        return fmt_time_ms(value) + " UTC"
+    if isinstance(value, list):
+        return [monitor_view(v, key) for v in value]
+    if isinstance(value, str) and key.startswith(PERCENT_KEYS):
+        return f"{Decimal(value).scaleb(2).normalize():f}%"
+    if isinstance(value, str) and key.startswith(LEVERAGE_KEYS):
+        return f"{value}x"
+    return value
 
 
 def fmt_field(key: Any, value: Any) -> str:
@@ -247,7 +267,7 @@ class RiskScreen(WorkspaceScreen):
         monitor = Text(no_wrap=True, overflow="crop")
         if hub.risk_monitor is not None:
             render_report(
-                to_human(hub.risk_monitor),
+                monitor_view(to_human(hub.risk_monitor)),
                 monitor,
                 "",
                 max(0, self.query_one("#risk-monitor-box").content_region.width - 1) or 40,

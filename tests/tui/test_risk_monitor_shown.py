@@ -26,20 +26,20 @@ async def test_the_monitor_pane_shows_exact_strings():
         await wait_for(pilot, lambda: "equity" in text_of(app, "#risk-monitor"), what="the monitor on screen")
         shown = text_of(app, "#risk-monitor")
     pairs = [(" ".join(line.split()[:-1]), line.split()[-1]) for line in shown.splitlines() if line.strip()]
-    assert ("ts ms 00:00:00", "UTC") in pairs  # 2026-01-01 00:00:00.000, from ts_ms
+    assert ("as of 00:00:00", "UTC") in pairs  # 2026-01-01 00:00:00.000, from ts_ms
     account_lines = [
         ("equity", "101667"),
         ("total collateral", "101425"),
         ("free collateral", "100242"),
         ("initial margin", "1425"),
         ("maintenance margin", "712.5"),
-        ("margin ratio", "4.7925"),  # 479.25% of notional (1e4 = 100%)
-        ("margin usage", "0.0071"),
-        ("leverage", "0.2086"),
+        ("margin ratio", "479.25%"),  # 47,925 at 1e4 = 100% of notional
+        ("margin usage", "0.71%"),
+        ("leverage", "0.2086x"),
     ]
-    sol_lines = [("base", "100"), ("notional", "14250"), ("liq price", "45.12"), ("liq distance", "0.683368")]
-    eth_lines = [("base", "-2"), ("notional", "-6913.56"), ("mark price", "3456.78"), ("liq distance", "0.507182")]
+    sol_lines = [("base", "100"), ("notional", "14250"), ("liq price", "45.12"), ("liq distance", "68.3368%")]
+    eth_lines = [("base", "-2"), ("notional", "-6913.56"), ("mark price", "3456.78"), ("liq distance", "50.7182%")]
     for expected in (account_lines, sol_lines, eth_lines):
         assert all(pair in pairs for pair in expected), expected
-    assert pairs.index(("", "SOL-PERP")) < pairs.index(("liq distance", "0.683368")) < pairs.index(("", "ETH-PERP"))
-    assert ("liq distance critical", "0.075") in pairs
+    assert pairs.index(("", "SOL-PERP")) < pairs.index(("liq distance", "68.3368%")) < pairs.index(("", "ETH-PERP"))
+    assert ("liq distance critical", "7.5%") in pairs
