@@ -10,8 +10,16 @@ screens opened later, a layout folded into tabs) the body is composed at once.
 
 from __future__ import annotations
 
+from typing import Protocol, cast
+
 from textual.app import ComposeResult
 from textual.widget import Widget
+
+
+class PaintingApp(Protocol):
+    """The app's part DeferredBody reads (the rest of what widgets use is DeskApp, desk_app.py)."""
+
+    deferred_bodies: list[DeferredBody] | None
 
 
 class DeferredBody(Widget):
@@ -35,7 +43,7 @@ class DeferredBody(Widget):
         """The body is mounted (a subclass sets up what needs its children here)."""
 
     def compose(self) -> ComposeResult:
-        deferred: list[DeferredBody] | None = self.app.deferred_bodies if self.can_wait() else None  # type: ignore[attr-defined]
+        deferred = cast(PaintingApp, self.app).deferred_bodies if self.can_wait() else None
         self._deferred = deferred is not None
         if deferred is None:
             yield from self.body()

@@ -8,11 +8,12 @@ from functools import partial
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from backend.api.protocol import BASE_PRECISION
+from quantdesk_tui.desk_app import desk_app
 
 
 class QuantDeskCommands(Provider):
     def _entries(self) -> list[tuple[str, str, object]]:
-        app = self.app
+        app = desk_app(self.app)
         entries: list[tuple[str, str, object]] = []
         for market in app.hub.markets:
             entries.append(

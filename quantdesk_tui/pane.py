@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from quantdesk_tui.desk_app import desk_app
 from quantdesk_tui.changes import deliver, every_change
 from quantdesk_tui.deferred_body import DeferredBody
 from quantdesk_tui.hub import Hub
@@ -29,7 +30,7 @@ class Pane(DeferredBody, Vertical):
 
     def body_ready(self) -> None:
         """Fill the body from the Hub (a subclass sets up its widgets first, then calls this)."""
-        self.prime(self.app.hub)  # type: ignore[attr-defined]
+        self.prime(desk_app(self.app).hub)
 
     def one(self, selector: str) -> Any:
         """The pane's widget matching `selector` (a class name or #id), found once: changes ask for it many
@@ -41,7 +42,7 @@ class Pane(DeferredBody, Vertical):
 
     @property
     def hub(self) -> Hub:
-        return self.app.hub  # type: ignore[attr-defined,no-any-return]
+        return desk_app(self.app).hub
 
     def prime(self, hub: Hub) -> None:
         """Fill the widget from the Hub right after mounting: every change there is, at once."""
@@ -50,4 +51,4 @@ class Pane(DeferredBody, Vertical):
 
     @property
     def actions(self) -> Any:
-        return self.app.trading  # type: ignore[attr-defined]
+        return desk_app(self.app).trading

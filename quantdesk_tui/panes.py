@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from quantdesk_tui.desk_app import desk_app
 from backend.api.protocol import PRICE_PRECISION, AccountView, AlertKind, CancelArgs, alert_kind_word
 from quantdesk_tui.changes import (
     AccountChanged,
@@ -52,7 +53,7 @@ class ChartPane(Pane):
     def body(self) -> ComposeResult:
         from widgets.candle_chart import CandleChart
 
-        hub: Hub = self.app.hub  # type: ignore[attr-defined]
+        hub: Hub = desk_app(self.app).hub
         yield CandleChart(id="chart", market=hub.market, timeframe=hub.timeframe)
 
     def body_ready(self) -> None:
@@ -158,7 +159,7 @@ class TicketPane(Pane):
             self.ticket.set_equity(account.equity)
 
     def on_preview_changed(self, _change: PreviewChanged) -> None:
-        self.ticket.set_preview(self.app.preview)  # type: ignore[attr-defined]
+        self.ticket.set_preview(desk_app(self.app).preview)
 
     def on_order_ticket_submitted(self, event: OrderTicket.Submitted) -> None:
         self.actions.submit_ticket(event.order)
@@ -318,7 +319,7 @@ class WatchlistPane(Pane):
     def body(self) -> ComposeResult:
         from widgets.watchlist import Watchlist
 
-        yield Watchlist(id="pane-watchlist", clock=self.app.clock)  # type: ignore[attr-defined]
+        yield Watchlist(id="pane-watchlist", clock=desk_app(self.app).clock)
 
     def on_markets_changed(self, _change: MarketsChanged) -> None:
         self.one("Watchlist").set_markets(self.hub.markets)
@@ -329,7 +330,7 @@ class WatchlistPane(Pane):
             watchlist.update_quote(quote)
 
     def on_watchlist_market_selected(self, event: Watchlist.MarketSelected) -> None:
-        self.app.focus_market(event.market)  # type: ignore[attr-defined]
+        desk_app(self.app).focus_market(event.market)
 
 
 class AccountPane(Pane):
@@ -389,9 +390,9 @@ class WalletPane(Pane):
 
     def _reload(self) -> None:
         self.app.run_worker(
-            self.app.feed.load_wallet,
+            desk_app(self.app).feed.load_wallet,
             group="wallet",
-            exclusive=True,  # type: ignore[attr-defined]
+            exclusive=True,
             exit_on_error=False,
         )
 

@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from quantdesk_tui.desk_app import desk_app
 from backend.api.protocol import FUNDING_RATE_PRECISION, ParamUnit, UnitKind
 from quantdesk_tui.changes import AdminChanged, UnavailableChanged
 from quantdesk_tui.hub import Hub
@@ -227,8 +228,8 @@ class AdminScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="admin", exit_on_error=False)
     async def _reload(self) -> None:
-        if self.app.hub.connected:  # type: ignore[attr-defined]
-            await self.app.feed.load_admin()  # type: ignore[attr-defined]
+        if desk_app(self.app).hub.connected:
+            await desk_app(self.app).feed.load_admin()
 
     def on_admin_changed(self, _change: AdminChanged) -> None:
         self._show()
@@ -247,7 +248,7 @@ class AdminScreen(WorkspaceScreen):
 
     # -- selection ----------------------------------------------------------------------------
     def selected_market(self) -> dict[str, Any] | None:
-        admin = self.app.hub.admin  # type: ignore[attr-defined]
+        admin = desk_app(self.app).hub.admin
         key = self.markets_table.cursor_key
         if admin is None:
             return None
@@ -369,7 +370,7 @@ class AdminScreen(WorkspaceScreen):
         self._market_action("admin.reset_breaker", "reset the circuit breaker of")
 
     def action_insurance(self, direction: str) -> None:
-        fund = int((self.app.hub.admin or {}).get("insurance_fund", 0))  # type: ignore[attr-defined]
+        fund = int((desk_app(self.app).hub.admin or {}).get("insurance_fund", 0))
 
         def confirmed(amount: str, yes: bool | None) -> None:
             if yes:
@@ -414,8 +415,8 @@ class AdminScreen(WorkspaceScreen):
             return
         self._say(f"done: {what}")
         self.notify(what, title="admin")
-        hub: Hub = self.app.hub  # type: ignore[attr-defined]
+        hub: Hub = desk_app(self.app).hub
         if isinstance(result, dict) and "markets" in result:
             hub.admin = result
             self.post_message(AdminChanged())
-        await self.app.feed.load_admin()  # type: ignore[attr-defined]
+        await desk_app(self.app).feed.load_admin()

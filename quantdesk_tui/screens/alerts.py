@@ -9,6 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
+from quantdesk_tui.desk_app import desk_app
 from backend.api.protocol import alert_kind_word
 from quantdesk_tui.changes import AlertHistoryChanged, AlertsChanged, FiredChanged, UnavailableChanged
 from quantdesk_tui.grammar import PRICE_ALERT_CHOICES, GrammarError, parse
@@ -106,8 +107,8 @@ class AlertsScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="alerts-load", exit_on_error=False)
     async def _reload(self) -> None:
-        if self.app.hub.connected:  # type: ignore[attr-defined]
-            feed = self.app.feed  # type: ignore[attr-defined]
+        if desk_app(self.app).hub.connected:
+            feed = desk_app(self.app).feed
             await feed.refresh_alerts()
             await feed.load_alert_history()
 
@@ -134,14 +135,14 @@ class AlertsScreen(WorkspaceScreen):
     def selected(self) -> dict[str, Any] | None:
         """The alert under the cursor; None, and the status line asks for one, when there is none."""
         key = self.query_one("#al-active", LiveTable).cursor_key
-        alert = next((a for a in self.app.hub.alerts if a.get("id") == key), None)  # type: ignore[attr-defined]
+        alert = next((a for a in desk_app(self.app).hub.alerts if a.get("id") == key), None)
         if alert is None:
             self._say("select an alert first", error=True)
         return alert
 
     # -- actions ------------------------------------------------------------------------------
     def _markets(self) -> list[str]:
-        return [m.symbol for m in self.app.hub.markets]  # type: ignore[attr-defined]
+        return [m.symbol for m in desk_app(self.app).hub.markets]
 
     def _parse_add(self, text: str) -> str | None:
         try:
@@ -222,4 +223,4 @@ class AlertsScreen(WorkspaceScreen):
             self._say(f"{what}: refused — {error}", error=True)
             return
         self._say(what)
-        await self.app.feed.refresh_alerts()  # type: ignore[attr-defined]
+        await desk_app(self.app).feed.refresh_alerts()

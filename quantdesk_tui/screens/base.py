@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from quantdesk_tui.desk_app import desk_app
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.changes import (
     AccountChanged,
@@ -43,14 +44,14 @@ class WorkspaceScreen(Screen[None]):
     """
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status", clock=self.app.status_clock)  # type: ignore[attr-defined]
+        yield StatusBar(id="status", clock=desk_app(self.app).status_clock)
         yield from self.compose_body()
         yield KeyFooter(id="footer")  # the focused pane's keys; docked before the command bar, which opens above it
         yield CommandBar(
-            lambda: [m.symbol for m in self.app.hub.markets],  # type: ignore[attr-defined]
-            self.app.command_history,
+            lambda: [m.symbol for m in desk_app(self.app).hub.markets],
+            desk_app(self.app).command_history,
             id="command-bar",
-        )  # type: ignore[attr-defined]
+        )
         yield Static(too_small_text(*self.app.size), id="too-small", markup=False)
 
     def on_resize(self, event: Resize) -> None:
@@ -69,7 +70,7 @@ class WorkspaceScreen(Screen[None]):
 
     @property
     def hub(self) -> Hub:
-        return self.app.hub  # type: ignore[attr-defined,no-any-return]
+        return desk_app(self.app).hub
 
     def on_mount(self) -> None:
         self._status_bar = self.query_one(StatusBar)
@@ -130,4 +131,4 @@ class WorkspaceScreen(Screen[None]):
     def on_quote_changed(self, change: QuoteChanged) -> None:
         if self.hub.market in change.quotes and (bar := self._live_status_bar()) is not None:
             self._show_price(bar)
-        self.app.quotes_shown(change.quotes.values())  # type: ignore[attr-defined]
+        desk_app(self.app).quotes_shown(change.quotes.values())

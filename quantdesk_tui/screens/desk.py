@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from quantdesk_tui.desk_app import desk_app
 from backend.api.protocol import PERCENT_PER_ONE, PERCENTAGE_PRECISION, QUOTE_PRECISION, to_decimal
 from quantdesk_tui.screens.base import WorkspaceScreen
 from quantdesk_tui.screens.box import Box, tone_styles
@@ -153,11 +154,11 @@ class DeskScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="desk")
     async def _reload(self) -> None:
-        if not self.app.hub.connected:  # type: ignore[attr-defined]
+        if not desk_app(self.app).hub.connected:
             return
-        result = await self.app.feed.fetch("desk.view")  # type: ignore[attr-defined]
+        result = await desk_app(self.app).feed.fetch("desk.view")
         if result is None:
-            self.note = self.app.hub.unavailable.get("desk.view", "")  # type: ignore[attr-defined]
+            self.note = desk_app(self.app).hub.unavailable.get("desk.view", "")
         else:
             self.view, self.note = result, ""
         self.show()

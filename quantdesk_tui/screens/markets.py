@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
+from quantdesk_tui.desk_app import desk_app
 from quantdesk_tui.changes import MarketsChanged, MarketStatsChanged, QuoteChanged
 from quantdesk_tui.screens.base import WorkspaceScreen
 from widgets.watchlist import Watchlist
@@ -11,7 +12,7 @@ from widgets.watchlist import Watchlist
 
 class MarketsScreen(WorkspaceScreen):
     def compose_body(self) -> ComposeResult:
-        yield Watchlist(id="watchlist", show_funding=True, show_oi=True, clock=self.app.clock)  # type: ignore[attr-defined]
+        yield Watchlist(id="watchlist", show_funding=True, show_oi=True, clock=desk_app(self.app).clock)
 
     def on_mount(self) -> None:
         watchlist = self.query_one(Watchlist)
@@ -35,4 +36,4 @@ class MarketsScreen(WorkspaceScreen):
             )
 
     def on_watchlist_market_selected(self, event: Watchlist.MarketSelected) -> None:
-        self.app.focus_market(event.market)  # type: ignore[attr-defined]
+        desk_app(self.app).focus_market(event.market)

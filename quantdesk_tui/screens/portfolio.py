@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.widgets import Static, TabbedContent, TabPane
 
+from quantdesk_tui.desk_app import desk_app
 from backend.api.protocol import MARGIN_PRECISION, AccountView
 from quantdesk_tui.changes import (
     AccountChanged,
@@ -141,8 +142,8 @@ class PortfolioScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="portfolio", exit_on_error=False)
     async def _load(self) -> None:
-        feed = self.app.feed  # type: ignore[attr-defined]
-        if self.app.hub.connected:  # type: ignore[attr-defined]
+        feed = desk_app(self.app).feed
+        if desk_app(self.app).hub.connected:
             await feed.load_sub_accounts()
             await feed.refresh_account()
 
@@ -182,7 +183,7 @@ class PortfolioScreen(WorkspaceScreen):
         self.query_one(OrdersTable).set_orders(o for o in self.hub.orders.values() if o.sub_account == sub)
 
     def action_switch_sub(self, step: int) -> None:
-        hub: Hub = self.app.hub  # type: ignore[attr-defined]
+        hub: Hub = desk_app(self.app).hub
         subs = hub.sub_accounts or [0]
         index = subs.index(hub.sub_account) if hub.sub_account in subs else 0
         target = subs[(index + step) % len(subs)]

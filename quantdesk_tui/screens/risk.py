@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
+from quantdesk_tui.desk_app import desk_app
 from backend.api.protocol import to_human
 from quantdesk_tui.changes import AccountChanged, RiskChanged, TradingStateChanged, UnavailableChanged
 from quantdesk_tui.hub import Hub
@@ -244,8 +245,8 @@ class RiskScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="risk", exit_on_error=False)
     async def _reload(self) -> None:
-        if self.app.hub.connected:  # type: ignore[attr-defined]
-            await self.app.feed.load_risk()  # type: ignore[attr-defined]
+        if desk_app(self.app).hub.connected:
+            await desk_app(self.app).feed.load_risk()
 
     def on_risk_changed(self, _change: RiskChanged) -> None:
         self._show_report()
@@ -283,11 +284,11 @@ class RiskScreen(WorkspaceScreen):
         self._reload()
 
     def action_kill(self) -> None:
-        self.app.action_kill_switch()  # type: ignore[attr-defined]
+        desk_app(self.app).action_kill_switch()
 
     def action_resume(self) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.trading.resume()  # type: ignore[attr-defined]
+                desk_app(self.app).trading.resume()
 
         self.app.push_screen(ConfirmScreen("Resume trading?", "orders will be accepted again"), confirmed)

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from quantdesk_tui.desk_app import desk_app
 from backend.api.protocol import FeedHealth, Status
 from quantdesk_tui.changes import ConnectionChanged, LogChanged, StatusChanged
 from quantdesk_tui.hub import Hub
@@ -96,7 +97,7 @@ class SystemScreen(WorkspaceScreen):
     def on_mount(self) -> None:
         self.set_class(self.app.size.height < 30, "-compact")
         self.query_one("#sys-log LogView").focus()
-        hub: Hub = self.app.hub  # type: ignore[attr-defined]
+        hub: Hub = desk_app(self.app).hub
         self._seen = max(0, hub.log_total - len(hub.log))
         self._reload()
 
@@ -105,8 +106,8 @@ class SystemScreen(WorkspaceScreen):
 
     @work(exclusive=True, group="system", exit_on_error=False)
     async def _reload(self) -> None:
-        if self.app.hub.connected:  # type: ignore[attr-defined]
-            await self.app.feed.load_status()  # type: ignore[attr-defined]
+        if desk_app(self.app).hub.connected:
+            await desk_app(self.app).feed.load_status()
 
     def on_status_changed(self, _change: StatusChanged) -> None:
         self._show_backend()

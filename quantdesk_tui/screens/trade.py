@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
 
+from quantdesk_tui.desk_app import desk_app
 from quantdesk_tui.changes import HubChanged, deliver
 from quantdesk_tui.config import save_config, save_layout
 from quantdesk_tui.layout import (
@@ -58,20 +59,20 @@ class TradeScreen(WorkspaceScreen):
         self._panes: list[Pane] | None = None  # the layout's panes, found once per (re)build, not per frame
 
     def _load(self, name: str) -> Node:
-        left = self.app.layout_tree_data  # type: ignore[attr-defined]
+        left = desk_app(self.app).layout_tree_data
         if left is not None:  # the layout as the trader left it last time
-            self.app.layout_tree_data = None  # type: ignore[attr-defined]
+            desk_app(self.app).layout_tree_data = None
             try:
                 return layout_from_data(left)
             except LayoutError:
                 pass
-        saved = self.app.config.layouts.get(name)  # type: ignore[attr-defined]
+        saved = desk_app(self.app).config.layouts.get(name)
         data = saved if saved is not None else BUILTIN_LAYOUTS.get(name, BUILTIN_LAYOUTS["trade"])
         return layout_from_data(data)
 
     def compose_body(self) -> ComposeResult:
         if self.layout_tree is None:
-            self.layout_name = self.layout_name or self.app.layout_name  # type: ignore[attr-defined]
+            self.layout_name = self.layout_name or desk_app(self.app).layout_name
             self.layout_tree = self._load(self.layout_name)
         self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
         yield LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized_pane, id="layout")
@@ -144,7 +145,7 @@ class TradeScreen(WorkspaceScreen):
             self.layout_name = name
         self.maximized_pane = None
         # remembered before the rebuild, which takes a while: a quit right after must still keep it
-        self.app.remember_layout(self.layout_data())  # type: ignore[attr-defined]
+        desk_app(self.app).remember_layout(self.layout_data())
         await self.rebuild()
 
     async def action_maximize_pane(self) -> None:
