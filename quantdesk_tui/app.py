@@ -316,7 +316,7 @@ class QuantDeskApp(App[int]):
             return
         toast = notice.toast(self.trading.fill_is_reported)
         if toast is not None:
-            self.notify(toast.text, title=toast.title, severity=toast.severity)  # type: ignore[arg-type]
+            self.notify(toast.text, title=toast.title, severity=toast.severity)
         if self.config.bell:
             self.bell()
 
@@ -416,7 +416,7 @@ class QuantDeskApp(App[int]):
             await self.switch_mode(mode)
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+        if self.use_command_palette and not SafeCommandPalette.is_open(self):  # type: ignore[arg-type]  # Textual types it App[object]; App is invariant in its return type
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def search_themes(self) -> None:  # the palette's "Change theme", on the palette without its crashes
@@ -447,9 +447,9 @@ class QuantDeskApp(App[int]):
         args = command.args
         match command.kind:
             case "order" | "twap" | "iceberg" | "oco":
-                self.trading.place(command.request)
+                self.trading.place(command.order)
             case "cancel":
-                self.trading.cancel(command.request)
+                self.trading.cancel(command.cancel)
             case "focus":
                 self.focus_market(args["market"])
             case "tf":

@@ -180,7 +180,7 @@ async def _run_command(runner: Runner, args: argparse.Namespace) -> int:
     from quantdesk_tui.connection import make_client
 
     if getattr(args, "local", False):  # commands that work without a backend
-        result, text = await runner(None, args)  # type: ignore[arg-type]
+        result, text = await runner(None, args)  # type: ignore[arg-type]  # a --local runner never uses its client (Runner types the usual one)
     else:
         client = make_client(
             getattr(args, "connect", None),

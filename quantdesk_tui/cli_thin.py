@@ -86,10 +86,10 @@ def parse(argv: list[str]) -> ThinRequest | None:
     for word in words:
         name, eq, value = word.partition("=")
         if name in spec.options:
-            value = value if eq else next(words, None)  # type: ignore[assignment]
-            if value is None or (not eq and value.startswith("-")):
+            given_value = value if eq else next(words, None)
+            if given_value is None or (not eq and given_value.startswith("-")):
                 return None
-            given[name] = value
+            given[name] = given_value
         elif word in ("--json", "--raw") or word in spec.switches:
             flags.add(word)
         elif word.startswith("-"):
@@ -206,6 +206,6 @@ def emit_reply(request: ThinRequest, reply: dict[str, Any]) -> int:
         error = reply.get("error") or {}
         emit_json({"error": {"code": str(error.get("code", "INTERNAL")), "message": str(error.get("message", ""))}})
         return 1
-    result = reply.get("result")
+    result: Any = reply.get("result")  # the reply's JSON document
     emit_json(json_document(result[request.prints] if request.prints else result, request))
     return 0

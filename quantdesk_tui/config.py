@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # comments, is imported only to save (it costs ~20 ms, before the TUI's first frame otherwise).
 _TOML_ERROR_LINE = re.compile(r"at line (\d+)")
 
-THEMES = ("quantdesk-dark", "quantdesk-light", "quantdesk-high-contrast", "quantdesk-colorblind")
+THEMES: tuple[ThemeName, ...] = ("quantdesk-dark", "quantdesk-light", "quantdesk-high-contrast", "quantdesk-colorblind")
 THEME_ALIASES = {
     "dark": "quantdesk-dark",
     "light": "quantdesk-light",

@@ -71,6 +71,20 @@ class Command:
     args: dict[str, Any] = field(default_factory=dict)
     request: OrderRequest | CancelArgs | None = None  # for orders, parents and cancels: what is sent
 
+    @property
+    def order(self) -> OrderRequest:
+        """The request of an order or parent-order command (the parser always sets one for those)."""
+        if self.request is None or isinstance(self.request, CancelArgs):
+            raise GrammarError(f"a {self.kind} command places no order")
+        return self.request
+
+    @property
+    def cancel(self) -> CancelArgs:
+        """The request of a cancel command (the parser always sets one for it)."""
+        if not isinstance(self.request, CancelArgs):
+            raise GrammarError(f"a {self.kind} command cancels nothing")
+        return self.request
+
 
 def positive_decimal(text: str, what: str) -> str:
     try:

@@ -88,9 +88,9 @@ class LayoutView(DeferredBody, Vertical):
                 rows[row].append((x, [Segment("│", frame), Segment(" " * (w - 2), blank), Segment("│", frame)]))
             rows[y + h - 1].append((x, [Segment("╰" + "─" * (w - 2) + "╯", frame)]))
         strips = []
-        for row in rows:
+        for parts_at in rows:
             segments: list[Segment] = []
-            for _, parts in sorted(row, key=lambda part: part[0]):
+            for _, parts in sorted(parts_at, key=lambda part: part[0]):
                 segments += parts
             strips.append(Strip(segments).adjust_cell_length(width, blank))
         return strips

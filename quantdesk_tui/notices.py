@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION, FillView
 
@@ -15,7 +16,7 @@ from backend.api.protocol import BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISIO
 class Toast(NamedTuple):
     text: str
     title: str
-    severity: str
+    severity: SeverityLevel
 
 
 class Notice(Message, bubble=False):

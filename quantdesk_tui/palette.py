@@ -3,8 +3,11 @@ entry and closing a position."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
+from textual.binding import Binding
+from textual.await_complete import AwaitComplete
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from backend.api.protocol import BASE_PRECISION
@@ -12,9 +15,9 @@ from quantdesk_tui.desk_app import desk_app
 
 
 class QuantDeskCommands(Provider):
-    def _entries(self) -> list[tuple[str, str, object]]:
+    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = desk_app(self.app)
-        entries: list[tuple[str, str, object]] = []
+        entries: list[tuple[str, str, Callable[[], object]]] = []
         for market in app.hub.markets:
             entries.append(
                 (
@@ -32,19 +35,21 @@ class QuantDeskCommands(Provider):
                     partial(app.open_command_bar, f"{side}  {app.hub.market}", len(side) + 1),
                 )
             )
-        for (sub, market), position in sorted(app.hub.positions.items()):
+        for (sub, symbol), position in sorted(app.hub.positions.items()):
             entries.append(
                 (
-                    f"Close {market} position (sub {sub})",
+                    f"Close {symbol} position (sub {sub})",
                     f"size {position.base / BASE_PRECISION:g}; asks first when large",
-                    partial(app.trading.close_position, market, sub),
+                    partial(app.trading.close_position, symbol, sub),
                 )
             )
         seen: set[str] = set()
-        for node in (self.screen, app):
+        for node in (self.screen, self.app):
             for binding in node.BINDINGS:
-                action = getattr(binding, "action", None)
-                if not action or action in seen or not getattr(binding, "description", ""):
+                if not isinstance(binding, Binding):  # (key, action[, description]) tuples: none in this app
+                    continue
+                action = binding.action
+                if not action or action in seen or not binding.description:
                     continue
                 seen.add(action)
                 entries.append(
@@ -55,7 +60,7 @@ class QuantDeskCommands(Provider):
                     )
                 )
         for mode in app.SCREEN_NAMES:
-            entries.append((f"Screen: {mode.title()}", "switch screen", partial(app.switch_mode, mode)))
+            entries.append((f"Screen: {mode.title()}", "switch screen", partial(self.app.switch_mode, mode)))
         return entries
 
     async def discover(self) -> Hits:
@@ -81,7 +86,7 @@ class SafeCommandPalette(CommandPalette):
         except KeyError:
             pass
 
-    def dismiss(self, result=None):  # type: ignore[no-untyped-def]
+    def dismiss(self, result: None = None) -> AwaitComplete:
         if self.app.screen is not self:  # already closed by a screen switch: nothing left to pop
-            return None
+            return AwaitComplete.nothing()
         return super().dismiss(result)

@@ -201,7 +201,9 @@ class BookPane(Pane):
         self.book.set_own_orders(self.hub.open_orders(self.hub.market))
 
     def on_order_book_price_picked(self, event: OrderBook.PricePicked) -> None:
-        ticket = self.screen.query("OrderTicket")
+        from widgets.order_ticket import OrderTicket
+
+        ticket = self.screen.query(OrderTicket)
         if ticket:
             ticket.first().set_price(event.price)
             ticket.first().focus()
@@ -390,7 +392,7 @@ class WalletPane(Pane):
 
     def _reload(self) -> None:
         self.app.run_worker(
-            desk_app(self.app).feed.load_wallet,
+            desk_app(self.app).feed.load_wallet,  # type: ignore[arg-type]  # Textual's WorkType: an async method also fits Callable[[], T], so mypy infers T = Never
             group="wallet",
             exclusive=True,
             exit_on_error=False,

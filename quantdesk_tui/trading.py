@@ -57,7 +57,11 @@ def ticket_request(order: dict[str, Any], *, with_bracket: bool = True) -> Order
         sub_account=order.get("sub_account", 0),
         reduce_only=bool(order.get("reduce_only")),
         post_only=bool(order.get("post_only")),
-        **prices,
+        price=prices.get("price"),
+        trigger=prices.get("trigger"),
+        tp=prices.get("tp"),
+        sl=prices.get("sl"),
+        trail=prices.get("trail"),
     )
 
 

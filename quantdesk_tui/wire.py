@@ -52,7 +52,7 @@ class WebSocket:
         host, port, path = split_url(url)
         try:
             # the host as bytes: a str host is IDNA-encoded first, and importing that codec costs ms
-            sock = socket.create_connection((host.encode("ascii"), port), timeout=timeout)
+            sock = socket.create_connection((host.encode("ascii"), port), timeout=timeout)  # type: ignore[arg-type]  # typeshed: the host may be bytes
         except (OSError, UnicodeError) as exc:
             raise WireError(f"cannot reach {url}: {exc}") from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small frames, answered at once

@@ -102,7 +102,7 @@ class CandleChart(ThreadPlot, can_focus=True):
         self._candles: Candles | None = None  # the chart's own copy: live updates go into it
         self._overlays: dict[str, list[float | None]] = {}
         self._levels: list[tuple[str, float, str]] = []
-        self._last_spec: ChartSpec | None = None
+        self._last_spec: tuple[ChartSpec, int, int] | None = None
 
     # ---- data in ------------------------------------------------------------------------------
 
@@ -212,5 +212,5 @@ class CandleChart(ThreadPlot, can_focus=True):
     def _start_draw(self) -> None:
         spec, width, height = self.spec(), self.size.width, self.size.height
         if width and height and (spec, width, height) != self._last_spec:
-            self._last_spec = (spec, width, height)  # type: ignore[assignment]
+            self._last_spec = (spec, width, height)
             self._draw(partial(build_chart, spec, width, height))

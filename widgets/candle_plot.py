@@ -133,7 +133,7 @@ def small_panel_rows(height: int) -> int:
 def chart_panels(spec: ChartSpec, height: int) -> tuple[list[str], list[str]]:
     """(panels drawn top to bottom, names of the ones that did not fit): indicators the user asked
     for come before volume, and the price panel keeps MIN_PRICE_ROWS; volume only when there is some."""
-    wanted = [name for name in ("rsi", "macd") if name in spec.indicators]
+    wanted: list[str] = [name for name in ("rsi", "macd") if name in spec.indicators]
     if spec.show_volume and spec.candles is not None and any(v > 0 for v in spec.candles.volume):
         wanted.append("volume")
     small = small_panel_rows(height)

@@ -43,11 +43,11 @@ class LogView(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lines: list[LogLine] = []
-        self.query = ""
+        self.search = ""
 
     def show(self, lines: list[LogLine], query: str) -> None:
         follow = self.is_vertical_scroll_end or not self.lines
-        self.lines, self.query = lines, query
+        self.lines, self.search = lines, query
         self.virtual_size = Size(max((len(line.text) for line in lines), default=0), len(lines))
         if follow:
             self.scroll_end(animate=False, immediate=True)
@@ -67,11 +67,11 @@ class LogView(ScrollView, can_focus=True):
         return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
 
     def _highlight(self, text: str, style: Style) -> list[Segment]:
-        if not self.query:
+        if not self.search:
             return [Segment(text, style)]
         match_style = style + self.get_component_rich_style("log-view--match", partial=True)
         segments: list[Segment] = []
-        lowered, needle, start = text.lower(), self.query.lower(), 0
+        lowered, needle, start = text.lower(), self.search.lower(), 0
         while (found := lowered.find(needle, start)) >= 0:
             segments += [
                 Segment(text[start:found], style),

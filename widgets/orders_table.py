@@ -79,7 +79,8 @@ class OrdersTable(LiveTable):
             self.remove(order.order_id)
 
     def action_cancel_order(self) -> None:
-        order = self._orders.get(self.cursor_key)  # type: ignore[arg-type]
+        key = self.cursor_key
+        order = self._orders.get(key) if isinstance(key, int) else None
         if order is not None:
             self.post_message(self.CancelRequested(order.order_id, order.market))
 

@@ -68,7 +68,8 @@ class PositionsTable(LiveTable):
             self.upsert(key, self._row(position))
 
     def action_close_position(self) -> None:
-        position = self._positions.get(self.cursor_key)  # type: ignore[arg-type]
+        key = self.cursor_key
+        position = self._positions.get(key) if isinstance(key, tuple) else None
         if position is not None:
             self.post_message(self.CloseRequested(position.market, position.sub_account, position.base))
 

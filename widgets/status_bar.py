@@ -155,7 +155,8 @@ class StatusBar(Widget):
         """The named feed if there is one, else the one flagged active, else the first."""
         named = [h for h in self.feeds if h.source == self.feed]
         active = [h for h in self.feeds if h.active]
-        return (named or active or self.feeds or [None])[0]
+        candidates = named or active or self.feeds
+        return candidates[0] if candidates else None
 
     def set_account(self, account: AccountView | None) -> None:
         """Take the focused sub-account: equity, unrealized PnL, margin used, leverage, trading state."""
@@ -227,9 +228,9 @@ class StatusBar(Widget):
             )
 
         parts.extend(self._money_parts())
-        state = self._trading_state()
-        if state:
-            parts.append(_Part(0, Text(state, style=self._tone(_TRADING.get(state, "warn")))))
+        trading = self._trading_state()
+        if trading:
+            parts.append(_Part(0, Text(trading, style=self._tone(_TRADING.get(trading, "warn")))))
         if self.message:
             parts.append(_Part(6, Text(self.message), Text("")))
         if compact:

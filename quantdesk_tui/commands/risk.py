@@ -97,11 +97,11 @@ def risk_text(report: dict[str, Any]) -> str:
     if rows:
         lines += ["", table(("MARKET", "SIDE", "NOTIONAL USD", "% EQUITY"), rows, right=(2, 3))]
     stress = report.get("stress", {})
-    rows = [(f"{s['market']} {s['shock_pct']:+d}%", f"{s['pnl']:+,.2f}") for s in stress.get("shocks", [])]
+    stress_rows = [(f"{s['market']} {s['shock_pct']:+d}%", f"{s['pnl']:+,.2f}") for s in stress.get("shocks", [])]
     for crash in stress.get("crash", []) if isinstance(stress.get("crash"), list) else []:
-        rows.append((f"correlated crash -{crash['crash_pct']}% (BTC)", f"{crash['pnl']:+,.2f}"))
-    if rows:
-        lines += ["", table(("STRESS", "PNL USD"), rows, right=(1,))]
+        stress_rows.append((f"correlated crash -{crash['crash_pct']}% (BTC)", f"{crash['pnl']:+,.2f}"))
+    if stress_rows:
+        lines += ["", table(("STRESS", "PNL USD"), stress_rows, right=(1,))]
     pnl = (report.get("pnl") or {}).get("total")
     if pnl:
         lines += [

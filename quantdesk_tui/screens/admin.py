@@ -293,7 +293,7 @@ class AdminScreen(WorkspaceScreen):
     def action_edit(self) -> None:
         row = self.selected_market()
         name = self.params_table.cursor_key
-        if row is None or name is None:
+        if row is None or not isinstance(name, str):  # the parameters table's keys are their names
             self._say("select a market (↑↓) and a parameter (Tab, ↑↓) first", error=True)
             return
         if name not in row.get("params", {}):

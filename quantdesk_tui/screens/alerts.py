@@ -79,7 +79,7 @@ class AlertsScreen(WorkspaceScreen):
         Binding("a", "add", "Add alert", id="alerts.add"),
         Binding("e", "edit", "Edit level", id="alerts.edit"),
         Binding("d,delete", "remove", "Remove alert", id="alerts.remove"),
-        Binding("t", "toggle", "Enable/disable", id="alerts.toggle"),
+        Binding("t", "toggle_alert", "Enable/disable", id="alerts.toggle"),
         Binding("r", "reload", "Reload", id="alerts.reload"),
     ]
     DEFAULT_CSS = """
@@ -189,7 +189,7 @@ class AlertsScreen(WorkspaceScreen):
             typed,
         )
 
-    def action_toggle(self) -> None:
+    def action_toggle_alert(self) -> None:  # not action_toggle: DOMNode's toggles an attribute
         if (alert := self.selected()) is None:
             return
         enable = alert.get("status") == "disabled"

@@ -148,8 +148,9 @@ class PortfolioScreen(WorkspaceScreen):
             await feed.refresh_account()
 
     def on_markets_changed(self, _change: MarketsChanged) -> None:
-        for table in (PositionsTable, FillsTable, OrdersTable):
-            self.query_one(table).set_markets(self.hub.markets)
+        self.query_one(PositionsTable).set_markets(self.hub.markets)
+        self.query_one(FillsTable).set_markets(self.hub.markets)
+        self.query_one(OrdersTable).set_markets(self.hub.markets)
 
     def _show_balances(self) -> None:
         hub = self.hub

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.events import Resize
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
@@ -236,7 +237,7 @@ class RiskScreen(WorkspaceScreen):
         self._reload()
         self.set_interval(REFRESH_S, self._tick)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: Resize) -> None:
         self.post_message(RiskChanged())  # tables fold to fit the new width
 
     def _tick(self) -> None:

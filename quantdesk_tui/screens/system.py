@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.events import Resize
 from textual.containers import Horizontal
 from textual.widgets import Static
 
@@ -101,7 +102,7 @@ class SystemScreen(WorkspaceScreen):
         self._seen = max(0, hub.log_total - len(hub.log))
         self._reload()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: Resize) -> None:
         self.set_class(self.app.size.height < 30, "-compact")
 
     @work(exclusive=True, group="system", exit_on_error=False)

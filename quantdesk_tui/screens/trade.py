@@ -12,6 +12,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.events import Resize
 
 from quantdesk_tui.desk_app import desk_app
@@ -77,7 +78,7 @@ class TradeScreen(WorkspaceScreen):
         self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
         yield LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized_pane, id="layout")
 
-    async def on_resize(self, event: Resize) -> None:
+    async def on_resize(self, event: Resize) -> None:  # type: ignore[override]  # Textual calls each class's own handler, sync or async
         if folds_to_tabs(event.size.width, event.size.height) != self._folded:
             await self.rebuild()
 
@@ -99,7 +100,7 @@ class TradeScreen(WorkspaceScreen):
             if self._app_quitting():  # a resize that arrived while the app was quitting
                 return
             self._folded = folds_to_tabs(self.app.size.width, self.app.size.height)
-            view = LayoutView(self.layout_tree, folded=self._folded, maximized=self.maximized_pane, id="layout")
+            view = LayoutView(self.shown_layout, folded=self._folded, maximized=self.maximized_pane, id="layout")
             await self.mount(view, after=self.query_one("#status"))
             self._panes = None
             self._refocus(focused)
@@ -121,7 +122,7 @@ class TradeScreen(WorkspaceScreen):
         panes = self._panes
         if panes is None:
             panes = list(self.query(Pane))
-            shown = 1 if self.maximized_pane is not None else len(panes_of(self.layout_tree))
+            shown = 1 if self.maximized_pane is not None else len(panes_of(self.shown_layout))
             if len(panes) == shown:  # keep the list once the whole layout is in (bodies may still be coming)
                 self._panes = panes
         for pane in panes:
@@ -133,8 +134,15 @@ class TradeScreen(WorkspaceScreen):
     def rebuilding(self) -> bool:
         return self._rebuilding.locked()
 
+    @property
+    def shown_layout(self) -> Node:
+        """The layout shown: set when the screen composes, before a key or a resize can reach it."""
+        if self.layout_tree is None:
+            raise RuntimeError("the Trade screen has no layout before it composes")
+        return self.layout_tree
+
     def focused_pane(self) -> str | None:
-        node = self.focused
+        node: DOMNode | None = self.focused
         while node is not None and not isinstance(node, Pane):
             node = node.parent
         return node.id.removeprefix("pane-") if node is not None and node.id else None
@@ -161,34 +169,34 @@ class TradeScreen(WorkspaceScreen):
         if pane is None:
             return
         try:
-            await self.set_layout(remove_pane(self.layout_tree, pane))
+            await self.set_layout(remove_pane(self.shown_layout, pane))
         except LayoutError as exc:
             self.notify(str(exc), severity="warning")
 
     async def action_add_pane(self) -> None:
-        missing = [p for p in PANES if p not in panes_of(self.layout_tree)]
-        target = self.focused_pane() or panes_of(self.layout_tree)[-1]
+        missing = [p for p in PANES if p not in panes_of(self.shown_layout)]
+        target = self.focused_pane() or panes_of(self.shown_layout)[-1]
         if not missing:
             self.notify("every pane is already shown", severity="warning")
             return
-        await self.set_layout(split_pane(self.layout_tree, target, missing[0], "v"))
+        await self.set_layout(split_pane(self.shown_layout, target, missing[0], "v"))
         self.notify(f"added {missing[0]} below {target}; Ctrl+O swaps, Ctrl+X hides")
 
     async def action_swap_pane(self) -> None:
-        panes = panes_of(self.layout_tree)
+        panes = panes_of(self.shown_layout)
         pane = self.focused_pane()
         if pane is None or len(panes) < 2:
             return
         other = panes[(panes.index(pane) + 1) % len(panes)]
-        await self.set_layout(swap_panes(self.layout_tree, pane, other))
+        await self.set_layout(swap_panes(self.shown_layout, pane, other))
 
     async def action_resize_pane(self, delta: int) -> None:
         pane = self.focused_pane()
         if pane is not None:
-            await self.set_layout(resize_pane(self.layout_tree, pane, delta))
+            await self.set_layout(resize_pane(self.shown_layout, pane, delta))
 
     def layout_data(self) -> object:
-        return layout_to_data(self.layout_tree)
+        return layout_to_data(self.shown_layout)
 
     async def layout_command(self, action: str, name: str) -> None:
         """`layout save NAME` / `layout rm NAME` / `layout NAME` (a saved or built-in layout)."""
