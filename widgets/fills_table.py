@@ -55,7 +55,7 @@ class FillsTable(LiveTable):
         if len(self._fills) > self.max_rows:
             oldest = min(self._fills.values(), key=lambda f: (f.ts, f.fill_id))
             del self._fills[oldest.fill_id]
-            self.remove(oldest.fill_id)
+            self.remove_row(oldest.fill_id)
 
     def _row(self, f: FillView) -> tuple[Any, ...]:
         px, sz = self._decimals.get(f.market, (2, 4))

@@ -193,11 +193,11 @@ class LiveTable(ScrollView, can_focus=True):
     def update_rows(self, rows: Mapping[RowKey, tuple[Any, ...]]) -> None:
         """Make the table hold exactly `rows`: upsert each, remove keys not present."""
         for key in [key for key in self._rows if key not in rows]:
-            self.remove(key)
+            self.remove_row(key)
         for key, row in rows.items():
             self.upsert(key, row)
 
-    def remove(self, key: RowKey) -> None:  # type: ignore[override]  # a row, not the widget: tables and tests call remove(key); nothing calls Widget.remove() on a LiveTable
+    def remove_row(self, key: RowKey) -> None:
         if self._rows.pop(key, None) is None:
             return
         self._strip_cache.pop(key, None)

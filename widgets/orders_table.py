@@ -76,7 +76,7 @@ class OrdersTable(LiveTable):
             self.upsert(order.order_id, self._row(order))
         else:
             self._orders.pop(order.order_id, None)
-            self.remove(order.order_id)
+            self.remove_row(order.order_id)
 
     def action_cancel_order(self) -> None:
         key = self.cursor_key

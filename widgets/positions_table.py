@@ -62,7 +62,7 @@ class PositionsTable(LiveTable):
         key = self._key(position)
         if position.base == 0:
             self._positions.pop(key, None)
-            self.remove(key)
+            self.remove_row(key)
         else:
             self._positions[key] = position
             self.upsert(key, self._row(position))

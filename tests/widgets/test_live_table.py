@@ -118,7 +118,7 @@ async def test_filter_remove_and_update_rows() -> None:
         app.table.set_filter(lambda key, row: "T" in row[0])
         assert app.table.row_keys == ["BTC", "ETH"]
         app.table.set_filter(None)
-        app.table.remove("BTC")
+        app.table.remove_row("BTC")
         assert app.table.row_keys == ["SOL", "ETH"]
         app.table.update_rows({"ETH": ("ETH-PERP", 1.0, 1), "XRP": ("XRP-PERP", 0.5, 9)})
         await pilot.pause()
