@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from websockets.client import ClientProtocol
 from websockets.frames import Close, Frame, Opcode
 from websockets.http11 import Response
@@ -114,120 +115,112 @@ async def start_server() -> tuple[ApiServer, int, list]:
     return server, port, log
 
 
-async def test_three_requests_in_one_tcp_write_get_three_replies_in_order():
+@pytest.fixture
+async def api():
+    """A started server (with the `wait` and `commit` ops above), its port and its log; stopped after."""
     server, port, log = await start_server()
     try:
-        client = await RawClient.open(port)
-        client.writer.write(
-            client.frames(
-                HELLO,
-                {"id": 1, "op": "wait", "args": {"n": 1, "s": 0.05}},
-                {"id": 2, "op": "wait", "args": {"n": 2}},
-                {"id": 3, "op": "wait", "args": {"n": 3, "s": 0.01}},
-            )
+        yield server, port, log
+    finally:
+        await server.stop()
+
+
+async def test_three_requests_in_one_tcp_write_get_three_replies_in_order(api):
+    _, port, log = api
+    client = await RawClient.open(port)
+    client.writer.write(
+        client.frames(
+            HELLO,
+            {"id": 1, "op": "wait", "args": {"n": 1, "s": 0.05}},
+            {"id": 2, "op": "wait", "args": {"n": 2}},
+            {"id": 3, "op": "wait", "args": {"n": 3, "s": 0.01}},
         )
-        replies = await client.replies(4)
-        assert [r["id"] for r in replies] == [0, 1, 2, 3]
-        assert [r["result"] for r in replies[1:]] == [{"n": 1}, {"n": 2}, {"n": 3}]
-        # none released the connection: each started after the one before had finished
-        assert log == [("start", 1), ("end", 1), ("start", 2), ("end", 2), ("start", 3), ("end", 3)]
-    finally:
-        await server.stop()
+    )
+    replies = await client.replies(4)
+    assert [r["id"] for r in replies] == [0, 1, 2, 3]
+    assert [r["result"] for r in replies[1:]] == [{"n": 1}, {"n": 2}, {"n": 3}]
+    # none released the connection: each started after the one before had finished
+    assert log == [("start", 1), ("end", 1), ("start", 2), ("end", 2), ("start", 3), ("end", 3)]
 
 
-async def test_released_requests_overlap_their_waits_and_still_reply_in_order():
-    server, port, log = await start_server()
-    try:
-        client = await RawClient.open(port)
-        client.writer.write(
-            client.frames(
-                HELLO,
-                {"id": 1, "op": "commit", "args": {"n": 1, "gate": 1}},
-                {"id": 2, "op": "commit", "args": {"n": 2}},
-                {"id": 3, "op": "commit", "args": {"n": 3}},
-            )
+async def test_released_requests_overlap_their_waits_and_still_reply_in_order(api):
+    server, port, log = api
+    client = await RawClient.open(port)
+    client.writer.write(
+        client.frames(
+            HELLO,
+            {"id": 1, "op": "commit", "args": {"n": 1, "gate": 1}},
+            {"id": 2, "op": "commit", "args": {"n": 2}},
+            {"id": 3, "op": "commit", "args": {"n": 3}},
         )
-        await wait_until(lambda: len(log) == 3, what="all three applied while the first waits")
-        assert log == [("applied", 1), ("applied", 2), ("applied", 3)]
-        await asyncio.sleep(0.05)
-        assert await client.replies(1) == [{"id": 0, "ok": True, "result": {"protocol": PROTOCOL_VERSION}}]
-        assert client._texts()[1:] == []  # 2 and 3 are done, but their replies wait for 1's
-        server.gates[1].set()  # type: ignore[attr-defined]
-        replies = await client.replies(4)
-        assert [r["id"] for r in replies] == [0, 1, 2, 3]
-    finally:
-        await server.stop()
+    )
+    await wait_until(lambda: len(log) == 3, what="all three applied while the first waits")
+    assert log == [("applied", 1), ("applied", 2), ("applied", 3)]
+    await asyncio.sleep(0.05)
+    assert await client.replies(1) == [{"id": 0, "ok": True, "result": {"protocol": PROTOCOL_VERSION}}]
+    assert client._texts()[1:] == []  # 2 and 3 are done, but their replies wait for 1's
+    server.gates[1].set()  # type: ignore[attr-defined]
+    replies = await client.replies(4)
+    assert [r["id"] for r in replies] == [0, 1, 2, 3]
 
 
-async def test_a_fragmented_message_is_reassembled():
-    server, port, _ = await start_server()
-    try:
-        client = await RawClient.open(port)
-        client.writer.write(client.frames(HELLO))
-        text = json.dumps({"id": 1, "op": "wait", "args": {"n": 7}}).encode()
-        client.protocol.send_text(text[:10], fin=False)
-        client.protocol.send_continuation(text[10:20], fin=False)
-        client.protocol.send_continuation(text[20:], fin=True)
-        client.flush()
-        assert [r.get("result") for r in await client.replies(2)][1] == {"n": 7}
-    finally:
-        await server.stop()
+async def test_a_fragmented_message_is_reassembled(api):
+    _, port, _ = api
+    client = await RawClient.open(port)
+    client.writer.write(client.frames(HELLO))
+    text = json.dumps({"id": 1, "op": "wait", "args": {"n": 7}}).encode()
+    client.protocol.send_text(text[:10], fin=False)
+    client.protocol.send_continuation(text[10:20], fin=False)
+    client.protocol.send_continuation(text[20:], fin=True)
+    client.flush()
+    assert [r.get("result") for r in await client.replies(2)][1] == {"n": 7}
 
 
-async def test_a_message_over_the_size_limit_gets_a_reply_and_a_larger_frame_closes_with_1009():
-    server, port, _ = await start_server()
-    try:
-        client = await RawClient.open(port)
-        big = json.dumps({"id": 1, "op": "wait", "args": {"n": 1, "pad": "a" * (MAX_MESSAGE_BYTES + 1)}}).encode()
-        client.writer.write(client.frames(HELLO, big))
-        replies = await client.replies(2)
-        assert replies[1]["error"]["code"] == "MESSAGE_TOO_LARGE"
-        huge = b'{"id": 2, "pad": "' + b"a" * (MAX_MESSAGE_BYTES * 4) + b'"}'
-        client.writer.write(client.frames(huge))
-        close = await client.closed()
-        assert close.code == 1009
-        other = await RawClient.open(port)  # the server itself is unharmed
-        other.writer.write(other.frames(HELLO, {"id": 1, "op": "wait", "args": {"n": 1}}))
-        assert (await other.replies(2))[1] == {"id": 1, "ok": True, "result": {"n": 1}}
-    finally:
-        await server.stop()
+async def test_a_message_over_the_size_limit_gets_a_reply_and_a_larger_frame_closes_with_1009(api):
+    server, port, _ = api
+    client = await RawClient.open(port)
+    big = json.dumps({"id": 1, "op": "wait", "args": {"n": 1, "pad": "a" * (MAX_MESSAGE_BYTES + 1)}}).encode()
+    client.writer.write(client.frames(HELLO, big))
+    replies = await client.replies(2)
+    assert replies[1]["error"]["code"] == "MESSAGE_TOO_LARGE"
+    huge = b'{"id": 2, "pad": "' + b"a" * (MAX_MESSAGE_BYTES * 4) + b'"}'
+    client.writer.write(client.frames(huge))
+    close = await client.closed()
+    assert close.code == 1009
+    other = await RawClient.open(port)  # the server itself is unharmed
+    other.writer.write(other.frames(HELLO, {"id": 1, "op": "wait", "args": {"n": 1}}))
+    assert (await other.replies(2))[1] == {"id": 1, "ok": True, "result": {"n": 1}}
 
 
-async def test_requests_sent_with_a_close_in_the_same_write_all_run():
-    server, port, log = await start_server()
-    try:
-        client = await RawClient.open(port)
-        batch = client.frames(HELLO, *({"id": n, "op": "commit", "args": {"n": n}} for n in (1, 2, 3)))
-        client.protocol.send_close(1000)
-        client.writer.write(batch + b"".join(client.protocol.data_to_send()))
-        assert (await client.closed()).code == 1000
-        client.writer.close()
-        await wait_until(lambda: len(log) == 3, what="the three requests sent before the close")
-        assert log == [("applied", 1), ("applied", 2), ("applied", 3)]
-        await wait_until(lambda: not server.requests and not server.sessions, what="every request finished")
-    finally:
-        await server.stop()
+async def test_requests_sent_with_a_close_in_the_same_write_all_run(api):
+    server, port, log = api
+    client = await RawClient.open(port)
+    batch = client.frames(HELLO, *({"id": n, "op": "commit", "args": {"n": n}} for n in (1, 2, 3)))
+    client.protocol.send_close(1000)
+    client.writer.write(batch + b"".join(client.protocol.data_to_send()))
+    assert (await client.closed()).code == 1000
+    client.writer.close()
+    await wait_until(lambda: len(log) == 3, what="the three requests sent before the close")
+    assert log == [("applied", 1), ("applied", 2), ("applied", 3)]
+    await wait_until(lambda: not server.requests and not server.sessions, what="every request finished")
 
 
-async def test_a_flood_on_one_connection_pauses_its_reading_and_is_served_in_order():
-    server, port, log = await start_server()
-    try:
-        client = await RawClient.open(port)
-        count = MAX_PIPELINED * 4
-        client.writer.write(
-            client.frames(HELLO, *({"id": n, "op": "commit", "args": {"n": n, "gate": 1}} for n in range(1, count + 1)))
-        )
-        (session,) = await wait_until(lambda: server.sessions, what="the session")
-        await wait_until(lambda: len(session.in_flight) == MAX_PIPELINED, what="a full pipeline")
-        await asyncio.sleep(0.05)
-        assert len(session.in_flight) == MAX_PIPELINED and len(log) == MAX_PIPELINED
-        assert session._reading_paused
-        server.gates[1].set()  # type: ignore[attr-defined]
-        replies = await client.replies(count + 1)
-        assert [r["id"] for r in replies] == list(range(count + 1))
-        assert not session._reading_paused
-    finally:
-        await server.stop()
+async def test_a_flood_on_one_connection_pauses_its_reading_and_is_served_in_order(api):
+    server, port, log = api
+    client = await RawClient.open(port)
+    count = MAX_PIPELINED * 4
+    client.writer.write(
+        client.frames(HELLO, *({"id": n, "op": "commit", "args": {"n": n, "gate": 1}} for n in range(1, count + 1)))
+    )
+    (session,) = await wait_until(lambda: server.sessions, what="the session")
+    await wait_until(lambda: len(session.in_flight) == MAX_PIPELINED, what="a full pipeline")
+    await asyncio.sleep(0.05)
+    assert len(session.in_flight) == MAX_PIPELINED and len(log) == MAX_PIPELINED
+    assert session._reading_paused
+    server.gates[1].set()  # type: ignore[attr-defined]
+    replies = await client.replies(count + 1)
+    assert [r["id"] for r in replies] == list(range(count + 1))
+    assert not session._reading_paused
 
 
 async def test_a_client_that_never_answers_pings_is_closed(monkeypatch):
