@@ -18,12 +18,11 @@ from backend.bus import Bus
 from backend.risk.trading_state import TradingStateService
 from backend.store import pg_schema
 from backend.store.audit import audit_row
-from backend.store.base import StoreSpec
-from backend.store.copy import copy_store
 from backend.store.db import Store
 from backend.store.desk import desk_view
 from backend.store.migrations import MIGRATIONS
 from backend.store.postgres import PgStore
+from tests.backend.store.copying import copy_home_to_postgres
 
 NEW = {12, 23, 31}  # the migrations that made these tables exact
 
@@ -210,24 +209,25 @@ async def test_an_old_postgresql_desk_migrates_the_audit_risk_state_and_desk_exa
 
 
 async def test_store_copy_moves_the_audit_and_risk_state_unchanged(tmp_path, pg_url):
-    path = str(tmp_path / "quantdesk.db")
-    home = Store(path)
-    home.start()
-    try:
+    async def fill(home: Store) -> None:
         await home.write(lambda c: audit_row(c, 1_767_225_600_062, "api:x", "trading_state", "{}"))
         await home.write(
             lambda c: c.execute(
                 "INSERT INTO risk_kv (key, value, updated_ms) VALUES ('trading_state', '{}', 1767225601501)"
             )
         )
-        source = home.query("SELECT ts_ms, actor, action, detail FROM audit") + home.query("SELECT * FROM risk_kv")
-    finally:
-        home.stop()
-    report = copy_store(StoreSpec("sqlite", path), StoreSpec("postgresql", pg_url), "carol")
+
+    report, (audit, kv), (copied_audit, copied_kv) = await copy_home_to_postgres(
+        tmp_path,
+        pg_url,
+        fill,
+        ["SELECT ts_ms, actor, action, detail FROM audit", "SELECT * FROM risk_kv"],
+        [
+            "SELECT ts_ms, actor, action, detail FROM audit WHERE trader = 'carol'",
+            "SELECT key, value, updated_ms FROM risk_kv WHERE trader = 'carol'",
+        ],
+    )
     assert (report.rows["audit"], report.rows["risk_kv"]) == (1, 1)
-    with psycopg.connect(pg_url) as conn:
-        conn.row_factory = psycopg.rows.dict_row
-        copied = conn.execute("SELECT ts_ms, actor, action, detail FROM audit WHERE trader = 'carol'").fetchall()
-        copied += conn.execute("SELECT key, value, updated_ms FROM risk_kv WHERE trader = 'carol'").fetchall()
-    assert copied == source
+    copied = copied_audit + copied_kv
+    assert copied == audit + kv
     assert (copied[0]["ts_ms"], copied[1]["updated_ms"]) == (1_767_225_600_062, 1_767_225_601_501)

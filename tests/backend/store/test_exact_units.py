@@ -18,11 +18,10 @@ from backend.bus import Bus
 from backend.candles import CandleService
 from backend.notify import Notifier
 from backend.store import pg_schema
-from backend.store.base import StoreSpec
-from backend.store.copy import copy_store
 from backend.store.db import Store
 from backend.store.migrations import MIGRATIONS, real_to_fixed_sql
 from backend.store.postgres import PgStore
+from tests.backend.store.copying import copy_home_to_postgres
 
 NEW = {3, 22}  # the migrations that made these tables exact
 T0 = 1_767_225_600  # 2026-01-01 00:00:00 UTC
@@ -207,21 +206,14 @@ async def test_postgresql_round_trips_alerts_and_candles_exactly(pg_url):
 
 
 async def test_store_copy_moves_alerts_and_candles_from_sqlite_to_postgresql_unchanged(tmp_path, pg_url):
-    path = str(tmp_path / "quantdesk.db")
-    home = Store(path)
-    home.start()
-    try:
-        await put_exact_rows(home)
-        source_alerts = home.query("SELECT * FROM alerts ORDER BY id")
-        source_candles = home.query("SELECT * FROM candles")
-    finally:
-        home.stop()
-    report = copy_store(StoreSpec("sqlite", path), StoreSpec("postgresql", pg_url), "carol")
+    report, (source_alerts, source_candles), (copied_alerts, copied_candles) = await copy_home_to_postgres(
+        tmp_path,
+        pg_url,
+        put_exact_rows,
+        ["SELECT * FROM alerts ORDER BY id", "SELECT * FROM candles"],
+        ["SELECT * FROM alerts WHERE trader = 'carol' ORDER BY id", "SELECT * FROM candles WHERE trader = 'carol'"],
+    )
     assert report.rows["alerts"] == 4 and report.rows["candles"] == 1
-    with psycopg.connect(pg_url) as conn:
-        conn.row_factory = psycopg.rows.dict_row
-        copied_alerts = conn.execute("SELECT * FROM alerts WHERE trader = 'carol' ORDER BY id").fetchall()
-        copied_candles = conn.execute("SELECT * FROM candles WHERE trader = 'carol'").fetchall()
     assert [{k: v for k, v in r.items() if k != "trader"} for r in copied_alerts] == source_alerts
     assert [{k: v for k, v in r.items() if k != "trader"} for r in copied_candles] == source_candles
     assert [r["level"] for r in copied_alerts] == EXPECTED_LEVELS
