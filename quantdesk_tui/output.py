@@ -23,9 +23,9 @@ def json_document(result: Any, args: Any) -> Any:
     """What `--json` prints for a command's result: human units (exact decimal strings) unless the command
     keeps wire values (`human` unset) or `--raw` asks for the engine's integers."""
     if getattr(args, "human", False) and not getattr(args, "raw", False):
-        # through the protocol, not backend.client: the thin path (cli_thin) must not import the SDK's
-        # asyncio and websockets
-        from backend.api.protocol import to_human
+        # from backend.units itself, not the protocol or the SDK: the thin path (cli_thin) must not
+        # import msgspec (~25 ms), asyncio or websockets
+        from backend.units import to_human
 
         return to_human(result)
     return result

@@ -16,7 +16,7 @@ from tests.polling import wait_until_sync
 from tests.e2e.backend_proc import spawn_backend, stop_backend
 
 HEAVY = ("textual", "pandas", "solana", "solders", "anchorpy", "plotext")
-FULL_PATH_ONLY = ("asyncio", "websockets")  # loaded by the full CLI, so their absence proves the thin path
+FULL_PATH_ONLY = ("asyncio", "websockets", "msgspec")  # loaded by the full CLI, so their absence proves the thin path
 
 
 @pytest.fixture(scope="module")
