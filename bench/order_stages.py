@@ -125,7 +125,7 @@ async def measure(n: int) -> list[tuple[str, float]]:
         t = add("pre-trade risk", t)
         check_instruction(instruction)
         ctx = venue.ctx()
-        payload = venue.codec.dumps(instruction, ctx)
+        payload = venue.journal_payload(instruction, ctx)
         t = add("bounds + journal encode", t)
         events = process(venue.state, instruction, ctx)
         t = add("engine", t)

@@ -115,7 +115,11 @@ class TradingOps:
         oracle = venue.oracle_price(market_index)
         size: int = getattr(instruction, "size", 0) or getattr(instruction, "total_size", 0)
         prices = order_prices(instruction)
-        price = next((value for field, value in prices if field in PRE_TRADE_PRICES), oracle)
+        price = oracle
+        for label, value in prices:
+            if label in PRE_TRADE_PRICES:
+                price = value
+                break
         user = venue.state.users.get((AUTHORITY, sub))
         position = user.positions.get(market_index) if user else None
         base = position.base if position else 0
@@ -423,9 +427,16 @@ PRICE_FIELDS = (
 PRE_TRADE_PRICES = ("limit price", "trigger price", "entry price")
 
 
+_PRICE_FIELDS_OF: dict[type, tuple[tuple[str, str], ...]] = {}  # instruction type -> the PRICE_FIELDS it has
+
+
 def order_prices(instruction: Any) -> list[tuple[str, int]]:
     """Every limit and trigger price an order instruction carries, by the name a trader knows it."""
-    return [(label, value) for field, label in PRICE_FIELDS if (value := getattr(instruction, field, None))]
+    kind = type(instruction)
+    fields = _PRICE_FIELDS_OF.get(kind)
+    if fields is None:
+        fields = _PRICE_FIELDS_OF[kind] = tuple((f, label) for f, label in PRICE_FIELDS if hasattr(instruction, f))
+    return [(label, value) for field, label in fields if (value := getattr(instruction, field))]
 
 
 def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
