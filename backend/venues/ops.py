@@ -19,6 +19,7 @@ from backend.api.protocol import (
     parse_order_args,
     to_builtins,
 )
+from backend.api.quick import Pending
 from backend.api.server import ApiServer, Session
 from backend.domain.errors import DomainError
 from backend.domain.orders import amount_of, asset_of, build_order, build_parent, fixed_of, market_spec, price_of
@@ -90,13 +91,16 @@ class TradingOps:
         self.oracle_healthy = oracle_healthy or (lambda market: True)
 
     # -- applying with acks after commit ------------------------------------------------------
+    def _apply(self, instruction: Any) -> Applied:
+        try:
+            return self.venue.apply(instruction)
+        except EngineError as exc:
+            raise engine_error(exc) from None
+
     async def _commit(self, instruction: Any, session: Session | None = None) -> Applied:
         """Apply, then wait for the commit; with `session`, this is the request's last step, so the
         connection may start its next request meanwhile (its orders then share a group commit)."""
-        try:
-            applied = self.venue.apply(instruction)
-        except EngineError as exc:
-            raise engine_error(exc) from None
+        applied = self._apply(instruction)
         if session is not None:
             session.release()
         await applied.committed
@@ -155,7 +159,7 @@ class TradingOps:
             _trading_state(self.trading_state()),
         )
 
-    def _reject(self, market: str, side: str, exc: DomainError) -> None:
+    def _reject(self, market: str, side: str, exc: DomainError | ApiError) -> None:
         self.venue.bus.publish(
             "orders",
             views.OrderView(
@@ -178,7 +182,22 @@ class TradingOps:
         except DomainError as exc:
             self._reject(market, side, exc)
             raise
-        return {"orders": to_builtins(applied.orders), "fills": to_builtins([f for _, f in applied.fills])}
+        return placed(applied)
+
+    def start_place(self, session: Session | None, args: dict[str, Any]) -> Pending:
+        """`order.place` as a quick op: checked, applied and queued for its commit now; the reply
+        (what `op_place` returns) once the commit is done. A refusal is published as `place` does."""
+        order = parse_order_args(args)
+        spec = market_spec(order.market)
+        instruction = build_order(order, AUTHORITY, self.venue.oracle_price(spec.market_index))
+        market, side = spec.symbol, order.side
+        try:
+            self._pretrade(instruction, order.sub_account)
+            applied = self._apply(instruction)
+        except DomainError as exc:
+            self._reject(market, side, exc)
+            raise
+        return Pending(applied.committed, lambda: placed(applied), lambda exc: self._reject(market, side, exc))
 
     # -- ops ----------------------------------------------------------------------------------
     async def op_place(self, session: Session, args: dict[str, Any]) -> Any:
@@ -427,6 +446,11 @@ PRICE_FIELDS = (
 PRE_TRADE_PRICES = ("limit price", "trigger price", "entry price")
 
 
+def placed(applied: Applied) -> dict[str, Any]:
+    """The reply to a placed order: its order views and fills, as they committed."""
+    return to_builtins({"orders": applied.orders, "fills": [f for _, f in applied.fills]})
+
+
 _PRICE_FIELDS_OF: dict[type, tuple[tuple[str, str], ...]] = {}  # instruction type -> the PRICE_FIELDS it has
 
 
@@ -463,6 +487,7 @@ def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
         "account.liquidation": trading.op_liquidation,
     }.items():
         api.op(name, handler)
+    api.quick_op("order.place", trading.start_place)
     api.stream("orders", "orders", market_of=lambda v: v.market)
     api.stream("fills", "fills", market_of=lambda v: v.market)
     api.stream("positions", "positions", key=lambda p: (p.sub_account, p.market), market_of=lambda p: p.market)
