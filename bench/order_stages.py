@@ -137,7 +137,7 @@ async def measure(n: int) -> list[tuple[str, float]]:
             await applied.committed  # the group commit; publishes each member as it resolves
             t = clock()
             for done, req_id, proto in pending:
-                reply = encode(Reply(id=req_id, ok=True, result=placed(done)))
+                reply = encode(Reply(id=req_id, ok=True, result=placed(done, wire=True)))
                 t = add("reply encode", t)
                 proto.send_text(reply)
                 proto.data_to_send()

@@ -197,7 +197,9 @@ class TradingOps:
         except DomainError as exc:
             self._reject(market, side, exc)
             raise
-        return Pending(applied.committed, lambda: placed(applied), lambda exc: self._reject(market, side, exc))
+        return Pending(
+            applied.committed, lambda: placed(applied, wire=True), lambda exc: self._reject(market, side, exc)
+        )
 
     # -- ops ----------------------------------------------------------------------------------
     async def op_place(self, session: Session, args: dict[str, Any]) -> Any:
@@ -446,9 +448,11 @@ PRICE_FIELDS = (
 PRE_TRADE_PRICES = ("limit price", "trigger price", "entry price")
 
 
-def placed(applied: Applied) -> dict[str, Any]:
-    """The reply to a placed order: its order views and fills, as they committed."""
-    return to_builtins({"orders": applied.orders, "fills": [f for _, f in applied.fills]})
+def placed(applied: Applied, wire: bool = False) -> dict[str, Any]:
+    """The reply to a placed order: its order views and fills, as they committed; as plain data, or
+    (`wire`) as the views themselves, which only the reply's encoder reads (same JSON, no copy)."""
+    result = {"orders": applied.orders, "fills": [f for _, f in applied.fills]}
+    return result if wire else to_builtins(result)
 
 
 _PRICE_FIELDS_OF: dict[type, tuple[tuple[str, str], ...]] = {}  # instruction type -> the PRICE_FIELDS it has
