@@ -216,6 +216,7 @@ class ApiServer:
     # -- registration -------------------------------------------------------------------------
     def op(self, name: str, handler: Handler) -> None:
         self.ops[name] = handler
+        self.quick_ops.pop(name, None)  # a newer handler (another venue's) replaces the op with its quick form
 
     def quick_op(self, name: str, handler: QuickHandler) -> None:
         """The quick form of op `name` (registered with `op` too): what an authenticated session runs."""

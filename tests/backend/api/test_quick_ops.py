@@ -150,3 +150,17 @@ async def test_a_client_that_leaves_with_quick_requests_pending_leaves_nothing_i
     await wait_until(lambda: not server.sessions, what="the session gone")
     ops.commits[1].set_result(1)  # committed after the client left: the reply has nowhere to go
     await wait_until(lambda: not server.requests, what="the request finished")
+
+
+async def test_an_op_registered_again_loses_the_quick_form_of_the_one_it_replaces(quick_api):
+    server, port, ops = quick_api
+
+    async def replacement(session: Session, args: dict) -> dict:
+        return {"replaced": args["n"]}
+
+    server.op("quick", replacement)
+    client = await RawClient.open(port)
+    client.writer.write(client.frames(HELLO, {"id": 1, "op": "quick", "args": {"n": 1, "now": True}}))
+    replies = await client.replies(2)
+    assert replies[1]["result"] == {"replaced": 1}
+    assert ops.log == []
