@@ -128,4 +128,5 @@ def _finished(server: Any, session: Any, turn: asyncio.Future[None]) -> None:
     turn.set_result(None)
     session.in_flight.discard(turn)
     server.requests.discard(turn)
-    session._start_next()
+    if session.inbox or session._reading_paused:  # a request waits for room in flight, or reading does
+        session._start_next()
