@@ -71,7 +71,7 @@ def _outcome(server: Any, request: Request, pending: Pending) -> bytes:
         if pending.refused is not None:
             pending.refused(exc)
         return _refusal(server, request, exc)
-    except Exception:
+    except (Exception, asyncio.CancelledError):  # a bug, or a future cancelled under it: still a reply
         return _internal(server, request)
 
 

@@ -164,3 +164,14 @@ async def test_an_op_registered_again_loses_the_quick_form_of_the_one_it_replace
     replies = await client.replies(2)
     assert replies[1]["result"] == {"replaced": 1}
     assert ops.log == []
+
+
+async def test_a_quick_request_whose_future_is_cancelled_gets_an_internal_error_reply(quick_api):
+    server, port, ops = quick_api
+    client = await RawClient.open(port)
+    client.writer.write(client.frames(HELLO, {"id": 1, "op": "quick", "args": {"n": 1}}))
+    await wait_until(lambda: 1 in ops.commits, what="the quick request started")
+    ops.commits[1].cancel()
+    replies = await client.replies(2)
+    assert (replies[1]["id"], replies[1]["error"]["code"]) == (1, "INTERNAL")
+    await wait_until(lambda: not server.requests, what="the request finished")
