@@ -83,7 +83,7 @@ class Session:
         self.subs: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
         self.bucket = TokenBucket(server.rate_per_s, server.rate_per_s * 2)
         self.state: dict[str, Any] = {}  # per-session data for services (e.g. link group)
-        self.in_flight: set[asyncio.Task[None]] = set()
+        self.in_flight: set[asyncio.Future[None]] = set()  # tasks, and quick requests' turns
         self.inbox: deque[bytes] = deque()  # received, not started yet
         self._holder: asyncio.Task[None] | None = None  # the started request that has not released
         # the last request started (its task, or a quick op's turn): replies go out in request order
@@ -204,7 +204,7 @@ class ApiServer:
         self.sessions: set[Session] = set()
         self.gate = ConnectionGate(limits or AdmissionLimits(), metrics)
         self.connections: set[Connection] = set()
-        self.requests: set[asyncio.Task[None]] = set()  # every connection's, also of clients that left
+        self.requests: set[asyncio.Future[Any]] = set()  # every connection's, also of clients that left
         self._server: asyncio.Server | None = None
         self.last_client_seen = time.monotonic()
         self._latency_of: dict[str, Any] = {}  # op -> its labelled latency histogram
@@ -313,7 +313,7 @@ class ApiServer:
     def observe_latency(self, op: str, seconds: float) -> None:
         if op in self.ops or op == "hello":
             timer = self._latency_of.get(op)
-            if timer is None:  # labels() is a locked lookup: once per op, not per request
+            if timer is None:  # once per op, not per request
                 timer = self._latency_of[op] = self.metrics.request_latency.labels(op)
             timer.observe(seconds)
 
@@ -334,14 +334,11 @@ class ApiServer:
         req_id: int | None = None
         op = "invalid"
         try:
-            request = message if type(message) is Request else None
-            if request is None:
-                if isinstance(message, Exception):
-                    raise message
-                admitted = self.admit(session, message)  # type: ignore[arg-type]
-                if isinstance(admitted, Exception):
-                    raise admitted
-                request = admitted
+            if isinstance(message, str | bytes):  # not admitted yet
+                message = self.admit(session, message)
+            if isinstance(message, Exception):
+                raise message
+            request = message
             req_id, op = request.id, request.op
             if op == "hello":
                 result: Any = self._hello(session, request.args)
