@@ -3,8 +3,8 @@
 The same request the `orders` bench sends (an IOC limit buy that expires unfilled) runs through the
 backend's own functions one stage at a time on a real paper venue and store, N times; each stage's
 mean CPU time per order is shown. The store writer's CPU per order and the commits it needed come
-from its thread's clock. Then what the stages leave out, the socket and the dispatch (tasks, reply
-order, the per-turn write, syscalls): the server process's CPU per request for a no-op op that
+from its thread's clock. Then what the stages leave out, the socket and the dispatch (reply order,
+the per-turn write, syscalls): the server process's CPU per request for a no-op quick op that
 replies like an order, 10 connections with 8 requests in flight each, as the `orders` bench sends.
 CPU on a shared machine is noisy too: compare runs made minutes apart.
 """
@@ -32,6 +32,7 @@ from backend.api.protocol import (
     parse_order_args,
     to_builtins,
 )
+from backend.api.quick import Pending
 from backend.api.server import ApiServer, Session
 from backend.metrics import Metrics
 from backend.bus import Bus
@@ -39,7 +40,7 @@ from backend.domain.observations import PriceObservation
 from backend.domain.orders import build_order, market_spec
 from backend.store.db import Store
 from backend.venues.bounds import check_instruction
-from backend.venues.ops import TradingOps
+from backend.venues.ops import TradingOps, placed
 from backend.venues.paper import AUTHORITY, PaperVenue
 from bench._backend import process_cpu_seconds
 from bench._table import print_table
@@ -125,7 +126,7 @@ async def measure(n: int) -> list[tuple[str, float]]:
         t = add("pre-trade risk", t)
         check_instruction(instruction)
         ctx = venue.ctx()
-        payload = venue.codec.dumps(instruction, ctx)
+        payload = venue.journal_payload(instruction, ctx)
         t = add("bounds + journal encode", t)
         events = process(venue.state, instruction, ctx)
         t = add("engine", t)
@@ -136,13 +137,7 @@ async def measure(n: int) -> list[tuple[str, float]]:
             await applied.committed  # the group commit; publishes each member as it resolves
             t = clock()
             for done, req_id, proto in pending:
-                reply = encode(
-                    Reply(
-                        id=req_id,
-                        ok=True,
-                        result={"orders": to_builtins(done.orders), "fills": to_builtins([f for _, f in done.fills])},
-                    )
-                )
+                reply = encode(Reply(id=req_id, ok=True, result=placed(done, wire=True)))
                 t = add("reply encode", t)
                 proto.send_text(reply)
                 proto.data_to_send()
@@ -158,18 +153,29 @@ async def measure(n: int) -> list[tuple[str, float]]:
 
 
 async def _serve_noop() -> None:
-    """The child process of `measure_transport`: an API server whose `order.place` does no work but
-    releases the connection, yields once (as the commit wait does) and replies like an order."""
+    """The child process of `measure_transport`: an API server whose `order.place` is a quick op that
+    does no work and replies like an order once the loop's next turn resolves its "commit", which the
+    requests of one turn share (as a group commit is)."""
     view = OrderView(order_id=1, market="SOL-PERP", side="buy", order_type="limit", status="cancelled", size=10**8)
     result = {"orders": [to_builtins(view)], "fills": []}
     api = ApiServer(Bus(), Metrics(), "bench", rate_per_s=1e9)
+    loop = asyncio.get_running_loop()
+    group: list[asyncio.Future[None]] = []
 
-    async def place(session: Session, args: dict[str, Any]) -> dict[str, Any]:
-        session.release()
-        await asyncio.sleep(0)
+    def commit() -> None:
+        group.pop().set_result(None)
+
+    def place(session: Session | None, args: dict[str, Any]) -> Pending:
+        if not group:
+            group.append(loop.create_future())
+            loop.call_soon(commit)
+        return Pending(group[0], lambda: result)
+
+    async def place_task(session: Session, args: dict[str, Any]) -> dict[str, Any]:
         return result
 
-    api.op("order.place", place)
+    api.op("order.place", place_task)
+    api.quick_op("order.place", place)
     print(await api.start("127.0.0.1", 0), flush=True)
     await asyncio.Event().wait()
 

@@ -16,7 +16,7 @@ MAX_NUMBER_CHARS = 40  # longer than any price or size the engine can hold, shor
 _UNSIGNED = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _SIGNED = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _INTEGER = re.compile(r"[0-9]+")
-_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # what plain_fixed takes on: digits, maybe a fraction
+_DIGITS_OF = {10**k: k for k in range(19)}  # decimals of each power-of-ten precision
 
 
 class NumberError(ValueError):
@@ -62,11 +62,16 @@ def plain_fixed(text: object, precision: int, maximum: int) -> int | None:
     """The common case of `to_fixed(parse_positive(text), precision)` without a Decimal: a positive
     "123" or "123.45" with no more decimals than `precision` holds (trailing zeros aside), at most
     `maximum` whole units. None for anything else (the caller then takes the strict, explaining path)."""
-    if type(text) is not str or len(text) > MAX_NUMBER_CHARS or _PLAIN.fullmatch(text) is None:
+    # str methods instead of a regex: isascii() first, so isdigit() means exactly 0-9
+    if type(text) is not str or len(text) > MAX_NUMBER_CHARS or not text.isascii():
         return None
-    whole, _, fraction = text.partition(".")
+    whole, dot, fraction = text.partition(".")
+    if not whole.isdigit() or (dot and not fraction.isdigit()):
+        return None
     fraction = fraction.rstrip("0")
-    digits = len(str(precision)) - 1  # precisions are powers of ten
+    digits = _DIGITS_OF.get(precision)
+    if digits is None:
+        digits = len(str(precision)) - 1  # precisions are powers of ten
     if len(fraction) > digits:
         return None
     value = int(whole) * precision + (int(fraction) * 10 ** (digits - len(fraction)) if fraction else 0)

@@ -41,12 +41,14 @@ from backend.api.protocol import (
     HelloArgs,
     Push,
     Reply,
+    Request,
     SubscribeArgs,
     decode_request,
     encode,
     error_info,
     parse_args,
 )
+from backend.api.quick import QuickHandler, run_quick
 from backend.api.ratelimit import TokenBucket
 from backend.bus import Bus, Subscription
 from backend.domain.errors import DomainError
@@ -81,12 +83,14 @@ class Session:
         self.subs: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
         self.bucket = TokenBucket(server.rate_per_s, server.rate_per_s * 2)
         self.state: dict[str, Any] = {}  # per-session data for services (e.g. link group)
-        self.in_flight: set[asyncio.Task[None]] = set()
+        self.in_flight: set[asyncio.Future[None]] = set()  # tasks, and quick requests' turns
         self.inbox: deque[bytes] = deque()  # received, not started yet
         self._holder: asyncio.Task[None] | None = None  # the started request that has not released
-        self._last_request: asyncio.Task[None] | None = None  # replies go out in request order
+        # the last request started (its task, or a quick op's turn): replies go out in request order
+        self._last_request: asyncio.Future[None] | None = None
         self._outbox: list[bytes] = []  # messages sent this loop turn, written together (see send)
         self._reading_paused = False
+        self._starting = False  # in _start_next: a quick op that replies at once does not start more from inside it
 
     def received(self, message: bytes) -> None:
         """A request arrived (connection.py calls this for each message it parses, in order)."""
@@ -107,14 +111,25 @@ class Session:
         self._start_next()
 
     def _start_next(self) -> None:
-        inbox = self.inbox
-        if inbox and self._holder is None and len(self.in_flight) < MAX_PIPELINED:
-            task = asyncio.get_running_loop().create_task(
-                self.server._on_message(self, inbox.popleft(), self._last_request, pipelined=True)
-            )
-            self._holder = self._last_request = task
-            self.in_flight.add(task)
-            self.server.requests.add(task)
+        inbox, server = self.inbox, self.server
+        if not self._starting:
+            self._starting = True
+            try:
+                while inbox and self._holder is None and len(self.in_flight) < MAX_PIPELINED:
+                    request = server.admit(self, inbox.popleft())
+                    if isinstance(request, Request) and self.authed:
+                        quick = server.quick_ops.get(request.op)
+                        if quick is not None:  # runs now and releases at once: the next one starts in this loop
+                            run_quick(server, self, request, quick)
+                            continue
+                    task = asyncio.get_running_loop().create_task(
+                        server._on_message(self, request, self._last_request, pipelined=True)
+                    )
+                    self._holder = self._last_request = task
+                    self.in_flight.add(task)
+                    server.requests.add(task)
+            finally:
+                self._starting = False
         # a client that sends faster than its requests start waits in its socket, not in our memory
         transport = self.ws.transport
         if len(inbox) >= MAX_PIPELINED and not self._reading_paused:
@@ -138,6 +153,10 @@ class Session:
             self._flush()
             await ws.send(payload, text=True)
             return
+        self.queue_reply(payload)
+
+    def queue_reply(self, payload: bytes) -> None:
+        """Add a message to this turn's write (the connection is open and its buffer has room)."""
         if not self._outbox:
             asyncio.get_running_loop().call_soon(self._flush)
         self._outbox.append(payload)
@@ -180,11 +199,12 @@ class ApiServer:
         self.rate_per_s = rate_per_s
         self.health = health or (lambda: {})
         self.ops: dict[str, Handler] = {}
+        self.quick_ops: dict[str, QuickHandler] = {}  # ops that also have a quick form (see quick.py)
         self.streams: dict[str, StreamSpec] = {}
         self.sessions: set[Session] = set()
         self.gate = ConnectionGate(limits or AdmissionLimits(), metrics)
         self.connections: set[Connection] = set()
-        self.requests: set[asyncio.Task[None]] = set()  # every connection's, also of clients that left
+        self.requests: set[asyncio.Future[Any]] = set()  # every connection's, also of clients that left
         self._server: asyncio.Server | None = None
         self.last_client_seen = time.monotonic()
         self._latency_of: dict[str, Any] = {}  # op -> its labelled latency histogram
@@ -196,6 +216,11 @@ class ApiServer:
     # -- registration -------------------------------------------------------------------------
     def op(self, name: str, handler: Handler) -> None:
         self.ops[name] = handler
+        self.quick_ops.pop(name, None)  # a newer handler (another venue's) replaces the op with its quick form
+
+    def quick_op(self, name: str, handler: QuickHandler) -> None:
+        """The quick form of op `name` (registered with `op` too): what an authenticated session runs."""
+        self.quick_ops[name] = handler
 
     def stream(
         self,
@@ -274,15 +299,34 @@ class ApiServer:
         self.metrics.clients.set(self.client_count)
         self.last_client_seen = time.monotonic()
 
+    def admit(self, session: Session, raw: str | bytes) -> Request | Exception:
+        """A received message as a request, or why it is refused (the rate limit, or it does not parse)."""
+        try:
+            if not session.bucket.take():
+                raise ApiError(
+                    ErrorCode.RATE_LIMITED, f"too many requests: the limit is {self.rate_per_s:g} per second"
+                )
+            return decode_request(raw)
+        except Exception as exc:  # noqa: BLE001 - replied to by _on_message, like any failure of a request
+            return exc
+
+    def observe_latency(self, op: str, seconds: float) -> None:
+        if op in self.ops or op == "hello":
+            timer = self._latency_of.get(op)
+            if timer is None:  # once per op, not per request
+                timer = self._latency_of[op] = self.metrics.request_latency.labels(op)
+            timer.observe(seconds)
+
     async def _on_message(
         self,
         session: Session,
-        raw: str | bytes,
-        previous: asyncio.Task[None] | None = None,
+        message: str | bytes | Request | Exception,
+        previous: asyncio.Future[None] | None = None,
         *,
         pipelined: bool = False,
     ) -> None:
-        """Handle one request; its reply waits for `previous` (the request before it) to reply first.
+        """Handle one request (raw, or as `admit` made it); its reply waits for `previous` (the request
+        before it) to reply first.
 
         Started by `Session._start_next` (`pipelined`), it ends by leaving the connection's requests
         in flight and letting the next one start, unless it released the connection already."""
@@ -290,11 +334,11 @@ class ApiServer:
         req_id: int | None = None
         op = "invalid"
         try:
-            if not session.bucket.take():
-                raise ApiError(
-                    ErrorCode.RATE_LIMITED, f"too many requests: the limit is {self.rate_per_s:g} per second"
-                )
-            request = decode_request(raw)
+            if isinstance(message, str | bytes):  # not admitted yet
+                message = self.admit(session, message)
+            if isinstance(message, Exception):
+                raise message
+            request = message
             req_id, op = request.id, request.op
             if op == "hello":
                 result: Any = self._hello(session, request.args)
@@ -327,11 +371,7 @@ class ApiServer:
                 session, req_id, ApiError(ErrorCode.INTERNAL, f"internal error in {op}; see backend.log")
             )
         finally:
-            if op in self.ops or op == "hello":
-                timer = self._latency_of.get(op)
-                if timer is None:  # labels() is a locked lookup: once per op, not per request
-                    timer = self._latency_of[op] = self.metrics.request_latency.labels(op)
-                timer.observe(time.perf_counter() - started)
+            self.observe_latency(op, time.perf_counter() - started)
             if pipelined:  # here, not in a done callback: one loop callback less per request
                 session._finished(asyncio.current_task())  # type: ignore[arg-type]
 
@@ -419,7 +459,7 @@ class ApiServer:
         return frame
 
 
-async def _after(previous: asyncio.Task[None] | None) -> None:
+async def _after(previous: asyncio.Future[None] | None) -> None:
     """Wait until the connection's previous request has replied (it may still be waiting for its commit)."""
     if previous is not None and not previous.done():
         await asyncio.wait((previous,))

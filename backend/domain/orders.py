@@ -167,21 +167,23 @@ def build_order(args: OrderArgs, authority: str, oracle_price: int) -> Any:
             raise DomainError(
                 ErrorCode.INVALID_ORDER, "a trailing stop needs trail (a price distance) or trail_pct (percent)"
             )
+    # positional, in PlaceOrder's field order: matching 14 keywords costs ~3.5 µs per order, and
+    # tests/backend/domain/test_orders.py compares the result with a keyword-built PlaceOrder
     return ix.PlaceOrder(
-        authority=authority,
-        sub_account=args.sub_account,
-        market_index=spec.market_index,
-        side=side,
-        order_type=order_type,
-        size=size,
-        price=price,
-        trigger_price=trigger,
-        time_in_force=tif,
-        reduce_only=args.reduce_only,
-        post_only=args.post_only,
-        expire_time=args.expire,
-        trailing_offset=trailing,
-        client_order_id=args.client_id,
+        authority,
+        args.sub_account,
+        spec.market_index,
+        side,
+        order_type,
+        size,
+        price,
+        trigger,
+        tif,
+        args.reduce_only,
+        args.post_only,
+        args.expire,
+        trailing,
+        args.client_id,
     )
 
 

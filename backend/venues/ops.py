@@ -19,6 +19,7 @@ from backend.api.protocol import (
     parse_order_args,
     to_builtins,
 )
+from backend.api.quick import Pending
 from backend.api.server import ApiServer, Session
 from backend.domain.errors import DomainError
 from backend.domain.orders import amount_of, asset_of, build_order, build_parent, fixed_of, market_spec, price_of
@@ -90,13 +91,16 @@ class TradingOps:
         self.oracle_healthy = oracle_healthy or (lambda market: True)
 
     # -- applying with acks after commit ------------------------------------------------------
+    def _apply(self, instruction: Any) -> Applied:
+        try:
+            return self.venue.apply(instruction)
+        except EngineError as exc:
+            raise engine_error(exc) from None
+
     async def _commit(self, instruction: Any, session: Session | None = None) -> Applied:
         """Apply, then wait for the commit; with `session`, this is the request's last step, so the
         connection may start its next request meanwhile (its orders then share a group commit)."""
-        try:
-            applied = self.venue.apply(instruction)
-        except EngineError as exc:
-            raise engine_error(exc) from None
+        applied = self._apply(instruction)
         if session is not None:
             session.release()
         await applied.committed
@@ -115,7 +119,11 @@ class TradingOps:
         oracle = venue.oracle_price(market_index)
         size: int = getattr(instruction, "size", 0) or getattr(instruction, "total_size", 0)
         prices = order_prices(instruction)
-        price = next((value for field, value in prices if field in PRE_TRADE_PRICES), oracle)
+        price = oracle
+        for label, value in prices:
+            if label in PRE_TRADE_PRICES:
+                price = value
+                break
         user = venue.state.users.get((AUTHORITY, sub))
         position = user.positions.get(market_index) if user else None
         base = position.base if position else 0
@@ -151,7 +159,7 @@ class TradingOps:
             _trading_state(self.trading_state()),
         )
 
-    def _reject(self, market: str, side: str, exc: DomainError) -> None:
+    def _reject(self, market: str, side: str, exc: DomainError | ApiError) -> None:
         self.venue.bus.publish(
             "orders",
             views.OrderView(
@@ -174,7 +182,24 @@ class TradingOps:
         except DomainError as exc:
             self._reject(market, side, exc)
             raise
-        return {"orders": to_builtins(applied.orders), "fills": to_builtins([f for _, f in applied.fills])}
+        return placed(applied)
+
+    def start_place(self, session: Session | None, args: dict[str, Any]) -> Pending:
+        """`order.place` as a quick op: checked, applied and queued for its commit now; the reply
+        (what `op_place` returns) once the commit is done. A refusal is published as `place` does."""
+        order = parse_order_args(args)
+        spec = market_spec(order.market)
+        instruction = build_order(order, AUTHORITY, self.venue.oracle_price(spec.market_index))
+        market, side = spec.symbol, order.side
+        try:
+            self._pretrade(instruction, order.sub_account)
+            applied = self._apply(instruction)
+        except DomainError as exc:
+            self._reject(market, side, exc)
+            raise
+        return Pending(
+            applied.committed, lambda: placed(applied, wire=True), lambda exc: self._reject(market, side, exc)
+        )
 
     # -- ops ----------------------------------------------------------------------------------
     async def op_place(self, session: Session, args: dict[str, Any]) -> Any:
@@ -423,9 +448,23 @@ PRICE_FIELDS = (
 PRE_TRADE_PRICES = ("limit price", "trigger price", "entry price")
 
 
+def placed(applied: Applied, wire: bool = False) -> dict[str, Any]:
+    """The reply to a placed order: its order views and fills, as they committed; as plain data, or
+    (`wire`) as the views themselves, which only the reply's encoder reads (same JSON, no copy)."""
+    result = {"orders": applied.orders, "fills": [f for _, f in applied.fills]}
+    return result if wire else to_builtins(result)
+
+
+_PRICE_FIELDS_OF: dict[type, tuple[tuple[str, str], ...]] = {}  # instruction type -> the PRICE_FIELDS it has
+
+
 def order_prices(instruction: Any) -> list[tuple[str, int]]:
     """Every limit and trigger price an order instruction carries, by the name a trader knows it."""
-    return [(label, value) for field, label in PRICE_FIELDS if (value := getattr(instruction, field, None))]
+    kind = type(instruction)
+    fields = _PRICE_FIELDS_OF.get(kind)
+    if fields is None:
+        fields = _PRICE_FIELDS_OF[kind] = tuple((f, label) for f, label in PRICE_FIELDS if hasattr(instruction, f))
+    return [(label, value) for field, label in fields if (value := getattr(instruction, field))]
 
 
 def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
@@ -452,6 +491,7 @@ def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
         "account.liquidation": trading.op_liquidation,
     }.items():
         api.op(name, handler)
+    api.quick_op("order.place", trading.start_place)
     api.stream("orders", "orders", market_of=lambda v: v.market)
     api.stream("fills", "fills", market_of=lambda v: v.market)
     api.stream("positions", "positions", key=lambda p: (p.sub_account, p.market), market_of=lambda p: p.market)

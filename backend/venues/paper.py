@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 
 from backend.api.protocol import OPEN_STATUSES, ErrorCode, FillView, LiquidationView, OrderView
 from backend.bus import Bus
@@ -54,6 +55,7 @@ STARTING_USDC = 100_000 * QUOTE_PRECISION  # a new paper account is funded once,
 # events after which the sub-account's account and positions are pushed again
 ACCOUNT_EVENTS = frozenset({ev.PositionChanged, ev.Deposit, ev.Withdraw, ev.FundingSettled, ev.Liquidated})
 _RECORDED = frozenset(RECORDED_EVENTS)
+_record_encoder = msgspec.msgpack.Encoder()
 
 
 def to_engine_price(value: int, expo: int, round_up: bool = False) -> int:
@@ -112,6 +114,7 @@ class PaperVenue:
         self._group: CommitGroup | None = None  # the entries queued in the store that more may join
         self._keeper: asyncio.Task[None] | None = None
         self._ctx: Context | None = None  # see ctx()
+        self._ctx_record: tuple[Context, bytes] | None = None  # see journal_payload()
 
     @property
     def recent(self) -> dict[int, OrderView]:
@@ -135,6 +138,19 @@ class PaperVenue:
         cached = self._ctx = Context(self.slot, now, dict(self.oracles))
         return cached
 
+    def journal_payload(self, instruction: Any, ctx: Context) -> bytes:
+        """`codec.dumps(instruction, ctx)`, byte for byte, for a fraction of its cost: msgspec encodes
+        the records as they are (no `to_builtins` dicts first; the engine's records hold only ints,
+        strings, bools, None, int enums and dicts of them, which both ways write alike), and the
+        context's record is encoded once per Context, which the orders within one second share."""
+        name = type(instruction).__name__
+        if name not in self.codec.types:
+            raise TypeError(f"{name} is not a journaled record type")
+        cached = self._ctx_record
+        if cached is None or cached[0] is not ctx:
+            cached = self._ctx_record = (ctx, _record_encoder.encode((type(ctx).__name__, ctx)))
+        return b"\x92" + _record_encoder.encode((name, instruction)) + cached[1]  # a 2-array: [instruction, context]
+
     def apply(self, instruction: Any) -> Applied:
         """Check, encode, then process and queue the durable record.
 
@@ -150,7 +166,7 @@ class PaperVenue:
         check_instruction(instruction)
         ctx = self.ctx()
         try:
-            payload = self.codec.dumps(instruction, ctx)
+            payload = self.journal_payload(instruction, ctx)
         except (OverflowError, TypeError, ValueError) as exc:
             raise DomainError(
                 ErrorCode.BAD_REQUEST, f"{type(instruction).__name__} cannot be journaled: {exc}"
@@ -264,7 +280,7 @@ class PaperVenue:
     ) -> JournalEntry:
         """Everything one processed instruction writes: the journal row, derived rows, maybe a snapshot."""
         if payload is None:
-            payload = self.codec.dumps(instruction, ctx)
+            payload = self.journal_payload(instruction, ctx)
         self.seq += 1
         orders, fills = self.tracked.derive(self.state, events, ctx, instruction)
         snapshot = None

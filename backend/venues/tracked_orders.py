@@ -109,20 +109,23 @@ class TrackedOrders:
             if order is not None:
                 view = views.order_view(state, order, now, meta.created, meta.avg_price)
             else:
-                previous = self.recent.get(order_id)
-                if previous is None:  # placed and finished within this instruction (IOC, FOK, a crossing fill)
-                    if order_id not in placed:
-                        continue
-                    previous = views.placed_order_view(state, placed[order_id], instruction, meta.created)
                 status, reason = ended.get(order_id, (OrderStatus.FILLED, ""))
-                view = msgspec.structs.replace(
-                    previous,
-                    status=views.wire_status(status),
-                    filled=previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled,
-                    avg_fill_price=meta.avg_price,
-                    updated_ts=now,
-                    reason=reason,
-                )
+                previous = self.recent.get(order_id)
+                if previous is not None:
+                    view = msgspec.structs.replace(
+                        previous,
+                        status=views.wire_status(status),
+                        filled=previous.size if status == OrderStatus.FILLED else meta.base_filled or previous.filled,
+                        avg_fill_price=meta.avg_price,
+                        updated_ts=now,
+                        reason=reason,
+                    )
+                elif order_id in placed:  # placed and finished within this instruction (IOC, FOK, a crossing fill)
+                    view = views.placed_order_view(
+                        state, placed[order_id], instruction, meta.created, status, meta, now, reason
+                    )
+                else:
+                    continue
                 meta_of.pop(order_id, None)
             self.recent[order_id] = view
             orders.append(view)

@@ -69,8 +69,11 @@ def order_view(state: State, order: Order, now: int, created: int, avg_price: in
     )
 
 
-def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, created: int) -> OrderView:
-    """The view of an order that never joined the live state (it finished inside its instruction).
+def placed_order_view(
+    state: State, placed: ev.OrderPlaced, instruction: Any, created: int, status: int, meta: Any, now: int, reason: str
+) -> OrderView:
+    """The final view of an order that never joined the live state (it finished inside its
+    instruction, at `now`, in `status` for `reason`); `meta` (tracked_orders.OrderMeta) has its fills.
 
     Time in force and flags come from the instruction that placed it; a child (iceberg slice, TWAP
     chunk) inherits reduce-only from its parent.
@@ -78,15 +81,27 @@ def placed_order_view(state: State, placed: ev.OrderPlaced, instruction: Any, cr
     parent = state.orders.get(placed.parent_id) if placed.parent_id else None
     own = instruction if not placed.parent_id and hasattr(instruction, "time_in_force") else None
     reduce_only = parent.reduce_only if parent is not None else bool(getattr(instruction, "reduce_only", False))
-    return _order_view(
-        state,
-        placed,
-        created,
-        created,
+    return OrderView(
+        order_id=placed.order_id,
+        market=symbol_of(state, placed.market_index),
+        side=_WIRE_SIDE[placed.side],
+        order_type=_WIRE_TYPE[placed.order_type],
+        status=_WIRE_STATUS[status],
+        size=placed.size,
+        price=placed.price,
+        trigger_price=placed.trigger_price,
+        sub_account=placed.sub_account,
+        parent_id=placed.parent_id,
+        client_id=str(placed.client_order_id) if placed.client_order_id else "",
+        filled=placed.size if status == OrderStatus.FILLED else meta.base_filled,
+        avg_fill_price=meta.avg_price,
         reduce_only=reduce_only,
         post_only=bool(getattr(own, "post_only", False)),
         tif=_WIRE_TIF[own.time_in_force] if own is not None else WireTif.GTC,
         expire_ts=(getattr(own, "expire_time", None) or 0),
+        created_ts=created,
+        updated_ts=now,
+        reason=reason,
     )
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 
 from backend.domain.errors import DomainError
+from msgspec.structs import replace
+
 from backend.risk.pretrade import OrderCheck, RiskLimits, SubmitRate, TradingState, check_order
 
 BASE = OrderCheck(
@@ -19,8 +21,6 @@ BASE = OrderCheck(
 
 
 def refused(**changes):
-    from dataclasses import replace
-
     with pytest.raises(DomainError) as err:
         check_order(
             replace(BASE, **{k: v for k, v in changes.items() if k not in ("limits", "state")}),
@@ -40,14 +40,12 @@ def test_halted_refuses_everything_even_reducing_orders():
 
 def test_reducing_refuses_only_orders_that_grow_exposure():
     assert refused(state=TradingState.REDUCING).code == "REDUCING"
-    from dataclasses import replace
 
     check_order(replace(BASE, reduces_position=True), RiskLimits(), TradingState.REDUCING)
 
 
 def test_price_band_is_exact_at_the_edge():
     # 10% of 150 = 15: 165 is inside, 165.000001 outside
-    from dataclasses import replace
 
     check_order(replace(BASE, price=165 * 10**6), RiskLimits(), TradingState.ACTIVE)
     assert refused(price=165 * 10**6 + 1).code == "RISK_PRICE_BAND"
