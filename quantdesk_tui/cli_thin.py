@@ -2,9 +2,11 @@
 interpreter's start.
 
 `quantdesk quote SOL-PERP --json` spent nearly all of its time importing (asyncio, websockets,
-msgspec, every command module). This path imports the standard library, `wire.py` and the units
-conversion only: it finds this home's backend in `backend.json`, sends `hello` and one request over
-a blocking WebSocket, and prints the document the full CLI prints, byte for byte.
+msgspec, every command module). This path imports the standard library and `wire.py` only: it finds
+this home's backend in `backend.json`, sends `hello` and one request over a blocking WebSocket, and
+prints the document the full CLI prints, byte for byte. The request asks for the result in human
+units (`"units": "human"`: the backend applies the same `to_human` the full CLI does), so this path
+carries no conversion of its own and no msgspec.
 
 It takes only the forms it knows exactly. Anything else — another command, text output,
 `--connect`, an abbreviated or unknown flag, a missing or stale backend, a failed connection — goes
@@ -18,7 +20,7 @@ import json
 import os
 from typing import Any
 
-from quantdesk_tui.output import emit_json, json_document
+from quantdesk_tui.output import emit_json
 from quantdesk_tui.wire import WebSocket, WireError
 
 PROTOCOL_VERSION = 1  # backend.api.protocol.PROTOCOL_VERSION (a test keeps them equal; importing it costs msgspec)
@@ -63,7 +65,7 @@ COMMANDS: dict[str, ThinCommand] = {
 
 
 class ThinRequest:
-    __slots__ = ("command", "op", "args", "raw", "prints", "human")
+    __slots__ = ("command", "op", "args", "raw", "prints")
 
     def __init__(self, command: str, op: str, args: dict[str, Any], *, raw: bool, prints: str | None) -> None:
         self.command = command
@@ -71,7 +73,6 @@ class ThinRequest:
         self.args = args
         self.raw = raw
         self.prints = prints
-        self.human = True  # as every data command of the full CLI (`data_command`)
 
 
 def parse(argv: list[str]) -> ThinRequest | None:
@@ -161,10 +162,11 @@ class Session:
         self.ws = ws
         self._next_id = 0
 
-    def call(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+    def call(self, op: str, args: dict[str, Any], units: str = "wire") -> dict[str, Any]:
         """The reply envelope of one request ({"ok": true, "result": …} or {"ok": false, "error": …})."""
         self._next_id += 1
-        self.ws.send_text(json.dumps({"id": self._next_id, "op": op, "args": args}, separators=(",", ":")))
+        request = {"id": self._next_id, "op": op, "args": args, **({"units": units} if units != "wire" else {})}
+        self.ws.send_text(json.dumps(request, separators=(",", ":")))
         while True:
             try:
                 reply = json.loads(self.ws.recv_text())
@@ -192,11 +194,13 @@ def run_thin(argv: list[str]) -> int | None:
         hello = session.call("hello", {"token": token, "version": PROTOCOL_VERSION, "client": f"cli:{request.command}"})
         if not hello.get("ok"):
             return None  # the full CLI reports the refusal in its own words
-        reply = session.call(request.op, request.args)
+        reply = session.call(request.op, request.args, "wire" if request.raw else "human")
     except WireError:
         return None
     finally:
         ws.close()
+    if (reply.get("error") or {}).get("code") == "BAD_REQUEST":
+        return None  # a backend from before `units` refuses the envelope; the full CLI converts itself
     return emit_reply(request, reply)
 
 
@@ -206,6 +210,6 @@ def emit_reply(request: ThinRequest, reply: dict[str, Any]) -> int:
         error = reply.get("error") or {}
         emit_json({"error": {"code": str(error.get("code", "INTERNAL")), "message": str(error.get("message", ""))}})
         return 1
-    result: Any = reply.get("result")  # the reply's JSON document
-    emit_json(json_document(result[request.prints] if request.prints else result, request))
+    result: Any = reply.get("result")  # the reply's JSON document, in the units the request asked for
+    emit_json(result[request.prints] if request.prints else result)
     return 0

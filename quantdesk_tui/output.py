@@ -23,9 +23,7 @@ def json_document(result: Any, args: Any) -> Any:
     """What `--json` prints for a command's result: human units (exact decimal strings) unless the command
     keeps wire values (`human` unset) or `--raw` asks for the engine's integers."""
     if getattr(args, "human", False) and not getattr(args, "raw", False):
-        # from backend.units itself, not the protocol or the SDK: the thin path (cli_thin) must not
-        # import msgspec (~25 ms), asyncio or websockets
-        from backend.units import to_human
+        from backend.api.protocol import to_human  # here, not at the top: `import quantdesk_tui.output` stays cheap
 
         return to_human(result)
     return result

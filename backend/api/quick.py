@@ -20,7 +20,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State as WsState
 
-from backend.api.protocol import ApiError, ErrorCode, Reply, Request, encode, error_info
+from backend.api.protocol import ApiError, ErrorCode, Reply, Request, encode, error_info, ok_reply
 from backend.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def run_quick(server: Any, session: Any, request: Request, handler: QuickHandler
             lambda _: _reply(server, session, request, started, previous, turn, _outcome(server, request, result))
         )
     else:
-        _reply(server, session, request, started, previous, turn, _ok(request, result))
+        _reply(server, session, request, started, previous, turn, ok_reply(request, result))
 
 
 def _outcome(server: Any, request: Request, pending: Pending) -> bytes:
@@ -66,17 +66,13 @@ def _outcome(server: Any, request: Request, pending: Pending) -> bytes:
         error = pending.done.exception()  # CancelledError if it was cancelled
         if error is not None:
             raise error
-        return _ok(request, pending.result())
+        return ok_reply(request, pending.result())
     except (ApiError, DomainError) as exc:
         if pending.refused is not None:
             pending.refused(exc)
         return _refusal(server, request, exc)
     except (Exception, asyncio.CancelledError):  # a bug, or a future cancelled under it: still a reply
         return _internal(server, request)
-
-
-def _ok(request: Request, result: Any) -> bytes:
-    return encode(Reply(id=request.id, ok=True, result=result))
 
 
 def _refusal(server: Any, request: Request, exc: ApiError | DomainError) -> bytes:

@@ -46,6 +46,7 @@ from backend.api.protocol import (
     decode_request,
     encode,
     error_info,
+    ok_reply,
     parse_args,
 )
 from backend.api.quick import QuickHandler, run_quick
@@ -350,7 +351,7 @@ class ApiServer:
                     raise ApiError(ErrorCode.UNKNOWN_OP, f"unknown op {op!r}")
                 result = await handler(session, request.args)
             await _after(previous)
-            await session.send(encode(Reply(id=req_id, ok=True, result=result)))
+            await session.send(ok_reply(request, result))
         except (
             ApiError,
             DomainError,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import msgspec
+
+from backend.api import protocol
 from backend.solana.wallet import format_units
 from backend.units import decimal_str, human_result, to_human
 
@@ -137,3 +140,22 @@ def test_book_levels_and_wallet_ops_outside_trading_stay_as_they_are():
     assert to_human(book) == {"market": "SOL-PERP", "bids": [["144.95", "2"]], "asks": [], "oracle_price": "145"}
     lamports = {"fee": 5000, "amount": "1.5"}
     assert human_result("wallet.transfer", lamports) is lamports
+
+
+# integer fields of the trading records that are not amounts: ids, times, slots, counts
+NOT_AMOUNTS = {
+    "sub_account", "slot", "decimals", "fill_id", "order_id", "parent_id", "ts", "seq", "market_index",
+    "max_leverage", "created_ts", "expire_ts", "updated_ts",
+}  # fmt: skip
+
+
+def test_every_integer_amount_of_the_trading_records_reads_in_human_units():
+    records = [
+        cls
+        for name, cls in vars(protocol).items()
+        if isinstance(cls, type) and issubclass(cls, msgspec.Struct) and name.endswith(("View", "Info"))
+    ]
+    integer_fields = {f.name for cls in records for f in msgspec.structs.fields(cls) if f.type in (int, int | None)}
+    assert {"fill_margin", "margin_shortage", "price", "size"} <= integer_fields
+    unconverted = {name for name in integer_fields if to_human({name: 1_234_567}) == {name: 1_234_567}}
+    assert unconverted == NOT_AMOUNTS

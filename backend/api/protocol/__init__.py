@@ -11,7 +11,7 @@ both are re-exported here, the one backend module the TUI and widgets may import
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -90,6 +90,9 @@ class Request(msgspec.Struct, forbid_unknown_fields=True):
     id: I64
     op: str
     args: dict[str, Any] = {}
+    # "human": the reply's result in human units (`to_human`: exact decimal strings), as `--json`
+    # prints it, so a client that prints it needs no conversion of its own (the thin CLI path)
+    units: Literal["wire", "human"] = "wire"
 
 
 class ErrorInfo(msgspec.Struct):
@@ -107,6 +110,13 @@ class Reply(msgspec.Struct, omit_defaults=True):
     ok: bool
     result: Any = None
     error: ErrorInfo | None = None
+
+
+def ok_reply(request: Request, result: Any) -> bytes:
+    """The encoded reply carrying `result`, in the units the request asked for."""
+    if request.units == "human":
+        result = to_human(to_builtins(result))
+    return encode(Reply(id=request.id, ok=True, result=result))
 
 
 class Push(msgspec.Struct):

@@ -10,7 +10,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from backend.api.protocol import MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ApiError
+from backend.api.protocol import MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ApiError, to_human
 from backend.client import BackendClient
 from tests.polling import wait_until
 
@@ -84,6 +84,24 @@ async def test_each_bad_input_gets_its_code_and_the_connection_survives(backend)
         big = json.dumps({"id": 6, "op": "status", "args": {"pad": "a" * (MAX_MESSAGE_BYTES + 10)}})
         assert (await _ask(ws, big))["error"]["code"] == "MESSAGE_TOO_LARGE"
         assert (await _ask(ws, {"id": 7, "op": "status"}))["ok"] is True
+
+
+async def test_units_human_replies_with_the_wire_result_in_human_units_for_plain_and_quick_ops(backend):
+    async with await _raw(backend.url) as ws:
+        await _ask(ws, {"id": 1, "op": "hello", "args": {"token": backend.token, "version": PROTOCOL_VERSION}})
+        wire = await _ask(ws, {"id": 2, "op": "account"})
+        human = await _ask(ws, {"id": 3, "op": "account", "units": "human"})
+        assert human == {"id": 3, "ok": True, "result": to_human(wire["result"])}
+        assert human["result"]["account"]["free_collateral"] == "100000"  # the paper account's deposit, USDC
+        assert human["result"]["account"]["margin_shortage"] == "0"
+        order = {"market": "SOL-PERP", "side": "buy", "size": "0.5", "price": "135", "tif": "ioc"}
+        placed = await _ask(ws, {"id": 4, "op": "order.place", "args": order, "units": "human"})
+        assert placed["ok"] is True and placed["result"]["fills"] == []
+        (ioc,) = placed["result"]["orders"]
+        assert (ioc["size"], ioc["filled"], ioc["price"], ioc["status"]) == ("0.5", "0", "135", "cancelled")
+        bad = await _ask(ws, {"id": 5, "op": "account", "units": "fixed"})
+        assert bad["ok"] is False and bad["error"]["code"] == "BAD_REQUEST"
+        assert "units" in bad["error"]["message"]
 
 
 async def test_flooding_is_rate_limited_without_hurting_other_clients(backend, client):
