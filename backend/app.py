@@ -343,6 +343,10 @@ class Backend:
         # out of the collector, a full collection walks only what came after (else a pause of 100+ ms)
         gc.collect()
         gc.freeze()
+        # a young-generation pass every 20,000 net allocations instead of 700: an order allocates
+        # hundreds of short-lived records that reference counting frees (the engine makes no cycles),
+        # and at 700 the collector ran every few orders (~7 µs of CPU per order, bench order_stages)
+        gc.set_threshold(20_000, *gc.get_threshold()[1:])
         print(self.url, flush=True)
         tasks = [asyncio.create_task(self._flush_observations(services))]
         if self.config.idle_exit_s is not None:
