@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from backend.api.protocol import STORED_TIMEFRAMES, Candles
-from widgets.candle_plot import INDICATORS, MODES, ChartColors, ChartSpec, build_chart, hex_to_rgb
+from widgets.candle_plot import INDICATORS, MODES, ChartColors, ChartSpec, chart_lines, hex_to_rgb
 from widgets.thread_plot import ThreadPlot
 
 TIMEFRAMES = STORED_TIMEFRAMES  # the chart cycles through the stored widths; 1s bars are memory-only
@@ -213,4 +213,4 @@ class CandleChart(ThreadPlot, can_focus=True):
         spec, width, height = self.spec(), self.size.width, self.size.height
         if width and height and (spec, width, height) != self._last_spec:
             self._last_spec = (spec, width, height)
-            self._draw(partial(build_chart, spec, width, height))
+            self._draw(partial(chart_lines, spec, width, height))
