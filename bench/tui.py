@@ -22,7 +22,7 @@ from bench._app import PaintWindow, live_app
 from bench._backend import BenchBackend
 from bench._table import percentile, print_table
 from widgets.candle_chart import CandleChart
-from widgets.candle_plot import build_chart
+from widgets.candle_plot import chart_lines
 
 RATE = 5_000
 
@@ -50,7 +50,7 @@ async def run(seconds: float) -> list[tuple]:
             redraws = []
             for _ in range(10):
                 started = time.perf_counter()
-                build_chart(spec, width, height)
+                chart_lines(spec, width, height)
                 redraws.append((time.perf_counter() - started) * 1000)
     wall, cpu, frames, pushes, latencies = (
         painted.wall,
