@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from textual.strip import Strip
 
 from backend.api.protocol import BASE_PRECISION, Candles
-from widgets.plot_strips import figure_strips
+from widgets.plot_strips import Run, figure_runs, figure_strips
 
 RGB = tuple[int, int, int]
 MODES = ("candles", "ohlc", "line")
@@ -104,6 +104,12 @@ def chart_lines(spec: ChartSpec, width: int, height: int) -> str | list[Strip]:
     no ANSI text to write and parse back), or the text shown instead of a chart."""
     figure = chart_figure(spec, width, height)
     return figure if isinstance(figure, str) else figure_strips(figure)
+
+
+def chart_runs(spec: ChartSpec, width: int, height: int) -> str | list[list[Run]]:
+    """chart_lines' picture as plain data (runs of same-coloured cells) for another process to draw."""
+    figure = chart_figure(spec, width, height)
+    return figure if isinstance(figure, str) else figure_runs(figure)
 
 
 def chart_figure(spec: ChartSpec, width: int, height: int) -> Any:

@@ -38,12 +38,25 @@ def _style(fullground: Any, style: Any, background: Any) -> Style:
     return found
 
 
+Run = tuple[str, Any, Any, Any]  # a run of cells with the same colours: text, plotext fullground, style, background
+
+
 def figure_strips(figure: Any) -> list[Strip]:
     """The lines `figure.build()` would write, top to bottom, as Strips."""
+    return runs_strips(figure_runs(figure))
+
+
+def runs_strips(rows: list[list[Run]]) -> list[Strip]:
+    """Lines of runs (figure_runs) as Strips, each run one segment styled as its ANSI code parses."""
+    return [Strip([Segment(text, _style(*colors)) for text, *colors in row]) for row in rows]
+
+
+def figure_runs(figure: Any) -> list[list[Run]]:
+    """The figure's lines, top to bottom, as runs of cells with the same colours (plain data: it pickles)."""
     figure._set_sizes()  # what build() does before it writes the cells as ANSI text
     figure._build_matrix()
     matrix = figure.monitor.matrix
-    lines: list[Strip] = []
+    rows: list[list[Run]] = []
     for row in reversed(matrix.Rows):
         markers, fullground, style, background = (
             matrix.marker[row],
@@ -51,14 +64,14 @@ def figure_strips(figure: Any) -> list[Strip]:
             matrix.style[row],
             matrix.background[row],
         )
-        segments: list[Segment] = []
+        runs: list[Run] = []
         start, cols = 0, matrix.cols
         while start < cols:
             colors = (fullground[start], style[start], background[start])
             end = start + 1
             while end < cols and (fullground[end], style[end], background[end]) == colors:
                 end += 1
-            segments.append(Segment("".join(markers[start:end]), _style(*colors)))
+            runs.append(("".join(markers[start:end]), *colors))
             start = end
-        lines.append(Strip(segments))
-    return lines
+        rows.append(runs)
+    return rows
