@@ -10,9 +10,10 @@ exists: a full collection then walks only what came after.
 `settle` re-examines everything first (unfreeze, collect), so what a previous settle froze and has
 since died (an old layout view) is freed then; `release` gives everything back when the app ends.
 
-While a chart draws in its thread (thread_plot.py), each time the UI thread wakes (a socket read, a
-timer) it waits up to the switch interval for the GIL: at Python's 5 ms a frame's wake-ups cost 6 ms
-(median) to 40 ms; at GIL_SWITCH_S about 2 ms (median).
+While another thread holds the GIL (the chart's thread, turning the drawing process's picture into
+Strips; Textual's input thread), each time the UI thread wakes (a socket read, a timer) it waits up to
+the switch interval for it. Measured with the chart still drawn in its thread: at Python's 5 ms a
+frame's wake-ups cost 6 ms (median) to 40 ms, at GIL_SWITCH_S about 2 ms (median).
 """
 
 from __future__ import annotations
