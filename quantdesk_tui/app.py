@@ -26,18 +26,12 @@ from backend.client import BackendClient, home_dir
 from quantdesk_tui.changes import ConnectionChanged, FocusedMarketChanged, OrdersChanged, PreviewChanged, StatusChanged
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.command_history import CommandHistory
-from quantdesk_tui.config import (
-    THEME_ALIASES,
-    THEMES,
-    Config,
-    config_path,
-    load_config,
-    save_config,
-)
+from quantdesk_tui.config import THEME_ALIASES, THEMES, Config, config_path, load_config, save_config
 from quantdesk_tui.deferred_body import DeferredBody
 from quantdesk_tui.feed import BackendFeed
 from quantdesk_tui.first_snapshot import FirstSnapshot
 from quantdesk_tui.grammar import Command
+from quantdesk_tui import heap
 from quantdesk_tui.hub import Hub
 from quantdesk_tui.notices import FillNotice, Notice
 from quantdesk_tui.layout import BUILTIN_LAYOUTS
@@ -108,6 +102,7 @@ class QuantDeskApp(App[int]):
         link_group: str | None = "A",
     ) -> None:
         super().__init__()
+        heap.share_the_gil()
         self.client = client
         self.home = home_dir()
         self.config = config or load_config(self.home)
@@ -199,6 +194,10 @@ class QuantDeskApp(App[int]):
                 await widget.mount_deferred_body()
         if deferred:
             self.screen._update_auto_focus()  # what the screen would have focused had its widgets been there
+            self.call_after_refresh(heap.settle)  # the first screen is whole now (see WorkspaceScreen.on_mount)
+
+    def on_unmount(self) -> None:
+        heap.release()
 
     # -- backend ------------------------------------------------------------------------------
     @work(exclusive=True, group="connection", exit_on_error=False)

@@ -1,6 +1,7 @@
 """CandleChart: price chart (candles / OHLC / line) with volume, indicators toggled by 1..6,
 price levels (orders, entry, liquidation, alerts), keyboard pan/zoom and a timeframe label.
-The plot is built in a thread worker at most `REDRAW_HZ` times a second and swapped in."""
+The plot is built at most `REDRAW_HZ` times a second in a child process (plot_worker.py), waited for
+by a thread worker, and swapped in."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from backend.api.protocol import STORED_TIMEFRAMES, Candles
-from widgets.candle_plot import INDICATORS, MODES, ChartColors, ChartSpec, build_chart, hex_to_rgb
+from widgets.candle_plot import INDICATORS, MODES, ChartColors, ChartSpec, hex_to_rgb
+from widgets.plot_worker import WORKER
 from widgets.thread_plot import ThreadPlot
 
 TIMEFRAMES = STORED_TIMEFRAMES  # the chart cycles through the stored widths; 1s bars are memory-only
@@ -213,4 +215,4 @@ class CandleChart(ThreadPlot, can_focus=True):
         spec, width, height = self.spec(), self.size.width, self.size.height
         if width and height and (spec, width, height) != self._last_spec:
             self._last_spec = (spec, width, height)
-            self._draw(partial(build_chart, spec, width, height))
+            self._draw(partial(WORKER.chart_lines, spec, width, height))

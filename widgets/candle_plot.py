@@ -9,7 +9,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from textual.strip import Strip
+
 from backend.api.protocol import BASE_PRECISION, Candles
+from widgets.plot_strips import Run, figure_runs, figure_strips
 
 RGB = tuple[int, int, int]
 MODES = ("candles", "ohlc", "line")
@@ -92,6 +95,25 @@ def _style_axes(plot: Any, colors: ChartColors) -> None:
 
 def build_chart(spec: ChartSpec, width: int, height: int) -> str:
     """The chart as an ANSI string of `height` lines of `width` cells."""
+    figure = chart_figure(spec, width, height)
+    return figure if isinstance(figure, str) else figure.build()
+
+
+def chart_lines(spec: ChartSpec, width: int, height: int) -> str | list[Strip]:
+    """What build_chart draws, as painted lines read from the figure's cells (what the widget shows;
+    no ANSI text to write and parse back), or the text shown instead of a chart."""
+    figure = chart_figure(spec, width, height)
+    return figure if isinstance(figure, str) else figure_strips(figure)
+
+
+def chart_runs(spec: ChartSpec, width: int, height: int) -> str | list[list[Run]]:
+    """chart_lines' picture as plain data (runs of same-coloured cells) for another process to draw."""
+    figure = chart_figure(spec, width, height)
+    return figure if isinstance(figure, str) else figure_runs(figure)
+
+
+def chart_figure(spec: ChartSpec, width: int, height: int) -> Any:
+    """The plotext figure of the chart, or the text shown instead when there is no chart to draw."""
     if width < 20 or height < 6:
         return ""
     if not spec.candles:
@@ -120,7 +142,7 @@ def build_chart(spec: ChartSpec, width: int, height: int) -> str:
         else:
             _draw_oscillator(plot, spec, xs, panel)
         _draw_time_axis(plot, bars, xs, show_labels=row == len(panels))
-    return fig.build()
+    return fig
 
 
 MIN_PRICE_ROWS = 10

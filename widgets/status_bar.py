@@ -77,6 +77,7 @@ class StatusBar(Widget):
         self._price_painted = 0.0  # monotonic time of the last repaint for a new price
         self._price_repaint_due = False
         self.account: AccountView | None = None
+        self._tones: dict[str, str] = {}  # tone -> its component style, until the styles change
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh, name="status-bar-clock")
@@ -149,7 +150,16 @@ class StatusBar(Widget):
         self.set_state(feed=status.feed, feeds=status.feeds)
 
     def _tone(self, tone: str) -> str:
-        return str(self.get_component_rich_style(f"status-bar--{tone}", partial=True))
+        """The style of a tone, looked up once per style change: the line is drawn on every price, and
+        each lookup builds the component's style anew (half of a Trade screen frame's work)."""
+        style = self._tones.get(tone)
+        if style is None:
+            style = self._tones[tone] = str(self.get_component_rich_style(f"status-bar--{tone}", partial=True))
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._tones = {}  # a theme change or restyle: look the tones up again
 
     def _active_feed(self) -> FeedHealth | None:
         """The named feed if there is one, else the one flagged active, else the first."""

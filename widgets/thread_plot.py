@@ -58,16 +58,22 @@ class ThreadPlot(Widget):
         """Gather what to plot (on the UI thread) and call `_draw` when it changed."""
         raise NotImplementedError
 
-    def _draw(self, build: Callable[[], str]) -> None:
+    def _draw(self, build: Callable[[], str | list[Strip]]) -> None:
         """Build the picture in a thread. A thread cannot be stopped, so an older drawing still running
         (the previous market's) may finish after this one: its picture is dropped, never swapped in."""
         self._latest += 1
         self._draw_in_thread(build, self._latest)
 
     @work(thread=True, exclusive=True, group="plot", exit_on_error=False)
-    def _draw_in_thread(self, build: Callable[[], str], number: int) -> None:
-        text = Text.from_ansi(build(), no_wrap=True)
-        self.app.call_from_thread(self._swap, text, text_lines(text, self.app.console), number)
+    def _draw_in_thread(self, build: Callable[[], str | list[Strip]], number: int) -> None:
+        """`build` gives ANSI text, or the painted lines themselves (see plot_strips.py)."""
+        picture = build()
+        if isinstance(picture, str):
+            text = Text.from_ansi(picture, no_wrap=True)
+            lines = text_lines(text, self.app.console)
+        else:
+            text, lines = Text("\n".join(line.text for line in picture), no_wrap=True), picture
+        self.app.call_from_thread(self._swap, text, lines, number)
 
     def _swap(self, text: Text, lines: list[Strip], number: int) -> None:
         if number != self._latest:

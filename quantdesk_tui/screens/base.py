@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from quantdesk_tui import heap
 from quantdesk_tui.desk_app import desk_app
 from quantdesk_tui.command_bar import CommandBar
 from quantdesk_tui.changes import (
@@ -77,6 +78,8 @@ class WorkspaceScreen(Screen[None]):
         self._ready = True  # Textual runs every class's on_mount along the MRO; subclasses add theirs
         self._show_connection_state()  # the status bar (the live price) is on the first frame: not a message later
         self.repaint_all()
+        if desk_app(self.app).deferred_bodies is None:  # else the app settles once the deferred bodies are in
+            self.call_after_refresh(heap.settle)  # the screen lives as long as the app: out of full collections
 
     def on_screen_resume(self) -> None:
         """Back on screen: the changes told while away went to another screen, so repaint all."""

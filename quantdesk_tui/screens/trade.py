@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.events import Resize
 
+from quantdesk_tui import heap
 from quantdesk_tui.desk_app import desk_app
 from quantdesk_tui.changes import HubChanged, deliver
 from quantdesk_tui.config import save_config, save_layout
@@ -104,6 +105,7 @@ class TradeScreen(WorkspaceScreen):
             await self.mount(view, after=self.query_one("#status"))
             self._panes = None
             self._refocus(focused)
+            self.call_after_refresh(heap.settle)  # the old view was frozen with the screen: free it, freeze the new
 
     def _app_quitting(self) -> bool:
         return not self.is_attached or not self.app.is_running

@@ -138,3 +138,23 @@ async def test_a_burst_of_prices_repaints_at_most_40_times_a_second_and_ends_on_
         await pilot.pause(0.1)
         assert len(repaints) == 2
         assert _text(app.bar).startswith("SOL-PERP │ 142.599 ▲ │")
+
+
+async def test_a_theme_switch_recolours_the_price_and_connection_tones() -> None:
+    """The tones are looked up once per style change, not per repaint: a new theme must still reach them."""
+    app = StatusApp()
+    async with app.run_test(size=(120, 3)) as pilot:
+        app.bar.set_state(connection="connected", market="SOL-PERP")
+        app.bar.set_quote(quote("SOL-PERP", 14_250_000_000, -8, 14_000_000_000), decimals=3)
+        app.bar.set_quote(quote("SOL-PERP", 14_250_100_000, -8, 14_000_000_000), decimals=3)  # up: the $up tone
+
+        def tones() -> list[str]:
+            line = app.bar.render()
+            styles = [line.get_style_at_offset(app.console, line.plain.index(word)) for word in ("142", "●")]
+            return [style.color.triplet.hex for style in styles if style.color and style.color.triplet]
+
+        await pilot.pause()
+        assert tones() == ["#22c55e", "#22c55e"]  # the dark theme's $up
+        app.theme = "quantdesk-light"
+        await pilot.pause()
+        assert tones() == ["#15803d", "#15803d"]  # the light theme's
