@@ -179,12 +179,16 @@ def _draw_price(plot: Any, spec: ChartSpec, bars: Bars, xs: list[int]) -> None:
         data = {"Open": list(o), "High": list(h), "Low": list(lo), "Close": list(c)}
         plot.candlestick(xs, data, colors=[colors.up, colors.down])
     overlay_colors = [colors.accent, colors.warn, colors.muted]
+    low, high = min(lo), max(h)
     for name, keys in PRICE_OVERLAYS.items():
         if name not in spec.indicators:
             continue
         for index, key in enumerate(keys):
             sx, sy = _series(xs, spec.overlays.get(key, ()))
             if sy:
+                # the scale holds every line drawn (a band wider than the candles, a lagging average):
+                # plotext fails on a labelled line wholly off the scale
+                low, high = min(low, *sy), max(high, *sy)
                 plot.plot(
                     sx,
                     sy,
@@ -192,7 +196,6 @@ def _draw_price(plot: Any, spec: ChartSpec, bars: Bars, xs: list[int]) -> None:
                     marker="braille",
                     label=name.upper() if index == 0 else None,
                 )
-    low, high = min(lo), max(h)
     pad = (high - low) * 0.5 or high * 0.01
     hidden: list[str] = []
     level_colors = {"order": colors.accent, "entry": colors.text, "liq": colors.down, "alert": colors.warn}

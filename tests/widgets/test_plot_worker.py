@@ -49,11 +49,22 @@ def test_a_child_that_died_is_replaced_by_one_drawing_the_same_picture(worker: P
 
 
 def test_a_drawing_that_fails_in_the_child_raises_its_error_here(worker: PlotWorker) -> None:
-    """plotext cannot draw a legend for a series wholly outside the price range (a known plotext fault)."""
-    far = {"bb_upper": (900.0,) * 80, "bb_mid": (800.0,) * 80, "bb_lower": (700.0,) * 80}
-    spec = ChartSpec(candles(80), indicators=frozenset({"bollinger"}), overlays=far)
-    with pytest.raises(IndexError):
+    """An average that is infinite everywhere has no place on any scale: plotext cannot draw it."""
+    spec = ChartSpec(candles(80), indicators=frozenset({"sma"}), overlays={"sma": (float("inf"),) * 80})
+    with pytest.raises(ValueError):
         chart_lines(spec, 112, 26)
-    with pytest.raises(PlotFailed, match="^IndexError: list index out of range$"):
+    with pytest.raises(PlotFailed, match="^ValueError: cannot convert float NaN to integer$"):
         worker.chart_lines(spec, 112, 26)
     assert worker.pid is not None  # the child lives on for the next picture
+
+
+def test_bands_wider_than_the_candles_widen_the_scale_and_draw(worker: PlotWorker) -> None:
+    """Bands far from every candle (plotext failed on a labelled line wholly off the scale): the scale
+    now holds them, and the child draws the same picture as here."""
+    far = {"bb_upper": (900.0,) * 80, "bb_mid": (800.0,) * 80, "bb_lower": (700.0,) * 80}
+    spec = ChartSpec(candles(80), indicators=frozenset({"bollinger"}), overlays=far)
+    here = chart_lines(spec, 112, 26)
+    assert segments(worker.chart_lines(spec, 112, 26)) == segments(here)
+    labels = [line.text[:6] for line in here if line.text[5:6] == "┤"]
+    assert labels[0] == "922.8┤" and "BOLLINGER" in here[1].text  # the upper band at 900, under the top
+    assert labels[-4:] == ["115.6┤", "189.0┤", "126.0┤", " 31.5┤"]  # the candles (~140) and the volume panel
