@@ -88,7 +88,7 @@ async def run(seconds: float) -> list[tuple]:
         (
             "chart redraws",
             f"{draws / wall:.1f}/s, build p50 {percentile(redraws, 50):.1f} ms ({width}x{height}, in a child process)",
-            "a few/s",
+            f"≤ {CandleChart.REDRAW_HZ:g}/s",  # DESIGN.md: "at most a few times a second"
         ),
         (
             "resident memory",
