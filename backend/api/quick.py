@@ -13,17 +13,45 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State as WsState
 
+from backend.api.connection import Connection
 from backend.api.protocol import ApiError, ErrorCode, Reply, Request, encode, error_info, ok_reply
 from backend.domain.errors import DomainError
+from backend.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+
+class QuickSession(Protocol):
+    """What a quick op needs of its connection's session (server.Session)."""
+
+    ws: Connection
+    inbox: deque[bytes]  # received, not started yet
+    in_flight: set[asyncio.Future[None]]
+    last_request: asyncio.Future[None] | None  # replies go out in request order
+    reading_paused: bool
+
+    def queue_reply(self, payload: bytes) -> None: ...
+    async def send(self, payload: bytes) -> None: ...
+    def start_next(self) -> None: ...
+
+
+class QuickServer(Protocol):
+    """What a quick op needs of the API server (server.ApiServer)."""
+
+    metrics: Metrics
+    requests: set[asyncio.Future[Any]]  # every connection's requests in flight
+
+    def observe_latency(self, op: str, seconds: float) -> None: ...
+
+
 QuickHandler = Callable[[Any, dict[str, Any]], Any]  # (session, args) -> the result, or a Pending
 
 
@@ -37,12 +65,12 @@ class Pending:
     refused: Callable[[ApiError | DomainError], None] | None = None
 
 
-def run_quick(server: Any, session: Any, request: Request, handler: QuickHandler) -> None:
+def run_quick(server: QuickServer, session: QuickSession, request: Request, handler: QuickHandler) -> None:
     """Run one quick request of `session` now; its reply takes the next place in the reply order."""
     started = time.perf_counter()
-    previous = session._last_request
+    previous = session.last_request
     turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()  # done once the reply is queued
-    session._last_request = turn
+    session.last_request = turn
     session.in_flight.add(turn)
     server.requests.add(turn)
     try:
@@ -61,7 +89,7 @@ def run_quick(server: Any, session: Any, request: Request, handler: QuickHandler
         _reply(server, session, request, started, previous, turn, ok_reply(request, result))
 
 
-def _outcome(server: Any, request: Request, pending: Pending) -> bytes:
+def _outcome(server: QuickServer, request: Request, pending: Pending) -> bytes:
     try:
         error = pending.done.exception()  # CancelledError if it was cancelled
         if error is not None:
@@ -75,12 +103,12 @@ def _outcome(server: Any, request: Request, pending: Pending) -> bytes:
         return _internal(server, request)
 
 
-def _refusal(server: Any, request: Request, exc: ApiError | DomainError) -> bytes:
+def _refusal(server: QuickServer, request: Request, exc: ApiError | DomainError) -> bytes:
     server.metrics.errors.labels(exc.code).inc()
     return encode(Reply(id=request.id, ok=False, error=error_info(exc)))
 
 
-def _internal(server: Any, request: Request) -> bytes:
+def _internal(server: QuickServer, request: Request) -> bytes:
     log.exception("op %s failed", request.op)
     server.metrics.errors.labels(ErrorCode.INTERNAL).inc()
     error = ApiError(ErrorCode.INTERNAL, f"internal error in {request.op}; see backend.log")
@@ -88,8 +116,8 @@ def _internal(server: Any, request: Request) -> bytes:
 
 
 def _reply(
-    server: Any,
-    session: Any,
+    server: QuickServer,
+    session: QuickSession,
     request: Request,
     started: float,
     previous: asyncio.Future[Any] | None,
@@ -103,7 +131,7 @@ def _reply(
         previous.add_done_callback(lambda _: _send(server, session, turn, payload))
 
 
-def _send(server: Any, session: Any, turn: asyncio.Future[None], payload: bytes) -> None:
+def _send(server: QuickServer, session: QuickSession, turn: asyncio.Future[None], payload: bytes) -> None:
     ws = session.ws
     if ws.protocol.state is WsState.OPEN and not ws.paused:
         session.queue_reply(payload)
@@ -114,15 +142,17 @@ def _send(server: Any, session: Any, turn: asyncio.Future[None], payload: bytes)
         task.add_done_callback(server.requests.discard)
 
 
-async def _send_when_possible(server: Any, session: Any, turn: asyncio.Future[None], payload: bytes) -> None:
+async def _send_when_possible(
+    server: QuickServer, session: QuickSession, turn: asyncio.Future[None], payload: bytes
+) -> None:
     with contextlib.suppress(ConnectionClosed):  # the client left; what it asked for still completed
         await session.send(payload)
     _finished(server, session, turn)
 
 
-def _finished(server: Any, session: Any, turn: asyncio.Future[None]) -> None:
+def _finished(server: QuickServer, session: QuickSession, turn: asyncio.Future[None]) -> None:
     turn.set_result(None)
     session.in_flight.discard(turn)
     server.requests.discard(turn)
-    if session.inbox or session._reading_paused:  # a request waits for room in flight, or reading does
-        session._start_next()
+    if session.inbox or session.reading_paused:  # a request waits for room in flight, or reading does
+        session.start_next()

@@ -88,30 +88,30 @@ class Session:
         self.inbox: deque[bytes] = deque()  # received, not started yet
         self._holder: asyncio.Task[None] | None = None  # the started request that has not released
         # the last request started (its task, or a quick op's turn): replies go out in request order
-        self._last_request: asyncio.Future[None] | None = None
+        self.last_request: asyncio.Future[None] | None = None
         self._outbox: list[bytes] = []  # messages sent this loop turn, written together (see send)
-        self._reading_paused = False
-        self._starting = False  # in _start_next: a quick op that replies at once does not start more from inside it
+        self.reading_paused = False
+        self._starting = False  # in start_next: a quick op that replies at once does not start more from inside it
 
     def received(self, message: bytes) -> None:
         """A request arrived (connection.py calls this for each message it parses, in order)."""
         self.inbox.append(message)
-        self._start_next()
+        self.start_next()
 
     def release(self) -> None:
         """The current request has done everything but wait for its commit: the next one may start."""
         if self._holder is not None:
             self._holder = None
-            self._start_next()
+            self.start_next()
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self.in_flight.discard(task)
         self.server.requests.discard(task)
         if self._holder is task:
             self._holder = None
-        self._start_next()
+        self.start_next()
 
-    def _start_next(self) -> None:
+    def start_next(self) -> None:
         inbox, server = self.inbox, self.server
         if not self._starting:
             self._starting = True
@@ -124,20 +124,20 @@ class Session:
                             run_quick(server, self, request, quick)
                             continue
                     task = asyncio.get_running_loop().create_task(
-                        server._on_message(self, request, self._last_request, pipelined=True)
+                        server._on_message(self, request, self.last_request, pipelined=True)
                     )
-                    self._holder = self._last_request = task
+                    self._holder = self.last_request = task
                     self.in_flight.add(task)
                     server.requests.add(task)
             finally:
                 self._starting = False
         # a client that sends faster than its requests start waits in its socket, not in our memory
         transport = self.ws.transport
-        if len(inbox) >= MAX_PIPELINED and not self._reading_paused:
-            self._reading_paused = True
+        if len(inbox) >= MAX_PIPELINED and not self.reading_paused:
+            self.reading_paused = True
             transport.pause_reading()
-        elif self._reading_paused and len(inbox) < MAX_PIPELINED // 2:
-            self._reading_paused = False
+        elif self.reading_paused and len(inbox) < MAX_PIPELINED // 2:
+            self.reading_paused = False
             if not transport.is_closing():
                 transport.resume_reading()
 
@@ -329,7 +329,7 @@ class ApiServer:
         """Handle one request (raw, or as `admit` made it); its reply waits for `previous` (the request
         before it) to reply first.
 
-        Started by `Session._start_next` (`pipelined`), it ends by leaving the connection's requests
+        Started by `Session.start_next` (`pipelined`), it ends by leaving the connection's requests
         in flight and letting the next one start, unless it released the connection already."""
         started = time.perf_counter()
         req_id: int | None = None

@@ -216,11 +216,11 @@ async def test_a_flood_on_one_connection_pauses_its_reading_and_is_served_in_ord
     await wait_until(lambda: len(session.in_flight) == MAX_PIPELINED, what="a full pipeline")
     await asyncio.sleep(0.05)
     assert len(session.in_flight) == MAX_PIPELINED and len(log) == MAX_PIPELINED
-    assert session._reading_paused
+    assert session.reading_paused
     server.gates[1].set()  # type: ignore[attr-defined]
     replies = await client.replies(count + 1)
     assert [r["id"] for r in replies] == list(range(count + 1))
-    assert not session._reading_paused
+    assert not session.reading_paused
 
 
 async def test_a_client_that_never_answers_pings_is_closed(monkeypatch):
