@@ -102,7 +102,6 @@ class QuantDeskApp(App[int]):
         link_group: str | None = "A",
     ) -> None:
         super().__init__()
-        heap.share_the_gil()
         self.client = client
         self.home = home_dir()
         self.config = config or load_config(self.home)

@@ -1,4 +1,4 @@
-"""The TUI's heap and Python's cyclic collector; and the GIL switch interval.
+"""The TUI's heap and Python's cyclic collector.
 
 A full (generation 2) collection walks every object the collector tracks: with Textual's screens,
 styles and caches that is some 300,000 objects and a 40-120 ms pause, landing in the middle of
@@ -10,23 +10,15 @@ exists: a full collection then walks only what came after.
 `settle` re-examines everything first (unfreeze, collect), so what a previous settle froze and has
 since died (an old layout view) is freed then; `release` gives everything back when the app ends.
 
-While another thread holds the GIL (the chart's thread, turning the drawing process's picture into
-Strips; Textual's input thread), each time the UI thread wakes (a socket read, a timer) it waits up to
-the switch interval for it. Measured with the chart still drawn in its thread: at Python's 5 ms a
-frame's wake-ups cost 6 ms (median) to 40 ms, at GIL_SWITCH_S about 2 ms (median).
+(Python's GIL switch interval stays at its 5 ms: a 1 ms interval helped while the chart drew in a
+thread of the app, and since it draws in a child process (widgets/plot_worker.py) `bench tui` shows
+the same p99 either way, 35.5-37.7 ms at 1 ms against 37.0-40.7 ms at 5 ms, while the TUI tests, app
+and backend in one process, took ~6% more CPU at 1 ms.)
 """
 
 from __future__ import annotations
 
 import gc
-import sys
-
-GIL_SWITCH_S = 0.001
-
-
-def share_the_gil() -> None:
-    """A thread holding the GIL hands it over within GIL_SWITCH_S when the UI thread asks for it."""
-    sys.setswitchinterval(GIL_SWITCH_S)
 
 
 def settle() -> int:
