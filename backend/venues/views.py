@@ -81,27 +81,19 @@ def placed_order_view(
     parent = state.orders.get(placed.parent_id) if placed.parent_id else None
     own = instruction if not placed.parent_id and hasattr(instruction, "time_in_force") else None
     reduce_only = parent.reduce_only if parent is not None else bool(getattr(instruction, "reduce_only", False))
-    return OrderView(
-        order_id=placed.order_id,
-        market=symbol_of(state, placed.market_index),
-        side=_WIRE_SIDE[placed.side],
-        order_type=_WIRE_TYPE[placed.order_type],
-        status=_WIRE_STATUS[status],
-        size=placed.size,
-        price=placed.price,
-        trigger_price=placed.trigger_price,
-        sub_account=placed.sub_account,
-        parent_id=placed.parent_id,
-        client_id=str(placed.client_order_id) if placed.client_order_id else "",
+    return _order_view(
+        state,
+        placed,
+        created,
+        now,
+        status=status,
+        reason=reason,
         filled=placed.size if status == OrderStatus.FILLED else meta.base_filled,
         avg_fill_price=meta.avg_price,
         reduce_only=reduce_only,
         post_only=bool(getattr(own, "post_only", False)),
         tif=_WIRE_TIF[own.time_in_force] if own is not None else WireTif.GTC,
         expire_ts=(getattr(own, "expire_time", None) or 0),
-        created_ts=created,
-        updated_ts=now,
-        reason=reason,
     )
 
 
@@ -117,14 +109,17 @@ def _order_view(
     expire_ts: int,
     filled: int = 0,
     avg_fill_price: int = 0,
+    status: int | None = None,
+    reason: str = "",
 ) -> OrderView:
-    """The view of an order, or of the event that placed it (they name their common fields alike)."""
+    """The view of an order, or of the event that placed it (they name their common fields alike), in
+    its own status unless `status` says which it ended in."""
     return OrderView(
         order_id=o.order_id,
         market=symbol_of(state, o.market_index),
         side=side_name(o.side),
         order_type=_WIRE_TYPE[o.order_type],
-        status=wire_status(o.status),
+        status=wire_status(o.status if status is None else status),
         size=o.size,
         price=o.price,
         trigger_price=o.trigger_price,
@@ -139,6 +134,7 @@ def _order_view(
         expire_ts=expire_ts,
         created_ts=created,
         updated_ts=updated,
+        reason=reason,
     )
 
 
