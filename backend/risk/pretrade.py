@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
@@ -140,3 +141,28 @@ def check_order(order: OrderCheck, limits: RiskLimits, state: TradingState) -> N
         raise DomainError(
             RiskCode.MAX_OPEN_ORDERS, f"{order.open_orders} orders are open; the limit is {limits.max_open_orders}"
         )
+
+
+# -- the prices an order carries -----------------------------------------------------------------
+PRICE_FIELDS = (
+    ("price", "limit price"),
+    ("trigger_price", "trigger price"),
+    ("entry_price", "entry price"),
+    ("price_limit", "price limit"),
+    ("take_profit_price", "take-profit"),
+    ("stop_loss_price", "stop-loss"),
+)
+# the price pre-trade values an order at, in this order of preference (else the oracle's)
+PRE_TRADE_PRICES = ("limit price", "trigger price", "entry price")
+
+
+_PRICE_FIELDS_OF: dict[type, tuple[tuple[str, str], ...]] = {}  # instruction type -> the PRICE_FIELDS it has
+
+
+def order_prices(instruction: Any) -> list[tuple[str, int]]:
+    """Every limit and trigger price an order instruction carries, by the name a trader knows it."""
+    kind = type(instruction)
+    fields = _PRICE_FIELDS_OF.get(kind)
+    if fields is None:
+        fields = _PRICE_FIELDS_OF[kind] = tuple((f, label) for f, label in PRICE_FIELDS if hasattr(instruction, f))
+    return [(label, value) for field, label in fields if (value := getattr(instruction, field))]

@@ -28,9 +28,11 @@ from backend.risk.pretrade import (
     RiskCode,
     RiskLimits,
     SubmitRate,
+    PRE_TRADE_PRICES,
     TradingState,
     check_order,
     check_price_band,
+    order_prices,
 )
 from backend.units import decimal_str
 from backend.venues import views
@@ -173,12 +175,24 @@ class TradingOps:
             ),
         )
 
+    def _place_now(self, instruction: Any, sub: int, market: str, side: str) -> Applied:
+        """Pre-trade checks, then the engine: the order is applied and queued for its commit. A refusal
+        is published on the orders stream and raised."""
+        try:
+            self._pretrade(instruction, sub)
+            return self._apply(instruction)
+        except DomainError as exc:
+            self._reject(market, side, exc)
+            raise
+
     async def place(
         self, instruction: Any, sub: int, market: str, side: str, session: Session | None = None
     ) -> dict[str, Any]:
+        applied = self._place_now(instruction, sub, market, side)
+        if session is not None:  # the request's last step: the connection may start its next one
+            session.release()
         try:
-            self._pretrade(instruction, sub)
-            applied = await self._commit(instruction, session)
+            await applied.committed
         except DomainError as exc:
             self._reject(market, side, exc)
             raise
@@ -187,26 +201,22 @@ class TradingOps:
     def start_place(self, session: Session | None, args: dict[str, Any]) -> Pending:
         """`order.place` as a quick op: checked, applied and queued for its commit now; the reply
         (what `op_place` returns) once the commit is done. A refusal is published as `place` does."""
-        order = parse_order_args(args)
-        spec = market_spec(order.market)
-        instruction = build_order(order, AUTHORITY, self.venue.oracle_price(spec.market_index))
-        market, side = spec.symbol, order.side
-        try:
-            self._pretrade(instruction, order.sub_account)
-            applied = self._apply(instruction)
-        except DomainError as exc:
-            self._reject(market, side, exc)
-            raise
+        instruction, sub, market, side = self._order_of(args)
+        applied = self._place_now(instruction, sub, market, side)
         return Pending(
             applied.committed, lambda: placed(applied, wire=True), lambda exc: self._reject(market, side, exc)
         )
 
-    # -- ops ----------------------------------------------------------------------------------
-    async def op_place(self, session: Session, args: dict[str, Any]) -> Any:
+    def _order_of(self, args: dict[str, Any]) -> tuple[Any, int, str, str]:
+        """`order.place`'s arguments as (instruction, sub-account, market symbol, side)."""
         order = parse_order_args(args)
         spec = market_spec(order.market)
         instruction = build_order(order, AUTHORITY, self.venue.oracle_price(spec.market_index))
-        return await self.place(instruction, order.sub_account, spec.symbol, order.side, session)
+        return instruction, order.sub_account, spec.symbol, order.side
+
+    # -- ops ----------------------------------------------------------------------------------
+    async def op_place(self, session: Session, args: dict[str, Any]) -> Any:
+        return await self.place(*self._order_of(args), session)
 
     async def op_twap(self, session: Session, args: dict[str, Any]) -> Any:
         return await self._place_parent(parse_args(args, TwapArgs), session)
@@ -436,35 +446,11 @@ class TradingOps:
         return to_builtins(preview)
 
 
-PRICE_FIELDS = (
-    ("price", "limit price"),
-    ("trigger_price", "trigger price"),
-    ("entry_price", "entry price"),
-    ("price_limit", "price limit"),
-    ("take_profit_price", "take-profit"),
-    ("stop_loss_price", "stop-loss"),
-)
-# the price pre-trade values an order at, in this order of preference (else the oracle's)
-PRE_TRADE_PRICES = ("limit price", "trigger price", "entry price")
-
-
 def placed(applied: Applied, wire: bool = False) -> dict[str, Any]:
     """The reply to a placed order: its order views and fills, as they committed; as plain data, or
     (`wire`) as the views themselves, which only the reply's encoder reads (same JSON, no copy)."""
     result = {"orders": applied.orders, "fills": [f for _, f in applied.fills]}
     return result if wire else to_builtins(result)
-
-
-_PRICE_FIELDS_OF: dict[type, tuple[tuple[str, str], ...]] = {}  # instruction type -> the PRICE_FIELDS it has
-
-
-def order_prices(instruction: Any) -> list[tuple[str, int]]:
-    """Every limit and trigger price an order instruction carries, by the name a trader knows it."""
-    kind = type(instruction)
-    fields = _PRICE_FIELDS_OF.get(kind)
-    if fields is None:
-        fields = _PRICE_FIELDS_OF[kind] = tuple((f, label) for f, label in PRICE_FIELDS if hasattr(instruction, f))
-    return [(label, value) for field, label in fields if (value := getattr(instruction, field))]
 
 
 def register_trading_ops(api: ApiServer, trading: TradingOps) -> None:
