@@ -28,7 +28,7 @@ from programs.quantdesk_perp.math.funding import rate_as_fraction
 from programs.quantdesk_perp.queries import insurance_info
 from programs.quantdesk_perp.repeg import amm_state
 
-EDITABLE = tuple(name for name in ix.UpdateMarketParameters.__dataclass_fields__ if name != "market_index")
+EDITABLE = tuple(name for name in ix.UpdateMarketParameters.__struct_fields__ if name != "market_index")
 PRECISION = {  # what the integer of each parameter means (units of Drift v2's field of that meaning)
     "margin_ratio_initial": "1e4 = 100%",
     "margin_ratio_maintenance": "1e4 = 100%",

@@ -7,7 +7,6 @@ then found unencodable. The widths come from the IDL the on-chain program is bui
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from backend.domain.errors import DomainError
@@ -33,12 +32,12 @@ def _field_types() -> dict[type, dict[str, str]]:
     for cls in ix.IDL_INSTRUCTIONS:
         args = {arg["name"]: arg["type"] for arg in by_name[camel(snake(cls.__name__))]["args"]}
         fields: dict[str, str] = {}
-        for f in dataclasses.fields(cls):
-            kind = args.get(camel(f.name))
+        for name in cls.__struct_fields__:
+            kind = args.get(camel(name))
             if isinstance(kind, dict) and "option" in kind:
                 kind = kind["option"]
             if isinstance(kind, str):
-                fields[f.name] = kind
+                fields[name] = kind
         table[cls] = fields
     return table
 

@@ -126,7 +126,7 @@ _MAY_BE_ZERO = {
 def update_market_parameters(state: State, ix: UpdateMarketParameters, ctx: Context, events: list[Event]) -> None:
     market = get_market(state, ix.market_index)
     changes = {}
-    for name in UpdateMarketParameters.__dataclass_fields__:
+    for name in UpdateMarketParameters.__struct_fields__:
         value = getattr(ix, name)
         if name == "market_index" or value is None:
             continue

@@ -21,6 +21,7 @@ from enum import IntEnum
 from importlib import resources
 from typing import Any
 
+import msgspec
 from anchorpy.coder.accounts import AccountsCoder
 from anchorpy.coder.instruction import InstructionCoder
 from anchorpy.program.common import NamedInstruction
@@ -53,7 +54,7 @@ class DecodedInstruction:
         """The engine instruction object; authorities come from the signer accounts."""
         cls = INSTRUCTIONS_BY_IDL_NAME[self.name]
         values = dict(self.args)
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = set(cls.__struct_fields__)
         if "liquidator_authority" in names:
             values["liquidator_authority"] = str(self.accounts["liquidator"])
         if "authority" in names:
@@ -160,9 +161,9 @@ class QuantDeskClient:
         cls = INSTRUCTIONS_BY_IDL_NAME[named.name]
         hints = typing.get_type_hints(cls)
         args = {}
-        for field in dataclasses.fields(cls):
-            if field.name not in _AUTHORITY_FIELDS:
-                args[field.name] = _from_anchor(getattr(named.data, field.name), hints[field.name])
+        for name in cls.__struct_fields__:
+            if name not in _AUTHORITY_FIELDS:
+                args[name] = _from_anchor(getattr(named.data, name), hints[name])
         return named.name, args
 
     def _to_anchor(self, value: Any) -> Any:
@@ -205,7 +206,7 @@ class QuantDeskClient:
         return DecodedInstruction(name, args, {n: m.pubkey for n, m in zip(names, instruction.accounts)})
 
     def _resolve(self, account: str, ix: Any, signer: Pubkey | None) -> Pubkey | None:
-        fields = {f.name: getattr(ix, f.name) for f in dataclasses.fields(ix)}
+        fields = msgspec.structs.asdict(ix)
         authority = _key(fields.get("authority"))
         if account == "state":
             return self.state_pda()

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import types
 import typing
@@ -104,8 +103,8 @@ def _idl_type(field_name: str, annotation: Any) -> Any:
     raise TypeError(f"no IDL type for {field_name}: {annotation!r}")
 
 
-def _accounts_for(cls: type) -> list[dict[str, Any]]:
-    names = {f.name for f in dataclasses.fields(cls)}
+def _accounts_for(cls: type[msgspec.Struct]) -> list[dict[str, Any]]:
+    names = set(cls.__struct_fields__)
     accounts: list[tuple[str, bool, bool]] = [("state", True, False)]
     if "liquidator_authority" in names:
         accounts += [("liquidator", False, True), ("liquidatorUser", True, False), ("user", True, False)]
@@ -129,12 +128,12 @@ def _accounts_for(cls: type) -> list[dict[str, Any]]:
     return [{"name": n, "isMut": mut, "isSigner": signer} for n, mut, signer in accounts]
 
 
-def _instruction_entry(cls: type) -> dict[str, Any]:
+def _instruction_entry(cls: type[msgspec.Struct]) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     args = [
-        {"name": camel(f.name), "type": _idl_type(f.name, hints[f.name])}
-        for f in dataclasses.fields(cls)
-        if f.name not in _PUBKEY_FIELDS
+        {"name": camel(name), "type": _idl_type(name, hints[name])}
+        for name in cls.__struct_fields__
+        if name not in _PUBKEY_FIELDS
     ]
     return {"name": camel(snake(cls.__name__)), "accounts": _accounts_for(cls), "args": args}
 
@@ -268,13 +267,14 @@ def to_idl(ix: Any) -> tuple[str, dict[str, Any], list[str]]:
     signer pubkey strings in field order)."""
     args: dict[str, Any] = {}
     signers: list[str] = []
-    for f in dataclasses.fields(ix):
-        value = getattr(ix, f.name)
-        if f.name in _PUBKEY_FIELDS:
+    for name, value in msgspec.structs.asdict(ix).items():
+        if name in _PUBKEY_FIELDS:
             signers.append(value)
         else:
-            args[f.name] = value
+            args[name] = value
     return snake(type(ix).__name__), args, signers
 
 
-INSTRUCTIONS_BY_IDL_NAME: dict[str, type] = {snake(cls.__name__): cls for cls in instructions.IDL_INSTRUCTIONS}
+INSTRUCTIONS_BY_IDL_NAME: dict[str, type[msgspec.Struct]] = {
+    snake(cls.__name__): cls for cls in instructions.IDL_INSTRUCTIONS
+}

@@ -1,10 +1,14 @@
-"""Instructions: one frozen record per IDL instruction (names follow the QuantDesk perp program)."""
+"""Instructions: one frozen record per IDL instruction (names follow the QuantDesk perp program).
+
+msgspec Structs: built in C, and the journal decodes a replay's million entries straight into
+them (about twice as fast as into frozen dataclasses)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from .config import with_current_names
 from .enums import CollateralAsset, OrderType, Side, TimeInForce
@@ -12,8 +16,7 @@ from .enums import CollateralAsset, OrderType, Side, TimeInForce
 # --- markets and admin -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class InitializeMarket:
+class InitializeMarket(msgspec.Struct, frozen=True):
     market_index: int
     symbol: str
     base_asset: str
@@ -27,8 +30,7 @@ class InitializeMarket:
     margin_ratio_maintenance: int
 
 
-@dataclass(frozen=True, slots=True)
-class UpdateMarketParameters:
+class UpdateMarketParameters(msgspec.Struct, frozen=True):
     """Every field left None keeps its value."""
 
     market_index: int
@@ -61,86 +63,73 @@ class UpdateMarketParameters:
     max_orders_per_account: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PauseProgram:
+class PauseProgram(msgspec.Struct, frozen=True):
     """Halt one market (or all with market_index None); reduce_only lets positions shrink only."""
 
     market_index: int | None = None
     reduce_only: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ResumeProgram:
+class ResumeProgram(msgspec.Struct, frozen=True):
     market_index: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TriggerCircuitBreaker:
+class TriggerCircuitBreaker(msgspec.Struct, frozen=True):
     market_index: int
 
 
-@dataclass(frozen=True, slots=True)
-class ResetCircuitBreaker:
+class ResetCircuitBreaker(msgspec.Struct, frozen=True):
     market_index: int
 
 
-@dataclass(frozen=True, slots=True)
-class DepositInsuranceFund:
+class DepositInsuranceFund(msgspec.Struct, frozen=True):
     amount: int
 
 
-@dataclass(frozen=True, slots=True)
-class WithdrawInsuranceFund:
+class WithdrawInsuranceFund(msgspec.Struct, frozen=True):
     amount: int
 
 
-@dataclass(frozen=True, slots=True)
-class UpdateOraclePrice:
+class UpdateOraclePrice(msgspec.Struct, frozen=True):
     """Feeds an observation of ctx.oracles[market_index] into TWAPs and the circuit breaker."""
 
     market_index: int
 
 
-@dataclass(frozen=True, slots=True)
-class CalculateFundingRate:
+class CalculateFundingRate(msgspec.Struct, frozen=True):
     """Accrue the market's funding rate if its interval has elapsed."""
 
     market_index: int
 
 
-@dataclass(frozen=True, slots=True)
-class Crank:
+class Crank(msgspec.Struct, frozen=True):
     """Triggers, auctions, TWAP/iceberg children, GTD expiry, funding: see processor.crank."""
 
 
 # --- accounts and collateral ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CreateUserAccount:
+class CreateUserAccount(msgspec.Struct, frozen=True):
     authority: str
     sub_account: int = 0
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class DepositTokens:
+class DepositTokens(msgspec.Struct, frozen=True):
     authority: str
     sub_account: int
     asset: CollateralAsset
     amount: int
 
 
-@dataclass(frozen=True, slots=True)
-class WithdrawTokens:
+class WithdrawTokens(msgspec.Struct, frozen=True):
     authority: str
     sub_account: int
     asset: CollateralAsset
     amount: int
 
 
-@dataclass(frozen=True, slots=True)
-class ProvideJitLiquidity:
+class ProvideJitLiquidity(msgspec.Struct, frozen=True):
     """Quote oracle ± fee_rate (PERCENTAGE_PRECISION) to market-order auctions, up to `amount` base."""
 
     authority: str
@@ -150,8 +139,7 @@ class ProvideJitLiquidity:
     fee_rate: int
 
 
-@dataclass(frozen=True, slots=True)
-class SettleFunding:
+class SettleFunding(msgspec.Struct, frozen=True):
     authority: str
     sub_account: int
 
@@ -159,8 +147,7 @@ class SettleFunding:
 # --- trading --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceOrder:
+class PlaceOrder(msgspec.Struct, frozen=True):
     authority: str
     sub_account: int
     market_index: int
@@ -178,15 +165,13 @@ class PlaceOrder:
     auction_duration_slots: int | None = None  # market orders; None = market default, 0 = no auction
 
 
-@dataclass(frozen=True, slots=True)
-class CancelOrder:
+class CancelOrder(msgspec.Struct, frozen=True):
     authority: str
     sub_account: int
     order_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class CancelOrders:
+class CancelOrders(msgspec.Struct, frozen=True):
     """Cancel every open order of the account, or only those in market_index."""
 
     authority: str
@@ -194,8 +179,7 @@ class CancelOrders:
     market_index: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ModifyOrder:
+class ModifyOrder(msgspec.Struct, frozen=True):
     authority: str
     sub_account: int
     order_id: int
@@ -204,8 +188,7 @@ class ModifyOrder:
     trigger_price: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceOcoOrder:
+class PlaceOcoOrder(msgspec.Struct, frozen=True):
     """Take-profit limit + stop-market pair: when one fills or triggers the other is cancelled."""
 
     authority: str
@@ -219,8 +202,7 @@ class PlaceOcoOrder:
     client_order_id: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceBracketOrder:
+class PlaceBracketOrder(msgspec.Struct, frozen=True):
     """Entry (limit, or market when entry_price is None) + TP and SL that become an OCO once it fills."""
 
     authority: str
@@ -234,8 +216,7 @@ class PlaceBracketOrder:
     client_order_id: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceTwapOrder:
+class PlaceTwapOrder(msgspec.Struct, frozen=True):
     authority: str
     sub_account: int
     market_index: int
@@ -248,13 +229,11 @@ class PlaceTwapOrder:
     client_order_id: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ExecuteTwapChunk:
+class ExecuteTwapChunk(msgspec.Struct, frozen=True):
     order_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceIcebergOrder:
+class PlaceIcebergOrder(msgspec.Struct, frozen=True):
     authority: str
     sub_account: int
     market_index: int
@@ -266,20 +245,17 @@ class PlaceIcebergOrder:
     client_order_id: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ExecuteIcebergChunk:
+class ExecuteIcebergChunk(msgspec.Struct, frozen=True):
     order_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class ExecuteConditionalOrder:
+class ExecuteConditionalOrder(msgspec.Struct, frozen=True):
     """Trigger a conditional order whose trigger condition holds at the ctx oracle price."""
 
     order_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class LiquidatePosition:
+class LiquidatePosition(msgspec.Struct, frozen=True):
     """liquidator_authority "" = keeper mode: the position is closed against the AMM, fees go to the IF."""
 
     liquidator_authority: str
@@ -290,8 +266,7 @@ class LiquidatePosition:
     max_base_amount: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class LiquidatePositionCrossCollateral:
+class LiquidatePositionCrossCollateral(msgspec.Struct, frozen=True):
     """Repay an under-water account's USDC debt and take its collateral `asset` at a discount.
 
     The liquidator pays up to `max_amount` USDC (None = the whole debt) and receives the asset at the
@@ -306,8 +281,7 @@ class LiquidatePositionCrossCollateral:
     max_amount: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class LiquidatePerpPnlForDeposit:
+class LiquidatePerpPnlForDeposit(msgspec.Struct, frozen=True):
     """Drift's liquidate_perp_pnl_for_deposit: take over an under-water account's negative perp pnl
     (its USDC debt, once its `perp_market_index` position is closed) for collateral `asset` at the
     liquidation premium. The liquidator takes up to `max_pnl_transfer` USDC (None = as allowed)."""
@@ -352,11 +326,11 @@ Instruction = (
     | LiquidatePosition
 )
 
-ALL_INSTRUCTIONS: tuple[type, ...] = Instruction.__args__
+ALL_INSTRUCTIONS: tuple[type[msgspec.Struct], ...] = Instruction.__args__
 # In the IDL and the engine, not yet in ALL_INSTRUCTIONS: client.py's tests hold a sample of every
 # member of ALL_INSTRUCTIONS, so a new instruction joins it once the client has one.
-NEWER_INSTRUCTIONS: tuple[type, ...] = (LiquidatePositionCrossCollateral, LiquidatePerpPnlForDeposit)
-IDL_INSTRUCTIONS: tuple[type, ...] = ALL_INSTRUCTIONS + NEWER_INSTRUCTIONS
+NEWER_INSTRUCTIONS: tuple[type[msgspec.Struct], ...] = (LiquidatePositionCrossCollateral, LiquidatePerpPnlForDeposit)
+IDL_INSTRUCTIONS: tuple[type[msgspec.Struct], ...] = ALL_INSTRUCTIONS + NEWER_INSTRUCTIONS
 
 
 # How an instruction's fields as an older version recorded them become today's (by record name):

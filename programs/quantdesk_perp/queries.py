@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import msgspec
@@ -128,7 +127,7 @@ def preview_order(state: State, order: PlaceOrder, ctx: Context) -> OrderPreview
     before = _account_margin(state, user, ctx)
     trial = copy_state(state)
     if order.order_type == OrderType.MARKET:
-        order = dataclasses.replace(order, auction_duration_slots=0)
+        order = msgspec.structs.replace(order, auction_duration_slots=0)
     try:
         events = process(trial, order, ctx)
     except EngineError as err:

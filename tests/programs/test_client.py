@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 
+import msgspec
 import pytest
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
@@ -66,14 +66,14 @@ def test_instruction_encodes_and_decodes_back_to_the_same_args(client, sample):
     assert built.program_id == DEFAULT_PROGRAM_ID
     decoded = client.decode(built)
     expected = {
-        f.name: getattr(sample, f.name)
-        for f in dataclasses.fields(sample)
-        if f.name not in ("authority", "liquidator_authority")
+        name: value
+        for name, value in msgspec.structs.asdict(sample).items()
+        if name not in ("authority", "liquidator_authority")
     }
     assert decoded.args == expected
     assert decoded.accounts["state"] == client.state_pda()
     if not isinstance(sample, ix.LiquidatePosition):
-        assert decoded.to_engine() == dataclasses.replace(sample)
+        assert decoded.to_engine() == sample
     signers = [str(m.pubkey) for m in built.accounts if m.is_signer]
     authority = getattr(sample, "liquidator_authority", None) or getattr(sample, "authority", None) or str(ADMIN)
     assert signers == [authority]

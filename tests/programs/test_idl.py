@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import typing
 from enum import IntEnum
@@ -75,9 +74,9 @@ def test_instruction_round_trips_through_anchorpy_coder(idl, sample):
     hints = typing.get_type_hints(type(sample))
     rebuilt = {}
     signer_iter = iter(signers)
-    for f in dataclasses.fields(sample):
-        if f.name in ("authority", "liquidator_authority"):
-            rebuilt[f.name] = next(signer_iter)
+    for field in sample.__struct_fields__:
+        if field in ("authority", "liquidator_authority"):
+            rebuilt[field] = next(signer_iter)
         else:
-            rebuilt[f.name] = _from_anchor(getattr(decoded.data, f.name), hints[f.name])
+            rebuilt[field] = _from_anchor(getattr(decoded.data, field), hints[field])
     assert INSTRUCTIONS_BY_IDL_NAME[name](**rebuilt) == sample
