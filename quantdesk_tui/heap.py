@@ -7,8 +7,11 @@ tick → paint samples were mostly such frames). What the app builds once (modul
 styles) lives as long as the app, so it is taken out of the collector's sight (`gc.freeze`) once it
 exists: a full collection then walks only what came after.
 
-`settle` re-examines everything first (unfreeze, collect), so what a previous settle froze and has
-since died (an old layout view) is freed then; `release` gives everything back when the app ends.
+A screen's first showing adds to the heap and frees nothing frozen: `settle()` collects what came
+since the last settle (a full collection walks no frozen object) and freezes it. A layout rebuild
+drops a view an earlier settle froze: `settle(reclaim=True)` unfreezes everything first, so the old
+view is freed, at the price of a collection of the whole heap. `release` gives everything back when
+the app ends.
 
 (Python's GIL switch interval stays at its 5 ms: a 1 ms interval helped while the chart drew in a
 thread of the app, and since it draws in a child process (widgets/plot_worker.py) `bench tui` shows
@@ -21,10 +24,12 @@ from __future__ import annotations
 import gc
 
 
-def settle() -> int:
-    """Collect what is garbage now, then freeze the rest out of later full collections.
-    Returns how many objects are frozen."""
-    gc.unfreeze()
+def settle(reclaim: bool = False) -> int:
+    """Collect what is garbage now, then freeze the rest out of later full collections; `reclaim`:
+    frozen objects may have died since the last settle (see the module docstring). Returns how many
+    objects are frozen."""
+    if reclaim:
+        gc.unfreeze()
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()

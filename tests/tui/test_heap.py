@@ -1,5 +1,5 @@
 """The app takes what it builds once out of the cyclic collector's full walks (heap.py), and never
-keeps what died: a settle frees what an earlier one froze, and the app gives the heap back at exit."""
+keeps what died: a layout rebuild's settle frees what an earlier one froze, and the app gives the heap back at exit."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def frozen(obj: object) -> bool:
     return gc.is_tracked(obj) and not any(o is obj for o in gc.get_objects())
 
 
-def test_a_settle_freezes_what_lives_and_the_next_one_frees_what_died_since():
+def test_a_settle_freezes_what_lives_and_a_reclaiming_one_frees_what_died_since():
     kept, dropped = Cycle(), Cycle()
     gone = weakref.ref(dropped)
     heap.settle()
@@ -40,8 +40,14 @@ def test_a_settle_freezes_what_lives_and_the_next_one_frees_what_died_since():
     del dropped
     gc.collect()
     assert gone() is not None  # frozen: a full collection no longer walks it
-    heap.settle()
-    assert gone() is None and frozen(kept)
+    later, dropped_later = Cycle(), Cycle()
+    gone_later = weakref.ref(dropped_later)
+    del dropped_later
+    heap.settle()  # walks only what came since the last settle
+    assert gone_later() is None and frozen(later)
+    assert gone() is not None
+    heap.settle(reclaim=True)
+    assert gone() is None and frozen(kept) and frozen(later)
     heap.release()
     assert gc.get_freeze_count() == 0 and not frozen(kept)
 
