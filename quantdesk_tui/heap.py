@@ -24,15 +24,13 @@ from __future__ import annotations
 import gc
 
 
-def settle(reclaim: bool = False) -> int:
+def settle(reclaim: bool = False) -> None:
     """Collect what is garbage now, then freeze the rest out of later full collections; `reclaim`:
-    frozen objects may have died since the last settle (see the module docstring). Returns how many
-    objects are frozen."""
+    frozen objects may have died since the last settle (see the module docstring)."""
     if reclaim:
         gc.unfreeze()
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()
 
 
 def release() -> None:
