@@ -148,7 +148,8 @@ class Notifier:
         for attempt in range(1, self.webhook_attempts + 1):
             self.stats.webhook_attempts += 1
             try:
-                response = await asyncio.wait_for(self._http.post(url, json=message), self.webhook_timeout_s)
+                async with asyncio.timeout(self.webhook_timeout_s):  # not wait_for: see risk/monitor.py
+                    response = await self._http.post(url, json=message)
                 if response.status_code < 300:
                     self.stats.webhook_ok += 1
                     return "webhook ok"

@@ -287,7 +287,10 @@ class RiskMonitor:
             except Exception:
                 log.exception("risk monitor refresh failed")
             try:
-                await asyncio.wait_for(self._wake.wait(), self.refresh_s)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that meets a wake-up
+                # already done, and stop() would wait on a loop that goes on
+                async with asyncio.timeout(self.refresh_s):
+                    await self._wake.wait()
                 await asyncio.sleep(0.05)  # let a burst of events settle: one recompute for all of them
             except TimeoutError:
                 pass

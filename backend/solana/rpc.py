@@ -161,7 +161,8 @@ class HttpRpc(Rpc):
         backoff = Backoff(self.backoff, self.backoff * 2**self.retries)
         for attempt in range(attempts):
             try:
-                response = await asyncio.wait_for(call(), self.timeout)
+                async with asyncio.timeout(self.timeout):  # not wait_for: see risk/monitor.py
+                    response = await call()
             except (TimeoutError, httpx.TimeoutException):
                 err: SolanaError = SolanaError(
                     ErrorCode.RPC_TIMEOUT, f"{what}: {self.url} did not answer within {self.timeout:g}s"

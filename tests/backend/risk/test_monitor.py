@@ -5,6 +5,8 @@ Every number is an integer in the unit backend/risk/monitor.py names; the expect
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from backend.bus import Bus
@@ -137,3 +139,18 @@ async def test_monitor_publishes_per_account_and_records_equity(store, venue):
         {"ts": 1000, "sub_account": 0, "equity": 1_000 * 10**6},
         {"ts": 1000, "sub_account": 1, "equity": 2_000 * 10**6},
     ]
+
+
+async def test_stop_ends_the_loop_even_when_an_account_change_wakes_it_in_the_same_instant(venue):
+    """Python 3.11's asyncio.wait_for returns the inner result instead of raising when a cancel meets a
+    wake-up that is already done: the loop swallowed stop()'s cancel and ran on (the backend's shutdown
+    then waited out its 5 s bound on the risk monitor)."""
+    monitor = RiskMonitor(Bus(), venue, refresh_s=60.0)
+    for _ in range(20):
+        await monitor.start()
+        await asyncio.sleep(0)  # the loop refreshed once and now waits for a wake-up
+        monitor._poke(None)  # an account change sets the event ...
+        await asyncio.sleep(0)  # ... and the waiter is done, its result not yet taken
+        stopping = asyncio.ensure_future(monitor.stop())
+        done, _ = await asyncio.wait([stopping], timeout=1.0)
+        assert done, "the risk monitor's loop did not end on stop()"
