@@ -85,7 +85,10 @@ async def test_two_thousand_idle_sockets_do_not_lock_out_the_client_or_the_cli(q
             flood.append(socket.create_connection((host, int(port)), timeout=10))
         http_url = record.url.replace("ws://", "http://")
         await wait_until(  # the backend has seen every socket: admitted, or refused and closed
-            lambda: refusals(http_url) >= FLOOD - 64, what=f"{FLOOD - 64} connections refused", timeout=20.0
+            lambda: refusals(http_url) >= FLOOD - 64,
+            what=f"{FLOOD - 64} connections refused",
+            timeout=20.0,
+            ignore=(httpx.TransportError,),  # the probe itself is refused while this IP's accept rate refills
         )
         async with BackendClient.for_url(url, record.token, client_name="tui") as client:  # what the TUI uses
             status = await client.request("status")
