@@ -99,7 +99,7 @@ def run_workload(venue: PaperVenue, clock: Clock, apply: Callable[[Any], None], 
             apply(ix.PlaceOrder(AUTHORITY, sub, 0, Side(n % 2), OrderType.MARKET, 10_000_000, auction_duration_slots=0))
         else:
             offset = (1 + n % 40) * 10_000
-            limit = price - offset if n % 2 else price + offset
+            limit = price + offset if n % 2 else price - offset  # passive: sells above, buys below
             apply(
                 ix.PlaceOrder(
                     AUTHORITY,
