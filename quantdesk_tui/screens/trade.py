@@ -105,9 +105,8 @@ class TradeScreen(WorkspaceScreen):
             await self.mount(view, after=self.query_one("#status"))
             self._panes = None
             self._refocus(focused)
-            self.call_after_refresh(
-                heap.settle, True
-            )  # the old view was frozen with the screen: free it, freeze the new
+            # the old view was frozen with the screen: free it (reclaim), freeze the new
+            self.call_after_refresh(heap.settle, True)
 
     def _app_quitting(self) -> bool:
         return not self.is_attached or not self.app.is_running
