@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from backend.bus import Bus
-from backend.store import journal
 from backend.store.db import Store
 from backend.venues.paper import PaperVenue
 from backend.venues.replay import replay_journal, state_digest
@@ -94,7 +93,7 @@ def cached_journal(entries: int) -> tuple[Path, str, float]:
 def timed_replay(path: Path) -> tuple[Any, str, float, float]:
     """(replay result, its digest, wall seconds, CPU seconds) of a full replay from a fresh connection."""
     store = Store(path)
-    codec = journal.RecordCodec(PaperVenue(Bus(), store).codec.types.values())
+    codec = PaperVenue(Bus(), store).codec  # the venue's own, upgrades included, as its recovery uses
     wall0, cpu0 = time.perf_counter(), time.process_time()
     replay = replay_journal(store._read_conn, codec)
     digest = state_digest(replay.state)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
+import operator
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -20,8 +22,9 @@ import msgspec
 
 _encoder = msgspec.msgpack.Encoder()
 _records_decoder = msgspec.msgpack.Decoder(list[tuple[str, msgspec.Raw]])  # [type name, fields] pairs, undecoded
-# many two-record payloads (instruction, context) at once, each record's fields left undecoded
-_pairs_decoder = msgspec.msgpack.Decoder(list[tuple[tuple[str, msgspec.Raw], tuple[str, msgspec.Raw]]])
+_record_decoder = msgspec.msgpack.Decoder(tuple[str, msgspec.Raw])  # one [type name, fields], undecoded
+# many two-record payloads (instruction, context) at once: the first record split, the second left whole
+_pairs_decoder = msgspec.msgpack.Decoder(list[tuple[tuple[str, msgspec.Raw], msgspec.Raw]])
 
 
 def msgpack_array(encoded: list[Any]) -> bytes:
@@ -44,6 +47,18 @@ class RecordCodec:
         self._list_decoders: dict[str, msgspec.msgpack.Decoder[Any]] = {  # list[t]: a batch of one type
             name: msgspec.msgpack.Decoder(GenericAlias(list, (t,)), strict=False) for name, t in self.types.items()
         }
+        # A [type name, fields] record is also a msgspec array-like Struct tagged by the name, with the
+        # record as its one field: a union of them decodes a batch of mixed types in one call. Types
+        # with upgrades stay out (their older layouts need the upgrade); a batch holding one is split.
+        tagged = tuple(
+            msgspec.defstruct(f"{name}Entry", [("record", t)], array_like=True, tag=name)
+            for name, t in self.types.items()
+            if name not in self.upgrades
+        )
+        self._entries_decoder: msgspec.msgpack.Decoder[Any] | None = None
+        if tagged:
+            entry: Any = functools.reduce(operator.or_, tagged)  # their union
+            self._entries_decoder = msgspec.msgpack.Decoder(list[tuple[entry, msgspec.Raw]], strict=False)
 
     def encode(self, record: Any) -> list[Any]:
         name = type(record).__name__
@@ -73,9 +88,25 @@ class RecordCodec:
             return self.decode([name, msgspec.msgpack.decode(fields)])
         return self._decoders[name].decode(fields)
 
-    def split_pairs(self, payloads: list[bytes]) -> list[tuple[tuple[str, msgspec.Raw], tuple[str, msgspec.Raw]]]:
-        """Many two-record payloads in one decode call: ((name, fields), (name, fields)) each."""
+    def decode_record(self, record: msgspec.Raw | bytes) -> Any:
+        """One encoded [type name, fields] record."""
+        return self.decode_raw(*_record_decoder.decode(record))
+
+    def split_pairs(self, payloads: list[bytes]) -> list[tuple[tuple[str, msgspec.Raw], msgspec.Raw]]:
+        """Many two-record payloads in one decode call: ((name, fields), second record) each."""
         return _pairs_decoder.decode(msgpack_array(payloads))
+
+    def decode_firsts(self, payloads: list[bytes]) -> tuple[list[Any], list[msgspec.Raw]] | None:
+        """Many two-record payloads in one decode call: (first records decoded, second records
+        encoded), as split_pairs + decode_many would give them. None when a payload holds a record
+        with upgrades or one this codec does not know: split those."""
+        if self._entries_decoder is None:
+            return None
+        try:
+            entries = self._entries_decoder.decode(msgpack_array(payloads))
+        except msgspec.DecodeError:  # a record with upgrades, an unknown one, or a malformed payload
+            return None
+        return [entry.record for entry, _ in entries], [second for _, second in entries]
 
     def decode_many(self, name: str, fields: list[msgspec.Raw]) -> list[Any]:
         """Records of one type from their encoded fields, in one decode call (same rules as decode_raw)."""

@@ -73,13 +73,14 @@ def _replay(conn: Any, codec: journal.RecordCodec) -> Replay:
 
 
 class EntryDecoder:
-    """Journal payloads -> (instruction, context), a batch at a time: one decode call splits the
-    batch, one per instruction type decodes its records. Entries between two oracle ticks carry the
-    same context bytes, so they share one decoded Context (it is frozen and the engine only reads it)."""
+    """Journal payloads -> (instruction, context), a batch at a time: one decode call reads every
+    instruction of the batch (a batch holding an instruction with upgrades is split first, then
+    decoded one call per instruction type). Entries between two oracle ticks carry the same context
+    bytes, so they share one decoded Context (it is frozen and the engine only reads it)."""
 
     def __init__(self, codec: journal.RecordCodec) -> None:
         self.codec = codec
-        self._ctx_fields: msgspec.Raw | None = None
+        self._ctx_record: msgspec.Raw | None = None
         self._ctx: Context | None = None
 
     def __call__(self, payload: bytes) -> tuple[Any, Context]:
@@ -88,26 +89,28 @@ class EntryDecoder:
 
     def batch(self, payloads: list[bytes]) -> tuple[list[Any], list[Context]]:
         """The instructions and their contexts, in payload order."""
+        decoded = self.codec.decode_firsts(payloads)
+        instructions, ctx_records = decoded if decoded is not None else self._split(payloads)
+        contexts: list[Context] = []
+        ctx, last = self._ctx, self._ctx_record
+        for record in ctx_records:
+            if ctx is None or record != last:
+                ctx, last = self.codec.decode_record(record), record
+            contexts.append(ctx)
+        self._ctx, self._ctx_record = ctx, last
+        return instructions, contexts
+
+    def _split(self, payloads: list[bytes]) -> tuple[list[Any], list[msgspec.Raw]]:
+        """(instructions, context records) through split_pairs: one decode call per instruction type."""
         pairs = self.codec.split_pairs(payloads)
         names = [name for (name, _), _ in pairs]
         fields = [raw for (_, raw), _ in pairs]
-        kinds = set(names)
-        if len(kinds) == 1:
-            instructions = self.codec.decode_many(names[0], fields)
-        else:
-            instructions = [None] * len(pairs)
-            for kind in kinds:
-                at = [i for i, name in enumerate(names) if name == kind]
-                for i, record in zip(at, self.codec.decode_many(kind, [fields[i] for i in at])):
-                    instructions[i] = record
-        contexts: list[Context] = []
-        ctx, ctx_fields = self._ctx, self._ctx_fields
-        for _, (ctx_kind, raw) in pairs:
-            if ctx is None or raw != ctx_fields:
-                ctx, ctx_fields = self.codec.decode_raw(ctx_kind, raw), raw
-            contexts.append(ctx)
-        self._ctx, self._ctx_fields = ctx, ctx_fields
-        return instructions, contexts
+        instructions: list[Any] = [None] * len(pairs)
+        for kind in set(names):
+            at = [i for i, name in enumerate(names) if name == kind]
+            for i, record in zip(at, self.codec.decode_many(kind, [fields[i] for i in at])):
+                instructions[i] = record
+        return instructions, [ctx for _, ctx in pairs]
 
 
 def state_digest(state: State) -> str:

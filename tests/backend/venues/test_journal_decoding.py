@@ -70,9 +70,28 @@ def test_a_batch_upgrades_an_older_record_layout_among_current_ones():
     fields = msgspec.to_builtins(market)
     fields["initial_margin_ratio"] = fields.pop("margin_ratio_initial")  # the name before Drift's
     old = msgspec.msgpack.encode([["InitializeMarket", fields], ["Context", msgspec.to_builtins(CTX)]])
+    assert codec.decode_firsts([old, codec.dumps(ORDER, CTX)]) is None  # a type with upgrades: split first
     instructions, contexts = EntryDecoder(codec).batch([old, codec.dumps(ORDER, CTX)])
     assert instructions == [market, ORDER]
     assert contexts == [CTX, CTX]
+
+
+def test_one_call_reads_a_mixed_batch_with_older_layouts_as_the_split_path_does():
+    codec = journal.RecordCodec(journal.record_types(ix, engine_context), ix.UPGRADES)
+    fields = msgspec.to_builtins(ORDER)
+    del fields["client_order_id"]  # added later: its default applies
+    fields["retired_flag"] = True  # since removed: ignored
+    fields["size"] = "10000000"  # a quoted int, read leniently
+    older = msgspec.msgpack.encode([["PlaceOrder", fields], ["Context", msgspec.to_builtins(CTX)]])
+    cancel = ix.CancelOrders("paper", 2, None)
+    payloads = [older, codec.dumps(cancel, CTX), codec.dumps(ix.Crank(), CTX), codec.dumps(ORDER, CTX)]
+    decoded = codec.decode_firsts(payloads)
+    assert decoded is not None
+    records, contexts = decoded
+    assert records == [ORDER, cancel, ix.Crank(), ORDER]
+    assert [codec.decode_record(c) for c in contexts] == [CTX] * 4
+    assert EntryDecoder(codec)._split(payloads) == (records, contexts)
+    assert codec.decode_firsts([b"\x91\xc1"]) is None  # malformed: left to the split path to report
 
 
 def _journal_of(conn, records):
