@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import prometheus_client.metrics
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
@@ -28,6 +28,7 @@ class Metrics:
             "quantdesk_oracle_rejects", "Oracle messages rejected", ["source", "reason"], registry=r
         )
         self.feed_state = Gauge("quantdesk_feed_healthy", "1 healthy, 0.5 degraded, 0 down", ["source"], registry=r)
+        self.before_render: list[Callable[[], None]] = []  # what sets gauges from live state, run at each scrape
         self.store_commits = Gauge("quantdesk_store_commits", "Group commits so far", registry=r)
         self.store_writable = Gauge(
             "quantdesk_store_writable", "1 while the store accepts writes, 0 after a fault", registry=r
@@ -51,6 +52,8 @@ class Metrics:
         self.connections_open = Gauge("quantdesk_connections_open", "Open API connections", ["state"], registry=r)
 
     def render(self) -> bytes:
+        for refresh in self.before_render:
+            refresh()
         return generate_latest(self.registry)
 
 

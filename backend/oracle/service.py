@@ -47,6 +47,7 @@ class OracleService:
         for source in sources:
             source.on_reject = self._on_reject
             source.on_health = self._on_health
+        metrics.before_render.append(self._export_health)  # a feed's health as of the scrape, as /health says it
 
     @property
     def primary(self) -> OracleSource:
@@ -80,7 +81,6 @@ class OracleService:
         while True:
             await asyncio.sleep(self.evaluate_every_s)
             self.aggregator.evaluate()
-            self._export_health()
 
     def _on_health(self, source: OracleSource) -> None:
         self.aggregator.evaluate()

@@ -60,10 +60,14 @@ async def test_backend_subprocess_on_fake_hermes_serves_its_price(hermes, coinge
             assert candles["expo"] == -8
         http = url.replace("ws://", "http://")
         async with httpx.AsyncClient() as h:
-            health = (await h.get(f"{http}/health")).json()
-            metrics = (await h.get(f"{http}/metrics")).text
-        assert any(f["source"] == "pyth" and f["active"] for f in health["feeds"])
-        assert 'quantdesk_feed_healthy{source="pyth"} 1.0' in metrics
+
+            async def pyth_healthy_over_http() -> bool:  # a loaded machine may see the feed stale a moment
+                health = (await h.get(f"{http}/health")).json()
+                metrics = (await h.get(f"{http}/metrics")).text
+                active = any(f["source"] == "pyth" and f["active"] for f in health["feeds"])
+                return active and 'quantdesk_feed_healthy{source="pyth"} 1.0' in metrics
+
+            await wait_until(pyth_healthy_over_http, what="/health and /metrics showing Pyth active and healthy")
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)

@@ -100,7 +100,8 @@ async def test_failover_to_coingecko_within_2s_of_pyth_dying_and_failback(hermes
     assert took < 2.0
     assert h.service.active is cg and h.health("coingecko").active
     assert h.health("pyth").state in ("down", "degraded") and not h.health("pyth").active
-    assert h.metrics.registry.get_sample_value("quantdesk_feed_healthy", {"source": "pyth"}) in (None, 0.0, 0.5)
+    scraped = h.metrics.render().decode()
+    assert any(f'quantdesk_feed_healthy{{source="pyth"}} {v}' in scraped for v in ("0.0", "0.5"))  # down or degraded
     await hermes.start()  # same port
     n = len(h.observations)
     await h.wait_for(lambda: any(o.source == "pyth" for o in h.observations[n:]), timeout=5, what="failback")
@@ -136,3 +137,13 @@ async def test_starts_on_the_fallback_when_pyth_is_unreachable(coingecko, harnes
     h = await harness_factory([dead, gecko(coingecko)])
     took = await h.wait_for(lambda: h.prices("SOL-PERP", "coingecko"))
     assert took < 2.0 and h.health("pyth").state == "down"
+
+
+async def test_a_scrape_of_metrics_shows_each_feeds_health_as_of_the_scrape(coingecko, harness_factory):
+    coingecko.mode = "drop"
+    h = await harness_factory([gecko(coingecko, timeout=0.3)], evaluate_every_s=3600.0)  # no evaluation between
+    await h.wait_for(lambda: h.health("coingecko").state == "down")
+    assert 'quantdesk_feed_healthy{source="coingecko"} 0.0' in h.metrics.render().decode()
+    coingecko.mode = "ok"
+    await h.wait_for(lambda: h.health("coingecko").state == "healthy", timeout=6)
+    assert 'quantdesk_feed_healthy{source="coingecko"} 1.0' in h.metrics.render().decode()
