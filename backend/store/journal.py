@@ -92,21 +92,36 @@ class RecordCodec:
         """One encoded [type name, fields] record."""
         return self.decode_raw(*_record_decoder.decode(record))
 
-    def split_pairs(self, payloads: list[bytes]) -> list[tuple[tuple[str, msgspec.Raw], msgspec.Raw]]:
-        """Many two-record payloads in one decode call: ((name, fields), second record) each."""
-        return _pairs_decoder.decode(msgpack_array(payloads))
+    def decode_pairs(self, payloads: list[bytes]) -> tuple[list[Any], list[msgspec.Raw]]:
+        """Many two-record payloads: (first records decoded, second records still encoded), in
+        payload order. One decode call reads them all (decode_firsts) unless one needs an upgrade
+        or is not well formed; then split_pairs reads them."""
+        decoded = self.decode_firsts(payloads)
+        return decoded if decoded is not None else self.split_pairs(payloads)
 
     def decode_firsts(self, payloads: list[bytes]) -> tuple[list[Any], list[msgspec.Raw]] | None:
-        """Many two-record payloads in one decode call: (first records decoded, second records
-        encoded), as split_pairs + decode_many would give them. None when a payload holds a record
-        with upgrades or one this codec does not know: split those."""
+        """decode_pairs in one decode call; None when a payload holds a record with upgrades, one
+        this codec does not know, or is malformed."""
         if self._entries_decoder is None:
             return None
         try:
             entries = self._entries_decoder.decode(msgpack_array(payloads))
-        except msgspec.DecodeError:  # a record with upgrades, an unknown one, or a malformed payload
+        except msgspec.DecodeError:
             return None
         return [entry.record for entry, _ in entries], [second for _, second in entries]
+
+    def split_pairs(self, payloads: list[bytes]) -> tuple[list[Any], list[msgspec.Raw]]:
+        """decode_pairs a type at a time: one call splits the payloads, one per type decodes its
+        records (upgrades applied; a malformed payload raises here)."""
+        pairs = _pairs_decoder.decode(msgpack_array(payloads))
+        names = [name for (name, _), _ in pairs]
+        fields = [raw for (_, raw), _ in pairs]
+        firsts: list[Any] = [None] * len(pairs)
+        for kind in set(names):
+            at = [i for i, name in enumerate(names) if name == kind]
+            for i, record in zip(at, self.decode_many(kind, [fields[i] for i in at])):
+                firsts[i] = record
+        return firsts, [second for _, second in pairs]
 
     def decode_many(self, name: str, fields: list[msgspec.Raw]) -> list[Any]:
         """Records of one type from their encoded fields, in one decode call (same rules as decode_raw)."""

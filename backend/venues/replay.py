@@ -73,10 +73,9 @@ def _replay(conn: Any, codec: journal.RecordCodec) -> Replay:
 
 
 class EntryDecoder:
-    """Journal payloads -> (instruction, context), a batch at a time: one decode call reads every
-    instruction of the batch (a batch holding an instruction with upgrades is split first, then
-    decoded one call per instruction type). Entries between two oracle ticks carry the same context
-    bytes, so they share one decoded Context (it is frozen and the engine only reads it)."""
+    """Journal payloads -> (instruction, context), a batch at a time (RecordCodec.decode_pairs).
+    Entries between two oracle ticks carry the same context bytes, so they share one decoded
+    Context (it is frozen and the engine only reads it)."""
 
     def __init__(self, codec: journal.RecordCodec) -> None:
         self.codec = codec
@@ -89,8 +88,7 @@ class EntryDecoder:
 
     def batch(self, payloads: list[bytes]) -> tuple[list[Any], list[Context]]:
         """The instructions and their contexts, in payload order."""
-        decoded = self.codec.decode_firsts(payloads)
-        instructions, ctx_records = decoded if decoded is not None else self._split(payloads)
+        instructions, ctx_records = self.codec.decode_pairs(payloads)
         contexts: list[Context] = []
         ctx, last = self._ctx, self._ctx_record
         for record in ctx_records:
@@ -99,18 +97,6 @@ class EntryDecoder:
             contexts.append(ctx)
         self._ctx, self._ctx_record = ctx, last
         return instructions, contexts
-
-    def _split(self, payloads: list[bytes]) -> tuple[list[Any], list[msgspec.Raw]]:
-        """(instructions, context records) through split_pairs: one decode call per instruction type."""
-        pairs = self.codec.split_pairs(payloads)
-        names = [name for (name, _), _ in pairs]
-        fields = [raw for (_, raw), _ in pairs]
-        instructions: list[Any] = [None] * len(pairs)
-        for kind in set(names):
-            at = [i for i, name in enumerate(names) if name == kind]
-            for i, record in zip(at, self.codec.decode_many(kind, [fields[i] for i in at])):
-                instructions[i] = record
-        return instructions, [ctx for _, ctx in pairs]
 
 
 def state_digest(state: State) -> str:

@@ -90,7 +90,7 @@ def test_one_call_reads_a_mixed_batch_with_older_layouts_as_the_split_path_does(
     records, contexts = decoded
     assert records == [ORDER, cancel, ix.Crank(), ORDER]
     assert [codec.decode_record(c) for c in contexts] == [CTX] * 4
-    assert EntryDecoder(codec)._split(payloads) == (records, contexts)
+    assert codec.split_pairs(payloads) == (records, contexts)
     assert codec.decode_firsts([b"\x91\xc1"]) is None  # malformed: left to the split path to report
 
 
