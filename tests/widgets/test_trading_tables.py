@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from backend.api.protocol import FillView
+from tests.tui.pilot import wait_for
 from tests.widgets.fixtures import FILLS, MARKETS, ORDERS, POSITIONS
 from themes import register_themes
 from widgets.fills_table import FillsTable
@@ -52,8 +53,14 @@ async def _showing(
         if markets:
             table.set_markets(MARKETS)
         show(rows)
-        await pilot.pause()
+        await _flushed(pilot, table)
         yield app, pilot
+
+
+async def _flushed(pilot: Pilot[None], table: Any) -> None:
+    """Until the table's throttled repaint has run: it orders and filters the rows it shows (a single
+    pause may come before its timer on a loaded machine)."""
+    await wait_for(pilot, lambda: table._flush_timer is None, what="the table's repaint")
 
 
 def _rows(table: Widget) -> list[str]:
@@ -98,7 +105,7 @@ async def test_orders_hide_terminal_ones_and_show_flags_and_progress() -> None:
             "103 BTC-PERP ▲ BUY limit partially filled 0.0200 0.0050 66,000.0 — — IOC",
         ]
         table.update_order(ORDERS[0].__class__(101, "SOL-PERP", "buy", "limit", "cancelled", 1))
-        await pilot.pause()
+        await _flushed(pilot, table)
         assert table.row_keys == [102, 103]
 
 
@@ -123,5 +130,5 @@ async def test_fills_newest_first_and_bounded() -> None:
             "12:34:56 ETH-PERP ▼ SELL 3,500.12 1.000 3,500.12 1.75 taker —",
         ]
         table.add_fill(FillView(4, 106, "SOL-PERP", "buy", 143_000_000, 10_000_000, 0, "maker", 1_767_270_999))
-        await pilot.pause()
+        await _flushed(pilot, table)
         assert table.row_keys == [4, 3, 2]
